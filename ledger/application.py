@@ -1,0 +1,261 @@
+"""The ledger application: the one place that turns signed commands into events.
+
+:class:`Ledger` is an ``eventsourcing`` application whose recorder is chained
+(:mod:`ledger.recorders`). :meth:`Ledger.execute` takes an
+:class:`~ledger.authorisation.Authorisation`, checks it (known action, fresh,
+signed by a key that is valid now, nonce unused), runs the action's handler and
+records the resulting events in one transaction, together with their chain rows
+and the evidence. Either all of a command's events are recorded or none.
+
+Configuration enters as :class:`~ledger.config.Settings`; the library's own
+habit of merging ``os.environ`` into its settings is switched off, so a stray
+``POSTGRES_*`` variable cannot reconfigure the log.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, cast
+from uuid import UUID
+
+import psycopg
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import (
+    IntegrityError,
+    PersistenceError,
+    Recording,
+)
+from eventsourcing.utils import Environment, EnvType
+
+import ledger.handlers  # noqa: F401  (registers every command handler)
+from ledger.authorisation import Authorisation, sign_command
+from ledger.chain import ChainHead, EventMeta
+from ledger.commands import REGISTRY, Context, Params
+from ledger.config import PostgresTarget, Settings
+from ledger.domain.ids import GENESIS_ID, key_stream_id
+from ledger.domain.keys import Genesis, Key
+from ledger.errors import (
+    AuthorisationError,
+    ConflictError,
+    KeyNotValidError,
+    LedgerError,
+    NotFoundError,
+    ReplayError,
+    StorageError,
+    ValidationError,
+)
+from ledger.keys import SigningKey
+from ledger.recorders import ChainedPostgresRecorder, ChainedRecorder, ChainedSQLiteRecorder
+from ledger.verifier import ChainRow
+
+GENESIS_ACTION = "ledger.genesis"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What :meth:`Ledger.execute` returns: where the command landed, and its result."""
+
+    action: str
+    first_position: int
+    last_position: int
+    result: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "positions": [self.first_position, self.last_position],
+            **self.result,
+        }
+
+
+class Ledger(Application[UUID]):
+    name = "shuangsui"
+
+    def __init__(self, settings: Settings, *, signer: SigningKey | None = None,
+                 create_tables: bool = True) -> None:
+        self.settings = settings
+        self.signer = signer
+        self._tls = threading.local()
+        with storage_errors(settings):
+            super().__init__(env=settings.eventsourcing_env(create_table=create_tables))
+        if signer is not None:
+            self.chain.set_signer(signer)
+
+    # -- configuration: no os.environ --------------------------------------------------
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        return Environment(name, dict(env or {}))
+
+    @property
+    def chain(self) -> ChainedRecorder:
+        recorder = self.recorder
+        assert isinstance(recorder, (ChainedSQLiteRecorder, ChainedPostgresRecorder))
+        return recorder
+
+    # -- recording: every save carries its command's authorisation ----------------------
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        processing_event.saved_kwargs["metas"] = [
+            EventMeta(
+                schema=getattr(type(e), "class_version", 1),
+                time=cast(Any, e).timestamp.isoformat(),
+            )
+            for e in processing_event.events
+        ]
+        return super()._record(processing_event)
+
+    # -- reading ------------------------------------------------------------------------------
+    def head(self) -> ChainHead:
+        with storage_errors(self.settings):
+            return self.chain.chain_head()
+
+    def select_chain(self, after: int, limit: int) -> list[ChainRow]:
+        with storage_errors(self.settings):
+            return self.chain.select_chain(after, limit)
+
+    def get(self, aggregate_id: UUID) -> Any:
+        with storage_errors(self.settings):
+            try:
+                return self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                raise NotFoundError(f"no stream {aggregate_id}") from None
+
+    def find(self, aggregate_id: UUID) -> Any | None:
+        try:
+            return self.get(aggregate_id)
+        except NotFoundError:
+            return None
+
+    def genesis(self) -> Genesis | None:
+        return cast("Genesis | None", self.find(GENESIS_ID))
+
+    def key(self, key_id: str) -> Key | None:
+        return cast("Key | None", self.find(key_stream_id(key_id)))
+
+    def valid_key(self, key_id: str) -> Key:
+        key = self.key(key_id)
+        if key is None:
+            raise KeyNotValidError(f"key {key_id} is not registered in this ledger")
+        if not key.active:
+            raise KeyNotValidError(f"key {key_id} was {key.status}")
+        return key
+
+    # -- commands -----------------------------------------------------------------------------
+    def execute(self, authorisation: Authorisation, *, now: float | None = None) -> Recorded:
+        """Check and run one signed command; record its events or raise and write nothing."""
+        spec = REGISTRY.get(authorisation.action)
+        if spec is None:
+            raise ValidationError(
+                f"unknown action {authorisation.action!r}", {"action": ["not a known action"]}
+            )
+        authorisation.check_fresh(time.time() if now is None else now, self.settings.command_window)
+        with storage_errors(self.settings):
+            if authorisation.action == GENESIS_ACTION:
+                actor = None
+                if self.head().position:
+                    raise ConflictError("this ledger already has its genesis")
+            else:
+                actor = self.valid_key(authorisation.key_id)
+                authorisation.verify(actor.public_key_bytes)
+                # A friendly early answer; the recorder checks again under the write lock.
+                if self.chain.nonce_position(authorisation.key_id, authorisation.nonce):
+                    raise ReplayError(
+                        f"nonce {authorisation.nonce} was already used by key {authorisation.key_id}"
+                    )
+            outcome = spec.handler(
+                Context(self, authorisation, actor, Params(authorisation.params))
+            )
+            if not outcome.aggregates:
+                raise LedgerError(f"internal: {authorisation.action} produced no events")
+            try:
+                recordings = self.save(*outcome.aggregates, authorisation=authorisation)
+            except IntegrityError as exc:
+                raise ConflictError(
+                    f"{authorisation.action}: the records changed while the command ran; "
+                    "retry it with a new nonce"
+                ) from exc
+        ids = [r.notification.id for r in recordings]
+        positions = self._positions(ids)
+        return Recorded(authorisation.action, positions[0], positions[-1], outcome.result)
+
+    def execute_as_ledger(self, action: str, params: Mapping[str, Any]) -> Recorded:
+        """Record a derived event (a draw's result, a missed deadline) signed by the ledger key."""
+        if self.signer is None:
+            raise LedgerError("this ledger was opened without its key")
+        return self.execute(sign_command(self.signer, action, params))
+
+    def _positions(self, notification_ids: list[int]) -> list[int]:
+        with storage_errors(self.settings):
+            return self.chain.positions_of(notification_ids)
+
+
+@contextmanager
+def storage_errors(settings: Settings) -> Iterator[None]:
+    """Turn the database's errors into :class:`StorageError` with a readable message."""
+    try:
+        yield
+    except LedgerError:
+        raise
+    except IntegrityError:
+        raise
+    except (PersistenceError, psycopg.Error, OSError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StorageError(f"{settings.describe_database()}: {first_line}") from exc
+
+
+def preflight(settings: Settings) -> None:
+    """Fail fast, with a clear message, if the configured database cannot be reached."""
+    target = settings.target
+    if isinstance(target, PostgresTarget):
+        try:
+            with psycopg.connect(
+                host=target.host,
+                port=target.port,
+                user=target.user,
+                password=target.password or None,
+                dbname=target.dbname,
+                connect_timeout=settings.connect_timeout,
+            ):
+                pass
+        except psycopg.Error as exc:
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
+            raise StorageError(
+                f"cannot reach PostgreSQL at {target.describe()}: {message}"
+            ) from exc
+
+
+def open_ledger(
+    settings: Settings,
+    *,
+    signer: SigningKey | None = None,
+    must_exist: bool = True,
+) -> Ledger:
+    """Open the ledger described by ``settings``.
+
+    ``must_exist``: refuse (rather than create) a ledger that has no genesis yet;
+    reading commands (status, verify) use it so a typo in ``--home`` does not
+    leave an empty database behind.
+    """
+    target = settings.target
+    if must_exist and not isinstance(target, PostgresTarget) and not target.exists():
+        raise NotFoundError(
+            f"no ledger at {target}; run 'shuangsui init' or pass --home / --database-url"
+        )
+    preflight(settings)
+    if not must_exist and not isinstance(target, PostgresTarget):
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create {target.parent}: {exc.strerror}") from exc
+    ledger = Ledger(settings, signer=signer)
+    if must_exist and ledger.head().position == 0:
+        ledger.close()
+        raise NotFoundError(
+            f"the ledger at {settings.describe_database()} is empty; run 'shuangsui init'"
+        )
+    return ledger
+
+

@@ -1,0 +1,113 @@
+"""Who asked for a command, with proof: signed commands and their stored evidence.
+
+Every event in the ledger is caused by a command, and every command carries the
+acting key's Ed25519 signature over canonical command bytes -- action, parameters,
+actor key id, created time (Unix seconds) and a random nonce. The evidence is
+stored verbatim with the first entry of the command (see :mod:`ledger.verifier`,
+which defines the format and checks it offline); this module makes and checks it
+on the writing side with the same definitions.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.canonical import canonical_bytes
+from ledger.errors import AuthorisationError
+from ledger.keys import SigningKey
+from ledger.verifier import (
+    COMMAND_SCHEME,
+    COMMAND_SIGNATURE_CONTEXT,
+    Evidence,
+    EvidenceError,
+    parse_evidence,
+    sha256,
+    signature_ok,
+)
+
+
+@dataclass(frozen=True)
+class Authorisation:
+    """A command with the evidence of who asked for it, ready to be recorded."""
+
+    evidence: bytes
+    parsed: Evidence
+
+    @classmethod
+    def from_evidence(cls, evidence: bytes) -> Authorisation:
+        try:
+            return cls(evidence, parse_evidence(evidence))
+        except EvidenceError as exc:
+            raise AuthorisationError(f"unreadable command evidence: {exc}") from exc
+
+    @property
+    def digest(self) -> str:
+        return sha256(self.evidence).hex()
+
+    @property
+    def key_id(self) -> str:
+        return self.parsed.key
+
+    @property
+    def nonce(self) -> str:
+        return self.parsed.nonce
+
+    @property
+    def action(self) -> str:
+        return self.parsed.action
+
+    @property
+    def created(self) -> int:
+        return self.parsed.created
+
+    @property
+    def params(self) -> Any:
+        return self.parsed.params
+
+    def verify(self, public_key: bytes) -> None:
+        """Raise :class:`AuthorisationError` unless ``public_key`` made the signature."""
+        if not signature_ok(public_key, self.parsed.message, self.parsed.signature):
+            raise AuthorisationError(
+                f"the signature on {self.action!r} was not made by key {self.key_id}"
+            )
+
+    def check_fresh(self, now: float, window: int) -> None:
+        if abs(now - self.created) > window:
+            raise AuthorisationError(
+                f"command created at {self.created} is outside the {window} s window "
+                f"around the ledger's clock ({int(now)}); check the signer's clock"
+            )
+
+
+def sign_command(
+    key: SigningKey,
+    action: str,
+    params: Mapping[str, Any],
+    *,
+    created: int | None = None,
+    nonce: str | None = None,
+) -> Authorisation:
+    """Sign ``action(params)`` with ``key``; the result can be executed by the ledger."""
+    command = {
+        "action": action,
+        "params": dict(params),
+        "actor": key.key_id,
+        "created": int(time.time()) if created is None else created,
+        "nonce": nonce or secrets.token_hex(16),
+    }
+    signed = canonical_bytes(command).decode("utf-8")
+    signature = key.sign(COMMAND_SIGNATURE_CONTEXT + signed.encode("utf-8"))
+    evidence = canonical_bytes(
+        {
+            "scheme": COMMAND_SCHEME,
+            "key": key.key_id,
+            "signed": signed,
+            "signature": base64.b64encode(signature).decode("ascii"),
+        }
+    )
+    return Authorisation.from_evidence(evidence)

@@ -1,0 +1,233 @@
+"""Ed25519 keys and key files.
+
+A key's id is a short, stable digest of its public key (:func:`key_id_for`).
+Private keys never enter the ledger. A key file is a small JSON document written
+with mode 0600, created exclusively (an existing file is never overwritten), and
+optionally sealed with a passphrase: argon2id derives a key that opens a
+``SecretBox`` (XSalsa20-Poly1305) around the 32-byte seed, so a wrong passphrase
+is detected, not silently turned into a different key.
+
+Public key files (``*.pub``) hold the id, the public key and the label only.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nacl.exceptions
+import nacl.pwhash
+import nacl.secret
+import nacl.signing
+import nacl.utils
+
+from ledger.errors import KeyFileError
+from ledger.verifier import key_id_for
+
+KEY_FILE_FORMAT = "shuangsui-ed25519-key-v1"
+PUBLIC_KEY_FORMAT = "shuangsui-ed25519-public-key-v1"
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    key_id: str
+    public_key: bytes
+    label: str = ""
+
+    @property
+    def public_b64(self) -> str:
+        return base64.b64encode(self.public_key).decode("ascii")
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "format": PUBLIC_KEY_FORMAT,
+            "key_id": self.key_id,
+            "public_key": self.public_b64,
+            "label": self.label,
+        }
+
+    @classmethod
+    def from_b64(cls, text: str, label: str = "") -> PublicKey:
+        try:
+            raw = base64.b64decode(text.strip(), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise KeyFileError(f"public key is not base64: {exc}") from exc
+        if len(raw) != 32:
+            raise KeyFileError(f"an Ed25519 public key has 32 bytes, not {len(raw)}")
+        return cls(key_id_for(raw), raw, label)
+
+
+class SigningKey:
+    """An Ed25519 private key with its id. ``sign`` returns the 64-byte signature."""
+
+    __slots__ = ("_key", "key_id", "label", "public_key")
+
+    def __init__(self, seed: bytes, label: str = "") -> None:
+        if len(seed) != 32:
+            raise KeyFileError("an Ed25519 seed has 32 bytes")
+        self._key = nacl.signing.SigningKey(seed)
+        self.public_key: bytes = bytes(self._key.verify_key)
+        self.key_id: str = key_id_for(self.public_key)
+        self.label = label
+
+    @classmethod
+    def generate(cls, label: str = "") -> SigningKey:
+        return cls(nacl.utils.random(32), label)
+
+    def sign(self, message: bytes) -> bytes:
+        return self._key.sign(message).signature
+
+    @property
+    def public(self) -> PublicKey:
+        return PublicKey(self.key_id, self.public_key, self.label)
+
+    @property
+    def seed(self) -> bytes:
+        return bytes(self._key)
+
+    def __repr__(self) -> str:
+        return f"SigningKey({self.key_id}, {self.label!r})"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(doc: dict[str, Any], name: str, path: Path) -> bytes:
+    value = doc.get(name)
+    if not isinstance(value, str):
+        raise KeyFileError(f"{path}: field {name!r} is missing")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise KeyFileError(f"{path}: field {name!r} is not base64") from exc
+
+
+def _write_exclusive(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise KeyFileError(f"{path} already exists; refusing to overwrite a key") from None
+    except OSError as exc:
+        raise KeyFileError(f"cannot create {path}: {exc.strerror}") from exc
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def write_key_file(
+    path: Path | str,
+    key: SigningKey,
+    *,
+    passphrase: str | None = None,
+    opslimit: int = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE,
+    memlimit: int = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE,
+) -> Path:
+    """Write ``key`` to a new file (mode 0600) and its public half beside it."""
+    path = Path(path)
+    doc: dict[str, Any] = {
+        "format": KEY_FILE_FORMAT,
+        "key_id": key.key_id,
+        "public_key": _b64(key.public_key),
+        "label": key.label,
+    }
+    if passphrase:
+        salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
+        secret = nacl.pwhash.argon2id.kdf(
+            nacl.secret.SecretBox.KEY_SIZE, passphrase.encode(), salt, opslimit, memlimit
+        )
+        sealed = nacl.secret.SecretBox(secret).encrypt(key.seed)
+        doc["sealed"] = {
+            "kdf": "argon2id",
+            "opslimit": opslimit,
+            "memlimit": memlimit,
+            "salt": _b64(salt),
+            "box": _b64(bytes(sealed)),
+        }
+    else:
+        doc["seed"] = _b64(key.seed)
+    _write_exclusive(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    public_path = path.with_suffix(".pub")
+    if not public_path.exists():
+        public_path.write_text(
+            json.dumps(key.public.as_dict(), indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+    return path
+
+
+def _load_json(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KeyFileError(f"{path}: no such key file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeyFileError(f"{path}: cannot read: {exc}") from exc
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        raise KeyFileError(f"{path}: not a key file (not JSON)") from None
+    if not isinstance(doc, dict):
+        raise KeyFileError(f"{path}: not a key file")
+    return doc
+
+
+def key_file_is_sealed(path: Path | str) -> bool:
+    return "sealed" in _load_json(Path(path))
+
+
+def read_key_file(path: Path | str, passphrase: str | None = None) -> SigningKey:
+    """Read a private key file; raises :class:`KeyFileError` with the reason."""
+    path = Path(path)
+    doc = _load_json(path)
+    if doc.get("format") != KEY_FILE_FORMAT:
+        raise KeyFileError(f"{path}: not a private key file (format {doc.get('format')!r})")
+    label = str(doc.get("label", ""))
+    sealed = doc.get("sealed")
+    if sealed is not None:
+        if not passphrase:
+            raise KeyFileError(f"{path}: the key is sealed; a passphrase is needed")
+        if not isinstance(sealed, dict) or sealed.get("kdf") != "argon2id":
+            raise KeyFileError(f"{path}: unknown sealing")
+        try:
+            secret = nacl.pwhash.argon2id.kdf(
+                nacl.secret.SecretBox.KEY_SIZE,
+                passphrase.encode(),
+                _unb64(sealed, "salt", path),
+                int(sealed["opslimit"]),
+                int(sealed["memlimit"]),
+            )
+            seed = nacl.secret.SecretBox(secret).decrypt(_unb64(sealed, "box", path))
+        except nacl.exceptions.CryptoError:
+            raise KeyFileError(f"{path}: wrong passphrase") from None
+        except (KeyError, TypeError, ValueError) as exc:
+            raise KeyFileError(f"{path}: damaged sealing: {exc}") from exc
+    else:
+        seed = _unb64(doc, "seed", path)
+    if len(seed) != 32:
+        raise KeyFileError(f"{path}: the seed has {len(seed)} bytes, not 32")
+    key = SigningKey(seed, label)
+    if doc.get("key_id") != key.key_id or _unb64(doc, "public_key", path) != key.public_key:
+        raise KeyFileError(f"{path}: key id or public key does not match the private key")
+    return key
+
+
+def read_public_key(source: Path | str) -> PublicKey:
+    """A public key from a ``.pub`` file, a private key file, or base64 text."""
+    path = Path(source)
+    if not path.exists():
+        return PublicKey.from_b64(str(source))
+    doc = _load_json(path)
+    if doc.get("format") not in (PUBLIC_KEY_FORMAT, KEY_FILE_FORMAT):
+        raise KeyFileError(f"{path}: not a key file")
+    public = PublicKey.from_b64(str(doc.get("public_key", "")), str(doc.get("label", "")))
+    if doc.get("key_id") != public.key_id:
+        raise KeyFileError(f"{path}: key id does not match the public key")
+    return public

@@ -1,0 +1,607 @@
+"""Verify a ledger: every entry hash, link, ledger signature and actor signature.
+
+This module is the auditor's module. It depends on nothing but the Python standard
+library and PyNaCl, so it can be read in one sitting and run on a machine that has
+only a copy of the ledger (a database or an export bundle). The writer imports its
+definitions (hashes, key ids, evidence parsing) from here, so the two cannot drift.
+
+What a valid ledger is
+----------------------
+The log is a sequence of *entries* at gapless positions 1..N. Each entry is stored
+as the RFC 8785 canonical JSON bytes of::
+
+    {"command": hex, "event": hex, "part": [i, n], "position": p, "prev": hex,
+     "schema": k, "stream": uuid, "time": iso8601, "type": topic, "v": 1,
+     "version": v}
+
+* ``entry_hash = SHA-256(0x00 || entry)`` -- the RFC 9162 leaf hash, so entries are
+  also the leaves of the Merkle tree behind checkpoints;
+* ``prev`` is the previous entry's hash (32 zero bytes for position 1);
+* ``event`` is SHA-256 of the stored event's bytes exactly as stored; ``stream``,
+  ``version`` and ``type`` repeat the stored event's id, version and topic;
+* ``command`` is SHA-256 of the *evidence* of the command that caused the entry: the
+  bytes the actor signed and the signature. One command may cause several entries;
+  they are consecutive and numbered ``part = [0, n] .. [n-1, n]``. The first carries
+  the evidence itself; the last carries the ledger key's Ed25519 signature over
+  ``"shuangsui/entry/v1\\n" || entry_hash``, which through the links covers every
+  entry of the command (one signature per commit, not per row);
+* the actor's key must be registered and not revoked at the command's position, and
+  its (key, nonce) pair may appear in one command only;
+* keys are themselves entries: ``shuangsui.key.registered`` / ``.rotated`` /
+  ``.revoked``. A key registered at position r is valid from r + 1; a key revoked or
+  rotated at position q is valid up to q. Keys registered by the genesis command
+  (position 1) are valid from position 1. Keys are registered by a key with the
+  ``office`` role; a holder may rotate or revoke their own key.
+
+The first failure is reported with its position and one of the reasons below.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nacl.bindings import crypto_sign_open
+from nacl.exceptions import BadSignatureError, CryptoError
+
+# --- hashing (RFC 9162 section 2.1) -------------------------------------------
+
+LEAF_PREFIX = b"\x00"
+NODE_PREFIX = b"\x01"
+ZERO_HASH = bytes(32)
+ENTRY_FORMAT = 1
+ENTRY_SIGNATURE_CONTEXT = b"shuangsui/entry/v1\n"
+COMMAND_SIGNATURE_CONTEXT = b"shuangsui/command/v1\n"
+COMMAND_SCHEME = "shuangsui-command-v1"
+
+
+def sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def leaf_hash(entry: bytes) -> bytes:
+    """RFC 9162 leaf hash: SHA-256(0x00 || entry)."""
+    return hashlib.sha256(LEAF_PREFIX + entry).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    """RFC 9162 interior node hash: SHA-256(0x01 || left || right)."""
+    return hashlib.sha256(NODE_PREFIX + left + right).digest()
+
+
+def key_id_for(public_key: bytes) -> str:
+    """A key's id: the first 8 bytes of SHA-256 of the raw public key, in hex."""
+    return hashlib.sha256(public_key).digest()[:8].hex()
+
+
+# --- stable event type names the verifier understands ---------------------------
+
+GENESIS_TOPIC = "shuangsui.ledger.genesis"
+KEY_REGISTERED_TOPIC = "shuangsui.key.registered"
+KEY_ROTATED_TOPIC = "shuangsui.key.rotated"
+KEY_REVOKED_TOPIC = "shuangsui.key.revoked"
+KEY_CHANGE_TOPICS = (KEY_REGISTERED_TOPIC, KEY_ROTATED_TOPIC, KEY_REVOKED_TOPIC)
+OFFICE_ROLE = "office"
+LEDGER_ROLE = "ledger"
+
+# --- reasons --------------------------------------------------------------------
+
+HASH_MISMATCH = "hash mismatch"
+BROKEN_LINK = "broken link"
+BAD_LEDGER_SIGNATURE = "bad ledger signature"
+BAD_ACTOR_SIGNATURE = "bad actor signature"
+KEY_NOT_VALID = "key not valid at position"
+MISSING_POSITION = "missing position"
+REPLAYED_NONCE = "replayed nonce"
+MISSING_EVENT = "missing event"
+UNCHAINED_EVENT = "unchained event"
+MALFORMED_ENTRY = "malformed entry"
+BAD_GENESIS = "bad genesis"
+BAD_KEY_EVENT = "bad key event"
+UNAUTHORISED_KEY_CHANGE = "unauthorised key change"
+
+
+# --- rows as stored ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredEventRow:
+    """A stored event exactly as the event table holds it."""
+
+    stream: str
+    version: int
+    topic: str
+    state: bytes
+
+
+@dataclass(frozen=True)
+class ChainRow:
+    """A chain row exactly as stored, joined with its stored event (None if gone)."""
+
+    position: int
+    entry: bytes
+    entry_hash: bytes
+    command: bytes | None
+    actor_key: str | None
+    nonce: str | None
+    signer: str | None
+    signature: bytes | None
+    event: StoredEventRow | None
+
+
+@dataclass(frozen=True)
+class Failure:
+    position: int
+    reason: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"position {self.position}: {self.reason} ({self.detail})"
+
+
+@dataclass
+class Report:
+    """The outcome of a verification. Truthy when the ledger is intact."""
+
+    size: int = 0
+    head: bytes = ZERO_HASH
+    origin: str | None = None
+    failure: Failure | None = None
+    commands: int = 0
+    signatures: int = 0
+    keys: dict[str, KeyState] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return self.failure is None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.failure is None,
+            "size": self.size,
+            "head": self.head.hex(),
+            "origin": self.origin,
+            "commands": self.commands,
+            "signatures_checked": self.signatures,
+            "keys": len(self.keys),
+            "failure": None
+            if self.failure is None
+            else {
+                "position": self.failure.position,
+                "reason": self.failure.reason,
+                "detail": self.failure.detail,
+            },
+        }
+
+
+# --- command evidence ----------------------------------------------------------------
+
+
+class EvidenceError(ValueError):
+    """Evidence bytes that do not parse as a known scheme."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Who asked for a command, and the proof.
+
+    ``message`` is exactly the byte string the actor's key signed; ``signature`` the
+    Ed25519 signature over it. The stored form is a JSON object with ``scheme``,
+    ``key``, ``signed`` (the signed text, verbatim) and ``signature`` (base64), so a
+    verifier never re-serialises anything. Scheme ``shuangsui-command-v1``: the signed
+    text is the RFC 8785 form of ``{action, params, actor, created, nonce}`` and the
+    message is ``"shuangsui/command/v1\n" || text``.
+    """
+
+    scheme: str
+    key: str
+    nonce: str
+    created: int
+    action: str
+    params: Any
+    message: bytes
+    signature: bytes
+
+
+def _b64decode(text: Any) -> bytes:
+    if not isinstance(text, str):
+        raise EvidenceError("expected base64 text")
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise EvidenceError(f"bad base64: {exc}") from exc
+
+
+def parse_evidence(data: bytes) -> Evidence:
+    """Parse stored evidence bytes; raises :class:`EvidenceError`."""
+    try:
+        outer = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise EvidenceError(f"evidence is not JSON: {exc}") from exc
+    if not isinstance(outer, dict):
+        raise EvidenceError("evidence is not an object")
+    scheme = outer.get("scheme")
+    signature = _b64decode(outer.get("signature"))
+    if len(signature) != 64:
+        raise EvidenceError("signature is not 64 bytes")
+    signed = outer.get("signed")
+    if not isinstance(signed, str):
+        raise EvidenceError("evidence has no signed text")
+    if scheme == COMMAND_SCHEME:
+        try:
+            command = json.loads(signed)
+        except ValueError as exc:
+            raise EvidenceError(f"signed command is not JSON: {exc}") from exc
+        if not isinstance(command, dict):
+            raise EvidenceError("signed command is not an object")
+        key, nonce = command.get("actor"), command.get("nonce")
+        created, action = command.get("created"), command.get("action")
+        if outer.get("key") != key:
+            raise EvidenceError("evidence key differs from the command's actor")
+        message = COMMAND_SIGNATURE_CONTEXT + signed.encode("utf-8")
+        params = command.get("params")
+    else:
+        raise EvidenceError(f"unknown evidence scheme {scheme!r}")
+    if not (isinstance(key, str) and isinstance(nonce, str) and nonce):
+        raise EvidenceError("evidence lacks a key id or nonce")
+    if not isinstance(created, int) or isinstance(created, bool):
+        raise EvidenceError("evidence lacks a created time")
+    if not isinstance(action, str) or not action:
+        raise EvidenceError("evidence lacks an action")
+    return Evidence(
+        scheme=scheme,
+        key=key,
+        nonce=nonce,
+        created=created,
+        action=action,
+        params=params,
+        message=message,
+        signature=signature,
+    )
+
+
+def signature_ok(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    try:
+        crypto_sign_open(signature + message, public_key)
+    except (BadSignatureError, CryptoError, ValueError, TypeError):
+        return False
+    return True
+
+
+# --- key history -------------------------------------------------------------------------
+
+
+@dataclass
+class KeyState:
+    key_id: str
+    public_key: bytes
+    roles: frozenset[str]
+    valid_from: int
+    valid_to: int | None = None
+    predecessor: str | None = None
+
+    def valid_at(self, position: int) -> bool:
+        return self.valid_from <= position and (
+            self.valid_to is None or position <= self.valid_to
+        )
+
+
+# --- the sequential checker ---------------------------------------------------------------
+
+ACTOR, LEDGER = 0, 1
+#: (position, kind, public key, message, signature)
+SignatureJob = tuple[int, int, bytes, bytes, bytes]
+
+
+@dataclass
+class _OpenCommand:
+    digest: str
+    count: int
+    next_part: int
+    first_position: int
+    evidence: Evidence
+
+
+class ChainChecker:
+    """Checks rows one by one, in position order, and collects signature jobs.
+
+    Everything except the Ed25519 verifications happens here, sequentially (it is
+    cheap, and the key history is inherently ordered). The signature jobs can then
+    run on every core with :func:`check_signatures`.
+    """
+
+    def __init__(
+        self, *, expected: int = 1, prev: bytes = ZERO_HASH, keys: dict[str, KeyState] | None = None
+    ) -> None:
+        self.expected = expected
+        self.prev = prev
+        self.keys: dict[str, KeyState] = dict(keys or {})
+        self.nonces: set[tuple[str, str]] = set()
+        self.open: _OpenCommand | None = None
+        self.origin: str | None = None
+        self.commands = 0
+        self.signatures = 0
+        self.jobs: list[SignatureJob] = []
+        self._genesis_actor: Evidence | None = None
+
+    # The ChainRow is checked field by field; the first problem is returned.
+    def check(self, row: ChainRow) -> Failure | None:  # noqa: C901 - one rule per branch
+        p = self.expected
+        if row.position != p:
+            if row.position > p:
+                return Failure(p, MISSING_POSITION, f"next stored position is {row.position}")
+            return Failure(p, BROKEN_LINK, f"position {row.position} appears out of order")
+        if leaf_hash(row.entry) != row.entry_hash:
+            return Failure(p, HASH_MISMATCH, "entry hash does not match the entry bytes")
+        try:
+            entry = json.loads(row.entry)
+            position, prev = entry["position"], entry["prev"]
+            stream, version, topic = entry["stream"], entry["version"], entry["type"]
+            event_digest, command_digest = entry["event"], entry["command"]
+            part, count = entry["part"]
+            if entry["v"] != ENTRY_FORMAT or not isinstance(part, int) or not isinstance(count, int):
+                raise ValueError("unknown entry format")
+            if not 0 <= part < count:
+                raise ValueError("part out of range")
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            return Failure(p, MALFORMED_ENTRY, str(exc))
+        if position != p:
+            return Failure(p, BROKEN_LINK, f"entry says position {position}")
+        if prev != self.prev.hex():
+            return Failure(p, BROKEN_LINK, "prev is not the previous entry's hash")
+        event = row.event
+        if event is None:
+            return Failure(p, MISSING_EVENT, f"stream {stream} version {version} is not stored")
+        if (event.stream, event.version, event.topic) != (stream, version, topic):
+            return Failure(p, HASH_MISMATCH, "stored event id, version or type differs from the entry")
+        if sha256(event.state).hex() != event_digest:
+            return Failure(p, HASH_MISMATCH, "stored event bytes differ from the entry's digest")
+
+        failure = self._check_command(row, p, part, count, command_digest)
+        if failure:
+            return failure
+        if topic in KEY_CHANGE_TOPICS or topic == GENESIS_TOPIC or p == 1:
+            failure = self._apply_key_event(p, topic, event.state)
+            if failure:
+                return failure
+        if part == count - 1:
+            failure = self._seal(row, p)
+            if failure:
+                return failure
+        self.prev = row.entry_hash
+        self.expected = p + 1
+        return None
+
+    def _check_command(
+        self, row: ChainRow, p: int, part: int, count: int, digest: str
+    ) -> Failure | None:
+        if part == 0:
+            if self.open is not None:
+                return Failure(p, MISSING_POSITION, "the previous command's last entry is missing")
+            if row.command is None:
+                return Failure(p, MALFORMED_ENTRY, "first entry of a command carries no evidence")
+            if sha256(row.command).hex() != digest:
+                return Failure(p, HASH_MISMATCH, "command evidence differs from the entry's digest")
+            try:
+                evidence = parse_evidence(row.command)
+            except EvidenceError as exc:
+                return Failure(p, BAD_ACTOR_SIGNATURE, f"evidence unreadable: {exc}")
+            if (row.actor_key, row.nonce) != (evidence.key, evidence.nonce):
+                return Failure(p, HASH_MISMATCH, "stored key id or nonce differs from the evidence")
+            if (evidence.key, evidence.nonce) in self.nonces:
+                return Failure(p, REPLAYED_NONCE, f"key {evidence.key} nonce {evidence.nonce}")
+            self.nonces.add((evidence.key, evidence.nonce))
+            self.open = _OpenCommand(digest, count, 0, p, evidence)
+            self.commands += 1
+            if p == 1:
+                self._genesis_actor = evidence  # its key is registered by this command
+            else:
+                failure = self._schedule_actor(p, evidence)
+                if failure:
+                    return failure
+        else:
+            opened = self.open
+            if opened is None or opened.digest != digest or opened.count != count:
+                return Failure(p, BROKEN_LINK, "entry continues a command that is not open")
+            if row.command is not None:
+                return Failure(p, MALFORMED_ENTRY, "evidence stored on a continuation entry")
+        assert self.open is not None
+        if part != self.open.next_part:
+            return Failure(p, BROKEN_LINK, f"command part {part} out of order")
+        self.open.next_part += 1
+        if part != count - 1 and (row.signature is not None or row.signer is not None):
+            return Failure(p, MALFORMED_ENTRY, "ledger signature on an entry inside a command")
+        return None
+
+    def _schedule_actor(self, p: int, evidence: Evidence) -> Failure | None:
+        key = self.keys.get(evidence.key)
+        if key is None or not key.valid_at(p):
+            return Failure(p, KEY_NOT_VALID, f"actor key {evidence.key}")
+        self.jobs.append((p, ACTOR, key.public_key, evidence.message, evidence.signature))
+        self.signatures += 1
+        return None
+
+    def _seal(self, row: ChainRow, p: int) -> Failure | None:
+        assert self.open is not None
+        opened, self.open = self.open, None
+        if opened.first_position == 1 and self._genesis_actor is not None:
+            actor = self.keys.get(self._genesis_actor.key)
+            if actor is None or OFFICE_ROLE not in actor.roles:
+                return Failure(1, BAD_GENESIS, "genesis is not signed by the office key it names")
+            failure = self._schedule_actor(1, self._genesis_actor)
+            if failure:
+                return failure
+        if row.signature is None or row.signer is None:
+            return Failure(p, BAD_LEDGER_SIGNATURE, "last entry of a command is not signed")
+        signer = self.keys.get(row.signer)
+        if signer is None or not signer.valid_at(p) or LEDGER_ROLE not in signer.roles:
+            return Failure(p, KEY_NOT_VALID, f"ledger key {row.signer}")
+        message = ENTRY_SIGNATURE_CONTEXT + row.entry_hash
+        self.jobs.append((p, LEDGER, signer.public_key, message, row.signature))
+        self.signatures += 1
+        return None
+
+    def _actor_may_change(self, p: int, subject: str | None) -> bool:
+        evidence = self.open.evidence if self.open else None
+        if evidence is None:
+            return False
+        if self.open is not None and self.open.first_position == 1:
+            return True  # the genesis command registers the first keys
+        actor = self.keys.get(evidence.key)
+        if actor is None or not actor.valid_at(p):
+            return False
+        return OFFICE_ROLE in actor.roles or (subject is not None and subject == evidence.key)
+
+    def _apply_key_event(self, p: int, topic: str, state_bytes: bytes) -> Failure | None:
+        try:
+            state = json.loads(state_bytes)
+        except ValueError as exc:
+            return Failure(p, BAD_KEY_EVENT, f"state is not JSON: {exc}")
+        genesis = self.open is not None and self.open.first_position == 1
+        if p == 1 or topic == GENESIS_TOPIC:
+            if p != 1 or topic != GENESIS_TOPIC:
+                return Failure(p, BAD_GENESIS, "position 1 must be, and only be, the genesis")
+            origin = state.get("origin")
+            if not isinstance(origin, str) or not origin:
+                return Failure(p, BAD_GENESIS, "genesis names no origin")
+            self.origin = origin
+            return None
+        key_id = state.get("key_id")
+        if topic == KEY_REGISTERED_TOPIC:
+            try:
+                public_key = _b64decode(state.get("public_key"))
+            except EvidenceError as exc:
+                return Failure(p, BAD_KEY_EVENT, f"public key: {exc}")
+            roles = state.get("roles")
+            if len(public_key) != 32 or key_id != key_id_for(public_key):
+                return Failure(p, BAD_KEY_EVENT, f"key id {key_id} does not match its public key")
+            if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+                return Failure(p, BAD_KEY_EVENT, "roles are not a list of names")
+            if key_id in self.keys:
+                return Failure(p, BAD_KEY_EVENT, f"key {key_id} registered twice")
+            predecessor = state.get("predecessor")
+            if not self._actor_may_change(p, predecessor):
+                return Failure(p, UNAUTHORISED_KEY_CHANGE, f"registration of {key_id}")
+            if predecessor is not None and not genesis:
+                old = self.keys.get(predecessor)
+                actor = self.open.evidence.key if self.open else None
+                if old is None or (
+                    actor == predecessor and not set(roles) <= old.roles
+                ):
+                    return Failure(p, UNAUTHORISED_KEY_CHANGE, f"rotation to {key_id}")
+            self.keys[key_id] = KeyState(
+                key_id, public_key, frozenset(roles), 1 if genesis else p + 1,
+                predecessor=predecessor,
+            )
+            return None
+        key = self.keys.get(key_id) if isinstance(key_id, str) else None
+        if key is None or key.valid_to is not None:
+            return Failure(p, BAD_KEY_EVENT, f"{topic} of unknown or retired key {key_id}")
+        if not self._actor_may_change(p, key_id):
+            return Failure(p, UNAUTHORISED_KEY_CHANGE, f"{topic} of {key_id}")
+        key.valid_to = p
+        return None
+
+    def finish(self) -> Failure | None:
+        if self.open is not None:
+            return Failure(self.expected, MISSING_POSITION, "the last command is incomplete")
+        return None
+
+
+# --- signatures, on every core -------------------------------------------------------
+
+
+def check_signatures(jobs: Sequence[SignatureJob]) -> tuple[int, int] | None:
+    """Verify jobs in order; return (position, kind) of the first bad one."""
+    for position, kind, public_key, message, signature in jobs:
+        try:
+            crypto_sign_open(signature + message, public_key)
+        except (BadSignatureError, CryptoError, ValueError, TypeError):
+            return position, kind
+    return None
+
+
+def _signature_failure(found: tuple[int, int]) -> Failure:
+    position, kind = found
+    if kind == ACTOR:
+        return Failure(position, BAD_ACTOR_SIGNATURE, "actor's signature does not verify")
+    return Failure(position, BAD_LEDGER_SIGNATURE, "ledger signature does not verify")
+
+
+def verify_rows(
+    rows: Iterable[ChainRow],
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    checker: ChainChecker | None = None,
+    batch: int = 2048,
+) -> Report:
+    """Verify rows in position order and return a :class:`Report`.
+
+    ``workers`` processes verify signatures while this process walks the chain
+    (default: one per core; 1 verifies inline). ``progress`` is called with the
+    number of rows done since the last call.
+    """
+    checker = checker or ChainChecker()
+    workers = workers or os.cpu_count() or 1
+    pool = None
+    pending: list[Any] = []
+    inline_failures: list[tuple[int, int]] = []
+    structural: Failure | None = None
+    size, head = checker.expected - 1, checker.prev
+    try:
+        for row in rows:
+            structural = checker.check(row)
+            if structural is not None:
+                break
+            size, head = row.position, row.entry_hash
+            if progress and size % 1000 == 0:
+                progress(1000)
+            if len(checker.jobs) >= batch:
+                jobs, checker.jobs = checker.jobs, []
+                if workers > 1:
+                    if pool is None:
+                        pool = _make_pool(workers)
+                    pending.append(pool.submit(check_signatures, jobs))
+                else:
+                    found = check_signatures(jobs)
+                    if found:
+                        inline_failures.append(found)
+                        break
+        else:
+            structural = checker.finish()
+        jobs, checker.jobs = checker.jobs, []
+        found = check_signatures(jobs)
+        if found:
+            inline_failures.append(found)
+        results = [f.result() for f in pending]
+        if progress:
+            progress(size % 1000)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    candidates = [_signature_failure(f) for f in inline_failures + [r for r in results if r]]
+    if structural is not None:
+        candidates.append(structural)
+    failure = min(candidates, key=lambda f: f.position) if candidates else None
+    return Report(
+        size=size,
+        head=head,
+        origin=checker.origin,
+        failure=failure,
+        commands=checker.commands,
+        signatures=checker.signatures,
+        keys=checker.keys,
+    )
+
+
+def _make_pool(workers: int) -> Any:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))

@@ -1,0 +1,5 @@
+"""Run the CLI as ``python -m tools.cli``."""
+
+from tools.cli import main
+
+main()

@@ -1,0 +1,180 @@
+"""init, status, verify, append-note."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import click
+
+from ledger.errors import ConflictError, LedgerError
+from tools.cli import EXIT_TAMPERED, Runtime, cli, pass_runtime
+
+
+def _new_passphrase(runtime: Runtime, seal: bool) -> str | None:
+    if not seal:
+        return None
+    value = runtime.environ.get("SHUANGSUI_PASSPHRASE")
+    if value:
+        return value
+    return str(click.prompt("Passphrase to seal the new keys", hide_input=True,
+                            confirmation_prompt=True))
+
+
+@cli.command()
+@click.option("--origin", default="anyue.example/shuangsui", show_default=True,
+              help="The log's name in checkpoints: a schema-less URL, no spaces.")
+@click.option("--office-holder", default="安岳县双随机联合抽查联席会议办公室", show_default=True,
+              help="Who holds the conference office (root) key.")
+@click.option("--seal/--no-seal", default=False,
+              help="Seal both new key files with a passphrase (env SHUANGSUI_PASSPHRASE).")
+@pass_runtime
+def init(runtime: Runtime, origin: str, office_holder: str, seal: bool) -> None:
+    """Create the ledger key, the office (root) key and the genesis event.
+
+    \b
+    Example:
+      shuangsui --home var init --origin anyue.example/shuangsui
+    Keys are written to HOME/keys (mode 0600). Move office.key to the office's
+    own custody afterwards: it is the root of trust.
+    """
+    from ledger.application import open_ledger
+    from ledger.authorisation import sign_command
+    from ledger.keys import SigningKey, write_key_file
+
+    settings = runtime.settings
+    for path in (settings.ledger_key_path, settings.office_key_path):
+        if path.exists():
+            raise ConflictError(f"{path} already exists; this home already has keys")
+    ledger_key = SigningKey.generate("ledger")
+    office_key = SigningKey.generate("office")
+    ledger = open_ledger(settings, signer=ledger_key, must_exist=False)
+    try:
+        if ledger.head().position:
+            raise ConflictError(f"{settings.describe_database()} already holds a ledger")
+        passphrase = _new_passphrase(runtime, seal)
+        # Keys go to temporary names first: a failed genesis leaves no stray keys,
+        # and a successful one is never left without its keys.
+        staged = []
+        try:
+            for key, path in ((ledger_key, settings.ledger_key_path),
+                              (office_key, settings.office_key_path)):
+                temp = path.with_name(f".{path.name}.new")
+                for leftover in (temp, temp.with_suffix(".pub")):
+                    leftover.unlink(missing_ok=True)
+                write_key_file(temp, key, passphrase=passphrase)
+                staged.append((temp, path))
+            recorded = ledger.execute(sign_command(office_key, "ledger.genesis", {
+                "origin": origin,
+                "office_public_key": office_key.public.public_b64,
+                "ledger_public_key": ledger_key.public.public_b64,
+                "office_holder": office_holder,
+            }))
+        except BaseException:
+            for temp, _ in staged:
+                temp.unlink(missing_ok=True)
+                temp.with_suffix(".pub").unlink(missing_ok=True)
+            raise
+        for temp, path in staged:
+            os.replace(temp, path)
+            os.replace(temp.with_suffix(".pub"), path.with_suffix(".pub"))
+    finally:
+        ledger.close()
+    click.echo(f"ledger   {settings.describe_database()}")
+    click.echo(f"origin   {origin}")
+    click.echo(f"ledger key {ledger_key.key_id}  {settings.ledger_key_path}")
+    click.echo(f"office key {office_key.key_id}  {settings.office_key_path}  (root of trust)")
+    click.echo(f"genesis  positions {recorded.first_position}-{recorded.last_position}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@pass_runtime
+def status(runtime: Runtime, as_json: bool) -> None:
+    """Show the ledger's origin, size, head hash and founding keys.
+
+    \b
+    Example:
+      shuangsui status --json
+    """
+    ledger = runtime.open(write=False)
+    try:
+        head = ledger.head()
+        genesis = ledger.genesis()
+        info = {
+            "database": runtime.settings.describe_database(),
+            "origin": genesis.origin if genesis else None,
+            "size": head.position,
+            "head": head.entry_hash.hex(),
+            "office_key": genesis.office_key if genesis else None,
+            "ledger_key": genesis.ledger_key if genesis else None,
+        }
+    finally:
+        ledger.close()
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    for name, value in info.items():
+        click.echo(f"{name:<11}{value}")
+
+
+@cli.command("append-note")
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
+              help="The acting key file (signs the command).")
+@click.argument("text")
+@pass_runtime
+def append_note(runtime: Runtime, key_file: str, text: str) -> None:
+    """Append a signed free-text note.
+
+    \b
+    Example:
+      shuangsui append-note --key var/keys/office.key "会议纪要：2026年第4季度联席会议"
+    """
+    from ledger.authorisation import sign_command
+
+    key = runtime.signing_key(key_file)
+    ledger = runtime.open()
+    try:
+        recorded = ledger.execute(sign_command(key, "note.append", {"text": text}))
+    finally:
+        ledger.close()
+    click.echo(f"note recorded at position {recorded.last_position}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes verifying signatures (default: one per core).")
+@pass_runtime
+def verify(runtime: Runtime, as_json: bool, workers: int | None) -> None:
+    """Check every entry hash, link, ledger signature and actor signature.
+
+    \b
+    Exit status: 0 intact; 1 tampered (names the first bad position and why);
+    2 usage or I/O error.
+    Example:
+      shuangsui verify --json
+    """
+    from ledger.verification import verify_ledger
+
+    ledger = runtime.open(write=False)
+    try:
+        size = ledger.head().position
+        with click.progressbar(length=size, label="verifying", file=click.get_text_stream("stderr"),
+                               show_pos=True) as bar:
+            report = verify_ledger(ledger, workers=workers, progress=bar.update)
+    finally:
+        ledger.close()
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    elif report:
+        click.echo(f"ok: {report.size} entries, {report.commands} commands, "
+                   f"{report.signatures} signatures verified; head {report.head.hex()}")
+    else:
+        assert report.failure is not None
+        click.echo(f"TAMPERED at position {report.failure.position}: "
+                   f"{report.failure.reason} ({report.failure.detail})")
+    if not report:
+        raise SystemExit(EXIT_TAMPERED)
+
+
