@@ -32,15 +32,23 @@ _encoder = json.JSONEncoder(
 
 def _fast_path_ok(value: Any) -> bool:
     kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or not key.isascii():
+                return False
+            item_kind = type(item)
+            if item_kind is str or item_kind is bool or item is None:
+                continue
+            if item_kind is int:
+                if not -_MAX_SAFE_INT <= item <= _MAX_SAFE_INT:
+                    return False
+            elif not _fast_path_ok(item):
+                return False
+        return True
     if kind is str or kind is bool or value is None:
         return True
     if kind is int:
-        return -_MAX_SAFE_INT <= value <= _MAX_SAFE_INT
-    if kind is dict:
-        for key, item in value.items():
-            if type(key) is not str or not key.isascii() or not _fast_path_ok(item):
-                return False
-        return True
+        return bool(-_MAX_SAFE_INT <= value <= _MAX_SAFE_INT)
     if kind is list or kind is tuple:
         return all(_fast_path_ok(item) for item in value)
     return False

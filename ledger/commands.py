@@ -59,14 +59,14 @@ class Params:
         if not isinstance(value, str):
             self._fail(name, "must be text")
             return ""
-        value = value.strip()
-        if required and not value:
+        text: str = value.strip()
+        if required and not text:
             self._fail(name, "must not be empty")
-        elif len(value) > max_length:
+        elif len(text) > max_length:
             self._fail(name, f"is longer than {max_length} characters")
-        elif pattern and value and not re.fullmatch(pattern, value):
+        elif pattern and text and not re.fullmatch(pattern, text):
             self._fail(name, f"does not match {pattern}")
-        return value
+        return text
 
     def optional_text(self, name: str, *, max_length: int = 500) -> str | None:
         return self.text(name, required=False, max_length=max_length) or None
@@ -79,7 +79,11 @@ class Params:
         return value
 
     def text_list(
-        self, name: str, *, required: bool = True, choices: Iterable[str] | None = None,
+        self,
+        name: str,
+        *,
+        required: bool = True,
+        choices: Iterable[str] | None = None,
         min_items: int = 0,
     ) -> tuple[str, ...]:
         value = self._get(name, required)
@@ -101,7 +105,11 @@ class Params:
         return items
 
     def integer(
-        self, name: str, *, required: bool = True, minimum: int | None = None,
+        self,
+        name: str,
+        *,
+        required: bool = True,
+        minimum: int | None = None,
         maximum: int | None = None,
     ) -> int:
         value = self._get(name, required)
@@ -122,11 +130,15 @@ class Params:
         if value is None:
             return ""
         try:
-            number = Decimal(str(value)) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+            number = (
+                Decimal(str(value))
+                if isinstance(value, (str, int)) and not isinstance(value, bool)
+                else None
+            )
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite() or not Decimal(0) <= number <= Decimal(1):
-            self._fail(name, "must be a decimal between 0 and 1, written as text, e.g. \"0.05\"")
+            self._fail(name, 'must be a decimal between 0 and 1, written as text, e.g. "0.05"')
             return ""
         return format(number.normalize(), "f") if number else "0"
 

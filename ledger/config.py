@@ -103,7 +103,7 @@ class Settings:
         home = home or environ.get("SHUANGSUI_HOME") or DEFAULT_HOME
         url = database_url or environ.get("SHUANGSUI_DATABASE_URL") or None
         settings = cls(home=Path(home), database_url=url)
-        settings.target  # validate the URL now, not on first use
+        _ = settings.target  # validate the URL now, not on first use
         return settings
 
     def with_home(self, home: Path) -> Settings:
@@ -164,7 +164,7 @@ class Settings:
             )
         else:
             env.update(
-                PERSISTENCE_MODULE="eventsourcing.sqlite",
+                PERSISTENCE_MODULE="ledger.recorders:LedgerSQLiteFactory",
                 APPLICATION_RECORDER_TOPIC="ledger.recorders:ChainedSQLiteRecorder",
                 SQLITE_DBNAME=str(target),
                 SQLITE_LOCK_TIMEOUT="30",

@@ -32,7 +32,7 @@ def verify_ledger(
 ) -> Report:
     report = verify_rows(iter_chain(ledger), workers=workers, progress=progress)
     if report:
-        unchained = ledger.chain.first_unchained_event()
+        unchained = ledger.chain.first_unchained_event(report.size)
         if unchained is not None:
             notification_id, before = unchained
             report.failure = Failure(

@@ -133,6 +133,8 @@ class ChainRow:
     signer: str | None
     signature: bytes | None
     event: StoredEventRow | None
+    #: The stored event's notification id (its place in the event table's own order).
+    notification_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ class Failure:
         return f"position {self.position}: {self.reason} ({self.detail})"
 
 
-@dataclass
+@dataclass(repr=False)
 class Report:
     """The outcome of a verification. Truthy when the ledger is intact."""
 
@@ -159,6 +161,9 @@ class Report:
 
     def __bool__(self) -> bool:
         return self.failure is None
+
+    def __repr__(self) -> str:
+        return f"Report(size={self.size}, failure={self.failure})"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -286,9 +291,7 @@ class KeyState:
     predecessor: str | None = None
 
     def valid_at(self, position: int) -> bool:
-        return self.valid_from <= position and (
-            self.valid_to is None or position <= self.valid_to
-        )
+        return self.valid_from <= position and (self.valid_to is None or position <= self.valid_to)
 
 
 # --- the sequential checker ---------------------------------------------------------------
@@ -326,11 +329,12 @@ class ChainChecker:
         self.origin: str | None = None
         self.commands = 0
         self.signatures = 0
+        self.last_notification_id = 0
         self.jobs: list[SignatureJob] = []
         self._genesis_actor: Evidence | None = None
 
     # The ChainRow is checked field by field; the first problem is returned.
-    def check(self, row: ChainRow) -> Failure | None:  # noqa: C901 - one rule per branch
+    def check(self, row: ChainRow) -> Failure | None:
         p = self.expected
         if row.position != p:
             if row.position > p:
@@ -344,7 +348,11 @@ class ChainChecker:
             stream, version, topic = entry["stream"], entry["version"], entry["type"]
             event_digest, command_digest = entry["event"], entry["command"]
             part, count = entry["part"]
-            if entry["v"] != ENTRY_FORMAT or not isinstance(part, int) or not isinstance(count, int):
+            if (
+                entry["v"] != ENTRY_FORMAT
+                or not isinstance(part, int)
+                or not isinstance(count, int)
+            ):
                 raise ValueError("unknown entry format")
             if not 0 <= part < count:
                 raise ValueError("part out of range")
@@ -354,11 +362,15 @@ class ChainChecker:
             return Failure(p, BROKEN_LINK, f"entry says position {position}")
         if prev != self.prev.hex():
             return Failure(p, BROKEN_LINK, "prev is not the previous entry's hash")
+        if row.notification_id <= self.last_notification_id:
+            return Failure(p, BROKEN_LINK, "entries are not in the events' commit order")
         event = row.event
         if event is None:
             return Failure(p, MISSING_EVENT, f"stream {stream} version {version} is not stored")
         if (event.stream, event.version, event.topic) != (stream, version, topic):
-            return Failure(p, HASH_MISMATCH, "stored event id, version or type differs from the entry")
+            return Failure(
+                p, HASH_MISMATCH, "stored event id, version or type differs from the entry"
+            )
         if sha256(event.state).hex() != event_digest:
             return Failure(p, HASH_MISMATCH, "stored event bytes differ from the entry's digest")
 
@@ -375,6 +387,7 @@ class ChainChecker:
                 return failure
         self.prev = row.entry_hash
         self.expected = p + 1
+        self.last_notification_id = row.notification_id
         return None
 
     def _check_command(
@@ -446,14 +459,20 @@ class ChainChecker:
         self.signatures += 1
         return None
 
-    def _actor_may_change(self, p: int, subject: str | None) -> bool:
-        evidence = self.open.evidence if self.open else None
-        if evidence is None:
+    def _actor_may_change(self, subject: str | None) -> bool:
+        """Whether the open command's actor may change key ``subject``.
+
+        The actor's authority is judged at the command's first position: a key that
+        rotates itself is retired by the command's first event, yet still signed it.
+        """
+        opened = self.open
+        if opened is None:
             return False
-        if self.open is not None and self.open.first_position == 1:
+        if opened.first_position == 1:
             return True  # the genesis command registers the first keys
+        evidence = opened.evidence
         actor = self.keys.get(evidence.key)
-        if actor is None or not actor.valid_at(p):
+        if actor is None or not actor.valid_at(opened.first_position):
             return False
         return OFFICE_ROLE in actor.roles or (subject is not None and subject == evidence.key)
 
@@ -485,24 +504,25 @@ class ChainChecker:
             if key_id in self.keys:
                 return Failure(p, BAD_KEY_EVENT, f"key {key_id} registered twice")
             predecessor = state.get("predecessor")
-            if not self._actor_may_change(p, predecessor):
+            if not self._actor_may_change(predecessor):
                 return Failure(p, UNAUTHORISED_KEY_CHANGE, f"registration of {key_id}")
             if predecessor is not None and not genesis:
                 old = self.keys.get(predecessor)
                 actor = self.open.evidence.key if self.open else None
-                if old is None or (
-                    actor == predecessor and not set(roles) <= old.roles
-                ):
+                if old is None or (actor == predecessor and not set(roles) <= old.roles):
                     return Failure(p, UNAUTHORISED_KEY_CHANGE, f"rotation to {key_id}")
             self.keys[key_id] = KeyState(
-                key_id, public_key, frozenset(roles), 1 if genesis else p + 1,
+                key_id,
+                public_key,
+                frozenset(roles),
+                1 if genesis else p + 1,
                 predecessor=predecessor,
             )
             return None
         key = self.keys.get(key_id) if isinstance(key_id, str) else None
         if key is None or key.valid_to is not None:
             return Failure(p, BAD_KEY_EVENT, f"{topic} of unknown or retired key {key_id}")
-        if not self._actor_may_change(p, key_id):
+        if not self._actor_may_change(key_id):
             return Failure(p, UNAUTHORISED_KEY_CHANGE, f"{topic} of {key_id}")
         key.valid_to = p
         return None

@@ -4,6 +4,7 @@ what it is about -- a key id, a department code, a list version -- without an in
 
 from __future__ import annotations
 
+from functools import lru_cache
 from uuid import UUID, uuid5
 
 #: The namespace of every derived stream id in this ledger format.
@@ -16,5 +17,6 @@ def stream_id(kind: str, *parts: str) -> UUID:
     return uuid5(NAMESPACE, "/".join((kind, *parts)))
 
 
+@lru_cache(maxsize=4096)
 def key_stream_id(key_id: str) -> UUID:
     return stream_id("key", key_id)

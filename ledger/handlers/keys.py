@@ -7,12 +7,10 @@ by their own holder. The verifier applies the same rules when it replays the log
 
 from __future__ import annotations
 
-from ledger.commands import Context, Outcome, command
+from ledger.commands import Context, Outcome, Params, command
 from ledger.domain.keys import ROLES, Genesis, Key
-from ledger.errors import AuthorisationError, ConflictError, PermissionDenied
+from ledger.errors import AuthorisationError, ConflictError, KeyFileError, PermissionDenied
 from ledger.keys import PublicKey
-from ledger.errors import KeyFileError
-from ledger.commands import Params
 
 LEDGER_FORMAT = 1
 ORIGIN_PATTERN = r"[^\s+]{1,200}"
@@ -48,14 +46,30 @@ def genesis(ctx: Context) -> Outcome:
         raise AuthorisationError("the genesis must name the key this ledger seals with")
     return Outcome(
         [
-            Genesis(origin=origin, office_key=office.key_id, ledger_key=ledger_key.key_id,
-                    format=LEDGER_FORMAT),
-            Key(key_id=office.key_id, public_key=office.public_b64, holder=office_holder,
-                roles=("office",), organisation=None, predecessor=None,
-                registered_by=office.key_id),
-            Key(key_id=ledger_key.key_id, public_key=ledger_key.public_b64, holder=origin,
-                roles=("ledger",), organisation=None, predecessor=None,
-                registered_by=office.key_id),
+            Genesis(
+                origin=origin,
+                office_key=office.key_id,
+                ledger_key=ledger_key.key_id,
+                format=LEDGER_FORMAT,
+            ),
+            Key(
+                key_id=office.key_id,
+                public_key=office.public_b64,
+                holder=office_holder,
+                roles=("office",),
+                organisation=None,
+                predecessor=None,
+                registered_by=office.key_id,
+            ),
+            Key(
+                key_id=ledger_key.key_id,
+                public_key=ledger_key.public_b64,
+                holder=origin,
+                roles=("ledger",),
+                organisation=None,
+                predecessor=None,
+                registered_by=office.key_id,
+            ),
         ],
         {"origin": origin, "office_key": office.key_id, "ledger_key": ledger_key.key_id},
     )
@@ -73,8 +87,15 @@ def register(ctx: Context) -> Outcome:
     assert public is not None
     if ctx.ledger.key(public.key_id) is not None:
         raise ConflictError(f"key {public.key_id} is already registered")
-    key = Key(key_id=public.key_id, public_key=public.public_b64, holder=holder, roles=roles,
-              organisation=organisation, predecessor=None, registered_by=ctx.actor_id)
+    key = Key(
+        key_id=public.key_id,
+        public_key=public.public_b64,
+        holder=holder,
+        roles=roles,
+        organisation=organisation,
+        predecessor=None,
+        registered_by=ctx.actor_id,
+    )
     return Outcome([key], {"key_id": public.key_id})
 
 
@@ -97,9 +118,15 @@ def rotate(ctx: Context) -> Outcome:
     if ctx.ledger.key(public.key_id) is not None:
         raise ConflictError(f"key {public.key_id} is already registered")
     old.rotate(key_id=old.key_id, successor=public.key_id)
-    new = Key(key_id=public.key_id, public_key=public.public_b64, holder=old.holder,
-              roles=old.roles, organisation=old.organisation, predecessor=old.key_id,
-              registered_by=ctx.actor_id)
+    new = Key(
+        key_id=public.key_id,
+        public_key=public.public_b64,
+        holder=old.holder,
+        roles=old.roles,
+        organisation=old.organisation,
+        predecessor=old.key_id,
+        registered_by=ctx.actor_id,
+    )
     return Outcome([old, new], {"key_id": public.key_id, "predecessor": old.key_id})
 
 

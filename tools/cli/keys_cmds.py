@@ -17,8 +17,11 @@ ROLE_CHOICES = click.Choice(
 @cli.command()
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--label", default="", help="Who or what the key is for.")
-@click.option("--seal/--no-seal", default=False,
-              help="Seal with a passphrase (env SHUANGSUI_PASSPHRASE, else asked).")
+@click.option(
+    "--seal/--no-seal",
+    default=False,
+    help="Seal with a passphrase (env SHUANGSUI_PASSPHRASE, else asked).",
+)
 @pass_runtime
 def keygen(runtime: Runtime, out: Path, label: str, seal: bool) -> None:
     """Create a new Ed25519 key file OUT (mode 0600) and OUT's .pub beside it.
@@ -33,7 +36,8 @@ def keygen(runtime: Runtime, out: Path, label: str, seal: bool) -> None:
     passphrase = None
     if seal:
         passphrase = runtime.environ.get("SHUANGSUI_PASSPHRASE") or str(
-            click.prompt("Passphrase", hide_input=True, confirmation_prompt=True))
+            click.prompt("Passphrase", hide_input=True, confirmation_prompt=True)
+        )
     key = SigningKey.generate(label)
     write_key_file(out, key, passphrase=passphrase)
     click.echo(f"key id     {key.key_id}")
@@ -46,7 +50,9 @@ def key() -> None:
     """Register, rotate, revoke and show keys (signed ledger events)."""
 
 
-def _run(runtime: Runtime, key_file: str, action: str, params: dict[str, object]) -> dict[str, object]:
+def _run(
+    runtime: Runtime, key_file: str, action: str, params: dict[str, object]
+) -> dict[str, object]:
     from ledger.authorisation import sign_command
 
     actor = runtime.signing_key(key_file)
@@ -63,20 +69,37 @@ def _public_b64(source: str) -> str:
     return read_public_key(source).public_b64
 
 
-KEY_OPTION = click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
-                          help="The acting key file (signs the command).")
+KEY_OPTION = click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The acting key file (signs the command).",
+)
 
 
 @key.command("register")
 @KEY_OPTION
 @click.option("--public-key", required=True, help="A .pub file, a key file, or base64.")
 @click.option("--holder", required=True, help="Person or unit holding the key.")
-@click.option("--role", "roles", multiple=True, required=True, type=ROLE_CHOICES,
-              help="Repeat for several roles.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=ROLE_CHOICES,
+    help="Repeat for several roles.",
+)
 @click.option("--organisation", default=None, help="Department or unit code.")
 @pass_runtime
-def register(runtime: Runtime, key_file: str, public_key: str, holder: str,
-             roles: tuple[str, ...], organisation: str | None) -> None:
+def register(
+    runtime: Runtime,
+    key_file: str,
+    public_key: str,
+    holder: str,
+    roles: tuple[str, ...],
+    organisation: str | None,
+) -> None:
     """Register a public key (office key only).
 
     \b
@@ -84,10 +107,17 @@ def register(runtime: Runtime, key_file: str, public_key: str, holder: str,
       shuangsui key register --key var/keys/office.key --public-key scjgj.pub \\
           --holder 县市场监管局 --role department --organisation SCJGJ
     """
-    result = _run(runtime, key_file, "key.register", {
-        "public_key": _public_b64(public_key), "holder": holder, "roles": list(roles),
-        "organisation": organisation,
-    })
+    result = _run(
+        runtime,
+        key_file,
+        "key.register",
+        {
+            "public_key": _public_b64(public_key),
+            "holder": holder,
+            "roles": list(roles),
+            "organisation": organisation,
+        },
+    )
     click.echo(f"registered key {result['key_id']} at position {result['positions'][1]}")
 
 
@@ -103,8 +133,9 @@ def rotate(runtime: Runtime, key_file: str, key_id: str, public_key: str) -> Non
     Example:
       shuangsui key rotate --key old.key 3f9a1c2b4d5e6f70 --public-key new.pub
     """
-    result = _run(runtime, key_file, "key.rotate",
-                  {"key_id": key_id, "public_key": _public_b64(public_key)})
+    result = _run(
+        runtime, key_file, "key.rotate", {"key_id": key_id, "public_key": _public_b64(public_key)}
+    )
     click.echo(f"key {key_id} rotated to {result['key_id']} at position {result['positions'][1]}")
 
 

@@ -7,7 +7,7 @@ import os
 
 import click
 
-from ledger.errors import ConflictError, LedgerError
+from ledger.errors import ConflictError
 from tools.cli import EXIT_TAMPERED, Runtime, cli, pass_runtime
 
 
@@ -17,17 +17,29 @@ def _new_passphrase(runtime: Runtime, seal: bool) -> str | None:
     value = runtime.environ.get("SHUANGSUI_PASSPHRASE")
     if value:
         return value
-    return str(click.prompt("Passphrase to seal the new keys", hide_input=True,
-                            confirmation_prompt=True))
+    return str(
+        click.prompt("Passphrase to seal the new keys", hide_input=True, confirmation_prompt=True)
+    )
 
 
 @cli.command()
-@click.option("--origin", default="anyue.example/shuangsui", show_default=True,
-              help="The log's name in checkpoints: a schema-less URL, no spaces.")
-@click.option("--office-holder", default="安岳县双随机联合抽查联席会议办公室", show_default=True,
-              help="Who holds the conference office (root) key.")
-@click.option("--seal/--no-seal", default=False,
-              help="Seal both new key files with a passphrase (env SHUANGSUI_PASSPHRASE).")
+@click.option(
+    "--origin",
+    default="anyue.example/shuangsui",
+    show_default=True,
+    help="The log's name in checkpoints: a schema-less URL, no spaces.",
+)
+@click.option(
+    "--office-holder",
+    default="安岳县双随机联合抽查联席会议办公室",
+    show_default=True,
+    help="Who holds the conference office (root) key.",
+)
+@click.option(
+    "--seal/--no-seal",
+    default=False,
+    help="Seal both new key files with a passphrase (env SHUANGSUI_PASSPHRASE).",
+)
 @pass_runtime
 def init(runtime: Runtime, origin: str, office_holder: str, seal: bool) -> None:
     """Create the ledger key, the office (root) key and the genesis event.
@@ -57,19 +69,27 @@ def init(runtime: Runtime, origin: str, office_holder: str, seal: bool) -> None:
         # and a successful one is never left without its keys.
         staged = []
         try:
-            for key, path in ((ledger_key, settings.ledger_key_path),
-                              (office_key, settings.office_key_path)):
+            for key, path in (
+                (ledger_key, settings.ledger_key_path),
+                (office_key, settings.office_key_path),
+            ):
                 temp = path.with_name(f".{path.name}.new")
                 for leftover in (temp, temp.with_suffix(".pub")):
                     leftover.unlink(missing_ok=True)
                 write_key_file(temp, key, passphrase=passphrase)
                 staged.append((temp, path))
-            recorded = ledger.execute(sign_command(office_key, "ledger.genesis", {
-                "origin": origin,
-                "office_public_key": office_key.public.public_b64,
-                "ledger_public_key": ledger_key.public.public_b64,
-                "office_holder": office_holder,
-            }))
+            recorded = ledger.execute(
+                sign_command(
+                    office_key,
+                    "ledger.genesis",
+                    {
+                        "origin": origin,
+                        "office_public_key": office_key.public.public_b64,
+                        "ledger_public_key": ledger_key.public.public_b64,
+                        "office_holder": office_holder,
+                    },
+                )
+            )
         except BaseException:
             for temp, _ in staged:
                 temp.unlink(missing_ok=True)
@@ -119,8 +139,13 @@ def status(runtime: Runtime, as_json: bool) -> None:
 
 
 @cli.command("append-note")
-@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
-              help="The acting key file (signs the command).")
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The acting key file (signs the command).",
+)
 @click.argument("text")
 @pass_runtime
 def append_note(runtime: Runtime, key_file: str, text: str) -> None:
@@ -143,8 +168,12 @@ def append_note(runtime: Runtime, key_file: str, text: str) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
-@click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="Processes verifying signatures (default: one per core).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes verifying signatures (default: one per core).",
+)
 @pass_runtime
 def verify(runtime: Runtime, as_json: bool, workers: int | None) -> None:
     """Check every entry hash, link, ledger signature and actor signature.
@@ -160,21 +189,24 @@ def verify(runtime: Runtime, as_json: bool, workers: int | None) -> None:
     ledger = runtime.open(write=False)
     try:
         size = ledger.head().position
-        with click.progressbar(length=size, label="verifying", file=click.get_text_stream("stderr"),
-                               show_pos=True) as bar:
+        with click.progressbar(
+            length=size, label="verifying", file=click.get_text_stream("stderr"), show_pos=True
+        ) as bar:
             report = verify_ledger(ledger, workers=workers, progress=bar.update)
     finally:
         ledger.close()
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     elif report:
-        click.echo(f"ok: {report.size} entries, {report.commands} commands, "
-                   f"{report.signatures} signatures verified; head {report.head.hex()}")
+        click.echo(
+            f"ok: {report.size} entries, {report.commands} commands, "
+            f"{report.signatures} signatures verified; head {report.head.hex()}"
+        )
     else:
         assert report.failure is not None
-        click.echo(f"TAMPERED at position {report.failure.position}: "
-                   f"{report.failure.reason} ({report.failure.detail})")
+        click.echo(
+            f"TAMPERED at position {report.failure.position}: "
+            f"{report.failure.reason} ({report.failure.detail})"
+        )
     if not report:
         raise SystemExit(EXIT_TAMPERED)
-
-

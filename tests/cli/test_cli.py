@@ -1,0 +1,206 @@
+"""The ``shuangsui`` CLI through click's runner, as an operator or auditor uses it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ledger.config import Settings
+from tools.cli import cli
+
+
+def run(settings: Settings, *args: str, env: dict[str, str] | None = None) -> Result:
+    base = ["--home", str(settings.home)]
+    if settings.database_url:
+        base += ["--database-url", settings.database_url]
+    return CliRunner().invoke(cli, [*base, *args], env=env or {}, catch_exceptions=False)
+
+
+@pytest.fixture
+def home(settings: Settings) -> Settings:
+    result = run(settings, "init", "--origin", "cli.example/ledger")
+    assert result.exit_code == 0, result.output
+    return settings
+
+
+def test_init_writes_private_keys_and_genesis(home: Settings) -> None:
+    for name in ("ledger.key", "office.key"):
+        path = home.keys_dir / name
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert path.with_suffix(".pub").exists()
+    status = json.loads(run(home, "status", "--json").stdout)
+    assert status["origin"] == "cli.example/ledger"
+    assert status["size"] == 3
+
+
+def test_init_twice_refuses(home: Settings) -> None:
+    result = run(home, "init")
+    assert result.exit_code == 2
+    assert "already exists" in result.output
+
+
+def test_note_then_verify(home: Settings) -> None:
+    office = str(home.keys_dir / "office.key")
+    assert run(home, "append-note", "--key", office, "第一次会议").exit_code == 0
+    result = run(home, "verify")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1].startswith("ok: 4 entries")
+    report = json.loads(run(home, "verify", "--json").stdout)
+    assert report["ok"] and report["size"] == 4 and report["signatures_checked"] == 4
+
+
+def test_keys_register_show_rotate_revoke(home: Settings, tmp_path: Path) -> None:
+    office = str(home.keys_dir / "office.key")
+    assert run(home, "keygen", str(tmp_path / "d.key"), "--label", "县税务局").exit_code == 0
+    result = run(
+        home,
+        "key",
+        "register",
+        "--key",
+        office,
+        "--public-key",
+        str(tmp_path / "d.pub"),
+        "--holder",
+        "县税务局",
+        "--role",
+        "department",
+        "--organisation",
+        "SWJ",
+    )
+    assert result.exit_code == 0, result.output
+    key_id = json.loads((tmp_path / "d.pub").read_text())["key_id"]
+    shown = json.loads(run(home, "key", "show", key_id).output)
+    assert shown["roles"] == ["department"] and shown["status"] == "active"
+    assert run(home, "append-note", "--key", str(tmp_path / "d.key"), "x").exit_code == 0
+    assert run(home, "keygen", str(tmp_path / "d2.key")).exit_code == 0
+    result = run(
+        home,
+        "key",
+        "rotate",
+        "--key",
+        str(tmp_path / "d.key"),
+        key_id,
+        "--public-key",
+        str(tmp_path / "d2.pub"),
+    )
+    assert result.exit_code == 0, result.output
+    refused = run(home, "append-note", "--key", str(tmp_path / "d.key"), "old key")
+    assert refused.exit_code == 2 and "rotated" in refused.output
+    new_id = json.loads((tmp_path / "d2.pub").read_text())["key_id"]
+    result = run(home, "key", "revoke", "--key", office, new_id, "--reason", "人员调离")
+    assert result.exit_code == 0, result.output
+    assert run(home, "verify").exit_code == 0
+
+
+def test_verify_names_the_tampered_position(sqlite_settings: Settings) -> None:
+    assert run(sqlite_settings, "init").exit_code == 0
+    office = str(sqlite_settings.keys_dir / "office.key")
+    for text in ("a", "b", "c"):
+        run(sqlite_settings, "append-note", "--key", office, text)
+    db = sqlite3.connect(sqlite_settings.home / "ledger.sqlite3")
+    db.execute("DROP TRIGGER stored_events_no_update")
+    db.execute("UPDATE stored_events SET state = replace(state, 'b', 'B') WHERE rowid = 5")
+    db.commit()
+    result = run(sqlite_settings, "verify")
+    assert result.exit_code == 1
+    assert "TAMPERED at position 5: hash mismatch" in result.output
+    report = json.loads(run(sqlite_settings, "verify", "--json").stdout)
+    assert report["failure"]["position"] == 5
+
+
+# --- bad input: a clear message, exit 2, nothing written ---------------------------------
+
+
+def size_of(settings: Settings) -> int:
+    return int(json.loads(run(settings, "status", "--json").stdout)["size"])
+
+
+def test_malformed_key_file(home: Settings, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.key"
+    bad.write_text("this is not a key")
+    result = run(home, "append-note", "--key", str(bad), "x")
+    assert result.exit_code == 2
+    assert "not a key file" in result.output
+    assert size_of(home) == 3
+
+
+def test_wrong_passphrase(sqlite_settings: Settings) -> None:
+    good = {"SHUANGSUI_PASSPHRASE": "s3cret passphrase"}
+    assert run(sqlite_settings, "init", "--seal", env=good).exit_code == 0
+    office = str(sqlite_settings.keys_dir / "office.key")
+    result = run(
+        sqlite_settings, "append-note", "--key", office, "x", env={"SHUANGSUI_PASSPHRASE": "wrong"}
+    )
+    assert result.exit_code == 2
+    assert "wrong passphrase" in result.output
+    assert run(sqlite_settings, "append-note", "--key", office, "x", env=good).exit_code == 0
+    assert size_of(sqlite_settings) == 4
+
+
+def test_unknown_database_url_scheme(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["--home", str(tmp_path), "--database-url", "mysql://root@localhost/test", "init"]
+    )
+    assert result.exit_code == 2
+    assert "scheme 'mysql' is not supported" in result.output
+    assert not (tmp_path / "keys").exists()
+
+
+def test_unreachable_postgres(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--home",
+            str(tmp_path),
+            "--database-url",
+            "postgresql://postgres@127.0.0.1:1/test",
+            "init",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "cannot reach PostgreSQL at postgresql://postgres@127.0.0.1:1/test" in result.output
+    assert not (tmp_path / "keys").exists()
+
+
+def test_missing_home_is_not_created(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--home", str(tmp_path / "nowhere"), "status"])
+    assert result.exit_code == 2
+    assert "no ledger at" in result.output
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_bad_role_is_a_usage_error(home: Settings) -> None:
+    result = run(
+        home,
+        "key",
+        "register",
+        "--key",
+        str(home.keys_dir / "office.key"),
+        "--public-key",
+        "AAAA",
+        "--holder",
+        "x",
+        "--role",
+        "emperor",
+    )
+    assert result.exit_code == 2
+    assert "emperor" in result.output
+
+
+def test_every_command_has_help() -> None:
+    from tools.cli import cli as group
+
+    def walk(command, path):  # type: ignore[no-untyped-def]
+        yield path, command
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from walk(sub, [*path, name])
+
+    for path, command in walk(group, []):
+        result = CliRunner().invoke(group, [*path, "--help"])
+        assert result.exit_code == 0, path
+        assert command.help, f"{' '.join(path)} has no help text"

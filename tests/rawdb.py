@@ -1,0 +1,139 @@
+"""Direct access to the ledger's tables, as an attacker with database access has.
+
+Tamper tests use it to do what the code never does: drop the append-only
+triggers and the nonce index, then change, delete, swap or forge rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+
+from ledger.application import Ledger
+from ledger.authorisation import Authorisation
+from ledger.chain import EventMeta, seal
+from ledger.keys import SigningKey
+from ledger.recorders import CHAIN_TABLE, ChainedSQLiteRecorder
+
+
+class RawDB:
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.recorder = ledger.chain
+        self.sqlite = isinstance(self.recorder, ChainedSQLiteRecorder)
+        if self.sqlite:
+            self.events = self.recorder.events_table_name
+            self.chain = CHAIN_TABLE
+            self.event_id = "rowid"
+        else:
+            schema = self.recorder.datastore.schema
+            self.events = f'"{schema}"."{self.recorder.events_table_name}"'
+            self.chain = f'"{schema}"."{CHAIN_TABLE}"'
+            self.event_id = "notification_id"
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        sql = sql.replace("{events}", self.events).replace("{chain}", self.chain)
+        sql = sql.replace("{event_id}", self.event_id)
+        if self.sqlite:
+            with self.recorder.datastore.transaction(commit=True) as c:
+                c.execute(sql, params)
+                try:
+                    return [tuple(r) for r in c.fetchall()]
+                except Exception:
+                    return []
+        sql = sql.replace("?", "%s")
+        with (
+            self.recorder.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            curs.execute(sql, params)
+            return [tuple(r.values()) for r in curs.fetchall()] if curs.description else []
+
+    def drop_guards(self) -> None:
+        """Remove the append-only triggers and the nonce index."""
+        if self.sqlite:
+            for table in (self.recorder.events_table_name, CHAIN_TABLE):
+                for op in ("update", "delete"):
+                    self.execute(f"DROP TRIGGER IF EXISTS {table}_no_{op}")
+            self.execute(f"DROP INDEX IF EXISTS {CHAIN_TABLE}_nonce")
+        else:
+            schema = self.recorder.datastore.schema
+            for table in (self.recorder.events_table_name, CHAIN_TABLE):
+                self.execute(f'DROP TRIGGER IF EXISTS "{table}_no_change" ON "{schema}"."{table}"')
+                self.execute(
+                    f'DROP TRIGGER IF EXISTS "{table}_no_truncate" ON "{schema}"."{table}"'
+                )
+            self.execute(f'DROP INDEX IF EXISTS "{schema}"."{CHAIN_TABLE}_nonce"')
+
+    def flip_chain_byte(self, position: int, column: str = "entry", index: int = 10) -> None:
+        (value,) = self.execute(f"SELECT {column} FROM {{chain}} WHERE position = ?", (position,))[
+            0
+        ]
+        data = bytearray(value)
+        data[index] ^= 0x01
+        self.execute(
+            f"UPDATE {{chain}} SET {column} = ? WHERE position = ?", (bytes(data), position)
+        )
+
+    def notification_id(self, position: int) -> int:
+        return int(
+            self.execute("SELECT notification_id FROM {chain} WHERE position = ?", (position,))[0][
+                0
+            ]
+        )
+
+    def flip_event_byte(self, position: int, index: int = 5) -> None:
+        nid = self.notification_id(position)
+        (state,) = self.execute("SELECT state FROM {events} WHERE {event_id} = ?", (nid,))[0]
+        data = bytearray(state)
+        data[index] ^= 0x01
+        self.execute("UPDATE {events} SET state = ? WHERE {event_id} = ?", (bytes(data), nid))
+
+    def delete_chain_row(self, position: int) -> None:
+        self.execute("DELETE FROM {chain} WHERE position = ?", (position,))
+
+    def swap_chain_rows(self, a: int, b: int) -> None:
+        """Swap everything but the position between two chain rows."""
+        cols = "notification_id, entry, entry_hash, command, actor_key, nonce, signer, signature"
+        row_a = self.execute(f"SELECT {cols} FROM {{chain}} WHERE position = ?", (a,))[0]
+        row_b = self.execute(f"SELECT {cols} FROM {{chain}} WHERE position = ?", (b,))[0]
+        self.execute("DELETE FROM {chain} WHERE position IN (?, ?)", (a, b))
+        for position, row in ((a, row_b), (b, row_a)):
+            self.execute("INSERT INTO {chain} VALUES (?,?,?,?,?,?,?,?,?)", (position, *row))
+
+    def forge_append(
+        self, stored: StoredEvent, authorisation: Authorisation, ledger_key: SigningKey
+    ) -> int:
+        """Append one event and a correctly linked, ledger-signed chain row by hand,
+        skipping every check the recorder makes (key validity, nonce)."""
+        sid = stored.originator_id.hex if self.sqlite else stored.originator_id
+        if self.sqlite:
+            self.execute(
+                "INSERT INTO {events} VALUES (?,?,?,?)",
+                (sid, stored.originator_version, stored.topic, stored.state),
+            )
+            nid = int(self.execute("SELECT MAX(rowid) FROM {events}")[0][0])
+        else:
+            nid = int(
+                self.execute(
+                    "INSERT INTO {events} (originator_id, originator_version, topic, state) "
+                    "VALUES (?,?,?,?) RETURNING notification_id",
+                    (sid, stored.originator_version, stored.topic, stored.state),
+                )[0][0]
+            )
+        head = self.recorder.chain_head()
+        meta = EventMeta(schema=1, time="2026-11-26T00:00:00+00:00")
+        (row,) = seal(head, [stored], [nid], [meta], authorisation, ledger_key)
+        self.execute("INSERT INTO {chain} VALUES (?,?,?,?,?,?,?,?,?)", row.as_tuple())
+        return row.position
+
+
+def note_event(ledger: Ledger, text: str, author: str) -> StoredEvent:
+    """A stored event for a new note, as the mapper would produce it."""
+    from ledger.domain.notes import Note
+
+    note = Note(text=text, author=author)
+    (event,) = note.collect_events()
+    return ledger.mapper.to_stored_event(event)
