@@ -14,7 +14,6 @@ habit of merging ``os.environ`` into its settings is switched off, so a stray
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -48,7 +47,8 @@ from ledger.errors import (
 )
 from ledger.keys import SigningKey
 from ledger.recorders import ChainedPostgresRecorder, ChainedRecorder, ChainedSQLiteRecorder
-from ledger.verifier import ChainRow
+from ledger.transparency import Transparency
+from ledger.verifier import GENESIS_TOPIC, KEY_CHANGE_TOPICS, KEY_REGISTERED_TOPIC, ChainRow
 
 GENESIS_ACTION = "ledger.genesis"
 
@@ -78,7 +78,7 @@ class Ledger(Application[UUID]):
     ) -> None:
         self.settings = settings
         self.signer = signer
-        self._tls = threading.local()
+        self._transparency: Transparency | None = None
         with storage_errors(settings):
             super().__init__(env=settings.eventsourcing_env(create_table=create_tables))
         if signer is not None:
@@ -133,6 +133,28 @@ class Ledger(Application[UUID]):
     def key(self, key_id: str) -> Key | None:
         return cast("Key | None", self.find(key_stream_id(key_id)))
 
+    def keys_with_role(self, role: str) -> list[Key]:
+        """Every registered key (any status) holding ``role``."""
+        with storage_errors(self.settings):
+            streams = self.chain.streams_of_topic(KEY_REGISTERED_TOPIC)
+        keys = [self.get(stream) for stream in streams]
+        return [k for k in keys if role in k.roles]
+
+    def key_history_positions(self) -> list[int]:
+        """Positions of the genesis and of every key change."""
+        with storage_errors(self.settings):
+            return self.chain.positions_of_topics((GENESIS_TOPIC, *KEY_CHANGE_TOPICS))
+
+    @property
+    def transparency(self) -> Transparency:
+        if self._transparency is None:
+            self._transparency = Transparency(
+                self,
+                every=self.settings.checkpoint_every,
+                interval=self.settings.checkpoint_interval,
+            )
+        return self._transparency
+
     def valid_key(self, key_id: str) -> Key:
         key = self.key(key_id)
         if key is None:
@@ -171,6 +193,7 @@ class Ledger(Application[UUID]):
                     "retry it with a new nonce"
                 ) from exc
         positions = self.chain.last_positions()
+        self.transparency.after_append(positions[-1])
         return Recorded(authorisation.action, positions[0], positions[-1], outcome.result)
 
     def execute_as_ledger(self, action: str, params: Mapping[str, Any]) -> Recorded:

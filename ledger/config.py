@@ -7,6 +7,8 @@ dict); nothing here reads the environment by itself. The recognised keys:
 ``SHUANGSUI_DATABASE_URL``  ``postgresql://user[:password]@host[:port]/db[?schema=s]``
                             switches the log to PostgreSQL; ``sqlite:///path`` names
                             another SQLite file. Unset: ``<home>/ledger.sqlite3``.
+``SHUANGSUI_CHECKPOINT_EVERY``     a checkpoint every N entries (default 1000, 0: off)
+``SHUANGSUI_CHECKPOINT_INTERVAL``  ... or every T seconds of activity (default 300)
 """
 
 from __future__ import annotations
@@ -90,6 +92,10 @@ class Settings:
     command_window: int = 300
     #: Seconds to wait for PostgreSQL to answer before giving up.
     connect_timeout: int = 5
+    #: A checkpoint is written every this many entries (0: only on demand) ...
+    checkpoint_every: int = 1000
+    #: ... or when this many seconds have passed since the last one and entries arrived.
+    checkpoint_interval: float = 300.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -102,7 +108,14 @@ class Settings:
     ) -> Settings:
         home = home or environ.get("SHUANGSUI_HOME") or DEFAULT_HOME
         url = database_url or environ.get("SHUANGSUI_DATABASE_URL") or None
-        settings = cls(home=Path(home), database_url=url)
+        try:
+            every = int(environ.get("SHUANGSUI_CHECKPOINT_EVERY", "1000"))
+            interval = float(environ.get("SHUANGSUI_CHECKPOINT_INTERVAL", "300"))
+        except ValueError as exc:
+            raise ConfigurationError(f"checkpoint setting is not a number: {exc}") from None
+        settings = cls(
+            home=Path(home), database_url=url, checkpoint_every=every, checkpoint_interval=interval
+        )
         _ = settings.target  # validate the URL now, not on first use
         return settings
 

@@ -2,26 +2,32 @@
 
 Selected with the library's ``APPLICATION_RECORDER_TOPIC`` (see
 :meth:`ledger.config.Settings.eventsourcing_env`). For each stored event they write,
-in the same transaction, a chain row (:mod:`ledger.chain`). Invariants:
+in the same transaction, a chain row (:mod:`ledger.chain`) and the Merkle tree nodes
+the new entries complete (:mod:`ledger.merkle`). Invariants:
 
 * positions are gapless 1..N and follow commit order: the head is read only once
   the transaction holds the write lock (SQLite: after its first INSERT; PostgreSQL:
   after the library's ``LOCK TABLE ... IN EXCLUSIVE MODE``), so two writers can
   never read the same head;
-* an event is never stored without its chain row, nor a chain row without its
-  event: both are written, or neither (a failed insert rolls back both);
+* an event is never stored without its chain row and tree nodes, nor the reverse:
+  all are written, or none (a failed insert rolls everything back);
 * the actor's key and the ledger's key are checked, inside the transaction, to be
   registered and neither revoked nor rotated, so a concurrent revocation cannot slip
   a command in after it; a (key, nonce) pair is refused the second time;
-* UPDATE, DELETE (and on PostgreSQL, TRUNCATE) on the event and chain tables are
-  refused by triggers, so the append-only rule does not depend on this code alone.
+* UPDATE and DELETE (and on PostgreSQL, TRUNCATE) on the event, chain, tree,
+  checkpoint and cosignature tables are refused by triggers, so the append-only
+  rule does not depend on this code alone.
+
+Reading (chain rows, tree nodes, checkpoints) is shared: each backend supplies a
+small SQL adapter (:meth:`ChainWriter.query`, :meth:`ChainWriter.execute`) and the
+table names, and :class:`ChainWriter` does the rest once.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -46,33 +52,82 @@ from ledger.chain import ChainHead, EventMeta, SealedRow, seal
 from ledger.domain.ids import key_stream_id
 from ledger.errors import (
     ConfigurationError,
+    ConflictError,
     KeyNotValidError,
     LedgerError,
     ReplayError,
 )
 from ledger.keys import SigningKey
+from ledger.merkle import Node, load_frontier
 from ledger.verifier import (
     KEY_REGISTERED_TOPIC,
     KEY_REVOKED_TOPIC,
     KEY_ROTATED_TOPIC,
     ZERO_HASH,
     ChainRow,
+    MerkleFrontier,
     StoredEventRow,
 )
 
 CHAIN_TABLE = "ledger_chain"
+TREE_TABLE = "ledger_tree"
+CHECKPOINTS_TABLE = "ledger_checkpoints"
+COSIGNATURES_TABLE = "ledger_cosignatures"
+APPEND_ONLY_TABLES = (CHAIN_TABLE, TREE_TABLE, CHECKPOINTS_TABLE, COSIGNATURES_TABLE)
 _ADVISORY_LOCK_ID = 0x5348_5553_5549  # "SHUSUI": serialises table creation
+
+_CHAIN_COLUMNS = (
+    "c.position, c.entry, c.entry_hash, c.command, c.actor_key, c.nonce, c.signer, "
+    "c.signature, e.originator_id, e.originator_version, e.topic, e.state, c.notification_id"
+)
+
+
+def _schema_statements(blob: str, integer: str) -> list[str]:
+    """The ledger's own tables, in the dialect's type names."""
+    return [
+        f"CREATE TABLE IF NOT EXISTS {{chain}} (position {integer} PRIMARY KEY, "
+        f"notification_id {integer} NOT NULL, entry {blob} NOT NULL, "
+        f"entry_hash {blob} NOT NULL, command {blob}, actor_key TEXT, nonce TEXT, "
+        f"signer TEXT, signature {blob})",
+        f"CREATE UNIQUE INDEX IF NOT EXISTS {CHAIN_TABLE}_nonce ON {{chain}} (actor_key, nonce) "
+        "WHERE command IS NOT NULL",
+        f"CREATE TABLE IF NOT EXISTS {{tree}} (level {integer} NOT NULL, idx {integer} NOT NULL, "
+        f"hash {blob} NOT NULL, PRIMARY KEY (level, idx))",
+        f"CREATE TABLE IF NOT EXISTS {{checkpoints}} (size {integer} PRIMARY KEY, "
+        f"root {blob} NOT NULL, note TEXT NOT NULL, created TEXT NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {{cosignatures}} (size {integer} NOT NULL, "
+        f"witness TEXT NOT NULL, key_id {blob} NOT NULL, line TEXT NOT NULL, "
+        "added TEXT NOT NULL, PRIMARY KEY (size, witness, key_id))",
+    ]
 
 
 class ChainWriter:
-    """What both chained recorders share: the batch context and the checks."""
+    """What both chained recorders share: the batch context, the checks, the readers."""
 
     signer: SigningKey | None = None
-    _local = threading.local()
+    names: dict[str, str]
+    events_table_name: str
+
+    def _init_chain(self) -> None:
+        self._local = threading.local()
+        self._tree_cache: tuple[MerkleFrontier, bytes] | None = None
 
     def set_signer(self, signer: SigningKey) -> None:
         self.signer = signer
 
+    # -- the backend's SQL adapter ------------------------------------------------------
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run a read with ``?`` placeholders and ``{chain}``-style table names."""
+        raise NotImplementedError
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one write in its own transaction."""
+        raise NotImplementedError
+
+    def _stream(self, value: Any) -> str:
+        raise NotImplementedError
+
+    # -- the write path ---------------------------------------------------------------------
     def _batch(
         self, stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]
     ) -> tuple[Authorisation, Sequence[EventMeta], SigningKey]:
@@ -86,16 +141,19 @@ class ChainWriter:
             raise LedgerError("this ledger was opened read-only (no ledger key)")
         return authorisation, metas, self.signer
 
-    def _sealed(self, rows: Sequence[SealedRow]) -> None:
-        """Remember, per thread, the positions the last command landed at."""
+    def _sealed(self, rows: Sequence[SealedRow], frontier: MerkleFrontier) -> None:
+        """Remember, per thread, where the last command landed; cache the frontier."""
         self._local.positions = [r.position for r in rows]
+        self._tree_cache = (frontier, rows[-1].entry_hash)
 
     def last_positions(self) -> list[int]:
         return list(getattr(self._local, "positions", []))
 
     @staticmethod
-    def _replay_message(authorisation: Authorisation) -> str:
-        return f"nonce {authorisation.nonce} was already used by key {authorisation.key_id}"
+    def _refuse_replay(authorisation: Authorisation) -> None:
+        raise ReplayError(
+            f"nonce {authorisation.nonce} was already used by key {authorisation.key_id}"
+        )
 
     @staticmethod
     def _judge_keys(
@@ -108,26 +166,193 @@ class ChainWriter:
             if seen & {KEY_REVOKED_TOPIC, KEY_ROTATED_TOPIC}:
                 raise KeyNotValidError(f"{role} key {key_id} was revoked or rotated")
 
+    def _grow_tree(
+        self, rows: Sequence[SealedRow], frontier: MerkleFrontier
+    ) -> list[tuple[int, int, bytes]]:
+        nodes = [node for r in rows for node in frontier.append(r.entry_hash)]
+        self._sealed(rows, frontier)
+        return nodes
+
+    def _cached_frontier(self, head: ChainHead) -> MerkleFrontier | None:
+        cached = self._tree_cache
+        if cached and cached[0].size == head.position and cached[1] == head.entry_hash:
+            return cached[0]
+        return None
+
+    # -- reading ----------------------------------------------------------------------------
+    def chain_head(self) -> ChainHead:
+        rows = self.query("SELECT position, entry_hash FROM {chain} ORDER BY position DESC LIMIT 1")
+        return ChainHead(rows[0][0], bytes(rows[0][1])) if rows else ChainHead(0, ZERO_HASH)
+
+    def select_chain(self, after: int, limit: int) -> list[ChainRow]:
+        """Chain rows with positions > ``after``, each joined with its stored event."""
+        return self._chain_rows(
+            f"SELECT {_CHAIN_COLUMNS} FROM {{chain}} c LEFT JOIN {{events}} e "
+            "ON e.{event_id} = c.notification_id WHERE c.position > ? "
+            "ORDER BY c.position LIMIT ?",
+            (after, limit),
+        )
+
+    def select_positions(self, positions: Sequence[int]) -> list[ChainRow]:
+        if not positions:
+            return []
+        return self._chain_rows(
+            f"SELECT {_CHAIN_COLUMNS} FROM {{chain}} c LEFT JOIN {{events}} e "
+            "ON e.{event_id} = c.notification_id WHERE c.position IN "
+            f"({','.join('?' * len(positions))}) ORDER BY c.position",
+            tuple(positions),
+        )
+
+    def positions_of_stream(self, stream: UUID) -> list[int]:
+        """Chain positions of every event of one stream, in order."""
+        sid: Any = stream.hex if isinstance(self, ChainedSQLiteRecorder) else stream
+        rows = self.query(
+            "SELECT c.position FROM {events} e JOIN {chain} c ON c.notification_id = e.{event_id} "
+            "WHERE e.originator_id = ? ORDER BY c.position",
+            (sid,),
+        )
+        return [int(r[0]) for r in rows]
+
+    def positions_of_topics(self, topics: Sequence[str]) -> list[int]:
+        """Chain positions of every event with one of ``topics``, in order."""
+        rows = self.query(
+            "SELECT c.position FROM {events} e JOIN {chain} c ON c.notification_id = e.{event_id} "
+            f"WHERE e.topic IN ({','.join('?' * len(topics))}) ORDER BY c.position",
+            tuple(topics),
+        )
+        return [int(r[0]) for r in rows]
+
+    def streams_of_topic(self, topic: str) -> list[UUID]:
+        rows = self.query("SELECT DISTINCT originator_id FROM {events} WHERE topic = ?", (topic,))
+        return [UUID(self._stream(r[0])) for r in rows]
+
+    def _chain_rows(self, sql: str, params: Sequence[Any]) -> list[ChainRow]:
+        return [_chain_row(r, self._stream) for r in self.query(sql, params)]
+
+    def first_unchained_event(self, chained: int) -> tuple[int, int] | None:
+        """(notification id, chain position it would follow) of an event stored without
+        a chain row. ``chained``: how many chain rows were verified to point at distinct
+        stored events; if the event table holds no more than that, there is none."""
+        if self.query("SELECT COUNT(*) FROM {events}")[0][0] <= chained:
+            return None
+        rows = self.query(
+            "SELECT e.{event_id} FROM {events} e LEFT JOIN {chain} c "
+            "ON c.notification_id = e.{event_id} WHERE c.position IS NULL "
+            "ORDER BY e.{event_id} LIMIT 1"
+        )
+        before = self.query(
+            "SELECT COUNT(*) FROM {chain} WHERE notification_id < ?", (rows[0][0],)
+        )[0][0]
+        return int(rows[0][0]), int(before)
+
+    def nodes(self, keys: Iterable[Node]) -> dict[Node, bytes]:
+        """Perfect Merkle nodes (level 0 = entry hashes), for proofs."""
+        return _read_nodes(self.query, keys)
+
+    # -- checkpoints and cosignatures --------------------------------------------------------
+    def insert_checkpoint(self, size: int, root: bytes, note: str, created: str) -> str:
+        """Store a signed checkpoint once per size; return the stored note."""
+        self.execute(
+            "INSERT INTO {checkpoints} VALUES (?,?,?,?) ON CONFLICT (size) DO NOTHING",
+            (size, root, note, created),
+        )
+        stored = self.query("SELECT root, note FROM {checkpoints} WHERE size = ?", (size,))
+        if bytes(stored[0][0]) != root:
+            raise ConflictError(f"a checkpoint for size {size} with another root exists")
+        return str(stored[0][1])
+
+    def checkpoint_note(self, size: int | None = None) -> tuple[int, str] | None:
+        """(size, note) of the checkpoint of ``size``, or of the latest one."""
+        if size is None:
+            rows = self.query("SELECT size, note FROM {checkpoints} ORDER BY size DESC LIMIT 1")
+        else:
+            rows = self.query("SELECT size, note FROM {checkpoints} WHERE size = ?", (size,))
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
+
+    def checkpoint_covering(self, size: int) -> tuple[int, str] | None:
+        """The smallest stored checkpoint that covers the first ``size`` entries."""
+        rows = self.query(
+            "SELECT size, note FROM {checkpoints} WHERE size >= ? ORDER BY size LIMIT 1", (size,)
+        )
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
+
+    def checkpoint_sizes(self) -> list[int]:
+        return [int(r[0]) for r in self.query("SELECT size FROM {checkpoints} ORDER BY size")]
+
+    def add_cosignature(
+        self, size: int, witness: str, key_id: bytes, line: str, added: str
+    ) -> bool:
+        """Store a verified cosignature line; False if this witness already cosigned."""
+        before = self.cosignature_lines(size)
+        self.execute(
+            "INSERT INTO {cosignatures} VALUES (?,?,?,?,?) "
+            "ON CONFLICT (size, witness, key_id) DO NOTHING",
+            (size, witness, key_id, line, added),
+        )
+        return len(self.cosignature_lines(size)) > len(before)
+
+    def cosignature_lines(self, size: int) -> list[str]:
+        rows = self.query(
+            "SELECT line FROM {cosignatures} WHERE size = ? ORDER BY added, witness", (size,)
+        )
+        return [str(r[0]) for r in rows]
+
+
+def _read_nodes(query: Any, keys: Iterable[Node]) -> dict[Node, bytes]:
+    keys = list(keys)
+    found: dict[Node, bytes] = {}
+    leaves = [idx + 1 for level, idx in keys if level == 0]
+    if leaves:
+        rows = query(
+            "SELECT position, entry_hash FROM {chain} WHERE position IN "
+            f"({','.join('?' * len(leaves))})",
+            leaves,
+        )
+        found.update(((0, int(r[0]) - 1), bytes(r[1])) for r in rows)
+    inner = [k for k in keys if k[0] > 0]
+    if inner:
+        rows = query(
+            "SELECT level, idx, hash FROM {tree} WHERE (level, idx) IN "
+            f"(VALUES {','.join(['(?,?)'] * len(inner))})",
+            [v for k in inner for v in k],
+        )
+        found.update(((int(r[0]), int(r[1])), bytes(r[2])) for r in rows)
+    return found
+
+
+class _CursorNodes:
+    """A :class:`~ledger.merkle.NodeSource` on the write transaction's own cursor."""
+
+    def __init__(self, query: Any) -> None:
+        self.query = query
+
+    def nodes(self, keys: Iterable[Node]) -> dict[Node, bytes]:
+        return _read_nodes(self.query, keys)
+
 
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name)
-        self.chain_table = CHAIN_TABLE
+        self._init_chain()
+        self.names = {
+            "chain": CHAIN_TABLE,
+            "tree": TREE_TABLE,
+            "checkpoints": CHECKPOINTS_TABLE,
+            "cosignatures": COSIGNATURES_TABLE,
+            "events": events_table_name,
+            "event_id": "rowid",
+        }
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
-        chain = CHAIN_TABLE
-        statements += [
-            f"CREATE TABLE IF NOT EXISTS {chain} ("
-            "position INTEGER PRIMARY KEY, "
-            "notification_id INTEGER NOT NULL, "
-            "entry BLOB NOT NULL, entry_hash BLOB NOT NULL, "
-            "command BLOB, actor_key TEXT, nonce TEXT, "
-            "signer TEXT, signature BLOB)",
-            f"CREATE UNIQUE INDEX IF NOT EXISTS {chain}_nonce "
-            f"ON {chain} (actor_key, nonce) WHERE command IS NOT NULL",
-        ]
-        for table in (self.events_table_name, chain):
+        names = {
+            "chain": CHAIN_TABLE,
+            "tree": TREE_TABLE,
+            "checkpoints": CHECKPOINTS_TABLE,
+            "cosignatures": COSIGNATURES_TABLE,
+        }
+        statements += [s.format(**names) for s in _schema_statements("BLOB", "INTEGER")]
+        for table in (self.events_table_name, *APPEND_ONLY_TABLES):
             for op in ("UPDATE", "DELETE"):
                 statements.append(
                     f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} "
@@ -135,6 +360,21 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
                     f"'append-only ledger: {op} on {table} refused'); END"
                 )
         return statements
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(sql.format(**self.names), params)
+            return [tuple(r) for r in c.fetchall()]
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(sql.format(**self.names), params)
+
+    def _stream(self, value: Any) -> str:
+        try:
+            return str(UUID(hex=str(value)))
+        except ValueError:
+            return str(value)
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -156,7 +396,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
         position, entry_hash, replay, history = c.fetchone()
         head = ChainHead(position, entry_hash) if position else ChainHead(0, ZERO_HASH)
         if replay:
-            raise ReplayError(self._replay_message(authorisation))
+            self._refuse_replay(authorisation)
         if not head.position:
             # Genesis: its keys are registered by the command itself.
             c.execute(
@@ -168,11 +408,22 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
         self._judge_keys(_history(history, streams), authorisation, signer)
         rows = seal(head, stored_events, ids, metas, authorisation, signer)
         c.executemany(
-            f"INSERT INTO {CHAIN_TABLE} VALUES (?,?,?,?,?,?,?,?,?)",
-            [r.as_tuple() for r in rows],
+            f"INSERT INTO {CHAIN_TABLE} VALUES (?,?,?,?,?,?,?,?,?)", [r.as_tuple() for r in rows]
         )
-        self._sealed(rows)
+        frontier = self._cached_frontier(head) or load_frontier(
+            head.position, _CursorNodes(self._cursor_query(c))
+        )
+        nodes = self._grow_tree(rows, frontier)
+        if nodes:
+            c.executemany(f"INSERT INTO {TREE_TABLE} VALUES (?,?,?)", nodes)
         return ids
+
+    def _cursor_query(self, c: SQLiteCursor) -> Any:
+        def query(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+            c.execute(sql.format(**self.names), params)
+            return [tuple(r) for r in c.fetchall()]
+
+        return query
 
     def _insert_stored(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent]) -> list[int]:
         """Insert the events; return their rowids (= notification ids).
@@ -200,48 +451,6 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
                 raise LedgerError("internal: event rowids are not consecutive")
         return list(range(first, first + len(params)))
 
-    # --- reading, for verification and proofs -------------------------------------
-
-    def chain_head(self) -> ChainHead:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT position, entry_hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1"
-            )
-            row = c.fetchone()
-        return ChainHead(row[0], bytes(row[1])) if row else ChainHead(0, ZERO_HASH)
-
-    def select_chain(self, after: int, limit: int) -> list[ChainRow]:
-        """Chain rows with positions > ``after``, each joined with its stored event."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                "SELECT c.position, c.entry, c.entry_hash, c.command, c.actor_key, c.nonce, "
-                "c.signer, c.signature, e.originator_id, e.originator_version, e.topic, e.state, "
-                f"c.notification_id FROM {CHAIN_TABLE} c LEFT JOIN {self.events_table_name} e "
-                "ON e.rowid = c.notification_id "
-                "WHERE c.position > ? ORDER BY c.position LIMIT ?",
-                (after, limit),
-            )
-            return [_chain_row(tuple(r), _sqlite_stream) for r in c.fetchall()]
-
-    def first_unchained_event(self, chained: int) -> tuple[int, int] | None:
-        """(notification id, chain position it would follow) of an event stored without
-        a chain row. ``chained``: how many chain rows were verified to point at distinct
-        stored events; if the event table holds no more than that, there is none."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT COUNT(*) FROM {self.events_table_name}")
-            if c.fetchone()[0] <= chained:
-                return None
-            c.execute(
-                f"SELECT e.rowid FROM {self.events_table_name} e WHERE NOT EXISTS "
-                f"(SELECT 1 FROM {CHAIN_TABLE} c WHERE c.notification_id = e.rowid) "
-                "ORDER BY e.rowid LIMIT 1"
-            )
-            row = c.fetchone()
-            if row is None:
-                return None
-            c.execute(f"SELECT COUNT(*) FROM {CHAIN_TABLE} WHERE notification_id < ?", (row[0],))
-            return row[0], c.fetchone()[0]
-
 
 def _history(text: str | None, streams: dict[str, str]) -> dict[str, set[str]]:
     """``"stream topic|stream topic"`` -> {key id: {topics}}."""
@@ -253,17 +462,6 @@ def _history(text: str | None, streams: dict[str, str]) -> dict[str, set[str]]:
     return topics
 
 
-def _sqlite_stream(value: Any) -> str:
-    try:
-        return str(UUID(hex=str(value)))
-    except ValueError:
-        return str(value)
-
-
-def _pg_stream(value: Any) -> str:
-    return str(value)
-
-
 def _blob(value: Any) -> bytes:
     """Stored bytes, whatever type the column holds now (SQLite columns are untyped,
     and a hand-edited row may hold TEXT or a number): the hashes judge the content."""
@@ -272,7 +470,14 @@ def _blob(value: Any) -> bytes:
     return str(value).encode("utf-8")
 
 
-def _chain_row(r: tuple[Any, ...], stream: Any) -> ChainRow:
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _chain_row(r: Sequence[Any], stream: Any) -> ChainRow:
     event = (
         None if r[8] is None else StoredEventRow(stream(r[8]), _int(r[9]), str(r[10]), _blob(r[11]))
     )
@@ -290,13 +495,6 @@ def _chain_row(r: tuple[Any, ...], stream: Any) -> ChainRow:
     )
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
-
-
 class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         if datastore.enable_db_functions:
@@ -304,43 +502,35 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
                 "POSTGRES_ENABLE_DB_FUNCTIONS bypasses the chain; it must stay off"
             )
         super().__init__(datastore, events_table_name=events_table_name)
-        schema = Identifier(self.datastore.schema)
-        self.chain = SQL("{}.{}").format(schema, Identifier(CHAIN_TABLE))
-        self.events = SQL("{}.{}").format(schema, Identifier(self.events_table_name))
-        refuse = Identifier(f"{self.events_table_name}_append_only")
-        self.chain_statements = [
-            SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} ("
-                "position bigint PRIMARY KEY, "
-                "notification_id bigint NOT NULL, "
-                "entry bytea NOT NULL, entry_hash bytea NOT NULL, "
-                "command bytea, actor_key text, nonce text, "
-                "signer text, signature bytea)"
-            ).format(self.chain),
-            SQL(
-                "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} (actor_key, nonce) "
-                "WHERE command IS NOT NULL"
-            ).format(Identifier(f"{CHAIN_TABLE}_nonce"), self.chain),
-            SQL(
-                "CREATE OR REPLACE FUNCTION {}.{}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                "BEGIN RAISE EXCEPTION 'append-only ledger: % on % refused', "
-                "TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $$"
-            ).format(schema, refuse),
-        ]
-        for table in (self.events_table_name, CHAIN_TABLE):
-            target = SQL("{}.{}").format(schema, Identifier(table))
-            self.chain_statements += [
-                SQL(
-                    "CREATE OR REPLACE TRIGGER {} BEFORE UPDATE OR DELETE ON {} "
-                    "FOR EACH ROW EXECUTE FUNCTION {}.{}()"
-                ).format(Identifier(f"{table}_no_change"), target, schema, refuse),
-                SQL(
-                    "CREATE OR REPLACE TRIGGER {} BEFORE TRUNCATE ON {} "
-                    "FOR EACH STATEMENT EXECUTE FUNCTION {}.{}()"
-                ).format(Identifier(f"{table}_no_truncate"), target, schema, refuse),
-            ]
+        self._init_chain()
+        schema = self.datastore.schema
 
+        def qualified(table: str) -> str:
+            return f'"{schema}"."{table}"'
+
+        self.names = {
+            "chain": qualified(CHAIN_TABLE),
+            "tree": qualified(TREE_TABLE),
+            "checkpoints": qualified(CHECKPOINTS_TABLE),
+            "cosignatures": qualified(COSIGNATURES_TABLE),
+            "events": qualified(events_table_name),
+            "event_id": "notification_id",
+        }
+        refuse = f'"{schema}"."{events_table_name}_append_only"'
+        self.chain_statements = [
+            f'CREATE SCHEMA IF NOT EXISTS "{schema}"',
+            *[s.format(**self.names) for s in _schema_statements("bytea", "bigint")],
+            f"CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION 'append-only ledger: % on % refused', "
+            "TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $$",
+        ]
+        for table in (events_table_name, *APPEND_ONLY_TABLES):
+            self.chain_statements += [
+                f'CREATE OR REPLACE TRIGGER "{table}_no_change" BEFORE UPDATE OR DELETE ON '
+                f"{qualified(table)} FOR EACH ROW EXECUTE FUNCTION {refuse}()",
+                f'CREATE OR REPLACE TRIGGER "{table}_no_truncate" BEFORE TRUNCATE ON '
+                f"{qualified(table)} FOR EACH STATEMENT EXECUTE FUNCTION {refuse}()",
+            ]
         self._state_query = SQL(
             "SELECT h.position, h.entry_hash, "
             "EXISTS (SELECT 1 FROM {chain} WHERE actor_key = %s AND nonce = %s "
@@ -350,10 +540,32 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
             "ARRAY(SELECT originator_id::text || ' ' || originator_version || ' ' || topic "
             "FROM {events} WHERE originator_id = %s UNION ALL "
             "SELECT originator_id::text || ' ' || originator_version || ' ' || topic "
-            "FROM {events} WHERE originator_id = %s) AS keys "
+            "FROM {events} WHERE originator_id = %s) AS keys, "
+            # The tree's frontier at the head: for each set bit b of the size n, the
+            # node (b, (n >> b) - 1); level 0 is the head's own entry hash.
+            "ARRAY(SELECT g.level::text || ':' || encode(t.hash, 'hex') "
+            "FROM generate_series(1, 62) AS g(level) JOIN {tree} t "
+            "ON t.level = g.level AND t.idx = (h.position >> g.level) - 1 "
+            "WHERE (h.position >> g.level) & 1 = 1 ORDER BY g.level DESC) AS frontier "
             "FROM (SELECT 1) one LEFT JOIN "
             "(SELECT position, entry_hash FROM {chain} ORDER BY position DESC LIMIT 1) h ON true"
-        ).format(chain=self.chain, events=self.events)
+        ).format(
+            chain=Identifier(schema, CHAIN_TABLE),
+            events=Identifier(schema, events_table_name),
+            tree=Identifier(schema, TREE_TABLE),
+        )
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(sql.format(**self.names).replace("?", "%s"), params)
+            return [tuple(r.values()) for r in curs.fetchall()] if curs.description else []
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(sql.format(**self.names).replace("?", "%s"), params)
+
+    def _stream(self, value: Any) -> str:
+        return str(value)
 
     def create_table(self) -> None:
         """Create everything once, under an advisory lock (concurrent start-ups)."""
@@ -370,8 +582,8 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
                     if curs.fetchone():
                         continue
                 curs.execute(statement, prepare=False)
-            for statement in self.chain_statements[1:]:
-                curs.execute(statement, prepare=False)
+            for text in self.chain_statements[1:]:
+                curs.execute(text.encode(), prepare=False)
         self.datastore.register_type_adapters()
 
     def _insert_stored_events(
@@ -382,7 +594,8 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
         authorisation, _, signer = self._batch(stored_events, kwargs)
         streams = [key_stream_id(k) for k in (authorisation.key_id, signer.key_id)]
         # Queued in the same pipeline, so it costs no round trip of its own: the head
-        # (which cannot move while we hold the lock), the nonce, the keys' history.
+        # (which cannot move while we hold the lock), the nonce, the keys' history and
+        # the tree's frontier.
         state = curs.connection.cursor()
         state.execute(
             self._state_query, (authorisation.key_id, authorisation.nonce, *streams), prepare=True
@@ -403,7 +616,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
             else ChainHead(0, ZERO_HASH)
         )
         if state["replay"]:
-            raise ReplayError(self._replay_message(authorisation))
+            self._refuse_replay(authorisation)
         streams = {key_stream_id(k): k for k in (authorisation.key_id, signer.key_id)}
         own = {(s.originator_id, s.originator_version) for s in stored_events}
         topics: dict[str, set[str]] = {}
@@ -416,74 +629,41 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
         self._judge_keys(topics, authorisation, signer)
         rows: list[SealedRow] = seal(head, stored_events, ids, metas, authorisation, signer)
         curs.executemany(
-            SQL("INSERT INTO {} VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)").format(self.chain),
+            SQL("INSERT INTO {} VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)").format(
+                Identifier(self.datastore.schema, CHAIN_TABLE)
+            ),
             [r.as_tuple() for r in rows],
         )
-        self._sealed(rows)
+        nodes = self._grow_tree(rows, self._frontier_from(head, state["frontier"] or []))
+        if nodes:
+            curs.executemany(
+                SQL("INSERT INTO {} VALUES (%s,%s,%s)").format(
+                    Identifier(self.datastore.schema, TREE_TABLE)
+                ),
+                nodes,
+            )
         return ids
 
-    # --- reading -------------------------------------------------------------------------
-
-    def chain_head(self) -> ChainHead:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                SQL("SELECT position, entry_hash FROM {} ORDER BY position DESC LIMIT 1").format(
-                    self.chain
-                )
-            )
-            row = curs.fetchone()
-        return (
-            ChainHead(row["position"], bytes(row["entry_hash"])) if row else ChainHead(0, ZERO_HASH)
-        )
-
-    def select_chain(self, after: int, limit: int) -> list[ChainRow]:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                SQL(
-                    "SELECT c.position, c.entry, c.entry_hash, c.command, c.actor_key, c.nonce, "
-                    "c.signer, c.signature, e.originator_id, e.originator_version, e.topic, "
-                    "e.state, c.notification_id FROM {} c LEFT JOIN {} e "
-                    "ON e.notification_id = c.notification_id "
-                    "WHERE c.position > %s ORDER BY c.position LIMIT %s"
-                ).format(self.chain, self.events),
-                (after, limit),
-            )
-            return [_chain_row(tuple(r.values()), _pg_stream) for r in curs.fetchall()]
-
-    def first_unchained_event(self, chained: int) -> tuple[int, int] | None:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(SQL("SELECT COUNT(*) AS n FROM {}").format(self.events))
-            counted = curs.fetchone()
-            assert counted is not None
-            if counted["n"] <= chained:
-                return None
-            curs.execute(
-                SQL(
-                    "SELECT e.notification_id AS id FROM {} e WHERE NOT EXISTS "
-                    "(SELECT 1 FROM {} c WHERE c.notification_id = e.notification_id) "
-                    "ORDER BY e.notification_id LIMIT 1"
-                ).format(self.events, self.chain)
-            )
-            row = curs.fetchone()
-            if row is None:
-                return None
-            curs.execute(
-                SQL("SELECT COUNT(*) AS n FROM {} WHERE notification_id < %s").format(self.chain),
-                (row["id"],),
-            )
-            counted = curs.fetchone()
-            assert counted is not None
-            return row["id"], counted["n"]
-
-
-ChainedRecorder = ChainedSQLiteRecorder | ChainedPostgresRecorder
+    @staticmethod
+    def _frontier_from(head: ChainHead, items: Sequence[str]) -> MerkleFrontier:
+        n = head.position
+        nodes = []
+        for item in items:
+            level_text, _, hash_hex = item.partition(":")
+            level = int(level_text)
+            nodes.append((level, (n >> level) - 1, bytes.fromhex(hash_hex)))
+        if n & 1:
+            nodes.append((0, n - 1, head.entry_hash))
+        if len(nodes) != n.bit_count():
+            raise LedgerError("internal: the Merkle tree is missing nodes at the head")
+        return MerkleFrontier(n, nodes)
 
 
 class LedgerSQLiteConnectionPool(SQLiteConnectionPool):
     """The library's pool, with a real statement cache.
 
     The library connects with ``cached_statements=True``, which ``sqlite3`` reads as
-    a cache of one statement; a chained commit runs four, so each would be parsed
+    a cache of one statement; a chained commit runs several, so each would be parsed
     and planned again on every append.
     """
 
@@ -520,3 +700,6 @@ class LedgerSQLiteFactory(SQLiteFactory):
             db_name=library_pool.db_name, lock_timeout=library_pool.lock_timeout
         )
         library_pool.close()
+
+
+ChainedRecorder = ChainedSQLiteRecorder | ChainedPostgresRecorder

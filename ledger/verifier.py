@@ -43,7 +43,7 @@ import binascii
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +80,275 @@ def key_id_for(public_key: bytes) -> str:
     return hashlib.sha256(public_key).digest()[:8].hex()
 
 
+def _lsb(n: int) -> int:
+    return n & 1
+
+
+def verify_inclusion(
+    leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
+) -> bool:
+    """RFC 9162 section 2.1.3.2: is ``leaf`` (a leaf hash) at ``index`` in ``root``?"""
+    if not 0 <= index < size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if _lsb(fn) or fn == sn:
+            r = node_hash(p, r)
+            if not _lsb(fn):
+                while not (_lsb(fn) or fn == 0):
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+def verify_consistency(
+    old_size: int, new_size: int, proof: Sequence[bytes], old_root: bytes, new_root: bytes
+) -> bool:
+    """RFC 9162 section 2.1.4.2: does the tree ``new_root`` extend ``old_root``?"""
+    if not 0 <= old_size <= new_size:
+        return False
+    if old_size == new_size:
+        return not proof and old_root == new_root
+    if old_size == 0:
+        return not proof
+    path = list(proof)
+    if old_size & (old_size - 1) == 0:  # an exact power of two
+        path.insert(0, old_root)
+    if not path:
+        return False
+    fn, sn = old_size - 1, new_size - 1
+    while _lsb(fn):
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if _lsb(fn) or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            if not _lsb(fn):
+                while not (_lsb(fn) or fn == 0):
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == old_root and sr == new_root
+
+
+@dataclass
+class MerkleFrontier:
+    """The perfect subtrees of a growing tree, left to right: O(log n) hashes that
+    give the root of everything appended so far (RFC 9162 MTH)."""
+
+    size: int = 0
+    nodes: list[tuple[int, int, bytes]] = field(default_factory=list)  # (level, index, hash)
+
+    def append(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
+        """Add a leaf hash; return the interior nodes this completes."""
+        completed: list[tuple[int, int, bytes]] = []
+        level, index, h = 0, self.size, leaf
+        while self.nodes and self.nodes[-1][0] == level:
+            _, left_index, left = self.nodes.pop()
+            h = node_hash(left, h)
+            level, index = level + 1, left_index >> 1
+            completed.append((level, index, h))
+        self.nodes.append((level, index, h))
+        self.size += 1
+        return completed
+
+    def root(self) -> bytes:
+        if not self.nodes:
+            return sha256(b"")
+        result = self.nodes[-1][2]
+        for _, _, h in reversed(self.nodes[:-1]):
+            result = node_hash(h, result)
+        return result
+
+
+# --- signed notes and checkpoints (C2SP signed-note, tlog-checkpoint, tlog-cosignature) --
+
+NOTE_ED25519 = 0x01
+NOTE_COSIGNATURE = 0x04
+SIGNATURE_LINE_PREFIX = "\u2014 "  # em dash, space
+COSIGNATURE_HEADER = "cosignature/v1\n"
+MAX_NOTE_SIGNATURES = 64
+
+
+class NoteError(ValueError):
+    """A note, checkpoint or cosignature that is malformed or does not verify."""
+
+
+def b64strict(text: str, what: str = "value") -> bytes:
+    """Standard padded base64 that re-encodes to exactly ``text`` (no lenient forms)."""
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise NoteError(f"{what} is not base64") from exc
+    if base64.b64encode(data).decode("ascii") != text:
+        raise NoteError(f"{what} is not canonical base64")
+    return data
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def note_key_id(name: str, algorithm: int, public_key: bytes) -> bytes:
+    """C2SP signed-note key ID: SHA-256(name || 0x0A || algorithm || key)[:4]."""
+    return sha256(name.encode("utf-8") + b"\n" + bytes([algorithm]) + public_key)[:4]
+
+
+def valid_note_name(name: str) -> bool:
+    return bool(name) and "+" not in name and not any(c.isspace() for c in name)
+
+
+@dataclass(frozen=True)
+class NoteVerifier:
+    """A key that may sign notes: the log's key (0x01) or a witness's (0x04)."""
+
+    name: str
+    public_key: bytes
+    algorithm: int = NOTE_ED25519
+
+    @property
+    def key_id(self) -> bytes:
+        return note_key_id(self.name, self.algorithm, self.public_key)
+
+    @property
+    def vkey(self) -> str:
+        """The ``name+hash+base64(alg || key)`` verifier key string."""
+        return f"{self.name}+{self.key_id.hex()}+{b64(bytes([self.algorithm]) + self.public_key)}"
+
+    @classmethod
+    def from_vkey(cls, vkey: str) -> NoteVerifier:
+        name, _, rest = vkey.strip().partition("+")
+        key_hash, _, data = rest.partition("+")
+        raw = b64strict(data, "verifier key")
+        if (
+            not valid_note_name(name)
+            or len(raw) != 33
+            or raw[0] not in (NOTE_ED25519, NOTE_COSIGNATURE)
+        ):
+            raise NoteError("not an Ed25519 verifier key (name+hash+base64)")
+        verifier = cls(name, raw[1:], raw[0])
+        if verifier.key_id.hex() != key_hash:
+            raise NoteError("verifier key hash does not match its name and key")
+        return verifier
+
+
+@dataclass(frozen=True)
+class NoteSignature:
+    name: str
+    key_id: bytes
+    blob: bytes  # after the key ID: a signature, or timestamp || signature
+
+    @property
+    def line(self) -> str:
+        return f"{SIGNATURE_LINE_PREFIX}{self.name} {b64(self.key_id + self.blob)}\n"
+
+
+@dataclass(frozen=True)
+class Note:
+    text: str  # the signed text, with its final newline
+    signatures: tuple[NoteSignature, ...]
+
+    def render(self) -> str:
+        return self.text + "\n" + "".join(sig.line for sig in self.signatures)
+
+
+def parse_note(data: str) -> Note:
+    """Split a signed note into its text and signature lines (C2SP signed-note)."""
+    if any(ord(c) < 0x20 and c != "\n" for c in data):
+        raise NoteError("note contains control characters")
+    cut = data.rfind("\n\n")
+    if cut < 0 or not data.endswith("\n"):
+        raise NoteError("note has no blank line before its signatures, or no final newline")
+    text, lines = data[: cut + 1], data[cut + 2 :].split("\n")[:-1]
+    if not lines or len(lines) > MAX_NOTE_SIGNATURES:
+        raise NoteError("note has no signatures, or too many")
+    signatures = []
+    for line in lines:
+        if not line.startswith(SIGNATURE_LINE_PREFIX):
+            raise NoteError(f"malformed signature line: {line[:40]!r}")
+        name, _, blob = line[len(SIGNATURE_LINE_PREFIX) :].partition(" ")
+        raw = b64strict(blob, "signature")
+        if not valid_note_name(name) or len(raw) < 5:
+            raise NoteError(f"malformed signature line: {line[:40]!r}")
+        signatures.append(NoteSignature(name, raw[:4], raw[4:]))
+    return Note(text, tuple(signatures))
+
+
+def cosigned_message(text: str, timestamp: int) -> bytes:
+    return f"{COSIGNATURE_HEADER}time {timestamp}\n{text}".encode()
+
+
+def verify_note(note: Note, verifiers: Sequence[NoteVerifier]) -> list[NoteVerifier]:
+    """Verify every signature from a known key; ignore the others.
+
+    Returns the verifiers whose signatures verified. Raises :class:`NoteError` if a
+    known key's signature fails, or if no known key signed at all.
+    """
+    known = {(v.name, v.key_id): v for v in verifiers}
+    verified: list[NoteVerifier] = []
+    for sig in note.signatures:
+        verifier = known.get((sig.name, sig.key_id))
+        if verifier is None:
+            continue
+        if verifier.algorithm == NOTE_COSIGNATURE:
+            if len(sig.blob) != 72:
+                raise NoteError(f"cosignature by {sig.name} is not 72 bytes")
+            timestamp = int.from_bytes(sig.blob[:8], "big")
+            ok = signature_ok(
+                verifier.public_key, cosigned_message(note.text, timestamp), sig.blob[8:]
+            )
+        else:
+            ok = len(sig.blob) == 64 and signature_ok(
+                verifier.public_key, note.text.encode("utf-8"), sig.blob
+            )
+        if not ok:
+            raise NoteError(f"signature by {sig.name} does not verify")
+        verified.append(verifier)
+    if not verified:
+        raise NoteError("no signature from a known key")
+    return verified
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    origin: str
+    size: int
+    root: bytes
+    extensions: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        lines = [self.origin, str(self.size), b64(self.root), *self.extensions]
+        return "".join(line + "\n" for line in lines)
+
+
+def parse_checkpoint(text: str) -> Checkpoint:
+    """The body of a C2SP tlog-checkpoint (origin, size, base64 root, extensions)."""
+    lines = text.split("\n")
+    if len(lines) < 4 or lines[-1] != "" or any(not line for line in lines[:-1]):
+        raise NoteError("a checkpoint has at least three non-empty lines")
+    origin, size_text, root_text, *extensions = lines[:-1]
+    if not size_text.isdigit() or (size_text != "0" and size_text.startswith("0")):
+        raise NoteError(f"checkpoint size {size_text!r} is not a decimal without leading zeros")
+    root = b64strict(root_text, "checkpoint root")
+    if len(root) != 32:
+        raise NoteError("checkpoint root is not 32 bytes")
+    return Checkpoint(origin, int(size_text), root, tuple(extensions))
+
+
 # --- stable event type names the verifier understands ---------------------------
 
 GENESIS_TOPIC = "shuangsui.ledger.genesis"
@@ -105,6 +374,10 @@ MALFORMED_ENTRY = "malformed entry"
 BAD_GENESIS = "bad genesis"
 BAD_KEY_EVENT = "bad key event"
 UNAUTHORISED_KEY_CHANGE = "unauthorised key change"
+BAD_PROOF = "bad inclusion proof"
+BAD_TREE = "tree node mismatch"
+BAD_CHECKPOINT = "bad checkpoint"
+MALFORMED_BUNDLE = "malformed bundle"
 
 
 # --- rows as stored ---------------------------------------------------------------
@@ -158,6 +431,8 @@ class Report:
     commands: int = 0
     signatures: int = 0
     keys: dict[str, KeyState] = field(default_factory=dict)
+    #: Checkpoint sizes verified (bundles), and who cosigned each.
+    checkpoints: dict[int, list[str]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return self.failure is None
@@ -174,6 +449,7 @@ class Report:
             "commands": self.commands,
             "signatures_checked": self.signatures,
             "keys": len(self.keys),
+            "checkpoints": {str(k): v for k, v in self.checkpoints.items()},
             "failure": None
             if self.failure is None
             else {
@@ -289,6 +565,17 @@ class KeyState:
     valid_from: int
     valid_to: int | None = None
     predecessor: str | None = None
+    note_name: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "key_id": self.key_id,
+            "public_key": b64(self.public_key),
+            "roles": sorted(self.roles),
+            "valid_from": self.valid_from,
+            "valid_to": self.valid_to,
+            "note_name": self.note_name,
+        }
 
     def valid_at(self, position: int) -> bool:
         return self.valid_from <= position and (self.valid_to is None or position <= self.valid_to)
@@ -319,8 +606,17 @@ class ChainChecker:
     """
 
     def __init__(
-        self, *, expected: int = 1, prev: bytes = ZERO_HASH, keys: dict[str, KeyState] | None = None
+        self,
+        *,
+        expected: int = 1,
+        prev: bytes = ZERO_HASH,
+        keys: dict[str, KeyState] | None = None,
+        sparse: bool = False,
     ) -> None:
+        #: ``sparse``: the rows are a slice of the log (an evidence bundle); positions may
+        #: skip, links are checked only between consecutive positions, and each entry's
+        #: place in the log is proved by an inclusion proof instead.
+        self.sparse = sparse
         self.expected = expected
         self.prev = prev
         self.keys: dict[str, KeyState] = dict(keys or {})
@@ -330,12 +626,18 @@ class ChainChecker:
         self.commands = 0
         self.signatures = 0
         self.last_notification_id = 0
+        self.stream_versions: dict[str, list[int]] = {}
         self.jobs: list[SignatureJob] = []
         self._genesis_actor: Evidence | None = None
 
     # The ChainRow is checked field by field; the first problem is returned.
     def check(self, row: ChainRow) -> Failure | None:
         p = self.expected
+        linked = True
+        if self.sparse and row.position > p:
+            if self.open is not None:
+                return Failure(p, MISSING_POSITION, "a slice must hold whole commands")
+            p, linked = row.position, False
         if row.position != p:
             if row.position > p:
                 return Failure(p, MISSING_POSITION, f"next stored position is {row.position}")
@@ -360,7 +662,7 @@ class ChainChecker:
             return Failure(p, MALFORMED_ENTRY, str(exc))
         if position != p:
             return Failure(p, BROKEN_LINK, f"entry says position {position}")
-        if prev != self.prev.hex():
+        if linked and prev != self.prev.hex():
             return Failure(p, BROKEN_LINK, "prev is not the previous entry's hash")
         if row.notification_id <= self.last_notification_id:
             return Failure(p, BROKEN_LINK, "entries are not in the events' commit order")
@@ -373,6 +675,8 @@ class ChainChecker:
             )
         if sha256(event.state).hex() != event_digest:
             return Failure(p, HASH_MISMATCH, "stored event bytes differ from the entry's digest")
+        if self.sparse:
+            self.stream_versions.setdefault(stream, []).append(version)
 
         failure = self._check_command(row, p, part, count, command_digest)
         if failure:
@@ -625,3 +929,307 @@ def _make_pool(workers: int) -> Any:
     from concurrent.futures import ProcessPoolExecutor
 
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+# --- bundles: the whole ledger, or a slice with inclusion proofs, verified offline ---------
+
+BUNDLE_FORMAT = "shuangsui-bundle-v1"
+_ENTRY_FIELDS = {
+    "t",
+    "position",
+    "entry",
+    "entry_hash",
+    "command",
+    "actor_key",
+    "nonce",
+    "signer",
+    "signature",
+    "event",
+}
+_EVENT_FIELDS = {"stream", "version", "topic", "state"}
+
+
+class BundleError(ValueError):
+    def __init__(self, position: int, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.failure = Failure(position, reason, detail)
+
+
+def _opt_b64(data: bytes | None) -> str | None:
+    return None if data is None else b64(data)
+
+
+def bundle_entry(row: ChainRow, proof: Sequence[bytes] | None = None) -> dict[str, Any]:
+    """A chain row as a bundle line (the one definition the exporter also uses).
+
+    Every field is checked by the verifier; the database's notification id is left
+    out because nothing outside the database could check it.
+    """
+    assert row.event is not None
+    line: dict[str, Any] = {
+        "t": "entry",
+        "position": row.position,
+        "entry": b64(row.entry),
+        "entry_hash": b64(row.entry_hash),
+        "command": _opt_b64(row.command),
+        "actor_key": row.actor_key,
+        "nonce": row.nonce,
+        "signer": row.signer,
+        "signature": _opt_b64(row.signature),
+        "event": {
+            "stream": row.event.stream,
+            "version": row.event.version,
+            "topic": row.event.topic,
+            "state": b64(row.event.state),
+        },
+    }
+    if proof is not None:
+        line["proof"] = [b64(h) for h in proof]
+    return line
+
+
+def _exact(obj: Any, fields: set[str], position: int, what: str) -> dict[str, Any]:
+    if not isinstance(obj, dict) or set(obj) != fields:
+        raise BundleError(position, MALFORMED_BUNDLE, f"{what} has unexpected fields")
+    return obj
+
+
+def _opt_text(value: Any, position: int) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise BundleError(position, MALFORMED_BUNDLE, "a text field holds something else")
+    return value
+
+
+def _row_from_line(obj: dict[str, Any], with_proof: bool) -> tuple[ChainRow, list[bytes] | None]:
+    position = obj.get("position")
+    if not isinstance(position, int) or isinstance(position, bool):
+        raise BundleError(0, MALFORMED_BUNDLE, "entry without a position")
+    _exact(obj, _ENTRY_FIELDS | ({"proof"} if with_proof else set()), position, "entry")
+    event = _exact(obj["event"], _EVENT_FIELDS, position, "event")
+    try:
+
+        def opt(name: str) -> bytes | None:
+            return None if obj[name] is None else b64strict(obj[name], name)
+
+        version = event["version"]
+        if (
+            not isinstance(version, int)
+            or not isinstance(event["stream"], str)
+            or not isinstance(event["topic"], str)
+        ):
+            raise NoteError("event fields have the wrong types")
+        row = ChainRow(
+            position=position,
+            entry=b64strict(obj["entry"], "entry"),
+            entry_hash=b64strict(obj["entry_hash"], "entry hash"),
+            command=opt("command"),
+            actor_key=_opt_text(obj["actor_key"], position),
+            nonce=_opt_text(obj["nonce"], position),
+            signer=_opt_text(obj["signer"], position),
+            signature=opt("signature"),
+            event=StoredEventRow(
+                event["stream"], version, event["topic"], b64strict(event["state"], "event state")
+            ),
+            notification_id=position,
+        )
+        proof = None
+        if with_proof:
+            if not isinstance(obj["proof"], list):
+                raise NoteError("proof is not a list")
+            proof = [b64strict(h, "proof hash") for h in obj["proof"]]
+    except (NoteError, TypeError) as exc:
+        raise BundleError(position, MALFORMED_BUNDLE, str(exc)) from None
+    return row, proof
+
+
+def _line(text: str | None, position: int) -> dict[str, Any]:
+    if text is None:
+        raise BundleError(position, MALFORMED_BUNDLE, "the bundle ends early")
+    try:
+        obj = json.loads(text)
+    except ValueError as exc:
+        raise BundleError(position, MALFORMED_BUNDLE, f"line is not JSON: {exc}") from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("t"), str):
+        raise BundleError(position, MALFORMED_BUNDLE, "line is not a bundle record")
+    return obj
+
+
+def check_checkpoint(
+    note_text: str,
+    keys: dict[str, KeyState],
+    origin: str | None,
+    root: bytes | None,
+    *,
+    strict: bool = True,
+) -> tuple[Checkpoint, list[str]]:
+    """Verify a checkpoint against the key history: signed by the ledger key valid at
+    its size (under the origin's name), cosigned only by registered witnesses, and
+    with the root the entries give. Returns the checkpoint and its cosigners.
+    ``strict``: refuse signature lines from keys the history does not know (bundles
+    hold only verified signatures); a plain note verifier would ignore them."""
+    note = parse_note(note_text)
+    checkpoint = parse_checkpoint(note.text)
+    if checkpoint.origin != origin:
+        raise NoteError(f"checkpoint origin {checkpoint.origin!r} is not the ledger's")
+    at = max(checkpoint.size, 1)
+    logs = [
+        NoteVerifier(checkpoint.origin, k.public_key)
+        for k in keys.values()
+        if LEDGER_ROLE in k.roles and k.valid_at(at)
+    ]
+    witnesses = [
+        NoteVerifier(k.note_name, k.public_key, NOTE_COSIGNATURE)
+        for k in keys.values()
+        if "witness" in k.roles and k.note_name
+    ]
+    verified = verify_note(note, logs + witnesses)
+    if not any(v.algorithm == NOTE_ED25519 for v in verified):
+        raise NoteError("checkpoint is not signed by the ledger key")
+    if strict and len(verified) != len(note.signatures):
+        raise NoteError("checkpoint carries a signature from an unknown key")
+    if root is not None and checkpoint.root != root:
+        raise NoteError(f"checkpoint root for size {checkpoint.size} differs from the entries'")
+    return checkpoint, [v.name for v in verified if v.algorithm == NOTE_COSIGNATURE]
+
+
+def verify_bundle(
+    lines: Iterable[str],
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Verify an export bundle (see :mod:`ledger.export`) with no database, no network."""
+    it = iter(lines)
+    try:
+        header = _line(next(it, None), 0)
+        kind = header.get("kind")
+        fields = {"t", "format", "kind", "origin", "size", "head"}
+        _exact(header, fields | ({"query"} if kind == "slice" else set()), 0, "header")
+        if (
+            header["t"] != "header"
+            or header["format"] != BUNDLE_FORMAT
+            or kind not in ("full", "slice")
+        ):
+            raise BundleError(0, MALFORMED_BUNDLE, "not a shuangsui bundle (v1)")
+        notes: list[str] = []
+        record = _line(next(it, None), 0)
+        while record["t"] == "checkpoint":
+            _exact(record, {"t", "note"}, 0, "checkpoint")
+            notes.append(str(record["note"]))
+            record = _line(next(it, None), 0)
+        checkpoints = [parse_checkpoint(parse_note(n).text) for n in notes]
+    except NoteError as exc:
+        return Report(failure=Failure(0, BAD_CHECKPOINT, str(exc)))
+    except BundleError as exc:
+        return Report(failure=exc.failure)
+    sizes = [c.size for c in checkpoints]
+    if (
+        not checkpoints
+        or sizes != sorted(set(sizes))
+        or sizes[-1] != header["size"]
+        or (kind == "slice" and len(checkpoints) != 1)
+    ):
+        return Report(failure=Failure(0, MALFORMED_BUNDLE, "checkpoints missing or out of order"))
+    target = checkpoints[-1]
+    frontier = MerkleFrontier()
+    roots: dict[int, bytes] = {}
+    wanted = set(sizes)
+    state: dict[str, Any] = {"record": record, "failure": None, "count": 0, "last": None}
+
+    def rows() -> Iterator[ChainRow]:
+        rec = state["record"]
+        try:
+            while rec["t"] == "entry":
+                row, proof = _row_from_line(rec, with_proof=kind == "slice")
+                if kind == "full":
+                    frontier.append(row.entry_hash)
+                    if frontier.size in wanted:
+                        roots[frontier.size] = frontier.root()
+                elif proof is None or not verify_inclusion(
+                    leaf_hash(row.entry), row.position - 1, target.size, proof, target.root
+                ):
+                    raise BundleError(
+                        row.position,
+                        BAD_PROOF,
+                        f"entry is not in the checkpoint of size {target.size}",
+                    )
+                state["count"] += 1
+                state["last"] = row
+                yield row
+                rec = _line(next(it, None), row.position + 1)
+        except BundleError as exc:
+            state["failure"] = exc.failure
+            return
+        state["record"] = rec
+
+    checker = ChainChecker(sparse=kind == "slice")
+    report = verify_rows(rows(), workers=workers, progress=progress, checker=checker)
+    bundle_failure: Failure | None = state["failure"]
+    if bundle_failure is None:
+        bundle_failure = _check_tail(it, state, header, report, checker, kind)
+    if bundle_failure is None:
+        for note in notes:
+            try:
+                checkpoint, cosigners = check_checkpoint(
+                    note,
+                    report.keys,
+                    report.origin,
+                    roots.get(parse_checkpoint(parse_note(note).text).size)
+                    if kind == "full"
+                    else None,
+                )
+            except NoteError as exc:
+                bundle_failure = Failure(0, BAD_CHECKPOINT, str(exc))
+                break
+            report.checkpoints[checkpoint.size] = cosigners
+    if bundle_failure is not None and (
+        report.failure is None or bundle_failure.position <= report.failure.position
+    ):
+        report.failure = bundle_failure
+    return report
+
+
+def _check_tail(
+    it: Iterator[str],
+    state: dict[str, Any],
+    header: dict[str, Any],
+    report: Report,
+    checker: ChainChecker,
+    kind: str,
+) -> Failure | None:
+    try:
+        keys_line = _exact(state["record"], {"t", "keys"}, 0, "keys record")
+        end = _exact(_line(next(it, None), 0), {"t", "entries", "head"}, 0, "end record")
+        if next(it, None) is not None:
+            raise BundleError(0, MALFORMED_BUNDLE, "data after the end record")
+    except BundleError as exc:
+        return exc.failure
+    last: ChainRow | None = state["last"]
+    summary = [k.summary() for _, k in sorted(report.keys.items())]
+    if keys_line["t"] != "keys" or keys_line["keys"] != summary:
+        return Failure(0, MALFORMED_BUNDLE, "the key history does not match the entries")
+    if (
+        end["t"] != "end"
+        or end["entries"] != state["count"]
+        or last is None
+        or (end["head"] != b64(last.entry_hash))
+        or header["head"] != end["head"]
+    ):
+        return Failure(0, MALFORMED_BUNDLE, "entry count or head does not match the end record")
+    if header["origin"] != report.origin:
+        return Failure(0, MALFORMED_BUNDLE, "header origin differs from the genesis")
+    if kind == "full" and last.position != header["size"]:
+        return Failure(last.position, MISSING_POSITION, "the bundle stops before its size")
+    if kind == "slice":
+        return _check_query(header.get("query"), checker)
+    return None
+
+
+def _check_query(query: Any, checker: ChainChecker) -> Failure | None:
+    """A stream slice holds that stream's versions 1..k with their whole commands."""
+    if not isinstance(query, dict) or set(query) != {"stream"}:
+        return Failure(0, MALFORMED_BUNDLE, "slice query must name a stream")
+    versions = sorted(checker.stream_versions.get(query["stream"], []))
+    if versions != list(range(1, len(versions) + 1)):
+        return Failure(0, MALFORMED_BUNDLE, "the slice does not hold the stream's versions 1..k")
+    return None

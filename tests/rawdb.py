@@ -14,7 +14,7 @@ from ledger.application import Ledger
 from ledger.authorisation import Authorisation
 from ledger.chain import EventMeta, seal
 from ledger.keys import SigningKey
-from ledger.recorders import CHAIN_TABLE, ChainedSQLiteRecorder
+from ledger.recorders import APPEND_ONLY_TABLES, CHAIN_TABLE, ChainedSQLiteRecorder
 
 
 class RawDB:
@@ -54,13 +54,13 @@ class RawDB:
     def drop_guards(self) -> None:
         """Remove the append-only triggers and the nonce index."""
         if self.sqlite:
-            for table in (self.recorder.events_table_name, CHAIN_TABLE):
+            for table in (self.recorder.events_table_name, *APPEND_ONLY_TABLES):
                 for op in ("update", "delete"):
                     self.execute(f"DROP TRIGGER IF EXISTS {table}_no_{op}")
             self.execute(f"DROP INDEX IF EXISTS {CHAIN_TABLE}_nonce")
         else:
             schema = self.recorder.datastore.schema
-            for table in (self.recorder.events_table_name, CHAIN_TABLE):
+            for table in (self.recorder.events_table_name, *APPEND_ONLY_TABLES):
                 self.execute(f'DROP TRIGGER IF EXISTS "{table}_no_change" ON "{schema}"."{table}"')
                 self.execute(
                     f'DROP TRIGGER IF EXISTS "{table}_no_truncate" ON "{schema}"."{table}"'

@@ -74,6 +74,7 @@ class Key(Aggregate):
         organisation: str | None
         predecessor: str | None
         registered_by: str
+        note_name: str | None
 
     class Rotated(Aggregate.Event):
         TOPIC = KEY_ROTATED_TOPIC
@@ -95,6 +96,7 @@ class Key(Aggregate):
         organisation: str | None,
         predecessor: str | None,
         registered_by: str,
+        note_name: str | None,
     ) -> None:
         self.key_id = key_id
         self.public_key = public_key
@@ -103,6 +105,9 @@ class Key(Aggregate):
         self.organisation = organisation
         self.predecessor = predecessor
         self.registered_by = registered_by
+        #: The name this key signs C2SP notes under: the origin for the ledger key,
+        #: a witness's schema-less URL for a witness key.
+        self.note_name = note_name
         self.status = "active"
         self.successor: str | None = None
         self.reason: str | None = None
@@ -140,4 +145,5 @@ class Key(Aggregate):
             "predecessor": self.predecessor,
             "successor": self.successor,
             "registered_by": self.registered_by,
+            "note_name": self.note_name,
         }

@@ -11,6 +11,7 @@ from ledger.commands import Context, Outcome, Params, command
 from ledger.domain.keys import ROLES, Genesis, Key
 from ledger.errors import AuthorisationError, ConflictError, KeyFileError, PermissionDenied
 from ledger.keys import PublicKey
+from ledger.verifier import valid_note_name
 
 LEDGER_FORMAT = 1
 ORIGIN_PATTERN = r"[^\s+]{1,200}"
@@ -60,6 +61,7 @@ def genesis(ctx: Context) -> Outcome:
                 organisation=None,
                 predecessor=None,
                 registered_by=office.key_id,
+                note_name=None,
             ),
             Key(
                 key_id=ledger_key.key_id,
@@ -69,6 +71,7 @@ def genesis(ctx: Context) -> Outcome:
                 organisation=None,
                 predecessor=None,
                 registered_by=office.key_id,
+                note_name=origin,
             ),
         ],
         {"origin": origin, "office_key": office.key_id, "ledger_key": ledger_key.key_id},
@@ -83,6 +86,11 @@ def register(ctx: Context) -> Outcome:
     holder = p.text("holder", max_length=200)
     roles = p.text_list("roles", choices=ROLES, min_items=1)
     organisation = p.optional_text("organisation", max_length=64)
+    note_name = p.optional_text("note_name", max_length=200)
+    if note_name is not None and not valid_note_name(note_name):
+        p.fail("note_name", "must be non-empty, without spaces or '+' (a schema-less URL)")
+    if "witness" in roles and note_name is None:
+        p.fail("note_name", "a witness key needs the name it cosigns under")
     p.done()
     assert public is not None
     if ctx.ledger.key(public.key_id) is not None:
@@ -95,6 +103,7 @@ def register(ctx: Context) -> Outcome:
         organisation=organisation,
         predecessor=None,
         registered_by=ctx.actor_id,
+        note_name=note_name,
     )
     return Outcome([key], {"key_id": public.key_id})
 
@@ -126,6 +135,7 @@ def rotate(ctx: Context) -> Outcome:
         organisation=old.organisation,
         predecessor=old.key_id,
         registered_by=ctx.actor_id,
+        note_name=old.note_name,
     )
     return Outcome([old, new], {"key_id": public.key_id, "predecessor": old.key_id})
 

@@ -307,6 +307,7 @@ def test_key_registered_by_a_non_office_key_is_caught(tampered: tuple[World, Raw
         organisation=None,
         predecessor=None,
         registered_by=world.department.key_id,
+        note_name=None,
     )
     (event,) = key.collect_events()
     auth = sign_command(world.department, "key.register", {"public_key": evil.public.public_b64})

@@ -91,6 +91,11 @@ KEY_OPTION = click.option(
     help="Repeat for several roles.",
 )
 @click.option("--organisation", default=None, help="Department or unit code.")
+@click.option(
+    "--note-name",
+    default=None,
+    help="For a witness: the name it cosigns checkpoints under (a schema-less URL).",
+)
 @pass_runtime
 def register(
     runtime: Runtime,
@@ -99,6 +104,7 @@ def register(
     holder: str,
     roles: tuple[str, ...],
     organisation: str | None,
+    note_name: str | None,
 ) -> None:
     """Register a public key (office key only).
 
@@ -116,6 +122,7 @@ def register(
             "holder": holder,
             "roles": list(roles),
             "organisation": organisation,
+            "note_name": note_name,
         },
     )
     click.echo(f"registered key {result['key_id']} at position {result['positions'][1]}")

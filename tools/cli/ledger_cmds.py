@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import click
 
-from ledger.errors import ConflictError
+from ledger.errors import ConflictError, ValidationError
 from tools.cli import EXIT_TAMPERED, Runtime, cli, pass_runtime
 
 
@@ -174,33 +175,77 @@ def append_note(runtime: Runtime, key_file: str, text: str) -> None:
     default=None,
     help="Processes verifying signatures (default: one per core).",
 )
+@click.option(
+    "--bundle",
+    "bundle",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Verify an export bundle offline instead of the database.",
+)
+@click.option(
+    "--since",
+    "since",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Verify only what follows this trusted checkpoint, and that the log extends it.",
+)
 @pass_runtime
-def verify(runtime: Runtime, as_json: bool, workers: int | None) -> None:
+def verify(
+    runtime: Runtime, as_json: bool, workers: int | None, bundle: Path | None, since: Path | None
+) -> None:
     """Check every entry hash, link, ledger signature and actor signature.
 
     \b
+    Also checks every stored checkpoint (signature, cosignatures, root).
     Exit status: 0 intact; 1 tampered (names the first bad position and why);
     2 usage or I/O error.
-    Example:
+    Examples:
       shuangsui verify --json
+      shuangsui verify --bundle ledger.bundle          # no database, no network
+      shuangsui verify --since trusted.checkpoint      # only what is new
     """
-    from ledger.verification import verify_ledger
+    from ledger.verification import verify_ledger, verify_since
+    from ledger.verifier import verify_bundle
 
-    ledger = runtime.open(write=False)
-    try:
-        size = ledger.head().position
-        with click.progressbar(
-            length=size, label="verifying", file=click.get_text_stream("stderr"), show_pos=True
-        ) as bar:
-            report = verify_ledger(ledger, workers=workers, progress=bar.update)
-    finally:
-        ledger.close()
+    stderr = click.get_text_stream("stderr")
+    if bundle is not None and since is not None:
+        raise ValidationError("use --bundle or --since, not both")
+    if bundle is not None:
+        try:
+            size = sum(1 for _ in bundle.open("rb"))
+            with (
+                bundle.open(encoding="utf-8", errors="strict") as lines,
+                click.progressbar(
+                    length=size, label="verifying", file=stderr, show_pos=True
+                ) as bar,
+            ):
+                report = verify_bundle(lines, workers=workers, progress=bar.update)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValidationError(f"cannot read {bundle}: {exc}") from exc
+    else:
+        ledger = runtime.open(write=False)
+        try:
+            size = ledger.head().position
+            with click.progressbar(
+                length=size, label="verifying", file=stderr, show_pos=True
+            ) as bar:
+                if since is not None:
+                    report = verify_since(
+                        ledger,
+                        since.read_text(encoding="utf-8"),
+                        workers=workers,
+                        progress=bar.update,
+                    )
+                else:
+                    report = verify_ledger(ledger, workers=workers, progress=bar.update)
+        finally:
+            ledger.close()
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     elif report:
+        checkpoints = f", {len(report.checkpoints)} checkpoint(s)" if report.checkpoints else ""
         click.echo(
             f"ok: {report.size} entries, {report.commands} commands, "
-            f"{report.signatures} signatures verified; head {report.head.hex()}"
+            f"{report.signatures} signatures verified{checkpoints}; "
+            f"head {report.head.hex()}"
         )
     else:
         assert report.failure is not None

@@ -1,0 +1,253 @@
+"""checkpoint, prove, consistency, export, witness: the ledger as a transparency log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from uuid import UUID
+
+import click
+
+from ledger.errors import ValidationError
+from tools.cli import Runtime, cli, pass_runtime
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"cannot read {path}: {exc}") from exc
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def checkpoint(ctx: click.Context) -> None:
+    """Sign and store a checkpoint of the current log, and print it.
+
+    \b
+    A C2SP tlog-checkpoint note: origin, size, base64 RFC 9162 root, and the
+    ledger key's signature (cosignatures are appended as witnesses add them).
+    Examples:
+      shuangsui checkpoint > latest.checkpoint
+      shuangsui checkpoint show --size 1000
+      shuangsui checkpoint vkey
+    """
+    if ctx.invoked_subcommand is None:
+        runtime: Runtime = ctx.obj
+        ledger = runtime.open()
+        try:
+            click.echo(ledger.transparency.checkpoint(), nl=False)
+        finally:
+            ledger.close()
+
+
+@checkpoint.command("show")
+@click.option("--size", type=click.IntRange(0), default=None, help="Default: the latest.")
+@pass_runtime
+def checkpoint_show(runtime: Runtime, size: int | None) -> None:
+    """Print a stored checkpoint with its cosignatures.
+
+    \b
+    Example:
+      shuangsui checkpoint show --size 1000
+    """
+    ledger = runtime.open(write=False)
+    try:
+        click.echo(ledger.transparency.note(size), nl=False)
+    finally:
+        ledger.close()
+
+
+@checkpoint.command("vkey")
+@pass_runtime
+def checkpoint_vkey(runtime: Runtime) -> None:
+    """Print the log's verifier key (name+hash+base64) for witnesses and auditors.
+
+    \b
+    Example:
+      shuangsui checkpoint vkey
+    """
+    ledger = runtime.open(write=False)
+    try:
+        click.echo(ledger.transparency.log_verifier().vkey)
+    finally:
+        ledger.close()
+
+
+@checkpoint.command("attach")
+@click.argument("cosigned", type=click.Path(dir_okay=False, path_type=Path))
+@pass_runtime
+def checkpoint_attach(runtime: Runtime, cosigned: Path) -> None:
+    """Attach witnesses' cosignatures (a cosigned checkpoint note) to the stored checkpoint.
+
+    \b
+    Each cosignature must come from a key registered with the witness role.
+    Example:
+      shuangsui checkpoint attach cosigned.checkpoint
+    """
+    ledger = runtime.open()
+    try:
+        added = ledger.transparency.attach_cosignatures(_read(cosigned))
+    finally:
+        ledger.close()
+    click.echo(f"attached {len(added)} new cosignature(s)")
+
+
+@cli.command()
+@click.argument("position", type=click.IntRange(1))
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Prove against this checkpoint (checked against the ledger first).",
+)
+@pass_runtime
+def prove(runtime: Runtime, position: int, checkpoint_file: Path | None) -> None:
+    """Print an inclusion proof for the entry at POSITION (C2SP tlog-proof).
+
+    \b
+    Index is POSITION - 1; the proof hashes run from the leaf's sibling up; the
+    signed checkpoint follows a blank line.
+    Example:
+      shuangsui prove 42 --checkpoint trusted.checkpoint > 42.tlog-proof
+    """
+    ledger = runtime.open()
+    try:
+        note = _read(checkpoint_file) if checkpoint_file else None
+        click.echo(ledger.transparency.prove(position, note), nl=False)
+    finally:
+        ledger.close()
+
+
+@cli.command()
+@click.argument("old_size", type=click.IntRange(0))
+@click.argument("new_size", type=click.IntRange(0))
+@pass_runtime
+def consistency(runtime: Runtime, old_size: int, new_size: int) -> None:
+    """Print the RFC 9162 consistency proof from OLD_SIZE to NEW_SIZE.
+
+    \b
+    Format: "old OLD_SIZE", then one base64 hash per line -- the start of a
+    tlog-witness add-checkpoint request.
+    Example:
+      shuangsui consistency 1000 2000 > 1000-2000.proof
+    """
+    ledger = runtime.open(write=False)
+    try:
+        click.echo(ledger.transparency.consistency_text(old_size, new_size), nl=False)
+    finally:
+        ledger.close()
+
+
+@cli.command()
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Bundle file to write (JSON lines).",
+)
+@click.option("--stream", default=None, help="Only the entries of this stream, with proofs.")
+@pass_runtime
+def export(runtime: Runtime, out: Path, stream: str | None) -> None:
+    """Write a self-contained bundle that 'verify --bundle' checks offline.
+
+    \b
+    Without --stream: every entry, the key history, every checkpoint with its
+    cosignatures. With --stream: that stream's entries (and the key history), each
+    with an inclusion proof to one fresh signed checkpoint.
+    Examples:
+      shuangsui export --out ledger.bundle
+      shuangsui export --stream 1632f48b-76c5-559c-9dcf-8ff8aa62ae73 --out evidence.bundle
+    """
+    stream_id = None
+    if stream is not None:
+        try:
+            stream_id = UUID(stream)
+        except ValueError:
+            raise ValidationError(f"--stream {stream!r} is not a stream id (a UUID)") from None
+    ledger = runtime.open()
+    try:
+        size = ledger.head().position
+        with click.progressbar(
+            length=size, label="exporting", file=click.get_text_stream("stderr"), show_pos=True
+        ) as bar:
+            summary = ledger.transparency.export(out, stream=stream_id, progress=bar.update)
+    finally:
+        ledger.close()
+    click.echo(
+        f"wrote {summary['entries']} entries ({summary['kind']}, checkpoint of size "
+        f"{summary['size']}) to {out}"
+    )
+
+
+@cli.group()
+def witness() -> None:
+    """Act as an independent witness that cosigns checkpoints (C2SP tlog-witness)."""
+
+
+@witness.command("init")
+@click.option(
+    "--state", "state_file", required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option("--name", required=True, help="The witness's name, a schema-less URL.")
+@click.option(
+    "--log-vkey",
+    "log_vkeys",
+    multiple=True,
+    required=True,
+    help="A log's verifier key ('shuangsui checkpoint vkey'); repeatable.",
+)
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The witness's key file (prints its cosigning verifier key).",
+)
+@pass_runtime
+def witness_init(
+    runtime: Runtime, state_file: Path, name: str, log_vkeys: tuple[str, ...], key_file: str
+) -> None:
+    """Create a witness state file that trusts the given logs.
+
+    \b
+    Example:
+      shuangsui witness init --state jiwei.json --name jiwei.anyue.example/witness \\
+          --key jiwei.key --log-vkey "$(shuangsui checkpoint vkey)"
+    Register the witness key in the ledger with --role witness --note-name NAME.
+    """
+    from ledger.witness import Witness
+
+    key = runtime.signing_key(key_file)
+    Witness.create(state_file, name, list(log_vkeys))
+    click.echo(f"witness {name} trusts {len(log_vkeys)} log(s); state in {state_file}")
+    click.echo(f"cosigning verifier key: {Witness(state_file, key).verifier(name).vkey}")
+
+
+@witness.command("cosign")
+@click.option(
+    "--state", "state_file", required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False))
+@click.argument(
+    "checkpoint_file", metavar="CHECKPOINT", type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.argument("proof_file", metavar="PROOF", type=click.Path(dir_okay=False, path_type=Path))
+@pass_runtime
+def witness_cosign(
+    runtime: Runtime, state_file: Path, key_file: str, checkpoint_file: Path, proof_file: Path
+) -> None:
+    """Cosign CHECKPOINT if PROOF shows it extends the last one cosigned.
+
+    \b
+    PROOF is 'shuangsui consistency OLD NEW' output, OLD being the size this
+    witness last cosigned (0 the first time). Refuses rollbacks and forks. Prints
+    the cosigned checkpoint, ready for 'shuangsui checkpoint attach'.
+    Example:
+      shuangsui witness cosign --state jiwei.json --key jiwei.key latest.checkpoint p.proof
+    """
+    from ledger.witness import Witness, request_text
+
+    witness_ = Witness(state_file, runtime.signing_key(key_file))
+    note = _read(checkpoint_file)
+    line = witness_.add_checkpoint(request_text(_read(proof_file), note))
+    click.echo(note + line, nl=False)
