@@ -88,7 +88,7 @@ class _TreeCheck:
 
     def merge(self, report: Report) -> None:
         if self.failure is not None and (
-            report.failure is None or self.failure.position <= report.failure.position
+            report.failure is None or self.failure.position < report.failure.position
         ):
             report.failure = self.failure
 
