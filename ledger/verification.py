@@ -73,18 +73,14 @@ class _TreeCheck:
                 if self.frontier.size in self.sizes:
                     self.roots[self.frontier.size] = self.frontier.root()
             stored = self.ledger.chain.nodes([(level, idx) for _, (level, idx, _) in completed])
-            stop = None
             for position, (level, idx, h) in completed:
-                if stored.get((level, idx)) != h:
+                if self.failure is None and stored.get((level, idx)) != h:
                     self.failure = Failure(
                         position, BAD_TREE, f"stored tree node ({level}, {idx}) differs"
                     )
-                    stop = position
-                    break
-            for row in page:
-                if stop is not None and row.position >= stop:
-                    return
-                yield row
+            # Every row still goes to the chain checks: an earlier failure there (a
+            # missing row shifts every later leaf) is the one to report.
+            yield from page
 
     def merge(self, report: Report) -> None:
         if self.failure is not None and (

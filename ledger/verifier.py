@@ -627,6 +627,8 @@ class ChainChecker:
         self.signatures = 0
         self.last_notification_id = 0
         self.stream_versions: dict[str, list[int]] = {}
+        #: Sparse mode: for each command, the streams and topics its entries touch.
+        self.slice_commands: list[tuple[set[str], set[str]]] = []
         self.jobs: list[SignatureJob] = []
         self._genesis_actor: Evidence | None = None
 
@@ -677,6 +679,10 @@ class ChainChecker:
             return Failure(p, HASH_MISMATCH, "stored event bytes differ from the entry's digest")
         if self.sparse:
             self.stream_versions.setdefault(stream, []).append(version)
+            if part == 0:
+                self.slice_commands.append((set(), set()))
+            self.slice_commands[-1][0].add(stream)
+            self.slice_commands[-1][1].add(topic)
 
         failure = self._check_command(row, p, part, count, command_digest)
         if failure:
@@ -815,12 +821,18 @@ class ChainChecker:
                 actor = self.open.evidence.key if self.open else None
                 if old is None or (actor == predecessor and not set(roles) <= old.roles):
                     return Failure(p, UNAUTHORISED_KEY_CHANGE, f"rotation to {key_id}")
+            note_name = state.get("note_name")
+            if note_name is not None and not (
+                isinstance(note_name, str) and valid_note_name(note_name)
+            ):
+                return Failure(p, BAD_KEY_EVENT, f"key {key_id} has an invalid note name")
             self.keys[key_id] = KeyState(
                 key_id,
                 public_key,
                 frozenset(roles),
                 1 if genesis else p + 1,
                 predecessor=predecessor,
+                note_name=note_name,
             )
             return None
         key = self.keys.get(key_id) if isinstance(key_id, str) else None
@@ -1229,7 +1241,12 @@ def _check_query(query: Any, checker: ChainChecker) -> Failure | None:
     """A stream slice holds that stream's versions 1..k with their whole commands."""
     if not isinstance(query, dict) or set(query) != {"stream"}:
         return Failure(0, MALFORMED_BUNDLE, "slice query must name a stream")
-    versions = sorted(checker.stream_versions.get(query["stream"], []))
-    if versions != list(range(1, len(versions) + 1)):
+    stream = query["stream"]
+    versions = sorted(checker.stream_versions.get(stream, []))
+    if not versions or versions != list(range(1, len(versions) + 1)):
         return Failure(0, MALFORMED_BUNDLE, "the slice does not hold the stream's versions 1..k")
+    history = {GENESIS_TOPIC, *KEY_CHANGE_TOPICS}
+    for streams, topics in checker.slice_commands:
+        if stream not in streams and not topics <= history:
+            return Failure(0, MALFORMED_BUNDLE, "the slice holds a command that is not about it")
     return None

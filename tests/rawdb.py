@@ -33,8 +33,7 @@ class RawDB:
             self.event_id = "notification_id"
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        sql = sql.replace("{events}", self.events).replace("{chain}", self.chain)
-        sql = sql.replace("{event_id}", self.event_id)
+        sql = sql.format(**self.recorder.names)
         if self.sqlite:
             with self.recorder.datastore.transaction(commit=True) as c:
                 c.execute(sql, params)

@@ -204,3 +204,88 @@ def test_every_command_has_help() -> None:
         result = CliRunner().invoke(group, [*path, "--help"])
         assert result.exit_code == 0, path
         assert command.help, f"{' '.join(path)} has no help text"
+
+
+# --- transparency log commands -------------------------------------------------------------
+
+
+def test_checkpoint_prove_consistency_export_and_offline_verify(
+    home: Settings, tmp_path: Path
+) -> None:
+    office = str(home.keys_dir / "office.key")
+    for text in ("a", "b"):
+        run(home, "append-note", "--key", office, text)
+    note = run(home, "checkpoint").stdout
+    assert note.splitlines()[:2] == ["cli.example/ledger", "5"]
+    assert run(home, "checkpoint", "show").stdout == note
+    proof = run(home, "prove", "4").stdout
+    assert proof.startswith("c2sp.org/tlog-proof@v1\nindex 3\n") and proof.endswith(note)
+    assert run(home, "consistency", "3", "5").stdout.startswith("old 3\n")
+    trusted = tmp_path / "trusted.checkpoint"
+    trusted.write_text(note)
+    run(home, "append-note", "--key", office, "c")
+    since = run(home, "verify", "--since", str(trusted))
+    assert since.exit_code == 0, since.output
+    bundle = tmp_path / "ledger.bundle"
+    assert run(home, "export", "--out", str(bundle)).exit_code == 0
+    # Offline: no --home, no database.
+    offline = CliRunner().invoke(cli, ["verify", "--bundle", str(bundle)])
+    assert offline.exit_code == 0, offline.output
+    data = bytearray(bundle.read_bytes())
+    data[len(data) // 2] ^= 1
+    bundle.write_bytes(bytes(data))
+    assert CliRunner().invoke(cli, ["verify", "--bundle", str(bundle)]).exit_code == 1
+
+
+def test_witness_cosigns_and_checkpoint_attach(home: Settings, tmp_path: Path) -> None:
+    office = str(home.keys_dir / "office.key")
+    key = tmp_path / "w.key"
+    assert run(home, "keygen", str(key)).exit_code == 0
+    result = run(
+        home,
+        "key",
+        "register",
+        "--key",
+        office,
+        "--public-key",
+        str(key.with_suffix(".pub")),
+        "--holder",
+        "县纪委监委",
+        "--role",
+        "witness",
+        "--note-name",
+        "w.example/w",
+    )
+    assert result.exit_code == 0, result.output
+    vkey = run(home, "checkpoint", "vkey").stdout.strip()
+    state = tmp_path / "w.json"
+    result = run(
+        home,
+        "witness",
+        "init",
+        "--state",
+        str(state),
+        "--name",
+        "w.example/w",
+        "--key",
+        str(key),
+        "--log-vkey",
+        vkey,
+    )
+    assert result.exit_code == 0, result.output
+    note = tmp_path / "cp"
+    note.write_text(run(home, "checkpoint").stdout)
+    proof = tmp_path / "p"
+    proof.write_text(run(home, "consistency", "0", "4").stdout)
+    cosigned = run(
+        home, "witness", "cosign", "--state", str(state), "--key", str(key), str(note), str(proof)
+    )
+    assert cosigned.exit_code == 0, cosigned.output
+    (tmp_path / "cosigned").write_text(cosigned.stdout)
+    assert "attached 1" in run(home, "checkpoint", "attach", str(tmp_path / "cosigned")).output
+    again = run(
+        home, "witness", "cosign", "--state", str(state), "--key", str(key), str(note), str(proof)
+    )
+    assert again.exit_code == 2 and "not the last cosigned size 4" in again.output
+    report = json.loads(run(home, "verify", "--json").stdout)
+    assert report["checkpoints"] == {"4": ["w.example/w"]}

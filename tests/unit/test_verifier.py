@@ -93,7 +93,7 @@ def test_any_single_byte_change_is_detected(rows: list[v.ChainRow], data: st.Dat
         else:
             new = _flip_text(value, index)
         changed = dataclasses.replace(row, **{name: new})
-    tampered = [*rows[:i], changed, *rows[i + 1:]]
+    tampered = [*rows[:i], changed, *rows[i + 1 :]]
     report = v.verify_rows(tampered, workers=1)
     assert not report, (name, i)
     assert report.failure is not None and report.failure.position <= row.position + 1

@@ -1,0 +1,337 @@
+"""Checkpoints, proofs, witnesses and bundles on a real ledger (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+from pathlib import Path
+
+import pymerkle
+import pytest
+
+from ledger import verifier as v
+from ledger.application import open_ledger
+from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationError
+from ledger.transparency import Transparency
+from ledger.verification import verify_ledger, verify_since
+from ledger.witness import Witness, WitnessError, request_text
+from tests.conftest import World, start_world
+from tests.rawdb import RawDB
+from tests.vectors.testkeys import fixed_key
+
+WITNESS_NAME = "witness.test/jiwei"
+
+
+def entries(world: World, size: int) -> list[bytes]:
+    return [r.entry for r in world.ledger.select_chain(0, size)][:size]
+
+
+def pm_root(items: list[bytes]) -> bytes:
+    tree = pymerkle.InmemoryTree(algorithm="sha256")
+    for item in items:
+        tree.append_entry(item)
+    return tree.get_root()
+
+
+def test_stored_tree_gives_pymerkle_roots_and_survives_a_restart(world: World) -> None:
+    for i in range(20):
+        world.note(f"n{i}")
+    t = world.ledger.transparency
+    all_entries = entries(world, 100)
+    for size in range(1, len(all_entries) + 1):
+        assert t.root(size) == pm_root(all_entries[:size])
+    world.ledger.close()
+    world.ledger = open_ledger(world.settings, signer=fixed_key("ledger"))
+    for i in range(7):
+        world.note(f"after restart {i}")
+    all_entries = entries(world, 100)
+    assert world.ledger.transparency.root(len(all_entries)) == pm_root(all_entries)
+    assert verify_ledger(world.ledger, workers=1)
+
+
+def test_checkpoint_is_signed_stored_once_and_verifies(world: World) -> None:
+    t = world.ledger.transparency
+    note = t.checkpoint()
+    assert t.checkpoint() == note  # same size: the stored one
+    checkpoint = v.parse_checkpoint(v.parse_note(note).text)
+    assert (checkpoint.origin, checkpoint.size) == ("test.example/shuangsui", 4)
+    v.verify_note(v.parse_note(note), [t.log_verifier()])
+    with pytest.raises(ConflictError):
+        world.ledger.chain.insert_checkpoint(4, bytes(32), note, "now")
+
+
+def test_checkpoints_are_written_automatically(world: World) -> None:
+    t = world.ledger.transparency
+    t.every = 3
+    for i in range(7):
+        world.note(f"n{i}")
+    sizes = world.ledger.chain.checkpoint_sizes()
+    assert sizes and all(b - a >= 3 for a, b in itertools.pairwise(sizes))
+    assert verify_ledger(world.ledger, workers=1).checkpoints.keys() == set(sizes)
+
+
+def test_proofs_verify(world: World) -> None:
+    for i in range(9):
+        world.note(f"n{i}")
+    t = world.ledger.transparency
+    size = t.size()
+    root = t.root(size)
+    for position in range(1, size + 1):
+        row = world.ledger.chain.select_positions([position])[0]
+        leaf = v.leaf_hash(row.entry)
+        assert v.verify_inclusion(leaf, position - 1, size, t.inclusion_proof(position, size), root)
+    for old in range(0, size + 1):
+        proof = t.consistency_proof(old, size)
+        assert v.verify_consistency(old, size, proof, t.root(old), root)
+    with pytest.raises(ValidationError):
+        t.inclusion_proof(size + 1, size)
+
+
+def test_tlog_proof_text(world: World) -> None:
+    world.note("x")
+    text = world.ledger.transparency.prove(5)
+    lines = text.split("\n")
+    assert lines[0] == "c2sp.org/tlog-proof@v1" and lines[1] == "index 4"
+    proof_part, _, note = text.partition("\n\n")
+    checkpoint = v.parse_checkpoint(v.parse_note(note).text)
+    row = world.ledger.chain.select_positions([5])[0]
+    hashes = [v.b64strict(h) for h in proof_part.split("\n")[2:]]
+    assert v.verify_inclusion(v.leaf_hash(row.entry), 4, checkpoint.size, hashes, checkpoint.root)
+
+
+# --- witnesses ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def witnessed(world: World, tmp_path: Path) -> tuple[World, Witness]:
+    key = fixed_key("witness")
+    world.run(
+        world.office,
+        "key.register",
+        public_key=key.public.public_b64,
+        holder="县纪委监委",
+        roles=["witness"],
+        note_name=WITNESS_NAME,
+    )
+    state = tmp_path / "witness.json"
+    Witness.create(state, WITNESS_NAME, [world.ledger.transparency.log_verifier().vkey])
+    return world, Witness(state, key)
+
+
+def cosign(world: World, witness: Witness, old: int) -> str:
+    t = world.ledger.transparency
+    note = t.checkpoint()
+    size = v.parse_checkpoint(v.parse_note(note).text).size
+    return note + witness.add_checkpoint(request_text(t.consistency_text(old, size), note))
+
+
+def test_witness_cosigns_growth_and_the_ledger_attaches_it(
+    witnessed: tuple[World, Witness],
+) -> None:
+    world, witness = witnessed
+    first = cosign(world, witness, 0)
+    assert world.ledger.transparency.attach_cosignatures(first)
+    world.note("more")
+    second = cosign(world, witness, 5)
+    assert len(world.ledger.transparency.attach_cosignatures(second)) == 1
+    report = verify_ledger(world.ledger, workers=1)
+    assert report, report.failure
+    assert report.checkpoints[6] == [WITNESS_NAME]
+
+
+def test_witness_refuses_rollback_stale_old_size_and_bad_proof(
+    witnessed: tuple[World, Witness],
+) -> None:
+    world, witness = witnessed
+    t = world.ledger.transparency
+    old_note = t.checkpoint()
+    witness.add_checkpoint(request_text(t.consistency_text(0, 5), old_note))
+    world.note("grow")
+    new_note = t.checkpoint()
+    with pytest.raises(WitnessError) as stale:
+        witness.add_checkpoint(request_text(t.consistency_text(0, 6), new_note))
+    assert (stale.value.status, stale.value.known_size) == (409, 5)
+    bad_proof = "old 5\n" + v.b64(bytes(32)) + "\n"
+    with pytest.raises(WitnessError) as refused:
+        witness.add_checkpoint(request_text(bad_proof, new_note))
+    assert refused.value.status == 422
+    witness.add_checkpoint(request_text(t.consistency_text(5, 6), new_note))
+    with pytest.raises(WitnessError) as rollback:
+        witness.add_checkpoint(request_text("old 6\n", old_note))
+    assert rollback.value.status == 400
+
+
+def test_witness_refuses_a_fork(witnessed: tuple[World, Witness], tmp_path: Path) -> None:
+    world, witness = witnessed
+    t = world.ledger.transparency
+    witness.add_checkpoint(request_text(t.consistency_text(0, 5), t.checkpoint()))
+    # Another ledger with the same keys and origin but another history: a fork.
+    fork = start_world(
+        dataclasses.replace(world.settings, home=tmp_path / "fork", database_url=None)
+    )
+    fork.note("a different fifth entry")
+    fork.note("and a sixth")
+    ft = fork.ledger.transparency
+    with pytest.raises(WitnessError) as forked:
+        witness.add_checkpoint(request_text(ft.consistency_text(5, 6), ft.checkpoint()))
+    assert forked.value.status == 422
+    fork.ledger.close()
+
+
+def test_witness_refuses_unknown_origin_and_unsigned(witnessed: tuple[World, Witness]) -> None:
+    world, witness = witnessed
+    note = world.ledger.transparency.checkpoint()
+    with pytest.raises(WitnessError) as unknown:
+        witness.add_checkpoint("old 0\n\n" + note.replace("test.example/shuangsui", "x.example/y"))
+    assert unknown.value.status == 404
+    body = note.split("\n\n")[0] + "\n\n"
+    other = fixed_key("department")
+    verifier = v.NoteVerifier("test.example/shuangsui", other.public_key)
+    forged = (
+        body
+        + v.NoteSignature(verifier.name, verifier.key_id, other.sign((body[:-1]).encode())).line
+    )
+    with pytest.raises(WitnessError) as unsigned:
+        witness.add_checkpoint("old 0\n\n" + forged)
+    assert unsigned.value.status == 403
+
+
+def test_cosignature_from_unregistered_witness_is_refused(world: World, tmp_path: Path) -> None:
+    state = tmp_path / "w.json"
+    Witness.create(state, "stranger.example/w", [world.ledger.transparency.log_verifier().vkey])
+    stranger = Witness(state, fixed_key("inspector"))
+    with pytest.raises(ValidationError, match="not a registered witness"):
+        world.ledger.transparency.attach_cosignatures(cosign(world, stranger, 0))
+
+
+# --- a log checked against a checkpoint held outside it -------------------------------------
+
+
+def test_verify_since_checks_only_what_is_new(world: World) -> None:
+    for i in range(5):
+        world.note(f"n{i}")
+    trusted = world.ledger.transparency.checkpoint()
+    for i in range(4):
+        world.note(f"later {i}")
+    report = verify_since(world.ledger, trusted, workers=1)
+    assert report, report.failure
+    assert report.size == 13 and report.commands == 4
+
+
+def test_truncated_log_is_caught(world: World) -> None:
+    for i in range(5):
+        world.note(f"n{i}")
+    trusted = world.ledger.transparency.checkpoint()
+    raw = RawDB(world.ledger)
+    raw.drop_guards()
+    raw.execute("DELETE FROM {chain} WHERE position > 7")
+    raw.execute("DELETE FROM {tree} WHERE level > 0")
+    report = verify_since(world.ledger, trusted, workers=1)
+    assert report.failure is not None and "truncated" in report.failure.detail
+
+
+def test_rewritten_log_is_caught(world: World, tmp_path: Path) -> None:
+    for i in range(5):
+        world.note(f"n{i}")
+    trusted = world.ledger.transparency.checkpoint()
+    # Whoever holds the database and the ledger key rebuilds a consistent, re-signed
+    # history -- only the checkpoint held outside shows it is not the same log.
+    rewritten = start_world(
+        dataclasses.replace(world.settings, home=tmp_path / "rewritten", database_url=None)
+    )
+    for i in range(6):
+        rewritten.note(f"rewritten {i}")
+    assert verify_ledger(rewritten.ledger, workers=1)
+    report = verify_since(rewritten.ledger, trusted, workers=1)
+    assert report.failure is not None and "rewritten" in report.failure.detail
+    rewritten.ledger.close()
+
+
+def test_tampered_checkpoint_and_tree_are_caught(world: World) -> None:
+    for i in range(6):
+        world.note(f"n{i}")
+    world.ledger.transparency.checkpoint()
+    raw = RawDB(world.ledger)
+    raw.drop_guards()
+    raw.execute("UPDATE {tree} SET hash = ? WHERE level = 1 AND idx = 2", (bytes(32),))
+    report = verify_ledger(world.ledger, workers=1)
+    assert report.failure is not None and report.failure.reason == v.BAD_TREE
+    assert report.failure.position == 6
+
+
+def test_tampered_stored_checkpoint_is_caught(world: World) -> None:
+    world.note("x")
+    world.ledger.transparency.checkpoint()
+    raw = RawDB(world.ledger)
+    raw.drop_guards()
+    (note,) = raw.execute("SELECT note FROM {checkpoints} WHERE size = 5")[0]
+    raw.execute(
+        "UPDATE {checkpoints} SET note = ? WHERE size = 5", (note.replace("\n5\n", "\n4\n"),)
+    )
+    report = verify_ledger(world.ledger, workers=1)
+    assert report.failure is not None and report.failure.reason == v.BAD_CHECKPOINT
+
+
+# --- bundles ---------------------------------------------------------------------------------
+
+
+def test_full_bundle_verifies_offline(world: World, tmp_path: Path) -> None:
+    for i in range(5):
+        world.note(f"n{i}")
+    out = tmp_path / "ledger.bundle"
+    summary = world.ledger.transparency.export(out)
+    assert summary["entries"] == 9
+    report = v.verify_bundle(out.read_text(encoding="utf-8").splitlines(keepends=True), workers=1)
+    assert report, report.failure
+    assert report.size == 9 and 9 in report.checkpoints
+
+
+def test_stream_slice_verifies_with_inclusion_proofs(world: World, tmp_path: Path) -> None:
+    recorded = world.note("the entry in question")
+    for i in range(4):
+        world.note(f"other {i}")
+    row = world.ledger.chain.select_positions([recorded.last_position])[0]
+    assert row.event is not None
+    from uuid import UUID
+
+    out = tmp_path / "slice.bundle"
+    world.ledger.transparency.export(out, stream=UUID(row.event.stream))
+    lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
+    positions = [json.loads(x)["position"] for x in lines if '"t":"entry"' in x]
+    assert positions == [1, 2, 3, 4, 5]  # genesis + key history + the note
+    report = v.verify_bundle(lines, workers=1)
+    assert report, report.failure
+    tampered = [x.replace(v.b64(bytes(1)), v.b64(b"\x01")) if '"proof"' in x else x for x in lines]
+    proof_lines = [i for i, x in enumerate(lines) if '"proof":["' in x]
+    line = json.loads(lines[proof_lines[-1]])
+    line["proof"][0] = v.b64(bytes(32))
+    tampered = [
+        *lines[: proof_lines[-1]],
+        json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n",
+        *lines[proof_lines[-1] + 1 :],
+    ]
+    report = v.verify_bundle(tampered, workers=1)
+    assert report.failure is not None and report.failure.reason == v.BAD_PROOF
+
+
+def test_slice_of_an_unknown_stream(world: World, tmp_path: Path) -> None:
+    from uuid import uuid4
+
+    with pytest.raises(NotFoundError):
+        world.ledger.transparency.export(tmp_path / "x.bundle", stream=uuid4())
+    assert not (tmp_path / "x.bundle").exists()
+
+
+def test_read_only_ledger_proves_but_does_not_sign(world: World) -> None:
+    world.ledger.transparency.checkpoint()
+    world.note("after the checkpoint")
+    reader = open_ledger(world.settings)
+    try:
+        t = Transparency(reader)
+        assert t.log_verifier().vkey == world.ledger.transparency.log_verifier().vkey
+        assert t.prove(2).startswith("c2sp.org/tlog-proof@v1")
+        with pytest.raises(LedgerError, match="needs the ledger key"):
+            t.checkpoint()
+    finally:
+        reader.close()

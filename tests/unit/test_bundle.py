@@ -1,0 +1,94 @@
+"""Bundles verified offline: intact ones pass, any single-byte change is caught."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ledger import verifier as v
+from ledger.config import Settings
+from ledger.witness import Witness, request_text
+from tests.conftest import start_world
+from tests.vectors.testkeys import fixed_key
+
+
+@pytest.fixture(scope="module")
+def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    home = tmp_path_factory.mktemp("bundle")
+    world = start_world(Settings(home=home / "home"))
+    key = fixed_key("witness")
+    world.run(
+        world.office,
+        "key.register",
+        public_key=key.public.public_b64,
+        holder="witness",
+        roles=["witness"],
+        note_name="w.test/w",
+    )
+    note = world.note("联席会议纪要")
+    world.run(
+        world.department,
+        "key.rotate",
+        key_id=world.department.key_id,
+        public_key=fixed_key("inspector").public.public_b64,
+    )
+    t = world.ledger.transparency
+    Witness.create(home / "w.json", "w.test/w", [t.log_verifier().vkey])
+    checkpoint = t.checkpoint()
+    size = v.parse_checkpoint(v.parse_note(checkpoint).text).size
+    cosigned = checkpoint + Witness(home / "w.json", key).add_checkpoint(
+        request_text(t.consistency_text(0, size), checkpoint)
+    )
+    t.attach_cosignatures(cosigned)
+    stream = world.ledger.chain.select_positions([note.last_position])[0].event
+    assert stream is not None
+    t.export(home / "full.bundle")
+    t.export(home / "slice.bundle", stream=UUID(stream.stream))
+    world.ledger.close()
+    return {k: (home / f"{k}.bundle").read_bytes() for k in ("full", "slice")}
+
+
+def verify(data: bytes) -> v.Report:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return v.Report(failure=v.Failure(0, v.MALFORMED_BUNDLE, "not UTF-8"))
+    return v.verify_bundle(text.splitlines(keepends=True), workers=1)
+
+
+@pytest.mark.parametrize("kind", ["full", "slice"])
+def test_intact_bundles_verify(bundles: dict[str, bytes], kind: str) -> None:
+    report = verify(bundles[kind])
+    assert report, report.failure
+    assert list(report.checkpoints.values()) == [["w.test/w"]]
+
+
+@settings(
+    max_examples=400, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None
+)
+@given(st.data())
+def test_any_single_byte_change_is_caught(bundles: dict[str, bytes], data: st.DataObject) -> None:
+    kind = data.draw(st.sampled_from(["full", "slice"]))
+    blob = bundles[kind]
+    index = data.draw(st.integers(0, len(blob) - 1), label="byte")
+    bit = data.draw(st.integers(0, 7), label="bit")
+    changed = bytearray(blob)
+    changed[index] ^= 1 << bit
+    report = verify(bytes(changed))
+    assert not report, (kind, index, bit, blob[max(0, index - 30) : index + 30])
+
+
+@pytest.mark.parametrize("kind", ["full", "slice"])
+def test_truncated_bundles_fail(bundles: dict[str, bytes], kind: str) -> None:
+    lines = bundles[kind].splitlines(keepends=True)
+    for cut in range(1, len(lines)):
+        assert not verify(b"".join(lines[:cut])), cut
+
+
+def test_not_a_bundle(tmp_path: Path) -> None:
+    assert not verify(b"hello\n")
+    assert not verify(b"")
