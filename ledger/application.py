@@ -35,7 +35,7 @@ from ledger.authorisation import Authorisation, sign_command
 from ledger.chain import ChainHead, EventMeta
 from ledger.commands import REGISTRY, Context, Params
 from ledger.config import PostgresTarget, Settings
-from ledger.domain.ids import GENESIS_ID, key_stream_id
+from ledger.domain.ids import GENESIS_ID, key_stream_id, stream_id
 from ledger.domain.keys import Genesis, Key
 from ledger.errors import (
     ConflictError,
@@ -155,6 +155,10 @@ class Ledger(Application[UUID]):
             )
         return self._transparency
 
+    def find_draw_for(self, task: str) -> Any | None:
+        """The first draw committed for a task, if any (a drawn task is frozen, R7.5)."""
+        return self.find(stream_id("draw", task, "1"))
+
     def valid_key(self, key_id: str) -> Key:
         key = self.key(key_id)
         if key is None:
@@ -164,8 +168,19 @@ class Ledger(Application[UUID]):
         return key
 
     # -- commands -----------------------------------------------------------------------------
-    def execute(self, authorisation: Authorisation, *, now: float | None = None) -> Recorded:
-        """Check and run one signed command; record its events or raise and write nothing."""
+    def execute(
+        self,
+        authorisation: Authorisation,
+        *,
+        attachment: Any = None,
+        now: float | None = None,
+    ) -> Recorded:
+        """Check and run one signed command; record its events or raise and write nothing.
+
+        ``attachment``: bulk data (rows of an import) that the command does not carry
+        itself; the signed parameters carry its digest, which the handler checks, so
+        the evidence binds the data without storing it twice.
+        """
         spec = REGISTRY.get(authorisation.action)
         if spec is None:
             raise ValidationError(
@@ -181,7 +196,7 @@ class Ledger(Application[UUID]):
                 actor = self.valid_key(authorisation.key_id)
                 authorisation.verify(actor.public_key_bytes)
             outcome = spec.handler(
-                Context(self, authorisation, actor, Params(authorisation.params))
+                Context(self, authorisation, actor, Params(authorisation.params), attachment)
             )
             if not outcome.aggregates:
                 raise LedgerError(f"internal: {authorisation.action} produced no events")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -202,10 +202,52 @@ class Context:
     authorisation: Authorisation
     actor: Key | None
     params: Params
+    attachment: Any = None
 
     @property
     def actor_id(self) -> str:
         return self.authorisation.key_id
+
+    @property
+    def is_office(self) -> bool:
+        return self.actor is not None and "office" in self.actor.roles
+
+    def actor_department(self) -> str:
+        """The department the acting key belongs to (its registered organisation)."""
+        if self.actor is None or not self.actor.organisation:
+            raise PermissionDenied(f"key {self.actor_id} belongs to no department")
+        return str(self.actor.organisation)
+
+    def require_department(self, code: str, *, rule: str | None = None) -> None:
+        """Only the department's own operators act on its lists, directories and tasks."""
+        if (
+            self.actor is None
+            or "department" not in self.actor.roles
+            or (self.actor.organisation != code)
+        ):
+            raise PermissionDenied(
+                f"{self.authorisation.action}: only an operator key of department {code} "
+                f"may do this; key {self.actor_id} is not one",
+                rule=rule,
+            )
+
+    def attached_rows(self, digest_param: str = "rows_digest") -> list[dict[str, Any]]:
+        """The attachment's rows, checked against the digest the actor signed."""
+        from ledger.canonical import canonical_bytes
+        from ledger.verifier import sha256
+
+        rows = self.attachment
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise ValidationError(
+                "this command needs its rows attached",
+                {"attachment": ["missing or not a list of objects"]},
+            )
+        if sha256(canonical_bytes(rows)).hex() != self.params.raw.get(digest_param):
+            raise ValidationError(
+                "the attached rows are not the ones the command was signed for",
+                {digest_param: ["does not match the attachment"]},
+            )
+        return rows
 
     def require_role(self, *roles: str, rule: str | None = None) -> None:
         if self.actor is None or not set(roles) & set(self.actor.roles):
@@ -218,7 +260,7 @@ class Context:
 
 @dataclass
 class Outcome:
-    aggregates: list[Aggregate] = field(default_factory=list)
+    aggregates: Sequence[Aggregate] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
 
 

@@ -75,6 +75,7 @@ class Key(Aggregate):
         predecessor: str | None
         registered_by: str
         note_name: str | None
+        person: str | None
 
     class Rotated(Aggregate.Event):
         TOPIC = KEY_ROTATED_TOPIC
@@ -97,6 +98,7 @@ class Key(Aggregate):
         predecessor: str | None,
         registered_by: str,
         note_name: str | None,
+        person: str | None = None,
     ) -> None:
         self.key_id = key_id
         self.public_key = public_key
@@ -108,6 +110,8 @@ class Key(Aggregate):
         #: The name this key signs C2SP notes under: the origin for the ledger key,
         #: a witness's schema-less URL for a witness key.
         self.note_name = note_name
+        #: For an inspector's key: the person (人员编号) in the inspector directory.
+        self.person = person
         self.status = "active"
         self.successor: str | None = None
         self.reason: str | None = None
@@ -146,4 +150,5 @@ class Key(Aggregate):
             "successor": self.successor,
             "registered_by": self.registered_by,
             "note_name": self.note_name,
+            "person": self.person,
         }

@@ -1,3 +1,11 @@
 """Command handlers, one module per area; importing this package registers them all."""
 
-from ledger.handlers import keys, notes  # noqa: F401
+from ledger.handlers import (  # noqa: F401
+    directory,
+    inspectors,
+    items,
+    keys,
+    notes,
+    organisations,
+    plans,
+)

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from ledger.commands import Context, Outcome, Params, command
 from ledger.domain.keys import ROLES, Genesis, Key
-from ledger.errors import AuthorisationError, ConflictError, KeyFileError, PermissionDenied
+from ledger.domain.organisations import department_id
+from ledger.errors import (
+    AuthorisationError,
+    ConflictError,
+    KeyFileError,
+    PermissionDenied,
+    ValidationError,
+)
 from ledger.keys import PublicKey
 from ledger.verifier import valid_note_name
 
@@ -87,6 +94,7 @@ def register(ctx: Context) -> Outcome:
     roles = p.text_list("roles", choices=ROLES, min_items=1)
     organisation = p.optional_text("organisation", max_length=64)
     note_name = p.optional_text("note_name", max_length=200)
+    person = p.optional_text("person", max_length=64)
     if note_name is not None and not valid_note_name(note_name):
         p.fail("note_name", "must be non-empty, without spaces or '+' (a schema-less URL)")
     if "witness" in roles and note_name is None:
@@ -95,6 +103,12 @@ def register(ctx: Context) -> Outcome:
     assert public is not None
     if ctx.ledger.key(public.key_id) is not None:
         raise ConflictError(f"key {public.key_id} is already registered")
+    if organisation is not None and ctx.ledger.find(department_id(organisation)) is None:
+        raise ValidationError(
+            "no such department",
+            {"organisation": [f"{organisation} is not registered"]},
+            rule="R10.1",
+        )
     key = Key(
         key_id=public.key_id,
         public_key=public.public_b64,
@@ -104,6 +118,7 @@ def register(ctx: Context) -> Outcome:
         predecessor=None,
         registered_by=ctx.actor_id,
         note_name=note_name,
+        person=person,
     )
     return Outcome([key], {"key_id": public.key_id})
 
@@ -136,6 +151,7 @@ def rotate(ctx: Context) -> Outcome:
         predecessor=old.key_id,
         registered_by=ctx.actor_id,
         note_name=old.note_name,
+        person=old.person,
     )
     return Outcome([old, new], {"key_id": public.key_id, "predecessor": old.key_id})
 
