@@ -309,13 +309,21 @@ def _read_nodes(query: Any, keys: Iterable[Node]) -> dict[Node, bytes]:
             leaves,
         )
         found.update(((0, int(r[0]) - 1), bytes(r[1])) for r in rows)
-    inner = [k for k in keys if k[0] > 0]
-    if inner:
-        rows = query(
-            "SELECT level, idx, hash FROM {tree} WHERE (level, idx) IN "
-            f"(VALUES {','.join(['(?,?)'] * len(inner))})",
-            [v for k in inner for v in k],
-        )
+    by_level: dict[int, list[int]] = {}
+    for level, idx in keys:
+        if level > 0:
+            by_level.setdefault(level, []).append(idx)
+    if by_level:
+        # One indexed lookup per level: a row-value ``(level, idx) IN (VALUES ...)``
+        # is planned as a scan of the whole tree table (SQLite), O(n) per proof.
+        parts, params = [], []
+        for level, indexes in sorted(by_level.items()):
+            parts.append(
+                "SELECT level, idx, hash FROM {tree} WHERE level = ? AND idx IN "
+                f"({','.join('?' * len(indexes))})"
+            )
+            params += [level, *indexes]
+        rows = query(" UNION ALL ".join(parts), params)
         found.update(((int(r[0]), int(r[1])), bytes(r[2])) for r in rows)
     return found
 
