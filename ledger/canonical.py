@@ -50,7 +50,16 @@ def _fast_path_ok(value: Any) -> bool:
     if kind is int:
         return bool(-_MAX_SAFE_INT <= value <= _MAX_SAFE_INT)
     if kind is list or kind is tuple:
-        return all(_fast_path_ok(item) for item in value)
+        for item in value:
+            item_kind = type(item)
+            if item_kind is str or item_kind is bool or item is None:
+                continue
+            if item_kind is int:
+                if not -_MAX_SAFE_INT <= item <= _MAX_SAFE_INT:
+                    return False
+            elif not _fast_path_ok(item):
+                return False
+        return True
     return False
 
 

@@ -156,6 +156,11 @@ class Settings:
         env = {
             "CREATE_TABLE": "y" if create_table else "n",
             "ORIGINATOR_ID_TYPE": "uuid",
+            # Cached aggregates are fast-forwarded with the events written since (by
+            # any process), and deep-copied out, so a failed command cannot taint them.
+            "AGGREGATE_CACHE_MAXSIZE": "10000",
+            "AGGREGATE_CACHE_FASTFORWARD": "y",
+            "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
         }
         if isinstance(target, PostgresTarget):
             env.update(

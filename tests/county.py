@@ -33,22 +33,41 @@ def rows_digest(rows: list[dict[str, Any]]) -> str:
     return sha256(canonical_bytes(rows)).hex()
 
 
-def item(code: str, category: str = "general", cap: str | None = "0.1", **extra: Any) -> dict[str, Any]:
-    base = {"code": code, "name": f"事项 {code}", "legal_basis": "《市场主体登记管理条例》",
-            "object_type": "enterprise", "content": "检查内容", "method": "on_site",
-            "category": category, "risk_grade": "medium"}
+def item(
+    code: str, category: str = "general", cap: str | None = "0.1", **extra: Any
+) -> dict[str, Any]:
+    base = {
+        "code": code,
+        "name": f"事项 {code}",
+        "legal_basis": "《市场主体登记管理条例》",
+        "object_type": "enterprise",
+        "content": "检查内容",
+        "method": "on_site",
+        "category": category,
+        "risk_grade": "medium",
+    }
     if category == "general":
         base["ratio_cap"] = cap
     return {**base, **extra}
 
 
 def inspector(person: str, unit: str, kind: str = "officer", **extra: Any) -> dict[str, Any]:
-    row = {"id": person, "name": f"检查员{person}", "position": "科员", "unit": unit,
-           "section": None, "kind": kind, "certificate": f"51{person}" if kind == "officer" else None,
-           "certificate_from": "2024-01-01" if kind == "officer" else None,
-           "certificate_until": "2028-12-31" if kind == "officer" else None,
-           "qualifications": ["general"] if kind == "officer" else [], "expertise": [],
-           "region": None, "key_id": None, "conflicts": []}
+    row = {
+        "id": person,
+        "name": f"检查员{person}",
+        "position": "科员",
+        "unit": unit,
+        "section": None,
+        "kind": kind,
+        "certificate": f"51{person}" if kind == "officer" else None,
+        "certificate_from": "2024-01-01" if kind == "officer" else None,
+        "certificate_until": "2028-12-31" if kind == "officer" else None,
+        "qualifications": ["general"] if kind == "officer" else [],
+        "expertise": [],
+        "region": None,
+        "key_id": None,
+        "conflicts": [],
+    }
     return {**row, **extra}
 
 
@@ -71,19 +90,34 @@ def build_county(world: World) -> County:
         world.run(world.office, "department.register", code=code, name=name, kind=kind)
         key = key_for(code)
         role = "judicial" if kind == "judicial" else "department"
-        world.run(world.office, "key.register", public_key=key.public.public_b64,
-                  holder=name, roles=[role, "department"] if role == "judicial" else [role],
-                  organisation=code)
+        world.run(
+            world.office,
+            "key.register",
+            public_key=key.public.public_b64,
+            holder=name,
+            roles=[role, "department"] if role == "judicial" else [role],
+            organisation=code,
+        )
         county.keys[code] = key
-    county.run("SCJGJ", "items.draft", reason="enact", items=[
-        item("SC-001"), item("SC-002", cap="0.05"), item("SC-KEY", "key", None)])
+    county.run(
+        "SCJGJ",
+        "items.draft",
+        reason="enact",
+        items=[item("SC-001"), item("SC-002", cap="0.05"), item("SC-KEY", "key", None)],
+    )
     county.run("SCJGJ", "items.publish", version=1)
     county.run("SWJ", "items.draft", reason="enact", items=[item("SW-001", cap="0.2")])
     county.run("SWJ", "items.publish", version=1)
     for unit, people in (("SCJGJ", ["S1", "S2", "S3"]), ("SWJ", ["T1", "T2"])):
-        result = county.rows(unit, "inspectors.propose", [inspector(p, unit) for p in people],
-                             action="enrol")
-        county.run("SFJ", "inspectors.decide", decisions=[
-            {"person": p, "proposal": result.result["proposals"][p], "approve": True}
-            for p in people])
+        result = county.rows(
+            unit, "inspectors.propose", [inspector(p, unit) for p in people], action="enrol"
+        )
+        county.run(
+            "SFJ",
+            "inspectors.decide",
+            decisions=[
+                {"person": p, "proposal": result.result["proposals"][p], "approve": True}
+                for p in people
+            ],
+        )
     return county

@@ -2,6 +2,9 @@
 
 Imports are written as one event per batch of rows (never one per object), so a
 large import is fast; each batch carries the SHA-256 of its rows' canonical bytes.
+Each batch is a stream of its own (:class:`ImportBatch`); the import's stream keeps
+only the bookkeeping (which batches, how many rows), so recording batch k never
+replays the rows of batches 1..k-1.
 An import is *begun* (file digest, row and batch counts), receives its batches in
 order, and is *completed*; readers take an import's rows only once it is complete,
 so an import interrupted half-way changes nothing. A later row for the same object
@@ -11,6 +14,7 @@ Single-object updates and closures are events on that object's own stream.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from uuid import UUID
 
@@ -43,10 +47,10 @@ class ObjectImport(Aggregate):
         format: str
 
     class BatchRecorded(Aggregate.Event):
-        TOPIC = "shuangsui.directory.batch"
+        TOPIC = "shuangsui.directory.batch_recorded"
         seq: int
         digest: str
-        rows: tuple[dict[str, Any], ...]
+        count: int
 
     class Completed(Aggregate.Event):
         TOPIC = "shuangsui.directory.import_completed"
@@ -80,13 +84,50 @@ class ObjectImport(Aggregate):
         return stream_id("object-import", import_id)
 
     @event(BatchRecorded)
-    def record_batch(self, seq: int, digest: str, rows: tuple[dict[str, Any], ...]) -> None:
+    def record_batch(self, seq: int, digest: str, count: int) -> None:
         self.recorded += 1
-        self.recorded_rows += len(rows)
+        self.recorded_rows += count
 
     @event(Completed)
     def complete_import(self, rows: int, batches: int) -> None:
         self.complete = True
+
+
+def batch_id(import_id: str, seq: int) -> UUID:
+    return stream_id("object-import-batch", import_id, str(seq))
+
+
+class ImportBatch(Aggregate):
+    """One batch of an import: the rows themselves, with their digest."""
+
+    TOPIC = "shuangsui.directory.batch"
+
+    class Created(Aggregate.Created):
+        TOPIC = "shuangsui.directory.batch_rows"
+        import_id: str
+        department: str
+        seq: int
+        digest: str
+        rows: tuple[dict[str, Any], ...]
+
+    @event(Created)
+    def __init__(
+        self,
+        import_id: str,
+        department: str,
+        seq: int,
+        digest: str,
+        rows: tuple[dict[str, Any], ...],
+    ) -> None:
+        self.import_id = import_id
+        self.department = department
+        self.seq = seq
+        self.digest = digest
+        self.rows = rows
+
+    @staticmethod
+    def create_id(import_id: str, seq: int, **_: Any) -> UUID:
+        return batch_id(import_id, seq)
 
 
 class DirectoryObject(Aggregate):
@@ -130,6 +171,7 @@ class DirectoryObject(Aggregate):
         self.closed_on = closed_on
 
 
+_SPACE = re.compile(r"\s")
 OBJECT_FIELDS = (
     "id",
     "name",
@@ -171,12 +213,7 @@ def object_row_problems(row: dict[str, Any], department: str) -> list[str]:
     ident, kind = row["id"], row["kind"]
     if kind not in OBJECT_KINDS:
         problems.append(f"kind {kind!r} is not one of {', '.join(OBJECT_KINDS)}")
-    if (
-        not isinstance(ident, str)
-        or not ident
-        or len(ident) > 64
-        or any(c.isspace() for c in ident)
-    ):
+    if not isinstance(ident, str) or not ident or len(ident) > 64 or _SPACE.search(ident):
         problems.append("id must be 1-64 characters without spaces")
     elif kind in MARKET_ENTITIES and (problem := uscc_problem(ident)):
         problems.append(f"unified social credit code {problem}")

@@ -9,6 +9,7 @@ from ledger.domain.directory import (
     BATCH_ROWS,
     UPDATABLE,
     DirectoryObject,
+    ImportBatch,
     ObjectImport,
     object_id,
     object_row_problems,
@@ -87,8 +88,11 @@ def batch(ctx: Context) -> Outcome:
             errors[f"rows[{(seq - 1) * BATCH_ROWS + i}]"] = problems
     if errors:
         raise ValidationError("rows that cannot be recorded", errors, rule="R4.1")
-    started.record_batch(seq=seq, digest=digest, rows=tuple(rows))
-    return Outcome([started], {"import_id": import_id, "seq": seq, "rows": len(rows)})
+    started.record_batch(seq=seq, digest=digest, count=len(rows))
+    batch_rows = ImportBatch(
+        import_id=import_id, department=department, seq=seq, digest=digest, rows=tuple(rows)
+    )
+    return Outcome([started, batch_rows], {"import_id": import_id, "seq": seq, "rows": len(rows)})
 
 
 @command("directory.import.complete", "Complete an import: its rows take effect together.")

@@ -33,8 +33,13 @@ def test_county_builds_and_verifies(county: County) -> None:
 
 def test_published_list_is_versioned_and_never_changes(county: County) -> None:
     ledger = county.world.ledger
-    county.run("SCJGJ", "items.draft", reason="amend", note="《条例》修订",
-               items=[item("SC-001", cap="0.08"), item("SC-003")])
+    county.run(
+        "SCJGJ",
+        "items.draft",
+        reason="amend",
+        note="《条例》修订",
+        items=[item("SC-001", cap="0.08"), item("SC-003")],
+    )
     county.run("SCJGJ", "items.publish", version=2)
     found = ledger.get(item_list_id("SCJGJ"))
     assert isinstance(found, ItemList)
@@ -51,14 +56,17 @@ def test_later_version_needs_a_reason(county: County) -> None:
     assert caught.value.rule == "R3.4"
 
 
-@pytest.mark.parametrize(("bad", "field"), [
-    (item("X", cap=None), "items[0].ratio_cap"),
-    ({**item("X", "key", None), "ratio_cap": "0.1"}, "items[0].ratio_cap"),
-    (item("X", cap="1.5"), "items[0].ratio_cap"),
-    (item("X", method="by phone"), "items[0].method"),
-    (item("X", object_type="spaceship"), "items[0].object_type"),
-    ({"code": "X"}, "items[0].name"),
-])
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        (item("X", cap=None), "items[0].ratio_cap"),
+        ({**item("X", "key", None), "ratio_cap": "0.1"}, "items[0].ratio_cap"),
+        (item("X", cap="1.5"), "items[0].ratio_cap"),
+        (item("X", method="by phone"), "items[0].method"),
+        (item("X", object_type="spaceship"), "items[0].object_type"),
+        ({"code": "X"}, "items[0].name"),
+    ],
+)
 def test_bad_items_are_refused_field_by_field(county: County, bad: dict, field: str) -> None:
     with pytest.raises(ValidationError) as caught:
         county.run("SWJ", "items.draft", reason="amend", items=[bad])
@@ -75,14 +83,25 @@ def test_a_department_edits_only_its_own_list(county: County) -> None:
 
 
 def test_joint_list_bundles_published_items(county: County) -> None:
-    county.run("office", "items.draft_joint", reason="enact", entries=[
-        {"department": "SCJGJ", "code": "SC-001"}, {"department": "SWJ", "code": "SW-001"}])
+    county.run(
+        "office",
+        "items.draft_joint",
+        reason="enact",
+        entries=[
+            {"department": "SCJGJ", "code": "SC-001"},
+            {"department": "SWJ", "code": "SW-001"},
+        ],
+    )
     county.run("office", "items.publish_joint", version=1)
     joint = county.world.ledger.get(item_list_id("JOINT"))
     assert sorted(joint.current_items()) == ["SCJGJ:SC-001", "SWJ:SW-001"]
     with pytest.raises(NotFoundError) as caught:
-        county.run("office", "items.draft_joint", reason="amend",
-                   entries=[{"department": "SWJ", "code": "SC-001"}])
+        county.run(
+            "office",
+            "items.draft_joint",
+            reason="amend",
+            entries=[{"department": "SWJ", "code": "SC-001"}],
+        )
     assert caught.value.rule == "R3.5"
 
 
@@ -91,38 +110,55 @@ def test_joint_list_bundles_published_items(county: County) -> None:
 
 def test_inspector_change_takes_effect_only_when_judicial_approves(county: County) -> None:
     ledger = county.world.ledger
-    result = county.rows("SCJGJ", "inspectors.propose",
-                         [inspector("S9", "SCJGJ", position="副所长")], action="enrol")
+    result = county.rows(
+        "SCJGJ", "inspectors.propose", [inspector("S9", "SCJGJ", position="副所长")], action="enrol"
+    )
     proposal = result.result["proposals"]["S9"]
     pending = ledger.get(inspector_id("S9"))
     assert isinstance(pending, Inspector) and not pending.active and pending.effective is None
     with pytest.raises(PermissionDenied) as refused:
-        county.run("SCJGJ", "inspectors.decide",
-                   decisions=[{"person": "S9", "proposal": proposal, "approve": True}])
+        county.run(
+            "SCJGJ",
+            "inspectors.decide",
+            decisions=[{"person": "S9", "proposal": proposal, "approve": True}],
+        )
     assert refused.value.rule == "R4.2"
-    county.run("SFJ", "inspectors.decide",
-               decisions=[{"person": "S9", "proposal": proposal, "approve": True}])
+    county.run(
+        "SFJ",
+        "inspectors.decide",
+        decisions=[{"person": "S9", "proposal": proposal, "approve": True}],
+    )
     assert ledger.get(inspector_id("S9")).effective["position"] == "副所长"
 
 
 def test_rejection_needs_a_reason_and_changes_nothing(county: County) -> None:
-    result = county.rows("SCJGJ", "inspectors.propose",
-                         [inspector("S1", "SCJGJ", position="所长")], action="update")
+    result = county.rows(
+        "SCJGJ", "inspectors.propose", [inspector("S1", "SCJGJ", position="所长")], action="update"
+    )
     proposal = result.result["proposals"]["S1"]
     with pytest.raises(ValidationError):
-        county.run("SFJ", "inspectors.decide",
-                   decisions=[{"person": "S1", "proposal": proposal, "approve": False}])
-    county.run("SFJ", "inspectors.decide", decisions=[
-        {"person": "S1", "proposal": proposal, "approve": False, "reason": "资格不符"}])
+        county.run(
+            "SFJ",
+            "inspectors.decide",
+            decisions=[{"person": "S1", "proposal": proposal, "approve": False}],
+        )
+    county.run(
+        "SFJ",
+        "inspectors.decide",
+        decisions=[{"person": "S1", "proposal": proposal, "approve": False, "reason": "资格不符"}],
+    )
     assert county.world.ledger.get(inspector_id("S1")).effective["position"] == "科员"
 
 
-@pytest.mark.parametrize(("row", "problem"), [
-    (inspector("E1", "SCJGJ", kind="expert", certificate="51999"), "R4.3"),
-    (inspector("P1", "SCJGJ", certificate=None), "certificate number"),
-    (inspector("P2", "SWJ"), "unit must be"),
-    (inspector("P3", "SCJGJ", certificate_from="2029-01-01"), "after certificate_until"),
-])
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        (inspector("E1", "SCJGJ", kind="expert", certificate="51999"), "R4.3"),
+        (inspector("P1", "SCJGJ", certificate=None), "certificate number"),
+        (inspector("P2", "SWJ"), "unit must be"),
+        (inspector("P3", "SCJGJ", certificate_from="2029-01-01"), "after certificate_until"),
+    ],
+)
 def test_bad_inspector_rows(county: County, row: dict, problem: str) -> None:
     with pytest.raises(ValidationError) as caught:
         county.rows("SCJGJ", "inspectors.propose", [row], action="enrol")
@@ -132,17 +168,25 @@ def test_bad_inspector_rows(county: County, row: dict, problem: str) -> None:
 def test_rows_must_match_the_signed_digest(county: County) -> None:
     rows = [inspector("S8", "SCJGJ")]
     with pytest.raises(ValidationError, match="not the ones the command was signed for"):
-        county.run("SCJGJ", "inspectors.propose", attachment=rows, action="enrol",
-                   rows_digest="0" * 64)
+        county.run(
+            "SCJGJ", "inspectors.propose", attachment=rows, action="enrol", rows_digest="0" * 64
+        )
 
 
 # --- annual plans (R6) ---------------------------------------------------------------------
 
 
-PLAN = {"name": "2026年度双随机抽查计划", "items": ["SC-001", "SC-KEY"], "method": "实地核查",
-        "ratios": {"A": "0.03", "B": "0.05", "C": "0.08", "D": "0.1"}, "quantity": 120,
-        "participants": ["SWJ"], "start": "2026-03-01", "end": "2026-11-30",
-        "directed": {"ratio": "0.1", "penalty_years": 3, "min_complaints": 2}}
+PLAN = {
+    "name": "2026年度双随机抽查计划",
+    "items": ["SC-001", "SC-KEY"],
+    "method": "实地核查",
+    "ratios": {"A": "0.03", "B": "0.05", "C": "0.08", "D": "0.1"},
+    "quantity": 120,
+    "participants": ["SWJ"],
+    "start": "2026-03-01",
+    "end": "2026-11-30",
+    "directed": {"ratio": "0.1", "penalty_years": 3, "min_complaints": 2},
+}
 
 
 def test_plan_published_after_31_january_is_late(county: County) -> None:
@@ -157,25 +201,39 @@ def test_plan_published_after_31_january_is_late(county: County) -> None:
 
 def test_plan_ratio_above_a_general_items_cap_is_refused(county: County) -> None:
     with pytest.raises(RuleViolation) as caught:
-        county.run("SCJGJ", "plans.draft", year=2026, reason="enact",
-                   **{**PLAN, "ratios": {**PLAN["ratios"], "D": "0.5"}})
+        county.run(
+            "SCJGJ",
+            "plans.draft",
+            year=2026,
+            reason="enact",
+            **{**PLAN, "ratios": {**PLAN["ratios"], "D": "0.5"}},
+        )
     assert caught.value.rule == "R3.2" and "ratios.D" in caught.value.message
 
 
 def test_plan_items_must_be_published(county: County) -> None:
     with pytest.raises(RuleViolation):
-        county.run("SCJGJ", "plans.draft", year=2026, reason="enact",
-                   **{**PLAN, "items": ["SW-001"]})
+        county.run(
+            "SCJGJ", "plans.draft", year=2026, reason="enact", **{**PLAN, "items": ["SW-001"]}
+        )
 
 
 # --- joint tasks (R7.1-R7.3) -------------------------------------------------------------
 
 
-TASK = {"task": "T-2026-001", "name": "2026年食品安全与纳税信用联合抽查", "year": 2026,
-        "items": ["SC-001"], "inspectors": ["S1", "S2"], "matching": "dispersed",
-        "team_size": 2, "planned_start": "2026-12-01", "planned_end": "2026-12-20",
-        "ratios": {"A": "0.02", "B": "0.04", "C": "0.06", "D": "0.08"},
-        "scope": {"kinds": ["enterprise"], "regions": [], "industries": []}}
+TASK = {
+    "task": "T-2026-001",
+    "name": "2026年食品安全与纳税信用联合抽查",
+    "year": 2026,
+    "items": ["SC-001"],
+    "inspectors": ["S1", "S2"],
+    "matching": "dispersed",
+    "team_size": 2,
+    "planned_start": "2026-12-01",
+    "planned_end": "2026-12-20",
+    "ratios": {"A": "0.02", "B": "0.04", "C": "0.06", "D": "0.08"},
+    "scope": {"kinds": ["enterprise"], "regions": [], "industries": []},
+}
 
 
 def test_initiator_leads_and_participants_join(county: County) -> None:
@@ -185,7 +243,9 @@ def test_initiator_leads_and_participants_join(county: County) -> None:
     assert isinstance(task, JointTask)
     assert task.lead == "SCJGJ" and task.participants == ["SWJ"]
     assert [(i["department"], i["code"]) for i in task.items] == [
-        ("SCJGJ", "SC-001"), ("SWJ", "SW-001")]
+        ("SCJGJ", "SC-001"),
+        ("SWJ", "SW-001"),
+    ]
     with pytest.raises(ConflictError):
         county.run("SWJ", "task.join", task="T-2026-001", items=["SW-001"], inspectors=["T1"])
 

@@ -60,6 +60,30 @@ class Runtime:
         path = Path(path)
         return read_key_file(path, self.passphrase(path))
 
+    def submitter(self, ledger: Any, key: Any) -> Any:
+        """``submit(action, params, attachment)`` signing with ``key`` on this ledger."""
+        from ledger.authorisation import sign_command
+
+        def submit(action: str, params: dict[str, Any], attachment: Any) -> dict[str, Any]:
+            result: dict[str, Any] = ledger.execute(
+                sign_command(key, action, params), attachment=attachment
+            ).as_dict()
+            return result
+
+        return submit
+
+    def run(
+        self, key_file: str, action: str, params: dict[str, Any], attachment: Any = None
+    ) -> dict[str, Any]:
+        """Sign ``action(params)`` with the key in ``key_file`` and execute it."""
+        key = self.signing_key(key_file)
+        ledger = self.open()
+        try:
+            result: dict[str, Any] = self.submitter(ledger, key)(action, params, attachment)
+            return result
+        finally:
+            ledger.close()
+
     def open(self, *, write: bool = True) -> Any:
         """Open the ledger; ``write`` loads the ledger key that seals entries."""
         from ledger.application import open_ledger
@@ -115,4 +139,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 pass_runtime = click.make_pass_decorator(Runtime)
 
 # Sub-command modules register themselves on ``cli``.
-from tools.cli import keys_cmds, ledger_cmds, log_cmds  # noqa: E402, F401
+from tools.cli import domain_cmds, keys_cmds, ledger_cmds, log_cmds  # noqa: E402, F401

@@ -1,0 +1,158 @@
+"""A county set up from the command line, as the operators of Anyue would do it."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ledger.config import Settings
+from ledger.directory_files import write_generated_objects
+from tools.cli import cli
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def run(settings: Settings, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--home", str(settings.home), *args], catch_exceptions=False)
+
+
+def ok(settings: Settings, *args: str) -> Result:
+    result = run(settings, *args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture
+def county(sqlite_settings: Settings, tmp_path: Path) -> tuple[Settings, dict[str, str]]:
+    s = sqlite_settings
+    ok(s, "init")
+    office = str(s.keys_dir / "office.key")
+    keys = {"office": office}
+    for code, name, kind, role in (
+        ("SCJGJ", "安岳县市场监督管理局", "market_supervision", "department"),
+        ("SFJ", "安岳县司法局", "judicial", "judicial"),
+    ):
+        ok(s, "department", "register", "--key", office, code, "--name", name, "--kind", kind)
+        key = tmp_path / f"{code}.key"
+        ok(s, "keygen", str(key), "--label", name)
+        roles = ["--role", "department"] + (["--role", "judicial"] if role == "judicial" else [])
+        ok(
+            s,
+            "key",
+            "register",
+            "--key",
+            office,
+            "--public-key",
+            str(key.with_suffix(".pub")),
+            "--holder",
+            name,
+            *roles,
+            "--organisation",
+            code,
+        )
+        keys[code] = str(key)
+    return s, keys
+
+
+def test_lists_plans_and_the_report(county: tuple[Settings, dict[str, str]]) -> None:
+    s, keys = county
+    ok(
+        s,
+        "items",
+        "draft",
+        "--key",
+        keys["SCJGJ"],
+        "--reason",
+        "enact",
+        str(EXAMPLES / "items.json"),
+    )
+    ok(s, "items", "publish", "--key", keys["SCJGJ"], "1")
+    shown = json.loads(ok(s, "items", "show", "SCJGJ").stdout)
+    assert shown["published"] == 1 and len(shown["versions"][0]["items"]) == 3
+    report = json.loads(ok(s, "items", "report").stdout)
+    scjgj = next(r for r in report if r["department"] == "SCJGJ")
+    assert scjgj["key_items"] == 1 and scjgj["general_caps"] == {
+        "SCJG-DJ-002": "0.05",
+        "SCJG-JL-003": "0.1",
+    }
+    ok(s, "plans", "draft", "--key", keys["SCJGJ"], "2027", str(EXAMPLES / "plan.json"))
+    published = ok(s, "plans", "publish", "--key", keys["SCJGJ"], "2027", "1")
+    assert "late" not in published.output
+    ok(s, "task", "create", "--key", keys["SCJGJ"], str(EXAMPLES / "task.json"))
+    assert json.loads(ok(s, "task", "show", "T-2027-001").stdout)["lead"] == "SCJGJ"
+    refused = run(s, "items", "publish", "--key", keys["SCJGJ"], "1")
+    assert refused.exit_code == 2 and "no draft version 1" in refused.output
+    assert ok(s, "verify").exit_code == 0
+
+
+def test_import_objects_all_or_nothing(
+    county: tuple[Settings, dict[str, str]], tmp_path: Path
+) -> None:
+    s, keys = county
+    good = tmp_path / "objects.csv"
+    write_generated_objects(good, 2500, departments=("SCJGJ",))
+    result = ok(s, "import", "objects", "--key", keys["SCJGJ"], str(good))
+    assert "imported 2500 objects in 3 batches" in result.stdout
+    size = json.loads(ok(s, "status", "--json").stdout)["size"]
+    bad = tmp_path / "bad.csv"
+    with good.open(encoding="utf-8") as src, bad.open("w", encoding="utf-8", newline="") as dst:
+        rows = list(csv.reader(src))
+        rows[3][0] = rows[3][0][:-1] + ("0" if rows[3][0][-1] != "0" else "1")  # check char
+        rows[7][rows[0].index("supervisors")] = "SWJ"  # not ours
+        rows[9][0] = rows[5][0]  # duplicate
+        csv.writer(dst).writerows(rows[:20])
+    refused = run(s, "import", "objects", "--key", keys["SCJGJ"], str(bad))
+    assert refused.exit_code == 2
+    assert "3 bad row(s); nothing was imported" in refused.output
+    assert "line 4" in refused.output and "check character" in refused.output
+    assert "line 8" in refused.output and "R4.1" in refused.output
+    assert "line 10" in refused.output and "duplicate id, first seen on line 6" in refused.output
+    assert json.loads(ok(s, "status", "--json").stdout)["size"] == size
+
+
+def test_inspectors_take_effect_after_judicial_approval(
+    county: tuple[Settings, dict[str, str]], tmp_path: Path
+) -> None:
+    s, keys = county
+    sheet = tmp_path / "inspectors.csv"
+    sheet.write_text(
+        "人员编号,姓名,职务,工作单位,人员类别,执法证号,证件有效期起,证件有效期止,执法资质\n"
+        "S001,张三,科员,SCJGJ,执法人员,51000001,2024-01-01,2028-12-31,食品;计量\n"
+        "E001,李四,,SCJGJ,专家,,,,\n",
+        encoding="utf-8",
+    )
+    ok(s, "import", "inspectors", "--key", keys["SCJGJ"], str(sheet))
+    pending = json.loads(ok(s, "inspectors", "pending").stdout)
+    assert {p["person"] for p in pending} == {"S001", "E001"}
+    assert json.loads(ok(s, "inspectors", "show", "S001").stdout)["active"] is False
+    refused = run(s, "inspectors", "decide", "--key", keys["SCJGJ"], "--all-pending", "SCJGJ")
+    assert refused.exit_code == 2 and "R4.2" in refused.output
+    ok(s, "inspectors", "decide", "--key", keys["SFJ"], "--all-pending", "SCJGJ")
+    record = json.loads(ok(s, "inspectors", "show", "S001").stdout)
+    assert record["active"] is True and record["effective"]["qualifications"] == ["食品", "计量"]
+    assert json.loads(ok(s, "inspectors", "pending").stdout) == []
+
+
+def test_xlsx_and_csv_import_the_same_rows(
+    county: tuple[Settings, dict[str, str]], tmp_path: Path
+) -> None:
+    import openpyxl
+
+    s, keys = county
+    source = tmp_path / "a.csv"
+    write_generated_objects(source, 30, departments=("SCJGJ",))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    with source.open(encoding="utf-8") as handle:
+        for row in csv.reader(handle):
+            sheet.append(row)
+    book.save(tmp_path / "a.xlsx")
+    from ledger.imports import check_objects
+
+    with check_objects(source, "SCJGJ") as a, check_objects(tmp_path / "a.xlsx", "SCJGJ") as b:
+        assert list(a.rows()) == list(b.rows())
+    ok(s, "import", "objects", "--key", keys["SCJGJ"], str(tmp_path / "a.xlsx"))

@@ -1,0 +1,151 @@
+"""Directory imports on both backends: batches, digests, completeness, trust boundary (R4.1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ledger.directory_files import batch_digest, write_generated_objects
+from ledger.domain.directory import ObjectImport
+from ledger.domain.ids import stream_id
+from ledger.errors import ConflictError, ValidationError
+from ledger.imports import import_objects
+from ledger.verification import verify_ledger
+from tests.conftest import World
+from tests.county import County, build_county
+
+
+@pytest.fixture
+def county(world: World) -> County:
+    return build_county(world)
+
+
+def submit_as(county: County, who: str):  # type: ignore[no-untyped-def]
+    def submit(action, params, attachment):  # type: ignore[no-untyped-def]
+        return county.run(who, action, attachment=attachment, **params).as_dict()
+
+    return submit
+
+
+def test_hundred_thousand_rows_import_in_batches(county: County, tmp_path: Path) -> None:
+    source = tmp_path / "objects.csv"
+    write_generated_objects(source, 100_000, departments=("SCJGJ",))
+    before = county.world.ledger.head().position
+    summary = import_objects(source, "SCJGJ", submit_as(county, "SCJGJ"))
+    assert summary["rows"] == 100_000 and summary["batches"] == 100
+    # begin + 100 batches (rows + bookkeeping) + complete: per batch, not per object.
+    assert county.world.ledger.head().position == before + 202
+    started = county.world.ledger.get(stream_id("object-import", summary["import_id"]))
+    assert isinstance(started, ObjectImport) and started.complete
+    assert started.recorded_rows == 100_000
+
+
+def test_batches_carry_their_digest_and_verify(county: County, tmp_path: Path) -> None:
+    source = tmp_path / "objects.csv"
+    write_generated_objects(source, 1500, departments=("SCJGJ",))
+    summary = import_objects(source, "SCJGJ", submit_as(county, "SCJGJ"))
+    ledger = county.world.ledger
+    from ledger.domain.directory import ImportBatch, batch_id
+
+    batches = [ledger.get(batch_id(summary["import_id"], seq)) for seq in (1, 2)]
+    assert all(isinstance(b, ImportBatch) for b in batches)
+    assert [len(b.rows) for b in batches] == [1000, 500]
+    assert all(b.digest == batch_digest(list(b.rows)) for b in batches)
+    assert verify_ledger(ledger, workers=1)
+
+
+def test_handler_checks_rows_itself(county: County, tmp_path: Path) -> None:
+    source = tmp_path / "objects.csv"
+    write_generated_objects(source, 3, departments=("SCJGJ",))
+    from ledger.directory_files import OBJECT_COLUMNS, iter_rows
+
+    rows = [row for _, row in iter_rows(source, OBJECT_COLUMNS)]
+    rows[1] = {**rows[1], "supervisors": ["SWJ"]}
+    rows[2] = {**rows[2], "id": rows[2]["id"][:-1] + "I"}
+    county.run(
+        "SCJGJ",
+        "directory.import.begin",
+        import_id="import-0001",
+        source="x.csv",
+        file_sha256="0" * 64,
+        rows=3,
+        batches=1,
+        format="csv",
+    )
+    with pytest.raises(ValidationError) as caught:
+        county.run(
+            "SCJGJ",
+            "directory.import.batch",
+            attachment=rows,
+            import_id="import-0001",
+            seq=1,
+            rows_digest=batch_digest(rows),
+        )
+    assert set(caught.value.errors) == {"rows[1]", "rows[2]"}
+    assert caught.value.rule == "R4.1"
+
+
+def test_an_interrupted_import_cannot_complete(county: County) -> None:
+    county.run(
+        "SCJGJ",
+        "directory.import.begin",
+        import_id="import-0002",
+        source="x.csv",
+        file_sha256="0" * 64,
+        rows=1500,
+        batches=2,
+        format="csv",
+    )
+    with pytest.raises(ConflictError, match="0/2 batches"):
+        county.run("SCJGJ", "directory.import.complete", import_id="import-0002")
+    with pytest.raises(ConflictError, match="expects batch 1"):
+        county.run(
+            "SCJGJ",
+            "directory.import.batch",
+            attachment=[],
+            import_id="import-0002",
+            seq=2,
+            rows_digest=batch_digest([]),
+        )
+
+
+def test_only_the_department_imports_into_its_directory(county: County) -> None:
+    from ledger.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        county.run(
+            "office",
+            "directory.import.begin",
+            import_id="import-0003",
+            source="x",
+            file_sha256="0" * 64,
+            rows=1,
+            batches=1,
+            format="csv",
+        )
+
+
+def test_object_update_and_closure(county: County) -> None:
+    county.run(
+        "SCJGJ",
+        "directory.object.update",
+        object="91510000MA6CXXXX1X",
+        fields={"credit_class": "D", "complaints": 3},
+    )
+    county.run(
+        "SCJGJ",
+        "directory.object.close",
+        object="91510000MA6CXXXX1X",
+        closed_on="2026-11-01",
+        reason="注销登记",
+    )
+    with pytest.raises(ConflictError):
+        county.run(
+            "SCJGJ",
+            "directory.object.update",
+            object="91510000MA6CXXXX1X",
+            fields={"credit_class": "A"},
+        )
+    with pytest.raises(ValidationError):
+        county.run("SCJGJ", "directory.object.update", object="X1", fields={"status": "closed"})
