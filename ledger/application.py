@@ -14,8 +14,9 @@ habit of merging ``os.environ`` into its settings is switched off, so a stray
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
@@ -154,6 +155,21 @@ class Ledger(Application[UUID]):
                 interval=self.settings.checkpoint_interval,
             )
         return self._transparency
+
+    def topic_events(
+        self, topics: Sequence[str], up_to: int | None = None, page: int = 500
+    ) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
+        """Decoded (position, stream, topic, state) of events with these topics, in log
+        order -- the same tuples :mod:`ledger.draw_inputs` folds from a bundle."""
+        after = 0
+        while True:
+            with storage_errors(self.settings):
+                rows = self.chain.select_topic_events(topics, after, page, up_to)
+            for position, stream, topic, state in rows:
+                yield position, stream, topic, json.loads(state)
+            if len(rows) < page:
+                return
+            after = rows[-1][0]
 
     def find_draw_for(self, task: str) -> Any | None:
         """The first draw committed for a task, if any (a drawn task is frozen, R7.5)."""

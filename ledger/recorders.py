@@ -222,6 +222,20 @@ class ChainWriter:
         )
         return [int(r[0]) for r in rows]
 
+    def select_topic_events(
+        self, topics: Sequence[str], after: int, limit: int, up_to: int | None = None
+    ) -> list[tuple[int, str, str, bytes]]:
+        """(position, stream, topic, stored state) of events with these topics, in order."""
+        bound = "AND c.position <= ? " if up_to is not None else ""
+        rows = self.query(
+            "SELECT c.position, e.originator_id, e.topic, e.state FROM {chain} c "
+            "JOIN {events} e ON e.{event_id} = c.notification_id "
+            f"WHERE e.topic IN ({','.join('?' * len(topics))}) AND c.position > ? {bound}"
+            "ORDER BY c.position LIMIT ?",
+            (*topics, after, *(() if up_to is None else (up_to,)), limit),
+        )
+        return [(int(r[0]), self._stream(r[1]), str(r[2]), _blob(r[3])) for r in rows]
+
     def streams_of_topic(self, topic: str) -> list[UUID]:
         rows = self.query("SELECT DISTINCT originator_id FROM {events} WHERE topic = ?", (topic,))
         return [UUID(self._stream(r[0])) for r in rows]

@@ -2,6 +2,7 @@
 
 from ledger.handlers import (  # noqa: F401
     directory,
+    draws,
     inspectors,
     items,
     keys,

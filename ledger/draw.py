@@ -1,0 +1,376 @@
+"""The verifiable draw (双随机, R7.4, R7.5): seed, tickets, selection, matching.
+
+Pure functions of (commitment, entropy, snapshot); the standard library only, so a
+discipline inspector can recompute a draw from an export with nothing else.
+
+* **Seed.** ``SHA-256("shuangsui-draw-v1" || lp(commitment hash) || lp(label) ||
+  lp(value) ...)`` over every entropy source in a fixed order: witnesses by key id,
+  then dice digits, then the beacon's randomness; ``lp(x)`` is x's length as 4
+  big-endian bytes, then x. A witness that did not reveal, where the commitment's
+  fallback allows it, enters as label ``absent:<key id>`` with an empty value, so
+  the seed records its absence.
+* **Tickets.** ``ticket(purpose, id) = int(SHA-256(seed || lp(purpose) || lp(id)))``,
+  a 256-bit integer: independent of input order, no modulo bias (consistent
+  sampling, as in RFC 3797 and Rivest's sampler).
+* **Selection.** In each stratum of N eligible objects, ``n = min(N, ceil(ratio * N))``
+  with exact decimal arithmetic; the n smallest object tickets are drawn. Their ticket
+  order is the inspection order (for key items, the batch order, R3.2).
+* **Matching.** Officers of each department are put in ticket order once; objects,
+  in ticket order, take the next eligible officer of each department that brings
+  items for them, cyclically, then more officers until the team has ``team_size``
+  (at least two enforcement officers, R7.4); experts only in addition (R4.3).
+  Eligible: certified on the inspection date, qualified for the department's items,
+  no declared conflict with the object (回避), under the workload cap. Grouped mode
+  forms teams first (one officer per department, then filled), in ticket order, and
+  gives objects to teams cyclically. When no choice satisfies the constraints the
+  draw fails naming the object and the constraint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+ALGORITHM = "shuangsui-draw-v1"
+
+
+class DrawError(ValueError):
+    """The constraints cannot be met; ``object`` and ``constraint`` say where and why."""
+
+    def __init__(self, object_id: str, constraint: str) -> None:
+        super().__init__(f"object {object_id}: {constraint}")
+        self.object = object_id
+        self.constraint = constraint
+
+
+def lp(data: bytes) -> bytes:
+    """Length-prefixed bytes: 4-byte big-endian length, then the bytes."""
+    return len(data).to_bytes(4, "big") + data
+
+
+def leaf(values: Sequence[Any]) -> bytes:
+    """Snapshot leaf bytes: a JSON array of strings, integers, booleans and sorted lists
+    of strings -- for these, Python's compact JSON equals RFC 8785."""
+    return json.dumps(list(values), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class EntropySource:
+    label: str  # "witness:<key id>", "absent:<key id>", "dice", "beacon:<round>"
+    value: bytes
+
+
+def seed_of(commitment_hash: bytes, sources: Sequence[EntropySource]) -> bytes:
+    """The seed over the commitment and every entropy source (caller fixes the order)."""
+    material = ALGORITHM.encode()
+    material += lp(commitment_hash)
+    for source in sources:
+        material += lp(source.label.encode("utf-8")) + lp(source.value)
+    return hashlib.sha256(material).digest()
+
+
+def ticket(seed: bytes, purpose: str, ident: str) -> int:
+    digest = hashlib.sha256(seed + lp(purpose.encode()) + lp(ident.encode("utf-8"))).digest()
+    return int.from_bytes(digest, "big")
+
+
+def stratum_size(ratio: str, count: int) -> int:
+    """n = ceil(ratio * N), never more than N; exact (decimal), never a float."""
+    return min(count, math.ceil(Decimal(ratio) * count))
+
+
+@dataclass(frozen=True)
+class Stratum:
+    key: str
+    ratio: str
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Drawn:
+    object: str
+    stratum: str
+    ticket: int
+
+
+def select(seed: bytes, strata: Iterable[Stratum]) -> tuple[dict[str, dict[str, Any]], list[Drawn]]:
+    """Draw each stratum; return per-stratum (N, ratio, n) and all drawn objects in
+    ticket order (the inspection order)."""
+    summary: dict[str, dict[str, Any]] = {}
+    drawn: list[Drawn] = []
+    for stratum in strata:
+        n = stratum_size(stratum.ratio, len(stratum.ids))
+        chosen = heapq.nsmallest(n, ((ticket(seed, "object", i), i) for i in stratum.ids))
+        summary[stratum.key] = {"count": len(stratum.ids), "ratio": stratum.ratio, "n": n}
+        drawn += [Drawn(i, stratum.key, t) for t, i in chosen]
+    drawn.sort(key=lambda d: (d.ticket, d.object))
+    return summary, drawn
+
+
+# --- matching ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Officer:
+    """An inspector as the commitment snapshot holds them."""
+
+    person: str
+    department: str
+    kind: str  # officer | expert
+    certified: bool  # certificate valid on the inspection date
+    qualifications: frozenset[str]
+    conflicts: frozenset[str]
+
+    def leaf(self) -> bytes:
+        return leaf(
+            [
+                self.person,
+                self.department,
+                self.kind,
+                self.certified,
+                sorted(self.qualifications),
+                sorted(self.conflicts),
+            ]
+        )
+
+
+@dataclass(frozen=True)
+class Job:
+    """A drawn object to staff: the departments whose items apply, and what each
+    department's officers must be qualified for (any one of the tokens per item)."""
+
+    object: str
+    stratum: str
+    ticket: int
+    needs: tuple[tuple[str, tuple[frozenset[str], ...]], ...]  # (department, per-item tokens)
+
+
+@dataclass(frozen=True)
+class Rules:
+    mode: str  # dispersed | grouped
+    team_size: int
+    workload_cap: int | None
+    experts_per_object: int = 0
+
+
+@dataclass
+class _Pool:
+    """One department's officers in ticket order, dealt cyclically."""
+
+    order: list[Officer]
+    pointer: int = 0
+
+
+def _qualified(officer: Officer, requirements: tuple[frozenset[str], ...]) -> bool:
+    return all(officer.qualifications & tokens for tokens in requirements)
+
+
+@dataclass
+class Matcher:
+    """Deals officers to objects (dispersed) or teams (grouped); keeps the loads."""
+
+    seed: bytes
+    officers: Sequence[Officer]
+    rules: Rules
+    load: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        purpose = "team" if self.rules.mode == "grouped" else "inspector"
+        ordered = sorted(
+            self.officers, key=lambda o: (ticket(self.seed, purpose, o.person), o.person)
+        )
+        self.pools: dict[str, _Pool] = {}
+        for officer in ordered:
+            if officer.kind == "officer" and officer.certified:
+                self.pools.setdefault(officer.department, _Pool([])).order.append(officer)
+        self.experts = _Pool([o for o in ordered if o.kind == "expert"])
+
+    def _under_cap(self, person: str) -> bool:
+        cap = self.rules.workload_cap
+        return cap is None or self.load.get(person, 0) < cap
+
+    def _deal(
+        self,
+        pool: _Pool,
+        job: Job,
+        taken: set[str],
+        requirements: tuple[frozenset[str], ...] | None,
+        refused: frozenset[str] = frozenset(),
+    ) -> Officer | None:
+        size = len(pool.order)
+        for step in range(size):
+            officer = pool.order[(pool.pointer + step) % size]
+            if (
+                officer.person in taken
+                or officer.person in refused
+                or job.object in officer.conflicts
+                or not self._under_cap(officer.person)
+                or (requirements is not None and not _qualified(officer, requirements))
+            ):
+                continue
+            pool.pointer = (pool.pointer + step + 1) % size
+            return officer
+        return None
+
+    def staff(self, job: Job) -> list[str]:
+        """Dispersed mode: one officer per department that brings items, then fillers."""
+        team: list[Officer] = []
+        taken: set[str] = set()
+        for department, requirements in job.needs:
+            pool = self.pools.get(department, _Pool([]))
+            officer = self._deal(pool, job, taken, requirements)
+            if officer is None:
+                raise DrawError(
+                    job.object,
+                    (
+                        f"no enforcement officer of {department} who is certified on the "
+                        "inspection date, qualified for its items, free of a declared conflict "
+                        "with the object and under the workload cap"
+                    ),
+                )
+            team.append(officer)
+            taken.add(officer.person)
+        needs = dict(job.needs)
+        while len(team) < self.rules.team_size:
+            found = None
+            for department, _ in job.needs:
+                found = self._deal(
+                    self.pools.get(department, _Pool([])), job, taken, needs[department]
+                )
+                if found:
+                    break
+            if found is None:
+                raise DrawError(
+                    job.object,
+                    (
+                        f"fewer than {self.rules.team_size} eligible enforcement officers "
+                        "(at least two are required, R7.4)"
+                    ),
+                )
+            team.append(found)
+            taken.add(found.person)
+        for _ in range(self.rules.experts_per_object):
+            expert = self._deal(self.experts, job, taken, None)
+            if expert is None:
+                raise DrawError(job.object, "no outside expert free of conflict and under cap")
+            team.append(expert)
+            taken.add(expert.person)
+        for officer in team:
+            self.load[officer.person] = self.load.get(officer.person, 0) + 1
+        return [o.person for o in team]
+
+    def teams(self, needs: Sequence[tuple[str, tuple[frozenset[str], ...]]]) -> list[list[Officer]]:
+        """Grouped mode: teams of one officer per department, filled to ``team_size``."""
+        departments = [d for d, _ in needs]
+        requirements = dict(needs)
+        pools = {
+            d: [o for o in self.pools.get(d, _Pool([])).order if _qualified(o, requirements[d])]
+            for d in departments
+        }
+        count = min((len(p) for p in pools.values()), default=0)
+        teams = [[pools[d][i] for d in departments] for i in range(count)]
+        spare = [o for d in departments for o in pools[d][count:]]
+        spare.sort(key=lambda o: (ticket(self.seed, "team", o.person), o.person))
+        i = 0
+        for team in teams:
+            while len(team) < self.rules.team_size and i < len(spare):
+                team.append(spare[i])
+                i += 1
+        return [t for t in teams if len(t) >= self.rules.team_size]
+
+
+def match(
+    seed: bytes, jobs: Sequence[Job], officers: Sequence[Officer], rules: Rules
+) -> list[dict[str, Any]]:
+    """Staff every job, in ticket order; raise :class:`DrawError` naming the first that
+    cannot be staffed. Returns one assignment per job."""
+    matcher = Matcher(seed, officers, rules)
+    assignments: list[dict[str, Any]] = []
+    if rules.mode == "dispersed":
+        for order, job in enumerate(jobs):
+            assignments.append(
+                {
+                    "object": job.object,
+                    "stratum": job.stratum,
+                    "order": order,
+                    "team": matcher.staff(job),
+                }
+            )
+        return assignments
+    all_needs = sorted({(d, r) for job in jobs for d, r in job.needs}, key=lambda n: n[0])
+    merged: dict[str, tuple[frozenset[str], ...]] = {}
+    for department, requirements in all_needs:
+        merged[department] = tuple(
+            sorted(set(merged.get(department, ())) | set(requirements), key=sorted)
+        )
+    teams = matcher.teams(sorted(merged.items()))
+    cursor = 0
+    for order, job in enumerate(jobs):
+        chosen = None
+        for step in range(len(teams)):
+            index = (cursor + step) % len(teams)
+            team = teams[index]
+            if any(job.object in o.conflicts for o in team) or not all(
+                matcher._under_cap(o.person) for o in team
+            ):
+                continue
+            chosen, cursor = index, (index + 1) % len(teams)
+            break
+        if chosen is None:
+            raise DrawError(
+                job.object,
+                (
+                    "no team whose members are all free of a declared conflict with the object "
+                    "and under the workload cap"
+                    if teams
+                    else f"no team of {rules.team_size} officers covering every department "
+                    "can be formed"
+                ),
+            )
+        for officer in teams[chosen]:
+            matcher.load[officer.person] = matcher.load.get(officer.person, 0) + 1
+        assignments.append(
+            {
+                "object": job.object,
+                "stratum": job.stratum,
+                "order": order,
+                "team": [o.person for o in teams[chosen]],
+                "team_no": chosen + 1,
+            }
+        )
+    return assignments
+
+
+def replacement(
+    seed: bytes,
+    job: Job,
+    officers: Sequence[Officer],
+    rules: Rules,
+    team: Sequence[str],
+    recused: str,
+    loads: dict[str, int],
+    refused: Iterable[str] = (),
+) -> str:
+    """The officer who replaces ``recused`` on ``job`` (回避): the next eligible officer of
+    the same department after them, in the draw's ticket order, deterministically."""
+    matcher = Matcher(seed, officers, rules, load=dict(loads))
+    by_person = {o.person: o for o in officers}
+    leaving = by_person[recused]
+    pool = matcher.pools.get(leaving.department, _Pool([]))
+    if leaving in pool.order:
+        pool.pointer = (pool.order.index(leaving) + 1) % len(pool.order)
+    requirements = dict(job.needs).get(leaving.department)
+    found = matcher._deal(
+        pool, job, set(team), requirements, refused=frozenset({recused, *refused})
+    )
+    if found is None:
+        raise DrawError(
+            job.object, f"no eligible officer of {leaving.department} can replace {recused}"
+        )
+    return found.person

@@ -1,0 +1,256 @@
+"""The verifiable draw end to end, on both backends (R7.4, R7.5, R5.2, R5.3, R6.3)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import math
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger.authorisation import sign_command
+from ledger.directory_files import write_generated_objects
+from ledger.domain.draws import Draw, draw_id
+from ledger.draw_inputs import SNAPSHOT_TOPICS, verify_draw
+from ledger.errors import ConflictError, PermissionDenied, RuleViolation
+from ledger.imports import import_objects
+from ledger.verification import verify_ledger
+from tests.conftest import World
+from tests.county import County, build_county, inspector, key_for
+
+TASK = "T-DRAW-1"
+
+
+def witness(county: County, name: str) -> str:
+    key = key_for(f"witness {name}")
+    county.world.run(county.world.office, "key.register", public_key=key.public.public_b64,
+                     holder=name, roles=["witness"], note_name=f"{name}.test/w")
+    county.keys[name] = key
+    return key.key_id
+
+
+@pytest.fixture
+def drawable(world: World, tmp_path: Path) -> County:
+    county = build_county(world)
+    source = tmp_path / "objects.csv"
+    write_generated_objects(source, 600, departments=("SCJGJ",), seed=7)
+
+    def submit(action, params, attachment):  # type: ignore[no-untyped-def]
+        return county.run("SCJGJ", action, attachment=attachment, **params).as_dict()
+
+    import_objects(source, "SCJGJ", submit)
+    county.run("SCJGJ", "task.create", task=TASK, name="联合抽查", year=2026, items=["SC-001"],
+               inspectors=["S1", "S2", "S3"], matching="dispersed", team_size=2,
+               planned_start="2026-12-01", planned_end="2026-12-20",
+               ratios={"A": "0.02", "B": "0.04", "C": "0.06", "D": "0.08"},
+               directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2},
+               scope={"kinds": ["enterprise"], "regions": [], "industries": []})
+    for name in ("jiwei", "notary"):
+        witness(county, name)
+    return county
+
+
+def commit(county: County, **extra: Any) -> Any:
+    params = {"task": TASK, "witnesses": [county.keys["jiwei"].key_id,
+                                          county.keys["notary"].key_id],
+              "dice": True, "fallback": "skip",
+              "reveal_by": (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat(), **extra}
+    return county.run("SCJGJ", "draw.commit", **params)
+
+
+def witness_commit(county: County, name: str) -> tuple[str, str]:
+    value, nonce = os.urandom(32).hex(), os.urandom(16).hex()
+    digest = hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest()
+    county.run(name, "draw.witness_commit", task=TASK, draw=1, commitment=digest)
+    return value, nonce
+
+
+def ceremony(county: County) -> Any:
+    commit(county)
+    secrets = {name: witness_commit(county, name) for name in ("jiwei", "notary")}
+    for name, (value, nonce) in secrets.items():
+        county.run(name, "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
+    county.run("SCJGJ", "draw.dice", task=TASK, draw=1, digits="3141552653")
+    return county.run("SCJGJ", "draw.run", task=TASK, draw=1)
+
+
+def events(county: County) -> list[Any]:
+    return list(county.world.ledger.topic_events(SNAPSHOT_TOPICS))
+
+
+def test_draw_runs_and_is_recomputed_byte_for_byte(drawable: County) -> None:
+    ran = ceremony(drawable)
+    performed = drawable.world.ledger.get(draw_id(TASK, 1)).performed
+    assert performed is not None
+    for key, stratum in performed["strata"].items():
+        assert stratum["n"] == min(stratum["count"],
+                                   math.ceil(float(stratum["ratio"]) * stratum["count"] - 1e-9))
+    assert ran.result["drawn"] == len(performed["drawn"]) > 0
+    for assignment in performed["assignments"]:
+        assert len(set(assignment["team"])) == 2
+    problem, facts = verify_draw(events(drawable), TASK, 1)
+    assert problem is None, problem
+    assert facts["performed"] and facts["drawn"] == ran.result["drawn"]
+    assert verify_ledger(drawable.world.ledger, workers=1)
+
+
+def test_any_changed_input_makes_the_old_record_fail(drawable: County) -> None:
+    ceremony(drawable)
+    original = events(drawable)
+
+    def tampered(predicate, change):  # type: ignore[no-untyped-def]
+        changed = copy.deepcopy(original)
+        for i, (_, _, topic, state) in enumerate(changed):
+            if predicate(topic, state):
+                change(state)
+                return verify_draw(changed, TASK, 1)[0]
+        raise AssertionError("nothing to change")
+
+    dice = tampered(lambda t, s: t == "shuangsui.draw.dice",
+                    lambda s: s.update(digits="3141552654"))
+    assert dice is not None and dice.startswith("draw.sources")
+    def reclassify(state: dict[str, Any]) -> None:
+        # An eligible, non-directed object: its class is its stratum.
+        row = next(r for r in state["rows"] if r["kind"] == "enterprise"
+                   and r["status"] == "active" and not r["penalties"] and r["complaints"] < 2)
+        row["credit_class"] = "D" if row["credit_class"] != "D" else "A"
+
+    row = tampered(lambda t, s: t == "shuangsui.directory.batch_rows", reclassify)
+    assert row is not None and row.startswith("commitment.snapshot")
+    ratio = tampered(lambda t, s: t == "shuangsui.task.created",
+                     lambda s: s["spec"]["ratios"].update(A="0.03"))
+    assert ratio is not None and ratio.startswith("commitment.task_spec")
+    reveal = tampered(lambda t, s: t == "shuangsui.draw.witness_revealed",
+                      lambda s: s.update(value="00" * 32))
+    assert reveal is not None and "does not match its commitment" in reveal
+
+
+def test_reveals_wait_for_every_commitment_and_must_match(drawable: County) -> None:
+    commit(drawable)
+    value, nonce = witness_commit(drawable, "jiwei")
+    with pytest.raises(ConflictError, match="every witness commits before any reveals"):
+        drawable.run("jiwei", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
+    witness_commit(drawable, "notary")
+    with pytest.raises(RuleViolation, match="does not match"):
+        drawable.run("jiwei", "draw.witness_reveal", task=TASK, draw=1, value="11" * 32,
+                     nonce=nonce)
+    with pytest.raises(PermissionDenied):
+        drawable.run("SWJ", "draw.witness_commit", task=TASK, draw=1, commitment="00" * 32)
+
+
+def test_a_witness_who_never_reveals_meets_the_declared_fallback(drawable: County) -> None:
+    deadline = int(time.time()) + 60
+    commit(drawable, reveal_by=dt.datetime.fromtimestamp(deadline, dt.UTC).isoformat(),
+           dice=False)
+    value, nonce = witness_commit(drawable, "jiwei")
+    witness_commit(drawable, "notary")
+    drawable.run("jiwei", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
+    with pytest.raises(ConflictError, match="waiting for the reveal of witness"):
+        drawable.run("SCJGJ", "draw.run", task=TASK, draw=1)
+    later = deadline + 5
+    auth = sign_command(drawable.keys["SCJGJ"], "draw.run", {"task": TASK, "draw": 1},
+                        created=later)
+    drawable.world.ledger.execute(auth, now=later)
+    performed = drawable.world.ledger.get(draw_id(TASK, 1)).performed
+    labels = [s["label"] for s in drawable.world.ledger.get(draw_id(TASK, 1)).performed and
+              list(drawable.world.ledger.topic_events(("shuangsui.draw.performed",)))[0][3]["sources"]]
+    assert f"absent:{drawable.keys['notary'].key_id}" in labels
+    assert performed is not None
+    assert verify_draw(events(drawable), TASK, 1)[0] is None
+
+
+def test_no_redraw_after_a_draw_and_a_fresh_commitment_before(drawable: County) -> None:
+    commit(drawable)
+    second = commit(drawable)  # the first was never run: a new commitment, the old stays
+    assert second.result["draw"] == 2
+    assert isinstance(drawable.world.ledger.get(draw_id(TASK, 1)), Draw)
+
+
+def test_recusal_replaces_deterministically(drawable: County) -> None:
+    ceremony(drawable)
+    drawn = drawable.world.ledger.get(draw_id(TASK, 1))
+    assignment = drawn.performed["assignments"][0]
+    leaving = assignment["team"][0]
+    result = drawable.run("SCJGJ", "draw.recuse", task=TASK, draw=1,
+                          object=assignment["object"], person=leaving, reason="近亲属关系")
+    new = result.result["replacement"]
+    assert new not in assignment["team"]
+    team = drawable.world.ledger.get(draw_id(TASK, 1)).performed["assignments"][0]["team"]
+    assert leaving not in team and new in team
+    problem, facts = verify_draw(events(drawable), TASK, 1)
+    assert problem is None, problem
+    assert facts["recusals"] == 1
+
+
+def test_infeasible_matching_names_object_and_constraint(world: World, tmp_path: Path) -> None:
+    county = build_county(world)
+    county.rows("SCJGJ", "inspectors.propose", [inspector("S4", "SCJGJ", conflicts=[])],
+                action="enrol")
+    source = tmp_path / "objects.csv"
+    write_generated_objects(source, 200, departments=("SCJGJ",), seed=3)
+
+    def submit(action, params, attachment):  # type: ignore[no-untyped-def]
+        return county.run("SCJGJ", action, attachment=attachment, **params).as_dict()
+
+    import_objects(source, "SCJGJ", submit)
+    county.run("SCJGJ", "task.create", task=TASK, name="x", year=2026, items=["SC-001"],
+               inspectors=["S1", "S2", "S3"], matching="dispersed", team_size=4,
+               planned_start="2026-12-01", planned_end="2026-12-20",
+               ratios={"A": "0.1", "B": "0.1", "C": "0.1", "D": "0.1"},
+               scope={"kinds": ["enterprise"], "regions": [], "industries": []})
+    witness(county, "jiwei")
+    county.run("SCJGJ", "draw.commit", task=TASK, witnesses=[county.keys["jiwei"].key_id],
+               dice=False, fallback="skip",
+               reveal_by=(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat())
+    value, nonce = witness_commit(county, "jiwei")
+    county.run("jiwei", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
+    size = county.world.ledger.head().position
+    with pytest.raises(RuleViolation) as caught:
+        county.run("SCJGJ", "draw.run", task=TASK, draw=1)
+    assert caught.value.rule == "R7.4"
+    assert "object " in caught.value.message and "fewer than 4" in caught.value.message
+    assert county.world.ledger.head().position == size
+
+
+QUICKNET_ROUND = 657413
+QUICKNET_SIGNATURE = ("b713718a38ae728dfd477991af2822e08d2f305e47718cef9f7848ce4050e7be41076862b98"
+                      "fad56e91a6b85b89cd97b")
+QUICKNET_RANDOMNESS = "fc1873a13f3545aeade8401532ef5519920652eee6b0d2b19ca12643b87b3587"
+
+
+def test_public_beacon_round_verified_offline(drawable: County) -> None:
+    before = 1694775603 - 600  # ten minutes before quicknet round 657413 was published
+    params = {"task": TASK, "witnesses": [], "dice": False, "fallback": "wait",
+              "beacon": {"round": QUICKNET_ROUND},
+              "reveal_by": dt.datetime.fromtimestamp(before + 3600, dt.UTC).isoformat()}
+    auth = sign_command(drawable.keys["SCJGJ"], "draw.commit", params, created=before)
+    drawable.world.ledger.execute(auth, now=before)
+    with pytest.raises(Exception, match="not a valid quicknet signature"):
+        drawable.run("SCJGJ", "draw.beacon", task=TASK, draw=1, round=QUICKNET_ROUND,
+                     signature=QUICKNET_SIGNATURE[:-2] + "00")
+    recorded = drawable.run("SCJGJ", "draw.beacon", task=TASK, draw=1, round=QUICKNET_ROUND,
+                            signature=QUICKNET_SIGNATURE)
+    assert recorded.result["randomness"] == QUICKNET_RANDOMNESS
+    late = {**params, "reveal_by": dt.datetime.fromtimestamp(2_000_000_000, dt.UTC).isoformat()}
+    with pytest.raises(RuleViolation, match="not in the future"):
+        drawable.run("SCJGJ", "draw.commit", **late)
+    drawable.run("SCJGJ", "draw.run", task=TASK, draw=1)
+    import drand_verify
+
+    problem, _ = verify_draw(events(drawable), TASK, 1,
+                             beacon_check=drand_verify.verify_quicknet)
+    assert problem is None, problem
+
+
+def test_directed_and_excluded_objects(drawable: County) -> None:
+    ceremony(drawable)
+    performed = drawable.world.ledger.get(draw_id(TASK, 1)).performed
+    strata = Counter(d[1] for d in performed["drawn"])
+    assert set(strata) <= {"A", "B", "C", "D", "directed"}
+    assert "directed" in performed["strata"]
