@@ -273,7 +273,11 @@ class Matcher:
             d: [o for o in self.pools.get(d, _Pool([])).order if _qualified(o, requirements[d])]
             for d in departments
         }
-        count = min((len(p) for p in pools.values()), default=0)
+        # As many teams as every department can staff, and as the officers can fill.
+        total = sum(len(p) for p in pools.values())
+        count = min(
+            min((len(p) for p in pools.values()), default=0), total // max(self.rules.team_size, 1)
+        )
         teams = [[pools[d][i] for d in departments] for i in range(count)]
         spare = [o for d in departments for o in pools[d][count:]]
         spare.sort(key=lambda o: (ticket(self.seed, "team", o.person), o.person))

@@ -622,3 +622,22 @@ def verify_draw(
         earlier.setdefault(obj, []).append(person)
     facts["recusals"] = sum(len(v) for v in earlier.values())
     return None, facts
+
+
+def bundle_events(lines: Iterable[str], topics: Iterable[str] = SNAPSHOT_TOPICS) -> Iterator[Event]:
+    """The events of a bundle (already verified) as (position, stream, topic, state)."""
+    import base64
+
+    wanted = set(topics)
+    for line in lines:
+        record = json.loads(line)
+        if record.get("t") != "entry":
+            continue
+        event = record["event"]
+        if event["topic"] in wanted:
+            yield (
+                record["position"],
+                event["stream"],
+                event["topic"],
+                json.loads(base64.b64decode(event["state"])),
+            )

@@ -1238,7 +1238,21 @@ def _check_tail(
 
 
 def _check_query(query: Any, checker: ChainChecker) -> Failure | None:
-    """A stream slice holds that stream's versions 1..k with their whole commands."""
+    """A stream slice holds that stream's versions 1..k with their whole commands.
+
+    Other questions (a draw's inputs, a trail) are answered by checks of their own on
+    the verified entries -- a draw's commitment, for one, fixes every input's root.
+    """
+    if (
+        isinstance(query, dict)
+        and len(query) == 1
+        and set(query) <= {"draw", "object", "task", "person", "department"}
+    ):
+        return (
+            None
+            if all(isinstance(v, str) and v for v in query.values())
+            else Failure(0, MALFORMED_BUNDLE, "slice query names nothing")
+        )
     if not isinstance(query, dict) or set(query) != {"stream"}:
         return Failure(0, MALFORMED_BUNDLE, "slice query must name a stream")
     stream = query["stream"]

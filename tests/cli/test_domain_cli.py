@@ -156,3 +156,52 @@ def test_xlsx_and_csv_import_the_same_rows(
     with check_objects(source, "SCJGJ") as a, check_objects(tmp_path / "a.xlsx", "SCJGJ") as b:
         assert list(a.rows()) == list(b.rows())
     ok(s, "import", "objects", "--key", keys["SCJGJ"], str(tmp_path / "a.xlsx"))
+
+
+def test_draw_ceremony_and_verify_draw(county: tuple[Settings, dict[str, str]],
+                                       tmp_path: Path) -> None:
+    import datetime as dt
+
+    s, keys = county
+    sc = keys["SCJGJ"]
+    ok(s, "items", "draft", "--key", sc, "--reason", "enact", str(EXAMPLES / "items.json"))
+    ok(s, "items", "publish", "--key", sc, "1")
+    sheet = tmp_path / "inspectors.csv"
+    sheet.write_text("id,name,unit,kind,certificate,certificate_from,certificate_until,"
+                     "qualifications\n" + "".join(
+                         f"S{i},检查员{i},SCJGJ,officer,5100{i},2024-01-01,2030-12-31,all\n"
+                         for i in range(4)), encoding="utf-8")
+    ok(s, "import", "inspectors", "--key", sc, str(sheet))
+    ok(s, "inspectors", "decide", "--key", keys["SFJ"], "--all-pending", "SCJGJ")
+    objects = tmp_path / "objects.csv"
+    write_generated_objects(objects, 300, departments=("SCJGJ",))
+    ok(s, "import", "objects", "--key", sc, str(objects))
+    task = json.loads((EXAMPLES / "task.json").read_text())
+    task.update(inspectors=["S0", "S1", "S2", "S3"], task="T-CLI-1")
+    (tmp_path / "task.json").write_text(json.dumps(task, ensure_ascii=False))
+    ok(s, "task", "create", "--key", sc, str(tmp_path / "task.json"))
+    witness_key = tmp_path / "jiwei.key"
+    ok(s, "keygen", str(witness_key))
+    ok(s, "key", "register", "--key", keys["office"], "--public-key",
+       str(witness_key.with_suffix(".pub")), "--holder", "县纪委监委", "--role", "witness",
+       "--note-name", "jiwei.test/w")
+    witness_id = json.loads(witness_key.with_suffix(".pub").read_text())["key_id"]
+    deadline = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
+    committed = ok(s, "draw", "commit", "--key", sc, "T-CLI-1", "--witness", witness_id,
+                   "--dice", "--reveal-by", deadline)
+    assert "committed draw T-CLI-1/1" in committed.stdout
+    secret = tmp_path / "jiwei.secret"
+    ok(s, "draw", "witness-commit", "--key", str(witness_key), "T-CLI-1/1", "--secret", str(secret))
+    ok(s, "draw", "witness-reveal", "--key", str(witness_key), "T-CLI-1/1", "--secret", str(secret))
+    waiting = run(s, "draw", "run", "--key", sc, "T-CLI-1/1")
+    assert waiting.exit_code == 2 and "waiting for the dice digits" in waiting.output
+    ok(s, "draw", "dice", "--key", sc, "T-CLI-1/1", "4261536214")
+    ran = ok(s, "draw", "run", "--key", sc, "T-CLI-1/1")
+    assert "organise the checks within 5 working days" in ran.stdout
+    assert "identical" in ok(s, "verify-draw", "T-CLI-1/1").stdout
+    bundle = tmp_path / "draw.bundle"
+    ok(s, "export", "--draw", "T-CLI-1/1", "--out", str(bundle))
+    offline = CliRunner().invoke(cli, ["verify-draw", "T-CLI-1/1", "--bundle", str(bundle)])
+    assert offline.exit_code == 0, offline.output
+    shown = json.loads(ok(s, "draw", "show", "T-CLI-1/1").stdout)
+    assert shown["commitment"]["witnesses"] == [witness_id]

@@ -139,4 +139,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 pass_runtime = click.make_pass_decorator(Runtime)
 
 # Sub-command modules register themselves on ``cli``.
-from tools.cli import domain_cmds, keys_cmds, ledger_cmds, log_cmds  # noqa: E402, F401
+from tools.cli import (  # noqa: E402, F401
+    domain_cmds,
+    draw_cmds,
+    keys_cmds,
+    ledger_cmds,
+    log_cmds,
+)

@@ -146,8 +146,10 @@ def consistency(runtime: Runtime, old_size: int, new_size: int) -> None:
     help="Bundle file to write (JSON lines).",
 )
 @click.option("--stream", default=None, help="Only the entries of this stream, with proofs.")
+@click.option("--draw", "draw_ref", default=None, metavar="TASK/N",
+              help="Everything verify-draw needs for this draw, with proofs.")
 @pass_runtime
-def export(runtime: Runtime, out: Path, stream: str | None) -> None:
+def export(runtime: Runtime, out: Path, stream: str | None, draw_ref: str | None) -> None:
     """Write a self-contained bundle that 'verify --bundle' checks offline.
 
     \b
@@ -157,6 +159,7 @@ def export(runtime: Runtime, out: Path, stream: str | None) -> None:
     Examples:
       shuangsui export --out ledger.bundle
       shuangsui export --stream 1632f48b-76c5-559c-9dcf-8ff8aa62ae73 --out evidence.bundle
+      shuangsui export --draw T-2027-001/1 --out draw.bundle
     """
     stream_id = None
     if stream is not None:
@@ -170,7 +173,16 @@ def export(runtime: Runtime, out: Path, stream: str | None) -> None:
         with click.progressbar(
             length=size, label="exporting", file=click.get_text_stream("stderr"), show_pos=True
         ) as bar:
-            summary = ledger.transparency.export(out, stream=stream_id, progress=bar.update)
+            if draw_ref is not None:
+                from ledger.draw_inputs import SNAPSHOT_TOPICS
+                from tools.cli.draw_cmds import _draw_ref
+
+                _draw_ref(draw_ref)
+                summary = ledger.transparency.export(
+                    out, positions=ledger.chain.positions_of_topics(SNAPSHOT_TOPICS),
+                    query={"draw": draw_ref}, progress=bar.update)
+            else:
+                summary = ledger.transparency.export(out, stream=stream_id, progress=bar.update)
     finally:
         ledger.close()
     click.echo(

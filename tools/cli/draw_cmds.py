@@ -1,0 +1,367 @@
+"""draw commit / witness-commit / witness-reveal / dice / beacon / run / recuse / show,
+verify-draw: the ceremony and its check."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ledger.errors import NotFoundError, ValidationError
+from tools.cli import EXIT_TAMPERED, Runtime, cli, pass_runtime
+
+KEY = click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The acting key file (signs the command).",
+)
+
+
+def _draw_ref(ref: str) -> tuple[str, int]:
+    task, _, number = ref.rpartition("/")
+    if not task or not number.isdigit():
+        raise ValidationError(f"{ref!r}: name a draw as TASK/NUMBER, e.g. T-2027-001/1")
+    return task, int(number)
+
+
+def _echo(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+@cli.group()
+def draw() -> None:
+    """The verifiable draw (摇号): commit, witnesses, entropy, run, recusal."""
+
+
+@draw.command("commit")
+@KEY
+@click.argument("task")
+@click.option(
+    "--witness",
+    "witnesses",
+    multiple=True,
+    help="Key id of a registered witness (纪检监察, 公证, ...); repeatable.",
+)
+@click.option("--dice", is_flag=True, help="Dice digits will be thrown at the ceremony.")
+@click.option(
+    "--beacon-round",
+    type=click.IntRange(1),
+    default=None,
+    help="A future drand quicknet round to mix in.",
+)
+@click.option(
+    "--reveal-by",
+    required=True,
+    help="Deadline for witnesses' reveals, ISO with zone: 2027-04-01T10:00:00+08:00.",
+)
+@click.option(
+    "--fallback",
+    type=click.Choice(["skip", "wait"]),
+    default="skip",
+    show_default=True,
+    help="After the deadline: run without a silent witness, or keep waiting.",
+)
+@click.option(
+    "--exclude-days",
+    type=click.IntRange(0),
+    default=0,
+    help="Objects drawn by another random draw in this many days ... (R6.3)",
+)
+@click.option(
+    "--exclusion-mode",
+    type=click.Choice(["exclude", "lower"]),
+    default="exclude",
+    help="... are left out, or moved one credit class lower.",
+)
+@click.option("--experts", type=click.IntRange(0, 5), default=0, help="Experts per object.")
+@pass_runtime
+def draw_commit(
+    runtime: Runtime,
+    key_file: str,
+    task: str,
+    witnesses: tuple[str, ...],
+    dice: bool,
+    beacon_round: int | None,
+    reveal_by: str,
+    fallback: str,
+    exclude_days: int,
+    exclusion_mode: str,
+    experts: int,
+) -> None:
+    """Commit the draw of TASK: snapshot roots, strata, rules, witnesses, entropy sources.
+
+    \b
+    Nothing about the draw can change afterwards (R7.5).
+    Example:
+      shuangsui draw commit --key scjgj.key T-2027-001 --witness 3f9a1c2b4d5e6f70 \\
+          --dice --reveal-by 2027-04-01T10:00:00+08:00
+    """
+    params: dict[str, Any] = {
+        "task": task,
+        "witnesses": list(witnesses),
+        "dice": dice,
+        "reveal_by": reveal_by,
+        "fallback": fallback,
+        "exclusion": {"days": exclude_days, "mode": exclusion_mode},
+        "experts_per_object": experts,
+    }
+    if beacon_round is not None:
+        params["beacon"] = {"round": beacon_round}
+    result = runtime.run(key_file, "draw.commit", params)
+    snapshot = result["snapshot"]
+    click.echo(
+        f"committed draw {task}/{result['draw']}: {snapshot['objects']['count']} eligible "
+        f"objects in strata {snapshot['objects']['strata']}, "
+        f"{snapshot['inspectors']['count']} inspectors"
+    )
+    click.echo(f"commitment {result['commitment_hash']}")
+
+
+@draw.command("witness-commit")
+@KEY
+@click.argument("ref", metavar="TASK/N")
+@click.option(
+    "--secret",
+    "secret_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to keep your value and nonce until the reveal (mode 0600).",
+)
+@pass_runtime
+def draw_witness_commit(runtime: Runtime, key_file: str, ref: str, secret_file: Path) -> None:
+    """As a witness, commit to a fresh secret value (SHA-256 of value || nonce).
+
+    \b
+    Example:
+      shuangsui draw witness-commit --key jiwei.key T-2027-001/1 --secret jiwei.secret
+    """
+    task, number = _draw_ref(ref)
+    value, nonce = os.urandom(32).hex(), os.urandom(16).hex()
+    digest = hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest()
+    try:
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise ValidationError(f"{secret_file} exists; refusing to overwrite a secret") from None
+    with os.fdopen(fd, "w") as handle:
+        json.dump({"task": task, "draw": number, "value": value, "nonce": nonce}, handle)
+    try:
+        runtime.run(
+            key_file, "draw.witness_commit", {"task": task, "draw": number, "commitment": digest}
+        )
+    except BaseException:
+        secret_file.unlink(missing_ok=True)
+        raise
+    click.echo(f"committed {digest}; keep {secret_file} until the reveal")
+
+
+@draw.command("witness-reveal")
+@KEY
+@click.argument("ref", metavar="TASK/N")
+@click.option(
+    "--secret", "secret_file", required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@pass_runtime
+def draw_witness_reveal(runtime: Runtime, key_file: str, ref: str, secret_file: Path) -> None:
+    """As a witness, reveal the value you committed to (after every witness committed).
+
+    \b
+    Example:
+      shuangsui draw witness-reveal --key jiwei.key T-2027-001/1 --secret jiwei.secret
+    """
+    task, number = _draw_ref(ref)
+    try:
+        secret = json.loads(secret_file.read_text())
+    except (OSError, ValueError) as exc:
+        raise ValidationError(f"cannot read {secret_file}: {exc}") from exc
+    runtime.run(
+        key_file,
+        "draw.witness_reveal",
+        {"task": task, "draw": number, "value": secret["value"], "nonce": secret["nonce"]},
+    )
+    click.echo(f"revealed for {task}/{number}")
+
+
+@draw.command("dice")
+@KEY
+@click.argument("ref", metavar="TASK/N")
+@click.argument("digits")
+@pass_runtime
+def draw_dice(runtime: Runtime, key_file: str, ref: str, digits: str) -> None:
+    """Record the dice thrown at the ceremony (10 to 100 throws, digits 1-6).
+
+    \b
+    Example:
+      shuangsui draw dice --key scjgj.key T-2027-001/1 4261536214
+    """
+    task, number = _draw_ref(ref)
+    runtime.run(key_file, "draw.dice", {"task": task, "draw": number, "digits": digits})
+    click.echo("dice recorded")
+
+
+@draw.command("beacon")
+@KEY
+@click.argument("ref", metavar="TASK/N")
+@click.option("--round", "round_number", required=True, type=click.IntRange(1))
+@click.option("--signature", required=True, help="The round's BLS signature (hex).")
+@pass_runtime
+def draw_beacon(
+    runtime: Runtime, key_file: str, ref: str, round_number: int, signature: str
+) -> None:
+    """Record the committed drand quicknet round; it is verified offline.
+
+    \b
+    Example:
+      shuangsui draw beacon --key scjgj.key T-2027-001/1 --round 5123456 --signature b71371...
+    """
+    task, number = _draw_ref(ref)
+    result = runtime.run(
+        key_file,
+        "draw.beacon",
+        {"task": task, "draw": number, "round": round_number, "signature": signature},
+    )
+    click.echo(f"beacon round {round_number} verified: randomness {result['randomness']}")
+
+
+@draw.command("run")
+@KEY
+@click.argument("ref", metavar="TASK/N")
+@pass_runtime
+def draw_run(runtime: Runtime, key_file: str, ref: str) -> None:
+    """Run the draw once every entropy source is in (or its fallback applies).
+
+    \b
+    Example:
+      shuangsui draw run --key scjgj.key T-2027-001/1
+    """
+    task, number = _draw_ref(ref)
+    result = runtime.run(key_file, "draw.run", {"task": task, "draw": number})
+    click.echo(f"drew {result['drawn']} objects; seed {result['seed']}")
+    for key, stratum in result["strata"].items():
+        click.echo(f"  {key}: {stratum['n']} of {stratum['count']} at {stratum['ratio']}")
+    click.echo(f"organise the checks within 5 working days of {result['organise_from']} (R7.4)")
+
+
+@draw.command("recuse")
+@KEY
+@click.argument("ref", metavar="TASK/N")
+@click.argument("object_id", metavar="OBJECT")
+@click.argument("person")
+@click.option("--reason", required=True, help="The conflict (回避事由), recorded.")
+@pass_runtime
+def draw_recuse(
+    runtime: Runtime, key_file: str, ref: str, object_id: str, person: str, reason: str
+) -> None:
+    """Recuse PERSON from OBJECT; the next eligible officer by ticket replaces them.
+
+    \b
+    Example:
+      shuangsui draw recuse --key s001.key T-2027-001/1 91512021MA6... S001 --reason 近亲属
+    """
+    task, number = _draw_ref(ref)
+    result = runtime.run(
+        key_file,
+        "draw.recuse",
+        {"task": task, "draw": number, "object": object_id, "person": person, "reason": reason},
+    )
+    click.echo(f"{person} recused from {object_id}; replaced by {result['replacement']}")
+
+
+@draw.command("show")
+@click.argument("ref", metavar="TASK/N")
+@pass_runtime
+def draw_show(runtime: Runtime, ref: str) -> None:
+    """Show a draw: commitment, witnesses, entropy, result, recusals.
+
+    \b
+    Example:
+      shuangsui draw show T-2027-001/1
+    """
+    from ledger.domain.draws import draw_id
+
+    task, number = _draw_ref(ref)
+    ledger = runtime.open(write=False)
+    try:
+        found = ledger.find(draw_id(task, number))
+        if found is None:
+            raise NotFoundError(f"no draw {ref}")
+        shown = found.as_dict()
+    finally:
+        ledger.close()
+    shown["commitment"] = json.loads(shown["commitment"])
+    _echo(shown)
+
+
+@cli.command("verify-draw")
+@click.argument("ref", metavar="TASK/N")
+@click.option(
+    "--bundle",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Check against an export bundle (offline) instead of the database.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_runtime
+def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bool) -> None:
+    """Recompute a draw and compare it byte for byte with what was recorded.
+
+    \b
+    Recomputes the snapshot roots from the directory entries, the seed from the
+    recorded entropy (reveals against commitments, the beacon with drand-verify),
+    the selection, the matching and every recusal. Exit 0 identical, 1 naming the
+    first difference, 2 usage or I/O error.
+    Examples:
+      shuangsui verify-draw T-2027-001/1
+      shuangsui verify-draw T-2027-001/1 --bundle draw.bundle
+    """
+    from ledger.draw_inputs import SNAPSHOT_TOPICS, bundle_events, verify_draw
+
+    task, number = _draw_ref(ref)
+    beacon_check = _beacon_check()
+    if bundle is not None:
+        from ledger.verifier import verify_bundle
+
+        with bundle.open(encoding="utf-8") as lines:
+            report = verify_bundle(lines, workers=1)
+        if not report:
+            assert report.failure is not None
+            click.echo(f"the bundle itself is damaged: {report.failure}")
+            raise SystemExit(EXIT_TAMPERED)
+        with bundle.open(encoding="utf-8") as lines:
+            problem, facts = verify_draw(bundle_events(lines), task, number, beacon_check)
+    else:
+        ledger = runtime.open(write=False)
+        try:
+            problem, facts = verify_draw(
+                ledger.topic_events(SNAPSHOT_TOPICS), task, number, beacon_check
+            )
+        finally:
+            ledger.close()
+    if as_json:
+        _echo({"ok": problem is None, "difference": problem, **facts})
+    elif problem is None:
+        state = (
+            "identical"
+            if facts.get("performed")
+            else "committed, not yet performed; inputs verified"
+        )
+        click.echo(
+            f"draw {ref}: {state} (commitment {facts['commitment_hash'][:16]}..., "
+            f"{facts.get('drawn', 0)} objects, {facts.get('recusals', 0)} recusals)"
+        )
+    else:
+        click.echo(f"draw {ref} DIFFERS: {problem}")
+    if problem is not None:
+        raise SystemExit(EXIT_TAMPERED)
+
+
+def _beacon_check() -> Any:
+    try:
+        import drand_verify  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover - only needed when a beacon was used
+        return None
+    return drand_verify.verify_quicknet
