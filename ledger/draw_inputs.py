@@ -100,7 +100,7 @@ def _record(row: dict[str, Any]) -> ObjectRecord:
 class Directory:
     objects: dict[str, ObjectRecord] = field(default_factory=dict)
     _imports: dict[str, str] = field(default_factory=dict)  # stream -> import id
-    _pending: dict[str, list[list[dict[str, Any]]]] = field(default_factory=dict)
+    _pending: dict[str, list[tuple[list[str], list[list[Any]]]]] = field(default_factory=dict)
     _object_keys: dict[str, str] = field(default_factory=dict)  # stream -> object id
 
     def apply(self, stream: str, topic: str, state: dict[str, Any]) -> None:
@@ -108,11 +108,27 @@ class Directory:
             self._imports[stream] = state["import_id"]
             self._pending[state["import_id"]] = []
         elif topic == "shuangsui.directory.batch_rows":
-            self._pending.setdefault(state["import_id"], []).append(state["rows"])
+            self._pending.setdefault(state["import_id"], []).append(
+                (state["columns"], state["rows"])
+            )
         elif topic == "shuangsui.directory.import_completed":
-            for rows in self._pending.pop(self._imports[stream], []):
+            for columns, rows in self._pending.pop(self._imports[stream], []):
+                at = {name: i for i, name in enumerate(columns)}
+                ident_at, picks = at["id"], [at[name] for name in _FIELDS]
                 for row in rows:
-                    self.objects[row["id"]] = _record(row)
+                    kind, region, industry, supervisors, credit, penalties, complaints, status = (
+                        row[i] for i in picks
+                    )
+                    self.objects[row[ident_at]] = (
+                        kind,
+                        region,
+                        industry,
+                        tuple(supervisors),
+                        credit,
+                        tuple(penalties),
+                        complaints,
+                        status,
+                    )
         elif topic == "shuangsui.directory.object_opened":
             self._object_keys[stream] = state["object_key"]
         elif topic == "shuangsui.directory.object_updated":
@@ -285,14 +301,18 @@ def strata_for(
             if exclusion_mode == "exclude":
                 continue
             key = LOWER[credit]
+        for name in spec.get("stratify_by") or ():
+            key += "|" + str(region if name == "region" else industry)
         strata.setdefault(key, []).append((ident, kind))
     for members in strata.values():
         members.sort()
     return strata
 
 
-def stratum_ratio(spec: dict[str, Any], key: str) -> str:
-    return str(spec["directed"]["ratio"] if key == "directed" else spec["ratios"][key])
+def stratum_ratio(ratios: dict[str, str], key: str) -> str:
+    """A stratum's ratio: its credit class's, or the directed checks' (R5.2, R5.3);
+    further stratifiers (``C|岳阳镇``) split a class without changing its ratio."""
+    return ratios[key.split("|", 1)[0]]
 
 
 def excluded_by_earlier_draws(world: World, task: str, on: dt.date, days: int) -> set[str]:
@@ -416,9 +436,8 @@ def perform(
 ) -> dict[str, Any]:
     """Run the draw: the seed, the selection per stratum, the matching. Pure."""
     seed = seed_of(commitment_hash(text), sources)
-    spec_ratios = commitment["ratios"]
     strata = [
-        Stratum(key, spec_ratios[key], tuple(i for i, _ in members))
+        Stratum(key, stratum_ratio(commitment["ratios"], key), tuple(i for i, _ in members))
         for key, members in sorted(snap.strata.items())
     ]
     summary, drawn = select(seed, strata)
@@ -540,7 +559,7 @@ def verify_draw(
         "commitment_hash": committed["commitment_hash"],
         "as_of_position": commitment["as_of_position"],
     }
-    committed_spec = {k: spec[k] for k in commitment["task_spec"]}
+    committed_spec = {k: spec.get(k) for k in commitment["task_spec"]}
     found = compare(commitment["task_spec"], committed_spec, "commitment.task_spec")
     if found:
         return found, facts

@@ -98,7 +98,12 @@ def batch_id(import_id: str, seq: int) -> UUID:
 
 
 class ImportBatch(Aggregate):
-    """One batch of an import: the rows themselves, with their digest."""
+    """One batch of an import: the rows themselves, with their digest.
+
+    Stored as a column header and one value array per row (not a dict per row): the
+    same data in about half the bytes, and half the decoding for whoever reads it.
+    ``digest`` is over the rows as the department sent them (:meth:`as_rows`).
+    """
 
     TOPIC = "shuangsui.directory.batch"
 
@@ -108,7 +113,8 @@ class ImportBatch(Aggregate):
         department: str
         seq: int
         digest: str
-        rows: tuple[dict[str, Any], ...]
+        columns: tuple[str, ...]
+        rows: tuple[tuple[Any, ...], ...]
 
     @event(Created)
     def __init__(
@@ -117,17 +123,22 @@ class ImportBatch(Aggregate):
         department: str,
         seq: int,
         digest: str,
-        rows: tuple[dict[str, Any], ...],
+        columns: tuple[str, ...],
+        rows: tuple[tuple[Any, ...], ...],
     ) -> None:
         self.import_id = import_id
         self.department = department
         self.seq = seq
         self.digest = digest
+        self.columns = tuple(columns)
         self.rows = rows
 
     @staticmethod
     def create_id(import_id: str, seq: int, **_: Any) -> UUID:
         return batch_id(import_id, seq)
+
+    def as_rows(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
 class DirectoryObject(Aggregate):

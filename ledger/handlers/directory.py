@@ -7,6 +7,7 @@ import math
 from ledger.commands import Context, Outcome, command
 from ledger.domain.directory import (
     BATCH_ROWS,
+    OBJECT_FIELDS,
     UPDATABLE,
     DirectoryObject,
     ImportBatch,
@@ -90,7 +91,12 @@ def batch(ctx: Context) -> Outcome:
         raise ValidationError("rows that cannot be recorded", errors, rule="R4.1")
     started.record_batch(seq=seq, digest=digest, count=len(rows))
     batch_rows = ImportBatch(
-        import_id=import_id, department=department, seq=seq, digest=digest, rows=tuple(rows)
+        import_id=import_id,
+        department=department,
+        seq=seq,
+        digest=digest,
+        columns=OBJECT_FIELDS,
+        rows=tuple(tuple(row[c] for c in OBJECT_FIELDS) for row in rows),
     )
     return Outcome([started, batch_rows], {"import_id": import_id, "seq": seq, "rows": len(rows)})
 

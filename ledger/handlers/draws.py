@@ -157,8 +157,17 @@ def commit(ctx: Context) -> Outcome:
         "as_of_position": head,
         **params,
         "task_spec": {
-            k: spec[k]
-            for k in ("task", "lead", "participants", "items", "scope", "directed", "ratios")
+            k: spec.get(k)
+            for k in (
+                "task",
+                "lead",
+                "participants",
+                "items",
+                "scope",
+                "directed",
+                "ratios",
+                "stratify_by",
+            )
         },
         "ratios": ratios,
         "rounding": "n = ceil(ratio * N), at most N",

@@ -185,6 +185,9 @@ def create_task(ctx: Context) -> Outcome:
         "planned_start": p.date("planned_start"),
         "planned_end": p.date("planned_end"),
         "plan": p.optional_text("plan", max_length=60),
+        "stratify_by": list(
+            p.text_list("stratify_by", required=False, choices=("region", "industry"))
+        ),
     }
     p.done()
     if spec["planned_start"] > spec["planned_end"]:

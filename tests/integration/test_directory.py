@@ -51,7 +51,7 @@ def test_batches_carry_their_digest_and_verify(county: County, tmp_path: Path) -
     batches = [ledger.get(batch_id(summary["import_id"], seq)) for seq in (1, 2)]
     assert all(isinstance(b, ImportBatch) for b in batches)
     assert [len(b.rows) for b in batches] == [1000, 500]
-    assert all(b.digest == batch_digest(list(b.rows)) for b in batches)
+    assert all(b.digest == batch_digest(b.as_rows()) for b in batches)
     assert verify_ledger(ledger, workers=1)
 
 

@@ -117,9 +117,11 @@ def test_any_changed_input_makes_the_old_record_fail(drawable: County) -> None:
     assert dice is not None and dice.startswith("draw.sources")
     def reclassify(state: dict[str, Any]) -> None:
         # An eligible, non-directed object: its class is its stratum.
-        row = next(r for r in state["rows"] if r["kind"] == "enterprise"
-                   and r["status"] == "active" and not r["penalties"] and r["complaints"] < 2)
-        row["credit_class"] = "D" if row["credit_class"] != "D" else "A"
+        at = {name: i for i, name in enumerate(state["columns"])}
+        row = next(r for r in state["rows"] if r[at["kind"]] == "enterprise"
+                   and r[at["status"]] == "active" and not r[at["penalties"]]
+                   and r[at["complaints"]] < 2)
+        row[at["credit_class"]] = "D" if row[at["credit_class"]] != "D" else "A"
 
     row = tampered(lambda t, s: t == "shuangsui.directory.batch_rows", reclassify)
     assert row is not None and row.startswith("commitment.snapshot")
@@ -254,3 +256,29 @@ def test_directed_and_excluded_objects(drawable: County) -> None:
     strata = Counter(d[1] for d in performed["drawn"])
     assert set(strata) <= {"A", "B", "C", "D", "directed"}
     assert "directed" in performed["strata"]
+
+
+def test_a_task_may_stratify_further_by_region(world: World, tmp_path: Path) -> None:
+    county = build_county(world)
+    source = tmp_path / "objects.csv"
+    write_generated_objects(source, 300, departments=("SCJGJ",), seed=11)
+
+    def submit(action, params, attachment):  # type: ignore[no-untyped-def]
+        return county.run("SCJGJ", action, attachment=attachment, **params).as_dict()
+
+    import_objects(source, "SCJGJ", submit)
+    county.run("SCJGJ", "task.create", task=TASK, name="x", year=2026, items=["SC-001"],
+               inspectors=["S1", "S2", "S3"], matching="dispersed", team_size=2,
+               planned_start="2026-12-01", planned_end="2026-12-20", stratify_by=["region"],
+               ratios={"A": "0.05", "B": "0.05", "C": "0.05", "D": "0.05"},
+               scope={"kinds": ["enterprise"], "regions": [], "industries": []})
+    witness(county, "jiwei")
+    committed = county.run("SCJGJ", "draw.commit", task=TASK,
+                           witnesses=[county.keys["jiwei"].key_id], dice=False, fallback="skip",
+                           reveal_by=(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat())
+    strata = committed.result["snapshot"]["objects"]["strata"]
+    assert all("|" in key for key in strata) and len(strata) > 5
+    value, nonce = witness_commit(county, "jiwei")
+    county.run("jiwei", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
+    county.run("SCJGJ", "draw.run", task=TASK, draw=1)
+    assert verify_draw(events(county), TASK, 1)[0] is None
