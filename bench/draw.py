@@ -76,12 +76,7 @@ def build(home: Path, objects: int, inspectors: int) -> Settings:
         county.run("SFJ", "inspectors.decide", decisions=[
             {"person": p, "proposal": result.result["proposals"][p], "approve": True}
             for p in chunk])
-    county.run("SCJGJ", "task.create", task=TASK, name="benchmark", year=2026, items=["SC-001"],
-               inspectors=people, matching="dispersed", team_size=2,
-               planned_start="2026-12-01", planned_end="2026-12-31",
-               ratios={"A": "0.03", "B": "0.05", "C": "0.07", "D": "0.1"},
-               directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2},
-               scope={"kinds": ["enterprise"], "regions": [], "industries": []})
+    (home / "people.json").write_text(json.dumps(people))
     key = key_for("witness jiwei")
     county.world.run(county.world.office, "key.register", public_key=key.public.public_b64,
                      holder="县纪委监委", roles=["witness"], note_name="jiwei.bench/w")
@@ -107,6 +102,16 @@ def main() -> None:
     settings = build(home, args.objects, args.inspectors)
     county = county_of(settings)
     ledger = county.world.ledger
+    people = json.loads((home / "people.json").read_text())
+    runs = len(list(ledger.chain.streams_of_topic("shuangsui.task.created")))
+    global TASK
+    TASK = f"T-BENCH-{runs + 1}"
+    county.run("SCJGJ", "task.create", task=TASK, name="benchmark", year=2026, items=["SC-001"],
+               inspectors=people, matching="dispersed", team_size=2,
+               planned_start="2026-12-01", planned_end="2026-12-31",
+               ratios={"A": "0.03", "B": "0.05", "C": "0.07", "D": "0.1"},
+               directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2},
+               scope={"kinds": ["enterprise"], "regions": [], "industries": []})
     deadline = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
     committed, commit_s = timed(lambda: county.run(
         "SCJGJ", "draw.commit", task=TASK, witnesses=[county.keys["jiwei"].key_id], dice=False,

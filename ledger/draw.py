@@ -58,6 +58,16 @@ def lp(data: bytes) -> bytes:
 _PLAIN = re.compile(r'[^"\\\x00-\x1f]*')
 
 
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')
+
+
+def string_leaf(values: Sequence[str]) -> bytes:
+    """:func:`leaf` of strings only, looking for characters to escape once per row."""
+    if _ESCAPED.search("".join(values)) is None:
+        return ('["' + '","'.join(values) + '"]').encode("utf-8")
+    return leaf(values)
+
+
 def leaf(values: Sequence[Any]) -> bytes:
     """Snapshot leaf bytes: a JSON array of strings, integers, booleans and sorted lists
     of strings -- for these, Python's compact JSON equals RFC 8785. Strings that need no

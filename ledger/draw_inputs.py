@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,10 +31,10 @@ from ledger.draw import (
     Officer,
     Rules,
     Stratum,
-    leaf,
     match,
     seed_of,
     select,
+    string_leaf,
 )
 from ledger.verifier import MerkleFrontier, leaf_hash
 
@@ -114,12 +115,21 @@ class Directory:
         elif topic == "shuangsui.directory.import_completed":
             for columns, rows in self._pending.pop(self._imports[stream], []):
                 at = {name: i for i, name in enumerate(columns)}
-                ident_at, picks = at["id"], [at[name] for name in _FIELDS]
+                pick = operator.itemgetter(at["id"], *(at[name] for name in _FIELDS))
+                objects = self.objects
                 for row in rows:
-                    kind, region, industry, supervisors, credit, penalties, complaints, status = (
-                        row[i] for i in picks
-                    )
-                    self.objects[row[ident_at]] = (
+                    (
+                        ident,
+                        kind,
+                        region,
+                        industry,
+                        supervisors,
+                        credit,
+                        penalties,
+                        complaints,
+                        status,
+                    ) = pick(row)
+                    objects[ident] = (
                         kind,
                         region,
                         industry,
@@ -244,12 +254,11 @@ def task_spec(world: World, task: str) -> dict[str, Any]:
 # --- eligibility and strata --------------------------------------------------------------
 
 
-def _penalised_within(penalties: tuple[str, ...], years: int, on: dt.date) -> bool:
+def _years_before(on: dt.date, years: int) -> str:
     try:
-        since = on.replace(year=on.year - years)
+        return on.replace(year=on.year - years).isoformat()
     except ValueError:  # 29 February
-        since = on.replace(year=on.year - years, day=28)
-    return any(since.isoformat() < day <= on.isoformat() for day in penalties)
+        return on.replace(year=on.year - years, day=28).isoformat()
 
 
 def strata_for(
@@ -276,6 +285,8 @@ def strata_for(
     regions, industries = set(scope.get("regions") or ()), set(scope.get("industries") or ())
     departments = {spec["lead"], *spec["participants"]}
     directed = spec.get("directed")
+    today = on.isoformat()
+    since = _years_before(on, directed["penalty_years"]) if directed else today
     strata: dict[str, list[tuple[str, str]]] = {}
     for ident, (
         kind,
@@ -293,8 +304,8 @@ def strata_for(
             continue
         key = credit
         if directed and (
-            _penalised_within(penalties, directed["penalty_years"], on)
-            or complaints >= directed["min_complaints"]
+            complaints >= directed["min_complaints"]
+            or any(since < day <= today for day in penalties)
         ):
             key = "directed"
         if ident in excluded:
@@ -371,7 +382,7 @@ class Snapshot:
         rows = sorted(
             (ident, key, kind) for key, members in self.strata.items() for ident, kind in members
         )
-        return (leaf(r) for r in rows)
+        return (string_leaf(r) for r in rows)
 
     def summary(self) -> dict[str, Any]:
         return {
