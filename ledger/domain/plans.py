@@ -101,6 +101,11 @@ class JointTask(Aggregate):
         lead: str
         spec: dict[str, Any]
 
+    class Organised(Aggregate.Event):
+        TOPIC = "shuangsui.task.organised"
+        draw: int
+        organised_on: str
+
     class ParticipantJoined(Aggregate.Event):
         TOPIC = "shuangsui.task.joined"
         department: str
@@ -115,6 +120,7 @@ class JointTask(Aggregate):
         self.items: list[dict[str, Any]] = [dict(i) for i in spec["items"]]
         self.inspectors: dict[str, list[str]] = {lead: list(spec["inspectors"])}
         self.participants: list[str] = []
+        self.organised: dict[str, Any] | None = None
 
     @staticmethod
     def create_id(task: str, **_: Any) -> UUID:
@@ -127,6 +133,10 @@ class JointTask(Aggregate):
         self.participants.append(department)
         self.items += [dict(i) for i in items]
         self.inspectors[department] = list(inspectors)
+
+    @event(Organised)
+    def organise(self, draw: int, organised_on: str) -> None:
+        self.organised = {"draw": draw, "organised_on": organised_on}
 
     @property
     def departments(self) -> list[str]:

@@ -3,6 +3,7 @@
 from ledger.handlers import (  # noqa: F401
     directory,
     draws,
+    inspections,
     inspectors,
     items,
     keys,

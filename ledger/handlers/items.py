@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.clock import china_today
 from ledger.commands import Context, Outcome, Params, command
 from ledger.domain.items import (
     CATEGORIES,
@@ -91,7 +90,7 @@ def _publish(ctx: Context, owner: str, version: int) -> Outcome:
     item_list = load_list(ctx, owner)
     if item_list is None or item_list.draft != version:
         raise ConflictError(f"{owner} has no draft version {version} to publish", rule="R3.4")
-    item_list.publish(version=version, published_on=china_today().isoformat())
+    item_list.publish(version=version, published_on=ctx.today.isoformat())
     return Outcome([item_list], {"department": owner, "version": version, "published": True})
 
 

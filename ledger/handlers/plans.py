@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ledger.clock import china_today
 from ledger.commands import Context, Outcome, Params, command
 from ledger.domain.directory import CREDIT_CLASSES, OBJECT_KINDS
 from ledger.domain.inspectors import Inspector, inspector_id
@@ -158,7 +157,7 @@ def publish_plan(ctx: Context) -> Outcome:
     found = ctx.ledger.find(plan_id(department, year))
     if not isinstance(found, AnnualPlan) or found.draft != version:
         raise ConflictError(f"{department} has no draft version {version} of its {year} plan")
-    today = china_today()
+    today = ctx.today
     late = today > dt.date(year, 1, 31)
     found.publish(version=version, published_on=today.isoformat(), late=late)
     return Outcome(
