@@ -30,11 +30,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ledger.application import open_ledger  # noqa: E402
-from ledger.authorisation import sign_command  # noqa: E402
 from ledger.config import Settings  # noqa: E402
 from ledger.directory_files import write_generated_objects  # noqa: E402
-from ledger.draw_inputs import SNAPSHOT_TOPICS, fold, perform, snapshot, sources_for, task_spec  # noqa: E402
-from ledger.draw_inputs import verify_draw  # noqa: E402
+from ledger.draw_inputs import (  # noqa: E402
+    SNAPSHOT_TOPICS,
+    fold,
+    perform,
+    snapshot,
+    sources_for,
+    task_spec,
+    verify_draw,
+)
 from ledger.imports import import_objects  # noqa: E402
 from tests.conftest import World, start_world  # noqa: E402
 from tests.county import County, build_county, inspector, key_for  # noqa: E402
@@ -69,17 +75,31 @@ def build(home: Path, objects: int, inspectors: int) -> Settings:
     print(f"  imported {objects:,} objects ({time.perf_counter() - began:.0f} s)", file=sys.stderr)
     people = [f"B{i:05d}" for i in range(inspectors)]
     for start in range(0, inspectors, 1000):
-        chunk = people[start:start + 1000]
-        result = county.rows("SCJGJ", "inspectors.propose",
-                             [inspector(p, "SCJGJ", qualifications=["all"]) for p in chunk],
-                             action="enrol")
-        county.run("SFJ", "inspectors.decide", decisions=[
-            {"person": p, "proposal": result.result["proposals"][p], "approve": True}
-            for p in chunk])
+        chunk = people[start : start + 1000]
+        result = county.rows(
+            "SCJGJ",
+            "inspectors.propose",
+            [inspector(p, "SCJGJ", qualifications=["all"]) for p in chunk],
+            action="enrol",
+        )
+        county.run(
+            "SFJ",
+            "inspectors.decide",
+            decisions=[
+                {"person": p, "proposal": result.result["proposals"][p], "approve": True}
+                for p in chunk
+            ],
+        )
     (home / "people.json").write_text(json.dumps(people))
     key = key_for("witness jiwei")
-    county.world.run(county.world.office, "key.register", public_key=key.public.public_b64,
-                     holder="县纪委监委", roles=["witness"], note_name="jiwei.bench/w")
+    county.world.run(
+        county.world.office,
+        "key.register",
+        public_key=key.public.public_b64,
+        holder="县纪委监委",
+        roles=["witness"],
+        note_name="jiwei.bench/w",
+    )
     county.world.ledger.close()
     (home / "built").write_text("")
     return settings
@@ -92,8 +112,9 @@ def timed(fn):  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--objects", type=int, default=1_000_000)
     parser.add_argument("--inspectors", type=int, default=2_000)
     args = parser.parse_args()
@@ -106,20 +127,43 @@ def main() -> None:
     runs = len(list(ledger.chain.streams_of_topic("shuangsui.task.created")))
     global TASK
     TASK = f"T-BENCH-{runs + 1}"
-    county.run("SCJGJ", "task.create", task=TASK, name="benchmark", year=2026, items=["SC-001"],
-               inspectors=people, matching="dispersed", team_size=2,
-               planned_start="2026-12-01", planned_end="2026-12-31",
-               ratios={"A": "0.03", "B": "0.05", "C": "0.07", "D": "0.1"},
-               directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2},
-               scope={"kinds": ["enterprise"], "regions": [], "industries": []})
+    county.run(
+        "SCJGJ",
+        "task.create",
+        task=TASK,
+        name="benchmark",
+        year=2026,
+        items=["SC-001"],
+        inspectors=people,
+        matching="dispersed",
+        team_size=2,
+        planned_start="2026-12-01",
+        planned_end="2026-12-31",
+        ratios={"A": "0.03", "B": "0.05", "C": "0.07", "D": "0.1"},
+        directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2},
+        scope={"kinds": ["enterprise"], "regions": [], "industries": []},
+    )
     deadline = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
-    committed, commit_s = timed(lambda: county.run(
-        "SCJGJ", "draw.commit", task=TASK, witnesses=[county.keys["jiwei"].key_id], dice=False,
-        fallback="skip", reveal_by=deadline))
+    committed, commit_s = timed(
+        lambda: county.run(
+            "SCJGJ",
+            "draw.commit",
+            task=TASK,
+            witnesses=[county.keys["jiwei"].key_id],
+            dice=False,
+            fallback="skip",
+            reveal_by=deadline,
+        )
+    )
     number = committed.result["draw"]
     value, nonce = os.urandom(32).hex(), os.urandom(16).hex()
-    county.run("jiwei", "draw.witness_commit", task=TASK, draw=number,
-               commitment=hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest())
+    county.run(
+        "jiwei",
+        "draw.witness_commit",
+        task=TASK,
+        draw=number,
+        commitment=hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest(),
+    )
     county.run("jiwei", "draw.witness_reveal", task=TASK, draw=number, value=value, nonce=nonce)
     # The pure draw + match on the committed snapshot, timed on its own.
     from ledger.domain.draws import draw_id
@@ -129,34 +173,53 @@ def main() -> None:
     world = fold(ledger.topic_events(SNAPSHOT_TOPICS, up_to=commitment["as_of_position"]))
     snap = snapshot(world, task_spec(world, TASK), commitment)
     stream = str(draw_id(TASK, number))
-    events = [(t, s) for _, st, t, s in ledger.topic_events(("shuangsui.draw.committed",
-                                                             "shuangsui.draw.witness_committed",
-                                                             "shuangsui.draw.witness_revealed"))
-              if st == stream]
+    events = [
+        (t, s)
+        for _, st, t, s in ledger.topic_events(
+            (
+                "shuangsui.draw.committed",
+                "shuangsui.draw.witness_committed",
+                "shuangsui.draw.witness_revealed",
+            )
+        )
+        if st == stream
+    ]
     sources, _ = sources_for(commitment, events, int(time.time()))
     result, draw_s = timed(lambda: perform(commitment, drawn.commitment, sources, snap))
     ran, run_s = timed(lambda: county.run("SCJGJ", "draw.run", task=TASK, draw=number))
-    (problem, facts), verify_s = timed(lambda: verify_draw(
-        ledger.topic_events(SNAPSHOT_TOPICS), TASK, number))
+    (problem, facts), verify_s = timed(
+        lambda: verify_draw(ledger.topic_events(SNAPSHOT_TOPICS), TASK, number)
+    )
     assert problem is None, problem
     eligible = commitment["snapshot"]["objects"]["count"]
     block = os.urandom(32)
-    _, sha_s = timed(lambda: [hashlib.sha256(block + i.to_bytes(4, "big")).digest()
-                              for i in range(args.objects)])
+    _, sha_s = timed(
+        lambda: [hashlib.sha256(block + i.to_bytes(4, "big")).digest() for i in range(args.objects)]
+    )
     report = {
-        "objects": args.objects, "eligible": eligible, "inspectors": args.inspectors,
+        "objects": args.objects,
+        "eligible": eligible,
+        "inspectors": args.inspectors,
         "strata": len(commitment["snapshot"]["objects"]["strata"]),
-        "drawn": ran.result["drawn"], "commit_s": round(commit_s, 2),
-        "draw_match_s": round(draw_s, 2), "run_command_s": round(run_s, 2),
-        "verify_draw_s": round(verify_s, 2), "sha256_1m_s": round(sha_s, 2),
+        "drawn": ran.result["drawn"],
+        "commit_s": round(commit_s, 2),
+        "draw_match_s": round(draw_s, 2),
+        "run_command_s": round(run_s, 2),
+        "verify_draw_s": round(verify_s, 2),
+        "sha256_1m_s": round(sha_s, 2),
     }
     ledger.close()
-    print(f"| objects | eligible | strata | drawn | inspectors | commit | draw + match | "
-          f"draw.run | verify-draw | {args.objects:,} SHA-256 |")
+    print(
+        f"| objects | eligible | strata | drawn | inspectors | commit | draw + match | "
+        f"draw.run | verify-draw | {args.objects:,} SHA-256 |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
-    print(f"| {args.objects:,} | {eligible:,} | {report['strata']} | {report['drawn']:,} | "
-          f"{args.inspectors:,} | {report['commit_s']} s | {report['draw_match_s']} s | "
-          f"{report['run_command_s']} s | {report['verify_draw_s']} s | {report['sha256_1m_s']} s |")
+    print(
+        f"| {args.objects:,} | {eligible:,} | {report['strata']} | {report['drawn']:,} | "
+        f"{args.inspectors:,} | {report['commit_s']} s | {report['draw_match_s']} s | "
+        f"{report['run_command_s']} s | {report['verify_draw_s']} s | "
+        f"{report['sha256_1m_s']} s |"
+    )
     (out / "draw.json").write_text(json.dumps(report, indent=2))
     _ = result, facts
 

@@ -1,1 +1,15 @@
-"""Read models built from the log with sqlite-utils (arrive with the projections issue)."""
+"""Read models built from the log with sqlite-utils, in their own SQLite file.
+
+``store`` (the file and its tables), ``projector`` (one handler per event topic),
+``runner`` (update / rebuild), ``queries`` (deadline board, trail, coverage, reports,
+the public feed) and ``review`` (the duty review, R10.4). A projection never writes
+to the log; it can be dropped and rebuilt at any time.
+"""
+
+from pathlib import Path
+
+PROJECTIONS_FILE = "projections.sqlite3"
+
+
+def projection_path(home: Path) -> Path:
+    return home / PROJECTIONS_FILE

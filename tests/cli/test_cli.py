@@ -56,8 +56,21 @@ def test_note_then_verify(home: Settings) -> None:
 
 def test_keys_register_show_rotate_revoke(home: Settings, tmp_path: Path) -> None:
     office = str(home.keys_dir / "office.key")
-    assert run(home, "department", "register", "--key", office, "SWJ", "--name", "县税务局",
-               "--kind", "tax").exit_code == 0
+    assert (
+        run(
+            home,
+            "department",
+            "register",
+            "--key",
+            office,
+            "SWJ",
+            "--name",
+            "县税务局",
+            "--kind",
+            "tax",
+        ).exit_code
+        == 0
+    )
     assert run(home, "keygen", str(tmp_path / "d.key"), "--label", "县税务局").exit_code == 0
     result = run(
         home,

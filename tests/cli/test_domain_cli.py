@@ -158,8 +158,9 @@ def test_xlsx_and_csv_import_the_same_rows(
     ok(s, "import", "objects", "--key", keys["SCJGJ"], str(tmp_path / "a.xlsx"))
 
 
-def test_draw_ceremony_and_verify_draw(county: tuple[Settings, dict[str, str]],
-                                       tmp_path: Path) -> None:
+def test_draw_ceremony_and_verify_draw(
+    county: tuple[Settings, dict[str, str]], tmp_path: Path
+) -> None:
     import datetime as dt
 
     s, keys = county
@@ -167,10 +168,14 @@ def test_draw_ceremony_and_verify_draw(county: tuple[Settings, dict[str, str]],
     ok(s, "items", "draft", "--key", sc, "--reason", "enact", str(EXAMPLES / "items.json"))
     ok(s, "items", "publish", "--key", sc, "1")
     sheet = tmp_path / "inspectors.csv"
-    sheet.write_text("id,name,unit,kind,certificate,certificate_from,certificate_until,"
-                     "qualifications\n" + "".join(
-                         f"S{i},检查员{i},SCJGJ,officer,5100{i},2024-01-01,2030-12-31,all\n"
-                         for i in range(4)), encoding="utf-8")
+    sheet.write_text(
+        "id,name,unit,kind,certificate,certificate_from,certificate_until,"
+        "qualifications\n"
+        + "".join(
+            f"S{i},检查员{i},SCJGJ,officer,5100{i},2024-01-01,2030-12-31,all\n" for i in range(4)
+        ),
+        encoding="utf-8",
+    )
     ok(s, "import", "inspectors", "--key", sc, str(sheet))
     ok(s, "inspectors", "decide", "--key", keys["SFJ"], "--all-pending", "SCJGJ")
     objects = tmp_path / "objects.csv"
@@ -182,13 +187,36 @@ def test_draw_ceremony_and_verify_draw(county: tuple[Settings, dict[str, str]],
     ok(s, "task", "create", "--key", sc, str(tmp_path / "task.json"))
     witness_key = tmp_path / "jiwei.key"
     ok(s, "keygen", str(witness_key))
-    ok(s, "key", "register", "--key", keys["office"], "--public-key",
-       str(witness_key.with_suffix(".pub")), "--holder", "县纪委监委", "--role", "witness",
-       "--note-name", "jiwei.test/w")
+    ok(
+        s,
+        "key",
+        "register",
+        "--key",
+        keys["office"],
+        "--public-key",
+        str(witness_key.with_suffix(".pub")),
+        "--holder",
+        "县纪委监委",
+        "--role",
+        "witness",
+        "--note-name",
+        "jiwei.test/w",
+    )
     witness_id = json.loads(witness_key.with_suffix(".pub").read_text())["key_id"]
     deadline = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
-    committed = ok(s, "draw", "commit", "--key", sc, "T-CLI-1", "--witness", witness_id,
-                   "--dice", "--reveal-by", deadline)
+    committed = ok(
+        s,
+        "draw",
+        "commit",
+        "--key",
+        sc,
+        "T-CLI-1",
+        "--witness",
+        witness_id,
+        "--dice",
+        "--reveal-by",
+        deadline,
+    )
     assert "committed draw T-CLI-1/1" in committed.stdout
     secret = tmp_path / "jiwei.secret"
     ok(s, "draw", "witness-commit", "--key", str(witness_key), "T-CLI-1/1", "--secret", str(secret))

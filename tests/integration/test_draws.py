@@ -29,8 +29,14 @@ TASK = "T-DRAW-1"
 
 def witness(county: County, name: str) -> str:
     key = key_for(f"witness {name}")
-    county.world.run(county.world.office, "key.register", public_key=key.public.public_b64,
-                     holder=name, roles=["witness"], note_name=f"{name}.test/w")
+    county.world.run(
+        county.world.office,
+        "key.register",
+        public_key=key.public.public_b64,
+        holder=name,
+        roles=["witness"],
+        note_name=f"{name}.test/w",
+    )
     county.keys[name] = key
     return key.key_id
 
@@ -45,22 +51,36 @@ def drawable(world: World, tmp_path: Path) -> County:
         return county.run("SCJGJ", action, attachment=attachment, **params).as_dict()
 
     import_objects(source, "SCJGJ", submit)
-    county.run("SCJGJ", "task.create", task=TASK, name="联合抽查", year=2026, items=["SC-001"],
-               inspectors=["S1", "S2", "S3"], matching="dispersed", team_size=2,
-               planned_start="2026-12-01", planned_end="2026-12-20",
-               ratios={"A": "0.02", "B": "0.04", "C": "0.06", "D": "0.08"},
-               directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2},
-               scope={"kinds": ["enterprise"], "regions": [], "industries": []})
+    county.run(
+        "SCJGJ",
+        "task.create",
+        task=TASK,
+        name="联合抽查",
+        year=2026,
+        items=["SC-001"],
+        inspectors=["S1", "S2", "S3"],
+        matching="dispersed",
+        team_size=2,
+        planned_start="2026-12-01",
+        planned_end="2026-12-20",
+        ratios={"A": "0.02", "B": "0.04", "C": "0.06", "D": "0.08"},
+        directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2},
+        scope={"kinds": ["enterprise"], "regions": [], "industries": []},
+    )
     for name in ("jiwei", "notary"):
         witness(county, name)
     return county
 
 
 def commit(county: County, **extra: Any) -> Any:
-    params = {"task": TASK, "witnesses": [county.keys["jiwei"].key_id,
-                                          county.keys["notary"].key_id],
-              "dice": True, "fallback": "skip",
-              "reveal_by": (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat(), **extra}
+    params = {
+        "task": TASK,
+        "witnesses": [county.keys["jiwei"].key_id, county.keys["notary"].key_id],
+        "dice": True,
+        "fallback": "skip",
+        "reveal_by": (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat(),
+        **extra,
+    }
     return county.run("SCJGJ", "draw.commit", **params)
 
 
@@ -88,9 +108,10 @@ def test_draw_runs_and_is_recomputed_byte_for_byte(drawable: County) -> None:
     ran = ceremony(drawable)
     performed = drawable.world.ledger.get(draw_id(TASK, 1)).performed
     assert performed is not None
-    for key, stratum in performed["strata"].items():
-        assert stratum["n"] == min(stratum["count"],
-                                   math.ceil(float(stratum["ratio"]) * stratum["count"] - 1e-9))
+    for _key, stratum in performed["strata"].items():
+        assert stratum["n"] == min(
+            stratum["count"], math.ceil(float(stratum["ratio"]) * stratum["count"] - 1e-9)
+        )
     assert ran.result["drawn"] == len(performed["drawn"]) > 0
     for assignment in performed["assignments"]:
         assert len(set(assignment["team"])) == 2
@@ -106,30 +127,39 @@ def test_any_changed_input_makes_the_old_record_fail(drawable: County) -> None:
 
     def tampered(predicate, change):  # type: ignore[no-untyped-def]
         changed = copy.deepcopy(original)
-        for i, (_, _, topic, state) in enumerate(changed):
+        for _i, (_, _, topic, state) in enumerate(changed):
             if predicate(topic, state):
                 change(state)
                 return verify_draw(changed, TASK, 1)[0]
         raise AssertionError("nothing to change")
 
-    dice = tampered(lambda t, s: t == "shuangsui.draw.dice",
-                    lambda s: s.update(digits="3141552654"))
+    dice = tampered(
+        lambda t, s: t == "shuangsui.draw.dice", lambda s: s.update(digits="3141552654")
+    )
     assert dice is not None and dice.startswith("draw.sources")
+
     def reclassify(state: dict[str, Any]) -> None:
         # An eligible, non-directed object: its class is its stratum.
         at = {name: i for i, name in enumerate(state["columns"])}
-        row = next(r for r in state["rows"] if r[at["kind"]] == "enterprise"
-                   and r[at["status"]] == "active" and not r[at["penalties"]]
-                   and r[at["complaints"]] < 2)
+        row = next(
+            r
+            for r in state["rows"]
+            if r[at["kind"]] == "enterprise"
+            and r[at["status"]] == "active"
+            and not r[at["penalties"]]
+            and r[at["complaints"]] < 2
+        )
         row[at["credit_class"]] = "D" if row[at["credit_class"]] != "D" else "A"
 
     row = tampered(lambda t, s: t == "shuangsui.directory.batch_rows", reclassify)
     assert row is not None and row.startswith("commitment.snapshot")
-    ratio = tampered(lambda t, s: t == "shuangsui.task.created",
-                     lambda s: s["spec"]["ratios"].update(A="0.03"))
+    ratio = tampered(
+        lambda t, s: t == "shuangsui.task.created", lambda s: s["spec"]["ratios"].update(A="0.03")
+    )
     assert ratio is not None and ratio.startswith("commitment.task_spec")
-    reveal = tampered(lambda t, s: t == "shuangsui.draw.witness_revealed",
-                      lambda s: s.update(value="00" * 32))
+    reveal = tampered(
+        lambda t, s: t == "shuangsui.draw.witness_revealed", lambda s: s.update(value="00" * 32)
+    )
     assert reveal is not None and "does not match its commitment" in reveal
 
 
@@ -140,28 +170,34 @@ def test_reveals_wait_for_every_commitment_and_must_match(drawable: County) -> N
         drawable.run("jiwei", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
     witness_commit(drawable, "notary")
     with pytest.raises(RuleViolation, match="does not match"):
-        drawable.run("jiwei", "draw.witness_reveal", task=TASK, draw=1, value="11" * 32,
-                     nonce=nonce)
+        drawable.run(
+            "jiwei", "draw.witness_reveal", task=TASK, draw=1, value="11" * 32, nonce=nonce
+        )
     with pytest.raises(PermissionDenied):
         drawable.run("SWJ", "draw.witness_commit", task=TASK, draw=1, commitment="00" * 32)
 
 
 def test_a_witness_who_never_reveals_meets_the_declared_fallback(drawable: County) -> None:
     deadline = int(time.time()) + 60
-    commit(drawable, reveal_by=dt.datetime.fromtimestamp(deadline, dt.UTC).isoformat(),
-           dice=False)
+    commit(drawable, reveal_by=dt.datetime.fromtimestamp(deadline, dt.UTC).isoformat(), dice=False)
     value, nonce = witness_commit(drawable, "jiwei")
     witness_commit(drawable, "notary")
     drawable.run("jiwei", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
     with pytest.raises(ConflictError, match="waiting for the reveal of witness"):
         drawable.run("SCJGJ", "draw.run", task=TASK, draw=1)
     later = deadline + 5
-    auth = sign_command(drawable.keys["SCJGJ"], "draw.run", {"task": TASK, "draw": 1},
-                        created=later)
+    auth = sign_command(
+        drawable.keys["SCJGJ"], "draw.run", {"task": TASK, "draw": 1}, created=later
+    )
     drawable.world.ledger.execute(auth, now=later)
     performed = drawable.world.ledger.get(draw_id(TASK, 1)).performed
-    labels = [s["label"] for s in drawable.world.ledger.get(draw_id(TASK, 1)).performed and
-              list(drawable.world.ledger.topic_events(("shuangsui.draw.performed",)))[0][3]["sources"]]
+    labels = [
+        s["label"]
+        for s in drawable.world.ledger.get(draw_id(TASK, 1)).performed
+        and next(iter(drawable.world.ledger.topic_events(("shuangsui.draw.performed",))))[3][
+            "sources"
+        ]
+    ]
     assert f"absent:{drawable.keys['notary'].key_id}" in labels
     assert performed is not None
     assert verify_draw(events(drawable), TASK, 1)[0] is None
@@ -179,8 +215,15 @@ def test_recusal_replaces_deterministically(drawable: County) -> None:
     drawn = drawable.world.ledger.get(draw_id(TASK, 1))
     assignment = drawn.performed["assignments"][0]
     leaving = assignment["team"][0]
-    result = drawable.run("SCJGJ", "draw.recuse", task=TASK, draw=1,
-                          object=assignment["object"], person=leaving, reason="近亲属关系")
+    result = drawable.run(
+        "SCJGJ",
+        "draw.recuse",
+        task=TASK,
+        draw=1,
+        object=assignment["object"],
+        person=leaving,
+        reason="近亲属关系",
+    )
     new = result.result["replacement"]
     assert new not in assignment["team"]
     team = drawable.world.ledger.get(draw_id(TASK, 1)).performed["assignments"][0]["team"]
@@ -192,8 +235,9 @@ def test_recusal_replaces_deterministically(drawable: County) -> None:
 
 def test_infeasible_matching_names_object_and_constraint(world: World, tmp_path: Path) -> None:
     county = build_county(world)
-    county.rows("SCJGJ", "inspectors.propose", [inspector("S4", "SCJGJ", conflicts=[])],
-                action="enrol")
+    county.rows(
+        "SCJGJ", "inspectors.propose", [inspector("S4", "SCJGJ", conflicts=[])], action="enrol"
+    )
     source = tmp_path / "objects.csv"
     write_generated_objects(source, 200, departments=("SCJGJ",), seed=3)
 
@@ -201,15 +245,31 @@ def test_infeasible_matching_names_object_and_constraint(world: World, tmp_path:
         return county.run("SCJGJ", action, attachment=attachment, **params).as_dict()
 
     import_objects(source, "SCJGJ", submit)
-    county.run("SCJGJ", "task.create", task=TASK, name="x", year=2026, items=["SC-001"],
-               inspectors=["S1", "S2", "S3"], matching="dispersed", team_size=4,
-               planned_start="2026-12-01", planned_end="2026-12-20",
-               ratios={"A": "0.1", "B": "0.1", "C": "0.1", "D": "0.1"},
-               scope={"kinds": ["enterprise"], "regions": [], "industries": []})
+    county.run(
+        "SCJGJ",
+        "task.create",
+        task=TASK,
+        name="x",
+        year=2026,
+        items=["SC-001"],
+        inspectors=["S1", "S2", "S3"],
+        matching="dispersed",
+        team_size=4,
+        planned_start="2026-12-01",
+        planned_end="2026-12-20",
+        ratios={"A": "0.1", "B": "0.1", "C": "0.1", "D": "0.1"},
+        scope={"kinds": ["enterprise"], "regions": [], "industries": []},
+    )
     witness(county, "jiwei")
-    county.run("SCJGJ", "draw.commit", task=TASK, witnesses=[county.keys["jiwei"].key_id],
-               dice=False, fallback="skip",
-               reveal_by=(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat())
+    county.run(
+        "SCJGJ",
+        "draw.commit",
+        task=TASK,
+        witnesses=[county.keys["jiwei"].key_id],
+        dice=False,
+        fallback="skip",
+        reveal_by=(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat(),
+    )
     value, nonce = witness_commit(county, "jiwei")
     county.run("jiwei", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
     size = county.world.ledger.head().position
@@ -221,23 +281,42 @@ def test_infeasible_matching_names_object_and_constraint(world: World, tmp_path:
 
 
 QUICKNET_ROUND = 657413
-QUICKNET_SIGNATURE = ("b713718a38ae728dfd477991af2822e08d2f305e47718cef9f7848ce4050e7be41076862b98"
-                      "fad56e91a6b85b89cd97b")
+QUICKNET_SIGNATURE = (
+    "b713718a38ae728dfd477991af2822e08d2f305e47718cef9f7848ce4050e7be41076862b98"
+    "fad56e91a6b85b89cd97b"
+)
 QUICKNET_RANDOMNESS = "fc1873a13f3545aeade8401532ef5519920652eee6b0d2b19ca12643b87b3587"
 
 
 def test_public_beacon_round_verified_offline(drawable: County) -> None:
     before = 1694775603 - 600  # ten minutes before quicknet round 657413 was published
-    params = {"task": TASK, "witnesses": [], "dice": False, "fallback": "wait",
-              "beacon": {"round": QUICKNET_ROUND},
-              "reveal_by": dt.datetime.fromtimestamp(before + 3600, dt.UTC).isoformat()}
+    params = {
+        "task": TASK,
+        "witnesses": [],
+        "dice": False,
+        "fallback": "wait",
+        "beacon": {"round": QUICKNET_ROUND},
+        "reveal_by": dt.datetime.fromtimestamp(before + 3600, dt.UTC).isoformat(),
+    }
     auth = sign_command(drawable.keys["SCJGJ"], "draw.commit", params, created=before)
     drawable.world.ledger.execute(auth, now=before)
     with pytest.raises(Exception, match="not a valid quicknet signature"):
-        drawable.run("SCJGJ", "draw.beacon", task=TASK, draw=1, round=QUICKNET_ROUND,
-                     signature=QUICKNET_SIGNATURE[:-2] + "00")
-    recorded = drawable.run("SCJGJ", "draw.beacon", task=TASK, draw=1, round=QUICKNET_ROUND,
-                            signature=QUICKNET_SIGNATURE)
+        drawable.run(
+            "SCJGJ",
+            "draw.beacon",
+            task=TASK,
+            draw=1,
+            round=QUICKNET_ROUND,
+            signature=QUICKNET_SIGNATURE[:-2] + "00",
+        )
+    recorded = drawable.run(
+        "SCJGJ",
+        "draw.beacon",
+        task=TASK,
+        draw=1,
+        round=QUICKNET_ROUND,
+        signature=QUICKNET_SIGNATURE,
+    )
     assert recorded.result["randomness"] == QUICKNET_RANDOMNESS
     late = {**params, "reveal_by": dt.datetime.fromtimestamp(2_000_000_000, dt.UTC).isoformat()}
     with pytest.raises(RuleViolation, match="not in the future"):
@@ -245,8 +324,7 @@ def test_public_beacon_round_verified_offline(drawable: County) -> None:
     drawable.run("SCJGJ", "draw.run", task=TASK, draw=1)
     import drand_verify
 
-    problem, _ = verify_draw(events(drawable), TASK, 1,
-                             beacon_check=drand_verify.verify_quicknet)
+    problem, _ = verify_draw(events(drawable), TASK, 1, beacon_check=drand_verify.verify_quicknet)
     assert problem is None, problem
 
 
@@ -267,15 +345,32 @@ def test_a_task_may_stratify_further_by_region(world: World, tmp_path: Path) -> 
         return county.run("SCJGJ", action, attachment=attachment, **params).as_dict()
 
     import_objects(source, "SCJGJ", submit)
-    county.run("SCJGJ", "task.create", task=TASK, name="x", year=2026, items=["SC-001"],
-               inspectors=["S1", "S2", "S3"], matching="dispersed", team_size=2,
-               planned_start="2026-12-01", planned_end="2026-12-20", stratify_by=["region"],
-               ratios={"A": "0.05", "B": "0.05", "C": "0.05", "D": "0.05"},
-               scope={"kinds": ["enterprise"], "regions": [], "industries": []})
+    county.run(
+        "SCJGJ",
+        "task.create",
+        task=TASK,
+        name="x",
+        year=2026,
+        items=["SC-001"],
+        inspectors=["S1", "S2", "S3"],
+        matching="dispersed",
+        team_size=2,
+        planned_start="2026-12-01",
+        planned_end="2026-12-20",
+        stratify_by=["region"],
+        ratios={"A": "0.05", "B": "0.05", "C": "0.05", "D": "0.05"},
+        scope={"kinds": ["enterprise"], "regions": [], "industries": []},
+    )
     witness(county, "jiwei")
-    committed = county.run("SCJGJ", "draw.commit", task=TASK,
-                           witnesses=[county.keys["jiwei"].key_id], dice=False, fallback="skip",
-                           reveal_by=(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat())
+    committed = county.run(
+        "SCJGJ",
+        "draw.commit",
+        task=TASK,
+        witnesses=[county.keys["jiwei"].key_id],
+        dice=False,
+        fallback="skip",
+        reveal_by=(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat(),
+    )
     strata = committed.result["snapshot"]["objects"]["strata"]
     assert all("|" in key for key in strata) and len(strata) > 5
     value, nonce = witness_commit(county, "jiwei")

@@ -29,16 +29,23 @@ SEED = seed_of(b"\x01" * 32, [EntropySource("witness:abc", b"\x02" * 32)])
 IDS = tuple(f"9151202{i:011d}" for i in range(400))
 
 
-def officer(person: str, department: str = "A", *, certified: bool = True,
-            quals: tuple[str, ...] = ("all",), conflicts: tuple[str, ...] = (),
-            kind: str = "officer") -> Officer:
+def officer(
+    person: str,
+    department: str = "A",
+    *,
+    certified: bool = True,
+    quals: tuple[str, ...] = ("all",),
+    conflicts: tuple[str, ...] = (),
+    kind: str = "officer",
+) -> Officer:
     return Officer(person, department, kind, certified, frozenset(quals), frozenset(conflicts))
 
 
 def job(obj: str, *departments: str) -> Job:
     tokens = frozenset({"SC-001", "enterprise", "general", "all"})
-    return Job(obj, "A", ticket(SEED, "object", obj),
-               tuple((d, (tokens,)) for d in departments or ("A",)))
+    return Job(
+        obj, "A", ticket(SEED, "object", obj), tuple((d, (tokens,)) for d in departments or ("A",))
+    )
 
 
 def test_same_inputs_same_bytes() -> None:
@@ -63,13 +70,24 @@ def test_selection_is_independent_of_input_order(rng: random.Random) -> None:
     shuffled = list(IDS)
     rng.shuffle(shuffled)
     assert select(SEED, [Stratum("A", "0.07", IDS)]) == select(
-        SEED, [Stratum("A", "0.07", tuple(shuffled))])
+        SEED, [Stratum("A", "0.07", tuple(shuffled))]
+    )
 
 
-@pytest.mark.parametrize(("ratio", "count", "n"), [
-    ("0", 100, 0), ("1", 7, 7), ("0.5", 1, 1), ("0.001", 3, 1), ("0.1", 10, 1),
-    ("0.1", 11, 2), ("0.05", 0, 0), ("0.3333", 3, 1), ("0.34", 3, 2),
-])
+@pytest.mark.parametrize(
+    ("ratio", "count", "n"),
+    [
+        ("0", 100, 0),
+        ("1", 7, 7),
+        ("0.5", 1, 1),
+        ("0.001", 3, 1),
+        ("0.1", 10, 1),
+        ("0.1", 11, 2),
+        ("0.05", 0, 0),
+        ("0.3333", 3, 1),
+        ("0.34", 3, 2),
+    ],
+)
 def test_rounding_rule_at_the_edges(ratio: str, count: int, n: int) -> None:
     assert stratum_size(ratio, count) == n
     summary, drawn = select(SEED, [Stratum("S", ratio, IDS[:count])])
@@ -116,15 +134,19 @@ def test_workload_is_dealt_evenly() -> None:
     assert set(loads.values()) == {8}
 
 
-@pytest.mark.parametrize(("officers", "constraint"), [
-    ([officer("a1"), officer("a2", certified=False)], "fewer than 2"),
-    ([officer("a1"), officer("a2", quals=("SW-001",))], "fewer than 2"),
-    ([officer("a1"), officer("a2", conflicts=("o0",))], "fewer than 2"),
-    ([officer("a1"), officer("e1", kind="expert")], "fewer than 2"),
-    ([officer("b1", "B"), officer("b2", "B")], "no enforcement officer of A"),
-])
-def test_each_constraint_alone_can_make_a_match_impossible(officers: list[Officer],
-                                                           constraint: str) -> None:
+@pytest.mark.parametrize(
+    ("officers", "constraint"),
+    [
+        ([officer("a1"), officer("a2", certified=False)], "fewer than 2"),
+        ([officer("a1"), officer("a2", quals=("SW-001",))], "fewer than 2"),
+        ([officer("a1"), officer("a2", conflicts=("o0",))], "fewer than 2"),
+        ([officer("a1"), officer("e1", kind="expert")], "fewer than 2"),
+        ([officer("b1", "B"), officer("b2", "B")], "no enforcement officer of A"),
+    ],
+)
+def test_each_constraint_alone_can_make_a_match_impossible(
+    officers: list[Officer], constraint: str
+) -> None:
     with pytest.raises(DrawError) as caught:
         match(SEED, [job("o0")], officers, DISPERSED)
     assert caught.value.object == "o0" and constraint in caught.value.constraint
@@ -172,8 +194,9 @@ def test_replacement_is_deterministic_and_eligible() -> None:
     first = replacement(SEED, target, officers, DISPERSED, team, team[0], dict(loads))
     assert first == replacement(SEED, target, officers, DISPERSED, team, team[0], dict(loads))
     assert first not in team and first != "a9"
-    again = replacement(SEED, target, officers, DISPERSED, [first, team[1]], first, dict(loads),
-                        refused=[team[0]])
+    again = replacement(
+        SEED, target, officers, DISPERSED, [first, team[1]], first, dict(loads), refused=[team[0]]
+    )
     assert again not in (team[0], team[1], first)
 
 

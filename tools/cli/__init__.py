@@ -145,4 +145,6 @@ from tools.cli import (  # noqa: E402, F401
     keys_cmds,
     ledger_cmds,
     log_cmds,
+    projection_cmds,
+    work_cmds,
 )

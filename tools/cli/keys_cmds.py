@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -50,15 +51,14 @@ def key() -> None:
     """Register, rotate, revoke and show keys (signed ledger events)."""
 
 
-def _run(
-    runtime: Runtime, key_file: str, action: str, params: dict[str, object]
-) -> dict[str, object]:
+def _run(runtime: Runtime, key_file: str, action: str, params: dict[str, object]) -> dict[str, Any]:
     from ledger.authorisation import sign_command
 
     actor = runtime.signing_key(key_file)
     ledger = runtime.open()
     try:
-        return ledger.execute(sign_command(actor, action, params)).as_dict()
+        result: dict[str, Any] = ledger.execute(sign_command(actor, action, params)).as_dict()
+        return result
     finally:
         ledger.close()
 

@@ -146,8 +146,13 @@ def consistency(runtime: Runtime, old_size: int, new_size: int) -> None:
     help="Bundle file to write (JSON lines).",
 )
 @click.option("--stream", default=None, help="Only the entries of this stream, with proofs.")
-@click.option("--draw", "draw_ref", default=None, metavar="TASK/N",
-              help="Everything verify-draw needs for this draw, with proofs.")
+@click.option(
+    "--draw",
+    "draw_ref",
+    default=None,
+    metavar="TASK/N",
+    help="Everything verify-draw needs for this draw, with proofs.",
+)
 @pass_runtime
 def export(runtime: Runtime, out: Path, stream: str | None, draw_ref: str | None) -> None:
     """Write a self-contained bundle that 'verify --bundle' checks offline.
@@ -179,8 +184,11 @@ def export(runtime: Runtime, out: Path, stream: str | None, draw_ref: str | None
 
                 _draw_ref(draw_ref)
                 summary = ledger.transparency.export(
-                    out, positions=ledger.chain.positions_of_topics(SNAPSHOT_TOPICS),
-                    query={"draw": draw_ref}, progress=bar.update)
+                    out,
+                    positions=ledger.chain.positions_of_topics(SNAPSHOT_TOPICS),
+                    query={"draw": draw_ref},
+                    progress=bar.update,
+                )
             else:
                 summary = ledger.transparency.export(out, stream=stream_id, progress=bar.update)
     finally:

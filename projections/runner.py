@@ -1,0 +1,59 @@
+"""Keeping the projections current: ``update`` applies what is new, ``rebuild`` replays all.
+
+The log is polled in batches (the library's ``ProjectionRunner`` needs ``subscribe()``,
+which SQLite's recorder lacks); each batch is one transaction that also records the
+position reached, so an interrupted run resumes exactly after the last batch it wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from projections.projector import Batch, apply_rows
+from projections.store import Store
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+
+BATCH = 2000
+
+
+def update(
+    ledger: Ledger,
+    store: Store,
+    *,
+    batch: int = BATCH,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Apply every entry after the stored position; return how many were applied."""
+    applied = 0
+    while True:
+        after = store.position()
+        rows = ledger.select_chain(after, batch)
+        if not rows:
+            return applied
+        with store.transaction() as conn:
+            if store.position() != after:
+                continue  # another process applied this batch while we read it
+            work = Batch(conn)
+            apply_rows(work, rows)
+            work.flush()
+            conn.execute("INSERT OR REPLACE INTO state VALUES ('log', ?)", (rows[-1].position,))
+        applied += len(rows)
+        if progress:
+            progress(len(rows))
+        if len(rows) < batch:
+            return applied
+
+
+def rebuild(
+    ledger: Ledger,
+    store: Store,
+    *,
+    batch: int = BATCH,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Drop every read model and replay the whole log."""
+    store.drop()
+    return update(ledger, store, batch=batch, progress=progress)

@@ -1,0 +1,308 @@
+"""The projection database: read models in their own SQLite file (sqlite-utils).
+
+Invariants: every table is derived from the log and nothing else; the position of the
+last applied entry is written in the same transaction as the rows it produced, so a
+crash between batches loses nothing and repeats nothing; dropping the file and
+replaying gives the same tables. Projections never write to the log.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
+    # table: (columns, primary key)
+    "state": ({"name": str, "position": int}, "name"),
+    "streams": ({"stream": str, "kind": str, "ident": str, "extra": str}, "stream"),
+    "entries": (
+        {"position": int, "stream": str, "topic": str, "actor": str, "action": str, "time": str},
+        "position",
+    ),
+    "trail": ({"kind": str, "subject": str, "position": int}, ["kind", "subject", "position"]),
+    "departments": ({"code": str, "name": str, "kind": str, "sections": str}, "code"),
+    "keys": (
+        {
+            "key_id": str,
+            "holder": str,
+            "roles": str,
+            "organisation": str,
+            "person": str,
+            "status": str,
+        },
+        "key_id",
+    ),
+    "items": (
+        {
+            "department": str,
+            "code": str,
+            "version": int,
+            "name": str,
+            "category": str,
+            "ratio_cap": str,
+            "object_type": str,
+            "risk_grade": str,
+            "published_on": str,
+        },
+        ["department", "code"],
+    ),
+    "item_versions": (
+        {
+            "department": str,
+            "version": int,
+            "reason": str,
+            "note": str,
+            "items": str,
+            "published_on": str,
+            "position": int,
+        },
+        ["department", "version"],
+    ),
+    "import_rows": (
+        {"import_id": str, "seq": int, "columns": str, "rows": str},
+        ["import_id", "seq"],
+    ),
+    "objects": (
+        {
+            "id": str,
+            "name": str,
+            "kind": str,
+            "region": str,
+            "industry": str,
+            "supervisors": str,
+            "credit_class": str,
+            "penalties": str,
+            "complaints": int,
+            "status": str,
+            "position": int,
+        },
+        "id",
+    ),
+    "inspectors": (
+        {
+            "person": str,
+            "name": str,
+            "unit": str,
+            "section": str,
+            "kind": str,
+            "certificate": str,
+            "certificate_until": str,
+            "active": int,
+            "record": str,
+        },
+        "person",
+    ),
+    "inspector_proposals": (
+        {
+            "proposal": str,
+            "person": str,
+            "department": str,
+            "action": str,
+            "fields": str,
+            "decision": str,
+            "position": int,
+        },
+        "proposal",
+    ),
+    "plans": (
+        {
+            "department": str,
+            "year": int,
+            "version": int,
+            "name": str,
+            "published_on": str,
+            "late": int,
+        },
+        ["department", "year"],
+    ),
+    "tasks": (
+        {
+            "task": str,
+            "lead": str,
+            "name": str,
+            "year": int,
+            "participants": str,
+            "items": str,
+            "inspectors": str,
+            "organised_on": str,
+            "draw": int,
+            "organised_position": int,
+        },
+        "task",
+    ),
+    "draws": (
+        {
+            "task": str,
+            "draw": int,
+            "commitment_hash": str,
+            "as_of_position": int,
+            "eligible": int,
+            "organise_from": str,
+            "seed": str,
+            "drawn": int,
+            "position": int,
+            "performed_position": int,
+        },
+        ["task", "draw"],
+    ),
+    "assignments": (
+        {"task": str, "draw": int, "object": str, "stratum": str, "team": str, "order": int},
+        ["task", "draw", "object"],
+    ),
+    "recusals": (
+        {
+            "task": str,
+            "draw": int,
+            "object": str,
+            "person": str,
+            "reason": str,
+            "replacement": str,
+            "position": int,
+        },
+        ["task", "draw", "object", "person"],
+    ),
+    "inspections": (
+        {
+            "object": str,
+            "basis": str,
+            "reference": str,
+            "department": str,
+            "item": str,
+            "method": str,
+            "inspectors": str,
+            "checked_on": str,
+            "delegated": str,
+            "position": int,
+        },
+        ["object", "basis", "reference", "item"],
+    ),
+    "results": (
+        {
+            "object": str,
+            "basis": str,
+            "reference": str,
+            "item": str,
+            "department": str,
+            "result": str,
+            "details": str,
+            "formed_on": str,
+            "entered_by": str,
+            "published_on": str,
+            "withheld_on": str,
+            "legal_basis": str,
+            "followed_up": str,
+            "position": int,
+            "decided_position": int,
+            "followed_position": int,
+        },
+        ["object", "basis", "reference", "item"],
+    ),
+    "publications": (
+        {
+            "position": int,
+            "object": str,
+            "name": str,
+            "department": str,
+            "item": str,
+            "result": str,
+            "formed_on": str,
+            "published_on": str,
+        },
+        "position",
+    ),
+    "deadlines": (
+        {
+            "kind": str,
+            "subject": str,
+            "department": str,
+            "base": str,
+            "working_days": int,
+            "due": str,
+            "done": str,
+            "position": int,
+            "done_position": int,
+        },
+        ["kind", "subject"],
+    ),
+    "inspector_versions": ({"person": str, "position": int, "record": str}, ["person", "position"]),
+    "calendar_days": ({"day": str, "working": int}, "day"),
+    "calendar_years": ({"year": int}, "year"),
+    "reports": (
+        {
+            "department": str,
+            "kind": str,
+            "period": str,
+            "submitted_on": str,
+            "summary_sha256": str,
+            "position": int,
+        },
+        ["department", "kind", "period"],
+    ),
+    "reviews": (
+        {
+            "subject_kind": str,
+            "subject": str,
+            "party": str,
+            "verdict": str,
+            "reasoning": str,
+            "evidence": str,
+            "position": int,
+        },
+        ["subject_kind", "subject", "party"],
+    ),
+}
+INDEXES = [
+    ("results", ["department"]),
+    ("deadlines", ["position"]),
+    ("deadlines", ["done_position"]),
+    ("assignments", ["object"]),
+    ("deadlines", ["department"]),
+]
+
+
+class Store:
+    """The projection file, opened with sqlite-utils; one writer at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")  # a rebuild replays whatever is lost
+        self.db = sqlite_utils.Database(conn)
+        self.ensure()
+
+    def ensure(self) -> None:
+        for name, (columns, pk) in SCHEMA.items():
+            table = self.db.table(name)
+            if not table.exists():
+                table.create(columns, pk=pk)  # type: ignore[union-attr]
+        for name, index in INDEXES:
+            self.db.table(name).create_index(index, if_not_exists=True)  # type: ignore[union-attr]
+
+    def drop(self) -> None:
+        for name in SCHEMA:
+            self.db.table(name).drop(ignore=True)
+        self.ensure()
+
+    def position(self, name: str = "log") -> int:
+        rows = list(self.db.query("SELECT position FROM state WHERE name = ?", [name]))
+        return int(rows[0]["position"]) if rows else 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.conn.close()

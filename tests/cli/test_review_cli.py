@@ -1,0 +1,272 @@
+"""Carrying out, trails, the deadline board and the duty review from the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ledger.config import Settings
+from ledger.directory_files import write_generated_objects
+from ledger.imports import import_objects
+from ledger.keys import write_key_file
+from tests.conftest import World
+from tests.county import County, build_county
+from tests.integration.test_inspections import add_people, objects
+from tests.vectors.testkeys import fixed_key
+from tools.cli import cli
+
+
+def run(settings: Settings, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--home", str(settings.home), *args], catch_exceptions=False)
+
+
+def ok(settings: Settings, *args: str) -> Result:
+    result = run(settings, *args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def refused(settings: Settings, *args: str) -> Result:
+    result = run(settings, *args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.fixture
+def county(sqlite_world: World, tmp_path: Path) -> tuple[County, dict[str, str], list[str]]:
+    """A county built by commands; the key files the CLI signs with written beside it."""
+    county = build_county(sqlite_world)
+    add_people(county)
+    source = tmp_path / "objects.csv"
+    write_generated_objects(source, 30, departments=("SCJGJ",), seed=5)
+
+    def submit(action, params, attachment):  # type: ignore[no-untyped-def]
+        return county.run("SCJGJ", action, attachment=attachment, **params).as_dict()
+
+    import_objects(source, "SCJGJ", submit)
+    settings = sqlite_world.settings
+    settings.keys_dir.mkdir(parents=True, exist_ok=True)
+    write_key_file(settings.ledger_key_path, fixed_key("ledger"))
+    files = {}
+    for name, key in county.keys.items():
+        files[name] = str(write_key_file(tmp_path / f"{name}.key", key))
+    return county, files, objects(county)
+
+
+def test_a_case_inspection_through_the_cli(
+    county: tuple[County, dict[str, str], list[str]], tmp_path: Path
+) -> None:
+    c, keys, ids = county
+    s = c.world.settings
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
+    obj = ids[0]
+    case = ["--case", "TS-1", "--trigger", "complaint", "--reference", "12315-1"]
+    target = ["--object", obj, "--item", "SCJGJ:SC-001", *case]
+    conclusion = tmp_path / "report.pdf"
+    conclusion.write_bytes(b"%PDF test conclusion")
+    out = ok(
+        s,
+        "inspection",
+        "record",
+        "--key",
+        keys["S1"],
+        *target,
+        "--method",
+        "on_site",
+        "--inspector",
+        "S1",
+        "--inspector",
+        "S2",
+        "--on",
+        today,
+        "--delegated",
+        "testing",
+        "--body",
+        "四川省食品检验研究院",
+        "--conclusion",
+        str(conclusion),
+    )
+    assert "recorded at position" in out.output
+    # Someone not present cannot enter the result; the error names the rule, no traceback.
+    bad = refused(
+        s,
+        "result",
+        "enter",
+        "--key",
+        keys["S3"],
+        *target,
+        "--result",
+        "violation",
+        "--formed-on",
+        today,
+    )
+    assert "谁检查谁录入" in bad.output
+    ok(
+        s,
+        "result",
+        "enter",
+        "--key",
+        keys["S2"],
+        *target,
+        "--result",
+        "violation",
+        "--details",
+        "标签不规范",
+        "--formed-on",
+        today,
+    )
+    ok(s, "result", "publish", "--key", keys["SCJGJ"], *target, "--on", today)
+    ok(
+        s,
+        "result",
+        "follow-up",
+        "--key",
+        keys["SCJGJ"],
+        *target,
+        "--kind",
+        "penalty_case",
+        "--case-number",
+        "安市监罚〔2026〕1号",
+        "--on",
+        today,
+    )
+    # Two bases at once, or none, is a usage error.
+    both = refused(
+        s,
+        "result",
+        "publish",
+        "--key",
+        keys["SCJGJ"],
+        "--object",
+        obj,
+        "--item",
+        "SCJGJ:SC-001",
+        "--draw",
+        "T/1",
+        "--no-basis",
+        "x",
+        "--on",
+        today,
+    )
+    assert "exactly one basis" in both.output
+
+    trail = ok(s, "trail", "--object", obj, "--bundle", str(tmp_path / "trail.json"))
+    assert "inspection.published" in trail.output and "20个工作日" in trail.output
+    verified = ok(s, "verify", "--bundle", str(tmp_path / "trail.json"))
+    assert "ok" in verified.output.lower()
+    entries = json.loads(ok(s, "trail", "--object", obj, "--json").stdout)
+    assert [e["position"] for e in entries] == sorted(e["position"] for e in entries)
+
+    shown = ok(s, "review", "show", "--object", obj)
+    assert "尽职照单免责" in shown.output and "R9.1" in shown.output
+    as_json = json.loads(ok(s, "review", "show", "--object", obj, "--json").stdout)
+    assert {v["verdict"] for v in as_json["verdicts"]} == {"exempt"}
+    refused(s, "review", "show", "--object", obj, "--task", "T-1")
+    missing = refused(s, "review", "show", "--object", "NOPE")
+    assert "no object NOPE" in missing.output
+
+    board = json.loads(ok(s, "deadlines", "--json", "--kind", "publish").stdout)
+    assert [d["status"] for d in board] == ["met"]
+    feed = json.loads(ok(s, "feed", "--limit", "5").stdout)
+    assert feed["items"][0]["object"] == obj
+    coverage = json.loads(ok(s, "coverage", "--json").stdout)
+    assert any(r["item"] == "SC-001" and r["case_inspections"] == 1 for r in coverage)
+    year = int(today[:4])
+    progress = json.loads(ok(s, "progress", "--department", "SCJGJ", "--year", str(year)).stdout)
+    assert progress["results"] == {"violation": 1} and progress["published"] == 1
+    assert "rebuilt from" in ok(s, "projections", "rebuild").output
+    assert "applied 0 entries" in ok(s, "projections", "update").output
+
+
+def test_an_arbitrary_inspection_is_found_and_settled(
+    county: tuple[County, dict[str, str], list[str]],
+) -> None:
+    c, keys, ids = county
+    s = c.world.settings
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
+    target = ["--object", ids[1], "--item", "SCJGJ:SC-001", "--no-basis", "领导交办"]
+    ok(
+        s,
+        "inspection",
+        "record",
+        "--key",
+        keys["SCJGJ"],
+        *target,
+        "--method",
+        "written",
+        "--inspector",
+        "S3",
+        "--on",
+        today,
+    )
+    review = json.loads(ok(s, "review", "show", "--person", "S3", "--json").stdout)
+    assert review["verdicts"] == [
+        {
+            "party": "S3",
+            "kind": "person",
+            "name": "检查员S3",
+            "verdict": "accountable",
+            "rules": ["R1.1 basis: 随意检查: no draw and no case lead"],
+            "evidence": [review["inspections"][0]["findings"][1]["evidence"][0]],
+            "settled": None,
+        }
+    ]
+    refused(
+        s,
+        "review",
+        "settle",
+        "--key",
+        keys["SCJGJ"],
+        "--person",
+        "S3",
+        "--party",
+        "S3",
+        "--verdict",
+        "exempt",
+        "--reasoning",
+        "x",
+    )
+    ok(
+        s,
+        "review",
+        "settle",
+        "--key",
+        keys["discipline"],
+        "--person",
+        "S3",
+        "--party",
+        "S3",
+        "--verdict",
+        "exempt",
+        "--reasoning",
+        "经核实系上级书面交办的专项检查",
+        "--evidence",
+        str(review["verdicts"][0]["evidence"][0]),
+    )
+    shown = ok(s, "review", "show", "--person", "S3")
+    assert "settled by review event" in shown.output and "尽职照单免责" in shown.output
+    summary = Path(s.home) / "q3.txt"
+    summary.write_text("第三季度工作进展", encoding="utf-8")
+    ok(
+        s,
+        "report",
+        "submit",
+        "--key",
+        keys["SCJGJ"],
+        "--kind",
+        "quarterly",
+        "--year",
+        "2026",
+        "--quarter",
+        "3",
+        "--summary",
+        str(summary),
+    )
+    board = json.loads(ok(s, "deadlines", "--json", "--kind", "quarterly").stdout)
+    assert board == []  # no plan for 2026 in this county, so no quarterly reports are owed
+    assert "Usage" in run(s, "trail").output or run(s, "trail").exit_code == 2
