@@ -1,1 +1,86 @@
-"""The Flask API (arrives with the API issue): departments, witnesses, auditors, the public."""
+"""The HTTP API: departments, witnesses, auditors and the public (flaskr-style factory).
+
+    app = create_app({"SHUANGSUI_HOME": "var"})
+
+``config`` is a mapping of the same ``SHUANGSUI_*`` names the command line reads from
+the environment (home, database URL, passphrase, command window), plus Flask's own.
+``create_app()`` with no mapping reads the environment. The OpenAPI document is at
+``/openapi.json`` and the interactive docs at ``/docs``, their assets served by the
+service itself (swagger-ui-bundle): county networks are closed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import swagger_ui_bundle
+from flask import Flask, send_from_directory
+from flask_smorest import Api
+
+from api import problems
+from api.service import Service
+
+API_TITLE = "双随机、一公开 audit ledger"
+SECURITY = {
+    "httpSignature": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Signature",
+        "description": (
+            "RFC 9421 HTTP Message Signature, ed25519, with the caller's registered key: "
+            'label any, tag "shuangsui-api-v1", covering "@method" "@path" '
+            '"content-digest" (RFC 9530 sha-256) for writes and "@method" "@path" '
+            "\"@query\" for reads, with created, keyid and nonce. 'shuangsui client' and "
+            "api.client sign requests this way."
+        ),
+    }
+}
+
+
+class LedgerApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api with our single problem+json error handler."""
+
+    def _register_error_handlers(self) -> None:
+        problems.install(self._app)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    settings: dict[str, Any] = dict(os.environ) if config is None else dict(config)
+    app.config.update(
+        API_TITLE=API_TITLE,
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="/docs/assets/",
+        MAX_CONTENT_LENGTH=int(settings.get("SHUANGSUI_MAX_BODY", 16 * 1024 * 1024)),
+        JSON_SORT_KEYS=False,
+        API_SPEC_OPTIONS={
+            "info": {"description": __doc__.split("\n\n")[0]},
+            "components": {"securitySchemes": SECURITY},
+            "security": [{"httpSignature": []}],
+        },
+    )
+    app.config.update(
+        {k: v for k, v in settings.items() if k.isupper() and not k.startswith("SHUANGSUI_")}
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    service = Service(settings)
+    app.extensions["shuangsui"] = service
+
+    from api.routes import BLUEPRINTS, guard
+
+    api = LedgerApi(app)
+    for blueprint in BLUEPRINTS.values():
+        api.register_blueprint(blueprint)
+    app.before_request(guard)
+
+    @app.route("/docs/assets/<path:name>")
+    def swagger_assets(name: str) -> Any:
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, name)
+
+    return app

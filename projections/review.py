@@ -216,7 +216,7 @@ def _deadline_finding(
             rule, "fail", f"{what} on {deadline.done}, late: due {deadline.due}", parties, proof
         )
     if deadline.status == "overdue":
-        return Finding(rule, "fail", f"no {what} recorded; due {deadline.due}", parties, proof)
+        return Finding(rule, "fail", f"not {what}; due {deadline.due}", parties, proof)
     if deadline.status == "due":
         return Finding(rule, "pending", f"{what} due {deadline.due}", parties, proof)
     if deadline.status == "calendar unknown":

@@ -140,6 +140,7 @@ pass_runtime = click.make_pass_decorator(Runtime)
 
 # Sub-command modules register themselves on ``cli``.
 from tools.cli import (  # noqa: E402, F401
+    api_cmds,
     domain_cmds,
     draw_cmds,
     keys_cmds,

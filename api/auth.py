@@ -1,0 +1,116 @@
+"""Who may call what: signed requests and the permission matrix.
+
+Every request that changes anything, and every read that is not public, carries an
+RFC 9421 signature by a key registered in the ledger (:mod:`ledger.httpsig`). The
+roles come from the key's registration event. The table below is the API's gate;
+the command handlers then apply the finer rules (a department acts only on its own
+lists, directories and tasks; an inspector enters results only for assignments of
+theirs), so a command refused here would also be refused by the ledger.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, request
+
+from ledger.errors import PermissionDenied
+from ledger.httpsig import Verified, verify_request
+
+ANY = "any registered key"
+OFFICE, DEPARTMENT, INSPECTOR = "office", "department", "inspector"
+WITNESS, JUDICIAL, DISCIPLINE, AUDITOR = "witness", "judicial", "discipline", "auditor"
+ROLES = (OFFICE, DEPARTMENT, INSPECTOR, WITNESS, JUDICIAL, DISCIPLINE, AUDITOR)
+
+#: action -> the roles that may ask for it (the handler checks the rest).
+WRITES: dict[str, frozenset[str]] = {
+    action: frozenset(roles)
+    for roles, actions in (
+        (
+            (OFFICE,),
+            (
+                "department.register",
+                "key.register",
+                "calendar.amend",
+                "items.draft_joint",
+                "items.publish_joint",
+            ),
+        ),
+        ((OFFICE, DEPARTMENT), ("department.add_section", "note.append")),
+        ((ANY,), ("key.rotate", "key.revoke")),
+        (
+            (DEPARTMENT,),
+            (
+                "items.draft",
+                "items.publish",
+                "directory.import.begin",
+                "directory.import.batch",
+                "directory.import.complete",
+                "directory.object.update",
+                "directory.object.close",
+                "inspectors.propose",
+                "plans.draft",
+                "plans.publish",
+                "task.create",
+                "task.join",
+                "task.organise",
+                "draw.commit",
+                "draw.dice",
+                "draw.beacon",
+                "draw.run",
+                "draw.recuse",
+                "result.publish",
+                "result.withhold",
+                "result.follow_up",
+                "report.submit",
+            ),
+        ),
+        ((JUDICIAL,), ("inspectors.decide",)),
+        ((WITNESS,), ("draw.witness_commit", "draw.witness_reveal")),
+        ((DEPARTMENT, INSPECTOR), ("inspection.record",)),
+        ((INSPECTOR,), ("result.enter",)),
+        ((DISCIPLINE,), ("review.settle",)),
+    )
+    for action in actions
+}
+#: Reads of current state: any registered key (results are shared across departments).
+STATE_READ = frozenset({ANY})
+#: Trails, reviews and evidence bundles: oversight.
+OVERSIGHT_READ = frozenset({OFFICE, DISCIPLINE, AUDITOR})
+
+
+def authenticate() -> Verified:
+    """Verify the current request's signature (once per request)."""
+    verified: Verified | None = g.get("verified")
+    if verified is None:
+        from flask import current_app
+
+        from api.service import Service
+
+        service: Service = current_app.extensions["shuangsui"]
+        body = request.get_data(cache=True)
+        verified = verify_request(
+            service.ledger.valid_key,
+            request.method,
+            request.url,
+            dict(request.headers),
+            body,
+            window=service.settings.command_window,
+        )
+        g.verified = verified
+    return verified
+
+
+def allow(key: Any, roles: frozenset[str], what: str) -> None:
+    if ANY in roles or set(key.roles) & roles:
+        return
+    raise PermissionDenied(
+        f"{what} needs a key with role {' or '.join(sorted(roles))}; key {key.key_id} "
+        f"has {', '.join(key.roles)}"
+    )
+
+
+def require(roles: frozenset[str], what: str) -> Verified:
+    verified = authenticate()
+    allow(verified.key, roles, what)
+    return verified

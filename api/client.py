@@ -1,0 +1,125 @@
+"""A small client for the API that signs every request (RFC 9421) with a key file.
+
+    from api.client import Client
+    client = Client("http://127.0.0.1:8080", key=read_key_file("scjgj.key"))
+    client.command("task.create", task="T-2026-001", ...)   # the route comes from the table
+    client.get("/api/v1/deadlines", department="SCJGJ")
+
+Public endpoints need no key. Errors come back as :class:`ApiError` carrying the
+problem document (RFC 9457).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from ledger.httpsig import sign_request
+from ledger.keys import SigningKey
+from ledger.verifier import HTTP_ROUTES
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        super().__init__(f"{status} {problem.get('title')}: {problem.get('detail')}")
+        self.status, self.problem = status, problem
+
+
+def body_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class Client:
+    def __init__(
+        self,
+        base_url: str,
+        key: SigningKey | None = None,
+        *,
+        timeout: float = 60,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.key = key
+        self.timeout = timeout
+        self.session = session or requests.Session()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | None = None,
+        params: dict[str, Any] | None = None,
+        content_type: str = "application/json",
+    ) -> requests.Response:
+        """Send one request, signed when the client has a key."""
+        headers = {"Content-Type": content_type} if body is not None else {}
+        prepared = requests.Request(
+            method.upper(),
+            self.base_url + path,
+            data=body,
+            params={k: v for k, v in (params or {}).items() if v is not None},
+            headers=headers,
+        ).prepare()
+        if self.key is not None:
+            prepared.headers.update(
+                sign_request(
+                    self.key,
+                    prepared.method or method,
+                    prepared.url or path,
+                    body,
+                    {k: str(v) for k, v in prepared.headers.items()},
+                )
+            )
+        return self.session.send(prepared, timeout=self.timeout)
+
+    def call(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        """JSON in, JSON (or text) out; raises :class:`ApiError` for a problem."""
+        response = self.request(
+            method,
+            path,
+            params=params,
+            body=None
+            if body is None and method.upper() == "GET"
+            else body_bytes({} if body is None else body),
+        )
+        return self.result(response)
+
+    @staticmethod
+    def result(response: requests.Response) -> Any:
+        kind = response.headers.get("Content-Type", "")
+        if response.status_code >= 400:
+            problem = (
+                response.json()
+                if "json" in kind
+                else {"title": response.reason, "detail": response.text}
+            )
+            raise ApiError(response.status_code, problem)
+        return response.json() if "json" in kind else response.text
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.call("GET", path, **params)
+
+    def post(self, path: str, body: Any = None) -> Any:
+        return self.call("POST", path, body)
+
+    def command(self, action: str, **params: Any) -> Any:
+        """Run a command by name: its route's path variables are taken from ``params``."""
+        for method, template, name, _, _ in HTTP_ROUTES:
+            if name == action:
+                names = re.findall(r"\{(\w+)(?::int)?\}", template)
+                missing = [n for n in names if n not in params]
+                if missing:
+                    raise ValueError(f"{action} needs {', '.join(missing)}")
+                path = re.sub(
+                    r"\{(\w+)(?::int)?\}",
+                    lambda m: quote(str(params[m.group(1)]), safe=""),
+                    template,
+                )
+                body = {k: v for k, v in params.items() if k not in names}
+                return self.call(method, path, body)
+        raise ValueError(f"no API route for {action!r}")

@@ -1,0 +1,460 @@
+"""Marshmallow schemas for every request body and response of the API.
+
+Request schemas check the shape (names, types, required fields) and document it in the
+OpenAPI document; the command handlers then apply the domain's own rules with
+field-level errors. The body the caller signed is what the ledger records, never a
+re-serialised copy, so these schemas validate and document but do not transform.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import INCLUDE, RAISE, Schema, fields, validate
+
+DATE = {"format": "date", "example": "2026-11-26"}
+
+
+class Body(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def text(required: bool = True, **kw: Any) -> fields.String:
+    return fields.String(required=required, validate=validate.Length(min=1, max=4000), **kw)
+
+
+def day(required: bool = True) -> fields.Date:
+    return fields.Date(required=required)
+
+
+def strings(required: bool = True, **kw: Any) -> Any:
+    return fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)), required=required, **kw
+    )
+
+
+def positive(required: bool = True, **kw: Any) -> fields.Integer:
+    return fields.Integer(
+        required=required, strict=True, validate=validate.Range(min=0, max=10**9), **kw
+    )
+
+
+class Basis(Body):
+    kind = fields.String(required=True, validate=validate.OneOf(("draw", "case", "none")))
+    task = text(False)
+    draw = fields.Integer(strict=True, validate=validate.Range(min=1, max=10**6))
+    case = text(False)
+    trigger = fields.String(validate=validate.OneOf(("complaint", "referral", "data_monitoring")))
+    reference = text(False)
+
+
+class Delegated(Body):
+    kind = fields.String(required=True, validate=validate.OneOf(("testing", "audit", "survey")))
+    body = text()
+    conclusion_sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+
+
+class Item(Body):
+    code = text()
+    name = text()
+    legal_basis = text()
+    object_type = text()
+    content = text()
+    method = text()
+    category = text()
+    risk_grade = text()
+    ratio_cap = fields.String(allow_none=True)
+
+
+class Subject(Body):
+    kind = fields.String(
+        required=True, validate=validate.OneOf(("object", "task", "person", "department"))
+    )
+    id = text()
+
+
+#: The body each command's route takes (path variables are not repeated in it).
+COMMANDS: dict[str, dict[str, Any]] = {
+    "department.register": {"code": text(), "name": text(), "kind": text()},
+    "department.add_section": {"section": text()},
+    "key.register": {
+        "public_key": text(),
+        "holder": text(),
+        "roles": strings(),
+        "organisation": text(False, allow_none=True),
+        "note_name": text(False, allow_none=True),
+        "person": text(False, allow_none=True),
+    },
+    "key.rotate": {"public_key": text()},
+    "key.revoke": {"reason": text()},
+    "note.append": {"text": text()},
+    "calendar.amend": {
+        "days": fields.Dict(keys=fields.String(), values=fields.Boolean(), required=True),
+        "declare_years": fields.List(fields.Integer(strict=True), required=True),
+        "note": text(),
+    },
+    "items.draft": {
+        "reason": text(),
+        "note": text(False),
+        "items": fields.List(fields.Nested(Item), required=True),
+    },
+    "items.publish": {"version": positive()},
+    "items.draft_joint": {
+        "reason": text(),
+        "note": text(False),
+        "entries": fields.List(fields.Dict(), required=True),
+    },
+    "items.publish_joint": {"version": positive()},
+    "directory.import.begin": {
+        "import_id": text(),
+        "source": text(),
+        "file_sha256": text(),
+        "rows": positive(),
+        "batches": positive(),
+        "format": text(),
+    },
+    "directory.import.batch": {
+        "seq": positive(),
+        "rows_digest": text(),
+        "rows": fields.List(fields.Dict(), required=True),
+    },
+    "directory.import.complete": {},
+    "directory.object.update": {"fields": fields.Dict(required=True)},
+    "directory.object.close": {"closed_on": day(), "reason": text()},
+    "inspectors.propose": {
+        "action": text(),
+        "rows_digest": text(),
+        "rows": fields.List(fields.Dict(), required=True),
+    },
+    "inspectors.decide": {"decisions": fields.List(fields.Dict(), required=True)},
+    "plans.draft": {
+        "reason": text(),
+        "name": text(),
+        "items": strings(),
+        "scope": fields.Dict(),
+        "method": text(),
+        "ratios": fields.Dict(required=True),
+        "directed": fields.Dict(),
+        "quantity": positive(),
+        "participants": strings(False),
+        "start": day(),
+        "end": day(),
+    },
+    "plans.publish": {"version": positive()},
+    "task.create": {
+        "task": text(),
+        "name": text(),
+        "year": positive(),
+        "items": strings(),
+        "inspectors": strings(),
+        "scope": fields.Dict(),
+        "ratios": fields.Dict(required=True),
+        "directed": fields.Dict(),
+        "matching": text(),
+        "team_size": positive(),
+        "workload_cap": positive(False),
+        "planned_start": day(),
+        "planned_end": day(),
+        "plan": text(False),
+        "stratify_by": strings(False),
+    },
+    "task.join": {"items": strings(), "inspectors": strings()},
+    "task.organise": {"draw": positive(), "organised_on": day()},
+    "draw.commit": {
+        "witnesses": strings(False),
+        "dice": fields.Boolean(),
+        "beacon": fields.Dict(),
+        "reveal_by": text(),
+        "fallback": text(),
+        "exclusion": fields.Dict(),
+        "experts_per_object": positive(False),
+    },
+    "draw.witness_commit": {"commitment": text()},
+    "draw.witness_reveal": {"value": text(), "nonce": text()},
+    "draw.dice": {"digits": text()},
+    "draw.beacon": {"round": positive(), "signature": text()},
+    "draw.run": {},
+    "draw.recuse": {"object": text(), "person": text(), "reason": text()},
+    "inspection.record": {
+        "basis": fields.Nested(Basis, required=True),
+        "object": text(),
+        "item": text(),
+        "method": text(),
+        "inspectors": strings(),
+        "checked_on": day(),
+        "delegated": fields.Nested(Delegated),
+    },
+    "result.enter": {
+        "basis": fields.Nested(Basis, required=True),
+        "object": text(),
+        "item": text(),
+        "result": text(),
+        "details": text(False),
+        "formed_on": day(),
+    },
+    "result.publish": {
+        "basis": fields.Nested(Basis, required=True),
+        "object": text(),
+        "item": text(),
+        "published_on": day(),
+        "channels": strings(False),
+    },
+    "result.withhold": {
+        "basis": fields.Nested(Basis, required=True),
+        "object": text(),
+        "item": text(),
+        "legal_basis": text(),
+        "decided_on": day(),
+    },
+    "result.follow_up": {
+        "basis": fields.Nested(Basis, required=True),
+        "object": text(),
+        "item": text(),
+        "kind": text(),
+        "reference": text(),
+        "on": day(),
+    },
+    "report.submit": {
+        "kind": text(),
+        "year": positive(),
+        "quarter": positive(False),
+        "summary_sha256": text(),
+        "note": text(False),
+    },
+    "review.settle": {
+        "subject": fields.Nested(Subject, required=True),
+        "party": text(),
+        "verdict": text(),
+        "reasoning": text(),
+        "evidence": fields.List(fields.Integer(strict=True), required=True),
+    },
+}
+
+
+def command_schema(action: str) -> type[Schema]:
+    name = "".join(part.title() for part in action.replace("_", ".").split(".")) + "Body"
+    return Body.from_dict(dict(COMMANDS[action]), name=name)
+
+
+# --- responses -------------------------------------------------------------------------------
+
+
+class Open(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+
+class Recorded(Open):
+    """What a write recorded: the action, its first and last log positions, and the
+    command's own result fields."""
+
+    action = fields.String(required=True)
+    positions = fields.List(fields.Integer(), required=True)
+
+
+class Problem(Open):
+    """RFC 9457 problem details."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    rule = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class Department(Schema):
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    sections = fields.List(fields.String())
+
+
+class KeyInfo(Schema):
+    key_id = fields.String()
+    holder = fields.String()
+    roles = fields.List(fields.String())
+    organisation = fields.String(allow_none=True)
+    person = fields.String(allow_none=True)
+    status = fields.String()
+
+
+class ItemRow(Schema):
+    department = fields.String()
+    code = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    category = fields.String()
+    ratio_cap = fields.String(allow_none=True)
+    object_type = fields.String()
+    risk_grade = fields.String(allow_none=True)
+    published_on = fields.String()
+
+
+class ResultRow(Open):
+    object = fields.String()
+    basis = fields.String()
+    reference = fields.String()
+    item = fields.String()
+    department = fields.String()
+    result = fields.String()
+    formed_on = fields.String()
+    entered_by = fields.String()
+    published_on = fields.String(allow_none=True)
+    withheld_on = fields.String(allow_none=True)
+    position = fields.Integer()
+
+
+class ObjectRecord(Open):
+    id = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    region = fields.String(allow_none=True)
+    industry = fields.String(allow_none=True)
+    supervisors = fields.List(fields.String())
+    credit_class = fields.String(allow_none=True)
+    status = fields.String()
+    results = fields.List(fields.Nested(ResultRow))
+
+
+class Publication(Schema):
+    position = fields.Integer()
+    object = fields.String()
+    name = fields.String(allow_none=True)
+    department = fields.String()
+    item = fields.String()
+    result = fields.String()
+    formed_on = fields.String()
+    published_on = fields.String()
+
+
+class Page(Schema):
+    items = fields.List(fields.Nested(Publication))
+    next = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Pass as ?after= for the next page; null on the last page."},
+    )
+
+
+class Deadline(Schema):
+    kind = fields.String()
+    subject = fields.String()
+    department = fields.String()
+    due = fields.String(allow_none=True)
+    done = fields.String(allow_none=True)
+    status = fields.String()
+    opened_at = fields.Integer(allow_none=True)
+    done_at = fields.Integer(allow_none=True)
+    problem = fields.String(allow_none=True)
+
+
+class TrailEntry(Schema):
+    position = fields.Integer()
+    time = fields.String()
+    topic = fields.String()
+    action = fields.String()
+    actor = fields.String()
+    signer = fields.String(allow_none=True)
+    deadlines = fields.List(fields.String())
+
+
+class TrailPage(Schema):
+    items = fields.List(fields.Nested(TrailEntry))
+    next = fields.Integer(allow_none=True)
+
+
+class Finding(Schema):
+    rule = fields.String()
+    r = fields.String()
+    status = fields.String()
+    detail = fields.String()
+    parties = fields.List(fields.String())
+    evidence = fields.List(fields.Integer())
+
+
+class InspectionReview(Schema):
+    object = fields.String()
+    basis = fields.String()
+    reference = fields.String()
+    item = fields.String()
+    department = fields.String()
+    checked_on = fields.String()
+    inspectors = fields.List(fields.String())
+    result = fields.String(allow_none=True)
+    findings = fields.List(fields.Nested(Finding))
+
+
+class Verdict(Schema):
+    party = fields.String()
+    kind = fields.String()
+    name = fields.String(allow_none=True)
+    verdict = fields.String()
+    rules = fields.List(fields.String())
+    evidence = fields.List(fields.Integer())
+    settled = fields.Dict(allow_none=True)
+
+
+class Review(Schema):
+    kind = fields.String()
+    subject = fields.String()
+    as_of = fields.String()
+    inspections = fields.List(fields.Nested(InspectionReview))
+    verdicts = fields.List(fields.Nested(Verdict))
+
+
+class Coverage(Schema):
+    department = fields.String()
+    item = fields.String()
+    name = fields.String()
+    tasks = fields.Integer()
+    joint_tasks = fields.Integer()
+    drawn_inspections = fields.Integer()
+    case_inspections = fields.Integer()
+    arbitrary_inspections = fields.Integer()
+
+
+class Status(Schema):
+    origin = fields.String()
+    size = fields.Integer()
+    projections = fields.Integer()
+    checkpoint = fields.String()
+
+
+class Consistency(Schema):
+    old = fields.Integer()
+    new = fields.Integer()
+    proof = fields.List(fields.String())
+
+
+class Cursor(Schema):
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class FeedQuery(Cursor):
+    department = fields.String()
+
+
+class DeadlineQuery(Schema):
+    department = fields.String()
+    kind = fields.String(
+        validate=validate.OneOf(
+            ("annual_plan", "organise", "publish", "follow_up", "quarterly", "annual")
+        )
+    )
+    status = fields.String(
+        validate=validate.OneOf(
+            ("met", "met late", "overdue", "due", "no deadline", "done", "calendar unknown")
+        )
+    )
+
+
+class ResultQuery(Cursor):
+    object = fields.String()
+    department = fields.String()
+
+
+class ConsistencyQuery(Schema):
+    old = fields.Integer(required=True, validate=validate.Range(min=1))
+    new = fields.Integer(required=True, validate=validate.Range(min=1))

@@ -1,0 +1,68 @@
+"""What the app holds: the ledger, its settings, and the projections, kept current.
+
+One :class:`Service` per process. Writes go through ``Ledger.execute`` (the chain's
+own transaction keeps one chain across processes); reads of current state come from
+the projections, which are brought up to date before each read, so a client reads
+its own writes. Each thread has its own projection connection.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ledger.application import Ledger, open_ledger
+from ledger.config import Settings
+from ledger.errors import ConfigurationError
+from ledger.keys import read_key_file
+from ledger.witness import Witness
+from projections import projection_path
+from projections.runner import update
+from projections.store import Store
+
+
+class Service:
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.settings = Settings.from_mapping(config)
+        key_path = self.settings.ledger_key_path
+        if not key_path.exists():
+            raise ConfigurationError(
+                f"no ledger at {self.settings.home}: run 'shuangsui init' (or 'shuangsui demo')"
+            )
+        signer = read_key_file(key_path, config.get("SHUANGSUI_PASSPHRASE") or None)
+        self.ledger: Ledger = open_ledger(self.settings, signer=signer, must_exist=True)
+        self.projection_file: Path = Path(
+            config.get("SHUANGSUI_PROJECTIONS") or projection_path(self.settings.home)
+        )
+        self.local = threading.local()
+        self.sync_lock = threading.Lock()
+        self.witness: Witness | None = None
+        if config.get("SHUANGSUI_WITNESS_STATE"):
+            self.witness = Witness(
+                Path(config["SHUANGSUI_WITNESS_STATE"]),
+                read_key_file(
+                    config["SHUANGSUI_WITNESS_KEY"],
+                    config.get("SHUANGSUI_WITNESS_PASSPHRASE") or None,
+                ),
+            )
+
+    def store(self) -> Store:
+        store = getattr(self.local, "store", None)
+        if store is None:
+            store = self.local.store = Store(self.projection_file)
+        return store
+
+    def projections(self) -> Store:
+        """The projections, up to date with the log."""
+        store = self.store()
+        with self.sync_lock:
+            update(self.ledger, store)
+        return store
+
+    def close(self) -> None:
+        store = getattr(self.local, "store", None)
+        if store is not None:
+            store.close()
+        self.ledger.close()

@@ -1,0 +1,240 @@
+"""serve, client, demo: the HTTP API from the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ledger.errors import ConflictError, ValidationError
+from tools.cli import Runtime, cli, pass_runtime
+
+
+def _config(runtime: Runtime) -> dict[str, Any]:
+    settings = runtime.settings
+    config: dict[str, Any] = dict(os.environ)
+    config["SHUANGSUI_HOME"] = str(settings.home)
+    if settings.database_url:
+        config["SHUANGSUI_DATABASE_URL"] = settings.database_url
+    return config
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker threads (waitress).",
+)
+@click.option(
+    "--witness-state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also act as a witness (POST /add-checkpoint) with this state file.",
+)
+@click.option(
+    "--witness-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The witness's key file (with --witness-state).",
+)
+@pass_runtime
+def serve(
+    runtime: Runtime,
+    host: str,
+    port: int,
+    threads: int,
+    witness_state: Path | None,
+    witness_key: Path | None,
+) -> None:
+    """Run the API under waitress (a production WSGI server) on this ledger.
+
+    \b
+    The embedded SQLite default needs nothing else; with --database-url (or
+    SHUANGSUI_DATABASE_URL) several 'serve' processes may share one PostgreSQL
+    ledger and the chain stays one. Projections are kept current while serving.
+    Examples:
+      shuangsui serve                            # http://127.0.0.1:8080/docs
+      shuangsui --database-url postgresql://postgres@127.0.0.1/test serve --port 8081
+    """
+    import waitress
+
+    from api import create_app
+
+    config = _config(runtime)
+    if bool(witness_state) != bool(witness_key):
+        raise ValidationError("--witness-state and --witness-key go together")
+    if witness_state:
+        config["SHUANGSUI_WITNESS_STATE"] = str(witness_state)
+        config["SHUANGSUI_WITNESS_KEY"] = str(witness_key)
+    app = create_app(config)
+    service = app.extensions["shuangsui"]
+    service.projections()
+    transparency = service.ledger.transparency
+    try:
+        note = transparency.note()
+    except Exception:
+        note = transparency.checkpoint()
+    click.echo(f"shuangsui {runtime.settings.describe_database()}")
+    click.echo(f"  origin      {transparency.origin}")
+    click.echo(f"  entries     {service.ledger.head().position:,}")
+    click.echo("  checkpoint  " + note.strip().replace("\n", "\n              "))
+    click.echo(f"listening on http://{host}:{port}  (docs /docs, OpenAPI /openapi.json)")
+
+    def keep_current() -> None:
+        while True:
+            time.sleep(2)
+            try:
+                service.projections()
+            except Exception as exc:
+                print(f"projection update failed: {exc}", file=sys.stderr)
+
+    threading.Thread(target=keep_current, name="projections", daemon=True).start()
+    waitress.serve(app, host=host, port=port, threads=threads, ident="shuangsui", _quiet=True)
+
+
+@cli.command()
+@click.argument("method", type=click.Choice(["GET", "POST", "get", "post"]))
+@click.argument("path")
+@click.option(
+    "--data",
+    "data_file",
+    type=click.File("rb"),
+    help="The request body (JSON) from a file, or - for stdin.",
+)
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False),
+    help="Sign with this key file (omit for the public endpoints).",
+)
+@click.option(
+    "--url",
+    default="http://127.0.0.1:8080",
+    show_default=True,
+    envvar="SHUANGSUI_URL",
+    help="The service (env SHUANGSUI_URL).",
+)
+@click.option(
+    "-q",
+    "--query",
+    "query",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A query parameter; repeatable.",
+)
+@pass_runtime
+def client(
+    runtime: Runtime,
+    method: str,
+    path: str,
+    data_file: Any,
+    key_file: str | None,
+    url: str,
+    query: tuple[str, ...],
+) -> None:
+    """Call the API, signing the request (RFC 9421) with --key; print the response.
+
+    \b
+    Examples:
+      shuangsui client GET /api/v1/publications
+      shuangsui client GET /api/v1/deadlines --key var/keys/demo/scjgj.key -q status=overdue
+      shuangsui client POST /api/v1/notes --key var/keys/demo/scjgj.key --data note.json
+    Exit status 1 when the service answers with a problem (4xx/5xx).
+    """
+    import requests
+
+    from api.client import Client
+
+    key = runtime.signing_key(key_file) if key_file else None
+    body = data_file.read() if data_file is not None else None
+    if body is not None:
+        try:
+            json.loads(body)
+        except ValueError as exc:
+            raise ValidationError(f"--data is not JSON: {exc}") from exc
+    elif method.upper() == "POST":
+        body = b"{}"
+    params = {}
+    for item in query:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ValidationError(f"-q {item!r}: expected NAME=VALUE")
+        params[name] = value
+    try:
+        response = Client(url, key).request(method, path, body=body, params=params)
+    except requests.RequestException as exc:
+        raise ConflictError(f"cannot reach {url}: {exc}") from exc
+    kind = response.headers.get("Content-Type", "")
+    if "json" in kind:
+        click.echo(json.dumps(response.json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(response.text, nl=False)
+    if response.status_code >= 400:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option(
+    "--objects",
+    default=20_000,
+    show_default=True,
+    type=click.IntRange(100, 2_000_000),
+    help="How many entities the generated directory holds.",
+)
+@pass_runtime
+def demo(runtime: Runtime, objects: int) -> None:
+    """Build the demo county: Anyue (安岳县), its departments, keys, lists, 20,000
+    entities, plans, a witnessed joint draw, inspections, results and publications.
+
+    \b
+    Leaves an existing ledger as it is. Then:  shuangsui serve
+    Demo keys (unsealed, demo only) are written to HOME/keys/demo/.
+    """
+    from ledger.application import open_ledger
+    from tools.cli.ledger_cmds import init
+    from tools.demo import build
+
+    settings = runtime.settings
+    ledger = open_ledger(settings, must_exist=False)
+    try:
+        if ledger.head().position:
+            click.echo(
+                f"{settings.describe_database()} already holds a ledger; left as it is "
+                "(remove the home or use --home for a fresh demo)"
+            )
+            return
+    finally:
+        ledger.close()
+    click.get_current_context().invoke(
+        init,
+        origin="anyue.example/shuangsui",
+        office_holder="安岳县双随机联合抽查联席会议办公室",
+        seal=False,
+    )
+    started = time.perf_counter()
+    ledger = runtime.open()
+    try:
+        summary = build(
+            ledger,
+            runtime.signing_key(settings.office_key_path),
+            settings.home,
+            objects=objects,
+            progress=lambda text: click.echo(f"  {text}"),
+        )
+    finally:
+        ledger.close()
+    click.echo(
+        f"demo county built in {time.perf_counter() - started:.0f} s: "
+        f"{summary['size']:,} entries from {summary['commands']:,} signed commands, "
+        f"{summary['drawn']} objects drawn"
+    )
+    click.echo(f"demo keys in {summary['keys']} (e.g. scjgj.key, jiwei.key, audit.key)")
+    click.echo("next: shuangsui serve   then open http://127.0.0.1:8080/docs")

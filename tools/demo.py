@@ -1,0 +1,596 @@
+"""The demo county: a realistic Anyue County (安岳县) ledger built by signed commands.
+
+Everything goes through ``Ledger.execute`` with signed commands, exactly as the CLI
+and the API would write it; the commands are dated (signed "on" a day of 2026) so the
+year's timeline -- plans in January, a joint task in summer, a witnessed draw in
+September, inspections, results and publications in the autumn -- can be replayed in
+seconds. It leaves things for the duty review to find: a plan published late, a
+result published after its 20 working days, an arbitrary inspection (随意检查), a
+violation with no follow-up yet. The demo's keys are written unsealed under
+``HOME/keys/demo/`` -- demo keys, never for real use.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ledger.application import Ledger
+from ledger.authorisation import sign_command
+from ledger.canonical import canonical_bytes
+from ledger.clock import CHINA
+from ledger.directory_files import write_generated_objects
+from ledger.imports import import_objects
+from ledger.keys import SigningKey, write_key_file
+from ledger.verifier import sha256
+from ledger.witness import Witness, request_text
+
+DEPARTMENTS: dict[str, tuple[str, str, list[str], float]] = {
+    # code: (name, kind, sections, share of the directory)
+    "SCJGJ": (
+        "安岳县市场监督管理局",
+        "market_supervision",
+        ["食品生产监督管理股", "信用监督管理股", "特种设备安全监察股"],
+        0.46,
+    ),
+    "SWJ": ("国家税务总局安岳县税务局", "tax", ["征收管理股", "税务稽查局"], 0.14),
+    "SSTHJJ": ("资阳市安岳生态环境局", "ecology_environment", ["环境监察执法大队"], 0.08),
+    "WJJ": ("安岳县卫生健康局", "health", ["公共卫生监督股", "医疗卫生监督股"], 0.12),
+    "NYNCJ": (
+        "安岳县农业农村局",
+        "agriculture_rural",
+        ["农产品质量安全股", "农业综合执法大队"],
+        0.12,
+    ),
+    "YJGLJ": ("安岳县应急管理局", "emergency_management", ["安全生产执法大队"], 0.08),
+}
+ITEMS: dict[str, list[tuple[str, str, str, str, str | None, str]]] = {
+    "SCJGJ": [
+        (
+            "SCJG-SP-001",
+            "食品生产企业许可条件及生产过程检查",
+            "《中华人民共和国食品安全法》第八十七条",
+            "key",
+            None,
+            "high",
+        ),
+        (
+            "SCJG-DJ-002",
+            "企业公示信息检查",
+            "《企业信息公示暂行条例》第十四条",
+            "general",
+            "0.05",
+            "low",
+        ),
+        (
+            "SCJG-TZ-003",
+            "特种设备使用单位检查",
+            "《中华人民共和国特种设备安全法》第五十七条",
+            "general",
+            "0.1",
+            "medium",
+        ),
+    ],
+    "SWJ": [
+        (
+            "SW-FP-001",
+            "发票使用情况检查",
+            "《中华人民共和国发票管理办法》第三十五条",
+            "general",
+            "0.03",
+            "medium",
+        )
+    ],
+    "SSTHJJ": [
+        ("ST-PW-001", "排污许可执行情况检查", "《排污许可管理条例》第二十九条", "key", None, "high")
+    ],
+    "WJJ": [
+        (
+            "WJ-GG-001",
+            "公共场所卫生检查",
+            "《公共场所卫生管理条例》第十二条",
+            "general",
+            "0.1",
+            "medium",
+        )
+    ],
+    "NYNCJ": [
+        ("NY-NY-001", "农药经营使用检查", "《农药管理条例》第四十九条", "general", "0.05", "medium")
+    ],
+    "YJGLJ": [
+        (
+            "YJ-AQ-001",
+            "安全生产主体责任落实检查",
+            "《中华人民共和国安全生产法》第六十五条",
+            "general",
+            "0.05",
+            "high",
+        )
+    ],
+}
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = "建华明国平志军红英丽强敏静伟芳娟秀玉兰杰勇涛磊洋艳"
+TASK = "T-2026-001"
+
+
+def day(text: str, hour: int = 10) -> int:
+    return int(
+        dt.datetime.fromisoformat(f"{text}T{hour:02d}:00:00").replace(tzinfo=CHINA).timestamp()
+    )
+
+
+class Demo:
+    """Signs and runs the demo's commands; keys are kept by name."""
+
+    def __init__(
+        self, ledger: Ledger, office: SigningKey, key_dir: Path, progress: Callable[[str], None]
+    ) -> None:
+        self.ledger, self.office, self.key_dir, self.say = ledger, office, key_dir, progress
+        self.keys: dict[str, SigningKey] = {"office": office}
+        self.rng = random.Random(2026)
+        self.commands = 0
+
+    def run(
+        self,
+        who: str,
+        command: str,
+        /,
+        at: str | None = None,
+        attachment: Any = None,
+        **params: Any,
+    ) -> dict[str, Any]:
+        created = day(at) if at else None
+        recorded = self.ledger.execute(
+            sign_command(self.keys[who], command, params, created=created),
+            attachment=attachment,
+            now=created,
+        )
+        self.commands += 1
+        return recorded.as_dict()
+
+    def key(self, name: str, holder: str, roles: list[str], **extra: Any) -> SigningKey:
+        key = SigningKey.generate(f"demo {name}")
+        write_key_file(self.key_dir / f"{name}.key", key)
+        self.run(
+            "office",
+            "key.register",
+            public_key=key.public.public_b64,
+            holder=holder,
+            roles=roles,
+            **extra,
+        )
+        self.keys[name] = key
+        return key
+
+    def person(self) -> str:
+        return self.rng.choice(SURNAMES) + "".join(self.rng.sample(GIVEN, 2))
+
+
+def build(
+    ledger: Ledger,
+    office: SigningKey,
+    home: Path,
+    *,
+    objects: int = 20_000,
+    progress: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    key_dir = home / "keys" / "demo"
+    key_dir.mkdir(parents=True, exist_ok=True)
+    demo = Demo(ledger, office, key_dir, progress)
+    organisations(demo)
+    inspectors = people(demo)
+    directory(demo, home, objects)
+    plans(demo)
+    drawn = joint_task(demo, inspectors)
+    carry_out(demo, drawn)
+    reports(demo)
+    cosigned = witness_checkpoint(demo, home)
+    return {
+        "commands": demo.commands,
+        "size": ledger.head().position,
+        "drawn": len(drawn),
+        "keys": str(key_dir),
+        "checkpoint": cosigned,
+    }
+
+
+def organisations(demo: Demo) -> None:
+    demo.say("departments, sections and keys")
+    for code, (name, kind, sections, _) in {
+        **DEPARTMENTS,
+        "SFJ": ("安岳县司法局", "judicial", [], 0),
+    }.items():
+        demo.run("office", "department.register", at="2026-01-05", code=code, name=name, kind=kind)
+        for section in sections:
+            demo.run(
+                "office",
+                "department.add_section",
+                at="2026-01-05",
+                department=code,
+                section=section,
+            )
+        roles = ["department", "judicial"] if kind == "judicial" else ["department"]
+        demo.key(code.lower(), name, roles, organisation=code)
+    demo.key(
+        "jiwei",
+        "安岳县纪委监委第三派驻纪检监察组",
+        ["discipline", "witness"],
+        note_name="jiwei.anyue.example/witness",
+    )
+    demo.key("notary", "安岳县公证处", ["witness"], note_name="notary.anyue.example/witness")
+    demo.key("audit", "安岳县审计局", ["auditor"])
+    demo.run(
+        "office",
+        "calendar.amend",
+        at="2026-01-05",
+        days={"2027-01-01": False},
+        declare_years=[2027],
+        note="2027年元旦放假（国务院办公厅通知前的临时安排，演示）",
+    )
+    for code, items in ITEMS.items():
+        rows = [
+            {
+                "code": c,
+                "name": n,
+                "legal_basis": basis,
+                "object_type": "enterprise",
+                "content": n + "：现场核查与资料检查",
+                "method": "on_site",
+                "category": category,
+                "risk_grade": risk,
+                **({"ratio_cap": cap} if category == "general" else {}),
+            }
+            for c, n, basis, category, cap, risk in items
+        ]
+        demo.run(
+            code.lower(),
+            "items.draft",
+            at="2026-01-08",
+            reason="enact",
+            items=rows,
+            note="2026年版随机抽查事项清单",
+        )
+        demo.run(code.lower(), "items.publish", at="2026-01-09", version=1)
+
+
+def people(demo: Demo) -> dict[str, list[str]]:
+    demo.say("inspector directory: proposals and the judicial bureau's approval")
+    out: dict[str, list[str]] = {}
+    for index, (code, (_, _, sections, _)) in enumerate(DEPARTMENTS.items()):
+        rows, ids = [], []
+        for n in range(1, 9):
+            person = f"{code}-{n:03d}"
+            officer = n <= 7
+            rows.append(
+                {
+                    "id": person,
+                    "name": demo.person(),
+                    "position": "科员" if n > 2 else "股长",
+                    "unit": code,
+                    "section": sections[n % len(sections)],
+                    "kind": "officer" if officer else "expert",
+                    "certificate": f"51200{index}{n:04d}" if officer else None,
+                    "certificate_from": "2024-01-01" if officer else None,
+                    "certificate_until": "2028-12-31" if officer else None,
+                    "qualifications": ["general", "key"] if officer else [],
+                    "expertise": [] if officer else ["食品检验"],
+                    "region": None,
+                    "key_id": None,
+                    "conflicts": [],
+                }
+            )
+            ids.append(person)
+        proposed = demo.run(
+            code.lower(),
+            "inspectors.propose",
+            at="2026-01-12",
+            attachment=rows,
+            action="enrol",
+            rows_digest=sha256(canonical_bytes(rows)).hex(),
+        )
+        demo.run(
+            "sfj",
+            "inspectors.decide",
+            at="2026-01-14",
+            decisions=[
+                {"person": p, "proposal": proposed["proposals"][p], "approve": True} for p in ids
+            ],
+        )
+        out[code] = ids[:7]
+        for person in ids[:7]:
+            demo.key(
+                person.lower(),
+                str(rows[ids.index(person)]["name"]),
+                ["inspector"],
+                organisation=code,
+                person=person,
+            )
+    return out
+
+
+def directory(demo: Demo, home: Path, count: int) -> None:
+    demo.say(f"object directory: {count:,} entities across the county's townships")
+    with tempfile.TemporaryDirectory() as where:
+        source = Path(where) / "all.csv"
+        write_generated_objects(source, count, seed=512021, departments=tuple(DEPARTMENTS))
+        with source.open(encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader)
+            at = header.index("supervisors")
+            split: dict[str, list[list[str]]] = {code: [] for code in DEPARTMENTS}
+            for row in reader:
+                split[row[at].split(";")[0]].append(row)
+        for code, rows in split.items():
+            path = Path(where) / f"{code}.csv"
+            with path.open("w", encoding="utf-8", newline="") as out:
+                writer = csv.writer(out)
+                writer.writerow(header)
+                writer.writerows(rows)
+
+            def submit(
+                action: str, params: dict[str, Any], attachment: Any, who: str = code.lower()
+            ) -> dict[str, Any]:
+                return demo.run(who, action, at="2026-02-02", attachment=attachment, **params)
+
+            import_objects(path, code, submit)
+
+
+def plans(demo: Demo) -> None:
+    demo.say("annual plans (one published late)")
+    for code in DEPARTMENTS:
+        items = [i[0] for i in ITEMS[code]]
+        demo.run(
+            code.lower(),
+            "plans.draft",
+            at="2026-01-20",
+            year=2026,
+            reason="enact",
+            name=f"{DEPARTMENTS[code][0]}2026年度双随机抽查工作计划",
+            items=items,
+            scope={"kinds": ["enterprise"], "regions": [], "industries": []},
+            method="实地核查与书面检查相结合",
+            ratios={"A": "0.01", "B": "0.015", "C": "0.02", "D": "0.03"},
+            directed={"ratio": "0.03", "penalty_years": 3, "min_complaints": 2},
+            quantity=300,
+            participants=[],
+            start="2026-03-01",
+            end="2026-11-30",
+        )
+        late = code == "YJGLJ"
+        demo.run(
+            code.lower(),
+            "plans.publish",
+            at="2026-02-06" if late else "2026-01-28",
+            year=2026,
+            version=1,
+        )
+
+
+def joint_task(demo: Demo, inspectors: dict[str, list[str]]) -> list[dict[str, Any]]:
+    demo.say("a joint task, a witnessed draw (two witnesses' commit-reveal and dice)")
+    demo.run(
+        "scjgj",
+        "task.create",
+        at="2026-08-20",
+        task=TASK,
+        name="2026年安岳县食品生产经营和公共场所卫生联合双随机抽查",
+        year=2026,
+        items=["SCJG-SP-001"],
+        inspectors=inspectors["SCJGJ"],
+        matching="dispersed",
+        team_size=2,
+        workload_cap=60,
+        planned_start="2026-09-07",
+        planned_end="2026-10-30",
+        ratios={"A": "0.01", "B": "0.015", "C": "0.03", "D": "0.06"},
+        directed={"ratio": "0.05", "penalty_years": 3, "min_complaints": 2},
+        scope={"kinds": ["enterprise"], "regions": [], "industries": []},
+    )
+    demo.run(
+        "wjj",
+        "task.join",
+        at="2026-08-24",
+        task=TASK,
+        items=["WJ-GG-001"],
+        inspectors=inspectors["WJJ"],
+    )
+    reveal_by = dt.datetime.fromtimestamp(day("2026-09-02", 17), CHINA).isoformat()
+    demo.run(
+        "scjgj",
+        "draw.commit",
+        at="2026-09-01",
+        task=TASK,
+        witnesses=[demo.keys["jiwei"].key_id, demo.keys["notary"].key_id],
+        dice=True,
+        fallback="skip",
+        reveal_by=reveal_by,
+    )
+    secrets = {}
+    for name in ("jiwei", "notary"):
+        value, nonce = f"{demo.rng.getrandbits(256):064x}", f"{demo.rng.getrandbits(128):032x}"
+        secrets[name] = (value, nonce)
+        digest = sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hex()
+        demo.run(name, "draw.witness_commit", at="2026-09-01", task=TASK, draw=1, commitment=digest)
+    for name, (value, nonce) in secrets.items():
+        demo.run(
+            name,
+            "draw.witness_reveal",
+            at="2026-09-02",
+            task=TASK,
+            draw=1,
+            value=value,
+            nonce=nonce,
+        )
+    demo.run("scjgj", "draw.dice", at="2026-09-03", task=TASK, draw=1, digits="4163552615")
+    ran = demo.run("scjgj", "draw.run", at="2026-09-03", task=TASK, draw=1)
+    demo.say(f"  drew {ran['drawn']} objects")
+    demo.run(
+        "scjgj", "task.organise", at="2026-09-07", task=TASK, draw=1, organised_on="2026-09-07"
+    )
+    from ledger.domain.draws import Draw, draw_id
+
+    drawn = demo.ledger.find(draw_id(TASK, 1))
+    assert isinstance(drawn, Draw) and drawn.performed is not None
+    return list(drawn.performed["assignments"])
+
+
+def carry_out(demo: Demo, assignments: list[dict[str, Any]]) -> None:
+    demo.say(f"inspections, results and publication for {len(assignments)} drawn objects")
+    basis = {"kind": "draw", "task": TASK, "draw": 1}
+    start = dt.date(2026, 9, 8)
+    outcomes = ["no_problem"] * 14 + ["corrected"] * 3 + ["violation", "not_found"]
+    late_done = withheld = False
+    for n, job in enumerate(assignments):
+        team = job["team"]
+        checked = start + dt.timedelta(days=n % 40)
+        while checked.weekday() >= 5 or dt.date(2026, 10, 1) <= checked <= dt.date(2026, 10, 8):
+            checked += dt.timedelta(days=1)
+        on = checked.isoformat()
+        leader = team[0]
+        department = leader.split("-")[0]
+        item = f"{department}:{'SCJG-SP-001' if department == 'SCJGJ' else 'WJ-GG-001'}"
+        who = leader.lower() if leader.lower() in demo.keys else department.lower()
+        target = {"basis": basis, "object": job["object"], "item": item}
+        demo.run(
+            who,
+            "inspection.record",
+            at=on,
+            method="on_site",
+            inspectors=team,
+            checked_on=on,
+            **target,
+        )
+        result = demo.rng.choice(outcomes)
+        enterer = next((p.lower() for p in team if p.lower() in demo.keys), None)
+        if enterer is None:
+            continue  # no key for anyone on this team: the result is still to be entered
+        demo.run(
+            enterer,
+            "result.enter",
+            at=on,
+            result=result,
+            formed_on=on,
+            details=None if result == "no_problem" else "现场检查发现问题，已记录",
+            **target,
+        )
+        publish_on = checked + dt.timedelta(days=3)
+        if result == "violation" and not withheld:
+            withheld = True
+            demo.run(
+                department.lower(),
+                "result.withhold",
+                at=publish_on.isoformat(),
+                legal_basis="《行政处罚法》第四十八条：案件尚在调查，处罚决定作出前不予公示",
+                decided_on=publish_on.isoformat(),
+                **target,
+            )
+            demo.run(
+                department.lower(),
+                "result.follow_up",
+                at=publish_on.isoformat(),
+                kind="penalty_case",
+                reference="安市监罚〔2026〕217号",
+                on=publish_on.isoformat(),
+                **target,
+            )
+            continue
+        if not late_done and result == "no_problem" and department == "SCJGJ":
+            late_done = True
+            publish_on = checked + dt.timedelta(days=45)  # after its 20 working days
+        demo.run(
+            department.lower(),
+            "result.publish",
+            at=publish_on.isoformat(),
+            published_on=publish_on.isoformat(),
+            **target,
+        )
+    # An inspection outside any draw or case lead: 随意检查, which the review flags.
+    some = assignments[0]["object"]
+    target = {
+        "basis": {"kind": "none", "reference": "分管领导口头安排"},
+        "object": some,
+        "item": "WJJ:WJ-GG-001",
+    }
+    demo.run(
+        "wjj",
+        "inspection.record",
+        at="2026-10-19",
+        method="on_site",
+        inspectors=["WJJ-001"],
+        checked_on="2026-10-19",
+        **target,
+    )
+    demo.run(
+        "wjj-001",
+        "result.enter",
+        at="2026-10-19",
+        result="no_problem",
+        formed_on="2026-10-19",
+        **target,
+    )
+    # A case lead: a complaint (投诉举报) checked by market supervision (R1.1).
+    case = {
+        "basis": {
+            "kind": "case",
+            "case": "TS-2026-0815",
+            "trigger": "complaint",
+            "reference": "12315平台投诉 20261012-0815",
+        },
+        "object": assignments[-1]["object"],
+        "item": "SCJGJ:SCJG-SP-001",
+    }
+    demo.run(
+        "scjgj",
+        "inspection.record",
+        at="2026-10-13",
+        method="on_site",
+        inspectors=["SCJGJ-001", "SCJGJ-002"],
+        checked_on="2026-10-13",
+        **case,
+    )
+    demo.run(
+        "scjgj-001",
+        "result.enter",
+        at="2026-10-13",
+        result="violation",
+        formed_on="2026-10-13",
+        details="超范围生产",
+        **case,
+    )
+    demo.run("scjgj", "result.publish", at="2026-10-16", published_on="2026-10-16", **case)
+
+
+def reports(demo: Demo) -> None:
+    demo.say("quarterly reports")
+    for code in DEPARTMENTS:
+        for quarter, on in ((1, "2026-04-08"), (2, "2026-07-09"), (3, "2026-10-10")):
+            text = f"{DEPARTMENTS[code][0]} 2026年第{quarter}季度双随机抽查工作进展"
+            demo.run(
+                code.lower(),
+                "report.submit",
+                at=on,
+                kind="quarterly",
+                year=2026,
+                quarter=quarter,
+                summary_sha256=sha256(text.encode()).hex(),
+            )
+
+
+def witness_checkpoint(demo: Demo, home: Path) -> str:
+    demo.say("a checkpoint, cosigned by the discipline inspection witness")
+    transparency = demo.ledger.transparency
+    note = transparency.checkpoint()
+    state = home / "witness" / "jiwei.json"
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.unlink(missing_ok=True)
+    Witness.create(state, "jiwei.anyue.example/witness", [transparency.log_verifier().vkey])
+    witness = Witness(state, demo.keys["jiwei"])
+    size = demo.ledger.head().position
+    line = witness.add_checkpoint(request_text(transparency.consistency_text(0, size), note))
+    transparency.attach_cosignatures(note + line)
+    return transparency.note()
