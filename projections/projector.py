@@ -9,12 +9,14 @@ calendar known then, so a later calendar amendment changes every build alike.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ledger.verifier import ChainRow, EvidenceError, parse_evidence
 
+TIME = re.compile(rb'"time":"([^"]*)"')
 Handler = Callable[["Batch", int, str, dict[str, Any]], None]
 HANDLERS: dict[str, Handler] = {}
 
@@ -40,6 +42,8 @@ class Batch:
         self.entries: list[tuple[Any, ...]] = []
         self.trail: list[tuple[str, str, int]] = []
         self.known: dict[str, tuple[str, str]] = {}  # stream -> (ident, extra), this batch
+        self.streams: list[tuple[str, str, str, str]] = []
+        self.recent: dict[tuple[str, ...], tuple[str, str]] = {}  # results entered this batch
         # Who holds each key: every entry touches its signer's person and department.
         self.holders: dict[str, tuple[str | None, str | None]] = {
             k: (p, o) for k, p, o in conn.execute("SELECT key_id, person, organisation FROM keys")
@@ -53,9 +57,7 @@ class Batch:
         return self.conn.execute(sql, params).fetchone()
 
     def remember(self, stream: str, kind: str, ident: str, extra: str = "") -> None:
-        self.execute(
-            "INSERT OR REPLACE INTO streams VALUES (?,?,?,?)", (stream, kind, ident, extra)
-        )
+        self.streams.append((stream, kind, ident, extra))  # written at flush
         self.known[stream] = (ident, extra)
 
     def ident(self, stream: str) -> tuple[str, str]:
@@ -94,16 +96,20 @@ class Batch:
         )
 
     def flush(self) -> None:
+        self.conn.executemany("INSERT OR REPLACE INTO streams VALUES (?,?,?,?)", self.streams)
         self.conn.executemany("INSERT OR REPLACE INTO entries VALUES (?,?,?,?,?,?)", self.entries)
         self.conn.executemany("INSERT OR IGNORE INTO trail VALUES (?,?,?)", self.trail)
-        self.entries, self.trail = [], []
+        self.entries, self.trail, self.streams = [], [], []
 
 
 def apply_rows(batch: Batch, rows: Sequence[ChainRow]) -> None:
     """Apply chain rows (with their events) in position order."""
     for row in rows:
         assert row.event is not None
-        entry = json.loads(row.entry)
+        # The entry is RFC 8785 JSON: its first '"time":"' is the time field (a string
+        # value cannot hold an unescaped quote), read without decoding the whole entry.
+        found = TIME.search(row.entry)
+        time = found.group(1).decode() if found else json.loads(row.entry)["time"]
         if row.command is not None:
             try:
                 evidence = parse_evidence(row.command)
@@ -122,7 +128,7 @@ def apply_rows(batch: Batch, rows: Sequence[ChainRow]) -> None:
             actor, action = previous[3], previous[4]
         event = row.event
         batch.entries.append(
-            (row.position, event.stream, event.topic, actor, action, entry["time"])
+            (row.position, event.stream, event.topic, actor, action, time)
         )
         handler = HANDLERS.get(event.topic)
         if handler is not None:
@@ -603,6 +609,7 @@ def inspection_checked(b: Batch, position: int, stream: str, s: dict[str, Any]) 
 @on("shuangsui.inspection.result")
 def inspection_result(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
     obj, kind, reference, _ = _inspection(b, stream)
+    b.recent[(obj, kind, reference, s["item"])] = (s["result"], s["formed_on"])
     b.execute(
         "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,NULL,NULL,NULL,NULL,?,NULL,NULL)",
         (
@@ -653,7 +660,7 @@ def inspection_decided(b: Batch, position: int, stream: str, s: dict[str, Any]) 
             "AND basis = ? AND reference = ? AND item = ?",
             (s["published_on"], position, *keys),
         )
-        result = b.one(
+        result = b.recent.get(keys) or b.one(
             "SELECT result, formed_on FROM results WHERE object = ? AND basis = ? "
             "AND reference = ? AND item = ?",
             keys,
