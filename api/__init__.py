@@ -11,6 +11,7 @@ service itself (swagger-ui-bundle): county networks are closed.
 
 from __future__ import annotations
 
+import http
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -20,6 +21,7 @@ from flask import Flask, send_from_directory
 from flask_smorest import Api
 
 from api import problems
+from api.schemas import Problem
 from api.service import Service
 
 API_TITLE = "双随机、一公开 audit ledger"
@@ -40,10 +42,26 @@ SECURITY = {
 
 
 class LedgerApi(Api):  # type: ignore[misc]
-    """flask-smorest's Api with our single problem+json error handler."""
+    """flask-smorest's Api with our single problem+json error handler, and every error
+    response documented as what it is: an RFC 9457 problem document."""
+
+    ERROR_SCHEMA = Problem
 
     def _register_error_handlers(self) -> None:
         problems.install(self._app)
+
+    def _register_responses(self) -> None:
+        from flask_smorest.utils import prepare_response
+
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = Problem
+            prepare_response(response, self.spec, problems.PROBLEM)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "A problem (RFC 9457)", "schema": Problem}
+        prepare_response(response, self.spec, problems.PROBLEM)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, request
+from werkzeug.urls import iri_to_uri
 
 from ledger.errors import PermissionDenied
 from ledger.httpsig import Verified, verify_request
@@ -92,13 +93,24 @@ def authenticate() -> Verified:
         verified = verify_request(
             service.ledger.valid_key,
             request.method,
-            request.url,
+            request_url(),
             dict(request.headers),
             body,
             window=service.settings.command_window,
         )
         g.verified = verified
     return verified
+
+
+def request_url() -> str:
+    """The URL as the client sent it, percent-encoding and all (RFC 9421's @path and
+    @query are the encoded forms; werkzeug's ``request.url`` is decoded)."""
+    raw = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI")
+    if not raw:
+        return str(iri_to_uri(request.url))
+    if raw.startswith(("http://", "https://")):
+        return str(raw)
+    return f"{request.scheme}://{request.host}{raw}"
 
 
 def allow(key: Any, roles: frozenset[str], what: str) -> None:

@@ -21,6 +21,7 @@ from flask_smorest import Blueprint
 
 from api import schemas as s
 from api.auth import OVERSIGHT_READ, STATE_READ, WRITES, authenticate, require
+from api.problems import PROBLEM
 from api.service import Service
 from ledger.clock import china_today
 from ledger.commands import REGISTRY
@@ -65,9 +66,13 @@ def _command_view(action: str) -> Any:
         except AuthorisationError as exc:
             raise ValidationError(str(exc), {"body": [str(exc)]}) from exc
         recorded = service().ledger.execute(
-            authorisation, attachment=authorisation.parsed.attachment
+            authorisation, attachment=authorisation.parsed.attachment, verified_actor=verified.key
         )
-        return recorded.as_dict()
+        return {
+            "action": recorded.action,
+            "positions": [recorded.first_position, recorded.last_position],
+            "result": recorded.result,
+        }
 
     return view
 
@@ -84,15 +89,18 @@ def _register_commands() -> None:
             f"{spec.summary}\n\nCommand `{action}`. Signed request (RFC 9421); "
             f"roles: {roles}. Path variables are parameters of the command."
         )
-        decorated = blp.alt_response(422, schema=s.Problem, description="Invalid or refused")(
-            blp.alt_response(401, schema=s.Problem, description="Unsigned or bad signature")(
-                blp.alt_response(403, schema=s.Problem, description="Not permitted")(
-                    blp.response(201, s.Recorded)(
-                        blp.arguments(s.command_schema(action), location="json")(view)
-                    )
-                )
-            )
-        )
+        decorated = blp.arguments(s.command_schema(action), location="json")(view)
+        decorated = blp.response(201, s.Recorded)(decorated)
+        for status, meaning in (
+            (401, "Unsigned, or a bad signature"),
+            (403, "Not permitted"),
+            (404, "No such record"),
+            (409, "Conflicts with the log"),
+            (422, "Invalid, or refused by a rule"),
+        ):
+            decorated = blp.alt_response(
+                status, schema=s.Problem, description=meaning, content_type=PROBLEM
+            )(decorated)
         blp.route(_rule(template), methods=[method], endpoint=endpoint)(decorated)
         COMMAND_ENDPOINTS[f"{area}.{endpoint}"] = action
 
@@ -202,7 +210,7 @@ def directory_object(key: str) -> Any:
 
 
 @BLUEPRINTS["directory"].route("/api/v1/inspectors/<person>", methods=["GET"])
-@BLUEPRINTS["directory"].response(200, s.Open)
+@BLUEPRINTS["directory"].response(200, s.Inspector)
 @access(STATE_READ)
 def inspector(person: str) -> Any:
     """One inspector's effective record."""
@@ -213,7 +221,7 @@ def inspector(person: str) -> Any:
 
 
 @BLUEPRINTS["plans"].route("/api/v1/plans/<department>/<int:year>", methods=["GET"])
-@BLUEPRINTS["plans"].response(200, s.Open)
+@BLUEPRINTS["plans"].response(200, s.Plan)
 @access(STATE_READ)
 def plan(department: str, year: int) -> Any:
     """A department's plan for a year: name, version, publication date, late or not."""
@@ -224,7 +232,7 @@ def plan(department: str, year: int) -> Any:
 
 
 @BLUEPRINTS["tasks"].route("/api/v1/tasks/<task>", methods=["GET"])
-@BLUEPRINTS["tasks"].response(200, s.Open)
+@BLUEPRINTS["tasks"].response(200, s.Task)
 @access(STATE_READ)
 def task(task: str) -> Any:
     """A joint task with its participants, items, inspectors and draws."""
@@ -235,7 +243,7 @@ def task(task: str) -> Any:
 
 
 @BLUEPRINTS["draws"].route("/api/v1/tasks/<task>/draws/<int:number>", methods=["GET"])
-@BLUEPRINTS["draws"].response(200, s.Open)
+@BLUEPRINTS["draws"].response(200, s.Draw)
 @access(STATE_READ)
 def draw(task: str, number: int) -> Any:
     """A draw: its commitment, seed and assignments (after recusals)."""
@@ -282,7 +290,7 @@ def coverage() -> Any:
 
 
 @insp.route("/api/v1/task-ledger", methods=["GET"])
-@insp.response(200, s.Open(many=True))
+@insp.response(200, s.TaskLedgerRow(many=True))
 @access(STATE_READ)
 def task_ledger() -> Any:
     """Tasks assigned to sections and people, with dates (R10.3); filter by
@@ -296,7 +304,7 @@ def task_ledger() -> Any:
 
 
 @insp.route("/api/v1/progress/<department>/<int:year>", methods=["GET"])
-@insp.response(200, s.Open)
+@insp.response(200, s.Progress)
 @access(STATE_READ)
 def progress(department: str, year: int) -> Any:
     """The annual summary as data, or a quarter's report with ?quarter=1..4 (R10.6)."""
@@ -458,7 +466,7 @@ def consistency(args: dict[str, Any]) -> Any:
 
 
 @log_bp.route("/api/v1/checkpoint/cosignatures", methods=["POST"])
-@log_bp.response(200, s.Open)
+@log_bp.response(200, s.Attached)
 @access(frozenset({"office", "witness"}))
 def attach() -> Any:
     """Attach a witness's cosignatures (a cosigned checkpoint note, text/plain body)."""

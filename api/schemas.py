@@ -245,12 +245,114 @@ class Open(Schema):
         unknown = INCLUDE
 
 
-class Recorded(Open):
-    """What a write recorded: the action, its first and last log positions, and the
-    command's own result fields."""
+class Recorded(Schema):
+    """What a write recorded: the action, its first and last log positions, and what
+    the command reports (its own fields, per action)."""
 
     action = fields.String(required=True)
     positions = fields.List(fields.Integer(), required=True)
+    result = fields.Dict(required=True)
+
+
+class Inspector(Schema):
+    person = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    section = fields.String(allow_none=True)
+    kind = fields.String()
+    certificate = fields.String(allow_none=True)
+    certificate_until = fields.String(allow_none=True)
+    active = fields.Integer()
+    record = fields.Dict()
+
+
+class Plan(Schema):
+    department = fields.String()
+    year = fields.Integer()
+    version = fields.Integer()
+    name = fields.String()
+    published_on = fields.String(allow_none=True)
+    late = fields.Integer(allow_none=True)
+
+
+class DrawRow(Schema):
+    task = fields.String()
+    draw = fields.Integer()
+    commitment_hash = fields.String()
+    as_of_position = fields.Integer()
+    eligible = fields.Integer()
+    organise_from = fields.String(allow_none=True)
+    seed = fields.String(allow_none=True)
+    drawn = fields.Integer(allow_none=True)
+    position = fields.Integer()
+    performed_position = fields.Integer(allow_none=True)
+
+
+class Task(Schema):
+    task = fields.String()
+    lead = fields.String()
+    name = fields.String()
+    year = fields.Integer()
+    participants = fields.List(fields.String())
+    items = fields.List(fields.String())
+    inspectors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    organised_on = fields.String(allow_none=True)
+    draw = fields.Integer(allow_none=True)
+    organised_position = fields.Integer(allow_none=True)
+    draws = fields.List(fields.Nested(DrawRow))
+
+
+class Assignment(Schema):
+    object = fields.String()
+    stratum = fields.String()
+    team = fields.List(fields.String())
+    order = fields.Integer()
+
+
+class Recusal(Schema):
+    object = fields.String()
+    person = fields.String()
+    reason = fields.String()
+    replacement = fields.String()
+    position = fields.Integer()
+
+
+class Draw(DrawRow):
+    assignments = fields.List(fields.Nested(Assignment))
+    recusals = fields.List(fields.Nested(Recusal))
+
+
+class TaskLedgerRow(Schema):
+    task = fields.String()
+    task_name = fields.String()
+    draw = fields.Integer()
+    lead = fields.String()
+    object = fields.String()
+    person = fields.String()
+    name = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    section = fields.String(allow_none=True)
+    drawn_on = fields.String(allow_none=True)
+    organised_on = fields.String(allow_none=True)
+    checked_on = fields.String(allow_none=True)
+    results = fields.List(fields.Dict())
+
+
+class Progress(Schema):
+    department = fields.String()
+    period = fields.String()
+    from_ = fields.String(data_key="from")
+    to = fields.String()
+    tasks = fields.Integer()
+    joint_tasks = fields.Integer()
+    inspections = fields.Dict(keys=fields.String(), values=fields.Integer())
+    results = fields.Dict(keys=fields.String(), values=fields.Integer())
+    published = fields.Integer()
+    deadlines = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class Attached(Schema):
+    attached = fields.List(fields.String())
 
 
 class Problem(Open):
@@ -292,21 +394,24 @@ class ItemRow(Schema):
     published_on = fields.String()
 
 
-class ResultRow(Open):
+class ResultRow(Schema):
     object = fields.String()
     basis = fields.String()
     reference = fields.String()
     item = fields.String()
     department = fields.String()
     result = fields.String()
+    details = fields.String(allow_none=True)
     formed_on = fields.String()
     entered_by = fields.String()
     published_on = fields.String(allow_none=True)
     withheld_on = fields.String(allow_none=True)
+    legal_basis = fields.String(allow_none=True)
+    followed_up = fields.String(allow_none=True)
     position = fields.Integer()
 
 
-class ObjectRecord(Open):
+class ObjectRecord(Schema):
     id = fields.String()
     name = fields.String()
     kind = fields.String()
@@ -314,6 +419,8 @@ class ObjectRecord(Open):
     industry = fields.String(allow_none=True)
     supervisors = fields.List(fields.String())
     credit_class = fields.String(allow_none=True)
+    penalties = fields.List(fields.String())
+    complaints = fields.Integer(allow_none=True)
     status = fields.String()
     results = fields.List(fields.Nested(ResultRow))
 

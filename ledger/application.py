@@ -190,6 +190,7 @@ class Ledger(Application[UUID]):
         *,
         attachment: Any = None,
         now: float | None = None,
+        verified_actor: Key | None = None,
     ) -> Recorded:
         """Check and run one signed command; record its events or raise and write nothing.
 
@@ -208,6 +209,11 @@ class Ledger(Application[UUID]):
                 actor = None
                 if self.head().position:
                     raise ConflictError("this ledger already has its genesis")
+            elif verified_actor is not None and verified_actor.key_id == authorisation.key_id:
+                # The caller (the API) has just looked the key up as valid and checked
+                # this very signature; the save re-checks the key's validity in its
+                # transaction, so a revocation in between still refuses the command.
+                actor = verified_actor
             else:
                 actor = self.valid_key(authorisation.key_id)
                 authorisation.verify(actor.public_key_bytes)

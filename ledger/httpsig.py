@@ -39,7 +39,7 @@ from http_message_signatures.exceptions import HTTPMessageSignaturesException
 
 from ledger.authorisation import Authorisation
 from ledger.canonical import canonical_bytes
-from ledger.errors import AuthorisationError
+from ledger.errors import AuthorisationError, KeyNotValidError
 from ledger.keys import SigningKey
 from ledger.verifier import HTTP_SCHEME, HTTP_SIGNATURE_TAG, signature_ok
 
@@ -66,9 +66,14 @@ class _Keys(HTTPSignatureKeyResolver):
     def __init__(self, lookup: Any = None, private: SigningKey | None = None) -> None:
         self.lookup, self.private = lookup, private
         self.key: Any = None
+        self.error: KeyNotValidError | None = None
 
     def resolve_public_key(self, key_id: str) -> Ed25519PublicKey:
-        self.key = self.lookup(key_id)  # KeyNotValidError: unknown, rotated or revoked
+        try:
+            self.key = self.lookup(key_id)
+        except KeyNotValidError as exc:  # unknown, rotated or revoked: kept, not wrapped
+            self.error = exc
+            raise
         return Ed25519PublicKey.from_public_bytes(self.key.public_key_bytes)
 
     def resolve_private_key(self, key_id: str) -> Ed25519PrivateKey:
@@ -160,6 +165,7 @@ def verify_request(
     write = method.upper() not in ("GET", "HEAD")
     keys = _Keys(lookup)
     verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=keys)
+    verifier.max_clock_skew = dt.timedelta(days=36500)  # the window is checked below
     message = Message(method.upper(), url, headers)
     try:
         results = verifier.verify(
@@ -172,6 +178,8 @@ def verify_request(
     except AuthorisationError:
         raise
     except (HTTPMessageSignaturesException, ValueError, TypeError) as exc:
+        if keys.error is not None:
+            raise keys.error from None
         raise AuthorisationError(f"the request signature does not verify: {exc}") from exc
     if len(results) != 1:
         raise AuthorisationError("exactly one signature tagged for this API is expected")

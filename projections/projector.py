@@ -127,9 +127,7 @@ def apply_rows(batch: Batch, rows: Sequence[ChainRow]) -> None:
             )
             actor, action = previous[3], previous[4]
         event = row.event
-        batch.entries.append(
-            (row.position, event.stream, event.topic, actor, action, time)
-        )
+        batch.entries.append((row.position, event.stream, event.topic, actor, action, time))
         handler = HANDLERS.get(event.topic)
         if handler is not None:
             handler(batch, row.position, event.stream, json.loads(event.state))
@@ -407,6 +405,11 @@ def inspector_decided(b: Batch, position: int, stream: str, s: dict[str, Any]) -
 # --- tasks, draws ------------------------------------------------------------------------------
 
 
+def _item_keys(items: list[Any]) -> list[str]:
+    """A task's items as "DEPARTMENT:CODE" (events carry the item records)."""
+    return [f"{i['department']}:{i['code']}" if isinstance(i, dict) else str(i) for i in items]
+
+
 @on("shuangsui.task.created")
 def task_created(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
     spec = s["spec"]
@@ -419,7 +422,7 @@ def task_created(b: Batch, position: int, stream: str, s: dict[str, Any]) -> Non
             spec["name"],
             spec["year"],
             "[]",
-            dumps(spec["items"]),
+            dumps(_item_keys(spec["items"])),
             dumps({s["lead"]: spec["inspectors"]}),
         ),
     )
@@ -441,7 +444,7 @@ def task_joined(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None
         "UPDATE tasks SET participants = ?, items = ?, inspectors = ? WHERE task = ?",
         (
             dumps([*json.loads(participants), s["department"]]),
-            dumps([*json.loads(items), *s["items"]]),
+            dumps([*json.loads(items), *_item_keys(s["items"])]),
             dumps(contributed),
             task,
         ),

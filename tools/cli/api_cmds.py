@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import socket
 import sys
 import threading
 import time
@@ -12,7 +15,7 @@ from typing import Any
 
 import click
 
-from ledger.errors import ConflictError, ValidationError
+from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationError
 from tools.cli import Runtime, cli, pass_runtime
 
 
@@ -33,7 +36,14 @@ def _config(runtime: Runtime) -> dict[str, Any]:
     default=8,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Worker threads (waitress).",
+    help="Worker threads per process (waitress).",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 16),
+    help="Server processes sharing the port (pre-forked); the chain stays one.",
 )
 @click.option(
     "--witness-state",
@@ -51,6 +61,7 @@ def serve(
     host: str,
     port: int,
     threads: int,
+    workers: int,
     witness_state: Path | None,
     witness_key: Path | None,
 ) -> None:
@@ -80,24 +91,58 @@ def serve(
     transparency = service.ledger.transparency
     try:
         note = transparency.note()
-    except Exception:
+    except NotFoundError:
         note = transparency.checkpoint()
     click.echo(f"shuangsui {runtime.settings.describe_database()}")
     click.echo(f"  origin      {transparency.origin}")
     click.echo(f"  entries     {service.ledger.head().position:,}")
     click.echo("  checkpoint  " + note.strip().replace("\n", "\n              "))
-    click.echo(f"listening on http://{host}:{port}  (docs /docs, OpenAPI /openapi.json)")
+    try:
+        listener = socket.create_server((host, port))
+    except OSError as exc:
+        raise ConflictError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    click.echo(
+        f"listening on http://{host}:{listener.getsockname()[1]}  "
+        f"(docs /docs, OpenAPI /openapi.json; {workers} process(es) x {threads} threads)"
+    )
+    sys.stdout.flush()
+    service.close()  # each process opens its own connections after the fork
 
-    def keep_current() -> None:
-        while True:
-            time.sleep(2)
-            try:
-                service.projections()
-            except Exception as exc:
-                print(f"projection update failed: {exc}", file=sys.stderr)
+    def run() -> None:
+        app = create_app(config)
+        served = app.extensions["shuangsui"]
 
-    threading.Thread(target=keep_current, name="projections", daemon=True).start()
-    waitress.serve(app, host=host, port=port, threads=threads, ident="shuangsui", _quiet=True)
+        def keep_current() -> None:
+            while True:
+                time.sleep(2)
+                try:
+                    served.projections()
+                except LedgerError as exc:
+                    print(f"projection update failed: {exc}", file=sys.stderr)
+
+        threading.Thread(target=keep_current, name="projections", daemon=True).start()
+        waitress.serve(app, sockets=[listener], threads=threads, ident="shuangsui", _quiet=True)
+
+    children = []
+    for _ in range(workers - 1):
+        pid = os.fork()
+        if pid == 0:  # a worker: serve until terminated
+            signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+            run()
+            os._exit(0)
+        children.append(pid)
+
+    def stop(*_: Any) -> None:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        run()
+    finally:
+        stop()
 
 
 @cli.command()

@@ -1,0 +1,350 @@
+"""A joint task through the API, area by area, on both backends; then the evidence is
+checked offline: the chain (with the API's RFC 9421 evidence) and the draw."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger.directory_files import write_generated_objects
+from ledger.draw_inputs import SNAPSHOT_TOPICS, verify_draw
+from ledger.imports import import_objects
+from ledger.verification import verify_ledger
+from ledger.verifier import parse_evidence, verify_bundle
+from tests.api.conftest import Api
+
+TASK = "T-API-1"
+TODAY = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
+
+
+def problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.data[:400]
+    assert response.headers["Content-Type"] == "application/problem+json"
+    body: dict[str, Any] = response.json
+    assert body["status"] == status and body["type"].startswith("urn:shuangsui:problem:")
+    return body
+
+
+def import_through_api(api: Api, tmp_path: Path, count: int = 400) -> None:
+    source = tmp_path / "objects.csv"
+    write_generated_objects(source, count, departments=("SCJGJ",), seed=3)
+
+    def submit(action: str, params: dict[str, Any], attachment: Any) -> dict[str, Any]:
+        return api.ok("SCJGJ", action, attachment, **params)
+
+    import_objects(source, "SCJGJ", submit)
+
+
+def test_a_joint_task_through_the_api(api: Api, tmp_path: Path) -> None:
+    ledger = api.app.extensions["shuangsui"].ledger
+    # organisations: a section; a department adds one only to itself (R10.3)
+    api.ok("SCJGJ", "department.add_section", department="SCJGJ", section="信用监督管理股")
+    problem(api.command("SWJ", "department.add_section", department="SCJGJ", section="x"), 403)
+    departments = api.get("auditor", "/api/v1/departments").json
+    assert next(d for d in departments if d["code"] == "SCJGJ")["sections"] == ["信用监督管理股"]
+    # items: a published list is readable by every key
+    listed = api.get("S1", "/api/v1/item-lists/SCJGJ").json
+    assert {i["code"] for i in listed} == {"SC-001", "SC-002", "SC-KEY"}
+    problem(api.get("S1", "/api/v1/item-lists/NOPE"), 404)
+    # directory: an import through the API, rows attached to each batch's body
+    import_through_api(api, tmp_path)
+    some = json.loads(api.get("SWJ", "/api/v1/results").data)
+    assert some == []
+    # tasks and draws
+    api.ok(
+        "SCJGJ",
+        "task.create",
+        task=TASK,
+        name="联合抽查（API）",
+        year=2026,
+        items=["SC-001"],
+        inspectors=["S1", "S2", "S3"],
+        matching="dispersed",
+        team_size=2,
+        planned_start="2026-12-01",
+        planned_end="2026-12-20",
+        ratios={"A": "0.05", "B": "0.05", "C": "0.05", "D": "0.05"},
+        directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2},
+        scope={"kinds": ["enterprise"], "regions": [], "industries": []},
+    )
+    witness = api.county.keys["witness"].key_id
+    reveal_by = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
+    api.ok(
+        "SCJGJ",
+        "draw.commit",
+        task=TASK,
+        witnesses=[witness],
+        dice=False,
+        fallback="skip",
+        reveal_by=reveal_by,
+    )
+    value, nonce = os.urandom(32).hex(), os.urandom(16).hex()
+    digest = hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest()
+    problem(api.command("SCJGJ", "draw.witness_commit", task=TASK, draw=1, commitment=digest), 403)
+    api.ok("witness", "draw.witness_commit", task=TASK, draw=1, commitment=digest)
+    api.ok("witness", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
+    problem(api.command("SWJ", "draw.run", task=TASK, draw=1), 403)  # not the lead (R7.1)
+    ran = api.ok("SCJGJ", "draw.run", task=TASK, draw=1)
+    assert ran["drawn"] > 0
+    shown = api.get("SWJ", f"/api/v1/tasks/{TASK}/draws/1").json
+    first = shown["assignments"][0]
+    obj, team = first["object"], first["team"]
+    api.ok("SCJGJ", "task.organise", task=TASK, draw=1, organised_on=TODAY)
+    # inspections and results: only an assigned inspector enters (谁检查谁录入, R9.1)
+    basis = {"kind": "draw", "task": TASK, "draw": 1}
+    target = {"basis": basis, "object": obj, "item": "SCJGJ:SC-001"}
+    api.ok(
+        team[0], "inspection.record", method="on_site", inspectors=team, checked_on=TODAY, **target
+    )
+    outsider = next(p for p in ("S1", "S2", "S3") if p not in team)
+    refused = problem(
+        api.command(outsider, "result.enter", result="no_problem", formed_on=TODAY, **target), 403
+    )
+    assert refused["rule"] == "R9.1"
+    bad = problem(
+        api.command(team[1], "result.enter", result="maybe", formed_on="soon", **target), 422
+    )
+    assert set(bad["errors"]) >= {"formed_on"}
+    api.ok(team[1], "result.enter", result="no_problem", formed_on=TODAY, **target)
+    api.ok("SCJGJ", "result.publish", published_on=TODAY, **target)
+    # the public feed, with no signature; cursor paging by position
+    feed = api.client.get("/api/v1/publications?limit=1").json
+    assert feed["items"][0]["object"] == obj and feed["next"] is None
+    assert api.client.get(f"/api/v1/publications?after={feed['items'][0]['position']}").json == {
+        "items": [],
+        "next": None,
+    }
+    # reads across departments (结果互认), deadlines, coverage, the task ledger
+    record = api.get("SWJ", f"/api/v1/directory/objects/{obj}").json
+    assert record["results"][0]["result"] == "no_problem"
+    board = api.get("SCJGJ", "/api/v1/deadlines", kind="publish").json
+    assert [d["status"] for d in board] == ["met"]
+    assert any(r["drawn_inspections"] == 1 for r in api.get("S1", "/api/v1/coverage").json)
+    assert api.get("S1", "/api/v1/task-ledger", person=team[0]).json[0]["object"] == obj
+    # trails and reviews: oversight
+    trail = api.get("auditor", f"/api/v1/trails/object/{obj}", limit=2).json
+    assert len(trail["items"]) == 2 and trail["next"] == trail["items"][-1]["position"]
+    rest = api.get("auditor", f"/api/v1/trails/object/{obj}", after=trail["next"]).json
+    assert rest["items"] and rest["items"][0]["position"] > trail["next"]
+    review = api.get("discipline", f"/api/v1/reviews/object/{obj}").json
+    assert {v["verdict"] for v in review["verdicts"]} == {"exempt"}
+    problem(api.get("discipline", "/api/v1/reviews/object/NOPE"), 404)
+    problem(api.get("discipline", "/api/v1/reviews/galaxy/NOPE"), 404)
+    bundle = api.get("auditor", f"/api/v1/trails/object/{obj}/bundle")
+    assert bundle.status_code == 200
+    path = tmp_path / "trail.jsonl"
+    path.write_bytes(bundle.data)
+    assert verify_bundle(path.read_text(encoding="utf-8").splitlines(), workers=1).failure is None
+    # the log: status, proofs, consistency; all public
+    status = api.client.get("/api/v1/status").json
+    assert status["size"] == ledger.head().position
+    assert api.client.get("/api/v1/proofs/inclusion/5").data.startswith(b"c2sp.org/tlog-proof")
+    problem(api.client.get(f"/api/v1/proofs/inclusion/{status['size'] + 5}"), 404)
+    problem(api.client.get("/api/v1/proofs/consistency?old=9&new=3"), 422)
+    # offline: every entry, including the API's RFC 9421 evidence, and the draw
+    assert verify_ledger(ledger, workers=1).failure is None
+    problem_, facts = verify_draw(list(ledger.topic_events(SNAPSHOT_TOPICS)), TASK, 1)
+    assert problem_ is None and facts["drawn"] == ran["drawn"]
+    schemes = {
+        parse_evidence(r.command).scheme
+        for r in ledger.select_chain(0, 10_000)
+        if r.command is not None
+    }
+    assert schemes == {"shuangsui-command-v1", "rfc9421"}
+
+
+def test_validation_lists_every_field(sqlite_api: Api) -> None:
+    body = problem(
+        sqlite_api.command("office", "department.register", code=7, kind="x", extra=True), 422
+    )
+    assert set(body["errors"]) == {"code", "name", "extra"}
+    body = problem(sqlite_api.post("office", "/api/v1/departments", raw=b"{not json"), 400)
+    assert "Traceback" not in json.dumps(body)
+    body = problem(
+        sqlite_api.command(
+            "office", "department.register", code="X1", name="某局", kind="no-such-kind"
+        ),
+        422,
+    )
+    assert body["errors"] == {"kind": [body["errors"]["kind"][0]]}
+    problem(sqlite_api.client.get("/api/v1/nowhere"), 404)
+    problem(sqlite_api.client.delete("/api/v1/departments"), 405)
+
+
+# --- signature failures: refused, and nothing written -----------------------------------------
+
+
+@pytest.fixture
+def size(sqlite_api: Api) -> Any:
+    ledger = sqlite_api.app.extensions["shuangsui"].ledger
+    return lambda: ledger.head().position
+
+
+def note(api: Api, who: Any = "SCJGJ", **kw: Any) -> Any:
+    return api.post(who, "/api/v1/notes", {"text": "签名测试"}, **kw)
+
+
+def test_a_good_signature_writes(sqlite_api: Api, size: Any) -> None:
+    before = size()
+    assert note(sqlite_api).status_code == 201
+    assert size() == before + 1
+
+
+def test_no_signature(sqlite_api: Api, size: Any) -> None:
+    before = size()
+    body = problem(note(sqlite_api, None), 401)
+    assert body["type"].endswith("signature-required")
+    assert size() == before
+
+
+def test_wrong_key(sqlite_api: Api, size: Any) -> None:
+    """Signed by one key, claiming another's keyid."""
+    before = size()
+
+    def claim(headers: dict[str, str], data: bytes) -> tuple[dict[str, str], bytes]:
+        theirs = sqlite_api.county.keys["SWJ"].key_id
+        mine = sqlite_api.county.keys["SCJGJ"].key_id
+        headers["Signature-Input"] = headers["Signature-Input"].replace(mine, theirs)
+        return headers, data
+
+    problem(note(sqlite_api, tamper=claim), 401)
+    from tests.county import key_for
+
+    problem(note(sqlite_api, key_for("never registered")), 403)
+    assert size() == before
+
+
+def test_revoked_key(sqlite_api: Api, size: Any) -> None:
+    sqlite_api.county.run(
+        "office", "key.revoke", key_id=sqlite_api.county.keys["SWJ"].key_id, reason="调离"
+    )
+    before = size()
+    body = problem(note(sqlite_api, "SWJ"), 403)
+    assert "revoked" in body["detail"]
+    assert size() == before
+
+
+def test_stale_or_future_created(sqlite_api: Api, size: Any) -> None:
+    before = size()
+    import time
+
+    for created in (int(time.time()) - 3600, int(time.time()) + 3600):
+        body = problem(note(sqlite_api, created=created), 401)
+        assert "window" in body["detail"]
+    assert size() == before
+
+
+def test_reused_nonce(sqlite_api: Api, size: Any) -> None:
+    assert note(sqlite_api, nonce="nonce-0001").status_code == 201
+    before = size()
+    body = problem(note(sqlite_api, nonce="nonce-0001"), 401)
+    assert "nonce" in body["detail"]
+    assert size() == before
+
+
+def test_body_or_path_changed_after_signing(sqlite_api: Api, size: Any) -> None:
+    before = size()
+
+    def body(headers: dict[str, str], data: bytes) -> tuple[dict[str, str], bytes]:
+        return headers, data.replace("签名测试".encode(), "篡改".encode())
+
+    problem(note(sqlite_api, tamper=body), 401)
+
+    def digest_too(headers: dict[str, str], data: bytes) -> tuple[dict[str, str], bytes]:
+        changed = data.replace("签名测试".encode(), "篡改".encode())
+        import base64
+
+        headers["Content-Digest"] = (
+            f"sha-256=:{base64.b64encode(hashlib.sha256(changed).digest()).decode()}:"
+        )
+        return headers, changed
+
+    problem(note(sqlite_api, tamper=digest_too), 401)
+
+    def strip_digest(headers: dict[str, str], data: bytes) -> tuple[dict[str, str], bytes]:
+        del headers["Content-Digest"]
+        return headers, data
+
+    problem(note(sqlite_api, tamper=strip_digest), 401)
+    # A signature for one path replayed on another.
+    signed = {}
+
+    def capture(headers: dict[str, str], data: bytes) -> tuple[dict[str, str], bytes]:
+        signed.update(headers)
+        return headers, data
+
+    sqlite_api.post("SCJGJ", "/api/v1/item-lists/publications", {"version": 1}, tamper=capture)
+    moved = sqlite_api.client.post(
+        "/api/v1/joint-item-list/publications",
+        data=json.dumps({"version": 1}).encode(),
+        headers=signed,
+    )
+    problem(moved, 401)
+    assert size() == before
+
+
+def test_an_unparseable_signature(sqlite_api: Api, size: Any) -> None:
+    before = size()
+
+    def garble(headers: dict[str, str], data: bytes) -> tuple[dict[str, str], bytes]:
+        headers["Signature"] = "sig=:not base64:"
+        return headers, data
+
+    problem(note(sqlite_api, tamper=garble), 401)
+
+    def untagged(headers: dict[str, str], data: bytes) -> tuple[dict[str, str], bytes]:
+        headers["Signature-Input"] = headers["Signature-Input"].replace(
+            ';tag="shuangsui-api-v1"', ""
+        )
+        return headers, data
+
+    problem(note(sqlite_api, tamper=untagged), 401)
+    assert size() == before
+
+
+def test_the_witness_endpoint(sqlite_api: Api, tmp_path: Path) -> None:
+    """C2SP tlog-witness add-checkpoint, when the service is configured as a witness."""
+    problem(sqlite_api.client.post("/add-checkpoint", data=b"old 0\n\n"), 404)
+    from api import create_app
+    from ledger.keys import write_key_file
+    from ledger.witness import Witness, request_text
+    from tests.county import key_for
+
+    service = sqlite_api.app.extensions["shuangsui"]
+    transparency = service.ledger.transparency
+    key = key_for("witness")
+    state = tmp_path / "w.json"
+    Witness.create(state, "jiwei.test/w", [transparency.log_verifier().vkey])
+    key_file = write_key_file(tmp_path / "w.key", key)
+    app = create_app(
+        {
+            "SHUANGSUI_HOME": str(service.settings.home),
+            "SHUANGSUI_WITNESS_STATE": str(state),
+            "SHUANGSUI_WITNESS_KEY": str(key_file),
+        }
+    )
+    client = app.test_client()
+    note_text = transparency.checkpoint()
+    size_ = service.ledger.head().position
+    request = request_text(transparency.consistency_text(0, size_), note_text)
+    answered = client.post("/add-checkpoint", data=request.encode())
+    assert answered.status_code == 200 and answered.data.startswith("— jiwei.test/w".encode())
+    again = client.post("/add-checkpoint", data=request.replace("old 0", "old 3", 1).encode())
+    assert again.status_code == 409 and again.data == f"{size_}\n".encode()
+    bad = client.post("/add-checkpoint", data=b"old 0\n\nnot a checkpoint\n")
+    assert bad.status_code == 400
+    # the cosignature is attached through the API by the witness's signed request
+    attached = sqlite_api.post(
+        "witness",
+        "/api/v1/checkpoint/cosignatures",
+        raw=(note_text + answered.data.decode()).encode(),
+    )
+    assert attached.status_code == 200, attached.json
+    assert "jiwei.test/w" in sqlite_api.client.get("/api/v1/checkpoint").data.decode()
+    app.extensions["shuangsui"].close()
