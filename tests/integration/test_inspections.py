@@ -656,3 +656,81 @@ def test_deadline_board_across_holidays_and_an_unknown_year(county: County, tmp_
         county.run(
             "office", "calendar.amend", days={"2027-13-01": True}, declare_years=[], note="x"
         )
+
+
+def test_undrawn_unqualified_unfollowed_and_misentered(county: County, tmp_path: Path) -> None:
+    """The remaining failing cases: an inspector present who was not drawn, one not
+    qualified for the item, a violation never followed up, and a result whose recorded
+    enterer was not assigned (data no command can produce; the review still says so)."""
+    ceremony(county)
+    obj, team = first_assignment(county)
+    outsider = next(p for p in ("S1", "S2", "S3") if p not in team)
+    proposed = county.rows(
+        "SCJGJ",
+        "inspectors.propose",
+        [inspector("S8", "SCJGJ", qualifications=["key"])],
+        action="enrol",
+    )
+    county.run(
+        "SFJ",
+        "inspectors.decide",
+        decisions=[
+            {"person": "S8", "proposal": proposed.result["proposals"]["S8"], "approve": True}
+        ],
+    )
+    basis = {"kind": "draw", "task": TASK, "draw": 1}
+    day = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
+    on(
+        county,
+        "SCJGJ",
+        day,
+        "inspection.record",
+        basis=basis,
+        object=obj,
+        item="SCJGJ:SC-001",
+        method="on_site",
+        inspectors=[*team, outsider, "S8"],
+        checked_on=day,
+    )
+    on(
+        county,
+        team[0],
+        day,
+        "result.enter",
+        basis=basis,
+        object=obj,
+        item="SCJGJ:SC-001",
+        result="violation",
+        formed_on=day,
+    )
+    on(
+        county,
+        "SCJGJ",
+        day,
+        "result.publish",
+        basis=basis,
+        object=obj,
+        item="SCJGJ:SC-001",
+        published_on=day,
+    )
+    store = project(county, tmp_path)
+    later = dt.date(2027, 6, 1)
+    county.run(
+        "office", "calendar.amend", days={"2027-01-01": False}, declare_years=[2027], note="2027"
+    )
+    update(county.world.ledger, store)
+    result = review(store.db, "object", obj, later)
+    team_findings = {f.detail.split(":")[0]: f for f in findings(result, "team")}
+    assert "not drawn for this object" in team_findings[outsider].detail
+    assert (
+        "not drawn" in team_findings["S8"].detail and "not qualified" in team_findings["S8"].detail
+    )
+    assert all(team_findings[p].status == "pass" for p in team)
+    followed = findings(result, "followed")[0]
+    assert followed.status == "fail" and "no penalty case or referral" in followed.detail
+    assert verdicts(result)[outsider] == "accountable"
+    assert verdicts(result)["SCJGJ"] == "accountable"
+    assert verdicts(result)[team[0]] == "exempt"
+    store.db.execute("UPDATE results SET entered_by = ? WHERE object = ?", (outsider, obj))
+    entered = findings(review(store.db, "object", obj, later), "entered")[0]
+    assert entered.status == "fail" and entered.parties == [outsider]
