@@ -91,7 +91,9 @@ COMMANDS: dict[str, dict[str, Any]] = {
     "note.append": {"text": text()},
     "calendar.amend": {
         "days": fields.Dict(keys=fields.String(), values=fields.Boolean(), required=True),
-        "declare_years": fields.List(fields.Integer(strict=True), required=True),
+        "declare_years": fields.List(
+            fields.Integer(strict=True, validate=validate.Range(min=2000, max=2100)), required=True
+        ),
         "note": text(),
     },
     "items.draft": {
@@ -227,7 +229,9 @@ COMMANDS: dict[str, dict[str, Any]] = {
         "party": text(),
         "verdict": text(),
         "reasoning": text(),
-        "evidence": fields.List(fields.Integer(strict=True), required=True),
+        "evidence": fields.List(
+            fields.Integer(strict=True, validate=validate.Range(min=1, max=2**53)), required=True
+        ),
     },
 }
 
@@ -535,7 +539,7 @@ class Consistency(Schema):
 
 
 class Cursor(Schema):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
@@ -563,5 +567,5 @@ class ResultQuery(Cursor):
 
 
 class ConsistencyQuery(Schema):
-    old = fields.Integer(required=True, validate=validate.Range(min=1))
-    new = fields.Integer(required=True, validate=validate.Range(min=1))
+    old = fields.Integer(required=True, validate=validate.Range(min=1, max=2**62))
+    new = fields.Integer(required=True, validate=validate.Range(min=1, max=2**62))

@@ -315,8 +315,12 @@ def settle(ctx: Context) -> Outcome:
     verdict = p.choice("verdict", ("exempt", "accountable"))
     reasoning = p.text("reasoning", max_length=4000)
     evidence = p.raw.get("evidence", [])
-    if not isinstance(evidence, list) or not all(isinstance(e, int) and e > 0 for e in evidence):
+    if not isinstance(evidence, list) or not all(
+        isinstance(e, int) and not isinstance(e, bool) and e > 0 for e in evidence
+    ):
         p.fail("evidence", "must be a list of log positions")
+    elif any(e > ctx.ledger.head().position for e in evidence):
+        p.fail("evidence", "names a position beyond the log's head")
     p.done()
     found = ctx.ledger.find(stream_id("review", subject["kind"], subject["id"]))
     review = found if isinstance(found, Review) else Review(subject=subject)

@@ -86,7 +86,8 @@ CHECKS = [
 
 @schema.parametrize()
 @settings(
-    max_examples=6,
+    max_examples=8,
+    derandomize=True,  # the same examples every run: CI stays reproducible
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
