@@ -107,19 +107,29 @@ class Client:
     def post(self, path: str, body: Any = None) -> Any:
         return self.call("POST", path, body)
 
-    def command(self, action: str, **params: Any) -> Any:
+    def command(self, action: str, attachment: Any = None, **params: Any) -> Any:
         """Run a command by name: its route's path variables are taken from ``params``."""
-        for method, template, name, _, _ in HTTP_ROUTES:
-            if name == action:
-                names = re.findall(r"\{(\w+)(?::int)?\}", template)
-                missing = [n for n in names if n not in params]
-                if missing:
-                    raise ValueError(f"{action} needs {', '.join(missing)}")
-                path = re.sub(
-                    r"\{(\w+)(?::int)?\}",
-                    lambda m: quote(str(params[m.group(1)]), safe=""),
-                    template,
-                )
-                body = {k: v for k, v in params.items() if k not in names}
-                return self.call(method, path, body)
-        raise ValueError(f"no API route for {action!r}")
+        method, path, body = command_request(action, params, attachment)
+        return self.call(method, path, body)
+
+
+def command_request(
+    action: str, params: dict[str, Any], attachment: Any = None
+) -> tuple[str, str, dict[str, Any]]:
+    """(method, path, body) of the route that runs ``action`` (see ``HTTP_ROUTES``):
+    path variables come from ``params``, the rest is the body, plus the attachment in
+    the route's attachment field (the rows of an import batch)."""
+    for method, template, name, field, _ in HTTP_ROUTES:
+        if name == action:
+            names = re.findall(r"\{(\w+)(?::int)?\}", template)
+            missing = [n for n in names if n not in params]
+            if missing:
+                raise ValueError(f"{action} needs {', '.join(missing)}")
+            path = re.sub(
+                r"\{(\w+)(?::int)?\}", lambda m: quote(str(params[m.group(1)]), safe=""), template
+            )
+            body = {k: v for k, v in params.items() if k not in names}
+            if field and attachment is not None:
+                body[field] = attachment
+            return method, path, body
+    raise ValueError(f"no API route for {action!r}")

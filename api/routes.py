@@ -16,14 +16,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, request, send_file
+from flask import Response, current_app, g, request
 from flask_smorest import Blueprint
 
 from api import schemas as s
 from api.auth import OVERSIGHT_READ, STATE_READ, WRITES, authenticate, require
 from api.problems import PROBLEM
 from api.service import Service
-from ledger.clock import china_today
 from ledger.commands import REGISTRY
 from ledger.errors import AuthorisationError, NotFoundError, ValidationError
 from ledger.verifier import HTTP_ROUTES
@@ -130,11 +129,14 @@ def access(roles: frozenset[str] | str) -> Any:
 
 
 def _store() -> Any:
-    return service().projections().db
+    """The projections, brought up to date once per request (a read sees its writes)."""
+    if "projections" not in g:
+        g.projections = service().projections().db
+    return g.projections
 
 
 def _rows(sql: str, params: Any = ()) -> list[dict[str, Any]]:
-    return list(_store().query(sql, params))
+    return q.rows(_store(), sql, params)
 
 
 JSON_COLUMNS = {
@@ -157,13 +159,7 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _today() -> dt.date:
-    text = request.args.get("today")
-    if not text:
-        return china_today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError("today must be YYYY-MM-DD", {"today": ["YYYY-MM-DD"]}) from None
+    return q.as_of(request.args.get("today"))
 
 
 # --- organisations ---------------------------------------------------------------------------
@@ -417,24 +413,15 @@ def status() -> Any:
         "origin": transparency.origin,
         "size": svc.ledger.head().position,
         "projections": svc.store().position(),
-        "checkpoint": latest_note(),
+        "checkpoint": transparency.latest(),
     }
-
-
-def latest_note() -> str:
-    """The latest stored checkpoint; the head's is made if there is none yet."""
-    transparency = service().ledger.transparency
-    try:
-        return transparency.note()
-    except NotFoundError:
-        return transparency.checkpoint()
 
 
 @log_bp.route("/api/v1/checkpoint", methods=["GET"])
 @log_bp.response(200, content_type="text/plain", description="A C2SP signed checkpoint note.")
 def checkpoint() -> Any:
     """The latest checkpoint (C2SP tlog-checkpoint), with its cosignatures. Public."""
-    return Response(latest_note(), mimetype="text/plain")
+    return Response(service().ledger.transparency.latest(), mimetype="text/plain")
 
 
 @log_bp.route("/api/v1/log/vkey", methods=["GET"])
@@ -506,4 +493,4 @@ def add_checkpoint() -> Any:
 
 
 _register_commands()
-__all__ = ["BLUEPRINTS", "guard", "send_file"]
+__all__ = ["BLUEPRINTS", "guard"]

@@ -144,6 +144,13 @@ class Transparency:
         found_size, note = stored
         return note + "".join(self.chain.cosignature_lines(found_size))
 
+    def latest(self) -> str:
+        """The latest stored checkpoint note; the head's is made if there is none yet."""
+        try:
+            return self.note()
+        except NotFoundError:
+            return self.checkpoint()
+
     def after_append(self, position: int) -> None:
         """Write a checkpoint every ``every`` entries, or after ``interval`` seconds
         of activity since the last one."""

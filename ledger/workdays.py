@@ -87,7 +87,7 @@ class WorkCalendar:
     working day exactly when it is Monday to Friday.
     """
 
-    __slots__ = ("_amendments", "_declared_years")
+    __slots__ = ("_amendments", "_declared_years", "_package")
 
     def __init__(
         self,
@@ -117,6 +117,9 @@ class WorkCalendar:
         # Private copies: a caller mutating its own dict later must not change us.
         self._amendments: Mapping[date, bool] = MappingProxyType(copied)
         self._declared_years: frozenset[int] = frozenset(years)
+        # The package's answers, remembered: a board of many deadlines asks about the
+        # same few hundred days again and again. Not state anyone can observe.
+        self._package: dict[date, bool] = {}
 
     @property
     def amendments(self) -> Mapping[date, bool]:
@@ -142,8 +145,12 @@ class WorkCalendar:
             return amended
         if d.year in self._declared_years:
             return d.weekday() < 5
+        cached = self._package.get(d)
+        if cached is not None:
+            return cached
         try:
-            return bool(chinese_calendar.is_workday(d))
+            cached = self._package[d] = bool(chinese_calendar.is_workday(d))
+            return cached
         except NotImplementedError:
             # The package raises this exactly for years it has no data for.
             known = package_years()

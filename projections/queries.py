@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlite_utils
 
+from ledger.clock import china_today
 from ledger.errors import ValidationError
 from ledger.workdays import (
     WorkCalendar,
@@ -46,6 +47,18 @@ STATUS_LABELS = {
     DONE: "已完成",
     CALENDAR_UNKNOWN: "工作日历未载明",
 }
+
+
+def as_of(text: str | None) -> dt.date:
+    """The day to judge deadlines as of: ``text`` (YYYY-MM-DD), or today in China."""
+    if not text:
+        return china_today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(
+            f"today {text!r} is not YYYY-MM-DD", {"today": ["YYYY-MM-DD"]}
+        ) from None
 
 
 def rows(db: sqlite_utils.Database, sql: str, params: Any = ()) -> list[dict[str, Any]]:
@@ -157,13 +170,19 @@ def deadlines(
 ) -> list[Deadline]:
     """The deadline board (R6.5, R7.4, R9.1, R9.2, R10.6), judged as of ``today``."""
     calendar = work_calendar(db)
-    source = rows(db, "SELECT * FROM deadlines ORDER BY position") + report_deadlines(db)
+    where, params = [], []
+    for name, value in (("department", department), ("kind", kind)):
+        if value:
+            where.append(f"{name} = ?")
+            params.append(value)
+    sql = "SELECT * FROM deadlines" + (" WHERE " + " AND ".join(where) if where else "")
+    source = rows(db, sql + " ORDER BY position", params) + [
+        r
+        for r in report_deadlines(db)
+        if (not department or r["department"] == department) and (not kind or r["kind"] == kind)
+    ]
     board = []
     for row in source:
-        if department and row["department"] != department:
-            continue
-        if kind and row["kind"] != kind:
-            continue
         entry = judged(row, calendar, today)
         if status and entry.status != status:
             continue

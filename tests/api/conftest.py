@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
@@ -15,9 +14,9 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from api import create_app
+from api.client import command_request
 from ledger.httpsig import sign_request
 from ledger.keys import SigningKey, write_key_file
-from ledger.verifier import HTTP_ROUTES
 from tests.conftest import World
 from tests.county import County, build_county, key_for
 from tests.integration.test_inspections import add_people
@@ -73,17 +72,8 @@ class Api:
         self, who: str | SigningKey | None, action: str, attachment: Any = None, **params: Any
     ) -> TestResponse:
         """POST the command's route; path variables are taken from ``params``."""
-        for _, template, name, field, _ in HTTP_ROUTES:
-            if name == action:
-                names = re.findall(r"\{(\w+)(?::int)?\}", template)
-                path = re.sub(
-                    r"\{(\w+)(?::int)?\}", lambda m: quote(str(params[m.group(1)])), template
-                )
-                body = {k: v for k, v in params.items() if k not in names}
-                if field and attachment is not None:
-                    body[field] = attachment
-                return self.post(who, path, body)
-        raise AssertionError(f"no route for {action}")
+        _, path, body = command_request(action, params, attachment)
+        return self.post(who, path, body)
 
     def ok(
         self, who: str | SigningKey | None, action: str, attachment: Any = None, **params: Any

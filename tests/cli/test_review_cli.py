@@ -7,27 +7,17 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from ledger.config import Settings
 from ledger.directory_files import write_generated_objects
 from ledger.imports import import_objects
 from ledger.keys import write_key_file
+from tests.cli.test_domain_cli import ok, run
 from tests.conftest import World
 from tests.county import County, build_county
 from tests.integration.test_inspections import add_people, objects
 from tests.vectors.testkeys import fixed_key
-from tools.cli import cli
-
-
-def run(settings: Settings, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--home", str(settings.home), *args], catch_exceptions=False)
-
-
-def ok(settings: Settings, *args: str) -> Result:
-    result = run(settings, *args)
-    assert result.exit_code == 0, result.output
-    return result
 
 
 def refused(settings: Settings, *args: str) -> Result:

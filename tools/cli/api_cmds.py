@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationError
+from ledger.errors import ConflictError, LedgerError, ValidationError
 from tools.cli import Runtime, cli, pass_runtime
 
 
@@ -89,10 +89,7 @@ def serve(
     service = app.extensions["shuangsui"]
     service.projections()
     transparency = service.ledger.transparency
-    try:
-        note = transparency.note()
-    except NotFoundError:
-        note = transparency.checkpoint()
+    note = transparency.latest()
     click.echo(f"shuangsui {runtime.settings.describe_database()}")
     click.echo(f"  origin      {transparency.origin}")
     click.echo(f"  entries     {service.ledger.head().position:,}")

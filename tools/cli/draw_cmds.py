@@ -13,6 +13,7 @@ import click
 
 from ledger.errors import NotFoundError, ValidationError
 from tools.cli import EXIT_TAMPERED, Runtime, cli, pass_runtime
+from tools.cli.domain_cmds import _echo
 
 KEY = click.option(
     "--key",
@@ -28,10 +29,6 @@ def _draw_ref(ref: str) -> tuple[str, int]:
     if not task or not number.isdigit():
         raise ValidationError(f"{ref!r}: name a draw as TASK/NUMBER, e.g. T-2027-001/1")
     return task, int(number)
-
-
-def _echo(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
 @cli.group()

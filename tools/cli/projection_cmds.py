@@ -7,8 +7,6 @@ prints machine-readable output; the default is for people.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +14,6 @@ from typing import Any
 
 import click
 
-from ledger.clock import china_today
 from ledger.errors import NotFoundError, ValidationError
 from projections import projection_path
 from projections import queries as q
@@ -24,7 +21,7 @@ from projections import review as rv
 from projections.runner import rebuild, update
 from projections.store import Store
 from tools.cli import Runtime, cli, pass_runtime
-from tools.cli.domain_cmds import KEY
+from tools.cli.domain_cmds import KEY, _echo
 
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 TODAY = click.option(
@@ -32,21 +29,6 @@ TODAY = click.option(
     metavar="YYYY-MM-DD",
     help="Judge deadlines as of this day (default: today in China).",
 )
-
-
-def _echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
-
-
-def _today(text: str | None) -> dt.date:
-    if not text:
-        return china_today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(
-            f"--today {text!r} is not YYYY-MM-DD", {"today": ["YYYY-MM-DD"]}
-        ) from None
 
 
 def _sync(ledger: Any, store: Store, *, full: bool = False) -> int:
@@ -155,7 +137,7 @@ def trail_cmd(
     """
     kind, ident = _subject(**subject)
     with projected(runtime, write=bundle is not None) as (ledger, store):
-        entries = q.trail(store.db, kind, ident, _today(today))
+        entries = q.trail(store.db, kind, ident, q.as_of(today))
         if not entries:
             raise NotFoundError(f"nothing in the log touches {kind} {ident}")
         if bundle is not None:
@@ -163,7 +145,7 @@ def trail_cmd(
                 bundle, positions=[e.position for e in entries], query={kind: ident}
             )
     if as_json:
-        _echo_json([e.as_dict() for e in entries])
+        _echo([e.as_dict() for e in entries])
     else:
         click.echo(f"trail of {kind} {ident}: {len(entries)} entries")
         for e in entries:
@@ -205,9 +187,9 @@ def review_show(
     """
     kind, ident = _subject(**subject)
     with projected(runtime) as (_, store):
-        result = rv.review(store.db, kind, ident, _today(today))
+        result = rv.review(store.db, kind, ident, q.as_of(today))
     if as_json:
-        _echo_json(result.as_dict())
+        _echo(result.as_dict())
     else:
         click.echo(rv.render(result))
 
@@ -264,10 +246,10 @@ def deadlines_cmd(
     """The deadline board: due, overdue, met late, met (R6.5, R7.4, R9.1, R10.6)."""
     with projected(runtime) as (_, store):
         board = q.deadlines(
-            store.db, _today(today), department=department, kind=kind, status=status
+            store.db, q.as_of(today), department=department, kind=kind, status=status
         )
     if as_json:
-        _echo_json([d.as_dict() for d in board])
+        _echo([d.as_dict() for d in board])
         return
     if not board:
         click.echo("no deadlines")
@@ -289,7 +271,7 @@ def deadlines_cmd(
 def feed_cmd(runtime: Runtime, after: int, limit: int, department: str | None) -> None:
     """The public publication feed (R9.1, R9.3) as JSON, paged by log position."""
     with projected(runtime) as (_, store):
-        _echo_json(q.feed(store.db, after=after, limit=limit, department=department))
+        _echo(q.feed(store.db, after=after, limit=limit, department=department))
 
 
 @cli.command("coverage")
@@ -300,7 +282,7 @@ def coverage_cmd(runtime: Runtime, as_json: bool) -> None:
     with projected(runtime) as (_, store):
         table = q.coverage(store.db)
     if as_json:
-        _echo_json(table)
+        _echo(table)
         return
     click.echo("dept     item         tasks joint drawn case arbitrary  name")
     for r in table:
@@ -321,7 +303,7 @@ def task_ledger_cmd(
 ) -> None:
     """Tasks assigned to sections and people, with dates (R10.3), as JSON."""
     with projected(runtime) as (_, store):
-        _echo_json(q.task_ledger(store.db, department=department, section=section, person=person))
+        _echo(q.task_ledger(store.db, department=department, section=section, person=person))
 
 
 @cli.command("progress")
@@ -335,4 +317,4 @@ def progress_cmd(
 ) -> None:
     """A quarterly report or the annual summary, as data (R10.6)."""
     with projected(runtime) as (_, store):
-        _echo_json(q.progress_report(store.db, department, year, quarter, _today(today)))
+        _echo(q.progress_report(store.db, department, year, quarter, q.as_of(today)))
