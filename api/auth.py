@@ -1,7 +1,7 @@
 """Who may call what: signed requests and the permission matrix.
 
 Every request that changes anything, and every read that is not public, carries an
-RFC 9421 signature by a key registered in the ledger (:mod:`ledger.httpsig`). The
+RFC 9421 signature by a key registered in the ledger (:mod:`api.httpsig`). The
 roles come from the key's registration event. The table below is the API's gate;
 the command handlers then apply the finer rules (a department acts only on its own
 lists, directories and tasks; an inspector enters results only for assignments of
@@ -15,8 +15,8 @@ from typing import Any
 from flask import g, request
 from werkzeug.urls import iri_to_uri
 
+from api.httpsig import Verified, verify_request
 from ledger.errors import PermissionDenied
-from ledger.httpsig import Verified, verify_request
 
 ANY = "any registered key"
 OFFICE, DEPARTMENT, INSPECTOR = "office", "department", "inspector"

@@ -18,9 +18,9 @@ from urllib.parse import quote
 
 import requests
 
-from ledger.httpsig import sign_request
+from api.httpsig import sign_request
+from ledger.audit.verifier import HTTP_ROUTES
 from ledger.keys import SigningKey
-from ledger.verifier import HTTP_ROUTES
 
 
 class ApiError(Exception):

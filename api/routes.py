@@ -1,6 +1,6 @@
 """The API's blueprints, one per area, and their endpoints.
 
-Writes are generated from :data:`ledger.verifier.HTTP_ROUTES` (the route table is
+Writes are generated from :data:`ledger.audit.verifier.HTTP_ROUTES` (the route table is
 part of the evidence format, so the offline verifier reads the same table): each is
 ``POST``, signed, gated by :data:`api.auth.WRITES`, validated by its schema, and
 executed as one command; it answers 201 with the positions it wrote. Reads come from
@@ -23,10 +23,10 @@ from api import schemas as s
 from api.auth import OVERSIGHT_READ, STATE_READ, WRITES, authenticate, require
 from api.problems import PROBLEM
 from api.service import Service
-from ledger.commands import REGISTRY
+from ledger.audit.verifier import HTTP_ROUTES
+from ledger.commanding import REGISTRY
 from ledger.errors import AuthorisationError, NotFoundError, ValidationError
-from ledger.verifier import HTTP_ROUTES
-from ledger.witness import WitnessError
+from ledger.transparency.witness import WitnessError
 from projections import queries as q
 from projections.review import review as duty_review
 
@@ -451,7 +451,7 @@ def consistency(args: dict[str, Any]) -> Any:
     size = service().ledger.head().position
     if not old <= new <= size:
         raise ValidationError(f"need 1 <= old <= new <= {size}", {"new": [f"at most {size}"]})
-    from ledger.verifier import b64
+    from ledger.audit.verifier import b64
 
     proof = service().ledger.transparency.consistency_proof(old, new)
     return {"old": old, "new": new, "proof": [b64(h) for h in proof]}

@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ledger.application import Ledger, open_ledger
+from ledger.application import Ledger
+from ledger.bootstrap import open_ledger
 from ledger.config import Settings
 from ledger.errors import ConfigurationError
 from ledger.keys import read_key_file
-from ledger.witness import Witness
+from ledger.transparency.witness import Witness
 from projections import projection_path
 from projections.runner import update
 from projections.store import Store

@@ -32,10 +32,10 @@ sys.path.insert(0, str(ROOT))
 
 from eventsourcing.application import Application  # noqa: E402
 
-from ledger.application import open_ledger  # noqa: E402
+from ledger.areas.notes.events import Note  # noqa: E402
 from ledger.authorisation import sign_command  # noqa: E402
+from ledger.bootstrap import open_ledger  # noqa: E402
 from ledger.config import Settings  # noqa: E402
-from ledger.domain.notes import Note  # noqa: E402
 from tests.conftest import start_world  # noqa: E402
 from tests.vectors.testkeys import fixed_key  # noqa: E402
 

@@ -7,7 +7,7 @@ Reported, beside the bare cost of N SHA-256 computations in the same run:
 * commit  -- ``draw.commit``: fold the directory from the log, eligibility, strata,
   both snapshot roots, the commitment (the whole command);
 * draw + match -- the pure run (seed, tickets for every eligible object, selection
-  in each stratum, inspector matching): ``ledger.draw_inputs.perform``;
+  in each stratum, inspector matching): ``ledger.draw.inputs.perform``;
 * run -- the whole ``draw.run`` command (refolds and checks the snapshot, performs,
   records the result);
 * verify-draw -- recomputing everything from the log and comparing it byte for byte.
@@ -29,10 +29,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ledger.application import open_ledger  # noqa: E402
+from ledger.areas.directory.files import write_generated_objects  # noqa: E402
+from ledger.areas.directory.importer import import_objects  # noqa: E402
+from ledger.bootstrap import open_ledger  # noqa: E402
 from ledger.config import Settings  # noqa: E402
-from ledger.directory_files import write_generated_objects  # noqa: E402
-from ledger.draw_inputs import (  # noqa: E402
+from ledger.draw.inputs import (  # noqa: E402
     SNAPSHOT_TOPICS,
     fold,
     perform,
@@ -41,7 +42,6 @@ from ledger.draw_inputs import (  # noqa: E402
     task_spec,
     verify_draw,
 )
-from ledger.imports import import_objects  # noqa: E402
 from tests.conftest import World, start_world  # noqa: E402
 from tests.county import County, build_county, inspector, key_for  # noqa: E402
 from tests.vectors.testkeys import fixed_key  # noqa: E402
@@ -166,7 +166,7 @@ def main() -> None:
     )
     county.run("jiwei", "draw.witness_reveal", task=TASK, draw=number, value=value, nonce=nonce)
     # The pure draw + match on the committed snapshot, timed on its own.
-    from ledger.domain.draws import draw_id
+    from ledger.areas.draws.events import draw_id
 
     drawn = ledger.get(draw_id(TASK, number))
     commitment = json.loads(drawn.commitment)

@@ -6,7 +6,7 @@
 Each import runs in a fresh process (so its peak RSS is its own) through the same
 path as ``shuangsui import objects``: one checking pass that spools the normalised
 rows, then begin / 1,000-row batches / complete, each a signed command. The files
-are generated (``ledger.directory_files.write_generated_objects``) and cached in
+are generated (``ledger.areas.directory.files.write_generated_objects``) and cached in
 bench/out. "Flat" memory means the peak barely moves when the file grows tenfold.
 """
 
@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def child(source: str, home: str) -> None:
+    from ledger.areas.directory.importer import import_objects
     from ledger.config import Settings
-    from ledger.imports import import_objects
     from tests.conftest import start_world
     from tests.county import build_county
 
@@ -37,7 +37,7 @@ def child(source: str, home: str) -> None:
     def submit(action, params, attachment):  # type: ignore[no-untyped-def]
         return county.run("SCJGJ", action, attachment=attachment, **params).as_dict()
 
-    from ledger.directory_files import OBJECT_COLUMNS, check_file
+    from ledger.areas.directory.files import OBJECT_COLUMNS, check_file
 
     start = time.perf_counter()
     check_file(Path(source), OBJECT_COLUMNS)
@@ -66,7 +66,7 @@ def main() -> None:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     args = parser.parse_args()
-    from ledger.directory_files import write_generated_objects
+    from ledger.areas.directory.files import write_generated_objects
 
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)

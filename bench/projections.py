@@ -28,11 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ledger.application import open_ledger  # noqa: E402
+from ledger.areas.directory.uscc import make_uscc  # noqa: E402
+from ledger.areas.inspections.events import Inspection  # noqa: E402
 from ledger.authorisation import sign_command  # noqa: E402
+from ledger.bootstrap import open_ledger  # noqa: E402
 from ledger.config import Settings  # noqa: E402
-from ledger.domain.inspections import Inspection  # noqa: E402
-from ledger.uscc import make_uscc  # noqa: E402
 from projections import queries as q  # noqa: E402
 from projections.review import review  # noqa: E402
 from projections.runner import BATCH, rebuild, update  # noqa: E402

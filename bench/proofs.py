@@ -32,13 +32,13 @@ sys.path.insert(0, str(ROOT))
 
 import pymerkle  # noqa: E402
 
-from ledger.application import open_ledger  # noqa: E402
+from ledger.areas.notes.events import Note  # noqa: E402
+from ledger.audit.verifier import MerkleFrontier, leaf_hash, verify_consistency, verify_inclusion  # noqa: E402
 from ledger.authorisation import sign_command  # noqa: E402
-from ledger.chain import SealedRow  # noqa: E402
+from ledger.bootstrap import open_ledger  # noqa: E402
 from ledger.config import Settings  # noqa: E402
-from ledger.domain.notes import Note  # noqa: E402
-from ledger.recorders import ChainedSQLiteRecorder  # noqa: E402
-from ledger.verifier import MerkleFrontier, leaf_hash, verify_consistency, verify_inclusion  # noqa: E402
+from ledger.storage.chain import SealedRow  # noqa: E402
+from ledger.storage.recorders import ChainedSQLiteRecorder  # noqa: E402
 from tests.conftest import start_world  # noqa: E402
 from tests.vectors.testkeys import fixed_key  # noqa: E402
 

@@ -1,7 +1,7 @@
 """The ledger application: the one place that turns signed commands into events.
 
 :class:`Ledger` is an ``eventsourcing`` application whose recorder is chained
-(:mod:`ledger.recorders`). :meth:`Ledger.execute` takes an
+(:mod:`ledger.storage.recorders`). :meth:`Ledger.execute` takes an
 :class:`~ledger.authorisation.Authorisation`, checks it (known action, fresh,
 signed by a key that is valid now, nonce unused), runs the action's handler and
 records the resulting events in one transaction, together with their chain rows
@@ -31,13 +31,12 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, EnvType
 
-import ledger.handlers  # noqa: F401  (registers every command handler)
+from ledger.areas.ids import GENESIS_ID, key_stream_id, stream_id
+from ledger.areas.keys.events import Genesis, Key
+from ledger.audit.verifier import GENESIS_TOPIC, KEY_CHANGE_TOPICS, KEY_REGISTERED_TOPIC, ChainRow
 from ledger.authorisation import Authorisation, sign_command
-from ledger.chain import ChainHead, EventMeta
-from ledger.commands import REGISTRY, Context, Params
-from ledger.config import PostgresTarget, Settings
-from ledger.domain.ids import GENESIS_ID, key_stream_id, stream_id
-from ledger.domain.keys import Genesis, Key
+from ledger.commanding import REGISTRY, Context, Params
+from ledger.config import Settings
 from ledger.errors import (
     ConflictError,
     KeyNotValidError,
@@ -47,9 +46,9 @@ from ledger.errors import (
     ValidationError,
 )
 from ledger.keys import SigningKey
-from ledger.recorders import ChainedPostgresRecorder, ChainedRecorder, ChainedSQLiteRecorder
-from ledger.transparency import Transparency
-from ledger.verifier import GENESIS_TOPIC, KEY_CHANGE_TOPICS, KEY_REGISTERED_TOPIC, ChainRow
+from ledger.storage.chain import ChainHead, EventMeta
+from ledger.storage.recorders import ChainedPostgresRecorder, ChainedRecorder, ChainedSQLiteRecorder
+from ledger.transparency.log import Transparency
 
 GENESIS_ACTION = "ledger.genesis"
 
@@ -160,7 +159,7 @@ class Ledger(Application[UUID]):
         self, topics: Sequence[str], up_to: int | None = None, page: int = 500
     ) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
         """Decoded (position, stream, topic, state) of events with these topics, in log
-        order -- the same tuples :mod:`ledger.draw_inputs` folds from a bundle."""
+        order -- the same tuples :mod:`ledger.draw.inputs` folds from a bundle."""
         after = 0
         while True:
             with storage_errors(self.settings):
@@ -267,56 +266,3 @@ def storage_errors(settings: Settings) -> Iterator[None]:
     except (PersistenceError, psycopg.Error, OSError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise StorageError(f"{settings.describe_database()}: {first_line}") from exc
-
-
-def preflight(settings: Settings) -> None:
-    """Fail fast, with a clear message, if the configured database cannot be reached."""
-    target = settings.target
-    if isinstance(target, PostgresTarget):
-        try:
-            with psycopg.connect(
-                host=target.host,
-                port=target.port,
-                user=target.user,
-                password=target.password or None,
-                dbname=target.dbname,
-                connect_timeout=settings.connect_timeout,
-            ):
-                pass
-        except psycopg.Error as exc:
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
-            raise StorageError(
-                f"cannot reach PostgreSQL at {target.describe()}: {message}"
-            ) from exc
-
-
-def open_ledger(
-    settings: Settings,
-    *,
-    signer: SigningKey | None = None,
-    must_exist: bool = True,
-) -> Ledger:
-    """Open the ledger described by ``settings``.
-
-    ``must_exist``: refuse (rather than create) a ledger that has no genesis yet;
-    reading commands (status, verify) use it so a typo in ``--home`` does not
-    leave an empty database behind.
-    """
-    target = settings.target
-    if must_exist and not isinstance(target, PostgresTarget) and not target.exists():
-        raise NotFoundError(
-            f"no ledger at {target}; run 'shuangsui init' or pass --home / --database-url"
-        )
-    preflight(settings)
-    if not must_exist and not isinstance(target, PostgresTarget):
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StorageError(f"cannot create {target.parent}: {exc.strerror}") from exc
-    ledger = Ledger(settings, signer=signer)
-    if must_exist and ledger.head().position == 0:
-        ledger.close()
-        raise NotFoundError(
-            f"the ledger at {settings.describe_database()} is empty; run 'shuangsui init'"
-        )
-    return ledger

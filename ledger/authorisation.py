@@ -3,7 +3,7 @@
 Every event in the ledger is caused by a command, and every command carries the
 acting key's Ed25519 signature over canonical command bytes -- action, parameters,
 actor key id, created time (Unix seconds) and a random nonce. The evidence is
-stored verbatim with the first entry of the command (see :mod:`ledger.verifier`,
+stored verbatim with the first entry of the command (see :mod:`ledger.audit.verifier`,
 which defines the format and checks it offline); this module makes and checks it
 on the writing side with the same definitions.
 """
@@ -17,10 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.canonical import canonical_bytes
-from ledger.errors import AuthorisationError
-from ledger.keys import SigningKey
-from ledger.verifier import (
+from ledger.audit.verifier import (
     COMMAND_SCHEME,
     COMMAND_SIGNATURE_CONTEXT,
     Evidence,
@@ -29,6 +26,9 @@ from ledger.verifier import (
     sha256,
     signature_ok,
 )
+from ledger.canonical import canonical_bytes
+from ledger.errors import AuthorisationError
+from ledger.keys import SigningKey
 
 
 @dataclass(frozen=True)

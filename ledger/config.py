@@ -165,7 +165,7 @@ class Settings:
         if isinstance(target, PostgresTarget):
             env.update(
                 PERSISTENCE_MODULE="eventsourcing.postgres",
-                APPLICATION_RECORDER_TOPIC="ledger.recorders:ChainedPostgresRecorder",
+                APPLICATION_RECORDER_TOPIC="ledger.storage.recorders:ChainedPostgresRecorder",
                 POSTGRES_DBNAME=target.dbname,
                 POSTGRES_HOST=target.host,
                 POSTGRES_PORT=str(target.port),
@@ -182,8 +182,8 @@ class Settings:
             )
         else:
             env.update(
-                PERSISTENCE_MODULE="ledger.recorders:LedgerSQLiteFactory",
-                APPLICATION_RECORDER_TOPIC="ledger.recorders:ChainedSQLiteRecorder",
+                PERSISTENCE_MODULE="ledger.storage.recorders:LedgerSQLiteFactory",
+                APPLICATION_RECORDER_TOPIC="ledger.storage.recorders:ChainedSQLiteRecorder",
                 SQLITE_DBNAME=str(target),
                 SQLITE_LOCK_TIMEOUT="30",
             )

@@ -26,8 +26,8 @@ import nacl.secret
 import nacl.signing
 import nacl.utils
 
+from ledger.audit.verifier import key_id_for
 from ledger.errors import KeyFileError
-from ledger.verifier import key_id_for
 
 KEY_FILE_FORMAT = "shuangsui-ed25519-key-v1"
 PUBLIC_KEY_FORMAT = "shuangsui-ed25519-public-key-v1"

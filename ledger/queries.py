@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ledger.domain.inspectors import Inspector
-from ledger.domain.items import ItemList, item_list_id
-from ledger.domain.organisations import Department
+from ledger.areas.departments.events import Department
+from ledger.areas.inspectors.events import Inspector
+from ledger.areas.items.events import ItemList, item_list_id
 
 if TYPE_CHECKING:
     from ledger.application import Ledger

@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ledger.verifier import ChainRow, EvidenceError, parse_evidence
+from ledger.audit.verifier import ChainRow, EvidenceError, parse_evidence
 
 TIME = re.compile(rb'"time":"([^"]*)"')
 Handler = Callable[["Batch", int, str, dict[str, Any]], None]
@@ -563,7 +563,7 @@ def draw_recused(b: Batch, position: int, stream: str, s: dict[str, Any]) -> Non
 
 
 def _basis(basis: dict[str, Any]) -> tuple[str, str]:
-    from ledger.domain.inspections import basis_reference
+    from ledger.areas.inspections.events import basis_reference
 
     return basis["kind"], basis_reference(basis)
 

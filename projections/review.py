@@ -43,7 +43,7 @@ from typing import Any
 
 import sqlite_utils
 
-from ledger.domain.inspections import RESULTS
+from ledger.areas.inspections.events import RESULTS
 from ledger.errors import NotFoundError, ValidationError
 from projections.queries import SUBJECT_KINDS, judged, rows, subject_exists, work_calendar
 

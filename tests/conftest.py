@@ -17,8 +17,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ledger.application import Ledger, open_ledger
+from ledger.application import Ledger
 from ledger.authorisation import Authorisation, sign_command
+from ledger.bootstrap import open_ledger
 from ledger.config import Settings
 from ledger.keys import SigningKey
 from tests.vectors.testkeys import fixed_key

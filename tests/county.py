@@ -11,10 +11,10 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger.audit.verifier import sha256
 from ledger.authorisation import sign_command
 from ledger.canonical import canonical_bytes
 from ledger.keys import SigningKey
-from ledger.verifier import sha256
 from tests.conftest import World
 
 DEPARTMENTS = {

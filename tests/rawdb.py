@@ -12,9 +12,9 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger.application import Ledger
 from ledger.authorisation import Authorisation
-from ledger.chain import EventMeta, seal
 from ledger.keys import SigningKey
-from ledger.recorders import APPEND_ONLY_TABLES, CHAIN_TABLE, ChainedSQLiteRecorder
+from ledger.storage.chain import EventMeta, seal
+from ledger.storage.recorders import APPEND_ONLY_TABLES, CHAIN_TABLE, ChainedSQLiteRecorder
 
 
 class RawDB:
@@ -131,7 +131,7 @@ class RawDB:
 
 def note_event(ledger: Ledger, text: str, author: str) -> StoredEvent:
     """A stored event for a new note, as the mapper would produce it."""
-    from ledger.domain.notes import Note
+    from ledger.areas.notes.events import Note
 
     note = Note(text=text, author=author)
     (event,) = note.collect_events()

@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from ledger.application import Ledger
+from ledger.areas.directory.files import write_generated_objects
+from ledger.areas.directory.importer import import_objects
+from ledger.audit.verifier import sha256
 from ledger.authorisation import sign_command
 from ledger.canonical import canonical_bytes
 from ledger.clock import CHINA
-from ledger.directory_files import write_generated_objects
-from ledger.imports import import_objects
 from ledger.keys import SigningKey, write_key_file
-from ledger.verifier import sha256
-from ledger.witness import Witness, request_text
+from ledger.transparency.witness import Witness, request_text
 
 DEPARTMENTS: dict[str, tuple[str, str, list[str], float]] = {
     # code: (name, kind, sections, share of the directory)
@@ -432,7 +432,7 @@ def joint_task(demo: Demo, inspectors: dict[str, list[str]]) -> list[dict[str, A
     demo.run(
         "scjgj", "task.organise", at="2026-09-07", task=TASK, draw=1, organised_on="2026-09-07"
     )
-    from ledger.domain.draws import Draw, draw_id
+    from ledger.areas.draws.events import Draw, draw_id
 
     drawn = demo.ledger.find(draw_id(TASK, 1))
     assert isinstance(drawn, Draw) and drawn.performed is not None

@@ -15,7 +15,7 @@ from werkzeug.test import TestResponse
 
 from api import create_app
 from api.client import command_request
-from ledger.httpsig import sign_request
+from api.httpsig import sign_request
 from ledger.keys import SigningKey, write_key_file
 from tests.conftest import World
 from tests.county import County, build_county, key_for

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from ledger.directory_files import write_generated_objects
-from ledger.draw_inputs import SNAPSHOT_TOPICS, verify_draw
-from ledger.imports import import_objects
-from ledger.verification import verify_ledger
-from ledger.verifier import parse_evidence, verify_bundle
+from ledger.areas.directory.files import write_generated_objects
+from ledger.areas.directory.importer import import_objects
+from ledger.audit.verifier import parse_evidence, verify_bundle
+from ledger.draw.inputs import SNAPSHOT_TOPICS, verify_draw
+from ledger.transparency.database import verify_ledger
 from tests.api.conftest import Api
 
 TASK = "T-API-1"
@@ -313,7 +313,7 @@ def test_the_witness_endpoint(sqlite_api: Api, tmp_path: Path) -> None:
     problem(sqlite_api.client.post("/add-checkpoint", data=b"old 0\n\n"), 404)
     from api import create_app
     from ledger.keys import write_key_file
-    from ledger.witness import Witness, request_text
+    from ledger.transparency.witness import Witness, request_text
     from tests.county import key_for
 
     service = sqlite_api.app.extensions["shuangsui"]

@@ -17,8 +17,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
+from api.httpsig import sign_request
 from ledger.config import Settings
-from ledger.httpsig import sign_request
 from tests.api.conftest import Api, make_api
 from tests.conftest import start_world
 from tests.county import key_for

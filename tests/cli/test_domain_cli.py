@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from ledger.areas.directory.files import write_generated_objects
 from ledger.config import Settings
-from ledger.directory_files import write_generated_objects
 from tools.cli import cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -151,7 +151,7 @@ def test_xlsx_and_csv_import_the_same_rows(
         for row in csv.reader(handle):
             sheet.append(row)
     book.save(tmp_path / "a.xlsx")
-    from ledger.imports import check_objects
+    from ledger.areas.directory.importer import check_objects
 
     with check_objects(source, "SCJGJ") as a, check_objects(tmp_path / "a.xlsx", "SCJGJ") as b:
         assert list(a.rows()) == list(b.rows())

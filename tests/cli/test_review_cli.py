@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from ledger.areas.directory.files import write_generated_objects
+from ledger.areas.directory.importer import import_objects
 from ledger.config import Settings
-from ledger.directory_files import write_generated_objects
-from ledger.imports import import_objects
 from ledger.keys import write_key_file
 from tests.cli.test_domain_cli import ok, run
 from tests.conftest import World

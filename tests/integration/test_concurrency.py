@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from ledger.config import Settings
-from ledger.verification import verify_ledger
+from ledger.transparency.database import verify_ledger
 from tests.conftest import World
 from tests.integration import workers
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from ledger.directory_files import batch_digest, write_generated_objects
-from ledger.domain.directory import ObjectImport
-from ledger.domain.ids import stream_id
+from ledger.areas.directory.events import ObjectImport
+from ledger.areas.directory.files import batch_digest, write_generated_objects
+from ledger.areas.directory.importer import import_objects
+from ledger.areas.ids import stream_id
 from ledger.errors import ConflictError, ValidationError
-from ledger.imports import import_objects
-from ledger.verification import verify_ledger
+from ledger.transparency.database import verify_ledger
 from tests.conftest import World
 from tests.county import County, build_county
 
@@ -46,7 +46,7 @@ def test_batches_carry_their_digest_and_verify(county: County, tmp_path: Path) -
     write_generated_objects(source, 1500, departments=("SCJGJ",))
     summary = import_objects(source, "SCJGJ", submit_as(county, "SCJGJ"))
     ledger = county.world.ledger
-    from ledger.domain.directory import ImportBatch, batch_id
+    from ledger.areas.directory.events import ImportBatch, batch_id
 
     batches = [ledger.get(batch_id(summary["import_id"], seq)) for seq in (1, 2)]
     assert all(isinstance(b, ImportBatch) for b in batches)
@@ -58,7 +58,7 @@ def test_batches_carry_their_digest_and_verify(county: County, tmp_path: Path) -
 def test_handler_checks_rows_itself(county: County, tmp_path: Path) -> None:
     source = tmp_path / "objects.csv"
     write_generated_objects(source, 3, departments=("SCJGJ",))
-    from ledger.directory_files import OBJECT_COLUMNS, iter_rows
+    from ledger.areas.directory.files import OBJECT_COLUMNS, iter_rows
 
     rows = [row for _, row in iter_rows(source, OBJECT_COLUMNS)]
     rows[1] = {**rows[1], "supervisors": ["SWJ"]}

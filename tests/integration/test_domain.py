@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.domain.inspectors import Inspector, inspector_id
-from ledger.domain.items import ItemList, item_list_id
-from ledger.domain.plans import AnnualPlan, JointTask, plan_id, task_id
+from ledger.areas.inspectors.events import Inspector, inspector_id
+from ledger.areas.items.events import ItemList, item_list_id
+from ledger.areas.plans.events import AnnualPlan, plan_id
+from ledger.areas.tasks.events import JointTask, task_id
 from ledger.errors import (
     ConflictError,
     NotFoundError,
@@ -14,7 +15,7 @@ from ledger.errors import (
     RuleViolation,
     ValidationError,
 )
-from ledger.verification import verify_ledger
+from ledger.transparency.database import verify_ledger
 from tests.conftest import World
 from tests.county import County, build_county, inspector, item
 

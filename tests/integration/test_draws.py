@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
+from ledger.areas.directory.files import write_generated_objects
+from ledger.areas.directory.importer import import_objects
+from ledger.areas.draws.events import Draw, draw_id
 from ledger.authorisation import sign_command
-from ledger.directory_files import write_generated_objects
-from ledger.domain.draws import Draw, draw_id
-from ledger.draw_inputs import SNAPSHOT_TOPICS, verify_draw
+from ledger.draw.inputs import SNAPSHOT_TOPICS, verify_draw
 from ledger.errors import ConflictError, PermissionDenied, RuleViolation
-from ledger.imports import import_objects
-from ledger.verification import verify_ledger
+from ledger.transparency.database import verify_ledger
 from tests.conftest import World
 from tests.county import County, build_county, inspector, key_for
 

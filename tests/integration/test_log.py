@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger import verifier as v
+from ledger.audit import verifier as v
 from ledger.authorisation import sign_command
 from ledger.errors import (
     AuthorisationError,
@@ -17,7 +17,7 @@ from ledger.errors import (
     ReplayError,
     ValidationError,
 )
-from ledger.verification import verify_ledger
+from ledger.transparency.database import verify_ledger
 from tests.conftest import World
 from tests.rawdb import RawDB, note_event
 from tests.vectors.testkeys import fixed_key
@@ -296,7 +296,7 @@ def test_entry_signed_by_a_non_ledger_key(tampered: tuple[World, RawDB]) -> None
 
 def test_key_registered_by_a_non_office_key_is_caught(tampered: tuple[World, RawDB]) -> None:
     world, raw = tampered
-    from ledger.domain.keys import Key
+    from ledger.areas.keys.events import Key
 
     evil = fixed_key("witness")
     key = Key(

@@ -18,11 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.application import open_ledger
+from ledger.areas.directory.files import write_generated_objects
+from ledger.areas.directory.importer import import_objects
+from ledger.bootstrap import open_ledger
 from ledger.config import Settings
-from ledger.directory_files import write_generated_objects
 from ledger.errors import ConflictError, NotFoundError, PermissionDenied, RuleViolation
-from ledger.imports import import_objects
 from projections import projector
 from projections.runner import rebuild, update
 from projections.store import SCHEMA, Store

@@ -10,12 +10,12 @@ from pathlib import Path
 import pymerkle
 import pytest
 
-from ledger import verifier as v
-from ledger.application import open_ledger
+from ledger.audit import verifier as v
+from ledger.bootstrap import open_ledger
 from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationError
-from ledger.transparency import Transparency
-from ledger.verification import verify_ledger, verify_since
-from ledger.witness import Witness, WitnessError, request_text
+from ledger.transparency.database import verify_ledger, verify_since
+from ledger.transparency.log import Transparency
+from ledger.transparency.witness import Witness, WitnessError, request_text
 from tests.conftest import World, start_world
 from tests.rawdb import RawDB
 from tests.vectors.testkeys import fixed_key

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ledger.application import open_ledger
 from ledger.authorisation import sign_command
+from ledger.bootstrap import open_ledger
 from ledger.config import Settings
 from tests.vectors.testkeys import fixed_key
 

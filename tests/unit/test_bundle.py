@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import verifier as v
+from ledger.audit import verifier as v
 from ledger.config import Settings
-from ledger.witness import Witness, request_text
+from ledger.transparency.witness import Witness, request_text
 from tests.conftest import start_world
 from tests.vectors.testkeys import fixed_key
 

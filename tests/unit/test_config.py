@@ -59,4 +59,4 @@ def test_settings_default_home() -> None:
 def test_library_settings_never_enable_db_functions() -> None:
     env = Settings(database_url="postgresql://h/d").eventsourcing_env()
     assert env["POSTGRES_ENABLE_DB_FUNCTIONS"] == "n"
-    assert env["APPLICATION_RECORDER_TOPIC"] == "ledger.recorders:ChainedPostgresRecorder"
+    assert env["APPLICATION_RECORDER_TOPIC"] == "ledger.storage.recorders:ChainedPostgresRecorder"

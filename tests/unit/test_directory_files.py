@@ -16,8 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.canonical import canonical_bytes
-from ledger.directory_files import (
+from ledger.areas.directory.files import (
     INSPECTOR_COLUMNS,
     OBJECT_COLUMNS,
     ColumnSpec,
@@ -30,8 +29,9 @@ from ledger.directory_files import (
     iter_rows,
     write_generated_objects,
 )
+from ledger.areas.directory.uscc import make_uscc
+from ledger.canonical import canonical_bytes
 from ledger.errors import ValidationError
-from ledger.uscc import make_uscc
 
 Cells = Sequence[object]
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.draw import (
+from ledger.draw.algorithm import (
     DrawError,
     EntropySource,
     Job,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from ledger.audit.verifier import key_id_for
 from ledger.errors import KeyFileError
 from ledger.keys import PublicKey, SigningKey, read_key_file, read_public_key, write_key_file
-from ledger.verifier import key_id_for
 from tests.vectors.testkeys import fixed_key
 
 FAST = {"opslimit": 1, "memlimit": 8192}

@@ -9,9 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import merkle
+from ledger.audit.verifier import (
+    MerkleFrontier,
+    leaf_hash,
+    sha256,
+    verify_consistency,
+    verify_inclusion,
+)
 from ledger.errors import ValidationError
-from ledger.verifier import MerkleFrontier, leaf_hash, sha256, verify_consistency, verify_inclusion
+from ledger.storage import merkle
 
 N = 300
 ENTRIES = [f"entry {i}".encode() for i in range(N)]

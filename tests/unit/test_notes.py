@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from ledger import verifier as v
+from ledger.audit import verifier as v
 from tests.vectors.testkeys import fixed_key
 
 ORIGIN = "test.example/log"

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledger.areas.directory.uscc import ALPHABET, WEIGHTS, check_character, make_uscc, uscc_problem
 from ledger.errors import ValidationError
-from ledger.uscc import ALPHABET, WEIGHTS, check_character, make_uscc, uscc_problem
 
 # Codes published with the check algorithm, each checked by someone else's implementation:
 PUBLISHED = [

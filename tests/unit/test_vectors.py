@@ -6,7 +6,7 @@ import base64
 import json
 from pathlib import Path
 
-from ledger import verifier as v
+from ledger.audit import verifier as v
 from tests.vectors.generate import generate
 
 GOLDEN = Path(__file__).resolve().parents[1] / "vectors" / "chain-v1.json"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import verifier as v
+from ledger.audit import verifier as v
 from ledger.config import Settings
 from tests.conftest import start_world
 from tests.vectors.testkeys import fixed_key

@@ -16,9 +16,9 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
+from ledger.audit.verifier import ZERO_HASH
 from ledger.authorisation import sign_command
-from ledger.chain import ChainHead, EventMeta, seal
-from ledger.verifier import ZERO_HASH
+from ledger.storage.chain import ChainHead, EventMeta, seal
 from tests.vectors.testkeys import NAMES, fixed_key
 
 CREATED = 1_767_225_600  # 2026-01-01T00:00:00Z

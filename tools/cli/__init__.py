@@ -86,7 +86,7 @@ class Runtime:
 
     def open(self, *, write: bool = True) -> Any:
         """Open the ledger; ``write`` loads the ledger key that seals entries."""
-        from ledger.application import open_ledger
+        from ledger.bootstrap import open_ledger
 
         settings = self.settings
         signer = self.signing_key(settings.ledger_key_path) if write else None

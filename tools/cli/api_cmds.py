@@ -240,7 +240,7 @@ def demo(runtime: Runtime, objects: int) -> None:
     Leaves an existing ledger as it is. Then:  shuangsui serve
     Demo keys (unsealed, demo only) are written to HOME/keys/demo/.
     """
-    from ledger.application import open_ledger
+    from ledger.bootstrap import open_ledger
     from tools.cli.ledger_cmds import init
     from tools.demo import build
 

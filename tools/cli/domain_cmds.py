@@ -8,6 +8,7 @@ for the columns). Every command is signed with ``--key`` and prints what it did.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -205,7 +206,7 @@ def items_show(runtime: Runtime, department_code: str) -> None:
     Example:
       shuangsui items show SCJGJ
     """
-    from ledger.domain.items import item_list_id
+    from ledger.areas.items.events import item_list_id
 
     _echo(
         _read(
@@ -264,7 +265,7 @@ def import_objects_cmd(runtime: Runtime, key_file: str, file: Path) -> None:
     Example:
       shuangsui import objects --key scjgj.key objects.csv
     """
-    from ledger.imports import check_objects, import_objects
+    from ledger.areas.directory.importer import check_objects, import_objects
 
     key = runtime.signing_key(key_file)
     department_code = _department_of(runtime, key)
@@ -276,7 +277,7 @@ def import_objects_cmd(runtime: Runtime, key_file: str, file: Path) -> None:
             length=checked.check.rows,
             label=f"importing {file.name}",
             show_pos=True,
-            file=click.get_text_stream("stderr"),
+            file=sys.stderr,
         ) as bar:
             summary = import_objects(
                 file,
@@ -308,7 +309,7 @@ def import_inspectors_cmd(runtime: Runtime, key_file: str, action: str, file: Pa
       shuangsui import inspectors --key scjgj.key inspectors.xlsx
       shuangsui inspectors pending
     """
-    from ledger.imports import import_inspectors
+    from ledger.areas.directory.importer import import_inspectors
 
     key = runtime.signing_key(key_file)
     department_code = _department_of(runtime, key)
@@ -406,7 +407,7 @@ def inspectors_show(runtime: Runtime, person: str) -> None:
     Example:
       shuangsui inspectors show S001
     """
-    from ledger.domain.inspectors import inspector_id
+    from ledger.areas.inspectors.events import inspector_id
 
     _echo(
         _read(
@@ -475,7 +476,7 @@ def plans_show(runtime: Runtime, department_code: str, year: int) -> None:
     Example:
       shuangsui plans show SCJGJ 2027
     """
-    from ledger.domain.plans import plan_id
+    from ledger.areas.plans.events import plan_id
 
     _echo(
         _read(
@@ -556,7 +557,7 @@ def task_show(runtime: Runtime, task_code: str) -> None:
     Example:
       shuangsui task show T-2027-001
     """
-    from ledger.domain.plans import task_id
+    from ledger.areas.tasks.events import task_id
 
     _echo(
         _read(

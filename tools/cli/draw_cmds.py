@@ -279,7 +279,7 @@ def draw_show(runtime: Runtime, ref: str) -> None:
     Example:
       shuangsui draw show T-2027-001/1
     """
-    from ledger.domain.draws import draw_id
+    from ledger.areas.draws.events import draw_id
 
     task, number = _draw_ref(ref)
     ledger = runtime.open(write=False)
@@ -315,12 +315,12 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
       shuangsui verify-draw T-2027-001/1
       shuangsui verify-draw T-2027-001/1 --bundle draw.bundle
     """
-    from ledger.draw_inputs import SNAPSHOT_TOPICS, bundle_events, verify_draw
+    from ledger.draw.inputs import SNAPSHOT_TOPICS, bundle_events, verify_draw
 
     task, number = _draw_ref(ref)
     beacon_check = _beacon_check()
     if bundle is not None:
-        from ledger.verifier import verify_bundle
+        from ledger.audit.verifier import verify_bundle
 
         with bundle.open(encoding="utf-8") as lines:
             report = verify_bundle(lines, workers=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -51,8 +52,8 @@ def init(runtime: Runtime, origin: str, office_holder: str, seal: bool) -> None:
     Keys are written to HOME/keys (mode 0600). Move office.key to the office's
     own custody afterwards: it is the root of trust.
     """
-    from ledger.application import open_ledger
     from ledger.authorisation import sign_command
+    from ledger.bootstrap import open_ledger
     from ledger.keys import SigningKey, write_key_file
 
     settings = runtime.settings
@@ -202,10 +203,10 @@ def verify(
       shuangsui verify --bundle ledger.bundle          # no database, no network
       shuangsui verify --since trusted.checkpoint      # only what is new
     """
-    from ledger.verification import verify_ledger, verify_since
-    from ledger.verifier import verify_bundle
+    from ledger.audit.verifier import verify_bundle
+    from ledger.transparency.database import verify_ledger, verify_since
 
-    stderr = click.get_text_stream("stderr")
+    stderr = sys.stderr
     if bundle is not None and since is not None:
         raise ValidationError("use --bundle or --since, not both")
     if bundle is not None:

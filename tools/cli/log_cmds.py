@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from uuid import UUID
 
@@ -176,10 +177,10 @@ def export(runtime: Runtime, out: Path, stream: str | None, draw_ref: str | None
     try:
         size = ledger.head().position
         with click.progressbar(
-            length=size, label="exporting", file=click.get_text_stream("stderr"), show_pos=True
+            length=size, label="exporting", file=sys.stderr, show_pos=True
         ) as bar:
             if draw_ref is not None:
-                from ledger.draw_inputs import SNAPSHOT_TOPICS
+                from ledger.draw.inputs import SNAPSHOT_TOPICS
                 from tools.cli.draw_cmds import _draw_ref
 
                 _draw_ref(draw_ref)
@@ -235,7 +236,7 @@ def witness_init(
           --key jiwei.key --log-vkey "$(shuangsui checkpoint vkey)"
     Register the witness key in the ledger with --role witness --note-name NAME.
     """
-    from ledger.witness import Witness
+    from ledger.transparency.witness import Witness
 
     key = runtime.signing_key(key_file)
     Witness.create(state_file, name, list(log_vkeys))
@@ -265,7 +266,7 @@ def witness_cosign(
     Example:
       shuangsui witness cosign --state jiwei.json --key jiwei.key latest.checkpoint p.proof
     """
-    from ledger.witness import Witness, request_text
+    from ledger.transparency.witness import Witness, request_text
 
     witness_ = Witness(state_file, runtime.signing_key(key_file))
     note = _read(checkpoint_file)

@@ -7,6 +7,7 @@ prints machine-readable output; the default is for people.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,7 +42,7 @@ def _sync(ledger: Any, store: Store, *, full: bool = False) -> int:
         length=behind,
         label="updating projections",
         show_pos=True,
-        file=click.get_text_stream("stderr"),
+        file=sys.stderr,
     ) as bar:
         return run(ledger, store, progress=bar.update)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from ledger.domain.inspections import FOLLOW_UPS, METHODS, RESULTS, TRIGGERS
+from ledger.areas.inspections.events import FOLLOW_UPS, METHODS, RESULTS, TRIGGERS
 from ledger.errors import ValidationError
 from tools.cli import Runtime, cli, pass_runtime
 from tools.cli.domain_cmds import KEY, _json_file, task

@@ -1,0 +1,1 @@
+"""The areas of the measures, one package each: events, typed commands, rules."""

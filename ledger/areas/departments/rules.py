@@ -1,0 +1,27 @@
+"""Who acts for a department: its registered operators (R10.1)."""
+
+from __future__ import annotations
+
+from ledger.areas.departments.events import (
+    Department,
+    department_id,
+)
+from ledger.commanding import Context
+from ledger.errors import NotFoundError, PermissionDenied
+
+
+def load_department(ctx: Context, code: str) -> Department:
+    department = ctx.ledger.find(department_id(code))
+    if department is None:
+        raise NotFoundError(f"no department {code}", rule="R10.1")
+    assert isinstance(department, Department)
+    return department
+
+
+def require_operator(ctx: Context) -> str:
+    """The acting key's department, which must be registered; the office has none."""
+    code = ctx.actor_department()
+    if ctx.actor is None or "department" not in ctx.actor.roles:
+        raise PermissionDenied(f"key {ctx.actor_id} is not a department operator's key")
+    load_department(ctx, code)
+    return code

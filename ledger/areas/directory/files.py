@@ -1,0 +1,860 @@
+"""Directory import files: the object directory (检查对象名录库, SPEC R4.1) and the
+inspector directory (执法检查人员名录库, R4.2/R4.3) arrive as batch imports (批量导入, R2.1)
+in CSV (UTF-8, with or without BOM) or XLSX. This module reads and checks them.
+
+Invariants:
+
+* **Streaming.** Every function reads a file once, row by row, and keeps no row after
+  it is handled. The only state that grows with the file is the duplicate-id map of
+  :func:`check_file` and :func:`iter_rows`: one entry (id -> first line) per row, about
+  140 bytes per row for 18-character ids (14 MB for 100,000 rows). (openpyxl keeps an
+  XLSX file's shared-string table in memory; that is the workbook's, not ours.)
+* **Lines are what the user sees.** A line number is the spreadsheet row: the header is
+  line 1, the first data row line 2. A CSV record with a quoted line break is one line.
+  Blank rows are skipped but keep their number.
+* **Same text, same result.** A CSV and an XLSX file whose cells show the same text
+  give the same normalised rows and the same errors (XLSX numbers and dates become the
+  text a CSV export holds: ``7``, ``2024-03-01``). Whitespace around a cell is ignored.
+* **Normalised rows are stable JSON.** A row is a dict with every column's English name
+  as key, in the order of the column spec: ``str``, ``int`` (``complaints``), ``list``
+  of ``str`` (multi-valued columns, in the order written) or ``None`` (an optional
+  column left empty); defaults applied. The same file always gives the same dicts, so
+  :func:`batch_digest` of a batch is reproducible.
+* **Refusals, not tracebacks.** A file that cannot be read at all (unknown suffix,
+  missing, not UTF-8, not an XLSX workbook, broken CSV) raises
+  :class:`~ledger.errors.ValidationError`. A file that can be read reports its problems
+  as :class:`RowError` values: header problems (unknown, repeated or missing columns; an
+  empty file; a header without rows) on line 1, row problems on their own line.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib
+import random
+import re
+import sqlite3
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from ledger.areas.departments.events import CODE_PATTERN
+from ledger.areas.directory.uscc import ALPHABET, make_uscc, uscc_problem
+from ledger.canonical import canonical_bytes
+from ledger.errors import ConfigurationError, ValidationError
+
+JSONValue = str | int | list[str] | None
+#: A normalised row: English column name -> JSON value.
+Row = dict[str, JSONValue]
+Format = Literal["csv", "xlsx"]
+Problem = tuple[str | None, str]  # (English column name or None, reason)
+
+# --- column specs -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an import file.
+
+    ``parse`` turns a non-empty, stripped cell into its JSON value or raises
+    ``ValueError`` with a reason. An empty cell is an error if ``required``, else it
+    takes ``[]`` (``multi``) or ``default``.
+    """
+
+    name: str
+    alias: str
+    required: bool
+    parse: Callable[[str], JSONValue]
+    description: str
+    multi: bool = False
+    default: str | int | None = None
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """The columns of one directory and the rules that relate columns of a row."""
+
+    directory: str
+    columns: tuple[Column, ...]
+    #: (row, names of columns already bad) -> problems with rules spanning columns.
+    check_row: Callable[[Row, set[str]], list[Problem]]
+    by_header: dict[str, Column] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        headers = {c.name: c for c in self.columns} | {c.alias: c for c in self.columns}
+        object.__setattr__(self, "by_header", headers)
+
+    def __iter__(self) -> Iterator[Column]:
+        return iter(self.columns)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NOT_TOKEN = re.compile(r"[\s\x00-\x1f\x7f]")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_COUNT = re.compile(r"\d{1,9}")
+_DEPARTMENT = re.compile(CODE_PATTERN)
+_KEY_ID = re.compile(r"[0-9a-f]{16}")
+_SEPARATORS = re.compile(r"[;；]")
+
+
+def _quote(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:40] + "...")
+
+
+def _text(max_length: int) -> Callable[[str], JSONValue]:
+    def parse(text: str) -> JSONValue:
+        if len(text) > max_length:
+            raise ValueError(f"is longer than {max_length} characters")
+        if _CONTROL.search(text):
+            raise ValueError("contains a line break or another control character")
+        return text
+
+    return parse
+
+
+def _token(text: str) -> JSONValue:
+    """An id or number: 1-64 characters without whitespace."""
+    if len(text) > 64:
+        raise ValueError(f"{_quote(text)} is longer than 64 characters")
+    if _NOT_TOKEN.search(text):
+        raise ValueError(f"{_quote(text)} contains whitespace")
+    return text
+
+
+def _department(text: str) -> JSONValue:
+    if not _DEPARTMENT.fullmatch(text):
+        raise ValueError(
+            f"{_quote(text)} is not a department code (2-20 upper case letters, digits, '_' "
+            "or '-', starting with a letter, e.g. SCJGJ)"
+        )
+    return text
+
+
+def _date(text: str) -> JSONValue:
+    if _DATE.fullmatch(text):
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            pass  # 2024-02-30 has the shape but is no date
+    raise ValueError(f"{_quote(text)} is not a date YYYY-MM-DD")
+
+
+def _count(text: str) -> JSONValue:
+    if not _COUNT.fullmatch(text):
+        raise ValueError(f"{_quote(text)} is not a whole number from 0 to 999999999")
+    return int(text)
+
+
+def _key_id(text: str) -> JSONValue:
+    if not _KEY_ID.fullmatch(text):
+        raise ValueError(f"{_quote(text)} is not a key id (16 lower case hex digits)")
+    return text
+
+
+def _choice(values: dict[str, str]) -> Callable[[str], JSONValue]:
+    """Accept each key (English or Chinese), store its English value."""
+    shown = ", ".join(values)
+
+    def parse(text: str) -> JSONValue:
+        if text not in values:
+            raise ValueError(f"must be one of {shown}; got {_quote(text)}")
+        return values[text]
+
+    return parse
+
+
+def _list_of(item: Callable[[str], JSONValue]) -> Callable[[str], JSONValue]:
+    """Items separated by ";" or "；"; empty items (a trailing ";") are ignored."""
+
+    def parse(text: str) -> JSONValue:
+        items: list[str] = []
+        for part in _SEPARATORS.split(text):
+            part = part.strip()
+            if not part:
+                continue
+            value = item(part)
+            assert isinstance(value, str)  # item parsers return text
+            if value in items:
+                raise ValueError(f"lists {_quote(value)} twice")
+            items.append(value)
+        return items
+
+    return parse
+
+
+ENTITY_KINDS = ("enterprise", "individual", "cooperative")
+#: Object kinds (R4.1): English name -> Chinese name; both are accepted in files.
+OBJECT_KINDS = {
+    "enterprise": "企业",
+    "individual": "个体工商户",
+    "cooperative": "农民专业合作社",
+    "product": "产品",
+    "project": "项目",
+    "behaviour": "行为",
+}
+_STATUS = {"active": "存续", "closed": "注销"}
+_INSPECTOR_KINDS = {"officer": "执法人员", "expert": "专家"}
+
+
+def _bilingual(names: dict[str, str]) -> Callable[[str], JSONValue]:
+    return _choice({e: e for e in names} | {c: e for e, c in names.items()})
+
+
+def _object_rules(row: Row, bad: set[str]) -> list[Problem]:
+    # Market entities are identified by their USCC (R4.1); other objects by free text.
+    kind = row["kind"]
+    code = row["id"]
+    if "id" in bad or "kind" in bad or kind not in ENTITY_KINDS or not isinstance(code, str):
+        return []
+    problem = uscc_problem(code)
+    if problem is None:
+        return []
+    return [("id", f"{_quote(code)} {problem} (the id of kind {kind} is its 统一社会信用代码)")]
+
+
+def _inspector_rules(row: Row, bad: set[str]) -> list[Problem]:
+    if "kind" in bad:
+        return []
+    problems: list[Problem] = []
+    credentials = ("certificate", "certificate_from", "certificate_until")
+    if row["kind"] == "officer":
+        for name in (*credentials, "qualifications"):
+            if name not in bad and row[name] in (None, []):
+                problems.append((name, "is required for an officer (执法人员)"))
+        start, until = row["certificate_from"], row["certificate_until"]
+        if isinstance(start, str) and isinstance(until, str) and start > until:
+            problems.append(("certificate_until", f"is before certificate_from ({start})"))
+    else:
+        # Outside helpers assist but are not enforcement officers (R4.3).
+        for name in credentials:
+            if name not in bad and row[name] is not None:
+                problems.append((name, "must be empty for an expert (专家)"))
+    return problems
+
+
+# A table: one column per line reads better than the formatter's one argument per line.
+# fmt: off
+OBJECT_COLUMNS = ColumnSpec("object", (
+    Column("id", "统一社会信用代码或编号", True, _token,
+           "USCC for enterprise, individual, cooperative; else 1-64 characters, no spaces"),
+    Column("name", "名称", True, _text(200), "name, up to 200 characters"),
+    Column("kind", "类型", True, _bilingual(OBJECT_KINDS),
+           "enterprise, individual, cooperative, product, project or behaviour (or Chinese)"),
+    Column("region", "乡镇", True, _text(64), "township (乡镇) name"),
+    Column("industry", "行业", False, _text(100), "industry"),
+    Column("scope", "经营范围", False, _text(2000), "business scope"),
+    Column("supervisors", "监管部门", True, _list_of(_department),
+           "supervising department codes, separated by ; or ；", multi=True),
+    Column("credit_class", "信用风险分类", True, _choice({c: c for c in "ABCD"}),
+           "credit risk class A, B, C or D"),
+    Column("penalties", "行政处罚日期", False, _list_of(_date),
+           "dates YYYY-MM-DD of administrative penalties, separated by ;", multi=True),
+    Column("complaints", "核实投诉次数", False, _count,
+           "number of verified complaints, default 0", default=0),
+    Column("status", "状态", False, _bilingual(_STATUS),
+           "active or closed (存续 / 注销), default active", default="active"),
+), _object_rules)
+
+INSPECTOR_COLUMNS = ColumnSpec("inspector", (
+    Column("id", "人员编号", True, _token, "staff number, 1-64 characters, no spaces"),
+    Column("name", "姓名", True, _text(100), "name"),
+    Column("position", "职务", False, _text(64), "position"),
+    Column("unit", "工作单位", True, _department, "department code of the unit"),
+    Column("section", "股室", False, _text(64), "section"),
+    Column("kind", "人员类别", True, _bilingual(_INSPECTOR_KINDS),
+           "officer or expert (执法人员 / 专家)"),
+    Column("certificate", "执法证号", False, _token,
+           "enforcement certificate number: required for officers, empty for experts"),
+    Column("certificate_from", "证件有效期起", False, _date,
+           "certificate valid from, YYYY-MM-DD: required for officers, empty for experts"),
+    Column("certificate_until", "证件有效期止", False, _date,
+           "certificate valid until, not before from: required for officers, empty for experts"),
+    Column("qualifications", "执法资质", False, _list_of(_token),
+           "item kinds or codes the person may inspect, separated by ;: required for officers",
+           multi=True),
+    Column("expertise", "业务专长", False, _list_of(_text(64)),
+           "fields of expertise, separated by ;", multi=True),
+    Column("region", "片区", False, _text(64), "area (片区)"),
+    Column("key_id", "密钥编号", False, _key_id, "signing key id, 16 lower case hex digits"),
+    Column("conflicts", "回避对象", False, _list_of(_token),
+           "ids of objects the person must not inspect (回避), separated by ;", multi=True),
+), _inspector_rules)
+# fmt: on
+
+# --- results ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A problem on one line (header = line 1); ``column`` is the English name."""
+
+    line: int
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", {self.column}" if self.column else "")
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What :func:`check_file` found; truthy when the file can be imported."""
+
+    rows: int
+    errors: tuple[RowError, ...]
+    truncated: bool
+    sha256: str
+    format: Format
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+# --- reading ----------------------------------------------------------------------
+
+Record = tuple[int, Sequence[object]]
+
+
+def _letter(index: int) -> str:
+    """Spreadsheet column letter of a 0-based index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _cell_text(value: object) -> str:
+    """The text a CSV export would hold for an XLSX cell value."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not value.is_integer():
+            return repr(value)
+        # Spreadsheets keep 15 significant digits: an 18-digit code typed as a number
+        # has already lost its last digits, so say so instead of guessing.
+        if abs(value) >= 1e15:
+            raise ValueError(
+                "is a number too long for a spreadsheet to keep exactly; format the column as text"
+            )
+        return str(int(value))
+    if isinstance(value, datetime):
+        if value.time() == datetime.min.time():
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _utf8_lines(binary: Iterable[bytes], digest: Any, name: str) -> Iterator[str]:
+    # Decoding line by line (b"\n" never occurs inside a UTF-8 sequence) says where a
+    # bad byte is, and hashes exactly the bytes read.
+    for number, raw in enumerate(binary, start=1):
+        digest.update(raw)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValidationError(
+                f"{name} is not UTF-8 text (line {number} of the file, byte {exc.start + 1});"
+                " Excel's plain 'CSV' is GBK on Chinese Windows: save as 'CSV UTF-8' instead",
+                {"file": ["not UTF-8"]},
+            ) from exc
+        yield text[1:] if number == 1 and text.startswith("\ufeff") else text
+
+
+def _csv_records(binary: Iterable[bytes], digest: Any, name: str) -> Iterator[Record]:
+    reader = csv.reader(_utf8_lines(binary, digest, name))
+    line = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ValidationError(
+                f"{name} is not valid CSV at line {line + 1}: {exc}", {"file": [str(exc)]}
+            ) from exc
+        line += 1
+        yield line, cells
+
+
+# What a damaged or foreign file makes zipfile, zlib and openpyxl's XML parsing raise;
+# caught only around openpyxl's own calls, never around ours.
+_XLSX_ERRORS: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, TypeError,
+    SyntaxError, IndexError, AttributeError, OSError,
+)  # fmt: skip
+
+
+def _xlsx_records(rows: Iterator[tuple[object, ...]], name: str) -> Iterator[Record]:
+    line = 0
+    while True:
+        try:
+            cells = next(rows)
+        except StopIteration:
+            return
+        except _XLSX_ERRORS as exc:
+            raise ValidationError(
+                f"{name}: the worksheet is damaged near line {line + 1} "
+                f"({type(exc).__name__}: {exc})"
+            ) from exc
+        line += 1
+        yield line, cells
+
+
+def _load_workbook(binary: Any, name: str) -> Any:
+    # Imported on first use: only XLSX needs openpyxl, and it ships no type hints.
+    try:
+        openpyxl = importlib.import_module("openpyxl")
+        invalid = importlib.import_module("openpyxl.utils.exceptions").InvalidFileException
+    except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
+        raise ConfigurationError("reading .xlsx files needs the openpyxl package") from exc
+    try:
+        return openpyxl.load_workbook(binary, read_only=True, data_only=True)
+    except (*_XLSX_ERRORS, invalid) as exc:
+        raise ValidationError(
+            f"{name} is not a readable XLSX workbook ({type(exc).__name__}: {exc})",
+            {"file": ["not an XLSX workbook"]},
+        ) from exc
+
+
+@contextmanager
+def _open_records(path: Path) -> Iterator[tuple[Format, Iterator[Record], Any]]:
+    """(format, records, sha256 object); the digest is complete once records are."""
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        hint = "; save .xls files as .xlsx" if suffix == ".xls" else ""
+        raise ValidationError(
+            f"{path.name}: unknown file type {suffix or '(no suffix)'!r}; "
+            f"expected .csv (UTF-8) or .xlsx{hint}",
+            {"file": ["unknown file type"]},
+        )
+    digest = hashlib.sha256()
+    try:
+        binary = path.open("rb")
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path.name}: {exc.strerror or exc}") from exc
+    with binary:
+        if suffix == ".csv":
+            yield "csv", _csv_records(binary, digest, path.name), digest
+            return
+        for chunk in iter(lambda: binary.read(1 << 20), b""):
+            digest.update(chunk)
+        binary.seek(0)
+        workbook = _load_workbook(binary, path.name)
+        try:
+            if not workbook.worksheets:
+                raise ValidationError(f"{path.name} has no worksheet")
+            sheet = workbook.worksheets[0]
+            # Some writers store a wrong sheet size, and openpyxl would stop reading there.
+            sheet.reset_dimensions()
+            yield "xlsx", _xlsx_records(sheet.iter_rows(values_only=True), path.name), digest
+        finally:
+            workbook.close()
+
+
+def _is_blank(cells: Sequence[object]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def _read_header(
+    spec: ColumnSpec, cells: Sequence[object]
+) -> tuple[list[Column | None], list[RowError]]:
+    header: list[Column | None] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        try:
+            text = _cell_text(cell).strip()
+        except ValueError:
+            text = str(cell)
+        column = spec.by_header.get(text)
+        header.append(column)
+        if not text:
+            continue  # a column without header must stay empty: rows check that
+        if column is None:
+            hint = ""
+            if any(separator in text for separator in ";；\t"):
+                hint = "; the file seems to separate columns with ';' or tabs, not commas"
+            accepted = ", ".join(f"{c.name}/{c.alias}" for c in spec.columns)
+            errors.append(RowError(
+                1, None, f"unknown column {_quote(text)} in column {_letter(index)}{hint}; "
+                f"the {spec.directory} directory's columns are {accepted}",
+            ))  # fmt: skip
+        elif column.name in seen:
+            errors.append(RowError(
+                1, column.name,
+                f"appears twice (columns {_letter(seen[column.name])} and {_letter(index)})",
+            ))  # fmt: skip
+            header[index] = None
+        else:
+            seen[column.name] = index
+    for column in spec.columns:
+        if column.required and column.name not in seen:
+            errors.append(RowError(
+                1, column.name, f"required column is missing ({column.name} or {column.alias})"
+            ))  # fmt: skip
+    return header, errors
+
+
+def _check_record(
+    spec: ColumnSpec, header: list[Column | None], cells: Sequence[object]
+) -> tuple[Row | None, list[Problem], str | None] | None:
+    """None for a blank row, else (the row or None if bad, problems, the id if good)."""
+    problems: list[Problem] = []
+    texts: dict[str, str] = {}
+    width = len(header)
+    for index, cell in enumerate(cells):
+        column = header[index] if index < width else None
+        if isinstance(cell, str):
+            text = cell.strip()
+        else:
+            try:
+                text = _cell_text(cell).strip()
+            except ValueError as exc:
+                problems.append((column.name if column else None, str(exc)))
+                continue
+        if not text:
+            continue
+        if column is None:
+            problems.append((None, f"has a value in column {_letter(index)}, which has no header"))
+        else:
+            texts[column.name] = text
+    if not texts and not problems:
+        return None
+    bad = {name for name, _ in problems if name is not None}
+    row: Row = {}
+    for column in spec.columns:
+        name = column.name
+        cell_text = texts.get(name)
+        if cell_text is None:
+            row[name] = [] if column.multi else column.default
+            if column.required and name not in bad:
+                problems.append((name, "is required"))
+                bad.add(name)
+            continue
+        try:
+            value = column.parse(cell_text)
+        except ValueError as exc:
+            problems.append((name, str(exc)))
+            bad.add(name)
+            value = None
+        else:
+            if value == [] and column.required:  # only separators, e.g. ";"
+                problems.append((name, "is required"))
+                bad.add(name)
+        row[name] = value
+    row_id = row["id"]
+    problems.extend(spec.check_row(row, bad))
+    good_id = row_id if isinstance(row_id, str) and "id" not in bad else None
+    return (None if problems else row), problems, good_id
+
+
+def _as_path(path: str | Path) -> Path:
+    return path if isinstance(path, Path) else Path(path)
+
+
+class SeenIds:
+    """Which ids a file has shown, and on which line first -- in flat memory.
+
+    Ids are collected in blocks of 5,000; each block is checked against a temporary
+    on-disk SQLite table and then added to it, so memory is one block plus SQLite's
+    fixed page cache however long the file is. Duplicates come out in line order
+    within a block (a block's duplicates are reported when the block is flushed).
+    """
+
+    BLOCK = 5000
+
+    def __init__(self) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="shuangsui-ids-")
+        self._db = sqlite3.connect(Path(self._dir.name) / "ids.sqlite3")
+        self._db.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
+            "CREATE TABLE ids (id TEXT PRIMARY KEY, line INTEGER) WITHOUT ROWID;"
+        )
+        self._block: dict[str, int] = {}
+        self._inside: list[tuple[int, int]] = []
+
+    def add(self, row_id: str, line: int) -> list[tuple[int, int]]:
+        first = self._block.setdefault(row_id, line)
+        if first != line:
+            self._inside.append((line, first))
+        if len(self._block) >= self.BLOCK:
+            return self.finish(close=False)
+        return []
+
+    def finish(self, *, close: bool = True) -> list[tuple[int, int]]:
+        """Flush the block; return (line, first line) of every duplicate found."""
+        found = list(self._inside)
+        block = self._block
+        ids = list(block)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self._db.execute(
+                f"SELECT id, line FROM ids WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall()
+            found += [(block[row_id], first) for row_id, first in rows]
+        self._db.executemany("INSERT OR IGNORE INTO ids VALUES (?, ?)", block.items())
+        self._block, self._inside = {}, []
+        if close:
+            self._db.close()
+            self._dir.cleanup()
+        return sorted(found)
+
+
+def check_file(
+    path: str | Path,
+    columns: ColumnSpec,
+    *,
+    max_errors: int = 1000,
+    on_row: Callable[[Row], None] | None = None,
+) -> FileCheck:
+    """Check every row of a directory file in one streaming pass.
+
+    ``on_row`` receives each normalised row that has no problem of its own, in file
+    order (an importer spools them, so it need not parse the file a second time).
+
+    Reports each problem (up to ``max_errors``; after that ``truncated`` is set and the
+    remaining rows are only counted) and each repeated id, on the later line, as
+    "duplicate id, first seen on line N". Finding duplicates costs one dict entry per
+    row (id -> first line, ~140 bytes). Raises :class:`ValidationError` for a file that
+    cannot be read at all.
+    """
+    if max_errors < 0:
+        raise ValueError("max_errors must be >= 0")
+    path = _as_path(path)
+    errors: list[RowError] = []
+    truncated = False
+    rows = 0
+
+    def report(line: int, column: str | None, reason: str) -> None:
+        nonlocal truncated
+        if len(errors) < max_errors:
+            errors.append(RowError(line, column, reason))
+        else:
+            truncated = True
+
+    with _open_records(path) as (file_format, records, digest):
+        first = next(records, None)
+        if first is None:
+            report(1, None, "the file is empty; line 1 must be the header")
+        else:
+            header, header_errors = _read_header(columns, first[1])
+            for error in header_errors:
+                report(error.line, error.column, error.reason)
+            seen = SeenIds()
+            for line, cells in records:
+                if truncated or header_errors:
+                    # Only count: the row count and the digest still need every row.
+                    if not _is_blank(cells):
+                        rows += 1
+                    continue
+                checked = _check_record(columns, header, cells)
+                if checked is None:
+                    continue
+                rows += 1
+                row, problems, row_id = checked
+                for column, reason in problems:
+                    report(line, column, reason)
+                if on_row is not None and not problems and row is not None:
+                    on_row(row)
+                if row_id is not None:
+                    for dup_line, first_seen in seen.add(row_id, line):
+                        report(dup_line, "id", f"duplicate id, first seen on line {first_seen}")
+            for dup_line, first_seen in seen.finish():
+                report(dup_line, "id", f"duplicate id, first seen on line {first_seen}")
+            # Duplicates are found a block at a time; report everything in line order.
+            errors.sort(key=lambda error: error.line)
+            if rows == 0 and not header_errors:
+                report(1, None, "the file has a header but no rows")
+    return FileCheck(rows, tuple(errors), truncated, digest.hexdigest(), file_format)
+
+
+def iter_rows(
+    path: str | Path, columns: ColumnSpec, *, expect_sha256: str | None = None
+) -> Iterator[tuple[int, Row]]:
+    """Stream ``(line, normalised row)`` from a file that passed :func:`check_file`.
+
+    Raises :class:`ValidationError` at the first problem :func:`check_file` would
+    report, should the file be bad after all (changed since, or never checked); with
+    ``expect_sha256``, also when the file's bytes are not the ones checked and signed.
+    """
+    path = _as_path(path)
+
+    def refuse(line: int, column: str | None, reason: str) -> ValidationError:
+        error = RowError(line, column, reason)
+        return ValidationError(f"{path.name}, {error}", {f"line {line}": [str(error)]})
+
+    with _open_records(path) as (_, records, _digest):
+        first = next(records, None)
+        if first is None:
+            raise refuse(1, None, "the file is empty; line 1 must be the header")
+        header, header_errors = _read_header(columns, first[1])
+        if header_errors:
+            error = header_errors[0]
+            raise refuse(error.line, error.column, error.reason)
+        first_line: dict[str, int] = {}
+        for line, cells in records:
+            checked = _check_record(columns, header, cells)
+            if checked is None:
+                continue
+            row, problems, row_id = checked
+            if problems:
+                raise refuse(line, *problems[0])
+            assert row is not None and row_id is not None  # no problems: a full row
+            seen = first_line.setdefault(row_id, line)
+            if seen != line:
+                raise refuse(line, "id", f"duplicate id, first seen on line {seen}")
+            yield line, row
+        if not first_line:
+            raise refuse(1, None, "the file has a header but no rows")
+        if expect_sha256 is not None and _digest.hexdigest() != expect_sha256:
+            raise ValidationError(
+                f"{path.name} changed while it was being imported; run the import again",
+                {"file": ["SHA-256 differs from the one checked and signed"]},
+            )
+
+
+def batches(rows: Iterable[Row], size: int = 1000) -> Iterator[list[Row]]:
+    """Consecutive lists of ``size`` rows (the last may be shorter), lazily."""
+    if size < 1:
+        raise ValueError("batch size must be >= 1")
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def batch_digest(rows: Sequence[Row]) -> str:
+    """Hex SHA-256 of the RFC 8785 canonical bytes of the list of rows."""
+    return hashlib.sha256(canonical_bytes(list(rows))).hexdigest()
+
+
+# --- generated data ---------------------------------------------------------------
+
+#: Towns (镇) of Anyue County (安岳县, division code 512021), for generated data.
+ANYUE_TOWNSHIPS = (
+    "岳阳镇", "石桥铺镇", "通贤镇", "龙台镇", "兴隆镇", "周礼镇", "李家镇", "镇子镇",
+    "文化镇", "卧佛镇", "鸳大镇", "乾龙镇", "长河源镇", "石羊镇", "天林镇", "永清镇",
+    "两板桥镇", "护建镇", "毛家镇",
+)  # fmt: skip
+_BRANDS = "鑫源 华兴 蜀丰 柠都 普州 佳和 永盛 恒达 宏远 圆觉 玄妙 金岳 德润 福临".split()
+_TRADES = (  # (name part, industry, business scope)
+    ("商贸", "批发业", "日用百货、预包装食品销售"),
+    ("食品", "食品制造业", "糕点、薯类食品生产销售"),
+    ("柠檬科技", "农副食品加工业", "柠檬种植、初加工及销售"),
+    ("建材", "建筑装饰业", "建筑材料销售"),
+    ("餐饮管理", "餐饮业", "餐饮服务"),
+    ("药房", "零售业", "药品、医疗器械零售"),
+    ("汽车修理", "机动车维修", "机动车维修、配件销售"),
+    ("石刻艺术", "工艺美术品制造", "石雕工艺品制作销售"),
+)
+_SURNAMES = "王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗"
+_SHOPS = ("餐馆", "超市", "理发店", "五金店", "面馆", "副食店", "农资店")
+_CROPS = ("柠檬", "红薯", "生猪", "蔬菜", "柑橘", "中药材")
+# kind -> (id prefix, name ending)
+_OTHER_KINDS = {
+    "product": ("CP", "抽检批次"),
+    "project": ("XM", "建设项目"),
+    "behaviour": ("XW", "经营行为"),
+}
+# Weighted draws as one uniform choice each (random.choices costs several times more).
+_CREDIT_CLASSES = "A" * 6 + "B" * 10 + "C" * 3 + "D"  # about 30/50/15/5 %
+_PENALTY_COUNTS = (0,) * 29 + (1,) * 3 + (2,)
+_COMPLAINTS = ("", "", "0", "0", "0", "1", "2", "5")
+_SEQUENCES = 31**7
+
+
+def _entity_code(kind_digit: str, index: int, offset: int) -> str:
+    # index -> 7 code characters by a bijection mod 31**7 (the multiplier is prime to
+    # 31): unique for every index, and random-looking rather than consecutive.
+    number = (index * 7_919_077_981 + offset) % _SEQUENCES
+    characters = ""
+    for _ in range(7):
+        number, rest = divmod(number, 31)
+        characters += ALPHABET[rest]
+    return make_uscc(f"9{kind_digit}512021MA{characters}")
+
+
+def write_generated_objects(
+    path: str | Path,
+    count: int,
+    *,
+    seed: int = 0,
+    departments: Sequence[str] = ("SCJGJ",),
+    townships: Sequence[str] = ANYUE_TOWNSHIPS,
+    chinese: bool = False,
+) -> None:
+    """Write a CSV of ``count`` valid, varied objects with unique ids, row by row.
+
+    About 55% enterprises, 30% individual businesses, 7% co-operatives (USCCs of
+    Anyue, 512021) and 8% products, projects and behaviours; credit classes A/B/C/D
+    about 30/50/15/5%; some penalties, complaints and closed objects. The same seed
+    gives the same bytes. With ``chinese`` the headers and the kind and status values
+    are Chinese, as a Chinese user's file would be.
+    """
+    rng = random.Random(seed)
+    offset = rng.randrange(_SEQUENCES)
+    first_day = date(2019, 1, 1).toordinal()
+    other_kinds = list(_OTHER_KINDS)
+    with _as_path(path).open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow([c.alias if chinese else c.name for c in OBJECT_COLUMNS])
+        for index in range(count):
+            town = rng.choice(townships)
+            trade, industry, scope = rng.choice(_TRADES)
+            draw = rng.random()
+            if draw < 0.55:
+                kind, code = "enterprise", _entity_code("1", index, offset)
+                name = f"安岳县{rng.choice(_BRANDS)}{trade}有限公司"
+            elif draw < 0.85:
+                kind, code = "individual", _entity_code("2", index, offset)
+                name = f"安岳县{town}{rng.choice(_SURNAMES)}记{rng.choice(_SHOPS)}"
+                industry, scope = "零售业", "个体经营"
+            elif draw < 0.92:
+                kind, code = "cooperative", _entity_code("3", index, offset)
+                crop = rng.choice(_CROPS)
+                name = f"安岳县{town}{crop}种植专业合作社"
+                industry, scope = "农业", f"{crop}种植、销售"
+            else:
+                kind = rng.choice(other_kinds)
+                prefix, ending = _OTHER_KINDS[kind]
+                code = f"{prefix}-2024-{index:07d}"
+                name = f"{town}{rng.choice(_CROPS)}{ending}"
+                industry, scope = "", ""
+            supervisors = [rng.choice(departments)]
+            if rng.random() < 0.3:  # a joint object, supervised by two departments
+                second = rng.choice(departments)
+                supervisors += [second] if second != supervisors[0] else []
+            days = {rng.randrange(6 * 365) for _ in range(rng.choice(_PENALTY_COUNTS))}
+            penalties = [date.fromordinal(first_day + day).isoformat() for day in sorted(days)]
+            status = "closed" if rng.random() < 0.05 else "active"
+            writer.writerow([
+                code, name, OBJECT_KINDS[kind] if chinese else kind, town, industry, scope,
+                ";".join(supervisors), rng.choice(_CREDIT_CLASSES), ";".join(penalties),
+                rng.choice(_COMPLAINTS), _STATUS[status] if chinese else status,
+            ])  # fmt: skip

@@ -1,0 +1,217 @@
+"""Importing directory files into the ledger: check everything, then write in batches.
+
+Order of work, so that nothing is written on error and memory stays flat:
+
+1. one streaming pass checks every row -- format, the columns' rules, duplicate ids,
+   and the importing department's own rule (it must supervise each object, R4.1;
+   each inspector must be its own, R7.3) -- and reports every bad row by line;
+2. only if the file is clean: ``directory.import.begin`` (file digest, row and batch
+   counts), then one ``directory.import.batch`` per 1,000 rows (the rows travel as
+   the command's attachment, bound by their digest), then ``directory.import.complete``.
+   The file is read again for step 2 and must still have the digest that was checked.
+
+``submit(action, params, attachment)`` runs one signed command -- against the local
+ledger (the CLI) or through the API (the signing client) -- and returns its result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ledger.areas.directory.events import BATCH_ROWS
+from ledger.areas.directory.files import (
+    INSPECTOR_COLUMNS,
+    OBJECT_COLUMNS,
+    ColumnSpec,
+    FileCheck,
+    Row,
+    batch_digest,
+    check_file,
+)
+from ledger.canonical import canonical_bytes
+from ledger.errors import ValidationError
+
+Submit = Callable[[str, dict[str, Any], Any], dict[str, Any]]
+Progress = Callable[[int], None]
+
+
+def _with_department_rule(
+    spec: ColumnSpec, column: str, department: str, reason: str
+) -> ColumnSpec:
+    base = spec.check_row
+
+    def check_row(row: Row, bad: set[str]) -> list[tuple[str | None, str]]:
+        problems = list(base(row, bad))
+        value = row.get(column)
+        owned = department in value if isinstance(value, list) else value == department
+        if column not in bad and not owned:
+            problems.append((column, reason))
+        return problems
+
+    return dataclasses.replace(spec, check_row=check_row)
+
+
+def objects_spec(department: str) -> ColumnSpec:
+    return _with_department_rule(
+        OBJECT_COLUMNS,
+        "supervisors",
+        department,
+        f"{department} must be among the supervising departments (谁审批谁监管, R4.1)",
+    )
+
+
+def inspectors_spec(department: str) -> ColumnSpec:
+    return _with_department_rule(
+        INSPECTOR_COLUMNS,
+        "unit",
+        department,
+        f"the unit must be {department}: a department enrols its own staff (R7.3)",
+    )
+
+
+def refuse(path: Path, check: FileCheck) -> ValidationError:
+    errors = {
+        f"line {e.line}": [f"{e.column}: {e.reason}" if e.column else e.reason]
+        for e in check.errors
+    }
+    more = " (first 1000 shown)" if check.truncated else ""
+    return ValidationError(
+        f"{path.name}: {len(check.errors)} bad row(s){more}; nothing was imported", errors
+    )
+
+
+class CheckedFile:
+    """A checked directory file and its normalised rows, spooled to a temporary file.
+
+    The check parses the file once; the writing pass reads the spool (JSON lines)
+    instead of parsing and validating the file again. Memory stays flat either way.
+    Use as a context manager: the spool is deleted on exit.
+    """
+
+    def __init__(self, path: Path, spec: ColumnSpec) -> None:
+        self.path = path
+        self._spool = tempfile.TemporaryFile("w+", encoding="utf-8")
+        spool = self._spool
+
+        def keep(row: Row) -> None:
+            # Canonical (RFC 8785) bytes per row: a batch's digest is then the hash of
+            # "[" + rows joined by "," + "]" -- exactly the canonical form of the list.
+            spool.write(canonical_bytes(row).decode("utf-8"))
+            spool.write("\n")
+
+        self.check = check_file(path, spec, on_row=keep)
+        if not self.check.ok:
+            self._spool.close()
+            raise refuse(path, self.check)
+
+    def rows(self) -> Iterator[Row]:
+        self._spool.seek(0)
+        for line in self._spool:
+            row: Row = json.loads(line)
+            yield row
+
+    def batches(self, size: int) -> Iterator[tuple[list[Row], str]]:
+        """The rows in batches, each with its digest (as :func:`batch_digest` gives)."""
+        self._spool.seek(0)
+        lines: list[str] = []
+        for line in self._spool:
+            lines.append(line[:-1])
+            if len(lines) == size:
+                yield self._batch(lines)
+                lines = []
+        if lines:
+            yield self._batch(lines)
+
+    @staticmethod
+    def _batch(lines: list[str]) -> tuple[list[Row], str]:
+        text = "[" + ",".join(lines) + "]"
+        return json.loads(text), hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def __enter__(self) -> CheckedFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._spool.close()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_objects(path: Path, department: str) -> CheckedFile:
+    """Step 1: every row checked; raises, listing each bad row, if any is bad."""
+    return CheckedFile(path, objects_spec(department))
+
+
+def import_objects(
+    path: Path,
+    department: str,
+    submit: Submit,
+    *,
+    checked: CheckedFile | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Import a directory file of objects for ``department``; see the module docstring.
+
+    ``checked``: the result of :func:`check_objects` if the caller already ran it.
+    """
+    with checked or check_objects(path, department) as source:
+        path, check = source.path, source.check
+        if sha256_file(path) != check.sha256:
+            raise ValidationError(
+                f"{path.name} changed after it was checked; import it again",
+                {"file": ["SHA-256 differs from the one checked"]},
+            )
+        import_id = str(uuid.uuid4())
+        count = math.ceil(check.rows / BATCH_ROWS)
+        submit(
+            "directory.import.begin",
+            {
+                "import_id": import_id,
+                "source": path.name,
+                "file_sha256": check.sha256,
+                "rows": check.rows,
+                "batches": count,
+                "format": check.format,
+            },
+            None,
+        )
+        for seq, (batch, digest) in enumerate(source.batches(BATCH_ROWS), start=1):
+            submit(
+                "directory.import.batch",
+                {"import_id": import_id, "seq": seq, "rows_digest": digest},
+                batch,
+            )
+            if progress:
+                progress(len(batch))
+        submit("directory.import.complete", {"import_id": import_id}, None)
+    return {
+        "import_id": import_id,
+        "rows": check.rows,
+        "batches": count,
+        "file_sha256": check.sha256,
+    }
+
+
+def import_inspectors(
+    path: Path, department: str, submit: Submit, *, action: str = "enrol"
+) -> dict[str, Any]:
+    """Propose the inspectors in a file (one command; the judicial key decides later)."""
+    with CheckedFile(path, inspectors_spec(department)) as source:
+        rows = list(source.rows())
+    result = submit(
+        "inspectors.propose", {"action": action, "rows_digest": batch_digest(rows)}, rows
+    )
+    return {"rows": len(rows), "proposals": result.get("proposals", {})}

@@ -1,0 +1,425 @@
+"""The draw: commit, witnesses commit and reveal, dice, beacon, run, recuse (R7.4, R7.5).
+
+The lead commits everything the draw depends on *before* any entropy exists; the
+entropy arrives afterwards from parties the lead does not control; the run is a pure
+function of the two (``ledger.draw.inputs.perform``), so anyone can recompute it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from ledger.areas.departments.rules import require_operator
+from ledger.areas.draws.events import Draw, draw_id
+from ledger.areas.tasks.events import JointTask, task_id
+from ledger.clock import CHINA
+from ledger.commanding import Context, Outcome, command
+from ledger.draw.algorithm import ALGORITHM, DrawError, Rules, replacement
+from ledger.draw.inputs import (
+    DRAW_TOPICS,
+    INSPECTOR_TOPICS,
+    SNAPSHOT_TOPICS,
+    TASK_TOPICS,
+    commitment_hash,
+    commitment_text,
+    fold,
+    jobs_for,
+    officers_for,
+    perform,
+    snapshot,
+    sources_for,
+    task_spec,
+)
+from ledger.errors import (
+    AuthorisationError,
+    ConflictError,
+    LedgerError,
+    NotFoundError,
+    PermissionDenied,
+    RuleViolation,
+    ValidationError,
+)
+
+#: drand's League of Entropy "quicknet" (BLS unchained on G1, a round every 3 s).
+QUICKNET = {
+    "network": "quicknet",
+    "chain_hash": "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971",
+    "genesis_time": 1692803367,
+    "period": 3,
+}
+HEX = r"[0-9a-f]+"
+
+
+def quicknet_round_time(round_number: int) -> int:
+    return QUICKNET["genesis_time"] + (round_number - 1) * QUICKNET["period"]  # type: ignore[operator]
+
+
+def _task(ctx: Context, task: str) -> JointTask:
+    found = ctx.ledger.find(task_id(task))
+    if not isinstance(found, JointTask):
+        raise NotFoundError(f"no task {task}")
+    return found
+
+
+def _draw(ctx: Context, task: str, number: int) -> Draw:
+    found = ctx.ledger.find(draw_id(task, number))
+    if not isinstance(found, Draw):
+        raise NotFoundError(f"no draw {task}/{number}")
+    return found
+
+
+def _commitment(drawn: Draw) -> dict[str, Any]:
+    import json
+
+    commitment: dict[str, Any] = json.loads(drawn.commitment)
+    return commitment
+
+
+@command("draw.commit", "Commit a draw's inputs, witnesses and entropy sources (R7.4, R7.5).")
+def commit(ctx: Context) -> Outcome:
+    lead = require_operator(ctx)
+    p = ctx.params
+    task = p.text("task", max_length=40)
+    witnesses = p.text_list("witnesses", required=False)
+    dice = p.boolean("dice")
+    beacon = p.nested("beacon", required=False)
+    beacon_round = beacon.integer("round", minimum=1) if beacon else None
+    reveal_by = p.text("reveal_by", max_length=40)
+    mode = p.choice("fallback", ("skip", "wait"))
+    exclusion = p.nested("exclusion", required=False)
+    days = exclusion.integer("days", minimum=0, maximum=3650) if exclusion else 0
+    exclusion_mode = exclusion.choice("mode", ("exclude", "lower")) if exclusion else "exclude"
+    experts = p.integer("experts_per_object", required=False, minimum=0, maximum=5)
+    p.done()
+    try:
+        deadline = int(dt.datetime.fromisoformat(reveal_by).timestamp())
+        if dt.datetime.fromisoformat(reveal_by).tzinfo is None:
+            raise ValueError("no time zone")
+    except ValueError:
+        raise ValidationError(
+            "reveal_by must be an ISO date-time with its zone, e.g. 2027-04-01T10:00:00+08:00",
+            {"reveal_by": ["not a date-time"]},
+        ) from None
+    now = ctx.authorisation.created
+    joint = _task(ctx, task)
+    if joint.lead != lead:
+        raise PermissionDenied(
+            f"the draw of {task} is committed by its lead {joint.lead}", rule="R7.1"
+        )
+    number = 1
+    while (earlier := ctx.ledger.find(draw_id(task, number))) is not None:
+        if earlier.performed is not None:
+            raise ConflictError(
+                f"{task} was drawn in draw {number}; it cannot be drawn again", rule="R7.5"
+            )
+        number += 1
+    if not witnesses and beacon_round is None:
+        raise RuleViolation(
+            "a draw needs entropy its lead does not control: at least one "
+            "witness or a public beacon round",
+            rule="R7.5",
+        )
+    for key_id in witnesses:
+        key = ctx.ledger.key(key_id)
+        if key is None or not key.active or "witness" not in key.roles:
+            raise RuleViolation(f"{key_id} is not a registered witness key", rule="R7.5")
+    if deadline <= now:
+        raise ValidationError("reveal_by must be after the commitment", {"reveal_by": ["past"]})
+    beacon_spec = None
+    if beacon_round is not None:
+        if quicknet_round_time(beacon_round) <= now:
+            raise RuleViolation(
+                f"drand round {beacon_round} is not in the future; its value "
+                "would be known at commitment",
+                rule="R7.5",
+            )
+        beacon_spec = {**QUICKNET, "round": beacon_round}
+    head = ctx.ledger.head().position
+    world = fold(ctx.ledger.topic_events(SNAPSHOT_TOPICS, up_to=head))
+    spec = task_spec(world, task)
+    params = {
+        "inspection_date": spec["planned_start"],
+        "exclusion": {"days": days, "mode": exclusion_mode},
+    }
+    snap = snapshot(world, spec, params)
+    if not snap.strata:
+        raise RuleViolation(f"no object in the directory is eligible for {task}", rule="R7.2")
+    ratios = dict(spec["ratios"])
+    if spec.get("directed"):
+        ratios["directed"] = spec["directed"]["ratio"]
+    commitment = {
+        "algorithm": ALGORITHM,
+        "task": task,
+        "draw": number,
+        "lead": lead,
+        "as_of_position": head,
+        **params,
+        "task_spec": {
+            k: spec.get(k)
+            for k in (
+                "task",
+                "lead",
+                "participants",
+                "items",
+                "scope",
+                "directed",
+                "ratios",
+                "stratify_by",
+            )
+        },
+        "ratios": ratios,
+        "rounding": "n = ceil(ratio * N), at most N",
+        "snapshot": snap.summary(),
+        "matching": spec["matching"],
+        "team_size": spec["team_size"],
+        "workload_cap": spec["workload_cap"],
+        "experts_per_object": experts,
+        "witnesses": sorted(witnesses),
+        "dice": dice,
+        "beacon": beacon_spec,
+        "fallback": {"reveal_by": deadline, "mode": mode},
+        "committed_at": now,
+    }
+    text = commitment_text(commitment)
+    digest = commitment_hash(text).hex()
+    drawn = Draw(task=task, number=number, commitment=text, commitment_hash=digest)
+    return Outcome(
+        [drawn],
+        {
+            "task": task,
+            "draw": number,
+            "commitment_hash": digest,
+            "snapshot": commitment["snapshot"],
+        },
+    )
+
+
+def _witness(ctx: Context, drawn: Draw) -> str:
+    if ctx.actor_id not in _commitment(drawn)["witnesses"]:
+        raise PermissionDenied(
+            f"key {ctx.actor_id} is not a witness named in the draw", rule="R7.5"
+        )
+    return ctx.actor_id
+
+
+def _open(drawn: Draw) -> None:
+    if drawn.performed is not None:
+        raise ConflictError(f"draw {drawn.task}/{drawn.number} is already performed")
+
+
+def _draw_params(ctx: Context) -> tuple[str, int]:
+    return (ctx.params.text("task", max_length=40), ctx.params.integer("draw", minimum=1))
+
+
+@command("draw.witness_commit", "A witness commits to a secret value: SHA-256(value || nonce).")
+def witness_commit(ctx: Context) -> Outcome:
+    task, number = _draw_params(ctx)
+    digest = ctx.params.text("commitment", max_length=64, pattern=r"[0-9a-f]{64}")
+    ctx.params.done()
+    drawn = _draw(ctx, task, number)
+    key_id = _witness(ctx, drawn)
+    _open(drawn)
+    if drawn.reveals:
+        raise ConflictError("reveals have begun; no more commitments", rule="R7.5")
+    if key_id in drawn.witness_commitments:
+        raise ConflictError(f"witness {key_id} has already committed")
+    drawn.witness_commit(key_id=key_id, commitment=digest)
+    return Outcome([drawn], {"task": task, "draw": number, "witness": key_id})
+
+
+@command("draw.witness_reveal", "A witness reveals the value and nonce it committed to.")
+def witness_reveal(ctx: Context) -> Outcome:
+    task, number = _draw_params(ctx)
+    value = ctx.params.text("value", max_length=128, pattern=HEX)
+    nonce = ctx.params.text("nonce", max_length=128, pattern=HEX)
+    ctx.params.done()
+    if len(value) < 32 or len(value) % 2 or len(nonce) < 32 or len(nonce) % 2:
+        raise ValidationError(
+            "value and nonce are 16 to 64 bytes of hex",
+            {"value": ["too short or odd"], "nonce": ["too short or odd"]},
+        )
+    drawn = _draw(ctx, task, number)
+    key_id = _witness(ctx, drawn)
+    _open(drawn)
+    named = _commitment(drawn)["witnesses"]
+    if set(drawn.witness_commitments) != set(named):
+        raise ConflictError("every witness commits before any reveals", rule="R7.5")
+    if key_id in drawn.reveals:
+        raise ConflictError(f"witness {key_id} has already revealed")
+    expected = drawn.witness_commitments[key_id]
+    if hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest() != expected:
+        raise RuleViolation("the reveal does not match the witness's commitment", rule="R7.5")
+    drawn.witness_reveal(key_id=key_id, value=value, nonce=nonce)
+    return Outcome([drawn], {"task": task, "draw": number, "witness": key_id})
+
+
+@command("draw.dice", "Record the dice digits thrown at the draw ceremony.")
+def dice(ctx: Context) -> Outcome:
+    task, number = _draw_params(ctx)
+    digits = ctx.params.text("digits", max_length=100, pattern=r"[1-6]{10,100}")
+    ctx.params.done()
+    drawn = _draw(ctx, task, number)
+    commitment = _commitment(drawn)
+    _open(drawn)
+    if not commitment["dice"]:
+        raise ConflictError("this draw's commitment names no dice")
+    if drawn.dice is not None:
+        raise ConflictError("the dice are already recorded")
+    if ctx.actor_id not in commitment["witnesses"]:
+        ctx.require_department(commitment["lead"], rule="R7.5")
+    drawn.record_dice(digits=digits, by=ctx.actor_id)
+    return Outcome([drawn], {"task": task, "draw": number})
+
+
+@command("draw.beacon", "Record the committed drand round, verified offline (drand-verify).")
+def beacon(ctx: Context) -> Outcome:
+    task, number = _draw_params(ctx)
+    round_number = ctx.params.integer("round", minimum=1)
+    signature = ctx.params.text("signature", max_length=400, pattern=HEX)
+    ctx.params.done()
+    drawn = _draw(ctx, task, number)
+    spec = _commitment(drawn)["beacon"]
+    _open(drawn)
+    if spec is None or spec["round"] != round_number:
+        raise RuleViolation(f"round {round_number} is not the committed beacon round", rule="R7.5")
+    randomness = verify_beacon(round_number, signature)
+    drawn.record_beacon(round=round_number, signature=signature, randomness=randomness)
+    return Outcome([drawn], {"task": task, "draw": number, "randomness": randomness})
+
+
+def verify_beacon(round_number: int, signature: str) -> str:
+    try:
+        import drand_verify  # type: ignore[import-untyped]
+    except ImportError as exc:  # an optional dependency
+        raise LedgerError("verifying a beacon needs the drand-verify package") from exc
+    try:
+        return str(drand_verify.verify_quicknet(round_number, signature))
+    except ValueError:
+        raise AuthorisationError(
+            f"not a valid quicknet signature for round {round_number}", rule="R7.5"
+        ) from None
+
+
+@command("draw.run", "Run the committed draw: seed, selection, matching (R7.4).")
+def run(ctx: Context) -> Outcome:
+    task, number = _draw_params(ctx)
+    ctx.params.done()
+    drawn = _draw(ctx, task, number)
+    commitment = _commitment(drawn)
+    ctx.require_department(commitment["lead"], rule="R7.1")
+    _open(drawn)
+    run_at = ctx.authorisation.created
+    draw_events = _stream_events(ctx, drawn)
+    sources, missing = sources_for(commitment, draw_events, run_at)
+    if missing:
+        raise ConflictError(
+            "the draw cannot run yet: waiting for " + ", ".join(missing), rule="R7.5"
+        )
+    world = fold(ctx.ledger.topic_events(SNAPSHOT_TOPICS, up_to=commitment["as_of_position"]))
+    snap = snapshot(world, task_spec(world, task), commitment)
+    if snap.summary() != commitment["snapshot"]:
+        raise LedgerError("internal: the snapshot no longer matches the commitment")
+    try:
+        result = perform(commitment, drawn.commitment, sources, snap)
+    except DrawError as exc:
+        raise RuleViolation(f"inspectors cannot be matched -- {exc}", rule="R7.4") from exc
+    organise_from = dt.datetime.fromtimestamp(run_at, CHINA).date().isoformat()
+    drawn.perform(
+        run_at=run_at,
+        organise_from=organise_from,
+        seed=result["seed"],
+        sources=tuple(result["sources"]),
+        strata=result["strata"],
+        drawn=tuple(tuple(d) for d in result["drawn"]),
+        assignments=tuple(result["assignments"]),
+    )
+    return Outcome(
+        [drawn],
+        {
+            "task": task,
+            "draw": number,
+            "seed": result["seed"],
+            "strata": result["strata"],
+            "drawn": len(result["drawn"]),
+            "organise_from": organise_from,
+        },
+    )
+
+
+def _stream_events(ctx: Context, drawn: Draw) -> list[tuple[str, dict[str, Any]]]:
+    stream = str(draw_id(drawn.task, drawn.number))
+    return [(t, s) for _, st, t, s in ctx.ledger.topic_events(DRAW_TOPICS) if st == stream]
+
+
+@command(
+    "draw.recuse", "Recuse an inspector from one object (回避); the next officer replaces them."
+)
+def recuse(ctx: Context) -> Outcome:
+    task, number = _draw_params(ctx)
+    obj = ctx.params.text("object", max_length=64)
+    person = ctx.params.text("person", max_length=40)
+    reason = ctx.params.text("reason", max_length=500)
+    ctx.params.done()
+    drawn = _draw(ctx, task, number)
+    commitment = _commitment(drawn)
+    if drawn.performed is None:
+        raise ConflictError("the draw has not been performed")
+    own = ctx.actor is not None and ctx.actor.person == person
+    if not own:
+        ctx.require_department(commitment["lead"], rule="R7.4")
+    assignment = next((a for a in drawn.performed["assignments"] if a["object"] == obj), None)
+    if assignment is None or person not in assignment["team"]:
+        raise NotFoundError(f"{person} is not on the team for {obj}")
+    topics = INSPECTOR_TOPICS + TASK_TOPICS
+    world = fold(ctx.ledger.topic_events(topics, up_to=commitment["as_of_position"]))
+    new = replacement_for(commitment, drawn.performed, drawn.recusals, world, obj, person)
+    drawn.recuse(object=obj, person=person, reason=reason, replacement=new, by=ctx.actor_id)
+    return Outcome(
+        [drawn],
+        {"task": task, "draw": number, "object": obj, "recused": person, "replacement": new},
+    )
+
+
+def replacement_for(
+    commitment: dict[str, Any],
+    performed: dict[str, Any],
+    recusals: list[dict[str, Any]],
+    world: Any,
+    obj: str,
+    person: str,
+) -> str:
+    """Deterministic: the same inputs give the same replacement, here and in verify-draw."""
+    officers = officers_for(
+        world, task_spec(world, commitment["task"]), commitment["inspection_date"]
+    )
+    assignment = next(a for a in performed["assignments"] if a["object"] == obj)
+    loads: dict[str, int] = {}
+    for a in performed["assignments"]:
+        for member in a["team"]:
+            loads[member] = loads.get(member, 0) + 1
+    job = jobs_for(
+        commitment["task_spec"], [(obj, assignment["stratum"], 0)], {obj: assignment["kind"]}
+    )[0]
+    rules = Rules(
+        commitment["matching"],
+        commitment["team_size"],
+        commitment["workload_cap"],
+        commitment["experts_per_object"],
+    )
+    earlier = [r["person"] for r in recusals if r["object"] == obj]
+    # ``performed`` already reflects earlier recusals (the aggregate applies them).
+    try:
+        return replacement(
+            bytes.fromhex(performed["seed"]),
+            job,
+            officers,
+            rules,
+            assignment["team"],
+            person,
+            loads,
+            earlier,
+        )
+    except DrawError as exc:
+        raise RuleViolation(str(exc), rule="R7.4") from exc

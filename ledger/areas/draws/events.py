@@ -1,0 +1,155 @@
+"""A draw (摇号): its commitment, the entropy that arrives after it, its result, recusals.
+
+One stream per (task, draw number). Invariants: nothing about a draw changes once it
+is committed -- a new draw is a new stream, and the old one stays; witnesses reveal
+only after every named witness has committed; a draw is performed once; a recusal
+names its reason and its deterministic replacement. The stored commitment is the
+exact text that is hashed into the seed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.areas.ids import stream_id
+
+
+def draw_id(task: str, number: int) -> UUID:
+    return stream_id("draw", task, str(number))
+
+
+class Draw(Aggregate):
+    TOPIC = "shuangsui.draw"
+
+    class Created(Aggregate.Created):
+        TOPIC = "shuangsui.draw.committed"
+        task: str
+        number: int
+        commitment: str
+        commitment_hash: str
+
+    class WitnessCommitted(Aggregate.Event):
+        TOPIC = "shuangsui.draw.witness_committed"
+        key_id: str
+        commitment: str
+
+    class WitnessRevealed(Aggregate.Event):
+        TOPIC = "shuangsui.draw.witness_revealed"
+        key_id: str
+        value: str
+        nonce: str
+
+    class DiceRecorded(Aggregate.Event):
+        TOPIC = "shuangsui.draw.dice"
+        digits: str
+        by: str
+
+    class BeaconRecorded(Aggregate.Event):
+        TOPIC = "shuangsui.draw.beacon"
+        round: int
+        signature: str
+        randomness: str
+
+    class Performed(Aggregate.Event):
+        TOPIC = "shuangsui.draw.performed"
+        run_at: int
+        organise_from: str
+        seed: str
+        sources: tuple[dict[str, Any], ...]
+        strata: dict[str, Any]
+        drawn: tuple[tuple[str, ...], ...]
+        assignments: tuple[dict[str, Any], ...]
+
+    class Recused(Aggregate.Event):
+        TOPIC = "shuangsui.draw.recused"
+        object: str
+        person: str
+        reason: str
+        replacement: str
+        by: str
+
+    @event(Created)
+    def __init__(self, task: str, number: int, commitment: str, commitment_hash: str) -> None:
+        self.task = task
+        self.number = number
+        self.commitment = commitment
+        self.commitment_hash = commitment_hash
+        self.witness_commitments: dict[str, str] = {}
+        self.reveals: dict[str, str] = {}
+        self.dice: str | None = None
+        self.beacon: dict[str, Any] | None = None
+        self.performed: dict[str, Any] | None = None
+        self.recusals: list[dict[str, Any]] = []
+
+    @staticmethod
+    def create_id(task: str, number: int, **_: Any) -> UUID:
+        return draw_id(task, number)
+
+    @event(WitnessCommitted)
+    def witness_commit(self, key_id: str, commitment: str) -> None:
+        self.witness_commitments[key_id] = commitment
+
+    @event(WitnessRevealed)
+    def witness_reveal(self, key_id: str, value: str, nonce: str) -> None:
+        self.reveals[key_id] = value
+
+    @event(DiceRecorded)
+    def record_dice(self, digits: str, by: str) -> None:
+        self.dice = digits
+
+    @event(BeaconRecorded)
+    def record_beacon(self, round: int, signature: str, randomness: str) -> None:
+        self.beacon = {"round": round, "signature": signature, "randomness": randomness}
+
+    @event(Performed)
+    def perform(
+        self,
+        run_at: int,
+        organise_from: str,
+        seed: str,
+        sources: tuple[dict[str, Any], ...],
+        strata: dict[str, Any],
+        drawn: tuple[tuple[str, ...], ...],
+        assignments: tuple[dict[str, Any], ...],
+    ) -> None:
+        self.performed = {
+            "run_at": run_at,
+            "organise_from": organise_from,
+            "seed": seed,
+            "strata": strata,
+            "drawn": drawn,
+            "assignments": list(assignments),
+        }
+
+    @event(Recused)
+    def recuse(self, object: str, person: str, reason: str, replacement: str, by: str) -> None:
+        self.recusals.append(
+            {
+                "object": object,
+                "person": person,
+                "reason": reason,
+                "replacement": replacement,
+                "by": by,
+            }
+        )
+        assert self.performed is not None
+        for assignment in self.performed["assignments"]:
+            if assignment["object"] == object:
+                assignment["team"] = [replacement if p == person else p for p in assignment["team"]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.task,
+            "number": self.number,
+            "commitment": self.commitment,
+            "commitment_hash": self.commitment_hash,
+            "witnesses_committed": sorted(self.witness_commitments),
+            "witnesses_revealed": sorted(self.reveals),
+            "dice": self.dice,
+            "beacon": self.beacon,
+            "performed": self.performed,
+            "recusals": self.recusals,
+        }

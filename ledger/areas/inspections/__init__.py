@@ -1,0 +1,1 @@
+"""Inspections (检查) (``inspection.*``, R8, R1.1)."""

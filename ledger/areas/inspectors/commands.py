@@ -1,0 +1,93 @@
+"""Inspector directory changes: a department proposes, the judicial department decides (R4.2)."""
+
+from __future__ import annotations
+
+from uuid import uuid5
+
+from ledger.areas.departments.rules import require_operator
+from ledger.areas.ids import NAMESPACE
+from ledger.areas.inspectors.events import ACTIONS, Inspector, inspector_id, inspector_row_problems
+from ledger.commanding import Context, Outcome, command
+from ledger.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+
+
+def load_inspector(ctx: Context, person: str) -> Inspector | None:
+    found = ctx.ledger.find(inspector_id(person))
+    assert found is None or isinstance(found, Inspector)
+    return found
+
+
+@command(
+    "inspectors.propose", "Propose enrolling, updating or retiring inspectors (rows attached)."
+)
+def propose(ctx: Context) -> Outcome:
+    department = require_operator(ctx)
+    p = ctx.params
+    action = p.choice("action", ACTIONS)
+    p.text("rows_digest", max_length=64, pattern=r"[0-9a-f]{64}")
+    p.done()
+    rows = ctx.attached_rows()
+    if not rows or len(rows) > 5000:
+        raise ValidationError("attach 1 to 5000 inspector rows", {"attachment": [f"{len(rows)}"]})
+    errors: dict[str, list[str]] = {}
+    people = [str(r.get("id")) for r in rows]
+    if len(set(people)) != len(people):
+        errors["rows"] = ["the same person appears twice"]
+    aggregates, proposals = [], {}
+    for i, row in enumerate(rows):
+        problems = inspector_row_problems(row, department)
+        person = str(row.get("id"))
+        existing = load_inspector(ctx, person)
+        if action == "enrol" and existing is not None and (existing.active or existing.pending):
+            problems.append("already enrolled or pending; propose an update instead")
+        if action != "enrol" and (existing is None or existing.department != department):
+            problems.append(f"not an inspector of {department}; enrol first")
+        if problems:
+            errors[f"rows[{i}]"] = problems
+            continue
+        record = existing or Inspector(person=person)
+        proposal = str(uuid5(NAMESPACE, f"{ctx.authorisation.digest}/{person}"))
+        record.propose(proposal=proposal, department=department, action=action, fields=row)
+        aggregates.append(record)
+        proposals[person] = proposal
+    if errors:
+        raise ValidationError("inspector rows that cannot be proposed", errors, rule="R4.2")
+    return Outcome(aggregates, {"action": action, "proposals": proposals})
+
+
+@command("inspectors.decide", "Approve or reject proposed inspector changes (judicial key).")
+def decide(ctx: Context) -> Outcome:
+    if ctx.actor is None or "judicial" not in ctx.actor.roles:
+        raise PermissionDenied(
+            "inspector-directory changes are decided by the judicial "
+            "department's key (司法部门审核)",
+            rule="R4.2",
+        )
+    p = ctx.params
+    decisions = [
+        (
+            d.text("person", max_length=40),
+            d.text("proposal", max_length=64),
+            d.boolean("approve"),
+            d.text("reason", required=False, max_length=500),
+        )
+        for d in p.items("decisions", max_items=5000)
+    ]
+    p.done()
+    aggregates: dict[str, Inspector] = {}
+    outcome: dict[str, str] = {}
+    for person, proposal, approve, reason in decisions:
+        record = aggregates.get(person) or load_inspector(ctx, person)
+        if record is None or proposal not in record.pending:
+            raise NotFoundError(f"no pending proposal {proposal} for {person}", rule="R4.2")
+        if not approve and not reason:
+            raise ValidationError("a rejection states its reason", {"reason": ["is required"]})
+        if approve:
+            record.approve(proposal=proposal, approver=ctx.actor_id)
+        else:
+            record.reject(proposal=proposal, approver=ctx.actor_id, reason=reason)
+        aggregates[person] = record
+        outcome[person] = "approved" if approve else "rejected"
+    if not aggregates:
+        raise ConflictError("no decisions given")
+    return Outcome(list(aggregates.values()), {"decisions": outcome})

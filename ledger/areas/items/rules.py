@@ -1,0 +1,70 @@
+"""Published items and the general items' ratio caps (R3.2, R3.4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.areas.items.events import (
+    ItemList,
+    item_list_id,
+)
+from ledger.commanding import Context
+from ledger.errors import RuleViolation
+
+
+def load_list(ctx: Context, department: str) -> ItemList | None:
+    found = ctx.ledger.find(item_list_id(department))
+    assert found is None or isinstance(found, ItemList)
+    return found
+
+
+def published_items(ctx: Context, department: str) -> dict[str, dict[str, Any]]:
+    found = load_list(ctx, department)
+    return {} if found is None else found.current_items()
+
+
+def items_of(
+    ctx: Context, department: str, codes: tuple[str, ...], *, rule: str
+) -> list[dict[str, Any]]:
+    """The department's published items with these codes; refuse any it does not have."""
+    published = published_items(ctx, department)
+    missing = [c for c in codes if c not in published]
+    if missing:
+        raise RuleViolation(
+            f"{department} has no published item {', '.join(missing)}; only items on a "
+            "published list may be checked",
+            rule=rule,
+        )
+    return [
+        {
+            "department": department,
+            "code": c,
+            "name": published[c]["name"],
+            "category": published[c]["category"],
+            "ratio_cap": published[c]["ratio_cap"],
+            "object_type": published[c]["object_type"],
+        }
+        for c in codes
+    ]
+
+
+def check_caps(
+    items: list[dict[str, Any]], ratios: dict[str, str], directed: dict[str, Any] | None
+) -> None:
+    """A general item's sampling ratio may not exceed its published cap (R3.2)."""
+    from decimal import Decimal
+
+    used = [(f"ratios.{c}", Decimal(r)) for c, r in ratios.items()]
+    if directed is not None:
+        used.append(("directed.ratio", Decimal(directed["ratio"])))
+    for item in items:
+        if item["category"] != "general":
+            continue
+        cap = Decimal(item["ratio_cap"])
+        over = [name for name, ratio in used if ratio > cap]
+        if over:
+            raise RuleViolation(
+                f"{', '.join(over)} exceed the cap {item['ratio_cap']} of general item "
+                f"{item['department']}:{item['code']}",
+                rule="R3.2",
+            )

@@ -1,0 +1,1 @@
+"""Keys (密钥): genesis, registration, rotation, revocation (``ledger.genesis``, ``key.*``)."""

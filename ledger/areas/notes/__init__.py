@@ -1,0 +1,1 @@
+"""Signed free-text notes (``note.*``)."""

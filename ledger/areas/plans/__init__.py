@@ -1,0 +1,1 @@
+"""Annual plans (年度抽查计划) (``plans.*``, R6)."""

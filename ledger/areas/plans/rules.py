@@ -1,0 +1,37 @@
+"""Reading a plan's or task's scope, ratios and directed checks (R5.2, R5.3, R6.2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.areas.directory.events import CREDIT_CLASSES, OBJECT_KINDS
+from ledger.commanding import Params
+
+
+def read_scope(p: Params | None) -> dict[str, Any]:
+    """Which objects a plan or task covers (R6.2): empty lists mean no restriction."""
+    if p is None:
+        return {"kinds": [], "regions": [], "industries": []}
+    return {
+        "kinds": list(p.text_list("kinds", required=False, choices=OBJECT_KINDS)),
+        "regions": list(p.text_list("regions", required=False)),
+        "industries": list(p.text_list("industries", required=False)),
+    }
+
+
+def read_ratios(p: Params | None) -> dict[str, str]:
+    """Sampling ratio per credit-risk class (R5.2): A, B, C and D, each 0..1."""
+    if p is None:
+        return {}
+    return {c: p.ratio(c) for c in CREDIT_CLASSES}
+
+
+def read_directed(p: Params | None) -> dict[str, Any] | None:
+    """Directed checks (定向抽查, R5.3): penalised in N years or with verified complaints."""
+    if p is None:
+        return None
+    return {
+        "ratio": p.ratio("ratio"),
+        "penalty_years": p.integer("penalty_years", minimum=1, maximum=10),
+        "min_complaints": p.integer("min_complaints", minimum=1, maximum=1000),
+    }

@@ -1,0 +1,1 @@
+"""Quarterly reports and the annual summary (``report.*``, R10.6)."""

@@ -1,0 +1,1 @@
+"""Results, publication, withholding and follow-up (``result.*``, R9)."""

@@ -1,0 +1,1 @@
+"""Settled duty reviews (``review.*``, R10.4)."""

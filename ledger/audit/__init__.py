@@ -1,0 +1,1 @@
+"""The auditor's verifier: standard library and PyNaCl only."""

@@ -1,0 +1,99 @@
+"""The one place that wires the ledger: every area's commands, the recorders, the log.
+
+Opening a ledger goes through :func:`open_ledger`, which checks the database can be
+reached, makes sure the command handlers of every area are registered, and builds
+the :class:`~ledger.application.Ledger`.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+from ledger.application import Ledger
+from ledger.areas.calendar import commands as calendar_commands
+from ledger.areas.departments import commands as department_commands
+from ledger.areas.directory import commands as directory_commands
+from ledger.areas.draws import commands as draw_commands
+from ledger.areas.inspections import commands as inspection_commands
+from ledger.areas.inspectors import commands as inspector_commands
+from ledger.areas.items import commands as item_commands
+from ledger.areas.keys import commands as key_commands
+from ledger.areas.notes import commands as note_commands
+from ledger.areas.plans import commands as plan_commands
+from ledger.areas.reports import commands as report_commands
+from ledger.areas.results import commands as result_commands
+from ledger.areas.reviews import commands as review_commands
+from ledger.areas.tasks import commands as task_commands
+from ledger.config import PostgresTarget, Settings
+from ledger.errors import NotFoundError, StorageError
+from ledger.keys import SigningKey
+
+AREAS = (
+    key_commands,
+    department_commands,
+    note_commands,
+    calendar_commands,
+    item_commands,
+    directory_commands,
+    inspector_commands,
+    plan_commands,
+    task_commands,
+    draw_commands,
+    inspection_commands,
+    result_commands,
+    report_commands,
+    review_commands,
+)
+
+
+def preflight(settings: Settings) -> None:
+    """Fail fast, with a clear message, if the configured database cannot be reached."""
+    target = settings.target
+    if isinstance(target, PostgresTarget):
+        try:
+            with psycopg.connect(
+                host=target.host,
+                port=target.port,
+                user=target.user,
+                password=target.password or None,
+                dbname=target.dbname,
+                connect_timeout=settings.connect_timeout,
+            ):
+                pass
+        except psycopg.Error as exc:
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
+            raise StorageError(
+                f"cannot reach PostgreSQL at {target.describe()}: {message}"
+            ) from exc
+
+
+def open_ledger(
+    settings: Settings,
+    *,
+    signer: SigningKey | None = None,
+    must_exist: bool = True,
+) -> Ledger:
+    """Open the ledger described by ``settings``.
+
+    ``must_exist``: refuse (rather than create) a ledger that has no genesis yet;
+    reading commands (status, verify) use it so a typo in ``--home`` does not
+    leave an empty database behind.
+    """
+    target = settings.target
+    if must_exist and not isinstance(target, PostgresTarget) and not target.exists():
+        raise NotFoundError(
+            f"no ledger at {target}; run 'shuangsui init' or pass --home / --database-url"
+        )
+    preflight(settings)
+    if not must_exist and not isinstance(target, PostgresTarget):
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create {target.parent}: {exc.strerror}") from exc
+    ledger = Ledger(settings, signer=signer)
+    if must_exist and ledger.head().position == 0:
+        ledger.close()
+        raise NotFoundError(
+            f"the ledger at {settings.describe_database()} is empty; run 'shuangsui init'"
+        )
+    return ledger

@@ -1,0 +1,1 @@
+"""The chain writer, the chained SQLite and PostgreSQL recorders, the Merkle tree store."""

@@ -1,0 +1,142 @@
+"""Chain entries: the bytes that are hashed, linked and signed for each event.
+
+Pure functions; the recorders call :func:`seal` inside the transaction that
+stores the events, after reading the chain head under the write lock. The format
+itself is defined (and checked) in :mod:`ledger.audit.verifier`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+
+from ledger.audit.verifier import ENTRY_FORMAT, ENTRY_SIGNATURE_CONTEXT, leaf_hash, sha256
+from ledger.authorisation import Authorisation
+from ledger.canonical import canonical_bytes
+from ledger.errors import LedgerError
+from ledger.keys import SigningKey
+
+
+@dataclass(frozen=True)
+class EventMeta:
+    """What the chain records about an event besides its bytes."""
+
+    schema: int
+    time: str
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    position: int
+    entry_hash: bytes
+
+
+@dataclass(frozen=True)
+class SealedRow:
+    """One chain row, in the column order of the chain table."""
+
+    position: int
+    notification_id: int
+    entry: bytes
+    entry_hash: bytes
+    command: bytes | None
+    actor_key: str | None
+    nonce: str | None
+    signer: str | None
+    signature: bytes | None
+
+    def as_tuple(self) -> tuple[object, ...]:
+        return (
+            self.position,
+            self.notification_id,
+            self.entry,
+            self.entry_hash,
+            self.command,
+            self.actor_key,
+            self.nonce,
+            self.signer,
+            self.signature,
+        )
+
+
+def entry_bytes(
+    *,
+    position: int,
+    prev: bytes,
+    stream: UUID | str,
+    version: int,
+    topic: str,
+    meta: EventMeta,
+    state: bytes,
+    command_digest: str,
+    part: int,
+    count: int,
+) -> bytes:
+    return canonical_bytes(
+        {
+            "command": command_digest,
+            "event": sha256(state).hex(),
+            "part": [part, count],
+            "position": position,
+            "prev": prev.hex(),
+            "schema": meta.schema,
+            "stream": str(stream),
+            "time": meta.time,
+            "type": topic,
+            "v": ENTRY_FORMAT,
+            "version": version,
+        }
+    )
+
+
+def seal(
+    head: ChainHead,
+    stored_events: Sequence[StoredEvent],
+    notification_ids: Sequence[int],
+    metas: Sequence[EventMeta],
+    authorisation: Authorisation,
+    signer: SigningKey,
+) -> list[SealedRow]:
+    """Chain rows for one command's events, linked to ``head``; the last is signed."""
+    count = len(stored_events)
+    if not (count == len(notification_ids) == len(metas)) or count == 0:
+        raise LedgerError("internal: events, ids and metadata do not line up")
+    rows: list[SealedRow] = []
+    prev = head.entry_hash
+    digest = authorisation.digest
+    for part, (stored, notification_id, meta) in enumerate(
+        zip(stored_events, notification_ids, metas, strict=True)
+    ):
+        position = head.position + part + 1
+        entry = entry_bytes(
+            position=position,
+            prev=prev,
+            stream=stored.originator_id,
+            version=stored.originator_version,
+            topic=stored.topic,
+            meta=meta,
+            state=stored.state,
+            command_digest=digest,
+            part=part,
+            count=count,
+        )
+        entry_hash = leaf_hash(entry)
+        first, last = part == 0, part == count - 1
+        rows.append(
+            SealedRow(
+                position=position,
+                notification_id=notification_id,
+                entry=entry,
+                entry_hash=entry_hash,
+                command=authorisation.evidence if first else None,
+                actor_key=authorisation.key_id if first else None,
+                nonce=authorisation.nonce if first else None,
+                signer=signer.key_id if last else None,
+                signature=signer.sign(ENTRY_SIGNATURE_CONTEXT + entry_hash) if last else None,
+            )
+        )
+        prev = entry_hash
+    return rows

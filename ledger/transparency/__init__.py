@@ -1,0 +1,1 @@
+"""The ledger as a transparency log: checkpoints, proofs, witnesses, the database check."""

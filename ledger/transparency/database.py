@@ -1,0 +1,196 @@
+"""Verify the ledger in its database: the verifier's rules over the stored rows.
+
+* :func:`verify_ledger` reads the whole chain (joined with the events) in pages and
+  feeds it to :func:`ledger.audit.verifier.verify_rows`; then it looks for events stored
+  without a chain row (only a direct write to the table can produce one) and checks
+  every stored checkpoint against the roots the verified entries give.
+* :func:`verify_since` starts from a checkpoint the auditor already trusts: it proves
+  the current log extends it (RFC 9162 consistency proof), proves the entries it
+  needs from before it (the key history, the last entry) into the trusted root, and
+  then verifies only what was appended after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from ledger.application import Ledger
+from ledger.audit.verifier import (
+    BAD_CHECKPOINT,
+    BAD_PROOF,
+    BAD_TREE,
+    UNCHAINED_EVENT,
+    ChainChecker,
+    ChainRow,
+    Failure,
+    MerkleFrontier,
+    NoteError,
+    Report,
+    check_checkpoint,
+    leaf_hash,
+    verify_consistency,
+    verify_inclusion,
+    verify_rows,
+)
+from ledger.errors import ConflictError, ValidationError
+from ledger.storage.merkle import load_frontier
+
+PAGE = 5000
+
+
+def iter_chain(ledger: Ledger, after: int = 0, page: int = PAGE) -> Iterator[ChainRow]:
+    for rows in iter_pages(ledger, after, page):
+        yield from rows
+
+
+def iter_pages(ledger: Ledger, after: int = 0, page: int = PAGE) -> Iterator[list[ChainRow]]:
+    while True:
+        rows = ledger.select_chain(after, page)
+        if rows:
+            yield rows
+        if len(rows) < page:
+            return
+        after = rows[-1].position
+
+
+class _TreeCheck:
+    """Grows a Merkle frontier from the entries as they are read and compares every
+    node it completes with the stored tree, so proofs served from the tree are proofs
+    about these entries. Roots at ``sizes`` are kept for checkpoint checks."""
+
+    def __init__(self, ledger: Ledger, frontier: MerkleFrontier, sizes: set[int]) -> None:
+        self.ledger = ledger
+        self.frontier = frontier
+        self.sizes = sizes
+        self.roots: dict[int, bytes] = {}
+        self.failure: Failure | None = None
+
+    def rows(self, pages: Iterator[list[ChainRow]]) -> Iterator[ChainRow]:
+        for page in pages:
+            completed: list[tuple[int, tuple[int, int, bytes]]] = []
+            for row in page:
+                completed += [(row.position, n) for n in self.frontier.append(row.entry_hash)]
+                if self.frontier.size in self.sizes:
+                    self.roots[self.frontier.size] = self.frontier.root()
+            stored = self.ledger.chain.nodes([(level, idx) for _, (level, idx, _) in completed])
+            for position, (level, idx, h) in completed:
+                if self.failure is None and stored.get((level, idx)) != h:
+                    self.failure = Failure(
+                        position, BAD_TREE, f"stored tree node ({level}, {idx}) differs"
+                    )
+            # Every row still goes to the chain checks: an earlier failure there (a
+            # missing row shifts every later leaf) is the one to report.
+            yield from page
+
+    def merge(self, report: Report) -> None:
+        if self.failure is not None and (
+            report.failure is None or self.failure.position < report.failure.position
+        ):
+            report.failure = self.failure
+
+
+def verify_ledger(
+    ledger: Ledger,
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    sizes = set(ledger.chain.checkpoint_sizes())
+    tree = _TreeCheck(ledger, MerkleFrontier(), sizes)
+    report = verify_rows(tree.rows(iter_pages(ledger)), workers=workers, progress=progress)
+    tree.merge(report)
+    if report:
+        unchained = ledger.chain.first_unchained_event(report.size)
+        if unchained is not None:
+            notification_id, before = unchained
+            report.failure = Failure(
+                before + 1,
+                UNCHAINED_EVENT,
+                f"stored event with notification id {notification_id} has no chain row",
+            )
+    if report:
+        report.failure = _check_checkpoints(ledger, sorted(sizes), tree.roots, report)
+    return report
+
+
+def _check_checkpoints(
+    ledger: Ledger, sizes: list[int], roots: dict[int, bytes], report: Report
+) -> Failure | None:
+    for size in sizes:
+        if size not in roots:
+            return Failure(size, BAD_CHECKPOINT, f"a checkpoint of size {size} is beyond the log")
+        try:
+            _, cosigners = check_checkpoint(
+                ledger.transparency.note(size), report.keys, report.origin, roots[size]
+            )
+        except NoteError as exc:
+            return Failure(size, BAD_CHECKPOINT, f"checkpoint of size {size}: {exc}")
+        report.checkpoints[size] = cosigners
+    return None
+
+
+def verify_since(
+    ledger: Ledger,
+    note_text: str,
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Verify what was appended after a trusted checkpoint, and that the log extends it.
+
+    Nonce reuse is checked among the new entries (and by the database's index), not
+    against commands before the checkpoint, which this check deliberately does not read.
+    """
+    transparency = ledger.transparency
+    try:
+        checkpoint, size = transparency.extends(note_text)
+    except (ConflictError, ValidationError) as exc:
+        return Report(failure=Failure(0, BAD_CHECKPOINT, exc.message))
+    trusted = checkpoint.size
+    history = ChainChecker(sparse=True)
+    anchor: ChainRow | None = None
+    for row in transparency.slice_rows({trusted} if trusted else set(), trusted):
+        proof = transparency.inclusion_proof(row.position, trusted)
+        if not verify_inclusion(
+            leaf_hash(row.entry), row.position - 1, trusted, proof, checkpoint.root
+        ):
+            return Report(
+                failure=Failure(row.position, BAD_PROOF, "entry is not in the trusted checkpoint")
+            )
+        failure = history.check(row)
+        if failure is not None:
+            return Report(failure=failure)
+        anchor = row
+    history.jobs.clear()  # signatures before the trusted checkpoint are not re-checked
+    # The frontier at the trusted size must give the trusted root; growing it with the
+    # entries read below gives the root those entries really have.
+    frontier = load_frontier(trusted, ledger.chain)
+    if frontier.root() != checkpoint.root:
+        return Report(
+            failure=Failure(trusted, BAD_TREE, "stored tree does not give the trusted root")
+        )
+    tree = _TreeCheck(ledger, frontier, {size})
+    checker = ChainChecker(
+        expected=trusted + 1,
+        prev=anchor.entry_hash if anchor else bytes(32),
+        keys=history.keys,
+    )
+    checker.origin = history.origin
+    checker.last_notification_id = history.last_notification_id
+    report = verify_rows(
+        tree.rows(iter_pages(ledger, after=trusted)),
+        workers=workers,
+        progress=progress,
+        checker=checker,
+    )
+    tree.merge(report)
+    if report and report.size != size:
+        report.failure = Failure(report.size + 1, BAD_CHECKPOINT, "the log changed while verifying")
+    if report and size > trusted:
+        proof = transparency.consistency_proof(trusted, size)
+        if not verify_consistency(trusted, size, proof, checkpoint.root, tree.frontier.root()):
+            report.failure = Failure(
+                size, BAD_CHECKPOINT, "the entries do not extend the trusted checkpoint"
+            )
+    report.checkpoints[trusted] = []
+    return report

@@ -1,0 +1,373 @@
+"""The ledger as a transparency log: checkpoints, proofs, cosignatures, bundles.
+
+* A **checkpoint** is a C2SP ``tlog-checkpoint`` signed note (origin, size, base64
+  RFC 9162 root), signed by the ledger key under the origin's name. One per size,
+  ever (the table's key refuses a second); written on demand and every N entries or
+  T seconds of activity (:meth:`Transparency.after_append`).
+* **Proofs** come in the C2SP formats: ``tlog-proof`` for inclusion, and the
+  ``old N`` + base64 lines of a ``tlog-witness`` request for consistency.
+* **Cosignatures** (``cosignature/v1``) from witnesses registered in the ledger are
+  verified before they are attached to the stored checkpoint.
+* **Bundles** (JSON lines, verified by :func:`ledger.audit.verifier.verify_bundle`): the whole
+  ledger, or a slice that answers one question with inclusion proofs to one checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from ledger.audit.verifier import (
+    BUNDLE_FORMAT,
+    NOTE_COSIGNATURE,
+    ChainChecker,
+    ChainRow,
+    Checkpoint,
+    NoteError,
+    NoteSignature,
+    NoteVerifier,
+    b64,
+    bundle_entry,
+    parse_checkpoint,
+    parse_note,
+    verify_consistency,
+    verify_note,
+)
+from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationError
+from ledger.storage import merkle
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+
+TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
+PAGE = 5000
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class Transparency:
+    """Checkpoints, proofs and bundles for one open :class:`~ledger.application.Ledger`."""
+
+    def __init__(self, ledger: Ledger, *, every: int = 1000, interval: float = 300.0) -> None:
+        self.ledger = ledger
+        self.chain = ledger.chain
+        self.every = every
+        self.interval = interval
+        self._last: tuple[int, float] | None = None
+
+    # -- identity --------------------------------------------------------------------------
+    @property
+    def origin(self) -> str:
+        return str(self._genesis().origin)
+
+    def _genesis(self) -> Any:
+        genesis = self.ledger.genesis()
+        if genesis is None:
+            raise NotFoundError("the ledger has no genesis yet")
+        return genesis
+
+    def log_verifier(self) -> NoteVerifier:
+        """The verifier key witnesses and auditors configure for this log."""
+        signer = self.ledger.signer
+        if signer is not None:
+            return NoteVerifier(self.origin, signer.public_key)
+        current = [k for k in self.ledger.keys_with_role("ledger") if k.active]
+        if not current:
+            raise NotFoundError("the ledger has no active ledger key")
+        return NoteVerifier(self.origin, current[0].public_key_bytes)
+
+    # -- roots and proofs -----------------------------------------------------------------------
+    def size(self) -> int:
+        return int(self.ledger.head().position)
+
+    def _size_in_range(self, size: int) -> None:
+        head = self.size()
+        if not 0 <= size <= head:
+            raise ValidationError(f"the ledger has {head} entries; size {size} is out of range")
+
+    def root(self, size: int) -> bytes:
+        self._size_in_range(size)
+        return merkle.root(size, self.chain)
+
+    def inclusion_proof(self, position: int, size: int) -> list[bytes]:
+        self._size_in_range(size)
+        if not 1 <= position <= size:
+            raise ValidationError(f"position {position} is not in a tree of size {size}")
+        return merkle.inclusion_proof(position - 1, size, self.chain)
+
+    def consistency_proof(self, old: int, new: int) -> list[bytes]:
+        self._size_in_range(new)
+        if not 0 <= old <= new:
+            raise ValidationError(f"old size {old} must be between 0 and {new}")
+        return merkle.consistency_proof(old, new, self.chain)
+
+    def consistency_text(self, old: int, new: int) -> str:
+        """``old N`` and the proof hashes, one base64 per line (a tlog-witness request's
+        first part; append a blank line and the checkpoint to make the request)."""
+        return f"old {old}\n" + "".join(b64(h) + "\n" for h in self.consistency_proof(old, new))
+
+    # -- checkpoints ------------------------------------------------------------------------------
+    def checkpoint(self, size: int | None = None) -> str:
+        """The signed checkpoint of ``size`` (default: the head), with its cosignatures;
+        made and stored if there is none yet."""
+        size = self.size() if size is None else size
+        stored = self.chain.checkpoint_note(size)
+        if stored is None:
+            signer = self.ledger.signer
+            if signer is None:
+                raise LedgerError("making a checkpoint needs the ledger key")
+            body = Checkpoint(self.origin, size, self.root(size)).text
+            verifier = NoteVerifier(self.origin, signer.public_key)
+            signature = NoteSignature(self.origin, verifier.key_id, signer.sign(body.encode()))
+            note = body + "\n" + signature.line
+            self.chain.insert_checkpoint(size, self.root(size), note, _now())
+            self._last = (size, time.monotonic())
+        return self.note(size)
+
+    def note(self, size: int | None = None) -> str:
+        """A stored checkpoint note with every cosignature attached."""
+        stored = self.chain.checkpoint_note(size)
+        if stored is None:
+            raise NotFoundError(
+                "no checkpoint yet; run 'shuangsui checkpoint'"
+                if size is None
+                else f"no checkpoint for size {size}"
+            )
+        found_size, note = stored
+        return note + "".join(self.chain.cosignature_lines(found_size))
+
+    def latest(self) -> str:
+        """The latest stored checkpoint note; the head's is made if there is none yet."""
+        try:
+            return self.note()
+        except NotFoundError:
+            return self.checkpoint()
+
+    def after_append(self, position: int) -> None:
+        """Write a checkpoint every ``every`` entries, or after ``interval`` seconds
+        of activity since the last one."""
+        if self.ledger.signer is None or self.every <= 0:
+            return
+        if self._last is None:
+            latest = self.chain.checkpoint_note()
+            self._last = (latest[0] if latest else 0, time.monotonic())
+        size, at = self._last
+        if position - size >= self.every or (
+            position > size and time.monotonic() - at >= self.interval
+        ):
+            self.checkpoint(position)
+
+    def witness_verifiers(self) -> list[NoteVerifier]:
+        """Cosigning keys of every witness registered in the ledger."""
+        verifiers = []
+        for key in self.ledger.keys_with_role("witness"):
+            if key.active and key.note_name:
+                verifiers.append(
+                    NoteVerifier(key.note_name, key.public_key_bytes, NOTE_COSIGNATURE)
+                )
+        return verifiers
+
+    def attach_cosignatures(self, cosigned: str) -> list[str]:
+        """Attach the cosignatures in a cosigned checkpoint note; return the new lines.
+
+        The note's text must be exactly a stored checkpoint's; each cosignature must
+        come from a registered witness key and verify.
+        """
+        try:
+            note = parse_note(cosigned)
+            checkpoint = parse_checkpoint(note.text)
+        except NoteError as exc:
+            raise ValidationError(f"not a cosigned checkpoint: {exc}") from exc
+        stored = self.chain.checkpoint_note(checkpoint.size)
+        if stored is None or not stored[1].startswith(note.text + "\n"):
+            raise NotFoundError(f"no stored checkpoint of size {checkpoint.size} with that text")
+        witnesses = {(v.name, v.key_id): v for v in self.witness_verifiers()}
+        added = []
+        for sig in note.signatures:
+            if sig.name == checkpoint.origin:
+                continue  # the log's own signature
+            verifier = witnesses.get((sig.name, sig.key_id))
+            if verifier is None:
+                raise ValidationError(f"cosignature from {sig.name}: not a registered witness key")
+            try:
+                verify_note(parse_note(note.text + "\n" + sig.line), [verifier])
+            except NoteError as exc:
+                raise ValidationError(f"cosignature from {sig.name}: {exc}") from exc
+            if self.chain.add_cosignature(checkpoint.size, sig.name, sig.key_id, sig.line, _now()):
+                added.append(sig.line)
+        return added
+
+    # -- tlog-proof ----------------------------------------------------------------------------
+    def prove(self, position: int, checkpoint_note: str | None = None) -> str:
+        """A C2SP tlog-proof for ``position``: against a checkpoint the caller holds
+        (checked against this ledger first), or the smallest stored one covering it."""
+        if checkpoint_note is not None:
+            checkpoint = self.check_foreign(checkpoint_note)
+            note = checkpoint_note
+        else:
+            covering = self.chain.checkpoint_covering(position)
+            note = self.note(covering[0]) if covering else self.checkpoint()
+            checkpoint = parse_checkpoint(parse_note(note).text)
+        proof = self.inclusion_proof(position, checkpoint.size)
+        lines = [TLOG_PROOF_HEADER, f"index {position - 1}", *(b64(h) for h in proof)]
+        return "\n".join(lines) + "\n\n" + note
+
+    def check_foreign(self, note_text: str) -> Checkpoint:
+        """A checkpoint someone holds: signed by this log, and its root is ours."""
+        try:
+            verifier = self.log_verifier()
+            note = parse_note(note_text)
+            verify_note(note, [verifier])
+            checkpoint = parse_checkpoint(note.text)
+        except NoteError as exc:
+            raise ValidationError(f"not a checkpoint of this ledger: {exc}") from exc
+        if checkpoint.size > self.size():
+            raise ConflictError(
+                f"the checkpoint has {checkpoint.size} entries but this ledger only "
+                f"{self.size()}: the log was truncated"
+            )
+        if self.root(checkpoint.size) != checkpoint.root:
+            raise ConflictError(
+                f"the root of the first {checkpoint.size} entries is not the checkpoint's: "
+                "the log was rewritten"
+            )
+        return checkpoint
+
+    def extends(self, note_text: str) -> tuple[Checkpoint, int]:
+        """Prove the current log extends a trusted checkpoint: (checkpoint, new size)."""
+        checkpoint = self.check_foreign(note_text)
+        new = self.size()
+        proof = self.consistency_proof(checkpoint.size, new)
+        if not verify_consistency(checkpoint.size, new, proof, checkpoint.root, self.root(new)):
+            raise ConflictError("the consistency proof does not verify: the log was rewritten")
+        return checkpoint, new
+
+    # -- bundles ---------------------------------------------------------------------------------
+    def export(
+        self,
+        out: Path,
+        *,
+        stream: UUID | None = None,
+        positions: Iterable[int] | None = None,
+        query: dict[str, Any] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> dict[str, Any]:
+        """Write a bundle to ``out`` atomically: the whole ledger, or a slice.
+
+        A slice holds the entries at ``positions`` (or of ``stream``), each with its
+        inclusion proof to one fresh checkpoint, plus the genesis and key-history
+        entries its signatures need; every command is included whole.
+        """
+        note = self.checkpoint()
+        checkpoint = parse_checkpoint(parse_note(note).text)
+        size = checkpoint.size
+        if stream is not None:
+            positions = self.chain.positions_of_stream(stream)
+            query = {"stream": str(stream)}
+            if not positions:
+                raise NotFoundError(f"no events in stream {stream}")
+        slice_ = positions is not None
+        temp = out.with_name(f".{out.name}.partial")
+        checker = ChainChecker(sparse=slice_)
+        count = 0
+        last: ChainRow | None = None
+        try:
+            with open(temp, "w", encoding="utf-8") as handle:
+
+                def write(record: dict[str, Any]) -> None:
+                    handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+                    handle.write("\n")
+
+                rows: Iterator[ChainRow]
+                if slice_:
+                    assert positions is not None
+                    rows = self.slice_rows(set(positions), size)
+                    notes = [note]
+                else:
+                    rows = self._all_rows(size)
+                    notes = [self.note(s) for s in self.chain.checkpoint_sizes() if s <= size]
+                head = self.chain.select_positions([size])[0].entry_hash if size else b""
+                header: dict[str, Any] = {
+                    "t": "header",
+                    "format": BUNDLE_FORMAT,
+                    "kind": "slice" if slice_ else "full",
+                    "origin": checkpoint.origin,
+                    "size": size,
+                    "head": b64(head),
+                }
+                if slice_:
+                    header["query"] = query or {}
+                for text in notes:
+                    write({"t": "checkpoint", "note": text})
+                for row in rows:
+                    failure = checker.check(row)
+                    checker.jobs.clear()
+                    if failure is not None:
+                        raise LedgerError(f"refusing to export a damaged ledger: {failure}")
+                    proof = self.inclusion_proof(row.position, size) if slice_ else None
+                    write(bundle_entry(row, proof))
+                    count += 1
+                    last = row
+                    if progress:
+                        progress(1)
+                assert last is not None
+                write({"t": "keys", "keys": [k.summary() for _, k in sorted(checker.keys.items())]})
+                write({"t": "end", "entries": count, "head": b64(last.entry_hash)})
+                header["head"] = b64(last.entry_hash)
+                handle.flush()
+                os.fsync(handle.fileno())
+            # The header goes first; it is written last, once the head is known.
+            self._prepend(temp, header)
+            os.replace(temp, out)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return {"entries": count, "size": size, "kind": header["kind"], "out": str(out)}
+
+    @staticmethod
+    def _prepend(path: Path, header: dict[str, Any]) -> None:
+        body = path.read_bytes()
+        with open(path, "wb") as handle:
+            handle.write(json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode())
+            handle.write(b"\n")
+            handle.write(body)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def _all_rows(self, size: int) -> Iterator[ChainRow]:
+        after = 0
+        while after < size:
+            rows = self.chain.select_chain(after, min(PAGE, size - after))
+            if not rows:
+                return
+            yield from rows
+            after = rows[-1].position
+
+    def slice_rows(self, wanted: set[int], size: int) -> Iterator[ChainRow]:
+        """The wanted entries and the key history, each command whole, in order."""
+        wanted |= set(self.ledger.key_history_positions())
+        wanted = {p for p in wanted if 1 <= p <= size}
+        rows = {r.position: r for r in self.chain.select_positions(sorted(wanted))}
+        complete: set[int] = set()
+        for row in rows.values():
+            part, count = json.loads(row.entry)["part"]
+            complete.update(range(row.position - part, row.position - part + count))
+        missing = sorted(complete - set(rows))
+        rows.update({r.position: r for r in self.chain.select_positions(missing)})
+        for position in sorted(complete):
+            yield rows[position]
+
+
+def read_checkpoint_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"cannot read {path}: {exc}") from exc
