@@ -16,68 +16,18 @@ from flask import g, request
 from werkzeug.urls import iri_to_uri
 
 from api.httpsig import Verified, verify_request
+from ledger.bootstrap import registry
 from ledger.errors import PermissionDenied
+from ledger.roles import ANY, LEDGER, OVERSIGHT_READ, STATE_READ, allowed
+from ledger.roles import ROLES as KEY_ROLES
 
-ANY = "any registered key"
-OFFICE, DEPARTMENT, INSPECTOR = "office", "department", "inspector"
-WITNESS, JUDICIAL, DISCIPLINE, AUDITOR = "witness", "judicial", "discipline", "auditor"
-ROLES = (OFFICE, DEPARTMENT, INSPECTOR, WITNESS, JUDICIAL, DISCIPLINE, AUDITOR)
+#: action -> the roles that may ask for it, from each typed command's declaration (the
+#: ledger checks the same declaration again; the handler checks the rest).
+WRITES: dict[str, frozenset[str]] = {c.ACTION: c.ROLES for c in registry() if c.ROUTE is not None}
+#: The roles a caller of the API may hold (the ledger's own key never calls it).
+ROLES = tuple(r for r in KEY_ROLES if r != LEDGER)
 
-#: action -> the roles that may ask for it (the handler checks the rest).
-WRITES: dict[str, frozenset[str]] = {
-    action: frozenset(roles)
-    for roles, actions in (
-        (
-            (OFFICE,),
-            (
-                "department.register",
-                "key.register",
-                "calendar.amend",
-                "items.draft_joint",
-                "items.publish_joint",
-            ),
-        ),
-        ((OFFICE, DEPARTMENT), ("department.add_section", "note.append")),
-        ((ANY,), ("key.rotate", "key.revoke")),
-        (
-            (DEPARTMENT,),
-            (
-                "items.draft",
-                "items.publish",
-                "directory.import.begin",
-                "directory.import.batch",
-                "directory.import.complete",
-                "directory.object.update",
-                "directory.object.close",
-                "inspectors.propose",
-                "plans.draft",
-                "plans.publish",
-                "task.create",
-                "task.join",
-                "task.organise",
-                "draw.commit",
-                "draw.dice",
-                "draw.beacon",
-                "draw.run",
-                "draw.recuse",
-                "result.publish",
-                "result.withhold",
-                "result.follow_up",
-                "report.submit",
-            ),
-        ),
-        ((JUDICIAL,), ("inspectors.decide",)),
-        ((WITNESS,), ("draw.witness_commit", "draw.witness_reveal")),
-        ((DEPARTMENT, INSPECTOR), ("inspection.record",)),
-        ((INSPECTOR,), ("result.enter",)),
-        ((DISCIPLINE,), ("review.settle",)),
-    )
-    for action in actions
-}
-#: Reads of current state: any registered key (results are shared across departments).
-STATE_READ = frozenset({ANY})
-#: Trails, reviews and evidence bundles: oversight.
-OVERSIGHT_READ = frozenset({OFFICE, DISCIPLINE, AUDITOR})
+__all__ = ["ANY", "OVERSIGHT_READ", "ROLES", "STATE_READ", "WRITES", "authenticate", "require"]
 
 
 def authenticate() -> Verified:
@@ -114,7 +64,7 @@ def request_url() -> str:
 
 
 def allow(key: Any, roles: frozenset[str], what: str) -> None:
-    if ANY in roles or set(key.roles) & roles:
+    if allowed(key.roles, roles):
         return
     raise PermissionDenied(
         f"{what} needs a key with role {' or '.join(sorted(roles))}; key {key.key_id} "

@@ -19,7 +19,7 @@ from urllib.parse import quote
 import requests
 
 from api.httpsig import sign_request
-from ledger.audit.verifier import HTTP_ROUTES
+from ledger.bootstrap import registry
 from ledger.keys import SigningKey
 
 
@@ -116,20 +116,21 @@ class Client:
 def command_request(
     action: str, params: dict[str, Any], attachment: Any = None
 ) -> tuple[str, str, dict[str, Any]]:
-    """(method, path, body) of the route that runs ``action`` (see ``HTTP_ROUTES``):
-    path variables come from ``params``, the rest is the body, plus the attachment in
-    the route's attachment field (the rows of an import batch)."""
-    for method, template, name, field, _ in HTTP_ROUTES:
-        if name == action:
-            names = re.findall(r"\{(\w+)(?::int)?\}", template)
-            missing = [n for n in names if n not in params]
-            if missing:
-                raise ValueError(f"{action} needs {', '.join(missing)}")
-            path = re.sub(
-                r"\{(\w+)(?::int)?\}", lambda m: quote(str(params[m.group(1)]), safe=""), template
-            )
-            body = {k: v for k, v in params.items() if k not in names}
-            if field and attachment is not None:
-                body[field] = attachment
-            return method, path, body
-    raise ValueError(f"no API route for {action!r}")
+    """(method, path, body) of the route that runs ``action`` (its typed command's
+    route): path variables come from ``params``, the rest is the body, plus the
+    attachment in the route's attachment field (the rows of an import batch)."""
+    command = registry().get(action)
+    route = command.ROUTE if command is not None else None
+    if route is None:
+        raise ValueError(f"no API route for {action!r}")
+    names = re.findall(r"\{(\w+)(?::int)?\}", route.path)
+    missing = [n for n in names if n not in params]
+    if missing:
+        raise ValueError(f"{action} needs {', '.join(missing)}")
+    path = re.sub(
+        r"\{(\w+)(?::int)?\}", lambda m: quote(str(params[m.group(1)]), safe=""), route.path
+    )
+    body = {k: v for k, v in params.items() if k not in names}
+    if route.attachment and attachment is not None:
+        body[route.attachment] = attachment
+    return route.method, path, body

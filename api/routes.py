@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,7 @@ from api import schemas as s
 from api.auth import OVERSIGHT_READ, STATE_READ, WRITES, authenticate, require
 from api.problems import PROBLEM
 from api.service import Service
-from ledger.audit.verifier import HTTP_ROUTES
-from ledger.commanding import REGISTRY
+from ledger.bootstrap import registry
 from ledger.errors import AuthorisationError, NotFoundError, ValidationError
 from ledger.transparency.witness import WitnessError
 from projections import queries as q
@@ -80,18 +80,25 @@ def _command_view(action: str) -> Any:
 
 
 def _register_commands() -> None:
-    for method, template, action, _attachment, area in HTTP_ROUTES:
+    for command in registry():
+        route = command.ROUTE
+        if route is None:
+            continue
+        action = command.ACTION
+        area = command.area()
+        if area not in BLUEPRINTS:
+            package = sys.modules[command.__module__.rpartition(".")[0]]
+            BLUEPRINTS[area] = Blueprint(area, area, description=(package.__doc__ or "").strip())
         blp = BLUEPRINTS[area]
-        spec = REGISTRY[action]
-        roles = ", ".join(sorted(WRITES[action]))
+        roles = ", ".join(sorted(command.ROLES))
         view = _command_view(action)
         endpoint = action.replace(".", "_")
         view.__name__ = endpoint
         view.__doc__ = (
-            f"{spec.summary}\n\nCommand `{action}`. Signed request (RFC 9421); "
+            f"{command.summary()}\n\nCommand `{action}`. Signed request (RFC 9421); "
             f"roles: {roles}. Path variables are parameters of the command."
         )
-        decorated = blp.arguments(s.command_schema(action), location="json")(view)
+        decorated = blp.arguments(s.command_schema(command), location="json")(view)
         decorated = blp.response(201, s.Recorded)(decorated)
         for status, meaning in (
             (401, "Unsigned, or a bad signature"),
@@ -103,8 +110,8 @@ def _register_commands() -> None:
             decorated = blp.alt_response(
                 status, schema=s.Problem, description=meaning, content_type=PROBLEM
             )(decorated)
-        blp.route(_rule(template), methods=[method], endpoint=endpoint)(decorated)
-        COMMAND_ENDPOINTS[f"{area}.{endpoint}"] = action
+        blp.route(_rule(route.path), methods=[route.method], endpoint=endpoint)(decorated)
+        COMMAND_ENDPOINTS[f"{blp.name}.{endpoint}"] = action
 
 
 def guard() -> None:

@@ -8,9 +8,14 @@ re-serialised copy, so these schemas validate and document but do not transform.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import INCLUDE, RAISE, Schema, fields, validate
+
+from ledger.commanding import Command
+from ledger.params import Field
 
 DATE = {"format": "date", "example": "2026-11-26"}
 
@@ -20,225 +25,121 @@ class Body(Schema):
         unknown = RAISE
 
 
-def text(required: bool = True, **kw: Any) -> fields.String:
-    return fields.String(required=required, validate=validate.Length(min=1, max=4000), **kw)
+#: The marshmallow field for each declared JSON kind (:data:`ledger.params.JSON_KINDS`).
+#: The schema checks types and presence and documents the bounds; the command's own
+#: reader applies the bounds and the domain's rules, with the same messages on every path.
 
 
-def day(required: bool = True) -> fields.Date:
-    return fields.Date(required=required)
+def _doc(spec: Field) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    if spec.description:
+        doc["description"] = spec.description
+    if spec.max_length is not None:
+        doc["maxLength"] = spec.max_length
+    if spec.pattern is not None:
+        doc["pattern"] = spec.pattern
+    if spec.choices is not None and spec.kind == "string":
+        doc["enum"] = list(spec.choices)
+    if spec.minimum is not None:
+        doc["minimum"] = spec.minimum
+    if spec.maximum is not None:
+        doc["maximum"] = spec.maximum
+    if spec.kind == "ratio":
+        doc.update(type="string", example="0.05")
+    if spec.kind == "date":
+        doc["example"] = "2026-11-26"
+    return doc
 
 
-def strings(required: bool = True, **kw: Any) -> Any:
-    return fields.List(
-        fields.String(validate=validate.Length(min=1, max=200)), required=required, **kw
+def _scalar(kind: str) -> fields.Field[Any]:
+    if kind == "integer":
+        return fields.Integer(strict=True)
+    if kind == "boolean":
+        return fields.Boolean()
+    if kind == "date":
+        return fields.Date()
+    if kind == "ratio":
+        return fields.Raw()
+    return fields.String()
+
+
+def field_for(spec: Field, name: str) -> fields.Field[Any]:
+    """The marshmallow field documenting (and type-checking) one declared parameter."""
+    options: dict[str, Any] = {
+        "required": spec.required,
+        "allow_none": not spec.required,
+        "metadata": _doc(spec),
+    }
+    kind = spec.kind
+    if kind == "strings":
+        inner: fields.Field[Any] = fields.String(
+            metadata={"enum": list(spec.choices)} if spec.choices else {}
+        )
+        return fields.List(inner, **options)
+    if kind == "integers":
+        return fields.List(fields.Integer(strict=True), **options)
+    if kind == "object":
+        if spec.shape is None:
+            return fields.Dict(**options)
+        return fields.Nested(shape_schema(spec.shape, name), **options)
+    if kind == "objects":
+        if spec.shape is None:
+            return fields.List(fields.Dict(), **options)
+        return fields.List(fields.Nested(shape_schema(spec.shape, name)), **options)
+    if kind == "map":
+        return fields.Dict(keys=fields.String(), values=_scalar(spec.values or "string"), **options)
+    field = _scalar(kind)
+    field.required = options["required"]
+    field.allow_none = options["allow_none"]
+    field.metadata = options["metadata"]
+    return field
+
+
+def _schema_name(*parts: str) -> str:
+    return "".join(p.title() for part in parts for p in part.replace("_", ".").split("."))
+
+
+_SHAPES: dict[str, tuple[str, type[Schema]]] = {}
+
+
+def shape_schema(shape: Mapping[str, Field], name: str) -> type[Schema]:
+    """One schema per nested shape; commands that share a shape (a basis, an item)
+    share its schema, and two different shapes never share a name."""
+    signature = repr(
+        [(key, spec.kind, spec.required, _doc(spec), spec.shape) for key, spec in shape.items()]
     )
+    title = _schema_name(name)
+    while title in _SHAPES and _SHAPES[title][0] != signature:
+        title += "_"
+    if title not in _SHAPES:
+        declared = {key: field_for(spec, key) for key, spec in shape.items()}
+        schema = Body.from_dict(declared, name=title)
+        _SHAPES[title] = (signature, schema)
+    return _SHAPES[title][1]
 
 
-def positive(required: bool = True, **kw: Any) -> fields.Integer:
-    return fields.Integer(
-        required=required, strict=True, validate=validate.Range(min=0, max=10**9), **kw
-    )
+PATH_VARIABLE = re.compile(r"\{(\w+)(?::int)?\}")
 
 
-class Basis(Body):
-    kind = fields.String(required=True, validate=validate.OneOf(("draw", "case", "none")))
-    task = text(False)
-    draw = fields.Integer(strict=True, validate=validate.Range(min=1, max=10**6))
-    case = text(False)
-    trigger = fields.String(validate=validate.OneOf(("complaint", "referral", "data_monitoring")))
-    reference = text(False)
+_COMMAND_SCHEMAS: dict[str, type[Schema]] = {}
 
 
-class Delegated(Body):
-    kind = fields.String(required=True, validate=validate.OneOf(("testing", "audit", "survey")))
-    body = text()
-    conclusion_sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
-
-
-class Item(Body):
-    code = text()
-    name = text()
-    legal_basis = text()
-    object_type = text()
-    content = text()
-    method = text()
-    category = text()
-    risk_grade = text()
-    ratio_cap = fields.String(allow_none=True)
-
-
-class Subject(Body):
-    kind = fields.String(
-        required=True, validate=validate.OneOf(("object", "task", "person", "department"))
-    )
-    id = text()
-
-
-#: The body each command's route takes (path variables are not repeated in it).
-COMMANDS: dict[str, dict[str, Any]] = {
-    "department.register": {"code": text(), "name": text(), "kind": text()},
-    "department.add_section": {"section": text()},
-    "key.register": {
-        "public_key": text(),
-        "holder": text(),
-        "roles": strings(),
-        "organisation": text(False, allow_none=True),
-        "note_name": text(False, allow_none=True),
-        "person": text(False, allow_none=True),
-    },
-    "key.rotate": {"public_key": text()},
-    "key.revoke": {"reason": text()},
-    "note.append": {"text": text()},
-    "calendar.amend": {
-        "days": fields.Dict(keys=fields.String(), values=fields.Boolean(), required=True),
-        "declare_years": fields.List(
-            fields.Integer(strict=True, validate=validate.Range(min=2000, max=2100)), required=True
-        ),
-        "note": text(),
-    },
-    "items.draft": {
-        "reason": text(),
-        "note": text(False),
-        "items": fields.List(fields.Nested(Item), required=True),
-    },
-    "items.publish": {"version": positive()},
-    "items.draft_joint": {
-        "reason": text(),
-        "note": text(False),
-        "entries": fields.List(fields.Dict(), required=True),
-    },
-    "items.publish_joint": {"version": positive()},
-    "directory.import.begin": {
-        "import_id": text(),
-        "source": text(),
-        "file_sha256": text(),
-        "rows": positive(),
-        "batches": positive(),
-        "format": text(),
-    },
-    "directory.import.batch": {
-        "seq": positive(),
-        "rows_digest": text(),
-        "rows": fields.List(fields.Dict(), required=True),
-    },
-    "directory.import.complete": {},
-    "directory.object.update": {"fields": fields.Dict(required=True)},
-    "directory.object.close": {"closed_on": day(), "reason": text()},
-    "inspectors.propose": {
-        "action": text(),
-        "rows_digest": text(),
-        "rows": fields.List(fields.Dict(), required=True),
-    },
-    "inspectors.decide": {"decisions": fields.List(fields.Dict(), required=True)},
-    "plans.draft": {
-        "reason": text(),
-        "name": text(),
-        "items": strings(),
-        "scope": fields.Dict(),
-        "method": text(),
-        "ratios": fields.Dict(required=True),
-        "directed": fields.Dict(),
-        "quantity": positive(),
-        "participants": strings(False),
-        "start": day(),
-        "end": day(),
-    },
-    "plans.publish": {"version": positive()},
-    "task.create": {
-        "task": text(),
-        "name": text(),
-        "year": positive(),
-        "items": strings(),
-        "inspectors": strings(),
-        "scope": fields.Dict(),
-        "ratios": fields.Dict(required=True),
-        "directed": fields.Dict(),
-        "matching": text(),
-        "team_size": positive(),
-        "workload_cap": positive(False),
-        "planned_start": day(),
-        "planned_end": day(),
-        "plan": text(False),
-        "stratify_by": strings(False),
-    },
-    "task.join": {"items": strings(), "inspectors": strings()},
-    "task.organise": {"draw": positive(), "organised_on": day()},
-    "draw.commit": {
-        "witnesses": strings(False),
-        "dice": fields.Boolean(),
-        "beacon": fields.Dict(),
-        "reveal_by": text(),
-        "fallback": text(),
-        "exclusion": fields.Dict(),
-        "experts_per_object": positive(False),
-    },
-    "draw.witness_commit": {"commitment": text()},
-    "draw.witness_reveal": {"value": text(), "nonce": text()},
-    "draw.dice": {"digits": text()},
-    "draw.beacon": {"round": positive(), "signature": text()},
-    "draw.run": {},
-    "draw.recuse": {"object": text(), "person": text(), "reason": text()},
-    "inspection.record": {
-        "basis": fields.Nested(Basis, required=True),
-        "object": text(),
-        "item": text(),
-        "method": text(),
-        "inspectors": strings(),
-        "checked_on": day(),
-        "delegated": fields.Nested(Delegated),
-    },
-    "result.enter": {
-        "basis": fields.Nested(Basis, required=True),
-        "object": text(),
-        "item": text(),
-        "result": text(),
-        "details": text(False),
-        "formed_on": day(),
-    },
-    "result.publish": {
-        "basis": fields.Nested(Basis, required=True),
-        "object": text(),
-        "item": text(),
-        "published_on": day(),
-        "channels": strings(False),
-    },
-    "result.withhold": {
-        "basis": fields.Nested(Basis, required=True),
-        "object": text(),
-        "item": text(),
-        "legal_basis": text(),
-        "decided_on": day(),
-    },
-    "result.follow_up": {
-        "basis": fields.Nested(Basis, required=True),
-        "object": text(),
-        "item": text(),
-        "kind": text(),
-        "reference": text(),
-        "on": day(),
-    },
-    "report.submit": {
-        "kind": text(),
-        "year": positive(),
-        "quarter": positive(False),
-        "summary_sha256": text(),
-        "note": text(False),
-    },
-    "review.settle": {
-        "subject": fields.Nested(Subject, required=True),
-        "party": text(),
-        "verdict": text(),
-        "reasoning": text(),
-        "evidence": fields.List(
-            fields.Integer(strict=True, validate=validate.Range(min=1, max=2**53)), required=True
-        ),
-    },
-}
-
-
-def command_schema(action: str) -> type[Schema]:
-    name = "".join(part.title() for part in action.replace("_", ".").split(".")) + "Body"
-    return Body.from_dict(dict(COMMANDS[action]), name=name)
+def command_schema(command: type[Command]) -> type[Schema]:
+    """The request body of a typed command's route: its declared fields but the path's
+    variables, plus the attachment field (a list of objects) where the route has one."""
+    route = command.ROUTE
+    in_path = set(PATH_VARIABLE.findall(route.path)) if route is not None else set()
+    body = {
+        name: field_for(spec, name)
+        for name, spec in command.parameters().items()
+        if name not in in_path
+    }
+    if route is not None and route.attachment:
+        body[route.attachment] = fields.List(fields.Dict(), required=True)
+    if command.ACTION not in _COMMAND_SCHEMAS:
+        name = _schema_name(command.ACTION, "body")
+        _COMMAND_SCHEMAS[command.ACTION] = Body.from_dict(body, name=name)
+    return _COMMAND_SCHEMAS[command.ACTION]
 
 
 # --- responses -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ habit of merging ``os.environ`` into its settings is switched off, so a stray
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -35,7 +36,8 @@ from ledger.areas.ids import GENESIS_ID, key_stream_id, stream_id
 from ledger.areas.keys.events import Genesis, Key
 from ledger.audit.verifier import GENESIS_TOPIC, KEY_CHANGE_TOPICS, KEY_REGISTERED_TOPIC, ChainRow
 from ledger.authorisation import Authorisation, sign_command
-from ledger.commanding import REGISTRY, Context, Params
+from ledger.clock import CHINA
+from ledger.commanding import Context, Registry
 from ledger.config import Settings
 from ledger.errors import (
     ConflictError,
@@ -46,11 +48,16 @@ from ledger.errors import (
     ValidationError,
 )
 from ledger.keys import SigningKey
+from ledger.params import Params
 from ledger.storage.chain import ChainHead, EventMeta
 from ledger.storage.recorders import ChainedPostgresRecorder, ChainedRecorder, ChainedSQLiteRecorder
 from ledger.transparency.log import Transparency
 
 GENESIS_ACTION = "ledger.genesis"
+
+
+def _china_date(created: int) -> dt.date:
+    return dt.datetime.fromtimestamp(created, CHINA).date()
 
 
 @dataclass(frozen=True)
@@ -74,9 +81,15 @@ class Ledger(Application[UUID]):
     name = "shuangsui"
 
     def __init__(
-        self, settings: Settings, *, signer: SigningKey | None = None, create_tables: bool = True
+        self,
+        settings: Settings,
+        *,
+        registry: Registry,
+        signer: SigningKey | None = None,
+        create_tables: bool = True,
     ) -> None:
         self.settings = settings
+        self.registry = registry
         self.signer = signer
         self._transparency: Transparency | None = None
         with storage_errors(settings):
@@ -197,8 +210,8 @@ class Ledger(Application[UUID]):
         itself; the signed parameters carry its digest, which the handler checks, so
         the evidence binds the data without storing it twice.
         """
-        spec = REGISTRY.get(authorisation.action)
-        if spec is None:
+        command = self.registry.get(authorisation.action)
+        if command is None:
             raise ValidationError(
                 f"unknown action {authorisation.action!r}", {"action": ["not a known action"]}
             )
@@ -216,9 +229,10 @@ class Ledger(Application[UUID]):
             else:
                 actor = self.valid_key(authorisation.key_id)
                 authorisation.verify(actor.public_key_bytes)
-            outcome = spec.handler(
-                Context(self, authorisation, actor, Params(authorisation.params), attachment)
-            )
+            params = Params(authorisation.params, today=_china_date(authorisation.created))
+            ctx = Context(self, authorisation, actor, params, attachment)
+            command.authorise(ctx)
+            outcome = command.parse(params).handle(ctx)
             if not outcome.aggregates:
                 raise LedgerError(f"internal: {authorisation.action} produced no events")
             try:

@@ -1,11 +1,15 @@
 """The one place that wires the ledger: every area's commands, the recorders, the log.
 
-Opening a ledger goes through :func:`open_ledger`, which checks the database can be
-reached, makes sure the command handlers of every area are registered, and builds
-the :class:`~ledger.application.Ledger`.
+:data:`AREAS` lists every area's ``commands`` module; :func:`registry` builds the
+:class:`~ledger.commanding.Registry` of their typed commands (once). Opening a ledger
+goes through :func:`open_ledger`, which checks the database can be reached and builds
+the :class:`~ledger.application.Ledger` with that registry and the chained recorders
+its settings select.
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 import psycopg
 
@@ -24,6 +28,7 @@ from ledger.areas.reports import commands as report_commands
 from ledger.areas.results import commands as result_commands
 from ledger.areas.reviews import commands as review_commands
 from ledger.areas.tasks import commands as task_commands
+from ledger.commanding import Registry
 from ledger.config import PostgresTarget, Settings
 from ledger.errors import NotFoundError, StorageError
 from ledger.keys import SigningKey
@@ -44,6 +49,12 @@ AREAS = (
     report_commands,
     review_commands,
 )
+
+
+@cache
+def registry() -> Registry:
+    """Every typed command of every area, by action."""
+    return Registry.of_areas(*AREAS)
 
 
 def preflight(settings: Settings) -> None:
@@ -90,7 +101,7 @@ def open_ledger(
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(f"cannot create {target.parent}: {exc.strerror}") from exc
-    ledger = Ledger(settings, signer=signer)
+    ledger = Ledger(settings, registry=registry(), signer=signer)
     if must_exist and ledger.head().position == 0:
         ledger.close()
         raise NotFoundError(

@@ -1,205 +1,84 @@
-"""The command layer's registry: one handler per action, shared by the API and CLI.
+"""Typed commands: one declaration per command, from which everything else follows.
 
-A handler receives a :class:`Context` (the ledger, the verified authorisation, the
-acting key, the parameters) and returns an :class:`Outcome`: the aggregates whose
-new events are to be recorded, and a small JSON-able result. Handlers decide; the
-ledger records. A handler never writes; if it raises, nothing is written.
+A command is a frozen dataclass subclass of :class:`Command` that declares, once:
+
+* ``ACTION`` -- its stable name (part of the evidence format: never renamed);
+* its fields, with :mod:`ledger.params` declarations (``text()``, ``integer()``, ...);
+* ``ROLES`` -- who may send it (:mod:`ledger.roles`);
+* ``ROUTE`` -- its HTTP method and path (``None`` for a command with no route);
+* :meth:`Command.handle` -- the decision: state + command -> events.
+
+From that one declaration the ledger parses and gates every command
+(:meth:`ledger.application.Ledger.execute`), the API generates the request schema,
+the role gate and the route, :meth:`Registry.http_routes` gives the evidence route
+table the auditor's verifier reads, and the CLI's generic ``command`` entry lists and
+sends any of them. Handlers decide; the ledger records: a handler never writes, and
+if it raises, nothing is written.
+
+Each area's ``commands`` module lists its commands in ``COMMANDS``; ``ledger.bootstrap``
+builds the :class:`Registry` from the areas, explicitly.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 from ledger.clock import CHINA
 from ledger.errors import PermissionDenied, ValidationError
+from ledger.params import Field, Params
+from ledger.roles import allowed
 
 if TYPE_CHECKING:
     from eventsourcing.domain import Aggregate
 
-    from ledger.application import Ledger
     from ledger.areas.keys.events import Key
     from ledger.authorisation import Authorisation
+    from ledger.keys import SigningKey
 
-T = TypeVar("T")
+
+class LedgerReader(Protocol):
+    """What a handler may read: the log's aggregates (and the ledger's own key for the
+    genesis). Handlers read nothing else -- no clock, no files, no network."""
+
+    signer: SigningKey | None
+
+    def find(self, aggregate_id: Any) -> Any | None: ...
+
+    def get(self, aggregate_id: Any) -> Any: ...
+
+    def key(self, key_id: str) -> Key | None: ...
+
+    def valid_key(self, key_id: str) -> Key: ...
+
+    def find_draw_for(self, task: str) -> Any | None: ...
+
+    def head(self) -> Any: ...
+
+    def topic_events(
+        self, topics: Sequence[str], up_to: int | None = None, page: int = 500
+    ) -> Iterator[tuple[int, str, str, dict[str, Any]]]: ...
 
 
-class Params:
-    """Reads a command's parameters, collecting every problem before failing.
+@dataclass(frozen=True)
+class Route:
+    """A command's HTTP route: ``method`` and ``path`` (``{name}`` a text variable,
+    ``{name:int}`` an integer; path variables are parameters of the command). The body
+    field ``attachment``, if any, carries bulk data handed to the command as its
+    attachment rather than as a parameter."""
 
-    Each getter records a message under the field's name instead of raising, so the
-    caller learns about all bad fields at once; :meth:`done` raises them together.
-    """
-
-    def __init__(self, raw: Any, prefix: str = "") -> None:
-        if not isinstance(raw, dict):
-            raise ValidationError("parameters must be a JSON object", {"params": ["not an object"]})
-        self.raw: dict[str, Any] = raw
-        self.prefix = prefix
-        self.errors: dict[str, list[str]] = {}
-
-    def _fail(self, name: str, message: str) -> None:
-        self.errors.setdefault(self.prefix + name, []).append(message)
-
-    def _get(self, name: str, required: bool) -> Any:
-        value = self.raw.get(name)
-        if value is None and required:
-            self._fail(name, "is required")
-        return value
-
-    def text(
-        self, name: str, *, required: bool = True, max_length: int = 500, pattern: str | None = None
-    ) -> str:
-        value = self._get(name, required)
-        if value is None:
-            return ""
-        if not isinstance(value, str):
-            self._fail(name, "must be text")
-            return ""
-        text: str = value.strip()
-        if required and not text:
-            self._fail(name, "must not be empty")
-        elif len(text) > max_length:
-            self._fail(name, f"is longer than {max_length} characters")
-        elif pattern and text and not re.fullmatch(pattern, text):
-            self._fail(name, f"does not match {pattern}")
-        return text
-
-    def optional_text(self, name: str, *, max_length: int = 500) -> str | None:
-        return self.text(name, required=False, max_length=max_length) or None
-
-    def choice(self, name: str, choices: Iterable[str], *, required: bool = True) -> str:
-        allowed = tuple(choices)
-        value = self.text(name, required=required)
-        if value and value not in allowed:
-            self._fail(name, f"must be one of {', '.join(allowed)}")
-        return value
-
-    def text_list(
-        self,
-        name: str,
-        *,
-        required: bool = True,
-        choices: Iterable[str] | None = None,
-        min_items: int = 0,
-    ) -> tuple[str, ...]:
-        value = self._get(name, required)
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            self._fail(name, "must be a list of non-empty texts")
-            return ()
-        items = tuple(v.strip() for v in value)
-        if len(items) < min_items:
-            self._fail(name, f"needs at least {min_items} item(s)")
-        if len(set(items)) != len(items):
-            self._fail(name, "has duplicates")
-        if choices is not None:
-            allowed = set(choices)
-            bad = [v for v in items if v not in allowed]
-            if bad:
-                self._fail(name, f"unknown value(s): {', '.join(bad)}")
-        return items
-
-    def integer(
-        self,
-        name: str,
-        *,
-        required: bool = True,
-        minimum: int | None = None,
-        maximum: int | None = None,
-    ) -> int:
-        value = self._get(name, required)
-        if value is None:
-            return 0
-        if not isinstance(value, int) or isinstance(value, bool):
-            self._fail(name, "must be a whole number")
-            return 0
-        if minimum is not None and value < minimum:
-            self._fail(name, f"must be at least {minimum}")
-        if maximum is not None and value > maximum:
-            self._fail(name, f"must be at most {maximum}")
-        return value
-
-    def ratio(self, name: str, *, required: bool = True) -> str:
-        """A proportion 0..1 as a decimal string (exact; never a float)."""
-        value = self._get(name, required)
-        if value is None:
-            return ""
-        try:
-            number = (
-                Decimal(str(value))
-                if isinstance(value, (str, int)) and not isinstance(value, bool)
-                else None
-            )
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite() or not Decimal(0) <= number <= Decimal(1):
-            self._fail(name, 'must be a decimal between 0 and 1, written as text, e.g. "0.05"')
-            return ""
-        return format(number.normalize(), "f") if number else "0"
-
-    def date(self, name: str, *, required: bool = True) -> str:
-        value = self.text(name, required=required, max_length=10)
-        if value:
-            try:
-                dt.date.fromisoformat(value)
-            except ValueError:
-                self._fail(name, "must be a date YYYY-MM-DD")
-                return ""
-        return value
-
-    def boolean(self, name: str, *, default: bool = False) -> bool:
-        value = self.raw.get(name, default)
-        if not isinstance(value, bool):
-            self._fail(name, "must be true or false")
-            return default
-        return value
-
-    def nested(self, name: str, *, required: bool = True) -> Params | None:
-        value = self._get(name, required)
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            self._fail(name, "must be an object")
-            return None
-        child = Params(value, prefix=f"{self.prefix}{name}.")
-        child.errors = self.errors
-        return child
-
-    def items(self, name: str, *, required: bool = True, max_items: int = 10_000) -> list[Params]:
-        value = self._get(name, required)
-        if value is None:
-            return []
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            self._fail(name, "must be a list of objects")
-            return []
-        if len(value) > max_items:
-            self._fail(name, f"has more than {max_items} items")
-            return []
-        children = []
-        for i, item in enumerate(value):
-            child = Params(item, prefix=f"{self.prefix}{name}[{i}].")
-            child.errors = self.errors
-            children.append(child)
-        return children
-
-    def fail(self, name: str, message: str) -> None:
-        """Record a problem found by the caller's own checks."""
-        self._fail(name, message)
-
-    def done(self) -> None:
-        if self.errors:
-            raise ValidationError("invalid parameters", self.errors)
+    method: str
+    path: str
+    attachment: str | None = None
 
 
 @dataclass
 class Context:
-    ledger: Ledger
+    ledger: LedgerReader
     authorisation: Authorisation
     actor: Key | None
     params: Params
@@ -271,26 +150,94 @@ class Outcome:
     result: dict[str, Any] = field(default_factory=dict)
 
 
-Handler = Callable[[Context], Outcome]
-
-
 @dataclass(frozen=True)
-class CommandSpec:
-    action: str
-    handler: Handler
-    summary: str
+class Command:
+    """Base of every typed command (see the module docstring)."""
+
+    ACTION: ClassVar[str]
+    ROLES: ClassVar[frozenset[str]]
+    ROUTE: ClassVar[Route | None] = None
+    #: The rule a refusal by the role gate cites, if the source names one.
+    RULE: ClassVar[str | None] = None
+
+    @classmethod
+    def parameters(cls) -> dict[str, Field]:
+        """The declared parameters, in declaration order."""
+        return {f.name: f.metadata["spec"] for f in dataclasses.fields(cls) if "spec" in f.metadata}
+
+    @classmethod
+    def summary(cls) -> str:
+        return (cls.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+
+    @classmethod
+    def area(cls) -> str:
+        """The area the command belongs to: ``ledger.areas.<area>.commands``."""
+        parts = cls.__module__.split(".")
+        return parts[2] if len(parts) > 3 and parts[:2] == ["ledger", "areas"] else parts[-1]
+
+    @classmethod
+    def authorise(cls, ctx: Context) -> None:
+        """Refuse a key whose roles may not send this command, before its parameters
+        are read (the API's gate calls the same check before reading the body)."""
+        if cls.ROLES and (ctx.actor is None or not allowed(ctx.actor.roles, cls.ROLES)):
+            raise PermissionDenied(
+                f"{cls.ACTION} needs a key with role {' or '.join(sorted(cls.ROLES))}; "
+                f"key {ctx.actor_id} has {', '.join(ctx.actor.roles) if ctx.actor else 'none'}",
+                rule=cls.RULE,
+            )
+
+    @classmethod
+    def parse(cls, params: Params) -> Self:
+        """Read every declared field, run :meth:`check`, and raise all problems at once."""
+        values = {name: spec.read(params, name) for name, spec in cls.parameters().items()}
+        command = cls(**values)
+        command.check(params)
+        params.done()
+        return command
+
+    def check(self, params: Params) -> None:
+        """Checks across fields, before any state is read: ``params.fail(name, why)``."""
+
+    def handle(self, ctx: Context) -> Outcome:
+        raise NotImplementedError
 
 
-REGISTRY: dict[str, CommandSpec] = {}
+class Registry:
+    """Every typed command, by action; built once, by ``ledger.bootstrap``."""
 
+    def __init__(self, commands: Iterable[type[Command]]) -> None:
+        self._commands: dict[str, type[Command]] = {}
+        routes: dict[tuple[str, str], str] = {}
+        for command in commands:
+            if command.ACTION in self._commands:
+                raise RuntimeError(f"action {command.ACTION!r} declared twice")
+            self._commands[command.ACTION] = command
+            if command.ROUTE is not None:
+                key = (command.ROUTE.method, command.ROUTE.path)
+                if key in routes:
+                    raise RuntimeError(f"{key} routes both {routes[key]} and {command.ACTION}")
+                routes[key] = command.ACTION
 
-def command(action: str, summary: str = "") -> Callable[[Handler], Handler]:
-    """Register ``handler`` for ``action`` (each action once)."""
+    @classmethod
+    def of_areas(cls, *modules: ModuleType) -> Registry:
+        """From the ``COMMANDS`` tuple of each area's ``commands`` module."""
+        return cls(command for module in modules for command in module.COMMANDS)
 
-    def register(handler: Handler) -> Handler:
-        if action in REGISTRY:
-            raise RuntimeError(f"action {action!r} registered twice")
-        REGISTRY[action] = CommandSpec(action, handler, summary or (handler.__doc__ or "").strip())
-        return handler
+    def get(self, action: str) -> type[Command] | None:
+        return self._commands.get(action)
 
-    return register
+    def __iter__(self) -> Iterator[type[Command]]:
+        return iter(self._commands.values())
+
+    def __len__(self) -> int:
+        return len(self._commands)
+
+    def http_routes(self) -> tuple[tuple[str, str, str, str | None, str], ...]:
+        """The evidence route table: (method, path, action, attachment, area) for every
+        command with a route. It is part of the evidence format: the auditor's verifier
+        maps a signed request's method and path to its action with it."""
+        return tuple(
+            (c.ROUTE.method, c.ROUTE.path, c.ACTION, c.ROUTE.attachment, c.area())
+            for c in self
+            if c.ROUTE is not None
+        )

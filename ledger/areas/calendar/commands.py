@@ -3,39 +3,69 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 from ledger.areas.calendar.events import Calendar
 from ledger.areas.ids import stream_id
-from ledger.commanding import Context, Outcome, command
+from ledger.commanding import Command, Context, Outcome, Route
+from ledger.params import Params, custom, text
+from ledger.roles import OFFICE
 
 
-@command("calendar.amend", "Amend the working-day calendar (office): days and whole years.")
-def amend(ctx: Context) -> Outcome:
-    ctx.require_role("office")
-    p = ctx.params
-    raw = p.raw.get("days", {})
+def read_days(p: Params, name: str) -> dict[str, bool]:
+    """Dates (YYYY-MM-DD) mapped to true (a working day) or false (a day off)."""
+    raw = p.raw.get(name)
     days: dict[str, bool] = {}
+    if raw is None:
+        p.fail(name, "is required")
+        return days
     if not isinstance(raw, dict):
-        p.fail("days", "must map dates to true (working) or false (day off)")
-    else:
-        for day, working in raw.items():
-            try:
-                dt.date.fromisoformat(day)
-            except (TypeError, ValueError):
-                p.fail("days", f"{day!r} is not YYYY-MM-DD")
-                continue
-            if not isinstance(working, bool):
-                p.fail("days", f"{day}: true or false")
-            days[day] = bool(working)
-    years = p.raw.get("declare_years", [])
+        p.fail(name, "must map dates to true (working) or false (day off)")
+        return days
+    for day, working in raw.items():
+        try:
+            dt.date.fromisoformat(day)
+        except (TypeError, ValueError):
+            p.fail(name, f"{day!r} is not YYYY-MM-DD")
+            continue
+        if not isinstance(working, bool):
+            p.fail(name, f"{day}: true or false")
+        days[day] = bool(working)
+    return days
+
+
+def read_years(p: Params, name: str) -> list[Any]:
+    """Whole years (2000-2100) declared complete: every day not amended is as computed."""
+    years = p.raw.get(name)
+    if years is None:
+        p.fail(name, "is required")
+        return []
     if not isinstance(years, list) or not all(
         isinstance(y, int) and 2000 <= y <= 2100 for y in years
     ):
-        p.fail("declare_years", "must be a list of years")
-        years = []
-    note = p.text("note", max_length=500)
-    p.done()
-    found = ctx.ledger.find(stream_id("calendar"))
-    calendar = found if isinstance(found, Calendar) else Calendar()
-    calendar.amend(days=days, declare_years=tuple(years), note=note)
-    return Outcome([calendar], {"days": len(days), "declared_years": years})
+        p.fail(name, "must be a list of years")
+        return []
+    return years
+
+
+@dataclass(frozen=True)
+class AmendCalendar(Command):
+    """Amend the working-day calendar (office): days and whole years."""
+
+    ACTION = "calendar.amend"
+    ROLES = frozenset({OFFICE})
+    ROUTE = Route("POST", "/api/v1/calendar/amendments")
+
+    days: dict[str, bool] = custom("map", read_days, values="boolean")
+    declare_years: list[int] = custom("integers", read_years)
+    note: str = text(max_length=500)
+
+    def handle(self, ctx: Context) -> Outcome:
+        found = ctx.ledger.find(stream_id("calendar"))
+        calendar = found if isinstance(found, Calendar) else Calendar()
+        calendar.amend(days=self.days, declare_years=tuple(self.declare_years), note=self.note)
+        return Outcome([calendar], {"days": len(self.days), "declared_years": self.declare_years})
+
+
+COMMANDS = (AmendCalendar,)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ledger.areas.departments.events import (
     CODE_PATTERN,
     DEPARTMENT_KINDS,
@@ -9,33 +11,52 @@ from ledger.areas.departments.events import (
     department_id,
 )
 from ledger.areas.departments.rules import load_department
-from ledger.commanding import Context, Outcome, command
+from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError
+from ledger.params import choice, text
+from ledger.roles import DEPARTMENT, OFFICE
 
 
-@command("department.register", "Register a member department of the joint conference.")
-def register(ctx: Context) -> Outcome:
-    ctx.require_role("office", rule="R10.1")
-    p = ctx.params
-    code = p.text("code", max_length=20, pattern=CODE_PATTERN)
-    name = p.text("name", max_length=100)
-    kind = p.choice("kind", DEPARTMENT_KINDS)
-    p.done()
-    if ctx.ledger.find(department_id(code)) is not None:
-        raise ConflictError(f"department {code} is already registered")
-    return Outcome([Department(code=code, name=name, kind=kind)], {"department": code})
+@dataclass(frozen=True)
+class RegisterDepartment(Command):
+    """Register a member department of the joint conference."""
+
+    ACTION = "department.register"
+    ROLES = frozenset({OFFICE})
+    ROUTE = Route("POST", "/api/v1/departments")
+    RULE = "R10.1"
+
+    code: str = text(max_length=20, pattern=CODE_PATTERN)
+    name: str = text(max_length=100)
+    kind: str = choice(DEPARTMENT_KINDS)
+
+    def handle(self, ctx: Context) -> Outcome:
+        if ctx.ledger.find(department_id(self.code)) is not None:
+            raise ConflictError(f"department {self.code} is already registered")
+        department = Department(code=self.code, name=self.name, kind=self.kind)
+        return Outcome([department], {"department": self.code})
 
 
-@command("department.add_section", "Add a section (股室) to a department.")
-def add_section(ctx: Context) -> Outcome:
-    p = ctx.params
-    code = p.text("department", max_length=20)
-    section = p.text("section", max_length=100)
-    p.done()
-    if not ctx.is_office:
-        ctx.require_department(code, rule="R10.3")
-    department = load_department(ctx, code)
-    if section in department.sections:
-        raise ConflictError(f"{code} already has section {section}")
-    department.add_section(section=section)
-    return Outcome([department], {"department": code, "section": section})
+@dataclass(frozen=True)
+class AddSection(Command):
+    """Add a section (股室) to a department."""
+
+    ACTION = "department.add_section"
+    ROLES = frozenset({OFFICE, DEPARTMENT})
+    ROUTE = Route("POST", "/api/v1/departments/{department}/sections")
+
+    department: str = text(max_length=20)
+    section: str = text(max_length=100)
+
+    def handle(self, ctx: Context) -> Outcome:
+        code = self.department
+        if not ctx.is_office:
+            ctx.require_department(code, rule="R10.3")
+        department = load_department(ctx, code)
+        if self.section in department.sections:
+            raise ConflictError(f"{code} already has section {self.section}")
+        department.add_section(section=self.section)
+        return Outcome([department], {"department": code, "section": self.section})
+
+
+COMMANDS = (RegisterDepartment, AddSection)

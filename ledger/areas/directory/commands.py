@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 from ledger.areas.departments.rules import require_operator
 from ledger.areas.directory.events import (
@@ -16,8 +18,10 @@ from ledger.areas.directory.events import (
     object_row_problems,
 )
 from ledger.areas.ids import stream_id
-from ledger.commanding import Context, Outcome, command
+from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, ValidationError
+from ledger.params import Params, choice, custom, date, integer, text
+from ledger.roles import DEPARTMENT
 
 SHA256_HEX = r"[0-9a-f]{64}"
 IMPORT_ID = r"[A-Za-z0-9-]{8,64}"
@@ -35,17 +39,35 @@ def _load_import(ctx: Context, import_id: str, department: str) -> ObjectImport:
     return found
 
 
-@command("directory.import.begin", "Begin a batch import of directory objects from a file.")
-def begin(ctx: Context) -> Outcome:
+@dataclass(frozen=True)
+class BeginImport(Command):
+    """Begin a batch import of directory objects from a file."""
+
+    ACTION = "directory.import.begin"
+    ROLES = frozenset({DEPARTMENT})
+    ROUTE = Route("POST", "/api/v1/directory/imports")
+
+    import_id: str = text(max_length=64, pattern=IMPORT_ID)
+    source: str = text(max_length=255)
+    file_sha256: str = text(max_length=64, pattern=SHA256_HEX)
+    rows: int = integer(minimum=1, maximum=50_000_000)
+    batches: int = integer(minimum=1)
+    format: str = choice(("csv", "xlsx"))
+
+    def handle(self, ctx: Context) -> Outcome:
+        return begin(ctx, self)
+
+
+def begin(ctx: Context, c: BeginImport) -> Outcome:
     department = require_operator(ctx)
-    p = ctx.params
-    import_id = p.text("import_id", max_length=64, pattern=IMPORT_ID)
-    source = p.text("source", max_length=255)
-    digest = p.text("file_sha256", max_length=64, pattern=SHA256_HEX)
-    rows = p.integer("rows", minimum=1, maximum=50_000_000)
-    batches = p.integer("batches", minimum=1)
-    file_format = p.choice("format", ("csv", "xlsx"))
-    p.done()
+    import_id, source, digest, rows, batches = (
+        c.import_id,
+        c.source,
+        c.file_sha256,
+        c.rows,
+        c.batches,
+    )
+    file_format = c.format
     if batches != math.ceil(rows / BATCH_ROWS):
         raise ValidationError(
             "batch count does not fit the rows",
@@ -65,14 +87,25 @@ def begin(ctx: Context) -> Outcome:
     return Outcome([started], {"import_id": import_id})
 
 
-@command("directory.import.batch", "Record the next batch of an import (rows attached).")
-def batch(ctx: Context) -> Outcome:
+@dataclass(frozen=True)
+class RecordBatch(Command):
+    """Record the next batch of an import (rows attached)."""
+
+    ACTION = "directory.import.batch"
+    ROLES = frozenset({DEPARTMENT})
+    ROUTE = Route("POST", "/api/v1/directory/imports/{import_id}/batches", attachment="rows")
+
+    import_id: str = text(max_length=64, pattern=IMPORT_ID)
+    seq: int = integer(minimum=1)
+    rows_digest: str = text(max_length=64, pattern=SHA256_HEX)
+
+    def handle(self, ctx: Context) -> Outcome:
+        return batch(ctx, self)
+
+
+def batch(ctx: Context, c: RecordBatch) -> Outcome:
     department = require_operator(ctx)
-    p = ctx.params
-    import_id = p.text("import_id", max_length=64, pattern=IMPORT_ID)
-    seq = p.integer("seq", minimum=1)
-    digest = p.text("rows_digest", max_length=64, pattern=SHA256_HEX)
-    p.done()
+    import_id, seq, digest = c.import_id, c.seq, c.rows_digest
     rows = ctx.attached_rows()
     started = _load_import(ctx, import_id, department)
     if seq != started.recorded + 1:
@@ -101,11 +134,22 @@ def batch(ctx: Context) -> Outcome:
     return Outcome([started, batch_rows], {"import_id": import_id, "seq": seq, "rows": len(rows)})
 
 
-@command("directory.import.complete", "Complete an import: its rows take effect together.")
-def complete(ctx: Context) -> Outcome:
+@dataclass(frozen=True)
+class CompleteImport(Command):
+    """Complete an import: its rows take effect together."""
+
+    ACTION = "directory.import.complete"
+    ROLES = frozenset({DEPARTMENT})
+    ROUTE = Route("POST", "/api/v1/directory/imports/{import_id}/completion")
+
+    import_id: str = text(max_length=64, pattern=IMPORT_ID)
+
+    def handle(self, ctx: Context) -> Outcome:
+        return complete(ctx, self.import_id)
+
+
+def complete(ctx: Context, import_id: str) -> Outcome:
     department = require_operator(ctx)
-    import_id = ctx.params.text("import_id", max_length=64, pattern=IMPORT_ID)
-    ctx.params.done()
     started = _load_import(ctx, import_id, department)
     if started.recorded != started.batches or started.recorded_rows != started.rows:
         raise ConflictError(
@@ -124,16 +168,31 @@ def _object(ctx: Context, key: str, department: str) -> DirectoryObject:
     return found
 
 
-@command("directory.object.update", "Change fields of one directory object.")
-def update(ctx: Context) -> Outcome:
+def read_fields(p: Params, name: str) -> dict[str, Any]:
+    """The fields to change, by name (only the updatable ones)."""
+    fields = p.nested(name)
+    return {} if fields is None else fields.raw
+
+
+@dataclass(frozen=True)
+class UpdateObject(Command):
+    """Change fields of one directory object."""
+
+    ACTION = "directory.object.update"
+    ROLES = frozenset({DEPARTMENT})
+    ROUTE = Route("POST", "/api/v1/directory/objects/{object}/changes")
+
+    object: str = text(max_length=64)
+    fields: dict[str, Any] = custom("object", read_fields)
+
+    def handle(self, ctx: Context) -> Outcome:
+        return update(ctx, self.object, self.fields)
+
+
+def update(ctx: Context, key: str, raw: dict[str, Any]) -> Outcome:
     department = require_operator(ctx)
-    p = ctx.params
-    key = p.text("object", max_length=64)
-    fields = p.nested("fields")
-    p.done()
-    assert fields is not None
-    unknown = set(fields.raw) - set(UPDATABLE)
-    if unknown or not fields.raw:
+    unknown = set(raw) - set(UPDATABLE)
+    if unknown or not raw:
         raise ValidationError(
             "only these fields can be updated: " + ", ".join(UPDATABLE),
             {"fields": sorted(unknown) or ["is empty"]},
@@ -150,7 +209,7 @@ def update(ctx: Context) -> Outcome:
         "penalties": [],
         "complaints": 0,
         "status": "active",
-        **fields.raw,
+        **raw,
     }
     problems = [q for q in object_row_problems(probe, department) if not q.startswith("id ")]
     if problems:
@@ -158,20 +217,33 @@ def update(ctx: Context) -> Outcome:
     changed = _object(ctx, key, department)
     if changed.closed_on is not None:
         raise ConflictError(f"object {key} was closed on {changed.closed_on}")
-    changed.update(department=department, fields=dict(fields.raw))
+    changed.update(department=department, fields=dict(raw))
     return Outcome([changed], {"object": key})
 
 
-@command("directory.object.close", "Close (注销) one directory object.")
-def close(ctx: Context) -> Outcome:
+@dataclass(frozen=True)
+class CloseObject(Command):
+    """Close (注销) one directory object."""
+
+    ACTION = "directory.object.close"
+    ROLES = frozenset({DEPARTMENT})
+    ROUTE = Route("POST", "/api/v1/directory/objects/{object}/closure")
+
+    object: str = text(max_length=64)
+    closed_on: str = date()
+    reason: str = text(max_length=500)
+
+    def handle(self, ctx: Context) -> Outcome:
+        return close(ctx, self.object, self.closed_on, self.reason)
+
+
+def close(ctx: Context, key: str, closed_on: str, reason: str) -> Outcome:
     department = require_operator(ctx)
-    p = ctx.params
-    key = p.text("object", max_length=64)
-    closed_on = p.date("closed_on")
-    reason = p.text("reason", max_length=500)
-    p.done()
     changed = _object(ctx, key, department)
     if changed.closed_on is not None:
         raise ConflictError(f"object {key} was already closed on {changed.closed_on}")
     changed.close(department=department, closed_on=closed_on, reason=reason)
     return Outcome([changed], {"object": key, "closed_on": closed_on})
+
+
+COMMANDS = (BeginImport, RecordBatch, CompleteImport, UpdateObject, CloseObject)

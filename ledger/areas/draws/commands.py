@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from ledger.areas.departments.rules import require_operator
 from ledger.areas.draws.events import Draw, draw_id
 from ledger.areas.tasks.events import JointTask, task_id
 from ledger.clock import CHINA
-from ledger.commanding import Context, Outcome, command
+from ledger.commanding import Command, Context, Outcome, Route
 from ledger.draw.algorithm import ALGORITHM, DrawError, Rules, replacement
 from ledger.draw.inputs import (
     DRAW_TOPICS,
@@ -41,6 +42,8 @@ from ledger.errors import (
     RuleViolation,
     ValidationError,
 )
+from ledger.params import Params, boolean, choice, integer, nested, shape_of, text, text_list
+from ledger.roles import DEPARTMENT, WITNESS
 
 #: drand's League of Entropy "quicknet" (BLS unchained on G1, a round every 3 s).
 QUICKNET = {
@@ -77,22 +80,50 @@ def _commitment(drawn: Draw) -> dict[str, Any]:
     return commitment
 
 
-@command("draw.commit", "Commit a draw's inputs, witnesses and entropy sources (R7.4, R7.5).")
-def commit(ctx: Context) -> Outcome:
+def read_beacon(p: Params | None) -> int | None:
+    """The drand quicknet round the draw will use, if any (R7.5)."""
+    return p.integer("round", minimum=1) if p else None
+
+
+def read_exclusion(p: Params | None) -> tuple[int, str]:
+    """Objects drawn in the last ``days`` are excluded, or their ratio lowered (R6.3)."""
+    if p is None:
+        return 0, "exclude"
+    return p.integer("days", minimum=0, maximum=3650), p.choice("mode", ("exclude", "lower"))
+
+
+@dataclass(frozen=True)
+class CommitDraw(Command):
+    """Commit a draw's inputs, witnesses and entropy sources (R7.4, R7.5)."""
+
+    ACTION = "draw.commit"
+    ROLES = frozenset({DEPARTMENT})
+    ROUTE = Route("POST", "/api/v1/tasks/{task}/draws")
+
+    task: str = text(max_length=40)
+    witnesses: tuple[str, ...] = text_list(required=False)
+    dice: bool = boolean()
+    beacon: int | None = nested(
+        read_beacon, required=False, shape=shape_of(round=integer(minimum=1))
+    )
+    reveal_by: str = text(max_length=40)
+    fallback: str = choice(("skip", "wait"))
+    exclusion: tuple[int, str] = nested(
+        read_exclusion,
+        required=False,
+        shape=shape_of(days=integer(minimum=0, maximum=3650), mode=choice(("exclude", "lower"))),
+    )
+    experts_per_object: int = integer(required=False, minimum=0, maximum=5)
+
+    def handle(self, ctx: Context) -> Outcome:
+        return commit(ctx, self)
+
+
+def commit(ctx: Context, c: CommitDraw) -> Outcome:
     lead = require_operator(ctx)
-    p = ctx.params
-    task = p.text("task", max_length=40)
-    witnesses = p.text_list("witnesses", required=False)
-    dice = p.boolean("dice")
-    beacon = p.nested("beacon", required=False)
-    beacon_round = beacon.integer("round", minimum=1) if beacon else None
-    reveal_by = p.text("reveal_by", max_length=40)
-    mode = p.choice("fallback", ("skip", "wait"))
-    exclusion = p.nested("exclusion", required=False)
-    days = exclusion.integer("days", minimum=0, maximum=3650) if exclusion else 0
-    exclusion_mode = exclusion.choice("mode", ("exclude", "lower")) if exclusion else "exclude"
-    experts = p.integer("experts_per_object", required=False, minimum=0, maximum=5)
-    p.done()
+    task, witnesses, dice, beacon_round = c.task, c.witnesses, c.dice, c.beacon
+    reveal_by, mode, (days, exclusion_mode) = c.reveal_by, c.fallback, c.exclusion
+    experts = c.experts_per_object
     try:
         deadline = int(dt.datetime.fromisoformat(reveal_by).timestamp())
         if dt.datetime.fromisoformat(reveal_by).tzinfo is None:
@@ -209,15 +240,29 @@ def _open(drawn: Draw) -> None:
         raise ConflictError(f"draw {drawn.task}/{drawn.number} is already performed")
 
 
-def _draw_params(ctx: Context) -> tuple[str, int]:
-    return (ctx.params.text("task", max_length=40), ctx.params.integer("draw", minimum=1))
+@dataclass(frozen=True)
+class _DrawCommand(Command):
+    """A command on one draw of a task: ``/tasks/{task}/draws/{draw}/...``."""
+
+    task: str = text(max_length=40)
+    draw: int = integer(minimum=1)
 
 
-@command("draw.witness_commit", "A witness commits to a secret value: SHA-256(value || nonce).")
-def witness_commit(ctx: Context) -> Outcome:
-    task, number = _draw_params(ctx)
-    digest = ctx.params.text("commitment", max_length=64, pattern=r"[0-9a-f]{64}")
-    ctx.params.done()
+@dataclass(frozen=True)
+class WitnessCommit(_DrawCommand):
+    """A witness commits to a secret value: SHA-256(value || nonce)."""
+
+    ACTION = "draw.witness_commit"
+    ROLES = frozenset({WITNESS})
+    ROUTE = Route("POST", "/api/v1/tasks/{task}/draws/{draw:int}/witness-commitments")
+
+    commitment: str = text(max_length=64, pattern=r"[0-9a-f]{64}")
+
+    def handle(self, ctx: Context) -> Outcome:
+        return witness_commit(ctx, self.task, self.draw, self.commitment)
+
+
+def witness_commit(ctx: Context, task: str, number: int, digest: str) -> Outcome:
     drawn = _draw(ctx, task, number)
     key_id = _witness(ctx, drawn)
     _open(drawn)
@@ -229,12 +274,22 @@ def witness_commit(ctx: Context) -> Outcome:
     return Outcome([drawn], {"task": task, "draw": number, "witness": key_id})
 
 
-@command("draw.witness_reveal", "A witness reveals the value and nonce it committed to.")
-def witness_reveal(ctx: Context) -> Outcome:
-    task, number = _draw_params(ctx)
-    value = ctx.params.text("value", max_length=128, pattern=HEX)
-    nonce = ctx.params.text("nonce", max_length=128, pattern=HEX)
-    ctx.params.done()
+@dataclass(frozen=True)
+class WitnessReveal(_DrawCommand):
+    """A witness reveals the value and nonce it committed to."""
+
+    ACTION = "draw.witness_reveal"
+    ROLES = frozenset({WITNESS})
+    ROUTE = Route("POST", "/api/v1/tasks/{task}/draws/{draw:int}/witness-reveals")
+
+    value: str = text(max_length=128, pattern=HEX)
+    nonce: str = text(max_length=128, pattern=HEX)
+
+    def handle(self, ctx: Context) -> Outcome:
+        return witness_reveal(ctx, self.task, self.draw, self.value, self.nonce)
+
+
+def witness_reveal(ctx: Context, task: str, number: int, value: str, nonce: str) -> Outcome:
     if len(value) < 32 or len(value) % 2 or len(nonce) < 32 or len(nonce) % 2:
         raise ValidationError(
             "value and nonce are 16 to 64 bytes of hex",
@@ -255,11 +310,21 @@ def witness_reveal(ctx: Context) -> Outcome:
     return Outcome([drawn], {"task": task, "draw": number, "witness": key_id})
 
 
-@command("draw.dice", "Record the dice digits thrown at the draw ceremony.")
-def dice(ctx: Context) -> Outcome:
-    task, number = _draw_params(ctx)
-    digits = ctx.params.text("digits", max_length=100, pattern=r"[1-6]{10,100}")
-    ctx.params.done()
+@dataclass(frozen=True)
+class RecordDice(_DrawCommand):
+    """Record the dice digits thrown at the draw ceremony."""
+
+    ACTION = "draw.dice"
+    ROLES = frozenset({DEPARTMENT})
+    ROUTE = Route("POST", "/api/v1/tasks/{task}/draws/{draw:int}/dice")
+
+    digits: str = text(max_length=100, pattern=r"[1-6]{10,100}")
+
+    def handle(self, ctx: Context) -> Outcome:
+        return dice(ctx, self.task, self.draw, self.digits)
+
+
+def dice(ctx: Context, task: str, number: int, digits: str) -> Outcome:
     drawn = _draw(ctx, task, number)
     commitment = _commitment(drawn)
     _open(drawn)
@@ -273,12 +338,22 @@ def dice(ctx: Context) -> Outcome:
     return Outcome([drawn], {"task": task, "draw": number})
 
 
-@command("draw.beacon", "Record the committed drand round, verified offline (drand-verify).")
-def beacon(ctx: Context) -> Outcome:
-    task, number = _draw_params(ctx)
-    round_number = ctx.params.integer("round", minimum=1)
-    signature = ctx.params.text("signature", max_length=400, pattern=HEX)
-    ctx.params.done()
+@dataclass(frozen=True)
+class RecordBeacon(_DrawCommand):
+    """Record the committed drand round, verified offline (drand-verify)."""
+
+    ACTION = "draw.beacon"
+    ROLES = frozenset({DEPARTMENT})
+    ROUTE = Route("POST", "/api/v1/tasks/{task}/draws/{draw:int}/beacon")
+
+    round: int = integer(minimum=1)
+    signature: str = text(max_length=400, pattern=HEX)
+
+    def handle(self, ctx: Context) -> Outcome:
+        return beacon(ctx, self.task, self.draw, self.round, self.signature)
+
+
+def beacon(ctx: Context, task: str, number: int, round_number: int, signature: str) -> Outcome:
     drawn = _draw(ctx, task, number)
     spec = _commitment(drawn)["beacon"]
     _open(drawn)
@@ -302,10 +377,19 @@ def verify_beacon(round_number: int, signature: str) -> str:
         ) from None
 
 
-@command("draw.run", "Run the committed draw: seed, selection, matching (R7.4).")
-def run(ctx: Context) -> Outcome:
-    task, number = _draw_params(ctx)
-    ctx.params.done()
+@dataclass(frozen=True)
+class RunDraw(_DrawCommand):
+    """Run the committed draw: seed, selection, matching (R7.4)."""
+
+    ACTION = "draw.run"
+    ROLES = frozenset({DEPARTMENT})
+    ROUTE = Route("POST", "/api/v1/tasks/{task}/draws/{draw:int}/run")
+
+    def handle(self, ctx: Context) -> Outcome:
+        return run(ctx, self.task, self.draw)
+
+
+def run(ctx: Context, task: str, number: int) -> Outcome:
     drawn = _draw(ctx, task, number)
     commitment = _commitment(drawn)
     ctx.require_department(commitment["lead"], rule="R7.1")
@@ -353,15 +437,23 @@ def _stream_events(ctx: Context, drawn: Draw) -> list[tuple[str, dict[str, Any]]
     return [(t, s) for _, st, t, s in ctx.ledger.topic_events(DRAW_TOPICS) if st == stream]
 
 
-@command(
-    "draw.recuse", "Recuse an inspector from one object (回避); the next officer replaces them."
-)
-def recuse(ctx: Context) -> Outcome:
-    task, number = _draw_params(ctx)
-    obj = ctx.params.text("object", max_length=64)
-    person = ctx.params.text("person", max_length=40)
-    reason = ctx.params.text("reason", max_length=500)
-    ctx.params.done()
+@dataclass(frozen=True)
+class Recuse(_DrawCommand):
+    """Recuse an inspector from one object (回避); the next officer replaces them."""
+
+    ACTION = "draw.recuse"
+    ROLES = frozenset({DEPARTMENT})
+    ROUTE = Route("POST", "/api/v1/tasks/{task}/draws/{draw:int}/recusals")
+
+    object: str = text(max_length=64)
+    person: str = text(max_length=40)
+    reason: str = text(max_length=500)
+
+    def handle(self, ctx: Context) -> Outcome:
+        return recuse(ctx, self.task, self.draw, self.object, self.person, self.reason)
+
+
+def recuse(ctx: Context, task: str, number: int, obj: str, person: str, reason: str) -> Outcome:
     drawn = _draw(ctx, task, number)
     commitment = _commitment(drawn)
     if drawn.performed is None:
@@ -423,3 +515,6 @@ def replacement_for(
         )
     except DrawError as exc:
         raise RuleViolation(str(exc), rule="R7.4") from exc
+
+
+COMMANDS = (CommitDraw, WitnessCommit, WitnessReveal, RecordDice, RecordBeacon, RunDraw, Recuse)

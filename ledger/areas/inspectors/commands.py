@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
 from uuid import uuid5
 
 from ledger.areas.departments.rules import require_operator
 from ledger.areas.ids import NAMESPACE
 from ledger.areas.inspectors.events import ACTIONS, Inspector, inspector_id, inspector_row_problems
-from ledger.commanding import Context, Outcome, command
+from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from ledger.params import Params, boolean, choice, custom, shape_of, text
+from ledger.roles import DEPARTMENT, JUDICIAL
 
 
 def load_inspector(ctx: Context, person: str) -> Inspector | None:
@@ -17,15 +21,23 @@ def load_inspector(ctx: Context, person: str) -> Inspector | None:
     return found
 
 
-@command(
-    "inspectors.propose", "Propose enrolling, updating or retiring inspectors (rows attached)."
-)
-def propose(ctx: Context) -> Outcome:
+@dataclass(frozen=True)
+class ProposeInspectors(Command):
+    """Propose enrolling, updating or retiring inspectors (rows attached)."""
+
+    ACTION = "inspectors.propose"
+    ROLES = frozenset({DEPARTMENT})
+    ROUTE = Route("POST", "/api/v1/inspectors/proposals", attachment="rows")
+
+    action: str = choice(ACTIONS)
+    rows_digest: str = text(max_length=64, pattern=r"[0-9a-f]{64}")
+
+    def handle(self, ctx: Context) -> Outcome:
+        return propose(ctx, self.action)
+
+
+def propose(ctx: Context, action: str) -> Outcome:
     department = require_operator(ctx)
-    p = ctx.params
-    action = p.choice("action", ACTIONS)
-    p.text("rows_digest", max_length=64, pattern=r"[0-9a-f]{64}")
-    p.done()
     rows = ctx.attached_rows()
     if not rows or len(rows) > 5000:
         raise ValidationError("attach 1 to 5000 inspector rows", {"attachment": [f"{len(rows)}"]})
@@ -55,25 +67,52 @@ def propose(ctx: Context) -> Outcome:
     return Outcome(aggregates, {"action": action, "proposals": proposals})
 
 
-@command("inspectors.decide", "Approve or reject proposed inspector changes (judicial key).")
-def decide(ctx: Context) -> Outcome:
-    if ctx.actor is None or "judicial" not in ctx.actor.roles:
-        raise PermissionDenied(
-            "inspector-directory changes are decided by the judicial "
-            "department's key (司法部门审核)",
-            rule="R4.2",
-        )
-    p = ctx.params
-    decisions = [
+def read_decisions(p: Params, name: str) -> list[tuple[str, str, bool, str]]:
+    """Each decision: the person, the proposal, approve or not, and a rejection's reason."""
+    return [
         (
             d.text("person", max_length=40),
             d.text("proposal", max_length=64),
             d.boolean("approve"),
             d.text("reason", required=False, max_length=500),
         )
-        for d in p.items("decisions", max_items=5000)
+        for d in p.items(name, max_items=5000)
     ]
-    p.done()
+
+
+@dataclass(frozen=True)
+class DecideInspectors(Command):
+    """Approve or reject proposed inspector changes (judicial key)."""
+
+    ACTION = "inspectors.decide"
+    ROLES = frozenset({JUDICIAL})
+    ROUTE = Route("POST", "/api/v1/inspectors/decisions")
+
+    decisions: list[Any] = custom(
+        "objects",
+        read_decisions,
+        shape=shape_of(
+            person=text(max_length=40),
+            proposal=text(max_length=64),
+            approve=boolean(),
+            reason=text(required=False, max_length=500),
+        ),
+    )
+
+    @classmethod
+    def authorise(cls, ctx: Context) -> None:
+        if ctx.actor is None or "judicial" not in ctx.actor.roles:
+            raise PermissionDenied(
+                "inspector-directory changes are decided by the judicial "
+                "department's key (司法部门审核)",
+                rule="R4.2",
+            )
+
+    def handle(self, ctx: Context) -> Outcome:
+        return decide(ctx, self.decisions)
+
+
+def decide(ctx: Context, decisions: list[tuple[str, str, bool, str]]) -> Outcome:
     aggregates: dict[str, Inspector] = {}
     outcome: dict[str, str] = {}
     for person, proposal, approve, reason in decisions:
@@ -91,3 +130,6 @@ def decide(ctx: Context) -> Outcome:
     if not aggregates:
         raise ConflictError("no decisions given")
     return Outcome(list(aggregates.values()), {"decisions": outcome})
+
+
+COMMANDS = (ProposeInspectors, DecideInspectors)

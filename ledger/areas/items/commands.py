@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ledger.areas.departments.rules import load_department, require_operator
@@ -15,18 +16,34 @@ from ledger.areas.items.events import (
     ItemList,
 )
 from ledger.areas.items.rules import load_list, published_items
-from ledger.commanding import Context, Outcome, Params, command
+from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, RuleViolation, ValidationError
+from ledger.params import Params, choice, custom, integer, ratio, shape_of, text
+from ledger.roles import DEPARTMENT, OFFICE
 
 ITEM_CODE = r"[A-Za-z0-9._-]{1,40}"
 
+#: One item of a list, as the API documents it (R3.1).
+ITEM = shape_of(
+    code=text(max_length=40, pattern=ITEM_CODE),
+    name=text(max_length=200),
+    legal_basis=text(max_length=1000),
+    object_type=choice(OBJECT_TYPES),
+    content=text(max_length=2000),
+    method=choice(METHODS),
+    category=choice(CATEGORIES),
+    risk_grade=choice(RISK_GRADES),
+    ratio_cap=ratio(required=False),
+)
 
-def read_item(p: Params, department: str) -> dict[str, Any]:
+
+def read_item(p: Params) -> dict[str, Any]:
+    """One item; its ``subject`` (the department) is filled in by the handler."""
     item: dict[str, Any] = {
         "code": p.text("code", max_length=40, pattern=ITEM_CODE),
         "name": p.text("name", max_length=200),
         "legal_basis": p.text("legal_basis", max_length=1000),
-        "subject": department,
+        "subject": None,
         "object_type": p.choice("object_type", OBJECT_TYPES),
         "content": p.text("content", max_length=2000),
         "method": p.choice("method", METHODS),
@@ -43,6 +60,21 @@ def read_item(p: Params, department: str) -> dict[str, Any]:
             p.fail("ratio_cap", "a key item has no cap (R3.2)")
         item["ratio_cap"] = None
     return item
+
+
+def read_items(p: Params, name: str) -> list[dict[str, Any]]:
+    items = [read_item(child) for child in p.items(name, max_items=5000)]
+    if not items and not p.errors:
+        p.fail(name, "a list has at least one item")
+    return items
+
+
+def read_entries(p: Params, name: str) -> list[tuple[str, str]]:
+    """The joint list's entries: (department, code) of items on published lists."""
+    return [
+        (e.text("department", max_length=20), e.text("code", max_length=40))
+        for e in p.items(name, max_items=5000)
+    ]
 
 
 def _draft(
@@ -62,19 +94,6 @@ def _draft(
     return Outcome([item_list], {"department": owner, "version": version, "items": len(items)})
 
 
-@command("items.draft", "Draft the next version of the department's item list.")
-def draft(ctx: Context) -> Outcome:
-    department = require_operator(ctx)
-    p = ctx.params
-    reason = p.choice("reason", REASONS)
-    note = p.text("note", required=False, max_length=1000)
-    items = [read_item(child, department) for child in p.items("items", max_items=5000)]
-    if not items and not p.errors:
-        p.fail("items", "a list has at least one item")
-    p.done()
-    return _draft(ctx, department, items, reason, note)
-
-
 def _publish(ctx: Context, owner: str, version: int) -> Outcome:
     item_list = load_list(ctx, owner)
     if item_list is None or item_list.draft != version:
@@ -83,40 +102,83 @@ def _publish(ctx: Context, owner: str, version: int) -> Outcome:
     return Outcome([item_list], {"department": owner, "version": version, "published": True})
 
 
-@command("items.publish", "Publish the drafted version; it never changes afterwards.")
-def publish(ctx: Context) -> Outcome:
-    department = require_operator(ctx)
-    version = ctx.params.integer("version", minimum=1)
-    ctx.params.done()
-    return _publish(ctx, department, version)
+@dataclass(frozen=True)
+class DraftItems(Command):
+    """Draft the next version of the department's item list."""
+
+    ACTION = "items.draft"
+    ROLES = frozenset({DEPARTMENT})
+    ROUTE = Route("POST", "/api/v1/item-lists/drafts")
+
+    reason: str = choice(REASONS)
+    note: str = text(required=False, max_length=1000)
+    items: list[dict[str, Any]] = custom("objects", read_items, shape=ITEM)
+
+    def handle(self, ctx: Context) -> Outcome:
+        department = require_operator(ctx)
+        items = [{**item, "subject": department} for item in self.items]
+        return _draft(ctx, department, items, self.reason, self.note)
 
 
-@command("items.draft_joint", "Draft the county's joint item list from published items (R3.5).")
-def draft_joint(ctx: Context) -> Outcome:
-    ctx.require_role("office", rule="R3.5")
-    p = ctx.params
-    reason = p.choice("reason", REASONS)
-    note = p.text("note", required=False, max_length=1000)
-    entries = p.items("entries", max_items=5000)
-    refs = [(e.text("department", max_length=20), e.text("code", max_length=40)) for e in entries]
-    p.done()
-    items = []
-    for department, code in refs:
-        load_department(ctx, department)
-        item = published_items(ctx, department).get(code)
-        if item is None:
-            raise NotFoundError(f"{department} has no published item {code}", rule="R3.5")
-        items.append(
-            {**item, "code": f"{department}:{code}", "department": department, "item": code}
-        )
-    if not items:
-        raise ValidationError("the joint list needs entries", {"entries": ["is empty"]})
-    return _draft(ctx, JOINT, items, reason, note)
+@dataclass(frozen=True)
+class PublishItems(Command):
+    """Publish the drafted version; it never changes afterwards."""
+
+    ACTION = "items.publish"
+    ROLES = frozenset({DEPARTMENT})
+    ROUTE = Route("POST", "/api/v1/item-lists/publications")
+
+    version: int = integer(minimum=1)
+
+    def handle(self, ctx: Context) -> Outcome:
+        return _publish(ctx, require_operator(ctx), self.version)
 
 
-@command("items.publish_joint", "Publish the joint item list's draft.")
-def publish_joint(ctx: Context) -> Outcome:
-    ctx.require_role("office", rule="R3.5")
-    version = ctx.params.integer("version", minimum=1)
-    ctx.params.done()
-    return _publish(ctx, JOINT, version)
+@dataclass(frozen=True)
+class DraftJointItems(Command):
+    """Draft the county's joint item list from published items (R3.5)."""
+
+    ACTION = "items.draft_joint"
+    ROLES = frozenset({OFFICE})
+    ROUTE = Route("POST", "/api/v1/joint-item-list/drafts")
+    RULE = "R3.5"
+
+    reason: str = choice(REASONS)
+    note: str = text(required=False, max_length=1000)
+    entries: list[tuple[str, str]] = custom(
+        "objects",
+        read_entries,
+        shape=shape_of(department=text(max_length=20), code=text(max_length=40)),
+    )
+
+    def handle(self, ctx: Context) -> Outcome:
+        items = []
+        for department, code in self.entries:
+            load_department(ctx, department)
+            item = published_items(ctx, department).get(code)
+            if item is None:
+                raise NotFoundError(f"{department} has no published item {code}", rule="R3.5")
+            items.append(
+                {**item, "code": f"{department}:{code}", "department": department, "item": code}
+            )
+        if not items:
+            raise ValidationError("the joint list needs entries", {"entries": ["is empty"]})
+        return _draft(ctx, JOINT, items, self.reason, self.note)
+
+
+@dataclass(frozen=True)
+class PublishJointItems(Command):
+    """Publish the joint item list's draft."""
+
+    ACTION = "items.publish_joint"
+    ROLES = frozenset({OFFICE})
+    ROUTE = Route("POST", "/api/v1/joint-item-list/publications")
+    RULE = "R3.5"
+
+    version: int = integer(minimum=1)
+
+    def handle(self, ctx: Context) -> Outcome:
+        return _publish(ctx, JOINT, self.version)
+
+
+COMMANDS = (DraftItems, PublishItems, DraftJointItems, PublishJointItems)

@@ -22,18 +22,7 @@ from ledger.audit.verifier import (
     KEY_REVOKED_TOPIC,
     KEY_ROTATED_TOPIC,
 )
-
-#: Roles a key may hold; organisations map their people onto these (R10.1).
-ROLES = (
-    "office",  # 联席会议办公室: the root of trust; registers keys
-    "ledger",  # the ledger itself: seals entries, signs derived events
-    "department",  # 成员单位 operator
-    "inspector",  # 执法检查人员
-    "witness",  # 见证人: discipline inspection, notary, market entity, third party
-    "judicial",  # 司法部门 reviewer of inspector-directory changes
-    "discipline",  # 纪检监察 inspector: reads everything, writes reviews
-    "auditor",  # 审计: reads everything
-)
+from ledger.roles import ROLES  # noqa: F401  (re-exported: the roles a key may hold)
 
 
 class Genesis(Aggregate):

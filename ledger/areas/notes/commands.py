@@ -1,14 +1,28 @@
-"""``note.append``: a signed free-text note (any valid key)."""
+"""``note.append``: a signed free-text note (the office and departments)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ledger.areas.notes.events import Note
-from ledger.commanding import Context, Outcome, command
+from ledger.commanding import Command, Context, Outcome, Route
+from ledger.params import text
+from ledger.roles import DEPARTMENT, OFFICE
 
 
-@command("note.append", "Append a signed free-text note.")
-def append_note(ctx: Context) -> Outcome:
-    text = ctx.params.text("text", max_length=10_000)
-    ctx.params.done()
-    note = Note(text=text, author=ctx.actor_id)
-    return Outcome([note], {"note": str(note.id)})
+@dataclass(frozen=True)
+class AppendNote(Command):
+    """Append a signed free-text note."""
+
+    ACTION = "note.append"
+    ROLES = frozenset({OFFICE, DEPARTMENT})
+    ROUTE = Route("POST", "/api/v1/notes")
+
+    text: str = text(max_length=10_000)
+
+    def handle(self, ctx: Context) -> Outcome:
+        note = Note(text=self.text, author=ctx.actor_id)
+        return Outcome([note], {"note": str(note.id)})
+
+
+COMMANDS = (AppendNote,)

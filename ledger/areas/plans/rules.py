@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.areas.directory.events import CREDIT_CLASSES, OBJECT_KINDS
-from ledger.commanding import Params
+from ledger.params import Params, integer, nested, ratio, shape_of, text_list
 
 
 def read_scope(p: Params | None) -> dict[str, Any]:
@@ -35,3 +35,40 @@ def read_directed(p: Params | None) -> dict[str, Any] | None:
         "penalty_years": p.integer("penalty_years", minimum=1, maximum=10),
         "min_complaints": p.integer("min_complaints", minimum=1, maximum=1000),
     }
+
+
+def scope() -> Any:
+    """The ``scope`` field of a plan or task."""
+    return nested(
+        read_scope,
+        required=False,
+        description="Which objects (R6.2): kinds, regions, industries; empty means all.",
+        shape=shape_of(
+            kinds=text_list(required=False, choices=OBJECT_KINDS),
+            regions=text_list(required=False),
+            industries=text_list(required=False),
+        ),
+    )
+
+
+def ratios() -> Any:
+    """The ``ratios`` field: a sampling ratio per credit class (R5.2)."""
+    return nested(
+        read_ratios,
+        description="Sampling ratio per credit-risk class A-D, decimal text (R5.2).",
+        shape={c: ratio().metadata["spec"] for c in CREDIT_CLASSES},
+    )
+
+
+def directed() -> Any:
+    """The ``directed`` field: directed checks (定向抽查, R5.3)."""
+    return nested(
+        read_directed,
+        required=False,
+        description="Directed checks (定向抽查, R5.3).",
+        shape=shape_of(
+            ratio=ratio(),
+            penalty_years=integer(minimum=1, maximum=10),
+            min_complaints=integer(minimum=1, maximum=1000),
+        ),
+    )

@@ -1,0 +1,420 @@
+"""Reading a command's parameters, and declaring them once.
+
+:class:`Params` reads raw JSON parameters, collecting every problem before failing,
+so a caller learns about all bad fields at once. :func:`text`, :func:`integer`, ...
+declare a typed command's fields (:class:`ledger.commanding.Command`): the same
+declaration reads the parameters here, generates the API's request schema, documents
+the CLI's generic ``command`` entry, and (through the route) the evidence route table.
+
+Invariant: a field's declaration is the only place its name, type and bounds are
+written; :meth:`Field.read` is the only reader of a declared field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ledger.errors import ValidationError
+
+
+class Params:
+    """Reads a command's parameters, collecting every problem before failing.
+
+    Each getter records a message under the field's name instead of raising, so the
+    caller learns about all bad fields at once; :meth:`done` raises them together.
+    """
+
+    def __init__(self, raw: Any, prefix: str = "", *, today: dt.date | None = None) -> None:
+        if not isinstance(raw, dict):
+            raise ValidationError("parameters must be a JSON object", {"params": ["not an object"]})
+        self.raw: dict[str, Any] = raw
+        self.prefix = prefix
+        #: The command's date (when it was signed), for "not in the future" checks.
+        self.today = today
+        self.errors: dict[str, list[str]] = {}
+
+    def _fail(self, name: str, message: str) -> None:
+        self.errors.setdefault(self.prefix + name, []).append(message)
+
+    def _get(self, name: str, required: bool) -> Any:
+        value = self.raw.get(name)
+        if value is None and required:
+            self._fail(name, "is required")
+        return value
+
+    def text(
+        self, name: str, *, required: bool = True, max_length: int = 500, pattern: str | None = None
+    ) -> str:
+        value = self._get(name, required)
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            self._fail(name, "must be text")
+            return ""
+        text: str = value.strip()
+        if required and not text:
+            self._fail(name, "must not be empty")
+        elif len(text) > max_length:
+            self._fail(name, f"is longer than {max_length} characters")
+        elif pattern and text and not re.fullmatch(pattern, text):
+            self._fail(name, f"does not match {pattern}")
+        return text
+
+    def optional_text(self, name: str, *, max_length: int = 500) -> str | None:
+        return self.text(name, required=False, max_length=max_length) or None
+
+    def choice(self, name: str, choices: Iterable[str], *, required: bool = True) -> str:
+        allowed = tuple(choices)
+        value = self.text(name, required=required)
+        if value and value not in allowed:
+            self._fail(name, f"must be one of {', '.join(allowed)}")
+        return value
+
+    def text_list(
+        self,
+        name: str,
+        *,
+        required: bool = True,
+        choices: Iterable[str] | None = None,
+        min_items: int = 0,
+    ) -> tuple[str, ...]:
+        value = self._get(name, required)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self._fail(name, "must be a list of non-empty texts")
+            return ()
+        items = tuple(v.strip() for v in value)
+        if len(items) < min_items:
+            self._fail(name, f"needs at least {min_items} item(s)")
+        if len(set(items)) != len(items):
+            self._fail(name, "has duplicates")
+        if choices is not None:
+            allowed = set(choices)
+            bad = [v for v in items if v not in allowed]
+            if bad:
+                self._fail(name, f"unknown value(s): {', '.join(bad)}")
+        return items
+
+    def integer(
+        self,
+        name: str,
+        *,
+        required: bool = True,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int:
+        value = self._get(name, required)
+        if value is None:
+            return 0
+        if not isinstance(value, int) or isinstance(value, bool):
+            self._fail(name, "must be a whole number")
+            return 0
+        if minimum is not None and value < minimum:
+            self._fail(name, f"must be at least {minimum}")
+        if maximum is not None and value > maximum:
+            self._fail(name, f"must be at most {maximum}")
+        return value
+
+    def ratio(self, name: str, *, required: bool = True) -> str:
+        """A proportion 0..1 as a decimal string (exact; never a float)."""
+        value = self._get(name, required)
+        if value is None:
+            return ""
+        try:
+            number = (
+                Decimal(str(value))
+                if isinstance(value, (str, int)) and not isinstance(value, bool)
+                else None
+            )
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or not Decimal(0) <= number <= Decimal(1):
+            self._fail(name, 'must be a decimal between 0 and 1, written as text, e.g. "0.05"')
+            return ""
+        return format(number.normalize(), "f") if number else "0"
+
+    def date(self, name: str, *, required: bool = True) -> str:
+        value = self.text(name, required=required, max_length=10)
+        if value:
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                self._fail(name, "must be a date YYYY-MM-DD")
+                return ""
+        return value
+
+    def past_date(self, name: str) -> str:
+        """A date on or before the command's own date (:attr:`today`)."""
+        day = self.date(name)
+        if day and self.today is not None and day > self.today.isoformat():
+            self._fail(name, "is in the future")
+        return day
+
+    def boolean(self, name: str, *, default: bool = False) -> bool:
+        value = self.raw.get(name, default)
+        if not isinstance(value, bool):
+            self._fail(name, "must be true or false")
+            return default
+        return value
+
+    def nested(self, name: str, *, required: bool = True) -> Params | None:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self._fail(name, "must be an object")
+            return None
+        child = Params(value, prefix=f"{self.prefix}{name}.", today=self.today)
+        child.errors = self.errors
+        return child
+
+    def items(self, name: str, *, required: bool = True, max_items: int = 10_000) -> list[Params]:
+        value = self._get(name, required)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self._fail(name, "must be a list of objects")
+            return []
+        if len(value) > max_items:
+            self._fail(name, f"has more than {max_items} items")
+            return []
+        children = []
+        for i, item in enumerate(value):
+            child = Params(item, prefix=f"{self.prefix}{name}[{i}].", today=self.today)
+            child.errors = self.errors
+            children.append(child)
+        return children
+
+    def fail(self, name: str, message: str) -> None:
+        """Record a problem found by the caller's own checks."""
+        self._fail(name, message)
+
+    def done(self) -> None:
+        if self.errors:
+            raise ValidationError("invalid parameters", self.errors)
+
+
+#: JSON shapes a field can take, as the API documents them.
+JSON_KINDS = (
+    "string",
+    "integer",
+    "boolean",
+    "date",
+    "ratio",
+    "strings",
+    "integers",
+    "object",
+    "objects",
+    "map",
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One declared parameter of a typed command.
+
+    ``kind`` is its JSON shape (:data:`JSON_KINDS`); ``reader`` reads it from
+    :class:`Params` (collecting problems); ``shape``, for an object or a list of
+    objects, declares the inner fields the API documents (a nested reader still does
+    the reading, with the domain's own rules).
+    """
+
+    kind: str
+    reader: Callable[[Params, str], Any]
+    required: bool = True
+    description: str = ""
+    max_length: int | None = None
+    pattern: str | None = None
+    choices: tuple[str, ...] | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    min_items: int = 0
+    shape: Mapping[str, Field] | None = None
+    values: str | None = None  # for kind "map": the JSON kind of each value
+
+    def read(self, params: Params, name: str) -> Any:
+        return self.reader(params, name)
+
+
+def _declare(spec: Field) -> Any:
+    return field(metadata={"spec": spec})
+
+
+def text(
+    *,
+    max_length: int = 500,
+    pattern: str | None = None,
+    required: bool = True,
+    description: str = "",
+) -> Any:
+    """A text; stripped; required ones must not be empty."""
+
+    def read(p: Params, name: str) -> str:
+        return p.text(name, required=required, max_length=max_length, pattern=pattern)
+
+    return _declare(
+        Field(
+            "string",
+            read,
+            required=required,
+            description=description,
+            max_length=max_length,
+            pattern=pattern,
+        )
+    )
+
+
+def optional_text(*, max_length: int = 500, description: str = "") -> Any:
+    """A text that may be absent or empty (read as None)."""
+
+    def read(p: Params, name: str) -> str | None:
+        return p.optional_text(name, max_length=max_length)
+
+    return _declare(
+        Field("string", read, required=False, description=description, max_length=max_length)
+    )
+
+
+def choice(choices: Iterable[str], *, required: bool = True, description: str = "") -> Any:
+    allowed = tuple(choices)
+
+    def read(p: Params, name: str) -> str:
+        return p.choice(name, allowed, required=required)
+
+    return _declare(
+        Field("string", read, required=required, description=description, choices=allowed)
+    )
+
+
+def text_list(
+    *,
+    required: bool = True,
+    choices: Iterable[str] | None = None,
+    min_items: int = 0,
+    description: str = "",
+) -> Any:
+    allowed = tuple(choices) if choices is not None else None
+
+    def read(p: Params, name: str) -> tuple[str, ...]:
+        return p.text_list(name, required=required, choices=allowed, min_items=min_items)
+
+    return _declare(
+        Field(
+            "strings",
+            read,
+            required=required,
+            description=description,
+            choices=allowed,
+            min_items=min_items,
+        )
+    )
+
+
+def integer(
+    *,
+    required: bool = True,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    description: str = "",
+) -> Any:
+    def read(p: Params, name: str) -> int:
+        return p.integer(name, required=required, minimum=minimum, maximum=maximum)
+
+    return _declare(
+        Field(
+            "integer",
+            read,
+            required=required,
+            description=description,
+            minimum=minimum,
+            maximum=maximum,
+        )
+    )
+
+
+def date(*, required: bool = True, description: str = "") -> Any:
+    def read(p: Params, name: str) -> str:
+        return p.date(name, required=required)
+
+    return _declare(Field("date", read, required=required, description=description))
+
+
+def past_date(*, description: str = "") -> Any:
+    """A date (YYYY-MM-DD) that is not after the day the command was signed."""
+
+    def read(p: Params, name: str) -> str:
+        return p.past_date(name)
+
+    return _declare(Field("date", read, description=description))
+
+
+def ratio(*, required: bool = True, description: str = "") -> Any:
+    """A proportion 0..1, written as a decimal text ("0.05"); never a float."""
+
+    def read(p: Params, name: str) -> str:
+        return p.ratio(name, required=required)
+
+    return _declare(Field("ratio", read, required=required, description=description))
+
+
+def boolean(*, default: bool = False, description: str = "") -> Any:
+    def read(p: Params, name: str) -> bool:
+        return p.boolean(name, default=default)
+
+    return _declare(Field("boolean", read, required=False, description=description))
+
+
+def custom(
+    kind: str,
+    reader: Callable[[Params, str], Any],
+    *,
+    required: bool = True,
+    description: str = "",
+    shape: Mapping[str, Field] | None = None,
+    values: str | None = None,
+    max_length: int | None = None,
+) -> Any:
+    """A field read by ``reader(params, name)``: a nested object, a list of objects, a
+    value with a domain check (a public key, a basis). ``kind`` and ``shape`` say what
+    the API documents."""
+    if kind not in JSON_KINDS:
+        raise ValueError(f"unknown JSON kind {kind!r}")
+    return _declare(
+        Field(
+            kind,
+            reader,
+            required=required,
+            description=description,
+            shape=shape,
+            values=values,
+            max_length=max_length,
+        )
+    )
+
+
+def nested(
+    read: Callable[[Params | None], Any],
+    *,
+    required: bool = True,
+    description: str = "",
+    shape: Mapping[str, Field] | None = None,
+) -> Any:
+    """An object read by ``read(child_params_or_None)``, with the child's errors
+    reported under ``name.field``."""
+
+    def reader(p: Params, name: str) -> Any:
+        return read(p.nested(name, required=required))
+
+    return custom("object", reader, required=required, description=description, shape=shape)
+
+
+def shape_of(**fields: Any) -> dict[str, Field]:
+    """The inner fields of a nested object, for the API's documentation:
+    ``shape_of(kind=choice(...), case=text(required=False))``."""
+    return {name: f.metadata["spec"] for name, f in fields.items()}
