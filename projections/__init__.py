@@ -1,6 +1,7 @@
 """Read models built from the log with sqlite-utils, in their own SQLite file.
 
-``store`` (the file and its tables), ``projector`` (one handler per event topic),
+``store`` (the file and its tables), ``batch`` (applying one batch of entries),
+``projectors`` (one projector per area, merged into one topic -> handler table),
 ``runner`` (update / rebuild), ``queries`` (deadline board, trail, coverage, reports,
 the public feed) and ``review`` (the duty review, R10.4). A projection never writes
 to the log; it can be dropped and rebuilt at any time.

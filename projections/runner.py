@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from projections.projector import Batch, apply_rows
+from projections.batch import Batch, apply_rows
+from projections.projectors import HANDLERS
 from projections.store import Store
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def update(
             if store.position() != after:
                 continue  # another process applied this batch while we read it
             work = Batch(conn)
-            apply_rows(work, rows)
+            apply_rows(work, rows, HANDLERS)
             work.flush()
             conn.execute("INSERT OR REPLACE INTO state VALUES ('log', ?)", (rows[-1].position,))
         applied += len(rows)

@@ -23,7 +23,7 @@ from ledger.areas.directory.importer import import_objects
 from ledger.bootstrap import open_ledger
 from ledger.config import Settings
 from ledger.errors import ConflictError, NotFoundError, PermissionDenied, RuleViolation
-from projections import projector
+from projections import projectors
 from projections.runner import rebuild, update
 from projections.store import SCHEMA, Store
 from tests.conftest import World, start_world
@@ -245,7 +245,7 @@ def test_a_crash_mid_batch_resumes_without_duplicates(
     apply_step(county, ids, done, ("task", 1, True), print)
     store = Store(tmp_path / "p.sqlite3")
     before = store.position()
-    original = projector.HANDLERS["shuangsui.inspection.result"]
+    original = projectors.HANDLERS["shuangsui.inspection.result"]
     calls = []
 
     def crash(*args: Any) -> None:
@@ -254,12 +254,12 @@ def test_a_crash_mid_batch_resumes_without_duplicates(
             raise RuntimeError("power cut")
         original(*args)
 
-    monkeypatch.setitem(projector.HANDLERS, "shuangsui.inspection.result", crash)
+    monkeypatch.setitem(projectors.HANDLERS, "shuangsui.inspection.result", crash)
     with pytest.raises(RuntimeError, match="power cut"):
         update(county.world.ledger, store, batch=100_000)
     assert store.position() == before  # the whole batch rolled back
     assert list(store.db.query("SELECT * FROM results")) == []
-    monkeypatch.setitem(projector.HANDLERS, "shuangsui.inspection.result", original)
+    monkeypatch.setitem(projectors.HANDLERS, "shuangsui.inspection.result", original)
     update(county.world.ledger, store)
     full = Store(tmp_path / "full.sqlite3")
     rebuild(county.world.ledger, full)

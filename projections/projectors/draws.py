@@ -1,0 +1,105 @@
+"""Draws (摇号, R7.4, R7.5): commitment, entropy, assignments, recusals; the 5-day deadline."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ledger.areas.draws.events import Draw
+from projections.batch import Batch, Handlers, dumps
+
+HANDLERS = Handlers()
+on = HANDLERS.on
+
+
+@on(Draw.Created.TOPIC)
+def draw_committed(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
+    commitment = json.loads(s["commitment"])
+    b.remember(stream, "draw", s["task"], str(s["number"]))
+    b.execute(
+        "INSERT OR REPLACE INTO draws VALUES (?,?,?,?,?,NULL,NULL,NULL,?,NULL)",
+        (
+            s["task"],
+            s["number"],
+            s["commitment_hash"],
+            commitment["as_of_position"],
+            commitment["snapshot"]["objects"]["count"],
+            position,
+        ),
+    )
+    b.touch("task", s["task"], position)
+
+
+@on(
+    Draw.WitnessCommitted.TOPIC,
+    Draw.WitnessRevealed.TOPIC,
+    Draw.DiceRecorded.TOPIC,
+    Draw.BeaconRecorded.TOPIC,
+)
+def draw_entropy(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
+    task, _ = b.ident(stream)
+    b.touch("task", task, position)
+
+
+@on(Draw.Performed.TOPIC)
+def draw_performed(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
+    task, number = b.ident(stream)
+    draw = int(number)
+    b.execute(
+        "UPDATE draws SET organise_from = ?, seed = ?, drawn = ?, performed_position = ? "
+        "WHERE task = ? AND draw = ?",
+        (s["organise_from"], s["seed"], len(s["drawn"]), position, task, draw),
+    )
+    b.conn.executemany(
+        "INSERT OR REPLACE INTO assignments VALUES (?,?,?,?,?,?)",
+        [
+            (task, draw, a["object"], a["stratum"], dumps(a["team"]), a["order"])
+            for a in s["assignments"]
+        ],
+    )
+    lead = b.one("SELECT lead FROM tasks WHERE task = ?", (task,))
+    b.deadline(
+        "organise",
+        f"{task}/{draw}",
+        lead[0] if lead else "",
+        position,
+        base=s["organise_from"],
+        working_days=5,
+    )
+    b.touch("task", task, position)
+    for a in s["assignments"]:
+        b.touch("object", a["object"], position)
+        for person in a["team"]:
+            b.touch("person", person, position)
+
+
+@on(Draw.Recused.TOPIC)
+def draw_recused(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
+    task, number = b.ident(stream)
+    draw = int(number)
+    b.execute(
+        "INSERT OR REPLACE INTO recusals VALUES (?,?,?,?,?,?,?)",
+        (task, draw, s["object"], s["person"], s["reason"], s["replacement"], position),
+    )
+    team = json.loads(
+        b.one(
+            "SELECT team FROM assignments WHERE task = ? AND draw = ? AND object = ?",
+            (task, draw, s["object"]),
+        )[0]
+    )
+    b.execute(
+        "UPDATE assignments SET team = ? WHERE task = ? AND draw = ? AND object = ?",
+        (
+            dumps([s["replacement"] if p == s["person"] else p for p in team]),
+            task,
+            draw,
+            s["object"],
+        ),
+    )
+    for kind, subject in (
+        ("task", task),
+        ("object", s["object"]),
+        ("person", s["person"]),
+        ("person", s["replacement"]),
+    ):
+        b.touch(kind, subject, position)

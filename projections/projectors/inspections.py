@@ -1,0 +1,59 @@
+"""Inspections (R8): one stream per object, item and basis; the checks recorded.
+
+An inspection stream is remembered with its basis (kind, reference) and department,
+so the result handlers (:mod:`projections.projectors.results`) read them back with
+:func:`inspection_of`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ledger.areas.inspections.events import Inspection, basis_reference
+from projections.batch import Batch, Handlers, dumps
+
+HANDLERS = Handlers()
+on = HANDLERS.on
+
+
+@on(Inspection.Created.TOPIC)
+def inspection_opened(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
+    kind, reference = s["basis"]["kind"], basis_reference(s["basis"])
+    b.remember(stream, "inspection", s["object"], dumps([kind, reference, s["department"]]))
+    b.touch("object", s["object"], position)
+    b.touch("department", s["department"], position)
+    if kind == "draw":
+        b.touch("task", s["basis"]["task"], position)
+
+
+def inspection_of(b: Batch, stream: str) -> tuple[str, str, str, str]:
+    """(object, basis kind, basis reference, department) of an inspection stream."""
+    obj, extra = b.ident(stream)
+    kind, reference, department = json.loads(extra)
+    return obj, kind, reference, department
+
+
+@on(Inspection.CheckRecorded.TOPIC)
+def inspection_checked(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
+    obj, kind, reference, department = inspection_of(b, stream)
+    b.execute(
+        "INSERT OR REPLACE INTO inspections VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (
+            obj,
+            kind,
+            reference,
+            department,
+            s["item"],
+            s["method"],
+            dumps(s["inspectors"]),
+            s["checked_on"],
+            dumps(s["delegated"]) if s["delegated"] else None,
+            position,
+        ),
+    )
+    b.touch("object", obj, position)
+    for person in s["inspectors"]:
+        b.touch("person", person, position)
+    if kind == "draw":
+        b.touch("task", reference.rsplit("/", 1)[0], position)
