@@ -10,7 +10,6 @@ the projections (kept current before each read), paged by log position.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import sys
 import tempfile
@@ -27,7 +26,7 @@ from api.service import Service
 from ledger.bootstrap import registry
 from ledger.errors import AuthorisationError, NotFoundError, ValidationError
 from ledger.transparency.witness import WitnessError
-from projections import queries as q
+from projections import read
 from projections.review import review as duty_review
 
 AREAS = {
@@ -142,31 +141,8 @@ def _store() -> Any:
     return g.projections
 
 
-def _rows(sql: str, params: Any = ()) -> list[dict[str, Any]]:
-    return q.rows(_store(), sql, params)
-
-
-JSON_COLUMNS = {
-    "sections",
-    "roles",
-    "supervisors",
-    "penalties",
-    "participants",
-    "items",
-    "inspectors",
-    "team",
-    "record",
-}
-
-
-def _decode(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: json.loads(v) if k in JSON_COLUMNS and isinstance(v, str) else v for k, v in row.items()
-    }
-
-
 def _today() -> dt.date:
-    return q.as_of(request.args.get("today"))
+    return read.deadlines.as_of(request.args.get("today"))
 
 
 # --- organisations ---------------------------------------------------------------------------
@@ -179,7 +155,7 @@ orgs = BLUEPRINTS["organisations"]
 @access(STATE_READ)
 def departments() -> Any:
     """The member departments and their sections."""
-    return [_decode(r) for r in _rows("SELECT * FROM departments ORDER BY code")]
+    return read.departments.departments(_store())
 
 
 @orgs.route("/api/v1/keys", methods=["GET"])
@@ -187,7 +163,7 @@ def departments() -> Any:
 @access(STATE_READ)
 def keys() -> Any:
     """Every registered key, its holder, roles and status."""
-    return [_decode(r) for r in _rows("SELECT * FROM keys ORDER BY key_id")]
+    return read.keys.keys(_store())
 
 
 # --- items, directory, plans, tasks, draws ------------------------------------------------------
@@ -198,10 +174,10 @@ def keys() -> Any:
 @access(STATE_READ)
 def item_list(department: str) -> Any:
     """A department's published item list (the current version)."""
-    rows = _rows("SELECT * FROM items WHERE department = ? ORDER BY code", (department,))
-    if not rows and not _rows("SELECT 1 FROM departments WHERE code = ?", (department,)):
+    found = read.items.item_list(_store(), department)
+    if found is None:
         raise NotFoundError(f"no department {department}")
-    return rows
+    return found
 
 
 @BLUEPRINTS["directory"].route("/api/v1/directory/objects/<key>", methods=["GET"])
@@ -209,7 +185,7 @@ def item_list(department: str) -> Any:
 @access(STATE_READ)
 def directory_object(key: str) -> Any:
     """One object with every result any department entered for it (R5.1, R9.3)."""
-    record = q.object_record(_store(), key)
+    record = read.directory.object_record(_store(), key)
     if record is None:
         raise NotFoundError(f"no object {key} in the directory")
     return record
@@ -220,10 +196,10 @@ def directory_object(key: str) -> Any:
 @access(STATE_READ)
 def inspector(person: str) -> Any:
     """One inspector's effective record."""
-    rows = _rows("SELECT * FROM inspectors WHERE person = ?", (person,))
-    if not rows:
+    found = read.inspectors.inspector(_store(), person)
+    if found is None:
         raise NotFoundError(f"no inspector {person}")
-    return _decode(rows[0])
+    return found
 
 
 @BLUEPRINTS["plans"].route("/api/v1/plans/<department>/<int(max=999999999):year>", methods=["GET"])
@@ -231,10 +207,10 @@ def inspector(person: str) -> Any:
 @access(STATE_READ)
 def plan(department: str, year: int) -> Any:
     """A department's plan for a year: name, version, publication date, late or not."""
-    rows = _rows("SELECT * FROM plans WHERE department = ? AND year = ?", (department, year))
-    if not rows:
+    found = read.plans.plan(_store(), department, year)
+    if found is None:
         raise NotFoundError(f"no {year} plan of {department}")
-    return rows[0]
+    return found
 
 
 @BLUEPRINTS["tasks"].route("/api/v1/tasks/<task>", methods=["GET"])
@@ -242,10 +218,10 @@ def plan(department: str, year: int) -> Any:
 @access(STATE_READ)
 def task(task: str) -> Any:
     """A joint task with its participants, items, inspectors and draws."""
-    rows = _rows("SELECT * FROM tasks WHERE task = ?", (task,))
-    if not rows:
+    found = read.tasks.task(_store(), task)
+    if found is None:
         raise NotFoundError(f"no task {task}")
-    return {**_decode(rows[0]), "draws": _rows("SELECT * FROM draws WHERE task = ?", (task,))}
+    return found
 
 
 @BLUEPRINTS["draws"].route(
@@ -255,19 +231,10 @@ def task(task: str) -> Any:
 @access(STATE_READ)
 def draw(task: str, number: int) -> Any:
     """A draw: its commitment, seed and assignments (after recusals)."""
-    rows = _rows("SELECT * FROM draws WHERE task = ? AND draw = ?", (task, number))
-    if not rows:
+    found = read.draws.draw(_store(), task, number)
+    if found is None:
         raise NotFoundError(f"no draw {task}/{number}")
-    assignments = _rows(
-        'SELECT object, stratum, team, "order" FROM assignments WHERE task = ? '
-        'AND draw = ? ORDER BY "order"',
-        (task, number),
-    )
-    return {
-        **rows[0],
-        "assignments": [_decode(a) for a in assignments],
-        "recusals": _rows("SELECT * FROM recusals WHERE task = ? AND draw = ?", (task, number)),
-    }
+    return found
 
 
 # --- inspections and results ------------------------------------------------------------------
@@ -281,12 +248,13 @@ insp = BLUEPRINTS["inspections"]
 @access(STATE_READ)
 def results(args: dict[str, Any]) -> Any:
     """Results, across departments (结果互认, R9.3), paged by position (?after=)."""
-    sql, params = "SELECT * FROM results WHERE position > ?", [args["after"]]
-    for name in ("object", "department"):
-        if args.get(name):
-            sql += f" AND {name} = ?"
-            params.append(args[name])
-    return _rows(sql + " ORDER BY position LIMIT ?", [*params, args["limit"]])
+    return read.results.results(
+        _store(),
+        after=args["after"],
+        limit=args["limit"],
+        object=args.get("object"),
+        department=args.get("department"),
+    )
 
 
 @insp.route("/api/v1/coverage", methods=["GET"])
@@ -294,7 +262,7 @@ def results(args: dict[str, Any]) -> Any:
 @access(STATE_READ)
 def coverage() -> Any:
     """Per department and item: tasks, joint tasks, inspections by basis (R1.2)."""
-    return q.coverage(_store())
+    return read.items.coverage(_store())
 
 
 @insp.route("/api/v1/task-ledger", methods=["GET"])
@@ -303,7 +271,7 @@ def coverage() -> Any:
 def task_ledger() -> Any:
     """Tasks assigned to sections and people, with dates (R10.3); filter by
     ?department=, ?section=, ?person=."""
-    return q.task_ledger(
+    return read.tasks.task_ledger(
         _store(),
         department=request.args.get("department"),
         section=request.args.get("section"),
@@ -319,7 +287,7 @@ def progress(department: str, year: int) -> Any:
     quarter = request.args.get("quarter", type=int)
     if quarter is not None and not 1 <= quarter <= 4:
         raise ValidationError("quarter is 1-4", {"quarter": ["1, 2, 3 or 4"]})
-    return q.progress_report(_store(), department, year, quarter, _today())
+    return read.reports.progress_report(_store(), department, year, quarter, _today())
 
 
 # --- the public feed ---------------------------------------------------------------------------
@@ -330,7 +298,7 @@ def progress(department: str, year: int) -> Any:
 @BLUEPRINTS["publications"].response(200, s.Page)
 def publications(args: dict[str, Any]) -> Any:
     """Published results in log order. Public. Page with ?after=<next>."""
-    return q.feed(
+    return read.results.feed(
         _store(), after=args["after"], limit=args["limit"], department=args.get("department")
     )
 
@@ -348,7 +316,9 @@ KIND = "<any(object, task, person, department):kind>"
 def trail(args: dict[str, Any], kind: str, subject: str) -> Any:
     """Every entry that touched a subject, in order, its signer and deadlines."""
     store = _store()
-    entries = q.trail(store, kind, subject, _today(), after=args["after"], limit=args["limit"] + 1)
+    entries = read.trails.trail(
+        store, kind, subject, _today(), after=args["after"], limit=args["limit"] + 1
+    )
     if not entries and not args["after"]:
         raise NotFoundError(f"nothing in the log touches {kind} {subject}")
     more = len(entries) > args["limit"]
@@ -365,7 +335,7 @@ def trail(args: dict[str, Any], kind: str, subject: str) -> Any:
 @access(OVERSIGHT_READ)
 def trail_bundle(kind: str, subject: str) -> Any:
     """The trail's entries with inclusion proofs to one signed checkpoint (offline check)."""
-    positions = q.trail_positions(_store(), kind, subject)
+    positions = read.trails.trail_positions(_store(), kind, subject)
     if not positions:
         raise NotFoundError(f"nothing in the log touches {kind} {subject}")
     with tempfile.TemporaryDirectory() as where:
@@ -394,7 +364,7 @@ def review(kind: str, subject: str) -> Any:
 @access(STATE_READ)
 def deadlines(args: dict[str, Any]) -> Any:
     """The deadline board: due, overdue, met late, met (R6.5, R7.4, R9.1, R10.6)."""
-    board = q.deadlines(
+    board = read.deadlines.deadlines(
         _store(),
         _today(),
         department=args.get("department"),

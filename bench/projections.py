@@ -33,7 +33,7 @@ from ledger.areas.inspections.events import Inspection  # noqa: E402
 from ledger.authorisation import sign_command  # noqa: E402
 from ledger.bootstrap import open_ledger  # noqa: E402
 from ledger.config import Settings  # noqa: E402
-from projections import queries as q  # noqa: E402
+from projections.read.trails import trail  # noqa: E402
 from projections.review import review  # noqa: E402
 from projections.runner import BATCH, rebuild, update  # noqa: E402
 from projections.store import Store  # noqa: E402
@@ -148,7 +148,7 @@ def main() -> None:
         ]
         today = dt.date(2026, 11, 26)
         pick = iter(keys * 2)
-        trail_ms = timed(lambda: q.trail(store.db, "object", next(pick), today), 200)
+        trail_ms = timed(lambda: trail(store.db, "object", next(pick), today), 200)
         pick = iter(keys * 2)
         review_ms = timed(lambda: review(store.db, "object", next(pick), today), 200)
         store.close()

@@ -45,7 +45,10 @@ import sqlite_utils
 
 from ledger.areas.inspections.events import RESULTS
 from ledger.errors import NotFoundError, ValidationError
-from projections.queries import SUBJECT_KINDS, judged, rows, subject_exists, work_calendar
+from projections.read.calendar import work_calendar
+from projections.read.deadlines import judged
+from projections.read.sql import rows
+from projections.read.trails import SUBJECT_KINDS, subject_exists
 
 RULES = {
     "listed": ("R3.4", "抽查事项在公布的清单内", "item on the published list"),

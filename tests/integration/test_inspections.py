@@ -18,7 +18,7 @@ from ledger.areas.draws.events import draw_id
 from ledger.authorisation import sign_command
 from ledger.draw.inputs import SNAPSHOT_TOPICS, fold
 from ledger.errors import ConflictError, PermissionDenied, RuleViolation, ValidationError
-from projections import queries as q
+from projections.read import calendar, deadlines, directory, results, tasks, trails
 from projections.review import review
 from projections.runner import update
 from projections.store import Store
@@ -197,17 +197,17 @@ def test_duty_done_per_the_list_is_exempt(county: County, tmp_path: Path) -> Non
         "followed": "n/a",
     }
     # The trail shows the draw, the check, the result and the publication, with deadlines.
-    entries = q.trail(store.db, "object", obj, drawn_on)
+    entries = trails.trail(store.db, "object", obj, drawn_on)
     topics = [e.topic for e in entries]
     assert "shuangsui.draw.performed" in topics and "shuangsui.inspection.published" in topics
     marks = [m for e in entries for m in e.deadlines]
     assert any("20个工作日" in m and "(met)" in m for m in marks)
     # The public feed has it, and the task ledger names the team with the dates (R10.3).
-    page = q.feed(store.db)
+    page = results.feed(store.db)
     assert [p["object"] for p in page["items"]] == [obj] and page["next"] is None
-    ledger_rows = q.task_ledger(store.db, person=team[0])
+    ledger_rows = tasks.task_ledger(store.db, person=team[0])
     assert any(r["object"] == obj and r["checked_on"] == day for r in ledger_rows)
-    assert q.object_record(store.db, obj)["results"][0]["result"] == "no_problem"
+    assert directory.object_record(store.db, obj)["results"][0]["result"] == "no_problem"
 
 
 def test_only_an_assigned_inspector_enters_the_result(county: County) -> None:
@@ -398,7 +398,7 @@ def test_organised_late_and_violation_not_followed_up(county: County, tmp_path: 
     """R7.4's five working days and R9.2's follow-up, failing then passing."""
     ceremony(county)
     day = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
-    due = q.work_calendar(project(county, tmp_path / "a").db).add_workdays(day, 5)
+    due = calendar.work_calendar(project(county, tmp_path / "a").db).add_workdays(day, 5)
     late = (due + dt.timedelta(days=1)).isoformat()
     on(county, "SCJGJ", late, "task.organise", task=TASK, draw=1, organised_on=late)
     obj, team = first_assignment(county)
@@ -633,7 +633,9 @@ def test_deadline_board_across_holidays_and_an_unknown_year(county: County, tmp_
     case_inspection(county, winter, "2026-12-10")  # 20 working days run into 2027
     store = project(county, tmp_path)
     today = dt.date(2026, 12, 10)
-    board = {d.subject.split("|")[0]: d for d in q.deadlines(store.db, today, kind="publish")}
+    board = {
+        d.subject.split("|")[0]: d for d in deadlines.deadlines(store.db, today, kind="publish")
+    }
     assert (board[spring].due, board[spring].status) == ("2026-03-16", "met late")
     assert (board[autumn].due, board[autumn].status) == ("2026-10-27", "met")
     assert (board[pending].due, board[pending].status) == ("2026-10-27", "overdue")
@@ -648,7 +650,9 @@ def test_deadline_board_across_holidays_and_an_unknown_year(county: County, tmp_
         note="2027年元旦放假安排（测试）",
     )
     update(county.world.ledger, store)
-    board = {d.subject.split("|")[0]: d for d in q.deadlines(store.db, today, kind="publish")}
+    board = {
+        d.subject.split("|")[0]: d for d in deadlines.deadlines(store.db, today, kind="publish")
+    }
     assert (board[winter].due, board[winter].status) == ("2027-01-08", "due")
     with pytest.raises(PermissionDenied):
         county.run("SCJGJ", "calendar.amend", days={"2027-01-02": True}, declare_years=[], note="x")

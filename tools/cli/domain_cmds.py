@@ -16,6 +16,7 @@ import click
 
 from ledger.errors import NotFoundError, ValidationError
 from tools.cli import Runtime, cli, pass_runtime
+from tools.cli.projected import projected
 
 KEY = click.option(
     "--key",
@@ -45,6 +46,12 @@ def _read(runtime: Runtime, fn: Any) -> Any:
         return fn(ledger)
     finally:
         ledger.close()
+
+
+def _projected(runtime: Runtime, fn: Any) -> Any:
+    """``fn(db)`` on the projections, brought up to date first."""
+    with projected(runtime) as (_, store):
+        return fn(store.db)
 
 
 def _get(ledger: Any, stream: Any, what: str) -> Any:
@@ -105,9 +112,9 @@ def department_list(runtime: Runtime) -> None:
     Example:
       shuangsui department list
     """
-    from ledger.queries import departments
+    from projections.read.departments import departments
 
-    _echo(_read(runtime, lambda ledger: [d.as_dict() for d in departments(ledger)]))
+    _echo(_projected(runtime, departments))
 
 
 # --- item lists ------------------------------------------------------------------------------
@@ -227,9 +234,9 @@ def items_report(runtime: Runtime) -> None:
     Example:
       shuangsui items report
     """
-    from ledger.queries import item_report
+    from projections.read.items import item_report
 
-    _echo(_read(runtime, item_report))
+    _echo(_projected(runtime, item_report))
 
 
 # --- imports ---------------------------------------------------------------------------------
@@ -344,9 +351,9 @@ def inspectors_pending(runtime: Runtime, department_code: str | None) -> None:
     Example:
       shuangsui inspectors pending --department SCJGJ
     """
-    from ledger.queries import pending_proposals
+    from projections.read.inspectors import pending_proposals
 
-    _echo(_read(runtime, lambda ledger: pending_proposals(ledger, department_code)))
+    _echo(_projected(runtime, lambda db: pending_proposals(db, department_code)))
 
 
 @inspectors.command("decide")
@@ -377,7 +384,7 @@ def inspectors_decide(
       shuangsui inspectors decide --key sfj.key --all-pending SCJGJ
       shuangsui inspectors decide --key sfj.key --reject --reason 资格不符 S9:4f0c...
     """
-    from ledger.queries import pending_proposals
+    from projections.read.inspectors import pending_proposals
 
     pairs = [tuple(p.split(":", 1)) for p in proposals]
     if any(len(p) != 2 for p in pairs):
@@ -385,7 +392,7 @@ def inspectors_decide(
     if all_pending:
         pairs += [
             (p["person"], p["proposal"])
-            for p in _read(runtime, lambda ledger: pending_proposals(ledger, all_pending))
+            for p in _projected(runtime, lambda db: pending_proposals(db, all_pending))
         ]
     if not pairs:
         raise ValidationError("nothing to decide: name proposals or use --all-pending")

@@ -7,22 +7,17 @@ prints machine-readable output; the default is for people.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ledger.errors import NotFoundError, ValidationError
-from projections import projection_path
-from projections import queries as q
 from projections import review as rv
-from projections.runner import rebuild, update
-from projections.store import Store
+from projections.read import deadlines, items, reports, results, tasks, trails
 from tools.cli import Runtime, cli, pass_runtime
 from tools.cli.domain_cmds import KEY, _echo
+from tools.cli.projected import catch_up, projected
 
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 TODAY = click.option(
@@ -30,38 +25,6 @@ TODAY = click.option(
     metavar="YYYY-MM-DD",
     help="Judge deadlines as of this day (default: today in China).",
 )
-
-
-def _sync(ledger: Any, store: Store, *, full: bool = False) -> int:
-    """Apply what is new (or everything), with a progress bar on stderr when it is a lot."""
-    behind = ledger.head().position - (0 if full else store.position())
-    run = rebuild if full else update
-    if behind < 20_000:
-        return run(ledger, store)
-    with click.progressbar(
-        length=behind,
-        label="updating projections",
-        show_pos=True,
-        file=sys.stderr,
-    ) as bar:
-        return run(ledger, store, progress=bar.update)
-
-
-@contextmanager
-def projected(
-    runtime: Runtime, *, sync: bool = True, write: bool = False
-) -> Iterator[tuple[Any, Store]]:
-    """The ledger (read-only unless ``write``: a bundle's fresh checkpoint is signed) and
-    the projections, brought up to date."""
-    ledger = runtime.open(write=write)
-    store = Store(projection_path(runtime.settings.home))
-    try:
-        if sync:
-            _sync(ledger, store)
-        yield ledger, store
-    finally:
-        store.close()
-        ledger.close()
 
 
 @cli.group()
@@ -74,7 +37,7 @@ def projections() -> None:
 def projections_update(runtime: Runtime) -> None:
     """Apply the entries appended since the last update."""
     with projected(runtime, sync=False) as (ledger, store):
-        applied = _sync(ledger, store)
+        applied = catch_up(ledger, store)
         click.echo(f"applied {applied:,} entries; projections at position {store.position():,}")
 
 
@@ -83,7 +46,7 @@ def projections_update(runtime: Runtime) -> None:
 def projections_rebuild(runtime: Runtime) -> None:
     """Drop every read model and replay the whole log."""
     with projected(runtime, sync=False) as (ledger, store):
-        applied = _sync(ledger, store, full=True)
+        applied = catch_up(ledger, store, full=True)
         click.echo(f"rebuilt from {applied:,} entries")
 
 
@@ -138,7 +101,7 @@ def trail_cmd(
     """
     kind, ident = _subject(**subject)
     with projected(runtime, write=bundle is not None) as (ledger, store):
-        entries = q.trail(store.db, kind, ident, q.as_of(today))
+        entries = trails.trail(store.db, kind, ident, deadlines.as_of(today))
         if not entries:
             raise NotFoundError(f"nothing in the log touches {kind} {ident}")
         if bundle is not None:
@@ -188,7 +151,7 @@ def review_show(
     """
     kind, ident = _subject(**subject)
     with projected(runtime) as (_, store):
-        result = rv.review(store.db, kind, ident, q.as_of(today))
+        result = rv.review(store.db, kind, ident, deadlines.as_of(today))
     if as_json:
         _echo(result.as_dict())
     else:
@@ -231,8 +194,8 @@ def review_settle(
 
 @cli.command("deadlines")
 @click.option("--department", help="Only this department's deadlines.")
-@click.option("--kind", type=click.Choice(tuple(q.DEADLINE_LABELS)))
-@click.option("--status", type=click.Choice(tuple(q.STATUS_LABELS)))
+@click.option("--kind", type=click.Choice(tuple(deadlines.DEADLINE_LABELS)))
+@click.option("--status", type=click.Choice(tuple(deadlines.STATUS_LABELS)))
 @TODAY
 @JSON
 @pass_runtime
@@ -246,8 +209,8 @@ def deadlines_cmd(
 ) -> None:
     """The deadline board: due, overdue, met late, met (R6.5, R7.4, R9.1, R10.6)."""
     with projected(runtime) as (_, store):
-        board = q.deadlines(
-            store.db, q.as_of(today), department=department, kind=kind, status=status
+        board = deadlines.deadlines(
+            store.db, deadlines.as_of(today), department=department, kind=kind, status=status
         )
     if as_json:
         _echo([d.as_dict() for d in board])
@@ -256,8 +219,8 @@ def deadlines_cmd(
         click.echo("no deadlines")
     for d in board:
         click.echo(
-            f"{q.STATUS_LABELS[d.status]:<8} {d.status:<16} {d.due or '—':<10} "
-            f"{d.department:<8} {q.DEADLINE_LABELS.get(d.kind, d.kind)}  {d.subject}"
+            f"{deadlines.STATUS_LABELS[d.status]:<8} {d.status:<16} {d.due or '—':<10} "
+            f"{d.department:<8} {deadlines.DEADLINE_LABELS.get(d.kind, d.kind)}  {d.subject}"
             + (f"  (done {d.done})" if d.done else "")
         )
         if d.problem:
@@ -272,7 +235,7 @@ def deadlines_cmd(
 def feed_cmd(runtime: Runtime, after: int, limit: int, department: str | None) -> None:
     """The public publication feed (R9.1, R9.3) as JSON, paged by log position."""
     with projected(runtime) as (_, store):
-        _echo(q.feed(store.db, after=after, limit=limit, department=department))
+        _echo(results.feed(store.db, after=after, limit=limit, department=department))
 
 
 @cli.command("coverage")
@@ -281,7 +244,7 @@ def feed_cmd(runtime: Runtime, after: int, limit: int, department: str | None) -
 def coverage_cmd(runtime: Runtime, as_json: bool) -> None:
     """Per department and item: tasks, joint tasks and inspections by basis (R1.2)."""
     with projected(runtime) as (_, store):
-        table = q.coverage(store.db)
+        table = items.coverage(store.db)
     if as_json:
         _echo(table)
         return
@@ -304,7 +267,7 @@ def task_ledger_cmd(
 ) -> None:
     """Tasks assigned to sections and people, with dates (R10.3), as JSON."""
     with projected(runtime) as (_, store):
-        _echo(q.task_ledger(store.db, department=department, section=section, person=person))
+        _echo(tasks.task_ledger(store.db, department=department, section=section, person=person))
 
 
 @cli.command("progress")
@@ -318,4 +281,4 @@ def progress_cmd(
 ) -> None:
     """A quarterly report or the annual summary, as data (R10.6)."""
     with projected(runtime) as (_, store):
-        _echo(q.progress_report(store.db, department, year, quarter, q.as_of(today)))
+        _echo(reports.progress_report(store.db, department, year, quarter, deadlines.as_of(today)))

@@ -1,0 +1,67 @@
+"""Quarterly reports and the annual summary as data (R10.6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from typing import Any
+
+import sqlite_utils
+
+from projections.read.deadlines import deadlines
+from projections.read.sql import rows
+
+
+def period_bounds(year: int, quarter: int | None) -> tuple[str, str]:
+    if quarter is None:
+        return f"{year}-01-01", f"{year}-12-31"
+    start = dt.date(year, 3 * quarter - 2, 1)
+    end = dt.date(year + 1, 1, 1) if quarter == 4 else dt.date(year, 3 * quarter + 1, 1)
+    return start.isoformat(), (end - dt.timedelta(days=1)).isoformat()
+
+
+def progress_report(
+    db: sqlite_utils.Database, department: str, year: int, quarter: int | None, today: dt.date
+) -> dict[str, Any]:
+    """The quarterly report or (``quarter=None``) the annual summary as data (R10.6)."""
+    start, end = period_bounds(year, quarter)
+    span = (department, start, end)
+    tasks = rows(
+        db,
+        "SELECT task, name, participants FROM tasks WHERE year = ? AND (lead = ? "
+        "OR participants LIKE ?)",
+        (year, department, f'%"{department}"%'),
+    )
+    checks = rows(
+        db,
+        "SELECT basis, COUNT(*) AS n FROM inspections WHERE department = ? AND "
+        "checked_on BETWEEN ? AND ? GROUP BY basis",
+        span,
+    )
+    results = rows(
+        db,
+        "SELECT result, COUNT(*) AS n FROM results WHERE department = ? AND "
+        "formed_on BETWEEN ? AND ? GROUP BY result",
+        span,
+    )
+    published = rows(
+        db,
+        "SELECT COUNT(*) AS n FROM results WHERE department = ? AND published_on BETWEEN ? AND ?",
+        span,
+    )[0]["n"]
+    board = [
+        d for d in deadlines(db, today, department=department) if d.due and start <= d.due <= end
+    ]
+    return {
+        "department": department,
+        "period": f"{year}-Q{quarter}" if quarter else str(year),
+        "from": start,
+        "to": end,
+        "tasks": len(tasks),
+        "joint_tasks": sum(1 for t in tasks if json.loads(t["participants"])),
+        "inspections": {r["basis"]: r["n"] for r in checks},
+        "results": {r["result"]: r["n"] for r in results},
+        "published": published,
+        "deadlines": dict(Counter(d.status for d in board)),
+    }
