@@ -13,8 +13,9 @@ from typing import Any
 import click
 
 from ledger.errors import NotFoundError, ValidationError
-from projections import review as rv
 from projections.read import deadlines, items, reports, results, tasks, trails
+from projections.review import review as duty_review
+from projections.review.render import render
 from tools.cli import Runtime, cli, pass_runtime
 from tools.cli.domain_cmds import KEY, _echo
 from tools.cli.projected import catch_up, projected
@@ -151,11 +152,11 @@ def review_show(
     """
     kind, ident = _subject(**subject)
     with projected(runtime) as (_, store):
-        result = rv.review(store.db, kind, ident, deadlines.as_of(today))
+        result = duty_review(store.db, kind, ident, deadlines.as_of(today))
     if as_json:
         _echo(result.as_dict())
     else:
-        click.echo(rv.render(result))
+        click.echo(render(result))
 
 
 @review.command("settle")

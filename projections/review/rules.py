@@ -1,0 +1,357 @@
+"""The duty review's rules (R10.4): one function per rule, in a registry that orders them.
+
+====================  ======  =====================================================
+rule                  R       passes when
+====================  ======  =====================================================
+``listed``            R3.4    the item was on the department's published list when
+                              the check was recorded
+``basis``             R1.1    the object was drawn, or a case lead (trigger and
+                              reference) was recorded; otherwise 随意检查
+``team``              R7.4    each inspector present was drawn for the object (after
+                              recusals), active, certified on the day (officers),
+                              qualified for the item and not conflicted with the object
+``organised``         R7.4    the lead organised the checks within 5 working days of
+                              the draw
+``entered``           R9.1    the result was entered by an inspector assigned to the
+                              object (谁检查谁录入)
+``published``         R9.1    the result was published within 20 working days of being
+                              formed, or withheld with its legal basis
+``followed``          R9.2    a violation was followed by a penalty case or a judicial
+                              referral (no fixed period in the source; we hold it due by
+                              the publication deadline, and say so in the finding)
+``missed``            R10.4   (judgement) a later check of the same object and item
+                              found a problem this check reported none of
+====================  ======  =====================================================
+
+Each rule is a function of the review's :class:`~projections.review.facts.Facts` and one
+:class:`~projections.review.facts.Check`, returning its findings (none when it does not
+apply); :data:`RULES` holds them in the order above, which is the order findings are
+reported in. A finding is ``pass``, ``fail``, ``pending`` (its deadline has not come),
+``judgement`` or ``n/a``, with the parties it concerns and the log positions that prove
+it. Rules never read the database: they ask the facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.areas.inspections.events import RESULTS
+from projections.read.deadlines import Deadline
+from projections.review.facts import PROBLEM_RESULTS, Check, Facts
+
+
+@dataclass
+class Finding:
+    rule: str
+    status: str  # pass | fail | pending | judgement | n/a
+    detail: str
+    parties: list[str] = field(default_factory=list)
+    evidence: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.evidence = list(dict.fromkeys(p for p in self.evidence if p))
+
+    @property
+    def r(self) -> str:
+        return RULES[self.rule].r
+
+
+RuleFunction = Callable[[Facts, Check], list[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    r: str  # the requirement it checks (SPEC.md)
+    zh: str
+    en: str
+    apply: RuleFunction
+
+
+#: rule id -> rule, in the order findings are reported.
+RULES: dict[str, Rule] = {}
+
+
+def rule(id: str, r: str, zh: str, en: str) -> Callable[[RuleFunction], RuleFunction]:
+    def register(fn: RuleFunction) -> RuleFunction:
+        if id in RULES:
+            raise ValueError(f"rule {id} is defined twice")
+        RULES[id] = Rule(id, r, zh, en, fn)
+        return fn
+
+    return register
+
+
+@dataclass
+class InspectionReview:
+    object: str
+    basis: str
+    reference: str
+    item: str
+    department: str
+    checked_on: str
+    inspectors: list[str]
+    result: str | None
+    findings: list[Finding]
+
+
+def review_inspection(facts: Facts, check: Check) -> InspectionReview:
+    """Every rule applied to one check, findings in the rules' order."""
+    return InspectionReview(
+        check.object,
+        check.basis,
+        check.reference,
+        check.item,
+        check.department,
+        check.checked_on,
+        check.present,
+        check.result["result"] if check.result else None,
+        [finding for r in RULES.values() for finding in r.apply(facts, check)],
+    )
+
+
+def deadline_finding(
+    rule: str, deadline: Deadline | None, parties: list[str], what: str, evidence: list[int]
+) -> Finding:
+    """A deadline's status as a finding: met passes, late or overdue fails."""
+    if deadline is None:
+        return Finding(rule, "n/a", f"no {what} deadline recorded", [], evidence)
+    proof = [p for p in (deadline.opened_at, deadline.done_at) if p] + evidence
+    if deadline.status == "met":
+        return Finding(
+            rule, "pass", f"{what} on {deadline.done}, due {deadline.due}", parties, proof
+        )
+    if deadline.status == "met late":
+        return Finding(
+            rule, "fail", f"{what} on {deadline.done}, late: due {deadline.due}", parties, proof
+        )
+    if deadline.status == "overdue":
+        return Finding(rule, "fail", f"not {what}; due {deadline.due}", parties, proof)
+    if deadline.status == "due":
+        return Finding(rule, "pending", f"{what} due {deadline.due}", parties, proof)
+    if deadline.status == "calendar unknown":
+        return Finding(rule, "judgement", deadline.problem or "calendar unknown", parties, proof)
+    return Finding(
+        rule, "pass" if deadline.done else "pending", f"{what}: {deadline.status}", parties, proof
+    )
+
+
+@rule("listed", "R3.4", "抽查事项在公布的清单内", "item on the published list")
+def item_listed(facts: Facts, c: Check) -> list[Finding]:
+    """The item on the department's published list at the time of the check."""
+    listed = c.listed
+    if listed is not None and c.code in c.codes:
+        return [
+            Finding(
+                "listed",
+                "pass",
+                f"{c.item} on list version {listed['version']}",
+                [c.department],
+                [listed["position"], c.at],
+            )
+        ]
+    where = f"list version {listed['version']}" if listed else "no published list"
+    return [
+        Finding(
+            "listed",
+            "fail",
+            f"{c.item} not on {where} when checked",
+            [c.department],
+            [c.at] + ([listed["position"]] if listed else []),
+        )
+    ]
+
+
+@rule("basis", "R1.1", "随机抽取或有案件线索，非随意检查", "drawn or a recorded case lead")
+def drawn_or_case_lead(facts: Facts, c: Check) -> list[Finding]:
+    """Drawn, or a case lead; else an arbitrary check (随意检查)."""
+    everyone = [c.department, *c.present]
+    if c.basis == "draw" and c.drawn is not None:
+        return [Finding("basis", "pass", f"drawn in {c.reference}", everyone, [c.drawn[1], c.at])]
+    if c.basis == "case":
+        return [Finding("basis", "pass", f"case lead {c.reference}", everyone, [c.at])]
+    why = "not drawn in " + c.reference if c.basis == "draw" else "no draw and no case lead"
+    return [Finding("basis", "fail", f"随意检查: {why}", everyone, [c.at])]
+
+
+def certified(record: dict[str, Any], day: str) -> bool:
+    """An officer's enforcement certificate valid on ``day``."""
+    return bool(
+        record.get("certificate")
+        and str(record.get("certificate_from")) <= day <= str(record.get("certificate_until"))
+    )
+
+
+def _inspector_problems(facts: Facts, c: Check, person: str) -> tuple[list[str], list[int]]:
+    """What is wrong with one inspector present at the check, and the proof."""
+    problems, proof = [], [c.at]
+    if c.drawn is not None and person not in c.drawn[0]:
+        problems.append("not drawn for this object")
+        proof.append(c.drawn[1])
+    record = facts.inspector_at(person, c.at)
+    if record is None:
+        return [*problems, "not on the inspector directory"], proof
+    proof.append(record["position"])
+    if "retired_at" in record:
+        problems.append("retired from the directory")
+        proof.append(record["retired_at"])
+    if record.get("kind") == "officer":
+        if not certified(record, c.checked_on):
+            problems.append(f"no valid enforcement certificate on {c.checked_on}")
+        item_row = c.codes.get(c.code, {})
+        tokens = {c.code, item_row.get("object_type"), item_row.get("category"), "all"}
+        if item_row and not tokens & set(record.get("qualifications", [])):
+            problems.append(f"not qualified for {c.item}")
+    if c.object in record.get("conflicts", []):
+        problems.append("declared a conflict with this object (应回避)")
+    return problems, proof
+
+
+@rule(
+    "team",
+    "R7.4",
+    "检查人员随机选派、持证、具备资格、无利害关系",
+    "inspectors drawn, certified, qualified, not conflicted",
+)
+def team_qualified(facts: Facts, c: Check) -> list[Finding]:
+    """Each inspector present: drawn, active, certified, qualified, not conflicted."""
+    findings = []
+    for person in c.present:
+        problems, proof = _inspector_problems(facts, c, person)
+        if problems:
+            detail = f"{person}: " + "; ".join(problems)
+            findings.append(Finding("team", "fail", detail, [person, c.department], proof))
+        else:
+            detail = (
+                f"{person}: "
+                + ("drawn, " if c.team is not None else "")
+                + "certified, qualified, no conflict"
+            )
+            findings.append(Finding("team", "pass", detail, [person], proof))
+    return findings
+
+
+@rule("organised", "R7.4", "抽取后5个工作日内组织实施", "organised within 5 working days")
+def organised_in_time(facts: Facts, c: Check) -> list[Finding]:
+    """A drawn check: organised within 5 working days of the draw."""
+    if c.basis != "draw":
+        return []
+    deadline = facts.deadline("organise", c.reference)
+    leads = facts.task_leads(c.reference.rpartition("/")[0])
+    return [deadline_finding("organised", deadline, leads, "organised", [])]
+
+
+def _no_result(rule: str, c: Check) -> list[Finding]:
+    return [Finding(rule, "pending", "no result entered yet", [], [c.at])]
+
+
+@rule("entered", "R9.1", "谁检查谁录入", "result entered by an assigned inspector")
+def entered_by_assigned(facts: Facts, c: Check) -> list[Finding]:
+    """The result entered by an inspector assigned to the object (谁检查谁录入)."""
+    if c.result is None:
+        return _no_result("entered", c)
+    by = c.result["entered_by"]
+    ok = by in (c.team if c.team is not None else c.present)
+    return [
+        Finding(
+            "entered",
+            "pass" if ok else "fail",
+            f"entered by {by}" + ("" if ok else ", not assigned"),
+            [by],
+            [c.result["position"]],
+        )
+    ]
+
+
+def _subject(c: Check) -> str:
+    """The publication and follow-up deadlines' subject for the check's result."""
+    return f"{c.object}|{c.item}|{c.basis}:{c.reference}"
+
+
+@rule(
+    "published",
+    "R9.1",
+    "20个工作日内公示或依法不予公示",
+    "published within 20 working days or lawfully withheld",
+)
+def published_in_time(facts: Facts, c: Check) -> list[Finding]:
+    """Published within 20 working days of being formed, or withheld with a legal basis."""
+    result = c.result
+    if result is None:
+        return _no_result("published", c)
+    if result["withheld_on"]:
+        return [
+            Finding(
+                "published",
+                "pass",
+                f"withheld on {result['withheld_on']}: {result['legal_basis']}",
+                [c.department],
+                [result["position"], result["decided_position"]],
+            )
+        ]
+    deadline = facts.deadline("publish", _subject(c))
+    return [
+        deadline_finding("published", deadline, [c.department], "published", [result["position"]])
+    ]
+
+
+@rule("followed", "R9.2", "违法行为依法立案或移送", "violation followed up")
+def violation_followed_up(facts: Facts, c: Check) -> list[Finding]:
+    """A violation followed by a penalty case or a judicial referral; no fixed period in
+    the source, so it is held due with the publication deadline."""
+    result = c.result
+    if result is None:
+        return _no_result("followed", c)
+    if result["result"] != "violation":
+        return [Finding("followed", "n/a", RESULTS[result["result"]], [], [])]
+    if result["followed_up"]:
+        return [
+            Finding(
+                "followed",
+                "pass",
+                result["followed_up"],
+                [c.department],
+                [result["position"], result["followed_position"]],
+            )
+        ]
+    publish = facts.deadline("publish", _subject(c))
+    due = publish.due if publish is not None else None
+    late = bool(due and due < facts.today.isoformat())
+    return [
+        Finding(
+            "followed",
+            "fail" if late else "pending",
+            "no penalty case or referral recorded"
+            + (f" by {due} (held due with publication)" if late else ""),
+            [c.department],
+            [result["position"]],
+        )
+    ]
+
+
+@rule(
+    "missed",
+    "R10.4",
+    "其后检查发现问题（需研判履职情况）",
+    "a later check found a problem (judge attitude and conditions)",
+)
+def later_problem(facts: Facts, c: Check) -> list[Finding]:
+    """(Judgement) nothing found here, a problem found by a later check."""
+    result = c.result
+    if result is None or result["result"] in PROBLEM_RESULTS:
+        return []
+    later = facts.later_problems(c.object, c.item, result["position"])
+    if not later:
+        return []
+    return [
+        Finding(
+            "missed",
+            "judgement",
+            f"reported {result['result']} on {result['formed_on']}; a later check found "
+            f"{later[0]['result']} on {later[0]['formed_on']}",
+            [*c.present, result["entered_by"]],
+            [result["position"], later[0]["position"]],
+        )
+    ]
