@@ -4,6 +4,12 @@ Invariants: every table is derived from the log and nothing else; the position o
 last applied entry is written in the same transaction as the rows it produced, so a
 crash between batches loses nothing and repeats nothing; dropping the file and
 replaying gives the same tables. Projections never write to the log.
+
+The schema stays one table list rather than one per area: several tables are written by
+more than one area's projector (``deadlines`` by plans, draws, tasks and results;
+``trail``, ``streams`` and ``entries`` by every entry) and read across areas (the board,
+the trails, the review), so no area owns them. The projector of the area a table is
+named after writes it (``projections/projectors/<area>.py``).
 """
 
 from __future__ import annotations
