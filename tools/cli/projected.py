@@ -10,14 +10,23 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import click
 
+from ledger.config import Settings
 from projections import projection_path
 from projections.runner import rebuild, update
 from projections.store import Store
-from tools.cli import Runtime
+
+
+class Runtime(Protocol):
+    """What this needs of ``tools.cli.Runtime`` (a Protocol: no import of the CLI group)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    def open(self, *, write: bool = True) -> Any: ...
 
 
 def catch_up(ledger: Any, store: Store, *, full: bool = False) -> int:
