@@ -315,7 +315,8 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
       shuangsui verify-draw T-2027-001/1
       shuangsui verify-draw T-2027-001/1 --bundle draw.bundle
     """
-    from ledger.draw.inputs import SNAPSHOT_TOPICS, bundle_events, verify_draw
+    from ledger.draw.verify import verify_draw
+    from ledger.draw.world import SNAPSHOT_TOPICS, bundle_events
 
     task, number = _draw_ref(ref)
     beacon_check = _beacon_check()

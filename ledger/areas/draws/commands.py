@@ -2,7 +2,7 @@
 
 The lead commits everything the draw depends on *before* any entropy exists; the
 entropy arrives afterwards from parties the lead does not control; the run is a pure
-function of the two (``ledger.draw.inputs.perform``), so anyone can recompute it.
+function of the two (``ledger.draw.ceremony.perform``), so anyone can recompute it.
 """
 
 from __future__ import annotations
@@ -18,21 +18,10 @@ from ledger.areas.tasks.events import JointTask, task_id
 from ledger.clock import CHINA
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.draw.algorithm import ALGORITHM, DrawError, Rules, replacement
-from ledger.draw.inputs import (
-    DRAW_TOPICS,
-    INSPECTOR_TOPICS,
-    SNAPSHOT_TOPICS,
-    TASK_TOPICS,
-    commitment_hash,
-    commitment_text,
-    fold,
-    jobs_for,
-    officers_for,
-    perform,
-    snapshot,
-    sources_for,
-    task_spec,
-)
+from ledger.draw.ceremony import commitment_hash, commitment_text, perform, sources_for
+from ledger.draw.eligibility import jobs_for, officers_for, task_spec
+from ledger.draw.snapshot import snapshot
+from ledger.draw.world import DRAW_TOPICS, INSPECTOR_TOPICS, SNAPSHOT_TOPICS, TASK_TOPICS, fold
 from ledger.errors import (
     AuthorisationError,
     ConflictError,
