@@ -33,7 +33,7 @@ from ledger.areas.directory.files import write_generated_objects  # noqa: E402
 from ledger.areas.directory.importer import import_objects  # noqa: E402
 from ledger.bootstrap import open_ledger  # noqa: E402
 from ledger.config import Settings  # noqa: E402
-from ledger.draw.ceremony import perform, sources_for  # noqa: E402
+from ledger.draw.ceremony import perform, sources_for, witness_commitment  # noqa: E402
 from ledger.draw.eligibility import task_spec  # noqa: E402
 from ledger.draw.snapshot import snapshot  # noqa: E402
 from ledger.draw.verify import verify_draw  # noqa: E402
@@ -158,7 +158,7 @@ def main() -> None:
         "draw.witness_commit",
         task=TASK,
         draw=number,
-        commitment=hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest(),
+        commitment=witness_commitment(value, nonce),
     )
     county.run("jiwei", "draw.witness_reveal", task=TASK, draw=number, value=value, nonce=nonce)
     # The pure draw + match on the committed snapshot, timed on its own.

@@ -1,23 +1,36 @@
-"""verify-draw: recompute a recorded draw from the log and name the first difference.
+"""verify-draw (R7.4, R7.5): recompute a recorded draw from the log, name the first difference.
 
 Invariants: everything is recomputed from the events at the committed position --
 the world, the snapshot, the seed, the selection, the matching, every recusal -- by
-the same functions the commands use; a difference is reported as the first path
-(in the recorded order, causes before effects) where the record and the
-recomputation disagree.
+the same functions the commands use (:mod:`ledger.draw.ceremony`); the stored
+commitment text is hashed as stored, never re-serialised; a difference is reported
+as the first path (in the recorded order, causes before effects) where the record and
+the recomputation disagree.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ledger.draw.ceremony import commitment_hash, perform, sources_for
-from ledger.draw.eligibility import jobs_for, officers_for, task_spec
+from ledger.draw.algorithm import Officer
+from ledger.draw.ceremony import (
+    BeaconCheck,
+    commitment_hash,
+    perform,
+    replacement_for,
+    sources_for,
+    team_loads,
+    witness_commitment,
+)
+from ledger.draw.eligibility import officers_for, task_spec
 from ledger.draw.snapshot import snapshot
 from ledger.draw.world import Event, fold
+
+DrawEvents = list[tuple[str, dict[str, Any]]]  # one draw stream's (topic, state), in order
+#: What a performed event records that verify-draw recomputes.
+RESULT_FIELDS = ("sources", "seed", "strata", "drawn", "assignments")
 
 
 def compare(recorded: dict[str, Any], recomputed: dict[str, Any], path: str = "") -> str | None:
@@ -47,7 +60,7 @@ def compare(recorded: dict[str, Any], recomputed: dict[str, Any], path: str = ""
 
 
 def verify_draw(
-    events: Iterable[Event], task: str, number: int, beacon_check: Any = None
+    events: Iterable[Event], task: str, number: int, beacon_check: BeaconCheck | None = None
 ) -> tuple[str | None, dict[str, Any]]:
     """Recompute a recorded draw from the log's events; (first difference or None, facts).
 
@@ -59,13 +72,9 @@ def verify_draw(
     recusal's replacement.
     """
     events = list(events)
-    stream = None
-    for _, s, t, state in events:
-        if t == "shuangsui.draw.committed" and state["task"] == task and state["number"] == number:
-            stream = s
-    if stream is None:
+    draw_events = _draw_stream(events, task, number)
+    if draw_events is None:
         return f"no draw {task}/{number} in these events", {}
-    draw_events = [(t, s) for _, st, t, s in events if st == stream]
     committed = draw_events[0][1]
     text = committed["commitment"]
     if commitment_hash(text).hex() != committed["commitment_hash"]:
@@ -85,21 +94,9 @@ def verify_draw(
     found = compare(commitment["snapshot"], snap.summary(), "commitment.snapshot")
     if found:
         return found, facts
-    commitments: dict[str, str] = {}
-    revealed = False
-    for topic, state in draw_events:
-        if topic == "shuangsui.draw.witness_committed":
-            if revealed:
-                return f"witness {state['key_id']} committed after reveals began", facts
-            commitments[state["key_id"]] = state["commitment"]
-        elif topic == "shuangsui.draw.witness_revealed":
-            revealed = True
-            digest = hashlib.sha256(bytes.fromhex(state["value"]) + bytes.fromhex(state["nonce"]))
-            if commitments.get(state["key_id"]) != digest.hexdigest():
-                return f"witness {state['key_id']}: the reveal does not match its commitment", facts
-        elif topic == "shuangsui.draw.beacon" and beacon_check is not None:
-            if beacon_check(state["round"], state["signature"]) != state["randomness"]:
-                return f"beacon round {state['round']}: the randomness does not verify", facts
+    found = _check_entropy(draw_events, beacon_check)
+    if found:
+        return found, facts
     performed = [(i, s) for i, (t, s) in enumerate(draw_events) if t == "shuangsui.draw.performed"]
     if not performed:
         return None, {**facts, "performed": False}
@@ -108,54 +105,82 @@ def verify_draw(
     if missing:
         return "the draw ran before " + ", ".join(missing), facts
     recomputed = perform(commitment, text, sources, snap)
-    recorded_result = {
-        k: recorded[k] for k in ("sources", "seed", "strata", "drawn", "assignments")
-    }
-    found = compare(recorded_result, recomputed, "draw")
+    found = compare({k: recorded[k] for k in RESULT_FIELDS}, recomputed, "draw")
     if found:
         return found, facts
     facts.update(performed=True, seed=recorded["seed"], drawn=len(recorded["drawn"]))
-    from ledger.draw.algorithm import Rules, replacement
-
-    assignments = {a["object"]: a for a in recomputed["assignments"]}
-    loads: dict[str, int] = {}
-    for a in recomputed["assignments"]:
-        for member in a["team"]:
-            loads[member] = loads.get(member, 0) + 1
-    officers = officers_for(world, spec, commitment["inspection_date"])
-    rules = Rules(
-        commitment["matching"],
-        commitment["team_size"],
-        commitment["workload_cap"],
-        commitment["experts_per_object"],
+    found, recusals = _check_recusals(
+        commitment,
+        bytes.fromhex(recorded["seed"]),
+        officers_for(world, spec, commitment["inspection_date"]),
+        recomputed["assignments"],
+        draw_events[index + 1 :],
     )
+    if found:
+        return found, facts
+    facts["recusals"] = recusals
+    return None, facts
+
+
+def _draw_stream(events: list[Event], task: str, number: int) -> DrawEvents | None:
+    """The events of draw ``task``/``number``'s stream, in log order (None: no such draw)."""
+    stream = None
+    for _, s, t, state in events:
+        if t == "shuangsui.draw.committed" and state["task"] == task and state["number"] == number:
+            stream = s
+    if stream is None:
+        return None
+    return [(t, s) for _, st, t, s in events if st == stream]
+
+
+def _check_entropy(draw_events: DrawEvents, beacon_check: BeaconCheck | None) -> str | None:
+    """Every witness commits before any reveals, each reveal matches its commitment,
+    and the beacon's randomness verifies (when a check is given)."""
+    commitments: dict[str, str] = {}
+    revealed = False
+    for topic, state in draw_events:
+        if topic == "shuangsui.draw.witness_committed":
+            if revealed:
+                return f"witness {state['key_id']} committed after reveals began"
+            commitments[state["key_id"]] = state["commitment"]
+        elif topic == "shuangsui.draw.witness_revealed":
+            revealed = True
+            digest = witness_commitment(state["value"], state["nonce"])
+            if commitments.get(state["key_id"]) != digest:
+                return f"witness {state['key_id']}: the reveal does not match its commitment"
+        elif topic == "shuangsui.draw.beacon" and beacon_check is not None:
+            if beacon_check(state["round"], state["signature"]) != state["randomness"]:
+                return f"beacon round {state['round']}: the randomness does not verify"
+    return None
+
+
+def _check_recusals(
+    commitment: Mapping[str, Any],
+    seed: bytes,
+    officers: Sequence[Officer],
+    assignments: list[dict[str, Any]],
+    later: DrawEvents,
+) -> tuple[str | None, int]:
+    """Replay the recusals recorded after the run on the recomputed assignments, each
+    replacement recomputed; (first difference or None, how many recusals)."""
+    by_object = {a["object"]: a for a in assignments}
+    loads = team_loads(assignments)
     earlier: dict[str, list[str]] = {}
-    for topic, state in draw_events[index + 1 :]:
+    for topic, state in later:
         if topic != "shuangsui.draw.recused":
             continue
         obj, person = state["object"], state["person"]
-        assignment = assignments[obj]
-        job = jobs_for(
-            commitment["task_spec"], [(obj, assignment["stratum"], 0)], {obj: assignment["kind"]}
-        )[0]
-        expected = replacement(
-            bytes.fromhex(recorded["seed"]),
-            job,
-            officers,
-            rules,
-            assignment["team"],
-            person,
-            loads,
-            earlier.get(obj, []),
+        assignment = by_object[obj]
+        expected = replacement_for(
+            commitment, seed, officers, assignment, person, loads, earlier.get(obj, [])
         )
         if expected != state["replacement"]:
             return (
                 f"recusal of {person} from {obj}: recorded replacement "
                 f"{state['replacement']}, recomputed {expected}"
-            ), facts
+            ), 0
         assignment["team"] = [expected if p == person else p for p in assignment["team"]]
         loads[person] -= 1
         loads[expected] = loads.get(expected, 0) + 1
         earlier.setdefault(obj, []).append(person)
-    facts["recusals"] = sum(len(v) for v in earlier.values())
-    return None, facts
+    return None, sum(len(v) for v in earlier.values())

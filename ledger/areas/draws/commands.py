@@ -8,7 +8,6 @@ function of the two (``ledger.draw.ceremony.perform``), so anyone can recompute 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,13 +16,24 @@ from ledger.areas.draws.events import Draw, draw_id
 from ledger.areas.tasks.events import JointTask, task_id
 from ledger.clock import CHINA
 from ledger.commanding import Command, Context, Outcome, Route
-from ledger.draw.algorithm import ALGORITHM, DrawError, Rules, replacement
-from ledger.draw.ceremony import commitment_hash, commitment_text, perform, sources_for
-from ledger.draw.eligibility import jobs_for, officers_for, task_spec
+from ledger.draw.algorithm import DrawError
+from ledger.draw.ceremony import (
+    QUICKNET,
+    commitment_for,
+    commitment_hash,
+    commitment_text,
+    perform,
+    quicknet_round_time,
+    replacement_for,
+    sources_for,
+    team_loads,
+    verify_beacon,
+    witness_commitment,
+)
+from ledger.draw.eligibility import officers_for, task_spec
 from ledger.draw.snapshot import snapshot
 from ledger.draw.world import DRAW_TOPICS, INSPECTOR_TOPICS, SNAPSHOT_TOPICS, TASK_TOPICS, fold
 from ledger.errors import (
-    AuthorisationError,
     ConflictError,
     LedgerError,
     NotFoundError,
@@ -34,18 +44,7 @@ from ledger.errors import (
 from ledger.params import Params, boolean, choice, integer, nested, shape_of, text, text_list
 from ledger.roles import DEPARTMENT, WITNESS
 
-#: drand's League of Entropy "quicknet" (BLS unchained on G1, a round every 3 s).
-QUICKNET = {
-    "network": "quicknet",
-    "chain_hash": "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971",
-    "genesis_time": 1692803367,
-    "period": 3,
-}
 HEX = r"[0-9a-f]+"
-
-
-def quicknet_round_time(round_number: int) -> int:
-    return QUICKNET["genesis_time"] + (round_number - 1) * QUICKNET["period"]  # type: ignore[operator]
 
 
 def _task(ctx: Context, task: str) -> JointTask:
@@ -166,42 +165,21 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
     snap = snapshot(world, spec, params)
     if not snap.strata:
         raise RuleViolation(f"no object in the directory is eligible for {task}", rule="R7.2")
-    ratios = dict(spec["ratios"])
-    if spec.get("directed"):
-        ratios["directed"] = spec["directed"]["ratio"]
-    commitment = {
-        "algorithm": ALGORITHM,
-        "task": task,
-        "draw": number,
-        "lead": lead,
-        "as_of_position": head,
-        **params,
-        "task_spec": {
-            k: spec.get(k)
-            for k in (
-                "task",
-                "lead",
-                "participants",
-                "items",
-                "scope",
-                "directed",
-                "ratios",
-                "stratify_by",
-            )
-        },
-        "ratios": ratios,
-        "rounding": "n = ceil(ratio * N), at most N",
-        "snapshot": snap.summary(),
-        "matching": spec["matching"],
-        "team_size": spec["team_size"],
-        "workload_cap": spec["workload_cap"],
-        "experts_per_object": experts,
-        "witnesses": sorted(witnesses),
-        "dice": dice,
-        "beacon": beacon_spec,
-        "fallback": {"reveal_by": deadline, "mode": mode},
-        "committed_at": now,
-    }
+    commitment = commitment_for(
+        spec,
+        snap,
+        task=task,
+        draw=number,
+        lead=lead,
+        as_of_position=head,
+        params=params,
+        experts_per_object=experts,
+        witnesses=witnesses,
+        dice=dice,
+        beacon=beacon_spec,
+        fallback={"reveal_by": deadline, "mode": mode},
+        committed_at=now,
+    )
     text = commitment_text(commitment)
     digest = commitment_hash(text).hex()
     drawn = Draw(task=task, number=number, commitment=text, commitment_hash=digest)
@@ -293,7 +271,7 @@ def witness_reveal(ctx: Context, task: str, number: int, value: str, nonce: str)
     if key_id in drawn.reveals:
         raise ConflictError(f"witness {key_id} has already revealed")
     expected = drawn.witness_commitments[key_id]
-    if hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest() != expected:
+    if witness_commitment(value, nonce) != expected:
         raise RuleViolation("the reveal does not match the witness's commitment", rule="R7.5")
     drawn.witness_reveal(key_id=key_id, value=value, nonce=nonce)
     return Outcome([drawn], {"task": task, "draw": number, "witness": key_id})
@@ -351,19 +329,6 @@ def beacon(ctx: Context, task: str, number: int, round_number: int, signature: s
     randomness = verify_beacon(round_number, signature)
     drawn.record_beacon(round=round_number, signature=signature, randomness=randomness)
     return Outcome([drawn], {"task": task, "draw": number, "randomness": randomness})
-
-
-def verify_beacon(round_number: int, signature: str) -> str:
-    try:
-        import drand_verify  # type: ignore[import-untyped]
-    except ImportError as exc:  # an optional dependency
-        raise LedgerError("verifying a beacon needs the drand-verify package") from exc
-    try:
-        return str(drand_verify.verify_quicknet(round_number, signature))
-    except ValueError:
-        raise AuthorisationError(
-            f"not a valid quicknet signature for round {round_number}", rule="R7.5"
-        ) from None
 
 
 @dataclass(frozen=True)
@@ -455,55 +420,28 @@ def recuse(ctx: Context, task: str, number: int, obj: str, person: str, reason: 
         raise NotFoundError(f"{person} is not on the team for {obj}")
     topics = INSPECTOR_TOPICS + TASK_TOPICS
     world = fold(ctx.ledger.topic_events(topics, up_to=commitment["as_of_position"]))
-    new = replacement_for(commitment, drawn.performed, drawn.recusals, world, obj, person)
+    officers = officers_for(
+        world, task_spec(world, commitment["task"]), commitment["inspection_date"]
+    )
+    # ``performed`` already reflects earlier recusals (the aggregate applies them).
+    earlier = [r["person"] for r in drawn.recusals if r["object"] == obj]
+    try:
+        new = replacement_for(
+            commitment,
+            bytes.fromhex(drawn.performed["seed"]),
+            officers,
+            assignment,
+            person,
+            team_loads(drawn.performed["assignments"]),
+            earlier,
+        )
+    except DrawError as exc:
+        raise RuleViolation(str(exc), rule="R7.4") from exc
     drawn.recuse(object=obj, person=person, reason=reason, replacement=new, by=ctx.actor_id)
     return Outcome(
         [drawn],
         {"task": task, "draw": number, "object": obj, "recused": person, "replacement": new},
     )
-
-
-def replacement_for(
-    commitment: dict[str, Any],
-    performed: dict[str, Any],
-    recusals: list[dict[str, Any]],
-    world: Any,
-    obj: str,
-    person: str,
-) -> str:
-    """Deterministic: the same inputs give the same replacement, here and in verify-draw."""
-    officers = officers_for(
-        world, task_spec(world, commitment["task"]), commitment["inspection_date"]
-    )
-    assignment = next(a for a in performed["assignments"] if a["object"] == obj)
-    loads: dict[str, int] = {}
-    for a in performed["assignments"]:
-        for member in a["team"]:
-            loads[member] = loads.get(member, 0) + 1
-    job = jobs_for(
-        commitment["task_spec"], [(obj, assignment["stratum"], 0)], {obj: assignment["kind"]}
-    )[0]
-    rules = Rules(
-        commitment["matching"],
-        commitment["team_size"],
-        commitment["workload_cap"],
-        commitment["experts_per_object"],
-    )
-    earlier = [r["person"] for r in recusals if r["object"] == obj]
-    # ``performed`` already reflects earlier recusals (the aggregate applies them).
-    try:
-        return replacement(
-            bytes.fromhex(performed["seed"]),
-            job,
-            officers,
-            rules,
-            assignment["team"],
-            person,
-            loads,
-            earlier,
-        )
-    except DrawError as exc:
-        raise RuleViolation(str(exc), rule="R7.4") from exc
 
 
 COMMANDS = (CommitDraw, WitnessCommit, WitnessReveal, RecordDice, RecordBeacon, RunDraw, Recuse)
