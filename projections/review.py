@@ -44,6 +44,7 @@ from typing import Any
 import sqlite_utils
 
 from ledger.areas.inspections.events import RESULTS
+from ledger.areas.inspectors.rules import certified_on
 from ledger.errors import NotFoundError, ValidationError
 from projections.queries import SUBJECT_KINDS, judged, rows, subject_exists, work_calendar
 
@@ -292,12 +293,7 @@ def review_inspection(
                 proof.append(record["retired_at"])
             if record.get("kind") == "officer":
                 day = check["checked_on"]
-                if not (
-                    record.get("certificate")
-                    and str(record.get("certificate_from"))
-                    <= day
-                    <= str(record.get("certificate_until"))
-                ):
+                if not certified_on(record, day):
                     problems.append(f"no valid enforcement certificate on {day}")
                 if item_row and not tokens & set(record.get("qualifications", [])):
                     problems.append(f"not qualified for {item}")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ledger.areas.inspectors.rules import certified_on
 from ledger.draw.algorithm import Job, Officer
 from ledger.draw.world import ObjectRecord, World
 
@@ -127,17 +128,12 @@ def officers_for(world: World, spec: dict[str, Any], inspection_date: str) -> li
             record = world.inspectors.effective.get(person)
             if record is None or not world.inspectors.active.get(person):
                 continue
-            certified = bool(
-                record["kind"] == "officer"
-                and record["certificate"]
-                and record["certificate_from"] <= inspection_date <= record["certificate_until"]
-            )
             officers.append(
                 Officer(
                     person,
                     department,
                     record["kind"],
-                    certified,
+                    certified_on(record, inspection_date),
                     frozenset(record["qualifications"]),
                     frozenset(record["conflicts"]),
                 )
