@@ -1,7 +1,7 @@
 """The verifiable draw (双随机, R7): one module per idea, each rule written once.
 
 * :mod:`~ledger.draw.algorithm` -- the pure draw: seed, tickets, selection, matching,
-  replacement (standard library only);
+  replacement (standard library only, and the exception tree's root);
 * :mod:`~ledger.draw.world` -- the log's events folded into what a draw reads;
 * :mod:`~ledger.draw.eligibility` -- strata, ratios, exclusions, officers, jobs;
 * :mod:`~ledger.draw.snapshot` -- the eligible population as committed Merkle roots;
