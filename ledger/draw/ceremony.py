@@ -103,9 +103,18 @@ def commitment_for(
 
 
 def commitment_text(commitment: dict[str, Any]) -> str:
-    """The commitment as stored and hashed: compact JSON with sorted keys (the
-    commitment holds only strings, integers, booleans, lists and objects, for which
-    this is RFC 8785)."""
+    """The commitment as stored and hashed: compact JSON, keys sorted by code point.
+
+    Not :func:`ledger.canonical.canonical_bytes`, on purpose. For what a commitment
+    holds (strings, integers, booleans, null, lists, objects) the bytes are RFC 8785's
+    except in two cases draw.commit can reach: an object whose keys sort differently by
+    code point than by RFC 8785's UTF-16 code units (stratum keys ``C|<township>`` where
+    one name has a character beyond U+FFFF and another one in U+E000..U+FFFF, e.g. a
+    full-width parenthesis), and an integer beyond 2**53 (a beacon round sent through
+    the API), which RFC 8785 refuses. A stored draw verifies either way (its text is
+    hashed as stored), but the command must keep producing the bytes it produced, so
+    this encoder stays; ``tests/unit/test_draw_ceremony.py`` pins where the two agree.
+    """
     return json.dumps(commitment, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
