@@ -112,49 +112,15 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
     task, witnesses, dice, beacon_round = c.task, c.witnesses, c.dice, c.beacon
     reveal_by, mode, (days, exclusion_mode) = c.reveal_by, c.fallback, c.exclusion
     experts = c.experts_per_object
-    try:
-        deadline = int(dt.datetime.fromisoformat(reveal_by).timestamp())
-        if dt.datetime.fromisoformat(reveal_by).tzinfo is None:
-            raise ValueError("no time zone")
-    except ValueError:
-        raise ValidationError(
-            "reveal_by must be an ISO date-time with its zone, e.g. 2027-04-01T10:00:00+08:00",
-            {"reveal_by": ["not a date-time"]},
-        ) from None
+    deadline = _reveal_deadline(reveal_by)
     now = ctx.authorisation.created
     joint = _task(ctx, task)
     if joint.lead != lead:
         raise PermissionDenied(
             f"the draw of {task} is committed by its lead {joint.lead}", rule="R7.1"
         )
-    number = 1
-    while (earlier := ctx.ledger.find(draw_id(task, number))) is not None:
-        if earlier.performed is not None:
-            raise ConflictError(
-                f"{task} was drawn in draw {number}; it cannot be drawn again", rule="R7.5"
-            )
-        number += 1
-    if not witnesses and beacon_round is None:
-        raise RuleViolation(
-            "a draw needs entropy its lead does not control: at least one "
-            "witness or a public beacon round",
-            rule="R7.5",
-        )
-    for key_id in witnesses:
-        key = ctx.ledger.key(key_id)
-        if key is None or not key.active or "witness" not in key.roles:
-            raise RuleViolation(f"{key_id} is not a registered witness key", rule="R7.5")
-    if deadline <= now:
-        raise ValidationError("reveal_by must be after the commitment", {"reveal_by": ["past"]})
-    beacon_spec = None
-    if beacon_round is not None:
-        if quicknet_round_time(beacon_round) <= now:
-            raise RuleViolation(
-                f"drand round {beacon_round} is not in the future; its value "
-                "would be known at commitment",
-                rule="R7.5",
-            )
-        beacon_spec = {**QUICKNET, "round": beacon_round}
+    number = _next_number(ctx, task)
+    beacon_spec = _entropy(ctx, witnesses, beacon_round, deadline, now)
     head = ctx.ledger.head().position
     world = fold(ctx.ledger.topic_events(SNAPSHOT_TOPICS, up_to=head))
     spec = task_spec(world, task)
@@ -192,6 +158,58 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
             "snapshot": commitment["snapshot"],
         },
     )
+
+
+def _reveal_deadline(reveal_by: str) -> int:
+    try:
+        deadline = int(dt.datetime.fromisoformat(reveal_by).timestamp())
+        if dt.datetime.fromisoformat(reveal_by).tzinfo is None:
+            raise ValueError("no time zone")
+    except ValueError:
+        raise ValidationError(
+            "reveal_by must be an ISO date-time with its zone, e.g. 2027-04-01T10:00:00+08:00",
+            {"reveal_by": ["not a date-time"]},
+        ) from None
+    return deadline
+
+
+def _next_number(ctx: Context, task: str) -> int:
+    """A new draw's number: after every earlier, unperformed one (R7.5: never a re-draw)."""
+    number = 1
+    while (earlier := ctx.ledger.find(draw_id(task, number))) is not None:
+        if earlier.performed is not None:
+            raise ConflictError(
+                f"{task} was drawn in draw {number}; it cannot be drawn again", rule="R7.5"
+            )
+        number += 1
+    return number
+
+
+def _entropy(
+    ctx: Context, witnesses: tuple[str, ...], beacon_round: int | None, deadline: int, now: int
+) -> dict[str, Any] | None:
+    """Check the entropy the lead does not control (R7.5); the committed beacon, if any."""
+    if not witnesses and beacon_round is None:
+        raise RuleViolation(
+            "a draw needs entropy its lead does not control: at least one "
+            "witness or a public beacon round",
+            rule="R7.5",
+        )
+    for key_id in witnesses:
+        key = ctx.ledger.key(key_id)
+        if key is None or not key.active or "witness" not in key.roles:
+            raise RuleViolation(f"{key_id} is not a registered witness key", rule="R7.5")
+    if deadline <= now:
+        raise ValidationError("reveal_by must be after the commitment", {"reveal_by": ["past"]})
+    if beacon_round is None:
+        return None
+    if quicknet_round_time(beacon_round) <= now:
+        raise RuleViolation(
+            f"drand round {beacon_round} is not in the future; its value "
+            "would be known at commitment",
+            rule="R7.5",
+        )
+    return {**QUICKNET, "round": beacon_round}
 
 
 def _witness(ctx: Context, drawn: Draw) -> str:
