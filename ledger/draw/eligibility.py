@@ -27,6 +27,7 @@ LOWER = {"D": "C", "C": "B", "B": "A", "A": "A"}
 
 
 def task_spec(world: World, task: str) -> dict[str, Any]:
+    """The task's spec as folded (creation plus joins); ``KeyError`` if there is none."""
     for spec in world.tasks.specs.values():
         if spec["task"] == task:
             return spec

@@ -21,6 +21,7 @@ from ledger.draw.world import World
 
 
 def root(leaves: Iterable[bytes]) -> str:
+    """The RFC 9162 Merkle tree hash of the leaves, in hex."""
     frontier = MerkleFrontier()
     for item in leaves:
         frontier.append(leaf_hash(item))
@@ -29,6 +30,9 @@ def root(leaves: Iterable[bytes]) -> str:
 
 @dataclass(frozen=True)
 class Snapshot:
+    """The eligible objects, (id, kind) per stratum key; the committed inspectors; how
+    many objects earlier draws excluded or lowered (R6.3)."""
+
     strata: dict[str, list[tuple[str, str]]]
     officers: list[Officer]
     excluded: int
@@ -40,6 +44,7 @@ class Snapshot:
         return (string_leaf(r) for r in rows)
 
     def summary(self) -> dict[str, Any]:
+        """What the commitment records of the snapshot: counts and roots."""
         return {
             "objects": {
                 "count": sum(len(m) for m in self.strata.values()),
@@ -55,6 +60,8 @@ class Snapshot:
 
 
 def snapshot(world: World, spec: dict[str, Any], params: dict[str, Any]) -> Snapshot:
+    """The snapshot of ``world`` for a task, on the inspection date and with the
+    exclusion rule that ``params`` (the commitment, or what it will hold) names."""
     on = dt.date.fromisoformat(params["inspection_date"])
     exclusion = params["exclusion"]
     excluded = excluded_by_earlier_draws(world, spec["task"], on, exclusion["days"])
