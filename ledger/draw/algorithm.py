@@ -26,6 +26,9 @@ nothing else.
   forms teams first (one officer per department, then filled), in ticket order, and
   gives objects to teams cyclically. When no choice satisfies the constraints the
   draw fails naming the object and the constraint.
+
+One module, a little over 400 lines, on purpose: it is the whole of what an outside
+party reimplements to recompute a draw, and reads best in one place.
 """
 
 from __future__ import annotations
