@@ -44,7 +44,7 @@ from typing import Any
 import sqlite_utils
 
 from ledger.areas.inspections.events import RESULTS
-from ledger.areas.inspectors.rules import certified_on
+from ledger.draw.eligibility import certified_on
 from ledger.errors import NotFoundError, ValidationError
 from projections.queries import SUBJECT_KINDS, judged, rows, subject_exists, work_calendar
 

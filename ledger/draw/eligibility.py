@@ -8,8 +8,9 @@ Invariants:
 * a stratum's ratio is its credit class's (or the directed checks'), whatever further
   stratifiers split it (:func:`stratum_ratio`);
 * the committed inspector set is every person the departments contributed, in person
-  order, each with what matching reads: kind, certified on the inspection date,
-  qualifications and declared conflicts (:func:`officers_for`);
+  order, each with what matching reads: kind, certified on the inspection date
+  (:func:`certified_on`, which the duty review asks too), qualifications and declared
+  conflicts (:func:`officers_for`);
 * what a drawn object needs from each department follows from the task's items only
   (:func:`jobs_for`).
 """
@@ -17,9 +18,9 @@ Invariants:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
-from ledger.areas.inspectors.rules import certified_on
 from ledger.draw.algorithm import Job, Officer
 from ledger.draw.world import ObjectRecord, World
 
@@ -119,6 +120,17 @@ def excluded_by_earlier_draws(world: World, task: str, on: dt.date, days: int) -
         if other != task and since <= day <= on.isoformat():
             out.update(ids)
     return out
+
+
+def certified_on(record: Mapping[str, Any], day: str) -> bool:
+    """Whether an inspector record is an enforcement officer's whose certificate is
+    valid on ``day`` (ISO date), first and last day included (R4.2, R7.4). The one
+    definition: the draw's matching and the duty review both ask it."""
+    return (
+        record.get("kind") == "officer"
+        and bool(record.get("certificate"))
+        and str(record.get("certificate_from")) <= day <= str(record.get("certificate_until"))
+    )
 
 
 def officers_for(world: World, spec: dict[str, Any], inspection_date: str) -> list[Officer]:

@@ -1,12 +1,13 @@
 """The inspector directory's rules (执法检查人员名录库, R4.2, R4.3, R7.3), written once.
 
-Pure predicates over plain values (an inspector record is the dict of
-:data:`INSPECTOR_FIELDS` an approved change carries), used by the import file check
-(``ledger.areas.directory.files``), the ``inspectors.propose`` command, the draw
-(``ledger.draw.eligibility``) and the duty review. Invariants: an enforcement officer
-(执法人员) holds a certificate number, its validity dates and qualifications; an
-outside expert (专家) holds no enforcement credential; a certificate is valid from
-its first to its last day, both included.
+Pure predicates over plain values (an inspector row is the dict of
+:data:`INSPECTOR_FIELDS` a proposed change carries), used by the import file check
+(``ledger.areas.directory.files``) and the ``inspectors.propose`` command. Invariants:
+an enforcement officer (执法人员) holds a certificate number, its validity dates and
+qualifications; an outside expert (专家) holds no enforcement credential. Whether an
+officer is certified on a day is :func:`ledger.draw.eligibility.certified_on`: the
+draw and the duty review ask it, and ``ledger.draw`` may not import ``ledger.areas``
+(the areas import the draw; no cycles).
 """
 
 from __future__ import annotations
@@ -38,15 +39,6 @@ INSPECTOR_FIELDS = (
 )
 #: An enforcement certificate (执法证): its number and validity dates.
 CREDENTIALS = ("certificate", "certificate_from", "certificate_until")
-
-
-def certified_on(record: Mapping[str, Any], day: str) -> bool:
-    """Whether an officer's certificate is valid on ``day`` (ISO date)."""
-    return (
-        record.get("kind") == "officer"
-        and bool(record.get("certificate"))
-        and str(record.get("certificate_from")) <= day <= str(record.get("certificate_until"))
-    )
 
 
 def officer_lacks(row: Mapping[str, Any]) -> list[str]:
