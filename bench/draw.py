@@ -7,7 +7,7 @@ Reported, beside the bare cost of N SHA-256 computations in the same run:
 * commit  -- ``draw.commit``: fold the directory from the log, eligibility, strata,
   both snapshot roots, the commitment (the whole command);
 * draw + match -- the pure run (seed, tickets for every eligible object, selection
-  in each stratum, inspector matching): ``ledger.draw.inputs.perform``;
+  in each stratum, inspector matching): ``ledger.draw.ceremony.perform``;
 * run -- the whole ``draw.run`` command (refolds and checks the snapshot, performs,
   records the result);
 * verify-draw -- recomputing everything from the log and comparing it byte for byte.
@@ -33,15 +33,11 @@ from ledger.areas.directory.files import write_generated_objects  # noqa: E402
 from ledger.areas.directory.importer import import_objects  # noqa: E402
 from ledger.bootstrap import open_ledger  # noqa: E402
 from ledger.config import Settings  # noqa: E402
-from ledger.draw.inputs import (  # noqa: E402
-    SNAPSHOT_TOPICS,
-    fold,
-    perform,
-    snapshot,
-    sources_for,
-    task_spec,
-    verify_draw,
-)
+from ledger.draw.ceremony import perform, sources_for, witness_commitment  # noqa: E402
+from ledger.draw.eligibility import task_spec  # noqa: E402
+from ledger.draw.snapshot import snapshot  # noqa: E402
+from ledger.draw.verify import verify_draw  # noqa: E402
+from ledger.draw.world import SNAPSHOT_TOPICS, fold  # noqa: E402
 from tests.conftest import World, start_world  # noqa: E402
 from tests.county import County, build_county, inspector, key_for  # noqa: E402
 from tests.vectors.testkeys import fixed_key  # noqa: E402
@@ -162,7 +158,7 @@ def main() -> None:
         "draw.witness_commit",
         task=TASK,
         draw=number,
-        commitment=hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest(),
+        commitment=witness_commitment(value, nonce),
     )
     county.run("jiwei", "draw.witness_reveal", task=TASK, draw=number, value=value, nonce=nonce)
     # The pure draw + match on the committed snapshot, timed on its own.

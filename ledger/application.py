@@ -172,7 +172,7 @@ class Ledger(Application[UUID]):
         self, topics: Sequence[str], up_to: int | None = None, page: int = 500
     ) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
         """Decoded (position, stream, topic, state) of events with these topics, in log
-        order -- the same tuples :mod:`ledger.draw.inputs` folds from a bundle."""
+        order -- the same tuples :mod:`ledger.draw.world` folds from a bundle."""
         after = 0
         while True:
             with storage_errors(self.settings):

@@ -27,6 +27,7 @@ from ledger.audit.verifier import sha256
 from ledger.authorisation import sign_command
 from ledger.canonical import canonical_bytes
 from ledger.clock import CHINA
+from ledger.draw.ceremony import witness_commitment
 from ledger.keys import SigningKey, write_key_file
 from ledger.transparency.witness import Witness, request_text
 
@@ -414,7 +415,7 @@ def joint_task(demo: Demo, inspectors: dict[str, list[str]]) -> list[dict[str, A
     for name in ("jiwei", "notary"):
         value, nonce = f"{demo.rng.getrandbits(256):064x}", f"{demo.rng.getrandbits(128):032x}"
         secrets[name] = (value, nonce)
-        digest = sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hex()
+        digest = witness_commitment(value, nonce)
         demo.run(name, "draw.witness_commit", at="2026-09-01", task=TASK, draw=1, commitment=digest)
     for name, (value, nonce) in secrets.items():
         demo.run(

@@ -1,7 +1,9 @@
 """The verifiable draw (双随机, R7.4, R7.5): seed, tickets, selection, matching.
 
-Pure functions of (commitment, entropy, snapshot); the standard library only, so a
-discipline inspector can recompute a draw from an export with nothing else.
+Pure functions of (commitment, entropy, snapshot); the standard library only (the one
+project import, ``ledger.errors``, is the exception tree's root and standard library
+only itself), so a discipline inspector can recompute a draw from an export with
+nothing else.
 
 * **Seed.** ``SHA-256("shuangsui-draw-v1" || lp(commitment hash) || lp(label) ||
   lp(value) ...)`` over every entropy source in a fixed order: witnesses by key id,
@@ -24,6 +26,9 @@ discipline inspector can recompute a draw from an export with nothing else.
   forms teams first (one officer per department, then filled), in ticket order, and
   gives objects to teams cyclically. When no choice satisfies the constraints the
   draw fails naming the object and the constraint.
+
+One module, a little over 400 lines, on purpose: it is the whole of what an outside
+party reimplements to recompute a draw, and reads best in one place.
 """
 
 from __future__ import annotations
@@ -38,11 +43,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ledger.errors import LedgerError
+
 ALGORITHM = "shuangsui-draw-v1"
 
 
-class DrawError(ValueError):
-    """The constraints cannot be met; ``object`` and ``constraint`` say where and why."""
+class DrawError(LedgerError, ValueError):
+    """The constraints cannot be met; ``object`` and ``constraint`` say where and why.
+
+    The commands turn it into a :class:`~ledger.errors.RuleViolation` (R7.4); on its
+    own it answers the same: HTTP 422 ``rule-violation``, CLI exit status 2. Still a
+    ``ValueError``, as it always was."""
+
+    status = 422
+    code = "rule-violation"
 
     def __init__(self, object_id: str, constraint: str) -> None:
         super().__init__(f"object {object_id}: {constraint}")

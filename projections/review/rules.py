@@ -35,9 +35,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from ledger.areas.inspections.events import RESULTS
+from ledger.draw.eligibility import certified_on
 from projections.read.deadlines import Deadline
 from projections.review.facts import PROBLEM_RESULTS, Check, Facts
 
@@ -176,14 +176,6 @@ def drawn_or_case_lead(facts: Facts, c: Check) -> list[Finding]:
     return [Finding("basis", "fail", f"随意检查: {why}", everyone, [c.at])]
 
 
-def certified(record: dict[str, Any], day: str) -> bool:
-    """An officer's enforcement certificate valid on ``day``."""
-    return bool(
-        record.get("certificate")
-        and str(record.get("certificate_from")) <= day <= str(record.get("certificate_until"))
-    )
-
-
 def _inspector_problems(facts: Facts, c: Check, person: str) -> tuple[list[str], list[int]]:
     """What is wrong with one inspector present at the check, and the proof."""
     problems, proof = [], [c.at]
@@ -198,7 +190,7 @@ def _inspector_problems(facts: Facts, c: Check, person: str) -> tuple[list[str],
         problems.append("retired from the directory")
         proof.append(record["retired_at"])
     if record.get("kind") == "officer":
-        if not certified(record, c.checked_on):
+        if not certified_on(record, c.checked_on):
             problems.append(f"no valid enforcement certificate on {c.checked_on}")
         item_row = c.codes.get(c.code, {})
         tokens = {c.code, item_row.get("object_type"), item_row.get("category"), "all"}

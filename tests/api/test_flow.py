@@ -15,7 +15,8 @@ import pytest
 from ledger.areas.directory.files import write_generated_objects
 from ledger.areas.directory.importer import import_objects
 from ledger.audit.verifier import parse_evidence, verify_bundle
-from ledger.draw.inputs import SNAPSHOT_TOPICS, verify_draw
+from ledger.draw.verify import verify_draw
+from ledger.draw.world import SNAPSHOT_TOPICS
 from ledger.transparency.database import verify_ledger
 from tests.api.conftest import Api
 

@@ -18,7 +18,8 @@ from ledger.areas.directory.files import write_generated_objects
 from ledger.areas.directory.importer import import_objects
 from ledger.areas.draws.events import Draw, draw_id
 from ledger.authorisation import sign_command
-from ledger.draw.inputs import SNAPSHOT_TOPICS, verify_draw
+from ledger.draw.verify import verify_draw
+from ledger.draw.world import SNAPSHOT_TOPICS
 from ledger.errors import ConflictError, PermissionDenied, RuleViolation
 from ledger.transparency.database import verify_ledger
 from tests.conftest import World

@@ -16,7 +16,7 @@ import pytest
 
 from ledger.areas.draws.events import draw_id
 from ledger.authorisation import sign_command
-from ledger.draw.inputs import SNAPSHOT_TOPICS, fold
+from ledger.draw.world import SNAPSHOT_TOPICS, fold
 from ledger.errors import ConflictError, PermissionDenied, RuleViolation, ValidationError
 from projections.read import calendar, deadlines, directory, results, tasks, trails
 from projections.review import review

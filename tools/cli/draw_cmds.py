@@ -3,7 +3,6 @@ verify-draw: the ceremony and its check."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import click
 
+from ledger.draw.ceremony import quicknet_verifier, witness_commitment
 from ledger.errors import NotFoundError, ValidationError
 from tools.cli import EXIT_TAMPERED, Runtime, cli, pass_runtime
 from tools.cli.domain_cmds import _echo
@@ -140,7 +140,7 @@ def draw_witness_commit(runtime: Runtime, key_file: str, ref: str, secret_file: 
     """
     task, number = _draw_ref(ref)
     value, nonce = os.urandom(32).hex(), os.urandom(16).hex()
-    digest = hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest()
+    digest = witness_commitment(value, nonce)
     try:
         fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -315,10 +315,11 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
       shuangsui verify-draw T-2027-001/1
       shuangsui verify-draw T-2027-001/1 --bundle draw.bundle
     """
-    from ledger.draw.inputs import SNAPSHOT_TOPICS, bundle_events, verify_draw
+    from ledger.draw.verify import verify_draw
+    from ledger.draw.world import SNAPSHOT_TOPICS, bundle_events
 
     task, number = _draw_ref(ref)
-    beacon_check = _beacon_check()
+    beacon_check = quicknet_verifier()
     if bundle is not None:
         from ledger.audit.verifier import verify_bundle
 
@@ -354,11 +355,3 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
         click.echo(f"draw {ref} DIFFERS: {problem}")
     if problem is not None:
         raise SystemExit(EXIT_TAMPERED)
-
-
-def _beacon_check() -> Any:
-    try:
-        import drand_verify  # type: ignore[import-untyped]
-    except ImportError:  # pragma: no cover - only needed when a beacon was used
-        return None
-    return drand_verify.verify_quicknet

@@ -180,7 +180,7 @@ def export(runtime: Runtime, out: Path, stream: str | None, draw_ref: str | None
             length=size, label="exporting", file=sys.stderr, show_pos=True
         ) as bar:
             if draw_ref is not None:
-                from ledger.draw.inputs import SNAPSHOT_TOPICS
+                from ledger.draw.world import SNAPSHOT_TOPICS
                 from tools.cli.draw_cmds import _draw_ref
 
                 _draw_ref(draw_ref)

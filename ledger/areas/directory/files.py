@@ -47,6 +47,7 @@ from typing import Any, Literal
 
 from ledger.areas.departments.events import CODE_PATTERN
 from ledger.areas.directory.uscc import ALPHABET, make_uscc, uscc_problem
+from ledger.areas.inspectors.rules import certificate_reversed, expert_holds, officer_lacks
 from ledger.canonical import canonical_bytes
 from ledger.errors import ConfigurationError, ValidationError
 
@@ -220,21 +221,21 @@ def _object_rules(row: Row, bad: set[str]) -> list[Problem]:
 
 
 def _inspector_rules(row: Row, bad: set[str]) -> list[Problem]:
+    # The rules are the directory's (ledger.areas.inspectors.rules); the wording is the file's.
     if "kind" in bad:
         return []
     problems: list[Problem] = []
-    credentials = ("certificate", "certificate_from", "certificate_until")
     if row["kind"] == "officer":
-        for name in (*credentials, "qualifications"):
-            if name not in bad and row[name] in (None, []):
+        for name in officer_lacks(row):
+            if name not in bad:
                 problems.append((name, "is required for an officer (执法人员)"))
         start, until = row["certificate_from"], row["certificate_until"]
-        if isinstance(start, str) and isinstance(until, str) and start > until:
+        if isinstance(start, str) and isinstance(until, str) and certificate_reversed(start, until):
             problems.append(("certificate_until", f"is before certificate_from ({start})"))
     else:
         # Outside helpers assist but are not enforcement officers (R4.3).
-        for name in credentials:
-            if name not in bad and row[name] is not None:
+        for name in expert_holds(row):
+            if name not in bad:
                 problems.append((name, "must be empty for an expert (专家)"))
     return problems
 

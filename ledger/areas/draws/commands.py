@@ -2,13 +2,12 @@
 
 The lead commits everything the draw depends on *before* any entropy exists; the
 entropy arrives afterwards from parties the lead does not control; the run is a pure
-function of the two (``ledger.draw.inputs.perform``), so anyone can recompute it.
+function of the two (``ledger.draw.ceremony.perform``), so anyone can recompute it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,24 +16,24 @@ from ledger.areas.draws.events import Draw, draw_id
 from ledger.areas.tasks.events import JointTask, task_id
 from ledger.clock import CHINA
 from ledger.commanding import Command, Context, Outcome, Route
-from ledger.draw.algorithm import ALGORITHM, DrawError, Rules, replacement
-from ledger.draw.inputs import (
-    DRAW_TOPICS,
-    INSPECTOR_TOPICS,
-    SNAPSHOT_TOPICS,
-    TASK_TOPICS,
+from ledger.draw.algorithm import DrawError
+from ledger.draw.ceremony import (
+    QUICKNET,
+    commitment_for,
     commitment_hash,
     commitment_text,
-    fold,
-    jobs_for,
-    officers_for,
     perform,
-    snapshot,
+    quicknet_round_time,
+    replacement_for,
     sources_for,
-    task_spec,
+    team_loads,
+    verify_beacon,
+    witness_commitment,
 )
+from ledger.draw.eligibility import officers_for, task_spec
+from ledger.draw.snapshot import snapshot
+from ledger.draw.world import DRAW_TOPICS, INSPECTOR_TOPICS, SNAPSHOT_TOPICS, TASK_TOPICS, fold
 from ledger.errors import (
-    AuthorisationError,
     ConflictError,
     LedgerError,
     NotFoundError,
@@ -45,18 +44,7 @@ from ledger.errors import (
 from ledger.params import Params, boolean, choice, integer, nested, shape_of, text, text_list
 from ledger.roles import DEPARTMENT, WITNESS
 
-#: drand's League of Entropy "quicknet" (BLS unchained on G1, a round every 3 s).
-QUICKNET = {
-    "network": "quicknet",
-    "chain_hash": "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971",
-    "genesis_time": 1692803367,
-    "period": 3,
-}
 HEX = r"[0-9a-f]+"
-
-
-def quicknet_round_time(round_number: int) -> int:
-    return QUICKNET["genesis_time"] + (round_number - 1) * QUICKNET["period"]  # type: ignore[operator]
 
 
 def _task(ctx: Context, task: str) -> JointTask:
@@ -124,49 +112,15 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
     task, witnesses, dice, beacon_round = c.task, c.witnesses, c.dice, c.beacon
     reveal_by, mode, (days, exclusion_mode) = c.reveal_by, c.fallback, c.exclusion
     experts = c.experts_per_object
-    try:
-        deadline = int(dt.datetime.fromisoformat(reveal_by).timestamp())
-        if dt.datetime.fromisoformat(reveal_by).tzinfo is None:
-            raise ValueError("no time zone")
-    except ValueError:
-        raise ValidationError(
-            "reveal_by must be an ISO date-time with its zone, e.g. 2027-04-01T10:00:00+08:00",
-            {"reveal_by": ["not a date-time"]},
-        ) from None
+    deadline = _reveal_deadline(reveal_by)
     now = ctx.authorisation.created
     joint = _task(ctx, task)
     if joint.lead != lead:
         raise PermissionDenied(
             f"the draw of {task} is committed by its lead {joint.lead}", rule="R7.1"
         )
-    number = 1
-    while (earlier := ctx.ledger.find(draw_id(task, number))) is not None:
-        if earlier.performed is not None:
-            raise ConflictError(
-                f"{task} was drawn in draw {number}; it cannot be drawn again", rule="R7.5"
-            )
-        number += 1
-    if not witnesses and beacon_round is None:
-        raise RuleViolation(
-            "a draw needs entropy its lead does not control: at least one "
-            "witness or a public beacon round",
-            rule="R7.5",
-        )
-    for key_id in witnesses:
-        key = ctx.ledger.key(key_id)
-        if key is None or not key.active or "witness" not in key.roles:
-            raise RuleViolation(f"{key_id} is not a registered witness key", rule="R7.5")
-    if deadline <= now:
-        raise ValidationError("reveal_by must be after the commitment", {"reveal_by": ["past"]})
-    beacon_spec = None
-    if beacon_round is not None:
-        if quicknet_round_time(beacon_round) <= now:
-            raise RuleViolation(
-                f"drand round {beacon_round} is not in the future; its value "
-                "would be known at commitment",
-                rule="R7.5",
-            )
-        beacon_spec = {**QUICKNET, "round": beacon_round}
+    number = _next_number(ctx, task)
+    beacon_spec = _entropy(ctx, witnesses, beacon_round, deadline, now)
     head = ctx.ledger.head().position
     world = fold(ctx.ledger.topic_events(SNAPSHOT_TOPICS, up_to=head))
     spec = task_spec(world, task)
@@ -177,42 +131,21 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
     snap = snapshot(world, spec, params)
     if not snap.strata:
         raise RuleViolation(f"no object in the directory is eligible for {task}", rule="R7.2")
-    ratios = dict(spec["ratios"])
-    if spec.get("directed"):
-        ratios["directed"] = spec["directed"]["ratio"]
-    commitment = {
-        "algorithm": ALGORITHM,
-        "task": task,
-        "draw": number,
-        "lead": lead,
-        "as_of_position": head,
-        **params,
-        "task_spec": {
-            k: spec.get(k)
-            for k in (
-                "task",
-                "lead",
-                "participants",
-                "items",
-                "scope",
-                "directed",
-                "ratios",
-                "stratify_by",
-            )
-        },
-        "ratios": ratios,
-        "rounding": "n = ceil(ratio * N), at most N",
-        "snapshot": snap.summary(),
-        "matching": spec["matching"],
-        "team_size": spec["team_size"],
-        "workload_cap": spec["workload_cap"],
-        "experts_per_object": experts,
-        "witnesses": sorted(witnesses),
-        "dice": dice,
-        "beacon": beacon_spec,
-        "fallback": {"reveal_by": deadline, "mode": mode},
-        "committed_at": now,
-    }
+    commitment = commitment_for(
+        spec,
+        snap,
+        task=task,
+        draw=number,
+        lead=lead,
+        as_of_position=head,
+        params=params,
+        experts_per_object=experts,
+        witnesses=witnesses,
+        dice=dice,
+        beacon=beacon_spec,
+        fallback={"reveal_by": deadline, "mode": mode},
+        committed_at=now,
+    )
     text = commitment_text(commitment)
     digest = commitment_hash(text).hex()
     drawn = Draw(task=task, number=number, commitment=text, commitment_hash=digest)
@@ -225,6 +158,58 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
             "snapshot": commitment["snapshot"],
         },
     )
+
+
+def _reveal_deadline(reveal_by: str) -> int:
+    try:
+        deadline = int(dt.datetime.fromisoformat(reveal_by).timestamp())
+        if dt.datetime.fromisoformat(reveal_by).tzinfo is None:
+            raise ValueError("no time zone")
+    except ValueError:
+        raise ValidationError(
+            "reveal_by must be an ISO date-time with its zone, e.g. 2027-04-01T10:00:00+08:00",
+            {"reveal_by": ["not a date-time"]},
+        ) from None
+    return deadline
+
+
+def _next_number(ctx: Context, task: str) -> int:
+    """A new draw's number: after every earlier, unperformed one (R7.5: never a re-draw)."""
+    number = 1
+    while (earlier := ctx.ledger.find(draw_id(task, number))) is not None:
+        if earlier.performed is not None:
+            raise ConflictError(
+                f"{task} was drawn in draw {number}; it cannot be drawn again", rule="R7.5"
+            )
+        number += 1
+    return number
+
+
+def _entropy(
+    ctx: Context, witnesses: tuple[str, ...], beacon_round: int | None, deadline: int, now: int
+) -> dict[str, Any] | None:
+    """Check the entropy the lead does not control (R7.5); the committed beacon, if any."""
+    if not witnesses and beacon_round is None:
+        raise RuleViolation(
+            "a draw needs entropy its lead does not control: at least one "
+            "witness or a public beacon round",
+            rule="R7.5",
+        )
+    for key_id in witnesses:
+        key = ctx.ledger.key(key_id)
+        if key is None or not key.active or "witness" not in key.roles:
+            raise RuleViolation(f"{key_id} is not a registered witness key", rule="R7.5")
+    if deadline <= now:
+        raise ValidationError("reveal_by must be after the commitment", {"reveal_by": ["past"]})
+    if beacon_round is None:
+        return None
+    if quicknet_round_time(beacon_round) <= now:
+        raise RuleViolation(
+            f"drand round {beacon_round} is not in the future; its value "
+            "would be known at commitment",
+            rule="R7.5",
+        )
+    return {**QUICKNET, "round": beacon_round}
 
 
 def _witness(ctx: Context, drawn: Draw) -> str:
@@ -304,7 +289,7 @@ def witness_reveal(ctx: Context, task: str, number: int, value: str, nonce: str)
     if key_id in drawn.reveals:
         raise ConflictError(f"witness {key_id} has already revealed")
     expected = drawn.witness_commitments[key_id]
-    if hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest() != expected:
+    if witness_commitment(value, nonce) != expected:
         raise RuleViolation("the reveal does not match the witness's commitment", rule="R7.5")
     drawn.witness_reveal(key_id=key_id, value=value, nonce=nonce)
     return Outcome([drawn], {"task": task, "draw": number, "witness": key_id})
@@ -362,19 +347,6 @@ def beacon(ctx: Context, task: str, number: int, round_number: int, signature: s
     randomness = verify_beacon(round_number, signature)
     drawn.record_beacon(round=round_number, signature=signature, randomness=randomness)
     return Outcome([drawn], {"task": task, "draw": number, "randomness": randomness})
-
-
-def verify_beacon(round_number: int, signature: str) -> str:
-    try:
-        import drand_verify  # type: ignore[import-untyped]
-    except ImportError as exc:  # an optional dependency
-        raise LedgerError("verifying a beacon needs the drand-verify package") from exc
-    try:
-        return str(drand_verify.verify_quicknet(round_number, signature))
-    except ValueError:
-        raise AuthorisationError(
-            f"not a valid quicknet signature for round {round_number}", rule="R7.5"
-        ) from None
 
 
 @dataclass(frozen=True)
@@ -466,55 +438,28 @@ def recuse(ctx: Context, task: str, number: int, obj: str, person: str, reason: 
         raise NotFoundError(f"{person} is not on the team for {obj}")
     topics = INSPECTOR_TOPICS + TASK_TOPICS
     world = fold(ctx.ledger.topic_events(topics, up_to=commitment["as_of_position"]))
-    new = replacement_for(commitment, drawn.performed, drawn.recusals, world, obj, person)
+    officers = officers_for(
+        world, task_spec(world, commitment["task"]), commitment["inspection_date"]
+    )
+    # ``performed`` already reflects earlier recusals (the aggregate applies them).
+    earlier = [r["person"] for r in drawn.recusals if r["object"] == obj]
+    try:
+        new = replacement_for(
+            commitment,
+            bytes.fromhex(drawn.performed["seed"]),
+            officers,
+            assignment,
+            person,
+            team_loads(drawn.performed["assignments"]),
+            earlier,
+        )
+    except DrawError as exc:
+        raise RuleViolation(str(exc), rule="R7.4") from exc
     drawn.recuse(object=obj, person=person, reason=reason, replacement=new, by=ctx.actor_id)
     return Outcome(
         [drawn],
         {"task": task, "draw": number, "object": obj, "recused": person, "replacement": new},
     )
-
-
-def replacement_for(
-    commitment: dict[str, Any],
-    performed: dict[str, Any],
-    recusals: list[dict[str, Any]],
-    world: Any,
-    obj: str,
-    person: str,
-) -> str:
-    """Deterministic: the same inputs give the same replacement, here and in verify-draw."""
-    officers = officers_for(
-        world, task_spec(world, commitment["task"]), commitment["inspection_date"]
-    )
-    assignment = next(a for a in performed["assignments"] if a["object"] == obj)
-    loads: dict[str, int] = {}
-    for a in performed["assignments"]:
-        for member in a["team"]:
-            loads[member] = loads.get(member, 0) + 1
-    job = jobs_for(
-        commitment["task_spec"], [(obj, assignment["stratum"], 0)], {obj: assignment["kind"]}
-    )[0]
-    rules = Rules(
-        commitment["matching"],
-        commitment["team_size"],
-        commitment["workload_cap"],
-        commitment["experts_per_object"],
-    )
-    earlier = [r["person"] for r in recusals if r["object"] == obj]
-    # ``performed`` already reflects earlier recusals (the aggregate applies them).
-    try:
-        return replacement(
-            bytes.fromhex(performed["seed"]),
-            job,
-            officers,
-            rules,
-            assignment["team"],
-            person,
-            loads,
-            earlier,
-        )
-    except DrawError as exc:
-        raise RuleViolation(str(exc), rule="R7.4") from exc
 
 
 COMMANDS = (CommitDraw, WitnessCommit, WitnessReveal, RecordDice, RecordBeacon, RunDraw, Recuse)

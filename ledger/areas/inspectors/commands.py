@@ -8,7 +8,8 @@ from uuid import uuid5
 
 from ledger.areas.departments.rules import require_operator
 from ledger.areas.ids import NAMESPACE
-from ledger.areas.inspectors.events import ACTIONS, Inspector, inspector_id, inspector_row_problems
+from ledger.areas.inspectors.events import ACTIONS, Inspector, inspector_id
+from ledger.areas.inspectors.rules import inspector_row_problems
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from ledger.params import Params, boolean, choice, custom, shape_of, text

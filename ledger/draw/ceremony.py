@@ -1,0 +1,288 @@
+"""The draw ceremony (摇号, R7.4, R7.5): the commitment, the entropy, the run, recusals.
+
+Each rule of the ceremony is written here once; the commands in
+``ledger.areas.draws.commands`` and :func:`ledger.draw.verify.verify_draw` both call
+it. Invariants:
+
+* the commitment fixes everything a draw depends on before any entropy exists
+  (:func:`commitment_for`), and what is hashed is its stored text
+  (:func:`commitment_hash` of :func:`commitment_text`), never a re-serialisation;
+* a witness commits to SHA-256(value ‖ nonce) before any witness reveals, and a reveal
+  counts only if it matches (:func:`witness_commitment`);
+* a beacon is drand quicknet's round named in the commitment, in the future when
+  committed (:func:`quicknet_round_time`), verified offline (:func:`verify_beacon`);
+* the entropy sources enter the seed in one order: witnesses by key id, then dice,
+  then the beacon (:func:`sources_for`);
+* a run is :func:`perform` of (commitment, its text, entropy, snapshot): pure;
+* a recusal's replacement is a function of the commitment, the seed, the committed
+  officers, the teams and loads as they stand, and the object's earlier recusals
+  (:func:`replacement_for`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from ledger.draw.algorithm import (
+    ALGORITHM,
+    EntropySource,
+    Officer,
+    Rules,
+    Stratum,
+    match,
+    replacement,
+    seed_of,
+    select,
+)
+from ledger.draw.eligibility import jobs_for, stratum_ratio
+from ledger.draw.snapshot import Snapshot
+from ledger.errors import AuthorisationError, LedgerError
+
+# --- the commitment -------------------------------------------------------------------------
+
+#: The task's fields a commitment fixes; verify-draw compares them with the log's task.
+COMMITTED_TASK_FIELDS = (
+    "task",
+    "lead",
+    "participants",
+    "items",
+    "scope",
+    "directed",
+    "ratios",
+    "stratify_by",
+)
+ROUNDING = "n = ceil(ratio * N), at most N"
+
+
+def commitment_for(
+    spec: Mapping[str, Any],
+    snap: Snapshot,
+    *,
+    task: str,
+    draw: int,
+    lead: str,
+    as_of_position: int,
+    params: Mapping[str, Any],
+    experts_per_object: int,
+    witnesses: Iterable[str],
+    dice: bool,
+    beacon: dict[str, Any] | None,
+    fallback: dict[str, Any],
+    committed_at: int,
+) -> dict[str, Any]:
+    """The draw plan the lead commits to (R7.4, R7.5): the task as it stands, the
+    snapshot, strata ratios and rounding, matching, witnesses, entropy sources.
+    ``params`` holds the inspection date and the exclusion rule (R6.3)."""
+    ratios = dict(spec["ratios"])
+    if spec.get("directed"):
+        ratios["directed"] = spec["directed"]["ratio"]
+    return {
+        "algorithm": ALGORITHM,
+        "task": task,
+        "draw": draw,
+        "lead": lead,
+        "as_of_position": as_of_position,
+        **params,
+        "task_spec": {k: spec.get(k) for k in COMMITTED_TASK_FIELDS},
+        "ratios": ratios,
+        "rounding": ROUNDING,
+        "snapshot": snap.summary(),
+        "matching": spec["matching"],
+        "team_size": spec["team_size"],
+        "workload_cap": spec["workload_cap"],
+        "experts_per_object": experts_per_object,
+        "witnesses": sorted(witnesses),
+        "dice": dice,
+        "beacon": beacon,
+        "fallback": fallback,
+        "committed_at": committed_at,
+    }
+
+
+def commitment_text(commitment: dict[str, Any]) -> str:
+    """The commitment as stored and hashed: compact JSON, keys sorted by code point.
+
+    Not :func:`ledger.canonical.canonical_bytes`, on purpose. For what a commitment
+    holds (strings, integers, booleans, null, lists, objects) the bytes are RFC 8785's
+    except in two cases draw.commit can reach: an object whose keys sort differently by
+    code point than by RFC 8785's UTF-16 code units (stratum keys ``C|<township>`` where
+    one name has a character beyond U+FFFF and another one in U+E000..U+FFFF, e.g. a
+    full-width parenthesis), and an integer beyond 2**53 (a beacon round sent through
+    the API), which RFC 8785 refuses. A stored draw verifies either way (its text is
+    hashed as stored), but the command must keep producing the bytes it produced, so
+    this encoder stays; ``tests/unit/test_draw_ceremony.py`` pins where the two agree.
+    """
+    return json.dumps(commitment, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def commitment_hash(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def rules_of(commitment: Mapping[str, Any]) -> Rules:
+    """The matching rules the commitment fixed."""
+    return Rules(
+        commitment["matching"],
+        commitment["team_size"],
+        commitment["workload_cap"],
+        commitment["experts_per_object"],
+    )
+
+
+# --- entropy ----------------------------------------------------------------------------------
+
+
+def witness_commitment(value: str, nonce: str) -> str:
+    """What a witness commits to before any reveal (R7.5): SHA-256(value ‖ nonce) in
+    hex, of the hex-encoded ``value`` and ``nonce``."""
+    return hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest()
+
+
+#: drand's League of Entropy "quicknet" (BLS unchained on G1, a round every 3 s).
+QUICKNET = {
+    "network": "quicknet",
+    "chain_hash": "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971",
+    "genesis_time": 1692803367,
+    "period": 3,
+}
+
+#: ``(round, signature) -> randomness`` (hex), raising ``ValueError`` for a bad signature.
+BeaconCheck = Callable[[int, str], str]
+
+
+def quicknet_round_time(round_number: int) -> int:
+    """When quicknet publishes ``round_number`` (Unix seconds)."""
+    return QUICKNET["genesis_time"] + (round_number - 1) * QUICKNET["period"]  # type: ignore[operator]
+
+
+def quicknet_verifier() -> BeaconCheck | None:
+    """drand-verify's offline quicknet check, or None without that optional package."""
+    try:
+        import drand_verify  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    check: BeaconCheck = drand_verify.verify_quicknet
+    return check
+
+
+def verify_beacon(round_number: int, signature: str) -> str:
+    """The randomness of a quicknet round, from its signature verified offline."""
+    check = quicknet_verifier()
+    if check is None:  # an optional dependency
+        raise LedgerError("verifying a beacon needs the drand-verify package")
+    try:
+        return str(check(round_number, signature))
+    except ValueError:
+        raise AuthorisationError(
+            f"not a valid quicknet signature for round {round_number}", rule="R7.5"
+        ) from None
+
+
+def sources_for(
+    commitment: dict[str, Any], events: list[tuple[str, dict[str, Any]]], run_at: int
+) -> tuple[list[EntropySource], list[str]]:
+    """The entropy sources in seed order, and what is still missing (empty: ready).
+
+    Order: witnesses by key id, then dice, then the beacon. A witness that has not
+    revealed is ``absent`` only if the commitment's fallback is ``skip`` and the run is
+    after its reveal deadline; otherwise the draw must wait (R7.5).
+    """
+    reveals = {s["key_id"]: s["value"] for t, s in events if t == "shuangsui.draw.witness_revealed"}
+    dice = [s["digits"] for t, s in events if t == "shuangsui.draw.dice"]
+    beacon = [s for t, s in events if t == "shuangsui.draw.beacon"]
+    fallback = commitment["fallback"]
+    sources: list[EntropySource] = []
+    missing: list[str] = []
+    for key_id in commitment["witnesses"]:
+        if key_id in reveals:
+            sources.append(EntropySource(f"witness:{key_id}", bytes.fromhex(reveals[key_id])))
+        elif fallback["mode"] == "skip" and run_at > fallback["reveal_by"]:
+            sources.append(EntropySource(f"absent:{key_id}", b""))
+        else:
+            missing.append(f"the reveal of witness {key_id}")
+    if commitment["dice"]:
+        if dice:
+            sources.append(EntropySource("dice", dice[0].encode()))
+        else:
+            missing.append("the dice digits")
+    if commitment["beacon"] is not None:
+        if beacon:
+            sources.append(
+                EntropySource(
+                    f"beacon:{beacon[0]['round']}", bytes.fromhex(beacon[0]["randomness"])
+                )
+            )
+        else:
+            missing.append(f"drand round {commitment['beacon']['round']}")
+    return sources, missing
+
+
+# --- the run and recusals -------------------------------------------------------------------
+
+
+def perform(
+    commitment: dict[str, Any], text: str, sources: list[EntropySource], snap: Snapshot
+) -> dict[str, Any]:
+    """Run the draw: the seed, the selection per stratum, the matching. Pure."""
+    seed = seed_of(commitment_hash(text), sources)
+    strata = [
+        Stratum(key, stratum_ratio(commitment["ratios"], key), tuple(i for i, _ in members))
+        for key, members in sorted(snap.strata.items())
+    ]
+    summary, drawn = select(seed, strata)
+    kinds = {i: k for members in snap.strata.values() for i, k in members}
+    jobs = jobs_for(
+        commitment["task_spec"], [(d.object, d.stratum, d.ticket) for d in drawn], kinds
+    )
+    assignments = match(seed, jobs, snap.officers, rules_of(commitment))
+    for assignment in assignments:
+        assignment["kind"] = kinds[assignment["object"]]
+    return {
+        "seed": seed.hex(),
+        "sources": [{"label": s.label, "value": s.value.hex()} for s in sources],
+        "strata": summary,
+        "drawn": [[d.object, d.stratum, format(d.ticket, "064x")] for d in drawn],
+        "assignments": assignments,
+    }
+
+
+def team_loads(assignments: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """How many objects each person is assigned to (the workload the cap limits)."""
+    loads: dict[str, int] = {}
+    for assignment in assignments:
+        for member in assignment["team"]:
+            loads[member] = loads.get(member, 0) + 1
+    return loads
+
+
+def replacement_for(
+    commitment: Mapping[str, Any],
+    seed: bytes,
+    officers: Sequence[Officer],
+    assignment: Mapping[str, Any],
+    person: str,
+    loads: dict[str, int],
+    earlier: Iterable[str],
+) -> str:
+    """Who replaces ``person`` on ``assignment``'s object (回避, R7.4): the next eligible
+    officer of their department in the draw's ticket order, passing over the object's
+    ``earlier`` recusals; ``loads`` as they stand (every earlier recusal applied).
+    Deterministic: the same inputs give the same replacement in ``draw.recuse`` and in
+    verify-draw. Raises :class:`~ledger.draw.algorithm.DrawError` when nobody can."""
+    obj = assignment["object"]
+    job = jobs_for(
+        commitment["task_spec"], [(obj, assignment["stratum"], 0)], {obj: assignment["kind"]}
+    )[0]
+    return replacement(
+        seed,
+        job,
+        officers,
+        rules_of(commitment),
+        assignment["team"],
+        person,
+        loads,
+        list(earlier),
+    )

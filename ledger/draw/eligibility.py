@@ -1,0 +1,174 @@
+"""Who and what a draw may pick (双随机, R4.1, R5.2, R5.3, R6.2, R6.3, R7.2, R7.3).
+
+Pure functions of a folded :class:`~ledger.draw.world.World` and a task's spec.
+Invariants:
+
+* eligibility and strata are decided by :func:`strata_for` alone: the commitment, the
+  run and verify-draw all call it, so they cannot disagree about an object;
+* a stratum's ratio is its credit class's (or the directed checks'), whatever further
+  stratifiers split it (:func:`stratum_ratio`);
+* the committed inspector set is every person the departments contributed, in person
+  order, each with what matching reads: kind, certified on the inspection date
+  (:func:`certified_on`, which the duty review asks too), qualifications and declared
+  conflicts (:func:`officers_for`);
+* what a drawn object needs from each department follows from the task's items only
+  (:func:`jobs_for`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from ledger.draw.algorithm import Job, Officer
+from ledger.draw.world import ObjectRecord, World
+
+LOWER = {"D": "C", "C": "B", "B": "A", "A": "A"}
+
+
+def task_spec(world: World, task: str) -> dict[str, Any]:
+    """The task's spec as folded (creation plus joins); ``KeyError`` if there is none."""
+    for spec in world.tasks.specs.values():
+        if spec["task"] == task:
+            return spec
+    raise KeyError(task)
+
+
+# --- eligibility and strata --------------------------------------------------------------
+
+
+def _years_before(on: dt.date, years: int) -> str:
+    try:
+        return on.replace(year=on.year - years).isoformat()
+    except ValueError:  # 29 February
+        return on.replace(year=on.year - years, day=28).isoformat()
+
+
+def strata_for(
+    objects: dict[str, ObjectRecord],
+    spec: dict[str, Any],
+    *,
+    on: dt.date,
+    excluded: set[str],
+    exclusion_mode: str,
+) -> dict[str, list[tuple[str, str]]]:
+    """Eligible (id, kind) per stratum key.
+
+    Eligible: active; of a kind some task item checks (R7.2) and inside the task's scope
+    (R6.2); supervised by a department taking part (谁审批谁监管, R4.1). Stratum: the
+    credit-risk class (R5.2), or ``directed`` when penalised within ``penalty_years``
+    or with at least ``min_complaints`` verified complaints (R5.3). Objects drawn by
+    another random draw within the exclusion period are left out or moved one class
+    lower (R6.3), as the commitment says.
+    """
+    kinds = {item["object_type"] for item in spec["items"]}
+    scope = spec["scope"]
+    if scope.get("kinds"):
+        kinds &= set(scope["kinds"])
+    regions, industries = set(scope.get("regions") or ()), set(scope.get("industries") or ())
+    departments = {spec["lead"], *spec["participants"]}
+    directed = spec.get("directed")
+    today = on.isoformat()
+    since = _years_before(on, directed["penalty_years"]) if directed else today
+    strata: dict[str, list[tuple[str, str]]] = {}
+    for ident, (
+        kind,
+        region,
+        industry,
+        supervisors,
+        credit,
+        penalties,
+        complaints,
+        status,
+    ) in objects.items():
+        if status != "active" or kind not in kinds or not departments.intersection(supervisors):
+            continue
+        if (regions and region not in regions) or (industries and industry not in industries):
+            continue
+        key = credit
+        if directed and (
+            complaints >= directed["min_complaints"]
+            or any(since < day <= today for day in penalties)
+        ):
+            key = "directed"
+        if ident in excluded:
+            if exclusion_mode == "exclude":
+                continue
+            key = LOWER[credit]
+        for name in spec.get("stratify_by") or ():
+            key += "|" + str(region if name == "region" else industry)
+        strata.setdefault(key, []).append((ident, kind))
+    for members in strata.values():
+        members.sort()
+    return strata
+
+
+def stratum_ratio(ratios: dict[str, str], key: str) -> str:
+    """A stratum's ratio: its credit class's, or the directed checks' (R5.2, R5.3);
+    further stratifiers (``C|岳阳镇``) split a class without changing its ratio."""
+    return ratios[key.split("|", 1)[0]]
+
+
+def excluded_by_earlier_draws(world: World, task: str, on: dt.date, days: int) -> set[str]:
+    """Objects another task's random draw selected within ``days`` before ``on`` (R6.3)."""
+    if days <= 0:
+        return set()
+    since = (on - dt.timedelta(days=days)).isoformat()
+    out: set[str] = set()
+    for other, (day, ids) in world.draws.drawn_on.items():
+        if other != task and since <= day <= on.isoformat():
+            out.update(ids)
+    return out
+
+
+def certified_on(record: Mapping[str, Any], day: str) -> bool:
+    """Whether an inspector record is an enforcement officer's whose certificate is
+    valid on ``day`` (ISO date), first and last day included (R4.2, R7.4). The one
+    definition: the draw's matching and the duty review both ask it."""
+    return (
+        record.get("kind") == "officer"
+        and bool(record.get("certificate"))
+        and str(record.get("certificate_from")) <= day <= str(record.get("certificate_until"))
+    )
+
+
+def officers_for(world: World, spec: dict[str, Any], inspection_date: str) -> list[Officer]:
+    """The committed inspector set: every person the departments contributed (R7.3)."""
+    officers = []
+    for department, people in sorted(spec["contributed"].items()):
+        for person in people:
+            record = world.inspectors.effective.get(person)
+            if record is None or not world.inspectors.active.get(person):
+                continue
+            officers.append(
+                Officer(
+                    person,
+                    department,
+                    record["kind"],
+                    certified_on(record, inspection_date),
+                    frozenset(record["qualifications"]),
+                    frozenset(record["conflicts"]),
+                )
+            )
+    officers.sort(key=lambda o: o.person)
+    return officers
+
+
+def jobs_for(
+    spec: dict[str, Any], drawn: list[tuple[str, str, int]], kinds: dict[str, str]
+) -> list[Job]:
+    """What each drawn object needs: per department with items for its kind, the
+    qualification tokens of each item (its code, object type, category, or "all")."""
+    by_kind: dict[str, list[tuple[str, tuple[frozenset[str], ...]]]] = {}
+    for kind in set(kinds.values()):
+        needs: dict[str, list[frozenset[str]]] = {}
+        for item in spec["items"]:
+            if item["object_type"] == kind:
+                tokens = frozenset({item["code"], item["object_type"], item["category"], "all"})
+                needs.setdefault(item["department"], []).append(tokens)
+        by_kind[kind] = [(d, tuple(t)) for d, t in sorted(needs.items())]
+    return [
+        Job(ident, stratum, ticket, tuple(by_kind[kinds[ident]]))
+        for ident, stratum, ticket in drawn
+    ]

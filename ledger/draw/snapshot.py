@@ -1,0 +1,71 @@
+"""The snapshot a draw commits to: the eligible objects and inspectors, as Merkle roots.
+
+Invariants: the object root is the RFC 9162 tree over the sorted leaves
+``[id, stratum, kind]`` of every eligible object; the inspector root is the tree over
+each committed inspector's leaf (:meth:`ledger.draw.algorithm.Officer.leaf`), in
+person order; the summary holds the counts and roots and nothing a reader could not
+recompute from the log at the committed position.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.audit.verifier import MerkleFrontier, leaf_hash
+from ledger.draw.algorithm import Officer, string_leaf
+from ledger.draw.eligibility import excluded_by_earlier_draws, officers_for, strata_for
+from ledger.draw.world import World
+
+
+def root(leaves: Iterable[bytes]) -> str:
+    """The RFC 9162 Merkle tree hash of the leaves, in hex."""
+    frontier = MerkleFrontier()
+    for item in leaves:
+        frontier.append(leaf_hash(item))
+    return frontier.root().hex()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The eligible objects, (id, kind) per stratum key; the committed inspectors; how
+    many objects earlier draws excluded or lowered (R6.3)."""
+
+    strata: dict[str, list[tuple[str, str]]]
+    officers: list[Officer]
+    excluded: int
+
+    def object_leaves(self) -> Iterator[bytes]:
+        rows = sorted(
+            (ident, key, kind) for key, members in self.strata.items() for ident, kind in members
+        )
+        return (string_leaf(r) for r in rows)
+
+    def summary(self) -> dict[str, Any]:
+        """What the commitment records of the snapshot: counts and roots."""
+        return {
+            "objects": {
+                "count": sum(len(m) for m in self.strata.values()),
+                "root": root(self.object_leaves()),
+                "strata": {k: len(v) for k, v in sorted(self.strata.items())},
+            },
+            "inspectors": {
+                "count": len(self.officers),
+                "root": root(o.leaf() for o in self.officers),
+            },
+            "excluded": self.excluded,
+        }
+
+
+def snapshot(world: World, spec: dict[str, Any], params: dict[str, Any]) -> Snapshot:
+    """The snapshot of ``world`` for a task, on the inspection date and with the
+    exclusion rule that ``params`` (the commitment, or what it will hold) names."""
+    on = dt.date.fromisoformat(params["inspection_date"])
+    exclusion = params["exclusion"]
+    excluded = excluded_by_earlier_draws(world, spec["task"], on, exclusion["days"])
+    strata = strata_for(
+        world.directory.objects, spec, on=on, excluded=excluded, exclusion_mode=exclusion["mode"]
+    )
+    return Snapshot(strata, officers_for(world, spec, params["inspection_date"]), len(excluded))

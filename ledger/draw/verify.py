@@ -1,0 +1,186 @@
+"""verify-draw (R7.4, R7.5): recompute a recorded draw from the log, name the first difference.
+
+Invariants: everything is recomputed from the events at the committed position --
+the world, the snapshot, the seed, the selection, the matching, every recusal -- by
+the same functions the commands use (:mod:`ledger.draw.ceremony`); the stored
+commitment text is hashed as stored, never re-serialised; a difference is reported
+as the first path (in the recorded order, causes before effects) where the record and
+the recomputation disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ledger.draw.algorithm import Officer
+from ledger.draw.ceremony import (
+    BeaconCheck,
+    commitment_hash,
+    perform,
+    replacement_for,
+    sources_for,
+    team_loads,
+    witness_commitment,
+)
+from ledger.draw.eligibility import officers_for, task_spec
+from ledger.draw.snapshot import snapshot
+from ledger.draw.world import Event, fold
+
+DrawEvents = list[tuple[str, dict[str, Any]]]  # one draw stream's (topic, state), in order
+#: What a performed event records that verify-draw recomputes.
+RESULT_FIELDS = ("sources", "seed", "strata", "drawn", "assignments")
+
+
+def compare(recorded: dict[str, Any], recomputed: dict[str, Any], path: str = "") -> str | None:
+    """The first place where two results differ, as a readable path; None if equal."""
+    if type(recorded) is not type(recomputed):
+        return f"{path or 'result'}: recorded {recorded!r:.80} recomputed {recomputed!r:.80}"
+    if isinstance(recorded, dict):
+        # In the recorded order (causes before effects), then anything extra.
+        for key in [*recorded, *(k for k in recomputed if k not in recorded)]:
+            if key not in recorded or key not in recomputed:
+                return f"{path}.{key}: present on one side only"
+            found = compare(recorded[key], recomputed[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(recorded, list):
+        for i, (a, b) in enumerate(zip(recorded, recomputed, strict=False)):
+            found = compare(a, b, f"{path}[{i}]")
+            if found:
+                return found
+        if len(recorded) != len(recomputed):
+            return f"{path}: {len(recorded)} recorded, {len(recomputed)} recomputed"
+        return None
+    if recorded != recomputed:
+        return f"{path}: recorded {recorded!r:.80} recomputed {recomputed!r:.80}"
+    return None
+
+
+def verify_draw(
+    events: Iterable[Event], task: str, number: int, beacon_check: BeaconCheck | None = None
+) -> tuple[str | None, dict[str, Any]]:
+    """Recompute a recorded draw from the log's events; (first difference or None, facts).
+
+    Checks, in order: the commitment hash; the snapshot at the committed position
+    (roots, counts, the task as committed); the witnesses' reveals against their
+    commitments, all commitments before any reveal; the beacon (``beacon_check(round,
+    signature) -> randomness``, i.e. drand-verify); the entropy sources and their order;
+    the seed, every stratum, every drawn object and ticket, every assignment; every
+    recusal's replacement.
+    """
+    events = list(events)
+    draw_events = _draw_stream(events, task, number)
+    if draw_events is None:
+        return f"no draw {task}/{number} in these events", {}
+    committed = draw_events[0][1]
+    text = committed["commitment"]
+    if commitment_hash(text).hex() != committed["commitment_hash"]:
+        return "commitment: its hash does not match its text", {}
+    commitment = json.loads(text)
+    world = fold(iter(events), up_to=commitment["as_of_position"])
+    spec = task_spec(world, task)
+    facts: dict[str, Any] = {
+        "commitment_hash": committed["commitment_hash"],
+        "as_of_position": commitment["as_of_position"],
+    }
+    committed_spec = {k: spec.get(k) for k in commitment["task_spec"]}
+    found = compare(commitment["task_spec"], committed_spec, "commitment.task_spec")
+    if found:
+        return found, facts
+    snap = snapshot(world, spec, commitment)
+    found = compare(commitment["snapshot"], snap.summary(), "commitment.snapshot")
+    if found:
+        return found, facts
+    found = _check_entropy(draw_events, beacon_check)
+    if found:
+        return found, facts
+    performed = [(i, s) for i, (t, s) in enumerate(draw_events) if t == "shuangsui.draw.performed"]
+    if not performed:
+        return None, {**facts, "performed": False}
+    index, recorded = performed[0]
+    sources, missing = sources_for(commitment, draw_events[:index], recorded["run_at"])
+    if missing:
+        return "the draw ran before " + ", ".join(missing), facts
+    recomputed = perform(commitment, text, sources, snap)
+    found = compare({k: recorded[k] for k in RESULT_FIELDS}, recomputed, "draw")
+    if found:
+        return found, facts
+    facts.update(performed=True, seed=recorded["seed"], drawn=len(recorded["drawn"]))
+    found, recusals = _check_recusals(
+        commitment,
+        bytes.fromhex(recorded["seed"]),
+        officers_for(world, spec, commitment["inspection_date"]),
+        recomputed["assignments"],
+        draw_events[index + 1 :],
+    )
+    if found:
+        return found, facts
+    facts["recusals"] = recusals
+    return None, facts
+
+
+def _draw_stream(events: list[Event], task: str, number: int) -> DrawEvents | None:
+    """The events of draw ``task``/``number``'s stream, in log order (None: no such draw)."""
+    stream = None
+    for _, s, t, state in events:
+        if t == "shuangsui.draw.committed" and state["task"] == task and state["number"] == number:
+            stream = s
+    if stream is None:
+        return None
+    return [(t, s) for _, st, t, s in events if st == stream]
+
+
+def _check_entropy(draw_events: DrawEvents, beacon_check: BeaconCheck | None) -> str | None:
+    """Every witness commits before any reveals, each reveal matches its commitment,
+    and the beacon's randomness verifies (when a check is given)."""
+    commitments: dict[str, str] = {}
+    revealed = False
+    for topic, state in draw_events:
+        if topic == "shuangsui.draw.witness_committed":
+            if revealed:
+                return f"witness {state['key_id']} committed after reveals began"
+            commitments[state["key_id"]] = state["commitment"]
+        elif topic == "shuangsui.draw.witness_revealed":
+            revealed = True
+            digest = witness_commitment(state["value"], state["nonce"])
+            if commitments.get(state["key_id"]) != digest:
+                return f"witness {state['key_id']}: the reveal does not match its commitment"
+        elif topic == "shuangsui.draw.beacon" and beacon_check is not None:
+            if beacon_check(state["round"], state["signature"]) != state["randomness"]:
+                return f"beacon round {state['round']}: the randomness does not verify"
+    return None
+
+
+def _check_recusals(
+    commitment: Mapping[str, Any],
+    seed: bytes,
+    officers: Sequence[Officer],
+    assignments: list[dict[str, Any]],
+    later: DrawEvents,
+) -> tuple[str | None, int]:
+    """Replay the recusals recorded after the run on the recomputed assignments, each
+    replacement recomputed; (first difference or None, how many recusals)."""
+    by_object = {a["object"]: a for a in assignments}
+    loads = team_loads(assignments)
+    earlier: dict[str, list[str]] = {}
+    for topic, state in later:
+        if topic != "shuangsui.draw.recused":
+            continue
+        obj, person = state["object"], state["person"]
+        assignment = by_object[obj]
+        expected = replacement_for(
+            commitment, seed, officers, assignment, person, loads, earlier.get(obj, [])
+        )
+        if expected != state["replacement"]:
+            return (
+                f"recusal of {person} from {obj}: recorded replacement "
+                f"{state['replacement']}, recomputed {expected}"
+            ), 0
+        assignment["team"] = [expected if p == person else p for p in assignment["team"]]
+        loads[person] -= 1
+        loads[expected] = loads.get(expected, 0) + 1
+        earlier.setdefault(obj, []).append(person)
+    return None, sum(len(v) for v in earlier.values())

@@ -1,0 +1,248 @@
+"""The draw's world: the log's events folded into what a draw reads (双随机, R7).
+
+Every function here is a pure function of decoded events ``(position, stream, topic,
+state)`` -- the same tuples whether they come from the database
+(``Ledger.topic_events``) or from an export bundle (:func:`bundle_events`) -- so
+committing, running and verifying a draw fold the log one way. Invariants:
+
+* events are applied in log order, and :func:`fold` stops at ``up_to`` (a draw's
+  ``as_of_position``), so the world a commitment saw can be rebuilt exactly;
+* the directory: an import's rows take effect at its completion, later rows for the
+  same id supersede earlier ones, then per-object updates and closures apply, and
+  only for a department that supervises the object;
+* an inspector's record is the fields of the last approved change; a retirement
+  makes them inactive;
+* a task's spec is its creation's spec plus every join's items and inspectors;
+* for exclusions (R6.3), a performed draw records the day it was organised from and
+  the objects it drew, per task.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import operator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+Event = tuple[int, str, str, dict[str, Any]]  # (position, stream, topic, state)
+
+DIRECTORY_TOPICS = (
+    "shuangsui.directory.import_begun",
+    "shuangsui.directory.batch_rows",
+    "shuangsui.directory.import_completed",
+    "shuangsui.directory.object_opened",
+    "shuangsui.directory.object_updated",
+    "shuangsui.directory.object_closed",
+)
+INSPECTOR_TOPICS = (
+    "shuangsui.inspector.opened",
+    "shuangsui.inspector.proposed",
+    "shuangsui.inspector.approved",
+    "shuangsui.inspector.rejected",
+)
+TASK_TOPICS = ("shuangsui.task.created", "shuangsui.task.joined")
+DRAW_TOPICS = (
+    "shuangsui.draw.committed",
+    "shuangsui.draw.witness_committed",
+    "shuangsui.draw.witness_revealed",
+    "shuangsui.draw.dice",
+    "shuangsui.draw.beacon",
+    "shuangsui.draw.performed",
+    "shuangsui.draw.recused",
+)
+SNAPSHOT_TOPICS = DIRECTORY_TOPICS + INSPECTOR_TOPICS + TASK_TOPICS + DRAW_TOPICS
+
+
+# --- folds ------------------------------------------------------------------------------
+
+# kind, region, industry, supervisors, credit class, penalties, complaints, status
+ObjectRecord = tuple[str, str, str | None, tuple[str, ...], str, tuple[str, ...], int, str]
+_FIELDS = (
+    "kind",
+    "region",
+    "industry",
+    "supervisors",
+    "credit_class",
+    "penalties",
+    "complaints",
+    "status",
+)
+
+
+def _record(row: dict[str, Any]) -> ObjectRecord:
+    return (
+        row["kind"],
+        row["region"],
+        row["industry"],
+        tuple(row["supervisors"]),
+        row["credit_class"],
+        tuple(row["penalties"]),
+        row["complaints"],
+        row["status"],
+    )
+
+
+@dataclass
+class Directory:
+    objects: dict[str, ObjectRecord] = field(default_factory=dict)
+    _imports: dict[str, str] = field(default_factory=dict)  # stream -> import id
+    _pending: dict[str, list[tuple[list[str], list[list[Any]]]]] = field(default_factory=dict)
+    _object_keys: dict[str, str] = field(default_factory=dict)  # stream -> object id
+
+    def apply(self, stream: str, topic: str, state: dict[str, Any]) -> None:
+        if topic == "shuangsui.directory.import_begun":
+            self._imports[stream] = state["import_id"]
+            self._pending[state["import_id"]] = []
+        elif topic == "shuangsui.directory.batch_rows":
+            self._pending.setdefault(state["import_id"], []).append(
+                (state["columns"], state["rows"])
+            )
+        elif topic == "shuangsui.directory.import_completed":
+            for columns, rows in self._pending.pop(self._imports[stream], []):
+                at = {name: i for i, name in enumerate(columns)}
+                pick = operator.itemgetter(at["id"], *(at[name] for name in _FIELDS))
+                objects = self.objects
+                for row in rows:
+                    (
+                        ident,
+                        kind,
+                        region,
+                        industry,
+                        supervisors,
+                        credit,
+                        penalties,
+                        complaints,
+                        status,
+                    ) = pick(row)
+                    objects[ident] = (
+                        kind,
+                        region,
+                        industry,
+                        tuple(supervisors),
+                        credit,
+                        tuple(penalties),
+                        complaints,
+                        status,
+                    )
+        elif topic == "shuangsui.directory.object_opened":
+            self._object_keys[stream] = state["object_key"]
+        elif topic == "shuangsui.directory.object_updated":
+            key = self._object_keys[stream]
+            current = self.objects.get(key)
+            if current is not None and state["department"] in current[3]:
+                values = dict(zip(_FIELDS, current, strict=True))
+                values.update(state["fields"])
+                self.objects[key] = _record(values)
+        elif topic == "shuangsui.directory.object_closed":
+            key = self._object_keys[stream]
+            current = self.objects.get(key)
+            if current is not None and state["department"] in current[3]:
+                self.objects[key] = (*current[:7], "closed")
+
+
+@dataclass
+class Inspectors:
+    effective: dict[str, dict[str, Any]] = field(default_factory=dict)
+    active: dict[str, bool] = field(default_factory=dict)
+    _people: dict[str, str] = field(default_factory=dict)
+    _pending: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def apply(self, stream: str, topic: str, state: dict[str, Any]) -> None:
+        if topic == "shuangsui.inspector.opened":
+            self._people[stream] = state["person"]
+        elif topic == "shuangsui.inspector.proposed":
+            self._pending[state["proposal"]] = state
+        elif topic == "shuangsui.inspector.approved":
+            change = self._pending.pop(state["proposal"])
+            person = self._people[stream]
+            if change["action"] == "retire":
+                self.active[person] = False
+            else:
+                self.effective[person] = change["fields"]
+                self.active[person] = True
+        elif topic == "shuangsui.inspector.rejected":
+            self._pending.pop(state["proposal"], None)
+
+
+@dataclass
+class Tasks:
+    specs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def apply(self, topic: str, state: dict[str, Any], stream: str) -> None:
+        if topic == "shuangsui.task.created":
+            spec = dict(state["spec"])
+            spec["lead"], spec["task"] = state["lead"], state["task"]
+            spec["participants"] = []
+            spec["contributed"] = {state["lead"]: list(spec["inspectors"])}
+            self.specs[stream] = spec
+        elif topic == "shuangsui.task.joined":
+            spec = self.specs[stream]
+            spec["participants"].append(state["department"])
+            spec["items"] = list(spec["items"]) + list(state["items"])
+            spec["contributed"][state["department"]] = list(state["inspectors"])
+
+
+@dataclass
+class Draws:
+    """Draw streams: their commitments and, for exclusions (R6.3), who was drawn when."""
+
+    committed: dict[str, dict[str, Any]] = field(default_factory=dict)  # stream -> state
+    events: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+    drawn_on: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # task -> date, ids
+
+    def apply(self, stream: str, topic: str, state: dict[str, Any]) -> None:
+        if topic == "shuangsui.draw.committed":
+            self.committed[stream] = state
+        self.events.setdefault(stream, []).append((topic, state))
+        if topic == "shuangsui.draw.performed":
+            task = json.loads(self.committed[stream]["commitment"])["task"]
+            self.drawn_on[task] = (state["organise_from"], [d[0] for d in state["drawn"]])
+
+
+@dataclass
+class World:
+    directory: Directory = field(default_factory=Directory)
+    inspectors: Inspectors = field(default_factory=Inspectors)
+    tasks: Tasks = field(default_factory=Tasks)
+    draws: Draws = field(default_factory=Draws)
+    position: int = 0
+
+    def apply(self, event: Event) -> None:
+        position, stream, topic, state = event
+        self.position = position
+        if topic in DIRECTORY_TOPICS:
+            self.directory.apply(stream, topic, state)
+        elif topic in INSPECTOR_TOPICS:
+            self.inspectors.apply(stream, topic, state)
+        elif topic in TASK_TOPICS:
+            self.tasks.apply(topic, state, stream)
+        elif topic in DRAW_TOPICS:
+            self.draws.apply(stream, topic, state)
+
+
+def fold(events: Iterable[Event], up_to: int | None = None) -> World:
+    world = World()
+    for event in events:
+        if up_to is not None and event[0] > up_to:
+            break
+        world.apply(event)
+    return world
+
+
+def bundle_events(lines: Iterable[str], topics: Iterable[str] = SNAPSHOT_TOPICS) -> Iterator[Event]:
+    """The events of a bundle (already verified) as (position, stream, topic, state)."""
+    wanted = set(topics)
+    for line in lines:
+        record = json.loads(line)
+        if record.get("t") != "entry":
+            continue
+        event = record["event"]
+        if event["topic"] in wanted:
+            yield (
+                record["position"],
+                event["stream"],
+                event["topic"],
+                json.loads(base64.b64decode(event["state"])),
+            )
