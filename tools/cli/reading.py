@@ -1,70 +1,30 @@
-"""Reading the ledger: projections, trails, the duty review, deadlines, the public feed.
+"""Reading the ledger through its projections: projections update / rebuild, trail,
+deadlines, feed, coverage, task-ledger, progress.
 
-Every reading command first brings the projections up to date with the log (a
-progress bar shows when that takes a while), then answers from them. ``--json``
-prints machine-readable output; the default is for people.
-"""
+Every reading command first brings the projections up to date with the log (see
+``tools/cli/projected.py``), then answers from them. ``--json`` prints machine-readable
+output; the default is for people."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 
-from ledger.errors import NotFoundError, ValidationError
-from projections import projection_path
+from ledger.errors import NotFoundError
 from projections import queries as q
-from projections import review as rv
-from projections.runner import rebuild, update
-from projections.store import Store
-from tools.cli import Runtime, cli, pass_runtime
-from tools.cli.domain_cmds import KEY, _echo
-
-JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-TODAY = click.option(
-    "--today",
-    metavar="YYYY-MM-DD",
-    help="Judge deadlines as of this day (default: today in China).",
+from tools.cli.projected import (
+    JSON,
+    TODAY,
+    projected,
+    read_subject,
+    subject_options,
+    sync_projections,
 )
+from tools.cli.runtime import Runtime, echo_json, pass_runtime
 
 
-def _sync(ledger: Any, store: Store, *, full: bool = False) -> int:
-    """Apply what is new (or everything), with a progress bar on stderr when it is a lot."""
-    behind = ledger.head().position - (0 if full else store.position())
-    run = rebuild if full else update
-    if behind < 20_000:
-        return run(ledger, store)
-    with click.progressbar(
-        length=behind,
-        label="updating projections",
-        show_pos=True,
-        file=sys.stderr,
-    ) as bar:
-        return run(ledger, store, progress=bar.update)
-
-
-@contextmanager
-def projected(
-    runtime: Runtime, *, sync: bool = True, write: bool = False
-) -> Iterator[tuple[Any, Store]]:
-    """The ledger (read-only unless ``write``: a bundle's fresh checkpoint is signed) and
-    the projections, brought up to date."""
-    ledger = runtime.open(write=write)
-    store = Store(projection_path(runtime.settings.home))
-    try:
-        if sync:
-            _sync(ledger, store)
-        yield ledger, store
-    finally:
-        store.close()
-        ledger.close()
-
-
-@cli.group()
+@click.group()
 def projections() -> None:
     """Build the read models (their own SQLite file beside the ledger)."""
 
@@ -74,7 +34,7 @@ def projections() -> None:
 def projections_update(runtime: Runtime) -> None:
     """Apply the entries appended since the last update."""
     with projected(runtime, sync=False) as (ledger, store):
-        applied = _sync(ledger, store)
+        applied = sync_projections(ledger, store)
         click.echo(f"applied {applied:,} entries; projections at position {store.position():,}")
 
 
@@ -83,34 +43,11 @@ def projections_update(runtime: Runtime) -> None:
 def projections_rebuild(runtime: Runtime) -> None:
     """Drop every read model and replay the whole log."""
     with projected(runtime, sync=False) as (ledger, store):
-        applied = _sync(ledger, store, full=True)
+        applied = sync_projections(ledger, store, full=True)
         click.echo(f"rebuilt from {applied:,} entries")
 
 
-def subject_options(fn: Any) -> Any:
-    for kind, help_text in reversed(
-        (
-            ("object", "An object's credit code."),
-            ("task", "A joint task's code."),
-            ("person", "An inspector's person id."),
-            ("department", "A department's code."),
-        )
-    ):
-        fn = click.option(f"--{kind}", kind, help=help_text)(fn)
-    return fn
-
-
-def _subject(**given: str | None) -> tuple[str, str]:
-    named = [(k, v) for k, v in given.items() if v]
-    if len(named) != 1:
-        raise ValidationError(
-            "name exactly one of --object, --task, --person, --department",
-            {"subject": ["exactly one"]},
-        )
-    return named[0][0], str(named[0][1])
-
-
-@cli.command("trail")
+@click.command("trail")
 @subject_options
 @click.option(
     "--bundle",
@@ -136,7 +73,7 @@ def trail_cmd(
       shuangsui trail --task T-2026-001 --bundle trail.json
       shuangsui verify --bundle trail.json      # offline, by anyone
     """
-    kind, ident = _subject(**subject)
+    kind, ident = read_subject(**subject)
     with projected(runtime, write=bundle is not None) as (ledger, store):
         entries = q.trail(store.db, kind, ident, q.as_of(today))
         if not entries:
@@ -146,7 +83,7 @@ def trail_cmd(
                 bundle, positions=[e.position for e in entries], query={kind: ident}
             )
     if as_json:
-        _echo([e.as_dict() for e in entries])
+        echo_json([e.as_dict() for e in entries])
     else:
         click.echo(f"trail of {kind} {ident}: {len(entries)} entries")
         for e in entries:
@@ -166,70 +103,7 @@ def trail_cmd(
         )
 
 
-@cli.group()
-def review() -> None:
-    """The duty review (R10.4): 尽职照单免责、失职照单问责."""
-
-
-@review.command("show")
-@subject_options
-@TODAY
-@JSON
-@pass_runtime
-def review_show(
-    runtime: Runtime, /, today: str | None, as_json: bool, **subject: str | None
-) -> None:
-    """Apply the rules to a subject's trail and give each party's verdict.
-
-    \b
-    Examples:
-      shuangsui review show --object 91511024MA6XXXXXX0
-      shuangsui review show --person S001 --json
-    """
-    kind, ident = _subject(**subject)
-    with projected(runtime) as (_, store):
-        result = rv.review(store.db, kind, ident, q.as_of(today))
-    if as_json:
-        _echo(result.as_dict())
-    else:
-        click.echo(rv.render(result))
-
-
-@review.command("settle")
-@KEY
-@subject_options
-@click.option("--party", required=True, help="The person or department the verdict is for.")
-@click.option("--verdict", type=click.Choice(("exempt", "accountable")), required=True)
-@click.option("--reasoning", required=True, help="Why (attitude, objective conditions ...).")
-@click.option("--evidence", type=int, multiple=True, help="A log position relied on; repeatable.")
-@pass_runtime
-def review_settle(
-    runtime: Runtime,
-    /,
-    key_file: str,
-    party: str,
-    verdict: str,
-    reasoning: str,
-    evidence: tuple[int, ...],
-    **subject: str | None,
-) -> None:
-    """Settle a verdict with a signed review event (discipline inspector's key)."""
-    kind, ident = _subject(**subject)
-    runtime.run(
-        key_file,
-        "review.settle",
-        {
-            "subject": {"kind": kind, "id": ident},
-            "party": party,
-            "verdict": verdict,
-            "reasoning": reasoning,
-            "evidence": list(evidence),
-        },
-    )
-    click.echo(f"review of {kind} {ident}: {party} settled as {verdict}")
-
-
-@cli.command("deadlines")
+@click.command("deadlines")
 @click.option("--department", help="Only this department's deadlines.")
 @click.option("--kind", type=click.Choice(tuple(q.DEADLINE_LABELS)))
 @click.option("--status", type=click.Choice(tuple(q.STATUS_LABELS)))
@@ -250,7 +124,7 @@ def deadlines_cmd(
             store.db, q.as_of(today), department=department, kind=kind, status=status
         )
     if as_json:
-        _echo([d.as_dict() for d in board])
+        echo_json([d.as_dict() for d in board])
         return
     if not board:
         click.echo("no deadlines")
@@ -264,7 +138,7 @@ def deadlines_cmd(
             click.echo(f"{'':>9}{d.problem}")
 
 
-@cli.command("feed")
+@click.command("feed")
 @click.option("--after", type=int, default=0, help="Cursor: the last position already read.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
 @click.option("--department")
@@ -272,10 +146,10 @@ def deadlines_cmd(
 def feed_cmd(runtime: Runtime, after: int, limit: int, department: str | None) -> None:
     """The public publication feed (R9.1, R9.3) as JSON, paged by log position."""
     with projected(runtime) as (_, store):
-        _echo(q.feed(store.db, after=after, limit=limit, department=department))
+        echo_json(q.feed(store.db, after=after, limit=limit, department=department))
 
 
-@cli.command("coverage")
+@click.command("coverage")
 @JSON
 @pass_runtime
 def coverage_cmd(runtime: Runtime, as_json: bool) -> None:
@@ -283,7 +157,7 @@ def coverage_cmd(runtime: Runtime, as_json: bool) -> None:
     with projected(runtime) as (_, store):
         table = q.coverage(store.db)
     if as_json:
-        _echo(table)
+        echo_json(table)
         return
     click.echo("dept     item         tasks joint drawn case arbitrary  name")
     for r in table:
@@ -294,7 +168,7 @@ def coverage_cmd(runtime: Runtime, as_json: bool) -> None:
         )
 
 
-@cli.command("task-ledger")
+@click.command("task-ledger")
 @click.option("--department")
 @click.option("--section")
 @click.option("--person")
@@ -304,10 +178,10 @@ def task_ledger_cmd(
 ) -> None:
     """Tasks assigned to sections and people, with dates (R10.3), as JSON."""
     with projected(runtime) as (_, store):
-        _echo(q.task_ledger(store.db, department=department, section=section, person=person))
+        echo_json(q.task_ledger(store.db, department=department, section=section, person=person))
 
 
-@cli.command("progress")
+@click.command("progress")
 @click.option("--department", required=True)
 @click.option("--year", type=int, required=True)
 @click.option("--quarter", type=click.IntRange(1, 4), help="Omit for the annual summary.")
@@ -318,4 +192,4 @@ def progress_cmd(
 ) -> None:
     """A quarterly report or the annual summary, as data (R10.6)."""
     with projected(runtime) as (_, store):
-        _echo(q.progress_report(store.db, department, year, quarter, q.as_of(today)))
+        echo_json(q.progress_report(store.db, department, year, quarter, q.as_of(today)))

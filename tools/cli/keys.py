@@ -1,4 +1,4 @@
-"""keygen and key register / rotate / revoke / show."""
+"""keygen and key register / rotate / revoke / show: the keys area (``ledger/areas/keys``)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from typing import Any
 
 import click
 
-from tools.cli import Runtime, cli, pass_runtime
+from ledger.errors import NotFoundError
+from tools.cli.runtime import KEY, Runtime, pass_runtime
 
 ROLE_CHOICES = click.Choice(
     ["office", "ledger", "department", "inspector", "witness", "judicial", "discipline", "auditor"]
 )
 
 
-@cli.command()
+@click.command()
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--label", default="", help="Who or what the key is for.")
 @click.option(
@@ -46,7 +47,7 @@ def keygen(runtime: Runtime, out: Path, label: str, seal: bool) -> None:
     click.echo(f"written    {out} and {out.with_suffix('.pub')}")
 
 
-@cli.group()
+@click.group()
 def key() -> None:
     """Register, rotate, revoke and show keys (signed ledger events)."""
 
@@ -69,17 +70,8 @@ def _public_b64(source: str) -> str:
     return read_public_key(source).public_b64
 
 
-KEY_OPTION = click.option(
-    "--key",
-    "key_file",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="The acting key file (signs the command).",
-)
-
-
 @key.command("register")
-@KEY_OPTION
+@KEY
 @click.option("--public-key", required=True, help="A .pub file, a key file, or base64.")
 @click.option("--holder", required=True, help="Person or unit holding the key.")
 @click.option(
@@ -129,7 +121,7 @@ def register(
 
 
 @key.command("rotate")
-@KEY_OPTION
+@KEY
 @click.argument("key_id")
 @click.option("--public-key", required=True, help="The new key: a .pub file, key file or base64.")
 @pass_runtime
@@ -147,7 +139,7 @@ def rotate(runtime: Runtime, key_file: str, key_id: str, public_key: str) -> Non
 
 
 @key.command("revoke")
-@KEY_OPTION
+@KEY
 @click.argument("key_id")
 @click.option("--reason", required=True, help="Why (recorded in the ledger).")
 @pass_runtime
@@ -172,7 +164,6 @@ def show(runtime: Runtime, key_id: str) -> None:
     Example:
       shuangsui key show 3f9a1c2b4d5e6f70
     """
-    from ledger.errors import NotFoundError
 
     ledger = runtime.open(write=False)
     try:
