@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import click
 
-from tools.cli.runtime import KEY, Runtime, echo_json, pass_runtime, read_ledger
+from tools.cli.output import Output, listing
+from tools.cli.runtime import KEY, Runtime, pass_runtime, read_ledger
 
 
 @click.group()
@@ -48,8 +49,9 @@ def department_add_section(runtime: Runtime, key_file: str, code: str, section: 
 
 
 @department.command("list")
+@listing(default="json")
 @pass_runtime
-def department_list(runtime: Runtime) -> None:
+def department_list(runtime: Runtime, out: Output) -> None:
     """List the registered departments.
 
     \b
@@ -58,4 +60,7 @@ def department_list(runtime: Runtime) -> None:
     """
     from ledger.queries import departments
 
-    echo_json(read_ledger(runtime, lambda ledger: [d.as_dict() for d in departments(ledger)]))
+    out.rows(
+        read_ledger(runtime, lambda ledger: [d.as_dict() for d in departments(ledger)]),
+        columns=("code", "name", "kind", "sections"),
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from ledger.errors import ValidationError
+from tools.cli.output import Output, listing
 from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_ledger
 
 
@@ -16,8 +17,9 @@ def inspectors() -> None:
 
 @inspectors.command("pending")
 @click.option("--department", "department_code", default=None)
+@listing(default="json")
 @pass_runtime
-def inspectors_pending(runtime: Runtime, department_code: str | None) -> None:
+def inspectors_pending(runtime: Runtime, department_code: str | None, out: Output) -> None:
     """List changes waiting for the judicial department.
 
     \b
@@ -26,7 +28,10 @@ def inspectors_pending(runtime: Runtime, department_code: str | None) -> None:
     """
     from ledger.queries import pending_proposals
 
-    echo_json(read_ledger(runtime, lambda ledger: pending_proposals(ledger, department_code)))
+    out.rows(
+        read_ledger(runtime, lambda ledger: pending_proposals(ledger, department_code)),
+        columns=("person", "proposal", "department", "action", "fields"),
+    )
 
 
 @inspectors.command("decide")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from tools.cli.output import Output, listing
 from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_json, read_ledger
 
 
@@ -118,8 +119,9 @@ def items_show(runtime: Runtime, department_code: str) -> None:
 
 
 @items.command("report")
+@listing(default="json")
 @pass_runtime
-def items_report(runtime: Runtime) -> None:
+def items_report(runtime: Runtime, out: Output) -> None:
     """Key items and general caps per department (R3.3).
 
     \b
@@ -128,4 +130,15 @@ def items_report(runtime: Runtime) -> None:
     """
     from ledger.queries import item_report
 
-    echo_json(read_ledger(runtime, item_report))
+    out.rows(
+        read_ledger(runtime, item_report),
+        columns=(
+            "department",
+            "name",
+            "published_version",
+            "key_items",
+            "general_items",
+            "general_caps",
+            "highest_cap",
+        ),
+    )
