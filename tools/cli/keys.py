@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -52,18 +51,6 @@ def key() -> None:
     """Register, rotate, revoke and show keys (signed ledger events)."""
 
 
-def _run(runtime: Runtime, key_file: str, action: str, params: dict[str, object]) -> dict[str, Any]:
-    from ledger.authorisation import sign_command
-
-    actor = runtime.signing_key(key_file)
-    ledger = runtime.open()
-    try:
-        result: dict[str, Any] = ledger.execute(sign_command(actor, action, params)).as_dict()
-        return result
-    finally:
-        ledger.close()
-
-
 def _public_b64(source: str) -> str:
     from ledger.keys import read_public_key
 
@@ -105,8 +92,7 @@ def register(
       shuangsui key register --key var/keys/office.key --public-key scjgj.pub \\
           --holder 县市场监管局 --role department --organisation SCJGJ
     """
-    result = _run(
-        runtime,
+    result = runtime.run(
         key_file,
         "key.register",
         {
@@ -132,8 +118,8 @@ def rotate(runtime: Runtime, key_file: str, key_id: str, public_key: str) -> Non
     Example:
       shuangsui key rotate --key old.key 3f9a1c2b4d5e6f70 --public-key new.pub
     """
-    result = _run(
-        runtime, key_file, "key.rotate", {"key_id": key_id, "public_key": _public_b64(public_key)}
+    result = runtime.run(
+        key_file, "key.rotate", {"key_id": key_id, "public_key": _public_b64(public_key)}
     )
     click.echo(f"key {key_id} rotated to {result['key_id']} at position {result['positions'][1]}")
 
@@ -150,7 +136,7 @@ def revoke(runtime: Runtime, key_file: str, key_id: str, reason: str) -> None:
     Example:
       shuangsui key revoke --key var/keys/office.key 3f9a1c2b4d5e6f70 --reason 人员调离
     """
-    result = _run(runtime, key_file, "key.revoke", {"key_id": key_id, "reason": reason})
+    result = runtime.run(key_file, "key.revoke", {"key_id": key_id, "reason": reason})
     click.echo(f"key {key_id} revoked at position {result['positions'][1]}")
 
 
