@@ -7,7 +7,9 @@ September, inspections, results and publications in the autumn -- can be replaye
 seconds. It leaves things for the duty review to find: a plan published late, a
 result published after its 20 working days, an arbitrary inspection (随意检查), a
 violation with no follow-up yet. The demo's keys are written unsealed under
-``HOME/keys/demo/`` -- demo keys, never for real use.
+``HOME/keys/demo/`` -- demo keys, never for real use. The county's made-up names and
+data come from ``tools/fakecounty.py``; this is only the script, one step per stage of
+the year (over 400 lines: the steps are one story and read best in order).
 """
 
 from __future__ import annotations
