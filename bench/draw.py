@@ -29,7 +29,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ledger.areas.directory.files import write_generated_objects  # noqa: E402
 from ledger.areas.directory.importer import import_objects  # noqa: E402
 from ledger.bootstrap import open_ledger  # noqa: E402
 from ledger.config import Settings  # noqa: E402
@@ -41,6 +40,7 @@ from ledger.draw.world import SNAPSHOT_TOPICS, fold  # noqa: E402
 from tests.conftest import World, start_world  # noqa: E402
 from tests.county import County, build_county, inspector, key_for  # noqa: E402
 from tests.vectors.testkeys import fixed_key  # noqa: E402
+from tools.fakecounty import write_generated_objects  # noqa: E402
 
 TASK = "T-BENCH-1"
 

@@ -6,7 +6,7 @@
 Each import runs in a fresh process (so its peak RSS is its own) through the same
 path as ``shuangsui import objects``: one checking pass that spools the normalised
 rows, then begin / 1,000-row batches / complete, each a signed command. The files
-are generated (``ledger.areas.directory.files.write_generated_objects``) and cached in
+are generated (``tools.fakecounty.write_generated_objects``) and cached in
 bench/out. "Flat" memory means the peak barely moves when the file grows tenfold.
 """
 
@@ -66,7 +66,7 @@ def main() -> None:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     args = parser.parse_args()
-    from ledger.areas.directory.files import write_generated_objects
+    from tools.fakecounty import write_generated_objects
 
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)

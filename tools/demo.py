@@ -7,7 +7,9 @@ September, inspections, results and publications in the autumn -- can be replaye
 seconds. It leaves things for the duty review to find: a plan published late, a
 result published after its 20 working days, an arbitrary inspection (随意检查), a
 violation with no follow-up yet. The demo's keys are written unsealed under
-``HOME/keys/demo/`` -- demo keys, never for real use.
+``HOME/keys/demo/`` -- demo keys, never for real use. The county's made-up names and
+data come from ``tools/fakecounty.py``; this is only the script, one step per stage of
+the year (over 400 lines: the steps are one story and read best in order).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from ledger.application import Ledger
-from ledger.areas.directory.files import write_generated_objects
 from ledger.areas.directory.importer import import_objects
 from ledger.audit.verifier import sha256
 from ledger.authorisation import sign_command
@@ -30,92 +31,15 @@ from ledger.clock import CHINA
 from ledger.draw.ceremony import witness_commitment
 from ledger.keys import SigningKey, write_key_file
 from ledger.transparency.witness import Witness, request_text
+from tools.fakecounty import (
+    DEPARTMENTS,
+    ITEMS,
+    JUDICIAL,
+    inspector_rows,
+    item_rows,
+    write_generated_objects,
+)
 
-DEPARTMENTS: dict[str, tuple[str, str, list[str], float]] = {
-    # code: (name, kind, sections, share of the directory)
-    "SCJGJ": (
-        "安岳县市场监督管理局",
-        "market_supervision",
-        ["食品生产监督管理股", "信用监督管理股", "特种设备安全监察股"],
-        0.46,
-    ),
-    "SWJ": ("国家税务总局安岳县税务局", "tax", ["征收管理股", "税务稽查局"], 0.14),
-    "SSTHJJ": ("资阳市安岳生态环境局", "ecology_environment", ["环境监察执法大队"], 0.08),
-    "WJJ": ("安岳县卫生健康局", "health", ["公共卫生监督股", "医疗卫生监督股"], 0.12),
-    "NYNCJ": (
-        "安岳县农业农村局",
-        "agriculture_rural",
-        ["农产品质量安全股", "农业综合执法大队"],
-        0.12,
-    ),
-    "YJGLJ": ("安岳县应急管理局", "emergency_management", ["安全生产执法大队"], 0.08),
-}
-ITEMS: dict[str, list[tuple[str, str, str, str, str | None, str]]] = {
-    "SCJGJ": [
-        (
-            "SCJG-SP-001",
-            "食品生产企业许可条件及生产过程检查",
-            "《中华人民共和国食品安全法》第八十七条",
-            "key",
-            None,
-            "high",
-        ),
-        (
-            "SCJG-DJ-002",
-            "企业公示信息检查",
-            "《企业信息公示暂行条例》第十四条",
-            "general",
-            "0.05",
-            "low",
-        ),
-        (
-            "SCJG-TZ-003",
-            "特种设备使用单位检查",
-            "《中华人民共和国特种设备安全法》第五十七条",
-            "general",
-            "0.1",
-            "medium",
-        ),
-    ],
-    "SWJ": [
-        (
-            "SW-FP-001",
-            "发票使用情况检查",
-            "《中华人民共和国发票管理办法》第三十五条",
-            "general",
-            "0.03",
-            "medium",
-        )
-    ],
-    "SSTHJJ": [
-        ("ST-PW-001", "排污许可执行情况检查", "《排污许可管理条例》第二十九条", "key", None, "high")
-    ],
-    "WJJ": [
-        (
-            "WJ-GG-001",
-            "公共场所卫生检查",
-            "《公共场所卫生管理条例》第十二条",
-            "general",
-            "0.1",
-            "medium",
-        )
-    ],
-    "NYNCJ": [
-        ("NY-NY-001", "农药经营使用检查", "《农药管理条例》第四十九条", "general", "0.05", "medium")
-    ],
-    "YJGLJ": [
-        (
-            "YJ-AQ-001",
-            "安全生产主体责任落实检查",
-            "《中华人民共和国安全生产法》第六十五条",
-            "general",
-            "0.05",
-            "high",
-        )
-    ],
-}
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
-GIVEN = "建华明国平志军红英丽强敏静伟芳娟秀玉兰杰勇涛磊洋艳"
 TASK = "T-2026-001"
 
 
@@ -168,9 +92,6 @@ class Demo:
         self.keys[name] = key
         return key
 
-    def person(self) -> str:
-        return self.rng.choice(SURNAMES) + "".join(self.rng.sample(GIVEN, 2))
-
 
 def build(
     ledger: Ledger,
@@ -202,10 +123,7 @@ def build(
 
 def organisations(demo: Demo) -> None:
     demo.say("departments, sections and keys")
-    for code, (name, kind, sections, _) in {
-        **DEPARTMENTS,
-        "SFJ": ("安岳县司法局", "judicial", [], 0),
-    }.items():
+    for code, (name, kind, sections, _) in {**DEPARTMENTS, **JUDICIAL}.items():
         demo.run("office", "department.register", at="2026-01-05", code=code, name=name, kind=kind)
         for section in sections:
             demo.run(
@@ -233,27 +151,13 @@ def organisations(demo: Demo) -> None:
         declare_years=[2027],
         note="2027年元旦放假（国务院办公厅通知前的临时安排，演示）",
     )
-    for code, items in ITEMS.items():
-        rows = [
-            {
-                "code": c,
-                "name": n,
-                "legal_basis": basis,
-                "object_type": "enterprise",
-                "content": n + "：现场核查与资料检查",
-                "method": "on_site",
-                "category": category,
-                "risk_grade": risk,
-                **({"ratio_cap": cap} if category == "general" else {}),
-            }
-            for c, n, basis, category, cap, risk in items
-        ]
+    for code in ITEMS:
         demo.run(
             code.lower(),
             "items.draft",
             at="2026-01-08",
             reason="enact",
-            items=rows,
+            items=item_rows(code),
             note="2026年版随机抽查事项清单",
         )
         demo.run(code.lower(), "items.publish", at="2026-01-09", version=1)
@@ -263,29 +167,8 @@ def people(demo: Demo) -> dict[str, list[str]]:
     demo.say("inspector directory: proposals and the judicial bureau's approval")
     out: dict[str, list[str]] = {}
     for index, (code, (_, _, sections, _)) in enumerate(DEPARTMENTS.items()):
-        rows, ids = [], []
-        for n in range(1, 9):
-            person = f"{code}-{n:03d}"
-            officer = n <= 7
-            rows.append(
-                {
-                    "id": person,
-                    "name": demo.person(),
-                    "position": "科员" if n > 2 else "股长",
-                    "unit": code,
-                    "section": sections[n % len(sections)],
-                    "kind": "officer" if officer else "expert",
-                    "certificate": f"51200{index}{n:04d}" if officer else None,
-                    "certificate_from": "2024-01-01" if officer else None,
-                    "certificate_until": "2028-12-31" if officer else None,
-                    "qualifications": ["general", "key"] if officer else [],
-                    "expertise": [] if officer else ["食品检验"],
-                    "region": None,
-                    "key_id": None,
-                    "conflicts": [],
-                }
-            )
-            ids.append(person)
+        rows = inspector_rows(code, index, sections, demo.rng)
+        ids = [str(row["id"]) for row in rows]
         proposed = demo.run(
             code.lower(),
             "inspectors.propose",

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from ledger.areas.directory.files import write_generated_objects
 from ledger.areas.directory.importer import import_objects
 from ledger.audit.verifier import parse_evidence, verify_bundle
 from ledger.draw.verify import verify_draw
 from ledger.draw.world import SNAPSHOT_TOPICS
 from ledger.transparency.database import verify_ledger
 from tests.api.conftest import Api
+from tools.fakecounty import write_generated_objects
 
 TASK = "T-API-1"
 TODAY = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from ledger.areas.directory.files import write_generated_objects
 from ledger.config import Settings
 from tools.cli import cli
+from tools.fakecounty import write_generated_objects
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from ledger.areas.directory.files import write_generated_objects
 from ledger.areas.directory.importer import import_objects
 from ledger.config import Settings
 from ledger.keys import write_key_file
@@ -18,6 +17,7 @@ from tests.conftest import World
 from tests.county import County, build_county
 from tests.integration.test_inspections import add_people, objects
 from tests.vectors.testkeys import fixed_key
+from tools.fakecounty import write_generated_objects
 
 
 def refused(settings: Settings, *args: str) -> Result:

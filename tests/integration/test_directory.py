@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 
 from ledger.areas.directory.events import ObjectImport
-from ledger.areas.directory.files import batch_digest, write_generated_objects
+from ledger.areas.directory.files import batch_digest
 from ledger.areas.directory.importer import import_objects
 from ledger.areas.ids import stream_id
 from ledger.errors import ConflictError, ValidationError
 from ledger.transparency.database import verify_ledger
 from tests.conftest import World
 from tests.county import County, build_county
+from tools.fakecounty import write_generated_objects
 
 
 @pytest.fixture

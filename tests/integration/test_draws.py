@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from ledger.areas.directory.files import write_generated_objects
 from ledger.areas.directory.importer import import_objects
 from ledger.areas.draws.events import Draw, draw_id
 from ledger.authorisation import sign_command
@@ -24,6 +23,7 @@ from ledger.errors import ConflictError, PermissionDenied, RuleViolation
 from ledger.transparency.database import verify_ledger
 from tests.conftest import World
 from tests.county import County, build_county, inspector, key_for
+from tools.fakecounty import write_generated_objects
 
 TASK = "T-DRAW-1"
 

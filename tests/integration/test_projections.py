@@ -18,7 +18,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.areas.directory.files import write_generated_objects
 from ledger.areas.directory.importer import import_objects
 from ledger.bootstrap import open_ledger
 from ledger.config import Settings
@@ -30,6 +29,7 @@ from tests.conftest import World, start_world
 from tests.county import DEPARTMENTS, County, build_county, key_for
 from tests.integration.test_inspections import add_people, on
 from tests.vectors.testkeys import fixed_key
+from tools.fakecounty import write_generated_objects
 
 OBJECTS = 12
 

@@ -27,11 +27,11 @@ from ledger.areas.directory.files import (
     batches,
     check_file,
     iter_rows,
-    write_generated_objects,
 )
 from ledger.areas.directory.uscc import make_uscc
 from ledger.canonical import canonical_bytes
 from ledger.errors import ValidationError
+from tools.fakecounty import write_generated_objects
 
 Cells = Sequence[object]
 

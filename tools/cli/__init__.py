@@ -4,93 +4,49 @@ Global options select the ledger (``--home``, ``--database-url``); every
 sub-command that changes the ledger signs with the acting key (``--key FILE``).
 Errors from the ledger are reported once, here: a one-line message on stderr and
 exit status 2 (``verify`` uses 1 for "tampered").
+
+Invariant: this module is the only one that knows every command module; it adds each
+command to the group explicitly. Command modules import only ``runtime``, ``output`` and
+the shared option modules (``basis``, ``projected``), never this package or each other
+(one exception: ``demo`` runs ``chain.init`` first).
+
+Modules: runtime (Runtime, --key, exit statuses, input files), output (--json/--csv for
+listings), basis and projected (shared options); one per area as in ``ledger/areas``
+(keys departments notes calendar items directory inspectors plans tasks draws
+inspections results reports reviews); chain (init, status, verify), transparency
+(checkpoint, prove, consistency, export, witness), reading (projections, trail,
+deadlines, feed, coverage, task-ledger, progress), server (serve, client, demo).
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import click
 
-from ledger.config import Settings
 from ledger.errors import LedgerError
-
-EXIT_TAMPERED = 1
-EXIT_USAGE = 2
-
-
-class Runtime:
-    """What every sub-command needs: settings, and how to read keys."""
-
-    def __init__(self, home: str | None, database_url: str | None) -> None:
-        self.environ = dict(os.environ)
-        self._home = home
-        self._database_url = database_url
-        self._settings: Settings | None = None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = Settings.from_mapping(
-                self.environ, home=self._home, database_url=self._database_url
-            )
-        return self._settings
-
-    def passphrase(self, path: Path) -> str | None:
-        from ledger.keys import key_file_is_sealed
-
-        if not key_file_is_sealed(path):
-            return None
-        value = self.environ.get("SHUANGSUI_PASSPHRASE")
-        if value:
-            return value
-        if not sys.stdin.isatty():
-            raise LedgerError(
-                f"{path} is sealed: set SHUANGSUI_PASSPHRASE or run in a terminal to be asked"
-            )
-        return str(click.prompt(f"Passphrase for {path}", hide_input=True))
-
-    def signing_key(self, path: Path | str) -> Any:
-        from ledger.keys import read_key_file
-
-        path = Path(path)
-        return read_key_file(path, self.passphrase(path))
-
-    def submitter(self, ledger: Any, key: Any) -> Any:
-        """``submit(action, params, attachment)`` signing with ``key`` on this ledger."""
-        from ledger.authorisation import sign_command
-
-        def submit(action: str, params: dict[str, Any], attachment: Any) -> dict[str, Any]:
-            result: dict[str, Any] = ledger.execute(
-                sign_command(key, action, params), attachment=attachment
-            ).as_dict()
-            return result
-
-        return submit
-
-    def run(
-        self, key_file: str, action: str, params: dict[str, Any], attachment: Any = None
-    ) -> dict[str, Any]:
-        """Sign ``action(params)`` with the key in ``key_file`` and execute it."""
-        key = self.signing_key(key_file)
-        ledger = self.open()
-        try:
-            result: dict[str, Any] = self.submitter(ledger, key)(action, params, attachment)
-            return result
-        finally:
-            ledger.close()
-
-    def open(self, *, write: bool = True) -> Any:
-        """Open the ledger; ``write`` loads the ledger key that seals entries."""
-        from ledger.bootstrap import open_ledger
-
-        settings = self.settings
-        signer = self.signing_key(settings.ledger_key_path) if write else None
-        return open_ledger(settings, signer=signer)
+from tools.cli import (
+    calendar,
+    chain,
+    departments,
+    directory,
+    draws,
+    inspections,
+    inspectors,
+    items,
+    keys,
+    notes,
+    plans,
+    reading,
+    reports,
+    results,
+    reviews,
+    server,
+    tasks,
+    transparency,
+)
+from tools.cli.runtime import EXIT_USAGE, Runtime
 
 
 class LedgerGroup(click.Group):
@@ -136,16 +92,46 @@ def main(argv: Sequence[str] | None = None) -> None:
     cli.main(args=list(argv) if argv is not None else None, prog_name="shuangsui")
 
 
-pass_runtime = click.make_pass_decorator(Runtime)
-
-# Sub-command modules register themselves on ``cli``.
-from tools.cli import (  # noqa: E402, F401
-    api_cmds,
-    domain_cmds,
-    draw_cmds,
-    keys_cmds,
-    ledger_cmds,
-    log_cmds,
-    projection_cmds,
-    work_cmds,
+COMMANDS: tuple[click.Command, ...] = (
+    # the ledger itself and its keys
+    chain.init,
+    chain.status,
+    chain.verify,
+    keys.keygen,
+    keys.key,
+    notes.append_note,
+    # the areas, in the order of a year's work
+    departments.department,
+    calendar.calendar,
+    items.items,
+    directory.import_,
+    inspectors.inspectors,
+    plans.plans,
+    tasks.task,
+    draws.draw,
+    draws.verify_draw_cmd,
+    inspections.inspection,
+    results.result,
+    reports.report_group,
+    reviews.review,
+    # reading through the projections
+    reading.projections,
+    reading.trail_cmd,
+    reading.deadlines_cmd,
+    reading.feed_cmd,
+    reading.coverage_cmd,
+    reading.task_ledger_cmd,
+    reading.progress_cmd,
+    # the transparency log
+    transparency.checkpoint,
+    transparency.prove,
+    transparency.consistency,
+    transparency.export,
+    transparency.witness,
+    # the HTTP API
+    server.serve,
+    server.client,
+    server.demo,
 )
+for command in COMMANDS:
+    cli.add_command(command)

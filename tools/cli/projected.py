@@ -1,8 +1,9 @@
-"""The projections, brought up to date, for any command that reads them.
+"""Reading through the projections: every reading command first brings the read models
+up to date with the log (a progress bar shows when that takes a while), then answers
+from them. Also the options those commands share: ``--today``, ``--json`` and the
+subject (``--object``, ``--task``, ``--person``, ``--department``).
 
-A reading command opens the ledger (read-only unless it signs a fresh checkpoint),
-applies what the log holds beyond the projections (a progress bar on stderr when that
-is a lot), reads through ``projections.read``, and closes both.
+Invariant: a read never sees projections behind the log's head as of its start.
 """
 
 from __future__ import annotations
@@ -10,26 +11,25 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any
 
 import click
 
-from ledger.config import Settings
+from ledger.errors import ValidationError
 from projections import projection_path
 from projections.runner import rebuild, update
 from projections.store import Store
+from tools.cli.runtime import Runtime
+
+JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+TODAY = click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    help="Judge deadlines as of this day (default: today in China).",
+)
 
 
-class Runtime(Protocol):
-    """What this needs of ``tools.cli.Runtime`` (a Protocol: no import of the CLI group)."""
-
-    @property
-    def settings(self) -> Settings: ...
-
-    def open(self, *, write: bool = True) -> Any: ...
-
-
-def catch_up(ledger: Any, store: Store, *, full: bool = False) -> int:
+def sync_projections(ledger: Any, store: Store, *, full: bool = False) -> int:
     """Apply what is new (or everything), with a progress bar on stderr when it is a lot."""
     behind = ledger.head().position - (0 if full else store.position())
     run = rebuild if full else update
@@ -49,13 +49,43 @@ def projected(
     runtime: Runtime, *, sync: bool = True, write: bool = False
 ) -> Iterator[tuple[Any, Store]]:
     """The ledger (read-only unless ``write``: a bundle's fresh checkpoint is signed) and
-    the projections, brought up to date unless ``sync`` is false."""
+    the projections, brought up to date."""
     ledger = runtime.open(write=write)
     store = Store(projection_path(runtime.settings.home))
     try:
         if sync:
-            catch_up(ledger, store)
+            sync_projections(ledger, store)
         yield ledger, store
     finally:
         store.close()
         ledger.close()
+
+
+def read_projected(runtime: Runtime, fn: Any) -> Any:
+    """``fn(db)`` on the projections, brought up to date first."""
+    with projected(runtime) as (_, store):
+        return fn(store.db)
+
+
+def subject_options(fn: Any) -> Any:
+    for kind, help_text in reversed(
+        (
+            ("object", "An object's credit code."),
+            ("task", "A joint task's code."),
+            ("person", "An inspector's person id."),
+            ("department", "A department's code."),
+        )
+    ):
+        fn = click.option(f"--{kind}", kind, help=help_text)(fn)
+    return fn
+
+
+def read_subject(**given: str | None) -> tuple[str, str]:
+    """The one subject named by :func:`subject_options`: (kind, id)."""
+    named = [(k, v) for k, v in given.items() if v]
+    if len(named) != 1:
+        raise ValidationError(
+            "name exactly one of --object, --task, --person, --department",
+            {"subject": ["exactly one"]},
+        )
+    return named[0][0], str(named[0][1])

@@ -32,7 +32,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib
-import random
 import re
 import sqlite3
 import tempfile
@@ -46,7 +45,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ledger.areas.departments.events import CODE_PATTERN
-from ledger.areas.directory.uscc import ALPHABET, make_uscc, uscc_problem
+from ledger.areas.directory.uscc import uscc_problem
 from ledger.areas.inspectors.rules import certificate_reversed, expert_holds, officer_lacks
 from ledger.canonical import canonical_bytes
 from ledger.errors import ConfigurationError, ValidationError
@@ -200,7 +199,8 @@ OBJECT_KINDS = {
     "project": "项目",
     "behaviour": "行为",
 }
-_STATUS = {"active": "存续", "closed": "注销"}
+#: Object statuses: English name -> Chinese name; both are accepted in files.
+OBJECT_STATUSES = {"active": "存续", "closed": "注销"}
 _INSPECTOR_KINDS = {"officer": "执法人员", "expert": "专家"}
 
 
@@ -259,7 +259,7 @@ OBJECT_COLUMNS = ColumnSpec("object", (
            "dates YYYY-MM-DD of administrative penalties, separated by ;", multi=True),
     Column("complaints", "核实投诉次数", False, _count,
            "number of verified complaints, default 0", default=0),
-    Column("status", "状态", False, _bilingual(_STATUS),
+    Column("status", "状态", False, _bilingual(OBJECT_STATUSES),
            "active or closed (存续 / 注销), default active", default="active"),
 ), _object_rules)
 
@@ -753,109 +753,3 @@ def batches(rows: Iterable[Row], size: int = 1000) -> Iterator[list[Row]]:
 def batch_digest(rows: Sequence[Row]) -> str:
     """Hex SHA-256 of the RFC 8785 canonical bytes of the list of rows."""
     return hashlib.sha256(canonical_bytes(list(rows))).hexdigest()
-
-
-# --- generated data ---------------------------------------------------------------
-
-#: Towns (镇) of Anyue County (安岳县, division code 512021), for generated data.
-ANYUE_TOWNSHIPS = (
-    "岳阳镇", "石桥铺镇", "通贤镇", "龙台镇", "兴隆镇", "周礼镇", "李家镇", "镇子镇",
-    "文化镇", "卧佛镇", "鸳大镇", "乾龙镇", "长河源镇", "石羊镇", "天林镇", "永清镇",
-    "两板桥镇", "护建镇", "毛家镇",
-)  # fmt: skip
-_BRANDS = "鑫源 华兴 蜀丰 柠都 普州 佳和 永盛 恒达 宏远 圆觉 玄妙 金岳 德润 福临".split()
-_TRADES = (  # (name part, industry, business scope)
-    ("商贸", "批发业", "日用百货、预包装食品销售"),
-    ("食品", "食品制造业", "糕点、薯类食品生产销售"),
-    ("柠檬科技", "农副食品加工业", "柠檬种植、初加工及销售"),
-    ("建材", "建筑装饰业", "建筑材料销售"),
-    ("餐饮管理", "餐饮业", "餐饮服务"),
-    ("药房", "零售业", "药品、医疗器械零售"),
-    ("汽车修理", "机动车维修", "机动车维修、配件销售"),
-    ("石刻艺术", "工艺美术品制造", "石雕工艺品制作销售"),
-)
-_SURNAMES = "王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗"
-_SHOPS = ("餐馆", "超市", "理发店", "五金店", "面馆", "副食店", "农资店")
-_CROPS = ("柠檬", "红薯", "生猪", "蔬菜", "柑橘", "中药材")
-# kind -> (id prefix, name ending)
-_OTHER_KINDS = {
-    "product": ("CP", "抽检批次"),
-    "project": ("XM", "建设项目"),
-    "behaviour": ("XW", "经营行为"),
-}
-# Weighted draws as one uniform choice each (random.choices costs several times more).
-_CREDIT_CLASSES = "A" * 6 + "B" * 10 + "C" * 3 + "D"  # about 30/50/15/5 %
-_PENALTY_COUNTS = (0,) * 29 + (1,) * 3 + (2,)
-_COMPLAINTS = ("", "", "0", "0", "0", "1", "2", "5")
-_SEQUENCES = 31**7
-
-
-def _entity_code(kind_digit: str, index: int, offset: int) -> str:
-    # index -> 7 code characters by a bijection mod 31**7 (the multiplier is prime to
-    # 31): unique for every index, and random-looking rather than consecutive.
-    number = (index * 7_919_077_981 + offset) % _SEQUENCES
-    characters = ""
-    for _ in range(7):
-        number, rest = divmod(number, 31)
-        characters += ALPHABET[rest]
-    return make_uscc(f"9{kind_digit}512021MA{characters}")
-
-
-def write_generated_objects(
-    path: str | Path,
-    count: int,
-    *,
-    seed: int = 0,
-    departments: Sequence[str] = ("SCJGJ",),
-    townships: Sequence[str] = ANYUE_TOWNSHIPS,
-    chinese: bool = False,
-) -> None:
-    """Write a CSV of ``count`` valid, varied objects with unique ids, row by row.
-
-    About 55% enterprises, 30% individual businesses, 7% co-operatives (USCCs of
-    Anyue, 512021) and 8% products, projects and behaviours; credit classes A/B/C/D
-    about 30/50/15/5%; some penalties, complaints and closed objects. The same seed
-    gives the same bytes. With ``chinese`` the headers and the kind and status values
-    are Chinese, as a Chinese user's file would be.
-    """
-    rng = random.Random(seed)
-    offset = rng.randrange(_SEQUENCES)
-    first_day = date(2019, 1, 1).toordinal()
-    other_kinds = list(_OTHER_KINDS)
-    with _as_path(path).open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow([c.alias if chinese else c.name for c in OBJECT_COLUMNS])
-        for index in range(count):
-            town = rng.choice(townships)
-            trade, industry, scope = rng.choice(_TRADES)
-            draw = rng.random()
-            if draw < 0.55:
-                kind, code = "enterprise", _entity_code("1", index, offset)
-                name = f"安岳县{rng.choice(_BRANDS)}{trade}有限公司"
-            elif draw < 0.85:
-                kind, code = "individual", _entity_code("2", index, offset)
-                name = f"安岳县{town}{rng.choice(_SURNAMES)}记{rng.choice(_SHOPS)}"
-                industry, scope = "零售业", "个体经营"
-            elif draw < 0.92:
-                kind, code = "cooperative", _entity_code("3", index, offset)
-                crop = rng.choice(_CROPS)
-                name = f"安岳县{town}{crop}种植专业合作社"
-                industry, scope = "农业", f"{crop}种植、销售"
-            else:
-                kind = rng.choice(other_kinds)
-                prefix, ending = _OTHER_KINDS[kind]
-                code = f"{prefix}-2024-{index:07d}"
-                name = f"{town}{rng.choice(_CROPS)}{ending}"
-                industry, scope = "", ""
-            supervisors = [rng.choice(departments)]
-            if rng.random() < 0.3:  # a joint object, supervised by two departments
-                second = rng.choice(departments)
-                supervisors += [second] if second != supervisors[0] else []
-            days = {rng.randrange(6 * 365) for _ in range(rng.choice(_PENALTY_COUNTS))}
-            penalties = [date.fromordinal(first_day + day).isoformat() for day in sorted(days)]
-            status = "closed" if rng.random() < 0.05 else "active"
-            writer.writerow([
-                code, name, OBJECT_KINDS[kind] if chinese else kind, town, industry, scope,
-                ";".join(supervisors), rng.choice(_CREDIT_CLASSES), ";".join(penalties),
-                rng.choice(_COMPLAINTS), _STATUS[status] if chinese else status,
-            ])  # fmt: skip

@@ -1,4 +1,5 @@
-"""serve, client, demo: the HTTP API from the command line."""
+"""serve, client, demo: the HTTP API from the command line, and the demo county to
+serve."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any
 import click
 
 from ledger.errors import ConflictError, LedgerError, ValidationError
-from tools.cli import Runtime, cli, pass_runtime
+from tools.cli.runtime import Runtime, pass_runtime
 
 
 def _config(runtime: Runtime) -> dict[str, Any]:
@@ -28,7 +29,7 @@ def _config(runtime: Runtime) -> dict[str, Any]:
     return config
 
 
-@cli.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
@@ -142,7 +143,7 @@ def serve(
         stop()
 
 
-@cli.command()
+@click.command()
 @click.argument("method", type=click.Choice(["GET", "POST", "get", "post"]))
 @click.argument("path")
 @click.option(
@@ -223,7 +224,7 @@ def client(
         sys.exit(1)
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--objects",
     default=20_000,
@@ -241,7 +242,7 @@ def demo(runtime: Runtime, objects: int) -> None:
     Demo keys (unsealed, demo only) are written to HOME/keys/demo/.
     """
     from ledger.bootstrap import open_ledger
-    from tools.cli.ledger_cmds import init
+    from tools.cli.chain import init
     from tools.demo import build
 
     settings = runtime.settings

@@ -1,5 +1,5 @@
 """draw commit / witness-commit / witness-reveal / dice / beacon / run / recuse / show,
-verify-draw: the ceremony and its check."""
+verify-draw: the ceremony and its check (``ledger/areas/draws``, ``ledger/draw``)."""
 
 from __future__ import annotations
 
@@ -12,26 +12,10 @@ import click
 
 from ledger.draw.ceremony import quicknet_verifier, witness_commitment
 from ledger.errors import NotFoundError, ValidationError
-from tools.cli import EXIT_TAMPERED, Runtime, cli, pass_runtime
-from tools.cli.domain_cmds import _echo
-
-KEY = click.option(
-    "--key",
-    "key_file",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="The acting key file (signs the command).",
-)
+from tools.cli.runtime import EXIT_TAMPERED, KEY, Runtime, echo_json, parse_draw_ref, pass_runtime
 
 
-def _draw_ref(ref: str) -> tuple[str, int]:
-    task, _, number = ref.rpartition("/")
-    if not task or not number.isdigit():
-        raise ValidationError(f"{ref!r}: name a draw as TASK/NUMBER, e.g. T-2027-001/1")
-    return task, int(number)
-
-
-@cli.group()
+@click.group()
 def draw() -> None:
     """The verifiable draw (摇号): commit, witnesses, entropy, run, recusal."""
 
@@ -138,7 +122,7 @@ def draw_witness_commit(runtime: Runtime, key_file: str, ref: str, secret_file: 
     Example:
       shuangsui draw witness-commit --key jiwei.key T-2027-001/1 --secret jiwei.secret
     """
-    task, number = _draw_ref(ref)
+    task, number = parse_draw_ref(ref)
     value, nonce = os.urandom(32).hex(), os.urandom(16).hex()
     digest = witness_commitment(value, nonce)
     try:
@@ -171,7 +155,7 @@ def draw_witness_reveal(runtime: Runtime, key_file: str, ref: str, secret_file: 
     Example:
       shuangsui draw witness-reveal --key jiwei.key T-2027-001/1 --secret jiwei.secret
     """
-    task, number = _draw_ref(ref)
+    task, number = parse_draw_ref(ref)
     try:
         secret = json.loads(secret_file.read_text())
     except (OSError, ValueError) as exc:
@@ -196,7 +180,7 @@ def draw_dice(runtime: Runtime, key_file: str, ref: str, digits: str) -> None:
     Example:
       shuangsui draw dice --key scjgj.key T-2027-001/1 4261536214
     """
-    task, number = _draw_ref(ref)
+    task, number = parse_draw_ref(ref)
     runtime.run(key_file, "draw.dice", {"task": task, "draw": number, "digits": digits})
     click.echo("dice recorded")
 
@@ -216,7 +200,7 @@ def draw_beacon(
     Example:
       shuangsui draw beacon --key scjgj.key T-2027-001/1 --round 5123456 --signature b71371...
     """
-    task, number = _draw_ref(ref)
+    task, number = parse_draw_ref(ref)
     result = runtime.run(
         key_file,
         "draw.beacon",
@@ -236,7 +220,7 @@ def draw_run(runtime: Runtime, key_file: str, ref: str) -> None:
     Example:
       shuangsui draw run --key scjgj.key T-2027-001/1
     """
-    task, number = _draw_ref(ref)
+    task, number = parse_draw_ref(ref)
     result = runtime.run(key_file, "draw.run", {"task": task, "draw": number})
     click.echo(f"drew {result['drawn']} objects; seed {result['seed']}")
     for key, stratum in result["strata"].items():
@@ -260,7 +244,7 @@ def draw_recuse(
     Example:
       shuangsui draw recuse --key s001.key T-2027-001/1 91512021MA6... S001 --reason 近亲属
     """
-    task, number = _draw_ref(ref)
+    task, number = parse_draw_ref(ref)
     result = runtime.run(
         key_file,
         "draw.recuse",
@@ -281,7 +265,7 @@ def draw_show(runtime: Runtime, ref: str) -> None:
     """
     from ledger.areas.draws.events import draw_id
 
-    task, number = _draw_ref(ref)
+    task, number = parse_draw_ref(ref)
     ledger = runtime.open(write=False)
     try:
         found = ledger.find(draw_id(task, number))
@@ -291,10 +275,10 @@ def draw_show(runtime: Runtime, ref: str) -> None:
     finally:
         ledger.close()
     shown["commitment"] = json.loads(shown["commitment"])
-    _echo(shown)
+    echo_json(shown)
 
 
-@cli.command("verify-draw")
+@click.command("verify-draw")
 @click.argument("ref", metavar="TASK/N")
 @click.option(
     "--bundle",
@@ -318,7 +302,7 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
     from ledger.draw.verify import verify_draw
     from ledger.draw.world import SNAPSHOT_TOPICS, bundle_events
 
-    task, number = _draw_ref(ref)
+    task, number = parse_draw_ref(ref)
     beacon_check = quicknet_verifier()
     if bundle is not None:
         from ledger.audit.verifier import verify_bundle
@@ -340,7 +324,7 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
         finally:
             ledger.close()
     if as_json:
-        _echo({"ok": problem is None, "difference": problem, **facts})
+        echo_json({"ok": problem is None, "difference": problem, **facts})
     elif problem is None:
         state = (
             "identical"

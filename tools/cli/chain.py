@@ -1,4 +1,5 @@
-"""init, status, verify, append-note."""
+"""init, status, verify: create the ledger (keys and genesis), describe its head, and
+check every hash, link and signature of its chain."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import click
 
 from ledger.errors import ConflictError, ValidationError
-from tools.cli import EXIT_TAMPERED, Runtime, cli, pass_runtime
+from tools.cli.runtime import EXIT_TAMPERED, Runtime, pass_runtime
 
 
 def _new_passphrase(runtime: Runtime, seal: bool) -> str | None:
@@ -24,7 +25,7 @@ def _new_passphrase(runtime: Runtime, seal: bool) -> str | None:
     )
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--origin",
     default="anyue.example/shuangsui",
@@ -109,7 +110,7 @@ def init(runtime: Runtime, origin: str, office_holder: str, seal: bool) -> None:
     click.echo(f"genesis  positions {recorded.first_position}-{recorded.last_position}")
 
 
-@cli.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
 @pass_runtime
 def status(runtime: Runtime, as_json: bool) -> None:
@@ -140,35 +141,7 @@ def status(runtime: Runtime, as_json: bool) -> None:
         click.echo(f"{name:<11}{value}")
 
 
-@cli.command("append-note")
-@click.option(
-    "--key",
-    "key_file",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="The acting key file (signs the command).",
-)
-@click.argument("text")
-@pass_runtime
-def append_note(runtime: Runtime, key_file: str, text: str) -> None:
-    """Append a signed free-text note.
-
-    \b
-    Example:
-      shuangsui append-note --key var/keys/office.key "会议纪要：2026年第4季度联席会议"
-    """
-    from ledger.authorisation import sign_command
-
-    key = runtime.signing_key(key_file)
-    ledger = runtime.open()
-    try:
-        recorded = ledger.execute(sign_command(key, "note.append", {"text": text}))
-    finally:
-        ledger.close()
-    click.echo(f"note recorded at position {recorded.last_position}")
-
-
-@cli.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
 @click.option(
     "--workers",

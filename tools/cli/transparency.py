@@ -1,4 +1,5 @@
-"""checkpoint, prove, consistency, export, witness: the ledger as a transparency log."""
+"""checkpoint, prove, consistency, export, witness: the ledger as a transparency log
+(``ledger/transparency``)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,10 @@ from uuid import UUID
 import click
 
 from ledger.errors import ValidationError
-from tools.cli import Runtime, cli, pass_runtime
+from tools.cli.runtime import Runtime, parse_draw_ref, pass_runtime, read_text
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"cannot read {path}: {exc}") from exc
-
-
-@cli.group(invoke_without_command=True)
+@click.group(invoke_without_command=True)
 @click.pass_context
 def checkpoint(ctx: click.Context) -> None:
     """Sign and store a checkpoint of the current log, and print it.
@@ -87,13 +81,13 @@ def checkpoint_attach(runtime: Runtime, cosigned: Path) -> None:
     """
     ledger = runtime.open()
     try:
-        added = ledger.transparency.attach_cosignatures(_read(cosigned))
+        added = ledger.transparency.attach_cosignatures(read_text(cosigned))
     finally:
         ledger.close()
     click.echo(f"attached {len(added)} new cosignature(s)")
 
 
-@cli.command()
+@click.command()
 @click.argument("position", type=click.IntRange(1))
 @click.option(
     "--checkpoint",
@@ -113,13 +107,13 @@ def prove(runtime: Runtime, position: int, checkpoint_file: Path | None) -> None
     """
     ledger = runtime.open()
     try:
-        note = _read(checkpoint_file) if checkpoint_file else None
+        note = read_text(checkpoint_file) if checkpoint_file else None
         click.echo(ledger.transparency.prove(position, note), nl=False)
     finally:
         ledger.close()
 
 
-@cli.command()
+@click.command()
 @click.argument("old_size", type=click.IntRange(0))
 @click.argument("new_size", type=click.IntRange(0))
 @pass_runtime
@@ -139,7 +133,7 @@ def consistency(runtime: Runtime, old_size: int, new_size: int) -> None:
         ledger.close()
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--out",
     required=True,
@@ -181,9 +175,8 @@ def export(runtime: Runtime, out: Path, stream: str | None, draw_ref: str | None
         ) as bar:
             if draw_ref is not None:
                 from ledger.draw.world import SNAPSHOT_TOPICS
-                from tools.cli.draw_cmds import _draw_ref
 
-                _draw_ref(draw_ref)
+                parse_draw_ref(draw_ref)
                 summary = ledger.transparency.export(
                     out,
                     positions=ledger.chain.positions_of_topics(SNAPSHOT_TOPICS),
@@ -200,7 +193,7 @@ def export(runtime: Runtime, out: Path, stream: str | None, draw_ref: str | None
     )
 
 
-@cli.group()
+@click.group()
 def witness() -> None:
     """Act as an independent witness that cosigns checkpoints (C2SP tlog-witness)."""
 
@@ -269,6 +262,6 @@ def witness_cosign(
     from ledger.transparency.witness import Witness, request_text
 
     witness_ = Witness(state_file, runtime.signing_key(key_file))
-    note = _read(checkpoint_file)
-    line = witness_.add_checkpoint(request_text(_read(proof_file), note))
+    note = read_text(checkpoint_file)
+    line = witness_.add_checkpoint(request_text(read_text(proof_file), note))
     click.echo(note + line, nl=False)

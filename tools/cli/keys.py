@@ -1,21 +1,21 @@
-"""keygen and key register / rotate / revoke / show."""
+"""keygen and key register / rotate / revoke / show: the keys area (``ledger/areas/keys``)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
-from tools.cli import Runtime, cli, pass_runtime
+from ledger.errors import NotFoundError
+from tools.cli.runtime import KEY, Runtime, pass_runtime
 
 ROLE_CHOICES = click.Choice(
     ["office", "ledger", "department", "inspector", "witness", "judicial", "discipline", "auditor"]
 )
 
 
-@cli.command()
+@click.command()
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--label", default="", help="Who or what the key is for.")
 @click.option(
@@ -46,21 +46,9 @@ def keygen(runtime: Runtime, out: Path, label: str, seal: bool) -> None:
     click.echo(f"written    {out} and {out.with_suffix('.pub')}")
 
 
-@cli.group()
+@click.group()
 def key() -> None:
     """Register, rotate, revoke and show keys (signed ledger events)."""
-
-
-def _run(runtime: Runtime, key_file: str, action: str, params: dict[str, object]) -> dict[str, Any]:
-    from ledger.authorisation import sign_command
-
-    actor = runtime.signing_key(key_file)
-    ledger = runtime.open()
-    try:
-        result: dict[str, Any] = ledger.execute(sign_command(actor, action, params)).as_dict()
-        return result
-    finally:
-        ledger.close()
 
 
 def _public_b64(source: str) -> str:
@@ -69,17 +57,8 @@ def _public_b64(source: str) -> str:
     return read_public_key(source).public_b64
 
 
-KEY_OPTION = click.option(
-    "--key",
-    "key_file",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="The acting key file (signs the command).",
-)
-
-
 @key.command("register")
-@KEY_OPTION
+@KEY
 @click.option("--public-key", required=True, help="A .pub file, a key file, or base64.")
 @click.option("--holder", required=True, help="Person or unit holding the key.")
 @click.option(
@@ -113,8 +92,7 @@ def register(
       shuangsui key register --key var/keys/office.key --public-key scjgj.pub \\
           --holder 县市场监管局 --role department --organisation SCJGJ
     """
-    result = _run(
-        runtime,
+    result = runtime.run(
         key_file,
         "key.register",
         {
@@ -129,7 +107,7 @@ def register(
 
 
 @key.command("rotate")
-@KEY_OPTION
+@KEY
 @click.argument("key_id")
 @click.option("--public-key", required=True, help="The new key: a .pub file, key file or base64.")
 @pass_runtime
@@ -140,14 +118,14 @@ def rotate(runtime: Runtime, key_file: str, key_id: str, public_key: str) -> Non
     Example:
       shuangsui key rotate --key old.key 3f9a1c2b4d5e6f70 --public-key new.pub
     """
-    result = _run(
-        runtime, key_file, "key.rotate", {"key_id": key_id, "public_key": _public_b64(public_key)}
+    result = runtime.run(
+        key_file, "key.rotate", {"key_id": key_id, "public_key": _public_b64(public_key)}
     )
     click.echo(f"key {key_id} rotated to {result['key_id']} at position {result['positions'][1]}")
 
 
 @key.command("revoke")
-@KEY_OPTION
+@KEY
 @click.argument("key_id")
 @click.option("--reason", required=True, help="Why (recorded in the ledger).")
 @pass_runtime
@@ -158,7 +136,7 @@ def revoke(runtime: Runtime, key_file: str, key_id: str, reason: str) -> None:
     Example:
       shuangsui key revoke --key var/keys/office.key 3f9a1c2b4d5e6f70 --reason 人员调离
     """
-    result = _run(runtime, key_file, "key.revoke", {"key_id": key_id, "reason": reason})
+    result = runtime.run(key_file, "key.revoke", {"key_id": key_id, "reason": reason})
     click.echo(f"key {key_id} revoked at position {result['positions'][1]}")
 
 
@@ -172,7 +150,6 @@ def show(runtime: Runtime, key_id: str) -> None:
     Example:
       shuangsui key show 3f9a1c2b4d5e6f70
     """
-    from ledger.errors import NotFoundError
 
     ledger = runtime.open(write=False)
     try:

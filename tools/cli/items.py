@@ -1,0 +1,145 @@
+"""items draft / publish / draft-joint / publish-joint / show / report: item lists
+(抽查事项清单, ``ledger/areas/items``).
+
+Structured input is a JSON file shaped like the command's parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tools.cli.output import Output, listing
+from tools.cli.projected import read_projected
+from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_json, read_ledger
+
+
+@click.group()
+def items() -> None:
+    """Item lists (抽查事项清单): draft, publish, show, the joint list, the R3.3 report."""
+
+
+@items.command("draft")
+@KEY
+@click.option(
+    "--reason",
+    required=True,
+    type=click.Choice(["enact", "amend", "repeal", "interpret"]),
+    help="立改废释: why this version exists.",
+)
+@click.option("--note", default="", help="What changed, in words.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_runtime
+def items_draft(runtime: Runtime, key_file: str, reason: str, note: str, file: Path) -> None:
+    """Draft the next version of your department's list from a JSON array of items.
+
+    \b
+    Each item: code, name, legal_basis, object_type, content, method, category
+    (general|key), risk_grade, and ratio_cap (general items only, e.g. "0.05").
+    Example:
+      shuangsui items draft --key scjgj.key --reason enact examples/items.json
+    """
+    result = runtime.run(
+        key_file, "items.draft", {"reason": reason, "note": note, "items": read_json(file)}
+    )
+    click.echo(
+        f"{result['department']}: drafted version {result['version']} ({result['items']} items)"
+    )
+
+
+@items.command("publish")
+@KEY
+@click.argument("version", type=click.IntRange(1))
+@pass_runtime
+def items_publish(runtime: Runtime, key_file: str, version: int) -> None:
+    """Publish the drafted VERSION of your department's list (it never changes after).
+
+    \b
+    Example:
+      shuangsui items publish --key scjgj.key 1
+    """
+    result = runtime.run(key_file, "items.publish", {"version": version})
+    click.echo(f"{result['department']}: published version {version}")
+
+
+@items.command("draft-joint")
+@KEY
+@click.option(
+    "--reason", required=True, type=click.Choice(["enact", "amend", "repeal", "interpret"])
+)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_runtime
+def items_draft_joint(runtime: Runtime, key_file: str, reason: str, file: Path) -> None:
+    """Draft the joint item list (office) from a JSON array of {department, code}.
+
+    \b
+    Example:
+      shuangsui items draft-joint --key var/keys/office.key --reason enact joint.json
+    """
+    result = runtime.run(
+        key_file, "items.draft_joint", {"reason": reason, "entries": read_json(file)}
+    )
+    click.echo(f"joint list: drafted version {result['version']} ({result['items']} items)")
+
+
+@items.command("publish-joint")
+@KEY
+@click.argument("version", type=click.IntRange(1))
+@pass_runtime
+def items_publish_joint(runtime: Runtime, key_file: str, version: int) -> None:
+    """Publish the joint item list's draft (office).
+
+    \b
+    Example:
+      shuangsui items publish-joint --key var/keys/office.key 1
+    """
+    runtime.run(key_file, "items.publish_joint", {"version": version})
+    click.echo(f"joint list: published version {version}")
+
+
+@items.command("show")
+@click.argument("department_code", metavar="DEPARTMENT")
+@pass_runtime
+def items_show(runtime: Runtime, department_code: str) -> None:
+    """Show a department's list, every version (JOINT for the joint list).
+
+    \b
+    Example:
+      shuangsui items show SCJGJ
+    """
+    from ledger.areas.items.events import item_list_id
+
+    echo_json(
+        read_ledger(
+            runtime,
+            lambda ledger: find(
+                ledger, item_list_id(department_code), f"item list of {department_code}"
+            ).as_dict(),
+        )
+    )
+
+
+@items.command("report")
+@listing(default="json")
+@pass_runtime
+def items_report(runtime: Runtime, out: Output) -> None:
+    """Key items and general caps per department (R3.3).
+
+    \b
+    Example:
+      shuangsui items report
+    """
+    from projections.read.items import item_report
+
+    out.rows(
+        read_projected(runtime, item_report),
+        columns=(
+            "department",
+            "name",
+            "published_version",
+            "key_items",
+            "general_items",
+            "general_caps",
+            "highest_cap",
+        ),
+    )

@@ -1,0 +1,117 @@
+"""How listings print: one decorator, :func:`listing`, gives every command that prints
+rows the same ``--json`` and ``--csv`` options, and one :class:`Output` prints them.
+
+Invariants:
+
+* A listing's default output never changes with this module: a command that printed a
+  table prints the same table (its own lines), one that printed JSON prints the same
+  JSON (``default="json"``).
+* ``--json`` prints exactly what the command's JSON always was: the rows, or the
+  document they come from (the feed's page with its cursor), indented, Chinese text as
+  it is.
+* ``--csv`` prints a header, then one line per row (RFC 4180 quoting, ``\\n`` line
+  ends, UTF-8 without a byte order mark). The header is the command's declared columns,
+  then any other key in the order first met, so an empty listing still has its header.
+  A missing or null value is an empty cell, ``true``/``false`` stay JSON's words, and a
+  list or object is its compact JSON in one cell. Only the rows are printed: a page's
+  cursor (the feed's ``next``) is its last row's position.
+* ``--json`` with ``--csv`` is refused (exit status 2).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import click
+
+from ledger.errors import ValidationError
+from tools.cli.runtime import echo_json
+
+Format = Literal["table", "json", "csv"]
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Output:
+    """The format chosen on the command line; a listing command prints through it once."""
+
+    format: Format
+
+    def rows(
+        self,
+        rows: Sequence[Row],
+        *,
+        table: Iterable[str] | None = None,
+        document: Any = None,
+        columns: Sequence[str] = (),
+    ) -> None:
+        """Print ``rows``: the ``table`` lines (a generator: only made when printed), JSON
+        (``document`` if given, else the rows) or CSV."""
+        if self.format == "json":
+            echo_json(rows if document is None else document)
+        elif self.format == "csv":
+            click.echo(csv_text(rows, columns), nl=False)
+        else:
+            assert table is not None, "a listing without a table defaults to JSON"
+            for line in table:
+                click.echo(line)
+
+
+def csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def csv_text(rows: Sequence[Row], columns: Sequence[str] = ()) -> str:
+    """The CSV of ``rows``: a header (``columns``, then other keys as met), then the rows."""
+    header = list(dict.fromkeys([*columns, *(key for row in rows for key in row)]))
+    if not header:
+        return ""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(name)) for name in header])
+    return buffer.getvalue()
+
+
+def listing(
+    *, default: Literal["table", "json"] = "table", json_help: str | None = None
+) -> Callable[[Any], Any]:
+    """Add ``--json`` and ``--csv`` to a listing command and pass it ``out: Output``.
+
+    ``default="json"`` is for the listings that have always printed JSON; their
+    ``--json`` says so. Put the decorator where the command's ``--json`` option was, so
+    the options keep their order in ``--help``.
+    """
+    if json_help is None:
+        json_help = "Print JSON (the default)." if default == "json" else "Print JSON."
+
+    def decorate(fn: Any) -> Any:
+        @functools.wraps(fn)
+        def command(*args: Any, as_json: bool, as_csv: bool, **kwargs: Any) -> Any:
+            if as_json and as_csv:
+                raise ValidationError("use --json or --csv, not both")
+            chosen: Format = "json" if as_json else "csv" if as_csv else default
+            return fn(*args, out=Output(chosen), **kwargs)
+
+        command = click.option(
+            "--csv",
+            "as_csv",
+            is_flag=True,
+            help="Print CSV: a header, then a line per row.",
+        )(command)
+        return click.option("--json", "as_json", is_flag=True, help=json_help)(command)
+
+    return decorate

@@ -1,0 +1,78 @@
+"""plans draft / publish / show: annual spot-check plans (年度抽查计划, R6;
+``ledger/areas/plans``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_json, read_ledger
+
+
+@click.group()
+def plans() -> None:
+    """Annual spot-check plans (年度抽查计划, R6)."""
+
+
+@plans.command("draft")
+@KEY
+@click.option(
+    "--reason",
+    type=click.Choice(["enact", "amend", "repeal", "interpret"]),
+    default="enact",
+    show_default=True,
+)
+@click.argument("year", type=click.IntRange(2000, 2100))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_runtime
+def plans_draft(runtime: Runtime, key_file: str, reason: str, year: int, file: Path) -> None:
+    """Draft your department's plan for YEAR from a JSON object (R6.4's fields).
+
+    \b
+    Example:
+      shuangsui plans draft --key scjgj.key 2027 examples/plan.json
+    """
+    params = {**read_json(file), "year": year, "reason": reason}
+    result = runtime.run(key_file, "plans.draft", params)
+    click.echo(f"{result['department']} {year}: drafted version {result['version']}")
+
+
+@plans.command("publish")
+@KEY
+@click.argument("year", type=click.IntRange(2000, 2100))
+@click.argument("version", type=click.IntRange(1))
+@pass_runtime
+def plans_publish(runtime: Runtime, key_file: str, year: int, version: int) -> None:
+    """Publish a drafted plan; after 31 January of its year it is recorded late (R6.5).
+
+    \b
+    Example:
+      shuangsui plans publish --key scjgj.key 2027 1
+    """
+    result = runtime.run(key_file, "plans.publish", {"year": year, "version": version})
+    late = " (late: after 31 January, R6.5)" if result["late"] else ""
+    click.echo(f"{result['department']} {year}: published version {version}{late}")
+
+
+@plans.command("show")
+@click.argument("department_code", metavar="DEPARTMENT")
+@click.argument("year", type=click.IntRange(2000, 2100))
+@pass_runtime
+def plans_show(runtime: Runtime, department_code: str, year: int) -> None:
+    """Show a department's plan for a year, every version.
+
+    \b
+    Example:
+      shuangsui plans show SCJGJ 2027
+    """
+    from ledger.areas.plans.events import plan_id
+
+    echo_json(
+        read_ledger(
+            runtime,
+            lambda ledger: find(
+                ledger, plan_id(department_code, year), f"{year} plan of {department_code}"
+            ).as_dict(),
+        )
+    )

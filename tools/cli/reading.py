@@ -1,0 +1,268 @@
+"""Reading the ledger through its projections: projections update / rebuild, trail,
+deadlines, feed, coverage, task-ledger, progress.
+
+Every reading command first brings the projections up to date with the log (see
+``tools/cli/projected.py``), then answers from them. The listings (trail, deadlines,
+feed, coverage, task-ledger) print through ``tools/cli/output.py``: their default as it
+always was (a table, or JSON for feed and task-ledger), ``--json`` and ``--csv``.
+``progress`` prints one JSON document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ledger.errors import NotFoundError
+from projections.read import deadlines, items, reports, results, tasks, trails
+from tools.cli.output import Output, listing
+from tools.cli.projected import TODAY, projected, read_subject, subject_options, sync_projections
+from tools.cli.runtime import Runtime, echo_json, pass_runtime
+
+
+@click.group()
+def projections() -> None:
+    """Build the read models (their own SQLite file beside the ledger)."""
+
+
+@projections.command("update")
+@pass_runtime
+def projections_update(runtime: Runtime) -> None:
+    """Apply the entries appended since the last update."""
+    with projected(runtime, sync=False) as (ledger, store):
+        applied = sync_projections(ledger, store)
+        click.echo(f"applied {applied:,} entries; projections at position {store.position():,}")
+
+
+@projections.command("rebuild")
+@pass_runtime
+def projections_rebuild(runtime: Runtime) -> None:
+    """Drop every read model and replay the whole log."""
+    with projected(runtime, sync=False) as (ledger, store):
+        applied = sync_projections(ledger, store, full=True)
+        click.echo(f"rebuilt from {applied:,} entries")
+
+
+@click.command("trail")
+@subject_options
+@click.option(
+    "--bundle",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the evidence bundle (entries + inclusion proofs) to FILE.",
+)
+@TODAY
+@listing()
+@pass_runtime
+def trail_cmd(
+    runtime: Runtime,
+    /,
+    bundle: Path | None,
+    today: str | None,
+    out: Output,
+    **subject: str | None,
+) -> None:
+    """Every event that touched a subject, in order, who signed it, and its deadlines.
+
+    \b
+    Examples:
+      shuangsui trail --object 91511024MA6XXXXXX0
+      shuangsui trail --task T-2026-001 --bundle trail.json
+      shuangsui verify --bundle trail.json      # offline, by anyone
+    """
+    kind, ident = read_subject(**subject)
+    with projected(runtime, write=bundle is not None) as (ledger, store):
+        entries = trails.trail(store.db, kind, ident, deadlines.as_of(today))
+        if not entries:
+            raise NotFoundError(f"nothing in the log touches {kind} {ident}")
+        if bundle is not None:
+            summary = ledger.transparency.export(
+                bundle, positions=[e.position for e in entries], query={kind: ident}
+            )
+    out.rows(
+        [e.as_dict() for e in entries],
+        table=trail_table(kind, ident, entries),
+        columns=("position", "time", "topic", "action", "actor", "signer", "deadlines"),
+    )
+    if bundle is not None:
+        click.echo(
+            f"bundle written to {bundle} ({summary['entries']} entries, checkpoint "
+            f"{summary['size']}); check it with: shuangsui verify --bundle "
+            f"{bundle}",
+            err=True,
+        )
+
+
+def trail_table(kind: str, ident: str, entries: list[trails.TrailEntry]) -> Iterator[str]:
+    yield f"trail of {kind} {ident}: {len(entries)} entries"
+    for e in entries:
+        who = f"{e.signer} ({e.actor})" if e.signer else e.actor
+        yield (
+            f"{e.position:>9}  {e.time[:19]}  {e.topic.removeprefix('shuangsui.'):<28}"
+            f"  {e.action:<20} {who}"
+        )
+        for note in e.deadlines:
+            yield f"{'':>11}⏱ {note}"
+
+
+@click.command("deadlines")
+@click.option("--department", help="Only this department's deadlines.")
+@click.option("--kind", type=click.Choice(tuple(deadlines.DEADLINE_LABELS)))
+@click.option("--status", type=click.Choice(tuple(deadlines.STATUS_LABELS)))
+@TODAY
+@listing()
+@pass_runtime
+def deadlines_cmd(
+    runtime: Runtime,
+    department: str | None,
+    kind: str | None,
+    status: str | None,
+    today: str | None,
+    out: Output,
+) -> None:
+    """The deadline board: due, overdue, met late, met (R6.5, R7.4, R9.1, R10.6)."""
+    with projected(runtime) as (_, store):
+        board = deadlines.deadlines(
+            store.db, deadlines.as_of(today), department=department, kind=kind, status=status
+        )
+    out.rows(
+        [d.as_dict() for d in board],
+        table=deadlines_table(board),
+        columns=(
+            "kind",
+            "subject",
+            "department",
+            "due",
+            "done",
+            "status",
+            "opened_at",
+            "done_at",
+            "problem",
+        ),
+    )
+
+
+def deadlines_table(board: list[deadlines.Deadline]) -> Iterator[str]:
+    if not board:
+        yield "no deadlines"
+    for d in board:
+        yield (
+            f"{deadlines.STATUS_LABELS[d.status]:<8} {d.status:<16} {d.due or '—':<10} "
+            f"{d.department:<8} {deadlines.DEADLINE_LABELS.get(d.kind, d.kind)}  {d.subject}"
+            + (f"  (done {d.done})" if d.done else "")
+        )
+        if d.problem:
+            yield f"{'':>9}{d.problem}"
+
+
+@click.command("feed")
+@click.option("--after", type=int, default=0, help="Cursor: the last position already read.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option("--department")
+@listing(default="json")
+@pass_runtime
+def feed_cmd(runtime: Runtime, after: int, limit: int, department: str | None, out: Output) -> None:
+    """The public publication feed (R9.1, R9.3) as JSON, paged by log position."""
+    with projected(runtime) as (_, store):
+        page = results.feed(store.db, after=after, limit=limit, department=department)
+    out.rows(
+        page["items"],
+        document=page,
+        columns=(
+            "position",
+            "object",
+            "name",
+            "department",
+            "item",
+            "result",
+            "formed_on",
+            "published_on",
+        ),
+    )
+
+
+@click.command("coverage")
+@listing()
+@pass_runtime
+def coverage_cmd(runtime: Runtime, out: Output) -> None:
+    """Per department and item: tasks, joint tasks and inspections by basis (R1.2)."""
+    with projected(runtime) as (_, store):
+        table = items.coverage(store.db)
+    out.rows(
+        table,
+        table=coverage_table(table),
+        columns=(
+            "department",
+            "item",
+            "name",
+            "tasks",
+            "joint_tasks",
+            "drawn_inspections",
+            "case_inspections",
+            "arbitrary_inspections",
+        ),
+    )
+
+
+def coverage_table(table: list[dict[str, Any]]) -> Iterator[str]:
+    yield "dept     item         tasks joint drawn case arbitrary  name"
+    for r in table:
+        yield (
+            f"{r['department']:<8} {r['item']:<12} {r['tasks']:>5} {r['joint_tasks']:>5} "
+            f"{r['drawn_inspections']:>5} {r['case_inspections']:>4} "
+            f"{r['arbitrary_inspections']:>9}  {r['name']}"
+        )
+
+
+@click.command("task-ledger")
+@click.option("--department")
+@click.option("--section")
+@click.option("--person")
+@listing(default="json")
+@pass_runtime
+def task_ledger_cmd(
+    runtime: Runtime,
+    department: str | None,
+    section: str | None,
+    person: str | None,
+    out: Output,
+) -> None:
+    """Tasks assigned to sections and people, with dates (R10.3), as JSON."""
+    with projected(runtime) as (_, store):
+        rows = tasks.task_ledger(store.db, department=department, section=section, person=person)
+    out.rows(
+        rows,
+        columns=(
+            "task",
+            "task_name",
+            "draw",
+            "lead",
+            "object",
+            "person",
+            "name",
+            "department",
+            "section",
+            "drawn_on",
+            "organised_on",
+            "checked_on",
+            "results",
+        ),
+    )
+
+
+@click.command("progress")
+@click.option("--department", required=True)
+@click.option("--year", type=int, required=True)
+@click.option("--quarter", type=click.IntRange(1, 4), help="Omit for the annual summary.")
+@TODAY
+@pass_runtime
+def progress_cmd(
+    runtime: Runtime, department: str, year: int, quarter: int | None, today: str | None
+) -> None:
+    """A quarterly report or the annual summary, as data (R10.6)."""
+    with projected(runtime) as (_, store):
+        echo_json(
+            reports.progress_report(store.db, department, year, quarter, deadlines.as_of(today))
+        )

@@ -1,0 +1,145 @@
+"""result enter / publish / withhold / follow-up: results and their publication (R9;
+``ledger/areas/results``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ledger.areas.inspections.events import FOLLOW_UPS, RESULTS
+from tools.cli.basis import ITEM, OBJECT, basis_options, read_basis
+from tools.cli.runtime import KEY, Runtime, pass_runtime
+
+
+@click.group()
+def result() -> None:
+    """Enter, publish, withhold and follow up results (R9)."""
+
+
+@result.command("enter")
+@KEY
+@OBJECT
+@ITEM
+@basis_options
+@click.option(
+    "--result",
+    "outcome",
+    type=click.Choice(tuple(RESULTS)),
+    required=True,
+    help="; ".join(f"{k}: {v}" for k, v in RESULTS.items()),
+)
+@click.option("--details", help="What was found.")
+@click.option("--formed-on", required=True, metavar="YYYY-MM-DD")
+@pass_runtime
+def result_enter(
+    runtime: Runtime,
+    /,
+    key_file: str,
+    obj: str,
+    item: str,
+    outcome: str,
+    details: str | None,
+    formed_on: str,
+    **basis: Any,
+) -> None:
+    """Enter a result; only an inspector assigned to the object may (谁检查谁录入, R9.1)."""
+    params = {
+        "basis": read_basis(**basis),
+        "object": obj,
+        "item": item,
+        "result": outcome,
+        "formed_on": formed_on,
+    }
+    if details:
+        params["details"] = details
+    runtime.run(key_file, "result.enter", params)
+    click.echo(f"result {outcome} ({RESULTS[outcome]}) entered for {obj} {item}")
+
+
+@result.command("publish")
+@KEY
+@OBJECT
+@ITEM
+@basis_options
+@click.option("--on", "day", required=True, metavar="YYYY-MM-DD")
+@pass_runtime
+def result_publish(
+    runtime: Runtime, /, key_file: str, obj: str, item: str, day: str, **basis: Any
+) -> None:
+    """Publish a result (谁检查谁公开; within 20 working days, R9.1)."""
+    runtime.run(
+        key_file,
+        "result.publish",
+        {"basis": read_basis(**basis), "object": obj, "item": item, "published_on": day},
+    )
+    click.echo(f"result for {obj} {item} published on {day}")
+
+
+@result.command("withhold")
+@KEY
+@OBJECT
+@ITEM
+@basis_options
+@click.option("--legal-basis", required=True, help="The law that forbids publication.")
+@click.option("--on", "day", required=True, metavar="YYYY-MM-DD")
+@pass_runtime
+def result_withhold(
+    runtime: Runtime,
+    /,
+    key_file: str,
+    obj: str,
+    item: str,
+    legal_basis: str,
+    day: str,
+    **basis: Any,
+) -> None:
+    """Withhold a result from publication, with its legal basis (R9.1)."""
+    runtime.run(
+        key_file,
+        "result.withhold",
+        {
+            "basis": read_basis(**basis),
+            "object": obj,
+            "item": item,
+            "legal_basis": legal_basis,
+            "decided_on": day,
+        },
+    )
+    click.echo(f"result for {obj} {item} withheld on {day}")
+
+
+@result.command("follow-up")
+@KEY
+@OBJECT
+@ITEM
+@basis_options
+@click.option("--kind", type=click.Choice(FOLLOW_UPS), required=True)
+@click.option("--case-number", required=True, help="The penalty case or referral number.")
+@click.option("--on", "day", required=True, metavar="YYYY-MM-DD")
+@pass_runtime
+def result_follow_up(
+    runtime: Runtime,
+    /,
+    key_file: str,
+    obj: str,
+    item: str,
+    kind: str,
+    case_number: str,
+    day: str,
+    **basis: Any,
+) -> None:
+    """Record a violation's penalty case or judicial referral (R9.2)."""
+    runtime.run(
+        key_file,
+        "result.follow_up",
+        {
+            "basis": read_basis(**basis),
+            "object": obj,
+            "item": item,
+            "kind": kind,
+            "reference": case_number,
+            "on": day,
+        },
+    )
+    click.echo(f"{kind} {case_number} recorded for {obj} {item}")

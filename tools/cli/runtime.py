@@ -1,0 +1,158 @@
+"""What every sub-command shares: the :class:`Runtime` (settings, keys, opening the
+ledger), ``pass_runtime``, the ``--key`` option, exit statuses, and small helpers for
+reading input files and the ledger.
+
+Invariants: nothing here registers a command or imports another CLI module, so any
+command module may import this one. Input that cannot be read becomes a
+:class:`~ledger.errors.ValidationError` (exit status 2, one line on stderr), never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ledger.config import Settings
+from ledger.errors import LedgerError, NotFoundError, ValidationError
+
+#: ``verify`` and ``verify-draw``: the ledger or the draw is not what was recorded.
+EXIT_TAMPERED = 1
+#: A usage error or any :class:`~ledger.errors.LedgerError`.
+EXIT_USAGE = 2
+
+
+class Runtime:
+    """What every sub-command needs: settings, and how to read keys."""
+
+    def __init__(self, home: str | None, database_url: str | None) -> None:
+        self.environ = dict(os.environ)
+        self._home = home
+        self._database_url = database_url
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = Settings.from_mapping(
+                self.environ, home=self._home, database_url=self._database_url
+            )
+        return self._settings
+
+    def passphrase(self, path: Path) -> str | None:
+        from ledger.keys import key_file_is_sealed
+
+        if not key_file_is_sealed(path):
+            return None
+        value = self.environ.get("SHUANGSUI_PASSPHRASE")
+        if value:
+            return value
+        if not sys.stdin.isatty():
+            raise LedgerError(
+                f"{path} is sealed: set SHUANGSUI_PASSPHRASE or run in a terminal to be asked"
+            )
+        return str(click.prompt(f"Passphrase for {path}", hide_input=True))
+
+    def signing_key(self, path: Path | str) -> Any:
+        from ledger.keys import read_key_file
+
+        path = Path(path)
+        return read_key_file(path, self.passphrase(path))
+
+    def submitter(self, ledger: Any, key: Any) -> Any:
+        """``submit(action, params, attachment)`` signing with ``key`` on this ledger."""
+        from ledger.authorisation import sign_command
+
+        def submit(action: str, params: dict[str, Any], attachment: Any) -> dict[str, Any]:
+            result: dict[str, Any] = ledger.execute(
+                sign_command(key, action, params), attachment=attachment
+            ).as_dict()
+            return result
+
+        return submit
+
+    def run(
+        self, key_file: str, action: str, params: dict[str, Any], attachment: Any = None
+    ) -> dict[str, Any]:
+        """Sign ``action(params)`` with the key in ``key_file`` and execute it."""
+        key = self.signing_key(key_file)
+        ledger = self.open()
+        try:
+            result: dict[str, Any] = self.submitter(ledger, key)(action, params, attachment)
+            return result
+        finally:
+            ledger.close()
+
+    def open(self, *, write: bool = True) -> Any:
+        """Open the ledger; ``write`` loads the ledger key that seals entries."""
+        from ledger.bootstrap import open_ledger
+
+        settings = self.settings
+        signer = self.signing_key(settings.ledger_key_path) if write else None
+        return open_ledger(settings, signer=signer)
+
+
+pass_runtime = click.make_pass_decorator(Runtime)
+
+#: The acting key: every command that changes the ledger is signed with it.
+KEY = click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The acting key file (signs the command).",
+)
+
+
+def read_text(path: Path) -> str:
+    """A UTF-8 input file's text (a checkpoint, a proof)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"cannot read {path}: {exc}") from exc
+
+
+def read_json(path: Path) -> Any:
+    """A JSON input file shaped like a command's parameters."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"cannot read {path}: {exc}") from exc
+    except ValueError as exc:
+        raise ValidationError(f"{path} is not JSON: {exc}") from exc
+
+
+def echo_json(value: Any) -> None:
+    """Print ``value`` as indented JSON, Chinese text as it is."""
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def read_ledger(runtime: Runtime, fn: Callable[[Any], Any]) -> Any:
+    """``fn(ledger)`` on the ledger opened read-only, closed afterwards."""
+    ledger = runtime.open(write=False)
+    try:
+        return fn(ledger)
+    finally:
+        ledger.close()
+
+
+def find(ledger: Any, stream: Any, what: str) -> Any:
+    """The aggregate of ``stream``, or :class:`NotFoundError` naming ``what``."""
+    found = ledger.find(stream)
+    if found is None:
+        raise NotFoundError(f"no {what}")
+    return found
+
+
+def parse_draw_ref(ref: str) -> tuple[str, int]:
+    """``TASK/N`` -> (task, draw number)."""
+    task, _, number = ref.rpartition("/")
+    if not task or not number.isdigit():
+        raise ValidationError(f"{ref!r}: name a draw as TASK/NUMBER, e.g. T-2027-001/1")
+    return task, int(number)
