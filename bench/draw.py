@@ -162,7 +162,7 @@ def main() -> None:
     )
     county.run("jiwei", "draw.witness_reveal", task=TASK, draw=number, value=value, nonce=nonce)
     # The pure draw + match on the committed snapshot, timed on its own.
-    from ledger.areas.draws.events import draw_id
+    from ledger.ids import draw_id
 
     drawn = ledger.get(draw_id(TASK, number))
     commitment = json.loads(drawn.commitment)

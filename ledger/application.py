@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 import psycopg
@@ -32,7 +32,6 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, EnvType
 
-from ledger.areas.ids import GENESIS_ID, key_stream_id, stream_id
 from ledger.areas.keys.events import Genesis, Key
 from ledger.audit.verifier import GENESIS_TOPIC, KEY_CHANGE_TOPICS, KEY_REGISTERED_TOPIC, ChainRow
 from ledger.authorisation import Authorisation, sign_command
@@ -47,11 +46,14 @@ from ledger.errors import (
     StorageError,
     ValidationError,
 )
+from ledger.ids import GENESIS_ID, draw_id, key_stream_id
 from ledger.keys import SigningKey
 from ledger.params import Params
 from ledger.storage.chain import ChainHead, EventMeta
 from ledger.storage.recorders import ChainedPostgresRecorder, ChainedRecorder, ChainedSQLiteRecorder
-from ledger.transparency.log import Transparency
+
+if TYPE_CHECKING:
+    from ledger.transparency.log import Transparency
 
 GENESIS_ACTION = "ledger.genesis"
 
@@ -91,7 +93,7 @@ class Ledger(Application[UUID]):
         self.settings = settings
         self.registry = registry
         self.signer = signer
-        self._transparency: Transparency | None = None
+        self._transparency: Transparency | None = None  # attached by ledger.bootstrap
         with storage_errors(settings):
             super().__init__(env=settings.eventsourcing_env(create_table=create_tables))
         if signer is not None:
@@ -160,13 +162,14 @@ class Ledger(Application[UUID]):
 
     @property
     def transparency(self) -> Transparency:
+        """The log's checkpoints, proofs and bundles (:mod:`ledger.transparency.log`),
+        attached by :func:`ledger.bootstrap.open_ledger`."""
         if self._transparency is None:
-            self._transparency = Transparency(
-                self,
-                every=self.settings.checkpoint_every,
-                interval=self.settings.checkpoint_interval,
-            )
+            raise LedgerError("internal: this ledger was opened without its transparency log")
         return self._transparency
+
+    def attach(self, transparency: Transparency) -> None:
+        self._transparency = transparency
 
     def topic_events(
         self, topics: Sequence[str], up_to: int | None = None, page: int = 500
@@ -185,7 +188,7 @@ class Ledger(Application[UUID]):
 
     def find_draw_for(self, task: str) -> Any | None:
         """The first draw committed for a task, if any (a drawn task is frozen, R7.5)."""
-        return self.find(stream_id("draw", task, "1"))
+        return self.find(draw_id(task, 1))
 
     def valid_key(self, key_id: str) -> Key:
         key = self.key(key_id)

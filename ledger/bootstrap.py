@@ -32,6 +32,7 @@ from ledger.commanding import Registry
 from ledger.config import PostgresTarget, Settings
 from ledger.errors import NotFoundError, StorageError
 from ledger.keys import SigningKey
+from ledger.transparency.log import Transparency
 
 AREAS = (
     key_commands,
@@ -102,6 +103,9 @@ def open_ledger(
         except OSError as exc:
             raise StorageError(f"cannot create {target.parent}: {exc.strerror}") from exc
     ledger = Ledger(settings, registry=registry(), signer=signer)
+    ledger.attach(
+        Transparency(ledger, every=settings.checkpoint_every, interval=settings.checkpoint_interval)
+    )
     if must_exist and ledger.head().position == 0:
         ledger.close()
         raise NotFoundError(

@@ -36,9 +36,18 @@ from ledger.roles import allowed
 if TYPE_CHECKING:
     from eventsourcing.domain import Aggregate
 
-    from ledger.areas.keys.events import Key
     from ledger.authorisation import Authorisation
     from ledger.keys import SigningKey
+
+
+class Actor(Protocol):
+    """The key acting: its id, roles, and the department or person it belongs to
+    (``ledger.areas.keys.events.Key`` is one)."""
+
+    key_id: str
+    roles: tuple[str, ...]
+    organisation: str | None
+    person: str | None
 
 
 class LedgerReader(Protocol):
@@ -51,9 +60,9 @@ class LedgerReader(Protocol):
 
     def get(self, aggregate_id: Any) -> Any: ...
 
-    def key(self, key_id: str) -> Key | None: ...
+    def key(self, key_id: str) -> Any | None: ...
 
-    def valid_key(self, key_id: str) -> Key: ...
+    def valid_key(self, key_id: str) -> Any: ...
 
     def find_draw_for(self, task: str) -> Any | None: ...
 
@@ -80,7 +89,7 @@ class Route:
 class Context:
     ledger: LedgerReader
     authorisation: Authorisation
-    actor: Key | None
+    actor: Actor | None
     params: Params
     attachment: Any = None
 

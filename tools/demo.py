@@ -316,7 +316,8 @@ def joint_task(demo: Demo, inspectors: dict[str, list[str]]) -> list[dict[str, A
     demo.run(
         "scjgj", "task.organise", at="2026-09-07", task=TASK, draw=1, organised_on="2026-09-07"
     )
-    from ledger.areas.draws.events import Draw, draw_id
+    from ledger.areas.draws.events import Draw
+    from ledger.ids import draw_id
 
     drawn = demo.ledger.find(draw_id(TASK, 1))
     assert isinstance(drawn, Draw) and drawn.performed is not None

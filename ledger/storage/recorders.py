@@ -47,7 +47,6 @@ from eventsourcing.utils import Environment, EnvType
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from ledger.areas.ids import key_stream_id
 from ledger.audit.verifier import (
     KEY_REGISTERED_TOPIC,
     KEY_REVOKED_TOPIC,
@@ -65,6 +64,7 @@ from ledger.errors import (
     LedgerError,
     ReplayError,
 )
+from ledger.ids import key_stream_id
 from ledger.keys import SigningKey
 from ledger.storage.chain import ChainHead, EventMeta, SealedRow, seal
 from ledger.storage.merkle import Node, load_frontier

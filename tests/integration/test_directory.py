@@ -9,8 +9,8 @@ import pytest
 from ledger.areas.directory.events import ObjectImport
 from ledger.areas.directory.files import batch_digest
 from ledger.areas.directory.importer import import_objects
-from ledger.areas.ids import stream_id
 from ledger.errors import ConflictError, ValidationError
+from ledger.ids import stream_id
 from ledger.transparency.database import verify_ledger
 from tests.conftest import World
 from tests.county import County, build_county
@@ -47,7 +47,8 @@ def test_batches_carry_their_digest_and_verify(county: County, tmp_path: Path) -
     write_generated_objects(source, 1500, departments=("SCJGJ",))
     summary = import_objects(source, "SCJGJ", submit_as(county, "SCJGJ"))
     ledger = county.world.ledger
-    from ledger.areas.directory.events import ImportBatch, batch_id
+    from ledger.areas.directory.events import ImportBatch
+    from ledger.ids import batch_id
 
     batches = [ledger.get(batch_id(summary["import_id"], seq)) for seq in (1, 2)]
     assert all(isinstance(b, ImportBatch) for b in batches)

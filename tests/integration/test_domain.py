@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.areas.inspectors.events import Inspector, inspector_id
-from ledger.areas.items.events import ItemList, item_list_id
-from ledger.areas.plans.events import AnnualPlan, plan_id
-from ledger.areas.tasks.events import JointTask, task_id
+from ledger.areas.inspectors.events import Inspector
+from ledger.areas.items.events import ItemList
+from ledger.areas.plans.events import AnnualPlan
+from ledger.areas.tasks.events import JointTask
 from ledger.errors import (
     ConflictError,
     NotFoundError,
@@ -15,6 +15,7 @@ from ledger.errors import (
     RuleViolation,
     ValidationError,
 )
+from ledger.ids import inspector_id, item_list_id, plan_id, task_id
 from ledger.transparency.database import verify_ledger
 from tests.conftest import World
 from tests.county import County, build_county, inspector, item

@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 
 from ledger.areas.directory.importer import import_objects
-from ledger.areas.draws.events import Draw, draw_id
+from ledger.areas.draws.events import Draw
 from ledger.authorisation import sign_command
 from ledger.draw.verify import verify_draw
 from ledger.draw.world import SNAPSHOT_TOPICS
 from ledger.errors import ConflictError, PermissionDenied, RuleViolation
+from ledger.ids import draw_id
 from ledger.transparency.database import verify_ledger
 from tests.conftest import World
 from tests.county import County, build_county, inspector, key_for

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from ledger.areas.draws.events import draw_id
 from ledger.authorisation import sign_command
 from ledger.draw.world import SNAPSHOT_TOPICS, fold
 from ledger.errors import ConflictError, PermissionDenied, RuleViolation, ValidationError
+from ledger.ids import draw_id
 from projections.read import calendar, deadlines, directory, results, tasks, trails
 from projections.review import review
 from projections.runner import update

@@ -263,7 +263,7 @@ def draw_show(runtime: Runtime, ref: str) -> None:
     Example:
       shuangsui draw show T-2027-001/1
     """
-    from ledger.areas.draws.events import draw_id
+    from ledger.ids import draw_id
 
     task, number = parse_draw_ref(ref)
     ledger = runtime.open(write=False)

@@ -93,7 +93,7 @@ def inspectors_show(runtime: Runtime, person: str) -> None:
     Example:
       shuangsui inspectors show S001
     """
-    from ledger.areas.inspectors.events import inspector_id
+    from ledger.ids import inspector_id
 
     echo_json(
         read_ledger(

@@ -107,7 +107,7 @@ def items_show(runtime: Runtime, department_code: str) -> None:
     Example:
       shuangsui items show SCJGJ
     """
-    from ledger.areas.items.events import item_list_id
+    from ledger.ids import item_list_id
 
     echo_json(
         read_ledger(

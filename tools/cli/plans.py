@@ -66,7 +66,7 @@ def plans_show(runtime: Runtime, department_code: str, year: int) -> None:
     Example:
       shuangsui plans show SCJGJ 2027
     """
-    from ledger.areas.plans.events import plan_id
+    from ledger.ids import plan_id
 
     echo_json(
         read_ledger(

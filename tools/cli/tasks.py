@@ -79,7 +79,7 @@ def task_show(runtime: Runtime, task_code: str) -> None:
     Example:
       shuangsui task show T-2027-001
     """
-    from ledger.areas.tasks.events import task_id
+    from ledger.ids import task_id
 
     echo_json(
         read_ledger(

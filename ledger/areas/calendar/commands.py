@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.areas.calendar.events import Calendar
-from ledger.areas.ids import stream_id
 from ledger.commanding import Command, Context, Outcome, Route
+from ledger.ids import calendar_id
 from ledger.params import Params, custom, text
 from ledger.roles import OFFICE
 
@@ -62,7 +62,7 @@ class AmendCalendar(Command):
     note: str = text(max_length=500)
 
     def handle(self, ctx: Context) -> Outcome:
-        found = ctx.ledger.find(stream_id("calendar"))
+        found = ctx.ledger.find(calendar_id())
         calendar = found if isinstance(found, Calendar) else Calendar()
         calendar.amend(days=self.days, declare_years=tuple(self.declare_years), note=self.note)
         return Outcome([calendar], {"days": len(self.days), "declared_years": self.declare_years})

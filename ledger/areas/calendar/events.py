@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.areas.ids import stream_id
+from ledger.ids import calendar_id
 
 
 class Calendar(Aggregate):
@@ -31,7 +31,7 @@ class Calendar(Aggregate):
 
     @staticmethod
     def create_id(**_: Any) -> UUID:
-        return stream_id("calendar")
+        return calendar_id()
 
     @event(Amended)
     def amend(self, days: dict[str, bool], declare_years: tuple[int, ...], note: str) -> None:

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ledger.areas.departments.events import (
-    CODE_PATTERN,
-    DEPARTMENT_KINDS,
-    Department,
-    department_id,
-)
+from ledger.areas.departments.events import CODE_PATTERN, DEPARTMENT_KINDS, Department
 from ledger.areas.departments.rules import load_department
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError
+from ledger.ids import department_id
 from ledger.params import choice, text
 from ledger.roles import DEPARTMENT, OFFICE
 

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.areas.ids import stream_id
+from ledger.ids import department_id
 
 #: Kinds of member unit; ``judicial`` approves inspector-directory changes (R4.2).
 DEPARTMENT_KINDS = (
@@ -27,10 +27,6 @@ DEPARTMENT_KINDS = (
     "other",
 )
 CODE_PATTERN = r"[A-Z][A-Z0-9_-]{1,19}"
-
-
-def department_id(code: str) -> UUID:
-    return stream_id("department", code)
 
 
 class Department(Aggregate):

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from ledger.areas.departments.events import (
-    Department,
-    department_id,
-)
+from ledger.areas.departments.events import Department
 from ledger.commanding import Context
 from ledger.errors import NotFoundError, PermissionDenied
+from ledger.ids import department_id
 
 
 def load_department(ctx: Context, code: str) -> Department:

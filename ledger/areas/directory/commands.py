@@ -14,12 +14,11 @@ from ledger.areas.directory.events import (
     DirectoryObject,
     ImportBatch,
     ObjectImport,
-    object_id,
     object_row_problems,
 )
-from ledger.areas.ids import stream_id
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, ValidationError
+from ledger.ids import object_id, object_import_id
 from ledger.params import Params, choice, custom, date, integer, text
 from ledger.roles import DEPARTMENT
 
@@ -28,7 +27,7 @@ IMPORT_ID = r"[A-Za-z0-9-]{8,64}"
 
 
 def _load_import(ctx: Context, import_id: str, department: str) -> ObjectImport:
-    found = ctx.ledger.find(stream_id("object-import", import_id))
+    found = ctx.ledger.find(object_import_id(import_id))
     if found is None:
         raise NotFoundError(f"no import {import_id}")
     assert isinstance(found, ObjectImport)
@@ -73,7 +72,7 @@ def begin(ctx: Context, c: BeginImport) -> Outcome:
             "batch count does not fit the rows",
             {"batches": [f"{rows} rows make {math.ceil(rows / BATCH_ROWS)}"]},
         )
-    if ctx.ledger.find(stream_id("object-import", import_id)) is not None:
+    if ctx.ledger.find(object_import_id(import_id)) is not None:
         raise ConflictError(f"import {import_id} already exists")
     started = ObjectImport(
         import_id=import_id,

@@ -20,17 +20,13 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.areas.ids import stream_id
+from ledger.ids import batch_id, object_id, object_import_id
 
 BATCH_ROWS = 1000
 OBJECT_KINDS = ("enterprise", "individual", "cooperative", "product", "project", "behaviour")
 MARKET_ENTITIES = ("enterprise", "individual", "cooperative")
 CREDIT_CLASSES = ("A", "B", "C", "D")
 STATUSES = ("active", "closed")
-
-
-def object_id(object_key: str) -> UUID:
-    return stream_id("object", object_key)
 
 
 class ObjectImport(Aggregate):
@@ -81,7 +77,7 @@ class ObjectImport(Aggregate):
 
     @staticmethod
     def create_id(import_id: str, **_: Any) -> UUID:
-        return stream_id("object-import", import_id)
+        return object_import_id(import_id)
 
     @event(BatchRecorded)
     def record_batch(self, seq: int, digest: str, count: int) -> None:
@@ -91,10 +87,6 @@ class ObjectImport(Aggregate):
     @event(Completed)
     def complete_import(self, rows: int, batches: int) -> None:
         self.complete = True
-
-
-def batch_id(import_id: str, seq: int) -> UUID:
-    return stream_id("object-import-batch", import_id, str(seq))
 
 
 class ImportBatch(Aggregate):

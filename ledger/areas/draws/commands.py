@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.areas.departments.rules import require_operator
-from ledger.areas.draws.events import Draw, draw_id
-from ledger.areas.tasks.events import JointTask, task_id
+from ledger.areas.draws.events import Draw
+from ledger.areas.tasks.events import JointTask
 from ledger.clock import CHINA
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.draw.algorithm import DrawError
@@ -41,6 +41,7 @@ from ledger.errors import (
     RuleViolation,
     ValidationError,
 )
+from ledger.ids import draw_id, task_id
 from ledger.params import Params, boolean, choice, integer, nested, shape_of, text, text_list
 from ledger.roles import DEPARTMENT, WITNESS
 

@@ -14,11 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.areas.ids import stream_id
-
-
-def draw_id(task: str, number: int) -> UUID:
-    return stream_id("draw", task, str(number))
+from ledger.ids import draw_id
 
 
 class Draw(Aggregate):

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.areas.ids import stream_id
+from ledger.ids import inspection_id
 
 BASES = ("draw", "case", "none")
 
@@ -31,10 +31,6 @@ RESULTS = {
 
 
 FOLLOW_UPS = ("penalty_case", "judicial_referral")  # 立案处罚 / 移送司法机关
-
-
-def inspection_id(basis: str, reference: str, object_key: str) -> UUID:
-    return stream_id("inspection", basis, reference, object_key)
 
 
 class Inspection(Aggregate):

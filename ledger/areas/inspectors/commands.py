@@ -7,11 +7,11 @@ from typing import Any
 from uuid import uuid5
 
 from ledger.areas.departments.rules import require_operator
-from ledger.areas.ids import NAMESPACE
-from ledger.areas.inspectors.events import ACTIONS, Inspector, inspector_id
+from ledger.areas.inspectors.events import ACTIONS, Inspector
 from ledger.areas.inspectors.rules import inspector_row_problems
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from ledger.ids import NAMESPACE, inspector_id
 from ledger.params import Params, boolean, choice, custom, shape_of, text
 from ledger.roles import DEPARTMENT, JUDICIAL
 

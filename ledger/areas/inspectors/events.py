@@ -13,14 +13,10 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.areas.ids import stream_id
+from ledger.ids import inspector_id
 
 KINDS = ("officer", "expert")  # 执法人员 / 专家
 ACTIONS = ("enrol", "update", "retire")
-
-
-def inspector_id(person: str) -> UUID:
-    return stream_id("inspector", person)
 
 
 class Inspector(Aggregate):

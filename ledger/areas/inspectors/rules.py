@@ -17,9 +17,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ledger.areas.inspectors.events import KINDS, Inspector, inspector_id
+from ledger.areas.inspectors.events import KINDS, Inspector
 from ledger.commanding import Context
 from ledger.errors import RuleViolation
+from ledger.ids import inspector_id
 
 INSPECTOR_FIELDS = (
     "id",

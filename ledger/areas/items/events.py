@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.areas.ids import stream_id
+from ledger.ids import item_list_id
 
 OBJECT_TYPES = ("enterprise", "individual", "cooperative", "product", "project", "behaviour")
 METHODS = ("on_site", "written", "online_monitoring", "delegated_testing")
@@ -22,10 +22,6 @@ CATEGORIES = ("general", "key")  # 一般 / 重点
 RISK_GRADES = ("low", "medium", "high")
 REASONS = ("enact", "amend", "repeal", "interpret")  # 立、改、废、释
 JOINT = "JOINT"  # the joint list's owner code (联合抽查事项清单)
-
-
-def item_list_id(department: str) -> UUID:
-    return stream_id("item-list", department)
 
 
 class ItemList(Aggregate):

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.areas.items.events import (
-    ItemList,
-    item_list_id,
-)
+from ledger.areas.items.events import ItemList
 from ledger.commanding import Context
 from ledger.errors import RuleViolation
+from ledger.ids import item_list_id
 
 
 def load_list(ctx: Context, department: str) -> ItemList | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ledger.areas.departments.events import department_id
 from ledger.areas.keys.events import Genesis, Key
 from ledger.audit.verifier import valid_note_name
 from ledger.commanding import Command, Context, Outcome, Route
@@ -20,6 +19,7 @@ from ledger.errors import (
     PermissionDenied,
     ValidationError,
 )
+from ledger.ids import department_id
 from ledger.keys import PublicKey
 from ledger.params import Params, custom, optional_text, text, text_list
 from ledger.roles import ANY, OFFICE
@@ -142,7 +142,7 @@ class RegisterKey(Command):
 
 
 def _subject(ctx: Context, key_id: str, verb: str) -> Key:
-    key = ctx.ledger.valid_key(key_id)
+    key: Key = ctx.ledger.valid_key(key_id)
     actor_is_office = ctx.actor is not None and "office" in ctx.actor.roles
     if not actor_is_office and key_id != ctx.actor_id:
         raise PermissionDenied(f"only an office key or its own holder may {verb} key {key_id}")

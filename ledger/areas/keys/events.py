@@ -15,13 +15,13 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.areas.ids import GENESIS_ID, key_stream_id
 from ledger.audit.verifier import (
     GENESIS_TOPIC,
     KEY_REGISTERED_TOPIC,
     KEY_REVOKED_TOPIC,
     KEY_ROTATED_TOPIC,
 )
+from ledger.ids import GENESIS_ID, key_stream_id
 from ledger.roles import ROLES  # noqa: F401  (re-exported: the roles a key may hold)
 
 

@@ -10,9 +10,10 @@ from ledger.areas.departments.rules import load_department, require_operator
 from ledger.areas.items.events import REASONS
 from ledger.areas.items.rules import check_caps, items_of
 from ledger.areas.plans import rules
-from ledger.areas.plans.events import AnnualPlan, plan_id
+from ledger.areas.plans.events import AnnualPlan
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, ValidationError
+from ledger.ids import plan_id
 from ledger.params import choice, date, integer, text, text_list
 from ledger.roles import DEPARTMENT
 

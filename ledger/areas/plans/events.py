@@ -7,11 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.areas.ids import stream_id
-
-
-def plan_id(department: str, year: int) -> UUID:
-    return stream_id("plan", department, str(year))
+from ledger.ids import plan_id
 
 
 class AnnualPlan(Aggregate):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledger.areas.departments.rules import require_operator
-from ledger.areas.ids import stream_id
 from ledger.areas.reports.events import ProgressReport
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, RuleViolation
+from ledger.ids import report_id
 from ledger.params import choice, integer, text
 from ledger.roles import DEPARTMENT
 
@@ -35,7 +35,7 @@ class SubmitReport(Command):
                 "a quarterly report names its quarter; the annual summary does not", rule="R10.6"
             )
         period = f"{year}-Q{quarter}" if kind == "quarterly" else str(year)
-        if ctx.ledger.find(stream_id("report", department, kind, period)) is not None:
+        if ctx.ledger.find(report_id(department, kind, period)) is not None:
             raise ConflictError(f"{department} already submitted its {kind} report for {period}")
         report = ProgressReport(
             department=department,

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.areas.ids import stream_id
+from ledger.ids import report_id
 
 
 class ProgressReport(Aggregate):
@@ -40,4 +40,4 @@ class ProgressReport(Aggregate):
 
     @staticmethod
     def create_id(department: str, kind: str, period: str, **_: Any) -> UUID:
-        return stream_id("report", department, kind, period)
+        return report_id(department, kind, period)

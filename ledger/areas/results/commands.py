@@ -6,15 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.areas.inspections import rules
-from ledger.areas.inspections.events import (
-    FOLLOW_UPS,
-    RESULTS,
-    Inspection,
-    basis_reference,
-    inspection_id,
-)
+from ledger.areas.inspections.events import FOLLOW_UPS, RESULTS, Inspection, basis_reference
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, PermissionDenied
+from ledger.ids import inspection_id
 from ledger.params import choice, past_date, text, text_list
 from ledger.roles import DEPARTMENT, INSPECTOR
 

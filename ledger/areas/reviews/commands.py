@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.areas.ids import stream_id
 from ledger.areas.reviews.events import Review
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ValidationError
+from ledger.ids import review_id
 from ledger.params import Params, choice, custom, nested, shape_of, text
 from ledger.roles import DISCIPLINE
 
@@ -57,7 +57,7 @@ class SettleReview(Command):
                 "invalid parameters", {"evidence": ["names a position beyond the log's head"]}
             )
         subject = self.subject
-        found = ctx.ledger.find(stream_id("review", subject["kind"], subject["id"]))
+        found = ctx.ledger.find(review_id(subject["kind"], subject["id"]))
         review = found if isinstance(found, Review) else Review(subject=subject)
         review.settle(
             party=self.party, verdict=self.verdict, reasoning=self.reasoning, evidence=self.evidence

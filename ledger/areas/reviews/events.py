@@ -6,7 +6,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.areas.ids import stream_id
+from ledger.ids import review_id
 
 
 class Review(Aggregate):
@@ -32,7 +32,7 @@ class Review(Aggregate):
 
     @staticmethod
     def create_id(subject: dict[str, str], **_: Any) -> Any:
-        return stream_id("review", subject["kind"], subject["id"])
+        return review_id(subject["kind"], subject["id"])
 
     @event(Settled)
     def settle(self, party: str, verdict: str, reasoning: str, evidence: tuple[int, ...]) -> None:

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.areas.departments.rules import require_operator
-from ledger.areas.draws.events import Draw, draw_id
 from ledger.areas.inspectors.rules import inspectors_of
 from ledger.areas.items.rules import check_caps, items_of
 from ledger.areas.plans import rules
-from ledger.areas.tasks.events import MATCHING, JointTask, task_id
+from ledger.areas.tasks.events import MATCHING, JointTask
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import (
     ConflictError,
@@ -18,10 +17,20 @@ from ledger.errors import (
     RuleViolation,
     ValidationError,
 )
+from ledger.ids import draw_id, task_id
 from ledger.params import choice, date, integer, optional_text, past_date, text, text_list
 from ledger.roles import DEPARTMENT
 
 TASK_ID = r"[A-Za-z0-9._-]{3,40}"
+
+
+def performed_draw(ctx: Context, task: str, number: int) -> dict[str, Any] | None:
+    """What a performed draw of the task recorded (``Draw.performed``), or None. Read by
+    its stream id: the draws area depends on tasks (a draw is of a task), so tasks do
+    not import it back."""
+    drawn = ctx.ledger.find(draw_id(task, number))
+    performed: dict[str, Any] | None = getattr(drawn, "performed", None)
+    return performed
 
 
 @dataclass(frozen=True)
@@ -127,14 +136,14 @@ class OrganiseTask(Command):
         if not isinstance(joint, JointTask):
             raise NotFoundError(f"no task {task}")
         ctx.require_department(joint.lead, rule="R7.4")
-        drawn = ctx.ledger.find(draw_id(task, number))
-        if not isinstance(drawn, Draw) or drawn.performed is None:
+        performed = performed_draw(ctx, task, number)
+        if performed is None:
             raise ConflictError(f"draw {task}/{number} has not been performed", rule="R7.4")
         if joint.organised is not None:
             raise ConflictError(
                 f"task {task} was already organised on {joint.organised['organised_on']}"
             )
-        if on < drawn.performed["organise_from"]:
+        if on < performed["organise_from"]:
             raise RuleViolation("the checks cannot be organised before the draw", rule="R7.4")
         joint.organise(draw=number, organised_on=on)
         return Outcome([joint], {"task": task, "organised_on": on})

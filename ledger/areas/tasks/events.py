@@ -7,13 +7,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.areas.ids import stream_id
+from ledger.ids import task_id
 
 MATCHING = ("grouped", "dispersed")  # 分组 / 分散
-
-
-def task_id(task: str) -> UUID:
-    return stream_id("task", task)
 
 
 class JointTask(Aggregate):
