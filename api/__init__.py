@@ -90,7 +90,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     service = Service(settings)
     app.extensions["shuangsui"] = service
 
-    from api.routes import BLUEPRINTS, guard
+    from api.blueprints import BLUEPRINTS, guard
 
     api = LedgerApi(app)
     for blueprint in BLUEPRINTS.values():

@@ -1,0 +1,45 @@
+"""What every blueprint's views share: the service, the projections of this request,
+the day to judge deadlines by, and the access mark the gate reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import current_app, g, request
+
+from api.service import Service
+from projections import read
+
+PUBLIC = "public"
+#: Path integers: at most nine digits (the route table's own bound), so nothing larger
+#: ever reaches a database column.
+INT = "int(max=999999999)"
+#: The subject of a trail or a review.
+KIND = "<any(object, task, person, department):kind>"
+
+
+def service() -> Service:
+    found: Service = current_app.extensions["shuangsui"]
+    return found
+
+
+def access(roles: frozenset[str] | str) -> Any:
+    """Mark a view with the roles that may read it (the gate in :mod:`api.blueprints`)."""
+
+    def mark(fn: Any) -> Any:
+        fn.access = roles
+        return fn
+
+    return mark
+
+
+def store() -> Any:
+    """The projections, brought up to date once per request (a read sees its writes)."""
+    if "projections" not in g:
+        g.projections = service().projections().db
+    return g.projections
+
+
+def today() -> dt.date:
+    return read.deadlines.as_of(request.args.get("today"))

@@ -1,0 +1,29 @@
+"""The ``items`` area's routes: Item lists (抽查事项清单) and the joint list (R3).
+
+Its write routes are generated from the area's typed commands (:mod:`api.blueprints`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from api import schemas as s
+from api.blueprints.common import access, store
+from ledger.errors import NotFoundError
+from ledger.roles import STATE_READ
+from projections import read
+
+blp = Blueprint("items", __name__, description="Item lists (抽查事项清单) and the joint list (R3).")
+
+
+@blp.route("/api/v1/item-lists/<department>", methods=["GET"])
+@blp.response(200, s.ItemRow(many=True))
+@access(STATE_READ)
+def item_list(department: str) -> Any:
+    """A department's published item list (the current version)."""
+    found = read.items.item_list(store(), department)
+    if found is None:
+        raise NotFoundError(f"no department {department}")
+    return found

@@ -1,0 +1,38 @@
+"""The ``reports`` area's routes: Coverage (R1.2) and progress reports (R10.6).
+
+Its write routes are generated from the area's typed commands (:mod:`api.blueprints`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_smorest import Blueprint
+
+from api import schemas as s
+from api.blueprints.common import access, store, today
+from ledger.errors import ValidationError
+from ledger.roles import STATE_READ
+from projections import read
+
+blp = Blueprint("reports", __name__, description="Coverage (R1.2) and progress reports (R10.6).")
+
+
+@blp.route("/api/v1/coverage", methods=["GET"])
+@blp.response(200, s.Coverage(many=True))
+@access(STATE_READ)
+def coverage() -> Any:
+    """Per department and item: tasks, joint tasks, inspections by basis (R1.2)."""
+    return read.items.coverage(store())
+
+
+@blp.route("/api/v1/progress/<department>/<int(max=999999999):year>", methods=["GET"])
+@blp.response(200, s.Progress)
+@access(STATE_READ)
+def progress(department: str, year: int) -> Any:
+    """The annual summary as data, or a quarter's report with ?quarter=1..4 (R10.6)."""
+    quarter = request.args.get("quarter", type=int)
+    if quarter is not None and not 1 <= quarter <= 4:
+        raise ValidationError("quarter is 1-4", {"quarter": ["1, 2, 3 or 4"]})
+    return read.reports.progress_report(store(), department, year, quarter, today())
