@@ -304,3 +304,30 @@ def test_witness_cosigns_and_checkpoint_attach(home: Settings, tmp_path: Path) -
     assert again.exit_code == 2 and "not the last cosigned size 4" in again.output
     report = json.loads(run(home, "verify", "--json").stdout)
     assert report["checkpoints"] == {"4": ["w.example/w"]}
+
+
+def test_any_command_by_its_action_name(tmp_path: Path) -> None:
+    """The generic entry every typed command gets from its declaration (issue 10)."""
+    home = tmp_path / "home"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--home", str(home), "init"]).exit_code == 0
+    listed = runner.invoke(cli, ["--home", str(home), "command", "--list"])
+    actions = {c["action"]: c for c in json.loads(listed.output)}
+    assert actions["note.append"]["route"] == "POST /api/v1/notes"
+    assert actions["note.append"]["parameters"]["text"]["required"] is True
+    office = str(home / "keys" / "office.key")
+    sent = runner.invoke(
+        cli, ["--home", str(home), "command", "note.append", "--key", office, "-p", "text=纪要"]
+    )
+    assert sent.exit_code == 0, sent.output
+    assert json.loads(sent.output)["action"] == "note.append"
+    for args, message in (
+        (["command", "no.such", "--key", office], "unknown action"),
+        (["command", "note.append"], "--key is required"),
+        (["command", "note.append", "--key", office, "-p", "oops"], "expected NAME=VALUE"),
+        (["command", "note.append", "--key", office], "text: is required"),
+        (["command"], "name an action"),
+    ):
+        refused = runner.invoke(cli, ["--home", str(home), *args])
+        assert refused.exit_code == 2, args
+        assert message in refused.output, (args, refused.output)

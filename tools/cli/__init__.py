@@ -29,6 +29,7 @@ from ledger.errors import LedgerError
 from tools.cli import (
     calendar,
     chain,
+    command,
     departments,
     directory,
     draws,
@@ -100,6 +101,7 @@ COMMANDS: tuple[click.Command, ...] = (
     keys.keygen,
     keys.key,
     notes.append_note,
+    command.command,
     # the areas, in the order of a year's work
     departments.department,
     calendar.calendar,
@@ -133,5 +135,5 @@ COMMANDS: tuple[click.Command, ...] = (
     server.client,
     server.demo,
 )
-for command in COMMANDS:
-    cli.add_command(command)
+for _command in COMMANDS:
+    cli.add_command(_command)
