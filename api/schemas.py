@@ -15,7 +15,7 @@ from typing import Any
 from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
 from ledger.commanding import Command
-from ledger.params import Field
+from ledger.fields import Field
 
 DATE = {"format": "date", "example": "2026-11-26"}
 

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 from ledger.clock import CHINA
 from ledger.errors import PermissionDenied, ValidationError
-from ledger.params import Field, Params
+from ledger.fields import Field
+from ledger.params import Params
 from ledger.roles import allowed
 
 if TYPE_CHECKING:

@@ -12,7 +12,8 @@ import pytest
 from ledger.audit.verifier import HTTP_ROUTES
 from ledger.bootstrap import registry
 from ledger.commanding import Command, Registry, Route
-from ledger.params import Params, integer, text
+from ledger.fields import integer, text
+from ledger.params import Params
 from ledger.roles import ANY, ROLES
 
 

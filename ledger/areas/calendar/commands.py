@@ -8,8 +8,9 @@ from typing import Any
 
 from ledger.areas.calendar.events import Calendar
 from ledger.commanding import Command, Context, Outcome, Route
+from ledger.fields import custom, text
 from ledger.ids import calendar_id
-from ledger.params import Params, custom, text
+from ledger.params import Params
 from ledger.roles import OFFICE
 
 

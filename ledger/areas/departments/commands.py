@@ -8,8 +8,8 @@ from ledger.areas.departments.events import CODE_PATTERN, DEPARTMENT_KINDS, Depa
 from ledger.areas.departments.rules import load_department
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError
+from ledger.fields import choice, text
 from ledger.ids import department_id
-from ledger.params import choice, text
 from ledger.roles import DEPARTMENT, OFFICE
 
 

@@ -18,8 +18,9 @@ from ledger.areas.directory.events import (
 )
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, ValidationError
+from ledger.fields import choice, custom, date, integer, text
 from ledger.ids import object_id, object_import_id
-from ledger.params import Params, choice, custom, date, integer, text
+from ledger.params import Params
 from ledger.roles import DEPARTMENT
 
 SHA256_HEX = r"[0-9a-f]{64}"

@@ -9,21 +9,30 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from ledger.areas.departments.rules import require_operator
 from ledger.areas.draws.events import Draw
-from ledger.areas.tasks.events import JointTask
+from ledger.areas.draws.rules import (
+    check_entropy,
+    commitment_of,
+    draw_of,
+    next_number,
+    read_beacon,
+    read_exclusion,
+    require_open,
+    reveal_deadline,
+    stream_events,
+    task_of,
+    witness_of,
+)
 from ledger.clock import CHINA
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.draw.algorithm import DrawError
 from ledger.draw.ceremony import (
-    QUICKNET,
     commitment_for,
     commitment_hash,
     commitment_text,
     perform,
-    quicknet_round_time,
     replacement_for,
     sources_for,
     team_loads,
@@ -32,7 +41,7 @@ from ledger.draw.ceremony import (
 )
 from ledger.draw.eligibility import officers_for, task_spec
 from ledger.draw.snapshot import snapshot
-from ledger.draw.world import DRAW_TOPICS, INSPECTOR_TOPICS, SNAPSHOT_TOPICS, TASK_TOPICS, fold
+from ledger.draw.world import INSPECTOR_TOPICS, SNAPSHOT_TOPICS, TASK_TOPICS, fold
 from ledger.errors import (
     ConflictError,
     LedgerError,
@@ -41,44 +50,10 @@ from ledger.errors import (
     RuleViolation,
     ValidationError,
 )
-from ledger.ids import draw_id, task_id
-from ledger.params import Params, boolean, choice, integer, nested, shape_of, text, text_list
+from ledger.fields import boolean, choice, integer, nested, shape_of, text, text_list
 from ledger.roles import DEPARTMENT, WITNESS
 
 HEX = r"[0-9a-f]+"
-
-
-def _task(ctx: Context, task: str) -> JointTask:
-    found = ctx.ledger.find(task_id(task))
-    if not isinstance(found, JointTask):
-        raise NotFoundError(f"no task {task}")
-    return found
-
-
-def _draw(ctx: Context, task: str, number: int) -> Draw:
-    found = ctx.ledger.find(draw_id(task, number))
-    if not isinstance(found, Draw):
-        raise NotFoundError(f"no draw {task}/{number}")
-    return found
-
-
-def _commitment(drawn: Draw) -> dict[str, Any]:
-    import json
-
-    commitment: dict[str, Any] = json.loads(drawn.commitment)
-    return commitment
-
-
-def read_beacon(p: Params | None) -> int | None:
-    """The drand quicknet round the draw will use, if any (R7.5)."""
-    return p.integer("round", minimum=1) if p else None
-
-
-def read_exclusion(p: Params | None) -> tuple[int, str]:
-    """Objects drawn in the last ``days`` are excluded, or their ratio lowered (R6.3)."""
-    if p is None:
-        return 0, "exclude"
-    return p.integer("days", minimum=0, maximum=3650), p.choice("mode", ("exclude", "lower"))
 
 
 @dataclass(frozen=True)
@@ -113,15 +88,15 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
     task, witnesses, dice, beacon_round = c.task, c.witnesses, c.dice, c.beacon
     reveal_by, mode, (days, exclusion_mode) = c.reveal_by, c.fallback, c.exclusion
     experts = c.experts_per_object
-    deadline = _reveal_deadline(reveal_by)
+    deadline = reveal_deadline(reveal_by)
     now = ctx.authorisation.created
-    joint = _task(ctx, task)
+    joint = task_of(ctx, task)
     if joint.lead != lead:
         raise PermissionDenied(
             f"the draw of {task} is committed by its lead {joint.lead}", rule="R7.1"
         )
-    number = _next_number(ctx, task)
-    beacon_spec = _entropy(ctx, witnesses, beacon_round, deadline, now)
+    number = next_number(ctx, task)
+    beacon_spec = check_entropy(ctx, witnesses, beacon_round, deadline, now)
     head = ctx.ledger.head().position
     world = fold(ctx.ledger.topic_events(SNAPSHOT_TOPICS, up_to=head))
     spec = task_spec(world, task)
@@ -161,71 +136,6 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
     )
 
 
-def _reveal_deadline(reveal_by: str) -> int:
-    try:
-        deadline = int(dt.datetime.fromisoformat(reveal_by).timestamp())
-        if dt.datetime.fromisoformat(reveal_by).tzinfo is None:
-            raise ValueError("no time zone")
-    except ValueError:
-        raise ValidationError(
-            "reveal_by must be an ISO date-time with its zone, e.g. 2027-04-01T10:00:00+08:00",
-            {"reveal_by": ["not a date-time"]},
-        ) from None
-    return deadline
-
-
-def _next_number(ctx: Context, task: str) -> int:
-    """A new draw's number: after every earlier, unperformed one (R7.5: never a re-draw)."""
-    number = 1
-    while (earlier := ctx.ledger.find(draw_id(task, number))) is not None:
-        if earlier.performed is not None:
-            raise ConflictError(
-                f"{task} was drawn in draw {number}; it cannot be drawn again", rule="R7.5"
-            )
-        number += 1
-    return number
-
-
-def _entropy(
-    ctx: Context, witnesses: tuple[str, ...], beacon_round: int | None, deadline: int, now: int
-) -> dict[str, Any] | None:
-    """Check the entropy the lead does not control (R7.5); the committed beacon, if any."""
-    if not witnesses and beacon_round is None:
-        raise RuleViolation(
-            "a draw needs entropy its lead does not control: at least one "
-            "witness or a public beacon round",
-            rule="R7.5",
-        )
-    for key_id in witnesses:
-        key = ctx.ledger.key(key_id)
-        if key is None or not key.active or "witness" not in key.roles:
-            raise RuleViolation(f"{key_id} is not a registered witness key", rule="R7.5")
-    if deadline <= now:
-        raise ValidationError("reveal_by must be after the commitment", {"reveal_by": ["past"]})
-    if beacon_round is None:
-        return None
-    if quicknet_round_time(beacon_round) <= now:
-        raise RuleViolation(
-            f"drand round {beacon_round} is not in the future; its value "
-            "would be known at commitment",
-            rule="R7.5",
-        )
-    return {**QUICKNET, "round": beacon_round}
-
-
-def _witness(ctx: Context, drawn: Draw) -> str:
-    if ctx.actor_id not in _commitment(drawn)["witnesses"]:
-        raise PermissionDenied(
-            f"key {ctx.actor_id} is not a witness named in the draw", rule="R7.5"
-        )
-    return ctx.actor_id
-
-
-def _open(drawn: Draw) -> None:
-    if drawn.performed is not None:
-        raise ConflictError(f"draw {drawn.task}/{drawn.number} is already performed")
-
-
 @dataclass(frozen=True)
 class _DrawCommand(Command):
     """A command on one draw of a task: ``/tasks/{task}/draws/{draw}/...``."""
@@ -249,9 +159,9 @@ class WitnessCommit(_DrawCommand):
 
 
 def witness_commit(ctx: Context, task: str, number: int, digest: str) -> Outcome:
-    drawn = _draw(ctx, task, number)
-    key_id = _witness(ctx, drawn)
-    _open(drawn)
+    drawn = draw_of(ctx, task, number)
+    key_id = witness_of(ctx, drawn)
+    require_open(drawn)
     if drawn.reveals:
         raise ConflictError("reveals have begun; no more commitments", rule="R7.5")
     if key_id in drawn.witness_commitments:
@@ -281,10 +191,10 @@ def witness_reveal(ctx: Context, task: str, number: int, value: str, nonce: str)
             "value and nonce are 16 to 64 bytes of hex",
             {"value": ["too short or odd"], "nonce": ["too short or odd"]},
         )
-    drawn = _draw(ctx, task, number)
-    key_id = _witness(ctx, drawn)
-    _open(drawn)
-    named = _commitment(drawn)["witnesses"]
+    drawn = draw_of(ctx, task, number)
+    key_id = witness_of(ctx, drawn)
+    require_open(drawn)
+    named = commitment_of(drawn)["witnesses"]
     if set(drawn.witness_commitments) != set(named):
         raise ConflictError("every witness commits before any reveals", rule="R7.5")
     if key_id in drawn.reveals:
@@ -311,9 +221,9 @@ class RecordDice(_DrawCommand):
 
 
 def dice(ctx: Context, task: str, number: int, digits: str) -> Outcome:
-    drawn = _draw(ctx, task, number)
-    commitment = _commitment(drawn)
-    _open(drawn)
+    drawn = draw_of(ctx, task, number)
+    commitment = commitment_of(drawn)
+    require_open(drawn)
     if not commitment["dice"]:
         raise ConflictError("this draw's commitment names no dice")
     if drawn.dice is not None:
@@ -340,9 +250,9 @@ class RecordBeacon(_DrawCommand):
 
 
 def beacon(ctx: Context, task: str, number: int, round_number: int, signature: str) -> Outcome:
-    drawn = _draw(ctx, task, number)
-    spec = _commitment(drawn)["beacon"]
-    _open(drawn)
+    drawn = draw_of(ctx, task, number)
+    spec = commitment_of(drawn)["beacon"]
+    require_open(drawn)
     if spec is None or spec["round"] != round_number:
         raise RuleViolation(f"round {round_number} is not the committed beacon round", rule="R7.5")
     randomness = verify_beacon(round_number, signature)
@@ -363,12 +273,12 @@ class RunDraw(_DrawCommand):
 
 
 def run(ctx: Context, task: str, number: int) -> Outcome:
-    drawn = _draw(ctx, task, number)
-    commitment = _commitment(drawn)
+    drawn = draw_of(ctx, task, number)
+    commitment = commitment_of(drawn)
     ctx.require_department(commitment["lead"], rule="R7.1")
-    _open(drawn)
+    require_open(drawn)
     run_at = ctx.authorisation.created
-    draw_events = _stream_events(ctx, drawn)
+    draw_events = stream_events(ctx, drawn)
     sources, missing = sources_for(commitment, draw_events, run_at)
     if missing:
         raise ConflictError(
@@ -405,11 +315,6 @@ def run(ctx: Context, task: str, number: int) -> Outcome:
     )
 
 
-def _stream_events(ctx: Context, drawn: Draw) -> list[tuple[str, dict[str, Any]]]:
-    stream = str(draw_id(drawn.task, drawn.number))
-    return [(t, s) for _, st, t, s in ctx.ledger.topic_events(DRAW_TOPICS) if st == stream]
-
-
 @dataclass(frozen=True)
 class Recuse(_DrawCommand):
     """Recuse an inspector from one object (回避); the next officer replaces them."""
@@ -427,8 +332,8 @@ class Recuse(_DrawCommand):
 
 
 def recuse(ctx: Context, task: str, number: int, obj: str, person: str, reason: str) -> Outcome:
-    drawn = _draw(ctx, task, number)
-    commitment = _commitment(drawn)
+    drawn = draw_of(ctx, task, number)
+    commitment = commitment_of(drawn)
     if drawn.performed is None:
         raise ConflictError("the draw has not been performed")
     own = ctx.actor is not None and ctx.actor.person == person

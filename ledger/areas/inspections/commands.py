@@ -8,8 +8,9 @@ from typing import Any
 from ledger.areas.inspections import rules
 from ledger.areas.inspections.events import METHODS, Inspection, basis_reference
 from ledger.commanding import Command, Context, Outcome, Route
+from ledger.fields import choice, nested, past_date, shape_of, text, text_list
 from ledger.ids import inspection_id
-from ledger.params import Params, choice, nested, past_date, shape_of, text, text_list
+from ledger.params import Params
 from ledger.roles import DEPARTMENT, INSPECTOR
 
 DELEGATED_KINDS = ("testing", "audit", "survey")

@@ -9,8 +9,9 @@ from ledger.areas.draws.events import Draw
 from ledger.areas.inspections.events import BASES, TRIGGERS
 from ledger.commanding import Context
 from ledger.errors import NotFoundError, RuleViolation
+from ledger.fields import choice, custom, integer, nested, shape_of, text
 from ledger.ids import draw_id
-from ledger.params import Params, choice, custom, integer, nested, shape_of, text
+from ledger.params import Params
 
 ITEM_REFERENCE = r"[A-Z][A-Z0-9_-]{1,19}:[A-Za-z0-9._-]{1,40}"
 

@@ -11,8 +11,9 @@ from ledger.areas.inspectors.events import ACTIONS, Inspector
 from ledger.areas.inspectors.rules import inspector_row_problems
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from ledger.fields import boolean, choice, custom, shape_of, text
 from ledger.ids import NAMESPACE, inspector_id
-from ledger.params import Params, boolean, choice, custom, shape_of, text
+from ledger.params import Params
 from ledger.roles import DEPARTMENT, JUDICIAL
 
 

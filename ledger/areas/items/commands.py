@@ -18,7 +18,8 @@ from ledger.areas.items.events import (
 from ledger.areas.items.rules import load_list, published_items
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, RuleViolation, ValidationError
-from ledger.params import Params, choice, custom, integer, ratio, shape_of, text
+from ledger.fields import choice, custom, integer, ratio, shape_of, text
+from ledger.params import Params
 from ledger.roles import DEPARTMENT, OFFICE
 
 ITEM_CODE = r"[A-Za-z0-9._-]{1,40}"

@@ -19,9 +19,10 @@ from ledger.errors import (
     PermissionDenied,
     ValidationError,
 )
+from ledger.fields import custom, optional_text, text, text_list
 from ledger.ids import department_id
 from ledger.keys import PublicKey
-from ledger.params import Params, custom, optional_text, text, text_list
+from ledger.params import Params
 from ledger.roles import ANY, OFFICE
 from ledger.roles import ROLES as KEY_ROLES
 

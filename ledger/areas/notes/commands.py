@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ledger.areas.notes.events import Note
 from ledger.commanding import Command, Context, Outcome, Route
-from ledger.params import text
+from ledger.fields import text
 from ledger.roles import DEPARTMENT, OFFICE
 
 

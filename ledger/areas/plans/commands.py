@@ -13,8 +13,8 @@ from ledger.areas.plans import rules
 from ledger.areas.plans.events import AnnualPlan
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, ValidationError
+from ledger.fields import choice, date, integer, text, text_list
 from ledger.ids import plan_id
-from ledger.params import choice, date, integer, text, text_list
 from ledger.roles import DEPARTMENT
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.areas.directory.events import CREDIT_CLASSES, OBJECT_KINDS
-from ledger.params import Params, integer, nested, ratio, shape_of, text_list
+from ledger.fields import integer, nested, ratio, shape_of, text_list
+from ledger.params import Params
 
 
 def read_scope(p: Params | None) -> dict[str, Any]:

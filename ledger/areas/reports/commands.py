@@ -8,8 +8,8 @@ from ledger.areas.departments.rules import require_operator
 from ledger.areas.reports.events import ProgressReport
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, RuleViolation
+from ledger.fields import choice, integer, text
 from ledger.ids import report_id
-from ledger.params import choice, integer, text
 from ledger.roles import DEPARTMENT
 
 

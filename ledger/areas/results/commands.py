@@ -9,8 +9,8 @@ from ledger.areas.inspections import rules
 from ledger.areas.inspections.events import FOLLOW_UPS, RESULTS, Inspection, basis_reference
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, PermissionDenied
+from ledger.fields import choice, past_date, text, text_list
 from ledger.ids import inspection_id
-from ledger.params import choice, past_date, text, text_list
 from ledger.roles import DEPARTMENT, INSPECTOR
 
 CHANNELS = ("national_enterprise_credit_publicity", "credit_sharing_platform")

@@ -8,8 +8,9 @@ from typing import Any
 from ledger.areas.reviews.events import Review
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ValidationError
+from ledger.fields import choice, custom, nested, shape_of, text
 from ledger.ids import review_id
-from ledger.params import Params, choice, custom, nested, shape_of, text
+from ledger.params import Params
 from ledger.roles import DISCIPLINE
 
 SUBJECT_KINDS = ("object", "task", "person", "department")

@@ -17,8 +17,8 @@ from ledger.errors import (
     RuleViolation,
     ValidationError,
 )
+from ledger.fields import choice, date, integer, optional_text, past_date, text, text_list
 from ledger.ids import draw_id, task_id
-from ledger.params import choice, date, integer, optional_text, past_date, text, text_list
 from ledger.roles import DEPARTMENT
 
 TASK_ID = r"[A-Za-z0-9._-]{3,40}"

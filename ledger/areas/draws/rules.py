@@ -1,0 +1,129 @@
+"""The draw's state checks the commands share: the task and draw a command names, the
+commitment as recorded, the reveal deadline, the next draw number, the entropy the lead
+does not control (R7.5), a witness named by the commitment, an open draw."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ledger.areas.draws.events import Draw
+from ledger.areas.tasks.events import JointTask
+from ledger.commanding import Context
+from ledger.draw.ceremony import (
+    QUICKNET,
+    quicknet_round_time,
+)
+from ledger.draw.world import DRAW_TOPICS
+from ledger.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    RuleViolation,
+    ValidationError,
+)
+from ledger.ids import draw_id, task_id
+from ledger.params import Params
+
+
+def task_of(ctx: Context, task: str) -> JointTask:
+    found = ctx.ledger.find(task_id(task))
+    if not isinstance(found, JointTask):
+        raise NotFoundError(f"no task {task}")
+    return found
+
+
+def draw_of(ctx: Context, task: str, number: int) -> Draw:
+    found = ctx.ledger.find(draw_id(task, number))
+    if not isinstance(found, Draw):
+        raise NotFoundError(f"no draw {task}/{number}")
+    return found
+
+
+def commitment_of(drawn: Draw) -> dict[str, Any]:
+    import json
+
+    commitment: dict[str, Any] = json.loads(drawn.commitment)
+    return commitment
+
+
+def read_beacon(p: Params | None) -> int | None:
+    """The drand quicknet round the draw will use, if any (R7.5)."""
+    return p.integer("round", minimum=1) if p else None
+
+
+def read_exclusion(p: Params | None) -> tuple[int, str]:
+    """Objects drawn in the last ``days`` are excluded, or their ratio lowered (R6.3)."""
+    if p is None:
+        return 0, "exclude"
+    return p.integer("days", minimum=0, maximum=3650), p.choice("mode", ("exclude", "lower"))
+
+
+def reveal_deadline(reveal_by: str) -> int:
+    try:
+        deadline = int(dt.datetime.fromisoformat(reveal_by).timestamp())
+        if dt.datetime.fromisoformat(reveal_by).tzinfo is None:
+            raise ValueError("no time zone")
+    except ValueError:
+        raise ValidationError(
+            "reveal_by must be an ISO date-time with its zone, e.g. 2027-04-01T10:00:00+08:00",
+            {"reveal_by": ["not a date-time"]},
+        ) from None
+    return deadline
+
+
+def next_number(ctx: Context, task: str) -> int:
+    """A new draw's number: after every earlier, unperformed one (R7.5: never a re-draw)."""
+    number = 1
+    while (earlier := ctx.ledger.find(draw_id(task, number))) is not None:
+        if earlier.performed is not None:
+            raise ConflictError(
+                f"{task} was drawn in draw {number}; it cannot be drawn again", rule="R7.5"
+            )
+        number += 1
+    return number
+
+
+def check_entropy(
+    ctx: Context, witnesses: tuple[str, ...], beacon_round: int | None, deadline: int, now: int
+) -> dict[str, Any] | None:
+    """Check the entropy the lead does not control (R7.5); the committed beacon, if any."""
+    if not witnesses and beacon_round is None:
+        raise RuleViolation(
+            "a draw needs entropy its lead does not control: at least one "
+            "witness or a public beacon round",
+            rule="R7.5",
+        )
+    for key_id in witnesses:
+        key = ctx.ledger.key(key_id)
+        if key is None or not key.active or "witness" not in key.roles:
+            raise RuleViolation(f"{key_id} is not a registered witness key", rule="R7.5")
+    if deadline <= now:
+        raise ValidationError("reveal_by must be after the commitment", {"reveal_by": ["past"]})
+    if beacon_round is None:
+        return None
+    if quicknet_round_time(beacon_round) <= now:
+        raise RuleViolation(
+            f"drand round {beacon_round} is not in the future; its value "
+            "would be known at commitment",
+            rule="R7.5",
+        )
+    return {**QUICKNET, "round": beacon_round}
+
+
+def witness_of(ctx: Context, drawn: Draw) -> str:
+    if ctx.actor_id not in commitment_of(drawn)["witnesses"]:
+        raise PermissionDenied(
+            f"key {ctx.actor_id} is not a witness named in the draw", rule="R7.5"
+        )
+    return ctx.actor_id
+
+
+def require_open(drawn: Draw) -> None:
+    if drawn.performed is not None:
+        raise ConflictError(f"draw {drawn.task}/{drawn.number} is already performed")
+
+
+def stream_events(ctx: Context, drawn: Draw) -> list[tuple[str, dict[str, Any]]]:
+    stream = str(draw_id(drawn.task, drawn.number))
+    return [(t, s) for _, st, t, s in ctx.ledger.topic_events(DRAW_TOPICS) if st == stream]
