@@ -41,6 +41,7 @@ from api.blueprints import (
     witness,
 )
 from api.problems import PROBLEM
+from api.requests import command_schema
 from ledger.bootstrap import registry
 from ledger.commanding import Command
 from ledger.errors import AuthorisationError, ValidationError
@@ -110,7 +111,7 @@ def _register(command: type[Command]) -> None:
         f"roles: {', '.join(sorted(command.ROLES))}. Path variables are parameters of the "
         "command."
     )
-    decorated = blp.arguments(s.command_schema(command), location="json")(view)
+    decorated = blp.arguments(command_schema(command), location="json")(view)
     decorated = blp.response(201, s.Recorded)(decorated)
     for status, meaning in ERRORS:
         decorated = blp.alt_response(
