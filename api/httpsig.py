@@ -6,7 +6,7 @@ job (it also checks the RFC 9530 ``Content-Digest`` against the body); this modu
 adds the ledger's policy: the ``tag``, the components every request must cover, a
 nonce, the freshness window, and a key that is valid in the ledger now. A verified
 write request becomes ``rfc9421`` evidence (the signature base verbatim, the
-signature, the body), which :mod:`ledger.audit.verifier` checks offline with nothing but
+signature, the body), which :mod:`ledger.audit.evidence` checks offline with nothing but
 PyNaCl.
 
 Invariants: a request this module accepts verifies under PyNaCl over exactly the
@@ -37,7 +37,8 @@ from http_message_signatures import (
 )
 from http_message_signatures.exceptions import HTTPMessageSignaturesException
 
-from ledger.audit.verifier import HTTP_SCHEME, HTTP_SIGNATURE_TAG, signature_ok
+from ledger.audit.evidence import HTTP_SCHEME, HTTP_SIGNATURE_TAG
+from ledger.audit.hashing import signature_ok
 from ledger.authorisation import Authorisation
 from ledger.canonical import canonical_bytes
 from ledger.errors import AuthorisationError, KeyNotValidError

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 import pymerkle  # noqa: E402
 
 from ledger.areas.notes.events import Note  # noqa: E402
-from ledger.audit.verifier import MerkleFrontier, leaf_hash, verify_consistency, verify_inclusion  # noqa: E402
+from ledger.audit.hashing import MerkleFrontier, leaf_hash, verify_consistency, verify_inclusion  # noqa: E402
 from ledger.authorisation import sign_command  # noqa: E402
 from ledger.bootstrap import open_ledger  # noqa: E402
 from ledger.config import Settings  # noqa: E402

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from nacl.bindings import crypto_sign_open  # noqa: E402
 
 from ledger.areas.notes.events import Note  # noqa: E402
-from ledger.audit.verifier import ChainChecker  # noqa: E402
+from ledger.audit.chain import ChainChecker  # noqa: E402
 from ledger.authorisation import sign_command  # noqa: E402
 from ledger.bootstrap import open_ledger  # noqa: E402
 from ledger.config import Settings  # noqa: E402

@@ -33,7 +33,8 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment, EnvType
 
 from ledger.areas.keys.events import Genesis, Key
-from ledger.audit.verifier import GENESIS_TOPIC, KEY_CHANGE_TOPICS, KEY_REGISTERED_TOPIC, ChainRow
+from ledger.audit.keystate import GENESIS_TOPIC, KEY_CHANGE_TOPICS, KEY_REGISTERED_TOPIC
+from ledger.audit.report import ChainRow
 from ledger.authorisation import Authorisation, sign_command
 from ledger.clock import CHINA
 from ledger.commanding import Context, Registry

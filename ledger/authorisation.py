@@ -3,7 +3,7 @@
 Every event in the ledger is caused by a command, and every command carries the
 acting key's Ed25519 signature over canonical command bytes -- action, parameters,
 actor key id, created time (Unix seconds) and a random nonce. The evidence is
-stored verbatim with the first entry of the command (see :mod:`ledger.audit.verifier`,
+stored verbatim with the first entry of the command (see :mod:`ledger.audit.evidence`,
 which defines the format and checks it offline); this module makes and checks it
 on the writing side with the same definitions.
 """
@@ -17,15 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.audit.verifier import (
+from ledger.audit.errors import EvidenceError
+from ledger.audit.evidence import (
     COMMAND_SCHEME,
     COMMAND_SIGNATURE_CONTEXT,
     Evidence,
-    EvidenceError,
     parse_evidence,
-    sha256,
-    signature_ok,
 )
+from ledger.audit.hashing import sha256, signature_ok
 from ledger.canonical import canonical_bytes
 from ledger.errors import AuthorisationError
 from ledger.keys import SigningKey

@@ -129,7 +129,7 @@ class Context:
 
     def attached_rows(self, digest_param: str = "rows_digest") -> list[dict[str, Any]]:
         """The attachment's rows, checked against the digest the actor signed."""
-        from ledger.audit.verifier import sha256
+        from ledger.audit.hashing import sha256
         from ledger.canonical import canonical_bytes
 
         rows = self.attachment

@@ -26,7 +26,7 @@ import nacl.secret
 import nacl.signing
 import nacl.utils
 
-from ledger.audit.verifier import key_id_for
+from ledger.audit.hashing import key_id_for
 from ledger.errors import KeyFileError
 
 KEY_FILE_FORMAT = "shuangsui-ed25519-key-v1"

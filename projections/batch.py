@@ -21,7 +21,9 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ledger.audit.verifier import ChainRow, EvidenceError, parse_evidence
+from ledger.audit.errors import EvidenceError
+from ledger.audit.evidence import parse_evidence
+from ledger.audit.report import ChainRow
 
 TIME = re.compile(rb'"time":"([^"]*)"')
 Handler = Callable[["Batch", int, str, dict[str, Any]], None]

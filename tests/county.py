@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.audit.verifier import sha256
+from ledger.audit.hashing import sha256
 from ledger.authorisation import sign_command
 from ledger.canonical import canonical_bytes
 from ledger.keys import SigningKey

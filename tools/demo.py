@@ -24,7 +24,7 @@ from typing import Any
 
 from ledger.application import Ledger
 from ledger.areas.directory.importer import import_objects
-from ledger.audit.verifier import sha256
+from ledger.audit.hashing import sha256
 from ledger.authorisation import sign_command
 from ledger.canonical import canonical_bytes
 from ledger.clock import CHINA

@@ -67,7 +67,7 @@ def consistency(args: dict[str, Any]) -> Any:
     size = service().ledger.head().position
     if not old <= new <= size:
         raise ValidationError(f"need 1 <= old <= new <= {size}", {"new": [f"at most {size}"]})
-    from ledger.audit.verifier import b64
+    from ledger.audit.notes import b64
 
     proof = service().ledger.transparency.consistency_proof(old, new)
     return {"old": old, "new": new, "proof": [b64(h) for h in proof]}

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.audit.verifier import MerkleFrontier, leaf_hash
+from ledger.audit.hashing import MerkleFrontier, leaf_hash
 from ledger.draw.algorithm import Officer, string_leaf
 from ledger.draw.eligibility import excluded_by_earlier_draws, officers_for, strata_for
 from ledger.draw.world import World

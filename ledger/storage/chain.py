@@ -2,7 +2,7 @@
 
 Pure functions; the recorders call :func:`seal` inside the transaction that
 stores the events, after reading the chain head under the write lock. The format
-itself is defined (and checked) in :mod:`ledger.audit.verifier`.
+itself is defined (and checked) in :mod:`ledger.audit.chain`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger.audit.verifier import ENTRY_FORMAT, ENTRY_SIGNATURE_CONTEXT, leaf_hash, sha256
+from ledger.audit.chain import ENTRY_FORMAT, ENTRY_SIGNATURE_CONTEXT
+from ledger.audit.hashing import leaf_hash, sha256
 from ledger.authorisation import Authorisation
 from ledger.canonical import canonical_bytes
 from ledger.errors import LedgerError

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from ledger.audit.verifier import MerkleFrontier, node_hash, sha256
+from ledger.audit.hashing import MerkleFrontier, node_hash, sha256
 from ledger.errors import ValidationError
 
 Node = tuple[int, int]  # (level, index)

@@ -47,15 +47,9 @@ from eventsourcing.utils import Environment, EnvType
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from ledger.audit.verifier import (
-    KEY_REGISTERED_TOPIC,
-    KEY_REVOKED_TOPIC,
-    KEY_ROTATED_TOPIC,
-    ZERO_HASH,
-    ChainRow,
-    MerkleFrontier,
-    StoredEventRow,
-)
+from ledger.audit.hashing import ZERO_HASH, MerkleFrontier
+from ledger.audit.keystate import KEY_REGISTERED_TOPIC, KEY_REVOKED_TOPIC, KEY_ROTATED_TOPIC
+from ledger.audit.report import ChainRow, StoredEventRow
 from ledger.authorisation import Authorisation
 from ledger.errors import (
     ConfigurationError,

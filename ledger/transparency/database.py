@@ -1,7 +1,7 @@
 """Verify the ledger in its database: the verifier's rules over the stored rows.
 
 * :func:`verify_ledger` reads the whole chain (joined with the events) in pages and
-  feeds it to :func:`ledger.audit.verifier.verify_rows`; then it looks for events stored
+  feeds it to :func:`ledger.audit.signatures.verify_rows`; then it looks for events stored
   without a chain row (only a direct write to the table can produce one) and checks
   every stored checkpoint against the roots the verified entries give.
 * :func:`verify_since` starts from a checkpoint the auditor already trusts: it proves
@@ -15,23 +15,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from ledger.application import Ledger
-from ledger.audit.verifier import (
+from ledger.audit.chain import ChainChecker
+from ledger.audit.errors import NoteError
+from ledger.audit.hashing import MerkleFrontier, leaf_hash, verify_consistency, verify_inclusion
+from ledger.audit.keystate import check_checkpoint
+from ledger.audit.report import (
     BAD_CHECKPOINT,
     BAD_PROOF,
     BAD_TREE,
     UNCHAINED_EVENT,
-    ChainChecker,
     ChainRow,
     Failure,
-    MerkleFrontier,
-    NoteError,
     Report,
-    check_checkpoint,
-    leaf_hash,
-    verify_consistency,
-    verify_inclusion,
-    verify_rows,
 )
+from ledger.audit.signatures import verify_rows
 from ledger.errors import ConflictError, ValidationError
 from ledger.storage.merkle import load_frontier
 

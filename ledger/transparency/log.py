@@ -8,7 +8,7 @@
   ``old N`` + base64 lines of a ``tlog-witness`` request for consistency.
 * **Cosignatures** (``cosignature/v1``) from witnesses registered in the ledger are
   verified before they are attached to the stored checkpoint.
-* **Bundles** (JSON lines, verified by :func:`ledger.audit.verifier.verify_bundle`): the whole
+* **Bundles** (JSON lines, verified by :func:`ledger.audit.bundles.verify_bundle`): the whole
   ledger, or a slice that answers one question with inclusion proofs to one checkpoint.
 """
 
@@ -23,22 +23,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from ledger.audit.verifier import (
-    BUNDLE_FORMAT,
+from ledger.audit.bundles import BUNDLE_FORMAT, bundle_entry
+from ledger.audit.chain import ChainChecker
+from ledger.audit.errors import NoteError
+from ledger.audit.hashing import verify_consistency
+from ledger.audit.notes import (
     NOTE_COSIGNATURE,
-    ChainChecker,
-    ChainRow,
     Checkpoint,
-    NoteError,
     NoteSignature,
     NoteVerifier,
     b64,
-    bundle_entry,
     parse_checkpoint,
     parse_note,
-    verify_consistency,
     verify_note,
 )
+from ledger.audit.report import ChainRow
 from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationError
 from ledger.storage import merkle
 

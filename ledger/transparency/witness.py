@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ledger.audit.verifier import (
+from ledger.audit.errors import NoteError
+from ledger.audit.hashing import verify_consistency
+from ledger.audit.notes import (
     NOTE_COSIGNATURE,
-    NoteError,
     NoteSignature,
     NoteVerifier,
     b64,
@@ -36,7 +37,6 @@ from ledger.audit.verifier import (
     parse_checkpoint,
     parse_note,
     valid_note_name,
-    verify_consistency,
     verify_note,
 )
 from ledger.errors import LedgerError

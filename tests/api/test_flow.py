@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from ledger.areas.directory.importer import import_objects
-from ledger.audit.verifier import parse_evidence, verify_bundle
+from ledger.audit.bundles import verify_bundle
+from ledger.audit.evidence import parse_evidence
 from ledger.draw.verify import verify_draw
 from ledger.draw.world import SNAPSHOT_TOPICS
 from ledger.transparency.database import verify_ledger

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from api.auth import ANY, OVERSIGHT_READ, ROLES, WRITES
-from ledger.audit.verifier import HTTP_ROUTES
+from ledger.audit.evidence import HTTP_ROUTES
 from ledger.config import Settings
 from tests.api.conftest import Api, make_api
 from tests.conftest import start_world

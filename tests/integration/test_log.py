@@ -7,7 +7,19 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.audit import verifier as v
+from ledger.audit.hashing import ZERO_HASH, leaf_hash
+from ledger.audit.report import (
+    BAD_LEDGER_SIGNATURE,
+    BROKEN_LINK,
+    HASH_MISMATCH,
+    KEY_NOT_VALID,
+    MISSING_EVENT,
+    MISSING_POSITION,
+    REPLAYED_NONCE,
+    UNAUTHORISED_KEY_CHANGE,
+    UNCHAINED_EVENT,
+    Report,
+)
 from ledger.authorisation import sign_command
 from ledger.errors import (
     AuthorisationError,
@@ -23,7 +35,7 @@ from tests.rawdb import RawDB, note_event
 from tests.vectors.testkeys import fixed_key
 
 
-def verify(world: World) -> v.Report:
+def verify(world: World) -> Report:
     return verify_ledger(world.ledger, workers=1)
 
 
@@ -44,9 +56,9 @@ def test_positions_are_gapless_and_linked(world: World) -> None:
         world.note(f"note {i}")
     rows = world.ledger.select_chain(0, 100)
     assert [r.position for r in rows] == list(range(1, 8))
-    prev = v.ZERO_HASH
+    prev = ZERO_HASH
     for row in rows:
-        assert v.leaf_hash(row.entry) == row.entry_hash
+        assert leaf_hash(row.entry) == row.entry_hash
         assert f'"prev":"{prev.hex()}"'.encode() in row.entry
         prev = row.entry_hash
 
@@ -212,16 +224,16 @@ def expect(world: World, position: int, reason: str) -> None:
 def test_flipped_byte_in_stored_event(tampered: tuple[World, RawDB]) -> None:
     world, raw = tampered
     raw.flip_event_byte(7)
-    expect(world, 7, v.HASH_MISMATCH)
+    expect(world, 7, HASH_MISMATCH)
 
 
 @pytest.mark.parametrize(
     ("column", "reason"),
     [
-        ("entry", v.HASH_MISMATCH),
-        ("entry_hash", v.HASH_MISMATCH),
-        ("signature", v.BAD_LEDGER_SIGNATURE),
-        ("command", v.HASH_MISMATCH),
+        ("entry", HASH_MISMATCH),
+        ("entry_hash", HASH_MISMATCH),
+        ("signature", BAD_LEDGER_SIGNATURE),
+        ("command", HASH_MISMATCH),
     ],
 )
 def test_flipped_byte_in_chain_row(tampered: tuple[World, RawDB], column: str, reason: str) -> None:
@@ -233,25 +245,25 @@ def test_flipped_byte_in_chain_row(tampered: tuple[World, RawDB], column: str, r
 def test_deleted_chain_row(tampered: tuple[World, RawDB]) -> None:
     world, raw = tampered
     raw.delete_chain_row(6)
-    expect(world, 6, v.MISSING_POSITION)
+    expect(world, 6, MISSING_POSITION)
 
 
 def test_deleted_event_row(tampered: tuple[World, RawDB]) -> None:
     world, raw = tampered
     raw.execute("DELETE FROM {events} WHERE {event_id} = ?", (raw.notification_id(9),))
-    expect(world, 9, v.MISSING_EVENT)
+    expect(world, 9, MISSING_EVENT)
 
 
 def test_deleted_last_chain_row_leaves_an_unchained_event(tampered: tuple[World, RawDB]) -> None:
     world, raw = tampered
     raw.delete_chain_row(10)
-    expect(world, 10, v.UNCHAINED_EVENT)
+    expect(world, 10, UNCHAINED_EVENT)
 
 
 def test_swapped_rows(tampered: tuple[World, RawDB]) -> None:
     world, raw = tampered
     raw.swap_chain_rows(6, 7)
-    expect(world, 6, v.BROKEN_LINK)
+    expect(world, 6, BROKEN_LINK)
 
 
 def test_signature_from_a_revoked_key(tampered: tuple[World, RawDB]) -> None:
@@ -262,7 +274,7 @@ def test_signature_from_a_revoked_key(tampered: tuple[World, RawDB]) -> None:
         note_event(world.ledger, "forged", world.department.key_id), auth, world.ledger_key
     )
     assert position == revoked.last_position + 1
-    expect(world, position, v.KEY_NOT_VALID)
+    expect(world, position, KEY_NOT_VALID)
 
 
 def test_signature_by_a_key_never_registered(tampered: tuple[World, RawDB]) -> None:
@@ -272,7 +284,7 @@ def test_signature_by_a_key_never_registered(tampered: tuple[World, RawDB]) -> N
     position = raw.forge_append(
         note_event(world.ledger, "forged", stranger.key_id), auth, world.ledger_key
     )
-    expect(world, position, v.KEY_NOT_VALID)
+    expect(world, position, KEY_NOT_VALID)
 
 
 def test_replayed_nonce_written_directly(tampered: tuple[World, RawDB]) -> None:
@@ -282,7 +294,7 @@ def test_replayed_nonce_written_directly(tampered: tuple[World, RawDB]) -> None:
     position = raw.forge_append(
         note_event(world.ledger, "once", world.department.key_id), auth, world.ledger_key
     )
-    expect(world, position, v.REPLAYED_NONCE)
+    expect(world, position, REPLAYED_NONCE)
 
 
 def test_entry_signed_by_a_non_ledger_key(tampered: tuple[World, RawDB]) -> None:
@@ -291,7 +303,7 @@ def test_entry_signed_by_a_non_ledger_key(tampered: tuple[World, RawDB]) -> None
     position = raw.forge_append(
         note_event(world.ledger, "x", world.department.key_id), auth, world.department
     )
-    expect(world, position, v.KEY_NOT_VALID)
+    expect(world, position, KEY_NOT_VALID)
 
 
 def test_key_registered_by_a_non_office_key_is_caught(tampered: tuple[World, RawDB]) -> None:
@@ -312,4 +324,4 @@ def test_key_registered_by_a_non_office_key_is_caught(tampered: tuple[World, Raw
     (event,) = key.collect_events()
     auth = sign_command(world.department, "key.register", {"public_key": evil.public.public_b64})
     position = raw.forge_append(world.ledger.mapper.to_stored_event(event), auth, world.ledger_key)
-    expect(world, position, v.UNAUTHORISED_KEY_CHANGE)
+    expect(world, position, UNAUTHORISED_KEY_CHANGE)

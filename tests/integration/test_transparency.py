@@ -10,7 +10,18 @@ from pathlib import Path
 import pymerkle
 import pytest
 
-from ledger.audit import verifier as v
+from ledger.audit.bundles import verify_bundle
+from ledger.audit.hashing import leaf_hash, verify_consistency, verify_inclusion
+from ledger.audit.notes import (
+    NoteSignature,
+    NoteVerifier,
+    b64,
+    b64strict,
+    parse_checkpoint,
+    parse_note,
+    verify_note,
+)
+from ledger.audit.report import BAD_CHECKPOINT, BAD_PROOF, BAD_TREE
 from ledger.bootstrap import open_ledger
 from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationError
 from ledger.transparency.database import verify_ledger, verify_since
@@ -54,9 +65,9 @@ def test_checkpoint_is_signed_stored_once_and_verifies(world: World) -> None:
     t = world.ledger.transparency
     note = t.checkpoint()
     assert t.checkpoint() == note  # same size: the stored one
-    checkpoint = v.parse_checkpoint(v.parse_note(note).text)
+    checkpoint = parse_checkpoint(parse_note(note).text)
     assert (checkpoint.origin, checkpoint.size) == ("test.example/shuangsui", 4)
-    v.verify_note(v.parse_note(note), [t.log_verifier()])
+    verify_note(parse_note(note), [t.log_verifier()])
     with pytest.raises(ConflictError):
         world.ledger.chain.insert_checkpoint(4, bytes(32), note, "now")
 
@@ -79,11 +90,11 @@ def test_proofs_verify(world: World) -> None:
     root = t.root(size)
     for position in range(1, size + 1):
         row = world.ledger.chain.select_positions([position])[0]
-        leaf = v.leaf_hash(row.entry)
-        assert v.verify_inclusion(leaf, position - 1, size, t.inclusion_proof(position, size), root)
+        leaf = leaf_hash(row.entry)
+        assert verify_inclusion(leaf, position - 1, size, t.inclusion_proof(position, size), root)
     for old in range(0, size + 1):
         proof = t.consistency_proof(old, size)
-        assert v.verify_consistency(old, size, proof, t.root(old), root)
+        assert verify_consistency(old, size, proof, t.root(old), root)
     with pytest.raises(ValidationError):
         t.inclusion_proof(size + 1, size)
 
@@ -94,10 +105,10 @@ def test_tlog_proof_text(world: World) -> None:
     lines = text.split("\n")
     assert lines[0] == "c2sp.org/tlog-proof@v1" and lines[1] == "index 4"
     proof_part, _, note = text.partition("\n\n")
-    checkpoint = v.parse_checkpoint(v.parse_note(note).text)
+    checkpoint = parse_checkpoint(parse_note(note).text)
     row = world.ledger.chain.select_positions([5])[0]
-    hashes = [v.b64strict(h) for h in proof_part.split("\n")[2:]]
-    assert v.verify_inclusion(v.leaf_hash(row.entry), 4, checkpoint.size, hashes, checkpoint.root)
+    hashes = [b64strict(h) for h in proof_part.split("\n")[2:]]
+    assert verify_inclusion(leaf_hash(row.entry), 4, checkpoint.size, hashes, checkpoint.root)
 
 
 # --- witnesses ---------------------------------------------------------------------------
@@ -122,7 +133,7 @@ def witnessed(world: World, tmp_path: Path) -> tuple[World, Witness]:
 def cosign(world: World, witness: Witness, old: int) -> str:
     t = world.ledger.transparency
     note = t.checkpoint()
-    size = v.parse_checkpoint(v.parse_note(note).text).size
+    size = parse_checkpoint(parse_note(note).text).size
     return note + witness.add_checkpoint(request_text(t.consistency_text(old, size), note))
 
 
@@ -152,7 +163,7 @@ def test_witness_refuses_rollback_stale_old_size_and_bad_proof(
     with pytest.raises(WitnessError) as stale:
         witness.add_checkpoint(request_text(t.consistency_text(0, 6), new_note))
     assert (stale.value.status, stale.value.known_size) == (409, 5)
-    bad_proof = "old 5\n" + v.b64(bytes(32)) + "\n"
+    bad_proof = "old 5\n" + b64(bytes(32)) + "\n"
     with pytest.raises(WitnessError) as refused:
         witness.add_checkpoint(request_text(bad_proof, new_note))
     assert refused.value.status == 422
@@ -187,10 +198,9 @@ def test_witness_refuses_unknown_origin_and_unsigned(witnessed: tuple[World, Wit
     assert unknown.value.status == 404
     body = note.split("\n\n")[0] + "\n\n"
     other = fixed_key("department")
-    verifier = v.NoteVerifier("test.example/shuangsui", other.public_key)
+    verifier = NoteVerifier("test.example/shuangsui", other.public_key)
     forged = (
-        body
-        + v.NoteSignature(verifier.name, verifier.key_id, other.sign((body[:-1]).encode())).line
+        body + NoteSignature(verifier.name, verifier.key_id, other.sign((body[:-1]).encode())).line
     )
     with pytest.raises(WitnessError) as unsigned:
         witness.add_checkpoint("old 0\n\n" + forged)
@@ -256,7 +266,7 @@ def test_tampered_checkpoint_and_tree_are_caught(world: World) -> None:
     raw.drop_guards()
     raw.execute("UPDATE {tree} SET hash = ? WHERE level = 1 AND idx = 2", (bytes(32),))
     report = verify_ledger(world.ledger, workers=1)
-    assert report.failure is not None and report.failure.reason == v.BAD_TREE
+    assert report.failure is not None and report.failure.reason == BAD_TREE
     assert report.failure.position == 6
 
 
@@ -270,7 +280,7 @@ def test_tampered_stored_checkpoint_is_caught(world: World) -> None:
         "UPDATE {checkpoints} SET note = ? WHERE size = 5", (note.replace("\n5\n", "\n4\n"),)
     )
     report = verify_ledger(world.ledger, workers=1)
-    assert report.failure is not None and report.failure.reason == v.BAD_CHECKPOINT
+    assert report.failure is not None and report.failure.reason == BAD_CHECKPOINT
 
 
 # --- bundles ---------------------------------------------------------------------------------
@@ -282,7 +292,7 @@ def test_full_bundle_verifies_offline(world: World, tmp_path: Path) -> None:
     out = tmp_path / "ledger.bundle"
     summary = world.ledger.transparency.export(out)
     assert summary["entries"] == 9
-    report = v.verify_bundle(out.read_text(encoding="utf-8").splitlines(keepends=True), workers=1)
+    report = verify_bundle(out.read_text(encoding="utf-8").splitlines(keepends=True), workers=1)
     assert report, report.failure
     assert report.size == 9 and 9 in report.checkpoints
 
@@ -300,19 +310,19 @@ def test_stream_slice_verifies_with_inclusion_proofs(world: World, tmp_path: Pat
     lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
     positions = [json.loads(x)["position"] for x in lines if '"t":"entry"' in x]
     assert positions == [1, 2, 3, 4, 5]  # genesis + key history + the note
-    report = v.verify_bundle(lines, workers=1)
+    report = verify_bundle(lines, workers=1)
     assert report, report.failure
-    tampered = [x.replace(v.b64(bytes(1)), v.b64(b"\x01")) if '"proof"' in x else x for x in lines]
+    tampered = [x.replace(b64(bytes(1)), b64(b"\x01")) if '"proof"' in x else x for x in lines]
     proof_lines = [i for i, x in enumerate(lines) if '"proof":["' in x]
     line = json.loads(lines[proof_lines[-1]])
-    line["proof"][0] = v.b64(bytes(32))
+    line["proof"][0] = b64(bytes(32))
     tampered = [
         *lines[: proof_lines[-1]],
         json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n",
         *lines[proof_lines[-1] + 1 :],
     ]
-    report = v.verify_bundle(tampered, workers=1)
-    assert report.failure is not None and report.failure.reason == v.BAD_PROOF
+    report = verify_bundle(tampered, workers=1)
+    assert report.failure is not None and report.failure.reason == BAD_PROOF
 
 
 def test_slice_of_an_unknown_stream(world: World, tmp_path: Path) -> None:

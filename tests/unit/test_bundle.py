@@ -9,7 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.audit import verifier as v
+from ledger.audit.bundles import verify_bundle
+from ledger.audit.notes import parse_checkpoint, parse_note
+from ledger.audit.report import MALFORMED_BUNDLE, Failure, Report
 from ledger.config import Settings
 from ledger.transparency.witness import Witness, request_text
 from tests.conftest import start_world
@@ -39,7 +41,7 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     t = world.ledger.transparency
     Witness.create(home / "w.json", "w.test/w", [t.log_verifier().vkey])
     checkpoint = t.checkpoint()
-    size = v.parse_checkpoint(v.parse_note(checkpoint).text).size
+    size = parse_checkpoint(parse_note(checkpoint).text).size
     cosigned = checkpoint + Witness(home / "w.json", key).add_checkpoint(
         request_text(t.consistency_text(0, size), checkpoint)
     )
@@ -52,12 +54,12 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     return {k: (home / f"{k}.bundle").read_bytes() for k in ("full", "slice")}
 
 
-def verify(data: bytes) -> v.Report:
+def verify(data: bytes) -> Report:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return v.Report(failure=v.Failure(0, v.MALFORMED_BUNDLE, "not UTF-8"))
-    return v.verify_bundle(text.splitlines(keepends=True), workers=1)
+        return Report(failure=Failure(0, MALFORMED_BUNDLE, "not UTF-8"))
+    return verify_bundle(text.splitlines(keepends=True), workers=1)
 
 
 @pytest.mark.parametrize("kind", ["full", "slice"])

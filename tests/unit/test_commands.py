@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.audit.verifier import HTTP_ROUTES
+from ledger.audit.evidence import HTTP_ROUTES
 from ledger.bootstrap import registry
 from ledger.commanding import Command, Registry, Route
 from ledger.fields import integer, text

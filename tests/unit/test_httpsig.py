@@ -1,7 +1,7 @@
 """RFC 9421 request signatures as command evidence: made, checked, and tampered with.
 
 The writing side (api.httpsig, with http-message-signatures) and the offline side
-(ledger.audit.verifier, stdlib + PyNaCl) must agree on every byte; each tamper case must
+(ledger.audit, stdlib + PyNaCl) must agree on every byte; each tamper case must
 fail on the offline side, never silently pass.
 """
 
@@ -16,13 +16,9 @@ from typing import Any
 import pytest
 
 from api.httpsig import SignatureMissing, sign_request, verify_request
-from ledger.audit.verifier import (
-    EvidenceError,
-    parse_evidence,
-    parse_signature_base,
-    route_for,
-    signature_ok,
-)
+from ledger.audit.errors import EvidenceError
+from ledger.audit.evidence import parse_evidence, parse_signature_base, route_for
+from ledger.audit.hashing import signature_ok
 from ledger.errors import AuthorisationError, KeyNotValidError
 from tests.county import key_for
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.audit.verifier import key_id_for
+from ledger.audit.hashing import key_id_for
 from ledger.errors import KeyFileError
 from ledger.keys import PublicKey, SigningKey, read_key_file, read_public_key, write_key_file
 from tests.vectors.testkeys import fixed_key

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.audit.verifier import (
+from ledger.audit.hashing import (
     MerkleFrontier,
     leaf_hash,
     sha256,

@@ -7,7 +7,16 @@ import hashlib
 
 import pytest
 
-from ledger.audit import verifier as v
+from ledger.audit.errors import NoteError
+from ledger.audit.notes import (
+    NOTE_COSIGNATURE,
+    Checkpoint,
+    NoteSignature,
+    NoteVerifier,
+    parse_checkpoint,
+    parse_note,
+    verify_note,
+)
 from tests.vectors.testkeys import fixed_key
 
 ORIGIN = "test.example/log"
@@ -16,13 +25,13 @@ ROOT = hashlib.sha256(b"root").digest()
 
 def signed(text: str, name: str = ORIGIN, key_name: str = "ledger") -> str:
     key = fixed_key(key_name)
-    verifier = v.NoteVerifier(name, key.public_key)
-    sig = v.NoteSignature(name, verifier.key_id, key.sign(text.encode()))
+    verifier = NoteVerifier(name, key.public_key)
+    sig = NoteSignature(name, verifier.key_id, key.sign(text.encode()))
     return text + "\n" + sig.line
 
 
 def test_checkpoint_text_is_the_c2sp_format() -> None:
-    text = v.Checkpoint(ORIGIN, 20852163, ROOT).text
+    text = Checkpoint(ORIGIN, 20852163, ROOT).text
     assert text == f"{ORIGIN}\n20852163\n{base64.b64encode(ROOT).decode()}\n"
     note = signed(text)
     key = fixed_key("ledger")
@@ -33,58 +42,56 @@ def test_checkpoint_text_is_the_c2sp_format() -> None:
 
 
 def test_note_round_trip() -> None:
-    note_text = signed(v.Checkpoint(ORIGIN, 5, ROOT, ("ext line",)).text)
-    note = v.parse_note(note_text)
+    note_text = signed(Checkpoint(ORIGIN, 5, ROOT, ("ext line",)).text)
+    note = parse_note(note_text)
     assert note.render() == note_text
-    checkpoint = v.parse_checkpoint(note.text)
+    checkpoint = parse_checkpoint(note.text)
     assert (checkpoint.origin, checkpoint.size, checkpoint.root) == (ORIGIN, 5, ROOT)
     assert checkpoint.extensions == ("ext line",)
 
 
 def test_verifier_key_round_trip_and_known_format() -> None:
     key = fixed_key("ledger")
-    verifier = v.NoteVerifier(ORIGIN, key.public_key)
+    verifier = NoteVerifier(ORIGIN, key.public_key)
     vkey = verifier.vkey
     name, key_hash, data = vkey.split("+", 2)  # base64 may itself contain "+"
     assert name == ORIGIN and len(key_hash) == 8
     assert base64.b64decode(data) == b"\x01" + key.public_key
-    assert v.NoteVerifier.from_vkey(vkey) == verifier
-    with pytest.raises(v.NoteError):
-        v.NoteVerifier.from_vkey(vkey.replace(key_hash, "00000000"))
+    assert NoteVerifier.from_vkey(vkey) == verifier
+    with pytest.raises(NoteError):
+        NoteVerifier.from_vkey(vkey.replace(key_hash, "00000000"))
 
 
 def test_unknown_signers_are_ignored_known_bad_ones_rejected() -> None:
-    text = v.Checkpoint(ORIGIN, 5, ROOT).text
-    log = v.NoteVerifier(ORIGIN, fixed_key("ledger").public_key)
+    text = Checkpoint(ORIGIN, 5, ROOT).text
+    log = NoteVerifier(ORIGIN, fixed_key("ledger").public_key)
     stranger = signed(text, "someone.else/log", "witness")
     combined = signed(text) + stranger.split("\n\n", 1)[1]
-    assert v.verify_note(v.parse_note(combined), [log]) == [log]
+    assert verify_note(parse_note(combined), [log]) == [log]
     # A signature from the log's key over other text is rejected.
-    forged = v.Checkpoint(ORIGIN, 6, ROOT).text + "\n" + signed(text).split("\n\n", 1)[1]
-    with pytest.raises(v.NoteError, match="does not verify"):
-        v.verify_note(v.parse_note(forged), [log])
-    with pytest.raises(v.NoteError, match="no signature from a known key"):
-        v.verify_note(v.parse_note(stranger), [log])
+    forged = Checkpoint(ORIGIN, 6, ROOT).text + "\n" + signed(text).split("\n\n", 1)[1]
+    with pytest.raises(NoteError, match="does not verify"):
+        verify_note(parse_note(forged), [log])
+    with pytest.raises(NoteError, match="no signature from a known key"):
+        verify_note(parse_note(stranger), [log])
 
 
 def test_cosignature_v1() -> None:
-    text = v.Checkpoint(ORIGIN, 5, ROOT).text
+    text = Checkpoint(ORIGIN, 5, ROOT).text
     witness = fixed_key("witness")
-    cosigner = v.NoteVerifier("w.example/w", witness.public_key, v.NOTE_COSIGNATURE)
+    cosigner = NoteVerifier("w.example/w", witness.public_key, NOTE_COSIGNATURE)
     timestamp = 1_767_225_600
     message = f"cosignature/v1\ntime {timestamp}\n{text}".encode()
     blob = timestamp.to_bytes(8, "big") + witness.sign(message)
-    line = v.NoteSignature(cosigner.name, cosigner.key_id, blob).line
+    line = NoteSignature(cosigner.name, cosigner.key_id, blob).line
     assert cosigner.key_id == hashlib.sha256(b"w.example/w\n\x04" + witness.public_key).digest()[:4]
-    note = v.parse_note(signed(text) + line)
-    log = v.NoteVerifier(ORIGIN, fixed_key("ledger").public_key)
-    assert v.verify_note(note, [log, cosigner]) == [log, cosigner]
+    note = parse_note(signed(text) + line)
+    log = NoteVerifier(ORIGIN, fixed_key("ledger").public_key)
+    assert verify_note(note, [log, cosigner]) == [log, cosigner]
     wrong_time = (timestamp + 1).to_bytes(8, "big") + blob[8:]
-    bad = v.parse_note(
-        signed(text) + v.NoteSignature(cosigner.name, cosigner.key_id, wrong_time).line
-    )
-    with pytest.raises(v.NoteError):
-        v.verify_note(bad, [log, cosigner])
+    bad = parse_note(signed(text) + NoteSignature(cosigner.name, cosigner.key_id, wrong_time).line)
+    with pytest.raises(NoteError):
+        verify_note(bad, [log, cosigner])
 
 
 @pytest.mark.parametrize(
@@ -100,8 +107,8 @@ def test_cosignature_v1() -> None:
     ],
 )
 def test_malformed_notes(bad: str) -> None:
-    with pytest.raises(v.NoteError):
-        v.parse_note(bad)
+    with pytest.raises(NoteError):
+        parse_note(bad)
 
 
 @pytest.mark.parametrize(
@@ -115,5 +122,5 @@ def test_malformed_notes(bad: str) -> None:
     ],
 )
 def test_malformed_checkpoints(body: str) -> None:
-    with pytest.raises(v.NoteError):
-        v.parse_checkpoint(body)
+    with pytest.raises(NoteError):
+        parse_checkpoint(body)

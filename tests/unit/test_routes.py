@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ledger.audit.verifier import HTTP_ROUTES
+from ledger.audit.evidence import HTTP_ROUTES
 
 GOLDEN = Path(__file__).resolve().parents[1] / "vectors" / "http-routes-v1.json"
 

@@ -9,14 +9,23 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.audit import verifier as v
+from ledger.audit.errors import EvidenceError
+from ledger.audit.evidence import parse_evidence
+from ledger.audit.report import (
+    BAD_LEDGER_SIGNATURE,
+    HASH_MISMATCH,
+    MISSING_POSITION,
+    ChainRow,
+    Failure,
+)
+from ledger.audit.signatures import verify_rows
 from ledger.config import Settings
 from tests.conftest import start_world
 from tests.vectors.testkeys import fixed_key
 
 
 @pytest.fixture(scope="module")
-def rows(tmp_path_factory: pytest.TempPathFactory) -> list[v.ChainRow]:
+def rows(tmp_path_factory: pytest.TempPathFactory) -> list[ChainRow]:
     world = start_world(Settings(home=tmp_path_factory.mktemp("verifier")))
     world.note("a")
     world.run(
@@ -32,20 +41,18 @@ def rows(tmp_path_factory: pytest.TempPathFactory) -> list[v.ChainRow]:
     return result
 
 
-def test_intact_rows_verify(rows: list[v.ChainRow]) -> None:
-    report = v.verify_rows(rows, workers=1)
+def test_intact_rows_verify(rows: list[ChainRow]) -> None:
+    report = verify_rows(rows, workers=1)
     assert report, report.failure
     assert report.size == len(rows)
 
 
-def test_parallel_verification_agrees(rows: list[v.ChainRow]) -> None:
+def test_parallel_verification_agrees(rows: list[ChainRow]) -> None:
     bad = list(rows)
     bad[4] = dataclasses.replace(bad[4], signature=bytes(64))  # position 5: one-entry command
-    assert v.verify_rows(rows, workers=2, batch=2)
-    report = v.verify_rows(bad, workers=2, batch=2)
-    assert report.failure == v.Failure(
-        5, v.BAD_LEDGER_SIGNATURE, "ledger signature does not verify"
-    )
+    assert verify_rows(rows, workers=2, batch=2)
+    report = verify_rows(bad, workers=2, batch=2)
+    assert report.failure == Failure(5, BAD_LEDGER_SIGNATURE, "ledger signature does not verify")
 
 
 BYTE_FIELDS = ("entry", "entry_hash", "command", "signature")
@@ -66,7 +73,7 @@ def _flip_text(text: str, index: int) -> str:
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_any_single_byte_change_is_detected(rows: list[v.ChainRow], data: st.DataObject) -> None:
+def test_any_single_byte_change_is_detected(rows: list[ChainRow], data: st.DataObject) -> None:
     i = data.draw(st.integers(0, len(rows) - 1), label="row")
     row = rows[i]
     fields = [f for f in BYTE_FIELDS + TEXT_FIELDS if getattr(row, f) is not None]
@@ -94,19 +101,19 @@ def test_any_single_byte_change_is_detected(rows: list[v.ChainRow], data: st.Dat
             new = _flip_text(value, index)
         changed = dataclasses.replace(row, **{name: new})
     tampered = [*rows[:i], changed, *rows[i + 1 :]]
-    report = v.verify_rows(tampered, workers=1)
+    report = verify_rows(tampered, workers=1)
     assert not report, (name, i)
     assert report.failure is not None and report.failure.position <= row.position + 1
 
 
-def test_truncated_command_is_missing_a_position(rows: list[v.ChainRow]) -> None:
+def test_truncated_command_is_missing_a_position(rows: list[ChainRow]) -> None:
     rotate_first = next(r for r in rows if b'"part":[0,2]' in r.entry)
-    report = v.verify_rows(rows[: rotate_first.position], workers=1)
-    assert report.failure is not None and report.failure.reason == v.MISSING_POSITION
+    report = verify_rows(rows[: rotate_first.position], workers=1)
+    assert report.failure is not None and report.failure.reason == MISSING_POSITION
 
 
-def test_first_entry_must_be_genesis(rows: list[v.ChainRow]) -> None:
-    report = v.verify_rows(rows[3:], workers=1)
+def test_first_entry_must_be_genesis(rows: list[ChainRow]) -> None:
+    report = verify_rows(rows[3:], workers=1)
     assert report.failure is not None and report.failure.position == 1
 
 
@@ -114,15 +121,15 @@ def test_first_entry_must_be_genesis(rows: list[v.ChainRow]) -> None:
     "evidence", [b"{}", b"not json", b'{"scheme":"x","signature":"","signed":""}']
 )
 def test_unreadable_evidence(evidence: bytes) -> None:
-    with pytest.raises(v.EvidenceError):
-        v.parse_evidence(evidence)
+    with pytest.raises(EvidenceError):
+        parse_evidence(evidence)
 
 
-def test_report_as_dict_names_the_failure(rows: list[v.ChainRow], tmp_path: Path) -> None:
+def test_report_as_dict_names_the_failure(rows: list[ChainRow], tmp_path: Path) -> None:
     bad = [*rows[:4], dataclasses.replace(rows[4], entry=rows[4].entry + b" ")]
-    report = v.verify_rows(bad, workers=1)
+    report = verify_rows(bad, workers=1)
     assert report.as_dict()["failure"] == {
         "position": 5,
-        "reason": v.HASH_MISMATCH,
+        "reason": HASH_MISMATCH,
         "detail": "entry hash does not match the entry bytes",
     }

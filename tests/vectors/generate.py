@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger.audit.verifier import ZERO_HASH
+from ledger.audit.hashing import ZERO_HASH
 from ledger.authorisation import sign_command
 from ledger.storage.chain import ChainHead, EventMeta, seal
 from tests.vectors.testkeys import NAMES, fixed_key

@@ -176,7 +176,7 @@ def verify(
       shuangsui verify --bundle ledger.bundle          # no database, no network
       shuangsui verify --since trusted.checkpoint      # only what is new
     """
-    from ledger.audit.verifier import verify_bundle
+    from ledger.audit.bundles import verify_bundle
     from ledger.transparency.database import verify_ledger, verify_since
 
     stderr = sys.stderr

@@ -305,7 +305,7 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
     task, number = parse_draw_ref(ref)
     beacon_check = quicknet_verifier()
     if bundle is not None:
-        from ledger.audit.verifier import verify_bundle
+        from ledger.audit.bundles import verify_bundle
 
         with bundle.open(encoding="utf-8") as lines:
             report = verify_bundle(lines, workers=1)

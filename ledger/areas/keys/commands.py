@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledger.areas.keys.events import Genesis, Key
-from ledger.audit.verifier import valid_note_name
+from ledger.audit.notes import valid_note_name
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import (
     AuthorisationError,

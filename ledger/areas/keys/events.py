@@ -2,7 +2,7 @@
 
 Invariants: a key id is the digest of its public key; a key is registered once;
 a rotated or revoked key never becomes valid again. The verifier
-(:mod:`ledger.audit.verifier`) reads these events' stored fields directly, so their
+(:mod:`ledger.audit.chain`) reads these events' stored fields directly, so their
 names are part of the ledger format: ``key_id``, ``public_key`` (base64),
 ``roles``, ``predecessor``; ``origin`` on the genesis.
 """
@@ -15,7 +15,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.audit.verifier import (
+from ledger.audit.keystate import (
     GENESIS_TOPIC,
     KEY_REGISTERED_TOPIC,
     KEY_REVOKED_TOPIC,

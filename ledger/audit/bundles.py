@@ -1,0 +1,354 @@
+"""Bundles: the whole ledger, or a slice with inclusion proofs, verified offline.
+
+A bundle is JSON lines: a header (``format: shuangsui-bundle-v1``, ``kind`` full or
+slice, origin, size, head, and a slice's ``query``), the signed checkpoints, one
+line per entry (:func:`bundle_entry`; a slice's entries carry an inclusion proof),
+the key history, and an end record (entry count, head).
+
+Invariants:
+
+* every record has exactly its fields, base64 is strict, and nothing may follow the
+  end record;
+* a full bundle's entries give, through a :class:`~ledger.audit.hashing.MerkleFrontier`,
+  the root of every checkpoint it carries; a slice's entries are each proved into
+  its one checkpoint, and a stream slice holds that stream's versions 1..k with
+  their whole commands (plus the key history);
+* every checkpoint is signed by the ledger key valid at its size, and only
+  registered witnesses cosign it (:func:`~ledger.audit.keystate.check_checkpoint`);
+* the failure reported is the one at the lowest position, between the chain's and
+  the bundle's own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from ledger.audit.chain import ChainChecker
+from ledger.audit.errors import BundleError, NoteError
+from ledger.audit.hashing import MerkleFrontier, leaf_hash, verify_inclusion
+from ledger.audit.keystate import GENESIS_TOPIC, KEY_CHANGE_TOPICS, check_checkpoint
+from ledger.audit.notes import Checkpoint, b64, b64strict, parse_checkpoint, parse_note
+from ledger.audit.report import (
+    BAD_CHECKPOINT,
+    BAD_PROOF,
+    MALFORMED_BUNDLE,
+    MISSING_POSITION,
+    ChainRow,
+    Failure,
+    Report,
+    StoredEventRow,
+)
+from ledger.audit.signatures import verify_rows
+
+BUNDLE_FORMAT = "shuangsui-bundle-v1"
+_ENTRY_FIELDS = {
+    "t",
+    "position",
+    "entry",
+    "entry_hash",
+    "command",
+    "actor_key",
+    "nonce",
+    "signer",
+    "signature",
+    "event",
+}
+_EVENT_FIELDS = {"stream", "version", "topic", "state"}
+
+
+def _failure(exc: BundleError) -> Failure:
+    return Failure(exc.position, exc.reason, exc.detail)
+
+
+def _opt_b64(data: bytes | None) -> str | None:
+    return None if data is None else b64(data)
+
+
+def bundle_entry(row: ChainRow, proof: Sequence[bytes] | None = None) -> dict[str, Any]:
+    """A chain row as a bundle line (the one definition the exporter also uses).
+
+    Every field is checked by the verifier; the database's notification id is left
+    out because nothing outside the database could check it.
+    """
+    assert row.event is not None
+    line: dict[str, Any] = {
+        "t": "entry",
+        "position": row.position,
+        "entry": b64(row.entry),
+        "entry_hash": b64(row.entry_hash),
+        "command": _opt_b64(row.command),
+        "actor_key": row.actor_key,
+        "nonce": row.nonce,
+        "signer": row.signer,
+        "signature": _opt_b64(row.signature),
+        "event": {
+            "stream": row.event.stream,
+            "version": row.event.version,
+            "topic": row.event.topic,
+            "state": b64(row.event.state),
+        },
+    }
+    if proof is not None:
+        line["proof"] = [b64(h) for h in proof]
+    return line
+
+
+def _exact(obj: Any, fields: set[str], position: int, what: str) -> dict[str, Any]:
+    if not isinstance(obj, dict) or set(obj) != fields:
+        raise BundleError(position, MALFORMED_BUNDLE, f"{what} has unexpected fields")
+    return obj
+
+
+def _opt_text(value: Any, position: int) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise BundleError(position, MALFORMED_BUNDLE, "a text field holds something else")
+    return value
+
+
+def _row_from_line(obj: dict[str, Any], with_proof: bool) -> tuple[ChainRow, list[bytes] | None]:
+    position = obj.get("position")
+    if not isinstance(position, int) or isinstance(position, bool):
+        raise BundleError(0, MALFORMED_BUNDLE, "entry without a position")
+    _exact(obj, _ENTRY_FIELDS | ({"proof"} if with_proof else set()), position, "entry")
+    event = _exact(obj["event"], _EVENT_FIELDS, position, "event")
+    try:
+
+        def opt(name: str) -> bytes | None:
+            return None if obj[name] is None else b64strict(obj[name], name)
+
+        version = event["version"]
+        if (
+            not isinstance(version, int)
+            or not isinstance(event["stream"], str)
+            or not isinstance(event["topic"], str)
+        ):
+            raise NoteError("event fields have the wrong types")
+        row = ChainRow(
+            position=position,
+            entry=b64strict(obj["entry"], "entry"),
+            entry_hash=b64strict(obj["entry_hash"], "entry hash"),
+            command=opt("command"),
+            actor_key=_opt_text(obj["actor_key"], position),
+            nonce=_opt_text(obj["nonce"], position),
+            signer=_opt_text(obj["signer"], position),
+            signature=opt("signature"),
+            event=StoredEventRow(
+                event["stream"], version, event["topic"], b64strict(event["state"], "event state")
+            ),
+            notification_id=position,
+        )
+        proof = None
+        if with_proof:
+            if not isinstance(obj["proof"], list):
+                raise NoteError("proof is not a list")
+            proof = [b64strict(h, "proof hash") for h in obj["proof"]]
+    except (NoteError, TypeError) as exc:
+        raise BundleError(position, MALFORMED_BUNDLE, str(exc)) from None
+    return row, proof
+
+
+def _line(text: str | None, position: int) -> dict[str, Any]:
+    if text is None:
+        raise BundleError(position, MALFORMED_BUNDLE, "the bundle ends early")
+    try:
+        obj = json.loads(text)
+    except ValueError as exc:
+        raise BundleError(position, MALFORMED_BUNDLE, f"line is not JSON: {exc}") from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("t"), str):
+        raise BundleError(position, MALFORMED_BUNDLE, "line is not a bundle record")
+    return obj
+
+
+def _read_head(it: Iterator[str]) -> tuple[dict[str, Any], str, list[str], dict[str, Any]]:
+    """The header, the kind, the checkpoint notes, and the first record after them."""
+    header = _line(next(it, None), 0)
+    kind = header.get("kind")
+    fields = {"t", "format", "kind", "origin", "size", "head"}
+    _exact(header, fields | ({"query"} if kind == "slice" else set()), 0, "header")
+    if (
+        header["t"] != "header"
+        or header["format"] != BUNDLE_FORMAT
+        or kind not in ("full", "slice")
+    ):
+        raise BundleError(0, MALFORMED_BUNDLE, "not a shuangsui bundle (v1)")
+    notes: list[str] = []
+    record = _line(next(it, None), 0)
+    while record["t"] == "checkpoint":
+        _exact(record, {"t", "note"}, 0, "checkpoint")
+        notes.append(str(record["note"]))
+        record = _line(next(it, None), 0)
+    return header, kind, notes, record
+
+
+class _Entries:
+    """Reads the entry lines, proving each into the bundle's checkpoints; keeps the
+    record after the last entry, the count, the last row and the roots it found."""
+
+    def __init__(
+        self,
+        it: Iterator[str],
+        record: dict[str, Any],
+        kind: str,
+        target: Checkpoint,
+        wanted: set[int],
+    ) -> None:
+        self.it, self.record, self.kind = it, record, kind
+        self.target, self.wanted = target, wanted
+        self.frontier = MerkleFrontier()
+        self.roots: dict[int, bytes] = {}
+        self.failure: Failure | None = None
+        self.count = 0
+        self.last: ChainRow | None = None
+
+    def rows(self) -> Iterator[ChainRow]:
+        rec, target = self.record, self.target
+        try:
+            while rec["t"] == "entry":
+                row, proof = _row_from_line(rec, with_proof=self.kind == "slice")
+                if self.kind == "full":
+                    self.frontier.append(row.entry_hash)
+                    if self.frontier.size in self.wanted:
+                        self.roots[self.frontier.size] = self.frontier.root()
+                elif proof is None or not verify_inclusion(
+                    leaf_hash(row.entry), row.position - 1, target.size, proof, target.root
+                ):
+                    raise BundleError(
+                        row.position,
+                        BAD_PROOF,
+                        f"entry is not in the checkpoint of size {target.size}",
+                    )
+                self.count += 1
+                self.last = row
+                yield row
+                rec = _line(next(self.it, None), row.position + 1)
+        except BundleError as exc:
+            self.failure = _failure(exc)
+            return
+        self.record = rec
+
+
+def verify_bundle(
+    lines: Iterable[str],
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Verify an export bundle (see :meth:`ledger.transparency.log.Transparency.export`)
+    with no database, no network."""
+    it = iter(lines)
+    try:
+        header, kind, notes, record = _read_head(it)
+        checkpoints = [parse_checkpoint(parse_note(n).text) for n in notes]
+    except NoteError as exc:
+        return Report(failure=Failure(0, BAD_CHECKPOINT, str(exc)))
+    except BundleError as exc:
+        return Report(failure=_failure(exc))
+    sizes = [c.size for c in checkpoints]
+    if (
+        not checkpoints
+        or sizes != sorted(set(sizes))
+        or sizes[-1] != header["size"]
+        or (kind == "slice" and len(checkpoints) != 1)
+    ):
+        return Report(failure=Failure(0, MALFORMED_BUNDLE, "checkpoints missing or out of order"))
+    entries = _Entries(it, record, kind, checkpoints[-1], set(sizes))
+    checker = ChainChecker(sparse=kind == "slice")
+    report = verify_rows(entries.rows(), workers=workers, progress=progress, checker=checker)
+    bundle_failure = entries.failure
+    if bundle_failure is None:
+        bundle_failure = _check_tail(it, entries, header, report, checker, kind)
+    if bundle_failure is None:
+        bundle_failure = _check_notes(notes, report, entries.roots if kind == "full" else None)
+    if bundle_failure is not None and (
+        report.failure is None or bundle_failure.position <= report.failure.position
+    ):
+        report.failure = bundle_failure
+    return report
+
+
+def _check_notes(
+    notes: list[str], report: Report, roots: dict[int, bytes] | None
+) -> Failure | None:
+    """Check each checkpoint against the verified key history (and, for a full bundle,
+    the roots its entries give); record its cosigners in the report."""
+    for note in notes:
+        try:
+            checkpoint, cosigners = check_checkpoint(
+                note,
+                report.keys,
+                report.origin,
+                roots.get(parse_checkpoint(parse_note(note).text).size)
+                if roots is not None
+                else None,
+            )
+        except NoteError as exc:
+            return Failure(0, BAD_CHECKPOINT, str(exc))
+        report.checkpoints[checkpoint.size] = cosigners
+    return None
+
+
+def _check_tail(
+    it: Iterator[str],
+    entries: _Entries,
+    header: dict[str, Any],
+    report: Report,
+    checker: ChainChecker,
+    kind: str,
+) -> Failure | None:
+    try:
+        keys_line = _exact(entries.record, {"t", "keys"}, 0, "keys record")
+        end = _exact(_line(next(it, None), 0), {"t", "entries", "head"}, 0, "end record")
+        if next(it, None) is not None:
+            raise BundleError(0, MALFORMED_BUNDLE, "data after the end record")
+    except BundleError as exc:
+        return _failure(exc)
+    last = entries.last
+    summary = [k.summary() for _, k in sorted(report.keys.items())]
+    if keys_line["t"] != "keys" or keys_line["keys"] != summary:
+        return Failure(0, MALFORMED_BUNDLE, "the key history does not match the entries")
+    if (
+        end["t"] != "end"
+        or end["entries"] != entries.count
+        or last is None
+        or (end["head"] != b64(last.entry_hash))
+        or header["head"] != end["head"]
+    ):
+        return Failure(0, MALFORMED_BUNDLE, "entry count or head does not match the end record")
+    if header["origin"] != report.origin:
+        return Failure(0, MALFORMED_BUNDLE, "header origin differs from the genesis")
+    if kind == "full" and last.position != header["size"]:
+        return Failure(last.position, MISSING_POSITION, "the bundle stops before its size")
+    if kind == "slice":
+        return _check_query(header.get("query"), checker)
+    return None
+
+
+def _check_query(query: Any, checker: ChainChecker) -> Failure | None:
+    """A stream slice holds that stream's versions 1..k with their whole commands.
+
+    Other questions (a draw's inputs, a trail) are answered by checks of their own on
+    the verified entries -- a draw's commitment, for one, fixes every input's root.
+    """
+    if (
+        isinstance(query, dict)
+        and len(query) == 1
+        and set(query) <= {"draw", "object", "task", "person", "department"}
+    ):
+        return (
+            None
+            if all(isinstance(v, str) and v for v in query.values())
+            else Failure(0, MALFORMED_BUNDLE, "slice query names nothing")
+        )
+    if not isinstance(query, dict) or set(query) != {"stream"}:
+        return Failure(0, MALFORMED_BUNDLE, "slice query must name a stream")
+    stream = query["stream"]
+    versions = sorted(checker.stream_versions.get(stream, []))
+    if not versions or versions != list(range(1, len(versions) + 1)):
+        return Failure(0, MALFORMED_BUNDLE, "the slice does not hold the stream's versions 1..k")
+    history = {GENESIS_TOPIC, *KEY_CHANGE_TOPICS}
+    for streams, topics in checker.slice_commands:
+        if stream not in streams and not topics <= history:
+            return Failure(0, MALFORMED_BUNDLE, "the slice holds a command that is not about it")
+    return None

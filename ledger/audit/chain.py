@@ -1,0 +1,340 @@
+"""The sequential chain checker: every hash, link, command, key change and nonce.
+
+:class:`ChainChecker` reads rows one by one in position order and does everything
+but the Ed25519 verifications, which it collects as signature jobs for
+:func:`ledger.audit.signatures.verify_rows` to run on every core.
+
+What a valid ledger is
+----------------------
+The log is a sequence of *entries* at gapless positions 1..N. Each entry is stored
+as the RFC 8785 canonical JSON bytes of::
+
+    {"command": hex, "event": hex, "part": [i, n], "position": p, "prev": hex,
+     "schema": k, "stream": uuid, "time": iso8601, "type": topic, "v": 1,
+     "version": v}
+
+* ``entry_hash = SHA-256(0x00 || entry)`` -- the RFC 9162 leaf hash, so entries are
+  also the leaves of the Merkle tree behind checkpoints;
+* ``prev`` is the previous entry's hash (32 zero bytes for position 1);
+* ``event`` is SHA-256 of the stored event's bytes exactly as stored; ``stream``,
+  ``version`` and ``type`` repeat the stored event's id, version and topic;
+* ``command`` is SHA-256 of the *evidence* of the command that caused the entry: the
+  bytes the actor signed and the signature. One command may cause several entries;
+  they are consecutive and numbered ``part = [0, n] .. [n-1, n]``. The first carries
+  the evidence itself; the last carries the ledger key's Ed25519 signature over
+  ``"shuangsui/entry/v1\\n" || entry_hash``, which through the links covers every
+  entry of the command (one signature per commit, not per row);
+* the actor's key must be registered and not revoked at the command's position, and
+  its (key, nonce) pair may appear in one command only;
+* keys are themselves entries: ``shuangsui.key.registered`` / ``.rotated`` /
+  ``.revoked``. A key registered at position r is valid from r + 1; a key revoked or
+  rotated at position q is valid up to q. Keys registered by the genesis command
+  (position 1) are valid from position 1. Keys are registered by a key with the
+  ``office`` role; a holder may rotate or revoke their own key.
+
+Invariants: rows are checked in position order and the first failure is returned
+with its position; a checker never verifies a signature itself, it only schedules
+one job per actor signature and one per ledger seal.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ledger.audit.errors import EvidenceError
+from ledger.audit.evidence import Evidence, b64decode, parse_evidence
+from ledger.audit.hashing import ZERO_HASH, key_id_for, leaf_hash, sha256
+from ledger.audit.keystate import (
+    GENESIS_TOPIC,
+    KEY_CHANGE_TOPICS,
+    KEY_REGISTERED_TOPIC,
+    LEDGER_ROLE,
+    OFFICE_ROLE,
+    KeyState,
+)
+from ledger.audit.notes import valid_note_name
+from ledger.audit.report import (
+    BAD_ACTOR_SIGNATURE,
+    BAD_GENESIS,
+    BAD_KEY_EVENT,
+    BAD_LEDGER_SIGNATURE,
+    BROKEN_LINK,
+    HASH_MISMATCH,
+    KEY_NOT_VALID,
+    MALFORMED_ENTRY,
+    MISSING_EVENT,
+    MISSING_POSITION,
+    REPLAYED_NONCE,
+    UNAUTHORISED_KEY_CHANGE,
+    ChainRow,
+    Failure,
+)
+
+ENTRY_FORMAT = 1
+ENTRY_SIGNATURE_CONTEXT = b"shuangsui/entry/v1\n"
+
+ACTOR, LEDGER = 0, 1
+#: (position, kind, public key, message, signature)
+SignatureJob = tuple[int, int, bytes, bytes, bytes]
+
+
+@dataclass
+class _OpenCommand:
+    digest: str
+    count: int
+    next_part: int
+    first_position: int
+    evidence: Evidence
+
+
+class ChainChecker:
+    """Checks rows one by one, in position order, and collects signature jobs.
+
+    Everything except the Ed25519 verifications happens here, sequentially (it is
+    cheap, and the key history is inherently ordered). The signature jobs can then
+    run on every core with :func:`~ledger.audit.signatures.check_signatures`.
+    """
+
+    def __init__(
+        self,
+        *,
+        expected: int = 1,
+        prev: bytes = ZERO_HASH,
+        keys: dict[str, KeyState] | None = None,
+        sparse: bool = False,
+    ) -> None:
+        #: ``sparse``: the rows are a slice of the log (an evidence bundle); positions may
+        #: skip, links are checked only between consecutive positions, and each entry's
+        #: place in the log is proved by an inclusion proof instead.
+        self.sparse = sparse
+        self.expected = expected
+        self.prev = prev
+        self.keys: dict[str, KeyState] = dict(keys or {})
+        self.nonces: set[tuple[str, str]] = set()
+        self.open: _OpenCommand | None = None
+        self.origin: str | None = None
+        self.commands = 0
+        self.signatures = 0
+        self.last_notification_id = 0
+        self.stream_versions: dict[str, list[int]] = {}
+        #: Sparse mode: for each command, the streams and topics its entries touch.
+        self.slice_commands: list[tuple[set[str], set[str]]] = []
+        self.jobs: list[SignatureJob] = []
+        self._genesis_actor: Evidence | None = None
+
+    # The ChainRow is checked field by field; the first problem is returned.
+    def check(self, row: ChainRow) -> Failure | None:
+        p = self.expected
+        linked = True
+        if self.sparse and row.position > p:
+            if self.open is not None:
+                return Failure(p, MISSING_POSITION, "a slice must hold whole commands")
+            p, linked = row.position, False
+        if row.position != p:
+            if row.position > p:
+                return Failure(p, MISSING_POSITION, f"next stored position is {row.position}")
+            return Failure(p, BROKEN_LINK, f"position {row.position} appears out of order")
+        if leaf_hash(row.entry) != row.entry_hash:
+            return Failure(p, HASH_MISMATCH, "entry hash does not match the entry bytes")
+        try:
+            entry = json.loads(row.entry)
+            position, prev = entry["position"], entry["prev"]
+            stream, version, topic = entry["stream"], entry["version"], entry["type"]
+            event_digest, command_digest = entry["event"], entry["command"]
+            part, count = entry["part"]
+            if (
+                entry["v"] != ENTRY_FORMAT
+                or not isinstance(part, int)
+                or not isinstance(count, int)
+            ):
+                raise ValueError("unknown entry format")
+            if not 0 <= part < count:
+                raise ValueError("part out of range")
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            return Failure(p, MALFORMED_ENTRY, str(exc))
+        if position != p:
+            return Failure(p, BROKEN_LINK, f"entry says position {position}")
+        if linked and prev != self.prev.hex():
+            return Failure(p, BROKEN_LINK, "prev is not the previous entry's hash")
+        if row.notification_id <= self.last_notification_id:
+            return Failure(p, BROKEN_LINK, "entries are not in the events' commit order")
+        event = row.event
+        if event is None:
+            return Failure(p, MISSING_EVENT, f"stream {stream} version {version} is not stored")
+        if (event.stream, event.version, event.topic) != (stream, version, topic):
+            return Failure(
+                p, HASH_MISMATCH, "stored event id, version or type differs from the entry"
+            )
+        if sha256(event.state).hex() != event_digest:
+            return Failure(p, HASH_MISMATCH, "stored event bytes differ from the entry's digest")
+        if self.sparse:
+            self.stream_versions.setdefault(stream, []).append(version)
+            if part == 0:
+                self.slice_commands.append((set(), set()))
+            self.slice_commands[-1][0].add(stream)
+            self.slice_commands[-1][1].add(topic)
+
+        failure = self._check_command(row, p, part, count, command_digest)
+        if failure:
+            return failure
+        if topic in KEY_CHANGE_TOPICS or topic == GENESIS_TOPIC or p == 1:
+            failure = self._apply_key_event(p, topic, event.state)
+            if failure:
+                return failure
+        if part == count - 1:
+            failure = self._seal(row, p)
+            if failure:
+                return failure
+        self.prev = row.entry_hash
+        self.expected = p + 1
+        self.last_notification_id = row.notification_id
+        return None
+
+    def _check_command(
+        self, row: ChainRow, p: int, part: int, count: int, digest: str
+    ) -> Failure | None:
+        if part == 0:
+            if self.open is not None:
+                return Failure(p, MISSING_POSITION, "the previous command's last entry is missing")
+            if row.command is None:
+                return Failure(p, MALFORMED_ENTRY, "first entry of a command carries no evidence")
+            if sha256(row.command).hex() != digest:
+                return Failure(p, HASH_MISMATCH, "command evidence differs from the entry's digest")
+            try:
+                evidence = parse_evidence(row.command)
+            except EvidenceError as exc:
+                return Failure(p, BAD_ACTOR_SIGNATURE, f"evidence unreadable: {exc}")
+            if (row.actor_key, row.nonce) != (evidence.key, evidence.nonce):
+                return Failure(p, HASH_MISMATCH, "stored key id or nonce differs from the evidence")
+            if (evidence.key, evidence.nonce) in self.nonces:
+                return Failure(p, REPLAYED_NONCE, f"key {evidence.key} nonce {evidence.nonce}")
+            self.nonces.add((evidence.key, evidence.nonce))
+            self.open = _OpenCommand(digest, count, 0, p, evidence)
+            self.commands += 1
+            if p == 1:
+                self._genesis_actor = evidence  # its key is registered by this command
+            else:
+                failure = self._schedule_actor(p, evidence)
+                if failure:
+                    return failure
+        else:
+            opened = self.open
+            if opened is None or opened.digest != digest or opened.count != count:
+                return Failure(p, BROKEN_LINK, "entry continues a command that is not open")
+            if row.command is not None:
+                return Failure(p, MALFORMED_ENTRY, "evidence stored on a continuation entry")
+        assert self.open is not None
+        if part != self.open.next_part:
+            return Failure(p, BROKEN_LINK, f"command part {part} out of order")
+        self.open.next_part += 1
+        if part != count - 1 and (row.signature is not None or row.signer is not None):
+            return Failure(p, MALFORMED_ENTRY, "ledger signature on an entry inside a command")
+        return None
+
+    def _schedule_actor(self, p: int, evidence: Evidence) -> Failure | None:
+        key = self.keys.get(evidence.key)
+        if key is None or not key.valid_at(p):
+            return Failure(p, KEY_NOT_VALID, f"actor key {evidence.key}")
+        self.jobs.append((p, ACTOR, key.public_key, evidence.message, evidence.signature))
+        self.signatures += 1
+        return None
+
+    def _seal(self, row: ChainRow, p: int) -> Failure | None:
+        assert self.open is not None
+        opened, self.open = self.open, None
+        if opened.first_position == 1 and self._genesis_actor is not None:
+            actor = self.keys.get(self._genesis_actor.key)
+            if actor is None or OFFICE_ROLE not in actor.roles:
+                return Failure(1, BAD_GENESIS, "genesis is not signed by the office key it names")
+            failure = self._schedule_actor(1, self._genesis_actor)
+            if failure:
+                return failure
+        if row.signature is None or row.signer is None:
+            return Failure(p, BAD_LEDGER_SIGNATURE, "last entry of a command is not signed")
+        signer = self.keys.get(row.signer)
+        if signer is None or not signer.valid_at(p) or LEDGER_ROLE not in signer.roles:
+            return Failure(p, KEY_NOT_VALID, f"ledger key {row.signer}")
+        message = ENTRY_SIGNATURE_CONTEXT + row.entry_hash
+        self.jobs.append((p, LEDGER, signer.public_key, message, row.signature))
+        self.signatures += 1
+        return None
+
+    def _actor_may_change(self, subject: str | None) -> bool:
+        """Whether the open command's actor may change key ``subject``.
+
+        The actor's authority is judged at the command's first position: a key that
+        rotates itself is retired by the command's first event, yet still signed it.
+        """
+        opened = self.open
+        if opened is None:
+            return False
+        if opened.first_position == 1:
+            return True  # the genesis command registers the first keys
+        evidence = opened.evidence
+        actor = self.keys.get(evidence.key)
+        if actor is None or not actor.valid_at(opened.first_position):
+            return False
+        return OFFICE_ROLE in actor.roles or (subject is not None and subject == evidence.key)
+
+    def _apply_key_event(self, p: int, topic: str, state_bytes: bytes) -> Failure | None:
+        try:
+            state = json.loads(state_bytes)
+        except ValueError as exc:
+            return Failure(p, BAD_KEY_EVENT, f"state is not JSON: {exc}")
+        genesis = self.open is not None and self.open.first_position == 1
+        if p == 1 or topic == GENESIS_TOPIC:
+            if p != 1 or topic != GENESIS_TOPIC:
+                return Failure(p, BAD_GENESIS, "position 1 must be, and only be, the genesis")
+            origin = state.get("origin")
+            if not isinstance(origin, str) or not origin:
+                return Failure(p, BAD_GENESIS, "genesis names no origin")
+            self.origin = origin
+            return None
+        key_id = state.get("key_id")
+        if topic == KEY_REGISTERED_TOPIC:
+            try:
+                public_key = b64decode(state.get("public_key"))
+            except EvidenceError as exc:
+                return Failure(p, BAD_KEY_EVENT, f"public key: {exc}")
+            roles = state.get("roles")
+            if len(public_key) != 32 or key_id != key_id_for(public_key):
+                return Failure(p, BAD_KEY_EVENT, f"key id {key_id} does not match its public key")
+            if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+                return Failure(p, BAD_KEY_EVENT, "roles are not a list of names")
+            if key_id in self.keys:
+                return Failure(p, BAD_KEY_EVENT, f"key {key_id} registered twice")
+            predecessor = state.get("predecessor")
+            if not self._actor_may_change(predecessor):
+                return Failure(p, UNAUTHORISED_KEY_CHANGE, f"registration of {key_id}")
+            if predecessor is not None and not genesis:
+                old = self.keys.get(predecessor)
+                actor = self.open.evidence.key if self.open else None
+                if old is None or (actor == predecessor and not set(roles) <= old.roles):
+                    return Failure(p, UNAUTHORISED_KEY_CHANGE, f"rotation to {key_id}")
+            note_name = state.get("note_name")
+            if note_name is not None and not (
+                isinstance(note_name, str) and valid_note_name(note_name)
+            ):
+                return Failure(p, BAD_KEY_EVENT, f"key {key_id} has an invalid note name")
+            self.keys[key_id] = KeyState(
+                key_id,
+                public_key,
+                frozenset(roles),
+                1 if genesis else p + 1,
+                predecessor=predecessor,
+                note_name=note_name,
+            )
+            return None
+        key = self.keys.get(key_id) if isinstance(key_id, str) else None
+        if key is None or key.valid_to is not None:
+            return Failure(p, BAD_KEY_EVENT, f"{topic} of unknown or retired key {key_id}")
+        if not self._actor_may_change(key_id):
+            return Failure(p, UNAUTHORISED_KEY_CHANGE, f"{topic} of {key_id}")
+        key.valid_to = p
+        return None
+
+    def finish(self) -> Failure | None:
+        if self.open is not None:
+            return Failure(self.expected, MISSING_POSITION, "the last command is incomplete")
+        return None

@@ -1,0 +1,342 @@
+"""Command evidence: who asked for a command, with the proof, in one of two schemes.
+
+Stored evidence is a JSON object with ``scheme``, ``key``, ``signed`` (the signed
+text, verbatim) and ``signature`` (base64 of 64 bytes). A verifier never
+re-serialises anything: it checks the signature over bytes taken from ``signed``.
+
+* ``shuangsui-command-v1``: ``signed`` is the RFC 8785 form of ``{action, params,
+  actor, created, nonce}``; the message the key signed is ``"shuangsui/command/v1\\n"
+  || signed``.
+* ``rfc9421``: a write request to the HTTP API signed with RFC 9421 HTTP Message
+  Signatures. ``signed`` is the signature base (RFC 9421 section 2.5) verbatim and
+  ``body`` the request content as text. The base must cover ``"@method"``,
+  ``"@path"`` and ``"content-digest"`` (RFC 9530, sha-256) with ``created``,
+  ``keyid``, ``nonce`` and the ``tag`` ``shuangsui-api-v1``; the digest must match
+  the body; the route (method and path) names the action, and the body plus the
+  path's variables are its parameters.
+
+The HTTP route table (:data:`HTTP_ROUTES`) is part of the evidence format: the API
+is built from it.
+
+Invariants: a route's ``{name:int}`` variable is at most nine decimal digits (so
+nothing larger reaches a database column), otherwise the path names no command; a
+body may not repeat a path variable; the attachment field, if the route has one, is
+taken out of the body and never becomes a parameter.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.audit.errors import EvidenceError
+from ledger.audit.hashing import sha256
+
+COMMAND_SIGNATURE_CONTEXT = b"shuangsui/command/v1\n"
+COMMAND_SCHEME = "shuangsui-command-v1"
+#: A request to the HTTP API signed with RFC 9421 HTTP Message Signatures.
+HTTP_SCHEME = "rfc9421"
+#: The ``tag`` every API request signature carries, so no signature made for another
+#: application is ever taken as a command here.
+HTTP_SIGNATURE_TAG = "shuangsui-api-v1"
+
+
+# --- evidence -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Who asked for a command, and the proof.
+
+    ``message`` is exactly the byte string the actor's key signed; ``signature`` the
+    Ed25519 signature over it. The stored form is a JSON object with ``scheme``,
+    ``key``, ``signed`` (the signed text, verbatim) and ``signature`` (base64), so a
+    verifier never re-serialises anything. Scheme ``shuangsui-command-v1``: the signed
+    text is the RFC 8785 form of ``{action, params, actor, created, nonce}`` and the
+    message is ``"shuangsui/command/v1\n" || text``.
+    """
+
+    scheme: str
+    key: str
+    nonce: str
+    created: int
+    action: str
+    params: Any
+    message: bytes
+    signature: bytes
+    attachment: Any = None
+
+
+def b64decode(text: Any) -> bytes:
+    """Base64 as evidence and key events hold it (validated alphabet, padded);
+    raises :class:`EvidenceError`."""
+    if not isinstance(text, str):
+        raise EvidenceError("expected base64 text")
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise EvidenceError(f"bad base64: {exc}") from exc
+
+
+def parse_evidence(data: bytes) -> Evidence:
+    """Parse stored evidence bytes; raises :class:`EvidenceError`."""
+    try:
+        outer = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise EvidenceError(f"evidence is not JSON: {exc}") from exc
+    if not isinstance(outer, dict):
+        raise EvidenceError("evidence is not an object")
+    scheme = outer.get("scheme")
+    signature = b64decode(outer.get("signature"))
+    if len(signature) != 64:
+        raise EvidenceError("signature is not 64 bytes")
+    signed = outer.get("signed")
+    if not isinstance(signed, str):
+        raise EvidenceError("evidence has no signed text")
+    if scheme == HTTP_SCHEME:
+        return _http_evidence(outer, signed, signature)
+    if scheme == COMMAND_SCHEME:
+        try:
+            command = json.loads(signed)
+        except ValueError as exc:
+            raise EvidenceError(f"signed command is not JSON: {exc}") from exc
+        if not isinstance(command, dict):
+            raise EvidenceError("signed command is not an object")
+        key, nonce = command.get("actor"), command.get("nonce")
+        created, action = command.get("created"), command.get("action")
+        if outer.get("key") != key:
+            raise EvidenceError("evidence key differs from the command's actor")
+        message = COMMAND_SIGNATURE_CONTEXT + signed.encode("utf-8")
+        params = command.get("params")
+    else:
+        raise EvidenceError(f"unknown evidence scheme {scheme!r}")
+    if not (isinstance(key, str) and isinstance(nonce, str) and nonce):
+        raise EvidenceError("evidence lacks a key id or nonce")
+    if not isinstance(created, int) or isinstance(created, bool):
+        raise EvidenceError("evidence lacks a created time")
+    if not isinstance(action, str) or not action:
+        raise EvidenceError("evidence lacks an action")
+    return Evidence(
+        scheme=scheme,
+        key=key,
+        nonce=nonce,
+        created=created,
+        action=action,
+        params=params,
+        message=message,
+        signature=signature,
+    )
+
+
+# --- RFC 9421: a signed API request as evidence -------------------------------------------
+
+#: (method, path template, action, attachment field, area). ``{name}`` is a text path
+#: variable, ``{name:int}`` an integer; the attachment field, if any, is carried by the
+#: body but handed to the command as its bulk attachment rather than a parameter.
+HTTP_ROUTES: tuple[tuple[str, str, str, str | None, str], ...] = (
+    ("POST", "/api/v1/departments", "department.register", None, "organisations"),
+    (
+        "POST",
+        "/api/v1/departments/{department}/sections",
+        "department.add_section",
+        None,
+        "organisations",
+    ),
+    ("POST", "/api/v1/keys", "key.register", None, "organisations"),
+    ("POST", "/api/v1/keys/{key_id}/rotation", "key.rotate", None, "organisations"),
+    ("POST", "/api/v1/keys/{key_id}/revocation", "key.revoke", None, "organisations"),
+    ("POST", "/api/v1/notes", "note.append", None, "organisations"),
+    ("POST", "/api/v1/calendar/amendments", "calendar.amend", None, "organisations"),
+    ("POST", "/api/v1/item-lists/drafts", "items.draft", None, "items"),
+    ("POST", "/api/v1/item-lists/publications", "items.publish", None, "items"),
+    ("POST", "/api/v1/joint-item-list/drafts", "items.draft_joint", None, "items"),
+    ("POST", "/api/v1/joint-item-list/publications", "items.publish_joint", None, "items"),
+    ("POST", "/api/v1/directory/imports", "directory.import.begin", None, "directory"),
+    (
+        "POST",
+        "/api/v1/directory/imports/{import_id}/batches",
+        "directory.import.batch",
+        "rows",
+        "directory",
+    ),
+    (
+        "POST",
+        "/api/v1/directory/imports/{import_id}/completion",
+        "directory.import.complete",
+        None,
+        "directory",
+    ),
+    (
+        "POST",
+        "/api/v1/directory/objects/{object}/changes",
+        "directory.object.update",
+        None,
+        "directory",
+    ),
+    (
+        "POST",
+        "/api/v1/directory/objects/{object}/closure",
+        "directory.object.close",
+        None,
+        "directory",
+    ),
+    ("POST", "/api/v1/inspectors/proposals", "inspectors.propose", "rows", "directory"),
+    ("POST", "/api/v1/inspectors/decisions", "inspectors.decide", None, "directory"),
+    ("POST", "/api/v1/plans/{year:int}/drafts", "plans.draft", None, "plans"),
+    ("POST", "/api/v1/plans/{year:int}/publications", "plans.publish", None, "plans"),
+    ("POST", "/api/v1/tasks", "task.create", None, "tasks"),
+    ("POST", "/api/v1/tasks/{task}/participants", "task.join", None, "tasks"),
+    ("POST", "/api/v1/tasks/{task}/organisation", "task.organise", None, "tasks"),
+    ("POST", "/api/v1/tasks/{task}/draws", "draw.commit", None, "draws"),
+    (
+        "POST",
+        "/api/v1/tasks/{task}/draws/{draw:int}/witness-commitments",
+        "draw.witness_commit",
+        None,
+        "draws",
+    ),
+    (
+        "POST",
+        "/api/v1/tasks/{task}/draws/{draw:int}/witness-reveals",
+        "draw.witness_reveal",
+        None,
+        "draws",
+    ),
+    ("POST", "/api/v1/tasks/{task}/draws/{draw:int}/dice", "draw.dice", None, "draws"),
+    ("POST", "/api/v1/tasks/{task}/draws/{draw:int}/beacon", "draw.beacon", None, "draws"),
+    ("POST", "/api/v1/tasks/{task}/draws/{draw:int}/run", "draw.run", None, "draws"),
+    ("POST", "/api/v1/tasks/{task}/draws/{draw:int}/recusals", "draw.recuse", None, "draws"),
+    ("POST", "/api/v1/inspections", "inspection.record", None, "inspections"),
+    ("POST", "/api/v1/results", "result.enter", None, "inspections"),
+    ("POST", "/api/v1/results/publications", "result.publish", None, "inspections"),
+    ("POST", "/api/v1/results/withholdings", "result.withhold", None, "inspections"),
+    ("POST", "/api/v1/results/follow-ups", "result.follow_up", None, "inspections"),
+    ("POST", "/api/v1/reports", "report.submit", None, "inspections"),
+    ("POST", "/api/v1/reviews/settlements", "review.settle", None, "reviews"),
+)
+
+_BASE_LINE = re.compile(r'^"([^"\\]+)"((?:;[^:]*)?): (.*)$')
+_SIG_PARAMS = re.compile(
+    r'^\(((?:"[^"\\]+"(?:;[^ )]*)? ?)*)\)((?:;[^;=]+=(?:"(?:[^"\\]|\\.)*"|-?\d+))*)$'
+)
+_SIG_PARAM = re.compile(r';([a-z0-9_.*-]+)=("(?:[^"\\]|\\.)*"|-?\d+)')
+_DIGEST = re.compile(r"(?:^|,)\s*sha-256=:([A-Za-z0-9+/=]+):\s*(?:,|$)")
+
+
+def route_for(method: str, path: str) -> tuple[str, dict[str, Any], str | None] | None:
+    """The (action, path variables, attachment field) a write request names, if any."""
+    for route_method, template, action, attachment, _ in HTTP_ROUTES:
+        if route_method != method:
+            continue
+        found = _route_pattern(template).fullmatch(path)
+        if found:
+            values: dict[str, Any] = {}
+            for name, text in found.groupdict().items():
+                value = urllib.parse.unquote(text)
+                if template.find("{" + name + ":int}") >= 0:
+                    if not value.isdigit() or len(value) > 9:
+                        return None
+                    values[name] = int(value)
+                else:
+                    values[name] = value
+            return action, values, attachment
+    return None
+
+
+def _route_pattern(template: str) -> re.Pattern[str]:
+    pattern = _ROUTE_PATTERNS.get(template)
+    if pattern is None:
+        source = re.sub(r"\{(\w+)(?::int)?\}", r"(?P<\1>[^/]+)", template)
+        pattern = _ROUTE_PATTERNS[template] = re.compile(source)
+    return pattern
+
+
+_ROUTE_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def _sf_string(text: str) -> str:
+    return re.sub(r'\\(["\\])', r"\1", text[1:-1])
+
+
+def parse_signature_base(base: str) -> tuple[dict[str, str], list[str], dict[str, Any]]:
+    """(component values, covered ids in order, signature parameters) of an RFC 9421
+    signature base; raises :class:`EvidenceError` if it is not one."""
+    lines = base.split("\n")
+    values: dict[str, str] = {}
+    order: list[str] = []
+    for line in lines[:-1]:
+        found = _BASE_LINE.match(line)
+        if not found or found.group(2):
+            raise EvidenceError(f"signature base line {line[:60]!r} is not a plain component")
+        name = found.group(1)
+        if name in values or name == "@signature-params":
+            raise EvidenceError(f"component {name!r} repeated in the signature base")
+        values[name] = found.group(3)
+        order.append(name)
+    last = _BASE_LINE.match(lines[-1])
+    if not last or last.group(1) != "@signature-params":
+        raise EvidenceError("the signature base does not end with @signature-params")
+    found = _SIG_PARAMS.match(last.group(3))
+    if not found:
+        raise EvidenceError("unreadable @signature-params")
+    covered = re.findall(r'"([^"]+)"', found.group(1))
+    if covered != order:
+        raise EvidenceError("@signature-params does not list the base's components")
+    params: dict[str, Any] = {}
+    for key, value in _SIG_PARAM.findall(found.group(2)):
+        params[key] = _sf_string(value) if value.startswith('"') else int(value)
+    return values, order, params
+
+
+def _http_evidence(outer: dict[str, Any], base: str, signature: bytes) -> Evidence:
+    body = outer.get("body")
+    if not isinstance(body, str):
+        raise EvidenceError("rfc9421 evidence has no body text")
+    values, _, params = parse_signature_base(base)
+    for needed in ("@method", "@path", "content-digest"):
+        if needed not in values:
+            raise EvidenceError(f"the request signature does not cover {needed}")
+    if params.get("tag") != HTTP_SIGNATURE_TAG:
+        raise EvidenceError(f"the request signature's tag is not {HTTP_SIGNATURE_TAG!r}")
+    if params.get("alg", "ed25519") != "ed25519":
+        raise EvidenceError("the request signature's alg is not ed25519")
+    key, nonce, created = params.get("keyid"), params.get("nonce"), params.get("created")
+    if outer.get("key") != key:
+        raise EvidenceError("evidence key differs from the signature's keyid")
+    digest = _DIGEST.search(values["content-digest"])
+    if not digest or b64decode(digest.group(1)) != sha256(body.encode("utf-8")):
+        raise EvidenceError("the content-digest does not match the request body")
+    route = route_for(values["@method"], values["@path"])
+    if route is None:
+        raise EvidenceError(f"no command is {values['@method']} {values['@path']}")
+    action, variables, attachment_field = route
+    try:
+        request = json.loads(body)
+    except ValueError as exc:
+        raise EvidenceError(f"the request body is not JSON: {exc}") from exc
+    if not isinstance(request, dict):
+        raise EvidenceError("the request body is not a JSON object")
+    attachment = request.pop(attachment_field, None) if attachment_field else None
+    clash = set(variables) & set(request)
+    if clash:
+        raise EvidenceError(f"the body repeats the path's {', '.join(sorted(clash))}")
+    if not (isinstance(key, str) and isinstance(nonce, str) and nonce):
+        raise EvidenceError("evidence lacks a key id or nonce")
+    if not isinstance(created, int):
+        raise EvidenceError("evidence lacks a created time")
+    return Evidence(
+        scheme=HTTP_SCHEME,
+        key=key,
+        nonce=nonce,
+        created=created,
+        action=action,
+        params={**request, **variables},
+        message=base.encode("utf-8"),
+        signature=signature,
+        attachment=attachment,
+    )

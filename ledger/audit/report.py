@@ -1,0 +1,122 @@
+"""What a verification reads and what it answers: rows as stored, failure reasons,
+:class:`Failure` and :class:`Report`.
+
+Invariants:
+
+* :class:`StoredEventRow` and :class:`ChainRow` hold bytes exactly as stored; nothing
+  is re-serialised before it is hashed or checked;
+* the reasons below are stable strings (tests, the CLI and auditors match on them);
+* a :class:`Report` is truthy exactly when it holds no failure, and a failure names
+  the first position found wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.audit.hashing import ZERO_HASH
+from ledger.audit.keystate import KeyState
+
+# --- reasons --------------------------------------------------------------------
+
+HASH_MISMATCH = "hash mismatch"
+BROKEN_LINK = "broken link"
+BAD_LEDGER_SIGNATURE = "bad ledger signature"
+BAD_ACTOR_SIGNATURE = "bad actor signature"
+KEY_NOT_VALID = "key not valid at position"
+MISSING_POSITION = "missing position"
+REPLAYED_NONCE = "replayed nonce"
+MISSING_EVENT = "missing event"
+UNCHAINED_EVENT = "unchained event"
+MALFORMED_ENTRY = "malformed entry"
+BAD_GENESIS = "bad genesis"
+BAD_KEY_EVENT = "bad key event"
+UNAUTHORISED_KEY_CHANGE = "unauthorised key change"
+BAD_PROOF = "bad inclusion proof"
+BAD_TREE = "tree node mismatch"
+BAD_CHECKPOINT = "bad checkpoint"
+MALFORMED_BUNDLE = "malformed bundle"
+
+
+# --- rows as stored ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredEventRow:
+    """A stored event exactly as the event table holds it."""
+
+    stream: str
+    version: int
+    topic: str
+    state: bytes
+
+
+@dataclass(frozen=True)
+class ChainRow:
+    """A chain row exactly as stored, joined with its stored event (None if gone)."""
+
+    position: int
+    entry: bytes
+    entry_hash: bytes
+    command: bytes | None
+    actor_key: str | None
+    nonce: str | None
+    signer: str | None
+    signature: bytes | None
+    event: StoredEventRow | None
+    #: The stored event's notification id (its place in the event table's own order).
+    notification_id: int = 0
+
+
+# --- the outcome ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Failure:
+    position: int
+    reason: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"position {self.position}: {self.reason} ({self.detail})"
+
+
+@dataclass(repr=False)
+class Report:
+    """The outcome of a verification. Truthy when the ledger is intact."""
+
+    size: int = 0
+    head: bytes = ZERO_HASH
+    origin: str | None = None
+    failure: Failure | None = None
+    commands: int = 0
+    signatures: int = 0
+    keys: dict[str, KeyState] = field(default_factory=dict)
+    #: Checkpoint sizes verified (bundles), and who cosigned each.
+    checkpoints: dict[int, list[str]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return self.failure is None
+
+    def __repr__(self) -> str:
+        return f"Report(size={self.size}, failure={self.failure})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.failure is None,
+            "size": self.size,
+            "head": self.head.hex(),
+            "origin": self.origin,
+            "commands": self.commands,
+            "signatures_checked": self.signatures,
+            "keys": len(self.keys),
+            "checkpoints": {str(k): v for k, v in self.checkpoints.items()},
+            "failure": None
+            if self.failure is None
+            else {
+                "position": self.failure.position,
+                "reason": self.failure.reason,
+                "detail": self.failure.detail,
+            },
+        }
