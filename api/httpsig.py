@@ -37,7 +37,7 @@ from http_message_signatures import (
 )
 from http_message_signatures.exceptions import HTTPMessageSignaturesException
 
-from ledger.audit.evidence import HTTP_SCHEME, HTTP_SIGNATURE_TAG
+from ledger.audit.evidence import HTTP_SCHEME, HTTP_SIGNATURE_TAG, RouteTable
 from ledger.audit.hashing import signature_ok
 from ledger.authorisation import Authorisation
 from ledger.canonical import canonical_bytes
@@ -140,10 +140,11 @@ class Verified:
             }
         )
 
-    def authorisation(self, body: bytes) -> Authorisation:
+    def authorisation(self, body: bytes, routes: RouteTable) -> Authorisation:
         """The write request as a command the ledger can execute (raises
-        :class:`AuthorisationError` if the route or body names no command)."""
-        return Authorisation.from_evidence(self.evidence(body))
+        :class:`AuthorisationError` if the route or body names no command in
+        ``routes``)."""
+        return Authorisation.from_evidence(self.evidence(body), routes)
 
 
 def verify_request(

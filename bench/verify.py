@@ -30,7 +30,7 @@ from nacl.bindings import crypto_sign_open  # noqa: E402
 from ledger.areas.notes.events import Note  # noqa: E402
 from ledger.audit.chain import ChainChecker  # noqa: E402
 from ledger.authorisation import sign_command  # noqa: E402
-from ledger.bootstrap import open_ledger  # noqa: E402
+from ledger.bootstrap import open_ledger, route_table  # noqa: E402
 from ledger.config import Settings  # noqa: E402
 from ledger.transparency.database import iter_chain, verify_ledger  # noqa: E402
 from tests.conftest import start_world  # noqa: E402
@@ -81,7 +81,7 @@ def raw_rate(jobs: list[tuple[bytes, bytes, bytes]], events: int, workers: int) 
 
 def collect_jobs(settings: Settings) -> tuple[int, list[tuple[bytes, bytes, bytes]]]:
     ledger = open_ledger(settings)
-    checker = ChainChecker()
+    checker = ChainChecker(route_table())
     count = 0
     for row in iter_chain(ledger):
         assert checker.check(row) is None

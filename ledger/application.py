@@ -33,6 +33,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment, EnvType
 
 from ledger.areas.keys.events import Genesis, Key
+from ledger.audit.evidence import RouteTable
 from ledger.audit.keystate import GENESIS_TOPIC, KEY_CHANGE_TOPICS, KEY_REGISTERED_TOPIC
 from ledger.audit.report import ChainRow
 from ledger.authorisation import Authorisation, sign_command
@@ -93,6 +94,9 @@ class Ledger(Application[UUID]):
     ) -> None:
         self.settings = settings
         self.registry = registry
+        #: The HTTP route table ``rfc9421`` evidence is read with: the API, the
+        #: projections, the exporter and the database check all read it from here.
+        self.routes: RouteTable = registry.route_table()
         self.signer = signer
         self._transparency: Transparency | None = None  # attached by ledger.bootstrap
         with storage_errors(settings):

@@ -22,12 +22,16 @@ from ledger.audit.evidence import (
     COMMAND_SCHEME,
     COMMAND_SIGNATURE_CONTEXT,
     Evidence,
+    RouteTable,
     parse_evidence,
 )
 from ledger.audit.hashing import sha256, signature_ok
 from ledger.canonical import canonical_bytes
 from ledger.errors import AuthorisationError
 from ledger.keys import SigningKey
+
+#: For evidence that names its own action (``shuangsui-command-v1``).
+NO_ROUTES = RouteTable()
 
 
 @dataclass(frozen=True)
@@ -38,9 +42,11 @@ class Authorisation:
     parsed: Evidence
 
     @classmethod
-    def from_evidence(cls, evidence: bytes) -> Authorisation:
+    def from_evidence(cls, evidence: bytes, routes: RouteTable) -> Authorisation:
+        """Parse stored or received evidence; ``routes`` names the command of a signed
+        HTTP request (``rfc9421``)."""
         try:
-            return cls(evidence, parse_evidence(evidence))
+            return cls(evidence, parse_evidence(evidence, routes))
         except EvidenceError as exc:
             raise AuthorisationError(f"unreadable command evidence: {exc}") from exc
 
@@ -109,4 +115,5 @@ def sign_command(
             "signature": base64.b64encode(signature).decode("ascii"),
         }
     )
-    return Authorisation.from_evidence(evidence)
+    # A signed command names its action itself: no route is ever looked up.
+    return Authorisation.from_evidence(evidence, NO_ROUTES)

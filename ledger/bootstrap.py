@@ -28,6 +28,7 @@ from ledger.areas.reports import commands as report_commands
 from ledger.areas.results import commands as result_commands
 from ledger.areas.reviews import commands as review_commands
 from ledger.areas.tasks import commands as task_commands
+from ledger.audit.evidence import RouteTable
 from ledger.commanding import Registry
 from ledger.config import PostgresTarget, Settings
 from ledger.errors import NotFoundError, StorageError
@@ -56,6 +57,13 @@ AREAS = (
 def registry() -> Registry:
     """Every typed command of every area, by action."""
     return Registry.of_areas(*AREAS)
+
+
+def route_table() -> RouteTable:
+    """The evidence route table of every area's commands, for reading ``rfc9421``
+    evidence without an open ledger (a bundle, the tests); an open ledger has it as
+    :attr:`~ledger.application.Ledger.routes`."""
+    return registry().route_table()
 
 
 def preflight(settings: Settings) -> None:

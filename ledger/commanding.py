@@ -10,7 +10,7 @@ A command is a frozen dataclass subclass of :class:`Command` that declares, once
 
 From that one declaration the ledger parses and gates every command
 (:meth:`ledger.application.Ledger.execute`), the API generates the request schema,
-the role gate and the route, :meth:`Registry.http_routes` gives the evidence route
+the role gate and the route, :meth:`Registry.route_table` gives the evidence route
 table the auditor's verifier reads, and the CLI's generic ``command`` entry lists and
 sends any of them. Handlers decide; the ledger records: a handler never writes, and
 if it raises, nothing is written.
@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
+from ledger.audit.evidence import ActionRoute, RouteTable
 from ledger.clock import CHINA
 from ledger.errors import PermissionDenied, ValidationError
 from ledger.fields import Field
@@ -217,6 +218,7 @@ class Registry:
 
     def __init__(self, commands: Iterable[type[Command]]) -> None:
         self._commands: dict[str, type[Command]] = {}
+        self._route_table: RouteTable | None = None
         routes: dict[tuple[str, str], str] = {}
         for command in commands:
             if command.ACTION in self._commands:
@@ -251,3 +253,13 @@ class Registry:
             for c in self
             if c.ROUTE is not None
         )
+
+    def route_table(self) -> RouteTable:
+        """:meth:`http_routes` as the :class:`~ledger.audit.evidence.RouteTable` that
+        everything reading ``rfc9421`` evidence is given (patterns compiled once)."""
+        if self._route_table is None:
+            self._route_table = RouteTable(
+                ActionRoute(method, path, action, attachment)
+                for method, path, action, attachment, _area in self.http_routes()
+            )
+        return self._route_table

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ledger.audit.errors import EvidenceError
-from ledger.audit.evidence import parse_evidence
+from ledger.audit.evidence import RouteTable, parse_evidence
 from ledger.audit.report import ChainRow
 
 TIME = re.compile(rb'"time":"([^"]*)"')
@@ -115,9 +115,12 @@ class Batch:
         self.entries, self.trail, self.streams = [], [], []
 
 
-def apply_rows(batch: Batch, rows: Sequence[ChainRow], handlers: Mapping[str, Handler]) -> None:
+def apply_rows(
+    batch: Batch, rows: Sequence[ChainRow], handlers: Mapping[str, Handler], routes: RouteTable
+) -> None:
     """Apply chain rows (with their events) in position order, each event to the handler
-    ``handlers`` names for its topic (none: the entry is recorded, nothing else)."""
+    ``handlers`` names for its topic (none: the entry is recorded, nothing else);
+    ``routes`` reads the actor and action of ``rfc9421`` evidence."""
     for row in rows:
         assert row.event is not None
         # The entry is RFC 8785 JSON: its first '"time":"' is the time field (a string
@@ -126,7 +129,7 @@ def apply_rows(batch: Batch, rows: Sequence[ChainRow], handlers: Mapping[str, Ha
         time = found.group(1).decode() if found else json.loads(row.entry)["time"]
         if row.command is not None:
             try:
-                evidence = parse_evidence(row.command)
+                evidence = parse_evidence(row.command, routes)
                 actor, action = evidence.key, evidence.action
             except EvidenceError:
                 actor, action = "?", "?"

@@ -38,7 +38,7 @@ def update(
             if store.position() != after:
                 continue  # another process applied this batch while we read it
             work = Batch(conn)
-            apply_rows(work, rows, HANDLERS)
+            apply_rows(work, rows, HANDLERS, ledger.routes)
             work.flush()
             conn.execute("INSERT OR REPLACE INTO state VALUES ('log', ?)", (rows[-1].position,))
         applied += len(rows)

@@ -84,7 +84,9 @@ def _command_view(action: str) -> Any:
     def view(_body: Any, **_path: Any) -> Any:
         verified = authenticate()
         try:
-            authorisation = verified.authorisation(request.get_data(cache=True))
+            authorisation = verified.authorisation(
+                request.get_data(cache=True), common.service().ledger.routes
+            )
         except AuthorisationError as exc:
             raise ValidationError(str(exc), {"body": [str(exc)]}) from exc
         recorded = common.service().ledger.execute(

@@ -3,7 +3,11 @@
 This package can be read in one sitting and run on a machine that has only a copy of
 the ledger (an export bundle, or the rows of its database). It imports nothing from
 the rest of ``ledger``; the writer imports its definitions (hashes, key ids, evidence
-parsing) from here, so the two cannot drift.
+parsing) from here, so the two cannot drift. The HTTP route table that names the
+commands of signed API requests is part of the evidence format but is *passed in*
+(a :class:`RouteTable`); the ledger builds it from its typed commands
+(:meth:`ledger.commanding.Registry.route_table`), and
+``tests/vectors/http-routes-v1.json`` holds it as data.
 
 Modules, each one idea:
 
@@ -11,7 +15,7 @@ Modules, each one idea:
   and consistency proofs, the Merkle frontier; the one Ed25519 check.
 * :mod:`~ledger.audit.notes` -- C2SP signed notes, checkpoints and cosignatures.
 * :mod:`~ledger.audit.evidence` -- command evidence: ``shuangsui-command-v1`` and
-  RFC 9421 signed requests (``rfc9421``), and the HTTP route table they need.
+  RFC 9421 signed requests (``rfc9421``); :class:`ActionRoute` and :class:`RouteTable`.
 * :mod:`~ledger.audit.keystate` -- the key history (:class:`KeyState`), the topics
   that change it, and checking a checkpoint against it.
 * :mod:`~ledger.audit.report` -- rows as stored, failure reasons, :class:`Failure`
@@ -56,15 +60,18 @@ from collections.abc import Callable, Iterable
 
 from ledger.audit.bundles import verify_bundle
 from ledger.audit.errors import BundleError, EvidenceError, NoteError
+from ledger.audit.evidence import ActionRoute, RouteTable
 from ledger.audit.report import Failure, Report
 from ledger.audit.signatures import verify_rows
 
 __all__ = [
+    "ActionRoute",
     "BundleError",
     "EvidenceError",
     "Failure",
     "NoteError",
     "Report",
+    "RouteTable",
     "verify",
     "verify_bundle",
     "verify_rows",
@@ -73,10 +80,11 @@ __all__ = [
 
 def verify(
     bundle: Iterable[str],
+    routes: RouteTable,
     *,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Report:
     """Verify an export bundle's lines offline (steps 1-7 above); the report is truthy
     when the bundle is intact, and otherwise names the first failure."""
-    return verify_bundle(bundle, workers=workers, progress=progress)
+    return verify_bundle(bundle, routes, workers=workers, progress=progress)

@@ -27,6 +27,7 @@ from typing import Any
 
 from ledger.audit.chain import ChainChecker
 from ledger.audit.errors import BundleError, NoteError
+from ledger.audit.evidence import RouteTable
 from ledger.audit.hashing import MerkleFrontier, leaf_hash, verify_inclusion
 from ledger.audit.keystate import GENESIS_TOPIC, KEY_CHANGE_TOPICS, check_checkpoint
 from ledger.audit.notes import Checkpoint, b64, b64strict, parse_checkpoint, parse_note
@@ -231,12 +232,14 @@ class _Entries:
 
 def verify_bundle(
     lines: Iterable[str],
+    routes: RouteTable,
     *,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Report:
     """Verify an export bundle (see :meth:`ledger.transparency.log.Transparency.export`)
-    with no database, no network."""
+    with no database, no network; ``routes`` is the HTTP route table its ``rfc9421``
+    evidence is read with."""
     it = iter(lines)
     try:
         header, kind, notes, record = _read_head(it)
@@ -254,8 +257,8 @@ def verify_bundle(
     ):
         return Report(failure=Failure(0, MALFORMED_BUNDLE, "checkpoints missing or out of order"))
     entries = _Entries(it, record, kind, checkpoints[-1], set(sizes))
-    checker = ChainChecker(sparse=kind == "slice")
-    report = verify_rows(entries.rows(), workers=workers, progress=progress, checker=checker)
+    checker = ChainChecker(routes, sparse=kind == "slice")
+    report = verify_rows(entries.rows(), checker=checker, workers=workers, progress=progress)
     bundle_failure = entries.failure
     if bundle_failure is None:
         bundle_failure = _check_tail(it, entries, header, report, checker, kind)

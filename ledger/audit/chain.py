@@ -43,7 +43,7 @@ import json
 from dataclasses import dataclass
 
 from ledger.audit.errors import EvidenceError
-from ledger.audit.evidence import Evidence, b64decode, parse_evidence
+from ledger.audit.evidence import Evidence, RouteTable, b64decode, parse_evidence
 from ledger.audit.hashing import ZERO_HASH, key_id_for, leaf_hash, sha256
 from ledger.audit.keystate import (
     GENESIS_TOPIC,
@@ -98,6 +98,7 @@ class ChainChecker:
 
     def __init__(
         self,
+        routes: RouteTable,
         *,
         expected: int = 1,
         prev: bytes = ZERO_HASH,
@@ -108,6 +109,8 @@ class ChainChecker:
         #: skip, links are checked only between consecutive positions, and each entry's
         #: place in the log is proved by an inclusion proof instead.
         self.sparse = sparse
+        #: The HTTP route table ``rfc9421`` evidence is read with.
+        self.routes = routes
         self.expected = expected
         self.prev = prev
         self.keys: dict[str, KeyState] = dict(keys or {})
@@ -202,7 +205,7 @@ class ChainChecker:
             if sha256(row.command).hex() != digest:
                 return Failure(p, HASH_MISMATCH, "command evidence differs from the entry's digest")
             try:
-                evidence = parse_evidence(row.command)
+                evidence = parse_evidence(row.command, self.routes)
             except EvidenceError as exc:
                 return Failure(p, BAD_ACTOR_SIGNATURE, f"evidence unreadable: {exc}")
             if (row.actor_key, row.nonce) != (evidence.key, evidence.nonce):

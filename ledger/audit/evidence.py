@@ -15,8 +15,9 @@ re-serialises anything: it checks the signature over bytes taken from ``signed``
   the body; the route (method and path) names the action, and the body plus the
   path's variables are its parameters.
 
-The HTTP route table (:data:`HTTP_ROUTES`) is part of the evidence format: the API
-is built from it.
+The HTTP route table is part of the evidence format, but it is *not defined here*:
+it comes from the typed commands (:meth:`ledger.commanding.Registry.route_table`) and
+is passed in as a :class:`RouteTable` to everything that parses evidence.
 
 Invariants: a route's ``{name:int}`` variable is at most nine decimal digits (so
 nothing larger reaches a database column), otherwise the path names no command; a
@@ -31,6 +32,7 @@ import binascii
 import json
 import re
 import urllib.parse
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +46,78 @@ HTTP_SCHEME = "rfc9421"
 #: The ``tag`` every API request signature carries, so no signature made for another
 #: application is ever taken as a command here.
 HTTP_SIGNATURE_TAG = "shuangsui-api-v1"
+#: Path integers have at most this many digits.
+MAX_INT_DIGITS = 9
+
+
+# --- the route table (passed in) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionRoute:
+    """One row of the route table: the write request (method, path template) that names
+    ``action``. ``{name}`` is a text path variable, ``{name:int}`` an integer; the
+    attachment field, if any, is carried by the body but handed to the command as its
+    bulk attachment rather than a parameter."""
+
+    method: str
+    template: str
+    action: str
+    attachment: str | None = None
+
+
+class RouteTable:
+    """The routes that name commands, in order; each path pattern compiled once.
+
+    The first route whose method matches and whose pattern matches the whole path
+    decides (a later route is never tried, even if that route's integer is out of
+    bounds).
+    """
+
+    __slots__ = ("_compiled", "routes")
+
+    def __init__(self, routes: Iterable[ActionRoute] = ()) -> None:
+        self.routes: tuple[ActionRoute, ...] = tuple(routes)
+        self._compiled = tuple(
+            (route, _route_pattern(route.template), _int_variables(route.template))
+            for route in self.routes
+        )
+
+    def __iter__(self) -> Iterator[ActionRoute]:
+        return iter(self.routes)
+
+    def __len__(self) -> int:
+        return len(self.routes)
+
+    def __repr__(self) -> str:
+        return f"RouteTable({len(self.routes)} routes)"
+
+    def route_for(self, method: str, path: str) -> tuple[str, dict[str, Any], str | None] | None:
+        """The (action, path variables, attachment field) a write request names, if any."""
+        for route, pattern, integers in self._compiled:
+            if route.method != method:
+                continue
+            found = pattern.fullmatch(path)
+            if found:
+                values: dict[str, Any] = {}
+                for name, text in found.groupdict().items():
+                    value = urllib.parse.unquote(text)
+                    if name in integers:
+                        if not value.isdigit() or len(value) > MAX_INT_DIGITS:
+                            return None
+                        values[name] = int(value)
+                    else:
+                        values[name] = value
+                return route.action, values, route.attachment
+        return None
+
+
+def _route_pattern(template: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\{(\w+)(?::int)?\}", r"(?P<\1>[^/]+)", template))
+
+
+def _int_variables(template: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\{(\w+):int\}", template))
 
 
 # --- evidence -------------------------------------------------------------------------
@@ -83,8 +157,11 @@ def b64decode(text: Any) -> bytes:
         raise EvidenceError(f"bad base64: {exc}") from exc
 
 
-def parse_evidence(data: bytes) -> Evidence:
-    """Parse stored evidence bytes; raises :class:`EvidenceError`."""
+def parse_evidence(data: bytes, routes: RouteTable) -> Evidence:
+    """Parse stored evidence bytes; raises :class:`EvidenceError`.
+
+    ``routes`` names the action of ``rfc9421`` evidence (the command scheme names its
+    action itself and never looks at it)."""
     try:
         outer = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -99,7 +176,7 @@ def parse_evidence(data: bytes) -> Evidence:
     if not isinstance(signed, str):
         raise EvidenceError("evidence has no signed text")
     if scheme == HTTP_SCHEME:
-        return _http_evidence(outer, signed, signature)
+        return _http_evidence(outer, signed, signature, routes)
     if scheme == COMMAND_SCHEME:
         try:
             command = json.loads(signed)
@@ -135,128 +212,12 @@ def parse_evidence(data: bytes) -> Evidence:
 
 # --- RFC 9421: a signed API request as evidence -------------------------------------------
 
-#: (method, path template, action, attachment field, area). ``{name}`` is a text path
-#: variable, ``{name:int}`` an integer; the attachment field, if any, is carried by the
-#: body but handed to the command as its bulk attachment rather than a parameter.
-HTTP_ROUTES: tuple[tuple[str, str, str, str | None, str], ...] = (
-    ("POST", "/api/v1/departments", "department.register", None, "organisations"),
-    (
-        "POST",
-        "/api/v1/departments/{department}/sections",
-        "department.add_section",
-        None,
-        "organisations",
-    ),
-    ("POST", "/api/v1/keys", "key.register", None, "organisations"),
-    ("POST", "/api/v1/keys/{key_id}/rotation", "key.rotate", None, "organisations"),
-    ("POST", "/api/v1/keys/{key_id}/revocation", "key.revoke", None, "organisations"),
-    ("POST", "/api/v1/notes", "note.append", None, "organisations"),
-    ("POST", "/api/v1/calendar/amendments", "calendar.amend", None, "organisations"),
-    ("POST", "/api/v1/item-lists/drafts", "items.draft", None, "items"),
-    ("POST", "/api/v1/item-lists/publications", "items.publish", None, "items"),
-    ("POST", "/api/v1/joint-item-list/drafts", "items.draft_joint", None, "items"),
-    ("POST", "/api/v1/joint-item-list/publications", "items.publish_joint", None, "items"),
-    ("POST", "/api/v1/directory/imports", "directory.import.begin", None, "directory"),
-    (
-        "POST",
-        "/api/v1/directory/imports/{import_id}/batches",
-        "directory.import.batch",
-        "rows",
-        "directory",
-    ),
-    (
-        "POST",
-        "/api/v1/directory/imports/{import_id}/completion",
-        "directory.import.complete",
-        None,
-        "directory",
-    ),
-    (
-        "POST",
-        "/api/v1/directory/objects/{object}/changes",
-        "directory.object.update",
-        None,
-        "directory",
-    ),
-    (
-        "POST",
-        "/api/v1/directory/objects/{object}/closure",
-        "directory.object.close",
-        None,
-        "directory",
-    ),
-    ("POST", "/api/v1/inspectors/proposals", "inspectors.propose", "rows", "directory"),
-    ("POST", "/api/v1/inspectors/decisions", "inspectors.decide", None, "directory"),
-    ("POST", "/api/v1/plans/{year:int}/drafts", "plans.draft", None, "plans"),
-    ("POST", "/api/v1/plans/{year:int}/publications", "plans.publish", None, "plans"),
-    ("POST", "/api/v1/tasks", "task.create", None, "tasks"),
-    ("POST", "/api/v1/tasks/{task}/participants", "task.join", None, "tasks"),
-    ("POST", "/api/v1/tasks/{task}/organisation", "task.organise", None, "tasks"),
-    ("POST", "/api/v1/tasks/{task}/draws", "draw.commit", None, "draws"),
-    (
-        "POST",
-        "/api/v1/tasks/{task}/draws/{draw:int}/witness-commitments",
-        "draw.witness_commit",
-        None,
-        "draws",
-    ),
-    (
-        "POST",
-        "/api/v1/tasks/{task}/draws/{draw:int}/witness-reveals",
-        "draw.witness_reveal",
-        None,
-        "draws",
-    ),
-    ("POST", "/api/v1/tasks/{task}/draws/{draw:int}/dice", "draw.dice", None, "draws"),
-    ("POST", "/api/v1/tasks/{task}/draws/{draw:int}/beacon", "draw.beacon", None, "draws"),
-    ("POST", "/api/v1/tasks/{task}/draws/{draw:int}/run", "draw.run", None, "draws"),
-    ("POST", "/api/v1/tasks/{task}/draws/{draw:int}/recusals", "draw.recuse", None, "draws"),
-    ("POST", "/api/v1/inspections", "inspection.record", None, "inspections"),
-    ("POST", "/api/v1/results", "result.enter", None, "inspections"),
-    ("POST", "/api/v1/results/publications", "result.publish", None, "inspections"),
-    ("POST", "/api/v1/results/withholdings", "result.withhold", None, "inspections"),
-    ("POST", "/api/v1/results/follow-ups", "result.follow_up", None, "inspections"),
-    ("POST", "/api/v1/reports", "report.submit", None, "inspections"),
-    ("POST", "/api/v1/reviews/settlements", "review.settle", None, "reviews"),
-)
-
 _BASE_LINE = re.compile(r'^"([^"\\]+)"((?:;[^:]*)?): (.*)$')
 _SIG_PARAMS = re.compile(
     r'^\(((?:"[^"\\]+"(?:;[^ )]*)? ?)*)\)((?:;[^;=]+=(?:"(?:[^"\\]|\\.)*"|-?\d+))*)$'
 )
 _SIG_PARAM = re.compile(r';([a-z0-9_.*-]+)=("(?:[^"\\]|\\.)*"|-?\d+)')
 _DIGEST = re.compile(r"(?:^|,)\s*sha-256=:([A-Za-z0-9+/=]+):\s*(?:,|$)")
-
-
-def route_for(method: str, path: str) -> tuple[str, dict[str, Any], str | None] | None:
-    """The (action, path variables, attachment field) a write request names, if any."""
-    for route_method, template, action, attachment, _ in HTTP_ROUTES:
-        if route_method != method:
-            continue
-        found = _route_pattern(template).fullmatch(path)
-        if found:
-            values: dict[str, Any] = {}
-            for name, text in found.groupdict().items():
-                value = urllib.parse.unquote(text)
-                if template.find("{" + name + ":int}") >= 0:
-                    if not value.isdigit() or len(value) > 9:
-                        return None
-                    values[name] = int(value)
-                else:
-                    values[name] = value
-            return action, values, attachment
-    return None
-
-
-def _route_pattern(template: str) -> re.Pattern[str]:
-    pattern = _ROUTE_PATTERNS.get(template)
-    if pattern is None:
-        source = re.sub(r"\{(\w+)(?::int)?\}", r"(?P<\1>[^/]+)", template)
-        pattern = _ROUTE_PATTERNS[template] = re.compile(source)
-    return pattern
-
-
-_ROUTE_PATTERNS: dict[str, re.Pattern[str]] = {}
 
 
 def _sf_string(text: str) -> str:
@@ -293,7 +254,9 @@ def parse_signature_base(base: str) -> tuple[dict[str, str], list[str], dict[str
     return values, order, params
 
 
-def _http_evidence(outer: dict[str, Any], base: str, signature: bytes) -> Evidence:
+def _http_evidence(
+    outer: dict[str, Any], base: str, signature: bytes, routes: RouteTable
+) -> Evidence:
     body = outer.get("body")
     if not isinstance(body, str):
         raise EvidenceError("rfc9421 evidence has no body text")
@@ -311,7 +274,7 @@ def _http_evidence(outer: dict[str, Any], base: str, signature: bytes) -> Eviden
     digest = _DIGEST.search(values["content-digest"])
     if not digest or b64decode(digest.group(1)) != sha256(body.encode("utf-8")):
         raise EvidenceError("the content-digest does not match the request body")
-    route = route_for(values["@method"], values["@path"])
+    route = routes.route_for(values["@method"], values["@path"])
     if route is None:
         raise EvidenceError(f"no command is {values['@method']} {values['@path']}")
     action, variables, attachment_field = route

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ledger.audit.chain import ACTOR, ChainChecker, SignatureJob
+from ledger.audit.evidence import RouteTable
 from ledger.audit.hashing import signature_ok
 from ledger.audit.report import BAD_ACTOR_SIGNATURE, BAD_LEDGER_SIGNATURE, ChainRow, Failure, Report
 
@@ -36,18 +37,26 @@ def _signature_failure(found: tuple[int, int]) -> Failure:
 def verify_rows(
     rows: Iterable[ChainRow],
     *,
+    routes: RouteTable | None = None,
+    checker: ChainChecker | None = None,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
-    checker: ChainChecker | None = None,
     batch: int = 2048,
 ) -> Report:
     """Verify rows in position order and return a :class:`Report`.
 
-    ``workers`` processes verify signatures while this process walks the chain
-    (default: one per core; 1 verifies inline). ``progress`` is called with the
-    number of rows done since the last call.
+    Give either ``routes`` (the HTTP route table evidence is read with: the rows
+    start at position 1) or ``checker`` (a :class:`ChainChecker` to continue, built
+    with its own route table), not both. ``workers`` processes verify signatures while
+    this process walks the chain (default: one per core; 1 verifies inline).
+    ``progress`` is called with the number of rows done since the last call.
     """
-    checker = checker or ChainChecker()
+    if checker is None:
+        if routes is None:
+            raise TypeError("verify_rows needs the route table or a checker")
+        checker = ChainChecker(routes)
+    elif routes is not None:
+        raise TypeError("verify_rows takes the route table or a checker, not both")
     workers = workers or os.cpu_count() or 1
     pool = None
     pending: list[Any] = []

@@ -94,7 +94,9 @@ def verify_ledger(
 ) -> Report:
     sizes = set(ledger.chain.checkpoint_sizes())
     tree = _TreeCheck(ledger, MerkleFrontier(), sizes)
-    report = verify_rows(tree.rows(iter_pages(ledger)), workers=workers, progress=progress)
+    report = verify_rows(
+        tree.rows(iter_pages(ledger)), routes=ledger.routes, workers=workers, progress=progress
+    )
     tree.merge(report)
     if report:
         unchained = ledger.chain.first_unchained_event(report.size)
@@ -144,7 +146,7 @@ def verify_since(
     except (ConflictError, ValidationError) as exc:
         return Report(failure=Failure(0, BAD_CHECKPOINT, exc.message))
     trusted = checkpoint.size
-    history = ChainChecker(sparse=True)
+    history = ChainChecker(ledger.routes, sparse=True)
     anchor: ChainRow | None = None
     for row in transparency.slice_rows({trusted} if trusted else set(), trusted):
         proof = transparency.inclusion_proof(row.position, trusted)
@@ -168,6 +170,7 @@ def verify_since(
         )
     tree = _TreeCheck(ledger, frontier, {size})
     checker = ChainChecker(
+        ledger.routes,
         expected=trusted + 1,
         prev=anchor.entry_hash if anchor else bytes(32),
         keys=history.keys,
@@ -176,9 +179,9 @@ def verify_since(
     checker.last_notification_id = history.last_notification_id
     report = verify_rows(
         tree.rows(iter_pages(ledger, after=trusted)),
+        checker=checker,
         workers=workers,
         progress=progress,
-        checker=checker,
     )
     tree.merge(report)
     if report and report.size != size:

@@ -275,7 +275,7 @@ class Transparency:
                 raise NotFoundError(f"no events in stream {stream}")
         slice_ = positions is not None
         temp = out.with_name(f".{out.name}.partial")
-        checker = ChainChecker(sparse=slice_)
+        checker = ChainChecker(self.ledger.routes, sparse=slice_)
         count = 0
         last: ChainRow | None = None
         try:

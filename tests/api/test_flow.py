@@ -15,6 +15,7 @@ import pytest
 from ledger.areas.directory.importer import import_objects
 from ledger.audit.bundles import verify_bundle
 from ledger.audit.evidence import parse_evidence
+from ledger.bootstrap import route_table
 from ledger.draw.verify import verify_draw
 from ledger.draw.world import SNAPSHOT_TOPICS
 from ledger.transparency.database import verify_ledger
@@ -142,7 +143,12 @@ def test_a_joint_task_through_the_api(api: Api, tmp_path: Path) -> None:
     assert bundle.status_code == 200
     path = tmp_path / "trail.jsonl"
     path.write_bytes(bundle.data)
-    assert verify_bundle(path.read_text(encoding="utf-8").splitlines(), workers=1).failure is None
+    assert (
+        verify_bundle(
+            path.read_text(encoding="utf-8").splitlines(), route_table(), workers=1
+        ).failure
+        is None
+    )
     # the log: status, proofs, consistency; all public
     status = api.client.get("/api/v1/status").json
     assert status["size"] == ledger.head().position
@@ -154,7 +160,7 @@ def test_a_joint_task_through_the_api(api: Api, tmp_path: Path) -> None:
     problem_, facts = verify_draw(list(ledger.topic_events(SNAPSHOT_TOPICS)), TASK, 1)
     assert problem_ is None and facts["drawn"] == ran["drawn"]
     schemes = {
-        parse_evidence(r.command).scheme
+        parse_evidence(r.command, route_table()).scheme
         for r in ledger.select_chain(0, 10_000)
         if r.command is not None
     }

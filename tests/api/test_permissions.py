@@ -14,10 +14,13 @@ from collections.abc import Iterator
 import pytest
 
 from api.auth import ANY, OVERSIGHT_READ, ROLES, WRITES
-from ledger.audit.evidence import HTTP_ROUTES
+from ledger.bootstrap import registry
 from ledger.config import Settings
 from tests.api.conftest import Api, make_api
 from tests.conftest import start_world
+
+#: (method, path template, action, attachment, area) of every command with a route.
+HTTP_ROUTES = registry().http_routes()
 
 #: One key per role (make_api registers them).
 AS = {

@@ -129,7 +129,7 @@ def test_signature_by_another_key_is_refused(world: World) -> None:
     from ledger.authorisation import Authorisation
 
     with pytest.raises(AuthorisationError):
-        world.ledger.execute(Authorisation.from_evidence(forged))
+        world.ledger.execute(Authorisation.from_evidence(forged, world.ledger.routes))
 
 
 def test_stale_command_is_refused(world: World) -> None:

@@ -22,7 +22,7 @@ from ledger.audit.notes import (
     verify_note,
 )
 from ledger.audit.report import BAD_CHECKPOINT, BAD_PROOF, BAD_TREE
-from ledger.bootstrap import open_ledger
+from ledger.bootstrap import open_ledger, route_table
 from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationError
 from ledger.transparency.database import verify_ledger, verify_since
 from ledger.transparency.log import Transparency
@@ -292,7 +292,9 @@ def test_full_bundle_verifies_offline(world: World, tmp_path: Path) -> None:
     out = tmp_path / "ledger.bundle"
     summary = world.ledger.transparency.export(out)
     assert summary["entries"] == 9
-    report = verify_bundle(out.read_text(encoding="utf-8").splitlines(keepends=True), workers=1)
+    report = verify_bundle(
+        out.read_text(encoding="utf-8").splitlines(keepends=True), route_table(), workers=1
+    )
     assert report, report.failure
     assert report.size == 9 and 9 in report.checkpoints
 
@@ -310,7 +312,7 @@ def test_stream_slice_verifies_with_inclusion_proofs(world: World, tmp_path: Pat
     lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
     positions = [json.loads(x)["position"] for x in lines if '"t":"entry"' in x]
     assert positions == [1, 2, 3, 4, 5]  # genesis + key history + the note
-    report = verify_bundle(lines, workers=1)
+    report = verify_bundle(lines, route_table(), workers=1)
     assert report, report.failure
     tampered = [x.replace(b64(bytes(1)), b64(b"\x01")) if '"proof"' in x else x for x in lines]
     proof_lines = [i for i, x in enumerate(lines) if '"proof":["' in x]
@@ -321,7 +323,7 @@ def test_stream_slice_verifies_with_inclusion_proofs(world: World, tmp_path: Pat
         json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n",
         *lines[proof_lines[-1] + 1 :],
     ]
-    report = verify_bundle(tampered, workers=1)
+    report = verify_bundle(tampered, route_table(), workers=1)
     assert report.failure is not None and report.failure.reason == BAD_PROOF
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from ledger.audit.bundles import verify_bundle
 from ledger.audit.notes import parse_checkpoint, parse_note
 from ledger.audit.report import MALFORMED_BUNDLE, Failure, Report
+from ledger.bootstrap import route_table
 from ledger.config import Settings
 from ledger.transparency.witness import Witness, request_text
 from tests.conftest import start_world
@@ -59,7 +60,7 @@ def verify(data: bytes) -> Report:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return Report(failure=Failure(0, MALFORMED_BUNDLE, "not UTF-8"))
-    return verify_bundle(text.splitlines(keepends=True), workers=1)
+    return verify_bundle(text.splitlines(keepends=True), route_table(), workers=1)
 
 
 @pytest.mark.parametrize("kind", ["full", "slice"])

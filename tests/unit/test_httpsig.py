@@ -17,11 +17,13 @@ import pytest
 
 from api.httpsig import SignatureMissing, sign_request, verify_request
 from ledger.audit.errors import EvidenceError
-from ledger.audit.evidence import parse_evidence, parse_signature_base, route_for
+from ledger.audit.evidence import parse_evidence, parse_signature_base
 from ledger.audit.hashing import signature_ok
+from ledger.bootstrap import route_table
 from ledger.errors import AuthorisationError, KeyNotValidError
 from tests.county import key_for
 
+route_for = route_table().route_for
 KEY = key_for("httpsig TEST-ONLY")
 URL = "http://ledger.example/api/v1/tasks/T-1/draws/2/recusals"
 BODY = json.dumps(
@@ -59,7 +61,7 @@ def evidence(
 
 
 def parse(doc: dict[str, Any]) -> Any:
-    return parse_evidence(json.dumps(doc, ensure_ascii=False).encode())
+    return parse_evidence(json.dumps(doc, ensure_ascii=False).encode(), route_table())
 
 
 def test_a_signed_request_is_command_evidence() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from ledger.audit.chain import ENTRY_SIGNATURE_CONTEXT
 from ledger.audit.evidence import parse_evidence
 from ledger.audit.hashing import ZERO_HASH, leaf_hash, sha256, signature_ok
+from ledger.bootstrap import route_table
 from tests.vectors.generate import generate
 
 GOLDEN = Path(__file__).resolve().parents[1] / "vectors" / "chain-v1.json"
@@ -34,6 +35,6 @@ def test_committed_vectors_verify_with_the_offline_rules() -> None:
                 base64.b64decode(item["signature"]),
             )
     for command in doc["commands"]:
-        evidence = parse_evidence(command["evidence"].encode())
+        evidence = parse_evidence(command["evidence"].encode(), route_table())
         assert sha256(command["evidence"].encode()).hex() == command["digest"]
         assert signature_ok(keys[evidence.key], evidence.message, evidence.signature)

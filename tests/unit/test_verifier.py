@@ -19,6 +19,7 @@ from ledger.audit.report import (
     Failure,
 )
 from ledger.audit.signatures import verify_rows
+from ledger.bootstrap import route_table
 from ledger.config import Settings
 from tests.conftest import start_world
 from tests.vectors.testkeys import fixed_key
@@ -42,7 +43,7 @@ def rows(tmp_path_factory: pytest.TempPathFactory) -> list[ChainRow]:
 
 
 def test_intact_rows_verify(rows: list[ChainRow]) -> None:
-    report = verify_rows(rows, workers=1)
+    report = verify_rows(rows, routes=route_table(), workers=1)
     assert report, report.failure
     assert report.size == len(rows)
 
@@ -50,8 +51,8 @@ def test_intact_rows_verify(rows: list[ChainRow]) -> None:
 def test_parallel_verification_agrees(rows: list[ChainRow]) -> None:
     bad = list(rows)
     bad[4] = dataclasses.replace(bad[4], signature=bytes(64))  # position 5: one-entry command
-    assert verify_rows(rows, workers=2, batch=2)
-    report = verify_rows(bad, workers=2, batch=2)
+    assert verify_rows(rows, routes=route_table(), workers=2, batch=2)
+    report = verify_rows(bad, routes=route_table(), workers=2, batch=2)
     assert report.failure == Failure(5, BAD_LEDGER_SIGNATURE, "ledger signature does not verify")
 
 
@@ -101,19 +102,19 @@ def test_any_single_byte_change_is_detected(rows: list[ChainRow], data: st.DataO
             new = _flip_text(value, index)
         changed = dataclasses.replace(row, **{name: new})
     tampered = [*rows[:i], changed, *rows[i + 1 :]]
-    report = verify_rows(tampered, workers=1)
+    report = verify_rows(tampered, routes=route_table(), workers=1)
     assert not report, (name, i)
     assert report.failure is not None and report.failure.position <= row.position + 1
 
 
 def test_truncated_command_is_missing_a_position(rows: list[ChainRow]) -> None:
     rotate_first = next(r for r in rows if b'"part":[0,2]' in r.entry)
-    report = verify_rows(rows[: rotate_first.position], workers=1)
+    report = verify_rows(rows[: rotate_first.position], routes=route_table(), workers=1)
     assert report.failure is not None and report.failure.reason == MISSING_POSITION
 
 
 def test_first_entry_must_be_genesis(rows: list[ChainRow]) -> None:
-    report = verify_rows(rows[3:], workers=1)
+    report = verify_rows(rows[3:], routes=route_table(), workers=1)
     assert report.failure is not None and report.failure.position == 1
 
 
@@ -122,12 +123,12 @@ def test_first_entry_must_be_genesis(rows: list[ChainRow]) -> None:
 )
 def test_unreadable_evidence(evidence: bytes) -> None:
     with pytest.raises(EvidenceError):
-        parse_evidence(evidence)
+        parse_evidence(evidence, route_table())
 
 
 def test_report_as_dict_names_the_failure(rows: list[ChainRow], tmp_path: Path) -> None:
     bad = [*rows[:4], dataclasses.replace(rows[4], entry=rows[4].entry + b" ")]
-    report = verify_rows(bad, workers=1)
+    report = verify_rows(bad, routes=route_table(), workers=1)
     assert report.as_dict()["failure"] == {
         "position": 5,
         "reason": HASH_MISMATCH,

@@ -177,6 +177,7 @@ def verify(
       shuangsui verify --since trusted.checkpoint      # only what is new
     """
     from ledger.audit.bundles import verify_bundle
+    from ledger.bootstrap import route_table
     from ledger.transparency.database import verify_ledger, verify_since
 
     stderr = sys.stderr
@@ -191,7 +192,7 @@ def verify(
                     length=size, label="verifying", file=stderr, show_pos=True
                 ) as bar,
             ):
-                report = verify_bundle(lines, workers=workers, progress=bar.update)
+                report = verify_bundle(lines, route_table(), workers=workers, progress=bar.update)
         except (OSError, UnicodeDecodeError) as exc:
             raise ValidationError(f"cannot read {bundle}: {exc}") from exc
     else:

@@ -306,9 +306,10 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
     beacon_check = quicknet_verifier()
     if bundle is not None:
         from ledger.audit.bundles import verify_bundle
+        from ledger.bootstrap import route_table
 
         with bundle.open(encoding="utf-8") as lines:
-            report = verify_bundle(lines, workers=1)
+            report = verify_bundle(lines, route_table(), workers=1)
         if not report:
             assert report.failure is not None
             click.echo(f"the bundle itself is damaged: {report.failure}")
