@@ -5,28 +5,35 @@ once to ``application/problem+json`` and the CLI once to a message and an exit
 status; nothing else catches broadly. A refusal that follows from a rule of the
 source document carries the rule's id (``rule="R7.4"``) so a user can look it up
 in SPEC.md.
+
+The root, :class:`LedgerError`, is defined in :mod:`ledger.audit.errors` (the
+auditor's package imports nothing from the rest of ``ledger``) with the auditor's
+``NoteError``, ``EvidenceError`` and ``BundleError`` (each also a ``ValueError``);
+all four are re-exported here, so ``from ledger.errors import ...`` names the whole
+tree.
 """
 
 from __future__ import annotations
 
+from ledger.audit.errors import BundleError, EvidenceError, LedgerError, NoteError
 
-class LedgerError(Exception):
-    """Base of every error the ledger raises on purpose."""
-
-    #: HTTP status the API answers with; the CLI exits 2 for all of them.
-    status: int = 400
-    #: A short, stable, machine-readable name (the problem type's last segment).
-    code: str = "ledger-error"
-
-    def __init__(self, message: str, *, rule: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.rule = rule
-
-    def __str__(self) -> str:
-        if self.rule:
-            return f"{self.message} ({self.rule})"
-        return self.message
+__all__ = [
+    "AuthorisationError",
+    "BundleError",
+    "ConfigurationError",
+    "ConflictError",
+    "EvidenceError",
+    "KeyFileError",
+    "KeyNotValidError",
+    "LedgerError",
+    "NotFoundError",
+    "NoteError",
+    "PermissionDenied",
+    "ReplayError",
+    "RuleViolation",
+    "StorageError",
+    "ValidationError",
+]
 
 
 class ConfigurationError(LedgerError):

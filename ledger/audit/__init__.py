@@ -25,7 +25,8 @@ Modules, each one idea:
 * :mod:`~ledger.audit.signatures` -- signature checks on every core, and
   :func:`verify_rows`.
 * :mod:`~ledger.audit.bundles` -- the bundle line format and :func:`verify_bundle`.
-* :mod:`~ledger.audit.errors` -- :class:`NoteError`, :class:`EvidenceError`,
+* :mod:`~ledger.audit.errors` -- :class:`LedgerError` (the root of the ledger's one
+  exception tree) and :class:`NoteError`, :class:`EvidenceError`,
   :class:`BundleError`.
 
 What :func:`verify` checks, in order (the first failure is reported, with its
@@ -59,7 +60,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from ledger.audit.bundles import verify_bundle
-from ledger.audit.errors import BundleError, EvidenceError, NoteError
+from ledger.audit.errors import BundleError, EvidenceError, LedgerError, NoteError
 from ledger.audit.evidence import ActionRoute, RouteTable
 from ledger.audit.report import Failure, Report
 from ledger.audit.signatures import verify_rows
@@ -69,6 +70,7 @@ __all__ = [
     "BundleError",
     "EvidenceError",
     "Failure",
+    "LedgerError",
     "NoteError",
     "Report",
     "RouteTable",
