@@ -1,9 +1,16 @@
-"""Verify the ledger in its database: the verifier's rules over the stored rows.
+"""The *database* check: verify the ledger where it is stored, built on :mod:`ledger.audit`.
+
+This is not the auditor's verifier. :mod:`ledger.audit` holds the rules (standard
+library and PyNaCl only) and checks an export bundle with no database; this module
+reads the rows out of the ledger's own database, hands them to those same rules
+(:func:`ledger.audit.signatures.verify_rows`, with the ledger's route table), and adds
+what only the database can show: the stored Merkle tree, events stored without a
+chain row, and the stored checkpoints.
 
 * :func:`verify_ledger` reads the whole chain (joined with the events) in pages and
-  feeds it to :func:`ledger.audit.signatures.verify_rows`; then it looks for events stored
-  without a chain row (only a direct write to the table can produce one) and checks
-  every stored checkpoint against the roots the verified entries give.
+  feeds it to :func:`~ledger.audit.signatures.verify_rows`; then it looks for events
+  stored without a chain row (only a direct write to the table can produce one) and
+  checks every stored checkpoint against the roots the verified entries give.
 * :func:`verify_since` starts from a checkpoint the auditor already trusts: it proves
   the current log extends it (RFC 9162 consistency proof), proves the entries it
   needs from before it (the key history, the last entry) into the trusted root, and
@@ -92,6 +99,8 @@ def verify_ledger(
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Report:
+    """Check the whole ledger in its database: every entry (the rules of
+    :mod:`ledger.audit`), the stored tree, unchained events, every stored checkpoint."""
     sizes = set(ledger.chain.checkpoint_sizes())
     tree = _TreeCheck(ledger, MerkleFrontier(), sizes)
     report = verify_rows(
