@@ -17,7 +17,7 @@ from werkzeug.urls import iri_to_uri
 
 from api.httpsig import Verified, verify_request
 from ledger.bootstrap import registry
-from ledger.errors import PermissionDenied
+from ledger.errors import PermissionDeniedError
 from ledger.roles import ANY, LEDGER, OVERSIGHT_READ, STATE_READ, allowed
 from ledger.roles import ROLES as KEY_ROLES
 
@@ -66,7 +66,7 @@ def request_url() -> str:
 def allow(key: Any, roles: frozenset[str], what: str) -> None:
     if allowed(key.roles, roles):
         return
-    raise PermissionDenied(
+    raise PermissionDeniedError(
         f"{what} needs a key with role {' or '.join(sorted(roles))}; key {key.key_id} "
         f"has {', '.join(key.roles)}"
     )

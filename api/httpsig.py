@@ -48,7 +48,7 @@ WRITE_COMPONENTS = ("@method", "@path", "content-digest")
 READ_COMPONENTS = ("@method", "@path", "@query")
 
 
-class SignatureMissing(AuthorisationError):
+class SignatureMissingError(AuthorisationError):
     """The request carries no signature at all."""
 
     code = "signature-required"
@@ -158,9 +158,9 @@ def verify_request(
     now: float | None = None,
 ) -> Verified:
     """Check a request's signature; ``lookup(key_id)`` returns the ledger's valid key or
-    raises. Raises :class:`SignatureMissing` or :class:`AuthorisationError`."""
+    raises. Raises :class:`SignatureMissingError` or :class:`AuthorisationError`."""
     if "signature" not in {k.lower() for k in headers}:
-        raise SignatureMissing(
+        raise SignatureMissingError(
             "this request must be signed (RFC 9421 HTTP Message Signatures with your "
             "registered key; see 'shuangsui client --help')"
         )

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 from ledger.audit.evidence import ActionRoute, RouteTable
 from ledger.clock import CHINA
-from ledger.errors import PermissionDenied, ValidationError
+from ledger.errors import PermissionDeniedError, ValidationError
 from ledger.fields import Field
 from ledger.params import Params
 from ledger.roles import allowed
@@ -112,7 +112,7 @@ class Context:
     def actor_department(self) -> str:
         """The department the acting key belongs to (its registered organisation)."""
         if self.actor is None or not self.actor.organisation:
-            raise PermissionDenied(f"key {self.actor_id} belongs to no department")
+            raise PermissionDeniedError(f"key {self.actor_id} belongs to no department")
         return str(self.actor.organisation)
 
     def require_department(self, code: str, *, rule: str | None = None) -> None:
@@ -122,7 +122,7 @@ class Context:
             or "department" not in self.actor.roles
             or (self.actor.organisation != code)
         ):
-            raise PermissionDenied(
+            raise PermissionDeniedError(
                 f"{self.authorisation.action}: only an operator key of department {code} "
                 f"may do this; key {self.actor_id} is not one",
                 rule=rule,
@@ -148,7 +148,7 @@ class Context:
 
     def require_role(self, *roles: str, rule: str | None = None) -> None:
         if self.actor is None or not set(roles) & set(self.actor.roles):
-            raise PermissionDenied(
+            raise PermissionDeniedError(
                 f"{self.authorisation.action} needs a key with role {' or '.join(roles)}; "
                 f"key {self.actor_id} has {', '.join(self.actor.roles) if self.actor else 'none'}",
                 rule=rule,
@@ -191,7 +191,7 @@ class Command:
         """Refuse a key whose roles may not send this command, before its parameters
         are read (the API's gate calls the same check before reading the body)."""
         if cls.ROLES and (ctx.actor is None or not allowed(ctx.actor.roles, cls.ROLES)):
-            raise PermissionDenied(
+            raise PermissionDeniedError(
                 f"{cls.ACTION} needs a key with role {' or '.join(sorted(cls.ROLES))}; "
                 f"key {ctx.actor_id} has {', '.join(ctx.actor.roles) if ctx.actor else 'none'}",
                 rule=cls.RULE,

@@ -28,9 +28,9 @@ __all__ = [
     "LedgerError",
     "NotFoundError",
     "NoteError",
-    "PermissionDenied",
+    "PermissionDeniedError",
     "ReplayError",
-    "RuleViolation",
+    "RuleViolationError",
     "StorageError",
     "ValidationError",
 ]
@@ -76,7 +76,7 @@ class KeyNotValidError(AuthorisationError):
     status = 403
 
 
-class PermissionDenied(LedgerError):
+class PermissionDeniedError(LedgerError):
     """The key is valid but its holder may not do this."""
 
     code = "forbidden"
@@ -97,7 +97,7 @@ class ConflictError(LedgerError):
     status = 409
 
 
-class RuleViolation(LedgerError):
+class RuleViolationError(LedgerError):
     """A domain rule of the source document refuses the command."""
 
     code = "rule-violation"

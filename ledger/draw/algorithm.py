@@ -51,7 +51,7 @@ ALGORITHM = "shuangsui-draw-v1"
 class DrawError(LedgerError, ValueError):
     """The constraints cannot be met; ``object`` and ``constraint`` say where and why.
 
-    The commands turn it into a :class:`~ledger.errors.RuleViolation` (R7.4); on its
+    The commands turn it into a :class:`~ledger.errors.RuleViolationError` (R7.4); on its
     own it answers the same: HTTP 422 ``rule-violation``, CLI exit status 2. Still a
     ``ValueError``, as it always was."""
 

@@ -113,9 +113,9 @@ def test_an_interrupted_import_cannot_complete(county: County) -> None:
 
 
 def test_only_the_department_imports_into_its_directory(county: County) -> None:
-    from ledger.errors import PermissionDenied
+    from ledger.errors import PermissionDeniedError
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDeniedError):
         county.run(
             "office",
             "directory.import.begin",

@@ -11,8 +11,8 @@ from ledger.areas.tasks.events import JointTask
 from ledger.errors import (
     ConflictError,
     NotFoundError,
-    PermissionDenied,
-    RuleViolation,
+    PermissionDeniedError,
+    RuleViolationError,
     ValidationError,
 )
 from ledger.ids import inspector_id, item_list_id, plan_id, task_id
@@ -53,7 +53,7 @@ def test_published_list_is_versioned_and_never_changes(county: County) -> None:
 
 
 def test_later_version_needs_a_reason(county: County) -> None:
-    with pytest.raises(RuleViolation) as caught:
+    with pytest.raises(RuleViolationError) as caught:
         county.run("SCJGJ", "items.draft", reason="enact", items=[item("SC-009")])
     assert caught.value.rule == "R3.4"
 
@@ -80,7 +80,7 @@ def test_a_department_edits_only_its_own_list(county: County) -> None:
     found = county.world.ledger.get(item_list_id("SWJ"))
     assert found.draft == 2
     assert county.world.ledger.get(item_list_id("SCJGJ")).draft is None
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDeniedError):
         county.run("office", "items.draft", reason="amend", items=[item("X")])
 
 
@@ -118,7 +118,7 @@ def test_inspector_change_takes_effect_only_when_judicial_approves(county: Count
     proposal = result.result["proposals"]["S9"]
     pending = ledger.get(inspector_id("S9"))
     assert isinstance(pending, Inspector) and not pending.active and pending.effective is None
-    with pytest.raises(PermissionDenied) as refused:
+    with pytest.raises(PermissionDeniedError) as refused:
         county.run(
             "SCJGJ",
             "inspectors.decide",
@@ -202,7 +202,7 @@ def test_plan_published_after_31_january_is_late(county: County) -> None:
 
 
 def test_plan_ratio_above_a_general_items_cap_is_refused(county: County) -> None:
-    with pytest.raises(RuleViolation) as caught:
+    with pytest.raises(RuleViolationError) as caught:
         county.run(
             "SCJGJ",
             "plans.draft",
@@ -214,7 +214,7 @@ def test_plan_ratio_above_a_general_items_cap_is_refused(county: County) -> None
 
 
 def test_plan_items_must_be_published(county: County) -> None:
-    with pytest.raises(RuleViolation):
+    with pytest.raises(RuleViolationError):
         county.run(
             "SCJGJ", "plans.draft", year=2026, reason="enact", **{**PLAN, "items": ["SW-001"]}
         )
@@ -254,16 +254,16 @@ def test_initiator_leads_and_participants_join(county: County) -> None:
 
 def test_participant_must_have_the_items_it_brings(county: County) -> None:
     county.run("SCJGJ", "task.create", **TASK)
-    with pytest.raises(RuleViolation) as caught:
+    with pytest.raises(RuleViolationError) as caught:
         county.run("SWJ", "task.join", task="T-2026-001", items=["SC-002"], inspectors=["T1"])
     assert caught.value.rule == "R7.2"
 
 
 def test_task_ratio_above_cap_and_foreign_inspectors_are_refused(county: County) -> None:
-    with pytest.raises(RuleViolation) as over:
+    with pytest.raises(RuleViolationError) as over:
         county.run("SCJGJ", "task.create", **{**TASK, "items": ["SC-002"]})  # cap 0.05 < 0.06
     assert over.value.rule == "R3.2"
-    with pytest.raises(RuleViolation) as foreign:
+    with pytest.raises(RuleViolationError) as foreign:
         county.run("SCJGJ", "task.create", **{**TASK, "inspectors": ["T1"]})
     assert foreign.value.rule == "R7.3"
 

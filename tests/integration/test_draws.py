@@ -19,7 +19,7 @@ from ledger.areas.draws.events import Draw
 from ledger.authorisation import sign_command
 from ledger.draw.verify import verify_draw
 from ledger.draw.world import SNAPSHOT_TOPICS
-from ledger.errors import ConflictError, PermissionDenied, RuleViolation
+from ledger.errors import ConflictError, PermissionDeniedError, RuleViolationError
 from ledger.ids import draw_id
 from ledger.transparency.database import verify_ledger
 from tests.conftest import World
@@ -171,11 +171,11 @@ def test_reveals_wait_for_every_commitment_and_must_match(drawable: County) -> N
     with pytest.raises(ConflictError, match="every witness commits before any reveals"):
         drawable.run("jiwei", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
     witness_commit(drawable, "notary")
-    with pytest.raises(RuleViolation, match="does not match"):
+    with pytest.raises(RuleViolationError, match="does not match"):
         drawable.run(
             "jiwei", "draw.witness_reveal", task=TASK, draw=1, value="11" * 32, nonce=nonce
         )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDeniedError):
         drawable.run("SWJ", "draw.witness_commit", task=TASK, draw=1, commitment="00" * 32)
 
 
@@ -275,7 +275,7 @@ def test_infeasible_matching_names_object_and_constraint(world: World, tmp_path:
     value, nonce = witness_commit(county, "jiwei")
     county.run("jiwei", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
     size = county.world.ledger.head().position
-    with pytest.raises(RuleViolation) as caught:
+    with pytest.raises(RuleViolationError) as caught:
         county.run("SCJGJ", "draw.run", task=TASK, draw=1)
     assert caught.value.rule == "R7.4"
     assert "object " in caught.value.message and "fewer than 4" in caught.value.message
@@ -321,7 +321,7 @@ def test_public_beacon_round_verified_offline(drawable: County) -> None:
     )
     assert recorded.result["randomness"] == QUICKNET_RANDOMNESS
     late = {**params, "reveal_by": dt.datetime.fromtimestamp(2_000_000_000, dt.UTC).isoformat()}
-    with pytest.raises(RuleViolation, match="not in the future"):
+    with pytest.raises(RuleViolationError, match="not in the future"):
         drawable.run("SCJGJ", "draw.commit", **late)
     drawable.run("SCJGJ", "draw.run", task=TASK, draw=1)
     import drand_verify

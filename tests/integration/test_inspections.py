@@ -16,7 +16,7 @@ import pytest
 
 from ledger.authorisation import sign_command
 from ledger.draw.world import SNAPSHOT_TOPICS, fold
-from ledger.errors import ConflictError, PermissionDenied, RuleViolation, ValidationError
+from ledger.errors import ConflictError, PermissionDeniedError, RuleViolationError, ValidationError
 from ledger.ids import draw_id
 from projections.read import calendar, deadlines, directory, results, tasks, trails
 from projections.review import review
@@ -228,7 +228,7 @@ def test_only_an_assigned_inspector_enters_the_result(county: County) -> None:
     )
     size = county.world.ledger.head().position
     for who in (outsider, "SCJGJ"):
-        with pytest.raises(PermissionDenied, match="谁检查谁录入"):
+        with pytest.raises(PermissionDeniedError, match="谁检查谁录入"):
             county.run(
                 who,
                 "result.enter",
@@ -244,7 +244,7 @@ def test_only_an_assigned_inspector_enters_the_result(county: County) -> None:
         a["object"] for a in county.world.ledger.find(draw_id(TASK, 1)).performed["assignments"]
     }
     undrawn = next(o for o in objects(county) if o not in drawn)
-    with pytest.raises(RuleViolation, match="not drawn"):
+    with pytest.raises(RuleViolationError, match="not drawn"):
         county.run(
             team[0],
             "inspection.record",
@@ -308,7 +308,7 @@ def test_dates_in_the_future_and_double_entries_are_refused(county: County) -> N
             result="violation",
             formed_on="2026-03-02",
         )
-    with pytest.raises(PermissionDenied):  # another department does not publish it
+    with pytest.raises(PermissionDeniedError):  # another department does not publish it
         on(
             county,
             "SWJ",
@@ -573,7 +573,7 @@ def test_a_missed_problem_needs_judgement_which_a_settled_review_decides(
     missed = findings(result, "missed")[0]
     assert len(missed.evidence) == 2
     subject = {"kind": "object", "id": obj}
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDeniedError):
         county.run(
             "SCJGJ",
             "review.settle",
@@ -654,7 +654,7 @@ def test_deadline_board_across_holidays_and_an_unknown_year(county: County, tmp_
         d.subject.split("|")[0]: d for d in deadlines.deadlines(store.db, today, kind="publish")
     }
     assert (board[winter].due, board[winter].status) == ("2027-01-08", "due")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDeniedError):
         county.run("SCJGJ", "calendar.amend", days={"2027-01-02": True}, declare_years=[], note="x")
     with pytest.raises(ValidationError):
         county.run(

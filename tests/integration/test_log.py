@@ -25,7 +25,7 @@ from ledger.errors import (
     AuthorisationError,
     ConflictError,
     KeyNotValidError,
-    PermissionDenied,
+    PermissionDeniedError,
     ReplayError,
     ValidationError,
 )
@@ -139,7 +139,7 @@ def test_stale_command_is_refused(world: World) -> None:
 
 
 def test_only_office_registers_keys(world: World) -> None:
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDeniedError):
         world.run(
             world.department,
             "key.register",
@@ -179,7 +179,7 @@ def test_second_genesis_is_refused(world: World) -> None:
 
 
 def test_ledger_key_cannot_be_revoked(world: World) -> None:
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDeniedError):
         world.run(world.office, "key.revoke", key_id=world.ledger_key.key_id, reason="x")
 
 

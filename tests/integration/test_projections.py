@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from ledger.areas.directory.importer import import_objects
 from ledger.bootstrap import open_ledger
 from ledger.config import Settings
-from ledger.errors import ConflictError, NotFoundError, PermissionDenied, RuleViolation
+from ledger.errors import ConflictError, NotFoundError, PermissionDeniedError, RuleViolationError
 from projections import projectors
 from projections.runner import rebuild, update
 from projections.store import SCHEMA, Store
@@ -221,7 +221,7 @@ def test_incremental_build_equals_rebuild(
                     s,
                     lambda size: update(county.world.ledger, incremental, batch=size),
                 )
-            except (ConflictError, NotFoundError, PermissionDenied, RuleViolation):
+            except (ConflictError, NotFoundError, PermissionDeniedError, RuleViolationError):
                 pass  # a refused command writes nothing; the sequence goes on
         update(county.world.ledger, incremental, batch=3)
         full = Store(where / "full.sqlite3")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from api.httpsig import SignatureMissing, sign_request, verify_request
+from api.httpsig import SignatureMissingError, sign_request, verify_request
 from ledger.audit.errors import EvidenceError
 from ledger.audit.evidence import parse_evidence, parse_signature_base
 from ledger.audit.hashing import signature_ok
@@ -137,7 +137,7 @@ def test_a_body_may_not_repeat_a_path_variable() -> None:
 
 def test_refusals_before_evidence() -> None:
     headers, body = signed()
-    with pytest.raises(SignatureMissing):
+    with pytest.raises(SignatureMissingError):
         verify_request(lookup, "POST", URL, {"Content-Type": "application/json"}, body, window=300)
     with pytest.raises(AuthorisationError):  # body changed after signing
         verify_request(lookup, "POST", URL, headers, body.replace(b"S1", b"S2"), window=300)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ledger.areas.departments.events import Department
 from ledger.commanding import Context
-from ledger.errors import NotFoundError, PermissionDenied
+from ledger.errors import NotFoundError, PermissionDeniedError
 from ledger.ids import department_id
 
 
@@ -20,6 +20,6 @@ def require_operator(ctx: Context) -> str:
     """The acting key's department, which must be registered; the office has none."""
     code = ctx.actor_department()
     if ctx.actor is None or "department" not in ctx.actor.roles:
-        raise PermissionDenied(f"key {ctx.actor_id} is not a department operator's key")
+        raise PermissionDeniedError(f"key {ctx.actor_id} is not a department operator's key")
     load_department(ctx, code)
     return code

@@ -46,8 +46,8 @@ from ledger.errors import (
     ConflictError,
     LedgerError,
     NotFoundError,
-    PermissionDenied,
-    RuleViolation,
+    PermissionDeniedError,
+    RuleViolationError,
     ValidationError,
 )
 from ledger.fields import boolean, choice, integer, nested, shape_of, text, text_list
@@ -92,7 +92,7 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
     now = ctx.authorisation.created
     joint = task_of(ctx, task)
     if joint.lead != lead:
-        raise PermissionDenied(
+        raise PermissionDeniedError(
             f"the draw of {task} is committed by its lead {joint.lead}", rule="R7.1"
         )
     number = next_number(ctx, task)
@@ -106,7 +106,7 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
     }
     snap = snapshot(world, spec, params)
     if not snap.strata:
-        raise RuleViolation(f"no object in the directory is eligible for {task}", rule="R7.2")
+        raise RuleViolationError(f"no object in the directory is eligible for {task}", rule="R7.2")
     commitment = commitment_for(
         spec,
         snap,
@@ -201,7 +201,7 @@ def witness_reveal(ctx: Context, task: str, number: int, value: str, nonce: str)
         raise ConflictError(f"witness {key_id} has already revealed")
     expected = drawn.witness_commitments[key_id]
     if witness_commitment(value, nonce) != expected:
-        raise RuleViolation("the reveal does not match the witness's commitment", rule="R7.5")
+        raise RuleViolationError("the reveal does not match the witness's commitment", rule="R7.5")
     drawn.witness_reveal(key_id=key_id, value=value, nonce=nonce)
     return Outcome([drawn], {"task": task, "draw": number, "witness": key_id})
 
@@ -254,7 +254,9 @@ def beacon(ctx: Context, task: str, number: int, round_number: int, signature: s
     spec = commitment_of(drawn)["beacon"]
     require_open(drawn)
     if spec is None or spec["round"] != round_number:
-        raise RuleViolation(f"round {round_number} is not the committed beacon round", rule="R7.5")
+        raise RuleViolationError(
+            f"round {round_number} is not the committed beacon round", rule="R7.5"
+        )
     randomness = verify_beacon(round_number, signature)
     drawn.record_beacon(round=round_number, signature=signature, randomness=randomness)
     return Outcome([drawn], {"task": task, "draw": number, "randomness": randomness})
@@ -291,7 +293,7 @@ def run(ctx: Context, task: str, number: int) -> Outcome:
     try:
         result = perform(commitment, drawn.commitment, sources, snap)
     except DrawError as exc:
-        raise RuleViolation(f"inspectors cannot be matched -- {exc}", rule="R7.4") from exc
+        raise RuleViolationError(f"inspectors cannot be matched -- {exc}", rule="R7.4") from exc
     organise_from = dt.datetime.fromtimestamp(run_at, CHINA).date().isoformat()
     drawn.perform(
         run_at=run_at,
@@ -360,7 +362,7 @@ def recuse(ctx: Context, task: str, number: int, obj: str, person: str, reason: 
             earlier,
         )
     except DrawError as exc:
-        raise RuleViolation(str(exc), rule="R7.4") from exc
+        raise RuleViolationError(str(exc), rule="R7.4") from exc
     drawn.recuse(object=obj, person=person, reason=reason, replacement=new, by=ctx.actor_id)
     return Outcome(
         [drawn],

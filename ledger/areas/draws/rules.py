@@ -18,8 +18,8 @@ from ledger.draw.world import DRAW_TOPICS
 from ledger.errors import (
     ConflictError,
     NotFoundError,
-    PermissionDenied,
-    RuleViolation,
+    PermissionDeniedError,
+    RuleViolationError,
     ValidationError,
 )
 from ledger.ids import draw_id, task_id
@@ -89,7 +89,7 @@ def check_entropy(
 ) -> dict[str, Any] | None:
     """Check the entropy the lead does not control (R7.5); the committed beacon, if any."""
     if not witnesses and beacon_round is None:
-        raise RuleViolation(
+        raise RuleViolationError(
             "a draw needs entropy its lead does not control: at least one "
             "witness or a public beacon round",
             rule="R7.5",
@@ -97,13 +97,13 @@ def check_entropy(
     for key_id in witnesses:
         key = ctx.ledger.key(key_id)
         if key is None or not key.active or "witness" not in key.roles:
-            raise RuleViolation(f"{key_id} is not a registered witness key", rule="R7.5")
+            raise RuleViolationError(f"{key_id} is not a registered witness key", rule="R7.5")
     if deadline <= now:
         raise ValidationError("reveal_by must be after the commitment", {"reveal_by": ["past"]})
     if beacon_round is None:
         return None
     if quicknet_round_time(beacon_round) <= now:
-        raise RuleViolation(
+        raise RuleViolationError(
             f"drand round {beacon_round} is not in the future; its value "
             "would be known at commitment",
             rule="R7.5",
@@ -113,7 +113,7 @@ def check_entropy(
 
 def witness_of(ctx: Context, drawn: Draw) -> str:
     if ctx.actor_id not in commitment_of(drawn)["witnesses"]:
-        raise PermissionDenied(
+        raise PermissionDeniedError(
             f"key {ctx.actor_id} is not a witness named in the draw", rule="R7.5"
         )
     return ctx.actor_id

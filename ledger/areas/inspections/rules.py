@@ -8,7 +8,7 @@ from typing import Any
 from ledger.areas.draws.events import Draw
 from ledger.areas.inspections.events import BASES, TRIGGERS
 from ledger.commanding import Context
-from ledger.errors import NotFoundError, RuleViolation
+from ledger.errors import NotFoundError, RuleViolationError
 from ledger.fields import choice, custom, integer, nested, shape_of, text
 from ledger.ids import draw_id
 from ledger.params import Params
@@ -80,4 +80,4 @@ def team_of(ctx: Context, basis: dict[str, Any], obj: str) -> list[str] | None:
     for assignment in drawn.performed["assignments"]:
         if assignment["object"] == obj:
             return list(assignment["team"])
-    raise RuleViolation(f"{obj} was not drawn in {basis['task']}/{basis['draw']}", rule="R1.1")
+    raise RuleViolationError(f"{obj} was not drawn in {basis['task']}/{basis['draw']}", rule="R1.1")

@@ -10,7 +10,7 @@ from ledger.areas.departments.rules import require_operator
 from ledger.areas.inspectors.events import ACTIONS, Inspector
 from ledger.areas.inspectors.rules import inspector_row_problems
 from ledger.commanding import Command, Context, Outcome, Route
-from ledger.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from ledger.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from ledger.fields import boolean, choice, custom, shape_of, text
 from ledger.ids import NAMESPACE, inspector_id
 from ledger.params import Params
@@ -104,7 +104,7 @@ class DecideInspectors(Command):
     @classmethod
     def authorise(cls, ctx: Context) -> None:
         if ctx.actor is None or "judicial" not in ctx.actor.roles:
-            raise PermissionDenied(
+            raise PermissionDeniedError(
                 "inspector-directory changes are decided by the judicial "
                 "department's key (司法部门审核)",
                 rule="R4.2",

@@ -19,7 +19,7 @@ from typing import Any
 
 from ledger.areas.inspectors.events import KINDS, Inspector
 from ledger.commanding import Context
-from ledger.errors import RuleViolation
+from ledger.errors import RuleViolationError
 from ledger.ids import inspector_id
 
 INSPECTOR_FIELDS = (
@@ -105,6 +105,6 @@ def inspectors_of(ctx: Context, department: str, people: tuple[str, ...]) -> Non
             or not record.active
             or (record.department != department)
         ):
-            raise RuleViolation(
+            raise RuleViolationError(
                 f"{person} is not an approved inspector of {department}", rule="R7.3"
             )

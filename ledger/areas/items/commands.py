@@ -17,7 +17,7 @@ from ledger.areas.items.events import (
 )
 from ledger.areas.items.rules import load_list, published_items
 from ledger.commanding import Command, Context, Outcome, Route
-from ledger.errors import ConflictError, NotFoundError, RuleViolation, ValidationError
+from ledger.errors import ConflictError, NotFoundError, RuleViolationError, ValidationError
 from ledger.fields import choice, custom, integer, ratio, shape_of, text
 from ledger.params import Params
 from ledger.roles import DEPARTMENT, OFFICE
@@ -87,7 +87,7 @@ def _draft(
     item_list = load_list(ctx, owner) or ItemList(department=owner)
     version = item_list.next_version()
     if version > 1 and reason == "enact":
-        raise RuleViolation(
+        raise RuleViolationError(
             "a later version says why the list changed: amend, repeal or interpret (立改废释)",
             rule="R3.4",
         )

@@ -6,7 +6,7 @@ from typing import Any
 
 from ledger.areas.items.events import ItemList
 from ledger.commanding import Context
-from ledger.errors import RuleViolation
+from ledger.errors import RuleViolationError
 from ledger.ids import item_list_id
 
 
@@ -28,7 +28,7 @@ def items_of(
     published = published_items(ctx, department)
     missing = [c for c in codes if c not in published]
     if missing:
-        raise RuleViolation(
+        raise RuleViolationError(
             f"{department} has no published item {', '.join(missing)}; only items on a "
             "published list may be checked",
             rule=rule,
@@ -61,7 +61,7 @@ def check_caps(
         cap = Decimal(item["ratio_cap"])
         over = [name for name, ratio in used if ratio > cap]
         if over:
-            raise RuleViolation(
+            raise RuleViolationError(
                 f"{', '.join(over)} exceed the cap {item['ratio_cap']} of general item "
                 f"{item['department']}:{item['code']}",
                 rule="R3.2",

@@ -16,7 +16,7 @@ from ledger.errors import (
     AuthorisationError,
     ConflictError,
     KeyFileError,
-    PermissionDenied,
+    PermissionDeniedError,
     ValidationError,
 )
 from ledger.fields import custom, optional_text, text, text_list
@@ -146,7 +146,7 @@ def _subject(ctx: Context, key_id: str, verb: str) -> Key:
     key: Key = ctx.ledger.valid_key(key_id)
     actor_is_office = ctx.actor is not None and "office" in ctx.actor.roles
     if not actor_is_office and key_id != ctx.actor_id:
-        raise PermissionDenied(f"only an office key or its own holder may {verb} key {key_id}")
+        raise PermissionDeniedError(f"only an office key or its own holder may {verb} key {key_id}")
     return key
 
 
@@ -196,11 +196,13 @@ class RevokeKey(Command):
         key_id = self.key_id
         key = _subject(ctx, key_id, "revoke")
         if "ledger" in key.roles:
-            raise PermissionDenied(
+            raise PermissionDeniedError(
                 "the ledger key is rotated, never revoked (it seals every entry)"
             )
         if "office" in key.roles and key_id == ctx.actor_id:
-            raise PermissionDenied("an office key is revoked by another office key, or rotated")
+            raise PermissionDeniedError(
+                "an office key is revoked by another office key, or rotated"
+            )
         key.revoke(key_id=key_id, reason=self.reason)
         return Outcome([key], {"key_id": key_id, "status": "revoked"})
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ledger.areas.departments.rules import require_operator
 from ledger.areas.reports.events import ProgressReport
 from ledger.commanding import Command, Context, Outcome, Route
-from ledger.errors import ConflictError, RuleViolation
+from ledger.errors import ConflictError, RuleViolationError
 from ledger.fields import choice, integer, text
 from ledger.ids import report_id
 from ledger.roles import DEPARTMENT
@@ -31,7 +31,7 @@ class SubmitReport(Command):
         department = require_operator(ctx)
         kind, year, quarter = self.kind, self.year, self.quarter
         if (kind == "quarterly") != bool(quarter):
-            raise RuleViolation(
+            raise RuleViolationError(
                 "a quarterly report names its quarter; the annual summary does not", rule="R10.6"
             )
         period = f"{year}-Q{quarter}" if kind == "quarterly" else str(year)

@@ -8,7 +8,7 @@ from typing import Any
 from ledger.areas.inspections import rules
 from ledger.areas.inspections.events import FOLLOW_UPS, RESULTS, Inspection, basis_reference
 from ledger.commanding import Command, Context, Outcome, Route
-from ledger.errors import ConflictError, NotFoundError, PermissionDenied
+from ledger.errors import ConflictError, NotFoundError, PermissionDeniedError
 from ledger.fields import choice, past_date, text, text_list
 from ledger.ids import inspection_id
 from ledger.roles import DEPARTMENT, INSPECTOR
@@ -41,7 +41,7 @@ class EnterResult(Command):
     @classmethod
     def authorise(cls, ctx: Context) -> None:
         if ctx.actor is None or "inspector" not in ctx.actor.roles:
-            raise PermissionDenied(
+            raise PermissionDeniedError(
                 f"only an inspector who checked the object enters its result (谁检查谁录入); "
                 f"key {ctx.actor_id} is no inspector's",
                 rule="R9.1",
@@ -56,7 +56,7 @@ class EnterResult(Command):
         checked_by = {i for c in inspection.checks for i in c["inspectors"]}
         allowed = team if team is not None else sorted(checked_by)
         if person is None or person not in allowed:
-            raise PermissionDenied(
+            raise PermissionDeniedError(
                 f"only an inspector assigned to {obj} enters its result (谁检查谁录入); "
                 f"key {ctx.actor_id} is {'person ' + person if person else 'no inspector'}",
                 rule="R9.1",

@@ -14,7 +14,7 @@ from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import (
     ConflictError,
     NotFoundError,
-    RuleViolation,
+    RuleViolationError,
     ValidationError,
 )
 from ledger.fields import choice, date, integer, optional_text, past_date, text, text_list
@@ -144,7 +144,7 @@ class OrganiseTask(Command):
                 f"task {task} was already organised on {joint.organised['organised_on']}"
             )
         if on < performed["organise_from"]:
-            raise RuleViolation("the checks cannot be organised before the draw", rule="R7.4")
+            raise RuleViolationError("the checks cannot be organised before the draw", rule="R7.4")
         joint.organise(draw=number, organised_on=on)
         return Outcome([joint], {"task": task, "organised_on": on})
 
