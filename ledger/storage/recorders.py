@@ -20,14 +20,12 @@ the new entries complete (:mod:`ledger.storage.merkle`). Invariants:
 
 Reading (chain rows, tree nodes, checkpoints) is shared: each backend supplies a
 small SQL adapter (:meth:`ChainWriter.query`, :meth:`ChainWriter.execute`) and the
-table names, and :class:`ChainWriter` does the rest once.
-"""
+table names, and :class:`ChainWriter` does the rest once."""
 
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -48,302 +46,24 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from ledger.audit.hashing import ZERO_HASH, MerkleFrontier
-from ledger.audit.keystate import KEY_REGISTERED_TOPIC, KEY_REVOKED_TOPIC, KEY_ROTATED_TOPIC
-from ledger.audit.report import ChainRow, StoredEventRow
-from ledger.authorisation import Authorisation
 from ledger.errors import (
     ConfigurationError,
-    ConflictError,
-    KeyNotValidError,
     LedgerError,
-    ReplayError,
 )
 from ledger.ids import key_stream_id
-from ledger.keys import SigningKey
-from ledger.storage.chain import ChainHead, EventMeta, SealedRow, seal
-from ledger.storage.merkle import Node, load_frontier
-
-CHAIN_TABLE = "ledger_chain"
-TREE_TABLE = "ledger_tree"
-CHECKPOINTS_TABLE = "ledger_checkpoints"
-COSIGNATURES_TABLE = "ledger_cosignatures"
-APPEND_ONLY_TABLES = (CHAIN_TABLE, TREE_TABLE, CHECKPOINTS_TABLE, COSIGNATURES_TABLE)
-_ADVISORY_LOCK_ID = 0x5348_5553_5549  # "SHUSUI": serialises table creation
-
-_CHAIN_COLUMNS = (
-    "c.position, c.entry, c.entry_hash, c.command, c.actor_key, c.nonce, c.signer, "
-    "c.signature, e.originator_id, e.originator_version, e.topic, e.state, c.notification_id"
+from ledger.storage.chain import ChainHead, SealedRow, seal
+from ledger.storage.merkle import load_frontier
+from ledger.storage.writer import (
+    ADVISORY_LOCK_ID,
+    APPEND_ONLY_TABLES,
+    CHAIN_TABLE,
+    CHECKPOINTS_TABLE,
+    COSIGNATURES_TABLE,
+    TREE_TABLE,
+    ChainWriter,
+    CursorNodes,
+    schema_statements,
 )
-
-
-def _schema_statements(blob: str, integer: str) -> list[str]:
-    """The ledger's own tables, in the dialect's type names."""
-    return [
-        f"CREATE TABLE IF NOT EXISTS {{chain}} (position {integer} PRIMARY KEY, "
-        f"notification_id {integer} NOT NULL, entry {blob} NOT NULL, "
-        f"entry_hash {blob} NOT NULL, command {blob}, actor_key TEXT, nonce TEXT, "
-        f"signer TEXT, signature {blob})",
-        f"CREATE UNIQUE INDEX IF NOT EXISTS {CHAIN_TABLE}_nonce ON {{chain}} (actor_key, nonce) "
-        "WHERE command IS NOT NULL",
-        f"CREATE TABLE IF NOT EXISTS {{tree}} (level {integer} NOT NULL, idx {integer} NOT NULL, "
-        f"hash {blob} NOT NULL, PRIMARY KEY (level, idx))",
-        f"CREATE TABLE IF NOT EXISTS {{checkpoints}} (size {integer} PRIMARY KEY, "
-        f"root {blob} NOT NULL, note TEXT NOT NULL, created TEXT NOT NULL)",
-        f"CREATE TABLE IF NOT EXISTS {{cosignatures}} (size {integer} NOT NULL, "
-        f"witness TEXT NOT NULL, key_id {blob} NOT NULL, line TEXT NOT NULL, "
-        "added TEXT NOT NULL, PRIMARY KEY (size, witness, key_id))",
-    ]
-
-
-class ChainWriter:
-    """What both chained recorders share: the batch context, the checks, the readers."""
-
-    signer: SigningKey | None = None
-    names: dict[str, str]
-    events_table_name: str
-
-    def _init_chain(self) -> None:
-        self._local = threading.local()
-        self._tree_cache: tuple[MerkleFrontier, bytes] | None = None
-
-    def set_signer(self, signer: SigningKey) -> None:
-        self.signer = signer
-
-    # -- the backend's SQL adapter ------------------------------------------------------
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Run a read with ``?`` placeholders and ``{chain}``-style table names."""
-        raise NotImplementedError
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        """Run one write in its own transaction."""
-        raise NotImplementedError
-
-    def _stream(self, value: Any) -> str:
-        raise NotImplementedError
-
-    # -- the write path ---------------------------------------------------------------------
-    def _batch(
-        self, stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]
-    ) -> tuple[Authorisation, Sequence[EventMeta], SigningKey]:
-        authorisation = kwargs.get("authorisation")
-        metas = kwargs.get("metas")
-        if not isinstance(authorisation, Authorisation):
-            raise LedgerError("refusing to record events without a command's authorisation")
-        if metas is None or len(metas) != len(stored_events):
-            raise LedgerError("internal: chain metadata missing for the events")
-        if self.signer is None:
-            raise LedgerError("this ledger was opened read-only (no ledger key)")
-        return authorisation, metas, self.signer
-
-    def _sealed(self, rows: Sequence[SealedRow], frontier: MerkleFrontier) -> None:
-        """Remember, per thread, where the last command landed; cache the frontier."""
-        self._local.positions = [r.position for r in rows]
-        self._tree_cache = (frontier, rows[-1].entry_hash)
-
-    def last_positions(self) -> list[int]:
-        return list(getattr(self._local, "positions", []))
-
-    @staticmethod
-    def _refuse_replay(authorisation: Authorisation) -> None:
-        raise ReplayError(
-            f"nonce {authorisation.nonce} was already used by key {authorisation.key_id}"
-        )
-
-    @staticmethod
-    def _judge_keys(
-        topics: dict[str, set[str]], authorisation: Authorisation, signer: SigningKey
-    ) -> None:
-        for role, key_id in (("actor", authorisation.key_id), ("ledger", signer.key_id)):
-            seen = topics.get(key_id, set())
-            if KEY_REGISTERED_TOPIC not in seen:
-                raise KeyNotValidError(f"{role} key {key_id} is not registered in this ledger")
-            if seen & {KEY_REVOKED_TOPIC, KEY_ROTATED_TOPIC}:
-                raise KeyNotValidError(f"{role} key {key_id} was revoked or rotated")
-
-    def _grow_tree(
-        self, rows: Sequence[SealedRow], frontier: MerkleFrontier
-    ) -> list[tuple[int, int, bytes]]:
-        nodes = [node for r in rows for node in frontier.append(r.entry_hash)]
-        self._sealed(rows, frontier)
-        return nodes
-
-    def _cached_frontier(self, head: ChainHead) -> MerkleFrontier | None:
-        cached = self._tree_cache
-        if cached and cached[0].size == head.position and cached[1] == head.entry_hash:
-            return cached[0]
-        return None
-
-    # -- reading ----------------------------------------------------------------------------
-    def chain_head(self) -> ChainHead:
-        rows = self.query("SELECT position, entry_hash FROM {chain} ORDER BY position DESC LIMIT 1")
-        return ChainHead(rows[0][0], bytes(rows[0][1])) if rows else ChainHead(0, ZERO_HASH)
-
-    def select_chain(self, after: int, limit: int) -> list[ChainRow]:
-        """Chain rows with positions > ``after``, each joined with its stored event."""
-        return self._chain_rows(
-            f"SELECT {_CHAIN_COLUMNS} FROM {{chain}} c LEFT JOIN {{events}} e "
-            "ON e.{event_id} = c.notification_id WHERE c.position > ? "
-            "ORDER BY c.position LIMIT ?",
-            (after, limit),
-        )
-
-    def select_positions(self, positions: Sequence[int]) -> list[ChainRow]:
-        if not positions:
-            return []
-        return self._chain_rows(
-            f"SELECT {_CHAIN_COLUMNS} FROM {{chain}} c LEFT JOIN {{events}} e "
-            "ON e.{event_id} = c.notification_id WHERE c.position IN "
-            f"({','.join('?' * len(positions))}) ORDER BY c.position",
-            tuple(positions),
-        )
-
-    def positions_of_stream(self, stream: UUID) -> list[int]:
-        """Chain positions of every event of one stream, in order."""
-        sid: Any = stream.hex if isinstance(self, ChainedSQLiteRecorder) else stream
-        rows = self.query(
-            "SELECT c.position FROM {events} e JOIN {chain} c ON c.notification_id = e.{event_id} "
-            "WHERE e.originator_id = ? ORDER BY c.position",
-            (sid,),
-        )
-        return [int(r[0]) for r in rows]
-
-    def positions_of_topics(self, topics: Sequence[str]) -> list[int]:
-        """Chain positions of every event with one of ``topics``, in order."""
-        rows = self.query(
-            "SELECT c.position FROM {events} e JOIN {chain} c ON c.notification_id = e.{event_id} "
-            f"WHERE e.topic IN ({','.join('?' * len(topics))}) ORDER BY c.position",
-            tuple(topics),
-        )
-        return [int(r[0]) for r in rows]
-
-    def select_topic_events(
-        self, topics: Sequence[str], after: int, limit: int, up_to: int | None = None
-    ) -> list[tuple[int, str, str, bytes]]:
-        """(position, stream, topic, stored state) of events with these topics, in order."""
-        bound = "AND c.position <= ? " if up_to is not None else ""
-        rows = self.query(
-            "SELECT c.position, e.originator_id, e.topic, e.state FROM {chain} c "
-            "JOIN {events} e ON e.{event_id} = c.notification_id "
-            f"WHERE e.topic IN ({','.join('?' * len(topics))}) AND c.position > ? {bound}"
-            "ORDER BY c.position LIMIT ?",
-            (*topics, after, *(() if up_to is None else (up_to,)), limit),
-        )
-        return [(int(r[0]), self._stream(r[1]), str(r[2]), _blob(r[3])) for r in rows]
-
-    def streams_of_topic(self, topic: str) -> list[UUID]:
-        rows = self.query("SELECT DISTINCT originator_id FROM {events} WHERE topic = ?", (topic,))
-        return [UUID(self._stream(r[0])) for r in rows]
-
-    def _chain_rows(self, sql: str, params: Sequence[Any]) -> list[ChainRow]:
-        return [_chain_row(r, self._stream) for r in self.query(sql, params)]
-
-    def first_unchained_event(self, chained: int) -> tuple[int, int] | None:
-        """(notification id, chain position it would follow) of an event stored without
-        a chain row. ``chained``: how many chain rows were verified to point at distinct
-        stored events; if the event table holds no more than that, there is none."""
-        if self.query("SELECT COUNT(*) FROM {events}")[0][0] <= chained:
-            return None
-        rows = self.query(
-            "SELECT e.{event_id} FROM {events} e LEFT JOIN {chain} c "
-            "ON c.notification_id = e.{event_id} WHERE c.position IS NULL "
-            "ORDER BY e.{event_id} LIMIT 1"
-        )
-        before = self.query(
-            "SELECT COUNT(*) FROM {chain} WHERE notification_id < ?", (rows[0][0],)
-        )[0][0]
-        return int(rows[0][0]), int(before)
-
-    def nodes(self, keys: Iterable[Node]) -> dict[Node, bytes]:
-        """Perfect Merkle nodes (level 0 = entry hashes), for proofs."""
-        return _read_nodes(self.query, keys)
-
-    # -- checkpoints and cosignatures --------------------------------------------------------
-    def insert_checkpoint(self, size: int, root: bytes, note: str, created: str) -> str:
-        """Store a signed checkpoint once per size; return the stored note."""
-        self.execute(
-            "INSERT INTO {checkpoints} VALUES (?,?,?,?) ON CONFLICT (size) DO NOTHING",
-            (size, root, note, created),
-        )
-        stored = self.query("SELECT root, note FROM {checkpoints} WHERE size = ?", (size,))
-        if bytes(stored[0][0]) != root:
-            raise ConflictError(f"a checkpoint for size {size} with another root exists")
-        return str(stored[0][1])
-
-    def checkpoint_note(self, size: int | None = None) -> tuple[int, str] | None:
-        """(size, note) of the checkpoint of ``size``, or of the latest one."""
-        if size is None:
-            rows = self.query("SELECT size, note FROM {checkpoints} ORDER BY size DESC LIMIT 1")
-        else:
-            rows = self.query("SELECT size, note FROM {checkpoints} WHERE size = ?", (size,))
-        return (int(rows[0][0]), str(rows[0][1])) if rows else None
-
-    def checkpoint_covering(self, size: int) -> tuple[int, str] | None:
-        """The smallest stored checkpoint that covers the first ``size`` entries."""
-        rows = self.query(
-            "SELECT size, note FROM {checkpoints} WHERE size >= ? ORDER BY size LIMIT 1", (size,)
-        )
-        return (int(rows[0][0]), str(rows[0][1])) if rows else None
-
-    def checkpoint_sizes(self) -> list[int]:
-        return [int(r[0]) for r in self.query("SELECT size FROM {checkpoints} ORDER BY size")]
-
-    def add_cosignature(
-        self, size: int, witness: str, key_id: bytes, line: str, added: str
-    ) -> bool:
-        """Store a verified cosignature line; False if this witness already cosigned."""
-        before = self.cosignature_lines(size)
-        self.execute(
-            "INSERT INTO {cosignatures} VALUES (?,?,?,?,?) "
-            "ON CONFLICT (size, witness, key_id) DO NOTHING",
-            (size, witness, key_id, line, added),
-        )
-        return len(self.cosignature_lines(size)) > len(before)
-
-    def cosignature_lines(self, size: int) -> list[str]:
-        rows = self.query(
-            "SELECT line FROM {cosignatures} WHERE size = ? ORDER BY added, witness", (size,)
-        )
-        return [str(r[0]) for r in rows]
-
-
-def _read_nodes(query: Any, keys: Iterable[Node]) -> dict[Node, bytes]:
-    keys = list(keys)
-    found: dict[Node, bytes] = {}
-    leaves = [idx + 1 for level, idx in keys if level == 0]
-    if leaves:
-        rows = query(
-            "SELECT position, entry_hash FROM {chain} WHERE position IN "
-            f"({','.join('?' * len(leaves))})",
-            leaves,
-        )
-        found.update(((0, int(r[0]) - 1), bytes(r[1])) for r in rows)
-    by_level: dict[int, list[int]] = {}
-    for level, idx in keys:
-        if level > 0:
-            by_level.setdefault(level, []).append(idx)
-    if by_level:
-        # One indexed lookup per level: a row-value ``(level, idx) IN (VALUES ...)``
-        # is planned as a scan of the whole tree table (SQLite), O(n) per proof.
-        parts, params = [], []
-        for level, indexes in sorted(by_level.items()):
-            parts.append(
-                "SELECT level, idx, hash FROM {tree} WHERE level = ? AND idx IN "
-                f"({','.join('?' * len(indexes))})"
-            )
-            params += [level, *indexes]
-        rows = query(" UNION ALL ".join(parts), params)
-        found.update(((int(r[0]), int(r[1])), bytes(r[2])) for r in rows)
-    return found
-
-
-class _CursorNodes:
-    """A :class:`~ledger.storage.merkle.NodeSource` on the write transaction's own cursor."""
-
-    def __init__(self, query: Any) -> None:
-        self.query = query
-
-    def nodes(self, keys: Iterable[Node]) -> dict[Node, bytes]:
-        return _read_nodes(self.query, keys)
 
 
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
@@ -367,7 +87,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
             "checkpoints": CHECKPOINTS_TABLE,
             "cosignatures": COSIGNATURES_TABLE,
         }
-        statements += [s.format(**names) for s in _schema_statements("BLOB", "INTEGER")]
+        statements += [s.format(**names) for s in schema_statements("BLOB", "INTEGER")]
         for table in (self.events_table_name, *APPEND_ONLY_TABLES):
             for op in ("UPDATE", "DELETE"):
                 statements.append(
@@ -385,6 +105,9 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(sql.format(**self.names), params)
+
+    def stream_param(self, stream: UUID) -> Any:
+        return stream.hex
 
     def _stream(self, value: Any) -> str:
         try:
@@ -427,7 +150,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
             f"INSERT INTO {CHAIN_TABLE} VALUES (?,?,?,?,?,?,?,?,?)", [r.as_tuple() for r in rows]
         )
         frontier = self._cached_frontier(head) or load_frontier(
-            head.position, _CursorNodes(self._cursor_query(c))
+            head.position, CursorNodes(self._cursor_query(c))
         )
         nodes = self._grow_tree(rows, frontier)
         if nodes:
@@ -478,39 +201,6 @@ def _history(text: str | None, streams: dict[str, str]) -> dict[str, set[str]]:
     return topics
 
 
-def _blob(value: Any) -> bytes:
-    """Stored bytes, whatever type the column holds now (SQLite columns are untyped,
-    and a hand-edited row may hold TEXT or a number): the hashes judge the content."""
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    return str(value).encode("utf-8")
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
-
-
-def _chain_row(r: Sequence[Any], stream: Any) -> ChainRow:
-    event = (
-        None if r[8] is None else StoredEventRow(stream(r[8]), _int(r[9]), str(r[10]), _blob(r[11]))
-    )
-    return ChainRow(
-        position=_int(r[0]),
-        entry=_blob(r[1]),
-        entry_hash=_blob(r[2]),
-        command=None if r[3] is None else _blob(r[3]),
-        actor_key=None if r[4] is None else str(r[4]),
-        nonce=None if r[5] is None else str(r[5]),
-        signer=None if r[6] is None else str(r[6]),
-        signature=None if r[7] is None else _blob(r[7]),
-        event=event,
-        notification_id=_int(r[12]),
-    )
-
-
 class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         if datastore.enable_db_functions:
@@ -535,7 +225,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
         refuse = f'"{schema}"."{events_table_name}_append_only"'
         self.chain_statements = [
             f'CREATE SCHEMA IF NOT EXISTS "{schema}"',
-            *[s.format(**self.names) for s in _schema_statements("bytea", "bigint")],
+            *[s.format(**self.names) for s in schema_statements("bytea", "bigint")],
             f"CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$ "
             "BEGIN RAISE EXCEPTION 'append-only ledger: % on % refused', "
             "TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $$",
@@ -586,7 +276,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
     def create_table(self) -> None:
         """Create everything once, under an advisory lock (concurrent start-ups)."""
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute("SELECT pg_advisory_xact_lock(%s)", (_ADVISORY_LOCK_ID,))
+            curs.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_ID,))
             curs.execute(self.chain_statements[0])
             for statement in self.sql_create_statements:
                 if "CREATE TYPE" in statement.as_string():
