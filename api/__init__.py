@@ -91,11 +91,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["shuangsui"] = service
 
     from api.blueprints import BLUEPRINTS, guard
+    from api.blueprints.common import teardown
 
     api = LedgerApi(app)
     for blueprint in BLUEPRINTS.values():
         api.register_blueprint(blueprint)
     app.before_request(guard)
+    app.teardown_request(teardown)
 
     @app.route("/docs/assets/<path:name>")
     def swagger_assets(name: str) -> Any:

@@ -3,11 +3,15 @@
 One :class:`Service` per process. Writes go through ``Ledger.execute`` (the chain's
 own transaction keeps one chain across processes); reads of current state come from
 the projections, which are brought up to date before each read, so a client reads
-its own writes. Each thread has its own projection connection.
+its own writes. A request borrows a projection connection from a small pool
+(:meth:`Service.acquire`) and the app's teardown gives it back
+(:meth:`Service.release`): a connection serves one request at a time, and none is
+left behind by a thread that has gone.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,7 +41,7 @@ class Service:
         self.projection_file: Path = Path(
             config.get("SHUANGSUI_PROJECTIONS") or projection_path(self.settings.home)
         )
-        self.local = threading.local()
+        self.pool: queue.LifoQueue[Store] = queue.LifoQueue()
         self.sync_lock = threading.Lock()
         self.witness: Witness | None = None
         if config.get("SHUANGSUI_WITNESS_STATE"):
@@ -49,21 +53,34 @@ class Service:
                 ),
             )
 
-    def store(self) -> Store:
-        store = getattr(self.local, "store", None)
-        if store is None:
-            store = self.local.store = Store(self.projection_file)
-        return store
+    def acquire(self) -> Store:
+        """A projection connection for one request (or one background update)."""
+        try:
+            return self.pool.get_nowait()
+        except queue.Empty:
+            return Store(self.projection_file)
 
-    def projections(self) -> Store:
-        """The projections, up to date with the log."""
-        store = self.store()
+    def release(self, store: Store) -> None:
+        self.pool.put(store)
+
+    def catch_up(self, store: Store) -> Store:
+        """Bring the projections up to date with the log (one updater at a time)."""
         with self.sync_lock:
             update(self.ledger, store)
         return store
 
+    def projections(self) -> None:
+        """Bring the projections up to date with the log (the serving loop's tick)."""
+        store = self.acquire()
+        try:
+            self.catch_up(store)
+        finally:
+            self.release(store)
+
     def close(self) -> None:
-        store = getattr(self.local, "store", None)
-        if store is not None:
-            store.close()
+        while True:
+            try:
+                self.pool.get_nowait().close()
+            except queue.Empty:
+                break
         self.ledger.close()

@@ -276,7 +276,9 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        # One user at a time, possibly from different threads in turn (the API lends a
+        # connection to one request at a time): not tied to the thread that opened it.
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")  # a rebuild replays whatever is lost
         self.db = sqlite_utils.Database(conn)

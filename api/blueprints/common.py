@@ -35,10 +35,19 @@ def access(roles: frozenset[str] | str) -> Any:
 
 
 def store() -> Any:
-    """The projections, brought up to date once per request (a read sees its writes)."""
+    """The projections, brought up to date once per request (a read sees its writes);
+    the connection is borrowed for the request and given back by :func:`teardown`."""
     if "projections" not in g:
-        g.projections = service().projections().db
+        g.store = service().acquire()
+        g.projections = service().catch_up(g.store).db
     return g.projections
+
+
+def teardown(_exc: BaseException | None) -> None:
+    """After every request: give back the projection connection it borrowed."""
+    borrowed = g.pop("store", None)
+    if borrowed is not None:
+        service().release(borrowed)
 
 
 def today() -> dt.date:

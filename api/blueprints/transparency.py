@@ -25,10 +25,15 @@ def status() -> Any:
     """The ledger's origin, size and latest checkpoint. Public."""
     svc = service()
     transparency = svc.ledger.transparency
+    borrowed = svc.acquire()  # the position as it is: a status read does not catch up
+    try:
+        projected = borrowed.position()
+    finally:
+        svc.release(borrowed)
     return {
         "origin": transparency.origin,
         "size": svc.ledger.head().position,
-        "projections": svc.store().position(),
+        "projections": projected,
         "checkpoint": transparency.latest(),
     }
 
