@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 import psycopg
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     IntegrityError,
     PersistenceError,
@@ -113,17 +113,6 @@ class Ledger(Application[UUID]):
         recorder = self.recorder
         assert isinstance(recorder, (ChainedSQLiteRecorder, ChainedPostgresRecorder))
         return recorder
-
-    # -- recording: every save carries its command's authorisation ----------------------
-    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
-        processing_event.saved_kwargs["metas"] = [
-            EventMeta(
-                schema=getattr(type(e), "class_version", 1),
-                time=cast(Any, e).timestamp.isoformat(),
-            )
-            for e in processing_event.events
-        ]
-        return super()._record(processing_event)
 
     # -- reading ------------------------------------------------------------------------------
     def head(self) -> ChainHead:
@@ -263,16 +252,23 @@ class Ledger(Application[UUID]):
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """Record the pending events of ``objs`` (aggregates) in one transaction.
 
-        The library's ``save`` tells aggregates from events with runtime protocol
-        checks that cost more than the chain row; ours are always aggregates.
+        Through the event store's public ``put``, with each event's schema version and
+        time (the chain entry's ``schema`` and ``time``) beside the command's
+        authorisation. The library's ``save`` tells aggregates from events with runtime
+        protocol checks that cost more than the chain row; ours are always aggregates.
         """
-        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
-        for obj in objs:
-            processing_event.events.extend(obj.collect_events())
-            processing_event.aggregates[obj.id] = obj
-        processing_event.saved_kwargs.update(kwargs)
-        recordings = self._record(processing_event)
-        self._notify(recordings)
+        events = [event for obj in objs for event in obj.collect_events()]
+        metas = [
+            EventMeta(
+                schema=getattr(type(e), "class_version", 1),
+                time=cast(Any, e).timestamp.isoformat(),
+            )
+            for e in events
+        ]
+        recordings = self.events.put(events, metas=metas, **kwargs)
+        if self.repository.cache and not self.repository.fastforward:
+            for obj in objs:
+                self.repository.cache.put(obj.id, obj)
         return recordings
 
 
