@@ -37,7 +37,8 @@ def child(source: str, home: str) -> None:
     def submit(action, params, attachment):  # type: ignore[no-untyped-def]
         return county.run("SCJGJ", action, attachment=attachment, **params).as_dict()
 
-    from ledger.areas.directory.files import OBJECT_COLUMNS, check_file
+    from ledger.areas.directory.columns import OBJECT_COLUMNS
+    from ledger.areas.directory.files import check_file
 
     start = time.perf_counter()
     check_file(Path(source), OBJECT_COLUMNS)

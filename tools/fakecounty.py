@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ledger.areas.directory.files import OBJECT_COLUMNS, OBJECT_KINDS, OBJECT_STATUSES
+from ledger.areas.directory.columns import OBJECT_COLUMNS, OBJECT_KINDS, OBJECT_STATUSES
 from ledger.areas.directory.uscc import ALPHABET, make_uscc
 
 # --- the object directory -----------------------------------------------------------

@@ -60,7 +60,8 @@ def test_batches_carry_their_digest_and_verify(county: County, tmp_path: Path) -
 def test_handler_checks_rows_itself(county: County, tmp_path: Path) -> None:
     source = tmp_path / "objects.csv"
     write_generated_objects(source, 3, departments=("SCJGJ",))
-    from ledger.areas.directory.files import OBJECT_COLUMNS, iter_rows
+    from ledger.areas.directory.columns import OBJECT_COLUMNS
+    from ledger.areas.directory.files import iter_rows
 
     rows = [row for _, row in iter_rows(source, OBJECT_COLUMNS)]
     rows[1] = {**rows[1], "supervisors": ["SWJ"]}

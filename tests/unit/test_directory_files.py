@@ -16,12 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ledger.areas.directory.columns import INSPECTOR_COLUMNS, OBJECT_COLUMNS, ColumnSpec, Row
 from ledger.areas.directory.files import (
-    INSPECTOR_COLUMNS,
-    OBJECT_COLUMNS,
-    ColumnSpec,
     FileCheck,
-    Row,
     RowError,
     batch_digest,
     batches,

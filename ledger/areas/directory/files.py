@@ -32,264 +32,22 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib
-import re
 import sqlite3
 import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from ledger.areas.departments.events import CODE_PATTERN
-from ledger.areas.directory.uscc import uscc_problem
-from ledger.areas.inspectors.rules import certificate_reversed, expert_holds, officer_lacks
+from ledger.areas.directory.columns import Column, ColumnSpec, Problem, Row, quote
 from ledger.canonical import canonical_bytes
 from ledger.errors import ConfigurationError, ValidationError
 
-JSONValue = str | int | list[str] | None
-#: A normalised row: English column name -> JSON value.
-Row = dict[str, JSONValue]
 Format = Literal["csv", "xlsx"]
-Problem = tuple[str | None, str]  # (English column name or None, reason)
-
-# --- column specs -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of an import file.
-
-    ``parse`` turns a non-empty, stripped cell into its JSON value or raises
-    ``ValueError`` with a reason. An empty cell is an error if ``required``, else it
-    takes ``[]`` (``multi``) or ``default``.
-    """
-
-    name: str
-    alias: str
-    required: bool
-    parse: Callable[[str], JSONValue]
-    description: str
-    multi: bool = False
-    default: str | int | None = None
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    """The columns of one directory and the rules that relate columns of a row."""
-
-    directory: str
-    columns: tuple[Column, ...]
-    #: (row, names of columns already bad) -> problems with rules spanning columns.
-    check_row: Callable[[Row, set[str]], list[Problem]]
-    by_header: dict[str, Column] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        headers = {c.name: c for c in self.columns} | {c.alias: c for c in self.columns}
-        object.__setattr__(self, "by_header", headers)
-
-    def __iter__(self) -> Iterator[Column]:
-        return iter(self.columns)
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_NOT_TOKEN = re.compile(r"[\s\x00-\x1f\x7f]")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_COUNT = re.compile(r"\d{1,9}")
-_DEPARTMENT = re.compile(CODE_PATTERN)
-_KEY_ID = re.compile(r"[0-9a-f]{16}")
-_SEPARATORS = re.compile(r"[;；]")
-
-
-def _quote(text: str) -> str:
-    return repr(text if len(text) <= 40 else text[:40] + "...")
-
-
-def _text(max_length: int) -> Callable[[str], JSONValue]:
-    def parse(text: str) -> JSONValue:
-        if len(text) > max_length:
-            raise ValueError(f"is longer than {max_length} characters")
-        if _CONTROL.search(text):
-            raise ValueError("contains a line break or another control character")
-        return text
-
-    return parse
-
-
-def _token(text: str) -> JSONValue:
-    """An id or number: 1-64 characters without whitespace."""
-    if len(text) > 64:
-        raise ValueError(f"{_quote(text)} is longer than 64 characters")
-    if _NOT_TOKEN.search(text):
-        raise ValueError(f"{_quote(text)} contains whitespace")
-    return text
-
-
-def _department(text: str) -> JSONValue:
-    if not _DEPARTMENT.fullmatch(text):
-        raise ValueError(
-            f"{_quote(text)} is not a department code (2-20 upper case letters, digits, '_' "
-            "or '-', starting with a letter, e.g. SCJGJ)"
-        )
-    return text
-
-
-def _date(text: str) -> JSONValue:
-    if _DATE.fullmatch(text):
-        try:
-            return date.fromisoformat(text).isoformat()
-        except ValueError:
-            pass  # 2024-02-30 has the shape but is no date
-    raise ValueError(f"{_quote(text)} is not a date YYYY-MM-DD")
-
-
-def _count(text: str) -> JSONValue:
-    if not _COUNT.fullmatch(text):
-        raise ValueError(f"{_quote(text)} is not a whole number from 0 to 999999999")
-    return int(text)
-
-
-def _key_id(text: str) -> JSONValue:
-    if not _KEY_ID.fullmatch(text):
-        raise ValueError(f"{_quote(text)} is not a key id (16 lower case hex digits)")
-    return text
-
-
-def _choice(values: dict[str, str]) -> Callable[[str], JSONValue]:
-    """Accept each key (English or Chinese), store its English value."""
-    shown = ", ".join(values)
-
-    def parse(text: str) -> JSONValue:
-        if text not in values:
-            raise ValueError(f"must be one of {shown}; got {_quote(text)}")
-        return values[text]
-
-    return parse
-
-
-def _list_of(item: Callable[[str], JSONValue]) -> Callable[[str], JSONValue]:
-    """Items separated by ";" or "；"; empty items (a trailing ";") are ignored."""
-
-    def parse(text: str) -> JSONValue:
-        items: list[str] = []
-        for part in _SEPARATORS.split(text):
-            part = part.strip()
-            if not part:
-                continue
-            value = item(part)
-            assert isinstance(value, str)  # item parsers return text
-            if value in items:
-                raise ValueError(f"lists {_quote(value)} twice")
-            items.append(value)
-        return items
-
-    return parse
-
-
-ENTITY_KINDS = ("enterprise", "individual", "cooperative")
-#: Object kinds (R4.1): English name -> Chinese name; both are accepted in files.
-OBJECT_KINDS = {
-    "enterprise": "企业",
-    "individual": "个体工商户",
-    "cooperative": "农民专业合作社",
-    "product": "产品",
-    "project": "项目",
-    "behaviour": "行为",
-}
-#: Object statuses: English name -> Chinese name; both are accepted in files.
-OBJECT_STATUSES = {"active": "存续", "closed": "注销"}
-_INSPECTOR_KINDS = {"officer": "执法人员", "expert": "专家"}
-
-
-def _bilingual(names: dict[str, str]) -> Callable[[str], JSONValue]:
-    return _choice({e: e for e in names} | {c: e for e, c in names.items()})
-
-
-def _object_rules(row: Row, bad: set[str]) -> list[Problem]:
-    # Market entities are identified by their USCC (R4.1); other objects by free text.
-    kind = row["kind"]
-    code = row["id"]
-    if "id" in bad or "kind" in bad or kind not in ENTITY_KINDS or not isinstance(code, str):
-        return []
-    problem = uscc_problem(code)
-    if problem is None:
-        return []
-    return [("id", f"{_quote(code)} {problem} (the id of kind {kind} is its 统一社会信用代码)")]
-
-
-def _inspector_rules(row: Row, bad: set[str]) -> list[Problem]:
-    # The rules are the directory's (ledger.areas.inspectors.rules); the wording is the file's.
-    if "kind" in bad:
-        return []
-    problems: list[Problem] = []
-    if row["kind"] == "officer":
-        for name in officer_lacks(row):
-            if name not in bad:
-                problems.append((name, "is required for an officer (执法人员)"))
-        start, until = row["certificate_from"], row["certificate_until"]
-        if isinstance(start, str) and isinstance(until, str) and certificate_reversed(start, until):
-            problems.append(("certificate_until", f"is before certificate_from ({start})"))
-    else:
-        # Outside helpers assist but are not enforcement officers (R4.3).
-        for name in expert_holds(row):
-            if name not in bad:
-                problems.append((name, "must be empty for an expert (专家)"))
-    return problems
-
-
-# A table: one column per line reads better than the formatter's one argument per line.
-# fmt: off
-OBJECT_COLUMNS = ColumnSpec("object", (
-    Column("id", "统一社会信用代码或编号", True, _token,
-           "USCC for enterprise, individual, cooperative; else 1-64 characters, no spaces"),
-    Column("name", "名称", True, _text(200), "name, up to 200 characters"),
-    Column("kind", "类型", True, _bilingual(OBJECT_KINDS),
-           "enterprise, individual, cooperative, product, project or behaviour (or Chinese)"),
-    Column("region", "乡镇", True, _text(64), "township (乡镇) name"),
-    Column("industry", "行业", False, _text(100), "industry"),
-    Column("scope", "经营范围", False, _text(2000), "business scope"),
-    Column("supervisors", "监管部门", True, _list_of(_department),
-           "supervising department codes, separated by ; or ；", multi=True),
-    Column("credit_class", "信用风险分类", True, _choice({c: c for c in "ABCD"}),
-           "credit risk class A, B, C or D"),
-    Column("penalties", "行政处罚日期", False, _list_of(_date),
-           "dates YYYY-MM-DD of administrative penalties, separated by ;", multi=True),
-    Column("complaints", "核实投诉次数", False, _count,
-           "number of verified complaints, default 0", default=0),
-    Column("status", "状态", False, _bilingual(OBJECT_STATUSES),
-           "active or closed (存续 / 注销), default active", default="active"),
-), _object_rules)
-
-INSPECTOR_COLUMNS = ColumnSpec("inspector", (
-    Column("id", "人员编号", True, _token, "staff number, 1-64 characters, no spaces"),
-    Column("name", "姓名", True, _text(100), "name"),
-    Column("position", "职务", False, _text(64), "position"),
-    Column("unit", "工作单位", True, _department, "department code of the unit"),
-    Column("section", "股室", False, _text(64), "section"),
-    Column("kind", "人员类别", True, _bilingual(_INSPECTOR_KINDS),
-           "officer or expert (执法人员 / 专家)"),
-    Column("certificate", "执法证号", False, _token,
-           "enforcement certificate number: required for officers, empty for experts"),
-    Column("certificate_from", "证件有效期起", False, _date,
-           "certificate valid from, YYYY-MM-DD: required for officers, empty for experts"),
-    Column("certificate_until", "证件有效期止", False, _date,
-           "certificate valid until, not before from: required for officers, empty for experts"),
-    Column("qualifications", "执法资质", False, _list_of(_token),
-           "item kinds or codes the person may inspect, separated by ;: required for officers",
-           multi=True),
-    Column("expertise", "业务专长", False, _list_of(_text(64)),
-           "fields of expertise, separated by ;", multi=True),
-    Column("region", "片区", False, _text(64), "area (片区)"),
-    Column("key_id", "密钥编号", False, _key_id, "signing key id, 16 lower case hex digits"),
-    Column("conflicts", "回避对象", False, _list_of(_token),
-           "ids of objects the person must not inspect (回避), separated by ;", multi=True),
-), _inspector_rules)
-# fmt: on
-
-# --- results ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -322,8 +80,6 @@ class FileCheck:
     def __bool__(self) -> bool:
         return self.ok
 
-
-# --- reading ----------------------------------------------------------------------
 
 Record = tuple[int, Sequence[object]]
 
@@ -499,7 +255,7 @@ def _read_header(
                 hint = "; the file seems to separate columns with ';' or tabs, not commas"
             accepted = ", ".join(f"{c.name}/{c.alias}" for c in spec.columns)
             errors.append(RowError(
-                1, None, f"unknown column {_quote(text)} in column {_letter(index)}{hint}; "
+                1, None, f"unknown column {quote(text)} in column {_letter(index)}{hint}; "
                 f"the {spec.directory} directory's columns are {accepted}",
             ))  # fmt: skip
         elif column.name in seen:

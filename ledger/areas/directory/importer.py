@@ -26,16 +26,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ledger.areas.directory.columns import INSPECTOR_COLUMNS, OBJECT_COLUMNS, ColumnSpec, Row
 from ledger.areas.directory.events import BATCH_ROWS
-from ledger.areas.directory.files import (
-    INSPECTOR_COLUMNS,
-    OBJECT_COLUMNS,
-    ColumnSpec,
-    FileCheck,
-    Row,
-    batch_digest,
-    check_file,
-)
+from ledger.areas.directory.files import FileCheck, batch_digest, check_file
 from ledger.canonical import canonical_bytes
 from ledger.errors import ValidationError
 
