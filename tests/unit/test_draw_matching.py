@@ -369,3 +369,48 @@ def test_a_recused_expert_is_replaced_by_an_expert() -> None:
     officers = [officer(p) for p in ("a0", "a1", "a2")]
     officers += [officer(p, kind="expert", certified=False, quals=()) for p in ("e0", "e1")]
     assert recuse(officers, ["a0", "a1", "e0"], "e0") == "e1"
+
+
+# --- edges of the rules -----------------------------------------------------------------------
+
+
+def test_a_workload_cap_of_zero_leaves_nobody_eligible() -> None:
+    officers = [officer(f"a{i}") for i in range(3)]
+    assert refusal(lambda: match(SEED, [job("o0")], officers, Rules("dispersed", 2, 0)))[0] == "o0"
+    assert refusal(lambda: match(SEED, [job("o0")], officers, Rules("grouped", 1, 0))) == (
+        "o0",
+        NO_CONFLICT_OR_CAP,
+    )
+
+
+def test_an_object_that_needs_no_department_cannot_be_staffed() -> None:
+    empty = Job("o0", "A", 0, ())
+    assert refusal(lambda: match(SEED, [empty], [officer("a0"), officer("a1")], DISPERSED)) == (
+        "o0",
+        "fewer than 2 eligible enforcement officers (at least two are required, R7.4)",
+    )
+
+
+def test_each_expert_at_most_once_per_object() -> None:
+    e = order("inspector", ["e0", "e1"])
+    officers = [officer("a0"), officer("a1")]
+    experts = [officer(p, kind="expert", certified=False, quals=()) for p in e]
+    two = Rules("dispersed", 2, None, experts_per_object=2)
+    assert match(SEED, [job("o0")], officers + experts, two)[0]["team"][2:] == e
+    assert refusal(lambda: match(SEED, [job("o0")], officers + experts[:1], two)) == (
+        "o0",
+        "no outside expert free of conflict and under cap",
+    )
+
+
+@pytest.mark.parametrize("size", [0, 1])
+def test_grouped_teams_below_two_officers_do_not_divide_by_zero(size: int) -> None:
+    a = order("team", ["a0", "a1", "a2"])
+    result = match(
+        SEED,
+        [job(f"o{i}") for i in range(4)],
+        [officer(p) for p in a],
+        Rules("grouped", size, None),
+    )
+    # One team per officer of the only department: nothing spare to fill them with.
+    assert teams_of(result) == [(1, [a[0]]), (2, [a[1]]), (3, [a[2]]), (1, [a[0]])]
