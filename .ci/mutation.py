@@ -386,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     module = Path(args.module).as_posix()
     source = (ROOT / module).read_text(encoding="utf-8")
     found, broken = mutants(source)
+    every_key = {m.key for m in found}
     if args.line:
         found = [m for m in found if m.line in args.line]
     lines = source.splitlines()
@@ -454,6 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     killed = [o for o in outcomes if o.status.startswith("killed")]
     timeouts = [o for o in outcomes if o.status == "timeout"]
     survived = [o for o in outcomes if o.status == "survived"]
+    survivors = {o.mutant.key for o in survived}
     known = [o for o in survived if o.mutant.key in equivalents]
     unknown = [o for o in survived if o.mutant.key not in equivalents]
     for o in timeouts:
@@ -462,7 +464,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"EQUIVALENT {where(o.mutant)}  # {equivalents[o.mutant.key]}")
     for o in unknown:
         print(f"SURVIVED  {where(o.mutant)}")
-    stale = set(equivalents) - {o.mutant.key for o in known}
+    # Listed but no longer a mutant, or run here and killed: the list needs updating.
+    ran = {o.mutant.key for o in outcomes}
+    stale = {k for k in equivalents if k not in every_key or (k in ran and k not in survivors)}
     for key in sorted(stale):
         print(f"note: listed as equivalent but not a survivor now: {module}:{key}")
     total = len(outcomes)

@@ -172,3 +172,11 @@ def test_floats_non_ascii_keys_and_big_integers_take_the_reference_encoder(value
         except ValidationError:
             pass
     assert calls == [value]
+
+
+@pytest.mark.parametrize("value", [SAFE, -SAFE, 0, -1])
+def test_integers_up_to_the_edge_take_the_standard_library_encoder(value: int) -> None:
+    for nested in nestings(value):
+        expected = rfc8785.dumps(nested)
+        with mock.patch.object(rfc8785, "dumps", _refuse_slow_path):
+            assert canonical_bytes(nested) == expected
