@@ -208,6 +208,19 @@ def test_grouped_skips_a_team_with_a_conflict_and_goes_on_from_there() -> None:
     assert teams_of(result) == [(2, second), (1, first), (2, second)]
 
 
+def test_grouped_skipping_goes_forward_to_the_next_team() -> None:
+    t = order("team", [f"a{i}" for i in range(6)])
+    # Three teams: the i-th officer each, then the spare t[3:] in turn.
+    officers = [officer(p, conflicts=("o1",) if p == t[1] else ()) for p in t]
+    result = match(SEED, [job(f"o{i}") for i in range(4)], officers, GROUPED)
+    assert teams_of(result) == [
+        (1, [t[0], t[3]]),
+        (3, [t[2], t[5]]),
+        (1, [t[0], t[3]]),
+        (2, [t[1], t[4]]),
+    ]
+
+
 def test_grouped_refuses_when_every_team_has_a_conflict() -> None:
     t = order("team", ["a0", "a1", "a2", "a3"])
     # Team i takes the i-th officer; the spare (t[2], t[3]) fill them in turn.
