@@ -12,7 +12,9 @@ node or ends at the tree's edge with an aligned start. Such a range decomposes
 greedily into O(log n) perfect nodes (:func:`perfect_nodes`), and its hash is their
 right fold. So a proof needs O(log n) stored nodes, fetched in one query.
 
-This module is pure; the recorders supply a :class:`NodeSource`.
+This module is pure; the recorders supply a :class:`NodeSource`. A negative size, index
+or range, or an index outside its tree, is refused with
+:class:`~ledger.errors.ValidationError`, never answered with an empty or wrong result.
 """
 
 from __future__ import annotations
@@ -37,8 +39,15 @@ def largest_power_of_two_below(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
+def _check_size(size: int) -> None:
+    if size < 0:
+        raise ValidationError(f"no tree of size {size}")
+
+
 def perfect_nodes(start: int, end: int) -> list[Node]:
     """Greedy decomposition of ``[start, end)`` into aligned perfect subtrees."""
+    if not 0 <= start <= end:
+        raise ValidationError(f"no range [{start}, {end}) of leaves")
     nodes: list[Node] = []
     while start < end:
         level = (start & -start).bit_length() - 1 if start else (end - start).bit_length() - 1
@@ -111,6 +120,7 @@ def _hashes(ranges: Sequence[Range], source: NodeSource) -> list[bytes]:
 
 def root(size: int, source: NodeSource) -> bytes:
     """The RFC 9162 root of the first ``size`` entries (SHA-256 of "" for 0)."""
+    _check_size(size)
     if size == 0:
         return sha256(b"")
     return _hashes([(0, size)], source)[0]
@@ -126,6 +136,7 @@ def consistency_proof(old: int, new: int, source: NodeSource) -> list[bytes]:
 
 def load_frontier(size: int, source: NodeSource) -> MerkleFrontier:
     """The frontier of a tree of ``size`` leaves, from O(log n) stored nodes."""
+    _check_size(size)
     keys = perfect_nodes(0, size)
     found = source.nodes(keys)
     return MerkleFrontier(size, [(level, index, found[(level, index)]) for level, index in keys])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pymerkle
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from ledger.audit.hashing import (
     MerkleFrontier,
     leaf_hash,
+    node_hash,
     sha256,
     verify_consistency,
     verify_inclusion,
@@ -192,3 +194,115 @@ def test_tampered_consistency_proofs_are_rejected(data: st.DataObject) -> None:
     else:
         old_root = pm_root(old - 1) if old > 1 else sha256(b"x")
     assert not verify_consistency(old, new, proof, old_root, new_root)
+
+
+# --- the frontier, the decomposition, and refusals -----------------------------------------
+
+
+def test_load_frontier_equals_the_incremental_frontier_for_every_size() -> None:
+    built = MerkleFrontier()
+    for size in range(N + 1):
+        loaded = merkle.load_frontier(size, NODES)
+        assert loaded == built, size
+        assert loaded.root() == merkle.root(size, NODES) == pm_root(size)
+        keys = merkle.perfect_nodes(0, size)
+        assert [(level, index) for level, index, _ in loaded.nodes] == keys
+        if size:
+            assert merkle.fold([NODES.store[k] for k in keys]) == pm_root(size)
+        if size < N:
+            # A loaded frontier grows exactly as the one that never left memory.
+            grown = merkle.load_frontier(size, NODES)
+            assert grown.append(LEAVES[size]) == built.append(LEAVES[size])
+            assert grown == built
+
+
+def test_a_missing_node_is_refused() -> None:
+    with pytest.raises(ValidationError, match=r"the tree has no node \(\d+, \d+\) yet"):
+        merkle.root(N + 1, NODES)
+    with pytest.raises(ValidationError, match="the tree has no node"):
+        merkle.inclusion_proof(0, N + 5, NODES)
+
+
+def reference_decomposition(start: int, end: int) -> list[merkle.Node]:
+    """At each position, the largest aligned perfect subtree that fits."""
+    nodes = []
+    while start < end:
+        level = 0
+        while start % (2 << level) == 0 and start + (2 << level) <= end:
+            level += 1
+        nodes.append((level, start >> level))
+        start += 1 << level
+    return nodes
+
+
+@given(st.integers(0, 5000), st.integers(0, 5000))
+def test_perfect_nodes_are_the_greedy_aligned_decomposition(a: int, b: int) -> None:
+    start, end = min(a, b), max(a, b)
+    nodes = merkle.perfect_nodes(start, end)
+    assert nodes == reference_decomposition(start, end)
+    position = start
+    for level, index in nodes:
+        assert index << level == position
+        position += 1 << level
+    assert position == end
+
+
+def test_perfect_nodes_examples() -> None:
+    assert merkle.perfect_nodes(0, 0) == []
+    assert merkle.perfect_nodes(0, 1) == [(0, 0)]
+    assert merkle.perfect_nodes(0, 7) == [(2, 0), (1, 2), (0, 6)]
+    assert merkle.perfect_nodes(4, 7) == [(1, 2), (0, 6)]
+    assert merkle.perfect_nodes(5, 16) == [(0, 5), (1, 3), (3, 1)]
+    assert merkle.perfect_nodes(6, 8) == [(1, 3)]
+    assert merkle.perfect_nodes(0, 8) == [(3, 0)]
+
+
+def test_largest_power_of_two_below() -> None:
+    for n in range(2, 2000):
+        k = merkle.largest_power_of_two_below(n)
+        assert k & (k - 1) == 0 and k < n <= 2 * k, n
+
+
+def test_fold_is_a_right_fold() -> None:
+    a, b, c = LEAVES[:3]
+    assert merkle.fold([a]) == a
+    assert merkle.fold([a, b]) == node_hash(a, b)
+    assert merkle.fold([a, b, c]) == node_hash(a, node_hash(b, c))
+
+
+def test_empty_proofs() -> None:
+    assert merkle.inclusion_ranges(0, 1) == []
+    assert merkle.inclusion_proof(0, 1, NODES) == []
+    for size in (0, 1, 5):
+        assert merkle.consistency_ranges(0, size) == []
+        assert merkle.consistency_ranges(size, size) == []
+    assert merkle.consistency_ranges(1, 2) == [(1, 2)]
+    assert merkle.inclusion_ranges(1, 2) == [(0, 1)]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: merkle.root(-1, NODES), "no tree of size -1"),
+        (lambda: merkle.load_frontier(-1, NODES), "no tree of size -1"),
+        (lambda: merkle.load_frontier(-8, NODES), "no tree of size -8"),
+        (lambda: merkle.perfect_nodes(-1, 3), r"no range \[-1, 3\) of leaves"),
+        (lambda: merkle.perfect_nodes(0, -1), r"no range \[0, -1\) of leaves"),
+        (lambda: merkle.perfect_nodes(-4, -2), r"no range \[-4, -2\) of leaves"),
+        (lambda: merkle.perfect_nodes(3, 1), r"no range \[3, 1\) of leaves"),
+        (lambda: merkle.inclusion_ranges(-1, 3), "leaf index -1 is not in a tree of size 3"),
+        (lambda: merkle.inclusion_ranges(0, -1), "leaf index 0 is not in a tree of size -1"),
+        (lambda: merkle.inclusion_ranges(3, 3), "leaf index 3 is not in a tree of size 3"),
+        (lambda: merkle.inclusion_proof(-1, 5, NODES), "leaf index -1 is not in a tree of size 5"),
+        (lambda: merkle.inclusion_proof(0, -5, NODES), "leaf index 0 is not in a tree of size -5"),
+        (lambda: merkle.consistency_ranges(-1, 3), "no consistency proof from size -1 to size 3"),
+        (lambda: merkle.consistency_ranges(-2, -1), "no consistency proof from size -2 to size -1"),
+        (lambda: merkle.consistency_ranges(0, -1), "no consistency proof from size 0 to size -1"),
+        (lambda: merkle.consistency_ranges(4, 3), "no consistency proof from size 4 to size 3"),
+        (lambda: merkle.consistency_proof(-1, 5, NODES), "no consistency proof from size -1"),
+        (lambda: merkle.consistency_proof(3, -5, NODES), "no consistency proof from size 3"),
+    ],
+)
+def test_negative_and_out_of_range_arguments_are_refused(call: Any, message: str) -> None:
+    with pytest.raises(ValidationError, match=f"^{message}"):
+        call()
