@@ -37,8 +37,8 @@ from api.client import Client  # noqa: E402
 from ledger.authorisation import sign_command  # noqa: E402
 from ledger.config import Settings  # noqa: E402
 from ledger.keys import write_key_file  # noqa: E402
-from tests.conftest import start_world  # noqa: E402
-from tests.county import build_county  # noqa: E402
+from tests.support.county import build_county  # noqa: E402
+from tests.support.world import start_world  # noqa: E402
 from tests.vectors.testkeys import fixed_key  # noqa: E402
 
 TEXT = "抽查结果公示 / result published " * 4

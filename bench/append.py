@@ -36,7 +36,7 @@ from ledger.areas.notes.events import Note  # noqa: E402
 from ledger.authorisation import sign_command  # noqa: E402
 from ledger.bootstrap import open_ledger  # noqa: E402
 from ledger.config import Settings  # noqa: E402
-from tests.conftest import start_world  # noqa: E402
+from tests.support.world import start_world  # noqa: E402
 from tests.vectors.testkeys import fixed_key  # noqa: E402
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"

@@ -30,24 +30,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ledger.areas.directory.importer import import_objects  # noqa: E402
-from ledger.bootstrap import open_ledger  # noqa: E402
 from ledger.config import Settings  # noqa: E402
 from ledger.draw.ceremony import perform, sources_for, witness_commitment  # noqa: E402
 from ledger.draw.eligibility import task_spec  # noqa: E402
 from ledger.draw.snapshot import snapshot  # noqa: E402
 from ledger.draw.verify import verify_draw  # noqa: E402
 from ledger.draw.world import SNAPSHOT_TOPICS, fold  # noqa: E402
-from tests.conftest import World, start_world  # noqa: E402
-from tests.county import County, build_county, inspector, key_for  # noqa: E402
-from tests.vectors.testkeys import fixed_key  # noqa: E402
+from tests.support.county import County, build_county, inspector, key_for  # noqa: E402
+from tests.support.world import open_world, start_world  # noqa: E402
 from tools.fakecounty import write_generated_objects  # noqa: E402
 
 TASK = "T-BENCH-1"
 
 
 def county_of(settings: Settings) -> County:
-    world = World(settings, open_ledger(settings, signer=fixed_key("ledger")))
-    county = County(world)
+    county = County(open_world(settings))
     for code in ("SCJGJ", "SWJ", "SFJ"):
         county.keys[code] = key_for(code)
     county.keys["jiwei"] = key_for("witness jiwei")
@@ -63,11 +60,8 @@ def build(home: Path, objects: int, inspectors: int) -> Settings:
     if not source.exists():
         write_generated_objects(source, objects, departments=("SCJGJ",))
 
-    def submit(action, params, attachment):  # type: ignore[no-untyped-def]
-        return county.run("SCJGJ", action, attachment=attachment, **params).as_dict()
-
     began = time.perf_counter()
-    import_objects(source, "SCJGJ", submit)
+    import_objects(source, "SCJGJ", county.submitter("SCJGJ"))
     print(f"  imported {objects:,} objects ({time.perf_counter() - began:.0f} s)", file=sys.stderr)
     people = [f"B{i:05d}" for i in range(inspectors)]
     for start in range(0, inspectors, 1000):
@@ -89,7 +83,7 @@ def build(home: Path, objects: int, inspectors: int) -> Settings:
     (home / "people.json").write_text(json.dumps(people))
     key = key_for("witness jiwei")
     county.world.run(
-        county.world.office,
+        "office",
         "key.register",
         public_key=key.public.public_b64,
         holder="县纪委监委",

@@ -28,14 +28,12 @@ sys.path.insert(0, str(ROOT))
 def child(source: str, home: str) -> None:
     from ledger.areas.directory.importer import import_objects
     from ledger.config import Settings
-    from tests.conftest import start_world
-    from tests.county import build_county
+    from tests.support.county import build_county
+    from tests.support.world import start_world
 
     world = start_world(Settings(home=Path(home)))
     county = build_county(world)
-
-    def submit(action, params, attachment):  # type: ignore[no-untyped-def]
-        return county.run("SCJGJ", action, attachment=attachment, **params).as_dict()
+    submit = county.submitter("SCJGJ")
 
     from ledger.areas.directory.columns import OBJECT_COLUMNS
     from ledger.areas.directory.files import check_file

@@ -37,8 +37,8 @@ from projections.read.trails import trail  # noqa: E402
 from projections.review import review  # noqa: E402
 from projections.runner import BATCH, rebuild, update  # noqa: E402
 from projections.store import Store  # noqa: E402
-from tests.conftest import start_world  # noqa: E402
-from tests.county import build_county, key_for  # noqa: E402
+from tests.support.county import build_county, key_for  # noqa: E402
+from tests.support.world import start_world  # noqa: E402
 from tests.vectors.testkeys import fixed_key  # noqa: E402
 
 PER_COMMAND = 25  # inspections per signed command: 100 events

@@ -39,7 +39,7 @@ from ledger.bootstrap import open_ledger  # noqa: E402
 from ledger.config import Settings  # noqa: E402
 from ledger.storage.chain import SealedRow  # noqa: E402
 from ledger.storage.recorders import ChainedSQLiteRecorder  # noqa: E402
-from tests.conftest import start_world  # noqa: E402
+from tests.support.world import start_world  # noqa: E402
 from tests.vectors.testkeys import fixed_key  # noqa: E402
 
 

@@ -33,7 +33,7 @@ from ledger.authorisation import sign_command  # noqa: E402
 from ledger.bootstrap import open_ledger, route_table  # noqa: E402
 from ledger.config import Settings  # noqa: E402
 from ledger.transparency.database import iter_chain, verify_ledger  # noqa: E402
-from tests.conftest import start_world  # noqa: E402
+from tests.support.world import start_world  # noqa: E402
 from tests.vectors.testkeys import fixed_key  # noqa: E402
 
 

@@ -19,7 +19,7 @@ from ledger.bootstrap import route_table
 from ledger.draw.verify import verify_draw
 from ledger.draw.world import SNAPSHOT_TOPICS
 from ledger.transparency.database import verify_ledger
-from tests.api.conftest import Api
+from tests.support.api import Api
 from tools.fakecounty import write_generated_objects
 
 TASK = "T-API-1"
@@ -222,7 +222,7 @@ def test_wrong_key(sqlite_api: Api, size: Any) -> None:
         return headers, data
 
     problem(note(sqlite_api, tamper=claim), 401)
-    from tests.county import key_for
+    from tests.support.county import key_for
 
     problem(note(sqlite_api, key_for("never registered")), 403)
     assert size() == before
@@ -322,7 +322,7 @@ def test_the_witness_endpoint(sqlite_api: Api, tmp_path: Path) -> None:
     from api import create_app
     from ledger.keys import write_key_file
     from ledger.transparency.witness import Witness, request_text
-    from tests.county import key_for
+    from tests.support.county import key_for
 
     service = sqlite_api.app.extensions["shuangsui"]
     transparency = service.ledger.transparency

@@ -16,8 +16,8 @@ import pytest
 from api.auth import ANY, OVERSIGHT_READ, ROLES, WRITES
 from ledger.bootstrap import registry
 from ledger.config import Settings
-from tests.api.conftest import Api, make_api
-from tests.conftest import start_world
+from tests.support.api import Api, make_api
+from tests.support.world import start_world
 
 #: (method, path template, action, attachment, area) of every command with a route.
 HTTP_ROUTES = registry().http_routes()

@@ -19,9 +19,9 @@ from schemathesis import checks
 
 from api.httpsig import sign_request
 from ledger.config import Settings
-from tests.api.conftest import Api, make_api
-from tests.conftest import start_world
-from tests.county import key_for
+from tests.support.api import Api, make_api
+from tests.support.county import key_for
+from tests.support.world import start_world
 
 SUPER = key_for("schemathesis TEST-ONLY: every role")
 
@@ -55,7 +55,7 @@ def signed_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     world = start_world(Settings(home=tmp_path_factory.mktemp("schemathesis") / "home"))
     api = make_api(world)
     world.run(
-        world.office,
+        "office",
         "key.register",
         public_key=SUPER.public.public_b64,
         holder="schemathesis",

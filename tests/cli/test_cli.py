@@ -8,17 +8,11 @@ import stat
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from ledger.config import Settings
+from tests.support.cli import run
 from tools.cli import cli
-
-
-def run(settings: Settings, *args: str, env: dict[str, str] | None = None) -> Result:
-    base = ["--home", str(settings.home)]
-    if settings.database_url:
-        base += ["--database-url", settings.database_url]
-    return CliRunner().invoke(cli, [*base, *args], env=env or {}, catch_exceptions=False)
 
 
 @pytest.fixture

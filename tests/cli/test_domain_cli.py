@@ -7,23 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from ledger.config import Settings
+from tests.support.cli import ok, run
 from tools.cli import cli
 from tools.fakecounty import write_generated_objects
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def run(settings: Settings, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--home", str(settings.home), *args], catch_exceptions=False)
-
-
-def ok(settings: Settings, *args: str) -> Result:
-    result = run(settings, *args)
-    assert result.exit_code == 0, result.output
-    return result
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ from click.testing import Result
 from ledger.areas.directory.importer import import_objects
 from ledger.config import Settings
 from ledger.keys import write_key_file
-from tests.cli.test_domain_cli import ok, run
-from tests.conftest import World
-from tests.county import County, build_county
-from tests.integration.test_inspections import add_people, objects
+from tests.support.cli import ok, run
+from tests.support.county import County, add_people, build_county, objects
+from tests.support.world import World
 from tests.vectors.testkeys import fixed_key
 from tools.fakecounty import write_generated_objects
 
@@ -34,11 +33,7 @@ def county(sqlite_world: World, tmp_path: Path) -> tuple[County, dict[str, str],
     add_people(county)
     source = tmp_path / "objects.csv"
     write_generated_objects(source, 30, departments=("SCJGJ",), seed=5)
-
-    def submit(action, params, attachment):  # type: ignore[no-untyped-def]
-        return county.run("SCJGJ", action, attachment=attachment, **params).as_dict()
-
-    import_objects(source, "SCJGJ", submit)
+    import_objects(source, "SCJGJ", county.submitter("SCJGJ"))
     settings = sqlite_world.settings
     settings.keys_dir.mkdir(parents=True, exist_ok=True)
     write_key_file(settings.ledger_key_path, fixed_key("ledger"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -11,30 +10,15 @@ from pathlib import Path
 
 from ledger.config import Settings
 from ledger.transparency.database import verify_ledger
-from tests.conftest import World
-from tests.integration import workers
+from tests.support.workers import append_notes, run_processes, start_up
+from tests.support.world import World
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run_processes(target, settings: Settings, extra_args) -> None:  # type: ignore[no-untyped-def]
-    ctx = multiprocessing.get_context("spawn")
-    go = ctx.Event()
-    procs = [
-        ctx.Process(target=target, args=(str(settings.home), settings.database_url, *args, go))
-        for args in extra_args
-    ]
-    for p in procs:
-        p.start()
-    go.set()
-    for p in procs:
-        p.join(120)
-    assert [p.exitcode for p in procs] == [0] * len(procs)
-
-
 def test_four_writers_make_one_linear_chain(world: World) -> None:
     size = world.ledger.head().position
-    _run_processes(workers.append_notes, world.settings, [(25, f"w{i}") for i in range(4)])
+    run_processes(append_notes, world.settings, [(25, f"w{i}") for i in range(4)])
     report = verify_ledger(world.ledger, workers=1)
     assert report, report.failure
     assert report.size == size + 100
@@ -43,7 +27,7 @@ def test_four_writers_make_one_linear_chain(world: World) -> None:
 
 
 def test_concurrent_first_start_up_creates_tables_once(settings: Settings) -> None:
-    _run_processes(workers.start_up, settings, [()] * 4)
+    run_processes(start_up, settings, [()] * 4)
 
 
 def test_writer_killed_mid_stream_leaves_a_verifiable_ledger(world: World) -> None:
@@ -52,7 +36,7 @@ def test_writer_killed_mid_stream_leaves_a_verifiable_ledger(world: World) -> No
         [
             sys.executable,
             "-m",
-            "tests.integration.workers",
+            "tests.support.workers",
             str(world.settings.home),
             world.settings.database_url or "",
         ],

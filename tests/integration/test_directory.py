@@ -12,8 +12,8 @@ from ledger.areas.directory.importer import import_objects
 from ledger.errors import ConflictError, ValidationError
 from ledger.ids import stream_id
 from ledger.transparency.database import verify_ledger
-from tests.conftest import World
-from tests.county import County, build_county
+from tests.support.county import County, build_county
+from tests.support.world import World
 from tools.fakecounty import write_generated_objects
 
 
@@ -22,18 +22,11 @@ def county(world: World) -> County:
     return build_county(world)
 
 
-def submit_as(county: County, who: str):  # type: ignore[no-untyped-def]
-    def submit(action, params, attachment):  # type: ignore[no-untyped-def]
-        return county.run(who, action, attachment=attachment, **params).as_dict()
-
-    return submit
-
-
 def test_hundred_thousand_rows_import_in_batches(county: County, tmp_path: Path) -> None:
     source = tmp_path / "objects.csv"
     write_generated_objects(source, 100_000, departments=("SCJGJ",))
     before = county.world.ledger.head().position
-    summary = import_objects(source, "SCJGJ", submit_as(county, "SCJGJ"))
+    summary = import_objects(source, "SCJGJ", county.submitter("SCJGJ"))
     assert summary["rows"] == 100_000 and summary["batches"] == 100
     # begin + 100 batches (rows + bookkeeping) + complete: per batch, not per object.
     assert county.world.ledger.head().position == before + 202
@@ -45,7 +38,7 @@ def test_hundred_thousand_rows_import_in_batches(county: County, tmp_path: Path)
 def test_batches_carry_their_digest_and_verify(county: County, tmp_path: Path) -> None:
     source = tmp_path / "objects.csv"
     write_generated_objects(source, 1500, departments=("SCJGJ",))
-    summary = import_objects(source, "SCJGJ", submit_as(county, "SCJGJ"))
+    summary = import_objects(source, "SCJGJ", county.submitter("SCJGJ"))
     ledger = county.world.ledger
     from ledger.areas.directory.events import ImportBatch
     from ledger.ids import batch_id

@@ -17,8 +17,8 @@ from ledger.errors import (
 )
 from ledger.ids import inspector_id, item_list_id, plan_id, task_id
 from ledger.transparency.database import verify_ledger
-from tests.conftest import World
-from tests.county import County, build_county, inspector, item
+from tests.support.county import County, build_county, inspector, item
+from tests.support.world import World
 
 
 @pytest.fixture

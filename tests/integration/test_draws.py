@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
 import math
-import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -16,90 +14,15 @@ import pytest
 
 from ledger.areas.directory.importer import import_objects
 from ledger.areas.draws.events import Draw
-from ledger.authorisation import sign_command
 from ledger.draw.verify import verify_draw
 from ledger.draw.world import SNAPSHOT_TOPICS
 from ledger.errors import ConflictError, PermissionDeniedError, RuleViolationError
 from ledger.ids import draw_id
 from ledger.transparency.database import verify_ledger
-from tests.conftest import World
-from tests.county import County, build_county, inspector, key_for
+from tests.support.county import County, build_county, inspector
+from tests.support.draws import TASK, ceremony, commit, witness, witness_commit
+from tests.support.world import World
 from tools.fakecounty import write_generated_objects
-
-TASK = "T-DRAW-1"
-
-
-def witness(county: County, name: str) -> str:
-    key = key_for(f"witness {name}")
-    county.world.run(
-        county.world.office,
-        "key.register",
-        public_key=key.public.public_b64,
-        holder=name,
-        roles=["witness"],
-        note_name=f"{name}.test/w",
-    )
-    county.keys[name] = key
-    return key.key_id
-
-
-@pytest.fixture
-def drawable(world: World, tmp_path: Path) -> County:
-    county = build_county(world)
-    source = tmp_path / "objects.csv"
-    write_generated_objects(source, 600, departments=("SCJGJ",), seed=7)
-
-    def submit(action, params, attachment):  # type: ignore[no-untyped-def]
-        return county.run("SCJGJ", action, attachment=attachment, **params).as_dict()
-
-    import_objects(source, "SCJGJ", submit)
-    county.run(
-        "SCJGJ",
-        "task.create",
-        task=TASK,
-        name="联合抽查",
-        year=2026,
-        items=["SC-001"],
-        inspectors=["S1", "S2", "S3"],
-        matching="dispersed",
-        team_size=2,
-        planned_start="2026-12-01",
-        planned_end="2026-12-20",
-        ratios={"A": "0.02", "B": "0.04", "C": "0.06", "D": "0.08"},
-        directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2},
-        scope={"kinds": ["enterprise"], "regions": [], "industries": []},
-    )
-    for name in ("jiwei", "notary"):
-        witness(county, name)
-    return county
-
-
-def commit(county: County, **extra: Any) -> Any:
-    params = {
-        "task": TASK,
-        "witnesses": [county.keys["jiwei"].key_id, county.keys["notary"].key_id],
-        "dice": True,
-        "fallback": "skip",
-        "reveal_by": (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat(),
-        **extra,
-    }
-    return county.run("SCJGJ", "draw.commit", **params)
-
-
-def witness_commit(county: County, name: str) -> tuple[str, str]:
-    value, nonce = os.urandom(32).hex(), os.urandom(16).hex()
-    digest = hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest()
-    county.run(name, "draw.witness_commit", task=TASK, draw=1, commitment=digest)
-    return value, nonce
-
-
-def ceremony(county: County) -> Any:
-    commit(county)
-    secrets = {name: witness_commit(county, name) for name in ("jiwei", "notary")}
-    for name, (value, nonce) in secrets.items():
-        county.run(name, "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
-    county.run("SCJGJ", "draw.dice", task=TASK, draw=1, digits="3141552653")
-    return county.run("SCJGJ", "draw.run", task=TASK, draw=1)
 
 
 def events(county: County) -> list[Any]:
@@ -188,10 +111,7 @@ def test_a_witness_who_never_reveals_meets_the_declared_fallback(drawable: Count
     with pytest.raises(ConflictError, match="waiting for the reveal of witness"):
         drawable.run("SCJGJ", "draw.run", task=TASK, draw=1)
     later = deadline + 5
-    auth = sign_command(
-        drawable.keys["SCJGJ"], "draw.run", {"task": TASK, "draw": 1}, created=later
-    )
-    drawable.world.ledger.execute(auth, now=later)
+    drawable.run("SCJGJ", "draw.run", on=later, task=TASK, draw=1)
     performed = drawable.world.ledger.get(draw_id(TASK, 1)).performed
     labels = [
         s["label"]
@@ -242,11 +162,7 @@ def test_infeasible_matching_names_object_and_constraint(world: World, tmp_path:
     )
     source = tmp_path / "objects.csv"
     write_generated_objects(source, 200, departments=("SCJGJ",), seed=3)
-
-    def submit(action, params, attachment):  # type: ignore[no-untyped-def]
-        return county.run("SCJGJ", action, attachment=attachment, **params).as_dict()
-
-    import_objects(source, "SCJGJ", submit)
+    import_objects(source, "SCJGJ", county.submitter("SCJGJ"))
     county.run(
         "SCJGJ",
         "task.create",
@@ -300,8 +216,7 @@ def test_public_beacon_round_verified_offline(drawable: County) -> None:
         "beacon": {"round": QUICKNET_ROUND},
         "reveal_by": dt.datetime.fromtimestamp(before + 3600, dt.UTC).isoformat(),
     }
-    auth = sign_command(drawable.keys["SCJGJ"], "draw.commit", params, created=before)
-    drawable.world.ledger.execute(auth, now=before)
+    drawable.run("SCJGJ", "draw.commit", params, on=before)
     with pytest.raises(Exception, match="not a valid quicknet signature"):
         drawable.run(
             "SCJGJ",
@@ -342,11 +257,7 @@ def test_a_task_may_stratify_further_by_region(world: World, tmp_path: Path) -> 
     county = build_county(world)
     source = tmp_path / "objects.csv"
     write_generated_objects(source, 300, departments=("SCJGJ",), seed=11)
-
-    def submit(action, params, attachment):  # type: ignore[no-untyped-def]
-        return county.run("SCJGJ", action, attachment=attachment, **params).as_dict()
-
-    import_objects(source, "SCJGJ", submit)
+    import_objects(source, "SCJGJ", county.submitter("SCJGJ"))
     county.run(
         "SCJGJ",
         "task.create",

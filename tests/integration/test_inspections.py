@@ -14,16 +14,14 @@ from typing import Any
 
 import pytest
 
-from ledger.authorisation import sign_command
-from ledger.draw.world import SNAPSHOT_TOPICS, fold
 from ledger.errors import ConflictError, PermissionDeniedError, RuleViolationError, ValidationError
 from ledger.ids import draw_id
 from projections.read import calendar, deadlines, directory, results, tasks, trails
 from projections.review import review
 from projections.runner import update
 from projections.store import Store
-from tests.county import County, inspector, key_for
-from tests.integration.test_draws import TASK, ceremony, drawable  # noqa: F401
+from tests.support.county import County, add_people, inspector, objects
+from tests.support.draws import TASK, ceremony
 
 CASE = {
     "kind": "case",
@@ -33,58 +31,14 @@ CASE = {
 }
 
 
-def created_on(day: str) -> int:
-    return int(dt.datetime.fromisoformat(f"{day}T10:00:00+08:00").timestamp())
-
-
-def on(county: County, who: str, day: str, command: str, **params: Any) -> Any:
-    """Run ``command`` signed and executed on ``day``."""
-    key = county.world.office if who == "office" else county.keys[who]
-    moment = created_on(day)
-    return county.world.ledger.execute(
-        sign_command(key, command, params, created=moment), now=moment
-    )
-
-
-def add_people(county: County) -> None:
-    """Keys for the SCJGJ inspectors and a discipline inspector."""
-    for person in ("S1", "S2", "S3"):
-        key = key_for(f"inspector {person}")
-        county.world.run(
-            county.world.office,
-            "key.register",
-            public_key=key.public.public_b64,
-            holder=f"检查员{person}",
-            roles=["inspector"],
-            organisation="SCJGJ",
-            person=person,
-        )
-        county.keys[person] = key
-    key = key_for("discipline")
-    county.world.run(
-        county.world.office,
-        "key.register",
-        public_key=key.public.public_b64,
-        holder="县纪委监委派驻纪检组",
-        roles=["discipline"],
-    )
-    county.keys["discipline"] = key
-
-
 def project(county: County, tmp_path: Path) -> Store:
     store = Store(tmp_path / "projections.sqlite3")
     update(county.world.ledger, store)
     return store
 
 
-def objects(county: County) -> list[str]:
-    """Some of the county's objects (the directory folded from the log)."""
-    world = fold(county.world.ledger.topic_events(SNAPSHOT_TOPICS))
-    return sorted(world.directory.objects)[:20]
-
-
 @pytest.fixture
-def county(drawable: County) -> County:  # noqa: F811
+def county(drawable: County) -> County:
     add_people(drawable)
     return drawable
 
@@ -104,11 +58,10 @@ def case_inspection(
     basis: dict[str, Any] = CASE,
     item: str = "SCJGJ:SC-001",
 ) -> None:
-    on(
-        county,
+    county.run(
         people[0],
-        day,
         "inspection.record",
+        on=day,
         basis=basis,
         object=obj,
         item=item,
@@ -116,11 +69,10 @@ def case_inspection(
         inspectors=list(people),
         checked_on=day,
     )
-    on(
-        county,
+    county.run(
         people[0],
-        day,
         "result.enter",
+        on=day,
         basis=basis,
         object=obj,
         item=item,
@@ -146,14 +98,13 @@ def test_duty_done_per_the_list_is_exempt(county: County, tmp_path: Path) -> Non
     ceremony(county)
     drawn_on = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
     day = drawn_on.isoformat()
-    on(county, "SCJGJ", day, "task.organise", task=TASK, draw=1, organised_on=day)
+    county.run("SCJGJ", "task.organise", on=day, task=TASK, draw=1, organised_on=day)
     obj, team = first_assignment(county)
     basis = {"kind": "draw", "task": TASK, "draw": 1}
-    on(
-        county,
+    county.run(
         team[0],
-        day,
         "inspection.record",
+        on=day,
         basis=basis,
         object=obj,
         item="SCJGJ:SC-001",
@@ -161,22 +112,20 @@ def test_duty_done_per_the_list_is_exempt(county: County, tmp_path: Path) -> Non
         inspectors=team,
         checked_on=day,
     )
-    on(
-        county,
+    county.run(
         team[1],
-        day,
         "result.enter",
+        on=day,
         basis=basis,
         object=obj,
         item="SCJGJ:SC-001",
         result="no_problem",
         formed_on=day,
     )
-    on(
-        county,
+    county.run(
         "SCJGJ",
-        day,
         "result.publish",
+        on=day,
         basis=basis,
         object=obj,
         item="SCJGJ:SC-001",
@@ -260,11 +209,10 @@ def test_only_an_assigned_inspector_enters_the_result(county: County) -> None:
 def test_dates_in_the_future_and_double_entries_are_refused(county: County) -> None:
     obj = objects(county)[0]
     with pytest.raises(ValidationError) as refused:
-        on(
-            county,
+        county.run(
             "S1",
-            "2026-03-02",
             "inspection.record",
+            on="2026-03-02",
             basis=CASE,
             object=obj,
             item="SCJGJ:SC-001",
@@ -274,11 +222,10 @@ def test_dates_in_the_future_and_double_entries_are_refused(county: County) -> N
         )
     assert refused.value.errors == {"checked_on": ["is in the future"]}
     with pytest.raises(ValidationError) as refused:
-        on(
-            county,
+        county.run(
             "S1",
-            "2026-03-02",
             "inspection.record",
+            on="2026-03-02",
             basis={"kind": "case"},
             object=obj,
             item="SC-001",
@@ -297,11 +244,10 @@ def test_dates_in_the_future_and_double_entries_are_refused(county: County) -> N
     } <= set(refused.value.errors)
     case_inspection(county, obj, "2026-03-02")
     with pytest.raises(ConflictError, match="already entered"):
-        on(
-            county,
+        county.run(
             "S1",
-            "2026-03-02",
             "result.enter",
+            on="2026-03-02",
             basis=CASE,
             object=obj,
             item="SCJGJ:SC-001",
@@ -309,32 +255,29 @@ def test_dates_in_the_future_and_double_entries_are_refused(county: County) -> N
             formed_on="2026-03-02",
         )
     with pytest.raises(PermissionDeniedError):  # another department does not publish it
-        on(
-            county,
+        county.run(
             "SWJ",
-            "2026-03-03",
             "result.publish",
+            on="2026-03-03",
             basis=CASE,
             object=obj,
             item="SCJGJ:SC-001",
             published_on="2026-03-03",
         )
-    on(
-        county,
+    county.run(
         "SCJGJ",
-        "2026-03-03",
         "result.publish",
+        on="2026-03-03",
         basis=CASE,
         object=obj,
         item="SCJGJ:SC-001",
         published_on="2026-03-03",
     )
     with pytest.raises(ConflictError, match="already decided"):
-        on(
-            county,
+        county.run(
             "SCJGJ",
-            "2026-03-04",
             "result.withhold",
+            on="2026-03-04",
             basis=CASE,
             object=obj,
             item="SCJGJ:SC-001",
@@ -356,22 +299,20 @@ def test_arbitrary_inspection_and_late_publication_are_accountable(
     case_inspection(county, first, "2026-09-22", basis=none, people=("S1",))
     # 20 working days from 22 September 2026 cross Mid-Autumn (25 Sept), the National Day
     # week (1-7 Oct) and count the adjusted working Saturday 10 October: due 27 October.
-    late = on(
-        county,
+    late = county.run(
         "SCJGJ",
-        "2026-10-28",
         "result.publish",
+        on="2026-10-28",
         basis=none,
         object=first,
         item="SCJGJ:SC-001",
         published_on="2026-10-28",
     )
     case_inspection(county, second, "2026-09-22")
-    on(
-        county,
+    county.run(
         "SCJGJ",
-        "2026-10-27",
         "result.publish",
+        on="2026-10-27",
         basis=CASE,
         object=second,
         item="SCJGJ:SC-001",
@@ -400,14 +341,13 @@ def test_organised_late_and_violation_not_followed_up(county: County, tmp_path: 
     day = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
     due = calendar.work_calendar(project(county, tmp_path / "a").db).add_workdays(day, 5)
     late = (due + dt.timedelta(days=1)).isoformat()
-    on(county, "SCJGJ", late, "task.organise", task=TASK, draw=1, organised_on=late)
+    county.run("SCJGJ", "task.organise", on=late, task=TASK, draw=1, organised_on=late)
     obj, team = first_assignment(county)
     basis = {"kind": "draw", "task": TASK, "draw": 1}
-    on(
-        county,
+    county.run(
         team[0],
-        late,
         "inspection.record",
+        on=late,
         basis=basis,
         object=obj,
         item="SCJGJ:SC-001",
@@ -415,22 +355,20 @@ def test_organised_late_and_violation_not_followed_up(county: County, tmp_path: 
         inspectors=team,
         checked_on=late,
     )
-    on(
-        county,
+    county.run(
         team[0],
-        late,
         "result.enter",
+        on=late,
         basis=basis,
         object=obj,
         item="SCJGJ:SC-001",
         result="violation",
         formed_on=late,
     )
-    on(
-        county,
+    county.run(
         "SCJGJ",
-        late,
         "result.withhold",
+        on=late,
         basis=basis,
         object=obj,
         item="SCJGJ:SC-001",
@@ -449,17 +387,16 @@ def test_organised_late_and_violation_not_followed_up(county: County, tmp_path: 
     assert verdicts(result)["SCJGJ"] == "accountable"
     assert verdicts(result)[team[0]] == "exempt"
     # Follow-up recorded: R9.2 passes; the lead is still accountable for R7.4.
-    on(
-        county,
+    county.run(
         "SCJGJ",
-        late,
         "result.follow_up",
+        {"on": late},
+        on=late,
         basis=basis,
         object=obj,
         item="SCJGJ:SC-001",
         kind="penalty_case",
         reference="安市监罚〔2026〕88号",
-        on=late,
     )
     update(county.world.ledger, store)
     result = review(store.db, "task", TASK, later)
@@ -482,11 +419,10 @@ def test_uncertified_conflicted_and_unlisted(county: County, tmp_path: Path) -> 
         "inspectors.decide",
         decisions=[{"person": "S9", "proposal": proposal, "approve": True}],
     )
-    on(
-        county,
+    county.run(
         "SCJGJ",
-        "2026-03-02",
         "inspection.record",
+        on="2026-03-02",
         basis=CASE,
         object=obj,
         item="SCJGJ:SC-001",
@@ -494,11 +430,10 @@ def test_uncertified_conflicted_and_unlisted(county: County, tmp_path: Path) -> 
         inspectors=["S1", "S9"],
         checked_on="2026-03-02",
     )
-    on(
-        county,
+    county.run(
         "SCJGJ",
-        "2026-03-02",
         "inspection.record",
+        on="2026-03-02",
         basis=CASE,
         object=obj,
         item="SCJGJ:SC-404",
@@ -528,11 +463,10 @@ def test_a_missed_problem_needs_judgement_which_a_settled_review_decides(
     with a signed event, and only a discipline inspector can."""
     obj = objects(county)[0]
     case_inspection(county, obj, "2026-03-02")
-    on(
-        county,
+    county.run(
         "SCJGJ",
-        "2026-03-03",
         "result.publish",
+        on="2026-03-03",
         basis=CASE,
         object=obj,
         item="SCJGJ:SC-001",
@@ -540,27 +474,25 @@ def test_a_missed_problem_needs_judgement_which_a_settled_review_decides(
     )
     second = {**CASE, "case": "TS-2026-0077", "reference": "12315 投诉 0077"}
     case_inspection(county, obj, "2026-05-06", result="violation", people=("S3",), basis=second)
-    on(
-        county,
+    county.run(
         "SCJGJ",
-        "2026-05-07",
         "result.publish",
+        on="2026-05-07",
         basis=second,
         object=obj,
         item="SCJGJ:SC-001",
         published_on="2026-05-07",
     )
-    on(
-        county,
+    county.run(
         "SCJGJ",
-        "2026-05-08",
         "result.follow_up",
+        {"on": "2026-05-08"},
+        on="2026-05-08",
         basis=second,
         object=obj,
         item="SCJGJ:SC-001",
         kind="penalty_case",
         reference="安市监罚〔2026〕12号",
-        on="2026-05-08",
     )
     store = project(county, tmp_path)
     result = review(store.db, "object", obj, dt.date(2026, 6, 1))
@@ -608,22 +540,20 @@ def test_deadline_board_across_holidays_and_an_unknown_year(county: County, tmp_
     not know, until the office records it."""
     spring, autumn, winter, pending = objects(county)[:4]
     case_inspection(county, spring, "2026-02-10")  # Spring Festival 15-23 Feb: due 16 March
-    on(
-        county,
+    county.run(
         "SCJGJ",
-        "2026-03-17",
         "result.publish",
+        on="2026-03-17",
         basis=CASE,
         object=spring,
         item="SCJGJ:SC-001",
         published_on="2026-03-17",
     )
     case_inspection(county, autumn, "2026-09-22")  # due 27 October (see above)
-    on(
-        county,
+    county.run(
         "SCJGJ",
-        "2026-10-27",
         "result.publish",
+        on="2026-10-27",
         basis=CASE,
         object=autumn,
         item="SCJGJ:SC-001",
@@ -684,11 +614,10 @@ def test_undrawn_unqualified_unfollowed_and_misentered(county: County, tmp_path:
     )
     basis = {"kind": "draw", "task": TASK, "draw": 1}
     day = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
-    on(
-        county,
+    county.run(
         "SCJGJ",
-        day,
         "inspection.record",
+        on=day,
         basis=basis,
         object=obj,
         item="SCJGJ:SC-001",
@@ -696,22 +625,20 @@ def test_undrawn_unqualified_unfollowed_and_misentered(county: County, tmp_path:
         inspectors=[*team, outsider, "S8"],
         checked_on=day,
     )
-    on(
-        county,
+    county.run(
         team[0],
-        day,
         "result.enter",
+        on=day,
         basis=basis,
         object=obj,
         item="SCJGJ:SC-001",
         result="violation",
         formed_on=day,
     )
-    on(
-        county,
+    county.run(
         "SCJGJ",
-        day,
         "result.publish",
+        on=day,
         basis=basis,
         object=obj,
         item="SCJGJ:SC-001",

@@ -30,8 +30,8 @@ from ledger.errors import (
     ValidationError,
 )
 from ledger.transparency.database import verify_ledger
-from tests.conftest import World
-from tests.rawdb import RawDB, note_event
+from tests.support.rawdb import RawDB, note_event
+from tests.support.world import World
 from tests.vectors.testkeys import fixed_key
 
 
@@ -67,7 +67,7 @@ def test_multi_event_command_is_one_signed_unit(world: World) -> None:
     # key.rotate writes two events: one command, parts [0,2] and [1,2].
     new = fixed_key("inspector")
     recorded = world.run(
-        world.department,
+        "department",
         "key.rotate",
         key_id=world.department.key_id,
         public_key=new.public.public_b64,
@@ -103,7 +103,7 @@ def test_unregistered_key_is_refused(world: World) -> None:
 
 
 def test_revoked_key_is_refused(world: World) -> None:
-    world.run(world.office, "key.revoke", key_id=world.department.key_id, reason="left office")
+    world.run("office", "key.revoke", key_id=world.department.key_id, reason="left office")
     with pytest.raises(KeyNotValidError):
         world.note("after revocation")
     assert verify(world)
@@ -112,7 +112,7 @@ def test_revoked_key_is_refused(world: World) -> None:
 def test_rotated_key_is_refused_and_successor_works(world: World) -> None:
     new = fixed_key("inspector")
     world.run(
-        world.department,
+        "department",
         "key.rotate",
         key_id=world.department.key_id,
         public_key=new.public.public_b64,
@@ -141,7 +141,7 @@ def test_stale_command_is_refused(world: World) -> None:
 def test_only_office_registers_keys(world: World) -> None:
     with pytest.raises(PermissionDeniedError):
         world.run(
-            world.department,
+            "department",
             "key.register",
             public_key=fixed_key("witness").public.public_b64,
             holder="x",
@@ -156,20 +156,20 @@ def test_key_registered_twice_is_a_conflict(world: World) -> None:
 
 def test_bad_parameters_list_every_field(world: World) -> None:
     with pytest.raises(ValidationError) as caught:
-        world.run(world.office, "key.register", public_key="not base64!", roles=["emperor"])
+        world.run("office", "key.register", public_key="not base64!", roles=["emperor"])
     assert set(caught.value.errors) == {"public_key", "holder", "roles"}
     assert world.ledger.head().position == 4
 
 
 def test_unknown_action_is_refused(world: World) -> None:
     with pytest.raises(ValidationError, match="unknown action"):
-        world.run(world.office, "ledger.rewrite")
+        world.run("office", "ledger.rewrite")
 
 
 def test_second_genesis_is_refused(world: World) -> None:
     with pytest.raises(ConflictError):
         world.run(
-            world.office,
+            "office",
             "ledger.genesis",
             origin="x",
             office_public_key=world.office.public.public_b64,
@@ -180,7 +180,7 @@ def test_second_genesis_is_refused(world: World) -> None:
 
 def test_ledger_key_cannot_be_revoked(world: World) -> None:
     with pytest.raises(PermissionDeniedError):
-        world.run(world.office, "key.revoke", key_id=world.ledger_key.key_id, reason="x")
+        world.run("office", "key.revoke", key_id=world.ledger_key.key_id, reason="x")
 
 
 # --- append-only in the database ------------------------------------------------------
@@ -268,7 +268,7 @@ def test_swapped_rows(tampered: tuple[World, RawDB]) -> None:
 
 def test_signature_from_a_revoked_key(tampered: tuple[World, RawDB]) -> None:
     world, raw = tampered
-    revoked = world.run(world.office, "key.revoke", key_id=world.department.key_id, reason="x")
+    revoked = world.run("office", "key.revoke", key_id=world.department.key_id, reason="x")
     auth = sign_command(world.department, "note.append", {"text": "forged"})
     position = raw.forge_append(
         note_event(world.ledger, "forged", world.department.key_id), auth, world.ledger_key

@@ -19,16 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.areas.directory.importer import import_objects
-from ledger.bootstrap import open_ledger
 from ledger.config import Settings
 from ledger.errors import ConflictError, NotFoundError, PermissionDeniedError, RuleViolationError
 from projections import projectors
 from projections.runner import rebuild, update
 from projections.store import SCHEMA, Store
-from tests.conftest import World, start_world
-from tests.county import DEPARTMENTS, County, build_county, key_for
-from tests.integration.test_inspections import add_people, on
-from tests.vectors.testkeys import fixed_key
+from tests.support.county import DEPARTMENTS, County, add_people, build_county, key_for
+from tests.support.world import open_world, start_world
 from tools.fakecounty import write_generated_objects
 
 OBJECTS = 12
@@ -50,11 +47,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]
     add_people(county)
     source = root / "objects.csv"
     write_generated_objects(source, OBJECTS, departments=("SCJGJ",), seed=11)
-
-    def submit(action, params, attachment):  # type: ignore[no-untyped-def]
-        return county.run("SCJGJ", action, attachment=attachment, **params).as_dict()
-
-    import_objects(source, "SCJGJ", submit)
+    import_objects(source, "SCJGJ", county.submitter("SCJGJ"))
     keys = Store(root / "p.sqlite3")
     update(world.ledger, keys)
     ids = [r["id"] for r in keys.db.query("SELECT id FROM objects ORDER BY id")]
@@ -66,9 +59,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]
 def copy_county(template: Path, where: Path) -> County:
     home = where / "home"
     shutil.copytree(template, home)
-    settings_ = Settings(home=home)
-    ledger = open_ledger(settings_, signer=fixed_key("ledger"))
-    county = County(World(settings_, ledger))
+    county = County(open_world(Settings(home=home)))
     county.keys.update({code: key_for(code) for code in DEPARTMENTS})
     county.keys.update({p: key_for(f"inspector {p}") for p in ("S1", "S2", "S3")})
     county.keys["discipline"] = key_for("discipline")
@@ -107,51 +98,49 @@ def apply_step(
         _, index, result, day = s
         basis = {"kind": "case", "case": f"C{len(done)}", "trigger": "complaint", "reference": "r"}
         target = {"basis": basis, "object": ids[index], "item": "SCJGJ:SC-001"}
-        on(
-            county,
+        county.run(
             "S1",
-            day,
             "inspection.record",
+            on=day,
             **target,
             method="on_site",
             inspectors=["S1", "S2"],
             checked_on=day,
         )
-        on(county, "S2", day, "result.enter", **target, result=result, formed_on=day)
+        county.run("S2", "result.enter", on=day, **target, result=result, formed_on=day)
         done.append({**target, "day": day, "result": result})
     elif kind in ("decide", "follow") and done:
         target = done[s[1] % len(done)]
         keys = {k: target[k] for k in ("basis", "object", "item")}
         if kind == "follow":
-            on(
-                county,
+            county.run(
                 "SCJGJ",
-                "2026-11-20",
                 "result.follow_up",
+                {"on": "2026-11-20"},
+                on="2026-11-20",
                 **keys,
                 kind="penalty_case",
                 reference="P1",
-                on="2026-11-20",
             )
         elif s[2] == "publish":
-            on(county, "SCJGJ", "2026-11-20", "result.publish", **keys, published_on="2026-11-20")
+            county.run(
+                "SCJGJ", "result.publish", on="2026-11-20", **keys, published_on="2026-11-20"
+            )
         else:
-            on(
-                county,
+            county.run(
                 "SCJGJ",
-                "2026-11-20",
                 "result.withhold",
+                on="2026-11-20",
                 **keys,
                 legal_basis="法",
                 decided_on="2026-11-20",
             )
     elif kind == "task":
         code = f"T-P-{s[1]}"
-        on(
-            county,
+        county.run(
             "SCJGJ",
-            "2026-11-20",
             "task.create",
+            on="2026-11-20",
             task=code,
             name="联合",
             year=2026,
@@ -166,14 +155,8 @@ def apply_step(
             scope={"kinds": ["enterprise"], "regions": [], "industries": []},
         )
         if s[2]:
-            on(
-                county,
-                "SWJ",
-                "2026-11-20",
-                "task.join",
-                task=code,
-                items=["SW-001"],
-                inspectors=["T1"],
+            county.run(
+                "SWJ", "task.join", on="2026-11-20", task=code, items=["SW-001"], inspectors=["T1"]
             )
     elif kind == "section":
         county.run("office", "department.add_section", department="SCJGJ", section=f"科室{s[1]}")

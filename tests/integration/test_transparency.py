@@ -27,8 +27,8 @@ from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationE
 from ledger.transparency.database import verify_ledger, verify_since
 from ledger.transparency.log import Transparency
 from ledger.transparency.witness import Witness, WitnessError, request_text
-from tests.conftest import World, start_world
-from tests.rawdb import RawDB
+from tests.support.rawdb import RawDB
+from tests.support.world import World, start_world
 from tests.vectors.testkeys import fixed_key
 
 WITNESS_NAME = "witness.test/jiwei"
@@ -118,7 +118,7 @@ def test_tlog_proof_text(world: World) -> None:
 def witnessed(world: World, tmp_path: Path) -> tuple[World, Witness]:
     key = fixed_key("witness")
     world.run(
-        world.office,
+        "office",
         "key.register",
         public_key=key.public.public_b64,
         holder="县纪委监委",

@@ -15,7 +15,7 @@ from ledger.audit.report import MALFORMED_BUNDLE, Failure, Report
 from ledger.bootstrap import route_table
 from ledger.config import Settings
 from ledger.transparency.witness import Witness, request_text
-from tests.conftest import start_world
+from tests.support.world import start_world
 from tests.vectors.testkeys import fixed_key
 
 
@@ -25,7 +25,7 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     world = start_world(Settings(home=home / "home"))
     key = fixed_key("witness")
     world.run(
-        world.office,
+        "office",
         "key.register",
         public_key=key.public.public_b64,
         holder="witness",
@@ -34,7 +34,7 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     )
     note = world.note("联席会议纪要")
     world.run(
-        world.department,
+        "department",
         "key.rotate",
         key_id=world.department.key_id,
         public_key=fixed_key("inspector").public.public_b64,

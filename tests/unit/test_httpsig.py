@@ -21,7 +21,7 @@ from ledger.audit.evidence import parse_evidence, parse_signature_base
 from ledger.audit.hashing import signature_ok
 from ledger.bootstrap import route_table
 from ledger.errors import AuthorisationError, KeyNotValidError
-from tests.county import key_for
+from tests.support.county import key_for
 
 route_for = route_table().route_for
 KEY = key_for("httpsig TEST-ONLY")

@@ -21,7 +21,7 @@ from ledger.audit.report import (
 from ledger.audit.signatures import verify_rows
 from ledger.bootstrap import route_table
 from ledger.config import Settings
-from tests.conftest import start_world
+from tests.support.world import start_world
 from tests.vectors.testkeys import fixed_key
 
 
@@ -30,7 +30,7 @@ def rows(tmp_path_factory: pytest.TempPathFactory) -> list[ChainRow]:
     world = start_world(Settings(home=tmp_path_factory.mktemp("verifier")))
     world.note("a")
     world.run(
-        world.department,
+        "department",
         "key.rotate",
         key_id=world.department.key_id,
         public_key=fixed_key("inspector").public.public_b64,

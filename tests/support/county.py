@@ -1,8 +1,9 @@
 """A small test county on a ledger: departments, keys, lists, inspectors -- by commands.
 
-Everything goes through signed commands, as a real county would do it, so the tests
-exercise the same paths as the CLI and API. Keys are derived from fixed TEST-ONLY
-seeds (see tests/vectors/testkeys.py), one per role and department.
+Everything goes through signed commands (``County.run``), as a real county would do it,
+so the tests exercise the same paths as the CLI and API. Keys are derived from fixed
+TEST-ONLY seeds (:func:`key_for`; the world's own in tests/vectors/testkeys.py), one per
+role, department and person.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.audit.hashing import sha256
-from ledger.authorisation import sign_command
-from ledger.canonical import canonical_bytes
+from ledger.application import Ledger
+from ledger.draw.world import SNAPSHOT_TOPICS, fold
 from ledger.keys import SigningKey
-from tests.conftest import World
+from tests.support.actors import Actors
+from tests.support.world import World
 
 DEPARTMENTS = {
     "SCJGJ": ("安岳县市场监督管理局", "market_supervision"),
@@ -25,12 +26,9 @@ DEPARTMENTS = {
 
 
 def key_for(name: str) -> SigningKey:
+    """A TEST-ONLY key derived from ``name`` (one per department, person, witness...)."""
     seed = hashlib.sha256(f"shuangsui TEST-ONLY county key: {name}".encode()).digest()
     return SigningKey(seed, f"TEST ONLY {name}")
-
-
-def rows_digest(rows: list[dict[str, Any]]) -> str:
-    return sha256(canonical_bytes(rows)).hex()
 
 
 def item(
@@ -72,26 +70,32 @@ def inspector(person: str, unit: str, kind: str = "officer", **extra: Any) -> di
 
 
 @dataclass
-class County:
+class County(Actors):
+    """The county's actors on a world: departments, people, witnesses -- and the world's
+    own ``"office"`` and ``"department"``."""
+
     world: World
     keys: dict[str, SigningKey] = field(default_factory=dict)
 
-    def run(self, who: str, command: str, attachment: Any = None, **params: Any) -> Any:
-        key = self.world.office if who == "office" else self.keys[who]
-        return self.world.ledger.execute(sign_command(key, command, params), attachment=attachment)
+    @property
+    def ledger(self) -> Ledger:  # type: ignore[override]
+        return self.world.ledger
 
-    def rows(self, who: str, command: str, rows: list[dict[str, Any]], **params: Any) -> Any:
-        return self.run(who, command, attachment=rows, rows_digest=rows_digest(rows), **params)
+    def key(self, who: str | SigningKey) -> SigningKey:
+        if isinstance(who, SigningKey):
+            return who
+        return self.keys[who] if who in self.keys else self.world.key(who)
 
 
 def build_county(world: World) -> County:
+    """Three departments with keys, two published item lists, five approved officers."""
     county = County(world)
     for code, (name, kind) in DEPARTMENTS.items():
-        world.run(world.office, "department.register", code=code, name=name, kind=kind)
+        county.run("office", "department.register", code=code, name=name, kind=kind)
         key = key_for(code)
         role = "judicial" if kind == "judicial" else "department"
-        world.run(
-            world.office,
+        county.run(
+            "office",
             "key.register",
             public_key=key.public.public_b64,
             holder=name,
@@ -121,3 +125,34 @@ def build_county(world: World) -> County:
             ],
         )
     return county
+
+
+def add_people(county: County) -> None:
+    """Keys for the SCJGJ inspectors and a discipline inspector."""
+    for person in ("S1", "S2", "S3"):
+        key = key_for(f"inspector {person}")
+        county.run(
+            "office",
+            "key.register",
+            public_key=key.public.public_b64,
+            holder=f"检查员{person}",
+            roles=["inspector"],
+            organisation="SCJGJ",
+            person=person,
+        )
+        county.keys[person] = key
+    key = key_for("discipline")
+    county.run(
+        "office",
+        "key.register",
+        public_key=key.public.public_b64,
+        holder="县纪委监委派驻纪检组",
+        roles=["discipline"],
+    )
+    county.keys["discipline"] = key
+
+
+def objects(county: County) -> list[str]:
+    """Some of the county's objects (the directory folded from the log)."""
+    world = fold(county.ledger.topic_events(SNAPSHOT_TOPICS))
+    return sorted(world.directory.objects)[:20]

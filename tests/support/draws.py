@@ -1,0 +1,95 @@
+"""A county task ready to draw, and its whole ceremony (R7.4, R5.2, R5.3).
+
+:func:`drawable_county` imports 600 generated objects for SCJGJ, creates the joint task
+:data:`TASK` over its three officers and registers two witnesses; :func:`ceremony` then
+commits draw 1, has both witnesses commit and reveal, throws the dice and runs the draw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from ledger.application import Recorded
+from ledger.areas.directory.importer import import_objects
+from tests.support.county import County, build_county, key_for
+from tests.support.world import World
+from tools.fakecounty import write_generated_objects
+
+TASK = "T-DRAW-1"
+
+
+def witness(county: County, name: str) -> str:
+    """Register a witness key named ``name`` (its note name ``<name>.test/w``)."""
+    key = key_for(f"witness {name}")
+    county.run(
+        "office",
+        "key.register",
+        public_key=key.public.public_b64,
+        holder=name,
+        roles=["witness"],
+        note_name=f"{name}.test/w",
+    )
+    county.keys[name] = key
+    return key.key_id
+
+
+def drawable_county(world: World, tmp_path: Path) -> County:
+    """The test county with 600 objects, the task :data:`TASK` and witnesses jiwei, notary."""
+    county = build_county(world)
+    source = tmp_path / "objects.csv"
+    write_generated_objects(source, 600, departments=("SCJGJ",), seed=7)
+    import_objects(source, "SCJGJ", county.submitter("SCJGJ"))
+    county.run(
+        "SCJGJ",
+        "task.create",
+        task=TASK,
+        name="联合抽查",
+        year=2026,
+        items=["SC-001"],
+        inspectors=["S1", "S2", "S3"],
+        matching="dispersed",
+        team_size=2,
+        planned_start="2026-12-01",
+        planned_end="2026-12-20",
+        ratios={"A": "0.02", "B": "0.04", "C": "0.06", "D": "0.08"},
+        directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2},
+        scope={"kinds": ["enterprise"], "regions": [], "industries": []},
+    )
+    for name in ("jiwei", "notary"):
+        witness(county, name)
+    return county
+
+
+def commit(county: County, **extra: Any) -> Recorded:
+    """Commit draw 1 of :data:`TASK` with both witnesses and dice (``extra`` overrides)."""
+    params = {
+        "task": TASK,
+        "witnesses": [county.keys["jiwei"].key_id, county.keys["notary"].key_id],
+        "dice": True,
+        "fallback": "skip",
+        "reveal_by": (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat(),
+        **extra,
+    }
+    return county.run("SCJGJ", "draw.commit", **params)
+
+
+def witness_commit(county: County, name: str) -> tuple[str, str]:
+    """Witness ``name`` commits to a fresh random value; returns (value, nonce)."""
+    value, nonce = os.urandom(32).hex(), os.urandom(16).hex()
+    digest = hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest()
+    county.run(name, "draw.witness_commit", task=TASK, draw=1, commitment=digest)
+    return value, nonce
+
+
+def ceremony(county: County) -> Recorded:
+    """The whole ceremony of draw 1: commit, witnesses commit and reveal, dice, run."""
+    commit(county)
+    secrets = {name: witness_commit(county, name) for name in ("jiwei", "notary")}
+    for name, (value, nonce) in secrets.items():
+        county.run(name, "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
+    county.run("SCJGJ", "draw.dice", task=TASK, draw=1, digits="3141552653")
+    return county.run("SCJGJ", "draw.run", task=TASK, draw=1)
