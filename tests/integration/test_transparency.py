@@ -1,17 +1,21 @@
-"""Checkpoints, proofs, witnesses and bundles on a real ledger (SQLite and PostgreSQL)."""
+"""Proofs, witnesses, checks against a checkpoint held outside, and bundles on a real
+ledger (SQLite and PostgreSQL).
+
+The Merkle tree nodes and the checkpoints the recorder stores are its contract:
+``tests/support/contract.py``, run by ``test_recorder_sqlite.py`` and
+``test_recorder_postgres.py``.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
 from pathlib import Path
 
-import pymerkle
 import pytest
 
 from ledger.audit.bundles import verify_bundle
-from ledger.audit.hashing import leaf_hash, verify_consistency, verify_inclusion
+from ledger.audit.hashing import leaf_hash, verify_inclusion
 from ledger.audit.notes import (
     NoteSignature,
     NoteVerifier,
@@ -19,11 +23,10 @@ from ledger.audit.notes import (
     b64strict,
     parse_checkpoint,
     parse_note,
-    verify_note,
 )
-from ledger.audit.report import BAD_CHECKPOINT, BAD_PROOF, BAD_TREE
+from ledger.audit.report import BAD_PROOF
 from ledger.bootstrap import open_ledger, route_table
-from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationError
+from ledger.errors import LedgerError, NotFoundError, ValidationError
 from ledger.transparency.database import verify_ledger, verify_since
 from ledger.transparency.log import Transparency
 from ledger.transparency.witness import Witness, WitnessError, request_text
@@ -32,71 +35,6 @@ from tests.support.world import World, start_world
 from tests.vectors.testkeys import fixed_key
 
 WITNESS_NAME = "witness.test/jiwei"
-
-
-def entries(world: World, size: int) -> list[bytes]:
-    return [r.entry for r in world.ledger.select_chain(0, size)][:size]
-
-
-def pm_root(items: list[bytes]) -> bytes:
-    tree = pymerkle.InmemoryTree(algorithm="sha256")
-    for item in items:
-        tree.append_entry(item)
-    return tree.get_root()
-
-
-def test_stored_tree_gives_pymerkle_roots_and_survives_a_restart(world: World) -> None:
-    for i in range(20):
-        world.note(f"n{i}")
-    t = world.ledger.transparency
-    all_entries = entries(world, 100)
-    for size in range(1, len(all_entries) + 1):
-        assert t.root(size) == pm_root(all_entries[:size])
-    world.ledger.close()
-    world.ledger = open_ledger(world.settings, signer=fixed_key("ledger"))
-    for i in range(7):
-        world.note(f"after restart {i}")
-    all_entries = entries(world, 100)
-    assert world.ledger.transparency.root(len(all_entries)) == pm_root(all_entries)
-    assert verify_ledger(world.ledger, workers=1)
-
-
-def test_checkpoint_is_signed_stored_once_and_verifies(world: World) -> None:
-    t = world.ledger.transparency
-    note = t.checkpoint()
-    assert t.checkpoint() == note  # same size: the stored one
-    checkpoint = parse_checkpoint(parse_note(note).text)
-    assert (checkpoint.origin, checkpoint.size) == ("test.example/shuangsui", 4)
-    verify_note(parse_note(note), [t.log_verifier()])
-    with pytest.raises(ConflictError):
-        world.ledger.chain.insert_checkpoint(4, bytes(32), note, "now")
-
-
-def test_checkpoints_are_written_automatically(world: World) -> None:
-    t = world.ledger.transparency
-    t.every = 3
-    for i in range(7):
-        world.note(f"n{i}")
-    sizes = world.ledger.chain.checkpoint_sizes()
-    assert sizes and all(b - a >= 3 for a, b in itertools.pairwise(sizes))
-    assert verify_ledger(world.ledger, workers=1).checkpoints.keys() == set(sizes)
-
-
-def test_proofs_verify(world: World) -> None:
-    for i in range(9):
-        world.note(f"n{i}")
-    t = world.ledger.transparency
-    size = t.size()
-    root = t.root(size)
-    for position in range(1, size + 1):
-        row = world.ledger.chain.select_positions([position])[0]
-        leaf = leaf_hash(row.entry)
-        assert verify_inclusion(leaf, position - 1, size, t.inclusion_proof(position, size), root)
-    for old in range(0, size + 1):
-        proof = t.consistency_proof(old, size)
-        assert verify_consistency(old, size, proof, t.root(old), root)
-    with pytest.raises(ValidationError):
-        t.inclusion_proof(size + 1, size)
 
 
 def test_tlog_proof_text(world: World) -> None:
@@ -256,31 +194,6 @@ def test_rewritten_log_is_caught(world: World, tmp_path: Path) -> None:
     report = verify_since(rewritten.ledger, trusted, workers=1)
     assert report.failure is not None and "rewritten" in report.failure.detail
     rewritten.ledger.close()
-
-
-def test_tampered_checkpoint_and_tree_are_caught(world: World) -> None:
-    for i in range(6):
-        world.note(f"n{i}")
-    world.ledger.transparency.checkpoint()
-    raw = RawDB(world.ledger)
-    raw.drop_guards()
-    raw.execute("UPDATE {tree} SET hash = ? WHERE level = 1 AND idx = 2", (bytes(32),))
-    report = verify_ledger(world.ledger, workers=1)
-    assert report.failure is not None and report.failure.reason == BAD_TREE
-    assert report.failure.position == 6
-
-
-def test_tampered_stored_checkpoint_is_caught(world: World) -> None:
-    world.note("x")
-    world.ledger.transparency.checkpoint()
-    raw = RawDB(world.ledger)
-    raw.drop_guards()
-    (note,) = raw.execute("SELECT note FROM {checkpoints} WHERE size = 5")[0]
-    raw.execute(
-        "UPDATE {checkpoints} SET note = ? WHERE size = 5", (note.replace("\n5\n", "\n4\n"),)
-    )
-    report = verify_ledger(world.ledger, workers=1)
-    assert report.failure is not None and report.failure.reason == BAD_CHECKPOINT
 
 
 # --- bundles ---------------------------------------------------------------------------------

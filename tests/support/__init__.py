@@ -20,4 +20,5 @@ The map:
 ``api``       the Flask test client over a county, signing requests (RFC 9421)
 ``cli``       the ``shuangsui`` CLI through click's runner
 ``workers``   process entry points for the multi-process tests (importable by spawn)
+``contract``  the chained recorder's contract, subclassed once per backend
 """
