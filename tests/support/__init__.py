@@ -1,6 +1,6 @@
 """What tests and benchmarks share: the test world, the county, the one way to send a command.
 
-Invariants:
+Invariants (``tests/unit/test_test_imports.py`` checks them by reading the imports):
 
 * Test modules import only ``tests.support.*`` and ``tests.vectors.*`` -- never another test
   module, never a ``conftest``; ``conftest.py`` files only define fixtures, built from here.
