@@ -1,4 +1,4 @@
-"""The one way tests send a command: ``actors.run(who, action, on=day, **params)``.
+"""The one way tests send a command: ``actors.run(who, action, on=day, **fields)``.
 
 ``who`` names an actor (``"office"``, ``"SCJGJ"``, ``"S1"``, ...) whose key the test world
 holds, or is a :class:`~ledger.keys.SigningKey` itself (a key no one registered, a
@@ -9,7 +9,10 @@ successor after a rotation). The command is signed as a real client signs it and
 ``now=`` the same moment, so the freshness window accepts it and the ledger's "today" is
 that day. A county can so organise late, publish across holidays or let a deadline pass
 as it would over weeks of real time. A day (``"2026-09-22"`` or a ``date``) means 10:00
-China time that day; an ``int`` is a Unix time, taken as it is.
+China time that day; a ``datetime`` or an ``int`` (a Unix time) is that very moment.
+
+:class:`~tests.support.world.World` and :class:`~tests.support.county.County` are both
+``Actors``: ``world.run("office", ...)`` and ``county.run("SCJGJ", ...)`` are this one method.
 
 A command field that shares its name with a keyword of ``run`` (``result.follow_up`` has
 a field ``on``) goes in the ``params`` mapping: ``run(who, action, {"on": day}, on=day)``.
