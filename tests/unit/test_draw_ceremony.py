@@ -254,3 +254,14 @@ def test_draw_error_is_a_ledger_error_and_still_a_value_error() -> None:
     assert (error.object, error.constraint) == ("o1", "fewer than 2 eligible enforcement officers")
     assert str(error) == "object o1: fewer than 2 eligible enforcement officers"
     assert (error.status, error.code, error.rule) == (422, "rule-violation", None)
+
+
+def test_a_draw_error_is_a_rule_violation_to_the_api_and_the_cli() -> None:
+    """DrawError joins the exception tree with the status and code a refused draw had
+    before (a RuleViolationError: 422, ``rule-violation``)."""
+    from ledger.errors import LedgerError, RuleViolationError
+
+    error = DrawError("91512021MA0000000X", "no officer left")
+    assert isinstance(error, LedgerError) and isinstance(error, ValueError)
+    assert (error.status, error.code) == (RuleViolationError.status, RuleViolationError.code)
+    assert (error.status, error.code) == (422, "rule-violation")
