@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ledger import formats
 from ledger.areas.keys.events import Genesis, Key
 from ledger.audit.notes import valid_note_name
 from ledger.commanding import Command, Context, Outcome, Route
@@ -26,7 +27,6 @@ from ledger.params import Params
 from ledger.roles import ANY, OFFICE
 from ledger.roles import ROLES as KEY_ROLES
 
-LEDGER_FORMAT = 1
 ORIGIN_PATTERN = r"[^\s+]{1,200}"
 
 
@@ -70,7 +70,7 @@ class StartLedger(Command):
                     origin=origin,
                     office_key=office.key_id,
                     ledger_key=ledger_key.key_id,
-                    format=LEDGER_FORMAT,
+                    format=formats.CURRENT,
                 ),
                 Key(
                     key_id=office.key_id,

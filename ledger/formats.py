@@ -1,0 +1,38 @@
+"""Ledger format versions: which rules a ledger was started under.
+
+The genesis records the format a ledger was started under (``Genesis.format``). A rule
+added after a format was fixed applies only to ledgers of a format that includes it, so
+an old ledger still replays and verifies under the rules it was written with
+(``tests/vectors/format-v1/`` is a format-1 ledger that must keep verifying).
+
+* Format 1 -- the ledger as it stood after the reorganisation by area.
+* Format 2 -- adds the rules against the operator and the measures as the source reads
+  them (time order, dependent dates, witnesses, the draw nobody can steer, joint-visit
+  obligations, ...). Each such rule asks ``since(ctx.ledger, 2)``.
+
+A handler reads the format from the log (the genesis), never from this module's
+``CURRENT``: replaying an old ledger with new code must apply the old rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+CURRENT = 2
+"""The format a new ledger starts under (recorded in its genesis)."""
+
+
+class _HasGenesis(Protocol):
+    def genesis(self) -> Any | None: ...
+
+
+def of(ledger: _HasGenesis) -> int:
+    """The format the ledger was started under; ``CURRENT`` before its genesis (the
+    genesis itself is being written under the current format)."""
+    genesis = ledger.genesis()
+    return CURRENT if genesis is None else int(genesis.format)
+
+
+def since(ledger: _HasGenesis, version: int) -> bool:
+    """Whether the rules introduced by format ``version`` apply to this ledger."""
+    return of(ledger) >= version
