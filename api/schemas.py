@@ -132,6 +132,17 @@ class Progress(Schema):
     deadlines = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
+class SubmittedReport(Schema):
+    department = fields.String()
+    department_name = fields.String(allow_none=True)
+    kind = fields.String()
+    period = fields.String()
+    submitted_on = fields.String()
+    summary_sha256 = fields.String()
+    text = fields.String(allow_none=True)
+    position = fields.Integer()
+
+
 class Attached(Schema):
     attached = fields.List(fields.String())
 

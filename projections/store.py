@@ -248,6 +248,11 @@ SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
         },
         ["department", "kind", "period"],
     ),
+    # R10.6: the reports' own text (reports of format 1 carry only a digest).
+    "report_texts": (
+        {"department": str, "kind": str, "period": str, "text": str},
+        ["department", "kind", "period"],
+    ),
     "reviews": (
         {
             "subject_kind": str,

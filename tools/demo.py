@@ -463,6 +463,7 @@ def reports(demo: Demo) -> None:
                 year=2026,
                 quarter=quarter,
                 summary_sha256=sha256(text.encode()).hex(),
+                text=text,
             )
 
 

@@ -36,3 +36,15 @@ def progress(department: str, year: int) -> Any:
     if quarter is not None and not 1 <= quarter <= 4:
         raise ValidationError("quarter is 1-4", {"quarter": ["1, 2, 3 or 4"]})
     return read.reports.progress_report(store(), department, year, quarter, today())
+
+
+@blp.route("/api/v1/reports", methods=["GET"])
+@blp.response(200, s.SubmittedReport(many=True))
+@access(STATE_READ)
+def submitted() -> Any:
+    """The reports submitted to the office, with their text (R10.6); ?department=&year=."""
+    return read.reports.submitted(
+        store(),
+        department=request.args.get("department") or None,
+        year=request.args.get("year", type=int),
+    )

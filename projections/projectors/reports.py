@@ -17,4 +17,9 @@ def report_submitted(b: Batch, position: int, stream: str, s: dict[str, Any]) ->
         "INSERT OR REPLACE INTO reports VALUES (?,?,?,?,?,?)",
         (s["department"], s["kind"], s["period"], s["submitted_on"], s["summary_sha256"], position),
     )
+    if s.get("text"):
+        b.execute(
+            "INSERT OR REPLACE INTO report_texts VALUES (?,?,?,?)",
+            (s["department"], s["kind"], s["period"], s["text"]),
+        )
     b.touch("department", s["department"], position)

@@ -1,8 +1,12 @@
 """The deadline board (R6.5, R7.4, R9.1, R9.2, R10.6), judged as of a day.
 
 A read model across areas: plans, draws and results open deadlines (the ``deadlines``
-table), and every department with a plan owes its quarterly reports and annual summary
-(worked out here from ``plans`` and ``reports``). Due dates that count working days
+table), and every member department owes, whether or not it has started any task
+(R3.4, R6.5, R10.2, R10.6; worked out here from ``departments``, ``item_versions``,
+``plans`` and ``reports``): its item list by 31 December of the year it joined (the
+2020 list by 31 December 2020), its annual plan by 31 January, four quarterly reports
+and the annual summary by 10 December of every year from the year it joined to the
+year the board is judged in. Due dates that count working days
 are worked out now, from each deadline's base date and the calendar the log holds now
 (the package's plus the office's amendments): a deadline in a year nobody has recorded
 is reported as such, never guessed (``calendar unknown``).
@@ -16,7 +20,7 @@ from typing import Any
 
 import sqlite_utils
 
-from ledger.clock import china_today
+from ledger.clock import china_date, china_today
 from ledger.errors import ValidationError
 from ledger.workdays import (
     WorkCalendar,
@@ -33,6 +37,7 @@ DONE = "done"
 
 #: Chinese labels for what the board and the trail print.
 DEADLINE_LABELS = {
+    "item_list": "抽查事项清单公示（当年12月底前）",
     "annual_plan": "年度抽查计划（1月31日前）",
     "organise": "抽取后5个工作日内组织实施",
     "publish": "结果形成后20个工作日内公示",
@@ -117,34 +122,101 @@ def judged(row: dict[str, Any], calendar: WorkCalendar, today: dt.date) -> Deadl
     )
 
 
-def report_deadlines(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """R10.6: every department with a plan for a year owes four quarterly reports and the
-    annual summary for it (see ``ledger.workdays`` for the quarterly convention)."""
+#: Kinds of unit that take part as reviewers (R4.2 司法, R7.5 纪检监察, 审计), not as
+#: supervising members: they owe no list, plan or report.
+NOT_MEMBERS = ("judicial", "discipline", "audit")
+
+
+def member_years(db: sqlite_utils.Database, today: dt.date) -> dict[str, range]:
+    """Each member department and the years it owes for (R10.2): from the year it was
+    registered (the China date of its first entry) through the year of ``today``."""
+    out = {}
+    for row in db.query(
+        "SELECT d.code, MIN(e.time) AS joined FROM departments d "
+        "JOIN streams s ON s.kind = 'department' AND s.ident = d.code "
+        "JOIN entries e ON e.stream = s.stream "
+        f"WHERE d.kind NOT IN ({', '.join('?' * len(NOT_MEMBERS))}) GROUP BY d.code "
+        "ORDER BY d.code",
+        NOT_MEMBERS,
+    ):
+        joined = china_date(dt.datetime.fromisoformat(row["joined"]))
+        out[row["code"]] = range(joined.year, max(joined.year, today.year) + 1)
+    return out
+
+
+def _owed(
+    kind: str, department: str, period: str, due: dt.date, done: dict[str, Any] | None, on: str
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "subject": f"{department}/{period}",
+        "department": department,
+        "base": None,
+        "working_days": 0,
+        "due": due.isoformat(),
+        "done": done[on] if done else None,
+        "position": None,
+        "done_position": done["position"] if done else None,
+    }
+
+
+def report_deadlines(
+    db: sqlite_utils.Database, today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """What every member department owes whether or not it has started any task
+    (R3.4, R6.5, R10.2, R10.6): its first published item list by 31 December of the year
+    it joined, an annual plan by 31 January (where no draft has opened that deadline
+    already), four quarterly reports and the annual summary for every year it is a
+    member (see ``ledger.workdays`` for the quarterly convention)."""
+    today = today or china_today()
     submitted = {
         (r["department"], r["kind"], r["period"]): r for r in db.query("SELECT * FROM reports")
     }
+    lists = {
+        r["department"]: r
+        for r in db.query(
+            "SELECT department, MIN(published_on) AS published_on, MIN(position) AS position "
+            "FROM item_versions WHERE published_on IS NOT NULL GROUP BY department"
+        )
+    }
+    opened = {
+        r["subject"]
+        for r in db.query("SELECT subject FROM deadlines WHERE kind = ?", ["annual_plan"])
+    }
     out = []
-    for plan in db.query("SELECT department, year FROM plans ORDER BY department, year"):
-        department, year = plan["department"], plan["year"]
-        periods = [
-            ("quarterly", f"{year}-Q{q}", quarterly_report_deadline(year, q)) for q in range(1, 5)
-        ]
-        periods.append(("annual", str(year), annual_summary_deadline(year)))
-        for kind, period, due in periods:
-            done = submitted.get((department, kind, period))
-            out.append(
-                {
-                    "kind": kind,
-                    "subject": f"{department}/{period}",
-                    "department": department,
-                    "base": None,
-                    "working_days": 0,
-                    "due": due.isoformat(),
-                    "done": done["submitted_on"] if done else None,
-                    "position": None,
-                    "done_position": done["position"] if done else None,
-                }
+    for department, years in member_years(db, today).items():
+        first = years[0]
+        out.append(
+            _owed(
+                "item_list",
+                department,
+                f"{first}-list",
+                dt.date(first, 12, 31),
+                lists.get(department),
+                "published_on",
             )
+        )
+        for year in years:
+            if f"{department}/{year}" not in opened:  # no draft yet: nothing done
+                out.append(
+                    _owed("annual_plan", department, str(year), dt.date(year, 1, 31), None, "")
+                )
+            periods = [
+                ("quarterly", f"{year}-Q{q}", quarterly_report_deadline(year, q))
+                for q in range(1, 5)
+            ]
+            periods.append(("annual", str(year), annual_summary_deadline(year)))
+            for kind, period, due in periods:
+                out.append(
+                    _owed(
+                        kind,
+                        department,
+                        period,
+                        due,
+                        submitted.get((department, kind, period)),
+                        "submitted_on",
+                    )
+                )
     return out
 
 
@@ -166,7 +238,7 @@ def deadlines(
     sql = "SELECT * FROM deadlines" + (" WHERE " + " AND ".join(where) if where else "")
     source = rows(db, sql + " ORDER BY position", params) + [
         r
-        for r in report_deadlines(db)
+        for r in report_deadlines(db, today)
         if (not department or r["department"] == department) and (not kind or r["kind"] == kind)
     ]
     board = []

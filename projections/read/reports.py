@@ -65,3 +65,28 @@ def progress_report(
         "published": published,
         "deadlines": dict(Counter(d.status for d in board)),
     }
+
+
+def submitted(
+    db: sqlite_utils.Database, *, department: str | None = None, year: int | None = None
+) -> list[dict[str, Any]]:
+    """The reports submitted to the office (R10.6), with their text where the ledger holds
+    it (reports of format 1 carry only their digest: ``text`` is then ``None``)."""
+    where, params = [], []
+    if department:
+        where.append("r.department = ?")
+        params.append(department)
+    if year:
+        where.append("substr(r.period, 1, 4) = ?")
+        params.append(str(year))
+    return rows(
+        db,
+        "SELECT r.department, d.name AS department_name, r.kind, r.period, r.submitted_on, "
+        "r.summary_sha256, t.text, r.position FROM reports r "
+        "LEFT JOIN departments d ON d.code = r.department "
+        "LEFT JOIN report_texts t ON t.department = r.department AND t.kind = r.kind "
+        "AND t.period = r.period"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY r.department, r.period, r.kind",
+        params,
+    )

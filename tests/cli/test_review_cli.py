@@ -253,5 +253,10 @@ def test_an_arbitrary_inspection_is_found_and_settled(
         str(summary),
     )
     board = json.loads(ok(s, "deadlines", "--json", "--kind", "quarterly").stdout)
-    assert board == []  # no plan for 2026 in this county, so no quarterly reports are owed
+    # R10.2/R10.6: every member department owes its quarterly reports, plan or no plan
+    # (the judicial bureau reviews, it is not a supervising member).
+    owed = {(d["department"], d["subject"]): d["done"] for d in board}
+    assert {d for d, _ in owed} == {"SCJGJ", "SWJ"}
+    assert len(owed) == 8 and owed[("SCJGJ", "SCJGJ/2026-Q3")] is not None
+    assert owed[("SWJ", "SWJ/2026-Q3")] is None
     assert "Usage" in run(s, "trail").output or run(s, "trail").exit_code == 2

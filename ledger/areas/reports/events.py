@@ -23,6 +23,9 @@ class ProgressReport(Aggregate):
         submitted_on: str
         summary_sha256: str
         note: str
+        #: The report itself (R10.6: the text, not only a reference); absent on reports
+        #: recorded before format 2.
+        text: str
 
     @event(Created)
     def __init__(
@@ -33,10 +36,14 @@ class ProgressReport(Aggregate):
         submitted_on: str,
         summary_sha256: str,
         note: str,
+        text: str = "",
     ) -> None:
         self.department = department
         self.kind = kind
         self.period = period
+        self.submitted_on = submitted_on
+        self.summary_sha256 = summary_sha256
+        self.text = text
 
     @staticmethod
     def create_id(department: str, kind: str, period: str, **_: Any) -> UUID:
