@@ -80,6 +80,7 @@ STATE = [
     "/api/v1/coverage",
     "/api/v1/task-ledger",
     "/api/v1/progress/SCJGJ/2026",
+    "/api/v1/reports",
 ]
 OVERSIGHT = [
     "/api/v1/trails/department/SCJGJ",

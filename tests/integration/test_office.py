@@ -59,9 +59,7 @@ def test_r3_4_a_list_never_published_is_overdue_after_31_december(
     world.run("office", "department.register", code="WJJ", name="安岳县卫生健康局", kind="health")
     year = china_today().year
     update(world.ledger, store)
-    found = {
-        (d.kind, d.subject): d for d in deadlines.deadlines(store.db, dt.date(year + 1, 1, 1))
-    }
+    found = {(d.kind, d.subject): d for d in deadlines.deadlines(store.db, dt.date(year + 1, 1, 1))}
     listed = found[("item_list", f"WJJ/{year}-list")]
     assert listed.status == "overdue" and listed.due == f"{year}-12-31" and listed.done is None
 
@@ -76,9 +74,7 @@ def _report(text: str) -> dict[str, object]:
     }
 
 
-def test_r10_6_the_report_text_is_stored_not_only_its_digest(
-    county: County, store: Store
-) -> None:
+def test_r10_6_the_report_text_is_stored_not_only_its_digest(county: County, store: Store) -> None:
     text = "一季度：完成联合抽查2次，发现问题3个，已整改。"
     county.run("SCJGJ", "report.submit", **_report(text))
     update(county.world.ledger, store)

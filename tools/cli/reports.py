@@ -49,8 +49,7 @@ def report_submit(
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ValidationError(
-            f"{summary} is not UTF-8 text; save the report as .txt or .md "
-            f"(报告须为UTF-8文本文件)",
+            f"{summary} is not UTF-8 text; save the report as .txt or .md (报告须为UTF-8文本文件)",
             {"summary": ["not UTF-8 text"]},
         ) from None
     params: dict[str, Any] = {

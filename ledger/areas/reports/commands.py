@@ -11,10 +11,9 @@ from ledger.audit.hashing import sha256
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, RuleViolationError
 from ledger.fields import choice, integer, optional_text, text
-from ledger.params import Params
 from ledger.ids import report_id
+from ledger.params import Params
 from ledger.roles import DEPARTMENT
-
 
 #: The longest report text accepted, in characters (a written annual summary of a
 #: county department runs to a few thousand).
