@@ -5,6 +5,10 @@
     client.command("task.create", task="T-2026-001", ...)   # the route comes from the table
     client.get("/api/v1/deadlines", department="SCJGJ")
 
+A client given ``receipts=Path(...)`` keeps the signed receipt of every command it
+runs in that folder (``shuangsui verify --receipts`` checks them later); the last one
+is also in ``client.last_receipt``.
+
 Public endpoints need no key. Errors come back as :class:`ApiError` carrying the
 problem document (RFC 9457).
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +26,7 @@ import requests
 from api.httpsig import sign_request
 from ledger.bootstrap import registry
 from ledger.keys import SigningKey
+from ledger.transparency.receipts import save_receipt
 
 
 class ApiError(Exception):
@@ -41,8 +47,11 @@ class Client:
         *,
         timeout: float = 60,
         session: requests.Session | None = None,
+        receipts: Path | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.receipts = receipts
+        self.last_receipt: dict[str, Any] | None = None
         self.key = key
         self.timeout = timeout
         self.session = session or requests.Session()
@@ -110,7 +119,13 @@ class Client:
     def command(self, action: str, attachment: Any = None, **params: Any) -> Any:
         """Run a command by name: its route's path variables are taken from ``params``."""
         method, path, body = command_request(action, params, attachment)
-        return self.call(method, path, body)
+        answer = self.call(method, path, body)
+        receipt = answer.get("receipt") if isinstance(answer, dict) else None
+        if isinstance(receipt, dict):
+            self.last_receipt = receipt
+            if self.receipts is not None:
+                save_receipt(self.receipts, receipt)
+        return answer
 
 
 def command_request(

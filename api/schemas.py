@@ -33,6 +33,14 @@ class Recorded(Schema):
     action = fields.String(required=True)
     positions = fields.List(fields.Integer(), required=True)
     result = fields.Dict(required=True)
+    receipt = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "The ledger's signed receipt (shuangsui-receipt-v1): the command "
+            "hash, the positions and entry hashes it produced, the latest checkpoint; keep "
+            "it and check it later with 'shuangsui verify --receipts DIR'."
+        },
+    )
 
 
 class Inspector(Schema):

@@ -72,6 +72,9 @@ class Recorded:
     first_position: int
     last_position: int
     result: dict[str, Any]
+    #: The ledger's signed receipt (:mod:`ledger.audit.receipts`); None when the
+    #: ledger was opened without its key.
+    receipt: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -241,7 +244,13 @@ class Ledger(Application[UUID]):
                 ) from exc
         positions = self.chain.last_positions()
         self.transparency.after_append(positions[-1])
-        return Recorded(authorisation.action, positions[0], positions[-1], outcome.result)
+        receipt = self.transparency.receipt(
+            authorisation.action,
+            authorisation.digest,
+            positions,
+            self.chain.last_entry_hashes(),
+        )
+        return Recorded(authorisation.action, positions[0], positions[-1], outcome.result, receipt)
 
     def execute_as_ledger(self, action: str, params: Mapping[str, Any]) -> Recorded:
         """Record a derived event (a draw's result, a missed deadline) signed by the ledger key."""

@@ -6,8 +6,9 @@ current before each read), paged by log position. Writes are generated here from
 typed commands (:mod:`ledger.commanding`): each command with a route becomes a signed
 ``POST`` in its area's blueprint, gated by the command's declared roles, its body
 validated by the schema generated from its declared fields, executed as one command,
-answering 201 with the positions it wrote. The same declaration gives the evidence
-route table the auditor's verifier reads, so the API and the verifier cannot disagree.
+answering 201 with the positions it wrote and the ledger's signed receipt. The same
+declaration gives the evidence route table the auditor's verifier reads, so the API and
+the verifier cannot disagree.
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ def _command_view(action: str) -> Any:
             "action": recorded.action,
             "positions": [recorded.first_position, recorded.last_position],
             "result": recorded.result,
+            "receipt": recorded.receipt,
         }
 
     return view

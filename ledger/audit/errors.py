@@ -62,3 +62,12 @@ class BundleError(LedgerError, ValueError):
         self.position = position
         self.reason = reason
         self.detail = detail
+
+
+class ReceiptError(LedgerError, ValueError):
+    """A receipt file that is not a ``shuangsui-receipt-v1`` receipt (malformed JSON,
+    missing or extra fields, bad base64); a receipt that is well formed but no longer
+    matches the log is a verification *failure*, not this error."""
+
+    code = "invalid-receipt"
+    status = 422

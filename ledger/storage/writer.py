@@ -116,10 +116,15 @@ class ChainWriter:
     def _sealed(self, rows: Sequence[SealedRow], frontier: MerkleFrontier) -> None:
         """Remember, per thread, where the last command landed; cache the frontier."""
         self._local.positions = [r.position for r in rows]
+        self._local.hashes = [r.entry_hash for r in rows]
         self._tree_cache = (frontier, rows[-1].entry_hash)
 
     def last_positions(self) -> list[int]:
         return list(getattr(self._local, "positions", []))
+
+    def last_entry_hashes(self) -> list[bytes]:
+        """The entry hashes of the last command this thread recorded (for its receipt)."""
+        return list(getattr(self._local, "hashes", []))
 
     @staticmethod
     def _refuse_replay(authorisation: Authorisation) -> None:

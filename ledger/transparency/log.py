@@ -26,7 +26,7 @@ from uuid import UUID
 from ledger.audit.bundles import BUNDLE_FORMAT, bundle_entry
 from ledger.audit.chain import ChainChecker
 from ledger.audit.errors import NoteError
-from ledger.audit.hashing import verify_consistency
+from ledger.audit.hashing import sha256, verify_consistency
 from ledger.audit.notes import (
     NOTE_COSIGNATURE,
     Checkpoint,
@@ -37,6 +37,7 @@ from ledger.audit.notes import (
     parse_note,
     verify_note,
 )
+from ledger.audit.receipts import RECEIPT_FORMAT, receipt_message
 from ledger.audit.report import ChainRow
 from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationError
 from ledger.storage import merkle
@@ -61,6 +62,8 @@ class Transparency:
         self.every = every
         self.interval = interval
         self._last: tuple[int, float] | None = None
+        #: (size, root) of the latest checkpoint this process knows (receipts name it).
+        self._signed: tuple[int, bytes] | None = None
 
     # -- identity --------------------------------------------------------------------------
     @property
@@ -129,6 +132,8 @@ class Transparency:
             note = body + "\n" + signature.line
             self.chain.insert_checkpoint(size, self.root(size), note, _now())
             self._last = (size, time.monotonic())
+            if self._signed is None or size > self._signed[0]:
+                self._signed = (size, self.root(size))
         return self.note(size)
 
     def note(self, size: int | None = None) -> str:
@@ -163,6 +168,38 @@ class Transparency:
             position > size and time.monotonic() - at >= self.interval
         ):
             self.checkpoint(position)
+
+    # -- receipts -------------------------------------------------------------------------------
+    def latest_signed(self) -> tuple[int, bytes]:
+        """(size, root) of the latest checkpoint; (0, the empty root) before the first."""
+        if self._signed is None:
+            stored = self.chain.checkpoint_note()
+            if stored is None:
+                return 0, sha256(b"")
+            self._signed = (stored[0], parse_checkpoint(parse_note(stored[1]).text).root)
+        return self._signed
+
+    def receipt(
+        self, action: str, command_digest: str, positions: list[int], hashes: list[bytes]
+    ) -> dict[str, Any] | None:
+        """The signed receipt for a command that landed at ``positions`` with entry
+        ``hashes`` (:mod:`ledger.audit.receipts`); None without the ledger key."""
+        signer = self.ledger.signer
+        if signer is None or not positions or len(positions) != len(hashes):
+            return None
+        size, root = self.latest_signed()
+        body = {
+            "format": RECEIPT_FORMAT,
+            "origin": self.origin,
+            "action": action,
+            "command": command_digest,
+            "entries": [
+                {"position": p, "hash": b64(h)} for p, h in zip(positions, hashes, strict=True)
+            ],
+            "checkpoint": {"size": size, "root": b64(root)},
+            "key": signer.key_id,
+        }
+        return {**body, "signature": b64(signer.sign(receipt_message(body)))}
 
     def witness_verifiers(self) -> list[NoteVerifier]:
         """Cosigning keys of every witness registered in the ledger."""

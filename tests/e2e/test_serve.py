@@ -73,7 +73,9 @@ def test_a_whole_task_through_the_client(served: tuple[str, Path]) -> None:
     keys = home / "keys" / "demo"
 
     def as_(name: str) -> Client:
-        return Client(url, read_key_file(keys / f"{name}.key"))
+        return Client(url, read_key_file(keys / f"{name}.key"), receipts=receipts)
+
+    receipts = home / "actor-receipts"  # issue 11.2: the client keeps every receipt
 
     public = Client(url)
     before = public.get("/api/v1/status")["size"]
@@ -143,3 +145,7 @@ def test_a_whole_task_through_the_client(served: tuple[str, Path]) -> None:
     assert f"ok: {after} entries" in verified.stdout
     recomputed = shuangsui(home, "verify-draw", f"{TASK}/1")
     assert recomputed.returncode == 0, recomputed.stdout + recomputed.stderr
+    assert scjgj.last_receipt is not None and scjgj.last_receipt["action"] == "result.publish"
+    kept = shuangsui(home, "verify", "--receipts", str(receipts))
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    assert kept.stdout.count("receipt ok") == len(list(receipts.glob("*.json"))) >= 10

@@ -6,14 +6,17 @@ triggers and the nonce index, then change, delete, swap or forge rows.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 
 from ledger.application import Ledger
+from ledger.audit.chain import ENTRY_SIGNATURE_CONTEXT
+from ledger.audit.hashing import ZERO_HASH, MerkleFrontier, leaf_hash
 from ledger.authorisation import Authorisation
 from ledger.keys import SigningKey
-from ledger.storage.chain import EventMeta, seal
+from ledger.storage.chain import EventMeta, entry_bytes, seal
 from ledger.storage.recorders import APPEND_ONLY_TABLES, CHAIN_TABLE, ChainedSQLiteRecorder
 
 
@@ -127,6 +130,75 @@ class RawDB:
         (row,) = seal(head, [stored], [nid], [meta], authorisation, ledger_key)
         self.execute("INSERT INTO {chain} VALUES (?,?,?,?,?,?,?,?,?)", row.as_tuple())
         return row.position
+
+    def rewrite_event(self, position: int, old: bytes, new: bytes, ledger_key: SigningKey) -> None:
+        """The operator's rewrite: replace ``old`` by ``new`` in the event stored at
+        ``position``, then reseal everything from there with the ledger key -- entries,
+        links, seals and the stored Merkle tree -- so the chain checks pass again."""
+        nid = self.notification_id(position)
+        (state,) = self.execute("SELECT state FROM {events} WHERE {event_id} = ?", (nid,))[0]
+        assert old in bytes(state), "nothing to rewrite"
+        self.execute(
+            "UPDATE {events} SET state = ? WHERE {event_id} = ?",
+            (bytes(state).replace(old, new), nid),
+        )
+        self.reseal(position, ledger_key)
+
+    def reseal(self, start: int, ledger_key: SigningKey) -> None:
+        """Recompute every chain row from ``start`` (entry, hash, link, seal) and the tree."""
+        rows = self.execute(
+            "SELECT position, notification_id, entry, signer FROM {chain} "
+            "WHERE position >= ? ORDER BY position",
+            (start,),
+        )
+        prev = (
+            bytes(
+                self.execute("SELECT entry_hash FROM {chain} WHERE position = ?", (start - 1,))[0][
+                    0
+                ]
+            )
+            if start > 1
+            else ZERO_HASH
+        )
+        for position, nid, entry, signer in rows:
+            fields = json.loads(bytes(entry))
+            (state,) = self.execute("SELECT state FROM {events} WHERE {event_id} = ?", (nid,))[0]
+            new_entry = entry_bytes(
+                position=position,
+                prev=prev,
+                stream=fields["stream"],
+                version=fields["version"],
+                topic=fields["type"],
+                meta=EventMeta(schema=fields["schema"], time=fields["time"]),
+                state=bytes(state),
+                command_digest=fields["command"],
+                part=fields["part"][0],
+                count=fields["part"][1],
+            )
+            entry_hash = leaf_hash(new_entry)
+            signature = (
+                ledger_key.sign(ENTRY_SIGNATURE_CONTEXT + entry_hash)
+                if signer is not None
+                else None
+            )
+            self.execute(
+                "UPDATE {chain} SET entry = ?, entry_hash = ?, signature = ? WHERE position = ?",
+                (new_entry, entry_hash, signature, position),
+            )
+            prev = entry_hash
+        self.rebuild_tree()
+
+    def rebuild_tree(self) -> None:
+        """Rewrite the stored Merkle tree from the chain's entry hashes as they are now."""
+        hashes = [
+            bytes(h) for (h,) in self.execute("SELECT entry_hash FROM {chain} ORDER BY position")
+        ]
+        self.execute("DELETE FROM {tree}")
+        frontier = MerkleFrontier()
+        for h in hashes:
+            for level, idx, node in frontier.append(h):
+                self.execute("INSERT INTO {tree} VALUES (?,?,?)", (level, idx, node))
+        self.recorder._tree_cache = None
 
 
 def note_event(ledger: Ledger, text: str, author: str) -> StoredEvent:

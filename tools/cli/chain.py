@@ -101,6 +101,7 @@ def init(runtime: Runtime, origin: str, office_holder: str, seal: bool) -> None:
         for temp, path in staged:
             os.replace(temp, path)
             os.replace(temp.with_suffix(".pub"), path.with_suffix(".pub"))
+        runtime.keep_receipt(recorded.receipt)
     finally:
         ledger.close()
     click.echo(f"ledger   {settings.describe_database()}")
@@ -161,9 +162,20 @@ def status(runtime: Runtime, as_json: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Verify only what follows this trusted checkpoint, and that the log extends it.",
 )
+@click.option(
+    "--receipts",
+    "receipts_dir",
+    type=click.Path(path_type=Path),
+    help="Also prove every receipt in this folder is still in the log (e.g. HOME/receipts).",
+)
 @pass_runtime
 def verify(
-    runtime: Runtime, as_json: bool, workers: int | None, bundle: Path | None, since: Path | None
+    runtime: Runtime,
+    as_json: bool,
+    workers: int | None,
+    bundle: Path | None,
+    since: Path | None,
+    receipts_dir: Path | None,
 ) -> None:
     """Check every entry hash, link, ledger signature and actor signature.
 
@@ -175,14 +187,20 @@ def verify(
       shuangsui verify --json
       shuangsui verify --bundle ledger.bundle          # no database, no network
       shuangsui verify --since trusted.checkpoint      # only what is new
+      shuangsui verify --receipts var/receipts         # my receipts are still in the log
     """
     from ledger.audit.bundles import verify_bundle
     from ledger.bootstrap import route_table
     from ledger.transparency.database import verify_ledger, verify_since
+    from ledger.transparency.receipts import check_receipts, read_receipts
 
     stderr = sys.stderr
     if bundle is not None and since is not None:
         raise ValidationError("use --bundle or --since, not both")
+    if bundle is not None and receipts_dir is not None:
+        raise ValidationError("--receipts checks against the database; not with --bundle")
+    receipts = read_receipts(receipts_dir) if receipts_dir is not None else []
+    checked = []
     if bundle is not None:
         try:
             size = sum(1 for _ in bundle.open("rb"))
@@ -211,10 +229,16 @@ def verify(
                     )
                 else:
                     report = verify_ledger(ledger, workers=workers, progress=bar.update)
+            if report and receipts:
+                checked = check_receipts(ledger, receipts, report)
         finally:
             ledger.close()
+    failed = [c for c in checked if not c]
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        document = report.as_dict()
+        if receipts_dir is not None:
+            document["receipts"] = [c.as_dict() for c in checked]
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     elif report:
         checkpoints = f", {len(report.checkpoints)} checkpoint(s)" if report.checkpoints else ""
         click.echo(
@@ -228,5 +252,15 @@ def verify(
             f"TAMPERED at position {report.failure.position}: "
             f"{report.failure.reason} ({report.failure.detail})"
         )
-    if not report:
+    if not as_json:
+        for check in checked:
+            where = f"{'checkpoint' if check.signed else 'head'} {check.against}"
+            if check:
+                click.echo(
+                    f"回执有效 / receipt ok: {check.name} ({check.action}, positions "
+                    f"{check.positions[0]}-{check.positions[1]}, proved in {where})"
+                )
+            else:
+                click.echo(f"回执不符 / RECEIPT FAILED: {check.name}: {check.problem}")
+    if not report or failed:
         raise SystemExit(EXIT_TAMPERED)

@@ -24,6 +24,7 @@ def append_note(runtime: Runtime, key_file: str, text: str) -> None:
     ledger = runtime.open()
     try:
         recorded = ledger.execute(sign_command(key, "note.append", {"text": text}))
+        runtime.keep_receipt(recorded.receipt)
     finally:
         ledger.close()
     click.echo(f"note recorded at position {recorded.last_position}")

@@ -70,12 +70,19 @@ class Runtime:
         from ledger.authorisation import sign_command
 
         def submit(action: str, params: dict[str, Any], attachment: Any) -> dict[str, Any]:
-            result: dict[str, Any] = ledger.execute(
-                sign_command(key, action, params), attachment=attachment
-            ).as_dict()
+            recorded = ledger.execute(sign_command(key, action, params), attachment=attachment)
+            self.keep_receipt(recorded.receipt)
+            result: dict[str, Any] = recorded.as_dict()
             return result
 
         return submit
+
+    def keep_receipt(self, receipt: dict[str, Any] | None) -> None:
+        """Keep the ledger's signed receipt in HOME/receipts (``verify --receipts``)."""
+        from ledger.transparency.receipts import RECEIPTS_DIR, save_receipt
+
+        if receipt is not None:
+            save_receipt(self.settings.home / RECEIPTS_DIR, receipt)
 
     def run(
         self, key_file: str, action: str, params: dict[str, Any], attachment: Any = None
