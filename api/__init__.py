@@ -41,6 +41,39 @@ SECURITY = {
 }
 
 
+#: The docs page's header (the OpenAPI ``info.description``, Markdown): how to sign, and
+#: where the pages for people are.
+DOCS_HEADER = """Every write, and every read that is not public, is an **RFC 9421 HTTP Message
+Signature** made with the caller's registered Ed25519 key (the key file that `shuangsui
+keygen` wrote). The interactive "Try it out" below sends unsigned requests: it works for the
+public reads (publication feed, item lists, published plans, checkpoint, proofs); the others
+answer 401 here.
+
+**How to sign a request** (签名方法):
+
+* from the command line -- `shuangsui client` signs with a key file:
+  `shuangsui client GET /api/v1/deadlines --key scjgj.key -q status=overdue` or
+  `shuangsui client POST /api/v1/notes --key scjgj.key --data note.json`;
+* from Python -- `api.client.Client(url, key=read_key_file("scjgj.key"))`, then
+  `client.get(path, **query)` or `client.command("task.create", task=..., ...)` (the route
+  comes from the command table);
+* by hand -- signature label any, tag `shuangsui-api-v1`, `alg` ed25519, parameters
+  `created`, `keyid` (the key id the registration prints; `shuangsui key show`) and a fresh
+  `nonce`; covered components `"@method" "@path" "content-digest"` for writes
+  (`Content-Digest: sha-256=:...:`, RFC 9530) and `"@method" "@path" "@query"` for reads.
+  Requests older than the command window (300 s), with a reused nonce, or from a rotated or
+  revoked key are refused and write nothing.
+
+The signature base, the signature and the body of every write are stored as the command's
+evidence: `shuangsui verify` checks offline who asked for each change.
+
+**Pages for people** (网页): the publication feed is at [`/`](/) (公示信息, in Chinese;
+`?lang=en` for English), an object at `/objects/{credit code}`, a published result and its
+QR code at `/r/{position}`, item lists and plans at `/departments/{code}`, draws at
+`/draws/{task}/{n}`, the log's checkpoint at `/log`. They are HTML, not part of this API.
+"""
+
+
 class LedgerApi(Api):  # type: ignore[misc]
     """flask-smorest's Api with our single problem+json error handler, and every error
     response documented as what it is: an RFC 9457 problem document."""
@@ -78,7 +111,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=int(settings.get("SHUANGSUI_MAX_BODY", 16 * 1024 * 1024)),
         JSON_SORT_KEYS=False,
         API_SPEC_OPTIONS={
-            "info": {"description": __doc__.split("\n\n")[0]},
+            "info": {"description": __doc__.split("\n\n")[0] + "\n\n" + DOCS_HEADER},
             "components": {"securitySchemes": SECURITY},
             "security": [{"httpSignature": []}],
         },
@@ -86,6 +119,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(
         {k: v for k, v in settings.items() if k.isupper() and not k.startswith("SHUANGSUI_")}
     )
+    app.config["SHUANGSUI_PUBLIC_URL"] = settings.get("SHUANGSUI_PUBLIC_URL") or None
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     service = Service(settings)
     app.extensions["shuangsui"] = service
@@ -96,6 +130,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api = LedgerApi(app)
     for blueprint in BLUEPRINTS.values():
         api.register_blueprint(blueprint)
+    from api.pages import bp as pages
+
+    app.register_blueprint(pages)
     app.before_request(guard)
     app.teardown_request(teardown)
 

@@ -272,6 +272,8 @@ INDEXES = [
     ("deadlines", ["done_position"]),
     ("assignments", ["object"]),
     ("deadlines", ["department"]),
+    ("publications", ["object"]),
+    ("publications", ["department"]),
 ]
 
 

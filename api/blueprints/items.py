@@ -10,9 +10,8 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from api import schemas as s
-from api.blueprints.common import access, store
+from api.blueprints.common import store
 from ledger.errors import NotFoundError
-from ledger.roles import STATE_READ
 from projections import read
 
 blp = Blueprint("items", __name__, description="Item lists (抽查事项清单) and the joint list (R3).")
@@ -20,9 +19,9 @@ blp = Blueprint("items", __name__, description="Item lists (抽查事项清单) 
 
 @blp.route("/api/v1/item-lists/<department>", methods=["GET"])
 @blp.response(200, s.ItemRow(many=True))
-@access(STATE_READ)
 def item_list(department: str) -> Any:
-    """A department's published item list (the current version)."""
+    """A department's published item list (the current version). Public: the lists are
+    published to society (R3.4)."""
     found = read.items.item_list(store(), department)
     if found is None:
         raise NotFoundError(f"no department {department}")

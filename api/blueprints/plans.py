@@ -10,7 +10,8 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from api import schemas as s
-from api.blueprints.common import access, store
+from api.auth import require
+from api.blueprints.common import store
 from ledger.errors import NotFoundError
 from ledger.roles import STATE_READ
 from projections import read
@@ -20,10 +21,12 @@ blp = Blueprint("plans", __name__, description="Annual plans (年度抽查计划
 
 @blp.route("/api/v1/plans/<department>/<int(max=999999999):year>", methods=["GET"])
 @blp.response(200, s.Plan)
-@access(STATE_READ)
 def plan(department: str, year: int) -> Any:
-    """A department's plan for a year: name, version, publication date, late or not."""
+    """A department's plan for a year: name, version, publication date, late or not.
+    Public once published (R6.5); a draft not yet published is read with a signature."""
     found = read.plans.plan(store(), department, year)
     if found is None:
         raise NotFoundError(f"no {year} plan of {department}")
+    if found["published_on"] is None:
+        require(STATE_READ, f"the unpublished {year} plan of {department}")
     return found

@@ -12,7 +12,7 @@ its modules (and nothing else), so ``from projections import read`` then
 ``sql`` (the row helpers), ``calendar``, ``deadlines`` (the board, across areas),
 ``trails`` (who touched a subject, across areas), and one module per area: ``keys``,
 ``departments``, ``items``, ``directory``, ``inspectors``, ``plans``, ``tasks``,
-``draws``, ``results``, ``reports``.
+``draws``, ``results``, ``reports``; ``public`` (what the public pages read).
 """
 
 from projections.read import (
@@ -25,6 +25,7 @@ from projections.read import (
     items,
     keys,
     plans,
+    public,
     reports,
     results,
     sql,
@@ -42,6 +43,7 @@ __all__ = [
     "items",
     "keys",
     "plans",
+    "public",
     "reports",
     "results",
     "sql",

@@ -1,0 +1,341 @@
+"""The public pages (一公开, R3.4, R6.5, R9.1, R10.5): no login, nothing unpublished.
+
+The feed and an object's page read the projections; a draw, a plan and the checkpoint
+read the log itself (the ledger's aggregates and notes), so what they show is what an
+auditor's bundle holds.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from flask import Response, abort, request
+
+from api.blueprints.common import service, store
+from api.pages.base import bp, render
+from ledger.areas.inspections.events import RESULTS
+from ledger.audit.errors import NoteError
+from ledger.audit.notes import parse_checkpoint, parse_note
+from ledger.errors import NotFoundError
+from ledger.ids import draw_id, inspection_id, plan_id
+from projections import read
+
+
+def _int(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    return int(value) if value.isdigit() and len(value) <= 9 else None
+
+
+def _date(name: str) -> str | None:
+    value = request.args.get(name, "").strip()
+    return value if len(value) == 10 and value[4] == "-" and value[7] == "-" else None
+
+
+def feed_filters() -> dict[str, Any]:
+    """The feed's filters from the query string (what does not parse is ignored)."""
+    result = request.args.get("result") or None
+    return {
+        "q": (request.args.get("q") or "").strip()[:100] or None,
+        "department": request.args.get("department") or None,
+        "item": request.args.get("item") or None,
+        "result": result if result in RESULTS else None,
+        "since": _date("since"),
+        "until": _date("until"),
+    }
+
+
+@bp.route("/")
+def feed() -> Response:
+    """The publication feed: search, filters, paging (R9.1)."""
+    db = store()
+    filters = feed_filters()
+    page = read.public.feed(db, **filters, before=_int("before"))
+    names = read.public.names(db)
+    return render(
+        "feed.html",
+        page=page,
+        filters=filters,
+        names=names,
+        results=list(RESULTS),
+        args={k: v for k, v in filters.items() if v},
+    )
+
+
+@bp.route("/objects/<key>")
+def object_page(key: str) -> Response:
+    """An object's published results; withheld ones counted, never shown (R9.1)."""
+    db = store()
+    found = read.public.object_page(db, key[:64])
+    if found is None:
+        raise NotFoundError(f"no object {key}")
+    return render("object.html", obj=found, names=read.public.names(db))
+
+
+@bp.route("/departments")
+def departments() -> Response:
+    """Every department, with links to its item lists and plans."""
+    return render("departments.html", departments=read.departments.departments(store()))
+
+
+@bp.route("/departments/<code>")
+def department(code: str) -> Response:
+    """A department's published item lists (every version, with reasons) and annual
+    plans (every published version): published to society (R3.4, R6.5)."""
+    db = store()
+    found = next((d for d in read.departments.departments(db) if d["code"] == code), None)
+    if found is None:
+        raise NotFoundError(f"no department {code}")
+    ledger = service().ledger
+    plans = []
+    years = [r["year"] for r in db.query("SELECT year FROM plans WHERE department = ?", [code])]
+    for year in sorted(years, reverse=True):
+        plan = ledger.find(plan_id(code, year))
+        if plan is None:
+            continue
+        versions = [v for v in plan.as_dict()["versions"] if v["published_on"]]
+        if versions:
+            plans.append({"year": year, "versions": list(reversed(versions))})
+    return render(
+        "department.html",
+        department=found,
+        lists=read.public.item_versions(db, code),
+        plans=plans,
+        names=read.public.names(db),
+    )
+
+
+@bp.route("/draws")
+def draws() -> Response:
+    """The latest draws."""
+    db = store()
+    return render("draws.html", draws=read.public.draws(db), names=read.public.names(db))
+
+
+def draw_facts(task: str, number: int) -> dict[str, Any]:
+    """Everything the draw page and the ceremony show, from the log: the commitment and
+    its hash, each witness's commitment and reveal, dice, beacon, seed, drawn list."""
+    ledger = service().ledger
+    draw = ledger.find(draw_id(task, number))
+    if draw is None:
+        raise NotFoundError(f"no draw {task}/{number}")
+    commitment = json.loads(draw.commitment)
+    witnesses = []
+    for key_id in commitment.get("witnesses", []):
+        key = ledger.key(key_id)
+        witnesses.append(
+            {
+                "key_id": key_id,
+                "holder": key.holder if key is not None else key_id,
+                "commitment": draw.witness_commitments.get(key_id),
+                "value": draw.reveals.get(key_id),
+            }
+        )
+    performed = draw.performed
+    drawn: list[dict[str, Any]] = []
+    if performed is not None:
+        keys = [a["object"] for a in performed["assignments"]]
+        names = read.public.object_names(store(), keys)
+        drawn = [
+            {"order": a["order"], "object": a["object"], "name": names.get(a["object"], "")}
+            for a in sorted(performed["assignments"], key=lambda a: a["order"])
+        ]
+    return {
+        "task": task,
+        "number": number,
+        "commitment": commitment,
+        "commitment_text": json.dumps(commitment, ensure_ascii=False, indent=1),
+        "commitment_hash": draw.commitment_hash,
+        "witnesses": witnesses,
+        "dice_expected": bool(commitment.get("dice")),
+        "dice": draw.dice,
+        "beacon": draw.beacon,
+        "seed": performed["seed"] if performed else None,
+        "drawn": drawn,
+        "recusals": len(draw.recusals),
+        "command": f"shuangsui verify-draw {task}/{number} --bundle draw-{task}-{number}.jsonl",
+    }
+
+
+@bp.route("/draws/<task>/<int(max=999999999):number>")
+def draw(task: str, number: int) -> Response:
+    """A draw (R7.4, R7.5): how it was committed, what went in, what came out, and how
+    to recompute it."""
+    facts = draw_facts(task, number)
+    db = store()
+    row = next(iter(db.query("SELECT name, lead FROM tasks WHERE task = ?", [task])), None)
+    return render("draw.html", draw=facts, task_row=row, names=read.public.names(db))
+
+
+@bp.route("/draws/<task>/<int(max=999999999):number>/bundle")
+def draw_bundle(task: str, number: int) -> Response:
+    """What ``verify-draw --bundle`` needs, with inclusion proofs to one checkpoint."""
+    from ledger.draw.world import SNAPSHOT_TOPICS
+
+    ledger = service().ledger
+    if ledger.find(draw_id(task, number)) is None:
+        raise NotFoundError(f"no draw {task}/{number}")
+    return _bundle(
+        ledger.chain.positions_of_topics(SNAPSHOT_TOPICS),
+        {"draw": f"{task}/{number}"},
+        f"draw-{task}-{number}.jsonl",
+    )
+
+
+def _bundle(positions: list[int], query: dict[str, Any], filename: str) -> Response:
+    with tempfile.TemporaryDirectory() as where:
+        out = Path(where) / "bundle.jsonl"
+        service().ledger.transparency.export(out, positions=positions, query=query)
+        data = out.read_bytes()
+    return Response(
+        data,
+        mimetype="application/x-ndjson",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def checkpoint_facts() -> dict[str, Any]:
+    """The latest checkpoint note, parsed: origin, size, root, and who signed it."""
+    ledger = service().ledger
+    text = ledger.transparency.latest()
+    try:
+        note = parse_note(text)
+        checkpoint = parse_checkpoint(note.text)
+    except NoteError:  # pragma: no cover - the ledger writes only well-formed notes
+        abort(500)
+    witnesses = {k.note_name: k.holder for k in ledger.keys_with_role("witness") if k.note_name}
+    signers = [
+        {
+            "name": s.name,
+            "role": "log" if s.name == checkpoint.origin else "witness",
+            "holder": witnesses.get(s.name, ""),
+        }
+        for s in note.signatures
+    ]
+    return {
+        "text": text,
+        "origin": checkpoint.origin,
+        "size": checkpoint.size,
+        "root": note.text.splitlines()[2],
+        "signers": signers,
+        "cosigned": sum(1 for s in signers if s["role"] == "witness"),
+    }
+
+
+@bp.route("/log")
+def log() -> Response:
+    """The log's current checkpoint, its witnesses' cosignatures, and the downloads."""
+    return render("log.html", checkpoint=checkpoint_facts())
+
+
+# -- a published result behind its QR code ----------------------------------------------------
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """The absolute URL printed in a QR code: ``SHUANGSUI_PUBLIC_URL`` when the service
+    sits behind a proxy, else the host the request came to."""
+    from flask import current_app, url_for
+
+    base = current_app.config.get("SHUANGSUI_PUBLIC_URL")
+    path = url_for(endpoint, **values)
+    return base.rstrip("/") + path if base else url_for(endpoint, _external=True, **values)
+
+
+def _publication(position: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    db = store()
+    found = read.public.publication(db, position)
+    if found is None:
+        raise NotFoundError(f"no published result at position {position}")
+    basis = next(
+        iter(
+            db.query(
+                "SELECT basis, reference FROM results WHERE object = ? AND item = ? "
+                "AND decided_position = ?",
+                [found["object"], found["item"], position],
+            )
+        ),
+        None,
+    )
+    return found, basis or {}
+
+
+def proof_text(position: int) -> str:
+    """A C2SP tlog-proof of the entry at ``position`` to the latest checkpoint (one of
+    the head is made when the latest does not cover it yet)."""
+    transparency = service().ledger.transparency
+    latest = transparency.latest()
+    size = parse_checkpoint(parse_note(latest).text).size
+    return transparency.prove(position, latest if size >= position else None)
+
+
+def qr_svg(url: str) -> str:
+    import segno
+
+    return str(segno.make(url, error="m").svg_inline(scale=4, border=2, title=url))
+
+
+@bp.route("/r/<int(max=999999999):position>")
+def result(position: int) -> Response:
+    """A published result at its stable address (the log position of its publication):
+    the result, its QR code, its inclusion proof and how to check it offline."""
+    found, basis = _publication(position)
+    proof = proof_text(position)
+    note = proof.split("\n\n", 1)[1]
+    checkpoint = parse_checkpoint(parse_note(note).text)
+    url = public_url("pages.result", position=position)
+    witnesses = {k.note_name for k in service().ledger.keys_with_role("witness") if k.note_name}
+    cosigned = [s.name for s in parse_note(note).signatures if s.name in witnesses]
+    return render(
+        "result.html",
+        pub=found,
+        basis=basis,
+        names=read.public.names(store()),
+        url=url,
+        qr=qr_svg(url),
+        proof=proof,
+        checkpoint=checkpoint,
+        cosigned=cosigned,
+    )
+
+
+@bp.route("/r/<int(max=999999999):position>/qr.svg")
+def result_qr(position: int) -> Response:
+    """The QR code alone, to print on the inspection record (扫码入企)."""
+    _publication(position)
+    import segno
+
+    out = io.BytesIO()
+    segno.make(public_url("pages.result", position=position), error="m").save(
+        out, kind="svg", scale=8, border=4
+    )
+    return Response(out.getvalue(), mimetype="image/svg+xml")
+
+
+@bp.route("/r/<int(max=999999999):position>/proof")
+def result_proof(position: int) -> Response:
+    """The C2SP tlog-proof file of this result's publication entry."""
+    _publication(position)
+    return Response(
+        proof_text(position),
+        mimetype="text/plain",
+        headers={"Content-Disposition": f'attachment; filename="result-{position}.tlog-proof"'},
+    )
+
+
+@bp.route("/r/<int(max=999999999):position>/bundle")
+def result_bundle(position: int) -> Response:
+    """The result's inspection stream (check, result, publication) with inclusion proofs
+    to one signed checkpoint: ``shuangsui verify --bundle`` checks it offline."""
+    found, basis = _publication(position)
+    if not basis:
+        raise NotFoundError(f"no inspection behind the result at position {position}")
+    stream = inspection_id(basis["basis"], basis["reference"], found["object"])
+    ledger = service().ledger
+    return _bundle(
+        ledger.chain.positions_of_stream(stream),
+        {"stream": str(stream)},
+        f"result-{position}.jsonl",
+    )
