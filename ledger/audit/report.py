@@ -95,6 +95,10 @@ class Report:
     keys: dict[str, KeyState] = field(default_factory=dict)
     #: Checkpoint sizes verified (bundles), and who cosigned each.
     checkpoints: dict[int, list[str]] = field(default_factory=dict)
+    #: How many entries were read and checked (a slice or ``--since`` checks fewer
+    #: than ``size``), and the position the check started after (a trusted size).
+    entries: int = 0
+    after: int = 0
 
     def __bool__(self) -> bool:
         return self.failure is None

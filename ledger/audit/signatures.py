@@ -63,12 +63,14 @@ def verify_rows(
     inline_failures: list[tuple[int, int]] = []
     structural: Failure | None = None
     size, head = checker.expected - 1, checker.prev
+    after, entries = size, 0
     try:
         for row in rows:
             structural = checker.check(row)
             if structural is not None:
                 break
             size, head = row.position, row.entry_hash
+            entries += 1
             if progress and size % 1000 == 0:
                 progress(1000)
             if len(checker.jobs) >= batch:
@@ -106,6 +108,8 @@ def verify_rows(
         commands=checker.commands,
         signatures=checker.signatures,
         keys=checker.keys,
+        entries=entries,
+        after=after,
     )
 
 

@@ -27,6 +27,7 @@ from ledger.draw.ceremony import (
 from ledger.draw.eligibility import officers_for, task_spec
 from ledger.draw.snapshot import snapshot
 from ledger.draw.world import Event, fold
+from ledger.errors import NotFoundError
 
 DrawEvents = list[tuple[str, dict[str, Any]]]  # one draw stream's (topic, state), in order
 #: What a performed event records that verify-draw recomputes.
@@ -69,12 +70,13 @@ def verify_draw(
     commitments, all commitments before any reveal; the beacon (``beacon_check(round,
     signature) -> randomness``, i.e. drand-verify); the entropy sources and their order;
     the seed, every stratum, every drawn object and ticket, every assignment; every
-    recusal's replacement.
+    recusal's replacement. A draw the events do not hold is :class:`NotFoundError`
+    (a usage error, not a difference).
     """
     events = list(events)
     draw_events = _draw_stream(events, task, number)
     if draw_events is None:
-        return f"no draw {task}/{number} in these events", {}
+        raise NotFoundError(f"no such draw {task}/{number} (没有这次抽取)")
     committed = draw_events[0][1]
     text = committed["commitment"]
     if commitment_hash(text).hex() != committed["commitment_hash"]:

@@ -51,11 +51,17 @@ from tools.cli.runtime import EXIT_USAGE, Runtime
 
 
 class LedgerGroup(click.Group):
-    """Maps :class:`LedgerError` to a clear message and exit status 2, once."""
+    """Maps :class:`LedgerError` to a clear message and exit status 2, once; a file
+    that cannot be read or written (an ``OSError`` no command caught) too, so no input
+    ever ends in a traceback (issue 14 §3)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            click.echo(f"error: cannot use{where}: {exc.strerror or exc} (文件无法读写)", err=True)
+            ctx.exit(EXIT_USAGE)
         except LedgerError as exc:
             click.echo(f"error: {exc}", err=True)
             errors = getattr(exc, "errors", None)

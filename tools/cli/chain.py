@@ -10,8 +10,9 @@ from pathlib import Path
 
 import click
 
+from ledger.audit.report import Report
 from ledger.errors import ConflictError, ValidationError
-from tools.cli.runtime import EXIT_TAMPERED, Runtime, pass_runtime
+from tools.cli.runtime import EXIT_TAMPERED, Runtime, bundle_header, pass_runtime, read_text
 
 
 def _new_passphrase(runtime: Runtime, seal: bool) -> str | None:
@@ -201,7 +202,9 @@ def verify(
         raise ValidationError("--receipts checks against the database; not with --bundle")
     receipts = read_receipts(receipts_dir) if receipts_dir is not None else []
     checked = []
+    scope: str | None = None
     if bundle is not None:
+        header = bundle_header(bundle)
         try:
             size = sum(1 for _ in bundle.open("rb"))
             with (
@@ -213,20 +216,19 @@ def verify(
                 report = verify_bundle(lines, route_table(), workers=workers, progress=bar.update)
         except (OSError, UnicodeDecodeError) as exc:
             raise ValidationError(f"cannot read {bundle}: {exc}") from exc
+        if header.get("kind") == "slice":
+            scope = "slice"
     else:
+        trusted = read_checkpoint(since) if since is not None else None
         ledger = runtime.open(write=False)
         try:
             size = ledger.head().position
             with click.progressbar(
                 length=size, label="verifying", file=stderr, show_pos=True
             ) as bar:
-                if since is not None:
-                    report = verify_since(
-                        ledger,
-                        since.read_text(encoding="utf-8"),
-                        workers=workers,
-                        progress=bar.update,
-                    )
+                if trusted is not None:
+                    scope = "since"
+                    report = verify_since(ledger, trusted, workers=workers, progress=bar.update)
                 else:
                     report = verify_ledger(ledger, workers=workers, progress=bar.update)
             if report and receipts:
@@ -238,14 +240,15 @@ def verify(
         document = report.as_dict()
         if receipts_dir is not None:
             document["receipts"] = [c.as_dict() for c in checked]
+        if scope is not None:
+            document["checked"] = {
+                "what": scope,
+                "entries": report.entries,
+                "after_position": report.after,
+            }
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     elif report:
-        checkpoints = f", {len(report.checkpoints)} checkpoint(s)" if report.checkpoints else ""
-        click.echo(
-            f"ok: {report.size} entries, {report.commands} commands, "
-            f"{report.signatures} signatures verified{checkpoints}; "
-            f"head {report.head.hex()}"
-        )
+        click.echo(f"ok: {describe_checked(report, scope)}; head {report.head.hex()}")
     else:
         assert report.failure is not None
         click.echo(
@@ -264,3 +267,44 @@ def verify(
                 click.echo(f"回执不符 / RECEIPT FAILED: {check.name}: {check.problem}")
     if not report or failed:
         raise SystemExit(EXIT_TAMPERED)
+
+
+def describe_checked(report: Report, checked: str | None) -> str:
+    """Exactly what an intact verification checked (已核验的范围), in one line."""
+    sums = f"{report.commands} commands, {report.signatures} signatures verified"
+    cosigned = f", {len(report.checkpoints)} checkpoint(s)" if report.checkpoints else ""
+    if checked == "since":
+        if report.entries == 0:
+            return (
+                f"the log (size {report.size}) is the trusted checkpoint of size "
+                f"{report.after}; no new entries to check (无新条目)"
+            )
+        return (
+            f"{report.entries} new entries (positions {report.after + 1}-{report.size}) "
+            f"verified after the trusted checkpoint of size {report.after}, which the log "
+            f"of size {report.size} extends; {sums} (仅核验检查点之后的条目)"
+        )
+    if checked == "slice":
+        sizes = ", ".join(str(s) for s in sorted(report.checkpoints))
+        return (
+            f"slice of {report.entries} entries (up to position {report.size}), each proven "
+            f"into the signed checkpoint of size {sizes}; {sums} (部分导出包)"
+        )
+    # The whole log: this line is pinned by tests/vectors/format-v1/cli-output.txt.
+    return f"{report.size} entries, {sums}{cosigned}"
+
+
+def read_checkpoint(path: Path) -> str:
+    """A trusted checkpoint file's text, or a usage error if it is not a checkpoint."""
+    from ledger.audit.errors import NoteError
+    from ledger.audit.notes import parse_checkpoint, parse_note
+
+    text = read_text(path)
+    try:
+        parse_checkpoint(parse_note(text).text)
+    except NoteError as exc:
+        raise ValidationError(
+            f"{path} is not a checkpoint (不是检查点): {exc}; save one with "
+            "'shuangsui checkpoint > trusted.checkpoint'"
+        ) from exc
+    return text

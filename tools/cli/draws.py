@@ -12,7 +12,15 @@ import click
 
 from ledger.draw.ceremony import quicknet_verifier, witness_commitment
 from ledger.errors import NotFoundError, ValidationError
-from tools.cli.runtime import EXIT_TAMPERED, KEY, Runtime, echo_json, parse_draw_ref, pass_runtime
+from tools.cli.runtime import (
+    EXIT_TAMPERED,
+    KEY,
+    Runtime,
+    bundle_header,
+    echo_json,
+    parse_draw_ref,
+    pass_runtime,
+)
 
 
 @click.group()
@@ -308,6 +316,7 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
         from ledger.audit.bundles import verify_bundle
         from ledger.bootstrap import route_table
 
+        bundle_header(bundle)
         with bundle.open(encoding="utf-8") as lines:
             report = verify_bundle(lines, route_table(), workers=1)
         if not report:

@@ -16,7 +16,7 @@ ROLE_CHOICES = click.Choice(
 
 
 @click.command()
-@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option("--label", default="", help="Who or what the key is for.")
 @click.option(
     "--seal/--no-seal",

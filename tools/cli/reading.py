@@ -20,7 +20,7 @@ from ledger.errors import NotFoundError
 from projections.read import deadlines, items, reports, results, tasks, trails
 from tools.cli.output import Output, listing
 from tools.cli.projected import TODAY, projected, read_subject, subject_options, sync_projections
-from tools.cli.runtime import Runtime, echo_json, pass_runtime
+from tools.cli.runtime import Runtime, echo_json, pass_runtime, writable_output
 
 
 @click.group()
@@ -50,7 +50,7 @@ def projections_rebuild(runtime: Runtime) -> None:
 @subject_options
 @click.option(
     "--bundle",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Also write the evidence bundle (entries + inclusion proofs) to FILE.",
 )
 @TODAY
@@ -73,6 +73,8 @@ def trail_cmd(
       shuangsui verify --bundle trail.json      # offline, by anyone
     """
     kind, ident = read_subject(**subject)
+    if bundle is not None:
+        writable_output(bundle)
     with projected(runtime, write=bundle is not None) as (ledger, store):
         entries = trails.trail(store.db, kind, ident, deadlines.as_of(today))
         if not entries:

@@ -125,6 +125,39 @@ def read_text(path: Path) -> str:
         raise ValidationError(f"cannot read {path}: {exc}") from exc
 
 
+def bundle_header(path: Path) -> dict[str, Any]:
+    """The header record of a bundle file, or a usage error if the file is not a bundle
+    at all (不是导出包): a false "TAMPERED" would raise alarms for a wrong file name."""
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(1 << 16)
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        header = json.loads(first.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        header = None
+    if not isinstance(header, dict) or header.get("t") != "header":
+        raise ValidationError(
+            f"{path} is not a shuangsui bundle (不是导出包): its first line is not a bundle "
+            "header; write one with 'shuangsui export --out FILE'"
+        )
+    return header
+
+
+def writable_output(path: Path) -> None:
+    """Refuse, before anything is done, an output file that cannot be written: its
+    folder missing or not writable, or the path a folder (输出路径不可写)."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ValidationError(f"cannot write {path}: it is a directory (输出路径是目录)")
+    if not folder.is_dir():
+        raise ValidationError(f"cannot write {path}: no such directory {folder} (目录不存在)")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ValidationError(f"cannot write {path}: permission denied (无写入权限)")
+
+
 def read_json(path: Path) -> Any:
     """A JSON input file shaped like a command's parameters."""
     try:

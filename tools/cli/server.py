@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from ledger.errors import ConflictError, LedgerError, ValidationError
-from tools.cli.runtime import Runtime, pass_runtime
+from tools.cli.runtime import Runtime, pass_runtime, read_text, writable_output
 
 
 def _config(runtime: Runtime) -> dict[str, Any]:
@@ -84,6 +84,8 @@ def serve(
     if bool(witness_state) != bool(witness_key):
         raise ValidationError("--witness-state and --witness-key go together")
     if witness_state:
+        read_text(witness_state)  # a missing or unreadable state fails here, not later
+        runtime.signing_key(witness_key)  # type: ignore[arg-type]
         config["SHUANGSUI_WITNESS_STATE"] = str(witness_state)
         config["SHUANGSUI_WITNESS_KEY"] = str(witness_key)
     app = create_app(config)
@@ -166,6 +168,12 @@ def serve(
     help="The service (env SHUANGSUI_URL).",
 )
 @click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Save the response body to FILE as it came (bundles, JSON lines).",
+)
+@click.option(
     "-q",
     "--query",
     "query",
@@ -182,6 +190,7 @@ def client(
     key_file: str | None,
     url: str,
     query: tuple[str, ...],
+    out: Path | None,
 ) -> None:
     """Call the API, signing the request (RFC 9421) with --key; print the response.
 
@@ -190,12 +199,18 @@ def client(
       shuangsui client GET /api/v1/publications
       shuangsui client GET /api/v1/deadlines --key var/keys/demo/scjgj.key -q status=overdue
       shuangsui client POST /api/v1/notes --key var/keys/demo/scjgj.key --data note.json
+      shuangsui client GET /api/v1/trails/task/T-2026-001/bundle \\
+          --key var/keys/demo/audit.key --out trail.jsonl
+    A JSON body is printed indented; text and JSON lines as they came; any
+    other body (or any body, with --out) is saved to a file.
     Exit status 1 when the service answers with a problem (4xx/5xx).
     """
     import requests
 
     from api.client import Client
 
+    if out is not None:
+        writable_output(out)
     key = runtime.signing_key(key_file) if key_file else None
     body = data_file.read() if data_file is not None else None
     if body is not None:
@@ -215,13 +230,38 @@ def client(
         response = Client(url, key).request(method, path, body=body, params=params)
     except requests.RequestException as exc:
         raise ConflictError(f"cannot reach {url}: {exc}") from exc
-    kind = response.headers.get("Content-Type", "")
-    if "json" in kind:
-        click.echo(json.dumps(response.json(), ensure_ascii=False, indent=2))
-    else:
-        click.echo(response.text, nl=False)
+    show_response(response, out)
     if response.status_code >= 400:
         sys.exit(1)
+
+
+def show_response(response: Any, out: Path | None) -> None:
+    """Print or save a response body by its content type: JSON (and problem+json)
+    indented; text, JSON lines and tlog notes as they are; anything else, or any body
+    when ``out`` is given, written to a file (响应保存到文件)."""
+    kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if out is None and kind in ("application/json", "application/problem+json"):
+        try:
+            click.echo(json.dumps(response.json(), ensure_ascii=False, indent=2))
+            return
+        except ValueError:
+            pass  # printed as it came, below
+    textual = kind.startswith("text/") or kind in (
+        "application/json",
+        "application/problem+json",
+        "application/x-ndjson",
+        "application/jsonl",
+    )
+    if out is None and textual:
+        click.echo(response.content.decode("utf-8", errors="replace"), nl=False)
+        return
+    if out is None:
+        raise ValidationError(
+            f"the response is {kind or 'of no stated type'} "
+            f"({len(response.content)} bytes): save it with --out FILE"
+        )
+    out.write_bytes(response.content)
+    click.echo(f"saved {len(response.content)} bytes ({kind}) to {out}", err=True)
 
 
 @click.command()
@@ -280,4 +320,6 @@ def demo(runtime: Runtime, objects: int) -> None:
         f"{summary['drawn']} objects drawn"
     )
     click.echo(f"demo keys in {summary['keys']} (e.g. scjgj.key, jiwei.key, audit.key)")
-    click.echo("next: shuangsui serve   then open http://127.0.0.1:8080/docs")
+    home = click.get_current_context().find_root().params.get("home")
+    serve_cmd = f"shuangsui --home {home} serve" if home else "shuangsui serve"
+    click.echo(f"next: {serve_cmd}   then open http://127.0.0.1:8080/docs")

@@ -10,7 +10,14 @@ from uuid import UUID
 import click
 
 from ledger.errors import ValidationError
-from tools.cli.runtime import Runtime, parse_draw_ref, pass_runtime, read_text
+from tools.cli.runtime import (
+    Runtime,
+    find,
+    parse_draw_ref,
+    pass_runtime,
+    read_text,
+    writable_output,
+)
 
 
 @click.group(invoke_without_command=True)
@@ -137,7 +144,7 @@ def consistency(runtime: Runtime, old_size: int, new_size: int) -> None:
 @click.option(
     "--out",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Bundle file to write (JSON lines).",
 )
 @click.option("--stream", default=None, help="Only the entries of this stream, with proofs.")
@@ -167,8 +174,15 @@ def export(runtime: Runtime, out: Path, stream: str | None, draw_ref: str | None
             stream_id = UUID(stream)
         except ValueError:
             raise ValidationError(f"--stream {stream!r} is not a stream id (a UUID)") from None
+    if draw_ref is not None:
+        task, number = parse_draw_ref(draw_ref)
+    writable_output(out)
     ledger = runtime.open()
     try:
+        if draw_ref is not None:
+            from ledger.ids import draw_id
+
+            find(ledger, draw_id(task, number), f"such draw {draw_ref} (没有这次抽取)")
         size = ledger.head().position
         with click.progressbar(
             length=size, label="exporting", file=sys.stderr, show_pos=True
@@ -176,7 +190,6 @@ def export(runtime: Runtime, out: Path, stream: str | None, draw_ref: str | None
             if draw_ref is not None:
                 from ledger.draw.world import SNAPSHOT_TOPICS
 
-                parse_draw_ref(draw_ref)
                 summary = ledger.transparency.export(
                     out,
                     positions=ledger.chain.positions_of_topics(SNAPSHOT_TOPICS),
@@ -200,7 +213,10 @@ def witness() -> None:
 
 @witness.command("init")
 @click.option(
-    "--state", "state_file", required=True, type=click.Path(dir_okay=False, path_type=Path)
+    "--state",
+    "state_file",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
 )
 @click.option("--name", required=True, help="The witness's name, a schema-less URL.")
 @click.option(
