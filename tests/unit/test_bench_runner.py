@@ -1,0 +1,92 @@
+"""`python -m bench` (issue 15, part 8): one run's tables reach the README unchanged.
+
+The benchmarks themselves are run by hand; these tests check the harness's pure parts:
+finding the tables a benchmark printed, merging the API runs into one table, and
+replacing only the marked README blocks.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.__main__ import RUNS, fill_readme, main, merged, tables
+
+ROOT = Path(__file__).resolve().parents[2]
+
+OUTPUT = """building ...
+| a | b |
+|---|---|
+| 1 | 2 |
+
+| not a table |
+{"json": 1}
+| x | y |
+|---|---|
+| 3 | 4 |
+"""
+
+
+def test_tables_are_the_printed_markdown_tables_only() -> None:
+    assert tables(OUTPUT) == ["| a | b |\n|---|---|\n| 1 | 2 |", "| x | y |\n|---|---|\n| 3 | 4 |"]
+    assert tables("no tables here\n") == []
+
+
+def test_tables_with_the_same_header_merge_in_order() -> None:
+    one, two = "| h |\n|---|\n| 1 |", "| h |\n|---|\n| 2 |"
+    assert merged([one, "| g |\n|---|\n| 9 |", two]) == [
+        "| h |\n|---|\n| 1 |\n| 2 |",
+        "| g |\n|---|\n| 9 |",
+    ]
+
+
+def record(**runs: list[str]) -> dict[str, object]:
+    return {"runs": {name: {"tables": t} for name, t in runs.items()}}
+
+
+def test_readme_blocks_are_replaced_by_their_runs_and_nothing_else() -> None:
+    readme = (
+        "intro | kept |\n"
+        "<!-- bench:append -->\n| old |\n|---|\n| 0 |\n<!-- /bench:append -->\n"
+        "between\n"
+        "<!-- bench:api-a,api-b -->\nold api\n<!-- /bench:api-a,api-b -->\n"
+        "<!-- bench:draw -->\nold draw\n<!-- /bench:draw -->\n"
+    )
+    new, missing = fill_readme(
+        readme,
+        record(
+            append=["| new |\n|---|\n| 1 |"],
+            **{"api-a": ["| b |\n|---|\n| a |"], "api-b": ["| b |\n|---|\n| b |"]},
+        ),
+    )
+    assert "| 1 |" in new and "| 0 |" not in new
+    assert "| b |\n|---|\n| a |\n| b |" in new and "old api" not in new
+    assert "old draw" in new and missing == ["draw"]  # no run: left as it was
+    assert new.startswith("intro | kept |\n") and "between\n" in new
+
+
+def test_the_readme_marks_a_block_for_every_run_it_reports() -> None:
+    text = (ROOT / "README.md").read_text()
+    names = {r.name for r in RUNS}
+    marked = {
+        name
+        for line in text.splitlines()
+        if line.startswith("<!-- bench:")
+        for name in line.removeprefix("<!-- bench:").removesuffix(" -->").split(",")
+    }
+    assert marked and marked <= names
+
+
+def test_unknown_benchmark_names_are_a_usage_error() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "all", "--only", "nope"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "no benchmark named nope" in done.stderr
+
+
+def test_list_names_every_run() -> None:
+    assert main(["list"]) == 0
