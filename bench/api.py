@@ -175,6 +175,7 @@ def main() -> None:
         "| backend | direct commands/s | API writes/s, 1 client | 8 clients | "
         "public read median / p99 | signed read median / p99 |"
     )
+    print("|---|---|---|---|---|---|")
     print(
         f"| {report['backend']} | {report['direct_commands_per_s']:,} | "
         f"{report['api_writes_per_s_1_client']:,} ({report['api_vs_direct_1']}x) | "

@@ -173,6 +173,7 @@ def main() -> None:
         "| events | decode-read | rebuild | rebuild / decode-read | +1,000 incremental | "
         "trail median / p99 | review median / p99 |"
     )
+    print("|---|---|---|---|---|---|---|")
     print(
         f"| {size:,} | {report['decode_read_events_per_s']:,}/s | {round(rate):,}/s "
         f"({full:.1f} s) | {report['rebuild_vs_decode_read']} | "
