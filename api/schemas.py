@@ -151,6 +151,61 @@ class SubmittedReport(Schema):
     position = fields.Integer()
 
 
+class NoticeRow(Schema):
+    notice = fields.String()
+    department = fields.String()
+    department_name = fields.String(allow_none=True)
+    finding = fields.String()
+    rectification = fields.String()
+    rule = fields.String()
+    issued_on = fields.String()
+    due = fields.String()
+    done_on = fields.String(allow_none=True)
+    account = fields.String(allow_none=True)
+    state = fields.String()
+    state_zh = fields.String()
+    position = fields.Integer()
+    done_position = fields.Integer(allow_none=True)
+
+
+class WorkEntryRow(Schema):
+    department = fields.String()
+    department_name = fields.String(allow_none=True)
+    entry = fields.String()
+    title = fields.String()
+    section = fields.String()
+    person = fields.String(allow_none=True)
+    person_name = fields.String(allow_none=True)
+    source = fields.String(allow_none=True)
+    assigned_on = fields.String()
+    due = fields.String()
+    done_on = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    position = fields.Integer()
+    done_position = fields.Integer(allow_none=True)
+
+
+class CollationDraft(Schema):
+    period = fields.String()
+    kind = fields.String()
+    from_ = fields.String(data_key="from")
+    to = fields.String()
+    as_of = fields.String()
+    departments = fields.List(fields.Dict())
+    reported = fields.Integer()
+    not_reported = fields.List(fields.String())
+    notices = fields.List(fields.Dict())
+
+
+class CollationRow(Schema):
+    period = fields.String()
+    recipient = fields.String()
+    sent_on = fields.String()
+    content = fields.Dict()
+    content_sha256 = fields.String()
+    position = fields.Integer()
+
+
 class Attached(Schema):
     attached = fields.List(fields.String())
 

@@ -23,11 +23,13 @@ from ledger.areas.inspectors import commands as inspector_commands
 from ledger.areas.items import commands as item_commands
 from ledger.areas.keys import commands as key_commands
 from ledger.areas.notes import commands as note_commands
+from ledger.areas.notices import commands as notice_commands
 from ledger.areas.plans import commands as plan_commands
 from ledger.areas.reports import commands as report_commands
 from ledger.areas.results import commands as result_commands
 from ledger.areas.reviews import commands as review_commands
 from ledger.areas.tasks import commands as task_commands
+from ledger.areas.worklist import commands as worklist_commands
 from ledger.audit.evidence import RouteTable
 from ledger.commanding import Registry
 from ledger.config import PostgresTarget, Settings
@@ -50,6 +52,8 @@ AREAS = (
     result_commands,
     report_commands,
     review_commands,
+    notice_commands,
+    worklist_commands,
 )
 
 

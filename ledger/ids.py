@@ -63,6 +63,26 @@ def draw_id(task: str, number: int) -> UUID:
     return stream_id("draw", task, str(number))
 
 
+def notice_id(notice: str) -> UUID:
+    """A notice naming a unit (通报批评, R10.2)."""
+    return stream_id("notice", notice)
+
+
+def work_entry_id(department: str, entry: str) -> UUID:
+    """An entry of a department's task ledger (工作任务台账, R10.3)."""
+    return stream_id("work-entry", department, entry)
+
+
+def collation_id(period: str) -> UUID:
+    """The office's collation for the level above (R10.6)."""
+    return stream_id("collation", period)
+
+
+def body_id(body: str) -> UUID:
+    """A qualified third-party body (R8.1)."""
+    return stream_id("body", body)
+
+
 def inspection_id(basis: str, reference: str, object_key: str) -> UUID:
     return stream_id("inspection", basis, reference, object_key)
 

@@ -253,6 +253,53 @@ SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
         {"department": str, "kind": str, "period": str, "text": str},
         ["department", "kind", "period"],
     ),
+    # R10.6: the office's collations for the level above, as sent.
+    "collations": (
+        {
+            "period": str,
+            "recipient": str,
+            "sent_on": str,
+            "content": str,
+            "content_sha256": str,
+            "position": int,
+        },
+        "period",
+    ),
+    # R10.2: notices naming a unit (通报批评) and their rectification (整改).
+    "notices": (
+        {
+            "notice": str,
+            "department": str,
+            "finding": str,
+            "rectification": str,
+            "rule": str,
+            "issued_on": str,
+            "due": str,
+            "done_on": str,
+            "account": str,
+            "position": int,
+            "done_position": int,
+        },
+        "notice",
+    ),
+    # R10.3: the task ledger's own entries, beyond the draw's assignments.
+    "work_entries": (
+        {
+            "department": str,
+            "entry": str,
+            "title": str,
+            "section": str,
+            "person": str,
+            "source": str,
+            "assigned_on": str,
+            "due": str,
+            "done_on": str,
+            "note": str,
+            "position": int,
+            "done_position": int,
+        },
+        ["department", "entry"],
+    ),
     "reviews": (
         {
             "subject_kind": str,

@@ -31,6 +31,9 @@ from ledger.clock import CHINA
 from ledger.draw.ceremony import witness_commitment
 from ledger.keys import SigningKey, write_key_file
 from ledger.transparency.witness import Witness, request_text
+from projections.read.reports import collation
+from projections.runner import update
+from projections.store import Store
 from tools.fakecounty import (
     DEPARTMENTS,
     ITEMS,
@@ -111,6 +114,7 @@ def build(
     drawn = joint_task(demo, inspectors)
     carry_out(demo, drawn)
     reports(demo)
+    supervision(demo)
     cosigned = witness_checkpoint(demo, home)
     return {
         "commands": demo.commands,
@@ -465,6 +469,73 @@ def reports(demo: Demo) -> None:
                 summary_sha256=sha256(text.encode()).hex(),
                 text=text,
             )
+
+
+def supervision(demo: Demo) -> None:
+    """The office supervises (R10.2, R10.3, R10.6): a notice naming a unit (通报批评) that
+    is rectified (整改) through the unit's task ledger, one left open past its due date,
+    and the third quarter's collation for the city's joint conference."""
+    demo.say("the office's supervision: notices, rectification, the collation")
+    demo.run(
+        "office",
+        "notice.issue",
+        at="2026-10-20",
+        notice="TB-2026-03",
+        department="SSTHJJ",
+        finding="安市监联办通〔2026〕3号：第三季度工作推进情况未列明抽查发现问题的后续处置，工作推进不力",
+        rectification="补报后续处置情况，建立问题整改台账",
+        due="2026-11-10",
+        rule="R10.6",
+    )
+    demo.run(
+        "ssthjj",
+        "worklist.assign",
+        at="2026-10-21",
+        entry="TZ-2026-01",
+        title="补报第三季度抽查发现问题的后续处置情况",
+        section="环境监察执法大队",
+        due="2026-11-05",
+        source="TB-2026-03（安市监联办通〔2026〕3号）",
+    )
+    demo.run(
+        "ssthjj", "worklist.complete", at="2026-11-03", entry="TZ-2026-01", done_on="2026-11-03"
+    )
+    demo.run(
+        "ssthjj",
+        "notice.rectify",
+        at="2026-11-04",
+        notice="TB-2026-03",
+        done_on="2026-11-04",
+        account="已补报后续处置情况3件，建立问题整改台账并明确责任股室和责任人",
+    )
+    demo.run(
+        "office",
+        "notice.issue",
+        at="2026-11-06",
+        notice="TB-2026-04",
+        department="WJJ",
+        finding="安市监联办通〔2026〕4号：联合抽查中本单位事项未按期检查，消极懈怠",
+        rectification="完成剩余检查并报送说明",
+        due="2026-11-20",
+        rule="R10.2",
+    )
+    with tempfile.TemporaryDirectory() as scratch:  # the collation reads the projections
+        store = Store(Path(scratch) / "projections.sqlite3")
+        try:
+            update(demo.ledger, store)
+            content = collation(store.db, 2026, 3, dt.date(2026, 11, 6))
+        finally:
+            store.close()
+    demo.run(
+        "office",
+        "report.collate",
+        at="2026-11-06",
+        year=2026,
+        quarter=3,
+        recipient="资阳市市场监管领域部门联合双随机一公开监管联席会议",
+        sent_on="2026-11-06",
+        content=content,
+    )
 
 
 def witness_checkpoint(demo: Demo, home: Path) -> str:

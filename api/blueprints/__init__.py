@@ -33,6 +33,7 @@ from api.blueprints import (
     items,
     keys,
     notes,
+    notices,
     plans,
     reports,
     results,
@@ -40,6 +41,7 @@ from api.blueprints import (
     tasks,
     transparency,
     witness,
+    worklist,
 )
 from api.problems import PROBLEM
 from api.requests import command_schema
@@ -62,6 +64,8 @@ MODULES: tuple[ModuleType, ...] = (
     results,
     reports,
     reviews,
+    notices,
+    worklist,
     transparency,
     witness,
 )

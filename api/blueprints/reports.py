@@ -48,3 +48,23 @@ def submitted() -> Any:
         department=request.args.get("department") or None,
         year=request.args.get("year", type=int),
     )
+
+
+@blp.route("/api/v1/collations/draft/<int(max=999999999):year>", methods=["GET"])
+@blp.response(200, s.CollationDraft)
+@access(STATE_READ)
+def collation_draft(year: int) -> Any:
+    """The office's collation for the level above, generated from the log (R10.6);
+    ?quarter=1..4, ?today=. Record it as sent with POST /api/v1/collations."""
+    quarter = request.args.get("quarter", type=int)
+    if quarter is not None and not 1 <= quarter <= 4:
+        raise ValidationError("quarter is 1-4", {"quarter": ["1, 2, 3 or 4"]})
+    return read.reports.collation(store(), year, quarter, today())
+
+
+@blp.route("/api/v1/collations", methods=["GET"])
+@blp.response(200, s.CollationRow(many=True))
+@access(STATE_READ)
+def collations() -> Any:
+    """The collations the office recorded as sent to the level above (R10.6)."""
+    return read.reports.collations(store())

@@ -22,11 +22,13 @@ from projections.projectors import (
     inspectors,
     items,
     keys,
+    notices,
     plans,
     reports,
     results,
     reviews,
     tasks,
+    worklist,
 )
 
 AREAS: tuple[ModuleType, ...] = (
@@ -43,6 +45,8 @@ AREAS: tuple[ModuleType, ...] = (
     results,
     reports,
     reviews,
+    notices,
+    worklist,
 )
 
 

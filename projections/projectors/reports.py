@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.areas.reports.events import ProgressReport
-from projections.batch import Batch, Handlers
+from ledger.areas.reports.events import Collation, ProgressReport
+from projections.batch import Batch, Handlers, dumps
 
 HANDLERS = Handlers()
 on = HANDLERS.on
@@ -23,3 +23,18 @@ def report_submitted(b: Batch, position: int, stream: str, s: dict[str, Any]) ->
             (s["department"], s["kind"], s["period"], s["text"]),
         )
     b.touch("department", s["department"], position)
+
+
+@on(Collation.Created.TOPIC)
+def collated(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
+    b.execute(
+        "INSERT OR REPLACE INTO collations VALUES (?,?,?,?,?,?)",
+        (
+            s["period"],
+            s["recipient"],
+            s["sent_on"],
+            dumps(s["content"]),
+            s["content_sha256"],
+            position,
+        ),
+    )

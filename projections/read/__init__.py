@@ -24,6 +24,7 @@ from projections.read import (
     inspectors,
     items,
     keys,
+    notices,
     plans,
     public,
     reports,
@@ -31,6 +32,7 @@ from projections.read import (
     sql,
     tasks,
     trails,
+    worklist,
 )
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "inspectors",
     "items",
     "keys",
+    "notices",
     "plans",
     "public",
     "reports",
@@ -49,4 +52,5 @@ __all__ = [
     "sql",
     "tasks",
     "trails",
+    "worklist",
 ]

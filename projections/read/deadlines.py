@@ -44,6 +44,8 @@ DEADLINE_LABELS = {
     "follow_up": "违法行为后续处置",
     "quarterly": "季度工作进展报送",
     "annual": "年度工作总结（12月10日前）",
+    "rectification": "通报批评限期整改",
+    "work": "工作任务台账时间节点",
 }
 STATUS_LABELS = {
     "met": "按时完成",

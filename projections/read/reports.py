@@ -10,7 +10,7 @@ from typing import Any
 import sqlite_utils
 
 from projections.read.deadlines import deadlines
-from projections.read.sql import rows
+from projections.read.sql import decoded, rows
 
 
 def period_bounds(year: int, quarter: int | None) -> tuple[str, str]:
@@ -90,3 +90,68 @@ def submitted(
         + " ORDER BY r.department, r.period, r.kind",
         params,
     )
+
+
+def collation(
+    db: sqlite_utils.Database, year: int, quarter: int | None, today: dt.date
+) -> dict[str, Any]:
+    """The office's collation for the level above (梳理汇总后，向上级联席会议报送, R10.6),
+    generated from the log: for every member department, the report it submitted (its
+    digest and date, or none) and the same data ``progress`` shows; the notices issued in
+    the period and whether they were rectified. ``report.collate`` records it as sent."""
+    from projections.read.deadlines import member_years
+    from projections.read.notices import notices
+
+    kind = "quarterly" if quarter else "annual"
+    period = f"{year}-Q{quarter}" if quarter else str(year)
+    start, end = period_bounds(year, quarter)
+    names = {r["code"]: r["name"] for r in db.query("SELECT code, name FROM departments")}
+    submitted_reports = {
+        r["department"]: r
+        for r in db.query(
+            "SELECT department, submitted_on, summary_sha256 FROM reports "
+            "WHERE kind = ? AND period = ?",
+            (kind, period),
+        )
+    }
+    departments = []
+    for code, years in member_years(db, today).items():
+        if year not in years:
+            continue
+        cited = submitted_reports.get(code)
+        departments.append(
+            {
+                "department": code,
+                "name": names.get(code),
+                "report": (
+                    {
+                        "submitted_on": cited["submitted_on"],
+                        "summary_sha256": cited["summary_sha256"],
+                    }
+                    if cited
+                    else None
+                ),
+                "progress": progress_report(db, code, year, quarter, today),
+            }
+        )
+    issued = [
+        {k: n[k] for k in ("notice", "department", "issued_on", "due", "done_on", "state")}
+        for n in notices(db, today)
+        if start <= n["issued_on"] <= end
+    ]
+    return {
+        "period": period,
+        "kind": kind,
+        "from": start,
+        "to": end,
+        "as_of": today.isoformat(),
+        "departments": departments,
+        "reported": sum(1 for d in departments if d["report"]),
+        "not_reported": [d["department"] for d in departments if not d["report"]],
+        "notices": issued,
+    }
+
+
+def collations(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """The collations the office recorded as sent to the level above (R10.6)."""
+    return [decoded(r, "content") for r in rows(db, "SELECT * FROM collations ORDER BY position")]

@@ -12,7 +12,13 @@ from ledger import formats
 from ledger.audit.hashing import sha256
 from ledger.clock import china_today
 from ledger.config import Settings
-from ledger.errors import RuleViolationError, ValidationError
+from ledger.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    RuleViolationError,
+    ValidationError,
+)
 from projections.read import deadlines, reports
 from projections.runner import update
 from projections.store import Store
@@ -108,3 +114,221 @@ def test_r10_6_a_format_1_ledger_still_takes_a_digest_only_report(
         assert county.run("SCJGJ", "report.submit", **bare).result["period"].endswith("-Q1")
     finally:
         world.ledger.close()
+
+
+# --- notices (通报批评) and their rectification (整改), R10.2 -----------------------------
+
+
+def _notice(**extra: object) -> dict[str, object]:
+    due = (china_today() + dt.timedelta(days=20)).isoformat()
+    return {
+        "notice": "TB-01",
+        "department": "SWJ",
+        "finding": "第三季度工作推进情况未按期报送，工作消极懈怠",
+        "rectification": "十日内补报并说明原因",
+        "due": due,
+        "rule": "R10.6",
+        **extra,
+    }
+
+
+def test_r10_2_a_notice_is_tracked_until_the_unit_records_its_rectification(
+    county: County, store: Store
+) -> None:
+    from projections.read import notices
+
+    county.run("office", "notice.issue", **_notice())
+    due = dt.date.fromisoformat(str(_notice()["due"]))
+    owed = board(county, store, due + dt.timedelta(days=1))
+    assert owed[("rectification", "TB-01")] == "overdue"
+    [open_one] = notices.notices(store.db, due, open_only=True)
+    assert open_one["state"] == "open" and open_one["department_name"].endswith("税务局")
+    done = county.run(
+        "SWJ", "notice.rectify", notice="TB-01", done_on=china_today().isoformat(), account="已补报"
+    )
+    assert done.result["late"] is False
+    owed = board(county, store, due + dt.timedelta(days=1))
+    assert owed[("rectification", "TB-01")] == "met"
+    assert notices.notices(store.db, due, open_only=True) == []
+    with pytest.raises(ConflictError):  # rectified once
+        county.run(
+            "SWJ", "notice.rectify", notice="TB-01", done_on=china_today().isoformat(), account="x"
+        )
+
+
+def test_r10_2_only_the_office_issues_and_only_the_named_unit_rectifies(county: County) -> None:
+    size = county.world.ledger.head().position
+    with pytest.raises(PermissionDeniedError):
+        county.run("SCJGJ", "notice.issue", **_notice())
+    county.run("office", "notice.issue", **_notice())
+    with pytest.raises(PermissionDeniedError) as caught:
+        county.run(
+            "SCJGJ",
+            "notice.rectify",
+            notice="TB-01",
+            done_on=china_today().isoformat(),
+            account="x",
+        )
+    assert caught.value.rule == "R10.2"
+    assert county.world.ledger.head().position == size + 1
+
+
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [
+        ({"department": "NOPE"}, NotFoundError),
+        ({"due": china_today().isoformat()}, ValidationError),  # due the day it is issued
+        ({"rectification": ""}, ValidationError),
+        ({"notice": "x"}, ValidationError),  # too short an id
+    ],
+)
+def test_r10_2_bad_notices_are_refused(
+    county: County, bad: dict[str, object], error: type[Exception]
+) -> None:
+    size = county.world.ledger.head().position
+    with pytest.raises(error):
+        county.run("office", "notice.issue", **_notice(**bad))
+    assert county.world.ledger.head().position == size
+
+
+def test_r10_2_a_notice_is_unique_and_its_rectification_not_back_dated(county: County) -> None:
+    county.run("office", "notice.issue", **_notice())
+    with pytest.raises(ConflictError):
+        county.run("office", "notice.issue", **_notice())
+    with pytest.raises(RuleViolationError):
+        county.run(
+            "SWJ",
+            "notice.rectify",
+            notice="TB-01",
+            done_on=(china_today() - dt.timedelta(days=1)).isoformat(),
+            account="x",
+        )
+    with pytest.raises(NotFoundError):
+        county.run(
+            "SWJ", "notice.rectify", notice="TB-99", done_on=china_today().isoformat(), account="x"
+        )
+
+
+# --- the task ledger (工作任务台账), R10.3 -------------------------------------------------
+
+
+def test_r10_3_the_task_ledger_holds_work_for_sections_and_people(
+    county: County, store: Store
+) -> None:
+    from projections.read import worklist
+
+    county.run("SCJGJ", "department.add_section", department="SCJGJ", section="信用监管股")
+    due = (china_today() + dt.timedelta(days=30)).isoformat()
+    county.run(
+        "SCJGJ",
+        "worklist.assign",
+        entry="W-1",
+        title="整理第四季度工作推进情况",
+        section="信用监管股",
+        person="S1",
+        due=due,
+        source="R10.6",
+    )
+    update(county.world.ledger, store)
+    [entry] = worklist.entries(store.db, person="S1")
+    assert entry["person_name"] == "检查员S1" and entry["section"] == "信用监管股"
+    owed = board(county, store, dt.date.fromisoformat(due) + dt.timedelta(days=1))
+    assert owed[("work", "SCJGJ/W-1")] == "overdue"
+    county.run("SCJGJ", "worklist.complete", entry="W-1", done_on=china_today().isoformat())
+    assert board(county, store, dt.date.fromisoformat(due))[("work", "SCJGJ/W-1")] == "met"
+    with pytest.raises(ConflictError):
+        county.run("SCJGJ", "worklist.complete", entry="W-1", done_on=china_today().isoformat())
+
+
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [
+        ({"section": "无此股室"}, RuleViolationError),
+        ({"person": "T1"}, RuleViolationError),  # another department's inspector
+        ({"due": "2001-01-01"}, ValidationError),
+        ({"title": ""}, ValidationError),
+    ],
+)
+def test_r10_3_bad_task_ledger_entries_are_refused(
+    county: County, bad: dict[str, object], error: type[Exception]
+) -> None:
+    county.run("SCJGJ", "department.add_section", department="SCJGJ", section="信用监管股")
+    size = county.world.ledger.head().position
+    entry = {
+        "entry": "W-1",
+        "title": "任务",
+        "section": "信用监管股",
+        "due": (china_today() + dt.timedelta(days=3)).isoformat(),
+        **bad,
+    }
+    with pytest.raises(error):
+        county.run("SCJGJ", "worklist.assign", **entry)
+    assert county.world.ledger.head().position == size
+
+
+# --- the office's collation for the level above, R10.6 --------------------------------------
+
+
+def test_r10_6_the_collation_is_generated_from_the_log_and_recorded_when_sent(
+    county: County, store: Store
+) -> None:
+    year = china_today().year
+    text = "一季度进展"
+    county.run("SCJGJ", "report.submit", **_report(text))
+    county.run("office", "notice.issue", **_notice())
+    update(county.world.ledger, store)
+    content = reports.collation(store.db, year, 1, china_today())
+    by = {d["department"]: d for d in content["departments"]}
+    assert set(by) == {"SCJGJ", "SWJ"} and content["not_reported"] == ["SWJ"]
+    assert by["SCJGJ"]["report"]["summary_sha256"] == sha256(text.encode()).hex()
+    assert by["SCJGJ"]["progress"] == reports.progress_report(
+        store.db, "SCJGJ", year, 1, china_today()
+    )
+    sent = county.run(
+        "office",
+        "report.collate",
+        year=year,
+        quarter=1,
+        recipient="资阳市联席会议",
+        sent_on=china_today().isoformat(),
+        content=content,
+    )
+    update(county.world.ledger, store)
+    [recorded] = reports.collations(store.db)
+    assert recorded["content"] == content and recorded["content_sha256"] == sent.result["sha256"]
+    with pytest.raises(ConflictError):
+        county.run(
+            "office",
+            "report.collate",
+            year=year,
+            quarter=1,
+            recipient="x",
+            sent_on=china_today().isoformat(),
+            content=content,
+        )
+
+
+def test_r10_6_a_collation_citing_a_report_the_log_lacks_is_refused(
+    county: County, store: Store
+) -> None:
+    year = china_today().year
+    county.run("SCJGJ", "report.submit", **_report("正文"))
+    update(county.world.ledger, store)
+    content = reports.collation(store.db, year, 1, china_today())
+    forged = {
+        **content,
+        "departments": [
+            {**d, "report": {"submitted_on": "x", "summary_sha256": "0" * 64}}
+            for d in content["departments"]
+        ],
+    }
+    params = {"year": year, "quarter": 1, "recipient": "x", "sent_on": china_today().isoformat()}
+    size = county.world.ledger.head().position
+    with pytest.raises(RuleViolationError) as caught:
+        county.run("office", "report.collate", content=forged, **params)
+    assert caught.value.rule == "R10.6"
+    with pytest.raises(ValidationError):  # another period's content
+        county.run("office", "report.collate", content=content, **{**params, "quarter": 2})
+    with pytest.raises(PermissionDeniedError):
+        county.run("SCJGJ", "report.collate", content=content, **params)
+    assert county.world.ledger.head().position == size

@@ -38,6 +38,7 @@ from tools.cli import (
     items,
     keys,
     notes,
+    notices,
     plans,
     reading,
     reports,
@@ -46,6 +47,7 @@ from tools.cli import (
     server,
     tasks,
     transparency,
+    worklist,
 )
 from tools.cli.runtime import EXIT_USAGE, Runtime
 
@@ -122,6 +124,8 @@ COMMANDS: tuple[click.Command, ...] = (
     results.result,
     reports.report_group,
     reviews.review,
+    notices.notice,
+    worklist.worklist,
     # reading through the projections
     reading.projections,
     reading.trail_cmd,

@@ -11,9 +11,13 @@ import click
 
 from ledger.errors import ValidationError
 from projections.read import reports
+from projections.read.deadlines import as_of
 from tools.cli.output import Output, listing
-from tools.cli.projected import projected
-from tools.cli.runtime import KEY, Runtime, pass_runtime
+from tools.cli.projected import TODAY, projected
+from tools.cli.runtime import KEY, Runtime, echo_json, pass_runtime
+
+#: The level above the county's joint conference (上级联席会议).
+UPPER = "资阳市市场监管领域部门联合双随机一公开监管联席会议"
 
 
 @click.group("report")
@@ -55,8 +59,9 @@ def report_submit(
     params: dict[str, Any] = {
         "kind": kind,
         "year": year,
-        "summary_sha256": hashlib.sha256(data).hexdigest(),
-        "text": text,
+        # The ledger records the text without surrounding blank space; the digest is of that.
+        "summary_sha256": hashlib.sha256(text.strip().encode()).hexdigest(),
+        "text": text.strip(),
     }
     if quarter:
         params["quarter"] = quarter
@@ -94,3 +99,78 @@ def report_list(runtime: Runtime, department: str | None, year: int | None, out:
             )
 
     out.rows(found, table=table(), columns=("department", "kind", "period", "submitted_on"))
+
+
+@report_group.command("collate")
+@click.option("--year", type=int, required=True)
+@click.option("--quarter", type=click.IntRange(1, 4), help="Omit for the annual collation.")
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False),
+    help="The office's key: record it as sent.",
+)
+@click.option(
+    "--recipient", default="资阳市市场监管领域部门联合双随机一公开监管联席会议", show_default=True
+)
+@click.option("--sent-on", metavar="YYYY-MM-DD", help="The day it was sent (with --key).")
+@TODAY
+@pass_runtime
+def report_collate(
+    runtime: Runtime,
+    year: int,
+    quarter: int | None,
+    key_file: str | None,
+    recipient: str,
+    sent_on: str | None,
+    today: str | None,
+) -> None:
+    """The office's collation for the level above, generated from the log (R10.6).
+
+    Without --key it prints the collation; with --key and --sent-on the office records it
+    as sent (梳理汇总后，向上级联席会议报送).
+
+    \b
+    Example:
+      shuangsui report collate --year 2026 --quarter 3
+      shuangsui report collate --year 2026 --quarter 3 --key office.key --sent-on 2026-10-20
+    """
+    with projected(runtime) as (_, store):
+        content = reports.collation(store.db, year, quarter, as_of(today or sent_on))
+    if key_file is None:
+        echo_json(content)
+        return
+    if not sent_on:
+        raise ValidationError(
+            "--sent-on is needed to record the collation as sent / 须给出报送日期"
+        )
+    params: dict[str, Any] = {
+        "year": year,
+        "recipient": recipient,
+        "sent_on": sent_on,
+        "content": content,
+    }
+    if quarter:
+        params["quarter"] = quarter
+    result = runtime.run(key_file, "report.collate", params)
+    click.echo(
+        f"collation {result['period']} recorded as sent on {result['sent_on']} "
+        f"(sha256 {result['sha256'][:16]}...) / 汇总材料已报送"
+    )
+
+
+@report_group.command("collations")
+@listing()
+@pass_runtime
+def report_collations(runtime: Runtime, out: Output) -> None:
+    """The collations the office recorded as sent to the level above (R10.6)."""
+    with projected(runtime) as (_, store):
+        found = reports.collations(store.db)
+
+    def table() -> Any:
+        yield "period 期间 | sent 报送日期 | recipient 报送对象 | sha256"
+        for c in found:
+            digest = c["content_sha256"][:16]
+            yield f"{c['period']} | {c['sent_on']} | {c['recipient']} | {digest}..."
+
+    out.rows(found, table=table(), columns=("period", "sent_on", "recipient", "content_sha256"))

@@ -1,19 +1,22 @@
-"""``report.submit``: a quarterly report or the annual summary (R10.6)."""
+"""``report.submit``: a quarterly report or the annual summary; ``report.collate``: the
+office's collation of them for the level above, recorded when sent (R10.6)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ledger import formats
-from ledger.areas.departments.rules import require_operator
-from ledger.areas.reports.events import ProgressReport
+from ledger.areas.departments.rules import load_department, require_operator
+from ledger.areas.reports.events import Collation, ProgressReport
 from ledger.audit.hashing import sha256
+from ledger.canonical import canonical_bytes
 from ledger.commanding import Command, Context, Outcome, Route
-from ledger.errors import ConflictError, RuleViolationError
-from ledger.fields import choice, integer, optional_text, text
-from ledger.ids import report_id
+from ledger.errors import ConflictError, RuleViolationError, ValidationError
+from ledger.fields import choice, custom, integer, optional_text, past_date, text
+from ledger.ids import collation_id, report_id
 from ledger.params import Params
-from ledger.roles import DEPARTMENT
+from ledger.roles import DEPARTMENT, OFFICE
 
 #: The longest report text accepted, in characters (a written annual summary of a
 #: county department runs to a few thousand).
@@ -73,4 +76,78 @@ class SubmitReport(Command):
         return Outcome([report], {"department": department, "kind": kind, "period": period})
 
 
-COMMANDS = (SubmitReport,)
+def read_content(p: Params, name: str) -> dict[str, Any]:
+    """The collation as generated from the projections (``report collate``): an object
+    with its ``period`` and one entry per member department."""
+    value = p.raw.get(name)
+    if not isinstance(value, dict):
+        p.fail(name, "must be an object (the generated collation)")
+        return {}
+    departments = value.get("departments")
+    if not isinstance(departments, list) or not all(isinstance(d, dict) for d in departments):
+        p.fail(f"{name}.departments", "must be a list of objects")
+        return {}
+    return value
+
+
+@dataclass(frozen=True)
+class CollateReports(Command):
+    """Record the office's collation for the level above as sent (R10.6)."""
+
+    ACTION = "report.collate"
+    ROLES = frozenset({OFFICE})
+    ROUTE = Route("POST", "/api/v1/collations")
+    RULE = "R10.6"
+
+    year: int = integer(minimum=2000, maximum=2100)
+    quarter: int = integer(required=False, minimum=1, maximum=4)
+    recipient: str = text(max_length=200, description="The level above (上级联席会议).")
+    sent_on: str = past_date(description="The day it was sent (报送日期).")
+    content: dict[str, Any] = custom(
+        "object",
+        read_content,
+        description="The collation generated from the log (GET /api/v1/collations/draft).",
+    )
+
+    def handle(self, ctx: Context) -> Outcome:
+        period = f"{self.year}-Q{self.quarter}" if self.quarter else str(self.year)
+        if self.content.get("period") != period:
+            raise ValidationError(
+                f"the content collates {self.content.get('period')!r}, not {period} / "
+                "汇总期间不一致",
+                {"content.period": [f"is not {period}"]},
+            )
+        if ctx.ledger.find(collation_id(period)) is not None:
+            raise ConflictError(f"the collation for {period} was already sent / 已报送")
+        kind = "quarterly" if self.quarter else "annual"
+        for entry in self.content["departments"]:
+            code = str(entry.get("department"))
+            load_department(ctx, code)
+            cited = entry.get("report")
+            if cited is None:
+                continue
+            found = ctx.ledger.find(report_id(code, kind, period))
+            if (
+                not isinstance(found, ProgressReport)
+                or not isinstance(cited, dict)
+                or cited.get("summary_sha256") != found.summary_sha256
+            ):
+                raise RuleViolationError(
+                    f"the collation cites a {kind} report of {code} for {period} the log does "
+                    "not hold / 汇总引用的报告与台账不符",
+                    rule="R10.6",
+                )
+        collation = Collation(
+            period=period,
+            recipient=self.recipient,
+            sent_on=self.sent_on,
+            content=self.content,
+            content_sha256=sha256(canonical_bytes(self.content)).hex(),
+        )
+        return Outcome(
+            [collation],
+            {"period": period, "sent_on": self.sent_on, "sha256": collation.content_sha256},
+        )
+
+
+COMMANDS = (SubmitReport, CollateReports)

@@ -1,4 +1,4 @@
-"""Quarterly reports and the annual summary (R10.6)."""
+"""Quarterly reports, the annual summary and the office's collation for the level above (R10.6)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.ids import report_id
+from ledger.ids import collation_id, report_id
 
 
 class ProgressReport(Aggregate):
@@ -48,3 +48,35 @@ class ProgressReport(Aggregate):
     @staticmethod
     def create_id(department: str, kind: str, period: str, **_: Any) -> UUID:
         return report_id(department, kind, period)
+
+
+class Collation(Aggregate):
+    """The office's collation of the departments' reports for the level above (梳理汇总后，
+    向上级联席会议报送, R10.6): generated from the log, recorded when sent."""
+
+    TOPIC = "shuangsui.collation"
+
+    class Created(Aggregate.Created):
+        TOPIC = "shuangsui.report.collated"
+        period: str
+        recipient: str
+        sent_on: str
+        content: dict[str, Any]
+        content_sha256: str
+
+    @event(Created)
+    def __init__(
+        self,
+        period: str,
+        recipient: str,
+        sent_on: str,
+        content: dict[str, Any],
+        content_sha256: str,
+    ) -> None:
+        self.period = period
+        self.sent_on = sent_on
+        self.content_sha256 = content_sha256
+
+    @staticmethod
+    def create_id(period: str, **_: Any) -> UUID:
+        return collation_id(period)

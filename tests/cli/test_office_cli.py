@@ -1,0 +1,201 @@
+"""The office's supervision from the command line (issue 12 part 4: R10.2, R10.3, R10.6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from ledger.clock import china_today
+from ledger.config import Settings
+from tests.support.cli import ok, run
+
+
+@pytest.fixture
+def county(sqlite_settings: Settings, tmp_path: Path) -> tuple[Settings, dict[str, str]]:
+    s = sqlite_settings
+    ok(s, "init")
+    office = str(s.keys_dir / "office.key")
+    keys = {"office": office}
+    code, name = "SWJ", "国家税务总局安岳县税务局"
+    ok(s, "department", "register", "--key", office, code, "--name", name, "--kind", "tax")
+    key = tmp_path / f"{code}.key"
+    ok(s, "keygen", str(key), "--label", name)
+    ok(
+        s,
+        "key",
+        "register",
+        "--key",
+        office,
+        "--public-key",
+        str(key.with_suffix(".pub")),
+        "--holder",
+        name,
+        "--role",
+        "department",
+        "--organisation",
+        code,
+    )
+    keys[code] = str(key)
+    return s, keys
+
+
+def test_r10_2_notice_issue_rectify_and_list(county: tuple[Settings, dict[str, str]]) -> None:
+    s, keys = county
+    today = china_today()
+    due = (today + dt.timedelta(days=10)).isoformat()
+    issued = ok(
+        s,
+        "notice",
+        "issue",
+        "--key",
+        keys["office"],
+        "TB-2026-01",
+        "--department",
+        "SWJ",
+        "--finding",
+        "未按期报送季度工作推进情况",
+        "--rectification",
+        "补报并说明原因",
+        "--due",
+        due,
+    )
+    assert "已通报" in issued.output
+    listed = ok(s, "notice", "list", "--open")
+    assert "TB-2026-01" in listed.output and "整改中" in listed.output
+    refused = run(
+        s,
+        "notice",
+        "rectify",
+        "--key",
+        keys["office"],
+        "TB-2026-01",
+        "--on",
+        today.isoformat(),
+        "--account",
+        "x",
+    )
+    assert refused.exit_code == 2 and "needs a key with role department" in refused.output
+    ok(
+        s,
+        "notice",
+        "rectify",
+        "--key",
+        keys["SWJ"],
+        "TB-2026-01",
+        "--on",
+        today.isoformat(),
+        "--account",
+        "已补报",
+    )
+    rows = json.loads(ok(s, "notice", "list", "--json").stdout)
+    assert rows[0]["state"] == "rectified" and rows[0]["account"] == "已补报"
+    board = json.loads(ok(s, "deadlines", "--json", "--kind", "rectification").stdout)
+    assert board[0]["status"] == "met"
+
+
+def test_r10_6_report_text_and_collation(
+    county: tuple[Settings, dict[str, str]], tmp_path: Path
+) -> None:
+    s, keys = county
+    year = china_today().year
+    summary = tmp_path / "q1.txt"
+    summary.write_text("一季度工作推进情况\n", encoding="utf-8")
+    ok(
+        s,
+        "report",
+        "submit",
+        "--key",
+        keys["SWJ"],
+        "--kind",
+        "quarterly",
+        "--year",
+        str(year),
+        "--quarter",
+        "1",
+        "--summary",
+        str(summary),
+    )
+    [listed] = json.loads(ok(s, "report", "list", "--json").stdout)
+    assert listed["text"] == "一季度工作推进情况"
+    binary = tmp_path / "q2.bin"
+    binary.write_bytes(b"\xff\xfe\x00")
+    refused = run(
+        s,
+        "report",
+        "submit",
+        "--key",
+        keys["SWJ"],
+        "--kind",
+        "quarterly",
+        "--year",
+        str(year),
+        "--quarter",
+        "2",
+        "--summary",
+        str(binary),
+    )
+    assert refused.exit_code == 2 and "UTF-8" in refused.output
+    draft = json.loads(ok(s, "report", "collate", "--year", str(year), "--quarter", "1").stdout)
+    assert draft["reported"] == 1 and draft["departments"][0]["department"] == "SWJ"
+    missing = run(
+        s, "report", "collate", "--year", str(year), "--quarter", "1", "--key", keys["office"]
+    )
+    assert missing.exit_code == 2 and "--sent-on" in missing.output
+    sent = ok(
+        s,
+        "report",
+        "collate",
+        "--year",
+        str(year),
+        "--quarter",
+        "1",
+        "--key",
+        keys["office"],
+        "--sent-on",
+        china_today().isoformat(),
+    )
+    assert "汇总材料已报送" in sent.output
+    [recorded] = json.loads(ok(s, "report", "collations", "--json").stdout)
+    assert recorded["period"] == f"{year}-Q1" and recorded["content"]["reported"] == 1
+
+
+def test_r10_3_worklist_from_the_command_line(county: tuple[Settings, dict[str, str]]) -> None:
+    s, keys = county
+    ok(s, "department", "add-section", "--key", keys["SWJ"], "SWJ", "征收管理股")
+    due = (china_today() + dt.timedelta(days=5)).isoformat()
+    ok(
+        s,
+        "worklist",
+        "assign",
+        "--key",
+        keys["SWJ"],
+        "W-1",
+        "--title",
+        "补报季度进展",
+        "--section",
+        "征收管理股",
+        "--due",
+        due,
+    )
+    assert "补报季度进展" in ok(s, "worklist", "list").output
+    refused = run(
+        s,
+        "worklist",
+        "assign",
+        "--key",
+        keys["SWJ"],
+        "W-2",
+        "--title",
+        "x",
+        "--section",
+        "无此股室",
+        "--due",
+        due,
+    )
+    assert refused.exit_code == 2 and "股室" in refused.output
+    ok(s, "worklist", "complete", "--key", keys["SWJ"], "W-1", "--on", china_today().isoformat())
+    [entry] = json.loads(ok(s, "worklist", "list", "--json").stdout)
+    assert entry["done_on"] == china_today().isoformat()
