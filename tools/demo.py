@@ -298,6 +298,7 @@ def joint_task(demo: Demo, inspectors: dict[str, list[str]]) -> list[dict[str, A
         fallback="skip",
         reveal_by=reveal_by,
     )
+    demo.run("scjgj", "draw.dice", at="2026-09-01", task=TASK, draw=1, digits="4163552615")
     secrets = {}
     for name in ("jiwei", "notary"):
         value, nonce = f"{demo.rng.getrandbits(256):064x}", f"{demo.rng.getrandbits(128):032x}"
@@ -314,7 +315,6 @@ def joint_task(demo: Demo, inspectors: dict[str, list[str]]) -> list[dict[str, A
             value=value,
             nonce=nonce,
         )
-    demo.run("scjgj", "draw.dice", at="2026-09-03", task=TASK, draw=1, digits="4163552615")
     ran = demo.run("scjgj", "draw.run", at="2026-09-03", task=TASK, draw=1)
     demo.say(f"  drew {ran['drawn']} objects")
     demo.run(

@@ -46,6 +46,14 @@ from typing import Any
 from ledger.errors import LedgerError
 
 ALGORITHM = "shuangsui-draw-v1"
+"""The draw of format-1 ledgers: the seed, tickets, selection and matching above."""
+ALGORITHM_V2 = "shuangsui-draw-v2"
+"""The draw of format-2 ledgers (``ledger.formats``): the same seed construction under its
+own name, and the ceremony rules that keep the lead from steering it (R7.5): every entropy
+source fixed before any is revealed, one open draw per task, a beacon round a stated
+margin after the commitment, witness statements signed over the commitment, recusals
+declared or approved (``ledger.draw.ceremony``)."""
+ALGORITHMS = (ALGORITHM, ALGORITHM_V2)
 
 
 class DrawError(LedgerError, ValueError):
@@ -97,9 +105,14 @@ class EntropySource:
     value: bytes
 
 
-def seed_of(commitment_hash: bytes, sources: Sequence[EntropySource]) -> bytes:
-    """The seed over the commitment and every entropy source (caller fixes the order)."""
-    material = ALGORITHM.encode()
+def seed_of(
+    commitment_hash: bytes, sources: Sequence[EntropySource], algorithm: str = ALGORITHM
+) -> bytes:
+    """The seed over the commitment and every entropy source (caller fixes the order),
+    under the algorithm's name (``shuangsui-draw-v1`` or ``-v2``)."""
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"unknown draw algorithm {algorithm!r}")
+    material = algorithm.encode()
     material += lp(commitment_hash)
     for source in sources:
         material += lp(source.label.encode("utf-8")) + lp(source.value)

@@ -28,6 +28,7 @@ from typing import Any
 
 from ledger.draw.algorithm import (
     ALGORITHM,
+    ALGORITHM_V2,
     EntropySource,
     Officer,
     Rules,
@@ -72,6 +73,7 @@ def commitment_for(
     beacon: dict[str, Any] | None,
     fallback: dict[str, Any],
     committed_at: int,
+    algorithm: str = ALGORITHM,
 ) -> dict[str, Any]:
     """The draw plan the lead commits to (R7.4, R7.5): the task as it stands, the
     snapshot, strata ratios and rounding, matching, witnesses, entropy sources.
@@ -80,7 +82,7 @@ def commitment_for(
     if spec.get("directed"):
         ratios["directed"] = spec["directed"]["ratio"]
     return {
-        "algorithm": ALGORITHM,
+        "algorithm": algorithm,
         "task": task,
         "draw": draw,
         "lead": lead,
@@ -132,6 +134,20 @@ def rules_of(commitment: Mapping[str, Any]) -> Rules:
     )
 
 
+def steer_proof(commitment: Mapping[str, Any]) -> bool:
+    """Whether the commitment is a ``shuangsui-draw-v2`` draw, under the rules that keep
+    its lead from steering it (format-2 ledgers): dice before the first witness
+    commitment, one open draw per task, the beacon margin, signed witness statements,
+    declared or approved recusals. A ``-v1`` draw keeps the rules it was run under."""
+    return commitment.get("algorithm") == ALGORITHM_V2
+
+
+#: How long after the commitment's signed time its beacon round may be published, at
+#: the least (v2): longer than any command's freshness window (``command_window``, 300 s
+#: by default), so the round cannot already be public when the commitment is signed.
+BEACON_MARGIN = 900
+
+
 # --- entropy ----------------------------------------------------------------------------------
 
 
@@ -140,6 +156,9 @@ def witness_commitment(value: str, nonce: str) -> str:
     hex, of the hex-encoded ``value`` and ``nonce``."""
     return hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest()
 
+
+#: The dice events: v1's, and v2's with the signed time they were recorded at.
+DICE_TOPICS = ("shuangsui.draw.dice", "shuangsui.draw.dice_thrown")
 
 #: drand's League of Entropy "quicknet" (BLS unchained on G1, a round every 3 s).
 QUICKNET = {
@@ -191,7 +210,7 @@ def sources_for(
     after its reveal deadline; otherwise the draw must wait (R7.5).
     """
     reveals = {s["key_id"]: s["value"] for t, s in events if t == "shuangsui.draw.witness_revealed"}
-    dice = [s["digits"] for t, s in events if t == "shuangsui.draw.dice"]
+    dice = [s["digits"] for t, s in events if t in DICE_TOPICS]
     beacon = [s for t, s in events if t == "shuangsui.draw.beacon"]
     fallback = commitment["fallback"]
     sources: list[EntropySource] = []
@@ -227,7 +246,7 @@ def perform(
     commitment: dict[str, Any], text: str, sources: list[EntropySource], snap: Snapshot
 ) -> dict[str, Any]:
     """Run the draw: the seed, the selection per stratum, the matching. Pure."""
-    seed = seed_of(commitment_hash(text), sources)
+    seed = seed_of(commitment_hash(text), sources, commitment["algorithm"])
     strata = [
         Stratum(key, stratum_ratio(commitment["ratios"], key), tuple(i for i, _ in members))
         for key, members in sorted(snap.strata.items())

@@ -14,13 +14,16 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ledger.draw.algorithm import Officer
+from ledger.draw.algorithm import ALGORITHMS, Officer
 from ledger.draw.ceremony import (
+    BEACON_MARGIN,
     BeaconCheck,
     commitment_hash,
     perform,
+    quicknet_round_time,
     replacement_for,
     sources_for,
+    steer_proof,
     team_loads,
     witness_commitment,
 )
@@ -82,6 +85,12 @@ def verify_draw(
     if commitment_hash(text).hex() != committed["commitment_hash"]:
         return "commitment: its hash does not match its text", {}
     commitment = json.loads(text)
+    if commitment.get("algorithm") not in ALGORITHMS:
+        return f"commitment: unknown algorithm {commitment.get('algorithm')!r}", {}
+    if steer_proof(commitment):
+        found = check_steering(events, task, number, commitment)
+        if found:
+            return found, {"commitment_hash": committed["commitment_hash"]}
     world = fold(iter(events), up_to=commitment["as_of_position"])
     spec = task_spec(world, task)
     facts: dict[str, Any] = {
@@ -133,6 +142,88 @@ def _draw_stream(events: list[Event], task: str, number: int) -> DrawEvents | No
     if stream is None:
         return None
     return [(t, s) for _, st, t, s in events if st == stream]
+
+
+Stream = list[tuple[int, str, dict[str, Any]]]  # one draw's (position, topic, state)
+
+
+def _task_streams(events: list[Event], task: str) -> dict[int, Stream]:
+    """Every draw of ``task`` in these events: number -> [(position, topic, state)]."""
+    numbers: dict[str, int] = {}
+    streams: dict[int, Stream] = {}
+    for position, stream, topic, state in events:
+        if topic == "shuangsui.draw.committed" and state["task"] == task:
+            numbers[stream] = state["number"]
+        if stream in numbers and topic.startswith("shuangsui.draw."):
+            streams.setdefault(numbers[stream], []).append((position, topic, state))
+    return streams
+
+
+def check_steering(
+    events: list[Event], task: str, number: int, commitment: Mapping[str, Any]
+) -> str | None:
+    """The rules a ``shuangsui-draw-v2`` draw was run under, so its lead could not steer
+    it (R7.5, issue 11 part 5); the first one broken, or None:
+
+    * one open draw per task: every other draw of the task committed before this one was
+      voided before this commitment, and this one was voided before any later one;
+      no event follows a void;
+    * the beacon round is published at least the stated margin (never less than
+      :data:`~ledger.draw.ceremony.BEACON_MARGIN`) after the commitment's signed time;
+    * the dice are recorded before the first witness commitment, and the margin before
+      the beacon round is published;
+    * no reveal is recorded after the run (a reveal that reached the ledger is used).
+    """
+    draws = _task_streams(events, task)
+    own = draws[number]
+    committed_at = own[0][0]
+    voided = next((p for p, t, _ in own if t == "shuangsui.draw.voided"), None)
+    if voided is not None and own[-1][0] != voided:
+        return f"draw {task}/{number}: events recorded after it was voided"
+    for other, stream in sorted(draws.items()):
+        if other == number:
+            continue
+        start = stream[0][0]
+        other_void = next((p for p, t, _ in stream if t == "shuangsui.draw.voided"), None)
+        if start < committed_at and (other_void is None or other_void > committed_at):
+            return (
+                f"one open draw per task: draw {task}/{number} was committed while draw "
+                f"{task}/{other} was open (not voided)"
+            )
+        if start > committed_at and (voided is None or voided > start):
+            return (
+                f"one open draw per task: draw {task}/{other} was committed while draw "
+                f"{task}/{number} was open (not voided)"
+            )
+    beacon = commitment["beacon"]
+    margin = None
+    if beacon is not None:
+        margin = beacon.get("margin", 0)
+        published = quicknet_round_time(beacon["round"])
+        if margin < BEACON_MARGIN or published - commitment["committed_at"] < margin:
+            return (
+                f"beacon round {beacon['round']} is published "
+                f"{published - commitment['committed_at']} s after the commitment; at least "
+                f"{BEACON_MARGIN} s are required"
+            )
+    witnessed = False
+    performed = False
+    for _, topic, state in own:
+        if topic == "shuangsui.draw.witness_committed":
+            witnessed = True
+        elif topic == "shuangsui.draw.dice":
+            return "a v2 draw records its dice with their time (shuangsui.draw.dice_thrown)"
+        elif topic == "shuangsui.draw.dice_thrown":
+            if witnessed:
+                return "the dice were recorded after a witness had committed"
+            if beacon is not None and margin is not None:
+                if state["at"] > quicknet_round_time(beacon["round"]) - margin:
+                    return f"the dice were recorded too close to beacon round {beacon['round']}"
+        elif topic == "shuangsui.draw.performed":
+            performed = True
+        elif topic == "shuangsui.draw.witness_revealed" and performed:
+            return f"witness {state['key_id']}: a reveal recorded after the run"
+    return None
 
 
 def _check_entropy(draw_events: DrawEvents, beacon_check: BeaconCheck | None) -> str | None:

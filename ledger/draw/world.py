@@ -51,6 +51,8 @@ DRAW_TOPICS = (
     "shuangsui.draw.beacon",
     "shuangsui.draw.performed",
     "shuangsui.draw.recused",
+    "shuangsui.draw.voided",
+    "shuangsui.draw.dice_thrown",
 )
 SNAPSHOT_TOPICS = DIRECTORY_TOPICS + INSPECTOR_TOPICS + TASK_TOPICS + DRAW_TOPICS
 

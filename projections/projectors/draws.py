@@ -35,6 +35,8 @@ def draw_committed(b: Batch, position: int, stream: str, s: dict[str, Any]) -> N
     Draw.WitnessRevealed.TOPIC,
     Draw.DiceRecorded.TOPIC,
     Draw.BeaconRecorded.TOPIC,
+    Draw.Voided.TOPIC,
+    Draw.DiceThrown.TOPIC,
 )
 def draw_entropy(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
     task, _ = b.ident(stream)

@@ -210,11 +210,16 @@ def test_draw_ceremony_and_verify_draw(
     )
     assert "committed draw T-CLI-1/1" in committed.stdout
     secret = tmp_path / "jiwei.secret"
+    early = run(
+        s, "draw", "witness-commit", "--key", str(witness_key), "T-CLI-1/1", "--secret", str(secret)
+    )
+    assert early.exit_code == 2 and "dice are thrown and recorded before" in early.output
+    assert not secret.exists()
+    waiting = run(s, "draw", "run", "--key", sc, "T-CLI-1/1")
+    assert waiting.exit_code == 2 and "waiting for the reveal of witness" in waiting.output
+    ok(s, "draw", "dice", "--key", sc, "T-CLI-1/1", "4261536214")
     ok(s, "draw", "witness-commit", "--key", str(witness_key), "T-CLI-1/1", "--secret", str(secret))
     ok(s, "draw", "witness-reveal", "--key", str(witness_key), "T-CLI-1/1", "--secret", str(secret))
-    waiting = run(s, "draw", "run", "--key", sc, "T-CLI-1/1")
-    assert waiting.exit_code == 2 and "waiting for the dice digits" in waiting.output
-    ok(s, "draw", "dice", "--key", sc, "T-CLI-1/1", "4261536214")
     ran = ok(s, "draw", "run", "--key", sc, "T-CLI-1/1")
     assert "organise the checks within 5 working days" in ran.stdout
     assert "identical" in ok(s, "verify-draw", "T-CLI-1/1").stdout
@@ -224,3 +229,20 @@ def test_draw_ceremony_and_verify_draw(
     assert offline.exit_code == 0, offline.output
     shown = json.loads(ok(s, "draw", "show", "T-CLI-1/1").stdout)
     assert shown["commitment"]["witnesses"] == [witness_id]
+    assert shown["commitment"]["algorithm"] == "shuangsui-draw-v2" and shown["voided"] is None
+    # Issue 11 part 5: a draw that ran cannot be voided, nor the task committed again.
+    late = run(s, "draw", "void", "--key", sc, "T-CLI-1/1", "--reason", "重抽")
+    assert late.exit_code == 2 and "already performed" in late.output
+    again = run(
+        s,
+        "draw",
+        "commit",
+        "--key",
+        sc,
+        "T-CLI-1",
+        "--witness",
+        witness_id,
+        "--reveal-by",
+        deadline,
+    )
+    assert again.exit_code == 2 and "cannot be drawn again" in again.output

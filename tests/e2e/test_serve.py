@@ -106,6 +106,7 @@ def test_a_whole_task_through_the_client(served: tuple[str, Path]) -> None:
         fallback="skip",
         reveal_by=reveal_by,
     )
+    scjgj.command("draw.dice", task=TASK, draw=1, digits="6152433516")
     secrets = {}
     for witness in (jiwei, notary):
         value, nonce = os.urandom(32).hex(), os.urandom(16).hex()
@@ -114,7 +115,6 @@ def test_a_whole_task_through_the_client(served: tuple[str, Path]) -> None:
         witness.command("draw.witness_commit", task=TASK, draw=1, commitment=digest)
     for witness, (value, nonce) in secrets.items():
         witness.command("draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
-    scjgj.command("draw.dice", task=TASK, draw=1, digits="6152433516")
     ran = scjgj.command("draw.run", task=TASK, draw=1)["result"]
     assert ran["drawn"] > 0
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()

@@ -59,7 +59,8 @@ def test_any_changed_input_makes_the_old_record_fail(drawable: County) -> None:
         raise AssertionError("nothing to change")
 
     dice = tampered(
-        lambda t, s: t == "shuangsui.draw.dice", lambda s: s.update(digits="3141552654")
+        lambda t, s: t == "shuangsui.draw.dice_thrown",
+        lambda s: s.update(digits="3141552654"),
     )
     assert dice is not None and dice.startswith("draw.sources")
 
@@ -89,7 +90,7 @@ def test_any_changed_input_makes_the_old_record_fail(drawable: County) -> None:
 
 
 def test_reveals_wait_for_every_commitment_and_must_match(drawable: County) -> None:
-    commit(drawable)
+    commit(drawable, dice=False)
     value, nonce = witness_commit(drawable, "jiwei")
     with pytest.raises(ConflictError, match="every witness commits before any reveals"):
         drawable.run("jiwei", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
@@ -125,9 +126,16 @@ def test_a_witness_who_never_reveals_meets_the_declared_fallback(drawable: Count
     assert verify_draw(events(drawable), TASK, 1)[0] is None
 
 
-def test_no_redraw_after_a_draw_and_a_fresh_commitment_before(drawable: County) -> None:
+def test_no_redraw_after_a_draw_and_a_fresh_commitment_only_after_a_void(
+    drawable: County,
+) -> None:
+    """R7.5, issue 11 part 5: one open draw per task; a new commitment only after the
+    previous one was voided with its reason, and the old one stays."""
     commit(drawable)
-    second = commit(drawable)  # the first was never run: a new commitment, the old stays
+    with pytest.raises(ConflictError, match="one open draw per task"):
+        commit(drawable)
+    drawable.run("SCJGJ", "draw.void", task=TASK, draw=1, reason="名单录入有误")
+    second = commit(drawable)
     assert second.result["draw"] == 2
     assert isinstance(drawable.world.ledger.get(draw_id(TASK, 1)), Draw)
 
@@ -207,7 +215,7 @@ QUICKNET_RANDOMNESS = "fc1873a13f3545aeade8401532ef5519920652eee6b0d2b19ca12643b
 
 
 def test_public_beacon_round_verified_offline(drawable: County) -> None:
-    before = 1694775603 - 600  # ten minutes before quicknet round 657413 was published
+    before = 1694775603 - 1200  # twenty minutes before quicknet round 657413 was published
     params = {
         "task": TASK,
         "witnesses": [],

@@ -86,10 +86,11 @@ def witness_commit(county: County, name: str) -> tuple[str, str]:
 
 
 def ceremony(county: County) -> Recorded:
-    """The whole ceremony of draw 1: commit, witnesses commit and reveal, dice, run."""
+    """The whole ceremony of draw 1: commit, dice (before any witness commits, v2),
+    witnesses commit and reveal, run."""
     commit(county)
+    county.run("SCJGJ", "draw.dice", task=TASK, draw=1, digits="3141552653")
     secrets = {name: witness_commit(county, name) for name in ("jiwei", "notary")}
     for name, (value, nonce) in secrets.items():
         county.run(name, "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
-    county.run("SCJGJ", "draw.dice", task=TASK, draw=1, digits="3141552653")
     return county.run("SCJGJ", "draw.run", task=TASK, draw=1)

@@ -1,4 +1,4 @@
-"""draw commit / witness-commit / witness-reveal / dice / beacon / run / recuse / show,
+"""draw commit / witness-commit / witness-reveal / dice / beacon / run / recuse / void / show,
 verify-draw: the ceremony and its check (``ledger/areas/draws``, ``ledger/draw``)."""
 
 from __future__ import annotations
@@ -259,6 +259,25 @@ def draw_recuse(
         {"task": task, "draw": number, "object": object_id, "person": person, "reason": reason},
     )
     click.echo(f"{person} recused from {object_id}; replaced by {result['replacement']}")
+
+
+@draw.command("void")
+@KEY
+@click.argument("ref", metavar="TASK/N")
+@click.option("--reason", required=True, help="Why the draw is given up (作废事由), recorded.")
+@pass_runtime
+def draw_void(runtime: Runtime, key_file: str, ref: str, reason: str) -> None:
+    """Void an unrun draw with its reason, before any witness reveals (作废).
+
+    \b
+    A task has one open draw at a time: commit it again only after a void. A draw
+    that ran, or whose witnesses began to reveal, cannot be voided (R7.5).
+    Example:
+      shuangsui draw void --key scjgj.key T-2027-001/1 --reason 见证人名单有误
+    """
+    task, number = parse_draw_ref(ref)
+    runtime.run(key_file, "draw.void", {"task": task, "draw": number, "reason": reason})
+    click.echo(f"draw {task}/{number} voided (已作废): {reason}")
 
 
 @draw.command("show")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
+from ledger import formats
 from ledger.areas.departments.rules import require_operator
 from ledger.areas.draws.events import Draw
 from ledger.areas.draws.rules import (
@@ -27,14 +29,17 @@ from ledger.areas.draws.rules import (
 )
 from ledger.clock import CHINA
 from ledger.commanding import Command, Context, Outcome, Route
-from ledger.draw.algorithm import DrawError
+from ledger.draw.algorithm import ALGORITHM, ALGORITHM_V2, DrawError
 from ledger.draw.ceremony import (
+    BEACON_MARGIN,
     commitment_for,
     commitment_hash,
     commitment_text,
     perform,
+    quicknet_round_time,
     replacement_for,
     sources_for,
+    steer_proof,
     team_loads,
     verify_beacon,
     witness_commitment,
@@ -95,8 +100,8 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
         raise PermissionDeniedError(
             f"the draw of {task} is committed by its lead {joint.lead}", rule="R7.1"
         )
-    number = next_number(ctx, task)
     beacon_spec = check_entropy(ctx, witnesses, beacon_round, deadline, now)
+    number = next_number(ctx, task)
     head = ctx.ledger.head().position
     world = fold(ctx.ledger.topic_events(SNAPSHOT_TOPICS, up_to=head))
     spec = task_spec(world, task)
@@ -121,6 +126,7 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
         beacon=beacon_spec,
         fallback={"reveal_by": deadline, "mode": mode},
         committed_at=now,
+        algorithm=ALGORITHM_V2 if formats.since(ctx.ledger, 2) else ALGORITHM,
     )
     text = commitment_text(commitment)
     digest = commitment_hash(text).hex()
@@ -166,6 +172,13 @@ def witness_commit(ctx: Context, task: str, number: int, digest: str) -> Outcome
         raise ConflictError("reveals have begun; no more commitments", rule="R7.5")
     if key_id in drawn.witness_commitments:
         raise ConflictError(f"witness {key_id} has already committed")
+    commitment = commitment_of(drawn)
+    if steer_proof(commitment) and commitment["dice"] and drawn.dice is None:
+        raise ConflictError(
+            "the dice are thrown and recorded before the first witness commitment "
+            "(骰子须在见证人承诺之前投掷并记录)",
+            rule="R7.5",
+        )
     drawn.witness_commit(key_id=key_id, commitment=digest)
     return Outcome([drawn], {"task": task, "draw": number, "witness": key_id})
 
@@ -230,8 +243,34 @@ def dice(ctx: Context, task: str, number: int, digits: str) -> Outcome:
         raise ConflictError("the dice are already recorded")
     if ctx.actor_id not in commitment["witnesses"]:
         ctx.require_department(commitment["lead"], rule="R7.5")
-    drawn.record_dice(digits=digits, by=ctx.actor_id)
+    if steer_proof(commitment):
+        _dice_before_other_entropy(ctx, drawn, commitment)
+        drawn.throw_dice(digits=digits, by=ctx.actor_id, at=ctx.authorisation.created)
+    else:
+        drawn.record_dice(digits=digits, by=ctx.actor_id)
     return Outcome([drawn], {"task": task, "draw": number})
+
+
+def _dice_before_other_entropy(ctx: Context, drawn: Draw, commitment: dict[str, Any]) -> None:
+    """v2: the dice are fixed before any other entropy can be known (R7.5) -- before the
+    first witness commitment, and the beacon's margin before its round is published --
+    so the lead cannot throw until the seed suits it."""
+    if drawn.witness_commitments:
+        raise ConflictError(
+            "the dice come too late: witnesses have already committed, and the dice are "
+            "thrown and recorded before the first witness commitment "
+            "(骰子须在见证人承诺之前投掷并记录)",
+            rule="R7.5",
+        )
+    spec = commitment["beacon"]
+    if spec is not None and ctx.authorisation.created > (
+        quicknet_round_time(spec["round"]) - spec.get("margin", BEACON_MARGIN)
+    ):
+        raise ConflictError(
+            f"the dice come too late: they are recorded at least {BEACON_MARGIN} s before "
+            f"drand round {spec['round']} is published (骰子须在信标公布之前记录)",
+            rule="R7.5",
+        )
 
 
 @dataclass(frozen=True)
@@ -370,4 +409,53 @@ def recuse(ctx: Context, task: str, number: int, obj: str, person: str, reason: 
     )
 
 
-COMMANDS = (CommitDraw, WitnessCommit, WitnessReveal, RecordDice, RecordBeacon, RunDraw, Recuse)
+@dataclass(frozen=True)
+class VoidDraw(_DrawCommand):
+    """Void an unrun draw with its reason, before any of its entropy is revealed (作废);
+    only then may the task be committed again (one open draw per task, R7.5)."""
+
+    ACTION = "draw.void"
+    ROLES = frozenset({DEPARTMENT})
+    ROUTE = Route("POST", "/api/v1/tasks/{task}/draws/{draw:int}/void")
+
+    reason: str = text(max_length=500)
+
+    def handle(self, ctx: Context) -> Outcome:
+        return void(ctx, self.task, self.draw, self.reason)
+
+
+def void(ctx: Context, task: str, number: int, reason: str) -> Outcome:
+    drawn = draw_of(ctx, task, number)
+    commitment = commitment_of(drawn)
+    ctx.require_department(commitment["lead"], rule="R7.5")
+    require_open(drawn)
+    if drawn.reveals:
+        raise ConflictError(
+            f"draw {task}/{number} can no longer be voided: witnesses have begun to reveal, "
+            "so its outcome is being fixed; it runs, with the fallback it committed to "
+            "(见证人已揭示，不得作废)",
+            rule="R7.5",
+        )
+    spec = commitment["beacon"]
+    if spec is not None and ctx.authorisation.created > (
+        quicknet_round_time(spec["round"]) - spec.get("margin", BEACON_MARGIN)
+    ):
+        raise ConflictError(
+            f"draw {task}/{number} can no longer be voided: drand round {spec['round']} is "
+            "(about to be) public (信标已公布，不得作废)",
+            rule="R7.5",
+        )
+    drawn.void(reason=reason, by=ctx.actor_id)
+    return Outcome([drawn], {"task": task, "draw": number, "voided": reason})
+
+
+COMMANDS = (
+    CommitDraw,
+    WitnessCommit,
+    WitnessReveal,
+    RecordDice,
+    RecordBeacon,
+    RunDraw,
+    Recuse,
+    VoidDraw,
+)

@@ -43,6 +43,15 @@ class Draw(Aggregate):
         digits: str
         by: str
 
+    class DiceThrown(Aggregate.Event):
+        """v2: the dice digits with the signed time they were recorded at (``at``, the
+        command's ``created``), which verify-draw compares with the beacon round."""
+
+        TOPIC = "shuangsui.draw.dice_thrown"
+        digits: str
+        by: str
+        at: int
+
     class BeaconRecorded(Aggregate.Event):
         TOPIC = "shuangsui.draw.beacon"
         round: int
@@ -67,6 +76,14 @@ class Draw(Aggregate):
         replacement: str
         by: str
 
+    class Voided(Aggregate.Event):
+        """The lead gave up an unrun draw with a recorded reason, before any of its
+        entropy was revealed (v2, R7.5); only then may the task be committed again."""
+
+        TOPIC = "shuangsui.draw.voided"
+        reason: str
+        by: str
+
     @event(Created)
     def __init__(self, task: str, number: int, commitment: str, commitment_hash: str) -> None:
         self.task = task
@@ -79,6 +96,7 @@ class Draw(Aggregate):
         self.beacon: dict[str, Any] | None = None
         self.performed: dict[str, Any] | None = None
         self.recusals: list[dict[str, Any]] = []
+        self.voided: dict[str, Any] | None = None
 
     @staticmethod
     def create_id(task: str, number: int, **_: Any) -> UUID:
@@ -94,6 +112,10 @@ class Draw(Aggregate):
 
     @event(DiceRecorded)
     def record_dice(self, digits: str, by: str) -> None:
+        self.dice = digits
+
+    @event(DiceThrown)
+    def throw_dice(self, digits: str, by: str, at: int) -> None:
         self.dice = digits
 
     @event(BeaconRecorded)
@@ -136,6 +158,10 @@ class Draw(Aggregate):
             if assignment["object"] == object:
                 assignment["team"] = [replacement if p == person else p for p in assignment["team"]]
 
+    @event(Voided)
+    def void(self, reason: str, by: str) -> None:
+        self.voided = {"reason": reason, "by": by}
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "task": self.task,
@@ -148,4 +174,5 @@ class Draw(Aggregate):
             "beacon": self.beacon,
             "performed": self.performed,
             "recusals": self.recusals,
+            "voided": self.voided,
         }

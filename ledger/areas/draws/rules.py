@@ -7,10 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ledger import formats
 from ledger.areas.draws.events import Draw
 from ledger.areas.tasks.events import JointTask
 from ledger.commanding import Context
 from ledger.draw.ceremony import (
+    BEACON_MARGIN,
     QUICKNET,
     quicknet_round_time,
 )
@@ -73,12 +75,25 @@ def reveal_deadline(reveal_by: str) -> int:
 
 
 def next_number(ctx: Context, task: str) -> int:
-    """A new draw's number: after every earlier, unperformed one (R7.5: never a re-draw)."""
+    """A new draw's number: after every earlier, unperformed one (R7.5: never a re-draw).
+
+    Format 2: one open draw per task -- every earlier draw must have been voided, with
+    its reason recorded (``draw.void``), before a new commitment; a draw that ran stays
+    the task's draw for good."""
     number = 1
+    one_open = formats.since(ctx.ledger, 2)
     while (earlier := ctx.ledger.find(draw_id(task, number))) is not None:
         if earlier.performed is not None:
             raise ConflictError(
-                f"{task} was drawn in draw {number}; it cannot be drawn again", rule="R7.5"
+                f"{task} was drawn in draw {number}; it cannot be drawn again "
+                f"(已抽取，不得重新抽取)",
+                rule="R7.5",
+            )
+        if one_open and earlier.voided is None:
+            raise ConflictError(
+                f"draw {task}/{number} is still open: one open draw per task; void it "
+                f"first with its reason (draw.void) (同一任务只能有一个未完成的抽取)",
+                rule="R7.5",
             )
         number += 1
     return number
@@ -108,7 +123,18 @@ def check_entropy(
             "would be known at commitment",
             rule="R7.5",
         )
-    return {**QUICKNET, "round": beacon_round}
+    if not formats.since(ctx.ledger, 2):
+        return {**QUICKNET, "round": beacon_round}
+    published = quicknet_round_time(beacon_round)
+    if published - now < BEACON_MARGIN:
+        raise RuleViolationError(
+            f"drand round {beacon_round} is published {published - now} s after the "
+            f"commitment; it must be at least {BEACON_MARGIN} s after (longer than the "
+            "request window), or its value could be known when the commitment is signed "
+            "(信标轮次须晚于承诺时间足够的间隔)",
+            rule="R7.5",
+        )
+    return {**QUICKNET, "round": beacon_round, "margin": BEACON_MARGIN}
 
 
 def witness_of(ctx: Context, drawn: Draw) -> str:
@@ -122,6 +148,12 @@ def witness_of(ctx: Context, drawn: Draw) -> str:
 def require_open(drawn: Draw) -> None:
     if drawn.performed is not None:
         raise ConflictError(f"draw {drawn.task}/{drawn.number} is already performed")
+    if drawn.voided is not None:
+        raise ConflictError(
+            f"draw {drawn.task}/{drawn.number} was voided ({drawn.voided['reason']}) "
+            "(该抽取已作废)",
+            rule="R7.5",
+        )
 
 
 def stream_events(ctx: Context, drawn: Draw) -> list[tuple[str, dict[str, Any]]]:
