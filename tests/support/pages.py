@@ -100,10 +100,10 @@ def publish_county(county: County, tmp_path: Path) -> Published:
     county.run("SCJGJ", "plans.draft", year=2026, reason="enact", **PLAN)
     county.run("SCJGJ", "plans.publish", year=2026, version=1)
     commit_draw(county)
+    county.run("SCJGJ", "draw.dice", task=TASK, draw=1, digits="3141552653")
     value, nonce, digest = witness_secret()
     county.run("witness", "draw.witness_commit", task=TASK, draw=1, commitment=digest)
     county.run("witness", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
-    county.run("SCJGJ", "draw.dice", task=TASK, draw=1, digits="3141552653")
     ran = county.run("SCJGJ", "draw.run", task=TASK, draw=1)
     assert ran.result["drawn"] >= 2
     day = today()
