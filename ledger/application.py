@@ -32,19 +32,21 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, EnvType
 
+from ledger import formats
 from ledger.areas.keys.events import Genesis, Key
 from ledger.audit.evidence import RouteTable
 from ledger.audit.keystate import GENESIS_TOPIC, KEY_CHANGE_TOPICS, KEY_REGISTERED_TOPIC
 from ledger.audit.report import ChainRow
 from ledger.authorisation import Authorisation, sign_command
 from ledger.clock import CHINA
-from ledger.commanding import Context, Registry
+from ledger.commanding import Context, Registry, produce
 from ledger.config import Settings
 from ledger.errors import (
     ConflictError,
     KeyNotValidError,
     LedgerError,
     NotFoundError,
+    ReplayError,
     StorageError,
     ValidationError,
 )
@@ -106,6 +108,11 @@ class Ledger(Application[UUID]):
             super().__init__(env=settings.eventsourcing_env(create_table=create_tables))
         if signer is not None:
             self.chain.set_signer(signer)
+
+    @property
+    def starting_format(self) -> int:
+        """The format a genesis written by this code records."""
+        return formats.CURRENT
 
     # -- configuration: no os.environ --------------------------------------------------
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
@@ -231,13 +238,19 @@ class Ledger(Application[UUID]):
                 authorisation.verify(actor.public_key_bytes)
             params = Params(authorisation.params, today=_china_date(authorisation.created))
             ctx = Context(self, authorisation, actor, params, attachment)
-            command.authorise(ctx)
-            outcome = command.parse(params).handle(ctx)
+            outcome = produce(command, ctx)
             if not outcome.aggregates:
                 raise LedgerError(f"internal: {authorisation.action} produced no events")
             try:
                 self.save(*outcome.aggregates, authorisation=authorisation)
             except IntegrityError as exc:
+                # A command sent twice makes the same stream ids (format 2 derives them
+                # from the command): its events collide before its nonce is looked at.
+                if self.chain.nonce_used(authorisation.key_id, authorisation.nonce):
+                    raise ReplayError(
+                        f"nonce {authorisation.nonce} was already used by key "
+                        f"{authorisation.key_id}"
+                    ) from exc
                 raise ConflictError(
                     f"{authorisation.action}: the records changed while the command ran; "
                     "retry it with a new nonce"

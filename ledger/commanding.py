@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
+from ledger import formats
 from ledger.audit.evidence import ActionRoute, RouteTable
 from ledger.clock import CHINA
 from ledger.errors import PermissionDeniedError, ValidationError
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from eventsourcing.domain import Aggregate
 
     from ledger.authorisation import Authorisation
-    from ledger.keys import SigningKey
 
 
 class Actor(Protocol):
@@ -52,11 +52,27 @@ class Actor(Protocol):
     person: str | None
 
 
+class SealingKey(Protocol):
+    """What the genesis reads of the key that seals the log: its id."""
+
+    @property
+    def key_id(self) -> str: ...
+
+
 class LedgerReader(Protocol):
     """What a handler may read: the log's aggregates (and the ledger's own key for the
-    genesis). Handlers read nothing else -- no clock, no files, no network."""
+    genesis). Handlers read nothing else -- no clock, no files, no network, no data a
+    package upgrade could change -- so an auditor's replay (:mod:`ledger.replay`) over
+    the same log produces the same events (issue 11.1)."""
 
-    signer: SigningKey | None
+    @property
+    def signer(self) -> SealingKey | None: ...
+
+    @property
+    def starting_format(self) -> int:
+        """The format a genesis written now records (:data:`ledger.formats.CURRENT` when
+        writing; a replay gives the one the stored genesis was written under)."""
+        ...
 
     def find(self, aggregate_id: Any) -> Any | None: ...
 
@@ -161,6 +177,41 @@ class Context:
 class Outcome:
     aggregates: Sequence[Aggregate] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
+
+
+def produce(command: type[Command], ctx: Context) -> Outcome:
+    """The one path from a signed command to its events, for the ledger and the replay.
+
+    The role gate (:meth:`Command.authorise`), the parameters, the handler; then, on a
+    format-2 ledger, every new event's time is the command's signed ``created`` time
+    (the library would take it from the clock, and a replay could never reproduce it).
+    The handler raises to refuse; nothing is written here.
+    """
+    command.authorise(ctx)
+    outcome = command.parse(ctx.params).handle(ctx)
+    if formats.since(ctx.ledger, 2):
+        stamp(outcome.aggregates, ctx.authorisation.created)
+    return outcome
+
+
+def command_time(created: int) -> dt.datetime:
+    """An event time (UTC, as the library stores it) for a command signed at ``created``."""
+    return dt.datetime.fromtimestamp(created, dt.UTC)
+
+
+def stamp(aggregates: Sequence[Aggregate], created: int) -> None:
+    """Give each pending event of ``aggregates`` the time ``created`` (format 2).
+
+    The events were just made by the handler and are not shared yet; they are frozen
+    dataclasses, so the field is set the way their own constructor sets it.
+    """
+    when = command_time(created)
+    for aggregate in aggregates:
+        pending = aggregate.pending_events
+        for event in pending:
+            object.__setattr__(event, "timestamp", when)
+        if pending:
+            aggregate.modified_on = when
 
 
 @dataclass(frozen=True)

@@ -95,5 +95,11 @@ def review_id(kind: str, subject: str) -> UUID:
     return stream_id("review", kind, subject)
 
 
+def note_id(command_digest: str, n: int = 0) -> UUID:
+    """The ``n``-th note a command (by the SHA-256 of its evidence) appends (format 2;
+    format-1 notes have random ids)."""
+    return stream_id("note", command_digest, str(n))
+
+
 def calendar_id() -> UUID:
     return stream_id("calendar")

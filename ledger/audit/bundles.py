@@ -355,3 +355,13 @@ def _check_query(query: Any, checker: ChainChecker) -> Failure | None:
         if stream not in streams and not topics <= history:
             return Failure(0, MALFORMED_BUNDLE, "the slice holds a command that is not about it")
     return None
+
+
+def bundle_rows(lines: Iterable[str]) -> tuple[str, Iterator[ChainRow]]:
+    """The kind of a bundle and its entries as rows, read without any check: for a
+    second pass (replay, :mod:`ledger.replay`) over a bundle :func:`verify_bundle`
+    has already accepted."""
+    it = iter(lines)
+    _header, kind, _notes, record = _read_head(it)
+    entries = _Entries(it, record, "full", Checkpoint("", 0, bytes(32)), set())
+    return kind, entries.rows()

@@ -37,6 +37,11 @@ BAD_PROOF = "bad inclusion proof"
 BAD_TREE = "tree node mismatch"
 BAD_CHECKPOINT = "bad checkpoint"
 MALFORMED_BUNDLE = "malformed bundle"
+# Replay verification (ledger.replay, issue 11.1): the events are not what the signed
+# command produces, the actor may not cause them, or the log lacks some of them.
+EVENTS_NOT_PRODUCED = "events not produced by the command"
+ACTOR_NOT_ALLOWED = "actor not allowed"
+MISSING_EVENTS = "missing events"
 
 
 # --- rows as stored ---------------------------------------------------------------

@@ -161,6 +161,15 @@ class ChainWriter:
         rows = self.query("SELECT position, entry_hash FROM {chain} ORDER BY position DESC LIMIT 1")
         return ChainHead(rows[0][0], bytes(rows[0][1])) if rows else ChainHead(0, ZERO_HASH)
 
+    def nonce_used(self, key_id: str, nonce: str) -> bool:
+        """Whether a command of ``key_id`` with ``nonce`` is recorded."""
+        return bool(
+            self.query(
+                "SELECT 1 FROM {chain} WHERE actor_key = ? AND nonce = ? AND command IS NOT NULL",
+                (key_id, nonce),
+            )
+        )
+
     def select_chain(self, after: int, limit: int) -> list[ChainRow]:
         """Chain rows with positions > ``after``, each joined with its stored event."""
         return self._chain_rows(

@@ -15,6 +15,9 @@ chain row, and the stored checkpoints.
   the current log extends it (RFC 9162 consistency proof), proves the entries it
   needs from before it (the key history, the last entry) into the trusted root, and
   then verifies only what was appended after it.
+* :func:`replay_ledger` re-runs every signed command over the state before it and
+  compares the events with the stored ones (:mod:`ledger.replay`, issue 11.1); run it
+  after :func:`verify_ledger` accepted the chain.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from ledger.audit.report import (
 )
 from ledger.audit.signatures import verify_rows
 from ledger.errors import ConflictError, ValidationError
+from ledger.replay import ReplayReport, replay
 from ledger.storage.merkle import load_frontier
 
 PAGE = 5000
@@ -119,6 +123,11 @@ def verify_ledger(
     if report:
         report.failure = _check_checkpoints(ledger, sorted(sizes), tree.roots, report)
     return report
+
+
+def replay_ledger(ledger: Ledger, *, progress: Callable[[int], None] | None = None) -> ReplayReport:
+    """Replay every command of the ledger (see :mod:`ledger.replay`)."""
+    return replay(iter_chain(ledger), ledger.registry, ledger.routes, progress=progress)
 
 
 def _check_checkpoints(

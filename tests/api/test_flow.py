@@ -18,7 +18,7 @@ from ledger.audit.evidence import parse_evidence
 from ledger.bootstrap import route_table
 from ledger.draw.verify import verify_draw
 from ledger.draw.world import SNAPSHOT_TOPICS
-from ledger.transparency.database import verify_ledger
+from ledger.transparency.database import replay_ledger, verify_ledger
 from tests.support.api import Api
 from tools.fakecounty import write_generated_objects
 
@@ -165,6 +165,11 @@ def test_a_joint_task_through_the_api(api: Api, tmp_path: Path) -> None:
         if r.command is not None
     }
     assert schemes == {"shuangsui-command-v1", "rfc9421"}
+    # issue 11.1: every signed request re-runs through its handler to the same events,
+    # the import batches' rows read back from their RFC 9421 bodies
+    replayed = replay_ledger(ledger)
+    assert replayed, replayed.failure
+    assert replayed.events == status["size"]
 
 
 def test_validation_lists_every_field(sqlite_api: Api) -> None:

@@ -63,13 +63,25 @@ def test_the_old_ledger_verifies_with_the_same_report(home: Path) -> None:
     result = shuangsui(home, "verify", "--json", "--workers", "1")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
+    # The old code's report, plus the replay it did not have (issue 11.1).
+    replayed = report.pop("replay")
     assert report == recorded("verify.json")
     assert report["ok"] and report["size"] == SUMMARY["size"]
     assert sorted(int(size) for size in report["checkpoints"]) == SUMMARY["checkpoints"]
+    assert replayed == {
+        "ok": True,
+        "commands": SUMMARY["commands"],
+        "events": SUMMARY["size"],
+        "failure": None,
+    }
     plain = shuangsui(home, "verify", "--workers", "1")
     assert plain.exit_code == 0, plain.output
     lines = (FIXTURE / "cli-output.txt").read_text(encoding="utf-8").splitlines()
-    assert plain.stdout.splitlines() == lines[:1]
+    replay_line, summary = plain.stdout.splitlines()
+    assert summary == lines[0]
+    assert f"replay ok: {SUMMARY['commands']} commands re-run" in replay_line
+    unreplayed = shuangsui(home, "verify", "--workers", "1", "--no-replay")
+    assert unreplayed.stdout.splitlines() == lines[:1]
     assert sha256_of(home / "ledger.sqlite3") == before, "verifying wrote to the ledger"
 
 

@@ -7,6 +7,7 @@ triggers and the nonce index, then change, delete, swap or forge rows.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
@@ -17,6 +18,7 @@ from ledger.audit.hashing import ZERO_HASH, MerkleFrontier, leaf_hash
 from ledger.authorisation import Authorisation
 from ledger.keys import SigningKey
 from ledger.storage.chain import EventMeta, entry_bytes, seal
+from ledger.storage.merkle import load_frontier
 from ledger.storage.recorders import APPEND_ONLY_TABLES, CHAIN_TABLE, ChainedSQLiteRecorder
 
 
@@ -199,6 +201,46 @@ class RawDB:
             for level, idx, node in frontier.append(h):
                 self.execute("INSERT INTO {tree} VALUES (?,?,?)", (level, idx, node))
         self.recorder._tree_cache = None
+
+    def _insert_event(self, stored: StoredEvent) -> int:
+        sid = stored.originator_id.hex if self.sqlite else stored.originator_id
+        if self.sqlite:
+            self.execute(
+                "INSERT INTO {events} VALUES (?,?,?,?)",
+                (sid, stored.originator_version, stored.topic, stored.state),
+            )
+            return int(self.execute("SELECT MAX(rowid) FROM {events}")[0][0])
+        return int(
+            self.execute(
+                "INSERT INTO {events} (originator_id, originator_version, topic, state) "
+                "VALUES (?,?,?,?) RETURNING notification_id",
+                (sid, stored.originator_version, stored.topic, stored.state),
+            )[0][0]
+        )
+
+    def forge_command(
+        self, events: Sequence[Any], authorisation: Authorisation, ledger_key: SigningKey
+    ) -> list[int]:
+        """Record ``events`` (domain events) under ``authorisation`` as the operator
+        would: stored events, chain rows linked and sealed with the ledger key, and the
+        Merkle tree nodes -- everything the recorder writes, with none of its checks and
+        none of the handler's. Only a replay can tell (issue 11.1). Returns positions."""
+        stored = [self.ledger.mapper.to_stored_event(e) for e in events]
+        metas = [
+            EventMeta(schema=getattr(type(e), "class_version", 1), time=e.timestamp.isoformat())
+            for e in events
+        ]
+        nids = [self._insert_event(s) for s in stored]
+        head = self.recorder.chain_head()
+        rows = seal(head, stored, nids, metas, authorisation, ledger_key)
+        frontier = load_frontier(head.position, self.recorder)
+        for row in rows:
+            self.execute("INSERT INTO {chain} VALUES (?,?,?,?,?,?,?,?,?)", row.as_tuple())
+            for level, idx, node in frontier.append(row.entry_hash):
+                self.execute(
+                    "INSERT INTO {tree} (level, idx, hash) VALUES (?,?,?)", (level, idx, node)
+                )
+        return [row.position for row in rows]
 
 
 def note_event(ledger: Ledger, text: str, author: str) -> StoredEvent:

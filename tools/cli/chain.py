@@ -169,6 +169,13 @@ def status(runtime: Runtime, as_json: bool) -> None:
     type=click.Path(path_type=Path),
     help="Also prove every receipt in this folder is still in the log (e.g. HOME/receipts).",
 )
+@click.option(
+    "--replay/--no-replay",
+    default=True,
+    show_default=True,
+    help="Re-run every signed command and compare its events with the stored ones "
+    "(the database and full bundles; not with --since).",
+)
 @pass_runtime
 def verify(
     runtime: Runtime,
@@ -177,11 +184,14 @@ def verify(
     bundle: Path | None,
     since: Path | None,
     receipts_dir: Path | None,
+    replay: bool,
 ) -> None:
     """Check every entry hash, link, ledger signature and actor signature.
 
     \b
-    Also checks every stored checkpoint (signature, cosignatures, root).
+    Also checks every stored checkpoint (signature, cosignatures, root), and replays
+    every signed command: its events must be exactly what its handler produces over
+    the log before it, for an actor the role matrix allows (issue 11.1; 重放核验).
     Exit status: 0 intact; 1 tampered (names the first bad position and why);
     2 usage or I/O error.
     Examples:
@@ -191,8 +201,9 @@ def verify(
       shuangsui verify --receipts var/receipts         # my receipts are still in the log
     """
     from ledger.audit.bundles import verify_bundle
-    from ledger.bootstrap import route_table
-    from ledger.transparency.database import verify_ledger, verify_since
+    from ledger.bootstrap import registry, route_table
+    from ledger.replay import ReplayReport, replay_bundle
+    from ledger.transparency.database import replay_ledger, verify_ledger, verify_since
     from ledger.transparency.receipts import check_receipts, read_receipts
 
     stderr = sys.stderr
@@ -203,6 +214,8 @@ def verify(
     receipts = read_receipts(receipts_dir) if receipts_dir is not None else []
     checked = []
     scope: str | None = None
+    replayed: ReplayReport | None = None
+    replay_note = None
     if bundle is not None:
         header = bundle_header(bundle)
         try:
@@ -214,6 +227,16 @@ def verify(
                 ) as bar,
             ):
                 report = verify_bundle(lines, route_table(), workers=workers, progress=bar.update)
+            if report and replay:
+                with (
+                    bundle.open(encoding="utf-8", errors="strict") as lines,
+                    click.progressbar(
+                        length=report.size, label="replaying", file=stderr, show_pos=True
+                    ) as bar,
+                ):
+                    replayed = replay_bundle(lines, registry(), route_table(), progress=bar.update)
+                if replayed is None:
+                    replay_note = "a slice bundle does not hold the whole log"
         except (OSError, UnicodeDecodeError) as exc:
             raise ValidationError(f"cannot read {bundle}: {exc}") from exc
         if header.get("kind") == "slice":
@@ -231,13 +254,26 @@ def verify(
                     report = verify_since(ledger, trusted, workers=workers, progress=bar.update)
                 else:
                     report = verify_ledger(ledger, workers=workers, progress=bar.update)
+            if report and replay and trusted is None:
+                with click.progressbar(
+                    length=report.size, label="replaying", file=stderr, show_pos=True
+                ) as bar:
+                    replayed = replay_ledger(ledger, progress=bar.update)
+            elif trusted is not None and replay:
+                replay_note = "--since reads only what follows the checkpoint"
             if report and receipts:
                 checked = check_receipts(ledger, receipts, report)
         finally:
             ledger.close()
     failed = [c for c in checked if not c]
+    failure = report.failure or (replayed.failure if replayed is not None else None)
     if as_json:
         document = report.as_dict()
+        if replayed is not None:
+            document["replay"] = replayed.as_dict()
+            if replayed.failure is not None:
+                document["ok"] = False
+                document["failure"] = document["replay"]["failure"]
         if receipts_dir is not None:
             document["receipts"] = [c.as_dict() for c in checked]
         if scope is not None:
@@ -247,14 +283,23 @@ def verify(
                 "after_position": report.after,
             }
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
-    elif report:
+    elif failure is None:
+        if replayed is not None:
+            # Before the summary line, which stays where it always was.
+            click.echo(
+                f"重放核验通过：{replayed.commands} 条命令重新执行，"
+                f"{replayed.events} 个事件逐字节一致 "
+                f"(replay ok: {replayed.commands} commands re-run, {replayed.events} events "
+                "identical to what their signed commands produce)"
+            )
         click.echo(f"ok: {describe_checked(report, scope)}; head {report.head.hex()}")
     else:
-        assert report.failure is not None
+        prefix = "重放不符 (replay) -- " if report.failure is None else ""
         click.echo(
-            f"TAMPERED at position {report.failure.position}: "
-            f"{report.failure.reason} ({report.failure.detail})"
+            f"{prefix}TAMPERED at position {failure.position}: {failure.reason} ({failure.detail})"
         )
+    if replay_note is not None and failure is None:
+        click.echo(f"重放未核验 (replay not checked): {replay_note}", err=True)
     if not as_json:
         for check in checked:
             where = f"{'checkpoint' if check.signed else 'head'} {check.against}"
@@ -265,7 +310,7 @@ def verify(
                 )
             else:
                 click.echo(f"回执不符 / RECEIPT FAILED: {check.name}: {check.problem}")
-    if not report or failed:
+    if failure is not None or failed:
         raise SystemExit(EXIT_TAMPERED)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ledger import formats
 from ledger.areas.keys.events import Genesis, Key
 from ledger.audit.notes import valid_note_name
 from ledger.commanding import Command, Context, Outcome, Route
@@ -70,7 +69,7 @@ class StartLedger(Command):
                     origin=origin,
                     office_key=office.key_id,
                     ledger_key=ledger_key.key_id,
-                    format=formats.CURRENT,
+                    format=ctx.ledger.starting_format,
                 ),
                 Key(
                     key_id=office.key_id,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ledger import formats
 from ledger.areas.notes.events import Note
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.fields import text
+from ledger.ids import note_id
 from ledger.roles import DEPARTMENT, OFFICE
 
 
@@ -21,7 +23,17 @@ class AppendNote(Command):
     text: str = text(max_length=10_000)
 
     def handle(self, ctx: Context) -> Outcome:
-        note = Note(text=self.text, author=ctx.actor_id)
+        if formats.since(ctx.ledger, 2):
+            # The id follows from the command, so a replay makes the same stream
+            # (issue 11.1); format 1 drew a random one.
+            note = Note._create(
+                Note.Created,
+                id=note_id(ctx.authorisation.digest),
+                text=self.text,
+                author=ctx.actor_id,
+            )
+        else:
+            note = Note(text=self.text, author=ctx.actor_id)
         return Outcome([note], {"note": str(note.id)})
 
 

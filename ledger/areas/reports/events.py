@@ -24,8 +24,16 @@ class ProgressReport(Aggregate):
         summary_sha256: str
         note: str
         #: The report itself (R10.6: the text, not only a reference); absent on reports
-        #: recorded before format 2.
+        #: recorded before it was added (schema 1), which load with an empty text.
         text: str
+
+        # Schema 2 added ``text``: the entry records the schema an event was written at,
+        # and a replay compares an older one after this upcast (issue 11.1).
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["text"] = ""
 
     @event(Created)
     def __init__(
