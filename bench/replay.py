@@ -127,6 +127,7 @@ def main() -> None:
     }
     print(json.dumps(result, indent=2))
     print("| events | commands | rebuild | verify | replay | replay / rebuild | replay / verify |")
+    print("|---|---|---|---|---|---|---|")
     print(
         f"| {size:,} | {commands:,} | {result['rebuild_events_per_s']:,}/s | "
         f"{result['verify_events_per_s']:,}/s | {result['replay_events_per_s']:,}/s | "
