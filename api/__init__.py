@@ -123,6 +123,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     service = Service(settings)
     app.extensions["shuangsui"] = service
+    from api import observe
+
+    app.extensions["shuangsui.metrics"] = observe.install(app, service)
 
     from api.blueprints import BLUEPRINTS, guard
     from api.blueprints.common import teardown

@@ -41,7 +41,7 @@ from ledger.audit.evidence import HTTP_SCHEME, HTTP_SIGNATURE_TAG, RouteTable
 from ledger.audit.hashing import signature_ok
 from ledger.authorisation import Authorisation
 from ledger.canonical import canonical_bytes
-from ledger.errors import AuthorisationError, KeyNotValidError
+from ledger.errors import AuthorisationError
 from ledger.keys import SigningKey
 
 WRITE_COMPONENTS = ("@method", "@path", "content-digest")
@@ -67,12 +67,14 @@ class _Keys(HTTPSignatureKeyResolver):
     def __init__(self, lookup: Any = None, private: SigningKey | None = None) -> None:
         self.lookup, self.private = lookup, private
         self.key: Any = None
-        self.error: KeyNotValidError | None = None
+        self.error: Exception | None = None
 
     def resolve_public_key(self, key_id: str) -> Ed25519PublicKey:
         try:
             self.key = self.lookup(key_id)
-        except KeyNotValidError as exc:  # unknown, rotated or revoked: kept, not wrapped
+        except Exception as exc:
+            # Unknown, rotated or revoked -- or the database did not answer: kept, not
+            # wrapped, so an outage is never reported as a bad signature.
             self.error = exc
             raise
         return Ed25519PublicKey.from_public_bytes(self.key.public_key_bytes)
@@ -180,8 +182,11 @@ def verify_request(
     except AuthorisationError:
         raise
     except (HTTPMessageSignaturesException, ValueError, TypeError) as exc:
-        if keys.error is not None:
+        if isinstance(keys.error, AuthorisationError):
             raise keys.error from None
+        if keys.error is not None:
+            # the key lookup itself failed (the database): not a refusal; keep its cause
+            raise keys.error from keys.error.__cause__
         raise AuthorisationError(f"the request signature does not verify: {exc}") from exc
     if len(results) != 1:
         raise AuthorisationError("exactly one signature tagged for this API is expected")

@@ -2,7 +2,9 @@
 
 A :class:`~ledger.errors.LedgerError` keeps its status, its stable code (the problem
 type), its message and, for a refusal by a rule of the source document, the rule's
-R-number; validation errors list each field. Anything unexpected is logged with its
+R-number; validation errors list each field. A database that cannot be reached is a
+503 with ``Retry-After`` (:func:`unavailable`), never an authentication failure.
+Anything unexpected is logged with its
 traceback on the server and answered with a bare 500: no stack trace ever leaves.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, json
+from flask import Flask, Response, g, has_request_context, json
 from werkzeug.exceptions import HTTPException
 
 from ledger.errors import LedgerError
@@ -32,6 +34,12 @@ def problem(
         body["detail"] = detail
     body.update({k: v for k, v in extra.items() if v not in (None, {}, [])})
     response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM)
+    if has_request_context():  # the access log names why a request was refused
+        g.problem = (code, detail or title)
+    if status == 503:
+        from api.observe import RETRY_AFTER
+
+        response.headers["Retry-After"] = str(RETRY_AFTER)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Signature realm="shuangsui"'
     return response
@@ -72,12 +80,29 @@ def http_problem(exc: HTTPException) -> Response:
     return response
 
 
+def unavailable(detail: str | None = None) -> Response:
+    """503 with Retry-After: the database cannot be reached now; nothing was written."""
+    return problem(
+        503,
+        "unavailable",
+        "Service Unavailable",
+        detail
+        or "the ledger database cannot be reached now; nothing was written. Try again "
+        "after the Retry-After seconds (数据库暂不可用)",
+    )
+
+
 def install(app: Flask) -> None:
     app.register_error_handler(LedgerError, ledger_problem)
     app.register_error_handler(HTTPException, http_problem)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
+        from api.observe import database_unavailable
+
+        if database_unavailable(exc):
+            log.warning("database unavailable: %s", str(exc).strip().splitlines()[0:1])
+            return unavailable()
         log.exception("unexpected error")
         return problem(
             500,

@@ -383,6 +383,20 @@ class Status(Schema):
     checkpoint = fields.String()
 
 
+class Health(Schema):
+    status = fields.String(metadata={"example": "ok"})
+
+
+class Ready(Schema):
+    status = fields.String(metadata={"example": "ready"})
+    ready_lag = fields.Integer(metadata={"description": "entries the projections may trail"})
+    log_size = fields.Integer()
+    projections_position = fields.Integer()
+    projection_lag = fields.Integer()
+    checkpoint_size = fields.Integer()
+    checkpoint_age_seconds = fields.Float(metadata={"description": "-1: no checkpoint yet"})
+
+
 class Consistency(Schema):
     old = fields.Integer()
     new = fields.Integer()

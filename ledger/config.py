@@ -90,7 +90,8 @@ class Settings:
     database_url: str | None = None
     #: Seconds a command's ``created`` time may differ from the ledger's clock.
     command_window: int = 300
-    #: Seconds to wait for PostgreSQL to answer before giving up.
+    #: Seconds to wait for PostgreSQL (a connection, or one from the pool) before giving
+    #: up: the API then answers 503 (env SHUANGSUI_CONNECT_TIMEOUT).
     connect_timeout: int = 5
     #: A checkpoint is written every this many entries (0: only on demand) ...
     checkpoint_every: int = 1000
@@ -111,10 +112,17 @@ class Settings:
         try:
             every = int(environ.get("SHUANGSUI_CHECKPOINT_EVERY", "1000"))
             interval = float(environ.get("SHUANGSUI_CHECKPOINT_INTERVAL", "300"))
+            connect_timeout = int(environ.get("SHUANGSUI_CONNECT_TIMEOUT", "5"))
         except ValueError as exc:
-            raise ConfigurationError(f"checkpoint setting is not a number: {exc}") from None
+            raise ConfigurationError(f"a setting is not a number: {exc}") from None
+        if not 1 <= connect_timeout <= 300:
+            raise ConfigurationError("SHUANGSUI_CONNECT_TIMEOUT must be 1..300 seconds")
         settings = cls(
-            home=Path(home), database_url=url, checkpoint_every=every, checkpoint_interval=interval
+            home=Path(home),
+            database_url=url,
+            checkpoint_every=every,
+            checkpoint_interval=interval,
+            connect_timeout=connect_timeout,
         )
         _ = settings.target  # validate the URL now, not on first use
         return settings

@@ -34,6 +34,7 @@ from api.blueprints import (
     keys,
     notes,
     notices,
+    operations,
     plans,
     reports,
     results,
@@ -68,6 +69,7 @@ MODULES: tuple[ModuleType, ...] = (
     worklist,
     transparency,
     witness,
+    operations,
 )
 BLUEPRINTS: dict[str, Blueprint] = {m.blp.name: m.blp for m in MODULES}
 COMMAND_ENDPOINTS: dict[str, str] = {}  # blueprint.endpoint -> action

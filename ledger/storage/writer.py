@@ -273,6 +273,11 @@ class ChainWriter:
             rows = self.query("SELECT size, note FROM {checkpoints} WHERE size = ?", (size,))
         return (int(rows[0][0]), str(rows[0][1])) if rows else None
 
+    def latest_checkpoint_created(self) -> tuple[int, str] | None:
+        """(size, created ISO time) of the latest checkpoint, for monitoring its age."""
+        rows = self.query("SELECT size, created FROM {checkpoints} ORDER BY size DESC LIMIT 1")
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
+
     def checkpoint_covering(self, size: int) -> tuple[int, str] | None:
         """The smallest stored checkpoint that covers the first ``size`` entries."""
         rows = self.query(

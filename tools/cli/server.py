@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from ledger.errors import ConflictError, LedgerError, ValidationError
+from ledger.errors import ConflictError, ValidationError
 from tools.cli.runtime import Runtime, pass_runtime, read_text, writable_output
 
 
@@ -56,6 +56,11 @@ def _config(runtime: Runtime) -> dict[str, Any]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The witness's key file (with --witness-state).",
 )
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the JSON-lines access and application log here (default: stderr).",
+)
 @pass_runtime
 def serve(
     runtime: Runtime,
@@ -65,6 +70,7 @@ def serve(
     workers: int,
     witness_state: Path | None,
     witness_key: Path | None,
+    log_file: Path | None,
 ) -> None:
     """Run the API under waitress (a production WSGI server) on this ledger.
 
@@ -72,13 +78,23 @@ def serve(
     The embedded SQLite default needs nothing else; with --database-url (or
     SHUANGSUI_DATABASE_URL) several 'serve' processes may share one PostgreSQL
     ledger and the chain stays one. Projections are kept current while serving.
+    Logs: one JSON line per request (time, request id, key id, method, path,
+    status, duration; a refusal's reason) on the shuangsui.access logger, and the
+    application's events on shuangsui.app, to stderr or --log-file. Health at
+    /healthz and /readyz, Prometheus metrics at /metrics.
     Examples:
       shuangsui serve                            # http://127.0.0.1:8080/docs
+      shuangsui serve --log-file /var/log/shuangsui/serve.jsonl
       shuangsui --database-url postgresql://postgres@127.0.0.1/test serve --port 8081
     """
     import waitress
 
     from api import create_app
+    from api.observe import APP, configure_logging
+
+    if log_file is not None:
+        writable_output(log_file)
+    configure_logging(str(log_file) if log_file else None)
 
     config = _config(runtime)
     if bool(witness_state) != bool(witness_key):
@@ -105,6 +121,18 @@ def serve(
         f"listening on http://{host}:{listener.getsockname()[1]}  "
         f"(docs /docs, OpenAPI /openapi.json; {workers} process(es) x {threads} threads)"
     )
+    APP.info(
+        "serving",
+        extra={
+            "fields": {
+                "database": runtime.settings.describe_database(),
+                "address": f"{host}:{listener.getsockname()[1]}",
+                "workers": workers,
+                "threads": threads,
+                "entries": service.ledger.head().position,
+            }
+        },
+    )
     sys.stdout.flush()
     service.close()  # each process opens its own connections after the fork
 
@@ -117,8 +145,8 @@ def serve(
                 time.sleep(2)
                 try:
                     served.projections()
-                except LedgerError as exc:
-                    print(f"projection update failed: {exc}", file=sys.stderr)
+                except Exception as exc:
+                    APP.warning("projection update failed", extra={"fields": {"error": str(exc)}})
 
         threading.Thread(target=keep_current, name="projections", daemon=True).start()
         waitress.serve(app, sockets=[listener], threads=threads, ident="shuangsui", _quiet=True)
