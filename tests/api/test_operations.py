@@ -10,7 +10,6 @@ from typing import Any
 
 import psycopg
 import psycopg_pool
-import pytest
 from eventsourcing.persistence import OperationalError
 
 from api.observe import configure_logging, database_unavailable
@@ -57,9 +56,7 @@ def test_database_down_is_503_on_readyz_and_reads(sqlite_api: Api, monkeypatch: 
         assert response.json["type"] == "urn:shuangsui:problem:unavailable"
 
 
-def test_database_down_is_503_not_401_on_a_signed_write(
-    sqlite_api: Api, monkeypatch: Any
-) -> None:
+def test_database_down_is_503_not_401_on_a_signed_write(sqlite_api: Api, monkeypatch: Any) -> None:
     """Issue 14 §3: the key lookup failing is an outage, not 'the signature does not verify'."""
     ledger = sqlite_api.app.extensions["shuangsui"].ledger
 
