@@ -134,6 +134,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in BLUEPRINTS.values():
         api.register_blueprint(blueprint)
     from api.pages import bp as pages
+    from api.pages.session import SESSION_SECONDS, session_secret
+
+    if not app.secret_key:
+        assert service.ledger.signer is not None
+        app.secret_key = session_secret(service.ledger.signer.seed)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Strict")
+    app.config.setdefault("SESSION_COOKIE_NAME", "shuangsui_session")
+    app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_SECONDS
 
     app.register_blueprint(pages)
     app.before_request(guard)

@@ -77,6 +77,11 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
     return Response(html, status=status, mimetype="text/html")
 
 
+@bp.app_template_filter("dict_without")
+def dict_without(values: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k not in names}
+
+
 @bp.after_request
 def headers(response: Response) -> Response:
     """Nothing from elsewhere: the browser is told so too (Content-Security-Policy)."""

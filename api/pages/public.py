@@ -10,11 +10,13 @@ from __future__ import annotations
 import io
 import json
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Response, abort, request
 
+from api import exports
 from api.blueprints.common import service, store
 from api.pages.base import bp, render
 from ledger.areas.inspections.events import RESULTS
@@ -53,6 +55,9 @@ def feed() -> Response:
     """The publication feed: search, filters, paging (R9.1)."""
     db = store()
     filters = feed_filters()
+    fmt = request.args.get("format")
+    if fmt in ("csv", "xlsx", "gsxt"):
+        return feed_export(db, filters, fmt)
     page = read.public.feed(db, **filters, before=_int("before"))
     names = read.public.names(db)
     return render(
@@ -62,6 +67,57 @@ def feed() -> Response:
         names=names,
         results=list(RESULTS),
         args={k: v for k, v in filters.items() if v},
+    )
+
+
+#: At most this many rows in one download (narrow the filters for more).
+EXPORT_LIMIT = 100_000
+
+
+def feed_export(db: Any, filters: dict[str, Any], fmt: str) -> Response:
+    """The filtered feed as CSV or XLSX with Chinese headers, or in the national enterprise
+    credit publicity system's bulk-upload layout (``gsxt``, see :mod:`api.exports`)."""
+    rows: list[dict[str, Any]] = []
+    before: int | None = None
+    while len(rows) < EXPORT_LIMIT:
+        page = read.public.feed(db, **filters, before=before, limit=1000)
+        rows += page["items"]
+        before = page["next"]
+        if before is None:
+            break
+    rows = rows[:EXPORT_LIMIT]
+    names = read.public.names(db)
+    if fmt == "gsxt":
+        tasks = {r["task"]: r["name"] for r in db.query("SELECT task, name FROM tasks")}
+
+        def basis(row: Mapping[str, Any]) -> Mapping[str, Any] | None:
+            found = next(
+                iter(
+                    db.query(
+                        "SELECT basis, reference FROM results WHERE object = ? AND item = ? "
+                        "AND decided_position = ?",
+                        [row["object"], row["item"], row["position"]],
+                    )
+                ),
+                None,
+            )
+            if found and found["basis"] == "draw":
+                found["task_name"] = tasks.get(found["reference"].rsplit("/", 1)[0], "")
+            return found
+
+        headers, body = exports.gsxt_rows(rows, names, basis)
+        data = exports.csv_bytes(headers, body)
+        return _download(data, "publicity-upload.csv", "text/csv")
+    data = exports.render("results", rows, fmt, names, title="抽查结果公示")
+    mimetype = "text/csv" if fmt == "csv" else exports.XLSX
+    return _download(data, f"publications.{fmt}", mimetype)
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
@@ -168,6 +224,31 @@ def draw(task: str, number: int) -> Response:
     db = store()
     row = next(iter(db.query("SELECT name, lead FROM tasks WHERE task = ?", [task])), None)
     return render("draw.html", draw=facts, task_row=row, names=read.public.names(db))
+
+
+@bp.route("/draws/<task>/<int(max=999999999):number>/ceremony")
+def ceremony(task: str, number: int) -> Response:
+    """The page the lead projects at the public drawing (R7.5): it follows the draw as
+    witnesses commit and reveal, takes the dice on this screen (signed in the browser by
+    the lead's key), then shows the seed and the drawn list; no reload."""
+    from api.client import command_request
+
+    facts = draw_facts(task, number)
+    _, dice_path, _ = command_request("draw.dice", {"task": task, "draw": number, "digits": ""})
+    return render("ceremony.html", draw=facts, dice_path=dice_path)
+
+
+@bp.route("/draws/<task>/<int(max=999999999):number>/state")
+def draw_state(task: str, number: int) -> Response:
+    """The draw's facts as JSON, for the ceremony page's polling."""
+    from flask import jsonify
+
+    facts = draw_facts(task, number)
+    facts.pop("commitment")
+    facts.pop("commitment_text")
+    response = jsonify(facts)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/draws/<task>/<int(max=999999999):number>/bundle")

@@ -219,3 +219,17 @@ def test_the_docs_page_header_says_how_to_sign(sqlite_api: Api) -> None:
     for needed in ("RFC 9421", "shuangsui client", "api.client", "content-digest", "@query"):
         assert needed in header
     assert sqlite_api.client.get("/docs").status_code == 200
+
+
+def test_every_message_of_the_pages_has_its_english() -> None:
+    """Chinese first, English kept: every message a template or view passes to _() is in
+    the catalogue."""
+    from api.pages import i18n
+
+    root = Path(i18n.__file__).parent
+    catalogue = i18n.parse_po((root / "translations" / "en.po").read_text(encoding="utf-8"))
+    sources = [*root.glob("templates/*.html"), *root.glob("*.py")]
+    used = {
+        m for f in sources for m in re.findall(r"""_\(\s*["']([^"']+)["']""", f.read_text("utf-8"))
+    }
+    assert used and not used - set(catalogue)
