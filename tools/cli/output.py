@@ -16,6 +16,9 @@ Invariants:
   list or object is its compact JSON in one cell. Only the rows are printed: a page's
   cursor (the feed's ``next``) is its last row's position.
 * ``--json`` with ``--csv`` is refused (exit status 2).
+* ``--export FILE`` (a listing that declares ``export=``) writes the rows to FILE as CSV or
+  XLSX (by its extension) with Chinese headers and names beside codes, the same file the
+  page's download gives (:mod:`api.exports`), and prints one line saying so.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import io
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import click
@@ -42,6 +46,16 @@ class Output:
     """The format chosen on the command line; a listing command prints through it once."""
 
     format: Format
+    export: Path | None = None
+    listing: str | None = None
+
+    def names(self, db: Any) -> Any:
+        """The display names an export needs (read only when exporting)."""
+        if self.export is None:
+            return None
+        from projections.read import public
+
+        return public.names(db)
 
     def rows(
         self,
@@ -50,10 +64,19 @@ class Output:
         table: Iterable[str] | None = None,
         document: Any = None,
         columns: Sequence[str] = (),
+        names: Any = None,
     ) -> None:
         """Print ``rows``: the ``table`` lines (a generator: only made when printed), JSON
-        (``document`` if given, else the rows) or CSV."""
-        if self.format == "json":
+        (``document`` if given, else the rows) or CSV; or write the export file."""
+        if self.export is not None:
+            from api import exports
+
+            assert self.listing is not None
+            fmt = "xlsx" if self.export.suffix.lower() == ".xlsx" else "csv"
+            data = exports.render(self.listing, rows, fmt, names, title=self.listing)
+            self.export.write_bytes(data)
+            click.echo(f"已导出 {len(rows)} 行到 {self.export}（wrote {len(rows)} rows）")
+        elif self.format == "json":
             echo_json(rows if document is None else document)
         elif self.format == "csv":
             click.echo(csv_text(rows, columns), nl=False)
@@ -86,10 +109,20 @@ def csv_text(rows: Sequence[Row], columns: Sequence[str] = ()) -> str:
     return buffer.getvalue()
 
 
+def export_path(_ctx: Any, _param: Any, value: Path | None) -> Path | None:
+    if value is not None and value.suffix.lower() not in (".csv", ".xlsx"):
+        raise click.BadParameter("the file must end in .csv or .xlsx")
+    return value
+
+
 def listing(
-    *, default: Literal["table", "json"] = "table", json_help: str | None = None
+    *,
+    default: Literal["table", "json"] = "table",
+    json_help: str | None = None,
+    export: str | None = None,
 ) -> Callable[[Any], Any]:
-    """Add ``--json`` and ``--csv`` to a listing command and pass it ``out: Output``.
+    """Add ``--json`` and ``--csv`` to a listing command and pass it ``out: Output``;
+    with ``export`` (an :data:`api.exports.COLUMNS` listing), ``--export FILE`` too.
 
     ``default="json"`` is for the listings that have always printed JSON; their
     ``--json`` says so. Put the decorator where the command's ``--json`` option was, so
@@ -104,8 +137,17 @@ def listing(
             if as_json and as_csv:
                 raise ValidationError("use --json or --csv, not both")
             chosen: Format = "json" if as_json else "csv" if as_csv else default
-            return fn(*args, out=Output(chosen), **kwargs)
+            target = kwargs.pop("export_file", None)
+            return fn(*args, out=Output(chosen, target, export), **kwargs)
 
+        if export is not None:
+            command = click.option(
+                "--export",
+                "export_file",
+                type=click.Path(dir_okay=False, path_type=Path),
+                callback=export_path,
+                help="Write the rows to FILE (.csv or .xlsx) with Chinese headers.",
+            )(command)
         command = click.option(
             "--csv",
             "as_csv",

@@ -54,7 +54,7 @@ def projections_rebuild(runtime: Runtime) -> None:
     help="Also write the evidence bundle (entries + inclusion proofs) to FILE.",
 )
 @TODAY
-@listing()
+@listing(export="trail")
 @pass_runtime
 def trail_cmd(
     runtime: Runtime,
@@ -77,6 +77,7 @@ def trail_cmd(
         writable_output(bundle)
     with projected(runtime, write=bundle is not None) as (ledger, store):
         entries = trails.trail(store.db, kind, ident, deadlines.as_of(today))
+        names = out.names(store.db)
         if not entries:
             raise NotFoundError(f"nothing in the log touches {kind} {ident}")
         if bundle is not None:
@@ -87,6 +88,7 @@ def trail_cmd(
         [e.as_dict() for e in entries],
         table=trail_table(kind, ident, entries),
         columns=("position", "time", "topic", "action", "actor", "signer", "deadlines"),
+        names=names,
     )
     if bundle is not None:
         click.echo(
@@ -114,7 +116,7 @@ def trail_table(kind: str, ident: str, entries: list[trails.TrailEntry]) -> Iter
 @click.option("--kind", type=click.Choice(tuple(deadlines.DEADLINE_LABELS)))
 @click.option("--status", type=click.Choice(tuple(deadlines.STATUS_LABELS)))
 @TODAY
-@listing()
+@listing(export="deadlines")
 @pass_runtime
 def deadlines_cmd(
     runtime: Runtime,
@@ -129,6 +131,7 @@ def deadlines_cmd(
         board = deadlines.deadlines(
             store.db, deadlines.as_of(today), department=department, kind=kind, status=status
         )
+        names = out.names(store.db)
     out.rows(
         [d.as_dict() for d in board],
         table=deadlines_table(board),
@@ -143,6 +146,7 @@ def deadlines_cmd(
             "done_at",
             "problem",
         ),
+        names=names,
     )
 
 
@@ -163,12 +167,13 @@ def deadlines_table(board: list[deadlines.Deadline]) -> Iterator[str]:
 @click.option("--after", type=int, default=0, help="Cursor: the last position already read.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
 @click.option("--department")
-@listing(default="json")
+@listing(default="json", export="results")
 @pass_runtime
 def feed_cmd(runtime: Runtime, after: int, limit: int, department: str | None, out: Output) -> None:
     """The public publication feed (R9.1, R9.3) as JSON, paged by log position."""
     with projected(runtime) as (_, store):
         page = results.feed(store.db, after=after, limit=limit, department=department)
+        names = out.names(store.db)
     out.rows(
         page["items"],
         document=page,
@@ -182,16 +187,18 @@ def feed_cmd(runtime: Runtime, after: int, limit: int, department: str | None, o
             "formed_on",
             "published_on",
         ),
+        names=names,
     )
 
 
 @click.command("coverage")
-@listing()
+@listing(export="coverage")
 @pass_runtime
 def coverage_cmd(runtime: Runtime, out: Output) -> None:
     """Per department and item: tasks, joint tasks and inspections by basis (R1.2)."""
     with projected(runtime) as (_, store):
         table = items.coverage(store.db)
+        names = out.names(store.db)
     out.rows(
         table,
         table=coverage_table(table),
@@ -205,6 +212,7 @@ def coverage_cmd(runtime: Runtime, out: Output) -> None:
             "case_inspections",
             "arbitrary_inspections",
         ),
+        names=names,
     )
 
 
@@ -222,7 +230,7 @@ def coverage_table(table: list[dict[str, Any]]) -> Iterator[str]:
 @click.option("--department")
 @click.option("--section")
 @click.option("--person")
-@listing(default="json")
+@listing(default="json", export="task_ledger")
 @pass_runtime
 def task_ledger_cmd(
     runtime: Runtime,
@@ -234,6 +242,7 @@ def task_ledger_cmd(
     """Tasks assigned to sections and people, with dates (R10.3), as JSON."""
     with projected(runtime) as (_, store):
         rows = tasks.task_ledger(store.db, department=department, section=section, person=person)
+        names = out.names(store.db)
     out.rows(
         rows,
         columns=(
@@ -251,6 +260,7 @@ def task_ledger_cmd(
             "checked_on",
             "results",
         ),
+        names=names,
     )
 
 

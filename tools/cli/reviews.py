@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from projections.read.deadlines import as_of
 from projections.review import review as duty_review
 from projections.review.render import render
+from tools.cli.output import Output, export_path
 from tools.cli.projected import JSON, TODAY, projected, read_subject, subject_options
 from tools.cli.runtime import KEY, Runtime, echo_json, pass_runtime
 
@@ -21,9 +24,21 @@ def review() -> None:
 @subject_options
 @TODAY
 @JSON
+@click.option(
+    "--export",
+    "export_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=export_path,
+    help="Write the verdicts to FILE (.csv or .xlsx) with Chinese headers.",
+)
 @pass_runtime
 def review_show(
-    runtime: Runtime, /, today: str | None, as_json: bool, **subject: str | None
+    runtime: Runtime,
+    /,
+    today: str | None,
+    as_json: bool,
+    export_file: Path | None,
+    **subject: str | None,
 ) -> None:
     """Apply the rules to a subject's trail and give each party's verdict.
 
@@ -31,11 +46,16 @@ def review_show(
     Examples:
       shuangsui review show --object 91511024MA6XXXXXX0
       shuangsui review show --person S001 --json
+      shuangsui review show --department SCJGJ --export review.xlsx
     """
     kind, ident = read_subject(**subject)
     with projected(runtime) as (_, store):
         result = duty_review(store.db, kind, ident, as_of(today))
-    if as_json:
+        out = Output("json", export_file, "reviews")
+        names = out.names(store.db)
+    if export_file is not None:
+        out.rows(result.as_dict()["verdicts"], names=names)
+    elif as_json:
         echo_json(result.as_dict())
     else:
         click.echo(render(result))
