@@ -62,6 +62,7 @@ RUNS = (
                                                          "--reads", "100")),
     Run("api-postgres-2", "api.py", ("--workers", "2", "--database-url", PG),
         ("--workers", "2", "--writes", "100", "--reads", "100", "--database-url", PG)),
+    Run("pages", "pages.py", (), ("--results", "20000", "--reads", "100"), "pages.json"),
 )  # fmt: skip
 
 

@@ -32,6 +32,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -180,7 +181,11 @@ def main() -> None:
                 "feed page, credit-code search": [f"/?q={code}"] * args.reads,
                 "feed page, name search": [f"/?q={name}"] * max(1, args.reads // 10),
             }
-            report = {"results": args.results, "rate": args.rate, "fill_seconds": round(filled, 1)}
+            report: dict[str, Any] = {
+                "results": args.results,
+                "rate": args.rate,
+                "fill_seconds": round(filled, 1),
+            }
             for label, paths in settings.items():
                 latencies, largest = paced(url, paths, args.rate)
                 report[label] = {
@@ -204,7 +209,27 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=10)
-    print(json.dumps(report, ensure_ascii=False, indent=2))
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "pages.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    print(f"| request ({args.results:,} results, {args.rate:g}/s) | median | p99 | body |")
+    print("|---|---|---|---|")
+    for label, row in report.items():
+        if isinstance(row, dict) and "median_ms" in row:
+            print(
+                f"| {label} | {row['median_ms']} ms | {row['p99_ms']} ms | "
+                f"{row['bytes'] / 1000:.1f} KB |"
+            )
+    print()
+    print("| page (HTML + stylesheet + scripts, no images) | weight |")
+    print("|---|---|")
+    for label, size in report["page weight, bytes"].items():
+        print(f"| {label} | {size / 1000:.1f} KB |")
+    print()
+    print(
+        f"feed page / JSON feed, median: {report['feed page / JSON feed, median']}x; "
+        "goals: feed page p99 <= 100 ms at 50 requests/s over 1M results, weight <= 200 KB"
+    )
 
 
 if __name__ == "__main__":

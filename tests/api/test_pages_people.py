@@ -167,15 +167,17 @@ def test_the_ceremony_page_follows_the_draw(sqlite_api: Api, tmp_path: Path) -> 
     assert "摇号现场" in page and 'id="dice-form"' in page and "ceremony.js" in page
     state = api.client.get(f"/draws/{TASK}/1/state").json
     assert state["witnesses"][0]["commitment"] is None and state["seed"] is None
+    dice = re.search(r'data-path="([^"]+)"', page)
+    assert dice is not None
+    # draw v2: the lead records the dice before the first witness commitment
+    assert api.client.post(dice.group(1), json={"digits": "1234561234"}).status_code == 401
+    assert api.post("SCJGJ", dice.group(1), {"digits": "1234561234"}).status_code == 201
+    assert api.client.get(f"/draws/{TASK}/1/state").json["dice"] == "1234561234"
     value, nonce, digest = witness_secret()
     api.county.run("witness", "draw.witness_commit", task=TASK, draw=1, commitment=digest)
     assert api.client.get(f"/draws/{TASK}/1/state").json["witnesses"][0]["commitment"] == digest
     api.county.run("witness", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
     assert api.client.get(f"/draws/{TASK}/1/state").json["witnesses"][0]["value"] == value
-    dice = re.search(r'data-path="([^"]+)"', page)
-    assert dice is not None
-    assert api.client.post(dice.group(1), json={"digits": "1234561234"}).status_code == 401
-    assert api.post("SCJGJ", dice.group(1), {"digits": "1234561234"}).status_code == 201
     api.county.run("SCJGJ", "draw.run", task=TASK, draw=1)
     state = api.client.get(f"/draws/{TASK}/1/state").json
     assert state["dice"] == "1234561234" and state["seed"] and state["drawn"]

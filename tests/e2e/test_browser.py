@@ -180,8 +180,9 @@ def test_feed_search_object_page_and_qr_code(site: Site, browser: Any, tmp_path:
 
 
 def test_the_ceremony_updates_as_witnesses_reveal(site: Site, browser: Any, tmp_path: Path) -> None:
-    """R7.5: projected at the drawing, the page shows each commitment and reveal as it
-    arrives, takes the lead's dice (signed in the browser), then the seed and the list."""
+    """R7.5: projected at the drawing, the page takes the lead's dice (signed in the
+    browser; before any witness commits, draw v2), shows each commitment and reveal as it
+    arrives, then the seed and the list."""
     county = site.api.county
     import_county_objects(county, tmp_path)
     commit_draw(county)
@@ -191,16 +192,17 @@ def test_the_ceremony_updates_as_witnesses_reveal(site: Site, browser: Any, tmp_
     assert "摇号现场" in browser.page_source
     witness_cell = '[data-witness] [data-k="commitment"]'
     assert text_of(browser, witness_cell) == "等待中"
+    # draw v2: the lead enters the dice on this screen before the first witness commits
+    browser.find_element(By.ID, "digits").send_keys("6543216543")
+    browser.find_element(By.CSS_SELECTOR, "#dice-form button").click()
+    wait_for(browser, lambda d: text_of(d, '[data-k="dice"]') == "6543216543")
+    assert county.ledger.find_draw_for(TASK).dice == "6543216543"
     value, nonce, digest = witness_secret()
     county.run("witness", "draw.witness_commit", task=TASK, draw=1, commitment=digest)
     wait_for(browser, lambda d: text_of(d, witness_cell) == digest)
     county.run("witness", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
     wait_for(browser, lambda d: text_of(d, '[data-witness] [data-k="value"]') == value)
     shot(browser, "ceremony-revealed")
-    browser.find_element(By.ID, "digits").send_keys("6543216543")
-    browser.find_element(By.CSS_SELECTOR, "#dice-form button").click()
-    wait_for(browser, lambda d: text_of(d, '[data-k="dice"]') == "6543216543")
-    assert county.ledger.find_draw_for(TASK).dice == "6543216543"
     county.run("SCJGJ", "draw.run", task=TASK, draw=1)
     seed = county.ledger.find_draw_for(TASK).performed["seed"]
     wait_for(browser, lambda d: text_of(d, '[data-k="seed"]') == seed)
