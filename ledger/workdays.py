@@ -85,14 +85,22 @@ class WorkCalendar:
     over everything else for that date. ``declared_years`` are years the office has
     recorded in full by amendments: any of their dates without an amendment is a
     working day exactly when it is Monday to Friday.
+
+    ``official=False``: never consult the ``chinesecalendar`` package -- a date in a year
+    the office has not declared is refused. That is the calendar a command's handler
+    uses (:func:`ledger.areas.calendar.rules.recorded_calendar`): from the log alone, so
+    a later package release cannot change what a replay of the command decides
+    (issue 11.1).
     """
 
-    __slots__ = ("_amendments", "_declared_years", "_package")
+    __slots__ = ("_amendments", "_declared_years", "_official", "_package")
 
     def __init__(
         self,
         amendments: Mapping[date, bool] = _NO_AMENDMENTS,
         declared_years: Iterable[int] = (),
+        *,
+        official: bool = True,
     ) -> None:
         problems: dict[str, list[str]] = {}
         copied: dict[date, bool] = {}
@@ -117,6 +125,7 @@ class WorkCalendar:
         # Private copies: a caller mutating its own dict later must not change us.
         self._amendments: Mapping[date, bool] = MappingProxyType(copied)
         self._declared_years: frozenset[int] = frozenset(years)
+        self._official = official
         # The package's answers, remembered: a board of many deadlines asks about the
         # same few hundred days again and again. Not state anyone can observe.
         self._package: dict[date, bool] = {}
@@ -145,6 +154,14 @@ class WorkCalendar:
             return amended
         if d.year in self._declared_years:
             return d.weekday() < 5
+        if not self._official:
+            raise ValidationError(
+                f"no working-day calendar recorded in the ledger for {d.year}: the office "
+                f"must record {d.year}'s calendar (calendar.amend: its holidays and adjusted "
+                f"working days, and declare the year) before a rule can count working days "
+                f"in it (账本未记录{d.year}年工作日历)",
+                {"date": [f"{d.isoformat()}: year {d.year} is not recorded in the ledger"]},
+            )
         cached = self._package.get(d)
         if cached is not None:
             return cached

@@ -49,6 +49,11 @@ FORBIDDEN_MODULES = {
 FORBIDDEN_CALLS = {"now", "today", "utcnow", "uuid1", "uuid4", "china_today", "urandom"}
 
 
+#: The one handler module that may build a working-day calendar: from the log only
+#: (``recorded_calendar``, ``official=False``), never from the package's data.
+CALENDAR_RULES = LEDGER / "areas" / "calendar" / "rules.py"
+
+
 def problems(path: Path) -> Iterator[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     for node in ast.walk(tree):
@@ -66,6 +71,11 @@ def problems(path: Path) -> Iterator[str]:
         else:
             continue
         for name in names:
+            if path == CALENDAR_RULES and name in (
+                "ledger.workdays",
+                "ledger.workdays.WorkCalendar",
+            ):
+                continue
             if name in FORBIDDEN_MODULES or name.split(".")[0] in FORBIDDEN_MODULES:
                 yield f"line {node.lineno}: imports {name}"
             elif name in FORBIDDEN_CALLS:
@@ -96,3 +106,42 @@ def test_the_check_sees_a_clock_read(tmp_path: Path) -> None:
     assert any("imports chinese_calendar" in f for f in found)
     assert any("calls now()" in f for f in found)
     assert any("calls uuid4()" in f for f in found)
+
+
+def test_the_recorded_calendar_never_asks_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11.1: the calendar a handler uses comes from the log (the calendar area);
+    a year the office has not recorded is refused, whatever ``chinesecalendar`` knows."""
+    import datetime as dt
+
+    import chinese_calendar  # type: ignore[import-untyped]
+
+    from ledger.areas.calendar.events import Calendar
+    from ledger.areas.calendar.rules import recorded_calendar
+    from ledger.errors import ValidationError
+    from ledger.ids import calendar_id
+
+    def no_package(_day: dt.date) -> bool:
+        raise AssertionError("a handler's calendar consulted chinesecalendar")
+
+    monkeypatch.setattr(chinese_calendar, "is_workday", no_package)
+    calendar = Calendar()
+    calendar.amend(days={"2026-10-10": True, "2026-10-01": False}, declare_years=(2026,), note="")
+
+    class Log:
+        def find(self, aggregate_id: object) -> object | None:
+            return calendar if aggregate_id == calendar_id() else None
+
+    recorded = recorded_calendar(Log())
+    assert recorded.is_workday(dt.date(2026, 10, 10))  # an adjusted working Saturday
+    assert not recorded.is_workday(dt.date(2026, 10, 1))  # National Day
+    assert recorded.is_workday(dt.date(2026, 10, 12))  # a Monday of a declared year
+    assert recorded.add_workdays(dt.date(2026, 9, 30), 1) == dt.date(2026, 10, 2)
+    with pytest.raises(ValidationError, match="no working-day calendar recorded in the ledger"):
+        recorded.is_workday(dt.date(2027, 1, 4))
+
+    class Empty:
+        def find(self, aggregate_id: object) -> object | None:
+            return None
+
+    with pytest.raises(ValidationError, match="for 2026"):
+        recorded_calendar(Empty()).is_workday(dt.date(2026, 10, 12))
