@@ -96,6 +96,7 @@ class Ledger(Application[UUID]):
         registry: Registry,
         signer: SigningKey | None = None,
         create_tables: bool = True,
+        read_only: bool = False,
     ) -> None:
         self.settings = settings
         self.registry = registry
@@ -105,7 +106,9 @@ class Ledger(Application[UUID]):
         self.signer = signer
         self._transparency: Transparency | None = None  # attached by ledger.bootstrap
         with storage_errors(settings):
-            super().__init__(env=settings.eventsourcing_env(create_table=create_tables))
+            super().__init__(
+                env=settings.eventsourcing_env(create_table=create_tables, read_only=read_only)
+            )
         if signer is not None:
             self.chain.set_signer(signer)
 

@@ -96,13 +96,19 @@ def open_ledger(
     *,
     signer: SigningKey | None = None,
     must_exist: bool = True,
+    read_only: bool = False,
 ) -> Ledger:
     """Open the ledger described by ``settings``.
 
     ``must_exist``: refuse (rather than create) a ledger that has no genesis yet;
     reading commands (status, verify) use it so a typo in ``--home`` does not
     leave an empty database behind.
+
+    ``read_only`` (``verify``): open the database so that nothing can be written and
+    nothing is created in it -- the auditor's look must not change what it audits.
     """
+    if read_only and not must_exist:
+        raise ValueError("a ledger opened read-only must exist")
     target = settings.target
     if must_exist and not isinstance(target, PostgresTarget) and not target.exists():
         raise NotFoundError(
@@ -114,7 +120,7 @@ def open_ledger(
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(f"cannot create {target.parent}: {exc.strerror}") from exc
-    ledger = Ledger(settings, registry=registry(), signer=signer)
+    ledger = Ledger(settings, registry=registry(), signer=signer, read_only=read_only)
     ledger.attach(
         Transparency(ledger, every=settings.checkpoint_every, interval=settings.checkpoint_interval)
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from ledger.errors import ConfigurationError
 
@@ -158,11 +158,19 @@ class Settings:
             return target.describe()
         return f"sqlite:///{target}"
 
-    def eventsourcing_env(self, *, create_table: bool = True) -> dict[str, str]:
-        """The eventsourcing library's settings for this ledger's recorder."""
+    def eventsourcing_env(
+        self, *, create_table: bool = True, read_only: bool = False
+    ) -> dict[str, str]:
+        """The eventsourcing library's settings for this ledger's recorder.
+
+        ``read_only`` (``shuangsui verify``): the database is opened so that nothing can
+        be written to it -- SQLite through a ``mode=ro`` URI, PostgreSQL with every
+        transaction read-only (``default_transaction_read_only``) -- and no table,
+        index or trigger is created (issue 11, part 4).
+        """
         target = self.target
         env = {
-            "CREATE_TABLE": "y" if create_table else "n",
+            "CREATE_TABLE": "y" if create_table and not read_only else "n",
             "ORIGINATOR_ID_TYPE": "uuid",
             # Cached aggregates are fast-forwarded with the events written since (by
             # any process), and deep-copied out, so a failed command cannot taint them.
@@ -188,11 +196,18 @@ class Settings:
                 POSTGRES_MAX_OVERFLOW="8",
                 POSTGRES_LOCK_TIMEOUT="30",
             )
+            if read_only:
+                env.update(
+                    PERSISTENCE_MODULE="ledger.storage.recorders:LedgerPostgresFactory",
+                    LEDGER_READ_ONLY="y",
+                )
         else:
             env.update(
                 PERSISTENCE_MODULE="ledger.storage.recorders:LedgerSQLiteFactory",
                 APPLICATION_RECORDER_TOPIC="ledger.storage.recorders:ChainedSQLiteRecorder",
-                SQLITE_DBNAME=str(target),
+                SQLITE_DBNAME=(
+                    f"file:{quote(str(target.absolute()))}?mode=ro" if read_only else str(target)
+                ),
                 SQLITE_LOCK_TIMEOUT="30",
             )
         env.update(self.extra)

@@ -8,6 +8,13 @@ optionally sealed with a passphrase: argon2id derives a key that opens a
 is detected, not silently turned into a different key.
 
 Public key files (``*.pub``) hold the id, the public key and the label only.
+
+Two rules keep key files from leaking (issue 11, part 7): a private key file whose
+mode gives the group or others any permission is refused when read (the operator's
+service, the CLI and the API client all read keys through :func:`read_key_file`), and
+a key file -- private or public -- is never written through a symbolic link
+(``O_CREAT | O_EXCL | O_NOFOLLOW``: a dangling ``.pub`` link fails cleanly before
+anything is written).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import base64
 import binascii
 import json
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,11 +116,25 @@ def _unb64(doc: dict[str, Any], name: str, path: Path) -> bytes:
         raise KeyFileError(f"{path}: field {name!r} is not base64") from exc
 
 
-def _write_exclusive(path: Path, text: str) -> None:
+#: ``O_NOFOLLOW`` where the platform has it (POSIX); with ``O_EXCL`` a link is refused anyway.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _refuse_link(path: Path) -> None:
+    if path.is_symlink():
+        raise KeyFileError(
+            f"{path} 是符号链接，拒绝通过链接写入密钥 / "
+            f"{path} is a symbolic link; refusing to write a key through it"
+        )
+
+
+def _write_exclusive(path: Path, text: str, mode: int = 0o600) -> None:
+    _refuse_link(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, mode)
     except FileExistsError:
+        _refuse_link(path)  # a link created in between
         raise KeyFileError(f"{path} already exists; refusing to overwrite a key") from None
     except OSError as exc:
         raise KeyFileError(f"cannot create {path}: {exc.strerror}") from exc
@@ -132,6 +154,10 @@ def write_key_file(
 ) -> Path:
     """Write ``key`` to a new file (mode 0600) and its public half beside it."""
     path = Path(path)
+    public_path = path.with_suffix(".pub")
+    # Both names are checked before anything is written: a refused .pub leaves no key.
+    _refuse_link(path)
+    _refuse_link(public_path)
     doc: dict[str, Any] = {
         "format": KEY_FILE_FORMAT,
         "key_id": key.key_id,
@@ -154,18 +180,36 @@ def write_key_file(
     else:
         doc["seed"] = _b64(key.seed)
     _write_exclusive(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    public_path = path.with_suffix(".pub")
     if not public_path.exists():
-        public_path.write_text(
-            json.dumps(key.public.as_dict(), indent=2, ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
+        try:
+            _write_exclusive(
+                public_path,
+                json.dumps(key.public.as_dict(), indent=2, ensure_ascii=False) + "\n",
+                0o644,
+            )
+        except KeyFileError:
+            path.unlink(missing_ok=True)
+            raise
     return path
 
 
-def _load_json(path: Path) -> dict[str, Any]:
+def check_private_mode(path: Path, mode: int) -> None:
+    """Refuse a private key file the group or others may read, write or run."""
+    if os.name == "posix" and mode & 0o077:
+        shown = f"{stat.S_IMODE(mode):04o}"
+        raise KeyFileError(
+            f"私钥文件 {path} 的权限为 {shown}，组用户或其他用户有访问权限，拒绝使用；"
+            f"请执行 chmod 600 {path} / private key file {path} has mode {shown}: "
+            f"group or other users have access, so it is refused; run chmod 600 {path}"
+        )
+
+
+def _load_json(path: Path, *, private: bool = False) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            if private:
+                check_private_mode(path, os.fstat(handle.fileno()).st_mode)
+            text = handle.read().decode("utf-8")
     except FileNotFoundError:
         raise KeyFileError(f"{path}: no such key file") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -186,7 +230,7 @@ def key_file_is_sealed(path: Path | str) -> bool:
 def read_key_file(path: Path | str, passphrase: str | None = None) -> SigningKey:
     """Read a private key file; raises :class:`KeyFileError` with the reason."""
     path = Path(path)
-    doc = _load_json(path)
+    doc = _load_json(path, private=True)
     if doc.get("format") != KEY_FILE_FORMAT:
         raise KeyFileError(f"{path}: not a private key file (format {doc.get('format')!r})")
     label = str(doc.get("label", ""))

@@ -35,7 +35,7 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from eventsourcing.sqlite import (
     SQLITE3_DEFAULT_LOCK_TIMEOUT,
     SQLiteApplicationRecorder,
@@ -45,7 +45,7 @@ from eventsourcing.sqlite import (
     SQLiteDatastore,
     SQLiteFactory,
 )
-from eventsourcing.utils import Environment, EnvType
+from eventsourcing.utils import Environment, EnvType, strtobool
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
@@ -377,6 +377,10 @@ class LedgerSQLiteConnectionPool(SQLiteConnectionPool):
     and planned again on every append.
     """
 
+    @property
+    def read_only(self) -> bool:
+        return "mode=ro" in self.db_name
+
     def _create_connection(self) -> SQLiteConnection:
         try:
             c = sqlite3.connect(
@@ -389,7 +393,11 @@ class LedgerSQLiteConnectionPool(SQLiteConnectionPool):
             )
         except (sqlite3.Error, TypeError) as e:
             raise InterfaceError(e) from e
-        if not self.is_sqlite_memory_mode and not self.is_journal_mode_wal:
+        if self.read_only:
+            # ``mode=ro``: the journal mode is whatever the writer left (WAL); asking
+            # to change it would be a write.
+            c.execute("PRAGMA query_only = ON")
+        elif not self.is_sqlite_memory_mode and not self.is_journal_mode_wal:
             mode = c.execute("PRAGMA journal_mode;").fetchone()[0]
             if mode.lower() != "wal":
                 c.execute("PRAGMA journal_mode=WAL;")
@@ -413,3 +421,17 @@ class LedgerSQLiteFactory(SQLiteFactory):
 
 
 ChainedRecorder = ChainedSQLiteRecorder | ChainedPostgresRecorder
+
+
+class LedgerPostgresFactory(PostgresFactory):
+    """``PERSISTENCE_MODULE`` for a read-only look at a PostgreSQL ledger
+    (``shuangsui verify``): every connection starts with
+    ``default_transaction_read_only = on``, so each statement runs in a read-only
+    transaction and the server refuses any write, DDL included."""
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        if strtobool(self.env.get("LEDGER_READ_ONLY") or "no"):
+            kwargs = self.datastore.pool.kwargs
+            assert isinstance(kwargs, dict)
+            kwargs["options"] = "-c default_transaction_read_only=on"

@@ -325,3 +325,23 @@ def test_any_command_by_its_action_name(tmp_path: Path) -> None:
         refused = runner.invoke(cli, ["--home", str(home), *args])
         assert refused.exit_code == 2, args
         assert message in refused.output, (args, refused.output)
+
+
+def test_keygen_with_a_dangling_pub_link_fails_cleanly(tmp_path: Path) -> None:
+    """Issue 11 part 7: keygen never writes through a symlink; exit 2, one message."""
+    planted = tmp_path / "planted" / "x.pub"
+    (tmp_path / "d.pub").symlink_to(planted)
+    result = CliRunner().invoke(cli, ["keygen", str(tmp_path / "d.key")])
+    assert result.exit_code == 2, result.output
+    assert "symbolic link" in result.output and "Traceback" not in result.output
+    assert not planted.exists() and not (tmp_path / "d.key").exists()
+
+
+def test_a_world_readable_private_key_is_refused_by_the_cli(home: Settings) -> None:
+    """Issue 11 part 7: a private key file with group/other bits is not used."""
+    office = home.keys_dir / "office.key"
+    office.chmod(0o644)
+    result = run(home, "append-note", "--key", str(office), "不应记录")
+    assert result.exit_code == 2
+    assert "私钥文件" in result.output and "chmod 600" in result.output
+    assert json.loads(run(home, "status", "--json").stdout)["size"] == 3

@@ -64,6 +64,7 @@ def test_existing_file_is_never_overwritten(tmp_path: Path) -> None:
 def test_malformed_key_files(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "bad.key"
     path.write_text(content)
+    path.chmod(0o600)  # a private key file for its owner only (issue 11 part 7)
     with pytest.raises(KeyFileError, match=message):
         read_key_file(path)
 

@@ -192,6 +192,8 @@ def verify(
     Also checks every stored checkpoint (signature, cosignatures, root), and replays
     every signed command: its events must be exactly what its handler produces over
     the log before it, for an actor the role matrix allows (issue 11.1; 重放核验).
+    The database is opened read-only (SQLite mode=ro, PostgreSQL read-only
+    transactions): verify never writes to it or creates a table or index in it.
     Exit status: 0 intact; 1 tampered (names the first bad position and why);
     2 usage or I/O error.
     Examples:
@@ -243,7 +245,8 @@ def verify(
             scope = "slice"
     else:
         trusted = read_checkpoint(since) if since is not None else None
-        ledger = runtime.open(write=False)
+        # Read-only: the audit never writes to, nor creates anything in, what it audits.
+        ledger = runtime.open(read_only=True)
         try:
             size = ledger.head().position
             with click.progressbar(

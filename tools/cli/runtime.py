@@ -96,13 +96,14 @@ class Runtime:
         finally:
             ledger.close()
 
-    def open(self, *, write: bool = True) -> Any:
-        """Open the ledger; ``write`` loads the ledger key that seals entries."""
+    def open(self, *, write: bool = True, read_only: bool = False) -> Any:
+        """Open the ledger; ``write`` loads the ledger key that seals entries;
+        ``read_only`` opens the database so that nothing can be written or created."""
         from ledger.bootstrap import open_ledger
 
         settings = self.settings
-        signer = self.signing_key(settings.ledger_key_path) if write else None
-        return open_ledger(settings, signer=signer)
+        signer = self.signing_key(settings.ledger_key_path) if write and not read_only else None
+        return open_ledger(settings, signer=signer, read_only=read_only)
 
 
 pass_runtime = click.make_pass_decorator(Runtime)
