@@ -344,9 +344,16 @@ def _publication(position: int) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def proof_text(position: int) -> str:
-    """A C2SP tlog-proof of the entry at ``position`` to the latest checkpoint (one of
-    the head is made when the latest does not cover it yet)."""
-    transparency = service().ledger.transparency
+    """A C2SP tlog-proof of the entry at ``position``: to the newest checkpoint that a
+    witness cosigned and that covers it, else to the latest checkpoint (one of the head is
+    made when the latest does not cover it yet)."""
+    ledger = service().ledger
+    transparency = ledger.transparency
+    for size in reversed(ledger.chain.checkpoint_sizes()):
+        if size < position:
+            break
+        if ledger.chain.cosignature_lines(size):
+            return transparency.prove(position, transparency.note(size))
     latest = transparency.latest()
     size = parse_checkpoint(parse_note(latest).text).size
     return transparency.prove(position, latest if size >= position else None)

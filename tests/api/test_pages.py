@@ -233,3 +233,29 @@ def test_every_message_of_the_pages_has_its_english() -> None:
         m for f in sources for m in re.findall(r"""_\(\s*["']([^"']+)["']""", f.read_text("utf-8"))
     }
     assert used and not used - set(catalogue)
+
+
+def test_the_result_proves_to_a_witnessed_checkpoint(
+    site: tuple[Api, Published], tmp_path: Path
+) -> None:
+    """Clause 2: the proof goes to a checkpoint a witness cosigned, when one covers it,
+    even if a newer checkpoint has no cosignature yet."""
+    from ledger.audit.notes import parse_checkpoint, parse_note
+    from ledger.transparency.witness import Witness, request_text
+
+    api, facts = site
+    ledger = api.app.extensions["shuangsui"].ledger
+    transparency = ledger.transparency
+    state = tmp_path / "witness.json"
+    Witness.create(state, "jiwei.test/w", [transparency.log_verifier().vkey])
+    witness = Witness(state, api.county.keys["witness"])
+    note = transparency.checkpoint()
+    size = parse_checkpoint(parse_note(note).text).size
+    cosigned = note + witness.add_checkpoint(
+        request_text(transparency.consistency_text(0, size), note)
+    )
+    assert transparency.attach_cosignatures(cosigned)
+    api.county.run("SCJGJ", "note.append", text="日志继续增长")  # the log grows
+    transparency.checkpoint(ledger.head().position)  # a newer, uncosigned checkpoint
+    html = page(api, f"/r/{facts.position}")
+    assert "jiwei.test/w" in html and f"共 {size} 条记录" in html
