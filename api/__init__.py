@@ -70,7 +70,13 @@ evidence: `shuangsui verify` checks offline who asked for each change.
 **Pages for people** (网页): the publication feed is at [`/`](/) (公示信息, in Chinese;
 `?lang=en` for English), an object at `/objects/{credit code}`, a published result and its
 QR code at `/r/{position}`, item lists and plans at `/departments/{code}`, draws at
-`/draws/{task}/{n}`, the log's checkpoint at `/log`. They are HTML, not part of this API.
+`/draws/{task}/{n}` (the live ceremony at `/draws/{task}/{n}/ceremony`, its state as JSON at
+`/draws/{task}/{n}/state`), the log's checkpoint at `/log`. Signed in at `/login` (the browser
+signs a challenge with the key file), staff read `/mine`, `/trails/{kind}/{subject}`,
+`/reviews/{kind}/{subject}`, `/board`, `/task-ledger` and `/coverage`; every listing page
+downloads as `?format=csv` or `?format=xlsx`, the feed also as `?format=gsxt` (the national
+enterprise credit publicity system's bulk-upload layout). Writes from the pages are signed
+requests to the routes below. The pages are HTML, not part of this API.
 """
 
 
