@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import time
@@ -100,13 +101,13 @@ def need(roles: frozenset[str], what: str) -> Any:
 @bp.route("/login", methods=["GET"])
 def login_page() -> Response:
     """The sign-in page: choose the key file; the browser signs the challenge."""
+    wanted = request.args.get("next", "")
     return render(
         "login.html",
         challenge=new_challenge(),
         key=actor(),
-        next_url=request.args.get("next", "")
-        if request.args.get("next", "").startswith("/")
-        else "",
+        # only a path of this service: never "//host" or "/\\host" (an open redirect)
+        next_url=wanted if re.fullmatch(r"/(?![/\\])\S*", wanted) else "",
     )
 
 

@@ -182,3 +182,12 @@ def test_the_ceremony_page_follows_the_draw(sqlite_api: Api, tmp_path: Path) -> 
     state = api.client.get(f"/draws/{TASK}/1/state").json
     assert state["dice"] == "1234561234" and state["seed"] and state["drawn"]
     assert [a["order"] for a in state["drawn"]] == sorted(a["order"] for a in state["drawn"])
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example", "https://evil.example"])
+def test_the_sign_in_page_never_sends_elsewhere(sqlite_api: Api, target: str) -> None:
+    """After sign-in the page goes only to a path of this service (no open redirect)."""
+    html = sqlite_api.client.get("/login", query_string={"next": target}).data.decode()
+    assert 'data-next="/mine"' in html
+    good = sqlite_api.client.get("/login", query_string={"next": "/board?kind=publish"})
+    assert 'data-next="/board?kind=publish"' in good.data.decode()
