@@ -145,8 +145,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.secret_key:
         assert service.ledger.signer is not None
         app.secret_key = session_secret(service.ledger.signer.seed)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Strict")
-    app.config.setdefault("SESSION_COOKIE_NAME", "shuangsui_session")
+    for name, value in (
+        ("SESSION_COOKIE_SAMESITE", "Strict"),
+        ("SESSION_COOKIE_NAME", "shuangsui_session"),
+    ):
+        if name not in settings:  # Flask has its own defaults: set ours unless configured
+            app.config[name] = value
     app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_SECONDS
 
     app.register_blueprint(pages)

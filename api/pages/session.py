@@ -3,10 +3,11 @@
 A browser cannot hold the CLI's key file as a file, so the login page reads it in the
 browser (``static/sign.js``): the seed becomes a non-extractable WebCrypto Ed25519 key
 kept in the browser, never sent. To sign in, the page fetches a challenge made here
-(an HMAC of a time and a random value, valid for :data:`CHALLENGE_SECONDS`, accepted
-once) and sends it back as an RFC 9421 signed request, checked by the same code as any
-API request (:func:`api.httpsig.verify_request`). The session cookie then says which
-registered key signed in, for :data:`SESSION_SECONDS`; it serves *reads* behind a role
+(an HMAC of a time and a random value, valid for :data:`CHALLENGE_SECONDS`, bound to
+the browser's session cookie and accepted once) and sends it back as an RFC 9421 signed
+request, checked by the same code as any API request
+(:func:`api.httpsig.verify_request`). The session cookie then says which registered key
+signed in, for :data:`SESSION_SECONDS`; it serves *reads* behind a role
 only. Every write from the pages is a separately signed request to the API's route, so
 it is stored as the same evidence as a CLI or API write; the API never reads the cookie.
 A key rotated or revoked since the login ends the session at its next request.
@@ -102,9 +103,11 @@ def need(roles: frozenset[str], what: str) -> Any:
 def login_page() -> Response:
     """The sign-in page: choose the key file; the browser signs the challenge."""
     wanted = request.args.get("next", "")
+    token = new_challenge()
+    session["challenge"] = token  # bound to this browser: any worker can check it
     return render(
         "login.html",
-        challenge=new_challenge(),
+        challenge=token,
         key=actor(),
         # only a path of this service: never "//host" or "/\\host" (an open redirect)
         next_url=wanted if re.fullmatch(r"/(?![/\\])\S*", wanted) else "",
@@ -127,6 +130,8 @@ def login() -> Response:
         sent = request.get_json(silent=True) or {}
         if not isinstance(sent, dict) or not isinstance(sent.get("challenge"), str):
             raise ValidationError('the body must be {"challenge": "..."}')
+        if not hmac.compare_digest(str(session.get("challenge", "")), sent["challenge"]):
+            raise AuthorisationError("this sign-in challenge was not given to this browser")
         take_challenge(sent["challenge"])
     except LedgerError as exc:
         response = jsonify({"error": exc.code, "detail": exc.message})

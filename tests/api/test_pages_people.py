@@ -47,6 +47,12 @@ def test_sign_in_needs_a_signed_fresh_challenge(site: tuple[Api, Published]) -> 
     assert api.post("auditor", "/login", {"challenge": stale}).status_code == 401
     assert api.post("auditor", "/login", {"nothing": 1}).status_code == 422
     assert api.client.get("/mine").status_code == 401  # none of these signed anyone in
+    elsewhere = challenge(api)  # made for this browser, then the cookie is gone
+    cookie = api.client.get_cookie("shuangsui_session")
+    assert cookie is not None and cookie.same_site == "Strict" and cookie.http_only
+    api.client.delete_cookie("shuangsui_session")
+    assert api.post("auditor", "/login", {"challenge": elsewhere}).status_code == 401
+    token = challenge(api)
     signed = api.post("auditor", "/login", {"challenge": token})
     assert signed.status_code == 200 and signed.json["roles"] == ["auditor"]
     assert api.post("auditor", "/login", {"challenge": token}).status_code == 401  # once
