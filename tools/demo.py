@@ -28,7 +28,7 @@ from ledger.audit.hashing import sha256
 from ledger.authorisation import sign_command
 from ledger.canonical import canonical_bytes
 from ledger.clock import CHINA
-from ledger.draw.ceremony import witness_commitment
+from ledger.draw.ceremony import sign_witness_statement, witness_commitment
 from ledger.keys import SigningKey, write_key_file
 from ledger.transparency.witness import Witness, request_text
 from projections.read.reports import collation
@@ -288,7 +288,7 @@ def joint_task(demo: Demo, inspectors: dict[str, list[str]]) -> list[dict[str, A
         inspectors=inspectors["WJJ"],
     )
     reveal_by = dt.datetime.fromtimestamp(day("2026-09-02", 17), CHINA).isoformat()
-    demo.run(
+    committed = demo.run(
         "scjgj",
         "draw.commit",
         at="2026-09-01",
@@ -299,12 +299,33 @@ def joint_task(demo: Demo, inspectors: dict[str, list[str]]) -> list[dict[str, A
         reveal_by=reveal_by,
     )
     demo.run("scjgj", "draw.dice", at="2026-09-01", task=TASK, draw=1, digits="4163552615")
+
+    def signed(name: str, kind: str, **fields: str) -> str:
+        """The witness's own signature over the draw's commitment (draw v2)."""
+        return sign_witness_statement(
+            demo.keys[name].sign,
+            kind,
+            task=TASK,
+            draw=1,
+            commitment_hash=committed["commitment_hash"],
+            witness=demo.keys[name].key_id,
+            **fields,
+        )
+
     secrets = {}
     for name in ("jiwei", "notary"):
         value, nonce = f"{demo.rng.getrandbits(256):064x}", f"{demo.rng.getrandbits(128):032x}"
         secrets[name] = (value, nonce)
         digest = witness_commitment(value, nonce)
-        demo.run(name, "draw.witness_commit", at="2026-09-01", task=TASK, draw=1, commitment=digest)
+        demo.run(
+            name,
+            "draw.witness_commit",
+            at="2026-09-01",
+            task=TASK,
+            draw=1,
+            commitment=digest,
+            signature=signed(name, "commit", commitment=digest),
+        )
     for name, (value, nonce) in secrets.items():
         demo.run(
             name,
@@ -314,6 +335,7 @@ def joint_task(demo: Demo, inspectors: dict[str, list[str]]) -> list[dict[str, A
             draw=1,
             value=value,
             nonce=nonce,
+            signature=signed(name, "reveal", value=value, nonce=nonce),
         )
     ran = demo.run("scjgj", "draw.run", at="2026-09-03", task=TASK, draw=1)
     demo.say(f"  drew {ran['drawn']} objects")

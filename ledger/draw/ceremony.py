@@ -21,11 +21,14 @@ it. Invariants:
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from ledger.audit.hashing import signature_ok
+from ledger.canonical import canonical_bytes
 from ledger.draw.algorithm import (
     ALGORITHM,
     ALGORITHM_V2,
@@ -157,6 +160,68 @@ def witness_commitment(value: str, nonce: str) -> str:
     return hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest()
 
 
+#: A witness's commitment events: v1's, and v2's carrying the witness's own signature.
+WITNESS_COMMITTED_TOPICS = (
+    "shuangsui.draw.witness_committed",
+    "shuangsui.draw.witness_signed_commitment",
+)
+#: A witness's reveal events: v1's, and v2's carrying the witness's own signature.
+WITNESS_REVEALED_TOPICS = (
+    "shuangsui.draw.witness_revealed",
+    "shuangsui.draw.witness_signed_reveal",
+)
+#: What a v2 witness statement's signed bytes begin with (then RFC 8785 JSON).
+WITNESS_CONTEXT = b"shuangsui-draw-v2 witness statement\n"
+
+
+def witness_statement(
+    kind: str, *, task: str, draw: int, commitment_hash: str, witness: str, **fields: str
+) -> bytes:
+    """The bytes a v2 witness signs (Ed25519, with its registered witness key) for its
+    commitment (``kind="commit"``, ``commitment=``) or its reveal (``kind="reveal"``,
+    ``value=``, ``nonce=``): the context line, then the RFC 8785 JSON of the draw, its
+    commitment hash, the witness key id and the values. Bound to the draw's commitment,
+    so neither the commitment nor the witness's contribution can be swapped under it."""
+    if kind not in ("commit", "reveal"):
+        raise ValueError(f"unknown witness statement {kind!r}")
+    body = {
+        "kind": kind,
+        "task": task,
+        "draw": draw,
+        "commitment_hash": commitment_hash,
+        "witness": witness,
+        **fields,
+    }
+    return WITNESS_CONTEXT + canonical_bytes(body)
+
+
+def sign_witness_statement(
+    sign: Callable[[bytes], bytes],
+    kind: str,
+    *,
+    task: str,
+    draw: int,
+    commitment_hash: str,
+    witness: str,
+    **fields: str,
+) -> str:
+    """What a witness sends as ``signature``: ``sign`` (its key's Ed25519 signing) of
+    :func:`witness_statement`, in base64."""
+    message = witness_statement(
+        kind, task=task, draw=draw, commitment_hash=commitment_hash, witness=witness, **fields
+    )
+    return base64.b64encode(sign(message)).decode("ascii")
+
+
+def witness_signature_ok(public_key: bytes, signature: str, message: bytes) -> bool:
+    """Whether ``signature`` (base64) is the witness key's Ed25519 signature of ``message``."""
+    try:
+        raw = base64.b64decode(signature, validate=True)
+    except (ValueError, TypeError):
+        return False
+    return len(raw) == 64 and signature_ok(public_key, message, raw)
+
+
 #: The dice events: v1's, and v2's with the signed time they were recorded at.
 DICE_TOPICS = ("shuangsui.draw.dice", "shuangsui.draw.dice_thrown")
 
@@ -209,7 +274,7 @@ def sources_for(
     revealed is ``absent`` only if the commitment's fallback is ``skip`` and the run is
     after its reveal deadline; otherwise the draw must wait (R7.5).
     """
-    reveals = {s["key_id"]: s["value"] for t, s in events if t == "shuangsui.draw.witness_revealed"}
+    reveals = {s["key_id"]: s["value"] for t, s in events if t in WITNESS_REVEALED_TOPICS}
     dice = [s["digits"] for t, s in events if t in DICE_TOPICS]
     beacon = [s for t, s in events if t == "shuangsui.draw.beacon"]
     fallback = commitment["fallback"]

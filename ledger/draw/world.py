@@ -53,6 +53,8 @@ DRAW_TOPICS = (
     "shuangsui.draw.recused",
     "shuangsui.draw.voided",
     "shuangsui.draw.dice_thrown",
+    "shuangsui.draw.witness_signed_commitment",
+    "shuangsui.draw.witness_signed_reveal",
 )
 SNAPSHOT_TOPICS = DIRECTORY_TOPICS + INSPECTOR_TOPICS + TASK_TOPICS + DRAW_TOPICS
 
@@ -248,3 +250,26 @@ def bundle_events(lines: Iterable[str], topics: Iterable[str] = SNAPSHOT_TOPICS)
                 event["topic"],
                 json.loads(base64.b64decode(event["state"])),
             )
+
+
+def bundle_keys(lines: Iterable[str]) -> dict[str, bytes]:
+    """The public keys a bundle's key record lists (already verified), by key id: what
+    verify-draw checks the witnesses' signatures with."""
+    keys: dict[str, bytes] = {}
+    for line in lines:
+        record = json.loads(line)
+        if record.get("t") == "keys":
+            for key in record["keys"]:
+                keys[key["key_id"]] = base64.b64decode(key["public_key"])
+    return keys
+
+
+def bundle_stream_versions(lines: Iterable[str], stream: str) -> list[int]:
+    """The versions of ``stream``'s events among a bundle's (already verified, signed)
+    entries, in entry order."""
+    versions = []
+    for line in lines:
+        record = json.loads(line)
+        if record.get("t") == "entry" and record["event"]["stream"] == stream:
+            versions.append(int(record["event"]["version"]))
+    return versions

@@ -37,6 +37,8 @@ def draw_committed(b: Batch, position: int, stream: str, s: dict[str, Any]) -> N
     Draw.BeaconRecorded.TOPIC,
     Draw.Voided.TOPIC,
     Draw.DiceThrown.TOPIC,
+    Draw.WitnessSignedCommitment.TOPIC,
+    Draw.WitnessSignedReveal.TOPIC,
 )
 def draw_entropy(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
     task, _ = b.ident(stream)

@@ -20,6 +20,7 @@ from ledger.draw.verify import verify_draw
 from ledger.draw.world import SNAPSHOT_TOPICS
 from ledger.transparency.database import replay_ledger, verify_ledger
 from tests.support.api import Api
+from tests.support.draws import keys_of, statement
 from tools.fakecounty import write_generated_objects
 
 TASK = "T-API-1"
@@ -90,8 +91,22 @@ def test_a_joint_task_through_the_api(api: Api, tmp_path: Path) -> None:
     value, nonce = os.urandom(32).hex(), os.urandom(16).hex()
     digest = hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest()
     problem(api.command("SCJGJ", "draw.witness_commit", task=TASK, draw=1, commitment=digest), 403)
-    api.ok("witness", "draw.witness_commit", task=TASK, draw=1, commitment=digest)
-    api.ok("witness", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
+    unsigned = problem(
+        api.command("witness", "draw.witness_commit", task=TASK, draw=1, commitment=digest), 422
+    )
+    assert "signature" in unsigned["errors"]  # v2: signed over the commitment (issue 11)
+    signed = statement(api.county, "witness", "commit", 1, TASK, commitment=digest)
+    api.ok("witness", "draw.witness_commit", task=TASK, draw=1, commitment=digest, signature=signed)
+    signed = statement(api.county, "witness", "reveal", 1, TASK, value=value, nonce=nonce)
+    api.ok(
+        "witness",
+        "draw.witness_reveal",
+        task=TASK,
+        draw=1,
+        value=value,
+        nonce=nonce,
+        signature=signed,
+    )
     problem(api.command("SWJ", "draw.run", task=TASK, draw=1), 403)  # not the lead (R7.1)
     ran = api.ok("SCJGJ", "draw.run", task=TASK, draw=1)
     assert ran["drawn"] > 0
@@ -157,7 +172,9 @@ def test_a_joint_task_through_the_api(api: Api, tmp_path: Path) -> None:
     problem(api.client.get("/api/v1/proofs/consistency?old=9&new=3"), 422)
     # offline: every entry, including the API's RFC 9421 evidence, and the draw
     assert verify_ledger(ledger, workers=1).failure is None
-    problem_, facts = verify_draw(list(ledger.topic_events(SNAPSHOT_TOPICS)), TASK, 1)
+    problem_, facts = verify_draw(
+        list(ledger.topic_events(SNAPSHOT_TOPICS)), TASK, 1, keys=keys_of(api.county)
+    )
     assert problem_ is None and facts["drawn"] == ran["drawn"]
     schemes = {
         parse_evidence(r.command, route_table()).scheme

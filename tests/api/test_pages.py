@@ -165,11 +165,12 @@ def test_the_draw_page_shows_the_ceremony_and_how_to_recompute_it(
 
 def test_the_draw_bundle_recomputes_the_draw(site: tuple[Api, Published]) -> None:
     from ledger.draw.verify import verify_draw
-    from ledger.draw.world import bundle_events
+    from ledger.draw.world import bundle_events, bundle_keys
 
     api, _ = site
     data = api.client.get(f"/draws/{TASK}/1/bundle").data.decode()
-    problem, facts = verify_draw(bundle_events(data.splitlines()), TASK, 1)
+    keys = bundle_keys(data.splitlines())
+    problem, facts = verify_draw(bundle_events(data.splitlines()), TASK, 1, keys=keys.get)
     assert problem is None and facts["drawn"] >= 2
 
 

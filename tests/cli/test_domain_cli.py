@@ -246,3 +246,21 @@ def test_draw_ceremony_and_verify_draw(
         deadline,
     )
     assert again.exit_code == 2 and "cannot be drawn again" in again.output
+    # Issue 11 part 5: a bundle without one of the draw's events proves nothing about
+    # it, even with the entry count fixed up: verify-draw refuses it (exit 1).
+    lines = bundle.read_text(encoding="utf-8").splitlines()
+    reveal = next(i for i, line in enumerate(lines) if "witness_signed_reveal" in line)
+    rest = lines[:reveal] + lines[reveal + 1 :]
+    end = json.loads(rest[-1])
+    rest[-1] = json.dumps({**end, "entries": end["entries"] - 1})
+    cut = tmp_path / "cut.bundle"
+    cut.write_text("\n".join(rest) + "\n", encoding="utf-8")
+    refused = CliRunner().invoke(cli, ["verify-draw", "T-CLI-1/1", "--bundle", str(cut)])
+    assert refused.exit_code == 1, refused.output
+    assert "does not hold every event of the draw" in refused.output
+    facts = json.loads(
+        CliRunner()
+        .invoke(cli, ["verify-draw", "T-CLI-1/1", "--bundle", str(bundle), "--json"])
+        .stdout
+    )
+    assert facts["ok"] and facts["complete_to_version"] == 5

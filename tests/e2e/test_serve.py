@@ -12,11 +12,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 
 from api.client import ApiError, Client
+from ledger.draw.ceremony import sign_witness_statement
 from ledger.keys import read_key_file
 
 TASK = "T-E2E-1"
@@ -98,23 +100,48 @@ def test_a_whole_task_through_the_client(served: tuple[str, Path]) -> None:
     )
     witnesses = [jiwei.key.key_id, notary.key.key_id]  # type: ignore[union-attr]
     reveal_by = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
-    scjgj.command(
+    committed = scjgj.command(
         "draw.commit",
         task=TASK,
         witnesses=witnesses,
         dice=True,
         fallback="skip",
         reveal_by=reveal_by,
-    )
+    )["result"]
+
+    def signed(witness: Any, kind: str, **fields: str) -> str:
+        return sign_witness_statement(
+            witness.key.sign,
+            kind,
+            task=TASK,
+            draw=1,
+            commitment_hash=committed["commitment_hash"],
+            witness=witness.key.key_id,
+            **fields,
+        )
+
     scjgj.command("draw.dice", task=TASK, draw=1, digits="6152433516")
     secrets = {}
     for witness in (jiwei, notary):
         value, nonce = os.urandom(32).hex(), os.urandom(16).hex()
         secrets[witness] = (value, nonce)
         digest = hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest()
-        witness.command("draw.witness_commit", task=TASK, draw=1, commitment=digest)
+        witness.command(
+            "draw.witness_commit",
+            task=TASK,
+            draw=1,
+            commitment=digest,
+            signature=signed(witness, "commit", commitment=digest),
+        )
     for witness, (value, nonce) in secrets.items():
-        witness.command("draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
+        witness.command(
+            "draw.witness_reveal",
+            task=TASK,
+            draw=1,
+            value=value,
+            nonce=nonce,
+            signature=signed(witness, "reveal", value=value, nonce=nonce),
+        )
     ran = scjgj.command("draw.run", task=TASK, draw=1)["result"]
     assert ran["drawn"] > 0
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()

@@ -16,10 +16,17 @@ from typing import Any
 
 import pytest
 
-from ledger.draw.ceremony import BEACON_MARGIN, commitment_hash, commitment_text
+from ledger.draw.ceremony import (
+    BEACON_MARGIN,
+    commitment_hash,
+    commitment_text,
+    sign_witness_statement,
+    witness_commitment,
+)
 from ledger.draw.verify import verify_draw
 from ledger.draw.world import SNAPSHOT_TOPICS
 from ledger.errors import (
+    AuthorisationError,
     ConflictError,
     PermissionDeniedError,
     RuleViolationError,
@@ -27,7 +34,14 @@ from ledger.errors import (
 )
 from ledger.ids import draw_id
 from tests.support.county import County
-from tests.support.draws import TASK, commit, witness_commit
+from tests.support.draws import (
+    TASK,
+    commit,
+    statement,
+    verify,
+    witness_commit,
+    witness_reveal,
+)
 
 Event = tuple[int, str, str, dict[str, Any]]
 
@@ -53,7 +67,7 @@ def moved(recorded: list[Event], topic: str, after: str) -> list[Event]:
 
 def reveal_all(county: County, secrets: dict[str, tuple[str, str]], number: int = 1) -> None:
     for name, (value, nonce) in secrets.items():
-        county.run(name, "draw.witness_reveal", task=TASK, draw=number, value=value, nonce=nonce)
+        witness_reveal(county, name, value, nonce, number)
 
 
 def test_the_commitment_names_the_v2_algorithm(drawable: County) -> None:
@@ -77,7 +91,7 @@ def test_dice_after_the_witnesses_cannot_be_recorded(drawable: County) -> None:
     with pytest.raises(ConflictError, match="already recorded"):
         drawable.run("SCJGJ", "draw.dice", task=TASK, draw=1, digits="6666666666")
     drawable.run("SCJGJ", "draw.run", task=TASK, draw=1)
-    assert verify_draw(events(drawable), TASK, 1)[0] is None
+    assert verify(drawable)[0] is None
 
 
 def test_verify_draw_refuses_dice_recorded_after_the_witnesses(drawable: County) -> None:
@@ -88,9 +102,11 @@ def test_verify_draw_refuses_dice_recorded_after_the_witnesses(drawable: County)
     reveal_all(drawable, secrets)
     drawable.run("SCJGJ", "draw.run", task=TASK, draw=1)
     recorded = events(drawable)
-    assert verify_draw(recorded, TASK, 1)[0] is None
-    late = moved(recorded, "shuangsui.draw.dice_thrown", after="shuangsui.draw.witness_revealed")
-    problem = verify_draw(late, TASK, 1)[0]
+    assert verify(drawable, 1, recorded)[0] is None
+    late = moved(
+        recorded, "shuangsui.draw.dice_thrown", after="shuangsui.draw.witness_signed_reveal"
+    )
+    problem = verify(drawable, 1, late)[0]
     assert problem == "the dice were recorded after a witness had committed"
 
 
@@ -136,8 +152,8 @@ def test_a_void_needs_the_lead_a_reason_and_closes_the_draw(drawable: County) ->
     with pytest.raises(ConflictError, match="was voided"):
         witness_commit(drawable, "jiwei")
     assert commit(drawable).result["draw"] == 2
-    assert verify_draw(events(drawable), TASK, 1)[0] is None
-    assert verify_draw(events(drawable), TASK, 2)[0] is None
+    assert verify(drawable)[0] is None
+    assert verify(drawable, 2)[0] is None
 
 
 def test_verify_draw_refuses_two_open_draws_of_a_task(drawable: County) -> None:
@@ -147,16 +163,16 @@ def test_verify_draw_refuses_two_open_draws_of_a_task(drawable: County) -> None:
     drawable.run("SCJGJ", "draw.void", task=TASK, draw=1, reason="重新组织")
     commit(drawable)
     recorded = events(drawable)
-    assert verify_draw(recorded, TASK, 2)[0] is None
+    assert verify(drawable, 2, recorded)[0] is None
     unvoided = [e for e in recorded if e[2] != "shuangsui.draw.voided"]
-    assert verify_draw(unvoided, TASK, 2)[0] == (
+    assert verify(drawable, 2, unvoided)[0] == (
         f"one open draw per task: draw {TASK}/2 was committed while draw {TASK}/1 was "
         "open (not voided)"
     )
-    assert "was open" in str(verify_draw(unvoided, TASK, 1)[0])
+    assert "was open" in str(verify(drawable, 1, unvoided)[0])
     stream = str(draw_id(TASK, 1))
     after_void = [*recorded, (recorded[-1][0] + 1, stream, "shuangsui.draw.dice_thrown", {})]
-    assert verify_draw(after_void, TASK, 1)[0] == (
+    assert verify(drawable, 1, after_void)[0] == (
         f"draw {TASK}/1: events recorded after it was voided"
     )
 
@@ -196,7 +212,7 @@ def test_dice_too_close_to_the_beacon_and_a_late_void_are_refused(drawable: Coun
     with pytest.raises(ConflictError, match="can no longer be voided"):
         drawable.run("SCJGJ", "draw.void", task=TASK, draw=1, reason="x", on=late)
     drawable.run("SCJGJ", "draw.dice", task=TASK, draw=1, digits="3141552653", on=late - 2)
-    assert verify_draw(events(drawable), TASK, 1)[0] is None
+    assert verify(drawable)[0] is None
 
 
 def test_verify_draw_refuses_a_commitment_without_the_beacon_margin(drawable: County) -> None:
@@ -204,13 +220,127 @@ def test_verify_draw_refuses_a_commitment_without_the_beacon_margin(drawable: Co
     before = QUICKNET_PUBLISHED - 2 * BEACON_MARGIN
     drawable.run("SCJGJ", "draw.commit", beacon_params(before), on=before)
     recorded = events(drawable)
-    assert verify_draw(recorded, TASK, 1)[0] is None
+    assert verify(drawable, 1, recorded)[0] is None
     forged = copy.deepcopy(recorded)
     state = next(s for _, _, t, s in forged if t == "shuangsui.draw.committed")
     commitment = json.loads(state["commitment"])
     commitment["beacon"]["round"] = QUICKNET_ROUND - (2 * BEACON_MARGIN - 60) // 3
     state["commitment"] = commitment_text(commitment)
     state["commitment_hash"] = commitment_hash(state["commitment"]).hex()
-    problem = verify_draw(forged, TASK, 1)[0]
+    problem = verify(drawable, 1, forged)[0]
     assert problem is not None and problem.startswith("beacon round")
     assert "at least 900 s are required" in problem
+
+
+# --- witness statements the operator cannot substitute ---------------------------------------
+
+
+def test_a_witness_contribution_is_signed_over_the_draws_commitment(drawable: County) -> None:
+    """Issue 11 part 5: a witness commitment or reveal counts only with the witness's own
+    signature over this draw's commitment -- not unsigned, not one made for another
+    commitment, not another witness's."""
+    commit(drawable)
+    drawable.run("SCJGJ", "draw.dice", task=TASK, draw=1, digits="3141552653")
+    digest = "ab" * 32
+    with pytest.raises(ValidationError) as unsigned:
+        drawable.run("jiwei", "draw.witness_commit", task=TASK, draw=1, commitment=digest)
+    assert unsigned.value.errors == {"signature": ["required"]}
+    elsewhere = sign_witness_statement(
+        drawable.keys["jiwei"].sign,
+        "commit",
+        task=TASK,
+        draw=1,
+        commitment_hash="00" * 32,
+        witness=drawable.keys["jiwei"].key_id,
+        commitment=digest,
+    )
+    notary = statement(drawable, "notary", "commit", commitment=digest)
+    for signature in (elsewhere, notary, "AAAA"):
+        with pytest.raises(AuthorisationError, match="not the witness's over this draw"):
+            drawable.run(
+                "jiwei",
+                "draw.witness_commit",
+                task=TASK,
+                draw=1,
+                commitment=digest,
+                signature=signature,
+            )
+    value, nonce = witness_commit(drawable, "jiwei")
+    witness_commit(drawable, "notary")
+    with pytest.raises(AuthorisationError):
+        witness_reveal(drawable, "jiwei", value, nonce, signature=notary)
+    witness_reveal(drawable, "jiwei", value, nonce)
+    assert drawable.world.ledger.get(draw_id(TASK, 1)).reveals
+
+
+def substituted(recorded: list[Event], topic: str, change: dict[str, Any]) -> list[Event]:
+    changed = copy.deepcopy(recorded)
+    state = next(s for _, _, t, s in changed if t == topic)
+    state.update(change)
+    return changed
+
+
+def test_verify_draw_refuses_substituted_witness_statements(drawable: County) -> None:
+    """The operator records another commitment and reveal under a witness's name (the
+    witness's real signatures kept), an unsigned v1 event, or moves the witnesses'
+    statements to a rewritten commitment: verify-draw names the witness."""
+    commit(drawable)
+    drawable.run("SCJGJ", "draw.dice", task=TASK, draw=1, digits="3141552653")
+    secrets = {name: witness_commit(drawable, name) for name in ("jiwei", "notary")}
+    reveal_all(drawable, secrets)
+    drawable.run("SCJGJ", "draw.run", task=TASK, draw=1)
+    recorded = events(drawable)
+    assert verify(drawable, 1, recorded)[0] is None
+    jiwei = drawable.keys["jiwei"].key_id
+    value, nonce = "cd" * 32, "ef" * 16
+    ours = witness_commitment(value, nonce)
+    swapped = substituted(
+        substituted(recorded, "shuangsui.draw.witness_signed_commitment", {"commitment": ours}),
+        "shuangsui.draw.witness_signed_reveal",
+        {"value": value, "nonce": nonce},
+    )
+    problem = verify(drawable, 1, swapped)[0]
+    assert problem == (
+        f"witness {jiwei}: its commit is not signed by the witness over this draw's commitment"
+    )
+    plain = [
+        (p, s, "shuangsui.draw.witness_committed" if "signed_commitment" in t else t, st)
+        for p, s, t, st in recorded
+    ]
+    assert "takes only signed witness statements" in str(verify(drawable, 1, plain)[0])
+    rewritten = copy.deepcopy(recorded)
+    state = next(s for _, _, t, s in rewritten if t == "shuangsui.draw.committed")
+    commitment = json.loads(state["commitment"])
+    commitment["reveal_by"] = commitment["fallback"]["reveal_by"] + 1
+    state["commitment"] = commitment_text(commitment)
+    state["commitment_hash"] = commitment_hash(state["commitment"]).hex()
+    problem = verify(drawable, 1, rewritten)[0]
+    assert problem is not None and "not signed by the witness" in problem
+    assert "no public key" in str(verify_draw(recorded, TASK, 1, keys=lambda key_id: None)[0])
+
+
+# --- a reveal censored and the fallback used -----------------------------------------------
+
+
+def test_a_reveal_that_reached_the_ledger_cannot_be_skipped(drawable: County) -> None:
+    """Issue 11 part 5: the fallback is fixed in the commitment; a reveal in the ledger
+    enters the seed. An operator who records the run as if the witness were absent, or
+    the reveal only after the run, is caught by verify-draw."""
+    committed = commit(drawable, dice=False)
+    commitment = json.loads(drawable.world.ledger.get(draw_id(TASK, 1)).commitment)
+    assert commitment["fallback"]["mode"] == "skip"
+    assert committed.result["draw"] == 1
+    secrets = {name: witness_commit(drawable, name) for name in ("jiwei", "notary")}
+    reveal_all(drawable, secrets)
+    drawable.run("SCJGJ", "draw.run", task=TASK, draw=1)
+    recorded = events(drawable)
+    notary = drawable.keys["notary"].key_id
+    censored = copy.deepcopy(recorded)
+    performed = next(s for _, _, t, s in censored if t == "shuangsui.draw.performed")
+    for source in performed["sources"]:
+        if source["label"] == f"witness:{notary}":
+            source.update(label=f"absent:{notary}", value="")
+    problem = verify(drawable, 1, censored)[0]
+    assert problem is not None and problem.startswith("draw.sources")
+    late = moved(recorded, "shuangsui.draw.witness_signed_reveal", after="shuangsui.draw.performed")
+    assert verify(drawable, 1, late)[0] is not None

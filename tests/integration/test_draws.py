@@ -14,13 +14,20 @@ import pytest
 
 from ledger.areas.directory.importer import import_objects
 from ledger.areas.draws.events import Draw
-from ledger.draw.verify import verify_draw
 from ledger.draw.world import SNAPSHOT_TOPICS
 from ledger.errors import ConflictError, PermissionDeniedError, RuleViolationError
 from ledger.ids import draw_id
 from ledger.transparency.database import verify_ledger
 from tests.support.county import County, build_county, inspector
-from tests.support.draws import TASK, ceremony, commit, witness, witness_commit
+from tests.support.draws import (
+    TASK,
+    ceremony,
+    commit,
+    verify,
+    witness,
+    witness_commit,
+    witness_reveal,
+)
 from tests.support.world import World
 from tools.fakecounty import write_generated_objects
 
@@ -40,7 +47,7 @@ def test_draw_runs_and_is_recomputed_byte_for_byte(drawable: County) -> None:
     assert ran.result["drawn"] == len(performed["drawn"]) > 0
     for assignment in performed["assignments"]:
         assert len(set(assignment["team"])) == 2
-    problem, facts = verify_draw(events(drawable), TASK, 1)
+    problem, facts = verify(drawable)
     assert problem is None, problem
     assert facts["performed"] and facts["drawn"] == ran.result["drawn"]
     assert verify_ledger(drawable.world.ledger, workers=1)
@@ -55,7 +62,7 @@ def test_any_changed_input_makes_the_old_record_fail(drawable: County) -> None:
         for _i, (_, _, topic, state) in enumerate(changed):
             if predicate(topic, state):
                 change(state)
-                return verify_draw(changed, TASK, 1)[0]
+                return verify(drawable, 1, changed)[0]
         raise AssertionError("nothing to change")
 
     dice = tampered(
@@ -84,7 +91,8 @@ def test_any_changed_input_makes_the_old_record_fail(drawable: County) -> None:
     )
     assert ratio is not None and ratio.startswith("commitment.task_spec")
     reveal = tampered(
-        lambda t, s: t == "shuangsui.draw.witness_revealed", lambda s: s.update(value="00" * 32)
+        lambda t, s: t == "shuangsui.draw.witness_signed_reveal",
+        lambda s: s.update(value="00" * 32),
     )
     assert reveal is not None and "does not match its commitment" in reveal
 
@@ -93,12 +101,10 @@ def test_reveals_wait_for_every_commitment_and_must_match(drawable: County) -> N
     commit(drawable, dice=False)
     value, nonce = witness_commit(drawable, "jiwei")
     with pytest.raises(ConflictError, match="every witness commits before any reveals"):
-        drawable.run("jiwei", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
+        witness_reveal(drawable, "jiwei", value, nonce)
     witness_commit(drawable, "notary")
     with pytest.raises(RuleViolationError, match="does not match"):
-        drawable.run(
-            "jiwei", "draw.witness_reveal", task=TASK, draw=1, value="11" * 32, nonce=nonce
-        )
+        witness_reveal(drawable, "jiwei", "11" * 32, nonce)
     with pytest.raises(PermissionDeniedError):
         drawable.run("SWJ", "draw.witness_commit", task=TASK, draw=1, commitment="00" * 32)
 
@@ -108,7 +114,7 @@ def test_a_witness_who_never_reveals_meets_the_declared_fallback(drawable: Count
     commit(drawable, reveal_by=dt.datetime.fromtimestamp(deadline, dt.UTC).isoformat(), dice=False)
     value, nonce = witness_commit(drawable, "jiwei")
     witness_commit(drawable, "notary")
-    drawable.run("jiwei", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
+    witness_reveal(drawable, "jiwei", value, nonce)
     with pytest.raises(ConflictError, match="waiting for the reveal of witness"):
         drawable.run("SCJGJ", "draw.run", task=TASK, draw=1)
     later = deadline + 5
@@ -123,7 +129,7 @@ def test_a_witness_who_never_reveals_meets_the_declared_fallback(drawable: Count
     ]
     assert f"absent:{drawable.keys['notary'].key_id}" in labels
     assert performed is not None
-    assert verify_draw(events(drawable), TASK, 1)[0] is None
+    assert verify(drawable)[0] is None
 
 
 def test_no_redraw_after_a_draw_and_a_fresh_commitment_only_after_a_void(
@@ -158,7 +164,7 @@ def test_recusal_replaces_deterministically(drawable: County) -> None:
     assert new not in assignment["team"]
     team = drawable.world.ledger.get(draw_id(TASK, 1)).performed["assignments"][0]["team"]
     assert leaving not in team and new in team
-    problem, facts = verify_draw(events(drawable), TASK, 1)
+    problem, facts = verify(drawable)
     assert problem is None, problem
     assert facts["recusals"] == 1
 
@@ -197,7 +203,7 @@ def test_infeasible_matching_names_object_and_constraint(world: World, tmp_path:
         reveal_by=(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat(),
     )
     value, nonce = witness_commit(county, "jiwei")
-    county.run("jiwei", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
+    witness_reveal(county, "jiwei", value, nonce)
     size = county.world.ledger.head().position
     with pytest.raises(RuleViolationError) as caught:
         county.run("SCJGJ", "draw.run", task=TASK, draw=1)
@@ -249,7 +255,7 @@ def test_public_beacon_round_verified_offline(drawable: County) -> None:
     drawable.run("SCJGJ", "draw.run", task=TASK, draw=1)
     import drand_verify
 
-    problem, _ = verify_draw(events(drawable), TASK, 1, beacon_check=drand_verify.verify_quicknet)
+    problem, _ = verify(drawable, beacon_check=drand_verify.verify_quicknet)
     assert problem is None, problem
 
 
@@ -295,6 +301,6 @@ def test_a_task_may_stratify_further_by_region(world: World, tmp_path: Path) -> 
     strata = committed.result["snapshot"]["objects"]["strata"]
     assert all("|" in key for key in strata) and len(strata) > 5
     value, nonce = witness_commit(county, "jiwei")
-    county.run("jiwei", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
+    witness_reveal(county, "jiwei", value, nonce)
     county.run("SCJGJ", "draw.run", task=TASK, draw=1)
-    assert verify_draw(events(county), TASK, 1)[0] is None
+    assert verify(county)[0] is None

@@ -10,11 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ledger.application import Recorded
 from ledger.areas.directory.importer import import_objects
+from ledger.draw.ceremony import sign_witness_statement
+from ledger.draw.verify import verify_draw
+from ledger.draw.world import SNAPSHOT_TOPICS
+from ledger.ids import draw_id
 from tests.support.county import County, build_county, key_for
 from tests.support.world import World
 from tools.fakecounty import write_generated_objects
@@ -77,12 +82,66 @@ def commit(county: County, **extra: Any) -> Recorded:
     return county.run("SCJGJ", "draw.commit", **params)
 
 
-def witness_commit(county: County, name: str) -> tuple[str, str]:
-    """Witness ``name`` commits to a fresh random value; returns (value, nonce)."""
+def statement(
+    county: County, name: str, kind: str, number: int = 1, task: str = TASK, **fields: str
+) -> str:
+    """Witness ``name``'s signature of its v2 statement on draw ``task``/``number``."""
+    key = county.key(name)
+    drawn = county.world.ledger.find(draw_id(task, number))
+    return sign_witness_statement(
+        key.sign,
+        kind,
+        task=task,
+        draw=number,
+        commitment_hash=drawn.commitment_hash,
+        witness=key.key_id,
+        **fields,
+    )
+
+
+def witness_commit(county: County, name: str, number: int = 1) -> tuple[str, str]:
+    """Witness ``name`` commits to a fresh random value, signed; returns (value, nonce)."""
     value, nonce = os.urandom(32).hex(), os.urandom(16).hex()
     digest = hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest()
-    county.run(name, "draw.witness_commit", task=TASK, draw=1, commitment=digest)
+    signature = statement(county, name, "commit", number, commitment=digest)
+    county.run(
+        name, "draw.witness_commit", task=TASK, draw=number, commitment=digest, signature=signature
+    )
     return value, nonce
+
+
+def witness_reveal(
+    county: County, name: str, value: str, nonce: str, number: int = 1, **extra: Any
+) -> Recorded:
+    """Witness ``name`` reveals ``value`` and ``nonce``, signed (``extra`` overrides)."""
+    params = {
+        "task": TASK,
+        "draw": number,
+        "value": value,
+        "nonce": nonce,
+        "signature": statement(county, name, "reveal", number, value=value, nonce=nonce),
+        **extra,
+    }
+    return county.run(name, "draw.witness_reveal", params)
+
+
+def keys_of(county: County) -> Callable[[str], bytes | None]:
+    """The witnesses' public keys as verify-draw looks them up, from the ledger."""
+
+    def lookup(key_id: str) -> bytes | None:
+        key = county.world.ledger.key(key_id)
+        return None if key is None else key.public_key_bytes
+
+    return lookup
+
+
+def verify(
+    county: County, number: int = 1, events: list[Any] | None = None, **extra: Any
+) -> tuple[str | None, dict[str, Any]]:
+    """verify-draw of ``TASK``/``number`` over the ledger's events (or ``events``)."""
+    if events is None:
+        events = list(county.world.ledger.topic_events(SNAPSHOT_TOPICS))
+    return verify_draw(events, TASK, number, keys=keys_of(county), **extra)
 
 
 def ceremony(county: County) -> Recorded:
@@ -92,5 +151,5 @@ def ceremony(county: County) -> Recorded:
     county.run("SCJGJ", "draw.dice", task=TASK, draw=1, digits="3141552653")
     secrets = {name: witness_commit(county, name) for name in ("jiwei", "notary")}
     for name, (value, nonce) in secrets.items():
-        county.run(name, "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
+        witness_reveal(county, name, value, nonce)
     return county.run("SCJGJ", "draw.run", task=TASK, draw=1)

@@ -18,6 +18,7 @@ from typing import Any
 
 from ledger.areas.directory.importer import import_objects
 from tests.support.county import County
+from tests.support.draws import statement
 from tools.fakecounty import write_generated_objects
 
 TASK = "T-PAGE-1"
@@ -102,8 +103,20 @@ def publish_county(county: County, tmp_path: Path) -> Published:
     commit_draw(county)
     county.run("SCJGJ", "draw.dice", task=TASK, draw=1, digits="3141552653")
     value, nonce, digest = witness_secret()
-    county.run("witness", "draw.witness_commit", task=TASK, draw=1, commitment=digest)
-    county.run("witness", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
+    signature = statement(county, "witness", "commit", 1, TASK, commitment=digest)
+    county.run(
+        "witness", "draw.witness_commit", task=TASK, draw=1, commitment=digest, signature=signature
+    )
+    signature = statement(county, "witness", "reveal", 1, TASK, value=value, nonce=nonce)
+    county.run(
+        "witness",
+        "draw.witness_reveal",
+        task=TASK,
+        draw=1,
+        value=value,
+        nonce=nonce,
+        signature=signature,
+    )
     ran = county.run("SCJGJ", "draw.run", task=TASK, draw=1)
     assert ran.result["drawn"] >= 2
     day = today()

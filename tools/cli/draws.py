@@ -112,6 +112,38 @@ def draw_commit(
     click.echo(f"commitment {result['commitment_hash']}")
 
 
+def _signed(
+    runtime: Runtime, key_file: str, task: str, number: int, kind: str, **fields: str
+) -> dict[str, str]:
+    """A v2 draw: the witness's signature of its statement over the draw's commitment
+    hash, as the ledger shows it (printed, so the witness can compare it with the hash
+    the lead published); a v1 draw takes none."""
+    from ledger.draw.ceremony import sign_witness_statement, steer_proof
+    from ledger.ids import draw_id
+
+    ledger = runtime.open(write=False)
+    try:
+        found = ledger.find(draw_id(task, number))
+    finally:
+        ledger.close()
+    if found is None:
+        raise NotFoundError(f"no draw {task}/{number}")
+    if not steer_proof(json.loads(found.commitment)):
+        return {}
+    key = runtime.signing_key(key_file)
+    click.echo(f"signing over the commitment {found.commitment_hash}")
+    signature = sign_witness_statement(
+        key.sign,
+        kind,
+        task=task,
+        draw=number,
+        commitment_hash=found.commitment_hash,
+        witness=key.key_id,
+        **fields,
+    )
+    return {"signature": signature}
+
+
 @draw.command("witness-commit")
 @KEY
 @click.argument("ref", metavar="TASK/N")
@@ -140,9 +172,9 @@ def draw_witness_commit(runtime: Runtime, key_file: str, ref: str, secret_file: 
     with os.fdopen(fd, "w") as handle:
         json.dump({"task": task, "draw": number, "value": value, "nonce": nonce}, handle)
     try:
-        runtime.run(
-            key_file, "draw.witness_commit", {"task": task, "draw": number, "commitment": digest}
-        )
+        params = {"task": task, "draw": number, "commitment": digest}
+        params.update(_signed(runtime, key_file, task, number, "commit", commitment=digest))
+        runtime.run(key_file, "draw.witness_commit", params)
     except BaseException:
         secret_file.unlink(missing_ok=True)
         raise
@@ -168,11 +200,13 @@ def draw_witness_reveal(runtime: Runtime, key_file: str, ref: str, secret_file: 
         secret = json.loads(secret_file.read_text())
     except (OSError, ValueError) as exc:
         raise ValidationError(f"cannot read {secret_file}: {exc}") from exc
-    runtime.run(
-        key_file,
-        "draw.witness_reveal",
-        {"task": task, "draw": number, "value": secret["value"], "nonce": secret["nonce"]},
-    )
+    try:
+        value, nonce = str(secret["value"]), str(secret["nonce"])
+    except (KeyError, TypeError):
+        raise ValidationError(f"{secret_file} holds no value and nonce") from None
+    params = {"task": task, "draw": number, "value": value, "nonce": nonce}
+    params.update(_signed(runtime, key_file, task, number, "reveal", value=value, nonce=nonce))
+    runtime.run(key_file, "draw.witness_reveal", params)
     click.echo(f"revealed for {task}/{number}")
 
 
@@ -320,14 +354,22 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
     \b
     Recomputes the snapshot roots from the directory entries, the seed from the
     recorded entropy (reveals against commitments, the beacon with drand-verify),
-    the selection, the matching and every recusal. Exit 0 identical, 1 naming the
-    first difference, 2 usage or I/O error.
+    the selection, the matching and every recusal; for a v2 draw also the rules
+    against steering (dice first, one open draw, the beacon margin, witness
+    signatures). A bundle must hold every event of the draw's stream up to its last
+    version. Exit 0 identical, 1 naming the first difference, 2 usage or I/O error.
     Examples:
       shuangsui verify-draw T-2027-001/1
       shuangsui verify-draw T-2027-001/1 --bundle draw.bundle
     """
-    from ledger.draw.verify import verify_draw
-    from ledger.draw.world import SNAPSHOT_TOPICS, bundle_events
+    from ledger.draw.verify import stream_gap, verify_draw
+    from ledger.draw.world import (
+        SNAPSHOT_TOPICS,
+        bundle_events,
+        bundle_keys,
+        bundle_stream_versions,
+    )
+    from ledger.ids import draw_id
 
     task, number = parse_draw_ref(ref)
     beacon_check = quicknet_verifier()
@@ -343,12 +385,29 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
             click.echo(f"the bundle itself is damaged: {report.failure}")
             raise SystemExit(EXIT_TAMPERED)
         with bundle.open(encoding="utf-8") as lines:
-            problem, facts = verify_draw(bundle_events(lines), task, number, beacon_check)
+            keys = bundle_keys(lines)
+        with bundle.open(encoding="utf-8") as lines:
+            versions = bundle_stream_versions(lines, str(draw_id(task, number)))
+        gap = stream_gap(versions)
+        if gap is not None and versions:
+            click.echo(f"draw {ref}: {gap} (抽取事件不完整)")
+            raise SystemExit(EXIT_TAMPERED)
+        with bundle.open(encoding="utf-8") as lines:
+            problem, facts = verify_draw(
+                bundle_events(lines), task, number, beacon_check, keys=keys.get
+            )
+        if versions:
+            facts["complete_to_version"] = versions[-1]
     else:
         ledger = runtime.open(write=False)
+
+        def key_of(key_id: str) -> bytes | None:
+            key = ledger.key(key_id)
+            return None if key is None else bytes(key.public_key_bytes)
+
         try:
             problem, facts = verify_draw(
-                ledger.topic_events(SNAPSHOT_TOPICS), task, number, beacon_check
+                ledger.topic_events(SNAPSHOT_TOPICS), task, number, beacon_check, keys=key_of
             )
         finally:
             ledger.close()

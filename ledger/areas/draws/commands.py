@@ -43,11 +43,14 @@ from ledger.draw.ceremony import (
     team_loads,
     verify_beacon,
     witness_commitment,
+    witness_signature_ok,
+    witness_statement,
 )
 from ledger.draw.eligibility import officers_for, task_spec
 from ledger.draw.snapshot import snapshot
 from ledger.draw.world import INSPECTOR_TOPICS, SNAPSHOT_TOPICS, TASK_TOPICS, fold
 from ledger.errors import (
+    AuthorisationError,
     ConflictError,
     LedgerError,
     NotFoundError,
@@ -59,6 +62,7 @@ from ledger.fields import boolean, choice, integer, nested, shape_of, text, text
 from ledger.roles import DEPARTMENT, WITNESS
 
 HEX = r"[0-9a-f]+"
+B64 = r"[A-Za-z0-9+/]+={0,2}"
 
 
 @dataclass(frozen=True)
@@ -159,12 +163,57 @@ class WitnessCommit(_DrawCommand):
     ROUTE = Route("POST", "/api/v1/tasks/{task}/draws/{draw:int}/witness-commitments")
 
     commitment: str = text(max_length=64, pattern=r"[0-9a-f]{64}")
+    signature: str = text(
+        required=False,
+        max_length=100,
+        pattern=B64,
+        description="v2: the witness's Ed25519 signature (base64) of its statement "
+        "over the draw's commitment (ledger.draw.ceremony.witness_statement)",
+    )
 
     def handle(self, ctx: Context) -> Outcome:
-        return witness_commit(ctx, self.task, self.draw, self.commitment)
+        return witness_commit(ctx, self.task, self.draw, self.commitment, self.signature or None)
 
 
-def witness_commit(ctx: Context, task: str, number: int, digest: str) -> Outcome:
+def _witness_signature(
+    ctx: Context, drawn: Draw, kind: str, signature: str | None, **fields: str
+) -> str | None:
+    """v2: the witness's own signature over its statement, checked with its registered
+    key -- so the operator cannot record a contribution the witness did not make, nor
+    move it to another commitment (R7.5). None for a v1 draw (which takes none)."""
+    if not steer_proof(commitment_of(drawn)):
+        if signature is not None:
+            raise ValidationError(
+                "a shuangsui-draw-v1 draw takes no witness signature",
+                {"signature": ["not for a v1 draw"]},
+            )
+        return None
+    if signature is None:
+        raise ValidationError(
+            "a witness signs its statement over the draw's commitment (见证人须对抽取承诺签名)",
+            {"signature": ["required"]},
+        )
+    message = witness_statement(
+        kind,
+        task=drawn.task,
+        draw=drawn.number,
+        commitment_hash=drawn.commitment_hash,
+        witness=ctx.actor_id,
+        **fields,
+    )
+    key = ctx.ledger.key(ctx.actor_id)
+    if key is None or not witness_signature_ok(key.public_key_bytes, signature, message):
+        raise AuthorisationError(
+            f"witness {ctx.actor_id}: the signature is not the witness's over this draw's "
+            f"commitment {drawn.commitment_hash[:16]}... (见证人签名无效)",
+            rule="R7.5",
+        )
+    return signature
+
+
+def witness_commit(
+    ctx: Context, task: str, number: int, digest: str, signature: str | None = None
+) -> Outcome:
     drawn = draw_of(ctx, task, number)
     key_id = witness_of(ctx, drawn)
     require_open(drawn)
@@ -179,7 +228,11 @@ def witness_commit(ctx: Context, task: str, number: int, digest: str) -> Outcome
             "(骰子须在见证人承诺之前投掷并记录)",
             rule="R7.5",
         )
-    drawn.witness_commit(key_id=key_id, commitment=digest)
+    signed = _witness_signature(ctx, drawn, "commit", signature, commitment=digest)
+    if signed is None:
+        drawn.witness_commit(key_id=key_id, commitment=digest)
+    else:
+        drawn.witness_commit_signed(key_id=key_id, commitment=digest, signature=signed)
     return Outcome([drawn], {"task": task, "draw": number, "witness": key_id})
 
 
@@ -193,12 +246,22 @@ class WitnessReveal(_DrawCommand):
 
     value: str = text(max_length=128, pattern=HEX)
     nonce: str = text(max_length=128, pattern=HEX)
+    signature: str = text(
+        required=False,
+        max_length=100,
+        pattern=B64,
+        description="v2: the witness's Ed25519 signature (base64) of its reveal statement",
+    )
 
     def handle(self, ctx: Context) -> Outcome:
-        return witness_reveal(ctx, self.task, self.draw, self.value, self.nonce)
+        return witness_reveal(
+            ctx, self.task, self.draw, self.value, self.nonce, self.signature or None
+        )
 
 
-def witness_reveal(ctx: Context, task: str, number: int, value: str, nonce: str) -> Outcome:
+def witness_reveal(
+    ctx: Context, task: str, number: int, value: str, nonce: str, signature: str | None = None
+) -> Outcome:
     if len(value) < 32 or len(value) % 2 or len(nonce) < 32 or len(nonce) % 2:
         raise ValidationError(
             "value and nonce are 16 to 64 bytes of hex",
@@ -215,7 +278,11 @@ def witness_reveal(ctx: Context, task: str, number: int, value: str, nonce: str)
     expected = drawn.witness_commitments[key_id]
     if witness_commitment(value, nonce) != expected:
         raise RuleViolationError("the reveal does not match the witness's commitment", rule="R7.5")
-    drawn.witness_reveal(key_id=key_id, value=value, nonce=nonce)
+    signed = _witness_signature(ctx, drawn, "reveal", signature, value=value, nonce=nonce)
+    if signed is None:
+        drawn.witness_reveal(key_id=key_id, value=value, nonce=nonce)
+    else:
+        drawn.witness_reveal_signed(key_id=key_id, value=value, nonce=nonce, signature=signed)
     return Outcome([drawn], {"task": task, "draw": number, "witness": key_id})
 
 

@@ -38,6 +38,24 @@ class Draw(Aggregate):
         value: str
         nonce: str
 
+    class WitnessSignedCommitment(Aggregate.Event):
+        """v2: a witness's commitment with its own signature over the draw's commitment
+        (``ledger.draw.ceremony.witness_statement``)."""
+
+        TOPIC = "shuangsui.draw.witness_signed_commitment"
+        key_id: str
+        commitment: str
+        signature: str
+
+    class WitnessSignedReveal(Aggregate.Event):
+        """v2: a witness's reveal with its own signature over the draw's commitment."""
+
+        TOPIC = "shuangsui.draw.witness_signed_reveal"
+        key_id: str
+        value: str
+        nonce: str
+        signature: str
+
     class DiceRecorded(Aggregate.Event):
         TOPIC = "shuangsui.draw.dice"
         digits: str
@@ -108,6 +126,14 @@ class Draw(Aggregate):
 
     @event(WitnessRevealed)
     def witness_reveal(self, key_id: str, value: str, nonce: str) -> None:
+        self.reveals[key_id] = value
+
+    @event(WitnessSignedCommitment)
+    def witness_commit_signed(self, key_id: str, commitment: str, signature: str) -> None:
+        self.witness_commitments[key_id] = commitment
+
+    @event(WitnessSignedReveal)
+    def witness_reveal_signed(self, key_id: str, value: str, nonce: str, signature: str) -> None:
         self.reveals[key_id] = value
 
     @event(DiceRecorded)
