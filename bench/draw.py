@@ -37,6 +37,7 @@ from ledger.draw.snapshot import snapshot  # noqa: E402
 from ledger.draw.verify import verify_draw  # noqa: E402
 from ledger.draw.world import SNAPSHOT_TOPICS, fold  # noqa: E402
 from tests.support.county import County, build_county, inspector, key_for  # noqa: E402
+from tests.support.draws import keys_of, statement  # noqa: E402
 from tests.support.world import open_world, start_world  # noqa: E402
 from tools.fakecounty import write_generated_objects  # noqa: E402
 
@@ -147,14 +148,24 @@ def main() -> None:
     )
     number = committed.result["draw"]
     value, nonce = os.urandom(32).hex(), os.urandom(16).hex()
+    digest = witness_commitment(value, nonce)
     county.run(
         "jiwei",
         "draw.witness_commit",
         task=TASK,
         draw=number,
-        commitment=witness_commitment(value, nonce),
+        commitment=digest,
+        signature=statement(county, "jiwei", "commit", number, TASK, commitment=digest),
     )
-    county.run("jiwei", "draw.witness_reveal", task=TASK, draw=number, value=value, nonce=nonce)
+    county.run(
+        "jiwei",
+        "draw.witness_reveal",
+        task=TASK,
+        draw=number,
+        value=value,
+        nonce=nonce,
+        signature=statement(county, "jiwei", "reveal", number, TASK, value=value, nonce=nonce),
+    )
     # The pure draw + match on the committed snapshot, timed on its own.
     from ledger.ids import draw_id
 
@@ -170,6 +181,8 @@ def main() -> None:
                 "shuangsui.draw.committed",
                 "shuangsui.draw.witness_committed",
                 "shuangsui.draw.witness_revealed",
+                "shuangsui.draw.witness_signed_commitment",
+                "shuangsui.draw.witness_signed_reveal",
             )
         )
         if st == stream
@@ -178,7 +191,9 @@ def main() -> None:
     result, draw_s = timed(lambda: perform(commitment, drawn.commitment, sources, snap))
     ran, run_s = timed(lambda: county.run("SCJGJ", "draw.run", task=TASK, draw=number))
     (problem, facts), verify_s = timed(
-        lambda: verify_draw(ledger.topic_events(SNAPSHOT_TOPICS), TASK, number)
+        lambda: verify_draw(
+            ledger.topic_events(SNAPSHOT_TOPICS), TASK, number, keys=keys_of(county)
+        )
     )
     assert problem is None, problem
     eligible = commitment["snapshot"]["objects"]["count"]

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from api.pages.session import CHALLENGE_SECONDS
 from tests.support.api import Api
+from tests.support.draws import statement
 from tests.support.pages import TASK, Published, commit_draw, publish_county, witness_secret
 
 
@@ -180,9 +181,21 @@ def test_the_ceremony_page_follows_the_draw(sqlite_api: Api, tmp_path: Path) -> 
     assert api.post("SCJGJ", dice.group(1), {"digits": "1234561234"}).status_code == 201
     assert api.client.get(f"/draws/{TASK}/1/state").json["dice"] == "1234561234"
     value, nonce, digest = witness_secret()
-    api.county.run("witness", "draw.witness_commit", task=TASK, draw=1, commitment=digest)
+    signature = statement(api.county, "witness", "commit", 1, TASK, commitment=digest)
+    api.county.run(
+        "witness", "draw.witness_commit", task=TASK, draw=1, commitment=digest, signature=signature
+    )
     assert api.client.get(f"/draws/{TASK}/1/state").json["witnesses"][0]["commitment"] == digest
-    api.county.run("witness", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
+    signature = statement(api.county, "witness", "reveal", 1, TASK, value=value, nonce=nonce)
+    api.county.run(
+        "witness",
+        "draw.witness_reveal",
+        task=TASK,
+        draw=1,
+        value=value,
+        nonce=nonce,
+        signature=signature,
+    )
     assert api.client.get(f"/draws/{TASK}/1/state").json["witnesses"][0]["value"] == value
     api.county.run("SCJGJ", "draw.run", task=TASK, draw=1)
     state = api.client.get(f"/draws/{TASK}/1/state").json

@@ -26,6 +26,7 @@ import pytest
 
 from ledger.keys import write_key_file
 from tests.support.api import Api, make_api
+from tests.support.draws import statement
 from tests.support.pages import (
     TASK,
     Published,
@@ -198,9 +199,21 @@ def test_the_ceremony_updates_as_witnesses_reveal(site: Site, browser: Any, tmp_
     wait_for(browser, lambda d: text_of(d, '[data-k="dice"]') == "6543216543")
     assert county.ledger.find_draw_for(TASK).dice == "6543216543"
     value, nonce, digest = witness_secret()
-    county.run("witness", "draw.witness_commit", task=TASK, draw=1, commitment=digest)
+    signature = statement(county, "witness", "commit", 1, TASK, commitment=digest)
+    county.run(
+        "witness", "draw.witness_commit", task=TASK, draw=1, commitment=digest, signature=signature
+    )
     wait_for(browser, lambda d: text_of(d, witness_cell) == digest)
-    county.run("witness", "draw.witness_reveal", task=TASK, draw=1, value=value, nonce=nonce)
+    signature = statement(county, "witness", "reveal", 1, TASK, value=value, nonce=nonce)
+    county.run(
+        "witness",
+        "draw.witness_reveal",
+        task=TASK,
+        draw=1,
+        value=value,
+        nonce=nonce,
+        signature=signature,
+    )
     wait_for(browser, lambda d: text_of(d, '[data-witness] [data-k="value"]') == value)
     shot(browser, "ceremony-revealed")
     county.run("SCJGJ", "draw.run", task=TASK, draw=1)
