@@ -102,3 +102,37 @@ def test_verify_bundle_replays_a_full_export(home: Settings, tmp_path: Path) -> 
     assert f"TAMPERED at position {position}: events not produced by the command" in bad.stdout
     unreplayed = CliRunner().invoke(cli, ["verify", "--bundle", str(forged), "--no-replay"])
     assert unreplayed.exit_code == 0 and unreplayed.stdout.startswith("ok: 7 entries")
+
+
+@pytest.mark.parametrize("role", ["auditor", "inspector", "ledger"])
+def test_append_note_through_the_cli_keeps_the_role_matrix(
+    home: Settings, tmp_path: Path, role: str
+) -> None:
+    """Issue 11 (the CLI let auditor, inspector and ledger keys append notes the API
+    refuses): ``append-note`` goes through ``Ledger.execute``, whose role gate is the
+    API's and the replay's; refused with exit 2, a clear message, nothing written."""
+    office = str(home.keys_dir / "office.key")
+    if role == "ledger":
+        key_file = str(home.ledger_key_path)
+    else:
+        key_file = str(tmp_path / f"{role}.key")
+        ok(home, "keygen", key_file, "--label", role)
+        ok(
+            home,
+            "key",
+            "register",
+            "--key",
+            office,
+            "--public-key",
+            key_file,
+            "--holder",
+            f"TEST {role}",
+            "--role",
+            role,
+        )
+    size = json.loads(ok(home, "status", "--json").stdout)["size"]
+    refused = run(home, "append-note", "--key", key_file, "不该由我写")
+    assert refused.exit_code == 2, refused.output
+    assert "note.append needs a key with role department or office" in refused.output
+    assert json.loads(ok(home, "status", "--json").stdout)["size"] == size
+    ok(home, "verify")
