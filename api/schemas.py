@@ -347,7 +347,19 @@ class InspectionReview(Schema):
     findings = fields.List(fields.Nested(Finding))
 
 
+class Defect(Schema):
+    """程序瑕疵: a failed rule, with its R-number and evidence positions (R10.4)."""
+
+    rule = fields.String()
+    r = fields.String()
+    detail = fields.String()
+    evidence = fields.List(fields.Integer())
+
+
 class Verdict(Schema):
+    """exempt 尽职照单免责 | defect 程序瑕疵 | analysis 待综合分析 | needs judgement |
+    accountable 失职照单问责 (only by a discipline inspector's settlement)."""
+
     party = fields.String()
     kind = fields.String()
     name = fields.String(allow_none=True)
@@ -355,6 +367,14 @@ class Verdict(Schema):
     rules = fields.List(fields.String())
     evidence = fields.List(fields.Integer())
     settled = fields.Dict(allow_none=True)
+    defects = fields.List(fields.Nested(Defect))
+    analysis = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "免责/问责 analysis: problems, the four factors (工作态度、工作程序、"
+            "工作方法、客观条件) prefilled and assessed, the department's rules cited, status"
+        },
+    )
 
 
 class Review(Schema):

@@ -101,5 +101,15 @@ def note_id(command_digest: str, n: int = 0) -> UUID:
     return stream_id("note", command_digest, str(n))
 
 
+def duty_rules_id(department: str) -> UUID:
+    """A department's detailed rules on exemption and accountability (R10.4)."""
+    return stream_id("duty-rules", department)
+
+
+def object_problems_id(object_key: str) -> UUID:
+    """The problems a market entity turned out to have (R10.4)."""
+    return stream_id("object-problems", object_key)
+
+
 def calendar_id() -> UUID:
     return stream_id("calendar")

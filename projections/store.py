@@ -312,6 +312,46 @@ SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
         },
         ["subject_kind", "subject", "party"],
     ),
+    # R10.4: the departments' assessments of the four factors, their detailed rules,
+    # and the problems market entities turned out to have.
+    "assessments": (
+        {
+            "subject_kind": str,
+            "subject": str,
+            "party": str,
+            "department": str,
+            "factors": str,
+            "rules_version": int,
+            "rules_sha256": str,
+            "position": int,
+        },
+        ["subject_kind", "subject", "party"],
+    ),
+    "duty_rules": (
+        {
+            "department": str,
+            "version": int,
+            "title": str,
+            "text": str,
+            "sha256": str,
+            "effective_from": str,
+            "position": int,
+        },
+        ["department", "version"],
+    ),
+    "problems": (
+        {
+            "object": str,
+            "kind": str,
+            "occurred_on": str,
+            "department": str,
+            "item": str,
+            "reference": str,
+            "description": str,
+            "position": int,
+        },
+        "position",
+    ),
 }
 INDEXES = [
     ("results", ["department"]),

@@ -6,7 +6,9 @@ year's timeline -- plans in January, a joint task in summer, a witnessed draw in
 September, inspections, results and publications in the autumn -- can be replayed in
 seconds. It leaves things for the duty review to find: a plan published late, a
 result published after its 20 working days, an arbitrary inspection (随意检查), a
-violation with no follow-up yet. The demo's keys are written unsealed under
+violation with no follow-up yet -- each a procedural defect -- and a real 问责 case: an
+incident after a clean check, assessed by the department and settled
+(``tools/demo_review.py``). The demo's keys are written unsealed under
 ``HOME/keys/demo/`` -- demo keys, never for real use. The county's made-up names and
 data come from ``tools/fakecounty.py``; this is only the script, one step per stage of
 the year (over 400 lines: the steps are one story and read best in order).
@@ -34,6 +36,7 @@ from ledger.transparency.witness import Witness, request_text
 from projections.read.reports import collation
 from projections.runner import update
 from projections.store import Store
+from tools import demo_review
 from tools.fakecounty import (
     DEPARTMENTS,
     ITEMS,
@@ -115,6 +118,7 @@ def build(
     carry_out(demo, drawn)
     reports(demo)
     supervision(demo)
+    demo_review.incident_after_a_clean_check(demo, TASK, drawn)
     cosigned = witness_checkpoint(demo, home)
     return {
         "commands": demo.commands,

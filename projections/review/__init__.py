@@ -6,7 +6,8 @@ each party a verdict. It reads the projections only; it never writes.
 
 ``facts`` (every look-up the review makes), ``rules`` (one function per rule, and the
 registry that orders them: the table of rules is there), ``verdicts`` (parties,
-verdicts, settled reviews), ``render`` (the terminal text). :func:`review` is the entry
+defects, verdicts, settled reviews), ``analysis`` (the four factors weighed when an
+entity turns out to have a problem), ``render`` (the terminal text). :func:`review` is the entry
 point.
 """
 
@@ -32,9 +33,8 @@ def review(db: sqlite_utils.Database, kind: str, subject: str, today: dt.date) -
     if not subject_exists(db, kind, subject):
         raise NotFoundError(f"no {kind} {subject} in the projections")
     facts = Facts(db, today)
-    reviewed = [
-        review_inspection(facts, facts.check(row)) for row in facts.inspections(kind, subject)
-    ]
+    checks = [facts.check(row) for row in facts.inspections(kind, subject)]
+    reviewed = [review_inspection(facts, check) for check in checks]
     return Review(
-        kind, subject, today.isoformat(), reviewed, verdicts(facts, kind, subject, reviewed)
+        kind, subject, today.isoformat(), reviewed, verdicts(facts, kind, subject, reviewed, checks)
     )

@@ -40,6 +40,7 @@ class Check:
     listed: dict[str, Any] | None  # the item list version in force when it was checked
     codes: dict[str, dict[str, Any]]  # that version's items by code
     drawn: tuple[list[str], int] | None  # (team, draw position) if the draw selected it
+    method: str = ""  # the method recorded (实地核查 / 书面检查 / 网络监测)
 
     @property
     def code(self) -> str:
@@ -109,6 +110,7 @@ class Facts:
             listed,
             {i["code"]: i for i in json.loads(listed["items"])} if listed else {},
             self.team(row["reference"], row["object"]) if row["basis"] == "draw" else None,
+            row["method"],
         )
 
     # -- what the rules read -----------------------------------------------------------------
@@ -187,6 +189,43 @@ class Facts:
             "AND item = ? AND position > ? AND result IN (?, ?) ORDER BY position",
             (obj, item, after, *PROBLEM_RESULTS),
         )
+
+    def problems_after(self, c: Check) -> list[dict[str, Any]]:
+        """What the object turned out to have after the check (R10.4): a later result of
+        the same item that found a problem, or a recorded incident, verified complaint
+        or violation of that item (or of none named) that occurred on or after the check."""
+        found = [
+            {
+                "kind": "violation",
+                "occurred_on": r["formed_on"],
+                "reference": f"result {r['result']}",
+                "position": r["position"],
+            }
+            for r in self.later_problems(
+                c.object, c.item, c.result["position"] if c.result else c.at
+            )
+        ]
+        found += rows(
+            self.db,
+            "SELECT kind, occurred_on, reference, position FROM problems WHERE object = ? "
+            "AND (item = ? OR item = '' OR item IS NULL) AND occurred_on >= ? "
+            "ORDER BY position",
+            (c.object, c.item, c.checked_on),
+        )
+        return sorted(found, key=lambda p: p["position"])
+
+    def assessment(self, kind: str, subject: str, party: str) -> dict[str, Any] | None:
+        """A department's assessment of the party's four factors, with the rules it cites."""
+        found = rows(
+            self.db,
+            "SELECT a.*, r.title, r.position AS rules_position FROM assessments a LEFT JOIN "
+            "duty_rules r ON r.department = a.department AND r.version = a.rules_version "
+            "WHERE a.subject_kind = ? AND a.subject = ? AND a.party = ?",
+            (kind, subject, party),
+        )
+        if not found:
+            return None
+        return {**found[0], "factors": json.loads(found[0]["factors"])}
 
     # -- what the verdicts read --------------------------------------------------------------
     def settled(self, kind: str, subject: str) -> dict[str, dict[str, Any]]:

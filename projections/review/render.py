@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ledger.areas.inspections.events import RESULTS
+from ledger.areas.reviews.events import FACTOR_FINDINGS, PROBLEM_KINDS
 from projections.review.rules import RULES
 from projections.review.verdicts import VERDICTS, Review
 
 MARKS = {"pass": "✓", "fail": "✗", "pending": "…", "judgement": "?", "n/a": "·"}
+
+
+def _analysis(a: dict[str, Any]) -> list[str]:
+    """The 免责/问责 analysis: the problems, the four factors, the rules cited."""
+    status = {
+        "open": "待部门评定 open",
+        "assessed": "部门已评定 assessed",
+        "settled": "已结案 settled",
+    }
+    lines = [f"      综合分析 analysis ({status[a['status']]}):"]
+    for p in a["problems"]:
+        zh = PROBLEM_KINDS.get(p["kind"], p["kind"])
+        lines.append(
+            f"        问题 problem: {zh} ({p['kind']}) {p['occurred_on']} {p['reference']}"
+        )
+    for name, factor in a["factors"].items():
+        pre = factor["prefilled"]
+        lines.append(
+            f"        {factor['zh']} {name}: {pre['zh']} ({pre['finding']}) — {pre['detail']}"
+        )
+        if factor["assessed"]:
+            done = factor["assessed"]
+            zh = FACTOR_FINDINGS[done["finding"]]
+            lines.append(f"          部门评定 assessed: {zh} ({done['finding']}) — {done['note']}")
+    if a["rules"]:
+        r = a["rules"]
+        lines.append(
+            f"        依据 under: {r['department']} 《{r['title']}》 v{r['version']} "
+            f"@{r['position']} (sha256 {r['sha256'][:12]}…)"
+        )
+    return lines
 
 
 def render(result: Review) -> str:
@@ -29,10 +63,14 @@ def render(result: Review) -> str:
     for v in result.verdicts:
         label = f"{v.party}" + (f" {v.name}" if v.name else "")
         lines.append(f"  {label}: {VERDICTS[v.verdict]} ({v.verdict})")
-        for rule in v.rules:
+        for d in v.defects:
+            lines.append(f"      程序瑕疵 defect: {d['r']} {d['rule']}: {d['detail']}")
+        for rule in v.rules[len(v.defects) :]:
             lines.append(f"      - {rule}")
         if v.evidence:
             lines.append(f"      evidence positions: {', '.join(map(str, v.evidence))}")
+        if v.analysis:
+            lines.extend(_analysis(v.analysis))
         if v.settled:
             lines.append(
                 f"      settled by review event @{v.settled['position']} (computed: "

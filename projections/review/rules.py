@@ -19,8 +19,10 @@ rule                  R       passes when
 ``followed``          R9.2    a violation was followed by a penalty case or a judicial
                               referral (no fixed period in the source; we hold it due by
                               the publication deadline, and say so in the finding)
-``missed``            R10.4   (judgement) a later check of the same object and item
-                              found a problem this check reported none of
+``problem``           R10.4   (judgement) the object turned out to have a problem
+                              after the check reported none: a later check's
+                              violation, an incident or a verified complaint; the
+                              免责/问责 analysis opens (:mod:`.analysis`)
 ====================  ======  =====================================================
 
 Each rule is a function of the review's :class:`~projections.review.facts.Facts` and one
@@ -28,7 +30,9 @@ Each rule is a function of the review's :class:`~projections.review.facts.Facts`
 apply); :data:`RULES` holds them in the order above, which is the order findings are
 reported in. A finding is ``pass``, ``fail``, ``pending`` (its deadline has not come),
 ``judgement`` or ``n/a``, with the parties it concerns and the log positions that prove
-it. Rules never read the database: they ask the facts.
+it. Rules never read the database: they ask the facts. A failed rule is a procedural
+defect (程序瑕疵) recorded with its rule and evidence, never a verdict by itself
+(:mod:`projections.review.verdicts`).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ledger.areas.inspections.events import RESULTS
+from ledger.areas.reviews.events import PROBLEM_KINDS
 from ledger.draw.eligibility import certified_on
 from projections.read.deadlines import Deadline
 from projections.review.facts import PROBLEM_RESULTS, Check, Facts
@@ -324,26 +329,29 @@ def violation_followed_up(facts: Facts, c: Check) -> list[Finding]:
 
 
 @rule(
-    "missed",
+    "problem",
     "R10.4",
-    "其后检查发现问题（需研判履职情况）",
-    "a later check found a problem (judge attitude and conditions)",
+    "市场主体出现问题，启动免责问责综合分析",
+    "the entity turned out to have a problem: weigh attitude, procedure, method, conditions",
 )
 def later_problem(facts: Facts, c: Check) -> list[Finding]:
-    """(Judgement) nothing found here, a problem found by a later check."""
+    """(Judgement) nothing found here, and the object turned out to have a problem later
+    (a later check's violation, an incident, a verified complaint): the analysis opens."""
     result = c.result
-    if result is None or result["result"] in PROBLEM_RESULTS:
+    if result is not None and result["result"] in PROBLEM_RESULTS:
         return []
-    later = facts.later_problems(c.object, c.item, result["position"])
-    if not later:
+    problems = facts.problems_after(c)
+    if not problems:
         return []
+    first = problems[0]
+    reported = f"reported {result['result']} on {result['formed_on']}" if result else "no result"
     return [
         Finding(
-            "missed",
+            "problem",
             "judgement",
-            f"reported {result['result']} on {result['formed_on']}; a later check found "
-            f"{later[0]['result']} on {later[0]['formed_on']}",
-            [*c.present, result["entered_by"]],
-            [result["position"], later[0]["position"]],
+            f"{reported}; then {PROBLEM_KINDS[first['kind']]} ({first['kind']}) on "
+            f"{first['occurred_on']}: {first['reference']}",
+            list(dict.fromkeys([*c.present, *([result["entered_by"]] if result else [])])),
+            [result["position"] if result else c.at, *(p["position"] for p in problems)],
         )
     ]

@@ -1,25 +1,37 @@
 """Parties, verdicts and settlements: 尽职照单免责、失职照单问责 (R10.4).
 
-Every party a finding names gets a verdict: with a failed rule, *accountable*; else with
-a judgement finding, *needs judgement*; else *exempt*. A person's review judges only that
-person; a department's review judges the department and its own inspectors. A
-discipline inspector's ``review.settle`` event for the subject and party replaces the
-computed verdict, and the verdict says so (``settled``: the computed one, the reasoning,
-the evidence and the event's position).
+Every party a finding names gets a computed status:
+
+* a ``problem`` finding names it (the entity turned out to have a problem after its
+  check): *analysis* -- the 免责/问责 analysis is open, its four factors prefilled
+  (:mod:`projections.review.analysis`) and completed by the department;
+* else a judgement finding (a deadline the calendar cannot judge): *needs judgement*;
+* else a failed rule: *defect* -- a procedural defect (程序瑕疵) recorded with its rule
+  and evidence, to be weighed if an analysis opens; not a verdict on the party;
+* else *exempt* (尽职照单免责).
+
+Only a discipline inspector's signed ``review.settle`` makes a party *accountable*
+(失职照单问责) or confirms it *exempt*; it closes the review, and the verdict says so
+(``settled``: the computed status, the reasoning, the evidence and the event's
+position). A person's review judges only that person; a department's review judges
+the department and its own inspectors.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from projections.review.facts import Facts
+from projections.review.analysis import analysis
+from projections.review.facts import Check, Facts
 from projections.review.rules import RULES, Finding, InspectionReview
 
 VERDICTS = {
     "exempt": "尽职照单免责",
-    "accountable": "失职照单问责",
+    "defect": "程序瑕疵（记录在案）",
+    "analysis": "市场主体出现问题，待综合分析",
     "needs judgement": "需纪检人员研判",
+    "accountable": "失职照单问责",
 }
 
 
@@ -32,6 +44,8 @@ class Verdict:
     rules: list[str]
     evidence: list[int]
     settled: dict[str, Any] | None = None
+    defects: list[dict[str, Any]] = field(default_factory=list)
+    analysis: dict[str, Any] | None = None
 
 
 @dataclass
@@ -62,17 +76,21 @@ def _judged(facts: Facts, kind: str, subject: str, party: str) -> bool:
 def parties(
     facts: Facts, kind: str, subject: str, reviewed: list[InspectionReview]
 ) -> dict[str, dict[str, Any]]:
-    """Each party judged: its failed and judgement findings (as text) and their evidence."""
+    """Each party judged: its failed and judgement findings and their evidence."""
     found: dict[str, dict[str, Any]] = {}
     for inspection in reviewed:
         for finding in inspection.findings:
             for party in finding.parties:
                 if not _judged(facts, kind, subject, party):
                     continue
-                entry = found.setdefault(party, {"fail": [], "judgement": [], "evidence": set()})
+                entry = found.setdefault(
+                    party, {"fail": [], "judgement": [], "problem": False, "evidence": set()}
+                )
                 if finding.status in ("fail", "judgement"):
-                    entry[finding.status].append(_cited(finding))
+                    entry[finding.status].append(finding)
                     entry["evidence"].update(finding.evidence)
+                if finding.rule == "problem":
+                    entry["problem"] = True
     return found
 
 
@@ -80,37 +98,52 @@ def _cited(finding: Finding) -> str:
     return f"{finding.r} {finding.rule}: {finding.detail}"
 
 
+def _status(entry: dict[str, Any]) -> str:
+    if entry["problem"]:
+        return "analysis"
+    if entry["judgement"]:
+        return "needs judgement"
+    return "defect" if entry["fail"] else "exempt"
+
+
 def verdicts(
-    facts: Facts, kind: str, subject: str, reviewed: list[InspectionReview]
+    facts: Facts,
+    kind: str,
+    subject: str,
+    reviewed: list[InspectionReview],
+    checks: list[Check] | None = None,
 ) -> list[Verdict]:
-    """Each party's verdict, by party; a settled review replaces the computed one."""
+    """Each party's verdict, by party; a settlement replaces the computed one."""
     settled = facts.settled(kind, subject)
+    pairs = list(zip(checks or [], reviewed, strict=False))
     out = []
     for party, entry in sorted(parties(facts, kind, subject, reviewed).items()):
         party_kind, name = facts.party(party)
-        verdict = (
-            "accountable"
-            if entry["fail"]
-            else "needs judgement"
-            if entry["judgement"]
-            else "exempt"
-        )
+        status = _status(entry)
+        found = entry["fail"] + entry["judgement"]
         result = Verdict(
             party,
             party_kind,
             name,
-            verdict,
-            entry["fail"] + entry["judgement"],
+            status,
+            [_cited(f) for f in found],
             sorted(entry["evidence"]),
+            defects=[
+                {"rule": f.rule, "r": f.r, "detail": f.detail, "evidence": f.evidence}
+                for f in entry["fail"]
+            ],
+            analysis=analysis(facts, kind, subject, party, pairs) if entry["problem"] else None,
         )
         if party in settled:
             s = settled[party]
             result.settled = {
-                "computed": verdict,
+                "computed": status,
                 "reasoning": s["reasoning"],
                 "evidence": s["evidence"],
                 "position": s["position"],
             }
             result.verdict = s["verdict"]
+            if result.analysis is not None:
+                result.analysis["status"] = "settled"
         out.append(result)
     return out

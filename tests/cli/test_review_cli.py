@@ -195,10 +195,19 @@ def test_an_arbitrary_inspection_is_found_and_settled(
             "party": "S3",
             "kind": "person",
             "name": "检查员S3",
-            "verdict": "accountable",
+            "verdict": "defect",
             "rules": ["R1.1 basis: 随意检查: no draw and no case lead"],
             "evidence": [review["inspections"][0]["findings"][1]["evidence"][0]],
             "settled": None,
+            "defects": [
+                {
+                    "rule": "basis",
+                    "r": "R1.1",
+                    "detail": "随意检查: no draw and no case lead",
+                    "evidence": [review["inspections"][0]["findings"][1]["evidence"][0]],
+                }
+            ],
+            "analysis": None,
         }
     ]
     refused(
@@ -260,3 +269,184 @@ def test_an_arbitrary_inspection_is_found_and_settled(
     assert len(owed) == 8 and owed[("SCJGJ", "SCJGJ/2026-Q3")] is not None
     assert owed[("SWJ", "SWJ/2026-Q3")] is None
     assert "Usage" in run(s, "trail").output or run(s, "trail").exit_code == 2
+
+
+def test_the_analysis_from_the_command_line(
+    county: tuple[County, dict[str, str], list[str]], tmp_path: Path
+) -> None:
+    """R10.4 from the CLI: a problem opens the analysis, the department records its rules
+    and assesses, the discipline inspector settles; bad inputs exit 2 with no traceback."""
+    c, keys, ids = county
+    s = c.world.settings
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
+    target = ["--object", ids[2], "--item", "SCJGJ:SC-001", "--case", "TS-9"]
+    target += ["--trigger", "complaint", "--reference", "12315-9"]
+    ok(
+        s,
+        "inspection",
+        "record",
+        "--key",
+        keys["S1"],
+        *target,
+        "--method",
+        "written",
+        "--inspector",
+        "S1",
+        "--on",
+        today,
+    )
+    ok(
+        s,
+        "result",
+        "enter",
+        "--key",
+        keys["S1"],
+        *target,
+        "--result",
+        "no_problem",
+        "--formed-on",
+        today,
+    )
+    unknown = refused(
+        s,
+        "review",
+        "problem",
+        "--key",
+        keys["SCJGJ"],
+        "--object",
+        "NOPE",
+        "--kind",
+        "incident",
+        "--on",
+        today,
+        "--reference",
+        "r",
+        "--description",
+        "d",
+    )
+    assert "no object NOPE" in unknown.output
+    out = ok(
+        s,
+        "review",
+        "problem",
+        "--key",
+        keys["SCJGJ"],
+        "--object",
+        ids[2],
+        "--kind",
+        "complaint",
+        "--on",
+        today,
+        "--reference",
+        "12315-10",
+        "--description",
+        "投诉经查实",
+    )
+    assert "投诉举报经查实" in out.output
+    shown = json.loads(ok(s, "review", "show", "--object", ids[2], "--json").stdout)
+    s1 = next(v for v in shown["verdicts"] if v["party"] == "S1")
+    assert s1["verdict"] == "analysis" and s1["analysis"]["status"] == "open"
+    text = tmp_path / "rules.txt"
+    text.write_text("第一条 按清单履职的，免责。", encoding="utf-8")
+    out = ok(
+        s,
+        "review",
+        "rules",
+        "--key",
+        keys["SCJGJ"],
+        "--version",
+        "1",
+        "--title",
+        "细则",
+        "--text",
+        str(text),
+        "--effective-from",
+        "2026-01-01",
+    )
+    assert "sha256" in out.output
+    factors = tmp_path / "factors.json"
+    factors.write_text("{not json", encoding="utf-8")
+    bad = refused(
+        s,
+        "review",
+        "assess",
+        "--key",
+        keys["SCJGJ"],
+        "--object",
+        ids[2],
+        "--party",
+        "S1",
+        "--factors",
+        str(factors),
+        "--rules-version",
+        "1",
+    )
+    assert "JSON" in bad.output
+    one = {"finding": "favourable", "note": "ok"}
+    factors.write_text(json.dumps({"attitude": one, "procedure": one}), encoding="utf-8")
+    missing = refused(
+        s,
+        "review",
+        "assess",
+        "--key",
+        keys["SCJGJ"],
+        "--object",
+        ids[2],
+        "--party",
+        "S1",
+        "--factors",
+        str(factors),
+        "--rules-version",
+        "1",
+    )
+    assert "factors.method" in missing.output
+    four = {k: one for k in ("attitude", "procedure", "method", "conditions")}
+    factors.write_text(json.dumps(four), encoding="utf-8")
+    ok(
+        s,
+        "review",
+        "assess",
+        "--key",
+        keys["SCJGJ"],
+        "--object",
+        ids[2],
+        "--party",
+        "S1",
+        "--factors",
+        str(factors),
+        "--rules-version",
+        "1",
+    )
+    assert "部门已评定" in ok(s, "review", "show", "--object", ids[2]).output
+    ghost = refused(
+        s,
+        "review",
+        "settle",
+        "--key",
+        keys["discipline"],
+        "--object",
+        ids[2],
+        "--party",
+        "GHOST",
+        "--verdict",
+        "exempt",
+        "--reasoning",
+        "x",
+    )
+    assert "GHOST" in ghost.output
+    ok(
+        s,
+        "review",
+        "settle",
+        "--key",
+        keys["discipline"],
+        "--object",
+        ids[2],
+        "--party",
+        "S1",
+        "--verdict",
+        "exempt",
+        "--reasoning",
+        "事后发生，已按清单履职",
+    )
+    assert "已结案" in ok(s, "review", "show", "--object", ids[2]).output

@@ -289,11 +289,12 @@ def test_dates_in_the_future_and_double_entries_are_refused(county: County) -> N
 # --- the rules failing ------------------------------------------------------------------------
 
 
-def test_arbitrary_inspection_and_late_publication_are_accountable(
+def test_arbitrary_inspection_and_late_publication_are_defects(
     county: County, tmp_path: Path
 ) -> None:
     """随意检查 (R1.1) and publication after 20 working days (R9.1): the department and
-    the inspectors present are accountable, with the positions that prove it."""
+    the inspectors present have procedural defects (R10.4: a defect with its rule and
+    evidence, not 失职照单问责 for the whole department), with the positions that prove it."""
     first, second = objects(county)[:2]
     none = {"kind": "none", "reference": "县局领导临时安排"}
     case_inspection(county, first, "2026-09-22", basis=none, people=("S1",))
@@ -321,7 +322,7 @@ def test_arbitrary_inspection_and_late_publication_are_accountable(
     store = project(county, tmp_path)
     today = dt.date(2026, 11, 26)
     bad = review(store.db, "object", first, today)
-    assert verdicts(bad) == {"SCJGJ": "accountable", "S1": "accountable"}
+    assert verdicts(bad) == {"SCJGJ": "defect", "S1": "defect"}
     published = findings(bad, "published")[0]
     assert published.status == "fail" and "due 2026-10-27" in published.detail
     assert late.last_position in published.evidence
@@ -384,9 +385,9 @@ def test_organised_late_and_violation_not_followed_up(county: County, tmp_path: 
     followed = findings(result, "followed")[0]
     # The publication deadline runs into 2027, which the installed calendar does not know.
     assert followed.status == "pending"
-    assert verdicts(result)["SCJGJ"] == "accountable"
+    assert verdicts(result)["SCJGJ"] == "defect"
     assert verdicts(result)[team[0]] == "exempt"
-    # Follow-up recorded: R9.2 passes; the lead is still accountable for R7.4.
+    # Follow-up recorded: R9.2 passes; the lead keeps its R7.4 defect.
     county.run(
         "SCJGJ",
         "result.follow_up",
@@ -401,7 +402,9 @@ def test_organised_late_and_violation_not_followed_up(county: County, tmp_path: 
     update(county.world.ledger, store)
     result = review(store.db, "task", TASK, later)
     assert findings(result, "followed")[0].status == "pass"
-    assert verdicts(result)["SCJGJ"] == "accountable"
+    assert verdicts(result)["SCJGJ"] == "defect"
+    lead = next(v for v in result.verdicts if v.party == "SCJGJ")
+    assert [d["rule"] for d in lead.defects] == ["organised"]
 
 
 def test_uncertified_conflicted_and_unlisted(county: County, tmp_path: Path) -> None:
@@ -451,16 +454,17 @@ def test_uncertified_conflicted_and_unlisted(county: County, tmp_path: Path) -> 
     assert "应回避" in team["S9"].detail
     listed = findings(result, "listed")
     assert [f.status for f in listed] == ["pass", "fail"]
-    assert verdicts(result)["S9"] == "accountable" and verdicts(result)["S1"] == "exempt"
-    assert verdicts(result)["SCJGJ"] == "accountable"
+    assert verdicts(result)["S9"] == "defect" and verdicts(result)["S1"] == "exempt"
+    assert verdicts(result)["SCJGJ"] == "defect"
 
 
-def test_a_missed_problem_needs_judgement_which_a_settled_review_decides(
+def test_a_later_problem_opens_the_analysis_which_a_settlement_closes(
     county: County, tmp_path: Path
 ) -> None:
-    """Nothing found, then a later check finds a violation: the first inspectors' duty
-    needs judgement (attitude, objective conditions); a discipline inspector settles it
-    with a signed event, and only a discipline inspector can."""
+    """Nothing found, then a later check finds a violation: the entity turned out to
+    have a problem, so the first inspectors' 免责/问责 analysis opens (R10.4); a
+    discipline inspector settles it with a signed event, and only a discipline
+    inspector can."""
     obj = objects(county)[0]
     case_inspection(county, obj, "2026-03-02")
     county.run(
@@ -497,12 +501,12 @@ def test_a_missed_problem_needs_judgement_which_a_settled_review_decides(
     store = project(county, tmp_path)
     result = review(store.db, "object", obj, dt.date(2026, 6, 1))
     assert verdicts(result) == {
-        "S1": "needs judgement",
-        "S2": "needs judgement",
+        "S1": "analysis",
+        "S2": "analysis",
         "S3": "exempt",
         "SCJGJ": "exempt",
     }
-    missed = findings(result, "missed")[0]
+    missed = findings(result, "problem")[0]
     assert len(missed.evidence) == 2
     subject = {"kind": "object", "id": obj}
     with pytest.raises(PermissionDeniedError):
@@ -527,8 +531,9 @@ def test_a_missed_problem_needs_judgement_which_a_settled_review_decides(
     update(county.world.ledger, store)
     result = review(store.db, "object", obj, dt.date(2026, 6, 1))
     settled = next(v for v in result.verdicts if v.party == "S1")
-    assert settled.verdict == "exempt" and settled.settled["computed"] == "needs judgement"
-    assert verdicts(result)["S2"] == "needs judgement"
+    assert settled.verdict == "exempt" and settled.settled["computed"] == "analysis"
+    assert settled.analysis is not None and settled.analysis["status"] == "settled"
+    assert verdicts(result)["S2"] == "analysis"
 
 
 # --- deadlines --------------------------------------------------------------------------------
@@ -659,8 +664,8 @@ def test_undrawn_unqualified_unfollowed_and_misentered(county: County, tmp_path:
     assert all(team_findings[p].status == "pass" for p in team)
     followed = findings(result, "followed")[0]
     assert followed.status == "fail" and "no penalty case or referral" in followed.detail
-    assert verdicts(result)[outsider] == "accountable"
-    assert verdicts(result)["SCJGJ"] == "accountable"
+    assert verdicts(result)[outsider] == "defect"
+    assert verdicts(result)["SCJGJ"] == "defect"
     assert verdicts(result)[team[0]] == "exempt"
     store.db.execute("UPDATE results SET entered_by = ? WHERE object = ?", (outsider, obj))
     entered = findings(review(store.db, "object", obj, later), "entered")[0]

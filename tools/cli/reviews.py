@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
+from ledger.areas.reviews.events import PROBLEM_KINDS
 from projections.read.deadlines import as_of
 from projections.review import review as duty_review
 from projections.review.render import render
 from tools.cli.output import Output, export_path
 from tools.cli.projected import JSON, TODAY, projected, read_subject, subject_options
-from tools.cli.runtime import KEY, Runtime, echo_json, pass_runtime
+from tools.cli.runtime import KEY, Runtime, echo_json, pass_runtime, read_json, read_text
 
 
 @click.group()
@@ -65,7 +66,7 @@ def review_show(
 @KEY
 @subject_options
 @click.option("--party", required=True, help="The person or department the verdict is for.")
-@click.option("--verdict", type=click.Choice(("exempt", "accountable")), required=True)
+@click.option("--verdict", type=click.Choice(("exempt", "accountable")), required=True)  # closes it
 @click.option("--reasoning", required=True, help="Why (attitude, objective conditions ...).")
 @click.option("--evidence", type=int, multiple=True, help="A log position relied on; repeatable.")
 @pass_runtime
@@ -93,3 +94,122 @@ def review_settle(
         },
     )
     click.echo(f"review of {kind} {ident}: {party} settled as {verdict}")
+
+
+@review.command("rules")
+@KEY
+@click.option("--version", "version", type=int, required=True, help="版本号: 1, then each next.")
+@click.option("--title", required=True, help="办法名称, e.g. 县市场监管局追责免责实施细则.")
+@click.option("--text", "text_file", type=click.Path(exists=True, dir_okay=False), required=True)
+@click.option("--effective-from", required=True, help="施行日期 YYYY-MM-DD.")
+@pass_runtime
+def review_rules(
+    runtime: Runtime,
+    /,
+    key_file: str,
+    version: int,
+    title: str,
+    text_file: str,
+    effective_from: str,
+) -> None:
+    """Record a version of the department's detailed rules on exemption and
+    accountability (细化追责免责相关办法, R10.4); assessments cite it.
+
+    \b
+    Example:
+      shuangsui review rules --key scjgj.key --version 1 --title 追责免责细则 \\
+          --text rules.txt --effective-from 2026-01-01
+    """
+    text = read_text(Path(text_file))
+    recorded = runtime.run(
+        key_file,
+        "review.rules",
+        {"version": version, "title": title, "text": text, "effective_from": effective_from},
+    )
+    click.echo(f"追责免责办法 rules v{version} recorded (sha256 {recorded['sha256']})")
+
+
+@review.command("assess")
+@KEY
+@subject_options
+@click.option("--party", required=True, help="The department or its inspector assessed.")
+@click.option(
+    "--factors",
+    "factors_file",
+    type=click.Path(exists=True, dir_okay=False),
+    required=True,
+    help="JSON: {attitude|procedure|method|conditions: {finding, note}}.",
+)
+@click.option("--rules-version", type=int, required=True, help="The rules version cited.")
+@pass_runtime
+def review_assess(
+    runtime: Runtime,
+    /,
+    key_file: str,
+    party: str,
+    factors_file: str,
+    rules_version: int,
+    **subject: str | None,
+) -> None:
+    """Complete the four factors (工作态度、工作程序、工作方法、客观条件) for a party of the
+    department's own, under its recorded rules (R10.4).
+
+    \b
+    Example:
+      shuangsui review assess --key scjgj.key --object 9151... --party S1 \\
+          --factors factors.json --rules-version 1
+    """
+    kind, ident = read_subject(**subject)
+    factors = read_json(Path(factors_file))
+    runtime.run(
+        key_file,
+        "review.assess",
+        {
+            "subject": {"kind": kind, "id": ident},
+            "party": party,
+            "factors": factors,
+            "rules_version": rules_version,
+        },
+    )
+    click.echo(f"{party} 已评定 assessed under rules v{rules_version}")
+
+
+@review.command("problem")
+@KEY
+@click.option("--object", "obj", required=True, help="The market entity (统一社会信用代码).")
+@click.option("--kind", type=click.Choice(tuple(PROBLEM_KINDS)), required=True)
+@click.option("--on", "occurred_on", required=True, help="发生或查实日期 YYYY-MM-DD.")
+@click.option("--item", default="", help="DEPARTMENT:CODE the problem concerns, if one.")
+@click.option("--reference", required=True, help="事故报告、投诉编号或案件编号.")
+@click.option("--description", required=True)
+@pass_runtime
+def review_problem(
+    runtime: Runtime,
+    /,
+    key_file: str,
+    obj: str,
+    kind: str,
+    occurred_on: str,
+    item: str,
+    reference: str,
+    description: str,
+) -> None:
+    """Record that a market entity turned out to have a problem (an incident, a verified
+    complaint, a violation): the 免责/问责 analysis of the checks before it opens (R10.4).
+
+    \b
+    Example:
+      shuangsui review problem --key scjgj.key --object 9151... --kind complaint \\
+          --on 2026-05-06 --reference 12315-0077 --description 投诉经查实
+    """
+    params = {
+        "object": obj,
+        "kind": kind,
+        "occurred_on": occurred_on,
+        "reference": reference,
+        "description": description,
+    }
+    if item:
+        params["item"] = item
+    runtime.run(key_file, "review.problem", params)
+    click.echo(f"{obj}: {PROBLEM_KINDS[kind]} ({kind}) recorded")

@@ -1,0 +1,313 @@
+"""The duty review as the source frames it (R10.4), on both backends.
+
+A lapse is a procedural defect with its rule and evidence; the 免责/问责 analysis opens
+only when a market entity turns out to have a problem (a later violation, an incident,
+a verified complaint) and weighs 工作态度、工作程序、工作方法、客观条件, prefilled from the
+log and completed by the department under its own versioned rules; a discipline
+inspector's settlement closes it, and names only subjects and parties that exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger.areas.directory.importer import import_objects
+from ledger.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from projections.review import review
+from projections.review.render import render
+from projections.runner import update
+from projections.store import Store
+from tests.support.county import County, add_people, build_county, objects
+from tests.support.world import World
+from tools.fakecounty import write_generated_objects
+
+CASE = {"kind": "case", "case": "TS-1", "trigger": "complaint", "reference": "12315-1"}
+RULES_TEXT = "第一条 按清单履职、程序合规的，免于追责。\n第二条 ……"
+FACTORS = {
+    "attitude": {"finding": "favourable", "note": "按时到场，记录完整"},
+    "procedure": {"finding": "favourable", "note": "程序合规"},
+    "method": {"finding": "unfavourable", "note": "应实地核查而书面检查"},
+    "conditions": {"finding": "favourable", "note": "事故发生在检查之后"},
+}
+
+
+@pytest.fixture
+def county(world: World, tmp_path: Path) -> County:
+    county = build_county(world)
+    add_people(county)
+    source = tmp_path / "objects.csv"
+    write_generated_objects(source, 12, departments=("SCJGJ",), seed=3)
+    import_objects(source, "SCJGJ", county.submitter("SCJGJ"))
+    return county
+
+
+def project(county: County, tmp_path: Path) -> Store:
+    store = Store(tmp_path / "projections.sqlite3")
+    update(county.world.ledger, store)
+    return store
+
+
+def checked(county: County, obj: str, day: str, method: str = "on_site", **result: Any) -> None:
+    """A case check of SC-001 by S1 and S2, its result entered and published that day."""
+    county.run(
+        "S1",
+        "inspection.record",
+        on=day,
+        basis=CASE,
+        object=obj,
+        item="SCJGJ:SC-001",
+        method=method,
+        inspectors=["S1", "S2"],
+        checked_on=day,
+    )
+    county.run(
+        "S1",
+        "result.enter",
+        on=day,
+        basis=CASE,
+        object=obj,
+        item="SCJGJ:SC-001",
+        result=result.get("result", "no_problem"),
+        formed_on=day,
+    )
+    county.run(
+        "SCJGJ",
+        "result.publish",
+        on=day,
+        basis=CASE,
+        object=obj,
+        item="SCJGJ:SC-001",
+        published_on=day,
+    )
+
+
+def verdict(result: Any, party: str) -> Any:
+    return next(v for v in result.verdicts if v.party == party)
+
+
+def test_no_problem_no_analysis_a_defect_is_not_a_verdict(county: County, tmp_path: Path) -> None:
+    """R10.4: with no problem at the entity, a lapse (here 随意检查, R1.1) is recorded as a
+    defect with its rule and evidence; nobody is 问责 and no analysis opens."""
+    obj = objects(county)[0]
+    none = {"kind": "none", "reference": "领导交办"}
+    county.run(
+        "S1",
+        "inspection.record",
+        on="2026-03-02",
+        basis=none,
+        object=obj,
+        item="SCJGJ:SC-001",
+        method="on_site",
+        inspectors=["S1"],
+        checked_on="2026-03-02",
+    )
+    result = review(project(county, tmp_path).db, "object", obj, dt.date(2026, 3, 3))
+    s1 = verdict(result, "S1")
+    assert s1.verdict == "defect" and s1.analysis is None
+    assert [(d["r"], d["rule"]) for d in s1.defects] == [("R1.1", "basis")]
+    assert s1.defects[0]["evidence"]
+    assert {v.verdict for v in result.verdicts} == {"defect"}
+    assert "程序瑕疵" in render(result) and "失职照单问责" not in render(result)
+
+
+def test_an_incident_opens_the_analysis_with_four_factors_prefilled(
+    county: County, tmp_path: Path
+) -> None:
+    """R10.4: an incident after a check that found nothing opens the analysis for the
+    inspectors present; procedure, method and conditions are prefilled from the log,
+    attitude is left to the department."""
+    obj = objects(county)[1]
+    checked(county, obj, "2026-03-02", method="written")
+    store = project(county, tmp_path)
+    quiet = review(store.db, "object", obj, dt.date(2026, 4, 1))
+    assert {v.verdict for v in quiet.verdicts} == {"exempt"}
+    incident = county.run(
+        "SCJGJ",
+        "review.problem",
+        on="2026-04-10",
+        object=obj,
+        kind="incident",
+        occurred_on="2026-04-09",
+        item="SCJGJ:SC-001",
+        reference="安岳县应急〔2026〕3号",
+        description="食品中毒事故",
+    )
+    update(county.world.ledger, store)
+    result = review(store.db, "object", obj, dt.date(2026, 4, 11))
+    assert {v.party: v.verdict for v in result.verdicts} == {
+        "S1": "analysis",
+        "S2": "analysis",
+        "SCJGJ": "exempt",
+    }
+    a = verdict(result, "S1").analysis
+    assert a["status"] == "open"
+    assert [p["kind"] for p in a["problems"]] == ["incident"]
+    assert a["problems"][0]["position"] == incident.last_position
+    factors = {name: f["prefilled"]["finding"] for name, f in a["factors"].items()}
+    assert factors == {
+        "attitude": "undetermined",
+        "procedure": "favourable",
+        "method": "unfavourable",  # written recorded, the list prescribes on_site
+        "conditions": "favourable",  # it arose after the check
+    }
+    assert "on_site" in a["factors"]["method"]["prefilled"]["detail"]
+    assert a["factors"]["conditions"]["prefilled"]["evidence"] == [incident.last_position]
+    text = render(result)
+    assert "工作态度" in text and "客观条件" in text and "综合分析" in text
+
+
+def test_the_department_completes_the_factors_under_its_versioned_rules(
+    county: County, tmp_path: Path
+) -> None:
+    """R10.4 (各成员单位细化追责免责相关办法): a department records its rules by version and
+    assesses its own inspectors citing one; every bad input is refused, writing nothing."""
+    obj = objects(county)[2]
+    checked(county, obj, "2026-03-02")
+    county.run(
+        "office",
+        "review.problem",
+        on="2026-05-06",
+        object=obj,
+        kind="complaint",
+        occurred_on="2026-05-06",
+        reference="12315-0077",
+        description="投诉经查实：过期食品",
+    )
+    subject = {"kind": "object", "id": obj}
+    head = county.ledger.head().position
+    with pytest.raises(NotFoundError, match=r"review\.rules first"):
+        county.run(
+            "SCJGJ", "review.assess", subject=subject, party="S1", factors=FACTORS, rules_version=1
+        )
+    with pytest.raises(ConflictError, match="next version"):
+        county.run(
+            "SCJGJ",
+            "review.rules",
+            version=2,
+            title="细则",
+            text=RULES_TEXT,
+            effective_from="2026-01-01",
+        )
+    assert county.ledger.head().position == head
+    rules = county.run(
+        "SCJGJ",
+        "review.rules",
+        version=1,
+        title="安岳县市场监管局双随机抽查追责免责实施细则",
+        text=RULES_TEXT,
+        effective_from="2026-01-01",
+    )
+    incomplete = {k: v for k, v in FACTORS.items() if k != "attitude"}
+    with pytest.raises(ValidationError) as bad:
+        county.run(
+            "SCJGJ",
+            "review.assess",
+            subject=subject,
+            party="S1",
+            factors=incomplete,
+            rules_version=1,
+        )
+    assert "factors.attitude" in bad.value.errors
+    wrong = {**FACTORS, "attitude": {"finding": "great", "note": "x"}}
+    with pytest.raises(ValidationError):
+        county.run(
+            "SCJGJ", "review.assess", subject=subject, party="S1", factors=wrong, rules_version=1
+        )
+    with pytest.raises(PermissionDeniedError, match="not an inspector of SCJGJ"):
+        county.run(
+            "SCJGJ", "review.assess", subject=subject, party="T1", factors=FACTORS, rules_version=1
+        )
+    with pytest.raises(PermissionDeniedError):
+        county.run(
+            "SWJ", "review.assess", subject=subject, party="S1", factors=FACTORS, rules_version=1
+        )
+    with pytest.raises(NotFoundError):
+        county.run(
+            "SCJGJ", "review.assess", subject=subject, party="S1", factors=FACTORS, rules_version=2
+        )
+    with pytest.raises(NotFoundError):
+        county.run(
+            "SCJGJ",
+            "review.assess",
+            subject=subject,
+            party="NOBODY",
+            factors=FACTORS,
+            rules_version=1,
+        )
+    county.run(
+        "SCJGJ", "review.assess", subject=subject, party="S1", factors=FACTORS, rules_version=1
+    )
+    result = review(project(county, tmp_path).db, "object", obj, dt.date(2026, 6, 1))
+    a = verdict(result, "S1").analysis
+    assert a["status"] == "assessed"
+    assert a["rules"]["version"] == 1 and a["rules"]["position"] == rules.last_position
+    assert a["rules"]["sha256"] == rules.result["sha256"]
+    assert a["factors"]["method"]["assessed"] == FACTORS["method"]
+    assert verdict(result, "S2").analysis["status"] == "open"
+    assert "部门评定" in render(result) and "追责免责实施细则" in render(result)
+
+
+def test_a_settlement_closes_it_and_names_only_what_exists(county: County, tmp_path: Path) -> None:
+    """R10.4: a discipline inspector's settlement closes the analysis; a settlement for a
+    subject or a party the log does not know is refused and writes nothing."""
+    obj = objects(county)[3]
+    checked(county, obj, "2026-03-02")
+    county.run(
+        "SCJGJ",
+        "review.problem",
+        on="2026-05-06",
+        object=obj,
+        kind="violation",
+        occurred_on="2026-05-06",
+        reference="安市监罚〔2026〕12号",
+        description="其后立案查处",
+    )
+    head = county.ledger.head().position
+    bad = [
+        ({"kind": "object", "id": "NOPE"}, "S1"),
+        ({"kind": "task", "id": "T-NONE"}, "S1"),
+        ({"kind": "person", "id": "S404"}, "S404"),
+        ({"kind": "department", "id": "XXJ"}, "XXJ"),
+        ({"kind": "object", "id": obj}, "GHOST"),
+    ]
+    for subject, party in bad:
+        with pytest.raises(NotFoundError, match=r"R10\.4"):
+            county.run(
+                "discipline",
+                "review.settle",
+                subject=subject,
+                party=party,
+                verdict="accountable",
+                reasoning="x",
+                evidence=[],
+            )
+    with pytest.raises(NotFoundError, match="no object"):
+        county.run(
+            "SCJGJ",
+            "review.problem",
+            object="NOPE",
+            kind="incident",
+            occurred_on="2026-05-06",
+            reference="r",
+            description="d",
+        )
+    assert county.ledger.head().position == head
+    county.run(
+        "discipline",
+        "review.settle",
+        subject={"kind": "object", "id": obj},
+        party="S1",
+        verdict="accountable",
+        reasoning="未按清单核查进货查验记录，工作方法不当",
+        evidence=[head],
+    )
+    result = review(project(county, tmp_path).db, "object", obj, dt.date(2026, 6, 1))
+    s1 = verdict(result, "S1")
+    assert s1.verdict == "accountable" and s1.settled["computed"] == "analysis"
+    assert s1.analysis["status"] == "settled"
+    assert verdict(result, "S2").verdict == "analysis"
+    assert verdict(result, "SCJGJ").verdict == "exempt"
