@@ -15,7 +15,8 @@ listings), basis and projected (shared options); one per area as in ``ledger/are
 (keys departments notes calendar items directory inspectors plans tasks draws
 inspections results reports reviews); chain (init, status, verify), transparency
 (checkpoint, prove, consistency, export, witness), reading (projections, trail,
-deadlines, feed, coverage, task-ledger, progress), server (serve, client, demo).
+deadlines, feed, coverage, task-ledger, progress), server (serve, client, demo),
+backup (backup, restore).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import click
 
 from ledger.errors import LedgerError
 from tools.cli import (
+    backup,
     calendar,
     chain,
     command,
@@ -144,6 +146,9 @@ COMMANDS: tuple[click.Command, ...] = (
     server.serve,
     server.client,
     server.demo,
+    # keeping it
+    backup.backup,
+    backup.restore,
 )
 for _command in COMMANDS:
     cli.add_command(_command)
