@@ -34,9 +34,10 @@ from eventsourcing.utils import Environment, EnvType
 
 from ledger import formats
 from ledger.areas.keys.events import Genesis, Key
-from ledger.audit.evidence import RouteTable
+from ledger.audit.evidence import RouteTable, parse_evidence
 from ledger.audit.keystate import GENESIS_TOPIC, KEY_CHANGE_TOPICS, KEY_REGISTERED_TOPIC
 from ledger.audit.report import ChainRow
+from ledger.audit.timing import TOLERANCE, iso
 from ledger.authorisation import Authorisation, sign_command
 from ledger.clock import CHINA
 from ledger.commanding import Context, Registry, produce
@@ -239,6 +240,8 @@ class Ledger(Application[UUID]):
             else:
                 actor = self.valid_key(authorisation.key_id)
                 authorisation.verify(actor.public_key_bytes)
+            if actor is not None:
+                self._check_time_order(authorisation)
             params = Params(authorisation.params, today=_china_date(authorisation.created))
             ctx = Context(self, authorisation, actor, params, attachment)
             outcome = produce(command, ctx)
@@ -267,6 +270,34 @@ class Ledger(Application[UUID]):
             self.chain.last_entry_hashes(),
         )
         return Recorded(authorisation.action, positions[0], positions[-1], outcome.result, receipt)
+
+    def latest_command_time(self) -> tuple[int, int] | None:
+        """(position, signed ``created``) of the last command recorded, if any."""
+        rows = self.chain.query(
+            "SELECT position, command FROM {chain} WHERE command IS NOT NULL "
+            "ORDER BY position DESC LIMIT 1"
+        )
+        if not rows:
+            return None
+        position, command = rows[0]
+        return int(position), parse_evidence(bytes(command), self.routes).created
+
+    def _check_time_order(self, authorisation: Authorisation) -> None:
+        """Format 2: refuse what the auditor would refuse -- a command signed more than
+        :data:`~ledger.audit.timing.TOLERANCE` seconds before the last one recorded."""
+        if not formats.since(self, 2):
+            return
+        latest = self.latest_command_time()
+        if latest is None or authorisation.created >= latest[1] - TOLERANCE:
+            return
+        position, created = latest
+        raise ValidationError(
+            f"命令签名时间 {iso(authorisation.created)} 早于位置 {position} 的命令 "
+            f"({iso(created)}) 超过 {TOLERANCE} 秒 / the command was signed at "
+            f"{iso(authorisation.created)}, more than {TOLERANCE} s before the command at "
+            f"position {position} ({iso(created)}); the log's times only move forward",
+            {"created": [f"before {iso(created)} - {TOLERANCE} s"]},
+        )
 
     def execute_as_ledger(self, action: str, params: Mapping[str, Any]) -> Recorded:
         """Record a derived event (a draw's result, a missed deadline) signed by the ledger key."""

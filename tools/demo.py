@@ -47,6 +47,9 @@ from tools.fakecounty import (
 )
 
 TASK = "T-2026-001"
+#: The demo's first day: its genesis is signed then, and every later command after it
+#: (from ledger format 2 the log's signed times only move forward).
+FIRST_DAY = "2026-01-05"
 
 
 def day(text: str, hour: int = 10) -> int:
@@ -65,6 +68,10 @@ class Demo:
         self.keys: dict[str, SigningKey] = {"office": office}
         self.rng = random.Random(2026)
         self.commands = 0
+        #: When an undated command is signed: the latest day used so far.
+        self.clock = day(FIRST_DAY)
+        #: Commands waiting for their day: (time, order, who, action, day, params).
+        self.agenda: list[tuple[int, int, str, str, str, dict[str, Any]]] = []
 
     def run(
         self,
@@ -75,7 +82,13 @@ class Demo:
         attachment: Any = None,
         **params: Any,
     ) -> dict[str, Any]:
-        created = day(at) if at else None
+        # From ledger format 2 the log's signed times only move forward: what the agenda
+        # holds for earlier days runs first, and nothing is signed before the latest day
+        # used (a step dated earlier than one already run is run then).
+        wanted = day(at) if at else self.clock
+        self.flush(wanted)
+        created = max(wanted, self.clock)
+        self.clock = created
         recorded = self.ledger.execute(
             sign_command(self.keys[who], command, params, created=created),
             attachment=attachment,
@@ -83,6 +96,18 @@ class Demo:
         )
         self.commands += 1
         return recorded.as_dict()
+
+    def later(self, who: str, command: str, /, at: str, **params: Any) -> None:
+        """Put a command whose answer the demo does not need on the agenda: it runs, in
+        date order, before the first command dated after it (or at :meth:`flush`)."""
+        self.agenda.append((day(at), len(self.agenda), who, command, at, params))
+
+    def flush(self, until: int | None = None) -> None:
+        """Run the agenda's commands dated up to ``until`` (all: ``None``), in date order."""
+        due = sorted(a for a in self.agenda if until is None or a[0] <= until)
+        self.agenda = [a for a in self.agenda if not (until is None or a[0] <= until)]
+        for _, _, who, command, at, params in due:
+            self.run(who, command, at=at, **params)
 
     def key(self, name: str, holder: str, roles: list[str], **extra: Any) -> SigningKey:
         key = SigningKey.generate(f"demo {name}")
@@ -112,13 +137,15 @@ def build(
     demo = Demo(ledger, office, key_dir, progress)
     organisations(demo)
     inspectors = people(demo)
-    directory(demo, home, objects)
     plans(demo)
+    directory(demo, home, objects)
     drawn = joint_task(demo, inspectors)
     carry_out(demo, drawn)
     reports(demo)
     supervision(demo)
+    demo.flush()
     demo_review.incident_after_a_clean_check(demo, TASK, drawn)
+    demo.flush()
     cosigned = witness_checkpoint(demo, home)
     return {
         "commands": demo.commands,
@@ -360,6 +387,9 @@ def carry_out(demo: Demo, assignments: list[dict[str, Any]]) -> None:
     start = dt.date(2026, 9, 8)
     outcomes = ["no_problem"] * 14 + ["corrected"] * 3 + ["violation", "not_found"]
     late_done = withheld = False
+    # Each job's steps are planned in draw order (the same random results), then run in
+    # date order: from ledger format 2 the log's signed times only move forward.
+    steps: list[tuple[str, int, int, str, str, dict[str, Any]]] = []
     for n, job in enumerate(assignments):
         team = job["team"]
         checked = start + dt.timedelta(days=n % 40)
@@ -371,59 +401,78 @@ def carry_out(demo: Demo, assignments: list[dict[str, Any]]) -> None:
         item = f"{department}:{'SCJG-SP-001' if department == 'SCJGJ' else 'WJ-GG-001'}"
         who = leader.lower() if leader.lower() in demo.keys else department.lower()
         target = {"basis": basis, "object": job["object"], "item": item}
-        demo.run(
-            who,
-            "inspection.record",
-            at=on,
-            method="on_site",
-            inspectors=team,
-            checked_on=on,
-            **target,
+        steps.append(
+            (
+                on,
+                n,
+                0,
+                who,
+                "inspection.record",
+                {"method": "on_site", "inspectors": team, "checked_on": on, **target},
+            )
         )
         result = demo.rng.choice(outcomes)
         enterer = next((p.lower() for p in team if p.lower() in demo.keys), None)
         if enterer is None:
             continue  # no key for anyone on this team: the result is still to be entered
-        demo.run(
-            enterer,
-            "result.enter",
-            at=on,
-            result=result,
-            formed_on=on,
-            details=None if result == "no_problem" else "现场检查发现问题，已记录",
-            **target,
+        details = None if result == "no_problem" else "现场检查发现问题，已记录"
+        steps.append(
+            (
+                on,
+                n,
+                1,
+                enterer,
+                "result.enter",
+                {"result": result, "formed_on": on, "details": details, **target},
+            )
         )
         publish_on = checked + dt.timedelta(days=3)
+        decided = publish_on.isoformat()
         if result == "violation" and not withheld:
             withheld = True
-            demo.run(
-                department.lower(),
-                "result.withhold",
-                at=publish_on.isoformat(),
-                legal_basis="《行政处罚法》第四十八条：案件尚在调查，处罚决定作出前不予公示",
-                decided_on=publish_on.isoformat(),
-                **target,
+            legal_basis = "《行政处罚法》第四十八条：案件尚在调查，处罚决定作出前不予公示"
+            steps.append(
+                (
+                    decided,
+                    n,
+                    2,
+                    department.lower(),
+                    "result.withhold",
+                    {"legal_basis": legal_basis, "decided_on": decided, **target},
+                )
             )
-            demo.run(
-                department.lower(),
-                "result.follow_up",
-                at=publish_on.isoformat(),
-                kind="penalty_case",
-                reference="安市监罚〔2026〕217号",
-                on=publish_on.isoformat(),
-                **target,
+            steps.append(
+                (
+                    decided,
+                    n,
+                    3,
+                    department.lower(),
+                    "result.follow_up",
+                    {
+                        "kind": "penalty_case",
+                        "reference": "安市监罚〔2026〕217号",
+                        "on": decided,
+                        **target,
+                    },
+                )
             )
             continue
         if not late_done and result == "no_problem" and department == "SCJGJ":
             late_done = True
-            publish_on = checked + dt.timedelta(days=45)  # after its 20 working days
-        demo.run(
-            department.lower(),
-            "result.publish",
-            at=publish_on.isoformat(),
-            published_on=publish_on.isoformat(),
-            **target,
+            publish_on = checked + dt.timedelta(days=40)  # after its 20 working days
+        published = publish_on.isoformat()
+        steps.append(
+            (
+                published,
+                n,
+                2,
+                department.lower(),
+                "result.publish",
+                {"published_on": published, **target},
+            )
         )
+    for at, _, _, who, action, params in sorted(steps, key=lambda s: s[:3]):
+        demo.later(who, action, at=at, **params)
     # An inspection outside any draw or case lead: 随意检查, which the review flags.
     some = assignments[0]["object"]
     target = {
@@ -431,7 +480,7 @@ def carry_out(demo: Demo, assignments: list[dict[str, Any]]) -> None:
         "object": some,
         "item": "WJJ:WJ-GG-001",
     }
-    demo.run(
+    demo.later(
         "wjj",
         "inspection.record",
         at="2026-10-19",
@@ -440,7 +489,7 @@ def carry_out(demo: Demo, assignments: list[dict[str, Any]]) -> None:
         checked_on="2026-10-19",
         **target,
     )
-    demo.run(
+    demo.later(
         "wjj-001",
         "result.enter",
         at="2026-10-19",
@@ -459,7 +508,7 @@ def carry_out(demo: Demo, assignments: list[dict[str, Any]]) -> None:
         "object": assignments[-1]["object"],
         "item": "SCJGJ:SCJG-SP-001",
     }
-    demo.run(
+    demo.later(
         "scjgj",
         "inspection.record",
         at="2026-10-13",
@@ -468,7 +517,7 @@ def carry_out(demo: Demo, assignments: list[dict[str, Any]]) -> None:
         checked_on="2026-10-13",
         **case,
     )
-    demo.run(
+    demo.later(
         "scjgj-001",
         "result.enter",
         at="2026-10-13",
@@ -477,7 +526,7 @@ def carry_out(demo: Demo, assignments: list[dict[str, Any]]) -> None:
         details="超范围生产",
         **case,
     )
-    demo.run("scjgj", "result.publish", at="2026-10-16", published_on="2026-10-16", **case)
+    demo.later("scjgj", "result.publish", at="2026-10-16", published_on="2026-10-16", **case)
 
 
 def reports(demo: Demo) -> None:
@@ -485,7 +534,7 @@ def reports(demo: Demo) -> None:
     for code in DEPARTMENTS:
         for quarter, on in ((1, "2026-04-08"), (2, "2026-07-09"), (3, "2026-10-10")):
             text = f"{DEPARTMENTS[code][0]} 2026年第{quarter}季度双随机抽查工作进展"
-            demo.run(
+            demo.later(
                 code.lower(),
                 "report.submit",
                 at=on,
@@ -545,6 +594,7 @@ def supervision(demo: Demo) -> None:
         due="2026-11-20",
         rule="R10.2",
     )
+    demo.flush(day("2026-11-06"))
     with tempfile.TemporaryDirectory() as scratch:  # the collation reads the projections
         store = Store(Path(scratch) / "projections.sqlite3")
         try:

@@ -42,6 +42,7 @@ from ledger.audit.report import (
     StoredEventRow,
 )
 from ledger.audit.signatures import verify_rows
+from ledger.audit.timing import check_checkpoint_times
 
 BUNDLE_FORMAT = "shuangsui-bundle-v1"
 _ENTRY_FIELDS = {
@@ -263,7 +264,9 @@ def verify_bundle(
     if bundle_failure is None:
         bundle_failure = _check_tail(it, entries, header, report, checker, kind)
     if bundle_failure is None:
-        bundle_failure = _check_notes(notes, report, entries.roots if kind == "full" else None)
+        bundle_failure = _check_notes(
+            notes, report, entries.roots if kind == "full" else None, checker
+        )
     if bundle_failure is not None and (
         report.failure is None or bundle_failure.position <= report.failure.position
     ):
@@ -272,10 +275,11 @@ def verify_bundle(
 
 
 def _check_notes(
-    notes: list[str], report: Report, roots: dict[int, bytes] | None
+    notes: list[str], report: Report, roots: dict[int, bytes] | None, checker: ChainChecker
 ) -> Failure | None:
     """Check each checkpoint against the verified key history (and, for a full bundle,
-    the roots its entries give); record its cosigners in the report."""
+    the roots its entries give); record its cosigners in the report. From format 2, the
+    commands' times must agree with when the witnesses cosigned (:mod:`.timing`)."""
     for note in notes:
         try:
             checkpoint, cosigners = check_checkpoint(
@@ -289,6 +293,11 @@ def _check_notes(
         except NoteError as exc:
             return Failure(0, BAD_CHECKPOINT, str(exc))
         report.checkpoints[checkpoint.size] = cosigners
+        late = check_checkpoint_times(
+            checker.format, checker.times, checkpoint.size, note, cosigners
+        )
+        if late is not None:
+            return late
     return None
 
 

@@ -26,6 +26,10 @@ as the RFC 8785 canonical JSON bytes of::
   entry of the command (one signature per commit, not per row);
 * the actor's key must be registered and not revoked at the command's position, and
   its (key, nonce) pair may appear in one command only;
+* from ledger format 2 (the genesis' ``format``), a command's signed ``created`` may lag
+  the latest ``created`` before it by at most :data:`ledger.audit.timing.TOLERANCE`
+  seconds (:mod:`ledger.audit.timing`, which also holds the times against witnessed
+  checkpoints);
 * keys are themselves entries: ``shuangsui.key.registered`` / ``.rotated`` /
   ``.revoked``. A key registered at position r is valid from r + 1; a key revoked or
   rotated at position q is valid up to q. Keys registered by the genesis command
@@ -70,6 +74,7 @@ from ledger.audit.report import (
     ChainRow,
     Failure,
 )
+from ledger.audit.timing import SINCE_FORMAT, CommandTimes
 
 ENTRY_FORMAT = 1
 ENTRY_SIGNATURE_CONTEXT = b"shuangsui/entry/v1\n"
@@ -125,6 +130,10 @@ class ChainChecker:
         self.slice_commands: list[tuple[set[str], set[str]]] = []
         self.jobs: list[SignatureJob] = []
         self._genesis_actor: Evidence | None = None
+        #: The ledger format its genesis records (1 until the genesis is read).
+        self.format = 1
+        #: Each command's ``created``, with the entry order rule of format 2.
+        self.times = CommandTimes()
 
     # The ChainRow is checked field by field; the first problem is returned.
     def check(self, row: ChainRow) -> Failure | None:
@@ -213,6 +222,9 @@ class ChainChecker:
             if (evidence.key, evidence.nonce) in self.nonces:
                 return Failure(p, REPLAYED_NONCE, f"key {evidence.key} nonce {evidence.nonce}")
             self.nonces.add((evidence.key, evidence.nonce))
+            late = self.times.observe(p, evidence.created)
+            if late is not None and self.format >= SINCE_FORMAT:
+                return late
             self.open = _OpenCommand(digest, count, 0, p, evidence)
             self.commands += 1
             if p == 1:
@@ -292,7 +304,10 @@ class ChainChecker:
             origin = state.get("origin")
             if not isinstance(origin, str) or not origin:
                 return Failure(p, BAD_GENESIS, "genesis names no origin")
-            self.origin = origin
+            fmt = state.get("format", 1)
+            if not isinstance(fmt, int) or isinstance(fmt, bool) or fmt < 1:
+                return Failure(p, BAD_GENESIS, f"genesis names no valid format ({fmt!r})")
+            self.origin, self.format = origin, fmt
             return None
         key_id = state.get("key_id")
         if topic == KEY_REGISTERED_TOPIC:

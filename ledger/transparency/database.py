@@ -39,6 +39,7 @@ from ledger.audit.report import (
     Report,
 )
 from ledger.audit.signatures import verify_rows
+from ledger.audit.timing import check_checkpoint_times
 from ledger.errors import ConflictError, ValidationError
 from ledger.replay import ReplayReport, replay
 from ledger.storage.merkle import load_frontier
@@ -107,8 +108,9 @@ def verify_ledger(
     :mod:`ledger.audit`), the stored tree, unchained events, every stored checkpoint."""
     sizes = set(ledger.chain.checkpoint_sizes())
     tree = _TreeCheck(ledger, MerkleFrontier(), sizes)
+    checker = ChainChecker(ledger.routes)
     report = verify_rows(
-        tree.rows(iter_pages(ledger)), routes=ledger.routes, workers=workers, progress=progress
+        tree.rows(iter_pages(ledger)), checker=checker, workers=workers, progress=progress
     )
     tree.merge(report)
     if report:
@@ -121,7 +123,7 @@ def verify_ledger(
                 f"stored event with notification id {notification_id} has no chain row",
             )
     if report:
-        report.failure = _check_checkpoints(ledger, sorted(sizes), tree.roots, report)
+        report.failure = _check_checkpoints(ledger, sorted(sizes), tree.roots, report, checker)
     return report
 
 
@@ -131,18 +133,26 @@ def replay_ledger(ledger: Ledger, *, progress: Callable[[int], None] | None = No
 
 
 def _check_checkpoints(
-    ledger: Ledger, sizes: list[int], roots: dict[int, bytes], report: Report
+    ledger: Ledger,
+    sizes: list[int],
+    roots: dict[int, bytes],
+    report: Report,
+    checker: ChainChecker,
 ) -> Failure | None:
+    """Every stored checkpoint: signed, cosigned by registered witnesses, the entries'
+    root; from format 2 the commands' times agree with the cosignature times."""
     for size in sizes:
         if size not in roots:
             return Failure(size, BAD_CHECKPOINT, f"a checkpoint of size {size} is beyond the log")
+        note = ledger.transparency.note(size)
         try:
-            _, cosigners = check_checkpoint(
-                ledger.transparency.note(size), report.keys, report.origin, roots[size]
-            )
+            _, cosigners = check_checkpoint(note, report.keys, report.origin, roots[size])
         except NoteError as exc:
             return Failure(size, BAD_CHECKPOINT, f"checkpoint of size {size}: {exc}")
         report.checkpoints[size] = cosigners
+        late = check_checkpoint_times(checker.format, checker.times, size, note, cosigners)
+        if late is not None:
+            return late
     return None
 
 
@@ -195,6 +205,10 @@ def verify_since(
     )
     checker.origin = history.origin
     checker.last_notification_id = history.last_notification_id
+    # Format 2 time order continues from the latest command the history proved.
+    checker.format = history.format
+    checker.times.latest = history.times.latest
+    checker.times.latest_position = history.times.latest_position
     report = verify_rows(
         tree.rows(iter_pages(ledger, after=trusted)),
         checker=checker,

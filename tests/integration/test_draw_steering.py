@@ -192,7 +192,8 @@ def beacon_params(before: int) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("early", [0, 60, BEACON_MARGIN - 1])
-def test_a_beacon_round_inside_the_margin_is_refused(drawable: County, early: int) -> None:
+def test_a_beacon_round_inside_the_margin_is_refused(drawable_2023: County, early: int) -> None:
+    drawable = drawable_2023
     """Issue 11 part 5: a round published less than the margin (longer than the request
     window) after the commitment could already be known when it is signed."""
     before = QUICKNET_PUBLISHED - early
@@ -200,7 +201,8 @@ def test_a_beacon_round_inside_the_margin_is_refused(drawable: County, early: in
         drawable.run("SCJGJ", "draw.commit", beacon_params(before), on=before)
 
 
-def test_dice_too_close_to_the_beacon_and_a_late_void_are_refused(drawable: County) -> None:
+def test_dice_too_close_to_the_beacon_and_a_late_void_are_refused(drawable_2023: County) -> None:
+    drawable = drawable_2023
     before = QUICKNET_PUBLISHED - 2 * BEACON_MARGIN
     committed = drawable.run("SCJGJ", "draw.commit", beacon_params(before), on=before)
     commitment = json.loads(drawable.world.ledger.get(draw_id(TASK, 1)).commitment)
@@ -215,7 +217,8 @@ def test_dice_too_close_to_the_beacon_and_a_late_void_are_refused(drawable: Coun
     assert verify(drawable)[0] is None
 
 
-def test_verify_draw_refuses_a_commitment_without_the_beacon_margin(drawable: County) -> None:
+def test_verify_draw_refuses_a_commitment_without_the_beacon_margin(drawable_2023: County) -> None:
+    drawable = drawable_2023
     """The operator rewrites the commitment (and its hash) to a round inside the margin."""
     before = QUICKNET_PUBLISHED - 2 * BEACON_MARGIN
     drawable.run("SCJGJ", "draw.commit", beacon_params(before), on=before)

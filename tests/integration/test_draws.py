@@ -220,7 +220,8 @@ QUICKNET_SIGNATURE = (
 QUICKNET_RANDOMNESS = "fc1873a13f3545aeade8401532ef5519920652eee6b0d2b19ca12643b87b3587"
 
 
-def test_public_beacon_round_verified_offline(drawable: County) -> None:
+def test_public_beacon_round_verified_offline(drawable_2023: County) -> None:
+    drawable = drawable_2023
     before = 1694775603 - 1200  # twenty minutes before quicknet round 657413 was published
     params = {
         "task": TASK,

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from ledger.clock import CHINA
 from ledger.errors import ConflictError, PermissionDeniedError, RuleViolationError, ValidationError
 from ledger.ids import draw_id
 from projections.read import calendar, deadlines, directory, results, tasks, trails
@@ -173,7 +174,7 @@ def test_only_an_assigned_inspector_enters_the_result(county: County) -> None:
         item="SCJGJ:SC-001",
         method="on_site",
         inspectors=team,
-        checked_on=dt.date.today().isoformat(),
+        checked_on=dt.datetime.now(CHINA).date().isoformat(),
     )
     size = county.world.ledger.head().position
     for who in (outsider, "SCJGJ"):
@@ -185,7 +186,7 @@ def test_only_an_assigned_inspector_enters_the_result(county: County) -> None:
                 object=obj,
                 item="SCJGJ:SC-001",
                 result="no_problem",
-                formed_on=dt.date.today().isoformat(),
+                formed_on=dt.datetime.now(CHINA).date().isoformat(),
             )
     assert county.world.ledger.head().position == size
     # A draw's basis must name an object the draw drew (R1.1).
@@ -202,7 +203,7 @@ def test_only_an_assigned_inspector_enters_the_result(county: County) -> None:
             item="SCJGJ:SC-001",
             method="on_site",
             inspectors=team,
-            checked_on=dt.date.today().isoformat(),
+            checked_on=dt.datetime.now(CHINA).date().isoformat(),
         )
 
 
@@ -298,6 +299,16 @@ def test_arbitrary_inspection_and_late_publication_are_defects(
     first, second = objects(county)[:2]
     none = {"kind": "none", "reference": "县局领导临时安排"}
     case_inspection(county, first, "2026-09-22", basis=none, people=("S1",))
+    case_inspection(county, second, "2026-09-22")
+    county.run(
+        "SCJGJ",
+        "result.publish",
+        on="2026-10-27",
+        basis=CASE,
+        object=second,
+        item="SCJGJ:SC-001",
+        published_on="2026-10-27",
+    )
     # 20 working days from 22 September 2026 cross Mid-Autumn (25 Sept), the National Day
     # week (1-7 Oct) and count the adjusted working Saturday 10 October: due 27 October.
     late = county.run(
@@ -308,16 +319,6 @@ def test_arbitrary_inspection_and_late_publication_are_defects(
         object=first,
         item="SCJGJ:SC-001",
         published_on="2026-10-28",
-    )
-    case_inspection(county, second, "2026-09-22")
-    county.run(
-        "SCJGJ",
-        "result.publish",
-        on="2026-10-27",
-        basis=CASE,
-        object=second,
-        item="SCJGJ:SC-001",
-        published_on="2026-10-27",
     )
     store = project(county, tmp_path)
     today = dt.date(2026, 11, 26)
@@ -414,12 +415,14 @@ def test_uncertified_conflicted_and_unlisted(county: County, tmp_path: Path) -> 
         "SCJGJ",
         "inspectors.propose",
         [inspector("S9", "SCJGJ", certificate_until="2025-12-31", conflicts=[obj])],
+        on="2026-03-01",
         action="enrol",
     )
     proposal = proposed.result["proposals"]["S9"]
     county.run(
         "SFJ",
         "inspectors.decide",
+        on="2026-03-01",
         decisions=[{"person": "S9", "proposal": proposal, "approve": True}],
     )
     county.run(
@@ -555,6 +558,7 @@ def test_deadline_board_across_holidays_and_an_unknown_year(county: County, tmp_
         published_on="2026-03-17",
     )
     case_inspection(county, autumn, "2026-09-22")  # due 27 October (see above)
+    case_inspection(county, pending, "2026-09-22")  # never published
     county.run(
         "SCJGJ",
         "result.publish",
@@ -564,7 +568,6 @@ def test_deadline_board_across_holidays_and_an_unknown_year(county: County, tmp_
         item="SCJGJ:SC-001",
         published_on="2026-10-27",
     )
-    case_inspection(county, pending, "2026-09-22")  # never published
     case_inspection(county, winter, "2026-12-10")  # 20 working days run into 2027
     store = project(county, tmp_path)
     today = dt.date(2026, 12, 10)
@@ -580,6 +583,7 @@ def test_deadline_board_across_holidays_and_an_unknown_year(county: County, tmp_
     county.run(
         "office",
         "calendar.amend",
+        on="2026-12-10",
         days={"2027-01-01": False},
         declare_years=[2027],
         note="2027年元旦放假安排（测试）",
@@ -590,10 +594,22 @@ def test_deadline_board_across_holidays_and_an_unknown_year(county: County, tmp_
     }
     assert (board[winter].due, board[winter].status) == ("2027-01-08", "due")
     with pytest.raises(PermissionDeniedError):
-        county.run("SCJGJ", "calendar.amend", days={"2027-01-02": True}, declare_years=[], note="x")
+        county.run(
+            "SCJGJ",
+            "calendar.amend",
+            on="2026-12-10",
+            days={"2027-01-02": True},
+            declare_years=[],
+            note="x",
+        )
     with pytest.raises(ValidationError):
         county.run(
-            "office", "calendar.amend", days={"2027-13-01": True}, declare_years=[], note="x"
+            "office",
+            "calendar.amend",
+            on="2026-12-10",
+            days={"2027-13-01": True},
+            declare_years=[],
+            note="x",
         )
 
 
@@ -652,7 +668,12 @@ def test_undrawn_unqualified_unfollowed_and_misentered(county: County, tmp_path:
     store = project(county, tmp_path)
     later = dt.date(2027, 6, 1)
     county.run(
-        "office", "calendar.amend", days={"2027-01-01": False}, declare_years=[2027], note="2027"
+        "office",
+        "calendar.amend",
+        on=day,
+        days={"2027-01-01": False},
+        declare_years=[2027],
+        note="2027",
     )
     update(county.world.ledger, store)
     result = review(store.db, "object", obj, later)

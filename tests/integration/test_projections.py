@@ -24,6 +24,7 @@ from ledger.errors import ConflictError, NotFoundError, PermissionDeniedError, R
 from projections import projectors
 from projections.runner import rebuild, update
 from projections.store import SCHEMA, Store
+from tests.support.actors import SETUP_DAY, moment
 from tests.support.county import DEPARTMENTS, County, add_people, build_county, key_for
 from tests.support.world import open_world, start_world
 from tools.fakecounty import write_generated_objects
@@ -47,7 +48,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]
     add_people(county)
     source = root / "objects.csv"
     write_generated_objects(source, OBJECTS, departments=("SCJGJ",), seed=11)
-    import_objects(source, "SCJGJ", county.submitter("SCJGJ"))
+    with county.dated():
+        import_objects(source, "SCJGJ", county.submitter("SCJGJ"))
     keys = Store(root / "p.sqlite3")
     update(world.ledger, keys)
     ids = [r["id"] for r in keys.db.query("SELECT id FROM objects ORDER BY id")]
@@ -63,6 +65,8 @@ def copy_county(template: Path, where: Path) -> County:
     county.keys.update({code: key_for(code) for code in DEPARTMENTS})
     county.keys.update({p: key_for(f"inspector {p}") for p in ("S1", "S2", "S3")})
     county.keys["discipline"] = key_for("discipline")
+    county.monotone = True  # steps come in any order; the log's times only move forward
+    county.undated_at = moment(SETUP_DAY)
     return county
 
 
@@ -161,7 +165,7 @@ def apply_step(
     elif kind == "section":
         county.run("office", "department.add_section", department="SCJGJ", section=f"科室{s[1]}")
     elif kind == "note":
-        county.world.note(s[1] or "-", key=county.keys["SCJGJ"])
+        county.run("SCJGJ", "note.append", text=s[1] or "-")
     elif kind == "calendar":
         county.run("office", "calendar.amend", days={s[1]: s[2]}, declare_years=[2027], note="n")
     elif kind == "settle":

@@ -9,7 +9,8 @@ successor after a rotation). The command is signed as a real client signs it and
 ``now=`` the same moment, so the freshness window accepts it and the ledger's "today" is
 that day. A county can so organise late, publish across holidays or let a deadline pass
 as it would over weeks of real time. A day (``"2026-09-22"`` or a ``date``) means 10:00
-China time that day; a ``datetime`` or an ``int`` (a Unix time) is that very moment.
+China time that day (today before 10:00: now); a ``datetime`` or an ``int`` (a Unix
+time) is that very moment.
 
 :class:`~tests.support.world.World` and :class:`~tests.support.county.County` are both
 ``Actors``: ``world.run("office", ...)`` and ``county.run("SCJGJ", ...)`` are this one method.
@@ -21,7 +22,9 @@ a field ``on``) goes in the ``params`` mapping: ``run(who, action, {"on": day}, 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from ledger.application import Ledger, Recorded
@@ -42,7 +45,14 @@ def moment(on: Day) -> int:
     if isinstance(on, dt.datetime):
         return int(on.timestamp())
     day = on if isinstance(on, str) else on.isoformat()
-    return int(dt.datetime.fromisoformat(f"{day}T10:00:00+08:00").timestamp())
+    at = int(dt.datetime.fromisoformat(f"{day}T10:00:00+08:00").timestamp())
+    # Today before 10:00 China time: now, not a moment still to come -- a command dated
+    # today may be followed by one signed now, and the log's times only move forward.
+    return min(at, int(time.time())) if day == _china_today() else at
+
+
+def _china_today() -> str:
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
 
 
 def rows_digest(rows: list[dict[str, Any]]) -> str:
@@ -50,10 +60,33 @@ def rows_digest(rows: list[dict[str, Any]]) -> str:
     return sha256(canonical_bytes(rows)).hex()
 
 
+#: When fixtures set a world up (genesis, keys, lists, inspectors): early in the year, so a
+#: test may date its commands on any later day. From ledger format 2 the log's signed
+#: times only move forward (issue 11 part 6), so a world set up "now" could not be used
+#: by a test dated in March.
+SETUP_DAY = "2026-01-05"
+
+
 class Actors:
     """Names to keys on one ledger; subclasses say where the ledger and the keys are."""
 
     ledger: Ledger
+    #: The moment an undated command is signed at while a fixture sets up (see
+    #: :meth:`dated`); ``None``: the real clock.
+    undated_at: int | None = None
+    #: ``True``: a test whose steps come in any order (a hypothesis sequence) signs each
+    #: command at the latest moment used so far if its own is earlier, and undated ones
+    #: then too, so the log's times still only move forward.
+    monotone: bool = False
+
+    @contextmanager
+    def dated(self, on: Day = SETUP_DAY) -> Iterator[None]:
+        """Sign undated commands at ``on`` inside the block (fixtures setting a world up)."""
+        before, self.undated_at = self.undated_at, moment(on)
+        try:
+            yield
+        finally:
+            self.undated_at = before
 
     def key(self, who: str | SigningKey) -> SigningKey:
         """The key ``who`` signs with (a key given is its own)."""
@@ -72,7 +105,10 @@ class Actors:
     ) -> Recorded:
         """Sign ``action`` with the fields of ``params`` and ``fields`` as ``who``, and run it
         (dated ``on`` if given); return what the ledger recorded, or raise what it refused."""
-        at = None if on is None else moment(on)
+        at = self.undated_at if on is None else moment(on)
+        if self.monotone:
+            at = max(at or 0, self.undated_at or 0) or None
+            self.undated_at = at
         signed = sign_command(self.key(who), action, {**(params or {}), **fields}, created=at)
         return self.ledger.execute(signed, attachment=attachment, now=at)
 

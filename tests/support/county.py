@@ -15,7 +15,7 @@ from typing import Any
 from ledger.application import Ledger
 from ledger.draw.world import SNAPSHOT_TOPICS, fold
 from ledger.keys import SigningKey
-from tests.support.actors import Actors
+from tests.support.actors import SETUP_DAY, Actors, Day
 from tests.support.world import World
 
 DEPARTMENTS = {
@@ -87,9 +87,15 @@ class County(Actors):
         return self.keys[who] if who in self.keys else self.world.key(who)
 
 
-def build_county(world: World) -> County:
+def build_county(world: World, on: Day = SETUP_DAY) -> County:
     """Three departments with keys, two published item lists, five approved officers."""
     county = County(world)
+    with county.dated(on):
+        _build(county)
+    return county
+
+
+def _build(county: County) -> None:
     for code, (name, kind) in DEPARTMENTS.items():
         county.run("office", "department.register", code=code, name=name, kind=kind)
         key = key_for(code)
@@ -124,11 +130,15 @@ def build_county(world: World) -> County:
                 for p in people
             ],
         )
-    return county
 
 
 def add_people(county: County) -> None:
     """Keys for the SCJGJ inspectors and a discipline inspector."""
+    with county.dated():
+        _add_people(county)
+
+
+def _add_people(county: County) -> None:
     for person in ("S1", "S2", "S3"):
         key = key_for(f"inspector {person}")
         county.run(

@@ -20,6 +20,7 @@ from ledger.draw.ceremony import sign_witness_statement
 from ledger.draw.verify import verify_draw
 from ledger.draw.world import SNAPSHOT_TOPICS
 from ledger.ids import draw_id
+from tests.support.actors import SETUP_DAY, Day
 from tests.support.county import County, build_county, key_for
 from tests.support.world import World
 from tools.fakecounty import write_generated_objects
@@ -42,9 +43,15 @@ def witness(county: County, name: str) -> str:
     return key.key_id
 
 
-def drawable_county(world: World, tmp_path: Path) -> County:
+def drawable_county(world: World, tmp_path: Path, on: Day = SETUP_DAY) -> County:
     """The test county with 600 objects, the task :data:`TASK` and witnesses jiwei, notary."""
-    county = build_county(world)
+    county = build_county(world, on)
+    with county.dated(on):
+        _prepare(county, tmp_path)
+    return county
+
+
+def _prepare(county: County, tmp_path: Path) -> None:
     source = tmp_path / "objects.csv"
     write_generated_objects(source, 600, departments=("SCJGJ",), seed=7)
     import_objects(source, "SCJGJ", county.submitter("SCJGJ"))
@@ -66,7 +73,6 @@ def drawable_county(world: World, tmp_path: Path) -> County:
     )
     for name in ("jiwei", "notary"):
         witness(county, name)
-    return county
 
 
 def commit(county: County, **extra: Any) -> Recorded:

@@ -1,5 +1,8 @@
 """The test world: a ledger with its genesis and one registered department key.
 
+The world is set up on :data:`~tests.support.actors.SETUP_DAY` (early 2026), so tests
+may date what follows on any later day.
+
 Keys come from fixed TEST-ONLY seeds (``tests/vectors/testkeys.py``): the ledger's, the
 office's (which signs the genesis) and a department's, registered right after it. So
 every world starts at position 4: genesis (3 entries) and the department key.
@@ -13,7 +16,7 @@ from ledger.application import Ledger, Recorded
 from ledger.bootstrap import open_ledger
 from ledger.config import Settings
 from ledger.keys import SigningKey
-from tests.support.actors import Actors
+from tests.support.actors import SETUP_DAY, Actors, Day
 from tests.vectors.testkeys import fixed_key
 
 ORIGIN = "test.example/shuangsui"
@@ -61,17 +64,18 @@ def open_world(settings: Settings) -> World:
     return World(settings, open_ledger(settings, signer=fixed_key("ledger")))
 
 
-def start_world(settings: Settings) -> World:
+def start_world(settings: Settings, on: Day = SETUP_DAY) -> World:
     """A new ledger: its genesis signed by the office, then the department key registered."""
     ledger_key, office = fixed_key("ledger"), fixed_key("office")
     world = World(settings, open_ledger(settings, signer=ledger_key, must_exist=False))
-    world.run(
-        "office",
-        "ledger.genesis",
-        origin=ORIGIN,
-        office_public_key=office.public.public_b64,
-        ledger_public_key=ledger_key.public.public_b64,
-        office_holder="TEST office",
-    )
-    world.register(world.department, "department")
+    with world.dated(on):
+        world.run(
+            "office",
+            "ledger.genesis",
+            origin=ORIGIN,
+            office_public_key=office.public.public_b64,
+            ledger_public_key=ledger_key.public.public_b64,
+            office_holder="TEST office",
+        )
+        world.register(world.department, "department")
     return world

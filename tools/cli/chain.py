@@ -44,8 +44,17 @@ def _new_passphrase(runtime: Runtime, seal: bool) -> str | None:
     default=False,
     help="Seal both new key files with a passphrase (env SHUANGSUI_PASSPHRASE).",
 )
+@click.option(
+    "--genesis-at",
+    type=int,
+    default=None,
+    hidden=True,
+    help="The genesis' signed time (Unix seconds): the demo backfills a year from it.",
+)
 @pass_runtime
-def init(runtime: Runtime, origin: str, office_holder: str, seal: bool) -> None:
+def init(
+    runtime: Runtime, origin: str, office_holder: str, seal: bool, genesis_at: int | None = None
+) -> None:
     """Create the ledger key, the office (root) key and the genesis event.
 
     \b
@@ -92,7 +101,9 @@ def init(runtime: Runtime, origin: str, office_holder: str, seal: bool) -> None:
                         "ledger_public_key": ledger_key.public.public_b64,
                         "office_holder": office_holder,
                     },
-                )
+                    created=genesis_at,
+                ),
+                now=genesis_at,
             )
         except BaseException:
             for temp, _ in staged:

@@ -311,7 +311,7 @@ def demo(runtime: Runtime, objects: int) -> None:
     """
     from ledger.bootstrap import open_ledger
     from tools.cli.chain import init
-    from tools.demo import build
+    from tools.demo import FIRST_DAY, build, day
 
     settings = runtime.settings
     ledger = open_ledger(settings, must_exist=False)
@@ -329,6 +329,8 @@ def demo(runtime: Runtime, objects: int) -> None:
         origin="anyue.example/shuangsui",
         office_holder="安岳县双随机联合抽查联席会议办公室",
         seal=False,
+        # The demo backfills 2026 from its first day; the log's times only move forward.
+        genesis_at=day(FIRST_DAY, 9),
     )
     started = time.perf_counter()
     ledger = runtime.open()

@@ -3,10 +3,14 @@ assigned."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from ledger import formats
 from ledger.areas.draws.events import Draw
-from ledger.areas.inspections.events import BASES, TRIGGERS
+from ledger.areas.inspections.events import BASES, TRIGGERS, Inspection
+from ledger.audit.timing import TOLERANCE
+from ledger.clock import CHINA
 from ledger.commanding import Context
 from ledger.errors import NotFoundError, RuleViolationError
 from ledger.fields import choice, custom, integer, nested, shape_of, text
@@ -81,3 +85,60 @@ def team_of(ctx: Context, basis: dict[str, Any], obj: str) -> list[str] | None:
         if assignment["object"] == obj:
             return list(assignment["team"])
     raise RuleViolationError(f"{obj} was not drawn in {basis['task']}/{basis['draw']}", rule="R1.1")
+
+
+# --- dates that depend on each other (issue 11, part 6; ledger format 2) -------------------
+
+
+def _not_before(day: str, floor: str, what: str, of: str, rule: str) -> None:
+    if day < floor:
+        raise RuleViolationError(
+            f"{what} {day} 早于{of} {floor}，日期不能早于其所依据的事实 / "
+            f"{what} {day} is before the {of} {floor} it depends on",
+            rule=rule,
+        )
+
+
+def check_after_draw(ctx: Context, basis: dict[str, Any], checked_on: str) -> None:
+    """An inspection on a draw's basis is not checked before the draw was run."""
+    if not formats.since(ctx.ledger, 2) or basis.get("kind") != "draw":
+        return
+    drawn = ctx.ledger.find(draw_id(basis["task"], basis["draw"]))
+    if isinstance(drawn, Draw) and drawn.performed is not None:
+        run_on = dt.datetime.fromtimestamp(drawn.performed["run_at"], CHINA).date().isoformat()
+        _not_before(checked_on, run_on, "checked_on", "抽取日期 draw date", "R8.1")
+
+
+def check_formed_after_check(ctx: Context, inspection: Inspection, item: str, formed: str) -> None:
+    """A result is not formed before the item was checked."""
+    if not formats.since(ctx.ledger, 2):
+        return
+    checked = [c["checked_on"] for c in inspection.checks if c["item"] == item]
+    if checked:
+        _not_before(formed, max(checked), "formed_on", "检查日期 checked_on", "R9.1")
+
+
+def check_published_after_forming(
+    ctx: Context, inspection: Inspection, item: str, published: str
+) -> None:
+    """A result is not published before it was formed, nor on a day other than the
+    day the department signs the publication (within the signing window)."""
+    if not formats.since(ctx.ledger, 2):
+        return
+    _not_before(
+        published,
+        inspection.results[item]["formed_on"],
+        "published_on",
+        "结果形成日期 formed_on",
+        "R9.1",
+    )
+    created = ctx.authorisation.created
+    earliest = dt.datetime.fromtimestamp(created - TOLERANCE, CHINA).date().isoformat()
+    if published < earliest:
+        raise RuleViolationError(
+            f"published_on {published} 不在签名时间 {ctx.today.isoformat()} 的时间窗内，"
+            f"公示日期只能是签名当日 / published_on {published} is outside the signing window "
+            f"of the command signed on {ctx.today.isoformat()}: a publication is recorded "
+            "on the day it is made",
+            rule="R9.1",
+        )

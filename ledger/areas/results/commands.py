@@ -66,6 +66,7 @@ class EnterResult(Command):
             raise ConflictError(f"the result for {key} was already entered")
         if not any(c["item"] == key for c in inspection.checks):
             raise ConflictError(f"no check of {key} on {obj} is recorded", rule="R8.1")
+        rules.check_formed_after_check(ctx, inspection, key, self.formed_on)
         inspection.enter_result(
             item=key,
             department=department,
@@ -113,6 +114,7 @@ class PublishResult(_Decision):
         on, channels = self.published_on, self.channels or CHANNELS
         if key in inspection.publication:
             raise ConflictError(f"{key} on {inspection.object} was already decided")
+        rules.check_published_after_forming(ctx, inspection, key, on)
         inspection.publish(item=key, department=department, published_on=on, channels=channels)
         return Outcome([inspection], {"object": inspection.object, "item": key, "published_on": on})
 

@@ -1,0 +1,142 @@
+"""Time: a command's signed ``created`` against entry order and witnessed checkpoints.
+
+Issue 11, part 6. The operator holds the ledger key, so every ``created`` it records is
+only as good as what someone else can hold it to. Two things can:
+
+* **entry order** -- the log is append-only, so a command appended after another was
+  signed after it. A command's ``created`` may lag the latest ``created`` before it by
+  at most :data:`TOLERANCE` seconds (clients' clocks differ; the ledger accepts a
+  command only within its freshness window, 300 s, of its own clock), never more;
+* **witness cosignatures** -- a ``cosignature/v1`` line carries the time the witness
+  signed (C2SP tlog-cosignature). Every entry a cosigned checkpoint of size S covers
+  existed then: its ``created`` is at most the earliest cosignature time + TOLERANCE.
+  A witness is asked for the head's checkpoint, so a command after S was signed after
+  the witness saw S: its ``created`` is at least the latest cosignature time - TOLERANCE.
+  Backdating a command by 22 months after a witnessed checkpoint fails both ways.
+
+Both rules belong to ledger format 2 (the genesis' ``format``): a format-1 ledger
+(``tests/vectors/format-v1/``) is verified as it was written. Only the standard
+library: this is the auditor's package.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from ledger.audit.notes import parse_note
+from ledger.audit.report import Failure
+
+#: A ``cosignature/v1`` line's blob: an 8-byte big-endian timestamp, then the signature.
+_COSIGNATURE_BLOB = 8 + 64
+
+#: Seconds a command's ``created`` may lag the latest before it, or a witnessed time.
+TOLERANCE = 900
+#: The ledger format that introduced these rules.
+SINCE_FORMAT = 2
+
+TIME_OUT_OF_ORDER = "time out of order"
+TIME_BEFORE_WITNESS = "time before witnessed checkpoint"
+TIME_AFTER_WITNESS = "time after witnessed checkpoint"
+
+
+def iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _span(seconds: int) -> str:
+    days, rest = divmod(abs(seconds), 86400)
+    return f"{days} d {rest} s" if days else f"{rest} s"
+
+
+class CommandTimes:
+    """Each command's first position and ``created``, in entry order, with the entry
+    order rule applied as they arrive (16 bytes a command)."""
+
+    def __init__(self, tolerance: int = TOLERANCE) -> None:
+        self.tolerance = tolerance
+        self.positions = array("q")
+        self.created = array("q")
+        self.latest: int | None = None
+        self.latest_position = 0
+        self._bounds: tuple[array[int], array[int]] | None = None
+
+    def observe(self, position: int, created: int) -> Failure | None:
+        """Record a command; a failure if it claims to be older than entry order allows."""
+        if self.latest is not None and created < self.latest - self.tolerance:
+            return Failure(
+                position,
+                TIME_OUT_OF_ORDER,
+                f"created {iso(created)} (签名时间早于前序命令) is {_span(self.latest - created)} "
+                f"before the command at position {self.latest_position} ({iso(self.latest)}); "
+                f"tolerance {self.tolerance} s",
+            )
+        if self.latest is None or created > self.latest:
+            self.latest, self.latest_position = created, position
+        self.positions.append(position)
+        self.created.append(created)
+        self._bounds = None
+        return None
+
+    def _prefix_max_suffix_min(self) -> tuple[array[int], array[int]]:
+        if self._bounds is None:
+            n = len(self.created)
+            high, low = array("q", self.created), array("q", self.created)
+            for i in range(1, n):
+                high[i] = max(high[i - 1], high[i])
+            for i in range(n - 2, -1, -1):
+                low[i] = min(low[i + 1], low[i])
+            self._bounds = (high, low)
+        return self._bounds
+
+    def check_witnessed(self, size: int, timestamps: Iterable[int]) -> Failure | None:
+        """The commands a checkpoint of ``size`` covers, and those after it, against the
+        times its witnesses cosigned it."""
+        stamps = list(timestamps)
+        if not stamps:
+            return None
+        first, last = min(stamps), max(stamps)
+        cut = bisect_right(self.positions, size)
+        high, low = self._prefix_max_suffix_min()
+        late = cut and high[cut - 1] > first + self.tolerance
+        early = cut < len(low) and low[cut] < last - self.tolerance
+        if not (late or early):
+            return None
+        for i in range(cut):
+            if self.created[i] > first + self.tolerance:
+                return Failure(
+                    self.positions[i],
+                    TIME_AFTER_WITNESS,
+                    f"created {iso(self.created[i])}, after a witness cosigned size {size} "
+                    f"at {iso(first)} (签名时间晚于见证时间)",
+                )
+        for i in range(cut, len(self.positions)):
+            if self.created[i] < last - self.tolerance:
+                return Failure(
+                    self.positions[i],
+                    TIME_BEFORE_WITNESS,
+                    f"created {iso(self.created[i])} is {_span(last - self.created[i])} before "
+                    f"a witness cosigned size {size} at {iso(last)} (签名时间早于见证时间)",
+                )
+        return None
+
+
+def cosignature_times(note_text: str, cosigners: Iterable[str]) -> list[int]:
+    """The times in the cosignature lines of the (already verified) ``cosigners``."""
+    names = set(cosigners)
+    return [
+        int.from_bytes(sig.blob[:8], "big")
+        for sig in parse_note(note_text).signatures
+        if sig.name in names and len(sig.blob) == _COSIGNATURE_BLOB
+    ]
+
+
+def check_checkpoint_times(
+    checker_format: int, times: CommandTimes, size: int, note_text: str, cosigners: list[str]
+) -> Failure | None:
+    """The witnessed-time rule for one verified checkpoint (format 2 on)."""
+    if checker_format < SINCE_FORMAT or not cosigners:
+        return None
+    return times.check_witnessed(size, cosignature_times(note_text, cosigners))

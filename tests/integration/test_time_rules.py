@@ -1,0 +1,136 @@
+"""Issue 11, part 6 -- time: a command's signed ``created`` against entry order and the
+witness cosignatures that bracket it; domain dates not before what they depend on.
+
+The operator holds the ledger key and the database, so the attacks below run the
+operator's own code (the ledger's write-side check switched off) and must still be
+caught by ``verify`` -- the auditor's rules in ``ledger/audit/timing.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ledger.application import Ledger
+from ledger.audit.notes import parse_checkpoint, parse_note
+from ledger.audit.timing import (
+    TIME_AFTER_WITNESS,
+    TIME_BEFORE_WITNESS,
+    TIME_OUT_OF_ORDER,
+    TOLERANCE,
+)
+from ledger.config import Settings
+from ledger.errors import ValidationError
+from ledger.transparency.database import verify_ledger
+from ledger.transparency.witness import Witness, request_text
+from tests.support.actors import moment
+from tests.support.world import World, start_world
+from tests.vectors.testkeys import fixed_key
+
+WITNESS_NAME = "witness.example/jiwei"
+
+
+@pytest.fixture
+def world_2024(settings: Settings) -> Iterator[World]:
+    """A ledger set up in January 2024, with a registered witness."""
+    world = start_world(settings, on="2024-01-05")
+    world.run(
+        "office",
+        "key.register",
+        on="2024-01-05",
+        public_key=fixed_key("witness").public.public_b64,
+        holder="县纪委监委",
+        roles=["witness"],
+        note_name=WITNESS_NAME,
+    )
+    yield world
+    world.ledger.close()
+
+
+def operator_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The operator runs its own code: the ledger's time check is gone."""
+    monkeypatch.setattr(Ledger, "_check_time_order", lambda self, authorisation: None)
+
+
+def cosign_head(world: World, tmp_path: Path, at: int) -> None:
+    """A witness cosigns the head's checkpoint at time ``at``; the ledger attaches it."""
+    state = tmp_path / "witness.json"
+    t = world.ledger.transparency
+    Witness.create(state, WITNESS_NAME, [t.log_verifier().vkey])
+    witness = Witness(state, fixed_key("witness"))
+    note = t.checkpoint()
+    size = parse_checkpoint(parse_note(note).text).size
+    request = request_text(t.consistency_text(0, size), note)
+    assert t.attach_cosignatures(note + witness.add_checkpoint(request, now=at))
+
+
+def test_a_command_signed_long_before_the_last_one_is_refused(world_2024: World) -> None:
+    """Entry order: the ledger refuses what the auditor would refuse, and writes nothing."""
+    world_2024.run("office", "note.append", on="2026-11-01", text="十一月会议")
+    size = world_2024.ledger.head().position
+    with pytest.raises(ValidationError) as refused:
+        world_2024.run("office", "note.append", on="2025-01-01", text="补记")
+    assert "created" in refused.value.errors
+    assert "早于" in refused.value.message and "before the command" in refused.value.message
+    assert world_2024.ledger.head().position == size
+
+
+def test_clocks_that_differ_within_the_tolerance_are_accepted(world_2024: World) -> None:
+    at = moment("2026-11-01")
+    world_2024.run("office", "note.append", on=at, text="a")
+    world_2024.run("office", "note.append", on=at - TOLERANCE + 1, text="b: a slow clock")
+    report = verify_ledger(world_2024.ledger, workers=1)
+    assert report, report.failure
+
+
+def test_backdating_after_the_last_command_fails_verify(
+    world_2024: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The operator records a command dated 22 months before the previous one."""
+    world_2024.run("office", "note.append", on="2026-11-01", text="十一月会议")
+    operator_code(monkeypatch)
+    recorded = world_2024.run("office", "note.append", on="2025-01-01", text="补记")
+    report = verify_ledger(world_2024.ledger, workers=1)
+    assert report.failure is not None
+    assert report.failure.reason == TIME_OUT_OF_ORDER
+    assert report.failure.position == recorded.first_position
+
+
+def test_backdating_22_months_after_a_witnessed_checkpoint_fails_verify(
+    world_2024: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing happened since January 2024; a witness cosigned the head in November 2026.
+    The operator then records a command dated January 2025 -- after every earlier
+    command, so entry order alone cannot see it, but 22 months before the witness saw
+    the log without it."""
+    cosign_head(world_2024, tmp_path, moment("2026-11-01"))
+    operator_code(monkeypatch)
+    recorded = world_2024.run("office", "note.append", on="2025-01-01", text="补记的会议")
+    report = verify_ledger(world_2024.ledger, workers=1)
+    assert report.failure is not None
+    assert report.failure.reason == TIME_BEFORE_WITNESS
+    assert report.failure.position == recorded.first_position
+    assert "2025-01-01" in report.failure.detail and "2026-11-01" in report.failure.detail
+
+
+def test_a_command_after_a_witnessed_checkpoint_verifies(world_2024: World, tmp_path: Path) -> None:
+    cosign_head(world_2024, tmp_path, moment("2026-11-01"))
+    world_2024.run("office", "note.append", on="2026-11-02", text="后续会议")
+    report = verify_ledger(world_2024.ledger, workers=1)
+    assert report, report.failure
+    assert report.checkpoints
+
+
+def test_entries_dated_after_the_witness_saw_them_fail_verify(
+    world_2024: World, tmp_path: Path
+) -> None:
+    """A command covered by a checkpoint the witness cosigned cannot claim to be signed
+    after the witness saw it (forward-dating before a checkpoint)."""
+    forward = world_2024.run("office", "note.append", on="2026-11-05", text="提前签名")
+    cosign_head(world_2024, tmp_path, moment("2026-11-01"))
+    report = verify_ledger(world_2024.ledger, workers=1)
+    assert report.failure is not None
+    assert report.failure.reason == TIME_AFTER_WITNESS
+    assert report.failure.position == forward.first_position
