@@ -67,6 +67,9 @@ answer 401 here.
 The signature base, the signature and the body of every write are stored as the command's
 evidence: `shuangsui verify` checks offline who asked for each change.
 
+Every read answered from the read models carries the header **`X-Projection-Position`**: the
+log position they reflect (投影所反映的日志位置), brought up to date before the read.
+
 **Pages for people** (网页): the publication feed is at [`/`](/) (公示信息, in Chinese;
 `?lang=en` for English), an object at `/objects/{credit code}`, a published result and its
 QR code at `/r/{position}`, item lists and plans at `/departments/{code}`, draws at
@@ -134,7 +137,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["shuangsui.metrics"] = observe.install(app, service)
 
     from api.blueprints import BLUEPRINTS, guard
-    from api.blueprints.common import teardown
+    from api.blueprints.common import mark_position, teardown
 
     api = LedgerApi(app)
     for blueprint in BLUEPRINTS.values():
@@ -155,6 +158,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(pages)
     app.before_request(guard)
+    app.after_request(mark_position)
     app.teardown_request(teardown)
 
     @app.route("/docs/assets/<path:name>")

@@ -26,12 +26,18 @@ def update(
     *,
     batch: int = BATCH,
     progress: Callable[[int], None] | None = None,
+    up_to: int | None = None,
 ) -> int:
-    """Apply every entry after the stored position; return how many were applied."""
+    """Apply every entry after the stored position (up to position ``up_to``, if given:
+    ``projections verify`` replays to the position of the file it checks); return how
+    many were applied."""
     applied = 0
     while True:
         after = store.position()
-        rows = ledger.select_chain(after, batch)
+        limit = batch if up_to is None else min(batch, up_to - after)
+        if limit <= 0:
+            return applied
+        rows = ledger.select_chain(after, limit)
         if not rows:
             return applied
         with store.transaction() as conn:
@@ -44,7 +50,7 @@ def update(
         applied += len(rows)
         if progress:
             progress(len(rows))
-        if len(rows) < batch:
+        if len(rows) < limit:
             return applied
 
 

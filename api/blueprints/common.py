@@ -40,7 +40,21 @@ def store() -> Any:
     if "projections" not in g:
         g.store = service().acquire()
         g.projections = service().catch_up(g.store).db
+        g.projection_position = g.store.position()
     return g.projections
+
+
+#: The response header that names the log position a read's projections reflect.
+POSITION_HEADER = "X-Projection-Position"
+
+
+def mark_position(response: Any) -> Any:
+    """After a read from the projections: say which log position they reflect
+    (issue 11, part 7), so a client knows how fresh what it read is."""
+    position = g.get("projection_position")
+    if position is not None:
+        response.headers[POSITION_HEADER] = str(position)
+    return response
 
 
 def teardown(_exc: BaseException | None) -> None:

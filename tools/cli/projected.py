@@ -44,6 +44,11 @@ def sync_projections(ledger: Any, store: Store, *, full: bool = False) -> int:
         return run(ledger, store, progress=bar.update)
 
 
+def say_position(position: int) -> None:
+    """Name the log position the listing reflects, on stderr (stdout keeps the rows)."""
+    click.echo(f"投影反映日志位置 {position} / projections at log position {position}", err=True)
+
+
 @contextmanager
 def projected(
     runtime: Runtime, *, sync: bool = True, write: bool = False
@@ -55,6 +60,7 @@ def projected(
     try:
         if sync:
             sync_projections(ledger, store)
+            say_position(store.position())
         yield ledger, store
     finally:
         store.close()
