@@ -136,7 +136,7 @@ def compare(stored: Store, rebuilt: Store) -> tuple[Difference | None, int, int]
             a = None if mine is None else dict(zip(columns, mine, strict=True))
             b = None if theirs is None else dict(zip(columns, theirs, strict=True))
             key_of = a if b is None or (a is not None and _key(a, order) < _key(b, order)) else b
-            key = {k: key_of[k] for k in order}
+            key = {k: key_of[k] for k in order} if key_of is not None else None
             if a is not None and b is not None and _key(a, order) == _key(b, order):
                 reason = "row differs (行内容不一致)"
             elif b is None or (a is not None and _key(a, order) < _key(b, order)):
@@ -168,14 +168,14 @@ def verify_projections(ledger: Ledger, store: Store, scratch: Path) -> Projectio
     """Replay the log into ``scratch`` up to the file's position and compare."""
     position, head = store.position(), ledger.head().position
     if position > head:
-        difference = Difference(
+        beyond = Difference(
             "state",
             {"name": "log"},
             {"position": position},
             {"position": head},
             "the file claims entries the log does not hold (位置超出日志)",
         )
-        return ProjectionCheck(position, head, 0, 0, difference)
+        return ProjectionCheck(position, head, 0, 0, beyond)
     fresh = Store(scratch)
     try:
         update(ledger, fresh, up_to=position)
