@@ -62,7 +62,9 @@ answer 401 here.
   `nonce`; covered components `"@method" "@path" "content-digest"` for writes
   (`Content-Digest: sha-256=:...:`, RFC 9530) and `"@method" "@path" "@query"` for reads.
   Requests older than the command window (300 s), with a reused nonce, or from a rotated or
-  revoked key are refused and write nothing.
+  revoked key are refused and write nothing. A signed read's nonce is remembered on disk
+  (`HOME/read-nonces.sqlite3`) for twice the window: a replayed read is refused
+  (`replayed-nonce`), also after the service restarts.
 
 The signature base, the signature and the body of every write are stored as the command's
 evidence: `shuangsui verify` checks offline who asked for each change.

@@ -48,6 +48,14 @@ def authenticate() -> Verified:
             body,
             window=service.settings.command_window,
         )
+        if request.method.upper() in ("GET", "HEAD"):
+            # A read writes nothing to the log, so its nonce is remembered here (a
+            # write's is refused by the ledger, which holds every command's nonce).
+            service.read_nonces.claim(
+                verified.key.key_id,
+                str(verified.parameters["nonce"]),
+                int(verified.parameters["created"]),
+            )
         g.verified = verified
     return verified
 

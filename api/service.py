@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from api.nonces import READ_NONCES_FILE, ReadNonces
 from ledger.application import Ledger
 from ledger.bootstrap import open_ledger
 from ledger.config import Settings
@@ -43,6 +44,11 @@ class Service:
         )
         self.pool: queue.LifoQueue[Store] = queue.LifoQueue()
         self.sync_lock = threading.Lock()
+        #: Signed reads' nonces, kept on disk so a restart does not reopen the window.
+        self.read_nonces = ReadNonces(
+            Path(config.get("SHUANGSUI_READ_NONCES") or self.settings.home / READ_NONCES_FILE),
+            self.settings.command_window,
+        )
         self.witness: Witness | None = None
         if config.get("SHUANGSUI_WITNESS_STATE"):
             self.witness = Witness(
@@ -83,4 +89,5 @@ class Service:
                 self.pool.get_nowait().close()
             except queue.Empty:
                 break
+        self.read_nonces.close()
         self.ledger.close()
