@@ -9,6 +9,9 @@ dict); nothing here reads the environment by itself. The recognised keys:
                             another SQLite file. Unset: ``<home>/ledger.sqlite3``.
 ``SHUANGSUI_CHECKPOINT_EVERY``     a checkpoint every N entries (default 1000, 0: off)
 ``SHUANGSUI_CHECKPOINT_INTERVAL``  ... or every T seconds of activity (default 300)
+``SHUANGSUI_CREATE_TABLES``        ``n``: never create tables, indexes or triggers (the
+                            service runs as a PostgreSQL role without DDL rights; the
+                            owner ran ``shuangsui init --create-tables-only`` once)
 """
 
 from __future__ import annotations
@@ -97,6 +100,8 @@ class Settings:
     checkpoint_every: int = 1000
     #: ... or when this many seconds have passed since the last one and entries arrived.
     checkpoint_interval: float = 300.0
+    #: False: never create tables, indexes or triggers (``SHUANGSUI_CREATE_TABLES=n``).
+    create_tables: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -117,12 +122,16 @@ class Settings:
             raise ConfigurationError(f"a setting is not a number: {exc}") from None
         if not 1 <= connect_timeout <= 300:
             raise ConfigurationError("SHUANGSUI_CONNECT_TIMEOUT must be 1..300 seconds")
+        create = environ.get("SHUANGSUI_CREATE_TABLES", "y").strip().lower()
+        if create not in ("y", "yes", "1", "true", "n", "no", "0", "false"):
+            raise ConfigurationError(f"SHUANGSUI_CREATE_TABLES={create!r}: use y or n")
         settings = cls(
             home=Path(home),
             database_url=url,
             checkpoint_every=every,
             checkpoint_interval=interval,
             connect_timeout=connect_timeout,
+            create_tables=create in ("y", "yes", "1", "true"),
         )
         _ = settings.target  # validate the URL now, not on first use
         return settings
@@ -170,7 +179,7 @@ class Settings:
         """
         target = self.target
         env = {
-            "CREATE_TABLE": "y" if create_table and not read_only else "n",
+            "CREATE_TABLE": "y" if create_table and self.create_tables and not read_only else "n",
             "ORIGINATOR_ID_TYPE": "uuid",
             # Cached aggregates are fast-forwarded with the events written since (by
             # any process), and deep-copied out, so a failed command cannot taint them.

@@ -435,3 +435,19 @@ class LedgerPostgresFactory(PostgresFactory):
             kwargs = self.datastore.pool.kwargs
             assert isinstance(kwargs, dict)
             kwargs["options"] = "-c default_transaction_read_only=on"
+
+
+def postgres_grants(schema: str, role: str, events_table: str = "stored_events") -> list[str]:
+    """What the owner grants the role the service connects as: read and append, nothing
+    else -- no DDL, no TRUNCATE, no DELETE, and UPDATE only on the events table, which the
+    library's ``LOCK TABLE ... IN EXCLUSIVE MODE`` needs (its append-only trigger still
+    refuses every update). Not the owner, the role can drop no trigger (issue 11.7)."""
+    s, r = f'"{schema}"', f'"{role}"'
+    tables = ", ".join(f'{s}."{t}"' for t in (events_table, *APPEND_ONLY_TABLES))
+    return [
+        f"REVOKE CREATE ON SCHEMA {s} FROM PUBLIC",
+        f"GRANT USAGE ON SCHEMA {s} TO {r}",
+        f"GRANT SELECT, INSERT ON {tables} TO {r}",
+        f'GRANT UPDATE ON {s}."{events_table}" TO {r}',
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
+    ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -45,6 +47,19 @@ def _new_passphrase(runtime: Runtime, seal: bool) -> str | None:
     help="Seal both new key files with a passphrase (env SHUANGSUI_PASSPHRASE).",
 )
 @click.option(
+    "--create-tables-only",
+    is_flag=True,
+    help="Only create the tables, indexes and triggers (the database owner, once); no keys, "
+    "no genesis. The service then runs with SHUANGSUI_CREATE_TABLES=n.",
+)
+@click.option(
+    "--grant-to",
+    metavar="ROLE",
+    default=None,
+    help="With --create-tables-only on PostgreSQL: grant ROLE read and append only (no DDL, "
+    "no TRUNCATE, no DELETE) and print the GRANT statements.",
+)
+@click.option(
     "--genesis-at",
     type=int,
     default=None,
@@ -53,7 +68,13 @@ def _new_passphrase(runtime: Runtime, seal: bool) -> str | None:
 )
 @pass_runtime
 def init(
-    runtime: Runtime, origin: str, office_holder: str, seal: bool, genesis_at: int | None = None
+    runtime: Runtime,
+    origin: str,
+    office_holder: str,
+    seal: bool,
+    create_tables_only: bool = False,
+    grant_to: str | None = None,
+    genesis_at: int | None = None,
 ) -> None:
     """Create the ledger key, the office (root) key and the genesis event.
 
@@ -68,6 +89,11 @@ def init(
     from ledger.keys import SigningKey, write_key_file
 
     settings = runtime.settings
+    if grant_to is not None and not create_tables_only:
+        raise ValidationError("--grant-to goes with --create-tables-only")
+    if create_tables_only:
+        _create_tables(settings, grant_to)
+        return
     for path in (settings.ledger_key_path, settings.office_key_path):
         if path.exists():
             raise ConflictError(f"{path} already exists; this home already has keys")
@@ -121,6 +147,39 @@ def init(
     click.echo(f"ledger key {ledger_key.key_id}  {settings.ledger_key_path}")
     click.echo(f"office key {office_key.key_id}  {settings.office_key_path}  (root of trust)")
     click.echo(f"genesis  positions {recorded.first_position}-{recorded.last_position}")
+
+
+def _create_tables(settings: Any, grant_to: str | None) -> None:
+    """The owner's one-time step: every table, index and trigger, and the service role's
+    grants (read and append only)."""
+    from dataclasses import replace
+
+    from ledger.bootstrap import open_ledger
+    from ledger.config import PostgresTarget
+    from ledger.storage.recorders import postgres_grants
+
+    target = settings.target
+    if grant_to is not None and not isinstance(target, PostgresTarget):
+        raise ValidationError("--grant-to is for PostgreSQL (SQLite has no roles)")
+    if grant_to is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", grant_to):
+        raise ValidationError(f"{grant_to!r} is not a plain PostgreSQL role name")
+    ledger = open_ledger(replace(settings, create_tables=True), must_exist=False)
+    try:
+        click.echo(
+            f"建表完成 / tables, indexes and triggers created in {settings.describe_database()}"
+        )
+        if grant_to is not None:
+            assert isinstance(target, PostgresTarget)
+            schema = target.schema or "public"
+            for statement in postgres_grants(schema, grant_to, ledger.chain.events_table_name):
+                ledger.chain.execute(statement)
+                click.echo(statement + ";")
+            click.echo(
+                f"run the service as {grant_to} with SHUANGSUI_CREATE_TABLES=n; "
+                "then 'shuangsui init' (as that role) writes the keys and the genesis"
+            )
+    finally:
+        ledger.close()
 
 
 @click.command()
