@@ -41,7 +41,8 @@ def county(world: World, tmp_path: Path) -> County:
     add_people(county)
     source = tmp_path / "objects.csv"
     write_generated_objects(source, 12, departments=("SCJGJ",), seed=3)
-    import_objects(source, "SCJGJ", county.submitter("SCJGJ"))
+    with county.dated():  # set up before the days the tests date (format 2: times go forward)
+        import_objects(source, "SCJGJ", county.submitter("SCJGJ"))
     return county
 
 
