@@ -20,10 +20,9 @@ GRANT USAGE ON SCHEMA public TO shuangsui_app;
 -- Tables the owner creates from now on: the service may read and append. UPDATE is
 -- granted only because 'LOCK TABLE ... IN EXCLUSIVE MODE' (how writers take turns)
 -- requires it; the append-only triggers refuse every UPDATE and DELETE on the log.
--- The service opens its tables with CREATE TABLE IF NOT EXISTS, which PostgreSQL
--- refuses to a role without CREATE on the schema: until the service has a mode that
--- skips those statements, run it as shuangsui_owner, and keep shuangsui_app for
--- readers (the auditor's 'verify', reporting).
+-- The owner creates the tables once ('shuangsui init --create-tables-only'); the
+-- service then runs as shuangsui_app with SHUANGSUI_CREATE_TABLES=n, so it never
+-- issues CREATE TABLE IF NOT EXISTS (which PostgreSQL refuses to this role).
 ALTER DEFAULT PRIVILEGES FOR ROLE shuangsui_owner IN SCHEMA public
     GRANT SELECT, INSERT, UPDATE ON TABLES TO shuangsui_app;
 ALTER DEFAULT PRIVILEGES FOR ROLE shuangsui_owner IN SCHEMA public
