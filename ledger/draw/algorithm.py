@@ -415,12 +415,23 @@ def replacement(
     recused: str,
     loads: dict[str, int],
     refused: Iterable[str] = (),
+    algorithm: str = ALGORITHM,
 ) -> str:
     """The officer who replaces ``recused`` on ``job`` (回避): the next eligible officer of
-    the same department after them, in the draw's ticket order, deterministically."""
+    the same department after them, in the draw's ticket order, deterministically. Under
+    ``shuangsui-draw-v2`` a recused outside expert is replaced by the next eligible
+    expert (v1 dealt an officer, and keeps doing so: its draws must still verify)."""
     matcher = Matcher(seed, officers, rules, load=dict(loads))
     by_person = {o.person: o for o in officers}
     leaving = by_person[recused]
+    if algorithm == ALGORITHM_V2 and leaving.kind == "expert":
+        pool = matcher.experts
+        if leaving in pool.order:
+            pool.pointer = (pool.order.index(leaving) + 1) % len(pool.order)
+        found = matcher._deal(pool, job, set(team), None, refused=frozenset({recused, *refused}))
+        if found is None:
+            raise DrawError(job.object, f"no outside expert free of conflict can replace {recused}")
+        return found.person
     pool = matcher.pools.get(leaving.department, _Pool([]))
     if leaving in pool.order:
         pool.pointer = (pool.order.index(leaving) + 1) % len(pool.order)

@@ -369,4 +369,5 @@ def replacement_for(
         person,
         loads,
         list(earlier),
+        commitment.get("algorithm", ALGORITHM),
     )

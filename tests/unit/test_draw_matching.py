@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from ledger.draw.algorithm import (
+    ALGORITHM_V2,
     DrawError,
     Job,
     Officer,
@@ -391,6 +392,16 @@ def test_a_recused_expert_is_replaced_by_an_expert() -> None:
     officers = [officer(p) for p in ("a0", "a1", "a2")]
     officers += [officer(p, kind="expert", certified=False, quals=()) for p in ("e0", "e1")]
     assert recuse(officers, ["a0", "a1", "e0"], "e0") == "e1"
+
+
+def test_under_v2_a_recused_expert_is_replaced_by_an_expert() -> None:
+    """The known bug, fixed for shuangsui-draw-v2 draws only (v1 replacements stay)."""
+    officers = [officer(p) for p in ("a0", "a1", "a2")]
+    officers += [officer(p, kind="expert", certified=False, quals=()) for p in ("e0", "e1")]
+    found = replacement(
+        SEED, job("o0"), officers, DISPERSED, ["a0", "a1", "e0"], "e0", {}, (), ALGORITHM_V2
+    )
+    assert found == "e1"
 
 
 # --- edges of the rules -----------------------------------------------------------------------
