@@ -19,6 +19,7 @@ from flask import Response, abort, request
 from api import exports
 from api.blueprints.common import service, store
 from api.pages.base import bp, render
+from ledger.areas.draws.events import Draw
 from ledger.areas.inspections.events import RESULTS
 from ledger.audit.errors import NoteError
 from ledger.audit.notes import parse_checkpoint, parse_note
@@ -216,14 +217,49 @@ def draw_facts(task: str, number: int) -> dict[str, Any]:
     }
 
 
+#: What each of a draw's events is called on its page, in the order of the ceremony.
+DRAW_EVENTS = {
+    Draw.Created.TOPIC: "摇号承诺",
+    Draw.DiceRecorded.TOPIC: "录入现场骰子",
+    Draw.DiceThrown.TOPIC: "录入现场骰子",
+    Draw.WitnessCommitted.TOPIC: "见证人承诺",
+    Draw.WitnessRevealed.TOPIC: "见证人揭示随机数",
+    Draw.BeaconRecorded.TOPIC: "公共随机信标",
+    Draw.Performed.TOPIC: "摇号完成",
+    Draw.Recused.TOPIC: "回避与替换",
+    Draw.Voided.TOPIC: "作废",
+}
+
+
+def draw_timeline(task: str, number: int) -> list[dict[str, Any]]:
+    """The draw's entries as they arrived: position, time, what, who signed."""
+    positions = service().ledger.chain.positions_of_stream(draw_id(task, number))
+    if not positions:
+        return []
+    marks = ",".join("?" * len(positions))
+    rows = store().query(
+        "SELECT e.position, e.time, e.topic, e.actor, k.holder FROM entries e "
+        f"LEFT JOIN keys k ON k.key_id = e.actor WHERE e.position IN ({marks}) "
+        "ORDER BY e.position",
+        positions,
+    )
+    return [{**r, "event": DRAW_EVENTS.get(r["topic"], r["topic"])} for r in rows]
+
+
 @bp.route("/draws/<task>/<int(max=999999999):number>")
 def draw(task: str, number: int) -> Response:
-    """A draw (R7.4, R7.5): how it was committed, what went in, what came out, and how
-    to recompute it."""
+    """A draw (R7.4, R7.5): how it was committed, what went in as it arrived, what came
+    out, and how to recompute it."""
     facts = draw_facts(task, number)
     db = store()
     row = next(iter(db.query("SELECT name, lead FROM tasks WHERE task = ?", [task])), None)
-    return render("draw.html", draw=facts, task_row=row, names=read.public.names(db))
+    return render(
+        "draw.html",
+        draw=facts,
+        task_row=row,
+        names=read.public.names(db),
+        timeline=draw_timeline(task, number),
+    )
 
 
 @bp.route("/draws/<task>/<int(max=999999999):number>/ceremony")

@@ -156,6 +156,11 @@ def test_the_draw_page_shows_the_ceremony_and_how_to_recompute_it(
     assert draw.commitment_hash in html and draw.performed["seed"] in html
     assert "3141552653" in html and "witness" in html
     assert f"shuangsui verify-draw {TASK}/1 --bundle draw-{TASK}-1.jsonl" in html
+    # the entropy as it arrived: each event of the draw with its position and signer
+    timeline = re.search(r'<table class="listing" id="timeline">.*?</table>', html, re.S)
+    assert timeline is not None
+    steps = re.findall(r"<td data-label=\"操作\">([^<]+)</td>", timeline.group(0))
+    assert steps == ["摇号承诺", "录入现场骰子", "见证人承诺", "见证人揭示随机数", "摇号完成"]
     order = [a["object"] for a in sorted(draw.performed["assignments"], key=lambda a: a["order"])]
     shown = [m for m in re.findall(r"/objects/([0-9A-Z]{18})", html) if m in order]
     assert shown == order
@@ -234,6 +239,9 @@ def test_every_message_of_the_pages_has_its_english() -> None:
         m for f in sources for m in re.findall(r"""_\(\s*["']([^"']+)["']""", f.read_text("utf-8"))
     }
     assert used and not used - set(catalogue)
+    from api.pages.public import DRAW_EVENTS  # passed to _() by name on the draw page
+
+    assert not set(DRAW_EVENTS.values()) - set(catalogue)
 
 
 def test_the_result_proves_to_a_witnessed_checkpoint(
