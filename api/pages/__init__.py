@@ -5,7 +5,8 @@ service itself: no JavaScript framework, no CDN, nothing fetched from another ho
 English is available with ``?lang=en`` (or the browser's Accept-Language), from the
 gettext catalogue in ``translations/`` (:mod:`api.pages.i18n`).
 
-``public`` holds the pages anyone may read: the publication feed, an object's record, a
+``public`` holds the pages anyone may read (``record``: a published result behind its QR
+code): the publication feed, an object's record, a
 published result behind its QR code, the departments' item lists and plans, the draws and
 the log's checkpoint, and the draw ceremony. ``session`` signs a key in (the browser
 signs a challenge with the key file; writes stay signed request by request), and
@@ -15,7 +16,7 @@ coverage, each exportable as CSV and XLSX (:mod:`api.exports`).
 
 from __future__ import annotations
 
-from api.pages import people, public, session
+from api.pages import people, public, record, session
 from api.pages.base import bp
 
-__all__ = ["bp", "people", "public", "session"]
+__all__ = ["bp", "people", "public", "record", "session"]

@@ -70,13 +70,13 @@ def trail(kind: str, subject: str) -> Response:
 @bp.route(f"/trails/{KIND}/<subject>/bundle")
 def trail_bundle(kind: str, subject: str) -> Response:
     """The trail's entries with inclusion proofs to one checkpoint (offline check)."""
-    from api.pages.public import _bundle
+    from api.pages.public import bundle_download
 
     need(OVERSIGHT_READ, f"the evidence bundle of {kind} {subject}")
     positions = read.trails.trail_positions(store(), kind, subject)
     if not positions:
         raise NotFoundError(f"nothing in the log touches {kind} {subject}")
-    return _bundle(positions, {kind: subject}, f"trail-{kind}-{subject}.jsonl")
+    return bundle_download(positions, {kind: subject}, f"trail-{kind}-{subject}.jsonl")
 
 
 @bp.route(f"/reviews/{KIND}/<subject>")
