@@ -185,6 +185,45 @@ class WorkEntryRow(Schema):
     done_position = fields.Integer(allow_none=True)
 
 
+class PublicDocument(Schema):
+    kind = fields.String()
+    kind_name = fields.String()
+    owner = fields.String()
+    owner_name = fields.String(allow_none=True)
+    year = fields.Integer()
+    version = fields.Integer()
+    reason = fields.String()
+    content = fields.Dict()
+    published_on = fields.String()
+    public = fields.Boolean()
+    position = fields.Integer()
+
+
+class BodyRecord(Schema):
+    position = fields.Integer()
+    body = fields.String()
+    department = fields.String()
+    department_name = fields.String(allow_none=True)
+    kind = fields.String()
+    held_on = fields.String()
+    finding = fields.String()
+    rating = fields.String(allow_none=True)
+
+
+class BodyRow(Schema):
+    body = fields.String()
+    name = fields.String()
+    qualification = fields.String()
+    services = fields.List(fields.String())
+    scope = fields.String()
+    valid_from = fields.String()
+    valid_until = fields.String()
+    registered_by = fields.String()
+    position = fields.Integer()
+    records = fields.List(fields.Nested(BodyRecord))
+    delegated_checks = fields.List(fields.Dict())
+
+
 class CollationDraft(Schema):
     period = fields.String()
     kind = fields.String()

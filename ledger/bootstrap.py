@@ -14,6 +14,7 @@ from functools import cache
 import psycopg
 
 from ledger.application import Ledger
+from ledger.areas.bodies import commands as body_commands
 from ledger.areas.calendar import commands as calendar_commands
 from ledger.areas.departments import commands as department_commands
 from ledger.areas.directory import commands as directory_commands
@@ -54,6 +55,7 @@ AREAS = (
     review_commands,
     notice_commands,
     worklist_commands,
+    body_commands,
 )
 
 

@@ -253,6 +253,21 @@ SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
         {"department": str, "kind": str, "period": str, "text": str},
         ["department", "kind", "period"],
     ),
+    # R3.4, R6.5: every version of a list or plan; published ones are public (向社会公开).
+    "documents": (
+        {
+            "kind": str,
+            "owner": str,
+            "year": int,
+            "version": int,
+            "reason": str,
+            "content": str,
+            "published_on": str,
+            "public": int,
+            "position": int,
+        },
+        ["kind", "owner", "year", "version"],
+    ),
     # R10.6: the office's collations for the level above, as sent.
     "collations": (
         {
@@ -264,6 +279,33 @@ SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
             "position": int,
         },
         "period",
+    ),
+    # R8.1, R8.2: qualified third-party bodies and the delegating departments' records.
+    "bodies": (
+        {
+            "body": str,
+            "name": str,
+            "qualification": str,
+            "services": str,
+            "scope": str,
+            "valid_from": str,
+            "valid_until": str,
+            "registered_by": str,
+            "position": int,
+        },
+        "body",
+    ),
+    "body_records": (
+        {
+            "position": int,
+            "body": str,
+            "department": str,
+            "kind": str,
+            "held_on": str,
+            "finding": str,
+            "rating": str,
+        },
+        "position",
     ),
     # R10.2: notices naming a unit (通报批评) and their rectification (整改).
     "notices": (

@@ -145,6 +145,7 @@ def build(
     supervision(demo)
     demo.flush()
     demo_review.incident_after_a_clean_check(demo, TASK, drawn)
+    third_party(demo, drawn)
     demo.flush()
     cosigned = witness_checkpoint(demo, home)
     return {
@@ -300,6 +301,7 @@ def joint_task(demo: Demo, inspectors: dict[str, list[str]]) -> list[dict[str, A
         name="2026年安岳县食品生产经营和公共场所卫生联合双随机抽查",
         year=2026,
         items=["SCJG-SP-001"],
+        plan="SCJGJ/2026",  # the annual plan it carries out (R7.6)
         inspectors=inspectors["SCJGJ"],
         matching="dispersed",
         team_size=2,
@@ -611,6 +613,69 @@ def supervision(demo: Demo) -> None:
         recipient="资阳市市场监管领域部门联合双随机一公开监管联席会议",
         sent_on="2026-11-06",
         content=content,
+    )
+
+
+def third_party(demo: Demo, drawn: list[dict[str, Any]]) -> None:
+    """A third-party test report (R8.1, R8.2): a body in the register, qualified for
+    testing, tests a sample for a case check; its conclusion is adopted by digest, and the
+    delegating department records its evaluation of the body."""
+    demo.say("a third-party test report and the body's evaluation")
+    demo.run(
+        "scjgj",
+        "body.register",
+        at="2026-11-09",
+        body="ZYSJ",
+        name="资阳市食品药品检验检测中心",
+        qualification="CMA 182321340123（检验检测机构资质认定证书）",
+        services=["testing"],
+        scope="食品、食用农产品、食品相关产品",
+        valid_from="2024-03-01",
+        valid_until="2030-02-28",
+    )
+    report = "资阳市食品药品检验检测中心 检验报告 ZYSJ-2026-1109：所检项目符合GB 2762-2022"
+    case = {
+        "basis": {
+            "kind": "case",
+            "case": "TS-2026-0901",
+            "trigger": "data_monitoring",
+            "reference": "省级平台抽检数据监测 20261105-0901",
+        },
+        "object": drawn[0]["object"],
+        "item": "SCJGJ:SCJG-SP-001",
+    }
+    demo.run(
+        "scjgj",
+        "inspection.record",
+        at="2026-11-10",
+        method="on_site",
+        inspectors=["SCJGJ-001", "SCJGJ-002"],
+        checked_on="2026-11-10",
+        delegated={
+            "kind": "testing",
+            "body": "ZYSJ",
+            "conclusion_sha256": sha256(report.encode()).hex(),
+        },
+        **case,
+    )
+    demo.run(
+        "scjgj-001",
+        "result.enter",
+        at="2026-11-10",
+        result="no_problem",
+        formed_on="2026-11-10",
+        **case,
+    )
+    demo.run("scjgj", "result.publish", at="2026-11-11", published_on="2026-11-11", **case)
+    demo.run(
+        "scjgj",
+        "body.oversee",
+        at="2026-11-12",
+        body="ZYSJ",
+        kind="evaluation",
+        held_on="2026-11-12",
+        finding="检验报告要素齐全、按时出具，抽样过程记录完整",
+        rating="good",
     )
 
 

@@ -264,7 +264,7 @@ def inspector_rows(
                 "certificate_from": "2024-01-01" if officer else None,
                 "certificate_until": "2028-12-31" if officer else None,
                 "qualifications": ["general", "key"] if officer else [],
-                "expertise": [] if officer else ["食品检验"],
+                "expertise": [sections[n % len(sections)]] if officer else ["食品检验"],
                 "region": None,
                 "key_id": None,
                 "conflicts": [],

@@ -23,6 +23,7 @@ from flask_smorest import Blueprint
 from api import schemas as s
 from api.auth import WRITES, authenticate, require
 from api.blueprints import (
+    bodies,
     calendar,
     common,
     departments,
@@ -67,6 +68,7 @@ MODULES: tuple[ModuleType, ...] = (
     reviews,
     notices,
     worklist,
+    bodies,
     transparency,
     witness,
     operations,

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask_smorest import Blueprint
 
 from api import schemas as s
 from api.blueprints.common import store
-from ledger.errors import NotFoundError
+from ledger.errors import NotFoundError, ValidationError
 from projections import read
 
 blp = Blueprint("items", __name__, description="Item lists (抽查事项清单) and the joint list (R3).")
@@ -26,3 +27,16 @@ def item_list(department: str) -> Any:
     if found is None:
         raise NotFoundError(f"no department {department}")
     return found
+
+
+@blp.route("/api/v1/public/documents", methods=["GET"])
+@blp.response(200, s.PublicDocument(many=True))
+def public_documents() -> Any:
+    """Published item lists and annual plans, public to society with no signature
+    (向社会公开, R3.4, R6.5); ?kind=item_list|plan, ?owner=DEPARTMENT."""
+    kind = request.args.get("kind") or None
+    if kind is not None and kind not in read.documents.KINDS:
+        raise ValidationError("kind is item_list or plan", {"kind": ["item_list or plan"]})
+    return read.documents.public_documents(
+        store(), kind=kind, owner=request.args.get("owner") or None
+    )

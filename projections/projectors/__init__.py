@@ -14,6 +14,7 @@ from types import ModuleType
 
 from projections.batch import Handler
 from projections.projectors import (
+    bodies,
     calendar,
     departments,
     directory,
@@ -47,6 +48,7 @@ AREAS: tuple[ModuleType, ...] = (
     reviews,
     notices,
     worklist,
+    bodies,
 )
 
 

@@ -24,6 +24,16 @@ def item_draft(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
         "INSERT OR REPLACE INTO item_versions VALUES (?,?,?,?,?,NULL,NULL)",
         (department, s["version"], s["reason"], s["note"], dumps(s["items"])),
     )
+    b.execute(
+        "INSERT OR REPLACE INTO documents VALUES ('item_list',?,0,?,?,?,NULL,0,?)",
+        (
+            department,
+            s["version"],
+            s["reason"],
+            dumps({"note": s["note"], "items": s["items"]}),
+            position,
+        ),
+    )
     b.touch("department", department, position)
 
 
@@ -40,6 +50,11 @@ def item_publish(b: Batch, position: int, stream: str, s: dict[str, Any]) -> Non
             "SELECT items FROM item_versions WHERE department = ? AND version = ?",
             (department, s["version"]),
         )[0]
+    )
+    b.execute(
+        "UPDATE documents SET published_on = ?, public = 1, position = ? WHERE kind = "
+        "'item_list' AND owner = ? AND year = 0 AND version = ?",
+        (s["published_on"], position, department, s["version"]),
     )
     b.execute("DELETE FROM items WHERE department = ?", (department,))
     b.conn.executemany(

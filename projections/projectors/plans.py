@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.areas.plans.events import AnnualPlan
-from projections.batch import Batch, Handlers
+from projections.batch import Batch, Handlers, dumps
 
 HANDLERS = Handlers()
 on = HANDLERS.on
@@ -25,6 +25,10 @@ def plan_draft(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
         (department, int(year), s["version"], s["plan"]["name"]),
     )
     b.deadline("annual_plan", f"{department}/{year}", department, position, due=f"{year}-01-31")
+    b.execute(
+        "INSERT OR REPLACE INTO documents VALUES ('plan',?,?,?,?,?,NULL,0,?)",
+        (department, int(year), s["version"], s["reason"], dumps(s["plan"]), position),
+    )
     b.touch("department", department, position)
 
 
@@ -37,4 +41,9 @@ def plan_publish(b: Batch, position: int, stream: str, s: dict[str, Any]) -> Non
         (s["version"], s["published_on"], int(s["late"]), department, int(year)),
     )
     b.done("annual_plan", f"{department}/{year}", s["published_on"], position)
+    b.execute(
+        "UPDATE documents SET published_on = ?, public = 1, position = ? WHERE kind = 'plan' "
+        "AND owner = ? AND year = ? AND version = ?",
+        (s["published_on"], position, department, int(year), s["version"]),
+    )
     b.touch("department", department, position)

@@ -16,10 +16,12 @@ its modules (and nothing else), so ``from projections import read`` then
 """
 
 from projections.read import (
+    bodies,
     calendar,
     deadlines,
     departments,
     directory,
+    documents,
     draws,
     inspectors,
     items,
@@ -36,10 +38,12 @@ from projections.read import (
 )
 
 __all__ = [
+    "bodies",
     "calendar",
     "deadlines",
     "departments",
     "directory",
+    "documents",
     "draws",
     "inspectors",
     "items",

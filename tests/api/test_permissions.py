@@ -80,6 +80,11 @@ STATE = [
     "/api/v1/task-ledger",
     "/api/v1/progress/SCJGJ/2026",
     "/api/v1/reports",
+    "/api/v1/notices",
+    "/api/v1/worklist",
+    "/api/v1/collations",
+    "/api/v1/collations/draft/2026?quarter=1",
+    "/api/v1/bodies",
 ]
 OVERSIGHT = [
     "/api/v1/trails/department/SCJGJ",
@@ -89,6 +94,7 @@ OVERSIGHT = [
 PUBLIC = [
     "/api/v1/publications",
     "/api/v1/item-lists/SCJGJ",  # published to society (R3.4, issue 13)
+    "/api/v1/public/documents",  # published lists and plans (R3.4, R6.5)
     "/api/v1/status",
     "/api/v1/checkpoint",
     "/api/v1/log/vkey",

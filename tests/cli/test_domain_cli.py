@@ -111,9 +111,9 @@ def test_inspectors_take_effect_after_judicial_approval(
     s, keys = county
     sheet = tmp_path / "inspectors.csv"
     sheet.write_text(
-        "人员编号,姓名,职务,工作单位,人员类别,执法证号,证件有效期起,证件有效期止,执法资质\n"
-        "S001,张三,科员,SCJGJ,执法人员,51000001,2024-01-01,2028-12-31,食品;计量\n"
-        "E001,李四,,SCJGJ,专家,,,,\n",
+        "人员编号,姓名,职务,工作单位,人员类别,执法证号,证件有效期起,证件有效期止,执法资质,业务专长\n"
+        "S001,张三,科员,SCJGJ,执法人员,51000001,2024-01-01,2028-12-31,食品;计量,食品安全\n"
+        "E001,李四,,SCJGJ,专家,,,,,食品检验\n",
         encoding="utf-8",
     )
     ok(s, "import", "inspectors", "--key", keys["SCJGJ"], str(sheet))
@@ -160,10 +160,11 @@ def test_draw_ceremony_and_verify_draw(
     ok(s, "items", "publish", "--key", sc, "1")
     sheet = tmp_path / "inspectors.csv"
     sheet.write_text(
-        "id,name,unit,kind,certificate,certificate_from,certificate_until,"
-        "qualifications\n"
+        "id,name,position,unit,kind,certificate,certificate_from,certificate_until,"
+        "qualifications,expertise\n"
         + "".join(
-            f"S{i},检查员{i},SCJGJ,officer,5100{i},2024-01-01,2030-12-31,all\n" for i in range(4)
+            f"S{i},检查员{i},科员,SCJGJ,officer,5100{i},2024-01-01,2030-12-31,all,计量\n"
+            for i in range(4)
         ),
         encoding="utf-8",
     )
@@ -174,6 +175,7 @@ def test_draw_ceremony_and_verify_draw(
     ok(s, "import", "objects", "--key", sc, str(objects))
     task = json.loads((EXAMPLES / "task.json").read_text())
     task.update(inspectors=["S0", "S1", "S2", "S3"], task="T-CLI-1")
+    del task["plan"]  # no 2027 plan in this county: nothing to link (R7.6)
     (tmp_path / "task.json").write_text(json.dumps(task, ensure_ascii=False))
     ok(s, "task", "create", "--key", sc, str(tmp_path / "task.json"))
     witness_key = tmp_path / "jiwei.key"

@@ -54,6 +54,27 @@ def test_a_case_inspection_through_the_cli(
     target = ["--object", obj, "--item", "SCJGJ:SC-001", *case]
     conclusion = tmp_path / "report.pdf"
     conclusion.write_bytes(b"%PDF test conclusion")
+    # R8.1: the delegated body is in the register, qualified for testing that day.
+    ok(
+        s,
+        "body",
+        "register",
+        "--key",
+        keys["SCJGJ"],
+        "SCSJY",
+        "--name",
+        "四川省食品检验研究院",
+        "--qualification",
+        "CMA 192300000000",
+        "--service",
+        "testing",
+        "--scope",
+        "食品",
+        "--valid-from",
+        "2024-01-01",
+        "--valid-until",
+        "2099-12-31",
+    )
     out = ok(
         s,
         "inspection",
@@ -72,7 +93,7 @@ def test_a_case_inspection_through_the_cli(
         "--delegated",
         "testing",
         "--body",
-        "四川省食品检验研究院",
+        "SCSJY",
         "--conclusion",
         str(conclusion),
     )

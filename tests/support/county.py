@@ -61,7 +61,7 @@ def inspector(person: str, unit: str, kind: str = "officer", **extra: Any) -> di
         "certificate_from": "2024-01-01" if kind == "officer" else None,
         "certificate_until": "2028-12-31" if kind == "officer" else None,
         "qualifications": ["general"] if kind == "officer" else [],
-        "expertise": [],
+        "expertise": ["市场监管"],
         "region": None,
         "key_id": None,
         "conflicts": [],

@@ -29,6 +29,7 @@ import click
 from ledger.errors import LedgerError
 from tools.cli import (
     backup,
+    bodies,
     calendar,
     chain,
     command,
@@ -128,6 +129,7 @@ COMMANDS: tuple[click.Command, ...] = (
     reviews.review,
     notices.notice,
     worklist.worklist,
+    bodies.body,
     # reading through the projections
     reading.projections,
     reading.trail_cmd,

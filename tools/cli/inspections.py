@@ -34,7 +34,7 @@ def inspection() -> None:
     type=click.Choice(("testing", "audit", "survey")),
     help="Delegated to a qualified body (检验检测、审计、调查).",
 )
-@click.option("--body", help="The delegated body's name.")
+@click.option("--body", help="The delegated body's id in the register (body register, R8.1).")
 @click.option(
     "--conclusion",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),

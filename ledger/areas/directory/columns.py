@@ -15,7 +15,12 @@ from datetime import date
 
 from ledger.areas.departments.events import CODE_PATTERN
 from ledger.areas.directory.uscc import uscc_problem
-from ledger.areas.inspectors.rules import certificate_reversed, expert_holds, officer_lacks
+from ledger.areas.inspectors.rules import (
+    certificate_reversed,
+    expert_holds,
+    officer_lacks,
+    source_fields_lacking,
+)
 
 JSONValue = str | int | list[str] | None
 
@@ -187,7 +192,7 @@ OBJECT_KINDS = {
 OBJECT_STATUSES = {"active": "存续", "closed": "注销"}
 
 
-_INSPECTOR_KINDS = {"officer": "执法人员", "expert": "专家"}
+_INSPECTOR_KINDS = {"officer": "执法人员", "expert": "专家", "daily": "从事日常监管工作的人员"}
 
 
 def _bilingual(names: dict[str, str]) -> Callable[[str], JSONValue]:
@@ -218,11 +223,15 @@ def _inspector_rules(row: Row, bad: set[str]) -> list[Problem]:
         start, until = row["certificate_from"], row["certificate_until"]
         if isinstance(start, str) and isinstance(until, str) and certificate_reversed(start, until):
             problems.append(("certificate_until", f"is before certificate_from ({start})"))
-    else:
+    elif row["kind"] == "expert":
         # Outside helpers assist but are not enforcement officers (R4.3).
         for name in expert_holds(row):
             if name not in bad:
                 problems.append((name, "must be empty for an expert (专家)"))
+    # R4.2: the source lists 职务 and 业务专长 for everyone in the directory.
+    for name in source_fields_lacking(row):
+        if name not in bad:
+            problems.append((name, "is required (R4.2: 职务、业务专长 are listed by the source)"))
     return problems
 
 
@@ -257,7 +266,7 @@ INSPECTOR_COLUMNS = ColumnSpec("inspector", (
     Column("unit", "工作单位", True, _department, "department code of the unit"),
     Column("section", "股室", False, _text(64), "section"),
     Column("kind", "人员类别", True, _bilingual(_INSPECTOR_KINDS),
-           "officer or expert (执法人员 / 专家)"),
+           "officer, daily or expert (执法人员 / 从事日常监管工作的人员 / 专家)"),
     Column("certificate", "执法证号", False, _token,
            "enforcement certificate number: required for officers, empty for experts"),
     Column("certificate_from", "证件有效期起", False, _date,

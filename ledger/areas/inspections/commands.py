@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ledger import formats
+from ledger.areas.bodies.rules import require_qualified
 from ledger.areas.inspections import rules
 from ledger.areas.inspections.events import METHODS, Inspection, basis_reference
 from ledger.commanding import Command, Context, Outcome, Route
@@ -52,6 +54,9 @@ class RecordInspection(Command):
     )
 
     def handle(self, ctx: Context) -> Outcome:
+        if self.delegated is not None and formats.since(ctx.ledger, 2):
+            # R8.1: delegated to a body in the register, qualified and valid that day.
+            require_qualified(ctx, self.delegated["body"], self.delegated["kind"], self.checked_on)
         basis, obj, inspectors = self.basis, self.object, self.inspectors
         department, item = self.item
         own_person = ctx.actor is not None and ctx.actor.person in inspectors

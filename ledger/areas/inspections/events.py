@@ -65,6 +65,9 @@ class Inspection(Aggregate):
         department: str
         published_on: str
         channels: tuple[str, ...]
+        #: Why a market entity's result went out on fewer than both channels (R9.1);
+        #: absent on publications recorded before format 2.
+        channel_reason: str
 
     class Withheld(Aggregate.Event):
         TOPIC = "shuangsui.inspection.withheld"
@@ -127,9 +130,16 @@ class Inspection(Aggregate):
 
     @event(Published)
     def publish(
-        self, item: str, department: str, published_on: str, channels: tuple[str, ...]
+        self,
+        item: str,
+        department: str,
+        published_on: str,
+        channels: tuple[str, ...],
+        channel_reason: str = "",
     ) -> None:
         self.publication[item] = {"published_on": published_on, "channels": list(channels)}
+        if channel_reason:
+            self.publication[item]["channel_reason"] = channel_reason
 
     @event(Withheld)
     def withhold(self, item: str, department: str, legal_basis: str, decided_on: str) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import uuid5
 
+from ledger import formats
 from ledger.areas.departments.rules import require_operator
 from ledger.areas.inspectors.events import ACTIONS, Inspector
 from ledger.areas.inspectors.rules import inspector_row_problems
@@ -49,7 +50,9 @@ def propose(ctx: Context, action: str) -> Outcome:
         errors["rows"] = ["the same person appears twice"]
     aggregates, proposals = [], {}
     for i, row in enumerate(rows):
-        problems = inspector_row_problems(row, department)
+        problems = inspector_row_problems(
+            row, department, source_fields=action != "retire" and formats.since(ctx.ledger, 2)
+        )
         person = str(row.get("id"))
         existing = load_inspector(ctx, person)
         if action == "enrol" and existing is not None and (existing.active or existing.pending):

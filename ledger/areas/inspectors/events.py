@@ -15,7 +15,11 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.ids import inspector_id
 
-KINDS = ("officer", "expert")  # 执法人员 / 专家
+#: R4.2's three categories and R4.3's outside helpers: enforcement officers (行政执法类公务员、
+#: 具有行政执法资格的工作人员: 执法人员), daily-supervision staff (从事日常监管工作的人员) and
+#: outside experts (专家). Only a certified officer is matched by the draw.
+KINDS = ("officer", "expert", "daily")
+KIND_NAMES = {"officer": "执法人员", "expert": "专家", "daily": "从事日常监管工作的人员"}
 ACTIONS = ("enrol", "update", "retire")
 
 

@@ -60,8 +60,19 @@ def certificate_reversed(valid_from: str, valid_until: str) -> bool:
     return dt.date.fromisoformat(valid_from) > dt.date.fromisoformat(valid_until)
 
 
-def inspector_row_problems(row: dict[str, Any], department: str) -> list[str]:
-    """Why a normalised inspector row cannot be proposed (empty: it can)."""
+def source_fields_lacking(row: Mapping[str, Any]) -> list[str]:
+    """R4.2 as the source lists the directory's fields (姓名、职务、工作单位、执法证号、
+    执法资质、业务专长): what an officer or a daily-supervision staff member leaves empty
+    of 职务 (position) and 业务专长 (expertise); an outside expert, of 业务专长."""
+    needed = ("expertise",) if row.get("kind") == "expert" else ("position", "expertise")
+    return [name for name in needed if not row.get(name)]
+
+
+def inspector_row_problems(
+    row: dict[str, Any], department: str, *, source_fields: bool = False
+) -> list[str]:
+    """Why a normalised inspector row cannot be proposed (empty: it can).
+    ``source_fields``: also require 职务 and 业务专长 (format 2, R4.2)."""
     if set(row) != set(INSPECTOR_FIELDS):
         return [f"fields must be exactly {', '.join(INSPECTOR_FIELDS)}"]
     problems: list[str] = []
@@ -72,7 +83,9 @@ def inspector_row_problems(row: dict[str, Any], department: str) -> list[str]:
     if row["unit"] != department:
         problems.append(f"unit must be the proposing department {department} (R7.3)")
     if row["kind"] not in KINDS:
-        problems.append("kind must be officer or expert")
+        problems.append(
+            "kind must be officer, daily or expert (执法人员、从事日常监管工作的人员、专家)"
+        )
     for name in ("qualifications", "expertise", "conflicts"):
         if not isinstance(row[name], list) or not all(isinstance(v, str) for v in row[name]):
             problems.append(f"{name} must be a list of texts")
@@ -93,6 +106,17 @@ def inspector_row_problems(row: dict[str, Any], department: str) -> list[str]:
             problems.append("an enforcement officer needs qualifications (执法资质)")
     elif row["kind"] == "expert" and "certificate" in expert_holds(row):
         problems.append("an outside expert holds no enforcement certificate (R4.3)")
+    elif row["kind"] == "daily" and row["certificate"]:
+        # Daily-supervision staff may hold an enforcement certificate: then with its dates.
+        try:
+            if certificate_reversed(row["certificate_from"], row["certificate_until"]):
+                problems.append("certificate_from is after certificate_until")
+        except (TypeError, ValueError):
+            problems.append("certificate dates must be YYYY-MM-DD")
+    if source_fields:
+        for name in source_fields_lacking(row):
+            label = "职务" if name == "position" else "业务专长"
+            problems.append(f"{name} ({label}) is required (R4.2: the directory lists it)")
     return problems
 
 

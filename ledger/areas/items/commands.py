@@ -17,7 +17,7 @@ from ledger.areas.items.events import (
 )
 from ledger.areas.items.rules import load_list, published_items
 from ledger.commanding import Command, Context, Outcome, Route
-from ledger.errors import ConflictError, NotFoundError, RuleViolationError, ValidationError
+from ledger.errors import ConflictError, NotFoundError, ValidationError
 from ledger.fields import choice, custom, integer, ratio, shape_of, text
 from ledger.params import Params
 from ledger.roles import DEPARTMENT, OFFICE
@@ -85,12 +85,9 @@ def _draft(
     if len(set(codes)) != len(codes):
         raise ValidationError("item codes must be unique", {"items": ["duplicate codes"]})
     item_list = load_list(ctx, owner) or ItemList(department=owner)
+    # R3.4: any reason on any version (the source names the law's changes and the needs
+    # of practical work, 工作实际情况, without tying a reason to a version).
     version = item_list.next_version()
-    if version > 1 and reason == "enact":
-        raise RuleViolationError(
-            "a later version says why the list changed: amend, repeal or interpret (立改废释)",
-            rule="R3.4",
-        )
     item_list.draft_version(version=version, reason=reason, note=note, items=tuple(items))
     return Outcome([item_list], {"department": owner, "version": version, "items": len(items)})
 

@@ -2,7 +2,9 @@
 
 A list belongs to one department and is versioned: a version is drafted (and may be
 re-drafted while unpublished), then published; a published version never changes.
-Each later version states its reason (立改废释: enact, amend, repeal, interpret).
+Each version states its reason: the law's changes (立改废释: enact, amend, repeal,
+interpret) or the needs of practical work (工作实际情况: practice), R3.4 as the source
+words it -- any reason on any version.
 Invariants: version numbers run 1, 2, ... without gaps; at most one unpublished
 draft exists; only a draft can be published.
 """
@@ -20,7 +22,15 @@ OBJECT_TYPES = ("enterprise", "individual", "cooperative", "product", "project",
 METHODS = ("on_site", "written", "online_monitoring", "delegated_testing")
 CATEGORIES = ("general", "key")  # 一般 / 重点
 RISK_GRADES = ("low", "medium", "high")
-REASONS = ("enact", "amend", "repeal", "interpret")  # 立、改、废、释
+#: 立、改、废、释, and 工作实际情况 (R3.4: lists follow the law *and* practical work).
+REASONS = ("enact", "amend", "repeal", "interpret", "practice")
+REASON_NAMES = {
+    "enact": "立",
+    "amend": "改",
+    "repeal": "废",
+    "interpret": "释",
+    "practice": "工作实际情况",
+}
 JOINT = "JOINT"  # the joint list's owner code (联合抽查事项清单)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.areas.items.events import ItemList
+from ledger.areas.items.events import JOINT, ItemList
 from ledger.commanding import Context
 from ledger.errors import RuleViolationError
 from ledger.ids import item_list_id
@@ -66,3 +66,23 @@ def check_caps(
                 f"{item['department']}:{item['code']}",
                 rule="R3.2",
             )
+
+
+def require_joint_listed(ctx: Context, items: list[dict[str, Any]]) -> None:
+    """R3.6 (按照四川省联合抽查事项清单): once the office has published the county's joint
+    item list, a joint task's items come from it; before that, from the departments'
+    published lists alone."""
+    joint = published_items(ctx, JOINT)
+    if not joint:
+        return
+    missing = [
+        f"{i['department']}:{i['code']}"
+        for i in items
+        if f"{i['department']}:{i['code']}" not in joint
+    ]
+    if missing:
+        raise RuleViolationError(
+            f"{', '.join(missing)} not on the published joint item list; a joint task's items "
+            "come from it / 联合抽查事项须出自已公布的联合抽查事项清单",
+            rule="R3.6",
+        )

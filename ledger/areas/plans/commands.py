@@ -75,7 +75,8 @@ class DraftPlan(Command):
 
 @dataclass(frozen=True)
 class PublishPlan(Command):
-    """Publish a plan; after 31 January of its year it is recorded late (R6.5)."""
+    """Publish a plan; a year's first version after 31 January is recorded late, an
+    adjustment during the year never is (R6.5: 年度计划可动态调整)."""
 
     ACTION = "plans.publish"
     ROLES = frozenset({DEPARTMENT})
@@ -91,7 +92,7 @@ class PublishPlan(Command):
         if not isinstance(found, AnnualPlan) or found.draft != version:
             raise ConflictError(f"{department} has no draft version {version} of its {year} plan")
         today = ctx.today
-        late = today > dt.date(year, 1, 31)
+        late = found.published is None and today > dt.date(year, 1, 31)
         found.publish(version=version, published_on=today.isoformat(), late=late)
         return Outcome(
             [found], {"department": department, "year": year, "version": version, "late": late}

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.areas.directory.events import CREDIT_CLASSES, OBJECT_KINDS
+from ledger.areas.plans.events import AnnualPlan
+from ledger.commanding import Context
+from ledger.errors import RuleViolationError
 from ledger.fields import integer, nested, ratio, shape_of, text_list
+from ledger.ids import plan_id
 from ledger.params import Params
 
 
@@ -73,3 +77,45 @@ def directed() -> Any:
             min_complaints=integer(minimum=1, maximum=1000),
         ),
     )
+
+
+def plan_reference(lead: str, year: int) -> str:
+    """How a task names the annual plan it carries out: ``DEPARTMENT/YEAR``."""
+    return f"{lead}/{year}"
+
+
+def plan_entry(
+    ctx: Context, lead: str, year: int, plan: str | None, items: tuple[str, ...]
+) -> None:
+    """R7.6 (根据年度抽查检查工作计划): a joint task is linked to the annual plan it
+    carries out. When the lead has published its plan for the task's year, the task names
+    it (``DEPARTMENT/YEAR``) and its items are among the plan's; a task naming a plan
+    that is not the lead's published plan of that year is refused. A task of a year with
+    no published plan is accepted (the missing plan is on the deadline board)."""
+    found = ctx.ledger.find(plan_id(lead, year))
+    published = found if isinstance(found, AnnualPlan) and found.published else None
+    expected = plan_reference(lead, year)
+    if plan is None:
+        if published is not None:
+            raise RuleViolationError(
+                f"{lead} has published its {year} plan: the task names the plan it carries "
+                f"out (plan: {expected}) / 联合抽查须根据年度抽查检查工作计划",
+                rule="R7.6",
+            )
+        return
+    if plan != expected or published is None:
+        raise RuleViolationError(
+            f"plan {plan!r} is not a published annual plan of {lead} for {year} "
+            f"(expected {expected}) / 所引年度计划不存在或未公布",
+            rule="R7.6",
+        )
+    version = published.published
+    assert version is not None  # published, checked above
+    planned = set(published.versions[version]["plan"]["items"])
+    outside = [code for code in items if code not in planned]
+    if outside:
+        raise RuleViolationError(
+            f"{', '.join(outside)} not in {expected}; a task carries out its plan's items / "
+            "抽查事项不在年度计划内",
+            rule="R7.6",
+        )

@@ -5,15 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ledger import formats
+from ledger.areas.directory.uscc import uscc_problem
 from ledger.areas.inspections import rules
 from ledger.areas.inspections.events import FOLLOW_UPS, RESULTS, Inspection, basis_reference
 from ledger.commanding import Command, Context, Outcome, Route
-from ledger.errors import ConflictError, NotFoundError, PermissionDeniedError
-from ledger.fields import choice, past_date, text, text_list
+from ledger.errors import ConflictError, NotFoundError, PermissionDeniedError, RuleViolationError
+from ledger.fields import choice, optional_text, past_date, text, text_list
 from ledger.ids import inspection_id
 from ledger.roles import DEPARTMENT, INSPECTOR
 
 CHANNELS = ("national_enterprise_credit_publicity", "credit_sharing_platform")
+#: R9.1's two channels as the source names them.
+CHANNEL_NAMES = {
+    "national_enterprise_credit_publicity": "国家企业信用信息公示系统（四川）",
+    "credit_sharing_platform": "全国信用信息共享平台（四川）",
+}
 
 
 def _inspection(ctx: Context, basis: dict[str, Any], obj: str) -> Inspection:
@@ -107,7 +114,15 @@ class PublishResult(_Decision):
     ROUTE = Route("POST", "/api/v1/results/publications")
 
     published_on: str = past_date()
-    channels: tuple[str, ...] = text_list(required=False, choices=CHANNELS)
+    channels: tuple[str, ...] = text_list(
+        required=False,
+        choices=CHANNELS,
+        description="国家企业信用信息公示系统 and 全国信用信息共享平台 (default: both).",
+    )
+    channel_reason: str | None = optional_text(
+        max_length=1000,
+        description="Why a market entity's result goes out on fewer than both channels (R9.1).",
+    )
 
     def handle(self, ctx: Context) -> Outcome:
         inspection, key, department = self.decided(ctx)
@@ -115,7 +130,25 @@ class PublishResult(_Decision):
         if key in inspection.publication:
             raise ConflictError(f"{key} on {inspection.object} was already decided")
         rules.check_published_after_forming(ctx, inspection, key, on)
-        inspection.publish(item=key, department=department, published_on=on, channels=channels)
+        missing = [c for c in CHANNELS if c not in channels]
+        if missing and not self.channel_reason and formats.since(ctx.ledger, 2):
+            # A market entity is identified by its 统一社会信用代码 (R4.1); other objects
+            # (products, projects, behaviours) by ids that are not valid codes.
+            if uscc_problem(inspection.object) is None:
+                raise RuleViolationError(
+                    f"a market entity's result is published on both 国家企业信用信息公示系统 and "
+                    f"全国信用信息共享平台; {', '.join(CHANNEL_NAMES[c] for c in missing)} is "
+                    "left out without a recorded reason (channel_reason) / "
+                    "未经两个平台公示须说明理由",
+                    rule="R9.1",
+                )
+        inspection.publish(
+            item=key,
+            department=department,
+            published_on=on,
+            channels=channels,
+            channel_reason=self.channel_reason or "",
+        )
         return Outcome([inspection], {"object": inspection.object, "item": key, "published_on": on})
 
 

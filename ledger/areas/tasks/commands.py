@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ledger import formats
 from ledger.areas.departments.rules import require_operator
 from ledger.areas.inspectors.rules import inspectors_of
-from ledger.areas.items.rules import check_caps, items_of
+from ledger.areas.items.rules import check_caps, items_of, require_joint_listed
 from ledger.areas.plans import rules
 from ledger.areas.tasks.events import MATCHING, JointTask
 from ledger.commanding import Command, Context, Outcome, Route
@@ -83,6 +84,8 @@ class CreateTask(Command):
         items = items_of(ctx, lead, self.items, rule="R7.2")
         check_caps(items, spec["ratios"], spec["directed"])
         inspectors_of(ctx, lead, self.inspectors)
+        if formats.since(ctx.ledger, 2):
+            rules.plan_entry(ctx, lead, self.year, self.plan, self.items)
         created = JointTask(
             task=task, lead=lead, spec={**spec, "items": items, "inspectors": list(self.inspectors)}
         )
@@ -114,6 +117,8 @@ class JoinTask(Command):
         items = items_of(ctx, department, self.items, rule="R7.2")
         check_caps(items, found.spec["ratios"], found.spec["directed"])
         inspectors_of(ctx, department, self.inspectors)
+        if formats.since(ctx.ledger, 2):
+            require_joint_listed(ctx, [*found.items, *items])
         found.join(department=department, items=tuple(items), inspectors=self.inspectors)
         return Outcome([found], {"task": task, "department": department})
 

@@ -1,0 +1,262 @@
+"""Third parties and data quality (issue 12 part 6): R8.1, R8.2, R4.2, R9.1, on both
+backends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger import formats
+from ledger.areas.directory.importer import import_objects
+from ledger.clock import china_today
+from ledger.config import Settings
+from ledger.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    RuleViolationError,
+    ValidationError,
+)
+from projections.read import bodies
+from projections.runner import update
+from projections.store import Store
+from tests.support.county import County, add_people, build_county, inspector, objects
+from tests.support.world import World, start_world
+from tools.fakecounty import write_generated_objects
+
+CASE = {"kind": "case", "case": "TS-1", "trigger": "complaint", "reference": "12315-1"}
+TODAY = china_today().isoformat()
+CONCLUSION = "ab" * 32
+
+
+@pytest.fixture
+def county(world: World, tmp_path: Path) -> County:
+    return _county(world, tmp_path)
+
+
+def _county(world: World, tmp_path: Path) -> County:
+    county = build_county(world)
+    add_people(county)
+    source = tmp_path / "objects.csv"
+    write_generated_objects(source, 10, departments=("SCJGJ",), seed=5)
+    import_objects(source, "SCJGJ", county.submitter("SCJGJ"))
+    return county
+
+
+def body(**extra: Any) -> dict[str, Any]:
+    return {
+        "body": "SCSJY",
+        "name": "四川省食品检验研究院",
+        "qualification": "CMA 192300000000",
+        "services": ["testing"],
+        "scope": "食品、食品添加剂",
+        "valid_from": "2024-01-01",
+        "valid_until": "2099-12-31",
+        **extra,
+    }
+
+
+def delegated_check(county: County, obj: str, **delegated: Any) -> Any:
+    return county.run(
+        "S1",
+        "inspection.record",
+        basis=CASE,
+        object=obj,
+        item="SCJGJ:SC-001",
+        method="on_site",
+        inspectors=["S1", "S2"],
+        checked_on=TODAY,
+        delegated={
+            "kind": "testing",
+            "body": "SCSJY",
+            "conclusion_sha256": CONCLUSION,
+            **delegated,
+        },
+    )
+
+
+# --- R8.1, R8.2: the register of qualified bodies --------------------------------------------
+
+
+def test_r8_1_delegated_testing_cites_a_registered_qualified_valid_body(
+    county: County, tmp_path: Path
+) -> None:
+    obj = objects(county)[0]
+    size = county.world.ledger.head().position
+    with pytest.raises(RuleViolationError) as unregistered:
+        delegated_check(county, obj)
+    assert unregistered.value.rule == "R8.1" and "未登记" in unregistered.value.message
+    assert county.world.ledger.head().position == size
+    county.run("SCJGJ", "body.register", **body())
+    delegated_check(county, obj)
+    county.run(
+        "SCJGJ",
+        "body.oversee",
+        body="SCSJY",
+        kind="evaluation",
+        held_on=TODAY,
+        finding="检测报告规范，按期出具",
+        rating="good",
+    )
+    store = Store(tmp_path / "projections.sqlite3")
+    update(county.world.ledger, store)
+    [found] = bodies.bodies(store.db)
+    assert found["services"] == ["testing"] and found["records"][0]["rating"] == "good"
+    assert found["records"][0]["department_name"] == "安岳县市场监督管理局"
+    assert [c["object"] for c in found["delegated_checks"]] == [obj]
+
+
+@pytest.mark.parametrize(
+    ("registered", "delegated", "why"),
+    [
+        ({"services": ["audit"]}, {}, "无此项资质"),
+        ({"valid_until": "2024-12-31"}, {}, "有效期"),
+        ({}, {"kind": "survey"}, "无此项资质"),
+    ],
+)
+def test_r8_1_a_body_without_the_service_or_out_of_validity_is_refused(
+    county: County, registered: dict[str, Any], delegated: dict[str, Any], why: str
+) -> None:
+    county.run("SCJGJ", "body.register", **body(**registered))
+    with pytest.raises(RuleViolationError) as caught:
+        delegated_check(county, objects(county)[0], **delegated)
+    assert caught.value.rule == "R8.1" and why in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        ({"services": ["cooking"]}, "services"),
+        ({"services": []}, "services"),
+        ({"valid_until": "2023-12-31"}, "valid_until"),
+        ({"qualification": ""}, "qualification"),
+    ],
+)
+def test_r8_1_bad_registrations_are_refused(
+    county: County, bad: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        county.run("SCJGJ", "body.register", **body(**bad))
+    assert field in caught.value.errors
+
+
+def test_r8_2_oversight_records_belong_to_departments(county: County) -> None:
+    county.run("office", "body.register", **body())
+    with pytest.raises(PermissionDeniedError):
+        county.run(
+            "office", "body.oversee", body="SCSJY", kind="guidance", held_on=TODAY, finding="x"
+        )
+    with pytest.raises(ValidationError) as unrated:
+        county.run(
+            "SCJGJ", "body.oversee", body="SCSJY", kind="evaluation", held_on=TODAY, finding="x"
+        )
+    assert "rating" in unrated.value.errors
+    with pytest.raises(NotFoundError):
+        county.run(
+            "SCJGJ", "body.oversee", body="NOPE", kind="guidance", held_on=TODAY, finding="x"
+        )
+    with pytest.raises(ConflictError):
+        county.run("SCJGJ", "body.register", **body())  # the office registered it already
+
+
+def test_r8_1_a_format_1_ledger_still_takes_a_named_body(
+    sqlite_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(formats, "CURRENT", 1)
+    world = start_world(sqlite_settings)
+    try:
+        county = _county(world, tmp_path)
+        delegated_check(county, objects(county)[0], body="四川省食品检验研究院")
+    finally:
+        world.ledger.close()
+
+
+# --- R4.2: three categories, and the fields the source lists --------------------------------
+
+
+def test_r4_2_daily_supervision_staff_are_a_category_of_their_own(county: County) -> None:
+    daily = inspector(
+        "D1",
+        "SCJGJ",
+        kind="daily",
+        certificate=None,
+        certificate_from=None,
+        certificate_until=None,
+        qualifications=[],
+        expertise=["日常巡查"],
+    )
+    proposed = county.rows("SCJGJ", "inspectors.propose", [daily], action="enrol")
+    assert "D1" in proposed.result["proposals"]
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        (inspector("X1", "SCJGJ", position=None), "position (职务) is required"),
+        (inspector("X1", "SCJGJ", expertise=[]), "expertise (业务专长) is required"),
+        (inspector("X1", "SCJGJ", kind="expert", expertise=[]), "expertise (业务专长)"),
+        (inspector("X1", "SCJGJ", kind="daily", expertise=[]), "expertise (业务专长)"),
+        (inspector("X1", "SCJGJ", kind="janitor"), "kind must be officer, daily or expert"),
+    ],
+)
+def test_r4_2_position_and_expertise_are_required_where_the_source_lists_them(
+    county: County, row: dict[str, Any], problem: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        county.rows("SCJGJ", "inspectors.propose", [row], action="enrol")
+    assert any(problem in p for ps in caught.value.errors.values() for p in ps), caught.value.errors
+
+
+# --- R9.1: both publication channels for market entities, or a recorded reason ---------------
+
+
+def _entered(county: County) -> str:
+    obj = objects(county)[0]
+    county.run(
+        "S1",
+        "inspection.record",
+        basis=CASE,
+        object=obj,
+        item="SCJGJ:SC-001",
+        method="on_site",
+        inspectors=["S1", "S2"],
+        checked_on=TODAY,
+    )
+    county.run(
+        "S1",
+        "result.enter",
+        basis=CASE,
+        object=obj,
+        item="SCJGJ:SC-001",
+        result="no_problem",
+        formed_on=TODAY,
+    )
+    return obj
+
+
+def test_r9_1_a_market_entity_is_published_on_both_channels_or_with_a_reason(
+    county: County,
+) -> None:
+    obj = _entered(county)
+    publish = {"basis": CASE, "object": obj, "item": "SCJGJ:SC-001", "published_on": TODAY}
+    size = county.world.ledger.head().position
+    with pytest.raises(RuleViolationError) as caught:
+        county.run("SCJGJ", "result.publish", channels=["credit_sharing_platform"], **publish)
+    assert caught.value.rule == "R9.1" and "国家企业信用信息公示系统" in caught.value.message
+    assert county.world.ledger.head().position == size
+    county.run(
+        "SCJGJ",
+        "result.publish",
+        channels=["credit_sharing_platform"],
+        channel_reason="公示系统维护，次日补录",
+        **publish,
+    )
+
+
+def test_r9_1_both_channels_by_default(county: County) -> None:
+    obj = _entered(county)
+    county.run(
+        "SCJGJ", "result.publish", basis=CASE, object=obj, item="SCJGJ:SC-001", published_on=TODAY
+    )

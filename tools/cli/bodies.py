@@ -1,0 +1,107 @@
+"""body register / oversee / list: the register of qualified bodies (有资质的机构, R8.1) and
+the delegating department's guidance, supervision and evaluation (R8.2;
+``ledger/areas/bodies``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from projections.read import bodies as read_bodies
+from tools.cli.output import Output, listing
+from tools.cli.projected import projected
+from tools.cli.runtime import KEY, Runtime, pass_runtime
+
+
+@click.group("body")
+def body() -> None:
+    """Qualified third-party bodies (有资质的机构) and their supervision (R8.1, R8.2)."""
+
+
+@body.command("register")
+@KEY
+@click.argument("ident", metavar="BODY")
+@click.option("--name", required=True)
+@click.option("--qualification", required=True, help="E.g. the CMA certificate (资质证书).")
+@click.option(
+    "--service",
+    "services",
+    multiple=True,
+    required=True,
+    type=click.Choice(("testing", "audit", "survey")),
+    help="检验检测 testing, 财务审计 audit, 调查咨询 survey; repeatable.",
+)
+@click.option("--scope", required=True, help="The scope of the qualification (资质范围).")
+@click.option("--valid-from", required=True, metavar="YYYY-MM-DD")
+@click.option("--valid-until", required=True, metavar="YYYY-MM-DD")
+@pass_runtime
+def body_register(
+    runtime: Runtime,
+    key_file: str,
+    ident: str,
+    name: str,
+    qualification: str,
+    services: tuple[str, ...],
+    scope: str,
+    valid_from: str,
+    valid_until: str,
+) -> None:
+    """Register a qualified body (R8.1).
+
+    \b
+    Example:
+      shuangsui body register --key scjgj.key ZYJC --name 资阳市食品药品检验检测中心 \\
+        --qualification "CMA 2019231234" --service testing --scope 食品 \\
+        --valid-from 2024-01-01 --valid-until 2029-12-31
+    """
+    params: dict[str, Any] = {
+        "body": ident,
+        "name": name,
+        "qualification": qualification,
+        "services": list(services),
+        "scope": scope,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+    }
+    runtime.run(key_file, "body.register", params)
+    click.echo(f"body {ident} {name} registered / 已登记受委托机构")
+
+
+@body.command("oversee")
+@KEY
+@click.argument("ident", metavar="BODY")
+@click.option("--kind", required=True, type=click.Choice(("guidance", "supervision", "evaluation")))
+@click.option("--on", "day", required=True, metavar="YYYY-MM-DD")
+@click.option("--finding", required=True, help="What was found or advised.")
+@click.option("--rating", type=click.Choice(("good", "adequate", "poor")), help="Evaluations.")
+@pass_runtime
+def body_oversee(
+    runtime: Runtime,
+    key_file: str,
+    ident: str,
+    kind: str,
+    day: str,
+    finding: str,
+    rating: str | None,
+) -> None:
+    """Record your department's guidance, supervision or evaluation of a body (R8.2)."""
+    params: dict[str, Any] = {
+        "body": ident,
+        "kind": kind,
+        "held_on": day,
+        "finding": finding,
+    }
+    if rating:
+        params["rating"] = rating
+    runtime.run(key_file, "body.oversee", params)
+    click.echo(f"{kind} of {ident} recorded / 已记录对第三方的{kind}")
+
+
+@body.command("list")
+@listing(default="json")
+@pass_runtime
+def body_list(runtime: Runtime, out: Output) -> None:
+    """The register: each body, its records and the delegated checks citing it."""
+    with projected(runtime) as (_, store):
+        out.rows(read_bodies.bodies(store.db), columns=("body", "name", "valid_until"))
