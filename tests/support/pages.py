@@ -62,6 +62,7 @@ def commit_draw(county: County, witness: str = "witness") -> None:
         name="页面测试联合抽查",
         year=2026,
         items=["SC-001"],
+        plan="SCJGJ/2026",  # the plan publish_county publishes first (R7.6)
         inspectors=["S1", "S2", "S3"],
         matching="dispersed",
         team_size=2,
