@@ -89,6 +89,7 @@ def test_a_whole_task_through_the_client(served: tuple[str, Path]) -> None:
         name="端到端联合抽查",
         year=2026,
         items=["SCJG-SP-001"],
+        plan="SCJGJ/2026",  # the demo's published plan it carries out (R7.6)
         inspectors=people,
         matching="dispersed",
         team_size=2,
