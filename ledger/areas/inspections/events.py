@@ -66,8 +66,16 @@ class Inspection(Aggregate):
         published_on: str
         channels: tuple[str, ...]
         #: Why a market entity's result went out on fewer than both channels (R9.1);
-        #: absent on publications recorded before format 2.
+        #: absent on publications recorded before it was added (schema 1).
         channel_reason: str
+
+        # Schema 2 added ``channel_reason``: the entry records the schema an event was
+        # written at, and a replay compares an older one after this upcast (issue 11.1).
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["channel_reason"] = ""
 
     class Withheld(Aggregate.Event):
         TOPIC = "shuangsui.inspection.withheld"

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from ledger import formats
 from ledger.areas.departments.rules import load_department, require_operator
 from ledger.areas.items.events import REASONS
 from ledger.areas.items.rules import check_caps, items_of
@@ -92,7 +93,9 @@ class PublishPlan(Command):
         if not isinstance(found, AnnualPlan) or found.draft != version:
             raise ConflictError(f"{department} has no draft version {version} of its {year} plan")
         today = ctx.today
-        late = found.published is None and today > dt.date(year, 1, 31)
+        # An adjustment during the year is not late (format 2); format 1 judged every version.
+        first = found.published is None or not formats.since(ctx.ledger, 2)
+        late = first and today > dt.date(year, 1, 31)
         found.publish(version=version, published_on=today.isoformat(), late=late)
         return Outcome(
             [found], {"department": department, "year": year, "version": version, "late": late}
