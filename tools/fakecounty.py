@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.areas.directory.columns import OBJECT_COLUMNS, OBJECT_KINDS, OBJECT_STATUSES
-from ledger.areas.directory.uscc import ALPHABET, make_uscc
+from ledger.areas.directory.uscc import ALPHABET, make_uscc, organisation_check
 
 # --- the object directory -----------------------------------------------------------
 
@@ -52,18 +52,21 @@ _OTHER_KINDS = {
 _CREDIT_CLASSES = "A" * 6 + "B" * 10 + "C" * 3 + "D"  # about 30/50/15/5 %
 _PENALTY_COUNTS = (0,) * 29 + (1,) * 3 + (2,)
 _COMPLAINTS = ("", "", "0", "0", "0", "1", "2", "5")
-_SEQUENCES = 31**7
+_SEQUENCES = 31**6
 
 
 def _entity_code(kind_digit: str, index: int, offset: int) -> str:
-    # index -> 7 code characters by a bijection mod 31**7 (the multiplier is prime to
-    # 31): unique for every index, and random-looking rather than consecutive.
+    # index -> 6 code characters by a bijection mod 31**6 (the multiplier is prime to
+    # 31): unique for every index, and random-looking rather than consecutive; then the
+    # embedded organisation code's own check character (GB 11714), so the code is sound
+    # in its structure as well as in its own check character.
     number = (index * 7_919_077_981 + offset) % _SEQUENCES
     characters = ""
-    for _ in range(7):
+    for _ in range(6):
         number, rest = divmod(number, 31)
         characters += ALPHABET[rest]
-    return make_uscc(f"9{kind_digit}512021MA{characters}")
+    body = f"MA{characters}"
+    return make_uscc(f"9{kind_digit}512021{body}{organisation_check(body)}")
 
 
 def write_generated_objects(

@@ -199,3 +199,31 @@ def test_r10_3_worklist_from_the_command_line(county: tuple[Settings, dict[str, 
     ok(s, "worklist", "complete", "--key", keys["SWJ"], "W-1", "--on", china_today().isoformat())
     [entry] = json.loads(ok(s, "worklist", "list", "--json").stdout)
     assert entry["done_on"] == china_today().isoformat()
+
+
+def test_r4_1_import_objects_lists_warnings_until_confirmed(
+    county: tuple[Settings, dict[str, str]], tmp_path: Path
+) -> None:
+    from ledger.areas.directory.uscc import make_uscc, organisation_check
+
+    s, keys = county
+    code = make_uscc("92512021MA000001" + organisation_check("MA000001"))
+    sheet = tmp_path / "objects.csv"
+    sheet.write_text(
+        "统一社会信用代码或编号,名称,类型,乡镇,监管部门,信用风险分类\n"
+        f"{code},岳阳镇某某经营部,企业,岳阳镇,SWJ,B\n",
+        encoding="utf-8",
+    )
+    refused = run(s, "import", "objects", "--key", keys["SWJ"], str(sheet))
+    assert refused.exit_code == 2 and "--confirm-warnings" in refused.output
+    assert "row 1" in refused.output and "个体工商户" in refused.output
+    done = ok(s, "import", "objects", "--key", keys["SWJ"], str(sheet), "--confirm-warnings")
+    assert "imported 1 objects" in done.output
+    zeros = tmp_path / "zeros.csv"
+    zeros.write_text(
+        "统一社会信用代码或编号,名称,类型,乡镇,监管部门,信用风险分类\n"
+        "000000000000000000,无名,企业,岳阳镇,SWJ,B\n",
+        encoding="utf-8",
+    )
+    bad = run(s, "import", "objects", "--key", keys["SWJ"], str(zeros), "--confirm-warnings")
+    assert bad.exit_code == 2 and "all zeros" in bad.output

@@ -260,3 +260,109 @@ def test_r9_1_both_channels_by_default(county: County) -> None:
     county.run(
         "SCJGJ", "result.publish", basis=CASE, object=obj, item="SCJGJ:SC-001", published_on=TODAY
     )
+
+
+# --- R4.1: the code's structure at import -----------------------------------------------------
+
+
+def _sound(first16: str) -> str:
+    from ledger.areas.directory.uscc import make_uscc, organisation_check
+
+    return make_uscc(first16 + organisation_check(first16[8:16]))
+
+
+INDIVIDUAL_CODE = _sound("92512021MA000001")  # a 个体工商户's code
+
+
+def _sheet(tmp_path: Path, code: str, kind: str = "企业") -> Path:
+    sheet = tmp_path / "objects.csv"
+    sheet.write_text(
+        "统一社会信用代码或编号,名称,类型,乡镇,监管部门,信用风险分类\n"
+        f"{code},岳阳镇某某经营部,{kind},岳阳镇,SCJGJ,B\n",
+        encoding="utf-8",
+    )
+    return sheet
+
+
+def test_r4_1_a_92_code_filed_as_an_enterprise_must_be_confirmed(
+    world: World, tmp_path: Path
+) -> None:
+    county = build_county(world)
+    sheet = _sheet(tmp_path, INDIVIDUAL_CODE)
+    size = county.world.ledger.head().position
+    with pytest.raises(ValidationError) as caught:
+        import_objects(sheet, "SCJGJ", county.submitter("SCJGJ"))
+    assert caught.value.rule == "R4.1" and "--confirm-warnings" in caught.value.message
+    assert "individual (个体工商户)" in caught.value.errors["row 1"][0]
+    assert county.world.ledger.head().position == size  # nothing written
+    done = import_objects(sheet, "SCJGJ", county.submitter("SCJGJ"), confirm_warnings=True)
+    from ledger.ids import object_import_id
+
+    assert county.world.ledger.get(object_import_id(done["import_id"])).confirm_warnings is True
+
+
+def _direct_import(county: County, row: dict[str, Any], **begin: Any) -> None:
+    """A client that skips the file check: begin and one batch, sent as they are."""
+    county.run(
+        "SCJGJ",
+        "directory.import.begin",
+        import_id="direct-0001",
+        source="direct.csv",
+        file_sha256="0" * 64,
+        rows=1,
+        batches=1,
+        format="csv",
+        **begin,
+    )
+    county.rows("SCJGJ", "directory.import.batch", [row], import_id="direct-0001", seq=1)
+
+
+def _row(code: str, kind: str = "enterprise") -> dict[str, Any]:
+    return {
+        "id": code,
+        "name": "某某经营部",
+        "kind": kind,
+        "region": "岳阳镇",
+        "industry": None,
+        "scope": None,
+        "supervisors": ["SCJGJ"],
+        "credit_class": "B",
+        "penalties": [],
+        "complaints": 0,
+        "status": "active",
+    }
+
+
+@pytest.mark.parametrize(
+    ("code", "problem"),
+    [
+        ("000000000000000000", "all zeros"),
+        (_sound("91992021MA000001"), "no province"),
+        (INDIVIDUAL_CODE, "confirm it (--confirm-warnings)"),
+    ],
+)
+def test_r4_1_the_ledger_checks_the_structure_itself(world: World, code: str, problem: str) -> None:
+    """A client that skips the file check meets the same rules at the ledger (format 2)."""
+    county = build_county(world)
+    with pytest.raises(ValidationError) as caught:
+        _direct_import(county, _row(code))
+    assert caught.value.rule == "R4.1"
+    assert any(problem in p for ps in caught.value.errors.values() for p in ps)
+
+
+def test_r4_1_a_confirmed_import_takes_the_warned_row_but_never_an_error(world: World) -> None:
+    county = build_county(world)
+    _direct_import(county, _row(INDIVIDUAL_CODE), confirm_warnings=True)
+    county.run("SCJGJ", "directory.import.complete", import_id="direct-0001")
+
+
+def test_r4_1_a_format_1_ledger_keeps_its_old_import_rules(
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(formats, "CURRENT", 1)
+    world = start_world(sqlite_settings)
+    try:
+        county = build_county(world)
+        _direct_import(county, _row(INDIVIDUAL_CODE))
+    finally:
+        world.ledger.close()

@@ -34,9 +34,10 @@ Cells = Sequence[object]
 
 OBJECT_HEADER = [c.name for c in OBJECT_COLUMNS]
 INSPECTOR_HEADER = [c.name for c in INSPECTOR_COLUMNS]
-ENTERPRISE = make_uscc("91512021MA0000001")
-INDIVIDUAL = make_uscc("92512021MA0000002")
-COOPERATIVE = make_uscc("93512021MA0000003")
+# Sound in structure too: "MA000000" + its GB 11714 check character 7 (R4.1).
+ENTERPRISE = make_uscc("91512021MA0000007")
+INDIVIDUAL = make_uscc("92512021MA0000007")
+COOPERATIVE = make_uscc("93512021MA0000007")
 BAD_CHECK = ENTERPRISE[:17] + ("1" if ENTERPRISE[17] != "1" else "2")
 
 

@@ -31,8 +31,14 @@ def _department_of(runtime: Runtime, key: Any) -> str:
 @import_.command("objects")
 @KEY
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--confirm-warnings",
+    is_flag=True,
+    help="Import although rows have warnings (e.g. a 92... code filed as an enterprise); "
+    "the confirmation is recorded (R4.1).",
+)
 @pass_runtime
-def import_objects_cmd(runtime: Runtime, key_file: str, file: Path) -> None:
+def import_objects_cmd(runtime: Runtime, key_file: str, file: Path, confirm_warnings: bool) -> None:
     """Import objects (检查对象名录) for your department from FILE (.csv or .xlsx).
 
     \b
@@ -63,6 +69,7 @@ def import_objects_cmd(runtime: Runtime, key_file: str, file: Path) -> None:
                 runtime.submitter(ledger, key),
                 checked=checked,
                 progress=bar.update,
+                confirm_warnings=confirm_warnings,
             )
     finally:
         ledger.close()

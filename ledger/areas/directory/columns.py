@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ledger.areas.departments.events import CODE_PATTERN
-from ledger.areas.directory.uscc import uscc_problem
+from ledger.areas.directory.uscc import structure_findings, uscc_problem
 from ledger.areas.inspectors.rules import (
     certificate_reversed,
     expert_holds,
@@ -207,7 +207,9 @@ def _object_rules(row: Row, bad: set[str]) -> list[Problem]:
         return []
     problem = uscc_problem(code)
     if problem is None:
-        return []
+        # The structure beyond the check character (R4.1; warnings are the importer's).
+        errors, _ = structure_findings(code, str(kind))
+        return [("id", f"{quote(code)} {error}") for error in errors]
     return [("id", f"{quote(code)} {problem} (the id of kind {kind} is its 统一社会信用代码)")]
 
 

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ledger import formats
 from ledger.areas.departments.rules import require_operator
 from ledger.areas.directory.events import (
     BATCH_ROWS,
@@ -18,7 +19,7 @@ from ledger.areas.directory.events import (
 )
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, ValidationError
-from ledger.fields import choice, custom, date, integer, text
+from ledger.fields import boolean, choice, custom, date, integer, text
 from ledger.ids import object_id, object_import_id
 from ledger.params import Params
 from ledger.roles import DEPARTMENT
@@ -53,6 +54,10 @@ class BeginImport(Command):
     rows: int = integer(minimum=1, maximum=50_000_000)
     batches: int = integer(minimum=1)
     format: str = choice(("csv", "xlsx"))
+    confirm_warnings: bool = boolean(
+        description="The importer confirms the rows' warnings (e.g. a 92... code filed as an "
+        "enterprise), R4.1."
+    )
 
     def handle(self, ctx: Context) -> Outcome:
         return begin(ctx, self)
@@ -83,6 +88,7 @@ def begin(ctx: Context, c: BeginImport) -> Outcome:
         rows=rows,
         batches=batches,
         format=file_format,
+        confirm_warnings=c.confirm_warnings,
     )
     return Outcome([started], {"import_id": import_id})
 
@@ -116,8 +122,11 @@ def batch(ctx: Context, c: RecordBatch) -> Outcome:
             {"attachment": [f"{len(rows)} rows"]},
         )
     errors: dict[str, list[str]] = {}
+    structure = formats.since(ctx.ledger, 2)
     for i, row in enumerate(rows):
-        problems = object_row_problems(row, department)
+        problems = object_row_problems(
+            row, department, structure=structure, confirmed=started.confirm_warnings
+        )
         if problems:
             errors[f"rows[{(seq - 1) * BATCH_ROWS + i}]"] = problems
     if errors:

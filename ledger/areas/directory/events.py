@@ -41,6 +41,8 @@ class ObjectImport(Aggregate):
         rows: int
         batches: int
         format: str
+        #: The importer confirmed the rows' warnings (format 2; absent before).
+        confirm_warnings: bool
 
     class BatchRecorded(Aggregate.Event):
         TOPIC = "shuangsui.directory.batch_recorded"
@@ -63,8 +65,10 @@ class ObjectImport(Aggregate):
         rows: int,
         batches: int,
         format: str,
+        confirm_warnings: bool = False,
     ) -> None:
         self.import_id = import_id
+        self.confirm_warnings = confirm_warnings
         self.department = department
         self.source = source
         self.file_sha256 = file_sha256
@@ -200,15 +204,19 @@ UPDATABLE = (
 )
 
 
-def object_row_problems(row: dict[str, Any], department: str) -> list[str]:
+def object_row_problems(
+    row: dict[str, Any], department: str, *, structure: bool = False, confirmed: bool = False
+) -> list[str]:
     """Why a normalised directory row cannot be recorded (empty: it can).
 
     Rows reach the ledger already normalised (``ledger.areas.directory.files``); this is
     the ledger's own check at its trust boundary, on whatever a client sent.
+    ``structure`` (format 2): also the code's structure (R4.1, ``uscc.structure_findings``);
+    its warnings too unless the import ``confirmed`` them.
     """
     import datetime as dt
 
-    from ledger.areas.directory.uscc import uscc_problem
+    from ledger.areas.directory.uscc import structure_findings, uscc_problem
 
     problems: list[str] = []
     if set(row) != set(OBJECT_FIELDS):
@@ -220,6 +228,15 @@ def object_row_problems(row: dict[str, Any], department: str) -> list[str]:
         problems.append("id must be 1-64 characters without spaces")
     elif kind in MARKET_ENTITIES and (problem := uscc_problem(ident)):
         problems.append(f"unified social credit code {problem}")
+    elif kind in MARKET_ENTITIES and structure:
+        errors, warnings = structure_findings(ident, kind)
+        problems += [f"unified social credit code {e}" for e in errors]
+        if not confirmed:
+            problems += [
+                f"unified social credit code {w}: confirm it (--confirm-warnings) or correct "
+                "the kind / 类型与代码不符，须确认"
+                for w in warnings
+            ]
     for name in ("name", "region"):
         if not isinstance(row[name], str) or not row[name].strip():
             problems.append(f"{name} is required")

@@ -26,9 +26,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ledger.areas.directory.columns import INSPECTOR_COLUMNS, OBJECT_COLUMNS, ColumnSpec, Row
+from ledger.areas.directory.columns import (
+    ENTITY_KINDS,
+    INSPECTOR_COLUMNS,
+    OBJECT_COLUMNS,
+    ColumnSpec,
+    Row,
+)
 from ledger.areas.directory.events import BATCH_ROWS
 from ledger.areas.directory.files import FileCheck, batch_digest, check_file
+from ledger.areas.directory.uscc import structure_findings
 from ledger.canonical import canonical_bytes
 from ledger.errors import ValidationError
 
@@ -135,6 +142,18 @@ class CheckedFile:
         self._spool.close()
 
 
+def row_warnings(rows: Iterator[Row]) -> dict[int, list[str]]:
+    """The warnings of each data row (numbered from 1) an importer must confirm (R4.1)."""
+    found: dict[int, list[str]] = {}
+    for n, row in enumerate(rows, start=1):
+        code, kind = row.get("id"), row.get("kind")
+        if kind in ENTITY_KINDS and isinstance(code, str):
+            _, warnings = structure_findings(code, str(kind))
+            if warnings:
+                found[n] = [f"{code}: {w}" for w in warnings]
+    return found
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -155,13 +174,26 @@ def import_objects(
     *,
     checked: CheckedFile | None = None,
     progress: Progress | None = None,
+    confirm_warnings: bool = False,
 ) -> dict[str, Any]:
     """Import a directory file of objects for ``department``; see the module docstring.
 
     ``checked``: the result of :func:`check_objects` if the caller already ran it.
+    ``confirm_warnings``: go ahead although some rows have warnings (a code of another
+    category than the declared kind, R4.1); without it they are listed and nothing is
+    written.
     """
     with checked or check_objects(path, department) as source:
         path, check = source.path, source.check
+        warnings = row_warnings(source.rows())
+        if warnings and not confirm_warnings:
+            raise ValidationError(
+                f"{path.name}: {len(warnings)} row(s) with warnings; check them, then import "
+                "with --confirm-warnings / 代码与类型不符，确认后加 --confirm-warnings; "
+                "nothing was imported",
+                {f"row {n}": found for n, found in list(warnings.items())[:1000]},
+                rule="R4.1",
+            )
         if sha256_file(path) != check.sha256:
             raise ValidationError(
                 f"{path.name} changed after it was checked; import it again",
@@ -178,6 +210,7 @@ def import_objects(
                 "rows": check.rows,
                 "batches": count,
                 "format": check.format,
+                "confirm_warnings": bool(warnings),
             },
             None,
         )

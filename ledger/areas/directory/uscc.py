@@ -117,3 +117,93 @@ def uscc_problem(code: str) -> str | None:
     if code[17] != expected:
         return f"check character should be {expected}, not {code[17]}"
     return None
+
+
+# -- the code's structure (R4 data quality; format 2) ------------------------------------------
+
+#: Position 1, the registration authority (登记管理部门代码), as GB 32100-2015 assigns them.
+AUTHORITIES = {
+    "1": "机构编制",
+    "2": "外交",
+    "3": "司法行政",
+    "4": "文化",
+    "5": "民政",
+    "6": "旅游",
+    "7": "宗教",
+    "8": "工会",
+    "9": "市场监管（工商）",
+    "A": "中央军委改革和编制办公室",
+    "N": "农业",
+    "Y": "其他",
+}
+#: Position 2 under the market regulator (9): the kind of market entity it registered.
+MARKET_CATEGORIES = {"1": "enterprise", "2": "individual", "3": "cooperative"}
+KIND_NAMES = {"enterprise": "企业", "individual": "个体工商户", "cooperative": "农民专业合作社"}
+#: The provinces' two-digit codes (GB/T 2260), and "10" for registrations at national level.
+PROVINCES = frozenset(
+    "10 11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
+    "61 62 63 64 65 71 81 82".split()
+)
+#: GB 11714's weights for the organisation code's eight body characters.
+ORGANISATION_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def organisation_check(body8: str) -> str:
+    """GB 11714's check character of an organisation code's eight body characters (the
+    USCC's positions 9-16): ``11 - (sum of value * weight) mod 11``, 10 written ``X``
+    and 11 written ``0``; a digit is worth itself, a letter A-Z 10-35."""
+    total = sum(
+        (int(c) if c.isdigit() else ord(c) - 55) * w
+        for c, w in zip(body8, ORGANISATION_WEIGHTS, strict=True)
+    )
+    value = 11 - total % 11
+    return "X" if value == 10 else "0" if value == 11 else str(value)
+
+
+def structure_findings(code: str, kind: str) -> tuple[list[str], list[str]]:
+    """(errors, warnings) about a valid code's structure (R4.1), beyond its check
+    character, for an object filed as ``kind``; each a predicate for the code.
+
+    Errors: an all-zero code; a registration authority GB 32100 does not assign; an
+    administrative division that is not six digits of a province (GB/T 2260); an
+    embedded organisation code whose own check character (GB 11714) is wrong.
+    Warnings, which an importer must confirm: a code of another authority or another
+    category than the declared kind (a 92... code is an individual business's, not an
+    enterprise's).
+    """
+    errors: list[str] = []
+    warnings: list[str] = []
+    if set(code[:17]) == {"0"}:
+        return ["is all zeros (全零代码): no authority issues it"], []
+    authority, category, division, organisation = code[0], code[1], code[2:8], code[8:17]
+    if authority not in AUTHORITIES:
+        errors.append(
+            f"has registration authority {authority!r}, which GB 32100 does not assign "
+            "(登记管理部门代码无效)"
+        )
+    if not division.isdigit():
+        errors.append(f"has administrative division {division!r}, not six digits (行政区划码)")
+    elif division[:2] not in PROVINCES:
+        errors.append(
+            f"has administrative division {division}: {division[:2]} is no province "
+            "(GB/T 2260 行政区划码无效)"
+        )
+    if set(organisation[:8]) == {"0"}:
+        errors.append("embeds an all-zero organisation code (主体标识码全零)")
+    elif organisation[8] != (expected := organisation_check(organisation[:8])):
+        errors.append(
+            f"embeds organisation code {organisation} whose check character should be "
+            f"{expected}, not {organisation[8]} (GB 11714 主体标识码校验位)"
+        )
+    if kind in KIND_NAMES:
+        declared = f"{kind} ({KIND_NAMES[kind]})"
+        if authority != "9":
+            warnings.append(
+                f"was registered by {AUTHORITIES.get(authority, authority)} ({authority}), "
+                f"not by the market regulator (9), but is filed as {declared}"
+            )
+        elif MARKET_CATEGORIES.get(category) != kind:
+            found = MARKET_CATEGORIES.get(category)
+            named = f"{found} ({KIND_NAMES[found]})" if found else "no market-entity category"
+            warnings.append(f"is a 9{category}... code, {named}, but is filed as {declared}")
+    return errors, warnings
