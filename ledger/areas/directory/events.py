@@ -41,8 +41,17 @@ class ObjectImport(Aggregate):
         rows: int
         batches: int
         format: str
-        #: The importer confirmed the rows' warnings (format 2; absent before).
+        #: The importer confirmed the rows' warnings (R4.1); absent on imports recorded
+        #: before it was added (schema 1).
         confirm_warnings: bool
+
+        # Schema 2 added ``confirm_warnings``: the entry records the schema an event was
+        # written at, and a replay compares an older one after this upcast (issue 11.1).
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["confirm_warnings"] = False
 
     class BatchRecorded(Aggregate.Event):
         TOPIC = "shuangsui.directory.batch_recorded"
