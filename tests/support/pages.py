@@ -53,7 +53,7 @@ def today() -> str:
     return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
 
 
-def commit_draw(county: County, witness: str = "witness") -> None:
+def commit_draw(county: County, witness: str = "witness", plan: str | None = None) -> None:
     """Create the task and commit draw 1 with one witness and dice (R7.4)."""
     county.run(
         "SCJGJ",
@@ -62,7 +62,7 @@ def commit_draw(county: County, witness: str = "witness") -> None:
         name="页面测试联合抽查",
         year=2026,
         items=["SC-001"],
-        plan="SCJGJ/2026",  # the plan publish_county publishes first (R7.6)
+        plan=plan,  # the published plan the task carries out, if any (R7.6)
         inspectors=["S1", "S2", "S3"],
         matching="dispersed",
         team_size=2,
@@ -101,7 +101,7 @@ def publish_county(county: County, tmp_path: Path) -> Published:
     import_county_objects(county, tmp_path)
     county.run("SCJGJ", "plans.draft", year=2026, reason="enact", **PLAN)
     county.run("SCJGJ", "plans.publish", year=2026, version=1)
-    commit_draw(county)
+    commit_draw(county, plan="SCJGJ/2026")
     county.run("SCJGJ", "draw.dice", task=TASK, draw=1, digits="3141552653")
     value, nonce, digest = witness_secret()
     signature = statement(county, "witness", "commit", 1, TASK, commitment=digest)
