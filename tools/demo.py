@@ -624,7 +624,7 @@ def third_party(demo: Demo, drawn: list[dict[str, Any]]) -> None:
     demo.run(
         "scjgj",
         "body.register",
-        at="2026-11-09",
+        at="2026-11-23",
         body="ZYSJ",
         name="资阳市食品药品检验检测中心",
         qualification="CMA 182321340123（检验检测机构资质认定证书）",
@@ -633,13 +633,13 @@ def third_party(demo: Demo, drawn: list[dict[str, Any]]) -> None:
         valid_from="2024-03-01",
         valid_until="2030-02-28",
     )
-    report = "资阳市食品药品检验检测中心 检验报告 ZYSJ-2026-1109：所检项目符合GB 2762-2022"
+    report = "资阳市食品药品检验检测中心 检验报告 ZYSJ-2026-1124：所检项目符合GB 2762-2022"
     case = {
         "basis": {
             "kind": "case",
             "case": "TS-2026-0901",
             "trigger": "data_monitoring",
-            "reference": "省级平台抽检数据监测 20261105-0901",
+            "reference": "省级平台抽检数据监测 20261120-0901",
         },
         "object": drawn[0]["object"],
         "item": "SCJGJ:SCJG-SP-001",
@@ -647,10 +647,10 @@ def third_party(demo: Demo, drawn: list[dict[str, Any]]) -> None:
     demo.run(
         "scjgj",
         "inspection.record",
-        at="2026-11-10",
+        at="2026-11-24",
         method="on_site",
         inspectors=["SCJGJ-001", "SCJGJ-002"],
-        checked_on="2026-11-10",
+        checked_on="2026-11-24",
         delegated={
             "kind": "testing",
             "body": "ZYSJ",
@@ -661,19 +661,19 @@ def third_party(demo: Demo, drawn: list[dict[str, Any]]) -> None:
     demo.run(
         "scjgj-001",
         "result.enter",
-        at="2026-11-10",
+        at="2026-11-24",
         result="no_problem",
-        formed_on="2026-11-10",
+        formed_on="2026-11-24",
         **case,
     )
-    demo.run("scjgj", "result.publish", at="2026-11-11", published_on="2026-11-11", **case)
+    demo.run("scjgj", "result.publish", at="2026-11-25", published_on="2026-11-25", **case)
     demo.run(
         "scjgj",
         "body.oversee",
-        at="2026-11-12",
+        at="2026-11-26",
         body="ZYSJ",
         kind="evaluation",
-        held_on="2026-11-12",
+        held_on="2026-11-26",
         finding="检验报告要素齐全、按时出具，抽样过程记录完整",
         rating="good",
     )
