@@ -98,7 +98,8 @@ def test_import_objects_all_or_nothing(
         csv.writer(dst).writerows(rows[:20])
     refused = run(s, "import", "objects", "--key", keys["SCJGJ"], str(bad))
     assert refused.exit_code == 2
-    assert "3 bad row(s); nothing was imported" in refused.output
+    assert "3 problem(s) in 3 row(s)" in refused.output
+    assert "nothing was imported" in refused.output
     assert "line 4" in refused.output and "check character" in refused.output
     assert "line 8" in refused.output and "R4.1" in refused.output
     assert "line 10" in refused.output and "duplicate id, first seen on line 6" in refused.output

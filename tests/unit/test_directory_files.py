@@ -602,3 +602,28 @@ def test_100_000_rows_stream_in_bounded_memory(tmp_path: Path) -> None:
     # Flat apart from the id table: well under the file's size, ~300 B per row at most.
     assert peak < 300 * rows, f"peak {peak:,} bytes for {rows:,} rows"
     assert peak < path.stat().st_size
+
+
+def test_a_refusal_counts_rows_and_problems_apart_and_lists_each(tmp_path: Path) -> None:
+    """Issue 14 §3: '6 bad row(s)' for a 2-row file was problems, not rows; every
+    problem of a row is listed, not only its first."""
+    from ledger.areas.directory.files import FileCheck, RowError
+    from ledger.areas.directory.importer import refuse
+
+    check = FileCheck(
+        rows=2,
+        errors=(
+            RowError(2, "id", "bad check character"),
+            RowError(2, "kind", "unknown kind"),
+            RowError(3, None, "duplicate id"),
+        ),
+        truncated=False,
+        sha256="0" * 64,
+        format="csv",
+    )
+    error = refuse(tmp_path / "objects.csv", check)
+    assert "3 problem(s) in 2 row(s) of 2" in error.message
+    assert error.errors == {
+        "line 2": ["id: bad check character", "kind: unknown kind"],
+        "line 3": ["duplicate id"],
+    }

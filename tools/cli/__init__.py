@@ -92,7 +92,7 @@ def cli(ctx: click.Context, home: str | None, database_url: str | None) -> None:
     """The 双随机、一公开 audit ledger.
 
     \b
-    Start here:
+    Examples (start here):
       shuangsui init                 create keys and the genesis
       shuangsui status               what is in the ledger
       shuangsui verify               check every hash, link and signature

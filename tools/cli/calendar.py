@@ -11,7 +11,12 @@ from tools.cli.runtime import KEY, Runtime, pass_runtime, read_json
 
 @click.group()
 def calendar() -> None:
-    """The working-day calendar (office)."""
+    """The working-day calendar (office).
+
+    \b
+    Example:
+      shuangsui calendar amend --key var/keys/office.key calendar-2027.json
+    """
 
 
 @calendar.command("amend")
@@ -24,6 +29,10 @@ def calendar_amend(runtime: Runtime, key_file: str, file: Path) -> None:
 
     A declared year is counted Monday-Friday except the amended days; until a year is
     declared (or the installed chinesecalendar knows it) no deadline in it is computed.
+
+    \b
+    Example:
+      shuangsui calendar amend --key var/keys/office.key calendar-2027.json
     """
     outcome = runtime.run(key_file, "calendar.amend", read_json(file))
     click.echo(f"calendar amended: {outcome['days']} day(s), years {outcome['declared_years']}")

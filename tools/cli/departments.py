@@ -12,7 +12,12 @@ from tools.cli.runtime import KEY, Runtime, pass_runtime
 
 @click.group()
 def department() -> None:
-    """Member departments of the joint conference (成员单位) and their sections."""
+    """Member departments of the joint conference (成员单位) and their sections.
+
+    \b
+    Example:
+      shuangsui department list --json
+    """
 
 
 @department.command("register")

@@ -15,7 +15,12 @@ from tools.cli.runtime import KEY, Runtime, pass_runtime, read_ledger
 
 @click.group("import")
 def import_() -> None:
-    """Import the object or inspector directory from CSV or XLSX."""
+    """Import the object or inspector directory from CSV or XLSX.
+
+    \b
+    Example:
+      shuangsui import objects --key keys/scjgj.key objects.csv
+    """
 
 
 def _department_of(runtime: Runtime, key: Any) -> str:

@@ -25,7 +25,12 @@ from tools.cli.runtime import (
 
 @click.group()
 def draw() -> None:
-    """The verifiable draw (摇号): commit, witnesses, entropy, run, recusal."""
+    """The verifiable draw (摇号): commit, witnesses, entropy, run, recusal.
+
+    \b
+    Example:
+      shuangsui draw show T-2027-001/1
+    """
 
 
 @draw.command("commit")

@@ -16,7 +16,14 @@ from tools.cli.runtime import KEY, Runtime, pass_runtime
 
 @click.group()
 def inspection() -> None:
-    """Record inspections (R8)."""
+    """Record inspections (R8).
+
+    \b
+    Example:
+      shuangsui inspection record --key scjgj.key --object 91510000... \\
+          --item SCJGJ:SC-001 --draw T-2026-001/1 --method on_site \\
+          --inspector S1 --inspector S2 --on 2026-11-27
+    """
 
 
 @inspection.command("record")

@@ -13,7 +13,12 @@ from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_
 
 @click.group()
 def inspectors() -> None:
-    """The inspector directory: pending changes, decisions, records."""
+    """The inspector directory: pending changes, decisions, records.
+
+    \b
+    Example:
+      shuangsui inspectors pending
+    """
 
 
 @inspectors.command("pending")

@@ -16,7 +16,12 @@ from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_
 
 @click.group()
 def items() -> None:
-    """Item lists (抽查事项清单): draft, publish, show, the joint list, the R3.3 report."""
+    """Item lists (抽查事项清单): draft, publish, show, the joint list, the R3.3 report.
+
+    \b
+    Example:
+      shuangsui items show SCJGJ
+    """
 
 
 @items.command("draft")

@@ -48,7 +48,12 @@ def keygen(runtime: Runtime, out: Path, label: str, seal: bool) -> None:
 
 @click.group()
 def key() -> None:
-    """Register, rotate, revoke and show keys (signed ledger events)."""
+    """Register, rotate, revoke and show keys (signed ledger events).
+
+    \b
+    Example:
+      shuangsui key show 51df10d9874dd9ae
+    """
 
 
 def _public_b64(source: str) -> str:

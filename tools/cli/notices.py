@@ -16,7 +16,12 @@ from tools.cli.runtime import KEY, Runtime, pass_runtime
 
 @click.group("notice")
 def notice() -> None:
-    """Notices naming a unit (通报批评) and their rectification (整改) (R10.2)."""
+    """Notices naming a unit (通报批评) and their rectification (整改) (R10.2).
+
+    \b
+    Example:
+      shuangsui notice list --open
+    """
 
 
 @notice.command("issue")
@@ -70,7 +75,13 @@ def notice_issue(
 def notice_rectify(
     runtime: Runtime, key_file: str, number: str, done_on: str, account: str
 ) -> None:
-    """Record the rectification as done, with the named unit's key (R10.2)."""
+    """Record the rectification as done, with the named unit's key (R10.2).
+
+    \b
+    Example:
+      shuangsui notice rectify TB-2026-01 --key scjgj.key --on 2026-12-20 \\
+          --account '已补报第四季度报告'
+    """
     result = runtime.run(
         key_file, "notice.rectify", {"notice": number, "done_on": done_on, "account": account}
     )
@@ -87,7 +98,12 @@ def notice_rectify(
 def notice_list(
     runtime: Runtime, department: str | None, open_only: bool, today: str | None, out: Output
 ) -> None:
-    """Notices and their state: 整改中 open, 逾期未整改 overdue, 已整改 rectified."""
+    """Notices and their state: 整改中 open, 逾期未整改 overdue, 已整改 rectified.
+
+    \b
+    Example:
+      shuangsui notice list --department SCJGJ --open --json
+    """
     with projected(runtime) as (_, store):
         found = notices.notices(store.db, as_of(today), department=department, open_only=open_only)
 

@@ -12,7 +12,12 @@ from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_
 
 @click.group()
 def plans() -> None:
-    """Annual spot-check plans (年度抽查计划, R6)."""
+    """Annual spot-check plans (年度抽查计划, R6).
+
+    \b
+    Example:
+      shuangsui plans show SCJGJ 2027
+    """
 
 
 @plans.command("draft")

@@ -25,13 +25,23 @@ from tools.cli.runtime import EXIT_TAMPERED, Runtime, echo_json, pass_runtime, w
 
 @click.group()
 def projections() -> None:
-    """Build the read models (their own SQLite file beside the ledger)."""
+    """Build the read models (their own SQLite file beside the ledger).
+
+    \b
+    Example:
+      shuangsui projections update
+    """
 
 
 @projections.command("update")
 @pass_runtime
 def projections_update(runtime: Runtime) -> None:
-    """Apply the entries appended since the last update."""
+    """Apply the entries appended since the last update.
+
+    \b
+    Example:
+      shuangsui projections update
+    """
     with projected(runtime, sync=False) as (ledger, store):
         applied = sync_projections(ledger, store)
         click.echo(f"applied {applied:,} entries; projections at position {store.position():,}")
@@ -77,7 +87,12 @@ def projections_verify(runtime: Runtime, as_json: bool) -> None:
 @projections.command("rebuild")
 @pass_runtime
 def projections_rebuild(runtime: Runtime) -> None:
-    """Drop every read model and replay the whole log."""
+    """Drop every read model and replay the whole log.
+
+    \b
+    Example:
+      shuangsui projections rebuild
+    """
     with projected(runtime, sync=False) as (ledger, store):
         applied = sync_projections(ledger, store, full=True)
         click.echo(f"rebuilt from {applied:,} entries")
@@ -163,7 +178,12 @@ def deadlines_cmd(
     today: str | None,
     out: Output,
 ) -> None:
-    """The deadline board: due, overdue, met late, met (R6.5, R7.4, R9.1, R10.6)."""
+    """The deadline board: due, overdue, met late, met (R6.5, R7.4, R9.1, R10.6).
+
+    \b
+    Example:
+      shuangsui deadlines --department SCJGJ --status overdue
+    """
     with projected(runtime) as (_, store):
         board = deadlines.deadlines(
             store.db, deadlines.as_of(today), department=department, kind=kind, status=status
@@ -207,7 +227,12 @@ def deadlines_table(board: list[deadlines.Deadline]) -> Iterator[str]:
 @listing(default="json", export="results")
 @pass_runtime
 def feed_cmd(runtime: Runtime, after: int, limit: int, department: str | None, out: Output) -> None:
-    """The public publication feed (R9.1, R9.3) as JSON, paged by log position."""
+    """The public publication feed (R9.1, R9.3) as JSON, paged by log position.
+
+    \b
+    Example:
+      shuangsui feed --department SCJGJ --limit 20
+    """
     with projected(runtime) as (_, store):
         page = results.feed(store.db, after=after, limit=limit, department=department)
         names = out.names(store.db)
@@ -232,7 +257,12 @@ def feed_cmd(runtime: Runtime, after: int, limit: int, department: str | None, o
 @listing(export="coverage")
 @pass_runtime
 def coverage_cmd(runtime: Runtime, out: Output) -> None:
-    """Per department and item: tasks, joint tasks and inspections by basis (R1.2)."""
+    """Per department and item: tasks, joint tasks and inspections by basis (R1.2).
+
+    \b
+    Example:
+      shuangsui coverage --csv > coverage.csv
+    """
     with projected(runtime) as (_, store):
         table = items.coverage(store.db)
         names = out.names(store.db)
@@ -276,7 +306,12 @@ def task_ledger_cmd(
     person: str | None,
     out: Output,
 ) -> None:
-    """Tasks assigned to sections and people, with dates (R10.3), as JSON."""
+    """Tasks assigned to sections and people, with dates (R10.3), as JSON.
+
+    \b
+    Example:
+      shuangsui task-ledger --department SCJGJ
+    """
     with projected(runtime) as (_, store):
         rows = tasks.task_ledger(store.db, department=department, section=section, person=person)
         names = out.names(store.db)
@@ -310,7 +345,12 @@ def task_ledger_cmd(
 def progress_cmd(
     runtime: Runtime, department: str, year: int, quarter: int | None, today: str | None
 ) -> None:
-    """A quarterly report or the annual summary, as data (R10.6)."""
+    """A quarterly report or the annual summary, as data (R10.6).
+
+    \b
+    Example:
+      shuangsui progress --department SCJGJ --year 2026 --quarter 4
+    """
     with projected(runtime) as (_, store):
         echo_json(
             reports.progress_report(store.db, department, year, quarter, deadlines.as_of(today))

@@ -22,7 +22,13 @@ UPPER = "资阳市市场监管领域部门联合双随机一公开监管联席�
 
 @click.group("report")
 def report_group() -> None:
-    """Quarterly reports and the annual summary (R10.6)."""
+    """Quarterly reports and the annual summary (R10.6).
+
+    \b
+    Example:
+      shuangsui report submit --key scjgj.key --kind quarterly --year 2026 \\
+          --quarter 4 --summary q4.txt
+    """
 
 
 @report_group.command("submit")
@@ -47,7 +53,13 @@ def report_submit(
     summary: Path,
     note: str | None,
 ) -> None:
-    """Submit a report to the office; your department's key signs it."""
+    """Submit a report to the office; your department's key signs it.
+
+    \b
+    Example:
+      shuangsui report submit --key scjgj.key --kind quarterly --year 2026 \\
+          --quarter 4 --summary q4.txt
+    """
     data = summary.read_bytes()
     try:
         text = data.decode("utf-8")
@@ -163,7 +175,12 @@ def report_collate(
 @listing()
 @pass_runtime
 def report_collations(runtime: Runtime, out: Output) -> None:
-    """The collations the office recorded as sent to the level above (R10.6)."""
+    """The collations the office recorded as sent to the level above (R10.6).
+
+    \b
+    Example:
+      shuangsui report collations --json
+    """
     with projected(runtime) as (_, store):
         found = reports.collations(store.db)
 

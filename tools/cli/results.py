@@ -14,7 +14,13 @@ from tools.cli.runtime import KEY, Runtime, pass_runtime
 
 @click.group()
 def result() -> None:
-    """Enter, publish, withhold and follow up results (R9)."""
+    """Enter, publish, withhold and follow up results (R9).
+
+    \b
+    Example:
+      shuangsui result publish --key scjgj.key --object 91510000... \\
+          --item SCJGJ:SC-001 --draw T-2026-001/1 --on 2026-12-01
+    """
 
 
 @result.command("enter")
@@ -43,7 +49,14 @@ def result_enter(
     formed_on: str,
     **basis: Any,
 ) -> None:
-    """Enter a result; only an inspector assigned to the object may (谁检查谁录入, R9.1)."""
+    """Enter a result; only an inspector assigned to the object may (谁检查谁录入, R9.1).
+
+    \b
+    Example:
+      shuangsui result enter --key s1.key --object 91510000... \\
+          --item SCJGJ:SC-001 --draw T-2026-001/1 --result no_problem \\
+          --formed-on 2026-11-27
+    """
     params = {
         "basis": read_basis(**basis),
         "object": obj,
@@ -67,7 +80,13 @@ def result_enter(
 def result_publish(
     runtime: Runtime, /, key_file: str, obj: str, item: str, day: str, **basis: Any
 ) -> None:
-    """Publish a result (谁检查谁公开; within 20 working days, R9.1)."""
+    """Publish a result (谁检查谁公开; within 20 working days, R9.1).
+
+    \b
+    Example:
+      shuangsui result publish --key scjgj.key --object 91510000... \\
+          --item SCJGJ:SC-001 --draw T-2026-001/1 --on 2026-12-01
+    """
     runtime.run(
         key_file,
         "result.publish",
@@ -94,7 +113,14 @@ def result_withhold(
     day: str,
     **basis: Any,
 ) -> None:
-    """Withhold a result from publication, with its legal basis (R9.1)."""
+    """Withhold a result from publication, with its legal basis (R9.1).
+
+    \b
+    Example:
+      shuangsui result withhold --key scjgj.key --object 91510000... \\
+          --item SCJGJ:SC-001 --draw T-2026-001/1 \\
+          --legal-basis '《政府信息公开条例》第十四条' --on 2026-12-01
+    """
     runtime.run(
         key_file,
         "result.withhold",
@@ -129,7 +155,14 @@ def result_follow_up(
     day: str,
     **basis: Any,
 ) -> None:
-    """Record a violation's penalty case or judicial referral (R9.2)."""
+    """Record a violation's penalty case or judicial referral (R9.2).
+
+    \b
+    Example:
+      shuangsui result follow-up --key scjgj.key --object 91510000... \\
+          --item SCJGJ:SC-001 --draw T-2026-001/1 --kind penalty_case \\
+          --case-number 安市监罚〔2026〕12号 --on 2026-12-05
+    """
     runtime.run(
         key_file,
         "result.follow_up",

@@ -18,7 +18,12 @@ from tools.cli.runtime import KEY, Runtime, echo_json, pass_runtime, read_json, 
 
 @click.group()
 def review() -> None:
-    """The duty review (R10.4): 尽职照单免责、失职照单问责."""
+    """The duty review (R10.4): 尽职照单免责、失职照单问责.
+
+    \b
+    Example:
+      shuangsui review show --object 91510000...
+    """
 
 
 @review.command("show")
@@ -80,7 +85,13 @@ def review_settle(
     evidence: tuple[int, ...],
     **subject: str | None,
 ) -> None:
-    """Settle a verdict with a signed review event (discipline inspector's key)."""
+    """Settle a verdict with a signed review event (discipline inspector's key).
+
+    \b
+    Example:
+      shuangsui review settle --key jiwei.key --object 91510000... \\
+          --party S1 --verdict exempt --reasoning '按规定程序检查，已尽职'
+    """
     kind, ident = read_subject(**subject)
     runtime.run(
         key_file,

@@ -308,6 +308,10 @@ def demo(runtime: Runtime, objects: int) -> None:
     \b
     Leaves an existing ledger as it is. Then:  shuangsui serve
     Demo keys (unsealed, demo only) are written to HOME/keys/demo/.
+
+    \b
+    Example:
+      shuangsui --home demo-county demo --objects 2000
     """
     from ledger.bootstrap import open_ledger
     from tools.cli.chain import init

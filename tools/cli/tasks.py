@@ -12,7 +12,12 @@ from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_
 
 @click.group()
 def task() -> None:
-    """Joint tasks (联合抽查任务): create, join, show (R7.1-R7.3)."""
+    """Joint tasks (联合抽查任务): create, join, show (R7.1-R7.3).
+
+    \b
+    Example:
+      shuangsui task show T-2027-001
+    """
 
 
 @task.command("create")

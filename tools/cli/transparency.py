@@ -208,7 +208,12 @@ def export(runtime: Runtime, out: Path, stream: str | None, draw_ref: str | None
 
 @click.group()
 def witness() -> None:
-    """Act as an independent witness that cosigns checkpoints (C2SP tlog-witness)."""
+    """Act as an independent witness that cosigns checkpoints (C2SP tlog-witness).
+
+    \b
+    Example:
+      shuangsui witness cosign --state jiwei.json --key jiwei.key latest.checkpoint p.proof
+    """
 
 
 @witness.command("init")

@@ -15,7 +15,12 @@ from tools.cli.runtime import KEY, Runtime, pass_runtime
 
 @click.group("worklist")
 def worklist() -> None:
-    """The task ledger (工作任务台账): tasks assigned to sections and people (R10.3)."""
+    """The task ledger (工作任务台账): tasks assigned to sections and people (R10.3).
+
+    \b
+    Example:
+      shuangsui worklist list --department SCJGJ
+    """
 
 
 @worklist.command("assign")
@@ -62,7 +67,12 @@ def worklist_assign(
 def worklist_complete(
     runtime: Runtime, key_file: str, entry: str, done_on: str, note: str | None
 ) -> None:
-    """Record a task-ledger entry as done (R10.3)."""
+    """Record a task-ledger entry as done (R10.3).
+
+    \b
+    Example:
+      shuangsui worklist complete W-2026-007 --key scjgj.key --on 2026-12-02
+    """
     params: dict[str, Any] = {"entry": entry, "done_on": done_on}
     if note:
         params["note"] = note
@@ -83,7 +93,12 @@ def worklist_list(
     person: str | None,
     out: Output,
 ) -> None:
-    """The task ledger's entries beyond the draw's assignments, by due date (R10.3)."""
+    """The task ledger's entries beyond the draw's assignments, by due date (R10.3).
+
+    \b
+    Example:
+      shuangsui worklist list --department SCJGJ --section 执法一股 --csv
+    """
     with projected(runtime) as (_, store):
         found = read_worklist.entries(
             store.db, department=department, section=section, person=person

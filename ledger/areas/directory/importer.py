@@ -78,13 +78,18 @@ def inspectors_spec(department: str) -> ColumnSpec:
 
 
 def refuse(path: Path, check: FileCheck) -> ValidationError:
-    errors = {
-        f"line {e.line}": [f"{e.column}: {e.reason}" if e.column else e.reason]
-        for e in check.errors
-    }
-    more = " (first 1000 shown)" if check.truncated else ""
+    """Every problem of every bad row, by line; rows and problems counted apart (a row
+    may have several problems: issue 14 §3)."""
+    errors: dict[str, list[str]] = {}
+    for e in check.errors:
+        errors.setdefault(f"line {e.line}", []).append(
+            f"{e.column}: {e.reason}" if e.column else e.reason
+        )
+    more = " (the first 1000 problems shown)" if check.truncated else ""
     return ValidationError(
-        f"{path.name}: {len(check.errors)} bad row(s){more}; nothing was imported", errors
+        f"{path.name}: {len(check.errors)} problem(s) in {len(errors)} row(s) of "
+        f"{check.rows}{more}; nothing was imported (发现问题，未导入)",
+        errors,
     )
 
 
