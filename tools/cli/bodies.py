@@ -16,7 +16,12 @@ from tools.cli.runtime import KEY, Runtime, pass_runtime
 
 @click.group("body")
 def body() -> None:
-    """Qualified third-party bodies (有资质的机构) and their supervision (R8.1, R8.2)."""
+    """Qualified third-party bodies (有资质的机构) and their supervision (R8.1, R8.2).
+
+    \b
+    Example:
+      shuangsui body list
+    """
 
 
 @body.command("register")
@@ -85,7 +90,13 @@ def body_oversee(
     finding: str,
     rating: str | None,
 ) -> None:
-    """Record your department's guidance, supervision or evaluation of a body (R8.2)."""
+    """Record your department's guidance, supervision or evaluation of a body (R8.2).
+
+    \b
+    Example:
+      shuangsui body oversee --key scjgj.key ZYJC --kind evaluation --on 2026-11-20 \\
+        --finding "检验报告规范、按时" --rating good
+    """
     params: dict[str, Any] = {
         "body": ident,
         "kind": kind,
@@ -102,6 +113,11 @@ def body_oversee(
 @listing(default="json")
 @pass_runtime
 def body_list(runtime: Runtime, out: Output) -> None:
-    """The register: each body, its records and the delegated checks citing it."""
+    """The register: each body, its records and the delegated checks citing it.
+
+    \b
+    Example:
+      shuangsui body list --csv > bodies.csv
+    """
     with projected(runtime) as (_, store):
         out.rows(read_bodies.bodies(store.db), columns=("body", "name", "valid_until"))
