@@ -30,6 +30,7 @@ from ledger.areas.reports import commands as report_commands
 from ledger.areas.results import commands as result_commands
 from ledger.areas.reviews import commands as review_commands
 from ledger.areas.tasks import commands as task_commands
+from ledger.areas.witness import commands as witness_commands
 from ledger.areas.worklist import commands as worklist_commands
 from ledger.audit.evidence import RouteTable
 from ledger.commanding import Registry
@@ -56,6 +57,7 @@ AREAS = (
     notice_commands,
     worklist_commands,
     body_commands,
+    witness_commands,
 )
 
 

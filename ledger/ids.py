@@ -113,3 +113,11 @@ def object_problems_id(object_key: str) -> UUID:
 
 def calendar_id() -> UUID:
     return stream_id("calendar")
+
+
+def witness_policy_id() -> UUID:
+    return stream_id("witness-policy")
+
+
+def checkpoint_record_id(size: int) -> UUID:
+    return stream_id("checkpoint", str(size))

@@ -32,7 +32,7 @@ from ledger.canonical import canonical_bytes
 from ledger.clock import CHINA
 from ledger.draw.ceremony import sign_witness_statement, witness_commitment
 from ledger.keys import SigningKey, write_key_file
-from ledger.transparency.witness import Witness, request_text
+from ledger.transparency.witness import GENESIS_SIZE, Witness, request_text
 from projections.read.reports import collation
 from projections.runner import update
 from projections.store import Store
@@ -680,15 +680,31 @@ def third_party(demo: Demo, drawn: list[dict[str, Any]]) -> None:
 
 
 def witness_checkpoint(demo: Demo, home: Path) -> str:
-    demo.say("a checkpoint, cosigned by the discipline inspection witness")
+    demo.say("the witness policy (2 of 2) and a checkpoint both witnesses cosign")
+    demo.run(
+        "office",
+        "witness.policy",
+        at="2026-11-07",
+        witnesses=[demo.keys["jiwei"].key_id, demo.keys["notary"].key_id],
+        quorum=2,
+        reason="联席会议决定：检查点须经县纪委监委与公证处共同见证",
+    )
     transparency = demo.ledger.transparency
     note = transparency.checkpoint()
-    state = home / "witness" / "jiwei.json"
-    state.parent.mkdir(parents=True, exist_ok=True)
-    state.unlink(missing_ok=True)
-    Witness.create(state, "jiwei.anyue.example/witness", [transparency.log_verifier().vkey])
-    witness = Witness(state, demo.keys["jiwei"])
     size = demo.ledger.head().position
-    line = witness.add_checkpoint(request_text(transparency.consistency_text(0, size), note))
-    transparency.attach_cosignatures(note + line)
-    return transparency.note()
+    lines = ""
+    for name in ("jiwei", "notary"):
+        state = home / "witness" / f"{name}.json"
+        state.parent.mkdir(parents=True, exist_ok=True)
+        state.unlink(missing_ok=True)
+        Witness.create(state, f"{name}.anyue.example/witness", [transparency.log_verifier().vkey])
+        witness = Witness(state, demo.keys[name])
+        genesis = transparency.checkpoint(GENESIS_SIZE)  # a witness's first contact
+        witness.add_checkpoint(
+            request_text(transparency.consistency_text(0, GENESIS_SIZE), genesis)
+        )
+        lines += witness.add_checkpoint(
+            request_text(transparency.consistency_text(GENESIS_SIZE, size), note)
+        )
+    transparency.attach_cosignatures(note + lines)
+    return transparency.note(size)

@@ -43,6 +43,7 @@ from ledger.audit.report import (
 )
 from ledger.audit.signatures import verify_rows
 from ledger.audit.timing import check_checkpoint_times
+from ledger.audit.witnessing import POLICY_TOPICS
 
 BUNDLE_FORMAT = "shuangsui-bundle-v1"
 _ENTRY_FIELDS = {
@@ -267,6 +268,8 @@ def verify_bundle(
         bundle_failure = _check_notes(
             notes, report, entries.roots if kind == "full" else None, checker
         )
+    if bundle_failure is None and report:
+        bundle_failure = _check_witnessing(notes, report, entries.roots)
     if bundle_failure is not None and (
         report.failure is None or bundle_failure.position <= report.failure.position
     ):
@@ -298,6 +301,19 @@ def _check_notes(
         )
         if late is not None:
             return late
+    return None
+
+
+def _check_witnessing(notes: list[str], report: Report, roots: dict[int, bytes]) -> Failure | None:
+    """A checkpoint recorded in the log has the root the entries give (where the bundle
+    gives it); then judge every checkpoint's witness quorum."""
+    for size, note in report.witnessing.recorded.items():
+        if size in roots and parse_checkpoint(parse_note(note).text).root != roots[size]:
+            return Failure(size, BAD_CHECKPOINT, f"recorded checkpoint of size {size}: a fork")
+    by_size = {parse_checkpoint(parse_note(n).text).size: n for n in notes}
+    report.quorum = report.witnessing.assess(
+        by_size, report.keys, ledger_format=report.ledger_format
+    )
     return None
 
 
@@ -359,7 +375,7 @@ def _check_query(query: Any, checker: ChainChecker) -> Failure | None:
     versions = sorted(checker.stream_versions.get(stream, []))
     if not versions or versions != list(range(1, len(versions) + 1)):
         return Failure(0, MALFORMED_BUNDLE, "the slice does not hold the stream's versions 1..k")
-    history = {GENESIS_TOPIC, *KEY_CHANGE_TOPICS}
+    history = {GENESIS_TOPIC, *KEY_CHANGE_TOPICS, *POLICY_TOPICS}
     for streams, topics in checker.slice_commands:
         if stream not in streams and not topics <= history:
             return Failure(0, MALFORMED_BUNDLE, "the slice holds a command that is not about it")

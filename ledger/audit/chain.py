@@ -63,6 +63,7 @@ from ledger.audit.report import (
     BAD_GENESIS,
     BAD_KEY_EVENT,
     BAD_LEDGER_SIGNATURE,
+    BAD_WITNESS_EVENT,
     BROKEN_LINK,
     HASH_MISMATCH,
     KEY_NOT_VALID,
@@ -75,6 +76,7 @@ from ledger.audit.report import (
     Failure,
 )
 from ledger.audit.timing import SINCE_FORMAT, CommandTimes
+from ledger.audit.witnessing import WITNESS_TOPICS, Witnessing
 
 ENTRY_FORMAT = 1
 ENTRY_SIGNATURE_CONTEXT = b"shuangsui/entry/v1\n"
@@ -134,6 +136,8 @@ class ChainChecker:
         self.format = 1
         #: Each command's ``created``, with the entry order rule of format 2.
         self.times = CommandTimes()
+        #: Witness policies, recorded checkpoints and cosignatures, in log order.
+        self.witnessing = Witnessing()
 
     # The ChainRow is checked field by field; the first problem is returned.
     def check(self, row: ChainRow) -> Failure | None:
@@ -194,6 +198,11 @@ class ChainChecker:
             failure = self._apply_key_event(p, topic, event.state)
             if failure:
                 return failure
+        if topic in WITNESS_TOPICS:
+            actor = self.open.evidence.key if self.open is not None else None
+            problem = self.witnessing.apply(p, topic, event.state, actor, self.keys)
+            if problem:
+                return Failure(p, BAD_WITNESS_EVENT, problem)
         if part == count - 1:
             failure = self._seal(row, p)
             if failure:

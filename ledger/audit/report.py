@@ -17,6 +17,7 @@ from typing import Any
 
 from ledger.audit.hashing import ZERO_HASH
 from ledger.audit.keystate import KeyState
+from ledger.audit.witnessing import Quorum, Witnessing
 
 # --- reasons --------------------------------------------------------------------
 
@@ -36,6 +37,7 @@ UNAUTHORISED_KEY_CHANGE = "unauthorised key change"
 BAD_PROOF = "bad inclusion proof"
 BAD_TREE = "tree node mismatch"
 BAD_CHECKPOINT = "bad checkpoint"
+BAD_WITNESS_EVENT = "bad witness event"
 MALFORMED_BUNDLE = "malformed bundle"
 # Replay verification (ledger.replay, issue 11.1): the events are not what the signed
 # command produces, the actor may not cause them, or the log lacks some of them.
@@ -104,6 +106,12 @@ class Report:
     #: than ``size``), and the position the check started after (a trusted size).
     entries: int = 0
     after: int = 0
+    #: The witness events read (policies, recorded checkpoints, cosignatures).
+    witnessing: Witnessing = field(default_factory=Witnessing)
+    #: The format the genesis recorded (1 if it records none).
+    ledger_format: int = 1
+    #: Which checkpoints have the witness quorum (set once the checkpoints are checked).
+    quorum: Quorum | None = None
 
     def __bool__(self) -> bool:
         return self.failure is None
@@ -112,7 +120,7 @@ class Report:
         return f"Report(size={self.size}, failure={self.failure})"
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "ok": self.failure is None,
             "size": self.size,
             "head": self.head.hex(),
@@ -129,3 +137,8 @@ class Report:
                 "detail": self.failure.detail,
             },
         }
+        if self.quorum is not None and self.quorum.required:
+            # Format 2 on (a format-1 ledger's report stays exactly as it was).
+            document["format"] = self.ledger_format
+            document["witnessing"] = self.quorum.as_dict()
+        return document

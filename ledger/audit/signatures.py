@@ -110,6 +110,8 @@ def verify_rows(
         keys=checker.keys,
         entries=entries,
         after=after,
+        witnessing=checker.witnessing,
+        ledger_format=checker.format,
     )
 
 

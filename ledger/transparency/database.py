@@ -29,6 +29,7 @@ from ledger.audit.chain import ChainChecker
 from ledger.audit.errors import NoteError
 from ledger.audit.hashing import MerkleFrontier, leaf_hash, verify_consistency, verify_inclusion
 from ledger.audit.keystate import check_checkpoint
+from ledger.audit.notes import parse_checkpoint, parse_note
 from ledger.audit.report import (
     BAD_CHECKPOINT,
     BAD_PROOF,
@@ -40,6 +41,7 @@ from ledger.audit.report import (
 )
 from ledger.audit.signatures import verify_rows
 from ledger.audit.timing import check_checkpoint_times
+from ledger.audit.witnessing import WITNESS_TOPICS
 from ledger.errors import ConflictError, ValidationError
 from ledger.replay import ReplayReport, replay
 from ledger.storage.merkle import load_frontier
@@ -124,12 +126,37 @@ def verify_ledger(
             )
     if report:
         report.failure = _check_checkpoints(ledger, sorted(sizes), tree.roots, report, checker)
+    if report:
+        report.failure = _check_witnessing(ledger, sorted(sizes), report)
     return report
 
 
 def replay_ledger(ledger: Ledger, *, progress: Callable[[int], None] | None = None) -> ReplayReport:
     """Replay every command of the ledger (see :mod:`ledger.replay`)."""
     return replay(iter_chain(ledger), ledger.registry, ledger.routes, progress=progress)
+
+
+def _check_witnessing(ledger: Ledger, sizes: list[int], report: Report) -> Failure | None:
+    """Judge the quorum of every checkpoint (stored or recorded in the log); a recorded
+    checkpoint must have the root the verified tree gives (else the log forked)."""
+    for size, note in sorted(report.witnessing.recorded.items()):
+        if size > report.size:
+            return Failure(
+                size, BAD_CHECKPOINT, f"recorded checkpoint of size {size} is beyond the log"
+            )
+        try:
+            recorded = parse_checkpoint(parse_note(note).text)
+        except NoteError as exc:
+            return Failure(size, BAD_CHECKPOINT, f"recorded checkpoint of size {size}: {exc}")
+        if recorded.root != ledger.transparency.root(size):
+            return Failure(
+                size,
+                BAD_CHECKPOINT,
+                f"the checkpoint of size {size} recorded in the log has another root: a fork",
+            )
+    notes = {size: ledger.transparency.note(size) for size in sizes if size <= report.size}
+    report.quorum = report.witnessing.assess(notes, report.keys, ledger_format=report.ledger_format)
+    return None
 
 
 def _check_checkpoints(
@@ -146,9 +173,13 @@ def _check_checkpoints(
             return Failure(size, BAD_CHECKPOINT, f"a checkpoint of size {size} is beyond the log")
         note = ledger.transparency.note(size)
         try:
-            _, cosigners = check_checkpoint(note, report.keys, report.origin, roots[size])
+            checkpoint, cosigners = check_checkpoint(note, report.keys, report.origin, roots[size])
         except NoteError as exc:
             return Failure(size, BAD_CHECKPOINT, f"checkpoint of size {size}: {exc}")
+        if checkpoint.size != size:
+            return Failure(
+                size, BAD_CHECKPOINT, f"the checkpoint stored as size {size} says {checkpoint.size}"
+            )
         report.checkpoints[size] = cosigners
         late = check_checkpoint_times(checker.format, checker.times, size, note, cosigners)
         if late is not None:
@@ -176,7 +207,10 @@ def verify_since(
     trusted = checkpoint.size
     history = ChainChecker(ledger.routes, sparse=True)
     anchor: ChainRow | None = None
-    for row in transparency.slice_rows({trusted} if trusted else set(), trusted):
+    wanted = set(ledger.chain.positions_of_topics(WITNESS_TOPICS)) | (
+        {trusted} if trusted else set()
+    )
+    for row in transparency.slice_rows(wanted, trusted):
         proof = transparency.inclusion_proof(row.position, trusted)
         if not verify_inclusion(
             leaf_hash(row.entry), row.position - 1, trusted, proof, checkpoint.root
@@ -204,6 +238,7 @@ def verify_since(
         keys=history.keys,
     )
     checker.origin = history.origin
+    checker.witnessing = history.witnessing
     checker.last_notification_id = history.last_notification_id
     # Format 2 time order continues from the latest command the history proved.
     checker.format = history.format
@@ -225,4 +260,7 @@ def verify_since(
                 size, BAD_CHECKPOINT, "the entries do not extend the trusted checkpoint"
             )
     report.checkpoints[trusted] = []
+    if report:
+        sizes = [s for s in ledger.chain.checkpoint_sizes() if s >= trusted]
+        report.failure = _check_witnessing(ledger, sizes, report)
     return report

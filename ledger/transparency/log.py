@@ -39,7 +39,9 @@ from ledger.audit.notes import (
 )
 from ledger.audit.receipts import RECEIPT_FORMAT, receipt_message
 from ledger.audit.report import ChainRow
+from ledger.audit.witnessing import POLICY_TOPICS, RECORD_TOPICS
 from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationError
+from ledger.ids import checkpoint_record_id
 from ledger.storage import merkle
 
 if TYPE_CHECKING:
@@ -155,6 +157,18 @@ class Transparency:
         except NotFoundError:
             return self.checkpoint()
 
+    def published_head(self) -> str:
+        """The checkpoint to publish the log at: the latest stored one when all that
+        follows it only records checkpoints and cosignatures (so its witnesses'
+        cosignatures still speak for the whole log), else a new one of the head."""
+        latest = self.chain.checkpoint_note()
+        head = self.size()
+        if latest is not None and latest[0] < head:
+            records = set(self.chain.positions_of_topics(RECORD_TOPICS))
+            if all(p in records for p in range(latest[0] + 1, head + 1)):
+                return self.note(latest[0])
+        return self.checkpoint()
+
     def after_append(self, position: int) -> None:
         """Write a checkpoint every ``every`` entries, or after ``interval`` seconds
         of activity since the last one."""
@@ -201,21 +215,13 @@ class Transparency:
         }
         return {**body, "signature": b64(signer.sign(receipt_message(body)))}
 
-    def witness_verifiers(self) -> list[NoteVerifier]:
-        """Cosigning keys of every witness registered in the ledger."""
-        verifiers = []
-        for key in self.ledger.keys_with_role("witness"):
-            if key.active and key.note_name:
-                verifiers.append(
-                    NoteVerifier(key.note_name, key.public_key_bytes, NOTE_COSIGNATURE)
-                )
-        return verifiers
-
     def attach_cosignatures(self, cosigned: str) -> list[str]:
         """Attach the cosignatures in a cosigned checkpoint note; return the new lines.
 
         The note's text must be exactly a stored checkpoint's; each cosignature must
-        come from a registered witness key and verify.
+        come from a registered witness key and verify. Cosignatures not yet in the log
+        are also recorded there (``checkpoint.cosign``, signed by the ledger key), with
+        the checkpoint itself: the record an auditor counts the quorum from.
         """
         try:
             note = parse_note(cosigned)
@@ -225,21 +231,43 @@ class Transparency:
         stored = self.chain.checkpoint_note(checkpoint.size)
         if stored is None or not stored[1].startswith(note.text + "\n"):
             raise NotFoundError(f"no stored checkpoint of size {checkpoint.size} with that text")
-        witnesses = {(v.name, v.key_id): v for v in self.witness_verifiers()}
+        witnesses = {(v.name, v.key_id): (v, key_id) for v, key_id in self._witness_keys()}
         added = []
+        in_log = self.ledger.find(checkpoint_record_id(checkpoint.size))
+        recorded = set(in_log.cosignatures) if in_log is not None else set()
+        unrecorded = False
         for sig in note.signatures:
             if sig.name == checkpoint.origin:
                 continue  # the log's own signature
-            verifier = witnesses.get((sig.name, sig.key_id))
-            if verifier is None:
+            found = witnesses.get((sig.name, sig.key_id))
+            if found is None:
                 raise ValidationError(f"cosignature from {sig.name}: not a registered witness key")
+            verifier, key_id = found
             try:
                 verify_note(parse_note(note.text + "\n" + sig.line), [verifier])
             except NoteError as exc:
                 raise ValidationError(f"cosignature from {sig.name}: {exc}") from exc
+            unrecorded = unrecorded or key_id not in recorded
             if self.chain.add_cosignature(checkpoint.size, sig.name, sig.key_id, sig.line, _now()):
                 added.append(sig.line)
+        if unrecorded and self.ledger.signer is not None:
+            log_line = parse_note(stored[1]).signatures[0].line
+            whole = (
+                note.text
+                + "\n"
+                + log_line
+                + "".join(s.line for s in note.signatures if s.name != checkpoint.origin)
+            )
+            self.ledger.execute_as_ledger("checkpoint.cosign", {"note": whole})
         return added
+
+    def _witness_keys(self) -> list[tuple[NoteVerifier, str]]:
+        """(cosigning verifier, key id) of every active registered witness key."""
+        return [
+            (NoteVerifier(k.note_name, k.public_key_bytes, NOTE_COSIGNATURE), k.key_id)
+            for k in self.ledger.keys_with_role("witness")
+            if k.active and k.note_name
+        ]
 
     # -- tlog-proof ----------------------------------------------------------------------------
     def prove(self, position: int, checkpoint_note: str | None = None) -> str:
@@ -302,7 +330,7 @@ class Transparency:
         inclusion proof to one fresh checkpoint, plus the genesis and key-history
         entries its signatures need; every command is included whole.
         """
-        note = self.checkpoint()
+        note = self.published_head()
         checkpoint = parse_checkpoint(parse_note(note).text)
         size = checkpoint.size
         if stream is not None:
@@ -390,6 +418,7 @@ class Transparency:
     def slice_rows(self, wanted: set[int], size: int) -> Iterator[ChainRow]:
         """The wanted entries and the key history, each command whole, in order."""
         wanted |= set(self.ledger.key_history_positions())
+        wanted |= set(self.chain.positions_of_topics(POLICY_TOPICS))  # to judge the quorum
         wanted = {p for p in wanted if 1 <= p <= size}
         rows = {r.position: r for r in self.chain.select_positions(sorted(wanted))}
         complete: set[int] = set()

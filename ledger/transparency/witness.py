@@ -44,6 +44,10 @@ from ledger.keys import SigningKey
 
 STATE_FORMAT = "shuangsui-witness-state-v1"
 MAX_PROOF_LINES = 63
+#: Entries of a ledger's genesis command (the genesis, the office key, the ledger key):
+#: a witness given no trusted checkpoint first cosigns the log at exactly this size, so
+#: it has seen the log from its start (issue 11.3: no first contact at any other size).
+GENESIS_SIZE = 3
 
 
 class WitnessError(LedgerError):
@@ -65,8 +69,15 @@ class Witness:
     key: SigningKey
 
     @staticmethod
-    def create(state_path: Path, name: str, log_vkeys: list[str]) -> dict[str, Any]:
-        """Write a new state file trusting the given log verifier keys."""
+    def create(
+        state_path: Path, name: str, log_vkeys: list[str], trusted: list[str] | None = None
+    ) -> dict[str, Any]:
+        """Write a new state file trusting the given log verifier keys.
+
+        ``trusted``: checkpoint notes the witness already trusts (one per log at most),
+        each signed by its log's key; the witness then continues from that checkpoint.
+        Without one, the first checkpoint it cosigns must be the genesis's
+        (:data:`GENESIS_SIZE` entries)."""
         if not valid_note_name(name):
             raise LedgerError("a witness name has no spaces or '+' (a schema-less URL)")
         logs: dict[str, Any] = {}
@@ -80,7 +91,26 @@ class Witness:
                 "size": 0,
                 "root": None,
                 "checkpoint": None,
+                "first": GENESIS_SIZE,
             }
+        for text in trusted or []:
+            try:
+                note = parse_note(text)
+                checkpoint = parse_checkpoint(note.text)
+                log = logs.get(checkpoint.origin)
+                if log is None:
+                    raise LedgerError(
+                        f"the trusted checkpoint is of {checkpoint.origin!r}, not a log given"
+                    )
+                verify_note(note, [NoteVerifier.from_vkey(log["vkey"])])
+            except NoteError as exc:
+                raise LedgerError(f"trusted checkpoint: {exc}") from exc
+            log.update(
+                size=checkpoint.size,
+                root=b64(checkpoint.root),
+                checkpoint=note.text,
+                first=checkpoint.size,
+            )
         state = {"format": STATE_FORMAT, "name": name, "logs": logs}
         if state_path.exists():
             raise LedgerError(f"{state_path} already exists; refusing to reset a witness")
@@ -139,6 +169,15 @@ class Witness:
                 )
             elif not old and proof:
                 raise WitnessError(422, "a proof from size 0 must be empty")
+            first = log.get("first", GENESIS_SIZE)
+            if log["root"] is None and checkpoint.size != first:
+                raise WitnessError(
+                    409,
+                    f"first contact at size {checkpoint.size}: this witness starts from the "
+                    f"log's genesis (size {first}); give it a trusted checkpoint at "
+                    "'witness init' to start later",
+                    known_size=log["size"],
+                )
             timestamp = int(time.time()) if now is None else now
             signature = self.key.sign(cosigned_message(note.text, timestamp))
             verifier = self.verifier(state["name"])

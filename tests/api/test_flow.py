@@ -360,9 +360,14 @@ def test_the_witness_endpoint(sqlite_api: Api, tmp_path: Path) -> None:
         }
     )
     client = app.test_client()
+    genesis = request_text(transparency.consistency_text(0, 3), transparency.checkpoint(3))
     note_text = transparency.checkpoint()
     size_ = service.ledger.head().position
     request = request_text(transparency.consistency_text(0, size_), note_text)
+    first = client.post("/add-checkpoint", data=request.encode())  # issue 11.3
+    assert first.status_code == 409 and first.data == b"0\n"  # not at first contact
+    assert client.post("/add-checkpoint", data=genesis.encode()).status_code == 200
+    request = request_text(transparency.consistency_text(3, size_), note_text)
     answered = client.post("/add-checkpoint", data=request.encode())
     assert answered.status_code == 200 and answered.data.startswith("— jiwei.test/w".encode())
     again = client.post("/add-checkpoint", data=request.replace("old 0", "old 3", 1).encode())

@@ -41,10 +41,10 @@ def test_init_twice_refuses(home: Settings) -> None:
 def test_note_then_verify(home: Settings) -> None:
     office = str(home.keys_dir / "office.key")
     assert run(home, "append-note", "--key", office, "第一次会议").exit_code == 0
-    result = run(home, "verify")
+    result = run(home, "verify", "--allow-unwitnessed")
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1].startswith("ok: 4 entries")
-    report = json.loads(run(home, "verify", "--json").stdout)
+    report = json.loads(run(home, "verify", "--allow-unwitnessed", "--json").stdout)
     assert report["ok"] and report["size"] == 4 and report["signatures_checked"] == 4
 
 
@@ -103,7 +103,7 @@ def test_keys_register_show_rotate_revoke(home: Settings, tmp_path: Path) -> Non
     new_id = json.loads((tmp_path / "d2.pub").read_text())["key_id"]
     result = run(home, "key", "revoke", "--key", office, new_id, "--reason", "人员调离")
     assert result.exit_code == 0, result.output
-    assert run(home, "verify").exit_code == 0
+    assert run(home, "verify", "--allow-unwitnessed").exit_code == 0
 
 
 def test_verify_names_the_tampered_position(sqlite_settings: Settings) -> None:
@@ -115,10 +115,10 @@ def test_verify_names_the_tampered_position(sqlite_settings: Settings) -> None:
     db.execute("DROP TRIGGER stored_events_no_update")
     db.execute("UPDATE stored_events SET state = replace(state, 'b', 'B') WHERE rowid = 5")
     db.commit()
-    result = run(sqlite_settings, "verify")
+    result = run(sqlite_settings, "verify", "--allow-unwitnessed")
     assert result.exit_code == 1
     assert "TAMPERED at position 5: hash mismatch" in result.output
-    report = json.loads(run(sqlite_settings, "verify", "--json").stdout)
+    report = json.loads(run(sqlite_settings, "verify", "--allow-unwitnessed", "--json").stdout)
     assert report["failure"]["position"] == 5
 
 
@@ -233,17 +233,22 @@ def test_checkpoint_prove_consistency_export_and_offline_verify(
     trusted = tmp_path / "trusted.checkpoint"
     trusted.write_text(note)
     run(home, "append-note", "--key", office, "c")
-    since = run(home, "verify", "--since", str(trusted))
+    since = run(home, "verify", "--allow-unwitnessed", "--since", str(trusted))
     assert since.exit_code == 0, since.output
     bundle = tmp_path / "ledger.bundle"
     assert run(home, "export", "--out", str(bundle)).exit_code == 0
     # Offline: no --home, no database.
-    offline = CliRunner().invoke(cli, ["verify", "--bundle", str(bundle)])
+    offline = CliRunner().invoke(cli, ["verify", "--allow-unwitnessed", "--bundle", str(bundle)])
     assert offline.exit_code == 0, offline.output
     data = bytearray(bundle.read_bytes())
     data[len(data) // 2] ^= 1
     bundle.write_bytes(bytes(data))
-    assert CliRunner().invoke(cli, ["verify", "--bundle", str(bundle)]).exit_code == 1
+    assert (
+        CliRunner()
+        .invoke(cli, ["verify", "--allow-unwitnessed", "--bundle", str(bundle)])
+        .exit_code
+        == 1
+    )
 
 
 def test_witness_cosigns_and_checkpoint_attach(home: Settings, tmp_path: Path) -> None:
@@ -268,6 +273,8 @@ def test_witness_cosigns_and_checkpoint_attach(home: Settings, tmp_path: Path) -
     assert result.exit_code == 0, result.output
     vkey = run(home, "checkpoint", "vkey").stdout.strip()
     state = tmp_path / "w.json"
+    note = tmp_path / "cp"
+    note.write_text(run(home, "checkpoint").stdout)
     result = run(
         home,
         "witness",
@@ -280,23 +287,32 @@ def test_witness_cosigns_and_checkpoint_attach(home: Settings, tmp_path: Path) -
         str(key),
         "--log-vkey",
         vkey,
+        "--trusted-checkpoint",
+        str(note),
     )
     assert result.exit_code == 0, result.output
-    note = tmp_path / "cp"
-    note.write_text(run(home, "checkpoint").stdout)
     proof = tmp_path / "p"
-    proof.write_text(run(home, "consistency", "0", "4").stdout)
+    proof.write_text(run(home, "consistency", "4", "4").stdout)
     cosigned = run(
         home, "witness", "cosign", "--state", str(state), "--key", str(key), str(note), str(proof)
     )
     assert cosigned.exit_code == 0, cosigned.output
     (tmp_path / "cosigned").write_text(cosigned.stdout)
     assert "attached 1" in run(home, "checkpoint", "attach", str(tmp_path / "cosigned")).output
+    (tmp_path / "p0").write_text(run(home, "consistency", "0", "4").stdout)
     again = run(
-        home, "witness", "cosign", "--state", str(state), "--key", str(key), str(note), str(proof)
+        home,
+        "witness",
+        "cosign",
+        "--state",
+        str(state),
+        "--key",
+        str(key),
+        str(note),
+        str(tmp_path / "p0"),
     )
     assert again.exit_code == 2 and "not the last cosigned size 4" in again.output
-    report = json.loads(run(home, "verify", "--json").stdout)
+    report = json.loads(run(home, "verify", "--allow-unwitnessed", "--json").stdout)
     assert report["checkpoints"] == {"4": ["w.example/w"]}
 
 

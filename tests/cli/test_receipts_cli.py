@@ -27,22 +27,24 @@ def test_the_cli_keeps_a_receipt_per_command_and_verify_proves_them(home: Settin
     names = sorted(p.name for p in folder.glob("*.json"))
     assert len(names) == 2 and "ledger.genesis" in names[0] and "note.append" in names[1]
     assert run(home, "checkpoint").exit_code == 0
-    result = run(home, "verify", "--receipts", str(folder))
+    result = run(home, "verify", "--allow-unwitnessed", "--receipts", str(folder))
     assert result.exit_code == 0, result.output
     assert result.output.count("receipt ok") == 2
-    document = json.loads(run(home, "verify", "--json", "--receipts", str(folder)).stdout)
+    document = json.loads(
+        run(home, "verify", "--allow-unwitnessed", "--json", "--receipts", str(folder)).stdout
+    )
     assert [r["ok"] for r in document["receipts"]] == [True, True]
 
 
 def test_a_receipts_folder_that_does_not_exist(home: Settings, tmp_path: Path) -> None:
-    result = run(home, "verify", "--receipts", str(tmp_path / "nowhere"))
+    result = run(home, "verify", "--allow-unwitnessed", "--receipts", str(tmp_path / "nowhere"))
     assert result.exit_code == 2
     assert "does not exist" in result.output and "Traceback" not in result.output
 
 
 def test_an_empty_receipts_folder(home: Settings, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    result = run(home, "verify", "--receipts", str(tmp_path / "empty"))
+    result = run(home, "verify", "--allow-unwitnessed", "--receipts", str(tmp_path / "empty"))
     assert result.exit_code == 2 and "no receipt files" in result.output
 
 
@@ -54,7 +56,7 @@ def test_a_malformed_receipt_file_is_named(home: Settings, tmp_path: Path, conte
     folder = tmp_path / "bad"
     folder.mkdir()
     (folder / "broken.json").write_bytes(content.encode("utf-8", "surrogateescape"))
-    result = run(home, "verify", "--receipts", str(folder))
+    result = run(home, "verify", "--allow-unwitnessed", "--receipts", str(folder))
     assert result.exit_code == 2, result.output
     assert "broken.json" in result.output and "Traceback" not in result.output
 
@@ -67,7 +69,7 @@ def test_a_forged_receipt_fails_verification(home: Settings, tmp_path: Path) -> 
     value = json.loads(source.read_text())
     value["action"] = "result.enter"
     (folder / "forged.json").write_text(json.dumps(value))
-    result = run(home, "verify", "--receipts", str(folder))
+    result = run(home, "verify", "--allow-unwitnessed", "--receipts", str(folder))
     assert result.exit_code == 1
     assert "RECEIPT FAILED: forged.json: receipt signature does not verify" in result.output
 
@@ -75,5 +77,7 @@ def test_a_forged_receipt_fails_verification(home: Settings, tmp_path: Path) -> 
 def test_receipts_are_not_checked_against_a_bundle(home: Settings, tmp_path: Path) -> None:
     bundle = tmp_path / "b.jsonl"
     bundle.write_text("")
-    result = run(home, "verify", "--bundle", str(bundle), "--receipts", str(tmp_path))
+    result = run(
+        home, "verify", "--allow-unwitnessed", "--bundle", str(bundle), "--receipts", str(tmp_path)
+    )
     assert result.exit_code == 2 and "not with --bundle" in result.output

@@ -64,8 +64,12 @@ def witnessed(world: World, tmp_path: Path) -> tuple[World, Witness]:
         note_name=WITNESS_NAME,
     )
     state = tmp_path / "witness.json"
-    Witness.create(state, WITNESS_NAME, [world.ledger.transparency.log_verifier().vkey])
-    return world, Witness(state, key)
+    t = world.ledger.transparency
+    Witness.create(state, WITNESS_NAME, [t.log_verifier().vkey])
+    witness = Witness(state, key)
+    # First contact: the genesis checkpoint (issue 11.3), then it follows the log from there.
+    witness.add_checkpoint(request_text(t.consistency_text(0, 3), t.checkpoint(3)))
+    return world, witness
 
 
 def cosign(world: World, witness: Witness, old: int) -> str:
@@ -79,14 +83,16 @@ def test_witness_cosigns_growth_and_the_ledger_attaches_it(
     witnessed: tuple[World, Witness],
 ) -> None:
     world, witness = witnessed
-    first = cosign(world, witness, 0)
+    first = cosign(world, witness, 3)
     assert world.ledger.transparency.attach_cosignatures(first)
+    assert world.ledger.head().position == 7  # checkpoint 5 and its cosignature, in the log
     world.note("more")
     second = cosign(world, witness, 5)
     assert len(world.ledger.transparency.attach_cosignatures(second)) == 1
     report = verify_ledger(world.ledger, workers=1)
     assert report, report.failure
-    assert report.checkpoints[6] == [WITNESS_NAME]
+    assert report.checkpoints[8] == [WITNESS_NAME]
+    assert sorted(report.witnessing.cosignatures) == [5, 8]
 
 
 def test_witness_refuses_rollback_stale_old_size_and_bad_proof(
@@ -95,7 +101,7 @@ def test_witness_refuses_rollback_stale_old_size_and_bad_proof(
     world, witness = witnessed
     t = world.ledger.transparency
     old_note = t.checkpoint()
-    witness.add_checkpoint(request_text(t.consistency_text(0, 5), old_note))
+    witness.add_checkpoint(request_text(t.consistency_text(3, 5), old_note))
     world.note("grow")
     new_note = t.checkpoint()
     with pytest.raises(WitnessError) as stale:
@@ -114,7 +120,7 @@ def test_witness_refuses_rollback_stale_old_size_and_bad_proof(
 def test_witness_refuses_a_fork(witnessed: tuple[World, Witness], tmp_path: Path) -> None:
     world, witness = witnessed
     t = world.ledger.transparency
-    witness.add_checkpoint(request_text(t.consistency_text(0, 5), t.checkpoint()))
+    witness.add_checkpoint(request_text(t.consistency_text(3, 5), t.checkpoint()))
     # Another ledger with the same keys and origin but another history: a fork.
     fork = start_world(
         dataclasses.replace(world.settings, home=tmp_path / "fork", database_url=None)
@@ -147,10 +153,11 @@ def test_witness_refuses_unknown_origin_and_unsigned(witnessed: tuple[World, Wit
 
 def test_cosignature_from_unregistered_witness_is_refused(world: World, tmp_path: Path) -> None:
     state = tmp_path / "w.json"
-    Witness.create(state, "stranger.example/w", [world.ledger.transparency.log_verifier().vkey])
+    t = world.ledger.transparency
+    Witness.create(state, "stranger.example/w", [t.log_verifier().vkey], [t.checkpoint()])
     stranger = Witness(state, fixed_key("inspector"))
     with pytest.raises(ValidationError, match="not a registered witness"):
-        world.ledger.transparency.attach_cosignatures(cosign(world, stranger, 0))
+        t.attach_cosignatures(cosign(world, stranger, t.size()))
 
 
 # --- a log checked against a checkpoint held outside it -------------------------------------

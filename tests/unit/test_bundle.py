@@ -40,11 +40,11 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
         public_key=fixed_key("inspector").public.public_b64,
     )
     t = world.ledger.transparency
-    Witness.create(home / "w.json", "w.test/w", [t.log_verifier().vkey])
     checkpoint = t.checkpoint()
     size = parse_checkpoint(parse_note(checkpoint).text).size
+    Witness.create(home / "w.json", "w.test/w", [t.log_verifier().vkey], [checkpoint])
     cosigned = checkpoint + Witness(home / "w.json", key).add_checkpoint(
-        request_text(t.consistency_text(0, size), checkpoint)
+        request_text(t.consistency_text(size, size), checkpoint)
     )
     t.attach_cosignatures(cosigned)
     stream = world.ledger.chain.select_positions([note.last_position])[0].event

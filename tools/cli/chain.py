@@ -246,6 +246,11 @@ def status(runtime: Runtime, as_json: bool) -> None:
     help="Re-run every signed command and compare its events with the stored ones "
     "(the database and full bundles; not with --since).",
 )
+@click.option(
+    "--allow-unwitnessed",
+    is_flag=True,
+    help="Do not exit 1 when the head checkpoint lacks the witness quorum (a fresh ledger).",
+)
 @pass_runtime
 def verify(
     runtime: Runtime,
@@ -255,6 +260,7 @@ def verify(
     since: Path | None,
     receipts_dir: Path | None,
     replay: bool,
+    allow_unwitnessed: bool,
 ) -> None:
     """Check every entry hash, link, ledger signature and actor signature.
 
@@ -264,8 +270,12 @@ def verify(
     the log before it, for an actor the role matrix allows (issue 11.1; 重放核验).
     The database is opened read-only (SQLite mode=ro, PostgreSQL read-only
     transactions): verify never writes to it or creates a table or index in it.
-    Exit status: 0 intact; 1 tampered (names the first bad position and why);
-    2 usage or I/O error.
+    On a format-2 ledger it also checks that the head checkpoint has the witness
+    quorum of the policy the office recorded (witness.policy); the checkpoints
+    lacking it are listed.
+    Exit status: 0 intact; 1 tampered (names the first bad position and why), a
+    receipt that fails, or the head checkpoint unwitnessed (unless
+    --allow-unwitnessed); 2 usage or I/O error.
     Examples:
       shuangsui verify --json
       shuangsui verify --bundle ledger.bundle          # no database, no network
@@ -340,6 +350,24 @@ def verify(
             ledger.close()
     failed = [c for c in checked if not c]
     failure = report.failure or (replayed.failure if replayed is not None else None)
+    quorum = report.quorum
+    unwitnessed = (
+        bool(report)
+        and quorum is not None
+        and quorum.required
+        and report.size > 0
+        and not quorum.head_published
+    )
+    if not as_json and report and quorum is not None and quorum.required:
+        for lacking in quorum.lacking:
+            click.echo(f"未达见证法定数 / not witnessed: {lacking.describe()}")
+        if unwitnessed:
+            head = quorum.head
+            what = head.describe() if head is not None else "no checkpoint at all"
+            click.echo(
+                ("warning" if allow_unwitnessed else "UNWITNESSED")
+                + f": the head checkpoint lacks the witness quorum ({what})"
+            )
     if as_json:
         document = report.as_dict()
         if replayed is not None:
@@ -383,7 +411,7 @@ def verify(
                 )
             else:
                 click.echo(f"回执不符 / RECEIPT FAILED: {check.name}: {check.problem}")
-    if failure is not None or failed:
+    if failure is not None or failed or (unwitnessed and not allow_unwitnessed):
         raise SystemExit(EXIT_TAMPERED)
 
 

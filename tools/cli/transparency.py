@@ -21,8 +21,14 @@ from tools.cli.runtime import (
 
 
 @click.group(invoke_without_command=True)
+@click.option(
+    "--size",
+    type=click.IntRange(0),
+    default=None,
+    help="Sign one of this size instead (e.g. 3, the genesis: a new witness's first contact).",
+)
 @click.pass_context
-def checkpoint(ctx: click.Context) -> None:
+def checkpoint(ctx: click.Context, size: int | None) -> None:
     """Sign and store a checkpoint of the current log, and print it.
 
     \b
@@ -30,6 +36,7 @@ def checkpoint(ctx: click.Context) -> None:
     ledger key's signature (cosignatures are appended as witnesses add them).
     Examples:
       shuangsui checkpoint > latest.checkpoint
+      shuangsui checkpoint --size 3 > genesis.checkpoint
       shuangsui checkpoint show --size 1000
       shuangsui checkpoint vkey
     """
@@ -37,7 +44,7 @@ def checkpoint(ctx: click.Context) -> None:
         runtime: Runtime = ctx.obj
         ledger = runtime.open()
         try:
-            click.echo(ledger.transparency.checkpoint(), nl=False)
+            click.echo(ledger.transparency.checkpoint(size), nl=False)
         finally:
             ledger.close()
 
@@ -238,9 +245,21 @@ def witness() -> None:
     type=click.Path(dir_okay=False),
     help="The witness's key file (prints its cosigning verifier key).",
 )
+@click.option(
+    "--trusted-checkpoint",
+    "trusted_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A checkpoint of the log this witness already trusts; without one its first "
+    "cosignature must be of the genesis checkpoint (size 3).",
+)
 @pass_runtime
 def witness_init(
-    runtime: Runtime, state_file: Path, name: str, log_vkeys: tuple[str, ...], key_file: str
+    runtime: Runtime,
+    state_file: Path,
+    name: str,
+    log_vkeys: tuple[str, ...],
+    key_file: str,
+    trusted_file: Path | None,
 ) -> None:
     """Create a witness state file that trusts the given logs.
 
@@ -253,7 +272,8 @@ def witness_init(
     from ledger.transparency.witness import Witness
 
     key = runtime.signing_key(key_file)
-    Witness.create(state_file, name, list(log_vkeys))
+    trusted = [read_text(trusted_file)] if trusted_file is not None else []
+    Witness.create(state_file, name, list(log_vkeys), trusted)
     click.echo(f"witness {name} trusts {len(log_vkeys)} log(s); state in {state_file}")
     click.echo(f"cosigning verifier key: {Witness(state_file, key).verifier(name).vkey}")
 
