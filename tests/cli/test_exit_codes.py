@@ -34,7 +34,7 @@ def test_a_file_that_is_not_a_bundle_is_a_usage_error(
     path = tmp_path / "thing"
     path.write_bytes(content)
     for args in (
-        ("verify", "--bundle", str(path)),
+        ("verify", "--allow-unwitnessed", "--bundle", str(path)),
         ("verify-draw", "T-1/1", "--bundle", str(path)),
     ):
         result = run(home, *args)
@@ -48,7 +48,7 @@ def test_a_damaged_bundle_is_still_tampering(home: Settings, tmp_path: Path) -> 
     assert run(home, "export", "--out", str(out)).exit_code == 0
     lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
     out.write_text("".join(lines[:-2] + lines[-1:]), encoding="utf-8")
-    result = run(home, "verify", "--bundle", str(out))
+    result = run(home, "verify", "--allow-unwitnessed", "--bundle", str(out))
     assert result.exit_code == 1 and "TAMPERED" in result.output
 
 
@@ -59,7 +59,7 @@ def test_verify_since_a_bad_checkpoint_file_is_a_usage_error(
     path = tmp_path / "nope.checkpoint"
     if kind != "missing":
         path.write_text("hello\n", encoding="utf-8")
-    result = run(home, "verify", "--since", str(path))
+    result = run(home, "verify", "--allow-unwitnessed", "--since", str(path))
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert ("cannot read" if kind == "missing" else "is not a checkpoint") in result.output
@@ -71,15 +71,17 @@ def test_verify_since_says_which_entries_it_checked(home: Settings, tmp_path: Pa
     result = run(home, "checkpoint")
     assert result.exit_code == 0
     trusted.write_text(result.stdout, encoding="utf-8")
-    same = run(home, "verify", "--since", str(trusted))
+    same = run(home, "verify", "--allow-unwitnessed", "--since", str(trusted))
     assert same.exit_code == 0 and "no new entries" in same.stdout
     note(home, "一")
     note(home, "二")
-    since = run(home, "verify", "--since", str(trusted))
+    since = run(home, "verify", "--allow-unwitnessed", "--since", str(trusted))
     assert since.exit_code == 0, since.output
     assert "2 new entries (positions 4-5)" in since.stdout
     assert "trusted checkpoint of size 3" in since.stdout
-    report = json.loads(run(home, "verify", "--since", str(trusted), "--json").stdout)
+    report = json.loads(
+        run(home, "verify", "--allow-unwitnessed", "--since", str(trusted), "--json").stdout
+    )
     assert report["checked"] == {"what": "since", "entries": 2, "after_position": 3}
 
 
@@ -104,9 +106,11 @@ def test_a_slice_bundle_reports_its_entries_not_the_head(home: Settings, tmp_pat
     out = tmp_path / "slice.bundle"
     exported = run(home, "export", "--stream", str(department_id("SWJ")), "--out", str(out))
     assert exported.exit_code == 0, exported.output
-    result = run(home, "verify", "--bundle", str(out))
+    result = run(home, "verify", "--allow-unwitnessed", "--bundle", str(out))
     assert result.exit_code == 0, result.output
-    report = json.loads(run(home, "verify", "--bundle", str(out), "--json").stdout)
+    report = json.loads(
+        run(home, "verify", "--allow-unwitnessed", "--bundle", str(out), "--json").stdout
+    )
     checked = report["checked"]
     assert checked["what"] == "slice" and checked["entries"] < 7
     assert f"slice of {checked['entries']} entries" in result.stdout

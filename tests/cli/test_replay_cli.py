@@ -59,30 +59,32 @@ def forge_extra_note(home: Settings) -> int:
 
 def test_verify_says_it_replayed(home: Settings) -> None:
     """A clean ledger: the replay line, then the summary line as before."""
-    result = ok(home, "verify")
+    result = ok(home, "verify", "--allow-unwitnessed")
     replay_line, summary = result.stdout.splitlines()
     assert replay_line.startswith("重放核验通过：3 条命令重新执行，5 个事件逐字节一致")
     assert "replay ok: 3 commands re-run, 5 events" in replay_line
     assert summary.startswith("ok: 5 entries, 3 commands")
-    report = json.loads(ok(home, "verify", "--json").stdout)
+    report = json.loads(ok(home, "verify", "--allow-unwitnessed", "--json").stdout)
     assert report["ok"] and report["replay"] == {
         "ok": True,
         "commands": 3,
         "events": 5,
         "failure": None,
     }
-    assert ok(home, "verify", "--no-replay").stdout.splitlines() == [summary]
+    assert ok(home, "verify", "--allow-unwitnessed", "--no-replay").stdout.splitlines() == [summary]
 
 
 def test_verify_names_an_event_the_command_did_not_produce(home: Settings) -> None:
     """Issue 11.1: every chain check passes; the replay exits 1 at the extra event."""
     position = forge_extra_note(home)
-    assert ok(home, "verify", "--no-replay").stdout.startswith("ok: 7 entries")
-    result = run(home, "verify")
+    assert ok(home, "verify", "--allow-unwitnessed", "--no-replay").stdout.startswith(
+        "ok: 7 entries"
+    )
+    result = run(home, "verify", "--allow-unwitnessed")
     assert result.exit_code == 1
     assert f"TAMPERED at position {position}: events not produced by the command" in (result.stdout)
     assert "extra event shuangsui.note.appended" in result.stdout
-    report = json.loads(run(home, "verify", "--json").stdout)
+    report = json.loads(run(home, "verify", "--allow-unwitnessed", "--json").stdout)
     assert report["ok"] is False and report["failure"]["position"] == position
     assert report["replay"]["failure"]["reason"] == "events not produced by the command"
 
@@ -91,16 +93,22 @@ def test_verify_bundle_replays_a_full_export(home: Settings, tmp_path: Path) -> 
     """Issue 11.1: the same, offline, from a full export bundle."""
     clean = tmp_path / "clean.bundle"
     ok(home, "export", "--out", str(clean))
-    offline = CliRunner().invoke(cli, ["verify", "--bundle", str(clean)], env={})
+    offline = CliRunner().invoke(
+        cli, ["verify", "--allow-unwitnessed", "--bundle", str(clean)], env={}
+    )
     assert offline.exit_code == 0, offline.output
     assert "replay ok: 3 commands re-run, 5 events" in offline.stdout
     position = forge_extra_note(home)
     forged = tmp_path / "forged.bundle"
     ok(home, "export", "--out", str(forged))
-    bad = CliRunner().invoke(cli, ["verify", "--bundle", str(forged)], env={})
+    bad = CliRunner().invoke(
+        cli, ["verify", "--allow-unwitnessed", "--bundle", str(forged)], env={}
+    )
     assert bad.exit_code == 1, bad.output
     assert f"TAMPERED at position {position}: events not produced by the command" in bad.stdout
-    unreplayed = CliRunner().invoke(cli, ["verify", "--bundle", str(forged), "--no-replay"])
+    unreplayed = CliRunner().invoke(
+        cli, ["verify", "--allow-unwitnessed", "--bundle", str(forged), "--no-replay"]
+    )
     assert unreplayed.exit_code == 0 and unreplayed.stdout.startswith("ok: 7 entries")
 
 

@@ -359,14 +359,17 @@ def verify(
         and not quorum.head_published
     )
     if not as_json and report and quorum is not None and quorum.required:
+        # The list and a tolerated head go to stderr; an unwitnessed head that fails the
+        # verification is said on stdout, like any other failure.
         for lacking in quorum.lacking:
-            click.echo(f"未达见证法定数 / not witnessed: {lacking.describe()}")
+            click.echo(f"未达见证法定数 / not witnessed: {lacking.describe()}", err=True)
         if unwitnessed:
             head = quorum.head
             what = head.describe() if head is not None else "no checkpoint at all"
             click.echo(
                 ("warning" if allow_unwitnessed else "UNWITNESSED")
-                + f": the head checkpoint lacks the witness quorum ({what})"
+                + f": the head checkpoint lacks the witness quorum ({what})",
+                err=allow_unwitnessed,
             )
     if as_json:
         document = report.as_dict()
