@@ -15,6 +15,7 @@ problem document (RFC 9457).
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
@@ -126,6 +127,25 @@ class Client:
             if self.receipts is not None:
                 save_receipt(self.receipts, receipt)
         return answer
+
+
+class LogSource:
+    """A running service's transparency log, as a monitor reads it
+    (:class:`ledger.transparency.monitor.Source`): the latest checkpoint and
+    consistency proofs, both public."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.name = client.base_url
+
+    def checkpoint(self) -> str:
+        return str(self.client.get("/api/v1/checkpoint"))
+
+    def consistency(self, old: int, new: int) -> list[bytes]:
+        if old == 0 or old == new:
+            return []  # RFC 9162: nothing to prove from the empty tree or to itself
+        answer = self.client.get("/api/v1/proofs/consistency", old=old, new=new)
+        return [base64.b64decode(h, validate=True) for h in answer["proof"]]
 
 
 def command_request(

@@ -144,6 +144,8 @@ COMMANDS: tuple[click.Command, ...] = (
     transparency.consistency,
     transparency.export,
     transparency.witness,
+    transparency.monitor,
+    transparency.verify_fork,
     # the HTTP API
     server.serve,
     server.client,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from uuid import UUID
@@ -11,6 +12,7 @@ import click
 
 from ledger.errors import ValidationError
 from tools.cli.runtime import (
+    EXIT_TAMPERED,
     Runtime,
     find,
     parse_draw_ref,
@@ -306,3 +308,116 @@ def witness_cosign(
     note = read_text(checkpoint_file)
     line = witness_.add_checkpoint(request_text(read_text(proof_file), note))
     click.echo(note + line, nl=False)
+
+
+@click.command()
+@click.argument("url")
+@click.option(
+    "--state",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The monitor's folder: every checkpoint it has seen, and the fork proofs it wrote.",
+)
+@click.option(
+    "--log-vkey",
+    default=None,
+    help="The log's verifier key ('shuangsui checkpoint vkey'); needed the first time.",
+)
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The monitor's own key: it signs the fork proofs it writes.",
+)
+@click.option("--polls", type=click.IntRange(1), default=None, help="Stop after N polls.")
+@click.option(
+    "--interval", type=click.FloatRange(0.1), default=60.0, show_default=True, help="Seconds."
+)
+@pass_runtime
+def monitor(
+    runtime: Runtime,
+    url: str,
+    folder: Path,
+    log_vkey: str | None,
+    key_file: str | None,
+    polls: int | None,
+    interval: float,
+) -> None:
+    """Follow a running service's checkpoints; keep each; prove a fork if one appears.
+
+    \b
+    Each poll reads the latest checkpoint at URL, checks it is signed by the log's key
+    and extends the last one accepted (RFC 9162 consistency proof), and keeps it in
+    the state folder. Two roots for one size -- from this service at two times, or
+    from several services followed into one folder -- are written as a fork proof
+    ('shuangsui verify-fork FILE' checks it offline).
+    Exit status: 0 consistent; 1 a fork or an inconsistent checkpoint; 2 usage error
+    or the service cannot be read.
+    Example:
+      shuangsui monitor http://127.0.0.1:8080 --state monitor \\
+          --log-vkey "$(shuangsui checkpoint vkey)" --polls 1
+    """
+    import time
+
+    import requests
+
+    from api.client import ApiError, Client, LogSource
+    from ledger.transparency.monitor import Monitor
+
+    key = runtime.signing_key(key_file) if key_file is not None else None
+    watcher = Monitor(folder, key)
+    if log_vkey is not None and not watcher.state_path.exists():
+        watcher.init(log_vkey)
+    state = watcher.state()
+    if log_vkey is not None and log_vkey.strip() != state["vkey"]:
+        raise ValidationError(f"{folder} follows the log key {state['vkey']}, not the one given")
+    source = LogSource(Client(url, timeout=30))
+    done = 0
+    while True:
+        try:
+            seen = watcher.poll(source)
+        except (requests.RequestException, ApiError, ValueError) as exc:
+            raise ValidationError(f"cannot read the log at {url}: {exc}") from exc
+        status = "new" if seen.new else "seen before"
+        click.echo(f"checkpoint {seen.size} {seen.root.hex()[:16]}… ({status})")
+        for proof in seen.forks:
+            click.echo(f"分叉 / FORK: two roots for size {seen.size}; proof in {proof}")
+        for problem in seen.problems:
+            click.echo(f"不一致 / INCONSISTENT: {problem}")
+        if not seen:
+            raise SystemExit(EXIT_TAMPERED)
+        done += 1
+        if polls is not None and done >= polls:
+            return
+        time.sleep(interval)
+
+
+@click.command("verify-fork")
+@click.argument("proof_file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+def verify_fork(proof_file: Path) -> None:
+    """Check a fork proof offline: two checkpoints of one size with two roots, both
+    signed by the log's key.
+
+    \b
+    Exit status: 0 the file proves a fork; 1 it does not (named why); 2 unreadable.
+    Example:
+      shuangsui verify-fork monitor/forks/fork-1200-1a2b3c4d-5e6f7a8b.json
+    """
+    from ledger.audit.forks import ForkProofError, check_fork_proof
+
+    try:
+        value = json.loads(read_text(proof_file))
+    except ValueError as exc:
+        raise ValidationError(f"{proof_file} is not JSON: {exc}") from exc
+    try:
+        fork = check_fork_proof(value)
+    except ForkProofError as exc:
+        click.echo(f"不是分叉证明 / NOT A FORK PROOF: {proof_file}: {exc.message}")
+        raise SystemExit(EXIT_TAMPERED) from None
+    by = f"; signed by monitor key {fork.monitor_key.hex()[:16]}" if fork.monitor_key else ""
+    click.echo(
+        f"分叉已证实 / fork proven: {fork.origin} signed two checkpoints of size {fork.size} "
+        f"with roots {fork.roots[0].hex()[:16]}… and {fork.roots[1].hex()[:16]}…{by}"
+    )
