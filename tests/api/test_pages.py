@@ -256,12 +256,13 @@ def test_the_result_proves_to_a_witnessed_checkpoint(
     ledger = api.app.extensions["shuangsui"].ledger
     transparency = ledger.transparency
     state = tmp_path / "witness.json"
-    Witness.create(state, "jiwei.test/w", [transparency.log_verifier().vkey])
-    witness = Witness(state, api.county.keys["witness"])
     note = transparency.checkpoint()
     size = parse_checkpoint(parse_note(note).text).size
+    # The witness starts from a checkpoint it trusts (its first contact, issue 11.3).
+    Witness.create(state, "jiwei.test/w", [transparency.log_verifier().vkey], [note])
+    witness = Witness(state, api.county.keys["witness"])
     cosigned = note + witness.add_checkpoint(
-        request_text(transparency.consistency_text(0, size), note)
+        request_text(transparency.consistency_text(size, size), note)
     )
     assert transparency.attach_cosignatures(cosigned)
     api.county.run("SCJGJ", "note.append", text="日志继续增长")  # the log grows

@@ -143,4 +143,4 @@ def test_append_note_through_the_cli_keeps_the_role_matrix(
     assert refused.exit_code == 2, refused.output
     assert "note.append needs a key with role department or office" in refused.output
     assert json.loads(ok(home, "status", "--json").stdout)["size"] == size
-    ok(home, "verify")
+    ok(home, "verify", "--allow-unwitnessed")
