@@ -355,7 +355,7 @@ def verify(
         bool(report)
         and quorum is not None
         and quorum.required
-        and report.size > 0
+        and quorum.head is not None  # a log with no checkpoint yet has published nothing
         and not quorum.head_published
     )
     if not as_json and report and quorum is not None and quorum.required:
@@ -363,6 +363,8 @@ def verify(
         # verification is said on stdout, like any other failure.
         for lacking in quorum.lacking:
             click.echo(f"未达见证法定数 / not witnessed: {lacking.describe()}", err=True)
+        if quorum.head is None and report.size > 0:
+            click.echo("warning: no checkpoint yet, so nothing is published or witnessed", err=True)
         if unwitnessed:
             head = quorum.head
             what = head.describe() if head is not None else "no checkpoint at all"
