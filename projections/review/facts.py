@@ -170,6 +170,12 @@ class Facts:
             return None
         return json.loads(found[0]["team"]), found[0]["performed_position"]
 
+    def task_items(self, task: str) -> list[str] | None:
+        """The task's items as ``DEPARTMENT:CODE`` (lead's and participants'); ``None``
+        for an unknown task."""
+        found = rows(self.db, "SELECT items FROM tasks WHERE task = ?", (task,))
+        return list(json.loads(found[0]["items"])) if found else None
+
     def task_leads(self, task: str) -> list[str]:
         """The task's lead department (a list: empty for an unknown task)."""
         return [r["lead"] for r in rows(self.db, "SELECT lead FROM tasks WHERE task = ?", (task,))]

@@ -5,15 +5,16 @@ rule                  R       passes when
 ====================  ======  =====================================================
 ``listed``            R3.4    the item was on the department's published list when
                               the check was recorded
-``basis``             R1.1    the object was drawn, or a case lead (trigger and
-                              reference) was recorded; otherwise 随意检查
+``basis``             R1.1    the object was drawn for one of the task's items (R7.2),
+                              or a case lead (trigger and reference) was recorded;
+                              otherwise 随意检查
 ``team``              R7.4    each inspector present was drawn for the object (after
                               recusals), active, certified on the day (officers),
                               qualified for the item and not conflicted with the object
 ``organised``         R7.4    the lead organised the checks within 5 working days of
                               the draw
 ``entered``           R9.1    the result was entered by an inspector assigned to the
-                              object (谁检查谁录入)
+                              object and present at that item's check (谁检查谁录入)
 ``published``         R9.1    the result was published within 20 working days of being
                               formed, or withheld with its legal basis
 ``followed``          R9.2    a violation was followed by a penalty case or a judicial
@@ -174,6 +175,20 @@ def drawn_or_case_lead(facts: Facts, c: Check) -> list[Finding]:
     """Drawn, or a case lead; else an arbitrary check (随意检查)."""
     everyone = [c.department, *c.present]
     if c.basis == "draw" and c.drawn is not None:
+        task = c.reference.rpartition("/")[0]
+        items = facts.task_items(task)
+        if items is not None and c.item not in items:
+            # The draw selected the object for the task's items, not this one (R7.2).
+            return [
+                Finding(
+                    "basis",
+                    "fail",
+                    f"随意检查: {c.item} is not an item of task {task} (不是任务的抽查事项); "
+                    f"drawn in {c.reference} only for {', '.join(items)}",
+                    everyone,
+                    [c.drawn[1], c.at],
+                )
+            ]
         return [Finding("basis", "pass", f"drawn in {c.reference}", everyone, [c.drawn[1], c.at])]
     if c.basis == "case":
         return [Finding("basis", "pass", f"case lead {c.reference}", everyone, [c.at])]
@@ -250,12 +265,18 @@ def entered_by_assigned(facts: Facts, c: Check) -> list[Finding]:
     if c.result is None:
         return _no_result("entered", c)
     by = c.result["entered_by"]
-    ok = by in (c.team if c.team is not None else c.present)
+    assigned = c.team is None or by in c.team
+    present = by in c.present
+    ok = assigned and present
+    why = ", ".join(
+        ([] if assigned else ["not assigned"])
+        + ([] if present else ["not present at this item's check"])
+    )
     return [
         Finding(
             "entered",
             "pass" if ok else "fail",
-            f"entered by {by}" + ("" if ok else ", not assigned"),
+            f"entered by {by}" + (f", {why}" if why else ""),
             [by],
             [c.result["position"]],
         )

@@ -63,6 +63,7 @@ class RecordInspection(Command):
         if not own_person:
             ctx.require_department(department, rule="R8.1")
         team = rules.team_of(ctx, basis, obj)
+        rules.check_task_item(ctx, basis, department, item)
         rules.check_after_draw(ctx, basis, self.checked_on)
         found = ctx.ledger.find(inspection_id(basis["kind"], basis_reference(basis), obj))
         inspection = (

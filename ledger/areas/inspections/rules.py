@@ -9,12 +9,13 @@ from typing import Any
 from ledger import formats
 from ledger.areas.draws.events import Draw
 from ledger.areas.inspections.events import BASES, TRIGGERS, Inspection
+from ledger.areas.tasks.events import JointTask
 from ledger.audit.timing import TOLERANCE
 from ledger.clock import CHINA
 from ledger.commanding import Context
 from ledger.errors import NotFoundError, RuleViolationError
 from ledger.fields import choice, custom, integer, nested, shape_of, text
-from ledger.ids import draw_id
+from ledger.ids import draw_id, task_id
 from ledger.params import Params
 
 ITEM_REFERENCE = r"[A-Z][A-Z0-9_-]{1,19}:[A-Za-z0-9._-]{1,40}"
@@ -85,6 +86,29 @@ def team_of(ctx: Context, basis: dict[str, Any], obj: str) -> list[str] | None:
         if assignment["object"] == obj:
             return list(assignment["team"])
     raise RuleViolationError(f"{obj} was not drawn in {basis['task']}/{basis['draw']}", rule="R1.1")
+
+
+def check_task_item(ctx: Context, basis: dict[str, Any], department: str, code: str) -> None:
+    """An inspection on a draw's basis checks one of the task's items (format 2, R6.1,
+    R7.2): the joint task fixes the items its drawn objects are checked for, so a
+    draw is no basis for an item outside it (进一次门、查多项事 -- the task's 多项事)."""
+    if not formats.since(ctx.ledger, 2) or basis.get("kind") != "draw":
+        return
+    joint = ctx.ledger.find(task_id(basis["task"]))
+    if not isinstance(joint, JointTask):
+        raise NotFoundError(f"no task {basis['task']} / 没有任务 {basis['task']}")
+    if not any(i["department"] == department and i["code"] == code for i in joint.items):
+        raise RuleViolationError(
+            f"{department}:{code} 不是任务 {joint.task} 的抽查事项，不能以该任务的抽取为依据检查 / "
+            f"{department}:{code} is not an item of task {joint.task}; its draw is no basis "
+            "for checking it",
+            rule="R7.2",
+        )
+
+
+def present_at(inspection: Inspection, item: str) -> list[str]:
+    """Who was present at the checks of ``item`` (``DEPARTMENT:CODE``) on this visit."""
+    return sorted({p for c in inspection.checks if c["item"] == item for p in c["inspectors"]})
 
 
 # --- dates that depend on each other (issue 11, part 6; ledger format 2) -------------------

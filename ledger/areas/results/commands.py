@@ -73,6 +73,18 @@ class EnterResult(Command):
             raise ConflictError(f"the result for {key} was already entered")
         if not any(c["item"] == key for c in inspection.checks):
             raise ConflictError(f"no check of {key} on {obj} is recorded", rule="R8.1")
+        present = rules.present_at(inspection, key)
+        if formats.since(ctx.ledger, 2) and person not in present:
+            # 谁检查、谁录入 per item: on a joint visit each department's inspectors
+            # check its own items; a team member who was not at this item's check
+            # does not enter its result.
+            raise PermissionDeniedError(
+                f"{person} 未参加 {obj} 的 {key} 检查，不能录入其结果（谁检查、谁录入）；"
+                f"检查人员：{'、'.join(present)} / {person} was not present at the check of "
+                f"{key} on {obj} and cannot enter its result (谁检查谁录入); present: "
+                f"{', '.join(present)}",
+                rule="R9.1",
+            )
         rules.check_formed_after_check(ctx, inspection, key, self.formed_on)
         inspection.enter_result(
             item=key,
