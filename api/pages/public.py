@@ -29,7 +29,7 @@ from projections import read
 
 def _int(name: str) -> int | None:
     value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() and len(value) <= 9 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 def _date(name: str) -> str | None:

@@ -103,7 +103,7 @@ class RouteTable:
                 for name, text in found.groupdict().items():
                     value = urllib.parse.unquote(text)
                     if name in integers:
-                        if not value.isdigit() or len(value) > MAX_INT_DIGITS:
+                        if not (value.isascii() and value.isdigit()) or len(value) > MAX_INT_DIGITS:
                             return None
                         values[name] = int(value)
                     else:
@@ -214,9 +214,9 @@ def parse_evidence(data: bytes, routes: RouteTable) -> Evidence:
 
 _BASE_LINE = re.compile(r'^"([^"\\]+)"((?:;[^:]*)?): (.*)$')
 _SIG_PARAMS = re.compile(
-    r'^\(((?:"[^"\\]+"(?:;[^ )]*)? ?)*)\)((?:;[^;=]+=(?:"(?:[^"\\]|\\.)*"|-?\d+))*)$'
+    r'^\(((?:"[^"\\]+"(?:;[^ )]*)? ?)*)\)((?:;[^;=]+=(?:"(?:[^"\\]|\\.)*"|-?[0-9]+))*)$'
 )
-_SIG_PARAM = re.compile(r';([a-z0-9_.*-]+)=("(?:[^"\\]|\\.)*"|-?\d+)')
+_SIG_PARAM = re.compile(r';([a-z0-9_.*-]+)=("(?:[^"\\]|\\.)*"|-?[0-9]+)')
 _DIGEST = re.compile(r"(?:^|,)\s*sha-256=:([A-Za-z0-9+/=]+):\s*(?:,|$)")
 
 

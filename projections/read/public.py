@@ -17,7 +17,7 @@ import sqlite_utils
 from projections.read.sql import rows
 
 #: 统一社会信用代码: 18 characters of digits and capital letters (GB 32100-2015).
-USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 PAGE = 20
 
 

@@ -160,3 +160,15 @@ def test_signed_reads_cover_the_query() -> None:
     assert verified.key.key_id == KEY.key_id
     with pytest.raises(AuthorisationError):
         verify_request(lookup, "GET", url.replace("overdue", "met"), headers, b"", window=300)
+
+
+@pytest.mark.parametrize("created", ["１７００００００００", "١٧٠٠٠٠٠٠٠٠"])
+def test_signature_parameters_are_ascii_integers(created: str) -> None:
+    # RFC 8941 integers are ASCII digits; int() would also read these, so the auditor and the
+    # server could disagree on what a signed text says.
+    base = (
+        '"@method": POST\n'
+        f'"@signature-params": ("@method");created={created};keyid="k";alg="ed25519"'
+    )
+    with pytest.raises(EvidenceError):
+        parse_signature_base(base)

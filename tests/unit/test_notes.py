@@ -117,6 +117,9 @@ def test_malformed_notes(bad: str) -> None:
         "origin\n01\nAAAA\n",
         "origin\n5\n",
         "origin\nfive\n" + base64.b64encode(ROOT).decode() + "\n",
+        # int() reads these as 5 and 12: a checkpoint size is ASCII decimal only (C2SP).
+        "origin\n５\n" + base64.b64encode(ROOT).decode() + "\n",
+        "origin\n١٢\n" + base64.b64encode(ROOT).decode() + "\n",
         "origin\n5\n" + base64.b64encode(b"short").decode() + "\n",
         "origin\n5\n" + base64.b64encode(ROOT).decode() + "\n\n",
     ],

@@ -44,7 +44,11 @@ def test_int_path_variables_within_nine_digits(text: str, value: int) -> None:
     )
 
 
-@pytest.mark.parametrize("text", ["1000000000", "0000000001", "-1", "+1", "1.5", "twenty"])
+# Full-width and Arabic-Indic digits pass str.isdigit() and int(): only ASCII decimals name a
+# number, so one request cannot be read two ways by the API and the auditor.
+@pytest.mark.parametrize(
+    "text", ["1000000000", "0000000001", "-1", "+1", "1.5", "twenty", "２０２６", "٢٠٢٦", "²"]
+)
 def test_int_path_variables_out_of_bounds_name_no_command(text: str) -> None:
     # The first route whose pattern matches decides: a later route is never tried.
     assert TABLE.route_for("POST", f"/api/v1/plans/{text}/drafts") is None

@@ -51,7 +51,7 @@ def read_basis(
         )
     if draw_ref:
         task_code, _, number = draw_ref.rpartition("/")
-        if not task_code or not number.isdigit():
+        if not task_code or not (number.isascii() and number.isdigit()):
             raise ValidationError(
                 f"--draw {draw_ref!r}: expected TASK/N, e.g. T-2026-001/1",
                 {"draw": ["expected TASK/N"]},

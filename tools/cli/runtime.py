@@ -194,6 +194,6 @@ def find(ledger: Any, stream: Any, what: str) -> Any:
 def parse_draw_ref(ref: str) -> tuple[str, int]:
     """``TASK/N`` -> (task, draw number)."""
     task, _, number = ref.rpartition("/")
-    if not task or not number.isdigit():
+    if not task or not (number.isascii() and number.isdigit()):
         raise ValidationError(f"{ref!r}: name a draw as TASK/NUMBER, e.g. T-2027-001/1")
     return task, int(number)

@@ -74,10 +74,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NOT_TOKEN = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-_COUNT = re.compile(r"\d{1,9}")
+_COUNT = re.compile(r"[0-9]{1,9}")
 
 
 _DEPARTMENT = re.compile(CODE_PATTERN)

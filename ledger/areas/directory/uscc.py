@@ -181,7 +181,7 @@ def structure_findings(code: str, kind: str) -> tuple[list[str], list[str]]:
             f"has registration authority {authority!r}, which GB 32100 does not assign "
             "(登记管理部门代码无效)"
         )
-    if not division.isdigit():
+    if not (division.isascii() and division.isdigit()):
         errors.append(f"has administrative division {division!r}, not six digits (行政区划码)")
     elif division[:2] not in PROVINCES:
         errors.append(
