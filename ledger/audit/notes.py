@@ -188,7 +188,9 @@ def parse_checkpoint(text: str) -> Checkpoint:
     if len(lines) < 4 or lines[-1] != "" or any(not line for line in lines[:-1]):
         raise NoteError("a checkpoint has at least three non-empty lines")
     origin, size_text, root_text, *extensions = lines[:-1]
-    if not (size_text.isascii() and size_text.isdigit()) or (size_text != "0" and size_text.startswith("0")):
+    if not (size_text.isascii() and size_text.isdigit()) or (
+        size_text != "0" and size_text.startswith("0")
+    ):
         raise NoteError(f"checkpoint size {size_text!r} is not a decimal without leading zeros")
     root = b64strict(root_text, "checkpoint root")
     if len(root) != 32:

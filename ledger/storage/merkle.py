@@ -139,4 +139,8 @@ def load_frontier(size: int, source: NodeSource) -> MerkleFrontier:
     _check_size(size)
     keys = perfect_nodes(0, size)
     found = source.nodes(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        # A gap in the stored tree (a deleted row): say which node, never a bare KeyError.
+        raise ValidationError(f"the tree has no node {missing[0]} yet")
     return MerkleFrontier(size, [(level, index, found[(level, index)]) for level, index in keys])

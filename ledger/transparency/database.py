@@ -225,7 +225,10 @@ def verify_since(
     history.jobs.clear()  # signatures before the trusted checkpoint are not re-checked
     # The frontier at the trusted size must give the trusted root; growing it with the
     # entries read below gives the root those entries really have.
-    frontier = load_frontier(trusted, ledger.chain)
+    try:
+        frontier = load_frontier(trusted, ledger.chain)
+    except ValidationError as exc:  # a stored node deleted: the tree cannot give the root
+        return Report(failure=Failure(trusted, BAD_TREE, f"stored tree is incomplete: {exc}"))
     if frontier.root() != checkpoint.root:
         return Report(
             failure=Failure(trusted, BAD_TREE, "stored tree does not give the trusted root")

@@ -195,7 +195,9 @@ def _parse_request(request: str) -> tuple[int, list[bytes], str]:
     if not sep or not lines[0].startswith("old "):
         raise WitnessError(400, "a request starts with 'old N', proof lines and a blank line")
     size_text = lines[0][4:]
-    if not (size_text.isascii() and size_text.isdigit()) or (size_text != "0" and size_text.startswith("0")):
+    if not (size_text.isascii() and size_text.isdigit()) or (
+        size_text != "0" and size_text.startswith("0")
+    ):
         raise WitnessError(400, f"old size {size_text!r} is not a decimal")
     if len(lines) - 1 > MAX_PROOF_LINES:
         raise WitnessError(400, f"more than {MAX_PROOF_LINES} proof lines")

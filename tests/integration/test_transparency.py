@@ -186,6 +186,18 @@ def test_truncated_log_is_caught(world: World) -> None:
     assert report.failure is not None and "truncated" in report.failure.detail
 
 
+def test_a_deleted_tree_node_is_tampering_not_a_crash(world: World) -> None:
+    for i in range(5):
+        world.note(f"n{i}")
+    trusted = world.ledger.transparency.checkpoint()
+    world.note("later")
+    raw = RawDB(world.ledger)
+    raw.drop_guards()
+    raw.execute("DELETE FROM {tree} WHERE level > 0")
+    report = verify_since(world.ledger, trusted, workers=1)
+    assert report.failure is not None and "has no node (3, 0)" in report.failure.detail
+
+
 def test_rewritten_log_is_caught(world: World, tmp_path: Path) -> None:
     for i in range(5):
         world.note(f"n{i}")

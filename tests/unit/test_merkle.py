@@ -42,6 +42,8 @@ class MemoryNodes:
 
 
 NODES = MemoryNodes(LEAVES)
+GAP = MemoryNodes(LEAVES)
+del GAP.store[(2, 0)]  # the operator deleted one stored node
 
 
 def pm(entries: list[bytes]) -> pymerkle.InmemoryTree:
@@ -286,6 +288,8 @@ def test_empty_proofs() -> None:
         (lambda: merkle.root(-1, NODES), "no tree of size -1"),
         (lambda: merkle.load_frontier(-1, NODES), "no tree of size -1"),
         (lambda: merkle.load_frontier(-8, NODES), "no tree of size -8"),
+        # a tree whose stored nodes have a gap (a deleted row) names the missing node
+        (lambda: merkle.load_frontier(5, GAP), r"the tree has no node \(2, 0\) yet"),
         (lambda: merkle.perfect_nodes(-1, 3), r"no range \[-1, 3\) of leaves"),
         (lambda: merkle.perfect_nodes(0, -1), r"no range \[0, -1\) of leaves"),
         (lambda: merkle.perfect_nodes(-4, -2), r"no range \[-4, -2\) of leaves"),
