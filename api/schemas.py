@@ -305,6 +305,21 @@ class ResultRow(Schema):
     position = fields.Integer()
 
 
+class CreditEntry(Schema):
+    kind = fields.String(
+        metadata={
+            "description": "violation (违法违规), penalty_case (立案处罚) or judicial_referral "
+            "(移送司法机关)"
+        }
+    )
+    day = fields.String()
+    department = fields.String()
+    item = fields.String()
+    basis = fields.String()
+    reference = fields.String()
+    position = fields.Integer()
+
+
 class ObjectRecord(Schema):
     id = fields.String()
     name = fields.String()
@@ -317,6 +332,12 @@ class ObjectRecord(Schema):
     complaints = fields.Integer(allow_none=True)
     status = fields.String()
     results = fields.List(fields.Nested(ResultRow))
+    credit_record = fields.List(
+        fields.Nested(CreditEntry),
+        metadata={
+            "description": "What the log records under the object's name (记于市场主体名下, R5.4)."
+        },
+    )
 
 
 class Publication(Schema):

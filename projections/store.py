@@ -207,6 +207,21 @@ SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
         },
         ["object", "basis", "reference", "item"],
     ),
+    # R5.1, R5.4: what the log records under an object's name (记于市场主体名下): verified
+    # violations, penalty cases and judicial referrals (``ledger.draw.world.CreditRecord``).
+    "credit_record": (
+        {
+            "object": str,
+            "kind": str,
+            "day": str,
+            "department": str,
+            "item": str,
+            "basis": str,
+            "reference": str,
+            "position": int,
+        },
+        "position",
+    ),
     "publications": (
         {
             "position": int,
@@ -402,6 +417,7 @@ INDEXES = [
     ("assignments", ["object"]),
     ("deadlines", ["department"]),
     ("publications", ["object"]),
+    ("credit_record", ["object"]),
     ("publications", ["department"]),
 ]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import random
 import tempfile
 from collections.abc import Callable
@@ -47,6 +48,8 @@ from tools.fakecounty import (
 )
 
 TASK = "T-2026-001"
+#: The next year's task, committed at the end of 2026 (the credit record feeds it, R5.3).
+NEXT_TASK = "T-2027-001"
 #: The demo's first day: its genesis is signed then, and every later command after it
 #: (from ledger format 2 the log's signed times only move forward).
 FIRST_DAY = "2026-01-05"
@@ -147,6 +150,7 @@ def build(
     demo_review.incident_after_a_clean_check(demo, TASK, drawn)
     third_party(demo, drawn)
     demo.flush()
+    next_year(demo, inspectors)
     cosigned = witness_checkpoint(demo, home)
     return {
         "commands": demo.commands,
@@ -507,7 +511,7 @@ def carry_out(demo: Demo, assignments: list[dict[str, Any]]) -> None:
             "trigger": "complaint",
             "reference": "12315平台投诉 20261012-0815",
         },
-        "object": assignments[-1]["object"],
+        "object": _supervised_by(demo, "SCJGJ", assignments)[-1],
         "item": "SCJGJ:SCJG-SP-001",
     }
     demo.later(
@@ -529,6 +533,25 @@ def carry_out(demo: Demo, assignments: list[dict[str, Any]]) -> None:
         **case,
     )
     demo.later("scjgj", "result.publish", at="2026-10-16", published_on="2026-10-16", **case)
+    # Its penalty case, recorded under the object's name (R5.4): the object is in the
+    # directed stratum of the next year's draw (:func:`next_year`, R5.3).
+    demo.later(
+        "scjgj",
+        "result.follow_up",
+        at="2026-10-20",
+        kind="penalty_case",
+        reference="安市监罚〔2026〕231号",
+        on="2026-10-20",
+        **case,
+    )
+
+
+def _supervised_by(demo: Demo, department: str, assignments: list[dict[str, Any]]) -> list[str]:
+    """The drawn objects ``department`` supervises (谁审批谁监管, R4.1), in draw order."""
+    from ledger.draw.world import DIRECTORY_TOPICS, fold
+
+    objects = fold(demo.ledger.topic_events(DIRECTORY_TOPICS)).directory.objects
+    return [a["object"] for a in assignments if department in objects[a["object"]][3]]
 
 
 def reports(demo: Demo) -> None:
@@ -676,6 +699,66 @@ def third_party(demo: Demo, drawn: list[dict[str, Any]]) -> None:
         held_on="2026-11-26",
         finding="检验报告要素齐全、按时出具，抽样过程记录完整",
         rating="good",
+    )
+
+
+def next_year(demo: Demo, inspectors: dict[str, list[str]]) -> None:
+    """The next year's task is committed: the object whose violation led to a penalty
+    case in 2026 (记于市场主体名下, R5.4) is in its directed stratum (定向抽查, R5.3)."""
+    from ledger.areas.draws.events import Draw
+    from ledger.draw.eligibility import task_spec
+    from ledger.draw.snapshot import snapshot
+    from ledger.draw.world import SNAPSHOT_TOPICS, fold
+    from ledger.ids import draw_id
+
+    demo.say("the next year's draw: the penalty recorded in 2026 feeds its directed stratum")
+    demo.run(
+        "scjgj",
+        "task.create",
+        at="2026-11-05",
+        task=NEXT_TASK,
+        name="2027年安岳县食品生产经营双随机抽查（含定向抽查）",
+        year=2027,
+        items=["SCJG-SP-001"],
+        inspectors=inspectors["SCJGJ"],
+        matching="dispersed",
+        team_size=2,
+        workload_cap=60,
+        planned_start="2027-03-01",
+        planned_end="2027-04-30",
+        ratios={"A": "0.01", "B": "0.015", "C": "0.03", "D": "0.06"},
+        directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2},
+        scope={"kinds": ["enterprise"], "regions": [], "industries": []},
+    )
+    committed = demo.run(
+        "scjgj",
+        "draw.commit",
+        at="2026-11-06",
+        task=NEXT_TASK,
+        witnesses=[demo.keys["jiwei"].key_id, demo.keys["notary"].key_id],
+        dice=False,
+        fallback="skip",
+        # The demo's clock may already stand later in November: reveals by that day's end.
+        reveal_by=dt.datetime.fromtimestamp(
+            max(day("2026-11-06"), demo.clock) + 6 * 3600, CHINA
+        ).isoformat(),
+    )
+    world = fold(demo.ledger.topic_events(SNAPSHOT_TOPICS))
+    penalised = sorted(
+        o
+        for o, entries in world.credit.entries.items()
+        if any(e.kind == "penalty_case" for e in entries)
+    )
+    # The stratum of each object, as the commitment counted it (its roots commit to it).
+    commitment = demo.ledger.find(draw_id(NEXT_TASK, 1))
+    assert isinstance(commitment, Draw)
+    snap = snapshot(world, task_spec(world, NEXT_TASK), json.loads(commitment.commitment))
+    assert snap.summary() == committed["snapshot"]
+    strata = snap.strata
+    directed = {i for i, _ in strata.get("directed", [])}
+    demo.say(
+        f"  {len(penalised)} object(s) with a penalty case on record; in the directed stratum "
+        f"of {NEXT_TASK}: {sum(o in directed for o in penalised)}"
     )
 
 

@@ -53,7 +53,20 @@ own name, and the ceremony rules that keep the lead from steering it (R7.5): eve
 source fixed before any is revealed, one open draw per task, a beacon round a stated
 margin after the commitment, witness statements signed over the commitment, recusals
 declared or approved (``ledger.draw.ceremony``)."""
-ALGORITHMS = (ALGORITHM, ALGORITHM_V2)
+ALGORITHM_V3 = "shuangsui-draw-v3"
+"""The draw of format-2 ledgers since the credit feedback (R5.1, R5.3, R5.4): v2's seed
+construction (under its own name) and ceremony rules, with eligibility that reads the log's
+credit record -- a penalty case, a judicial referral or a verified violation recorded
+under an object's name puts it in the directed stratum of later draws
+(``ledger.draw.eligibility``)."""
+ALGORITHMS = (ALGORITHM, ALGORITHM_V2, ALGORITHM_V3)
+"""Every draw version, oldest first: a later one keeps every rule of those before it."""
+
+
+def rules_since(algorithm: str, version: str) -> bool:
+    """Whether a draw recorded under ``algorithm`` runs under the rules ``version``
+    introduced (each version keeps the rules of the ones before it)."""
+    return ALGORITHMS.index(algorithm) >= ALGORITHMS.index(version)
 
 
 class DrawError(LedgerError, ValueError):
@@ -109,7 +122,7 @@ def seed_of(
     commitment_hash: bytes, sources: Sequence[EntropySource], algorithm: str = ALGORITHM
 ) -> bytes:
     """The seed over the commitment and every entropy source (caller fixes the order),
-    under the algorithm's name (``shuangsui-draw-v1`` or ``-v2``)."""
+    under the algorithm's name (``shuangsui-draw-v1``, ``-v2`` or ``-v3``)."""
     if algorithm not in ALGORITHMS:
         raise ValueError(f"unknown draw algorithm {algorithm!r}")
     material = algorithm.encode()
@@ -424,7 +437,7 @@ def replacement(
     matcher = Matcher(seed, officers, rules, load=dict(loads))
     by_person = {o.person: o for o in officers}
     leaving = by_person[recused]
-    if algorithm == ALGORITHM_V2 and leaving.kind == "expert":
+    if rules_since(algorithm, ALGORITHM_V2) and leaving.kind == "expert":
         pool = matcher.experts
         if leaving in pool.order:
             pool.pointer = (pool.order.index(leaving) + 1) % len(pool.order)

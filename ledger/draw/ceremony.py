@@ -32,12 +32,14 @@ from ledger.canonical import canonical_bytes
 from ledger.draw.algorithm import (
     ALGORITHM,
     ALGORITHM_V2,
+    ALGORITHMS,
     EntropySource,
     Officer,
     Rules,
     Stratum,
     match,
     replacement,
+    rules_since,
     seed_of,
     select,
 )
@@ -141,8 +143,10 @@ def steer_proof(commitment: Mapping[str, Any]) -> bool:
     """Whether the commitment is a ``shuangsui-draw-v2`` draw, under the rules that keep
     its lead from steering it (format-2 ledgers): dice before the first witness
     commitment, one open draw per task, the beacon margin, signed witness statements,
-    declared or approved recusals. A ``-v1`` draw keeps the rules it was run under."""
-    return commitment.get("algorithm") == ALGORITHM_V2
+    declared or approved recusals (and so is every later version, ``-v3``). A ``-v1``
+    draw keeps the rules it was run under."""
+    algorithm = commitment.get("algorithm", ALGORITHM)
+    return algorithm in ALGORITHMS and rules_since(algorithm, ALGORITHM_V2)
 
 
 #: How long after the commitment's signed time its beacon round may be published, at

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ledger.draw.algorithm import Job, Officer
-from ledger.draw.world import ObjectRecord, World
+from ledger.draw.world import CreditEntry, ObjectRecord, World
 
 LOWER = {"D": "C", "C": "B", "B": "A", "A": "A"}
 
@@ -52,6 +52,7 @@ def strata_for(
     on: dt.date,
     excluded: set[str],
     exclusion_mode: str,
+    record: Mapping[str, list[CreditEntry]] | None = None,
 ) -> dict[str, list[tuple[str, str]]]:
     """Eligible (id, kind) per stratum key.
 
@@ -61,6 +62,12 @@ def strata_for(
     or with at least ``min_complaints`` verified complaints (R5.3). Objects drawn by
     another random draw within the exclusion period are left out or moved one class
     lower (R6.3), as the commitment says.
+
+    ``record`` (draws from ``shuangsui-draw-v3``): the log's credit record per object
+    (:class:`~ledger.draw.world.CreditRecord`). A penalty case, a judicial referral or a
+    verified violation recorded under an object's name on a day within ``penalty_years``
+    up to the inspection date makes it directed from then on (R5.3, R5.4), beside the
+    penalties the directory import carries.
     """
     kinds = {item["object_type"] for item in spec["items"]}
     scope = spec["scope"]
@@ -90,6 +97,10 @@ def strata_for(
         if directed and (
             complaints >= directed["min_complaints"]
             or any(since < day <= today for day in penalties)
+            or (
+                record is not None
+                and any(since < entry.day <= today for entry in record.get(ident, ()))
+            )
         ):
             key = "directed"
         if ident in excluded:

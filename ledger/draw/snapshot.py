@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.audit.hashing import MerkleFrontier, leaf_hash
-from ledger.draw.algorithm import Officer, string_leaf
+from ledger.draw.algorithm import ALGORITHM, ALGORITHM_V3, Officer, rules_since, string_leaf
 from ledger.draw.eligibility import excluded_by_earlier_draws, officers_for, strata_for
 from ledger.draw.world import World
 
@@ -60,12 +60,20 @@ class Snapshot:
 
 
 def snapshot(world: World, spec: dict[str, Any], params: dict[str, Any]) -> Snapshot:
-    """The snapshot of ``world`` for a task, on the inspection date and with the
-    exclusion rule that ``params`` (the commitment, or what it will hold) names."""
+    """The snapshot of ``world`` for a task, on the inspection date, with the exclusion
+    rule and under the draw version (``algorithm``, v1 when absent) that ``params`` (the
+    commitment, or what it will hold) names. From ``shuangsui-draw-v3`` the credit
+    record the log holds decides the directed stratum too (R5.3, R5.4)."""
     on = dt.date.fromisoformat(params["inspection_date"])
     exclusion = params["exclusion"]
+    v3 = rules_since(params.get("algorithm", ALGORITHM), ALGORITHM_V3)
     excluded = excluded_by_earlier_draws(world, spec["task"], on, exclusion["days"])
     strata = strata_for(
-        world.directory.objects, spec, on=on, excluded=excluded, exclusion_mode=exclusion["mode"]
+        world.directory.objects,
+        spec,
+        on=on,
+        excluded=excluded,
+        exclusion_mode=exclusion["mode"],
+        record=world.credit.entries if v3 else None,
     )
     return Snapshot(strata, officers_for(world, spec, params["inspection_date"]), len(excluded))

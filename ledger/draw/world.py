@@ -14,7 +14,12 @@ committing, running and verifying a draw fold the log one way. Invariants:
   makes them inactive;
 * a task's spec is its creation's spec plus every join's items and inspectors;
 * for exclusions (R6.3), a performed draw records the day it was organised from and
-  the objects it drew, per task.
+  the objects it drew, per task;
+* the credit record (信用记录, R5.1, R5.4): every verified violation (a result
+  ``violation``), penalty case and judicial referral is recorded under its object's
+  name with its day, department, item and basis, in log order
+  (:class:`CreditRecord`); and every check, with its day and basis, whatever its basis
+  (a draw, a case lead or none).
 """
 
 from __future__ import annotations
@@ -56,7 +61,15 @@ DRAW_TOPICS = (
     "shuangsui.draw.witness_signed_commitment",
     "shuangsui.draw.witness_signed_reveal",
 )
-SNAPSHOT_TOPICS = DIRECTORY_TOPICS + INSPECTOR_TOPICS + TASK_TOPICS + DRAW_TOPICS
+INSPECTION_TOPICS = (
+    "shuangsui.inspection.opened",
+    "shuangsui.inspection.checked",
+    "shuangsui.inspection.result",
+    "shuangsui.inspection.followed_up",
+)
+SNAPSHOT_TOPICS = (
+    DIRECTORY_TOPICS + INSPECTOR_TOPICS + TASK_TOPICS + DRAW_TOPICS + INSPECTION_TOPICS
+)
 
 
 # --- folds ------------------------------------------------------------------------------
@@ -205,12 +218,66 @@ class Draws:
             self.drawn_on[task] = (state["organise_from"], [d[0] for d in state["drawn"]])
 
 
+#: What the credit record holds: a verified violation, a penalty case (立案处罚), a
+#: judicial referral (移送司法机关) -- recorded under the object's name (R5.4).
+CREDIT_KINDS = ("violation", "penalty_case", "judicial_referral")
+
+
+@dataclass(frozen=True)
+class CreditEntry:
+    """One entry of an object's credit record (记于市场主体名下, R5.4)."""
+
+    kind: str  # one of CREDIT_KINDS
+    day: str  # ISO day: the result formed, the case opened, the referral made
+    department: str
+    item: str  # DEPARTMENT:CODE
+    basis: str  # <basis kind>:<reference>, e.g. draw:T-1/1 or case:TS-2026-0042
+    reference: str  # the case or referral number ("" for a violation)
+
+
+@dataclass
+class CreditRecord:
+    """Inspection streams folded into what a draw reads of an object's history (R5.1,
+    R5.3, R6.3): its credit entries and its checks (day, basis), per object id."""
+
+    entries: dict[str, list[CreditEntry]] = field(default_factory=dict)
+    checks: dict[str, set[tuple[str, str]]] = field(default_factory=dict)  # id -> {(day, basis)}
+    _streams: dict[str, tuple[str, str]] = field(default_factory=dict)  # stream -> object, basis
+
+    def apply(self, stream: str, topic: str, state: dict[str, Any]) -> None:
+        if topic == "shuangsui.inspection.opened":
+            basis = state["basis"]
+            kind = basis["kind"]
+            if kind == "draw":
+                reference = f"{basis['task']}/{basis['draw']}"
+            else:
+                reference = str(basis["case"] if kind == "case" else basis["reference"])
+            self._streams[stream] = (state["object"], f"{kind}:{reference}")
+            return
+        obj, basis = self._streams[stream]
+        if topic == "shuangsui.inspection.checked":
+            self.checks.setdefault(obj, set()).add((state["checked_on"], basis))
+        elif topic == "shuangsui.inspection.result":
+            if state["result"] == "violation":
+                entry = CreditEntry(
+                    "violation", state["formed_on"], state["department"], state["item"], basis, ""
+                )
+                self.entries.setdefault(obj, []).append(entry)
+        elif topic == "shuangsui.inspection.followed_up":
+            department = state["item"].split(":", 1)[0]
+            entry = CreditEntry(
+                state["kind"], state["on"], department, state["item"], basis, state["reference"]
+            )
+            self.entries.setdefault(obj, []).append(entry)
+
+
 @dataclass
 class World:
     directory: Directory = field(default_factory=Directory)
     inspectors: Inspectors = field(default_factory=Inspectors)
     tasks: Tasks = field(default_factory=Tasks)
     draws: Draws = field(default_factory=Draws)
+    credit: CreditRecord = field(default_factory=CreditRecord)
     position: int = 0
 
     def apply(self, event: Event) -> None:
@@ -224,6 +291,8 @@ class World:
             self.tasks.apply(topic, state, stream)
         elif topic in DRAW_TOPICS:
             self.draws.apply(stream, topic, state)
+        elif topic in INSPECTION_TOPICS:
+            self.credit.apply(stream, topic, state)
 
 
 def fold(events: Iterable[Event], up_to: int | None = None) -> World:

@@ -17,6 +17,17 @@ HANDLERS = Handlers()
 on = HANDLERS.on
 
 
+def _credit(
+    b: Batch, position: int, obj: str, kind: str, day: str, item: str, basis: str, reference: str
+) -> None:
+    """An entry of the object's credit record (R5.4), as the draw reads it
+    (``ledger.draw.world.CreditRecord``)."""
+    b.execute(
+        "INSERT OR REPLACE INTO credit_record VALUES (?,?,?,?,?,?,?,?)",
+        (obj, kind, day, item.split(":", 1)[0], item, basis, reference, position),
+    )
+
+
 @on(Inspection.ResultEntered.TOPIC)
 def inspection_result(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
     obj, kind, reference, _ = inspection_of(b, stream)
@@ -45,6 +56,7 @@ def inspection_result(b: Batch, position: int, stream: str, s: dict[str, Any]) -
         working_days=20,
     )
     if s["result"] == "violation":
+        _credit(b, position, obj, "violation", s["formed_on"], s["item"], f"{kind}:{reference}", "")
         b.deadline(
             "follow_up",
             f"{obj}|{s['item']}|{kind}:{reference}",
@@ -111,4 +123,5 @@ def inspection_followed(b: Batch, position: int, stream: str, s: dict[str, Any])
         (f"{s['kind']}:{s['reference']}", position, obj, kind, reference, s["item"]),
     )
     b.done("follow_up", f"{obj}|{s['item']}|{kind}:{reference}", s["on"], position)
+    _credit(b, position, obj, s["kind"], s["on"], s["item"], f"{kind}:{reference}", s["reference"])
     b.touch("object", obj, position)

@@ -12,7 +12,10 @@ from projections.read.sql import rows
 
 def object_record(db: sqlite_utils.Database, key: str) -> dict[str, Any] | None:
     """An object's directory row with every result any department entered for it (R5.1,
-    R9.3: results are recognised across departments)."""
+    R9.3: results are recognised across departments) and its credit record: the verified
+    violations, penalty cases and judicial referrals recorded under its name (记于市场主体
+    名下, R5.4). ``penalties`` holds the imported penalty days and those of the penalty
+    cases the log records, as the draw counts them (R5.3)."""
     found = rows(db, "SELECT * FROM objects WHERE id = ?", (key,))
     if not found:
         return None
@@ -20,4 +23,12 @@ def object_record(db: sqlite_utils.Database, key: str) -> dict[str, Any] | None:
     for name in ("supervisors", "penalties"):
         record[name] = json.loads(record[name])
     record["results"] = rows(db, "SELECT * FROM results WHERE object = ? ORDER BY position", (key,))
+    record["credit_record"] = rows(
+        db,
+        "SELECT kind, day, department, item, basis, reference, position FROM credit_record "
+        "WHERE object = ? ORDER BY position",
+        (key,),
+    )
+    logged = {e["day"] for e in record["credit_record"] if e["kind"] == "penalty_case"}
+    record["penalties"] = sorted(set(record["penalties"]) | logged)
     return record

@@ -232,7 +232,7 @@ def test_draw_ceremony_and_verify_draw(
     assert offline.exit_code == 0, offline.output
     shown = json.loads(ok(s, "draw", "show", "T-CLI-1/1").stdout)
     assert shown["commitment"]["witnesses"] == [witness_id]
-    assert shown["commitment"]["algorithm"] == "shuangsui-draw-v2" and shown["voided"] is None
+    assert shown["commitment"]["algorithm"] == "shuangsui-draw-v3" and shown["voided"] is None
     # Issue 11 part 5: a draw that ran cannot be voided, nor the task committed again.
     late = run(s, "draw", "void", "--key", sc, "T-CLI-1/1", "--reason", "重抽")
     assert late.exit_code == 2 and "already performed" in late.output

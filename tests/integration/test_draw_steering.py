@@ -4,7 +4,7 @@ Each attack the issue lists, tried as the lead (through the commands) and as the
 operator (editing the recorded events, which ``verify-draw`` must then refuse):
 dice recorded after the witnesses revealed; a second commitment opened after the first
 draw's outcome was fixed; a beacon round already public at commit time. The rules
-are those of a ``shuangsui-draw-v2`` draw (format-2 ledgers).
+are those of a ``shuangsui-draw-v2`` draw, kept by ``-v3`` (format-2 ledgers).
 """
 
 from __future__ import annotations
@@ -70,10 +70,11 @@ def reveal_all(county: County, secrets: dict[str, tuple[str, str]], number: int 
         witness_reveal(county, name, value, nonce, number)
 
 
-def test_the_commitment_names_the_v2_algorithm(drawable: County) -> None:
+def test_the_commitment_names_the_newest_algorithm(drawable: County) -> None:
+    """A format-2 ledger draws under v3 (v2's ceremony rules, and the credit record)."""
     commit(drawable)
     drawn = drawable.world.ledger.get(draw_id(TASK, 1))
-    assert json.loads(drawn.commitment)["algorithm"] == "shuangsui-draw-v2"
+    assert json.loads(drawn.commitment)["algorithm"] == "shuangsui-draw-v3"
 
 
 # --- dice recorded after the witnesses revealed -------------------------------------------

@@ -29,7 +29,7 @@ from ledger.areas.draws.rules import (
 )
 from ledger.clock import CHINA
 from ledger.commanding import Command, Context, Outcome, Route
-from ledger.draw.algorithm import ALGORITHM, ALGORITHM_V2, DrawError
+from ledger.draw.algorithm import ALGORITHM, ALGORITHM_V3, DrawError
 from ledger.draw.ceremony import (
     BEACON_MARGIN,
     commitment_for,
@@ -113,7 +113,10 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
         "inspection_date": spec["planned_start"],
         "exclusion": {"days": days, "mode": exclusion_mode},
     }
-    snap = snapshot(world, spec, params)
+    # Format 2 draws under the newest rules (v3: the credit record feeds eligibility);
+    # a draw keeps the version it recorded, so verify-draw recomputes it under that one.
+    algorithm = ALGORITHM_V3 if formats.since(ctx.ledger, 2) else ALGORITHM
+    snap = snapshot(world, spec, {**params, "algorithm": algorithm})
     if not snap.strata:
         raise RuleViolationError(f"no object in the directory is eligible for {task}", rule="R7.2")
     commitment = commitment_for(
@@ -130,7 +133,7 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
         beacon=beacon_spec,
         fallback={"reveal_by": deadline, "mode": mode},
         committed_at=now,
-        algorithm=ALGORITHM_V2 if formats.since(ctx.ledger, 2) else ALGORITHM,
+        algorithm=algorithm,
     )
     text = commitment_text(commitment)
     digest = commitment_hash(text).hex()

@@ -1,0 +1,104 @@
+"""Who a draw may pick and in which stratum: the credit record (R5.3, R5.4), as
+:func:`ledger.draw.eligibility.strata_for` decides it for every reader."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from ledger.draw.eligibility import strata_for
+from ledger.draw.world import CreditEntry, CreditRecord, ObjectRecord
+
+ON = dt.date(2027, 3, 1)
+SPEC: dict[str, Any] = {
+    "task": "T-1",
+    "lead": "SCJGJ",
+    "participants": [],
+    "items": [{"object_type": "enterprise"}],
+    "scope": {"kinds": [], "regions": [], "industries": []},
+    "directed": {"ratio": "0.5", "penalty_years": 3, "min_complaints": 2},
+}
+
+
+def obj(credit: str = "A", penalties: tuple[str, ...] = (), complaints: int = 0) -> ObjectRecord:
+    return ("enterprise", "岳阳镇", "餐饮", ("SCJGJ",), credit, penalties, complaints, "active")
+
+
+def entry(kind: str, day: str) -> CreditEntry:
+    return CreditEntry(kind, day, "SCJGJ", "SCJGJ:SC-001", "case:TS-1", "")
+
+
+def stratum(record: dict[str, list[CreditEntry]] | None, spec: dict[str, Any] = SPEC) -> str:
+    strata = strata_for(
+        {"o1": obj()}, spec, on=ON, excluded=set(), exclusion_mode="exclude", record=record
+    )
+    (key,) = strata
+    return key
+
+
+@pytest.mark.parametrize("kind", ["violation", "penalty_case", "judicial_referral"])
+def test_each_kind_of_entry_within_the_window_directs(kind: str) -> None:
+    """R5.3: penalised (or with a verified violation) in the last ``penalty_years``."""
+    assert stratum({"o1": [entry(kind, "2026-11-30")]}) == "directed"
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        ("2027-03-01", "directed"),  # on the inspection date: counts
+        ("2027-03-02", "A"),  # after it: not yet (from then on, never before)
+        ("2024-03-02", "directed"),  # just inside three years
+        ("2024-03-01", "A"),  # three years to the day: outside
+    ],
+)
+def test_the_window_is_the_last_penalty_years_up_to_the_inspection_date(
+    day: str, expected: str
+) -> None:
+    assert stratum({"o1": [entry("penalty_case", day)]}) == expected
+
+
+def test_without_a_record_only_the_import_counts() -> None:
+    """v1 and v2 draws read no credit record (their verification must not change)."""
+    assert stratum(None) == "A"
+    assert stratum({}) == "A"
+    assert stratum({"o2": [entry("penalty_case", "2026-01-01")]}) == "A"
+
+
+def test_without_directed_checks_the_record_changes_nothing() -> None:
+    spec = {**SPEC, "directed": None}
+    assert stratum({"o1": [entry("penalty_case", "2026-11-30")]}, spec) == "A"
+
+
+def test_the_fold_records_violations_and_follow_ups_under_the_object() -> None:
+    """R5.4: a violation result, a penalty case and a referral; nothing else."""
+    record = CreditRecord()
+    basis = {"kind": "case", "case": "TS-1", "trigger": "complaint", "reference": "x"}
+    record.apply("s1", "shuangsui.inspection.opened", {"object": "o1", "basis": basis})
+    record.apply(
+        "s1",
+        "shuangsui.inspection.checked",
+        {"item": "SCJGJ:SC-001", "checked_on": "2026-05-01"},
+    )
+    for result in ("no_problem", "corrected", "violation"):
+        record.apply(
+            "s1",
+            "shuangsui.inspection.result",
+            {
+                "item": "SCJGJ:SC-001",
+                "department": "SCJGJ",
+                "result": result,
+                "formed_on": "2026-05-02",
+            },
+        )
+    record.apply(
+        "s1",
+        "shuangsui.inspection.followed_up",
+        {"item": "SCJGJ:SC-001", "kind": "penalty_case", "reference": "罚1", "on": "2026-05-09"},
+    )
+    assert [(e.kind, e.day, e.basis, e.reference) for e in record.entries["o1"]] == [
+        ("violation", "2026-05-02", "case:TS-1", ""),
+        ("penalty_case", "2026-05-09", "case:TS-1", "罚1"),
+    ]
+    assert record.checks["o1"] == {("2026-05-01", "case:TS-1")}
