@@ -9,6 +9,9 @@ an old ledger still replays and verifies under the rules it was written with
 * Format 2 -- adds the rules against the operator and the measures as the source reads
   them (time order, dependent dates, witnesses, the draw nobody can steer, joint-visit
   obligations, ...). Each such rule asks ``since(ctx.ledger, 2)``.
+* Format 3 -- every checkpoint commits to the log's state map (each stream's last
+  version and position, the key-history digest) in a ``shuangsui-state`` extension
+  line, so a slice proves it is complete (:mod:`ledger.audit.statemap`, issue 11 part 4).
 
 A handler reads the format from the log (the genesis), never from this module's
 ``CURRENT``: replaying an old ledger with new code must apply the old rules.
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-CURRENT = 2
+CURRENT = 3
 """The format a new ledger starts under (recorded in its genesis)."""
 
 

@@ -34,6 +34,7 @@ from ledger.audit.notes import Checkpoint, b64, b64strict, parse_checkpoint, par
 from ledger.audit.report import (
     BAD_CHECKPOINT,
     BAD_PROOF,
+    INCOMPLETE_SLICE,
     MALFORMED_BUNDLE,
     MISSING_POSITION,
     ChainRow,
@@ -42,6 +43,20 @@ from ledger.audit.report import (
     StoredEventRow,
 )
 from ledger.audit.signatures import verify_rows
+from ledger.audit.statemap import (
+    KEYS_KEY,
+    STATE_FORMAT,
+    BucketProof,
+    StateMap,
+    check_state_line,
+    empty_root,
+    history_step,
+    keys_value,
+    lookup,
+    proven_leaves,
+    state_root_of,
+    stream_key,
+)
 from ledger.audit.timing import check_checkpoint_times
 from ledger.audit.witnessing import POLICY_TOPICS
 
@@ -260,13 +275,15 @@ def verify_bundle(
         return Report(failure=Failure(0, MALFORMED_BUNDLE, "checkpoints missing or out of order"))
     entries = _Entries(it, record, kind, checkpoints[-1], set(sizes))
     checker = ChainChecker(routes, sparse=kind == "slice")
+    if kind == "full":
+        checker.state, checker.state_sizes = StateMap(), set(sizes)
     report = verify_rows(entries.rows(), checker=checker, workers=workers, progress=progress)
     bundle_failure = entries.failure
     if bundle_failure is None:
         bundle_failure = _check_tail(it, entries, header, report, checker, kind)
     if bundle_failure is None:
         bundle_failure = _check_notes(
-            notes, report, entries.roots if kind == "full" else None, checker
+            notes, report, entries.roots if kind == "full" else None, checker, kind == "full"
         )
     if bundle_failure is None and report:
         bundle_failure = _check_witnessing(notes, report, entries.roots)
@@ -278,11 +295,16 @@ def verify_bundle(
 
 
 def _check_notes(
-    notes: list[str], report: Report, roots: dict[int, bytes] | None, checker: ChainChecker
+    notes: list[str],
+    report: Report,
+    roots: dict[int, bytes] | None,
+    checker: ChainChecker,
+    whole: bool,
 ) -> Failure | None:
     """Check each checkpoint against the verified key history (and, for a full bundle,
-    the roots its entries give); record its cosigners in the report. From format 2, the
-    commands' times must agree with when the witnesses cosigned (:mod:`.timing`)."""
+    the roots and the state map its entries give); record its cosigners in the report.
+    From format 2, the commands' times must agree with when the witnesses cosigned
+    (:mod:`.timing`); from format 3 each carries its state line (:mod:`.statemap`)."""
     for note in notes:
         try:
             checkpoint, cosigners = check_checkpoint(
@@ -293,6 +315,12 @@ def _check_notes(
                 if roots is not None
                 else None,
             )
+            expected = None
+            if whole:
+                expected = (
+                    checker.state_roots.get(checkpoint.size) if checkpoint.size else empty_root()
+                )
+            check_state_line(checkpoint, checker.format, expected)
         except NoteError as exc:
             return Failure(0, BAD_CHECKPOINT, str(exc))
         report.checkpoints[checkpoint.size] = cosigners
@@ -325,9 +353,14 @@ def _check_tail(
     checker: ChainChecker,
     kind: str,
 ) -> Failure | None:
+    state: dict[str, Any] | None = None
     try:
         keys_line = _exact(entries.record, {"t", "keys"}, 0, "keys record")
-        end = _exact(_line(next(it, None), 0), {"t", "entries", "head"}, 0, "end record")
+        record = _line(next(it, None), 0)
+        if record["t"] == "state" and kind == "slice":
+            state = _exact(record, {"t", "proofs"}, 0, "state record")
+            record = _line(next(it, None), 0)
+        end = _exact(record, {"t", "entries", "head"}, 0, "end record")
         if next(it, None) is not None:
             raise BundleError(0, MALFORMED_BUNDLE, "data after the end record")
     except BundleError as exc:
@@ -349,7 +382,74 @@ def _check_tail(
     if kind == "full" and last.position != header["size"]:
         return Failure(last.position, MISSING_POSITION, "the bundle stops before its size")
     if kind == "slice":
-        return _check_query(header.get("query"), checker)
+        return _check_query(header.get("query"), checker) or _check_complete(
+            state, entries.target, checker, report
+        )
+    return None
+
+
+def _check_complete(
+    state: dict[str, Any] | None, target: Checkpoint, checker: ChainChecker, report: Report
+) -> Failure | None:
+    """A slice holds everything the log held for every stream it touches, and the
+    whole key and policy history, as its checkpoint's state map proves (format 3).
+
+    Before format 3 the checkpoint commits to no state: the slice's completeness is
+    unproven (``report.complete`` stays None, and the CLI says so)."""
+    if checker.format < STATE_FORMAT:
+        if state is not None:
+            return Failure(0, MALFORMED_BUNDLE, "a state record for a ledger without state lines")
+        return None
+    root = None
+    try:
+        root = state_root_of(target)
+        if state is None or root is None:
+            raise NoteError("the slice carries no state proofs (没有完整性证明)")
+        if not isinstance(state["proofs"], list):
+            raise NoteError("state proofs are not a list")
+        leaves, buckets = proven_leaves([BucketProof.from_dict(p) for p in state["proofs"]], root)
+    except NoteError as exc:
+        return Failure(0, INCOMPLETE_SLICE, str(exc))
+    streams: dict[str, int] = {}
+    for stream, held in sorted(checker.stream_positions.items()):
+        proved, value = lookup(stream_key(stream), leaves, buckets)
+        if not proved:
+            return Failure(0, INCOMPLETE_SLICE, f"no state proof for stream {stream}")
+        last_version, last_position = (int(x) for x in (value or "0 0").split())
+        missing = [v for v in range(1, last_version + 1) if v not in held]
+        if missing or held.get(last_version) != last_position or max(held) > last_version:
+            shown = ", ".join(str(v) for v in missing[:10]) + ("..." if len(missing) > 10 else "")
+            return Failure(
+                last_position,
+                INCOMPLETE_SLICE,
+                f"stream {stream}: the log holds versions 1..{last_version} (the last at "
+                f"position {last_position}); the slice lacks version(s) {shown or '?'} "
+                "(切片缺少事件 / events left out)",
+            )
+        streams[stream] = last_version
+    proved, value = lookup(KEYS_KEY, leaves, buckets)
+    if not proved or value is None:
+        return Failure(0, INCOMPLETE_SLICE, "no state proof for the key history")
+    digest = bytes(32)
+    for _, entry_hash in checker.history:
+        digest = history_step(digest, entry_hash)
+    history = keys_value(
+        len(checker.history), checker.history[-1][0] if checker.history else 0, digest
+    )
+    if history != value:
+        count, last, _ = value.split()
+        return Failure(
+            int(last),
+            INCOMPLETE_SLICE,
+            f"the key and witness-policy history has {count} entries up to position {last}; "
+            f"the slice holds {len(checker.history)} of them or others "
+            "(切片缺少密钥事件 / a key event left out)",
+        )
+    report.complete = {
+        "size": target.size,
+        "streams": streams,
+        "key_history": len(checker.history),
+    }
     return None
 
 

@@ -75,6 +75,7 @@ from ledger.audit.report import (
     ChainRow,
     Failure,
 )
+from ledger.audit.statemap import HISTORY_TOPICS, StateMap
 from ledger.audit.timing import SINCE_FORMAT, CommandTimes
 from ledger.audit.witnessing import WITNESS_TOPICS, Witnessing
 
@@ -138,6 +139,15 @@ class ChainChecker:
         self.times = CommandTimes()
         #: Witness policies, recorded checkpoints and cosignatures, in log order.
         self.witnessing = Witnessing()
+        #: The state map as the entries give it (a whole log read from position 1),
+        #: and its root at each size in ``state_sizes`` (the checkpoints to check).
+        self.state: StateMap | None = None
+        self.state_sizes: set[int] = set()
+        self.state_roots: dict[int, bytes] = {}
+        #: Sparse mode: the key and policy history entries held, (position, hash).
+        self.history: list[tuple[int, bytes]] = []
+        #: Sparse mode: each stream's versions held, with their positions.
+        self.stream_positions: dict[str, dict[int, int]] = {}
 
     # The ChainRow is checked field by field; the first problem is returned.
     def check(self, row: ChainRow) -> Failure | None:
@@ -186,6 +196,9 @@ class ChainChecker:
             return Failure(p, HASH_MISMATCH, "stored event bytes differ from the entry's digest")
         if self.sparse:
             self.stream_versions.setdefault(stream, []).append(version)
+            self.stream_positions.setdefault(stream, {})[version] = p
+            if topic in HISTORY_TOPICS:
+                self.history.append((p, row.entry_hash))
             if part == 0:
                 self.slice_commands.append((set(), set()))
             self.slice_commands[-1][0].add(stream)
@@ -210,6 +223,10 @@ class ChainChecker:
         self.prev = row.entry_hash
         self.expected = p + 1
         self.last_notification_id = row.notification_id
+        if self.state is not None:
+            self.state.observe(p, stream, version, topic, row.entry_hash)
+            if p in self.state_sizes:
+                self.state_roots[p] = self.state.root()
         return None
 
     def _check_command(

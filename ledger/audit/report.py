@@ -39,6 +39,9 @@ BAD_TREE = "tree node mismatch"
 BAD_CHECKPOINT = "bad checkpoint"
 BAD_WITNESS_EVENT = "bad witness event"
 MALFORMED_BUNDLE = "malformed bundle"
+# Complete slices (issue 11 part 4): the slice lacks what the checkpoint's state map
+# proves the log held for its question.
+INCOMPLETE_SLICE = "incomplete slice"
 # Replay verification (ledger.replay, issue 11.1): the events are not what the signed
 # command produces, the actor may not cause them, or the log lacks some of them.
 EVENTS_NOT_PRODUCED = "events not produced by the command"
@@ -112,6 +115,10 @@ class Report:
     ledger_format: int = 1
     #: Which checkpoints have the witness quorum (set once the checkpoints are checked).
     quorum: Quorum | None = None
+    #: A slice's proven completeness (issue 11 part 4): ``{"size", "streams": {id:
+    #: last version}, "key_history": entries}``; None when nothing proves it (a slice of
+    #: a ledger before format 3) or for a whole log.
+    complete: dict[str, Any] | None = None
 
     def __bool__(self) -> bool:
         return self.failure is None
@@ -137,6 +144,8 @@ class Report:
                 "detail": self.failure.detail,
             },
         }
+        if self.complete is not None:
+            document["complete"] = self.complete
         if self.quorum is not None and self.quorum.required:
             # Format 2 on (a format-1 ledger's report stays exactly as it was).
             document["format"] = self.ledger_format

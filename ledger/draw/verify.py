@@ -152,9 +152,9 @@ def stream_gap(versions: Sequence[int]) -> str | None:
     its last version: versions 1, 2, ... in order, none missing (a bundle without a
     witness reveal, the dice or a recusal between them is refused). None: complete.
 
-    What this cannot show is an omitted *tail* (a bundle cut after its last entry of the
-    stream); proving that needs the log's commitment to each stream's last version, which
-    complete slices (issue 11 part 4) add to the checkpoints."""
+    An omitted *tail* (a bundle cut after its last entry of the stream) shows no gap:
+    from ledger format 3 the bundle's state proofs catch it (the checkpoint commits to
+    each stream's last version, :mod:`ledger.audit.statemap`), in ``verify_bundle``."""
     if not versions:
         return "the bundle holds no event of the draw's stream"
     for expected, version in enumerate(versions, start=1):

@@ -40,6 +40,7 @@ from ledger.audit.report import (
     Report,
 )
 from ledger.audit.signatures import verify_rows
+from ledger.audit.statemap import StateMap, check_state_line, empty_root
 from ledger.audit.timing import check_checkpoint_times
 from ledger.audit.witnessing import WITNESS_TOPICS
 from ledger.errors import ConflictError, ValidationError
@@ -111,6 +112,7 @@ def verify_ledger(
     sizes = set(ledger.chain.checkpoint_sizes())
     tree = _TreeCheck(ledger, MerkleFrontier(), sizes)
     checker = ChainChecker(ledger.routes)
+    checker.state, checker.state_sizes = StateMap(), sizes
     report = verify_rows(
         tree.rows(iter_pages(ledger)), checker=checker, workers=workers, progress=progress
     )
@@ -174,6 +176,9 @@ def _check_checkpoints(
         note = ledger.transparency.note(size)
         try:
             checkpoint, cosigners = check_checkpoint(note, report.keys, report.origin, roots[size])
+            check_state_line(
+                checkpoint, checker.format, checker.state_roots.get(size) if size else empty_root()
+            )
         except NoteError as exc:
             return Failure(size, BAD_CHECKPOINT, f"checkpoint of size {size}: {exc}")
         if checkpoint.size != size:

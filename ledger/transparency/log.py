@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from ledger import formats
 from ledger.audit.bundles import BUNDLE_FORMAT, bundle_entry
 from ledger.audit.chain import ChainChecker
 from ledger.audit.errors import NoteError
@@ -39,7 +40,16 @@ from ledger.audit.notes import (
 )
 from ledger.audit.receipts import RECEIPT_FORMAT, receipt_message
 from ledger.audit.report import ChainRow
-from ledger.audit.witnessing import POLICY_TOPICS, RECORD_TOPICS
+from ledger.audit.statemap import (
+    HISTORY_TOPICS,
+    KEYS_KEY,
+    STATE_FORMAT,
+    StateMap,
+    state_line,
+    state_root_of,
+    stream_key,
+)
+from ledger.audit.witnessing import RECORD_TOPICS
 from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationError
 from ledger.ids import checkpoint_record_id
 from ledger.storage import merkle
@@ -66,6 +76,8 @@ class Transparency:
         self._last: tuple[int, float] | None = None
         #: (size, root) of the latest checkpoint this process knows (receipts name it).
         self._signed: tuple[int, bytes] | None = None
+        #: The state map at the largest size this process has built it for.
+        self._state: StateMap | None = None
 
     # -- identity --------------------------------------------------------------------------
     @property
@@ -128,7 +140,10 @@ class Transparency:
             signer = self.ledger.signer
             if signer is None:
                 raise LedgerError("making a checkpoint needs the ledger key")
-            body = Checkpoint(self.origin, size, self.root(size)).text
+            extensions: tuple[str, ...] = ()
+            if formats.since(self.ledger, STATE_FORMAT):
+                extensions = (state_line(self.state_map(size).root()),)
+            body = Checkpoint(self.origin, size, self.root(size), extensions).text
             verifier = NoteVerifier(self.origin, signer.public_key)
             signature = NoteSignature(self.origin, verifier.key_id, signer.sign(body.encode()))
             note = body + "\n" + signature.line
@@ -137,6 +152,24 @@ class Transparency:
             if self._signed is None or size > self._signed[0]:
                 self._signed = (size, self.root(size))
         return self.note(size)
+
+    def state_map(self, size: int) -> StateMap:
+        """The state map of the first ``size`` entries (:mod:`ledger.audit.statemap`),
+        grown from the one this process built last when it can be."""
+        self._size_in_range(size)
+        cached = self._state
+        if cached is None or cached.size > size:
+            cached = StateMap()
+        while cached.size < size:
+            rows = self.chain.select_entry_meta(cached.size, size, PAGE)
+            if not rows:
+                raise LedgerError(f"internal: entries up to {size} are not readable")
+            for position, entry_hash, stream, version, topic in rows:
+                if position != cached.size + 1:
+                    raise LedgerError(f"internal: entry {cached.size + 1} is missing")
+                cached.observe(position, stream, version, topic, entry_hash)
+        self._state = cached
+        return cached
 
     def note(self, size: int | None = None) -> str:
         """A stored checkpoint note with every cosignature attached."""
@@ -371,6 +404,7 @@ class Transparency:
                     header["query"] = query or {}
                 for text in notes:
                     write({"t": "checkpoint", "note": text})
+                streams: set[str] = set()
                 for row in rows:
                     failure = checker.check(row)
                     checker.jobs.clear()
@@ -378,12 +412,16 @@ class Transparency:
                         raise LedgerError(f"refusing to export a damaged ledger: {failure}")
                     proof = self.inclusion_proof(row.position, size) if slice_ else None
                     write(bundle_entry(row, proof))
+                    if row.event is not None:
+                        streams.add(row.event.stream)
                     count += 1
                     last = row
                     if progress:
                         progress(1)
                 assert last is not None
                 write({"t": "keys", "keys": [k.summary() for _, k in sorted(checker.keys.items())]})
+                if slice_ and checker.format >= STATE_FORMAT:
+                    write({"t": "state", "proofs": self.state_proofs(checkpoint, streams)})
                 write({"t": "end", "entries": count, "head": b64(last.entry_hash)})
                 header["head"] = b64(last.entry_hash)
                 handle.flush()
@@ -395,6 +433,18 @@ class Transparency:
             temp.unlink(missing_ok=True)
             raise
         return {"entries": count, "size": size, "kind": header["kind"], "out": str(out)}
+
+    def state_proofs(self, checkpoint: Checkpoint, streams: Iterable[str]) -> list[dict[str, Any]]:
+        """The state map's bucket proofs for the key history and ``streams`` at the
+        checkpoint's size (:mod:`ledger.audit.statemap`)."""
+        state = self.state_map(checkpoint.size)
+        if state_root_of(checkpoint) != state.root():
+            raise LedgerError(
+                f"the checkpoint of size {checkpoint.size} does not carry the state root its "
+                "entries give (状态承诺不符); refusing to export proofs against it"
+            )
+        keys = [KEYS_KEY, *(stream_key(s) for s in streams)]
+        return [proof.as_dict() for proof in state.prove(keys)]
 
     @staticmethod
     def _prepend(path: Path, header: dict[str, Any]) -> None:
@@ -416,18 +466,26 @@ class Transparency:
             after = rows[-1].position
 
     def slice_rows(self, wanted: set[int], size: int) -> Iterator[ChainRow]:
-        """The wanted entries and the key history, each command whole, in order."""
-        wanted |= set(self.ledger.key_history_positions())
-        wanted |= set(self.chain.positions_of_topics(POLICY_TOPICS))  # to judge the quorum
-        wanted = {p for p in wanted if 1 <= p <= size}
-        rows = {r.position: r for r in self.chain.select_positions(sorted(wanted))}
-        complete: set[int] = set()
-        for row in rows.values():
-            part, count = json.loads(row.entry)["part"]
-            complete.update(range(row.position - part, row.position - part + count))
-        missing = sorted(complete - set(rows))
-        rows.update({r.position: r for r in self.chain.select_positions(missing)})
-        for position in sorted(complete):
+        """The wanted entries and the key and witness-policy history, each command whole,
+        in order; from format 3 also each stream they touch whole (up to ``size``), so
+        the slice is complete for every stream in it (its state proofs say so)."""
+        wanted |= set(self.chain.positions_of_topics(tuple(HISTORY_TOPICS)))
+        whole_streams = formats.since(self.ledger, STATE_FORMAT)
+        rows: dict[int, ChainRow] = {}
+        streams: set[str] = set()
+        todo = {p for p in wanted if 1 <= p <= size}
+        while todo:
+            fetched = self.chain.select_positions(sorted(todo))
+            rows.update({r.position: r for r in fetched})
+            more: set[int] = set()
+            for row in fetched:
+                part, count = json.loads(row.entry)["part"]
+                more.update(range(row.position - part, row.position - part + count))
+                if whole_streams and row.event is not None and row.event.stream not in streams:
+                    streams.add(row.event.stream)
+                    more.update(self.chain.positions_of_stream(UUID(row.event.stream)))
+            todo = {p for p in more if 1 <= p <= size} - set(rows)
+        for position in sorted(rows):
             yield rows[position]
 
 

@@ -261,6 +261,21 @@ def test_draw_ceremony_and_verify_draw(
     refused = CliRunner().invoke(cli, ["verify-draw", "T-CLI-1/1", "--bundle", str(cut)])
     assert refused.exit_code == 1, refused.output
     assert "does not hold every event of the draw" in refused.output
+    # Issue 11 part 4: nor a bundle cut after its last event (draw.performed left out,
+    # which no gap shows): the checkpoint's state map proves the stream's last version.
+    kept = [json.loads(x) for x in lines]
+    kept = [
+        r
+        for r in kept
+        if not (r["t"] == "entry" and r["event"]["topic"] == "shuangsui.draw.performed")
+    ]
+    entries = [r for r in kept if r["t"] == "entry"]
+    kept[-1] = {**kept[-1], "entries": len(entries), "head": entries[-1]["entry_hash"]}
+    kept[0] = {**kept[0], "head": entries[-1]["entry_hash"]}  # as the operator would
+    cut.write_text("\n".join(json.dumps(r) for r in kept) + "\n", encoding="utf-8")
+    refused = CliRunner().invoke(cli, ["verify-draw", "T-CLI-1/1", "--bundle", str(cut)])
+    assert refused.exit_code == 1, refused.output
+    assert "does not hold every event of the draw" in refused.output
     facts = json.loads(
         CliRunner()
         .invoke(cli, ["verify-draw", "T-CLI-1/1", "--bundle", str(bundle), "--json"])

@@ -386,8 +386,17 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
         with bundle.open(encoding="utf-8") as lines:
             report = verify_bundle(lines, route_table(), workers=1)
         if not report:
+            from ledger.audit.report import INCOMPLETE_SLICE
+
             assert report.failure is not None
-            click.echo(f"the bundle itself is damaged: {report.failure}")
+            if report.failure.reason == INCOMPLETE_SLICE:
+                # Issue 11 part 4: the checkpoint's state map proves what is left out.
+                click.echo(
+                    f"draw {ref}: the bundle does not hold every event of the draw: "
+                    f"{report.failure.detail} (抽取事件不完整)"
+                )
+            else:
+                click.echo(f"the bundle itself is damaged: {report.failure}")
             raise SystemExit(EXIT_TAMPERED)
         with bundle.open(encoding="utf-8") as lines:
             keys = bundle_keys(lines)

@@ -1,0 +1,103 @@
+"""The state map (issue 11 part 4): bucket proofs prove presence and absence against
+the root, incremental roots equal fresh ones, and any change to a proof is refused."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledger.audit.errors import NoteError
+from ledger.audit.notes import Checkpoint
+from ledger.audit.statemap import (
+    DEPTH,
+    KEYS_KEY,
+    STATE_FORMAT,
+    BucketProof,
+    StateMap,
+    bucket_of,
+    check_state_line,
+    empty_root,
+    lookup,
+    proven_leaves,
+    state_line,
+    stream_key,
+)
+
+
+def grow(state: StateMap, first: int, last: int) -> StateMap:
+    for p in range(first, last + 1):
+        topic = "shuangsui.key.registered" if p % 7 == 0 else "shuangsui.note.appended"
+        state.observe(p, f"s{p % 13}", p // 13 + 1, topic, bytes([p % 256]) * 32)
+    return state
+
+
+def built(n: int) -> StateMap:
+    return grow(StateMap(), 1, n)
+
+
+def test_proofs_show_presence_and_absence() -> None:
+    state = built(100)
+    root = state.root()
+    keys = [stream_key("s3"), KEYS_KEY, stream_key("never")]
+    proofs = [BucketProof.from_dict(p.as_dict()) for p in state.prove(keys)]
+    leaves, buckets = proven_leaves(proofs, root)
+    assert lookup(stream_key("s3"), leaves, buckets) == (True, state.get(stream_key("s3")))
+    assert lookup(stream_key("never"), leaves, buckets) == (True, None)
+    assert lookup(KEYS_KEY, leaves, buckets)[1] is not None
+    other = next(f"x{i}" for i in range(999) if bucket_of(stream_key(f"x{i}")) not in buckets)
+    assert lookup(stream_key(other), leaves, buckets) == (False, None)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 200), st.integers(1, 200))
+def test_incremental_root_equals_a_fresh_one(a: int, b: int) -> None:
+    state = built(a)
+    state.root()  # computed once, then grown
+    grow(state, a + 1, a + b)
+    assert state.root() == built(a + b).root()
+
+
+def test_empty_and_format_gate() -> None:
+    assert empty_root() == StateMap().root()
+    root = built(5).root()
+    with_line = Checkpoint("o", 5, bytes(32), (state_line(root),))
+    check_state_line(with_line, STATE_FORMAT, root)
+    check_state_line(Checkpoint("o", 5, bytes(32)), 2, None)  # older formats carry none
+    with pytest.raises(NoteError, match="no state line"):
+        check_state_line(Checkpoint("o", 5, bytes(32)), STATE_FORMAT, root)
+    with pytest.raises(NoteError, match="falsified"):
+        check_state_line(with_line, STATE_FORMAT, bytes(32))
+    with pytest.raises(NoteError, match="carries a state line"):
+        check_state_line(with_line, 2, None)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["leaf value", "leaf dropped", "leaf added", "path", "bucket", "duplicate", "short path"],
+)
+def test_any_change_to_a_proof_is_refused(change: str) -> None:
+    state = built(300)
+    root = state.root()
+    proof = state.prove([stream_key("s1")])[0].as_dict()
+    if change == "leaf value":
+        proof["leaves"][0][1] = "999 999"
+    elif change == "leaf dropped":
+        proof["leaves"] = proof["leaves"][1:]
+    elif change == "leaf added":
+        key = next(
+            stream_key(f"y{i}")
+            for i in range(9999)
+            if bucket_of(stream_key(f"y{i}")) == proof["bucket"]
+        )
+        proof["leaves"].append([key, "1 1"])
+    elif change == "path":
+        proof["path"][3] = proof["path"][4]
+    elif change == "bucket":
+        proof["bucket"] ^= 1
+    elif change == "duplicate":
+        proof["leaves"].append(list(proof["leaves"][0]))
+    else:
+        proof["path"] = proof["path"][: DEPTH - 1]
+    with pytest.raises(NoteError):
+        proven_leaves([BucketProof.from_dict(proof)], root)
