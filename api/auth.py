@@ -30,8 +30,9 @@ ROLES = tuple(r for r in KEY_ROLES if r != LEDGER)
 __all__ = ["ANY", "OVERSIGHT_READ", "ROLES", "STATE_READ", "WRITES", "authenticate", "require"]
 
 
-def authenticate() -> Verified:
-    """Verify the current request's signature (once per request)."""
+def authenticate(*, command: bool = False) -> Verified:
+    """Verify the current request's signature (once per request). ``command``: the
+    request is a command, whose key the ledger's write transaction checks again."""
     verified: Verified | None = g.get("verified")
     if verified is None:
         from flask import current_app
@@ -40,15 +41,18 @@ def authenticate() -> Verified:
 
         service: Service = current_app.extensions["shuangsui"]
         body = request.get_data(cache=True)
+        read = request.method.upper() in ("GET", "HEAD")
         verified = verify_request(
-            service.ledger.valid_key,
+            # A command's key is checked again by the ledger's write transaction, so
+            # the ledger's kept acting key will do; any other request's is looked up now.
+            service.ledger.actor if command and not read else service.ledger.valid_key,
             request.method,
             request_url(),
             dict(request.headers),
             body,
             window=service.settings.command_window,
         )
-        if request.method.upper() in ("GET", "HEAD"):
+        if read:
             # A read writes nothing to the log, so its nonce is remembered here (a
             # write's is refused by the ledger, which holds every command's nonce).
             service.read_nonces.claim(
@@ -80,7 +84,7 @@ def allow(key: Any, roles: frozenset[str], what: str) -> None:
     )
 
 
-def require(roles: frozenset[str], what: str) -> Verified:
-    verified = authenticate()
+def require(roles: frozenset[str], what: str, *, command: bool = False) -> Verified:
+    verified = authenticate(command=command)
     allow(verified.key, roles, what)
     return verified

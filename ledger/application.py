@@ -106,6 +106,14 @@ class Ledger(Application[UUID]):
         self.routes: RouteTable = registry.route_table()
         self.signer = signer
         self._transparency: Transparency | None = None  # attached by ledger.bootstrap
+        #: The genesis, once written: it is one event and never changes.
+        self._genesis: Genesis | None = None
+        #: Acting keys by id (:meth:`actor`), dropped when this process records an event
+        #: of theirs, or when the write transaction finds one no longer valid.
+        self._actors: dict[str, Key] = {}
+        #: (position, signed ``created``) of the last command seen by
+        #: :meth:`latest_command_time`, so its evidence is parsed once.
+        self._latest_command: tuple[int, int] | None = None
         with storage_errors(settings):
             super().__init__(
                 env=settings.eventsourcing_env(create_table=create_tables, read_only=read_only)
@@ -151,7 +159,12 @@ class Ledger(Application[UUID]):
             return None
 
     def genesis(self) -> Genesis | None:
-        return cast("Genesis | None", self.find(GENESIS_ID))
+        """The genesis (None before it is written). It is one event that nothing
+        changes, so once found it is kept: every format check reads it."""
+        genesis = self._genesis
+        if genesis is None:
+            genesis = self._genesis = cast("Genesis | None", self.find(GENESIS_ID))
+        return genesis
 
     def key(self, key_id: str) -> Key | None:
         return cast("Key | None", self.find(key_stream_id(key_id)))
@@ -199,12 +212,40 @@ class Ledger(Application[UUID]):
         return self.find(draw_id(task, 1))
 
     def valid_key(self, key_id: str) -> Key:
+        """The key, loaded now (a copy the caller may change), if registered and active."""
         key = self.key(key_id)
         if key is None:
             raise KeyNotValidError(f"key {key_id} is not registered in this ledger")
         if not key.active:
             raise KeyNotValidError(f"key {key_id} was {key.status}")
         return key
+
+    def actor(self, key_id: str) -> Key:
+        """The key acting in a command, for its signature and its roles: as
+        :meth:`valid_key`, but kept between commands and shared, so the caller only
+        reads it (a handler that changes a key loads its own through
+        :meth:`valid_key`, as the replay's ``actor`` does).
+
+        A key's id, public key, roles, organisation and person never change; only its
+        status does, by a key event. This process drops a key when it records an event
+        of it (:meth:`save`); another process's revocation is caught by the write
+        transaction, which re-checks both keys under the write lock, and the refusal
+        drops the key too (:meth:`execute`). So the cache never lets a command of a
+        revoked or rotated key be recorded. Reads are not re-checked by any
+        transaction: they look the key up with :meth:`valid_key`.
+        """
+        key = self._actors.get(key_id)
+        if key is None:
+            key = self.valid_key(key_id)
+            if len(self._actors) >= 10_000:
+                self._actors.clear()
+            self._actors[key_id] = key
+        return key
+
+    def _forget_keys(self, objs: Sequence[Any]) -> None:
+        for obj in objs:
+            if isinstance(obj, Key):
+                self._actors.pop(obj.key_id, None)
 
     # -- commands -----------------------------------------------------------------------------
     def execute(
@@ -238,7 +279,7 @@ class Ledger(Application[UUID]):
                 # transaction, so a revocation in between still refuses the command.
                 actor = verified_actor
             else:
-                actor = self.valid_key(authorisation.key_id)
+                actor = self.actor(authorisation.key_id)
                 authorisation.verify(actor.public_key_bytes)
             if actor is not None:
                 self._check_time_order(authorisation)
@@ -249,6 +290,13 @@ class Ledger(Application[UUID]):
                 raise LedgerError(f"internal: {authorisation.action} produced no events")
             try:
                 self.save(*outcome.aggregates, authorisation=authorisation)
+            except KeyNotValidError:
+                # Revoked or rotated since this process last looked (by another
+                # process): forget the key, and refuse as a fresh look-up would.
+                self._actors.pop(authorisation.key_id, None)
+                if actor is not None:
+                    self.valid_key(authorisation.key_id)
+                raise
             except IntegrityError as exc:
                 # A command sent twice makes the same stream ids (format 2 derives them
                 # from the command): its events collide before its nonce is looked at.
@@ -262,6 +310,10 @@ class Ledger(Application[UUID]):
                     "retry it with a new nonce"
                 ) from exc
         positions = self.chain.last_positions()
+        if authorisation.action != GENESIS_ACTION:
+            # This command is now the last one recorded (unless another process has
+            # recorded one since, which the next look-up's position tells apart).
+            self._latest_command = (positions[0], authorisation.created)
         self.transparency.after_append(positions[-1])
         receipt = self.transparency.receipt(
             authorisation.action,
@@ -273,14 +325,24 @@ class Ledger(Application[UUID]):
 
     def latest_command_time(self) -> tuple[int, int] | None:
         """(position, signed ``created``) of the last command recorded, if any."""
+        seen = self._latest_command
+        # The evidence is read (and parsed) only when the last command is not the one
+        # seen before.
         rows = self.chain.query(
-            "SELECT position, command FROM {chain} WHERE command IS NOT NULL "
-            "ORDER BY position DESC LIMIT 1"
+            "SELECT position, CASE WHEN position = ? THEN NULL ELSE command END FROM {chain} "
+            "WHERE command IS NOT NULL ORDER BY position DESC LIMIT 1",
+            (seen[0] if seen else 0,),
         )
         if not rows:
             return None
-        position, command = rows[0]
-        return int(position), parse_evidence(bytes(command), self.routes).created
+        position, command = int(rows[0][0]), rows[0][1]
+        if seen is not None and command is None and position == seen[0]:
+            return seen
+        latest = self._latest_command = (
+            position,
+            parse_evidence(bytes(command), self.routes).created,
+        )
+        return latest
 
     def _check_time_order(self, authorisation: Authorisation) -> None:
         """Format 2: refuse what the auditor would refuse -- a command signed more than
@@ -321,7 +383,10 @@ class Ledger(Application[UUID]):
             )
             for e in events
         ]
-        recordings = self.events.put(events, metas=metas, **kwargs)
+        try:
+            recordings = self.events.put(events, metas=metas, **kwargs)
+        finally:
+            self._forget_keys(objs)
         if self.repository.cache and not self.repository.fastforward:
             for obj in objs:
                 self.repository.cache.put(obj.id, obj)

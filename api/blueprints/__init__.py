@@ -91,7 +91,7 @@ def _rule(template: str) -> str:
 
 def _command_view(action: str) -> Any:
     def view(_body: Any, **_path: Any) -> Any:
-        verified = authenticate()
+        verified = authenticate(command=True)
         try:
             authorisation = verified.authorisation(
                 request.get_data(cache=True), common.service().ledger.routes
@@ -123,7 +123,8 @@ def _register(command: type[Command]) -> None:
         f"roles: {', '.join(sorted(command.ROLES))}. Path variables are parameters of the "
         "command."
     )
-    decorated = blp.arguments(command_schema(command), location="json")(view)
+    # A schema instance, made once: given the class, webargs would build one per request.
+    decorated = blp.arguments(command_schema(command)(), location="json")(view)
     decorated = blp.response(201, s.Recorded)(decorated)
     for status, meaning in ERRORS:
         decorated = blp.alt_response(
@@ -138,7 +139,7 @@ def guard() -> None:
     endpoint = request.endpoint or ""
     action = COMMAND_ENDPOINTS.get(endpoint)
     if action is not None:
-        require(WRITES[action], f"{action} ({request.method} {request.path})")
+        require(WRITES[action], f"{action} ({request.method} {request.path})", command=True)
         return
     view = current_app.view_functions.get(endpoint)
     access = getattr(view, "access", common.PUBLIC)

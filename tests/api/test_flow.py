@@ -260,6 +260,23 @@ def test_revoked_key(sqlite_api: Api, size: Any) -> None:
     assert size() == before
 
 
+def test_key_revoked_by_another_process_after_it_wrote(sqlite_api: Api, size: Any) -> None:
+    # The service keeps a command's key between commands (issue 15.2); the county's own
+    # ledger stands for another process revoking it. The next command is refused by the
+    # write transaction, and a signed read, which no transaction re-checks, looks the
+    # key up afresh.
+    assert note(sqlite_api, "SWJ").status_code == 201
+    assert sqlite_api.get("SWJ", "/api/v1/deadlines").status_code == 200
+    sqlite_api.county.run(
+        "office", "key.revoke", key_id=sqlite_api.county.keys["SWJ"].key_id, reason="调离"
+    )
+    before = size()
+    for _ in range(2):
+        assert "revoked" in problem(note(sqlite_api, "SWJ"), 403)["detail"]
+    assert size() == before
+    assert "revoked" in problem(sqlite_api.get("SWJ", "/api/v1/deadlines"), 403)["detail"]
+
+
 def test_stale_or_future_created(sqlite_api: Api, size: Any) -> None:
     before = size()
     import time

@@ -58,7 +58,7 @@ from ledger.errors import ConflictError, KeyNotValidError, ReplayError, Validati
 from ledger.transparency.database import verify_ledger
 from tests.support.rawdb import RawDB, note_event
 from tests.support.workers import append_notes, run_processes, start_up
-from tests.support.world import World, start_world
+from tests.support.world import World, open_world, start_world
 from tests.vectors.testkeys import fixed_key
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,6 +158,30 @@ class ChainedRecorderContract(abc.ABC):
             world.ledger.execute(auth)
         assert world.ledger.head().position == size
 
+    @pytest.mark.parametrize("refusal", ["nonce", "revoked"])
+    def test_a_refusal_under_the_lock_leaves_no_event_behind(
+        self, world: World, refusal: str
+    ) -> None:
+        # Straight to the recorder, past execute's own checks: the refusal comes from
+        # the checks inside the write transaction, after the events were inserted, and
+        # must roll them back with it (on PostgreSQL the library would have committed
+        # them without their chain rows).
+        from ledger.areas.notes.events import Note
+
+        auth = sign_command(world.department, "note.append", {"text": "once"})
+        if refusal == "nonce":
+            world.ledger.execute(auth)
+            expected: type[Exception] = ReplayError
+        else:
+            world.run("office", "key.revoke", key_id=world.department.key_id, reason="x")
+            expected = KeyNotValidError
+        size = world.ledger.head().position
+        with pytest.raises(expected):
+            world.ledger.save(Note(text="x", author=world.department.key_id), authorisation=auth)
+        assert world.ledger.head().position == size
+        report = verify(world)
+        assert report, report.failure
+
     def test_unregistered_key_is_refused(self, world: World) -> None:
         with pytest.raises(KeyNotValidError):
             world.note("x", key=fixed_key("witness"))
@@ -180,6 +204,51 @@ class ChainedRecorderContract(abc.ABC):
             world.note("old key")
         world.note("new key", key=new)
         assert verify(world)
+
+    # --- the acting key kept between commands (issue 15.2) --------------------------------
+
+    @pytest.mark.parametrize("change", ["key.revoke", "key.rotate"])
+    def test_a_key_changed_by_another_process_is_refused(
+        self, world: World, settings: Settings, change: str
+    ) -> None:
+        # This ledger keeps the department's key as its acting key; another process
+        # (a second ledger on the same database) revokes or rotates it. The write
+        # transaction's own check refuses the next command, nothing is written, and
+        # the refusal reads as a fresh look-up's would.
+        world.note("the key is kept now")
+        other = open_world(settings)
+        try:
+            if change == "key.revoke":
+                other.run("office", "key.revoke", key_id=world.department.key_id, reason="x")
+                status = "revoked"
+            else:
+                other.run(
+                    "department",
+                    change,
+                    key_id=world.department.key_id,
+                    public_key=fixed_key("inspector").public.public_b64,
+                )
+                status = "rotated"
+        finally:
+            other.ledger.close()
+        size = world.ledger.head().position
+        refused = f"key {world.department.key_id} was {status}"
+        for _ in range(2):  # refused by the transaction, then by the look-up
+            with pytest.raises(KeyNotValidError, match=refused):
+                world.note("after the change")
+        assert world.ledger.head().position == size
+        report = verify(world)
+        assert report, report.failure
+
+    def test_the_kept_key_is_not_the_one_a_handler_changes(self, world: World) -> None:
+        # key.revoke loads its subject with valid_key (a copy it changes); the acting key
+        # the ledger keeps is never handed to a handler to change.
+        world.note("kept")
+        kept = world.ledger.actor(world.department.key_id)
+        world.run("department", "key.revoke", key_id=world.department.key_id, reason="self")
+        assert kept.active
+        with pytest.raises(KeyNotValidError, match="was revoked"):
+            world.ledger.actor(world.department.key_id)
 
     # --- append-only in the database -----------------------------------------------------
 
