@@ -191,9 +191,7 @@ def main() -> None:
     result, draw_s = timed(lambda: perform(commitment, drawn.commitment, sources, snap))
     ran, run_s = timed(lambda: county.run("SCJGJ", "draw.run", task=TASK, draw=number))
     (problem, facts), verify_s = timed(
-        lambda: verify_draw(
-            ledger.topic_events(SNAPSHOT_TOPICS), TASK, number, keys=keys_of(county)
-        )
+        lambda: verify_draw(ledger.topic_events, TASK, number, keys=keys_of(county))
     )
     assert problem is None, problem
     eligible = commitment["snapshot"]["objects"]["count"]

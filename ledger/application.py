@@ -15,7 +15,6 @@ habit of merging ``os.environ`` into its settings is switched off, so a stray
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -42,6 +41,7 @@ from ledger.authorisation import Authorisation, sign_command
 from ledger.clock import CHINA
 from ledger.commanding import Context, Registry, produce
 from ledger.config import Settings
+from ledger.decoding import loads
 from ledger.errors import (
     ConflictError,
     KeyNotValidError,
@@ -202,7 +202,7 @@ class Ledger(Application[UUID]):
             with storage_errors(self.settings):
                 rows = self.chain.select_topic_events(topics, after, page, up_to)
             for position, stream, topic, state in rows:
-                yield position, stream, topic, json.loads(state)
+                yield position, stream, topic, loads(state)
             if len(rows) < page:
                 return
             after = rows[-1][0]

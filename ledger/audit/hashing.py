@@ -11,7 +11,8 @@ Invariants:
   2.1.3.2 and 2.1.4.2 step by step and answer ``False`` (never raise) for any proof,
   index or size that does not fit;
 * :class:`MerkleFrontier` holds only the perfect subtrees of what was appended, so
-  its root equals the full tree's root at every size;
+  its root equals the full tree's root at every size; :func:`tree_root` computes the
+  same root of a long stream of entries level by level, a chunk at a time;
 * a key id is the first 8 bytes of SHA-256 of the raw 32-byte public key, in hex;
 * :func:`signature_ok` is the only Ed25519 check: ``True`` exactly when PyNaCl
   opens ``signature || message`` under the key, ``False`` for anything else
@@ -21,8 +22,9 @@ Invariants:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import BadSignatureError, CryptoError
@@ -151,3 +153,35 @@ class MerkleFrontier:
         for _, _, h in reversed(self.nodes[:-1]):
             result = node_hash(h, result)
         return result
+
+
+def _reduce(hashes: list[bytes]) -> bytes:
+    """The RFC 9162 root of a non-empty list of subtree roots that all span the same
+    number of leaves, save the last, which may span fewer: pair left to right, carry
+    an odd last node up unchanged (the tree is filled from the left)."""
+    sha = hashlib.sha256
+    while len(hashes) > 1:
+        paired = [
+            sha(NODE_PREFIX + left + right).digest()
+            for left, right in zip(hashes[::2], hashes[1::2], strict=False)
+        ]
+        if len(hashes) % 2:
+            paired.append(hashes[-1])
+        hashes = paired
+    return hashes[0]
+
+
+def tree_root(entries: Iterable[bytes], chunk: int = 4096) -> bytes:
+    """The RFC 9162 Merkle tree hash of the entries (leaf hashes taken here), equal to
+    :class:`MerkleFrontier`'s root after appending each entry's leaf hash. Streams:
+    holds one chunk of ``chunk`` entries (a power of two) and one hash per chunk."""
+    if chunk < 1 or chunk & (chunk - 1):
+        raise ValueError("chunk must be a power of two")
+    sha = hashlib.sha256
+    iterator = iter(entries)
+    roots: list[bytes] = []
+    while block := list(islice(iterator, chunk)):
+        roots.append(_reduce([sha(LEAF_PREFIX + entry).digest() for entry in block]))
+        if len(block) < chunk:
+            break
+    return _reduce(roots) if roots else sha256(b"")

@@ -96,7 +96,7 @@ def strata_for(
         key = credit
         if directed and (
             complaints >= directed["min_complaints"]
-            or any(since < day <= today for day in penalties)
+            or (penalties and any(since < day <= today for day in penalties))
             or (
                 record is not None
                 and any(since < entry.day <= today for entry in record.get(ident, ()))

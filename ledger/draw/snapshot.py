@@ -10,22 +10,28 @@ recompute from the log at the committed position.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
-from ledger.audit.hashing import MerkleFrontier, leaf_hash
+from ledger.audit.hashing import tree_root
+from ledger.decoding import paused_gc
 from ledger.draw.algorithm import ALGORITHM, ALGORITHM_V3, Officer, rules_since, string_leaf
 from ledger.draw.eligibility import excluded_by_earlier_draws, officers_for, strata_for
 from ledger.draw.world import World
 
 
 def root(leaves: Iterable[bytes]) -> str:
-    """The RFC 9162 Merkle tree hash of the leaves, in hex."""
-    frontier = MerkleFrontier()
-    for item in leaves:
-        frontier.append(leaf_hash(item))
-    return frontier.root().hex()
+    """The RFC 9162 Merkle tree hash of the leaves, in hex (streamed, a chunk of
+    leaves at a time: :func:`ledger.audit.hashing.tree_root`)."""
+    return tree_root(leaves).hex()
+
+
+# What string_leaf escapes: where no string of a snapshot holds one of these, every
+# leaf is the plain join (one search over all of them instead of one per leaf).
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')
 
 
 @dataclass(frozen=True)
@@ -38,13 +44,20 @@ class Snapshot:
     excluded: int
 
     def object_leaves(self) -> Iterator[bytes]:
-        rows = sorted(
-            (ident, key, kind) for key, members in self.strata.items() for ident, kind in members
-        )
-        return (string_leaf(r) for r in rows)
+        rows: list[tuple[str, str, str]] = []
+        for key, members in self.strata.items():
+            rows += [(ident, key, kind) for ident, kind in members]
+        rows.sort()  # each stratum is sorted already: a merge of a few runs
+        if _ESCAPED.search("".join(chain.from_iterable(rows))) is None:
+            return (f'["{i}","{k}","{t}"]'.encode() for i, k, t in rows)
+        return (string_leaf(row) for row in rows)
 
     def summary(self) -> dict[str, Any]:
         """What the commitment records of the snapshot: counts and roots."""
+        with paused_gc():
+            return self._summary()
+
+    def _summary(self) -> dict[str, Any]:
         return {
             "objects": {
                 "count": sum(len(m) for m in self.strata.values()),
@@ -68,12 +81,13 @@ def snapshot(world: World, spec: dict[str, Any], params: dict[str, Any]) -> Snap
     exclusion = params["exclusion"]
     v3 = rules_since(params.get("algorithm", ALGORITHM), ALGORITHM_V3)
     excluded = excluded_by_earlier_draws(world, spec["task"], on, exclusion["days"])
-    strata = strata_for(
-        world.directory.objects,
-        spec,
-        on=on,
-        excluded=excluded,
-        exclusion_mode=exclusion["mode"],
-        record=world.credit.entries if v3 else None,
-    )
+    with paused_gc():
+        strata = strata_for(
+            world.directory.objects,
+            spec,
+            on=on,
+            excluded=excluded,
+            exclusion_mode=exclusion["mode"],
+            record=world.credit.entries if v3 else None,
+        )
     return Snapshot(strata, officers_for(world, spec, params["inspection_date"]), len(excluded))

@@ -33,7 +33,7 @@ from ledger.draw.ceremony import (
 )
 from ledger.draw.eligibility import officers_for, task_spec
 from ledger.draw.snapshot import snapshot
-from ledger.draw.world import Event, fold
+from ledger.draw.world import DRAW_TOPICS, SNAPSHOT_TOPICS, Event, EventReader, World, fold
 from ledger.errors import NotFoundError
 
 DrawEvents = list[tuple[str, dict[str, Any]]]  # one draw stream's (topic, state), in order
@@ -72,7 +72,7 @@ KeyLookup = Callable[[str], bytes | None]
 
 
 def verify_draw(
-    events: Iterable[Event],
+    events: Iterable[Event] | EventReader,
     task: str,
     number: int,
     beacon_check: BeaconCheck | None = None,
@@ -87,8 +87,23 @@ def verify_draw(
     the seed, every stratum, every drawn object and ticket, every assignment; every
     recusal's replacement. A draw the events do not hold is :class:`NotFoundError`
     (a usage error, not a difference).
+
+    ``events``: the log's events (``SNAPSHOT_TOPICS``, in log order), or better a
+    reader of them by topic (``Ledger.topic_events``): then only the draws' events are
+    held, and the world is folded as the events stream in.
     """
-    events = list(events)
+    if callable(events):
+        read = events
+        events = list(read(DRAW_TOPICS))
+
+        def world_at(position: int) -> World:
+            return fold(read(SNAPSHOT_TOPICS, up_to=position), up_to=position)
+    else:
+        events = list(events)
+
+        def world_at(position: int) -> World:
+            return fold(iter(events), up_to=position)
+
     draw_events = _draw_stream(events, task, number)
     if draw_events is None:
         raise NotFoundError(f"no such draw {task}/{number} (没有这次抽取)")
@@ -103,7 +118,7 @@ def verify_draw(
         found = check_steering(events, task, number, commitment)
         if found:
             return found, {"commitment_hash": committed["commitment_hash"]}
-    world = fold(iter(events), up_to=commitment["as_of_position"])
+    world = world_at(commitment["as_of_position"])
     spec = task_spec(world, task)
     facts: dict[str, Any] = {
         "commitment_hash": committed["commitment_hash"],

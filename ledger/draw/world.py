@@ -27,11 +27,21 @@ from __future__ import annotations
 import base64
 import json
 import operator
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any, Protocol
+
+from ledger.decoding import loads, paused_gc
 
 Event = tuple[int, str, str, dict[str, Any]]  # (position, stream, topic, state)
+
+
+class EventReader(Protocol):
+    """Reads the log's events with these topics, in log order, up to a position
+    (``Ledger.topic_events``; :func:`bundle_reader` for a bundle)."""
+
+    def __call__(self, topics: Sequence[str], up_to: int | None = None) -> Iterable[Event]: ...
+
 
 DIRECTORY_TOPICS = (
     "shuangsui.directory.import_begun",
@@ -103,10 +113,40 @@ def _record(row: dict[str, Any]) -> ObjectRecord:
 
 @dataclass
 class Directory:
+    """The directory as a draw reads it: the current record of every object.
+
+    A batch's rows are reduced to records as soon as the batch is read (its names and
+    scopes, which no draw reads, are dropped), and equal values and records are kept
+    once: a million objects take a few hundred bytes each, not kilobytes."""
+
     objects: dict[str, ObjectRecord] = field(default_factory=dict)
     _imports: dict[str, str] = field(default_factory=dict)  # stream -> import id
-    _pending: dict[str, list[tuple[list[str], list[list[Any]]]]] = field(default_factory=dict)
+    _pending: dict[str, list[list[tuple[str, ObjectRecord]]]] = field(default_factory=dict)
     _object_keys: dict[str, str] = field(default_factory=dict)  # stream -> object id
+    _values: dict[Any, Any] = field(default_factory=dict)  # one copy of each equal value
+
+    def _records(self, columns: list[str], rows: list[list[Any]]) -> list[tuple[str, ObjectRecord]]:
+        at = {name: i for i, name in enumerate(columns)}
+        pick = operator.itemgetter(at["id"], *(at[name] for name in _FIELDS))
+        one = self._values.setdefault
+        records = []
+        for row in rows:
+            ident, kind, region, industry, supervisors, credit, penalties, complaints, status = (
+                pick(row)
+            )
+            supervisors = tuple(supervisors)
+            record = (
+                one(kind, kind),
+                one(region, region),
+                one(industry, industry),
+                one(supervisors, supervisors),
+                one(credit, credit),
+                tuple(penalties),
+                complaints,
+                one(status, status),
+            )
+            records.append((ident, one(record, record)))
+        return records
 
     def apply(self, stream: str, topic: str, state: dict[str, Any]) -> None:
         if topic == "shuangsui.directory.import_begun":
@@ -114,35 +154,13 @@ class Directory:
             self._pending[state["import_id"]] = []
         elif topic == "shuangsui.directory.batch_rows":
             self._pending.setdefault(state["import_id"], []).append(
-                (state["columns"], state["rows"])
+                self._records(state["columns"], state["rows"])
             )
         elif topic == "shuangsui.directory.import_completed":
-            for columns, rows in self._pending.pop(self._imports[stream], []):
-                at = {name: i for i, name in enumerate(columns)}
-                pick = operator.itemgetter(at["id"], *(at[name] for name in _FIELDS))
-                objects = self.objects
-                for row in rows:
-                    (
-                        ident,
-                        kind,
-                        region,
-                        industry,
-                        supervisors,
-                        credit,
-                        penalties,
-                        complaints,
-                        status,
-                    ) = pick(row)
-                    objects[ident] = (
-                        kind,
-                        region,
-                        industry,
-                        tuple(supervisors),
-                        credit,
-                        tuple(penalties),
-                        complaints,
-                        status,
-                    )
+            batches = self._pending.pop(self._imports[stream], [])
+            batches.reverse()
+            while batches:  # each batch freed once applied
+                self.objects.update(batches.pop())
         elif topic == "shuangsui.directory.object_opened":
             self._object_keys[stream] = state["object_key"]
         elif topic == "shuangsui.directory.object_updated":
@@ -296,11 +314,15 @@ class World:
 
 
 def fold(events: Iterable[Event], up_to: int | None = None) -> World:
+    """The world after ``events`` (in log order), stopping after position ``up_to``.
+    The garbage collector is paused meanwhile: the fold makes millions of objects and
+    no cycles (:func:`ledger.decoding.paused_gc`)."""
     world = World()
-    for event in events:
-        if up_to is not None and event[0] > up_to:
-            break
-        world.apply(event)
+    with paused_gc():
+        for event in events:
+            if up_to is not None and event[0] > up_to:
+                break
+            world.apply(event)
     return world
 
 
@@ -308,7 +330,7 @@ def bundle_events(lines: Iterable[str], topics: Iterable[str] = SNAPSHOT_TOPICS)
     """The events of a bundle (already verified) as (position, stream, topic, state)."""
     wanted = set(topics)
     for line in lines:
-        record = json.loads(line)
+        record = loads(line)
         if record.get("t") != "entry":
             continue
         event = record["event"]
@@ -317,8 +339,21 @@ def bundle_events(lines: Iterable[str], topics: Iterable[str] = SNAPSHOT_TOPICS)
                 record["position"],
                 event["stream"],
                 event["topic"],
-                json.loads(base64.b64decode(event["state"])),
+                loads(base64.b64decode(event["state"])),
             )
+
+
+def bundle_reader(open_bundle: Callable[[], IO[str]]) -> EventReader:
+    """A reader of a bundle's events that opens the bundle afresh for each read."""
+
+    def read(topics: Sequence[str], up_to: int | None = None) -> Iterator[Event]:
+        with open_bundle() as lines:
+            for event in bundle_events(lines, topics):
+                if up_to is not None and event[0] > up_to:
+                    return
+                yield event
+
+    return read
 
 
 def bundle_keys(lines: Iterable[str]) -> dict[str, bytes]:

@@ -15,13 +15,13 @@ reads a clock, a file or the environment.
 from __future__ import annotations
 
 import heapq
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from ledger import formats
+from ledger.decoding import loads
 from ledger.errors import KeyNotValidError, NotFoundError
 from ledger.ids import GENESIS_ID, draw_id, key_stream_id
 
@@ -117,7 +117,7 @@ class LogState:
         for position, stream, topic, state in merged:
             if up_to is not None and position > up_to:
                 return
-            yield position, stream, topic, json.loads(state)
+            yield position, stream, topic, loads(state)
 
     # -- growing ----------------------------------------------------------------------
     def apply(self, entries: Sequence[tuple[int, bytes, str, Any, bytes]]) -> None:

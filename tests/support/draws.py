@@ -18,7 +18,6 @@ from ledger.application import Recorded
 from ledger.areas.directory.importer import import_objects
 from ledger.draw.ceremony import sign_witness_statement
 from ledger.draw.verify import verify_draw
-from ledger.draw.world import SNAPSHOT_TOPICS
 from ledger.ids import draw_id
 from tests.support.actors import SETUP_DAY, Day
 from tests.support.county import County, build_county, key_for
@@ -144,9 +143,12 @@ def keys_of(county: County) -> Callable[[str], bytes | None]:
 def verify(
     county: County, number: int = 1, events: list[Any] | None = None, **extra: Any
 ) -> tuple[str | None, dict[str, Any]]:
-    """verify-draw of ``TASK``/``number`` over the ledger's events (or ``events``)."""
+    """verify-draw of ``TASK``/``number`` reading the ledger as the CLI does (or over
+    ``events``, a list of them)."""
     if events is None:
-        events = list(county.world.ledger.topic_events(SNAPSHOT_TOPICS))
+        return verify_draw(
+            county.world.ledger.topic_events, TASK, number, keys=keys_of(county), **extra
+        )
     return verify_draw(events, TASK, number, keys=keys_of(county), **extra)
 
 

@@ -368,12 +368,7 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
       shuangsui verify-draw T-2027-001/1 --bundle draw.bundle
     """
     from ledger.draw.verify import stream_gap, verify_draw
-    from ledger.draw.world import (
-        SNAPSHOT_TOPICS,
-        bundle_events,
-        bundle_keys,
-        bundle_stream_versions,
-    )
+    from ledger.draw.world import bundle_keys, bundle_reader, bundle_stream_versions
     from ledger.ids import draw_id
 
     task, number = parse_draw_ref(ref)
@@ -406,10 +401,13 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
         if gap is not None and versions:
             click.echo(f"draw {ref}: {gap} (抽取事件不完整)")
             raise SystemExit(EXIT_TAMPERED)
-        with bundle.open(encoding="utf-8") as lines:
-            problem, facts = verify_draw(
-                bundle_events(lines), task, number, beacon_check, keys=keys.get
-            )
+        problem, facts = verify_draw(
+            bundle_reader(lambda: bundle.open(encoding="utf-8")),
+            task,
+            number,
+            beacon_check,
+            keys=keys.get,
+        )
         if versions:
             facts["complete_to_version"] = versions[-1]
     else:
@@ -421,7 +419,7 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
 
         try:
             problem, facts = verify_draw(
-                ledger.topic_events(SNAPSHOT_TOPICS), task, number, beacon_check, keys=key_of
+                ledger.topic_events, task, number, beacon_check, keys=key_of
             )
         finally:
             ledger.close()
