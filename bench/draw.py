@@ -22,6 +22,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -97,9 +99,27 @@ def build(home: Path, objects: int, inspectors: int) -> Settings:
 
 
 def timed(fn):  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
+    """(result, wall seconds); the CPU seconds of the last call in ``CPU[0]``."""
+    start, cpu = time.perf_counter(), time.process_time()
     result = fn()
+    CPU[0] = time.process_time() - cpu
     return result, time.perf_counter() - start
+
+
+CPU = [0.0]
+
+
+def verify_alone(home: Path, task: str) -> None:
+    """verify-draw of ``task``/1 in a process of its own, as the CLI runs it (reading
+    the log by topic): prints wall and CPU seconds and the peak RSS as JSON."""
+    settings = Settings(home=home, extra={"AGGREGATE_CACHE_MAXSIZE": "10000"})
+    county = county_of(settings)
+    (problem, _), wall = timed(
+        lambda: verify_draw(county.world.ledger.topic_events, task, 1, keys=keys_of(county))
+    )
+    assert problem is None, problem
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(json.dumps({"wall_s": round(wall, 2), "cpu_s": round(CPU[0], 2), "rss_mib": peak}))
 
 
 def main() -> None:
@@ -108,9 +128,13 @@ def main() -> None:
     )
     parser.add_argument("--objects", type=int, default=1_000_000)
     parser.add_argument("--inspectors", type=int, default=2_000)
+    parser.add_argument("--verify-alone", metavar="TASK", help=argparse.SUPPRESS)
     args = parser.parse_args()
     out = ROOT / "bench" / "out"
     home = out / f"draw-{args.objects}-{args.inspectors}"
+    if args.verify_alone:
+        verify_alone(home, args.verify_alone)
+        return
     settings = build(home, args.objects, args.inspectors)
     county = county_of(settings)
     ledger = county.world.ledger
@@ -146,6 +170,7 @@ def main() -> None:
             reveal_by=deadline,
         )
     )
+    commit_cpu = CPU[0]
     number = committed.result["draw"]
     value, nonce = os.urandom(32).hex(), os.urandom(16).hex()
     digest = witness_commitment(value, nonce)
@@ -189,15 +214,28 @@ def main() -> None:
     ]
     sources, _ = sources_for(commitment, events, int(time.time()))
     result, draw_s = timed(lambda: perform(commitment, drawn.commitment, sources, snap))
+    draw_cpu = CPU[0]
     ran, run_s = timed(lambda: county.run("SCJGJ", "draw.run", task=TASK, draw=number))
+    run_cpu = CPU[0]
     (problem, facts), verify_s = timed(
         lambda: verify_draw(ledger.topic_events, TASK, number, keys=keys_of(county))
     )
+    verify_cpu = CPU[0]
     assert problem is None, problem
     eligible = commitment["snapshot"]["objects"]["count"]
     block = os.urandom(32)
     _, sha_s = timed(
         lambda: [hashlib.sha256(block + i.to_bytes(4, "big")).digest() for i in range(args.objects)]
+    )
+    ledger.close()
+    sizes = ["--objects", str(args.objects), "--inspectors", str(args.inspectors)]
+    alone = json.loads(
+        subprocess.run(
+            [sys.executable, __file__, *sizes, "--verify-alone", TASK],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
     )
     report = {
         "objects": args.objects,
@@ -206,22 +244,32 @@ def main() -> None:
         "strata": len(commitment["snapshot"]["objects"]["strata"]),
         "drawn": ran.result["drawn"],
         "commit_s": round(commit_s, 2),
+        "commit_cpu_s": round(commit_cpu, 2),
         "draw_match_s": round(draw_s, 2),
+        "draw_match_cpu_s": round(draw_cpu, 2),
         "run_command_s": round(run_s, 2),
+        "run_command_cpu_s": round(run_cpu, 2),
         "verify_draw_s": round(verify_s, 2),
+        "verify_draw_cpu_s": round(verify_cpu, 2),
+        "verify_alone": alone,
         "sha256_1m_s": round(sha_s, 2),
     }
-    ledger.close()
     print(
         f"| objects | eligible | strata | drawn | inspectors | commit | draw + match | "
-        f"draw.run | verify-draw | {args.objects:,} SHA-256 |"
+        f"draw.run | verify-draw | verify-draw peak RSS | {args.objects:,} SHA-256 |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     print(
         f"| {args.objects:,} | {eligible:,} | {report['strata']} | {report['drawn']:,} | "
         f"{args.inspectors:,} | {report['commit_s']} s | {report['draw_match_s']} s | "
         f"{report['run_command_s']} s | {report['verify_draw_s']} s | "
-        f"{report['sha256_1m_s']} s |"
+        f"{alone['rss_mib']} MiB | {report['sha256_1m_s']} s |"
+    )
+    print(
+        f"CPU seconds: commit {commit_cpu:.2f}, draw + match {draw_cpu:.2f}, draw.run "
+        f"{run_cpu:.2f}, verify-draw {verify_cpu:.2f} (alone: {alone['cpu_s']} CPU, "
+        f"{alone['wall_s']} s wall)",
+        file=sys.stderr,
     )
     (out / "draw.json").write_text(json.dumps(report, indent=2))
     _ = result, facts

@@ -4,8 +4,8 @@ The draw folds the directory's batch events -- a million rows for a county -- an
 the standard library's JSON decoder was most of the time a draw took (issue 15.4).
 :func:`loads` decodes with ``orjson`` and leaves to :func:`json.loads` the inputs where the two
 could differ: those ``orjson`` refuses and the standard library accepts (``NaN``,
-lone surrogates, encodings other than UTF-8) and those with a run of 19 or more
-digits (an integer beyond 64 bits, which ``orjson`` would make a float); so every
+lone surrogates, encodings other than UTF-8) and those that may hold an integer of 19
+or more digits (beyond 64 bits ``orjson`` would make it a float); so every
 caller gets the same values as before, only sooner. Invariants: the result equals
 ``json.loads(data)`` for every input ``json.loads`` accepts; an input neither
 accepts raises :class:`ValueError` (``json.JSONDecodeError``) as before.
@@ -27,16 +27,22 @@ from typing import Any
 import orjson
 
 # orjson reads an integer beyond 64 bits as a float, where the standard library keeps
-# it exact: any run of 19 or more digits (which such an integer needs) goes to the
-# standard library. Finding one costs a translate and a substring search.
-_DIGITS = bytes(ord("0") if ord("0") <= i <= ord("9") else ord(".") for i in range(256))
-_LONG_RUN = b"0" * 19
+# it exact. Such an integer is 19 or more digits after a "[", ":", ",", "-" or blank
+# (or at the very start): mapped to "0" (digits) and ":" (those), such a run shows as
+# ":" and 19 zeros -- any input with one goes to the standard library. Digits inside
+# strings (hashes, tickets) rarely follow one of those, and if they do, the standard
+# library decodes them: slower, never different.
+_DIGITS = bytes(
+    ord("0") if chr(i).isdigit() and i < 128 else ord(":") if chr(i) in "[:,- \t\r\n" else ord(".")
+    for i in range(256)
+)
+_LONG_INTEGER = b":" + b"0" * 19
 
 
 def loads(data: bytes | bytearray | memoryview | str) -> Any:
     """``json.loads(data)``, decoded by orjson where that gives the same values."""
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
-    if _LONG_RUN in raw.translate(_DIGITS):
+    if _LONG_INTEGER in b":" + raw.translate(_DIGITS):
         return json.loads(data if not isinstance(data, memoryview) else raw)
     try:
         return orjson.loads(raw)

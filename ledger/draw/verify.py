@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from ledger.decoding import paused_gc
 from ledger.draw.algorithm import ALGORITHMS, Officer
 from ledger.draw.ceremony import (
     BEACON_MARGIN,
@@ -90,8 +91,21 @@ def verify_draw(
 
     ``events``: the log's events (``SNAPSHOT_TOPICS``, in log order), or better a
     reader of them by topic (``Ledger.topic_events``): then only the draws' events are
-    held, and the world is folded as the events stream in.
+    held, and the world is folded as the events stream in. The garbage collector is
+    paused meanwhile (:func:`ledger.decoding.paused_gc`): a million objects and tickets
+    hold no cycles, and rescanning them was a fifth of the time.
     """
+    with paused_gc():
+        return _verify_draw(events, task, number, beacon_check, keys)
+
+
+def _verify_draw(
+    events: Iterable[Event] | EventReader,
+    task: str,
+    number: int,
+    beacon_check: BeaconCheck | None,
+    keys: KeyLookup | None,
+) -> tuple[str | None, dict[str, Any]]:
     if callable(events):
         read = events
         events = list(read(DRAW_TOPICS))

@@ -94,6 +94,11 @@ def test_loads_equals_the_standard_library(value: Any) -> None:
     [
         b"123456789012345678901234567890",  # beyond 64 bits: orjson refuses
         b"[-18446744073709551617, 18446744073709551616]",
+        b'{"a":-99999999999999999999,"b":\n\t123456789012345678901234}',
+        b"[1,12345678901234567890123]",
+        b"  98765432109876543210987",
+        b'{"e": 1e-1234567890123456789, "f": 1E+1234567890123456789}',
+        b'["0a12345678901234567890123456", "x", 5]',  # digits inside a string: either way
         b'{"a": NaN, "b": Infinity, "c": -Infinity}',
         b'"\\ud800"',  # a lone surrogate
         '{"名": "安岳"}'.encode("utf-16"),  # not UTF-8
@@ -103,7 +108,7 @@ def test_loads_equals_the_standard_library(value: Any) -> None:
 def test_loads_falls_back_where_orjson_refuses(data: bytes) -> None:
     expected = json.loads(data)
     got = loads(data)
-    if isinstance(expected, dict) and isinstance(expected.get("a"), float):
+    if isinstance(expected, dict) and isinstance(expected.get("a"), float) and "e" not in expected:
         assert all(
             math.isnan(got[k]) if math.isnan(v) else got[k] == v for k, v in expected.items()
         )

@@ -29,6 +29,7 @@ from ledger.areas.draws.rules import (
 )
 from ledger.clock import CHINA
 from ledger.commanding import Command, Context, Outcome, Route
+from ledger.decoding import paused_gc
 from ledger.draw.algorithm import ALGORITHM, ALGORITHM_V3, DrawError
 from ledger.draw.ceremony import (
     BEACON_MARGIN,
@@ -107,16 +108,17 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
     beacon_spec = check_entropy(ctx, witnesses, beacon_round, deadline, now)
     number = next_number(ctx, task)
     head = ctx.ledger.head().position
-    world = fold(ctx.ledger.topic_events(SNAPSHOT_TOPICS, up_to=head))
-    spec = task_spec(world, task)
-    params = {
-        "inspection_date": spec["planned_start"],
-        "exclusion": {"days": days, "mode": exclusion_mode},
-    }
-    # Format 2 draws under the newest rules (v3: the credit record feeds eligibility);
-    # a draw keeps the version it recorded, so verify-draw recomputes it under that one.
-    algorithm = ALGORITHM_V3 if formats.since(ctx.ledger, 2) else ALGORITHM
-    snap = snapshot(world, spec, {**params, "algorithm": algorithm})
+    with paused_gc():  # a million objects, no cycles: issue 15.4
+        world = fold(ctx.ledger.topic_events(SNAPSHOT_TOPICS, up_to=head))
+        spec = task_spec(world, task)
+        params = {
+            "inspection_date": spec["planned_start"],
+            "exclusion": {"days": days, "mode": exclusion_mode},
+        }
+        # Format 2 draws under the newest rules (v3: the credit record feeds eligibility);
+        # a draw keeps the version it recorded, so verify-draw recomputes it under that one.
+        algorithm = ALGORITHM_V3 if formats.since(ctx.ledger, 2) else ALGORITHM
+        snap = snapshot(world, spec, {**params, "algorithm": algorithm})
     if not snap.strata:
         raise RuleViolationError(f"no object in the directory is eligible for {task}", rule="R7.2")
     commitment = commitment_for(
@@ -395,14 +397,15 @@ def run(ctx: Context, task: str, number: int) -> Outcome:
         raise ConflictError(
             "the draw cannot run yet: waiting for " + ", ".join(missing), rule="R7.5"
         )
-    world = fold(ctx.ledger.topic_events(SNAPSHOT_TOPICS, up_to=commitment["as_of_position"]))
-    snap = snapshot(world, task_spec(world, task), commitment)
-    if snap.summary() != commitment["snapshot"]:
-        raise LedgerError("internal: the snapshot no longer matches the commitment")
-    try:
-        result = perform(commitment, drawn.commitment, sources, snap)
-    except DrawError as exc:
-        raise RuleViolationError(f"inspectors cannot be matched -- {exc}", rule="R7.4") from exc
+    with paused_gc():  # a million objects and tickets, no cycles: issue 15.4
+        world = fold(ctx.ledger.topic_events(SNAPSHOT_TOPICS, up_to=commitment["as_of_position"]))
+        snap = snapshot(world, task_spec(world, task), commitment)
+        if snap.summary() != commitment["snapshot"]:
+            raise LedgerError("internal: the snapshot no longer matches the commitment")
+        try:
+            result = perform(commitment, drawn.commitment, sources, snap)
+        except DrawError as exc:
+            raise RuleViolationError(f"inspectors cannot be matched -- {exc}", rule="R7.4") from exc
     organise_from = dt.datetime.fromtimestamp(run_at, CHINA).date().isoformat()
     drawn.perform(
         run_at=run_at,
