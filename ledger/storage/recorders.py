@@ -92,6 +92,11 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
             "cosignatures": COSIGNATURES_TABLE,
         }
         statements += [s.format(**names) for s in schema_statements("BLOB", "INTEGER")]
+        # The events by topic (the rowid is the index's last key): issue 15.4.
+        statements.append(
+            f"CREATE INDEX IF NOT EXISTS {self.events_table_name}_topic "
+            f"ON {self.events_table_name} (topic)"
+        )
         for table in (self.events_table_name, *APPEND_ONLY_TABLES):
             for op in ("UPDATE", "DELETE"):
                 statements.append(
@@ -230,6 +235,9 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
         self.chain_statements = [
             f'CREATE SCHEMA IF NOT EXISTS "{schema}"',
             *[s.format(**self.names) for s in schema_statements("bytea", "bigint")],
+            # The events by topic, in notification order: issue 15.4.
+            f'CREATE INDEX IF NOT EXISTS "{events_table_name}_topic" '
+            f"ON {qualified(events_table_name)} (topic, notification_id)",
             f"CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$ "
             "BEGIN RAISE EXCEPTION 'append-only ledger: % on % refused', "
             "TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $$",
