@@ -108,7 +108,7 @@ def _verify_draw(
 ) -> tuple[str | None, dict[str, Any]]:
     if callable(events):
         read = events
-        events = list(read(DRAW_TOPICS))
+        events = _of_task(read(DRAW_TOPICS), task)
 
         def world_at(position: int) -> World:
             return fold(read(SNAPSHOT_TOPICS, up_to=position), up_to=position)
@@ -194,6 +194,21 @@ def stream_gap(versions: Sequence[int]) -> str | None:
                 "the draw"
             )
     return None
+
+
+def _of_task(events: Iterable[Event], task: str) -> list[Event]:
+    """The events of ``task``'s draw streams (each stream begins with its commitment):
+    all that the checks below read of the draws, without holding every other draw's
+    results."""
+    streams: set[str] = set()
+    kept = []
+    for event in events:
+        _, stream, topic, state = event
+        if topic == "shuangsui.draw.committed" and state["task"] == task:
+            streams.add(stream)
+        if stream in streams:
+            kept.append(event)
+    return kept
 
 
 def _draw_stream(events: list[Event], task: str, number: int) -> DrawEvents | None:

@@ -224,13 +224,13 @@ class Draws:
     """Draw streams: their commitments and, for exclusions (R6.3), who was drawn when."""
 
     committed: dict[str, dict[str, Any]] = field(default_factory=dict)  # stream -> state
-    events: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
     drawn_on: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # task -> date, ids
 
     def apply(self, stream: str, topic: str, state: dict[str, Any]) -> None:
+        # Only what a draw reads is kept: a performed event's assignments (tens of
+        # thousands of teams) are not (issue 15.4).
         if topic == "shuangsui.draw.committed":
             self.committed[stream] = state
-        self.events.setdefault(stream, []).append((topic, state))
         if topic == "shuangsui.draw.performed":
             task = json.loads(self.committed[stream]["commitment"])["task"]
             self.drawn_on[task] = (state["organise_from"], [d[0] for d in state["drawn"]])

@@ -406,16 +406,16 @@ def run(ctx: Context, task: str, number: int) -> Outcome:
             result = perform(commitment, drawn.commitment, sources, snap)
         except DrawError as exc:
             raise RuleViolationError(f"inspectors cannot be matched -- {exc}", rule="R7.4") from exc
-    organise_from = dt.datetime.fromtimestamp(run_at, CHINA).date().isoformat()
-    drawn.perform(
-        run_at=run_at,
-        organise_from=organise_from,
-        seed=result["seed"],
-        sources=tuple(result["sources"]),
-        strata=result["strata"],
-        drawn=tuple(tuple(d) for d in result["drawn"]),
-        assignments=tuple(result["assignments"]),
-    )
+        organise_from = dt.datetime.fromtimestamp(run_at, CHINA).date().isoformat()
+        drawn.perform(
+            run_at=run_at,
+            organise_from=organise_from,
+            seed=result["seed"],
+            sources=tuple(result["sources"]),
+            strata=result["strata"],
+            drawn=tuple(tuple(d) for d in result["drawn"]),
+            assignments=tuple(result["assignments"]),
+        )
     return Outcome(
         [drawn],
         {
