@@ -33,6 +33,8 @@ from ledger.decoding import paused_gc
 from ledger.draw.algorithm import ALGORITHM, ALGORITHM_V3, DrawError
 from ledger.draw.ceremony import (
     BEACON_MARGIN,
+    DICE_TOPICS,
+    WITNESS_REVEALED_TOPICS,
     commitment_for,
     commitment_hash,
     commitment_text,
@@ -63,6 +65,8 @@ from ledger.fields import boolean, choice, integer, nested, shape_of, text, text
 from ledger.roles import DEPARTMENT, WITNESS
 
 HEX = r"[0-9a-f]+"
+#: The events :func:`~ledger.draw.ceremony.sources_for` reads the entropy from.
+ENTROPY_TOPICS = (*WITNESS_REVEALED_TOPICS, *DICE_TOPICS, "shuangsui.draw.beacon")
 B64 = r"[A-Za-z0-9+/]+={0,2}"
 
 
@@ -391,7 +395,8 @@ def run(ctx: Context, task: str, number: int) -> Outcome:
     ctx.require_department(commitment["lead"], rule="R7.1")
     require_open(drawn)
     run_at = ctx.authorisation.created
-    draw_events = stream_events(ctx, drawn)
+    # The entropy only (what sources_for reads): not every earlier draw's results.
+    draw_events = stream_events(ctx, drawn, ENTROPY_TOPICS)
     sources, missing = sources_for(commitment, draw_events, run_at)
     if missing:
         raise ConflictError(

@@ -5,6 +5,7 @@ does not control (R7.5), a witness named by the commitment, an open draw."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from ledger import formats
@@ -156,6 +157,11 @@ def require_open(drawn: Draw) -> None:
         )
 
 
-def stream_events(ctx: Context, drawn: Draw) -> list[tuple[str, dict[str, Any]]]:
+def stream_events(
+    ctx: Context, drawn: Draw, topics: Sequence[str] = DRAW_TOPICS
+) -> list[tuple[str, dict[str, Any]]]:
+    """The draw stream's (topic, state) of these topics, in order. Ask only for the
+    topics needed: each read decodes every draw's events of its topics (a performed
+    draw's results are large)."""
     stream = str(draw_id(drawn.task, drawn.number))
-    return [(t, s) for _, st, t, s in ctx.ledger.topic_events(DRAW_TOPICS) if st == stream]
+    return [(t, s) for _, st, t, s in ctx.ledger.topic_events(topics) if st == stream]
