@@ -112,6 +112,18 @@ def timed(fn):  # type: ignore[no-untyped-def]
 CPU = [0.0]
 
 
+def peak_rss_mib() -> int:
+    """This process's peak resident set (VmHWM). Not ``ru_maxrss``: on Linux a child
+    started by fork and exec reports its parent's peak there."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
 def verify_alone(home: Path, task: str) -> None:
     """verify-draw of ``task``/1 in a process of its own, as the CLI runs it (reading
     the log by topic): prints wall and CPU seconds and the peak RSS as JSON."""
@@ -121,7 +133,7 @@ def verify_alone(home: Path, task: str) -> None:
         lambda: verify_draw(county.world.ledger.topic_events, task, 1, keys=keys_of(county))
     )
     assert problem is None, problem
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    peak = peak_rss_mib()
     print(json.dumps({"wall_s": round(wall, 2), "cpu_s": round(CPU[0], 2), "rss_mib": peak}))
 
 
