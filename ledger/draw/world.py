@@ -128,24 +128,37 @@ class Directory:
     def _records(self, columns: list[str], rows: list[list[Any]]) -> list[tuple[str, ObjectRecord]]:
         at = {name: i for i, name in enumerate(columns)}
         pick = operator.itemgetter(at["id"], *(at[name] for name in _FIELDS))
-        one = self._values.setdefault
+        values = self._values
+        one = values.setdefault
         records = []
         for row in rows:
             ident, kind, region, industry, supervisors, credit, penalties, complaints, status = (
                 pick(row)
             )
-            supervisors = tuple(supervisors)
             record = (
-                one(kind, kind),
-                one(region, region),
-                one(industry, industry),
-                one(supervisors, supervisors),
-                one(credit, credit),
+                kind,
+                region,
+                industry,
+                tuple(supervisors),
+                credit,
                 tuple(penalties),
                 complaints,
-                one(status, status),
+                status,
             )
-            records.append((ident, one(record, record)))
+            kept = values.get(record)
+            if kept is None:  # a new record: its values kept once too
+                kept = (
+                    one(kind, kind),
+                    one(region, region),
+                    one(industry, industry),
+                    one(record[3], record[3]),
+                    one(credit, credit),
+                    record[5],
+                    complaints,
+                    one(status, status),
+                )
+                values[kept] = kept
+            records.append((ident, kept))
         return records
 
     def apply(self, stream: str, topic: str, state: dict[str, Any]) -> None:
