@@ -114,7 +114,9 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "trail": (
         ("position", "日志位置"),
-        ("time", "时间"),
+        ("time", "记录时间（UTC）"),
+        ("act_date", "业务日期"),
+        ("act_date_label", "业务日期含义"),
         ("action", "操作"),
         ("signer", "签名人"),
         ("actor", "密钥"),

@@ -373,7 +373,15 @@ class Deadline(Schema):
 
 class TrailEntry(Schema):
     position = fields.Integer()
-    time = fields.String()
+    time = fields.String(metadata={"description": "When the log recorded the entry (UTC)"})
+    act_date = fields.String(
+        allow_none=True,
+        metadata={"description": "The act's own date (业务日期), e.g. the day checked"},
+    )
+    act_date_label = fields.String(
+        allow_none=True,
+        metadata={"description": "Which date act_date is, e.g. '检查日期 / checked on'"},
+    )
     topic = fields.String()
     action = fields.String()
     actor = fields.String()

@@ -24,6 +24,7 @@ from typing import Any
 from ledger.audit.errors import EvidenceError
 from ledger.audit.evidence import RouteTable, parse_evidence
 from ledger.audit.report import ChainRow
+from projections.acts import ACT_DATES, act_date
 
 TIME = re.compile(rb'"time":"([^"]*)"')
 Handler = Callable[["Batch", int, str, dict[str, Any]], None]
@@ -54,6 +55,7 @@ class Batch:
         self.conn = conn
         self.entries: list[tuple[Any, ...]] = []
         self.trail: list[tuple[str, str, int]] = []
+        self.dates: list[tuple[int, str]] = []  # the act's own date, beside the log time
         self.known: dict[str, tuple[str, str]] = {}  # stream -> (ident, extra), this batch
         self.streams: list[tuple[str, str, str, str]] = []
         self.recent: dict[tuple[str, ...], tuple[str, str]] = {}  # results entered this batch
@@ -112,7 +114,8 @@ class Batch:
         self.conn.executemany("INSERT OR REPLACE INTO streams VALUES (?,?,?,?)", self.streams)
         self.conn.executemany("INSERT OR REPLACE INTO entries VALUES (?,?,?,?,?,?)", self.entries)
         self.conn.executemany("INSERT OR IGNORE INTO trail VALUES (?,?,?)", self.trail)
-        self.entries, self.trail, self.streams = [], [], []
+        self.conn.executemany("INSERT OR REPLACE INTO entry_dates VALUES (?,?)", self.dates)
+        self.entries, self.trail, self.streams, self.dates = [], [], [], []
 
 
 def apply_rows(
@@ -146,8 +149,13 @@ def apply_rows(
         event = row.event
         batch.entries.append((row.position, event.stream, event.topic, actor, action, time))
         handler = handlers.get(event.topic)
-        if handler is not None:
-            handler(batch, row.position, event.stream, json.loads(event.state))
+        if handler is not None or event.topic in ACT_DATES:
+            state = json.loads(event.state)
+            if handler is not None:
+                handler(batch, row.position, event.stream, state)
+            on = act_date(event.topic, state)
+            if on is not None:
+                batch.dates.append((row.position, on))
         person, organisation = batch.holders.get(actor, (None, None))
         batch.touch("person", person, row.position)
         batch.touch("department", organisation, row.position)

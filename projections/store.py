@@ -21,6 +21,11 @@ from pathlib import Path
 
 import sqlite_utils
 
+#: Kept in the file's ``PRAGMA user_version`` (not in a table: the tables are the read
+#: models). A file of an older version that has applied entries is rebuilt when opened.
+#: 2: ``entry_dates``.
+SCHEMA_VERSION = 2
+
 SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
     # table: (columns, primary key)
     "state": ({"name": str, "position": int}, "name"),
@@ -29,6 +34,9 @@ SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
         {"position": int, "stream": str, "topic": str, "actor": str, "action": str, "time": str},
         "position",
     ),
+    # The act's own date (checked_on, formed_on, a draw's date ...) of an entry that has
+    # one, shown beside its log time (projections/acts.py, issue 14 §3).
+    "entry_dates": ({"position": int, "date": str}, "position"),
     "trail": ({"kind": str, "subject": str, "position": int}, ["kind", "subject", "position"]),
     "departments": ({"code": str, "name": str, "kind": str, "sections": str}, "code"),
     "keys": (
@@ -437,10 +445,19 @@ class Store:
         self.ensure()
 
     def ensure(self) -> None:
-        for name, (columns, pk) in SCHEMA.items():
-            table = self.db.table(name)
-            if not table.exists():
-                table.create(columns, pk=pk)  # type: ignore[union-attr]
+        missing = [name for name in SCHEMA if not self.db.table(name).exists()]
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version < SCHEMA_VERSION and "state" not in missing and self.position() > 0:
+            # Built before a read model was added: the new one would lack every entry
+            # already applied, so replay the whole log into all of them (next update).
+            for name in SCHEMA:
+                self.db.table(name).drop(ignore=True)
+            missing = list(SCHEMA)
+        for name in missing:
+            columns, pk = SCHEMA[name]
+            self.db.table(name).create(columns, pk=pk)  # type: ignore[union-attr]
+        if version != SCHEMA_VERSION:
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         for name, index in INDEXES:
             self.db.table(name).create_index(index, if_not_exists=True)  # type: ignore[union-attr]
 

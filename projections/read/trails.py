@@ -14,6 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from ledger.errors import ValidationError
+from projections.acts import act_label
 from projections.read.calendar import work_calendar
 from projections.read.deadlines import DEADLINE_LABELS, judged
 from projections.read.sql import rows
@@ -23,8 +24,14 @@ SUBJECT_KINDS = ("object", "task", "person", "department")
 
 @dataclass
 class TrailEntry:
+    """One entry of a trail. ``time`` is when the log recorded it (UTC); ``act_date`` is
+    the act's own date in the domain (the day checked, the result formed, the draw run
+    ...), with ``act_date_label`` saying which, where the event has one."""
+
     position: int
     time: str
+    act_date: str | None
+    act_date_label: str | None
     topic: str
     action: str
     actor: str
@@ -59,8 +66,9 @@ def trail(
     if kind not in SUBJECT_KINDS:
         raise ValidationError(f"unknown trail kind {kind!r}", {"kind": list(SUBJECT_KINDS)})
     sql = (
-        "SELECT e.position, e.time, e.topic, e.action, e.actor, k.holder FROM trail t "
+        "SELECT e.position, e.time, d.date, e.topic, e.action, e.actor, k.holder FROM trail t "
         "JOIN entries e ON e.position = t.position LEFT JOIN keys k ON k.key_id = e.actor "
+        "LEFT JOIN entry_dates d ON d.position = t.position "
         "WHERE t.kind = ? AND t.subject = ? AND t.position > ? ORDER BY t.position"
     )
     params: list[Any] = [kind, subject, after]
@@ -68,7 +76,16 @@ def trail(
         sql += " LIMIT ?"
         params.append(limit)
     found = [
-        TrailEntry(r["position"], r["time"], r["topic"], r["action"], r["actor"], r["holder"])
+        TrailEntry(
+            r["position"],
+            r["time"],
+            r["date"],
+            act_label(r["topic"]) if r["date"] else None,
+            r["topic"],
+            r["action"],
+            r["actor"],
+            r["holder"],
+        )
         for r in db.query(sql, params)
     ]
     if not found:

@@ -139,7 +139,17 @@ def trail_cmd(
     out.rows(
         [e.as_dict() for e in entries],
         table=trail_table(kind, ident, entries),
-        columns=("position", "time", "topic", "action", "actor", "signer", "deadlines"),
+        columns=(
+            "position",
+            "time",
+            "act_date",
+            "act_date_label",
+            "topic",
+            "action",
+            "actor",
+            "signer",
+            "deadlines",
+        ),
         names=names,
     )
     if bundle is not None:
@@ -153,12 +163,18 @@ def trail_cmd(
 
 def trail_table(kind: str, ident: str, entries: list[trails.TrailEntry]) -> Iterator[str]:
     yield f"trail of {kind} {ident}: {len(entries)} entries"
+    # Two dates, each labelled: when the log recorded the entry, and the act's own date.
+    yield "记录时间 = 日志记录该条目的时间 (UTC) / logged at: when the log recorded it (UTC)"
+    yield "业务日期 = 行为本身的日期 / act date: the act's own date (checked, formed, drawn ...)"
+    yield f"{'position':>9}  {'logged at (UTC)':<19}  {'act date':<10}  what, who"
     for e in entries:
         who = f"{e.signer} ({e.actor})" if e.signer else e.actor
         yield (
-            f"{e.position:>9}  {e.time[:19]}  {e.topic.removeprefix('shuangsui.'):<28}"
-            f"  {e.action:<20} {who}"
+            f"{e.position:>9}  {e.time[:19].replace('T', ' ')}  {e.act_date or '—':<10}"
+            f"  {e.topic.removeprefix('shuangsui.'):<28}  {e.action:<20} {who}"
         )
+        if e.act_date_label:
+            yield f"{'':>11}📅 {e.act_date_label}: {e.act_date}"
         for note in e.deadlines:
             yield f"{'':>11}⏱ {note}"
 
