@@ -150,6 +150,44 @@ def test_xlsx_and_csv_import_the_same_rows(
     ok(s, "import", "objects", "--key", keys["SCJGJ"], str(tmp_path / "a.xlsx"))
 
 
+def test_a_workbook_with_several_sheets_needs_sheet(
+    county: tuple[Settings, dict[str, str]], tmp_path: Path
+) -> None:
+    """Issue 14 §3 (R2.1 batch import): a workbook with several worksheets is refused,
+    naming them, unless --sheet names one; nothing is written before that."""
+    import openpyxl
+
+    s, keys = county
+    source = tmp_path / "a.csv"
+    write_generated_objects(source, 12, departments=("SCJGJ",))
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["本工作簿的第一个工作表只是说明"])
+    sheet = book.create_sheet("名录")
+    with source.open(encoding="utf-8") as handle:
+        for row in csv.reader(handle):
+            sheet.append(row)
+    workbook = tmp_path / "b.xlsx"
+    book.save(workbook)
+    size = json.loads(ok(s, "status", "--json").stdout)["size"]
+    key = ["--key", keys["SCJGJ"]]
+    refused = run(s, "import", "objects", *key, str(workbook))
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert "'说明', '名录'" in refused.output and "--sheet" in refused.output
+    assert "2 个工作表" in refused.output and "2 worksheets" in refused.output
+    unknown = run(s, "import", "objects", *key, str(workbook), "--sheet", "名单")
+    assert unknown.exit_code == 2 and "no worksheet '名单'" in unknown.output
+    assert "'说明', '名录'" in unknown.output
+    not_a_book = run(s, "import", "objects", *key, str(source), "--sheet", "名录")
+    assert not_a_book.exit_code == 2 and "--sheet is for .xlsx" in not_a_book.output
+    people = run(s, "import", "inspectors", *key, str(workbook))
+    assert people.exit_code == 2 and "'说明', '名录'" in people.output
+    assert json.loads(ok(s, "status", "--json").stdout)["size"] == size
+    done = ok(s, "import", "objects", *key, str(workbook), "--sheet", "名录")
+    assert "imported 12 objects" in done.output
+    assert "checking b.xlsx" in done.output  # the checking pass shows its progress too
+
+
 def test_draw_ceremony_and_verify_draw(
     county: tuple[Settings, dict[str, str]], tmp_path: Path
 ) -> None:

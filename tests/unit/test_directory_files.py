@@ -627,3 +627,54 @@ def test_a_refusal_counts_rows_and_problems_apart_and_lists_each(tmp_path: Path)
         "line 2": ["id: bad check character", "kind: unknown kind"],
         "line 3": ["duplicate id"],
     }
+
+
+# --- worksheets and progress (issue 14 §3) ---------------------------------------------
+
+
+def test_a_workbook_with_several_sheets_is_read_only_at_the_one_named(tmp_path: Path) -> None:
+    """R2.1: never silently the first sheet of several; --sheet names the one to read."""
+    path = tmp_path / "two.xlsx"
+    book = openpyxl.Workbook(write_only=True)
+    notes = book.create_sheet("说明")
+    notes.append(["填表说明"])
+    sheet = book.create_sheet("对象")
+    for row in (OBJECT_HEADER, good()):
+        sheet.append([None if cell == "" else cell for cell in row])
+    book.save(path)
+    with pytest.raises(ValidationError) as several:
+        check_file(path, OBJECT_COLUMNS)
+    assert "'说明', '对象'" in several.value.message and "--sheet" in several.value.message
+    with pytest.raises(ValidationError) as unknown:
+        check_file(path, OBJECT_COLUMNS, sheet="名录")
+    assert "no worksheet '名录'" in unknown.value.message
+    assert check_file(path, OBJECT_COLUMNS, sheet="对象").rows == 1
+    assert [row["id"] for _, row in iter_rows(path, OBJECT_COLUMNS, sheet="对象")] == [ENTERPRISE]
+    with pytest.raises(ValidationError):
+        list(iter_rows(path, OBJECT_COLUMNS))
+    one = write_xlsx(tmp_path / "one.xlsx", [OBJECT_HEADER, good()])
+    assert check_file(one, OBJECT_COLUMNS, sheet="对象").ok  # naming the only one is fine
+    csv_file = write_csv(tmp_path / "a.csv", [OBJECT_HEADER, good()])
+    with pytest.raises(ValidationError) as not_a_book:
+        check_file(csv_file, OBJECT_COLUMNS, sheet="对象")
+    assert "--sheet is for .xlsx" in not_a_book.value.message
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_the_checking_pass_reports_progress_to_its_end(tmp_path: Path, suffix: str) -> None:
+    source = tmp_path / "objects.csv"
+    write_generated_objects(source, 10_000, seed=3, departments=("SCJGJ",))
+    if suffix == "xlsx":
+        with source.open(encoding="utf-8") as handle:
+            path = write_xlsx(tmp_path / "objects.xlsx", list(csv.reader(handle)))
+    else:
+        path = source
+    seen: list[tuple[int, int]] = []
+    check = check_file(path, OBJECT_COLUMNS, progress=lambda *at: seen.append(at))
+    assert check.rows == 10_000
+    assert len(seen) >= 3  # every few thousand lines, and at the end
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert all(0 <= done <= total for done, total in seen)
+    assert seen[-1][0] == seen[-1][1] > 0
+    if suffix == "csv":
+        assert seen[-1][1] == path.stat().st_size

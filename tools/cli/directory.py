@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +35,36 @@ def _department_of(runtime: Runtime, key: Any) -> str:
     return str(read_ledger(runtime, lookup))
 
 
+SHEET = click.option(
+    "--sheet",
+    metavar="NAME",
+    default=None,
+    help="The worksheet to import from an .xlsx workbook; required when it has several "
+    "(工作表名称).",
+)
+
+
+@contextmanager
+def checking(file: Path) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr for the checking pass (in bytes read of the file or of
+    the worksheet), in the same style as the writing pass's."""
+    with click.progressbar(
+        length=max(1, file.stat().st_size) if file.is_file() else 1,
+        label=f"checking {file.name}",
+        file=sys.stderr,
+    ) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = max(1, total)
+            bar.update(max(0, done - bar.pos))
+
+        yield progress
+
+
 @import_.command("objects")
 @KEY
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@SHEET
 @click.option(
     "--confirm-warnings",
     is_flag=True,
@@ -43,7 +72,9 @@ def _department_of(runtime: Runtime, key: Any) -> str:
     "the confirmation is recorded (R4.1).",
 )
 @pass_runtime
-def import_objects_cmd(runtime: Runtime, key_file: str, file: Path, confirm_warnings: bool) -> None:
+def import_objects_cmd(
+    runtime: Runtime, key_file: str, file: Path, confirm_warnings: bool, sheet: str | None
+) -> None:
     """Import objects (检查对象名录) for your department from FILE (.csv or .xlsx).
 
     \b
@@ -51,15 +82,17 @@ def import_objects_cmd(runtime: Runtime, key_file: str, file: Path, confirm_warn
     and nothing is written. Columns: id, name, kind, region, industry, scope,
     supervisors, credit_class, penalties, complaints, status (or the Chinese
     headers 统一社会信用代码或编号, 名称, 类型, 乡镇, ...).
-    Example:
+    A workbook with several worksheets is imported only with --sheet NAME.
+    Examples:
       shuangsui import objects --key scjgj.key objects.csv
+      shuangsui import objects --key scjgj.key 名录.xlsx --sheet 市场主体
     """
     from ledger.areas.directory.importer import check_objects, import_objects
 
     key = runtime.signing_key(key_file)
     department_code = _department_of(runtime, key)
-    click.echo(f"checking {file.name} ...", err=True)
-    checked = check_objects(file, department_code)
+    with checking(file) as progress:
+        checked = check_objects(file, department_code, sheet=sheet, progress=progress)
     ledger = runtime.open()
     try:
         with click.progressbar(
@@ -90,8 +123,11 @@ def import_objects_cmd(runtime: Runtime, key_file: str, file: Path, confirm_warn
     "--action", type=click.Choice(["enrol", "update", "retire"]), default="enrol", show_default=True
 )
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@SHEET
 @pass_runtime
-def import_inspectors_cmd(runtime: Runtime, key_file: str, action: str, file: Path) -> None:
+def import_inspectors_cmd(
+    runtime: Runtime, key_file: str, action: str, file: Path, sheet: str | None
+) -> None:
     """Propose inspectors from FILE; they take effect when the judicial key approves (R4.2).
 
     \b
@@ -105,9 +141,15 @@ def import_inspectors_cmd(runtime: Runtime, key_file: str, action: str, file: Pa
     department_code = _department_of(runtime, key)
     ledger = runtime.open()
     try:
-        summary = import_inspectors(
-            file, department_code, runtime.submitter(ledger, key), action=action
-        )
+        with checking(file) as progress:
+            summary = import_inspectors(
+                file,
+                department_code,
+                runtime.submitter(ledger, key),
+                action=action,
+                sheet=sheet,
+                progress=progress,
+            )
     finally:
         ledger.close()
     click.echo(

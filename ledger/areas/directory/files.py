@@ -35,6 +35,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib
+import os
 import sqlite3
 import tempfile
 import zipfile
@@ -51,6 +52,8 @@ from ledger.canonical import canonical_bytes
 from ledger.errors import ConfigurationError, ValidationError
 
 Format = Literal["csv", "xlsx"]
+#: How often :func:`check_file` reports progress, in lines.
+PROGRESS_LINES = 4096
 
 
 @dataclass(frozen=True)
@@ -198,9 +201,53 @@ def _load_workbook(binary: Any, name: str) -> Any:
         ) from exc
 
 
+#: ``() -> (done, total)``: how far the reading has got, in bytes of what is read.
+Where = Callable[[], tuple[int, int]]
+
+
+def _choose_sheet(workbook: Any, name: str, sheet: str | None) -> Any:
+    """The worksheet to read: the only one, or the one ``sheet`` names. A workbook with
+    several is refused without ``sheet`` rather than read at its first (issue 14 §3)."""
+    sheets = list(workbook.worksheets)
+    titles = ", ".join(repr(s.title) for s in sheets)
+    if not sheets:
+        raise ValidationError(f"{name} 没有工作表 / {name} has no worksheet")
+    if sheet is None:
+        if len(sheets) > 1:
+            raise ValidationError(
+                f"{name} 有 {len(sheets)} 个工作表（{titles}），请用 --sheet 指定要导入的一个 / "
+                f"{name} has {len(sheets)} worksheets ({titles}); name the one to import "
+                "with --sheet NAME",
+                {"sheet": [f"one of {titles}"]},
+            )
+        return sheets[0]
+    for candidate in sheets:
+        if candidate.title == sheet:
+            return candidate
+    raise ValidationError(
+        f"{name} 没有名为 {sheet!r} 的工作表（有：{titles}） / {name} has no worksheet "
+        f"{sheet!r}; its worksheets are {titles}",
+        {"sheet": [f"one of {titles}"]},
+    )
+
+
+def _sheet_where(binary: Any, workbook: Any, sheet: Any) -> Where:
+    """Progress through the worksheet's compressed part of the zip: openpyxl reads it
+    through our file object, so the file position says how far it has got."""
+    try:
+        info = workbook._archive.getinfo(sheet._worksheet_path)
+        start, total = int(info.header_offset), int(info.compress_size)
+    except (AttributeError, KeyError, TypeError):  # another openpyxl: the whole file
+        start, total = 0, os.fstat(binary.fileno()).st_size
+    return lambda: (min(max(binary.tell() - start, 0), total), total)
+
+
 @contextmanager
-def _open_records(path: Path) -> Iterator[tuple[Format, Iterator[Record], Any]]:
-    """(format, records, sha256 object); the digest is complete once records are."""
+def _open_records(
+    path: Path, sheet: str | None = None
+) -> Iterator[tuple[Format, Iterator[Record], Any, Where]]:
+    """(format, records, sha256 object, where); the digest is complete once records are.
+    ``sheet`` names the worksheet of an XLSX workbook (a CSV file has none)."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         hint = "; save .xls files as .xlsx" if suffix == ".xls" else ""
@@ -209,6 +256,12 @@ def _open_records(path: Path) -> Iterator[tuple[Format, Iterator[Record], Any]]:
             f"expected .csv (UTF-8) or .xlsx{hint}",
             {"file": ["unknown file type"]},
         )
+    if sheet is not None and suffix == ".csv":
+        raise ValidationError(
+            f"--sheet 只用于 .xlsx 工作簿，{path.name} 是 CSV 文件 / --sheet is for .xlsx "
+            f"workbooks; {path.name} is a CSV file, which has no worksheets",
+            {"sheet": ["only for .xlsx"]},
+        )
     digest = hashlib.sha256()
     try:
         binary = path.open("rb")
@@ -216,19 +269,20 @@ def _open_records(path: Path) -> Iterator[tuple[Format, Iterator[Record], Any]]:
         raise ValidationError(f"cannot read {path.name}: {exc.strerror or exc}") from exc
     with binary:
         if suffix == ".csv":
-            yield "csv", _csv_records(binary, digest, path.name), digest
+            size = os.fstat(binary.fileno()).st_size
+            where: Where = lambda: (binary.tell(), size)  # noqa: E731
+            yield "csv", _csv_records(binary, digest, path.name), digest, where
             return
         for chunk in iter(lambda: binary.read(1 << 20), b""):
             digest.update(chunk)
         binary.seek(0)
         workbook = _load_workbook(binary, path.name)
         try:
-            if not workbook.worksheets:
-                raise ValidationError(f"{path.name} has no worksheet")
-            sheet = workbook.worksheets[0]
+            chosen = _choose_sheet(workbook, path.name, sheet)
             # Some writers store a wrong sheet size, and openpyxl would stop reading there.
-            sheet.reset_dimensions()
-            yield "xlsx", _xlsx_records(sheet.iter_rows(values_only=True), path.name), digest
+            chosen.reset_dimensions()
+            records = _xlsx_records(chosen.iter_rows(values_only=True), path.name)
+            yield "xlsx", records, digest, _sheet_where(binary, workbook, chosen)
         finally:
             workbook.close()
 
@@ -388,11 +442,16 @@ def check_file(
     *,
     max_errors: int = 1000,
     on_row: Callable[[Row], None] | None = None,
+    sheet: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> FileCheck:
     """Check every row of a directory file in one streaming pass.
 
     ``on_row`` receives each normalised row that has no problem of its own, in file
     order (an importer spools them, so it need not parse the file a second time).
+    ``sheet`` names the worksheet of a workbook with several (required then).
+    ``progress(done, total)`` is called every few thousand lines and at the end, in
+    bytes of the file (CSV) or of the worksheet's compressed part (XLSX).
 
     Reports each problem (up to ``max_errors``; after that ``truncated`` is set and the
     remaining rows are only counted) and each repeated id, on the later line, as
@@ -414,7 +473,7 @@ def check_file(
         else:
             truncated = True
 
-    with _open_records(path) as (file_format, records, digest):
+    with _open_records(path, sheet) as (file_format, records, digest, where):
         first = next(records, None)
         if first is None:
             report(1, None, "the file is empty; line 1 must be the header")
@@ -424,6 +483,8 @@ def check_file(
                 report(error.line, error.column, error.reason)
             seen = SeenIds()
             for line, cells in records:
+                if progress is not None and not line % PROGRESS_LINES:
+                    progress(*where())
                 if truncated or header_errors:
                     # Only count: the row count and the digest still need every row.
                     if not _is_blank(cells):
@@ -447,11 +508,17 @@ def check_file(
             errors.sort(key=lambda error: error.line)
             if rows == 0 and not header_errors:
                 report(1, None, "the file has a header but no rows")
+        if progress is not None:
+            progress(where()[1], where()[1])
     return FileCheck(rows, tuple(errors), truncated, digest.hexdigest(), file_format)
 
 
 def iter_rows(
-    path: str | Path, columns: ColumnSpec, *, expect_sha256: str | None = None
+    path: str | Path,
+    columns: ColumnSpec,
+    *,
+    expect_sha256: str | None = None,
+    sheet: str | None = None,
 ) -> Iterator[tuple[int, Row]]:
     """Stream ``(line, normalised row)`` from a file that passed :func:`check_file`.
 
@@ -465,7 +532,7 @@ def iter_rows(
         error = RowError(line, column, reason)
         return ValidationError(f"{path.name}, {error}", {f"line {line}": [str(error)]})
 
-    with _open_records(path) as (_, records, _digest):
+    with _open_records(path, sheet) as (_, records, _digest, _):
         first = next(records, None)
         if first is None:
             raise refuse(1, None, "the file is empty; line 1 must be the header")

@@ -101,8 +101,16 @@ class CheckedFile:
     Use as a context manager: the spool is deleted on exit.
     """
 
-    def __init__(self, path: Path, spec: ColumnSpec) -> None:
+    def __init__(
+        self,
+        path: Path,
+        spec: ColumnSpec,
+        *,
+        sheet: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         self.path = path
+        self.sheet = sheet
         self._spool = tempfile.TemporaryFile("w+", encoding="utf-8")
         spool = self._spool
 
@@ -112,10 +120,15 @@ class CheckedFile:
             spool.write(canonical_bytes(row).decode("utf-8"))
             spool.write("\n")
 
-        self.check = check_file(path, spec, on_row=keep)
+        self.check = check_file(path, spec, on_row=keep, sheet=sheet, progress=progress)
         if not self.check.ok:
             self._spool.close()
             raise refuse(path, self.check)
+
+    @property
+    def recorded_name(self) -> str:
+        """The file's name, and the worksheet's when one was named (recorded in the log)."""
+        return self.path.name if self.sheet is None else f"{self.path.name} [{self.sheet}]"
 
     def rows(self) -> Iterator[Row]:
         self._spool.seek(0)
@@ -167,9 +180,16 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def check_objects(path: Path, department: str) -> CheckedFile:
-    """Step 1: every row checked; raises, listing each bad row, if any is bad."""
-    return CheckedFile(path, objects_spec(department))
+def check_objects(
+    path: Path,
+    department: str,
+    *,
+    sheet: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> CheckedFile:
+    """Step 1: every row checked; raises, listing each bad row, if any is bad.
+    ``progress(done, total)`` follows the checking pass (see :func:`check_file`)."""
+    return CheckedFile(path, objects_spec(department), sheet=sheet, progress=progress)
 
 
 def import_objects(
@@ -180,6 +200,7 @@ def import_objects(
     checked: CheckedFile | None = None,
     progress: Progress | None = None,
     confirm_warnings: bool = False,
+    sheet: str | None = None,
 ) -> dict[str, Any]:
     """Import a directory file of objects for ``department``; see the module docstring.
 
@@ -188,7 +209,7 @@ def import_objects(
     category than the declared kind, R4.1); without it they are listed and nothing is
     written.
     """
-    with checked or check_objects(path, department) as source:
+    with checked or check_objects(path, department, sheet=sheet) as source:
         path, check = source.path, source.check
         warnings = row_warnings(source.rows())
         if warnings and not confirm_warnings:
@@ -210,7 +231,7 @@ def import_objects(
             "directory.import.begin",
             {
                 "import_id": import_id,
-                "source": path.name,
+                "source": source.recorded_name,
                 "file_sha256": check.sha256,
                 "rows": check.rows,
                 "batches": count,
@@ -237,10 +258,17 @@ def import_objects(
 
 
 def import_inspectors(
-    path: Path, department: str, submit: Submit, *, action: str = "enrol"
+    path: Path,
+    department: str,
+    submit: Submit,
+    *,
+    action: str = "enrol",
+    sheet: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Propose the inspectors in a file (one command; the judicial key decides later)."""
-    with CheckedFile(path, inspectors_spec(department)) as source:
+    spec = inspectors_spec(department)
+    with CheckedFile(path, spec, sheet=sheet, progress=progress) as source:
         rows = list(source.rows())
     result = submit(
         "inspectors.propose", {"action": action, "rows_digest": batch_digest(rows)}, rows
