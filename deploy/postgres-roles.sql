@@ -1,32 +1,30 @@
--- PostgreSQL roles for a shuangsui ledger (README, "Deploying"). Run as a superuser:
+-- PostgreSQL roles for a shuangsui ledger (README, "Deploying"). Run once as a superuser:
 --   psql -v ON_ERROR_STOP=1 -f deploy/postgres-roles.sql
 -- Two roles:
---   shuangsui_owner  owns the database and the schema: it creates the tables, triggers
---                    and indexes (the first 'shuangsui init', and any later upgrade).
---                    Used only for those steps, by an administrator.
---   shuangsui_app    the service's role: reads and appends, never changes the schema
---                    (no CREATE, no ALTER, no DROP, no TRUNCATE). The append-only
---                    triggers refuse UPDATE and DELETE on the chain tables whoever asks.
+--   shuangsui_owner  owns the database and its schema: it alone creates the tables,
+--                    indexes and triggers. Used only for that step (and again after an
+--                    upgrade), by an administrator, never by the service.
+--   shuangsui_app    the service's role: CONNECT here; read and append only once the
+--                    owner has created the tables and granted it (below). No CREATE,
+--                    ALTER, DROP, TRUNCATE or DELETE; not the tables' owner, so it can
+--                    neither drop nor disable the append-only triggers.
 -- Set the passwords with \password afterwards (or use peer/cert authentication).
 CREATE ROLE shuangsui_owner LOGIN;
 CREATE ROLE shuangsui_app LOGIN;
 CREATE DATABASE shuangsui OWNER shuangsui_owner;
-\connect shuangsui
 REVOKE ALL ON DATABASE shuangsui FROM PUBLIC;
 GRANT CONNECT ON DATABASE shuangsui TO shuangsui_app;
-REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+\connect shuangsui
 ALTER SCHEMA public OWNER TO shuangsui_owner;
-GRANT USAGE ON SCHEMA public TO shuangsui_app;
--- Tables the owner creates from now on: the service may read and append. UPDATE is
--- granted only because 'LOCK TABLE ... IN EXCLUSIVE MODE' (how writers take turns)
--- requires it; the append-only triggers refuse every UPDATE and DELETE on the log.
--- The owner creates the tables once ('shuangsui init --create-tables-only'); the
--- service then runs as shuangsui_app with SHUANGSUI_CREATE_TABLES=n, so it never
--- issues CREATE TABLE IF NOT EXISTS (which PostgreSQL refuses to this role).
-ALTER DEFAULT PRIVILEGES FOR ROLE shuangsui_owner IN SCHEMA public
-    GRANT SELECT, INSERT, UPDATE ON TABLES TO shuangsui_app;
-ALTER DEFAULT PRIVILEGES FOR ROLE shuangsui_owner IN SCHEMA public
-    GRANT USAGE, SELECT ON SEQUENCES TO shuangsui_app;
--- Tables that already exist (a database initialised before this script ran):
-GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO shuangsui_app;
-GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO shuangsui_app;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+-- Next, as shuangsui_owner, create the tables and grant the service role exactly what
+-- it needs (the code's own list, printed as it is executed; run it again after an
+-- upgrade that adds a table):
+--   shuangsui --database-url postgresql://shuangsui_owner@127.0.0.1/shuangsui \
+--       init --create-tables-only --grant-to shuangsui_app
+-- It grants USAGE on the schema, SELECT and INSERT on the event and chain tables, USAGE
+-- on their sequences, and UPDATE on the event table only, which the library's
+-- 'LOCK TABLE ... IN EXCLUSIVE MODE' (how writers take turns) requires; the append-only
+-- trigger still refuses every UPDATE. The service then runs as shuangsui_app with
+-- SHUANGSUI_CREATE_TABLES=n (it never issues CREATE TABLE IF NOT EXISTS), and its first
+-- 'shuangsui init' writes the keys and the genesis.

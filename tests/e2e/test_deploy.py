@@ -132,3 +132,92 @@ def test_the_container_run_commands_install_a_service_that_answers(tmp_path: Pat
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def roles_script(owner: str, app: str, database: str) -> list[tuple[str | None, str]]:
+    """deploy/postgres-roles.sql as (database to connect to, statement) pairs, with its
+    role and database names replaced: psql's ``\\connect`` switches the database."""
+    text = (DEPLOY / "postgres-roles.sql").read_text(encoding="utf-8")
+    text = text.replace("shuangsui_owner", owner).replace("shuangsui_app", app)
+    text = re.sub(r"\bshuangsui\b", database, text)
+    steps: list[tuple[str | None, str]] = []
+    connected: str | None = None
+    statement = ""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("--"):
+            continue
+        if line.startswith("\\connect "):
+            connected = line.split()[1]
+            continue
+        statement += " " + line
+        if statement.endswith(";"):
+            steps.append((connected, statement.strip().rstrip(";")))
+            statement = ""
+    assert not statement.strip(), "a statement without its ';'"
+    return steps
+
+
+@pytest.mark.postgres
+def test_the_roles_script_and_the_owners_grant_give_a_service_without_ddl(
+    tmp_path: Path,
+) -> None:
+    """deploy/postgres-roles.sql as a superuser runs it, then the README's two steps: the
+    owner creates the tables and grants the service role (``init --create-tables-only
+    --grant-to``); the service, as that role with SHUANGSUI_CREATE_TABLES=n, starts the
+    ledger, appends and verifies, and can create, drop or truncate nothing (issue 14 §4)."""
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    from ledger.config import Settings
+    from tests.support.backends import PG_BASE, require_postgres
+    from tests.support.cli import run
+
+    require_postgres()
+    tag = uuid.uuid4().hex[:10]
+    owner, app, database = f"own_{tag}", f"app_{tag}", f"db_{tag}"
+    parts = urlsplit(PG_BASE)
+    host = f"{parts.hostname or '127.0.0.1'}:{parts.port or 5432}"
+
+    def url(role: str | None, db: str) -> str:
+        if role is None:
+            return urlunsplit((parts.scheme, parts.netloc, f"/{db}", "", ""))
+        return urlunsplit((parts.scheme, f"{role}:pw-{tag}@{host}", f"/{db}", "", ""))
+
+    base_db = parts.path.lstrip("/") or "postgres"
+    try:
+        for connected, statement in roles_script(owner, app, database):
+            with psycopg.connect(url(None, connected or base_db), autocommit=True) as conn:
+                conn.execute(statement)
+        with psycopg.connect(PG_BASE, autocommit=True) as conn:
+            for role in (owner, app):  # the script leaves passwords to the administrator
+                conn.execute(f"ALTER ROLE \"{role}\" PASSWORD 'pw-{tag}'")
+        as_owner = Settings(home=tmp_path / "owner", database_url=url(owner, database))
+        created = run(as_owner, "init", "--create-tables-only", "--grant-to", app)
+        assert created.exit_code == 0, created.output
+        service = Settings(
+            home=tmp_path / "service", database_url=url(app, database), create_tables=False
+        )
+        env = {"SHUANGSUI_CREATE_TABLES": "n"}
+        started = run(service, "init", "--origin", "roles.example/ledger", env=env)
+        assert started.exit_code == 0, started.output
+        office = str(service.keys_dir / "office.key")
+        assert run(service, "append-note", "--key", office, "服务角色", env=env).exit_code == 0
+        assert run(service, "verify", "--allow-unwitnessed", env=env).exit_code == 0
+        with psycopg.connect(url(app, database), autocommit=True) as conn:
+            for statement in (
+                "CREATE TABLE public.intruder (a int)",
+                "DROP TABLE public.ledger_chain",
+                "TRUNCATE public.ledger_chain",
+                "DELETE FROM public.shuangsui_events",
+                "ALTER TABLE public.ledger_chain DISABLE TRIGGER ALL",
+            ):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(statement)
+    finally:
+        with psycopg.connect(PG_BASE, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            for role in (app, owner):
+                conn.execute(f'DROP ROLE IF EXISTS "{role}"')
