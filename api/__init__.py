@@ -136,7 +136,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["shuangsui"] = service
     from api import observe
 
-    app.extensions["shuangsui.metrics"] = observe.install(app, service)
+    # Several serve processes behind one port count into one folder (serve sets it).
+    shared = settings.get("SHUANGSUI_METRICS_DIR") or None
+    if shared:
+        observe.share_metrics(str(shared))
+    app.extensions["shuangsui.metrics"] = observe.install(app, service, shared)
 
     from api.blueprints import BLUEPRINTS, guard
     from api.blueprints.common import mark_position, teardown

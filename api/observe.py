@@ -9,7 +9,11 @@ and what "the database is down" looks like to a client.
   signature, the signature base, bodies, query strings, passphrases.
 * **Metrics** (``/metrics``, Prometheus text): request counts and latencies by route
   template, and, read when scraped, the log's size, how far the projections lag, and
-  the latest checkpoint's size and age. Each ``serve`` process counts its own requests.
+  the latest checkpoint's size and age. ``serve --workers N`` runs N processes behind
+  one port, and a scrape reaches only one of them: so ``serve`` counts in
+  prometheus-client's multiprocess mode (:func:`share_metrics`: each process writes its
+  counts to a file in one private folder, and every scrape sums all the files), and the
+  figures are the whole service's whichever process answers.
 * **Database down** is a 503 problem document with ``Retry-After``, never a 401 (the
   key lookup failing is not a bad signature) nor a bare 500: see
   :func:`database_unavailable`.
@@ -21,6 +25,7 @@ import datetime as dt
 import json
 import logging
 import logging.handlers
+import os
 import sqlite3
 import sys
 import time
@@ -29,8 +34,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask, Response, g, request
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, values
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 ACCESS = logging.getLogger("shuangsui.access")
@@ -172,10 +178,27 @@ def ledger_facts(service: Any) -> dict[str, Any]:
     }
 
 
-class Metrics:
-    """The app's own registry (several apps in one process do not collide)."""
+#: The environment variable prometheus-client's multiprocess mode reads its folder from.
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
-    def __init__(self, service: Any) -> None:
+
+def share_metrics(folder: str) -> None:
+    """Count in prometheus-client's multiprocess mode, in ``folder`` (empty, private to
+    this ``serve``): call before the app is created and before any worker is forked.
+    Every metric made afterwards in this process, and in the processes forked from it,
+    writes its values to a file of its process there (the library reopens the files of
+    a forked child by its pid)."""
+    os.environ[MULTIPROCESS_DIR] = folder  # read by the library when it opens a file
+    values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]
+
+
+class Metrics:
+    """The app's own registry (several apps in one process do not collide). With
+    ``shared`` (a folder given to :func:`share_metrics`), :meth:`exposed` gives every
+    process's counts summed."""
+
+    def __init__(self, service: Any, shared: str | None = None) -> None:
+        self.service, self.shared = service, shared
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "shuangsui_http_requests",
@@ -191,6 +214,16 @@ class Metrics:
         )
         self.registry.register(LedgerCollector(service))
 
+    def exposed(self) -> CollectorRegistry:
+        """What ``/metrics`` shows: this registry, or, when the processes share their
+        counts, a registry that reads all their files plus the ledger's gauges."""
+        if self.shared is None:
+            return self.registry
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=self.shared)  # type: ignore[no-untyped-call]
+        registry.register(LedgerCollector(self.service))
+        return registry
+
 
 # --- per request -------------------------------------------------------------------------
 
@@ -202,9 +235,10 @@ def _request_id() -> str:
     return uuid.uuid4().hex
 
 
-def install(app: Flask, service: Any) -> Metrics:
-    """Request ids, the access log and the request metrics for ``app``."""
-    metrics = Metrics(service)
+def install(app: Flask, service: Any, shared: str | None = None) -> Metrics:
+    """Request ids, the access log and the request metrics for ``app`` (``shared``: the
+    folder of :func:`share_metrics`, when ``serve`` runs several processes)."""
+    metrics = Metrics(service, shared)
 
     @app.before_request
     def start() -> None:

@@ -59,5 +59,5 @@ def readyz() -> Any:
 @blp.response(200, content_type="text/plain", description="Prometheus text format 0.0.4.")
 def metrics() -> Any:
     """Request counts and latencies, log size, projection lag, checkpoint age. Public."""
-    registry = current_app.extensions["shuangsui.metrics"].registry
+    registry = current_app.extensions["shuangsui.metrics"].exposed()
     return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -135,6 +137,10 @@ def serve(
     )
     sys.stdout.flush()
     service.close()  # each process opens its own connections after the fork
+    # Every process's request counts in one private folder, summed by each scrape of
+    # /metrics whichever process answers it (prometheus-client's multiprocess mode).
+    metrics_dir = tempfile.mkdtemp(prefix="shuangsui-metrics-")
+    config["SHUANGSUI_METRICS_DIR"] = metrics_dir
 
     def run() -> None:
         app = create_app(config)
@@ -156,14 +162,20 @@ def serve(
         pid = os.fork()
         if pid == 0:  # a worker: serve until terminated
             signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-            run()
-            os._exit(0)
+            try:
+                run()
+            finally:
+                os._exit(0)
         children.append(pid)
 
     def stop(*_: Any) -> None:
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        shutil.rmtree(metrics_dir, ignore_errors=True)
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)
