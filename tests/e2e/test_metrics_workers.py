@@ -5,6 +5,7 @@ the requests both of them answered (prometheus-client's multiprocess mode)."""
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -14,10 +15,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.test_serve import free_port
-
 CLI = [sys.executable, "-m", "tools.cli"]
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def healthz_count(text: str) -> float:
