@@ -282,7 +282,7 @@ def main() -> None:
         f"{args.inspectors:,} | {commit_s:.2f} s ({commit_cpu:.2f} CPU) | "
         f"{draw_s:.2f} s ({draw_cpu:.2f} CPU) | {run_s:.2f} s ({run_cpu:.2f} CPU) | "
         f"{verify_s:.2f} s ({verify_cpu:.2f} CPU) | {alone['wall_s']} s ({alone['cpu_s']} CPU), "
-        f"{alone['rss_mib']} MiB | {sha_s:.2f} s |"
+        f"{alone['rss_mib']} MiB | {sha_s:.2f} s ({sha_cpu:.2f} CPU) |"
     )
     (out / "draw.json").write_text(json.dumps(report, indent=2))
     _ = result, facts
