@@ -88,6 +88,10 @@ class Recorded:
         }
 
 
+#: About how many bytes of stored states :meth:`Ledger.topic_events` holds per query.
+PAGE_BYTES = 8 << 20
+
+
 class Ledger(Application[UUID]):
     name = "shuangsui"
 
@@ -194,12 +198,14 @@ class Ledger(Application[UUID]):
         self._transparency = transparency
 
     def topic_events(
-        self, topics: Sequence[str], up_to: int | None = None, page: int = 100
+        self, topics: Sequence[str], up_to: int | None = None, page: int = 1000
     ) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
         """Decoded (position, stream, topic, state) of events with these topics, in log
         order -- the same tuples :mod:`ledger.draw.world` folds from a bundle. Each topic
-        is read through the topic index, ``page`` events at a time, and the topics are
-        merged by position: the events of other topics are never read (issue 15.4)."""
+        is read through the topic index, at most ``page`` events and about
+        :data:`PAGE_BYTES` of states at a time (a directory batch holds a thousand rows),
+        and the topics are merged by position: the events of other topics are never read
+        (issue 15.4)."""
         readers = [self._events_of_topic(t, up_to, page) for t in dict.fromkeys(topics)]
         merged = readers[0] if len(readers) == 1 else heapq.merge(*readers)
         for position, stream, topic, state in merged:
@@ -208,10 +214,10 @@ class Ledger(Application[UUID]):
     def _events_of_topic(
         self, topic: str, up_to: int | None, page: int
     ) -> Iterator[tuple[int, str, str, bytes]]:
-        after, last = 0, 0
+        after, last, size = 0, 0, page
         while True:
             with storage_errors(self.settings):
-                rows = self.chain.select_events_of_topic(topic, after, page, up_to)
+                rows = self.chain.select_events_of_topic(topic, after, size, up_to)
             for _, position, stream, state in rows:
                 if position <= last:  # notification order is chain order (one writer)
                     raise StorageError(
@@ -220,9 +226,11 @@ class Ledger(Application[UUID]):
                     )
                 last = position
                 yield position, stream, topic, state
-            if len(rows) < page:
+            if len(rows) < size:
                 return
             after = rows[-1][0]
+            held = sum(len(row[3]) for row in rows)
+            size = max(1, min(page, size * PAGE_BYTES // max(held, 1)))
 
     def find_draw_for(self, task: str) -> Any | None:
         """The first draw committed for a task, if any (a drawn task is frozen, R7.5)."""

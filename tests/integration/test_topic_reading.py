@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -45,6 +46,11 @@ def test_reading_by_topic_equals_the_chain_scan(drawable: County) -> None:
                 drawable, topics, up_to
             )
     assert list(ledger.topic_events(("no.such.topic",))) == []
+    # Pages shrink to hold about PAGE_BYTES of states: the same events, however small.
+    with mock.patch("ledger.application.PAGE_BYTES", 1):
+        assert list(ledger.topic_events(SNAPSHOT_TOPICS, page=50)) == scanned(
+            drawable, SNAPSHOT_TOPICS
+        )
     # A topic asked for twice is read once.
     twice = list(ledger.topic_events(("shuangsui.task.created", "shuangsui.task.created")))
     assert twice == scanned(drawable, ("shuangsui.task.created",))
