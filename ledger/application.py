@@ -214,7 +214,8 @@ class Ledger(Application[UUID]):
     def _events_of_topic(
         self, topic: str, up_to: int | None, page: int
     ) -> Iterator[tuple[int, str, str, bytes]]:
-        after, last, size = 0, 0, page
+        # The first query is small; each next one sized from the bytes the last held.
+        after, last, size = 0, 0, min(page, 10)
         while True:
             with storage_errors(self.settings):
                 rows = self.chain.select_events_of_topic(topic, after, size, up_to)
