@@ -15,6 +15,7 @@ from typing import Any
 import sqlite_utils
 
 from projections.read.sql import rows
+from projections.store import SEARCH
 
 #: 统一社会信用代码: 18 characters of digits and capital letters (GB 32100-2015).
 USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
@@ -52,15 +53,30 @@ def feed(
     ``q`` is a 统一社会信用代码 (an exact match) or part of a name."""
     limit = max(1, min(limit, 1000))
     sql = "SELECT * FROM publications WHERE 1 = 1"
+    order = "position"
     params: list[Any] = []
     if q:
         q = q.strip()
+        like = "%" + re.sub(r"([%_\\])", r"\\\1", q) + "%"
         if USCC.match(q.upper()):
             sql += " AND object = ?"
             params.append(q.upper())
+        elif rows(db, "SELECT 1 FROM publications WHERE object = ? LIMIT 1", (q,)):
+            sql += " AND object = ?"  # an object's own key, typed as it is
+            params.append(q)
+        elif len(q) >= 3:
+            # Three characters or more: the trigram index finds the names that hold the
+            # text, newest first, without scanning the table (SEARCH in projections/store.py);
+            # LIKE on those few rows keeps the exact meaning of a substring search.
+            sql = (
+                f"SELECT p.* FROM {SEARCH} f JOIN publications p ON p.position = f.rowid "
+                f"WHERE {SEARCH} MATCH ? AND (p.name LIKE ? ESCAPE '\\')"
+            )
+            params += ['"' + q.replace('"', '""') + '"', like]
+            order = "f.rowid"
         else:
             sql += " AND (name LIKE ? ESCAPE '\\' OR object = ?)"
-            params += ["%" + re.sub(r"([%_\\])", r"\\\1", q) + "%", q]
+            params += [like, q]
     for column, value in (("department", department), ("item", item), ("result", result)):
         if value:
             sql += f" AND {column} = ?"
@@ -74,7 +90,7 @@ def feed(
     if before is not None:
         sql += " AND position < ?"
         params.append(before)
-    page = rows(db, sql + " ORDER BY position DESC LIMIT ?", [*params, limit + 1])
+    page = rows(db, sql + f" ORDER BY {order} DESC LIMIT ?", [*params, limit + 1])
     more = len(page) > limit
     page = page[:limit]
     return {"items": page, "next": page[-1]["position"] if more else None}

@@ -61,6 +61,12 @@ def test_an_untouched_file_verifies(projected: World, tmp_path: Path) -> None:
             "not produced by the log",
         ),
         ("CREATE TABLE planted (a INTEGER)", "planted", "only in the file"),
+        # the public name search made to find a name that was never published (R9.1)
+        (
+            "INSERT INTO publications_names(rowid, name) VALUES (999, '虚构名称')",
+            "publications_names",
+            "search index does not match",
+        ),
     ],
 )
 def test_a_tampered_file_names_the_first_difference(
