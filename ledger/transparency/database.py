@@ -210,6 +210,8 @@ def verify_since(
     except (ConflictError, ValidationError) as exc:
         return Report(failure=Failure(0, BAD_CHECKPOINT, exc.message))
     trusted = checkpoint.size
+    # Made before sizes inside a command were refused: say so, not a proof error.
+    transparency.require_command_boundary(trusted)
     history = ChainChecker(ledger.routes, sparse=True)
     anchor: ChainRow | None = None
     wanted = set(ledger.chain.positions_of_topics(WITNESS_TOPICS)) | (

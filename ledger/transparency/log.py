@@ -109,6 +109,28 @@ class Transparency:
         if not 0 <= size <= head:
             raise ValidationError(f"the ledger has {head} entries; size {size} is out of range")
 
+    def command_span(self, position: int) -> tuple[int, int]:
+        """(first, last) position of the command whose entries hold ``position``."""
+        found = self.chain.select_positions([position])
+        if not found:
+            raise NotFoundError(f"no entry at position {position}")
+        part, count = json.loads(found[0].entry)["part"]
+        return position - part, position - part + count - 1
+
+    def require_command_boundary(self, size: int) -> None:
+        """Refuse a tree size that ends inside one command's entries."""
+        if size <= 0:
+            return
+        first, last = self.command_span(size)
+        if last != size:
+            raise ValidationError(
+                f"大小 {size} 落在一条命令的条目中间（位置 {first}–{last}），"
+                f"检查点只能覆盖完整的命令 / size {size} falls inside one command's entries "
+                f"(positions {first}-{last}); a checkpoint covers whole commands: use "
+                f"{first - 1} or {last}",
+                {"size": [f"inside positions {first}-{last}"]},
+            )
+
     def root(self, size: int) -> bytes:
         self._size_in_range(size)
         return merkle.root(size, self.chain)
@@ -133,10 +155,13 @@ class Transparency:
     # -- checkpoints ------------------------------------------------------------------------------
     def checkpoint(self, size: int | None = None) -> str:
         """The signed checkpoint of ``size`` (default: the head), with its cosignatures;
-        made and stored if there is none yet."""
+        made and stored if there is none yet. A size inside one command's entries is
+        refused: a checkpoint covers whole commands (what ``verify --since`` reads)."""
         size = self.size() if size is None else size
         stored = self.chain.checkpoint_note(size)
         if stored is None:
+            self._size_in_range(size)
+            self.require_command_boundary(size)
             signer = self.ledger.signer
             if signer is None:
                 raise LedgerError("making a checkpoint needs the ledger key")

@@ -199,3 +199,35 @@ def test_demo_hint_names_the_home(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--home", str(home), "demo", "--objects", "100"], env={})
     assert result.exit_code == 0, result.output
     assert f"next: shuangsui --home {home} serve" in result.output
+
+
+def test_a_checkpoint_inside_one_command_is_refused_by_name(home: Settings, tmp_path: Path) -> None:
+    """Issue 14 §3 ('say exactly what was checked'): ``verify --since`` reads whole
+    commands after a checkpoint, so no checkpoint may end inside one. ``checkpoint --size
+    2`` (inside the genesis' entries 1-3) is refused; a note of that size, signed as the
+    code once allowed, is refused by ``verify --since`` in the same words -- exit 2,
+    never a proof error about position 3."""
+    from ledger.audit.notes import Checkpoint, NoteSignature, NoteVerifier
+    from ledger.bootstrap import open_ledger
+    from ledger.keys import read_key_file
+
+    refused = run(home, "checkpoint", "--size", "2")
+    assert refused.exit_code == 2, refused.output
+    assert "falls inside one command's entries (positions 1-3)" in refused.output
+    assert "use 0 or 3" in refused.output and "检查点只能覆盖完整的命令" in refused.output
+    assert run(home, "checkpoint", "--size", "3").exit_code == 0  # whole commands: fine
+    ledger = open_ledger(home)
+    try:
+        origin, root = ledger.transparency.origin, ledger.transparency.root(2)
+    finally:
+        ledger.close()
+    signer = read_key_file(home.ledger_key_path)
+    body = Checkpoint(origin, 2, root).text
+    verifier = NoteVerifier(origin, signer.public_key)
+    line = NoteSignature(origin, verifier.key_id, signer.sign(body.encode())).line
+    old = tmp_path / "old.checkpoint"
+    old.write_text(body + "\n" + line, encoding="utf-8")
+    since = run(home, "verify", "--allow-unwitnessed", "--since", str(old))
+    assert since.exit_code == 2, since.output
+    assert "falls inside one command's entries (positions 1-3)" in since.output
+    assert "not in a tree" not in since.output and "Traceback" not in since.output
