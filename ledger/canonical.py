@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 import rfc8785
 
 from ledger.errors import ValidationError
@@ -33,34 +34,30 @@ _encoder = json.JSONEncoder(
 def _fast_path_ok(value: Any) -> bool:
     kind = type(value)
     if kind is dict:
-        for key, item in value.items():
-            if type(key) is not str or not key.isascii():
+        try:  # one C call for every key: all str (join refuses others), all ASCII
+            if not "".join(value).isascii():
                 return False
-            item_kind = type(item)
-            if item_kind is str or item_kind is bool or item is None:
-                continue
-            if item_kind is int:
-                if not -_MAX_SAFE_INT <= item <= _MAX_SAFE_INT:
-                    return False
-            elif not _fast_path_ok(item):
-                return False
+        except TypeError:
+            return False
+        items: Any = value.values()
+    elif kind is list or kind is tuple:
+        items = value
+    elif kind is str or kind is bool or value is None:
         return True
-    if kind is str or kind is bool or value is None:
-        return True
-    if kind is int:
+    elif kind is int:
         return bool(-_MAX_SAFE_INT <= value <= _MAX_SAFE_INT)
-    if kind is list or kind is tuple:
-        for item in value:
-            item_kind = type(item)
-            if item_kind is str or item_kind is bool or item is None:
-                continue
-            if item_kind is int:
-                if not -_MAX_SAFE_INT <= item <= _MAX_SAFE_INT:
-                    return False
-            elif not _fast_path_ok(item):
+    else:
+        return False
+    for item in items:
+        item_kind = type(item)
+        if item_kind is str or item_kind is bool or item is None:
+            continue
+        if item_kind is int:
+            if not -_MAX_SAFE_INT <= item <= _MAX_SAFE_INT:
                 return False
-        return True
-    return False
+        elif not _fast_path_ok(item):
+            return False
+    return True
 
 
 def canonical_bytes(value: Any) -> bytes:
@@ -71,7 +68,10 @@ def canonical_bytes(value: Any) -> bytes:
     """
     try:
         if _fast_path_ok(value):
-            return _encoder.encode(value).encode("utf-8")
+            try:
+                return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+            except orjson.JSONEncodeError:  # e.g. nested deeper than orjson goes
+                return _encoder.encode(value).encode("utf-8")
         return rfc8785.dumps(value)
     except (ValueError, TypeError, UnicodeEncodeError) as exc:
         raise ValidationError(f"value cannot be canonicalised: {exc}") from exc

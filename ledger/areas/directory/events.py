@@ -14,12 +14,14 @@ Single-object updates and closures are events on that object's own stream.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from ledger.areas.directory.uscc import structure_findings, uscc_problem
 from ledger.ids import batch_id, object_id, object_import_id
 
 BATCH_ROWS = 1000
@@ -201,6 +203,7 @@ OBJECT_FIELDS = (
     "complaints",
     "status",
 )
+_OBJECT_FIELD_SET = frozenset(OBJECT_FIELDS)
 UPDATABLE = (
     "name",
     "region",
@@ -223,12 +226,8 @@ def object_row_problems(
     ``structure`` (format 2): also the code's structure (R4.1, ``uscc.structure_findings``);
     its warnings too unless the import ``confirmed`` them.
     """
-    import datetime as dt
-
-    from ledger.areas.directory.uscc import structure_findings, uscc_problem
-
     problems: list[str] = []
-    if set(row) != set(OBJECT_FIELDS):
+    if row.keys() != _OBJECT_FIELD_SET:
         return [f"fields must be exactly {', '.join(OBJECT_FIELDS)}"]
     ident, kind = row["id"], row["kind"]
     if kind not in OBJECT_KINDS:

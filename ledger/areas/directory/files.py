@@ -47,7 +47,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from ledger.areas.directory.columns import Column, ColumnSpec, Problem, Row, quote
+from ledger.areas.directory.columns import Column, ColumnSpec, JSONValue, Problem, Row, quote
 from ledger.canonical import canonical_bytes
 from ledger.errors import ConfigurationError, ValidationError
 
@@ -331,57 +331,131 @@ def _read_header(
     return header, errors
 
 
-def _check_record(
-    spec: ColumnSpec, header: list[Column | None], cells: Sequence[object]
-) -> tuple[Row | None, list[Problem], str | None] | None:
-    """None for a blank row, else (the row or None if bad, problems, the id if good)."""
-    problems: list[Problem] = []
-    texts: dict[str, str] = {}
-    width = len(header)
-    for index, cell in enumerate(cells):
-        column = header[index] if index < width else None
-        if isinstance(cell, str):
-            text = cell.strip()
-        else:
-            try:
-                text = _cell_text(cell).strip()
-            except ValueError as exc:
-                problems.append((column.name if column else None, str(exc)))
+#: (name, parse, required, multi, default) of a column, as :class:`_RowCheck` reads it.
+_Rule = tuple[str, Callable[[str], JSONValue], bool, bool, str | int | None]
+#: What checking a record gives: (the row or None if bad, problems, the id if good).
+_Checked = tuple[Row | None, list[Problem], str | None]
+
+
+class _RowCheck:
+    """Checks the records of one file against its header: one per file, so the work
+    that depends only on the header is done once (an import checks millions of rows).
+
+    Calling it with a record's cells gives None for a blank row, else (the row or None
+    if bad, problems, the id if good).
+    """
+
+    def __init__(self, spec: ColumnSpec, header: list[Column | None], textual: bool) -> None:
+        self.spec, self.header, self.width = spec, header, len(header)
+        self.names = tuple(column.name if column else None for column in header)
+        # Every cell a str (a CSV record) under a header that names every column: the
+        # plain case, where a cell's text is only its stripped self.
+        self.plain = textual and None not in self.names
+        self.columns: tuple[_Rule, ...] = tuple(
+            (column.name, column.parse, column.required, column.multi, column.default)
+            for column in spec.columns
+        )
+        # The plain case reads each column's cell by its index in the file (None: the
+        # file has no such column).
+        where = {name: index for index, name in enumerate(self.names)}
+        self.cells_at: tuple[tuple[int | None, _Rule], ...] = tuple(
+            (where.get(rule[0]), rule) for rule in self.columns
+        )
+        self.check_row = spec.check_row
+
+    def __call__(
+        self, cells: Sequence[object]
+    ) -> tuple[Row | None, list[Problem], str | None] | None:
+        if self.plain and len(cells) <= self.width:
+            return self._plain(cells)  # type: ignore[arg-type]
+        problems: list[Problem] = []
+        texts: dict[str, str] = {}
+        self._texts(cells, texts, problems)
+        if not texts and not problems:
+            return None
+        bad = {name for name, _ in problems if name is not None}
+        row: Row = {}
+        for name, parse, required, multi, default in self.columns:
+            cell_text = texts.get(name)
+            if cell_text is None:
+                row[name] = [] if multi else default
+                if required and name not in bad:
+                    problems.append((name, "is required"))
+                    bad.add(name)
                 continue
-        if not text:
-            continue
-        if column is None:
-            problems.append((None, f"has a value in column {_letter(index)}, which has no header"))
-        else:
-            texts[column.name] = text
-    if not texts and not problems:
-        return None
-    bad = {name for name, _ in problems if name is not None}
-    row: Row = {}
-    for column in spec.columns:
-        name = column.name
-        cell_text = texts.get(name)
-        if cell_text is None:
-            row[name] = [] if column.multi else column.default
-            if column.required and name not in bad:
-                problems.append((name, "is required"))
+            try:
+                value = parse(cell_text)
+            except ValueError as exc:
+                problems.append((name, str(exc)))
                 bad.add(name)
-            continue
-        try:
-            value = column.parse(cell_text)
-        except ValueError as exc:
-            problems.append((name, str(exc)))
-            bad.add(name)
-            value = None
-        else:
-            if value == [] and column.required:  # only separators, e.g. ";"
-                problems.append((name, "is required"))
+                value = None
+            else:
+                if value == [] and required:  # only separators, e.g. ";"
+                    problems.append((name, "is required"))
+                    bad.add(name)
+            row[name] = value
+        return self._finish(row, problems, bad)
+
+    def _plain(self, cells: Sequence[str]) -> _Checked | None:
+        """The same as the general path for a record of str cells under a header that
+        names every column: each column's text is its cell, stripped."""
+        if not "".join(cells).strip():
+            return None  # every cell blank
+        problems: list[Problem] = []
+        bad: set[str] = set()
+        row: Row = {}
+        count = len(cells)
+        for index, (name, parse, required, multi, default) in self.cells_at:
+            text = cells[index].strip() if index is not None and index < count else ""
+            if not text:
+                row[name] = [] if multi else default
+                if required and name not in bad:
+                    problems.append((name, "is required"))
+                    bad.add(name)
+                continue
+            try:
+                value = parse(text)
+            except ValueError as exc:
+                problems.append((name, str(exc)))
                 bad.add(name)
-        row[name] = value
-    row_id = row["id"]
-    problems.extend(spec.check_row(row, bad))
-    good_id = row_id if isinstance(row_id, str) and "id" not in bad else None
-    return (None if problems else row), problems, good_id
+                value = None
+            else:
+                if value == [] and required:  # only separators, e.g. ";"
+                    problems.append((name, "is required"))
+                    bad.add(name)
+            row[name] = value
+        return self._finish(row, problems, bad)
+
+    def _finish(self, row: Row, problems: list[Problem], bad: set[str]) -> _Checked:
+        row_id = row["id"]
+        problems.extend(self.check_row(row, bad))
+        good_id = row_id if isinstance(row_id, str) and "id" not in bad else None
+        return (None if problems else row), problems, good_id
+
+    def _texts(
+        self, cells: Sequence[object], texts: dict[str, str], problems: list[Problem]
+    ) -> None:
+        """Any record: cells of any type (XLSX numbers and dates become their text),
+        columns without a header, more cells than headers."""
+        header, width = self.header, self.width
+        for index, cell in enumerate(cells):
+            column = header[index] if index < width else None
+            if isinstance(cell, str):
+                text = cell.strip()
+            else:
+                try:
+                    text = _cell_text(cell).strip()
+                except ValueError as exc:
+                    problems.append((column.name if column else None, str(exc)))
+                    continue
+            if not text:
+                continue
+            if column is None:
+                problems.append(
+                    (None, f"has a value in column {_letter(index)}, which has no header")
+                )
+            else:
+                texts[column.name] = text
 
 
 def _as_path(path: str | Path) -> Path:
@@ -481,6 +555,7 @@ def check_file(
             header, header_errors = _read_header(columns, first[1])
             for error in header_errors:
                 report(error.line, error.column, error.reason)
+            check_record = _RowCheck(columns, header, file_format == "csv")
             seen = SeenIds()
             for line, cells in records:
                 if progress is not None and not line % PROGRESS_LINES:
@@ -490,7 +565,7 @@ def check_file(
                     if not _is_blank(cells):
                         rows += 1
                     continue
-                checked = _check_record(columns, header, cells)
+                checked = check_record(cells)
                 if checked is None:
                     continue
                 rows += 1
@@ -532,7 +607,7 @@ def iter_rows(
         error = RowError(line, column, reason)
         return ValidationError(f"{path.name}, {error}", {f"line {line}": [str(error)]})
 
-    with _open_records(path, sheet) as (_, records, _digest, _):
+    with _open_records(path, sheet) as (file_format, records, _digest, _):
         first = next(records, None)
         if first is None:
             raise refuse(1, None, "the file is empty; line 1 must be the header")
@@ -541,8 +616,9 @@ def iter_rows(
             error = header_errors[0]
             raise refuse(error.line, error.column, error.reason)
         first_line: dict[str, int] = {}
+        check_record = _RowCheck(columns, header, file_format == "csv")
         for line, cells in records:
-            checked = _check_record(columns, header, cells)
+            checked = check_record(cells)
             if checked is None:
                 continue
             row, problems, row_id = checked

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
+import marshal
 import math
 import tempfile
 import uuid
@@ -36,7 +36,6 @@ from ledger.areas.directory.columns import (
 from ledger.areas.directory.events import BATCH_ROWS
 from ledger.areas.directory.files import FileCheck, batch_digest, check_file
 from ledger.areas.directory.uscc import structure_findings
-from ledger.canonical import canonical_bytes
 from ledger.errors import ValidationError
 
 Submit = Callable[[str, dict[str, Any], Any], dict[str, Any]]
@@ -93,12 +92,18 @@ def refuse(path: Path, check: FileCheck) -> ValidationError:
     )
 
 
+#: How many rows' warnings an import lists (all are counted).
+SHOWN_WARNINGS = 1000
+#: Rows per block of the spool.
+SPOOL_BLOCK = 1000
+
+
 class CheckedFile:
     """A checked directory file and its normalised rows, spooled to a temporary file.
 
-    The check parses the file once; the writing pass reads the spool (JSON lines)
-    instead of parsing and validating the file again. Memory stays flat either way.
-    Use as a context manager: the spool is deleted on exit.
+    The check parses the file once; the writing pass reads the spool instead of parsing
+    and validating the file again, and the rows' warnings (R4.1) are found on the way.
+    Memory stays flat either way. Use as a context manager: the spool is deleted on exit.
     """
 
     def __init__(
@@ -111,16 +116,31 @@ class CheckedFile:
     ) -> None:
         self.path = path
         self.sheet = sheet
-        self._spool = tempfile.TemporaryFile("w+", encoding="utf-8")
-        spool = self._spool
+        # Blocks of rows in marshal's format, each after its length: the rows are plain
+        # str/int/list/None values read back by this process only, and a batch's
+        # canonical bytes are made once, when it is sent.
+        self._spool = tempfile.TemporaryFile("w+b")
+        block: list[Row] = []
+        #: data row (numbered from 1) -> its warnings, for the first SHOWN_WARNINGS rows
+        #: that have any; ``warned`` counts them all.
+        self.warnings: dict[int, list[str]] = {}
+        self.warned = 0
+        kept = 0
 
         def keep(row: Row) -> None:
-            # Canonical (RFC 8785) bytes per row: a batch's digest is then the hash of
-            # "[" + rows joined by "," + "]" -- exactly the canonical form of the list.
-            spool.write(canonical_bytes(row).decode("utf-8"))
-            spool.write("\n")
+            nonlocal kept
+            block.append(row)
+            if len(block) == SPOOL_BLOCK:
+                self._write(block)
+            kept += 1
+            found = _warnings(row)
+            if found:
+                self.warned += 1
+                if len(self.warnings) < SHOWN_WARNINGS:
+                    self.warnings[kept] = found
 
         self.check = check_file(path, spec, on_row=keep, sheet=sheet, progress=progress)
+        self._write(block)
         if not self.check.ok:
             self._spool.close()
             raise refuse(path, self.check)
@@ -130,28 +150,29 @@ class CheckedFile:
         """The file's name, and the worksheet's when one was named (recorded in the log)."""
         return self.path.name if self.sheet is None else f"{self.path.name} [{self.sheet}]"
 
+    def _write(self, block: list[Row]) -> None:
+        if block:
+            data = marshal.dumps(block)
+            self._spool.write(len(data).to_bytes(8, "big") + data)
+            block.clear()
+
     def rows(self) -> Iterator[Row]:
-        self._spool.seek(0)
-        for line in self._spool:
-            row: Row = json.loads(line)
-            yield row
+        spool = self._spool
+        spool.seek(0)
+        while size := spool.read(8):
+            block: list[Row] = marshal.loads(spool.read(int.from_bytes(size, "big")))
+            yield from block
 
     def batches(self, size: int) -> Iterator[tuple[list[Row], str]]:
         """The rows in batches, each with its digest (as :func:`batch_digest` gives)."""
-        self._spool.seek(0)
-        lines: list[str] = []
-        for line in self._spool:
-            lines.append(line[:-1])
-            if len(lines) == size:
-                yield self._batch(lines)
-                lines = []
-        if lines:
-            yield self._batch(lines)
-
-    @staticmethod
-    def _batch(lines: list[str]) -> tuple[list[Row], str]:
-        text = "[" + ",".join(lines) + "]"
-        return json.loads(text), hashlib.sha256(text.encode("utf-8")).hexdigest()
+        batch: list[Row] = []
+        for row in self.rows():
+            batch.append(row)
+            if len(batch) == size:
+                yield batch, batch_digest(batch)
+                batch = []
+        if batch:
+            yield batch, batch_digest(batch)
 
     def __enter__(self) -> CheckedFile:
         return self
@@ -160,15 +181,23 @@ class CheckedFile:
         self._spool.close()
 
 
+def _warnings(row: Row) -> list[str]:
+    """What the importer must confirm about a row (R4.1): a code of another authority or
+    category than the declared kind."""
+    code, kind = row.get("id"), row.get("kind")
+    if kind in ENTITY_KINDS and isinstance(code, str):
+        _, warnings = structure_findings(code, str(kind))
+        return [f"{code}: {w}" for w in warnings]
+    return []
+
+
 def row_warnings(rows: Iterator[Row]) -> dict[int, list[str]]:
     """The warnings of each data row (numbered from 1) an importer must confirm (R4.1)."""
     found: dict[int, list[str]] = {}
     for n, row in enumerate(rows, start=1):
-        code, kind = row.get("id"), row.get("kind")
-        if kind in ENTITY_KINDS and isinstance(code, str):
-            _, warnings = structure_findings(code, str(kind))
-            if warnings:
-                found[n] = [f"{code}: {w}" for w in warnings]
+        warnings = _warnings(row)
+        if warnings:
+            found[n] = warnings
     return found
 
 
@@ -211,13 +240,12 @@ def import_objects(
     """
     with checked or check_objects(path, department, sheet=sheet) as source:
         path, check = source.path, source.check
-        warnings = row_warnings(source.rows())
-        if warnings and not confirm_warnings:
+        if source.warned and not confirm_warnings:
             raise ValidationError(
-                f"{path.name}: {len(warnings)} row(s) with warnings; check them, then import "
+                f"{path.name}: {source.warned} row(s) with warnings; check them, then import "
                 "with --confirm-warnings / 代码与类型不符，确认后加 --confirm-warnings; "
                 "nothing was imported",
-                {f"row {n}": found for n, found in list(warnings.items())[:1000]},
+                {f"row {n}": found for n, found in source.warnings.items()},
                 rule="R4.1",
             )
         if sha256_file(path) != check.sha256:
@@ -236,7 +264,7 @@ def import_objects(
                 "rows": check.rows,
                 "batches": count,
                 "format": check.format,
-                "confirm_warnings": bool(warnings),
+                "confirm_warnings": bool(source.warned),
             },
             None,
         )
