@@ -13,6 +13,10 @@ is used. RFC 8785 and Python agree on those: keys sort by code unit (the same or
 for ASCII), strings escape exactly ``"``, ``\\`` and the C0 controls (short forms
 for ``\\b \\t \\n \\f \\r``, ``\\u00xx`` for the rest), integers print in
 decimal. Anything else (floats, non-ASCII keys, big integers) goes to ``rfc8785``.
+Those values are encoded by ``orjson`` (``OPT_SORT_KEYS``), which prints the same bytes
+as that standard library call about ten times faster (a directory import encodes every
+row twice: issue 15 part 6); should it refuse one (nesting deeper than it goes), the
+standard library's encoder does it as before.
 """
 
 from __future__ import annotations

@@ -180,3 +180,19 @@ def test_integers_up_to_the_edge_take_the_standard_library_encoder(value: int) -
         expected = rfc8785.dumps(nested)
         with mock.patch.object(rfc8785, "dumps", _refuse_slow_path):
             assert canonical_bytes(nested) == expected
+
+
+def test_the_compiled_encoder_gives_rfc8785s_bytes_and_yields_to_deep_nesting() -> None:
+    """Issue 15 part 6: the fast path's compiled encoder (orjson) prints exactly RFC 8785's
+    bytes -- control characters, line separators, non-BMP text, key order -- and a value
+    nested deeper than it goes is still encoded, by the standard library, as before."""
+    tricky = {
+        "z": '\x00\x01\x1f\x7f\u2028\u2029"\\/\b\f\n\r\t é 中 😀',
+        "A": [1, -5, 2**53 - 1, None, True, False, ""],
+        "_": {"b": [], "a": {}},
+    }
+    assert canonical_bytes(tricky) == rfc8785.dumps(tricky)
+    deep: object = "x"
+    for _ in range(300):
+        deep = [deep]
+    assert canonical_bytes(deep) == rfc8785.dumps(deep)
