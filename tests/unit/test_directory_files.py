@@ -678,3 +678,17 @@ def test_the_checking_pass_reports_progress_to_its_end(tmp_path: Path, suffix: s
     assert seen[-1][0] == seen[-1][1] > 0
     if suffix == "csv":
         assert seen[-1][1] == path.stat().st_size
+
+
+def test_a_refusal_counts_the_header_apart_from_the_rows(tmp_path: Path) -> None:
+    """Issue 14 §3: rows and problems counted apart -- and the header is not a row."""
+    from ledger.areas.directory.importer import check_objects
+
+    header_only = write_csv(tmp_path / "h.csv", [["id", "name"]])
+    with pytest.raises(ValidationError) as refused:
+        check_objects(header_only, "SCJGJ")
+    assert "4 problem(s) in the header (line 1);" in refused.value.message
+    rows = write_csv(tmp_path / "r.csv", [OBJECT_HEADER, good(), good(id_=COOPERATIVE, kind="x")])
+    with pytest.raises(ValidationError) as refused:
+        check_objects(rows, "SCJGJ")
+    assert "1 problem(s) in 1 row(s) of 2;" in refused.value.message

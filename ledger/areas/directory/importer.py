@@ -85,9 +85,13 @@ def refuse(path: Path, check: FileCheck) -> ValidationError:
             f"{e.column}: {e.reason}" if e.column else e.reason
         )
     more = " (the first 1000 problems shown)" if check.truncated else ""
+    # Line 1 is the header, not a row: "4 problems in 1 row of 0" would say neither.
+    where = [f"{len(errors) - ('line 1' in errors)} row(s) of {check.rows}"]
+    if "line 1" in errors:
+        where = ["the header (line 1)"] + (where if len(errors) > 1 else [])
     return ValidationError(
-        f"{path.name}: {len(check.errors)} problem(s) in {len(errors)} row(s) of "
-        f"{check.rows}{more}; nothing was imported (发现问题，未导入)",
+        f"{path.name}: {len(check.errors)} problem(s) in {' and '.join(where)}{more}; "
+        "nothing was imported (发现问题，未导入)",
         errors,
     )
 
