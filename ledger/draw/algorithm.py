@@ -25,9 +25,10 @@ nothing else.
   no declared conflict with the object (回避), under the workload cap. Grouped mode
   forms teams first (one officer per department, then filled), in ticket order, and
   gives objects to teams cyclically. When no choice satisfies the constraints the
-  draw fails naming the object and the constraint.
+  draw fails naming the object and the constraint. Draws committed on format-2 ledgers
+  name :data:`MATCHING_V2` (checklists, territory and expertise) in their commitment.
 
-One module, a little over 400 lines, on purpose: it is the whole of what an outside
+One module, a little over 500 lines, on purpose: it is the whole of what an outside
 party reimplements to recompute a draw, and reads best in one place.
 """
 
@@ -67,6 +68,22 @@ def rules_since(algorithm: str, version: str) -> bool:
     """Whether a draw recorded under ``algorithm`` runs under the rules ``version``
     introduced (each version keeps the rules of the ones before it)."""
     return ALGORITHMS.index(algorithm) >= ALGORITHMS.index(version)
+
+
+MATCHING_V2 = "shuangsui-matching-v2"
+"""The matching of draws committed on format-2 ledgers, named by the commitment's
+``matching_rules`` (absent: the matching above). Each drawn object carries its
+checklist (进一次门、查多项事, R6.1, R6.6): the task's items for its kind whose
+department supervises it (谁审批谁监管, R4.1); only those departments' officers are
+sent, each department's item tokens as before. Among a department's eligible officers
+the one that fits the object best is dealt (R7.3): same 片区 as the object (2 points),
+业务专长 matching its industry or the name of one of the department's items on its
+checklist (1 point, either text containing the other); ties go to the lighter load,
+then the ticket order from the pool's turn. Grouped mode forms teams per set of
+departments the checklists need, gives each object the best-fitting free team of its
+set, and adds ``experts_per_object`` outside experts per object as dispersed mode does
+(the first matching ignored them in grouped mode). A recusal's replacement is still
+the next eligible officer of the same department in ticket order."""
 
 
 class DrawError(LedgerError, ValueError):
@@ -186,7 +203,8 @@ def select(seed: bytes, strata: Iterable[Stratum]) -> tuple[dict[str, dict[str, 
 
 @dataclass(frozen=True)
 class Officer:
-    """An inspector as the commitment snapshot holds them."""
+    """An inspector as the commitment snapshot holds them; ``region`` (片区) and
+    ``expertise`` (业务专长) are read by :data:`MATCHING_V2` only."""
 
     person: str
     department: str
@@ -194,18 +212,21 @@ class Officer:
     certified: bool  # certificate valid on the inspection date
     qualifications: frozenset[str]
     conflicts: frozenset[str]
+    region: str = ""
+    expertise: frozenset[str] = frozenset()
 
-    def leaf(self) -> bytes:
-        return leaf(
-            [
-                self.person,
-                self.department,
-                self.kind,
-                self.certified,
-                sorted(self.qualifications),
-                sorted(self.conflicts),
-            ]
-        )
+    def leaf(self, matching_rules: str | None = None) -> bytes:
+        values: list[Any] = [
+            self.person,
+            self.department,
+            self.kind,
+            self.certified,
+            sorted(self.qualifications),
+            sorted(self.conflicts),
+        ]
+        if matching_rules == MATCHING_V2:  # what that matching reads is committed too
+            values += [self.region, sorted(self.expertise)]
+        return leaf(values)
 
 
 @dataclass(frozen=True)
@@ -217,6 +238,10 @@ class Job:
     stratum: str
     ticket: int
     needs: tuple[tuple[str, tuple[frozenset[str], ...]], ...]  # (department, per-item tokens)
+    #: :data:`MATCHING_V2`: the object's 片区, and per department the texts an officer's
+    #: 业务专长 is matched against (the object's industry, the names of its items).
+    region: str = ""
+    topics: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -225,6 +250,12 @@ class Rules:
     team_size: int
     workload_cap: int | None
     experts_per_object: int = 0
+    matching_rules: str | None = None  # None: the first matching; or MATCHING_V2
+
+    @property
+    def weighs(self) -> bool:
+        """Whether officers are weighed by territory, expertise and load (R7.3)."""
+        return self.matching_rules == MATCHING_V2
 
 
 @dataclass
@@ -237,6 +268,16 @@ class _Pool:
 
 def _qualified(officer: Officer, requirements: tuple[frozenset[str], ...]) -> bool:
     return all(officer.qualifications & tokens for tokens in requirements)
+
+
+def fit(officer: Officer, job: Job) -> int:
+    """How well an officer fits an object (R7.3): 2 for the same 片区, 1 for a 业务专长
+    matching the object's industry or one of the officer's department's items on it."""
+    score = 2 if officer.region and officer.region == job.region else 0
+    topics = dict(job.topics).get(officer.department, ())
+    if any(e and t and (e in t or t in e) for e in officer.expertise for t in topics):
+        score += 1
+    return score
 
 
 @dataclass
@@ -272,6 +313,7 @@ class Matcher:
         refused: frozenset[str] = frozenset(),
     ) -> Officer | None:
         size = len(pool.order)
+        best: tuple[int, int, int] | None = None
         for step in range(size):
             officer = pool.order[(pool.pointer + step) % size]
             if (
@@ -282,9 +324,17 @@ class Matcher:
                 or (requirements is not None and not _qualified(officer, requirements))
             ):
                 continue
-            pool.pointer = (pool.pointer + step + 1) % size
-            return officer
-        return None
+            if not self.rules.weighs:
+                pool.pointer = (pool.pointer + step + 1) % size
+                return officer
+            key = (-fit(officer, job), self.load.get(officer.person, 0), step)
+            if best is None or key < best:
+                best = key
+        if best is None:
+            return None
+        index = (pool.pointer + best[2]) % size
+        pool.pointer = (index + 1) % size
+        return pool.order[index]
 
     def staff(self, job: Job) -> list[str]:
         """Dispersed mode: one officer per department that brings items, then fillers."""
@@ -323,15 +373,21 @@ class Matcher:
                 )
             team.append(found)
             taken.add(found.person)
+        team += self.add_experts(job, taken)
+        for officer in team:
+            self.load[officer.person] = self.load.get(officer.person, 0) + 1
+        return [o.person for o in team]
+
+    def add_experts(self, job: Job, taken: set[str]) -> list[Officer]:
+        """``experts_per_object`` outside experts for the job, in addition (R4.3)."""
+        experts = []
         for _ in range(self.rules.experts_per_object):
             expert = self._deal(self.experts, job, taken, None)
             if expert is None:
                 raise DrawError(job.object, "no outside expert free of conflict and under cap")
-            team.append(expert)
+            experts.append(expert)
             taken.add(expert.person)
-        for officer in team:
-            self.load[officer.person] = self.load.get(officer.person, 0) + 1
-        return [o.person for o in team]
+        return experts
 
     def teams(self, needs: Sequence[tuple[str, tuple[frozenset[str], ...]]]) -> list[list[Officer]]:
         """Grouped mode: teams of one officer per department, filled to ``team_size``."""
@@ -364,6 +420,8 @@ def match(
     cannot be staffed. Returns one assignment per job."""
     matcher = Matcher(seed, officers, rules)
     assignments: list[dict[str, Any]] = []
+    if rules.mode == "grouped" and rules.weighs:
+        return _match_grouped_v2(matcher, jobs, rules)
     if rules.mode == "dispersed":
         for order, job in enumerate(jobs):
             assignments.append(
@@ -414,6 +472,76 @@ def match(
                 "order": order,
                 "team": [o.person for o in teams[chosen]],
                 "team_no": chosen + 1,
+            }
+        )
+    return assignments
+
+
+def _merged(
+    jobs: Iterable[Job],
+) -> list[tuple[str, tuple[frozenset[str], ...]]]:
+    """Per department, every token set any of the jobs requires of its officers."""
+    merged: dict[str, set[frozenset[str]]] = {}
+    for job in jobs:
+        for department, requirements in job.needs:
+            merged.setdefault(department, set()).update(requirements)
+    return [(d, tuple(sorted(r, key=sorted))) for d, r in sorted(merged.items())]
+
+
+def _match_grouped_v2(matcher: Matcher, jobs: Sequence[Job], rules: Rules) -> list[dict[str, Any]]:
+    """:data:`MATCHING_V2`'s grouped mode: teams per set of departments the objects'
+    checklists need; each object gets the best-fitting team of its set that is free of
+    conflict and under the cap (ties: the cyclic turn), then its outside experts."""
+    by_set: dict[tuple[str, ...], list[Job]] = {}
+    for job in jobs:
+        by_set.setdefault(tuple(d for d, _ in job.needs), []).append(job)
+    teams: dict[tuple[str, ...], list[tuple[int, list[Officer]]]] = {}
+    numbered = 0
+    for departments in sorted(by_set):
+        formed = matcher.teams(_merged(by_set[departments]))
+        teams[departments] = [(numbered + i + 1, t) for i, t in enumerate(formed)]
+        numbered += len(formed)
+    cursors = dict.fromkeys(teams, 0)
+    assignments: list[dict[str, Any]] = []
+    for order, job in enumerate(jobs):
+        departments = tuple(d for d, _ in job.needs)
+        candidates, cursor = teams[departments], cursors[departments]
+        best: tuple[int, int] | None = None
+        for step in range(len(candidates)):
+            index = (cursor + step) % len(candidates)
+            team = candidates[index][1]
+            if any(job.object in o.conflicts for o in team) or not all(
+                matcher._under_cap(o.person) for o in team
+            ):
+                continue
+            key = (-sum(fit(o, job) for o in team), step)
+            if best is None or key < best:
+                best = key
+        if best is None:
+            raise DrawError(
+                job.object,
+                (
+                    "no team whose members are all free of a declared conflict with the object "
+                    "and under the workload cap"
+                    if candidates
+                    else f"no team of {rules.team_size} officers covering "
+                    f"{', '.join(departments)} can be formed"
+                ),
+            )
+        index = (cursor + best[1]) % len(candidates)
+        cursors[departments] = (index + 1) % len(candidates)
+        number, team = candidates[index]
+        members = list(team)
+        members += matcher.add_experts(job, {o.person for o in team})
+        for officer in members:
+            matcher.load[officer.person] = matcher.load.get(officer.person, 0) + 1
+        assignments.append(
+            {
+                "object": job.object,
+                "stratum": job.stratum,
+                "order": order,
+                "team": [o.person for o in members],
+                "team_no": number,
             }
         )
     return assignments

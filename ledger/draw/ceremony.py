@@ -33,6 +33,7 @@ from ledger.draw.algorithm import (
     ALGORITHM,
     ALGORITHM_V2,
     ALGORITHMS,
+    MATCHING_V2,
     EntropySource,
     Officer,
     Rules,
@@ -43,7 +44,7 @@ from ledger.draw.algorithm import (
     seed_of,
     select,
 )
-from ledger.draw.eligibility import jobs_for, stratum_ratio
+from ledger.draw.eligibility import job_v2, jobs_for, jobs_for_v2, stratum_ratio
 from ledger.draw.snapshot import Snapshot
 from ledger.errors import AuthorisationError, LedgerError
 
@@ -136,6 +137,7 @@ def rules_of(commitment: Mapping[str, Any]) -> Rules:
         commitment["team_size"],
         commitment["workload_cap"],
         commitment["experts_per_object"],
+        commitment.get("matching_rules"),
     )
 
 
@@ -322,12 +324,18 @@ def perform(
     ]
     summary, drawn = select(seed, strata)
     kinds = {i: k for members in snap.strata.values() for i, k in members}
-    jobs = jobs_for(
-        commitment["task_spec"], [(d.object, d.stratum, d.ticket) for d in drawn], kinds
-    )
+    picked = [(d.object, d.stratum, d.ticket) for d in drawn]
+    checklists: dict[str, list[str]] | None = None
+    if commitment.get("matching_rules") == MATCHING_V2:
+        assert snap.objects is not None, "a v2 snapshot holds the eligible objects' records"
+        jobs, checklists = jobs_for_v2(commitment["task_spec"], picked, snap.objects)
+    else:
+        jobs = jobs_for(commitment["task_spec"], picked, kinds)
     assignments = match(seed, jobs, snap.officers, rules_of(commitment))
     for assignment in assignments:
         assignment["kind"] = kinds[assignment["object"]]
+        if checklists is not None:  # the object's obligations on the joint visit (R6.1)
+            assignment["checklist"] = checklists[assignment["object"]]
     return {
         "seed": seed.hex(),
         "sources": [{"label": s.label, "value": s.value.hex()} for s in sources],
@@ -361,9 +369,14 @@ def replacement_for(
     Deterministic: the same inputs give the same replacement in ``draw.recuse`` and in
     verify-draw. Raises :class:`~ledger.draw.algorithm.DrawError` when nobody can."""
     obj = assignment["object"]
-    job = jobs_for(
-        commitment["task_spec"], [(obj, assignment["stratum"], 0)], {obj: assignment["kind"]}
-    )[0]
+    if "checklist" in assignment:  # matching v2: what its checklist needs
+        job = job_v2(
+            commitment["task_spec"]["items"], obj, assignment["stratum"], 0, assignment["checklist"]
+        )
+    else:
+        job = jobs_for(
+            commitment["task_spec"], [(obj, assignment["stratum"], 0)], {obj: assignment["kind"]}
+        )[0]
     return replacement(
         seed,
         job,

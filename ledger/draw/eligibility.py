@@ -12,7 +12,10 @@ Invariants:
   (:func:`certified_on`, which the duty review asks too), qualifications and declared
   conflicts (:func:`officers_for`);
 * what a drawn object needs from each department follows from the task's items only
-  (:func:`jobs_for`).
+  (:func:`jobs_for`); under :data:`~ledger.draw.algorithm.MATCHING_V2`, from its
+  checklist (:func:`checklist_for`: the task's items for its kind whose department
+  supervises it), and an object with an empty checklist is not eligible
+  (:func:`jobs_for_v2`).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ def strata_for(
     excluded: set[str],
     exclusion_mode: str,
     record: Mapping[str, list[CreditEntry]] | None = None,
+    checklists: bool = False,
 ) -> dict[str, list[tuple[str, str]]]:
     """Eligible (id, kind) per stratum key.
 
@@ -69,6 +73,10 @@ def strata_for(
     verified violation recorded under an object's name on a day within ``penalty_years``
     up to the inspection date makes it directed from then on (R5.3, R5.4), beside the
     penalties the directory import carries.
+
+    With ``checklists`` (matching v2) an object is eligible only if its checklist is not
+    empty: some department taking part both supervises it and brings an item for its
+    kind (R4.1, R6.6).
     """
     kinds = {item["object_type"] for item in spec["items"]}
     scope = spec["scope"]
@@ -93,6 +101,10 @@ def strata_for(
         if status != "active" or kind not in kinds or not departments.intersection(supervisors):
             continue
         if (regions and region not in regions) or (industries and industry not in industries):
+            continue
+        if checklists and not any(
+            i["object_type"] == kind and i["department"] in supervisors for i in spec["items"]
+        ):
             continue
         key = credit
         if directed and (
@@ -164,6 +176,8 @@ def officers_for(world: World, spec: dict[str, Any], inspection_date: str) -> li
                     certified_on(record, inspection_date),
                     frozenset(record["qualifications"]),
                     frozenset(record["conflicts"]),
+                    record.get("region") or "",
+                    frozenset(record.get("expertise") or ()),
                 )
             )
     officers.sort(key=lambda o: o.person)
@@ -187,3 +201,65 @@ def jobs_for(
         Job(ident, stratum, ticket, tuple(by_kind[kinds[ident]]))
         for ident, stratum, ticket in drawn
     ]
+
+
+def checklist_for(
+    items: list[dict[str, Any]], kind: str, supervisors: tuple[str, ...] | list[str]
+) -> list[dict[str, Any]]:
+    """A drawn object's checklist (进一次门、查多项事, R6.1, R6.6): the task's items, in
+    the task's order, for the object's kind whose department supervises it (谁审批谁监管,
+    R4.1). Each is an obligation of that department on the joint visit."""
+    return [i for i in items if i["object_type"] == kind and i["department"] in supervisors]
+
+
+def item_key(item: dict[str, Any]) -> str:
+    """An item record as ``DEPARTMENT:CODE``."""
+    return f"{item['department']}:{item['code']}"
+
+
+def job_v2(
+    items: list[dict[str, Any]],
+    ident: str,
+    stratum: str,
+    ticket: int,
+    checklist: list[str],
+    region: str = "",
+    industry: str = "",
+) -> Job:
+    """What a drawn object needs under matching v2: per department with items on its
+    ``checklist`` (``DEPARTMENT:CODE``), the tokens of each; the texts that department's
+    officers' expertise is matched against (the industry, the items' names)."""
+    needs: dict[str, list[frozenset[str]]] = {}
+    topics: dict[str, list[str]] = {}
+    for item in items:
+        if item_key(item) not in checklist:
+            continue
+        tokens = frozenset({item["code"], item["object_type"], item["category"], "all"})
+        needs.setdefault(item["department"], []).append(tokens)
+        topics.setdefault(item["department"], [industry] if industry else []).append(
+            item.get("name") or ""
+        )
+    return Job(
+        ident,
+        stratum,
+        ticket,
+        tuple((d, tuple(t)) for d, t in sorted(needs.items())),
+        region,
+        tuple((d, tuple(t)) for d, t in sorted(topics.items())),
+    )
+
+
+def jobs_for_v2(
+    spec: dict[str, Any], drawn: list[tuple[str, str, int]], objects: dict[str, ObjectRecord]
+) -> tuple[list[Job], dict[str, list[str]]]:
+    """The jobs of drawn objects under matching v2, and each object's checklist
+    (``DEPARTMENT:CODE``, in the task's order)."""
+    jobs, checklists = [], {}
+    for ident, stratum, ticket in drawn:
+        kind, region, industry, supervisors = objects[ident][:4]
+        checklist = [item_key(i) for i in checklist_for(spec["items"], kind, supervisors)]
+        checklists[ident] = checklist
+        jobs.append(
+            job_v2(spec["items"], ident, stratum, ticket, checklist, region or "", industry or "")
+        )
+    return jobs, checklists

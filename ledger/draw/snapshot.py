@@ -1,8 +1,9 @@
 """The snapshot a draw commits to: the eligible objects and inspectors, as Merkle roots.
 
 Invariants: the object root is the RFC 9162 tree over the sorted leaves
-``[id, stratum, kind]`` of every eligible object; the inspector root is the tree over
-each committed inspector's leaf (:meth:`ledger.draw.algorithm.Officer.leaf`), in
+``[id, stratum, kind]`` of every eligible object (matching v2: ``[id, stratum, kind,
+片区, industry, supervisors]``, what that matching reads); the inspector root is the tree
+over each committed inspector's leaf (:meth:`ledger.draw.algorithm.Officer.leaf`), in
 person order; the summary holds the counts and roots and nothing a reader could not
 recompute from the log at the committed position.
 """
@@ -17,9 +18,17 @@ from typing import Any
 
 from ledger.audit.hashing import tree_root
 from ledger.decoding import paused_gc
-from ledger.draw.algorithm import ALGORITHM, ALGORITHM_V3, Officer, rules_since, string_leaf
+from ledger.draw.algorithm import (
+    ALGORITHM,
+    ALGORITHM_V3,
+    MATCHING_V2,
+    Officer,
+    leaf,
+    rules_since,
+    string_leaf,
+)
 from ledger.draw.eligibility import excluded_by_earlier_draws, officers_for, strata_for
-from ledger.draw.world import World
+from ledger.draw.world import ObjectRecord, World
 
 
 def root(leaves: Iterable[bytes]) -> str:
@@ -44,10 +53,26 @@ class Snapshot:
     strata: dict[str, list[tuple[str, str]]]
     officers: list[Officer]
     excluded: int
+    #: Matching v2 (``ledger.draw.algorithm.MATCHING_V2``): the rules named, and the
+    #: eligible objects' records, whose 片区, industry and supervisors it reads.
+    matching_rules: str | None = None
+    objects: dict[str, ObjectRecord] | None = None
 
     def object_leaves(self) -> Iterator[bytes]:
         """The leaves ``[id, stratum, kind]`` of every object, sorted by (id, stratum,
-        kind)."""
+        kind); under matching v2 ``[id, stratum, kind, 片区, industry, supervisors]``."""
+        if self.matching_rules == MATCHING_V2 and self.objects is not None:
+            # What that matching reads of each object is committed with it.
+            records = self.objects
+            ordered = sorted(
+                (ident, key, kind)
+                for key, members in self.strata.items()
+                for ident, kind in members
+            )
+            return (
+                leaf([i, k, t, records[i][1] or "", records[i][2] or "", sorted(records[i][3])])
+                for i, k, t in ordered
+            )
         leaves: list[bytes] = []
         for key, members in self.strata.items():
             leaves += [f'["{ident}","{key}","{kind}"]'.encode() for ident, kind in members]
@@ -74,7 +99,7 @@ class Snapshot:
             },
             "inspectors": {
                 "count": len(self.officers),
-                "root": root(o.leaf() for o in self.officers),
+                "root": root(o.leaf(self.matching_rules) for o in self.officers),
             },
             "excluded": self.excluded,
         }
@@ -84,18 +109,26 @@ def snapshot(world: World, spec: dict[str, Any], params: dict[str, Any]) -> Snap
     """The snapshot of ``world`` for a task, on the inspection date, with the exclusion
     rule and under the draw version (``algorithm``, v1 when absent) that ``params`` (the
     commitment, or what it will hold) names. From ``shuangsui-draw-v3`` the credit
-    record the log holds decides the directed stratum too (R5.3, R5.4)."""
+    record the log holds decides the directed stratum too (R5.3, R5.4); under the
+    matching the commitment's ``matching_rules`` names (``shuangsui-matching-v2``) an
+    object needs a checklist, and the snapshot holds what that matching reads."""
     on = dt.date.fromisoformat(params["inspection_date"])
     exclusion = params["exclusion"]
     v3 = rules_since(params.get("algorithm", ALGORITHM), ALGORITHM_V3)
     excluded = excluded_by_earlier_draws(world, spec["task"], on, exclusion["days"])
+    matching_rules = params.get("matching_rules")
+    v2 = matching_rules == MATCHING_V2  # checklists, territory, expertise
+    objects = world.directory.objects
     with paused_gc():
         strata = strata_for(
-            world.directory.objects,
+            objects,
             spec,
             on=on,
             excluded=excluded,
             exclusion_mode=exclusion["mode"],
             record=world.credit.entries if v3 else None,
+            checklists=v2,
         )
-    return Snapshot(strata, officers_for(world, spec, params["inspection_date"]), len(excluded))
+    eligible = {i: objects[i] for m in strata.values() for i, _ in m} if v2 else None
+    officers = officers_for(world, spec, params["inspection_date"])
+    return Snapshot(strata, officers, len(excluded), matching_rules, eligible)

@@ -30,7 +30,7 @@ from ledger.areas.draws.rules import (
 from ledger.clock import CHINA
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.decoding import paused_gc
-from ledger.draw.algorithm import ALGORITHM, ALGORITHM_V3, DrawError
+from ledger.draw.algorithm import ALGORITHM, ALGORITHM_V3, MATCHING_V2, DrawError
 from ledger.draw.ceremony import (
     BEACON_MARGIN,
     DICE_TOPICS,
@@ -115,13 +115,17 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
     with paused_gc():  # a million objects, no cycles: issue 15.4
         world = fold(ctx.ledger.topic_events(SNAPSHOT_TOPICS, up_to=head))
         spec = task_spec(world, task)
-        params = {
+        params: dict[str, Any] = {
             "inspection_date": spec["planned_start"],
             "exclusion": {"days": days, "mode": exclusion_mode},
         }
         # Format 2 draws under the newest rules (v3: the credit record feeds eligibility);
         # a draw keeps the version it recorded, so verify-draw recomputes it under that one.
         algorithm = ALGORITHM_V3 if formats.since(ctx.ledger, 2) else ALGORITHM
+        if formats.since(ctx.ledger, 2):
+            # Checklists, territory and expertise (R6.1, R6.6, R7.3): verify-draw
+            # recomputes whichever matching a draw's commitment names.
+            params["matching_rules"] = MATCHING_V2
         snap = snapshot(world, spec, {**params, "algorithm": algorithm})
     if not snap.strata:
         raise RuleViolationError(f"no object in the directory is eligible for {task}", rule="R7.2")

@@ -1,0 +1,225 @@
+"""Matching v2 (``shuangsui-matching-v2``): checklists, territory, expertise (R6.1, R6.6,
+R7.3, R7.4, R4.1, R4.3).
+
+Each drawn object's checklist is the task's items for its kind whose department
+supervises it; only those departments' officers are sent; among eligible officers the
+one of the object's 片区 and with matching 业务专长 is dealt first, then the lighter
+load; grouped teams are formed per set of departments, and carry outside experts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from ledger.draw.algorithm import (
+    MATCHING_V2,
+    DrawError,
+    Officer,
+    Rules,
+    fit,
+    match,
+    replacement,
+    seed_of,
+    ticket,
+)
+from ledger.draw.eligibility import checklist_for, job_v2, jobs_for_v2, strata_for
+from ledger.draw.snapshot import Snapshot
+
+SEED = seed_of(b"\x09" * 32, [])
+ITEMS = [
+    {"department": "SCJGJ", "code": "SC-001", "name": "食品生产检查", "object_type": "enterprise",
+     "category": "general"},
+    {"department": "WJJ", "code": "WJ-001", "name": "公共场所卫生检查",
+     "object_type": "enterprise", "category": "general"},
+    {"department": "WJJ", "code": "WJ-002", "name": "生活饮用水卫生检查",
+     "object_type": "project", "category": "general"},
+]  # fmt: skip
+V2_DISPERSED = Rules("dispersed", 2, None, matching_rules=MATCHING_V2)
+V2_GROUPED = Rules("grouped", 2, None, matching_rules=MATCHING_V2)
+
+
+def officer(
+    person: str,
+    department: str,
+    *,
+    region: str = "",
+    expertise: tuple[str, ...] = (),
+    kind: str = "officer",
+    conflicts: tuple[str, ...] = (),
+) -> Officer:
+    certified = kind == "officer"
+    quals = frozenset({"general"}) if certified else frozenset()
+    return Officer(
+        person, department, kind, certified, quals, frozenset(conflicts), region,
+        frozenset(expertise),
+    )  # fmt: skip
+
+
+def record(kind: str, supervisors: tuple[str, ...], region: str = "岳阳镇") -> Any:
+    # kind, region, industry, supervisors, credit class, penalties, complaints, status
+    return (kind, region, "食品制造业", supervisors, "B", (), 0, "active")
+
+
+OBJECTS = {
+    "market-only": record("enterprise", ("SCJGJ",)),
+    "both": record("enterprise", ("SCJGJ", "WJJ")),
+    "health-only": record("enterprise", ("WJJ",)),
+    "tax-only": record("enterprise", ("SWJ",)),
+    "project": record("project", ("SCJGJ",)),
+}
+SPEC = {
+    "task": "T",
+    "lead": "SCJGJ",
+    "participants": ["WJJ"],
+    "items": ITEMS,
+    "scope": {"kinds": [], "regions": [], "industries": []},
+    "directed": None,
+}
+
+
+def checklist(obj: str) -> list[str]:
+    kind, _, _, supervisors = OBJECTS[obj][:4]
+    return [f"{i['department']}:{i['code']}" for i in checklist_for(ITEMS, kind, supervisors)]
+
+
+def test_a_checklist_holds_the_items_for_its_kind_of_the_departments_supervising_it() -> None:
+    """R6.1, R6.6, R4.1: every participating department's items that apply to the
+    object -- its kind, and the department supervising it."""
+    assert checklist("market-only") == ["SCJGJ:SC-001"]
+    assert checklist("both") == ["SCJGJ:SC-001", "WJJ:WJ-001"]
+    assert checklist("health-only") == ["WJJ:WJ-001"]
+    assert checklist("tax-only") == []
+    assert checklist("project") == []  # WJ-002 is for projects, but WJJ does not supervise it
+
+
+def test_under_v2_an_object_with_an_empty_checklist_is_not_eligible() -> None:
+    """An object supervised by a participating department that brings no item for its
+    kind would be drawn for nothing: under v2 it is not eligible (R6.6); the first
+    matching still counts it."""
+    spec = {**SPEC, "participants": ["WJJ", "SWJ"]}
+    on = dt.date(2026, 9, 1)
+    first = strata_for(OBJECTS, spec, on=on, excluded=set(), exclusion_mode="exclude")
+    v2 = strata_for(OBJECTS, spec, on=on, excluded=set(), exclusion_mode="exclude", checklists=True)
+    assert [i for i, _ in first["B"]] == [
+        "both",
+        "health-only",
+        "market-only",
+        "project",
+        "tax-only",
+    ]
+    assert [i for i, _ in v2["B"]] == ["both", "health-only", "market-only"]
+
+
+def test_each_department_is_sent_only_to_objects_whose_checklist_holds_its_items() -> None:
+    """R6.1 (the demo's bug): a participating department's inspector was sent to an
+    object only the market bureau supervises. Under v2 its officers go only where its
+    items are due, and every department with items there is represented (R7.4)."""
+    drawn = [(o, "B", n) for n, o in enumerate(("market-only", "both", "health-only"))]
+    jobs, checklists = jobs_for_v2(SPEC, drawn, OBJECTS)
+    assert checklists == {o: checklist(o) for o, _, _ in drawn}
+    officers = [officer(f"S{i}", "SCJGJ") for i in range(4)]
+    officers += [officer(f"W{i}", "WJJ") for i in range(4)]
+    teams = {a["object"]: a["team"] for a in match(SEED, jobs, officers, V2_DISPERSED)}
+    assert all(p.startswith("S") for p in teams["market-only"])
+    assert all(p.startswith("W") for p in teams["health-only"])
+    assert {p[0] for p in teams["both"]} == {"S", "W"}
+
+
+def test_territory_then_expertise_then_load_decide_who_is_dealt() -> None:
+    """R7.3: 属地区域 (2 points) before 业务专长 (1 point); equal fits go to the lighter
+    load, then the ticket order."""
+    job = job_v2(ITEMS, "o", "B", 0, ["SCJGJ:SC-001"], region="岳阳镇", industry="食品制造业")
+    local = officer("local", "SCJGJ", region="岳阳镇")
+    expert = officer("expert", "SCJGJ", expertise=("食品",))
+    both = officer("both", "SCJGJ", region="岳阳镇", expertise=("食品生产",))
+    plain = officer("plain", "SCJGJ", region="通贤镇", expertise=("特种设备",))
+    assert [fit(o, job) for o in (local, expert, both, plain)] == [2, 1, 3, 0]
+    # Expertise matches the department's own items only, not another's.
+    health = officer("w", "WJJ", expertise=("食品生产",))
+    assert fit(health, job) == 0
+    team = match(SEED, [job], [plain, expert, local, both], V2_DISPERSED)[0]["team"]
+    assert team == ["both", "local"]
+    # Without a fit the first matching's ticket order holds; v2 spreads the load.
+    plains = [officer(f"p{i}", "SCJGJ") for i in range(4)]
+    jobs = [job_v2(ITEMS, f"o{i}", "B", i, ["SCJGJ:SC-001"]) for i in range(4)]
+    loads: dict[str, int] = {}
+    for a in match(SEED, jobs, plains, V2_DISPERSED):
+        for p in a["team"]:
+            loads[p] = loads.get(p, 0) + 1
+    assert sorted(loads.values()) == [2, 2, 2, 2]
+
+
+def test_the_first_matching_ignores_territory_and_expertise() -> None:
+    """A v1/v2-algorithm draw without ``matching_rules`` keeps its ticket order (its
+    recorded draws must still verify)."""
+    job = job_v2(ITEMS, "o", "B", 0, ["SCJGJ:SC-001"], region="岳阳镇")
+    people = [officer(p, "SCJGJ", region="岳阳镇" if p == "d" else "") for p in "abcd"]
+    order = sorted("abcd", key=lambda p: (ticket(SEED, "inspector", p), p))
+    first = match(SEED, [job], people, Rules("dispersed", 2, None))[0]["team"]
+    assert first == order[:2]
+    assert "d" in match(SEED, [job], people, V2_DISPERSED)[0]["team"]
+
+
+def test_grouped_v2_forms_teams_per_department_set_and_adds_experts() -> None:
+    """Grouped mode under v2: an object only SCJGJ supervises gets a SCJGJ team, a joint
+    object a team of both; ``experts_per_object`` is honoured (the first matching
+    ignored it in grouped mode: the known bug, fixed here)."""
+    drawn = [(o, "B", n) for n, o in enumerate(("market-only", "both", "market-only2"))]
+    objects = {**OBJECTS, "market-only2": record("enterprise", ("SCJGJ",))}
+    jobs, _ = jobs_for_v2(SPEC, drawn, objects)
+    officers = [officer(f"S{i}", "SCJGJ") for i in range(4)]
+    officers += [officer(f"W{i}", "WJJ") for i in range(2)]
+    officers += [officer("E0", "SCJGJ", kind="expert"), officer("E1", "WJJ", kind="expert")]
+    rules = Rules("grouped", 2, None, experts_per_object=1, matching_rules=MATCHING_V2)
+    result = {a["object"]: a for a in match(SEED, jobs, officers, rules)}
+    assert all(p[0] in "SE" for p in result["market-only"]["team"])
+    assert {p[0] for p in result["both"]["team"][:2]} == {"S", "W"}
+    for assignment in result.values():
+        assert len(assignment["team"]) == 3 and assignment["team"][-1][0] == "E"
+    assert result["market-only"]["team_no"] != result["both"]["team_no"]
+    # The first matching, same inputs: no expert in grouped mode (kept for its draws).
+    first = match(SEED, jobs, officers, Rules("grouped", 2, None, experts_per_object=1))
+    assert all(not any(p.startswith("E") for p in a["team"]) for a in first)
+
+
+def test_grouped_v2_refuses_a_department_set_no_team_covers() -> None:
+    jobs, _ = jobs_for_v2(SPEC, [("health-only", "B", 0)], OBJECTS)
+    with pytest.raises(DrawError) as refused:
+        match(SEED, jobs, [officer("S0", "SCJGJ"), officer("S1", "SCJGJ")], V2_GROUPED)
+    assert refused.value.object == "health-only"
+    assert "covering WJJ" in refused.value.constraint
+
+
+def test_a_v2_replacement_comes_from_the_department_its_checklist_needs() -> None:
+    """回避 under v2: the next eligible officer of the recused one's department in ticket
+    order, qualified for that department's items on the checklist."""
+    officers = [officer(f"S{i}", "SCJGJ") for i in range(3)] + [officer("W0", "WJJ")]
+    job = job_v2(ITEMS, "both", "B", 0, ["SCJGJ:SC-001", "WJJ:WJ-001"])
+    team = match(SEED, [job], officers, V2_DISPERSED)[0]["team"]
+    leaving = next(p for p in team if p.startswith("S"))
+    found = replacement(SEED, job, officers, V2_DISPERSED, team, leaving, {})
+    assert found.startswith("S") and found not in team
+
+
+def test_v2_commits_what_its_matching_reads() -> None:
+    """The object leaves name 片区, industry and supervisors, the inspector leaves 片区
+    and 业务专长 (a change to either changes the committed roots); the first matching's
+    leaves are unchanged."""
+    members = {"B": [("both", "enterprise")]}
+    people = [officer("S0", "SCJGJ", region="岳阳镇", expertise=("食品",))]
+    v1 = Snapshot(members, people, 0)
+    v2 = Snapshot(members, people, 0, MATCHING_V2, {"both": OBJECTS["both"]})
+    moved = Snapshot(
+        members, people, 0, MATCHING_V2, {"both": record("enterprise", ("SCJGJ",), "通贤镇")}
+    )
+    assert next(v1.object_leaves()) == b'["both","B","enterprise"]'
+    assert next(v2.object_leaves()) == (
+        '["both","B","enterprise","岳阳镇","食品制造业",["SCJGJ","WJJ"]]'.encode()
+    )
+    assert v1.summary()["objects"]["root"] != v2.summary()["objects"]["root"]
+    assert v2.summary()["objects"]["root"] != moved.summary()["objects"]["root"]
+    assert v1.summary()["inspectors"]["root"] != v2.summary()["inspectors"]["root"]
+    assert people[0].leaf() == b'["S0","SCJGJ","officer",true,["general"],[]]'
