@@ -39,7 +39,7 @@ import heapq
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -78,8 +78,9 @@ department supervises it (谁审批谁监管, R4.1); only those departments' off
 sent, each department's item tokens as before. Among a department's eligible officers
 the one that fits the object best is dealt (R7.3): same 片区 as the object (2 points),
 业务专长 matching its industry or the name of one of the department's items on its
-checklist (1 point, either text containing the other); ties go to the lighter load,
-then the ticket order from the pool's turn. Grouped mode forms teams per set of
+checklist (1 point, either text containing the other); among equals the first from the
+pool's turn, which moves past each officer dealt, so the work goes round (workload, R7.3,
+under the cap). Grouped mode forms teams per set of
 departments the checklists need, gives each object the best-fitting free team of its
 set, and adds ``experts_per_object`` outside experts per object as dispersed mode does
 (the first matching ignored them in grouped mode). A recusal's replacement is still
@@ -264,6 +265,16 @@ class _Pool:
 
     order: list[Officer]
     pointer: int = 0
+    #: Matching v2: the positions in ``order`` of each 片区's officers, in order.
+    regions: dict[str, list[int]] | None = None
+
+    def of_region(self, region: str) -> list[int]:
+        if self.regions is None:
+            self.regions = {}
+            for index, officer in enumerate(self.order):
+                if officer.region:
+                    self.regions.setdefault(officer.region, []).append(index)
+        return self.regions.get(region, []) if region else []
 
 
 def _qualified(officer: Officer, requirements: tuple[frozenset[str], ...]) -> bool:
@@ -313,28 +324,56 @@ class Matcher:
         refused: frozenset[str] = frozenset(),
     ) -> Officer | None:
         size = len(pool.order)
-        best: tuple[int, int, int] | None = None
-        for step in range(size):
-            officer = pool.order[(pool.pointer + step) % size]
-            if (
+
+        def eligible(officer: Officer) -> bool:
+            return not (
                 officer.person in taken
                 or officer.person in refused
                 or job.object in officer.conflicts
                 or not self._under_cap(officer.person)
                 or (requirements is not None and not _qualified(officer, requirements))
-            ):
-                continue
-            if not self.rules.weighs:
-                pool.pointer = (pool.pointer + step + 1) % size
-                return officer
-            key = (-fit(officer, job), self.load.get(officer.person, 0), step)
-            if best is None or key < best:
-                best = key
-        if best is None:
+            )
+
+        chosen = None
+        if self.rules.weighs:
+            chosen = self._best_fit(pool, job, eligible)
+        else:
+            for step in range(size):
+                index = (pool.pointer + step) % size
+                if eligible(pool.order[index]):
+                    chosen = index
+                    break
+        if chosen is None:
             return None
-        index = (pool.pointer + best[2]) % size
-        pool.pointer = (index + 1) % size
-        return pool.order[index]
+        pool.pointer = (chosen + 1) % size
+        return pool.order[chosen]
+
+    @staticmethod
+    def _best_fit(pool: _Pool, job: Job, eligible: Callable[[Officer], bool]) -> int | None:
+        """Matching v2: the position of the eligible officer with the best :func:`fit`,
+        the first from the pool's turn among equals. Only the object's 片区 can score 2
+        or 3, so its officers are looked at first; then the first with a matching 业务专长
+        from the turn, else the first eligible."""
+        size = len(pool.order)
+        best: tuple[int, int] | None = None  # (-fit, step)
+        for index in pool.of_region(job.region):
+            officer = pool.order[index]
+            if eligible(officer):
+                key = (-fit(officer, job), (index - pool.pointer) % size)
+                best = key if best is None or key < best else best
+        if best is not None:
+            return (pool.pointer + best[1]) % size
+        first = None
+        for step in range(size):
+            index = (pool.pointer + step) % size
+            officer = pool.order[index]
+            if not eligible(officer):
+                continue
+            if fit(officer, job):
+                return index
+            if first is None:
+                first = index
+        return first
 
     def staff(self, job: Job) -> list[str]:
         """Dispersed mode: one officer per department that brings items, then fillers."""
@@ -502,10 +541,16 @@ def _match_grouped_v2(matcher: Matcher, jobs: Sequence[Job], rules: Rules) -> li
         teams[departments] = [(numbered + i + 1, t) for i, t in enumerate(formed)]
         numbered += len(formed)
     cursors = dict.fromkeys(teams, 0)
+    fits: dict[tuple[tuple[str, ...], str, tuple[tuple[str, tuple[str, ...]], ...]], list[int]] = {}
     assignments: list[dict[str, Any]] = []
     for order, job in enumerate(jobs):
         departments = tuple(d for d, _ in job.needs)
         candidates, cursor = teams[departments], cursors[departments]
+        scores = fits.get((departments, job.region, job.topics))
+        if scores is None:  # a team's fit depends on the object's 片区 and topics only
+            scores = [sum(fit(o, job) for o in team) for _, team in candidates]
+            fits[(departments, job.region, job.topics)] = scores
+        top = max(scores, default=0)
         best: tuple[int, int] | None = None
         for step in range(len(candidates)):
             index = (cursor + step) % len(candidates)
@@ -514,9 +559,11 @@ def _match_grouped_v2(matcher: Matcher, jobs: Sequence[Job], rules: Rules) -> li
                 matcher._under_cap(o.person) for o in team
             ):
                 continue
-            key = (-sum(fit(o, job) for o in team), step)
+            key = (-scores[index], step)
             if best is None or key < best:
                 best = key
+            if scores[index] == top:  # nothing later in the turn can do better
+                break
         if best is None:
             raise DrawError(
                 job.object,

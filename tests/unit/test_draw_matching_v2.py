@@ -129,8 +129,8 @@ def test_each_department_is_sent_only_to_objects_whose_checklist_holds_its_items
 
 
 def test_territory_then_expertise_then_load_decide_who_is_dealt() -> None:
-    """R7.3: 属地区域 (2 points) before 业务专长 (1 point); equal fits go to the lighter
-    load, then the ticket order."""
+    """R7.3: 属地区域 (2 points) before 业务专长 (1 point); among equal fits the next in
+    the department's turn, which moves past each officer dealt: the work goes round."""
     job = job_v2(ITEMS, "o", "B", 0, ["SCJGJ:SC-001"], region="岳阳镇", industry="食品制造业")
     local = officer("local", "SCJGJ", region="岳阳镇")
     expert = officer("expert", "SCJGJ", expertise=("食品",))
