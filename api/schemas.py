@@ -369,6 +369,10 @@ class Deadline(Schema):
     opened_at = fields.Integer(allow_none=True)
     done_at = fields.Integer(allow_none=True)
     problem = fields.String(allow_none=True)
+    about = fields.String(
+        allow_none=True,
+        metadata={"description": "What it is about in names (an obligation: 对象、事项、部门)."},
+    )
 
 
 class TrailEntry(Schema):
@@ -415,6 +419,56 @@ class InspectionReview(Schema):
     findings = fields.List(fields.Nested(Finding))
 
 
+class ObligationReview(Schema):
+    """A checklist item of a joint visit (进一次门、查多项事, R6.1): checked, excused
+    (with the department's reason), due, or overdue after the task's planned end."""
+
+    task = fields.String()
+    draw = fields.Integer()
+    object = fields.String()
+    object_name = fields.String(allow_none=True)
+    item = fields.String()
+    item_name = fields.String(allow_none=True)
+    department = fields.String()
+    department_name = fields.String(allow_none=True)
+    due = fields.String(allow_none=True)
+    status = fields.String()
+    done = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    sent = fields.List(fields.String())
+    findings = fields.List(fields.Nested(Finding))
+
+
+class ChecklistItem(Schema):
+    item = fields.String()
+    item_name = fields.String(allow_none=True)
+    department = fields.String()
+    department_name = fields.String(allow_none=True)
+    due = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "checked | excused | due | overdue"})
+    status_name = fields.String()
+    checked_on = fields.String(allow_none=True)
+    excused_on = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    sent = fields.List(
+        fields.String(), metadata={"description": "the team members of its department"}
+    )
+    about = fields.String()
+
+
+class Checklist(Schema):
+    """A drawn object's checklist: every participating department's task items that
+    apply to it (its kind, and the departments supervising it) (R6.1, R6.6)."""
+
+    task = fields.String()
+    draw = fields.Integer()
+    object = fields.String()
+    object_name = fields.String(allow_none=True)
+    team = fields.List(fields.String())
+    as_of = fields.String()
+    items = fields.List(fields.Nested(ChecklistItem))
+
+
 class Defect(Schema):
     """程序瑕疵: a failed rule, with its R-number and evidence positions (R10.4)."""
 
@@ -451,6 +505,7 @@ class Review(Schema):
     as_of = fields.String()
     inspections = fields.List(fields.Nested(InspectionReview))
     verdicts = fields.List(fields.Nested(Verdict))
+    obligations = fields.List(fields.Nested(ObligationReview))
 
 
 class Coverage(Schema):
@@ -504,7 +559,18 @@ class DeadlineQuery(Schema):
     department = fields.String()
     kind = fields.String(
         validate=validate.OneOf(
-            ("annual_plan", "organise", "publish", "follow_up", "quarterly", "annual")
+            (
+                "item_list",
+                "annual_plan",
+                "organise",
+                "publish",
+                "follow_up",
+                "quarterly",
+                "annual",
+                "rectification",
+                "work",
+                "obligation",
+            )
         )
     )
     status = fields.String(

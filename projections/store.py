@@ -179,6 +179,42 @@ SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
         },
         ["task", "draw", "object", "person"],
     ),
+    # R6.1, R6.6: each drawn object's checklist, one obligation per item (projections/read/
+    # inspections.py); the task's items and dates they are judged by.
+    "obligations": (
+        {
+            "task": str,
+            "draw": int,
+            "object": str,
+            "item": str,
+            "department": str,
+            "rank": int,
+            "due": str,
+            "checked_on": str,
+            "check_position": int,
+            "excused_on": str,
+            "reason": str,
+            "excuse_position": int,
+            "position": int,
+        },
+        ["task", "draw", "object", "item"],
+    ),
+    "task_items": (
+        {
+            "task": str,
+            "item": str,
+            "department": str,
+            "code": str,
+            "name": str,
+            "object_type": str,
+            "rank": int,
+        },
+        ["task", "item"],
+    ),
+    "task_dates": (
+        {"task": str, "planned_start": str, "planned_end": str},
+        "task",
+    ),
     "inspections": (
         {
             "object": str,
@@ -427,6 +463,8 @@ INDEXES = [
     ("publications", ["object"]),
     ("credit_record", ["object"]),
     ("publications", ["department"]),
+    ("obligations", ["object"]),
+    ("obligations", ["department"]),
 ]
 
 

@@ -237,6 +237,13 @@ def people(demo: Demo) -> dict[str, list[str]]:
     return out
 
 
+#: Industries the market and health bureaus both supervise in the demo (食品 and 餐饮:
+#: a food licence and a public-places hygiene licence), the joint task's scope with one
+#: the market bureau supervises alone (农副食品加工).
+JOINTLY_SUPERVISED = ("食品制造业", "餐饮业")
+JOINT_SCOPE = (*JOINTLY_SUPERVISED, "农副食品加工业")
+
+
 def directory(demo: Demo, home: Path, count: int) -> None:
     demo.say(f"object directory: {count:,} entities across the county's townships")
     with tempfile.TemporaryDirectory() as where:
@@ -246,9 +253,16 @@ def directory(demo: Demo, home: Path, count: int) -> None:
             reader = csv.reader(handle)
             header = next(reader)
             at = header.index("supervisors")
+            industry = header.index("industry")
             split: dict[str, list[list[str]]] = {code: [] for code in DEPARTMENTS}
             for row in reader:
-                split[row[at].split(";")[0]].append(row)
+                first = row[at].split(";")[0]
+                if first in ("SCJGJ", "WJJ") and row[industry] in JOINTLY_SUPERVISED:
+                    # 谁审批谁监管 (R4.1): food and catering businesses hold both a food
+                    # licence (market bureau) and a public-places hygiene licence (health
+                    # bureau): the joint task's visits check both departments' items.
+                    row[at] = "SCJGJ;WJJ" if first == "SCJGJ" else "WJJ;SCJGJ"
+                split[first].append(row)
         for code, rows in split.items():
             path = Path(where) / f"{code}.csv"
             with path.open("w", encoding="utf-8", newline="") as out:
@@ -314,7 +328,7 @@ def joint_task(demo: Demo, inspectors: dict[str, list[str]]) -> list[dict[str, A
         planned_end="2026-10-30",
         ratios={"A": "0.01", "B": "0.015", "C": "0.03", "D": "0.06"},
         directed={"ratio": "0.05", "penalty_years": 3, "min_complaints": 2},
-        scope={"kinds": ["enterprise"], "regions": [], "industries": []},
+        scope={"kinds": ["enterprise"], "regions": [], "industries": list(JOINT_SCOPE)},
     )
     demo.run(
         "wjj",
@@ -396,16 +410,27 @@ def carry_out(demo: Demo, assignments: list[dict[str, Any]]) -> None:
     # Each job's steps are planned in draw order (the same random results), then run in
     # date order: from ledger format 2 the log's signed times only move forward.
     steps: list[tuple[str, int, int, str, str, dict[str, Any]]] = []
-    for n, job in enumerate(assignments):
-        team = job["team"]
+    # 进一次门、查多项事 (R6.1): on each visit every department checks its own items on
+    # the object's checklist with its own inspectors. On the first joint visit the health
+    # bureau's item is left unchecked (overdue on the board after the task's end); on the
+    # second it is excused with the bureau's reason.
+    joint = [j for j in assignments if len({i.split(":")[0] for i in j["checklist"]}) > 1]
+    skipped = joint[0]["object"] if joint else None
+    excused = joint[1]["object"] if len(joint) > 1 else None
+    visits = [
+        (n, job, item)
+        for n, job in enumerate(assignments)
+        for item in job["checklist"]
+        if not (item.startswith("WJJ:") and job["object"] in (skipped, excused))
+    ]
+    for n, job, item in visits:
         checked = start + dt.timedelta(days=n % 40)
         while checked.weekday() >= 5 or dt.date(2026, 10, 1) <= checked <= dt.date(2026, 10, 8):
             checked += dt.timedelta(days=1)
         on = checked.isoformat()
-        leader = team[0]
-        department = leader.split("-")[0]
-        item = f"{department}:{'SCJG-SP-001' if department == 'SCJGJ' else 'WJ-GG-001'}"
-        who = leader.lower() if leader.lower() in demo.keys else department.lower()
+        department = item.split(":")[0]
+        team = [p for p in job["team"] if p.startswith(department + "-")]
+        who = team[0].lower() if team[0].lower() in demo.keys else department.lower()
         target = {"basis": basis, "object": job["object"], "item": item}
         steps.append(
             (
@@ -475,6 +500,24 @@ def carry_out(demo: Demo, assignments: list[dict[str, Any]]) -> None:
                 department.lower(),
                 "result.publish",
                 {"published_on": published, **target},
+            )
+        )
+    if excused is not None:
+        steps.append(
+            (
+                "2026-10-21",
+                len(assignments),
+                0,
+                "wjj",
+                "inspection.excuse",
+                {
+                    "basis": basis,
+                    "object": excused,
+                    "item": "WJJ:WJ-GG-001",
+                    "reason": "该场所已停止对外营业，公共场所卫生许可证已注销"
+                    "（注销决定 安卫公〔2026〕58号）",
+                    "excused_on": "2026-10-21",
+                },
             )
         )
     for at, _, _, who, action, params in sorted(steps, key=lambda s: s[:3]):

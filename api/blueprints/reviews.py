@@ -78,7 +78,7 @@ def review(kind: str, subject: str) -> Any:
 @blp.response(200, s.Deadline(many=True))
 @access(STATE_READ)
 def deadlines(args: dict[str, Any]) -> Any:
-    """The deadline board: due, overdue, met late, met (R6.5, R7.4, R9.1, R10.6)."""
+    """The deadline board: due, overdue, met late, met (R6.1, R6.5, R7.4, R9.1, R10.6)."""
     board = read.deadlines.deadlines(
         store(),
         today(),

@@ -61,6 +61,7 @@ def draw_performed(b: Batch, position: int, stream: str, s: dict[str, Any]) -> N
             for a in s["assignments"]
         ],
     )
+    _obligations(b, task, draw, s["assignments"], position)
     lead = b.one("SELECT lead FROM tasks WHERE task = ?", (task,))
     b.deadline(
         "organise",
@@ -75,6 +76,34 @@ def draw_performed(b: Batch, position: int, stream: str, s: dict[str, Any]) -> N
         b.touch("object", a["object"], position)
         for person in a["team"]:
             b.touch("person", person, position)
+
+
+def _obligations(
+    b: Batch, task: str, draw: int, assignments: list[dict[str, Any]], position: int
+) -> None:
+    """Each drawn object's checklist as obligations, due by the task's planned end
+    (R6.1): the checklist the draw recorded (matching v2), or, for a draw that recorded
+    none, what its matching staffed -- every task item for the object's kind."""
+    items = b.conn.execute(
+        "SELECT item, department, object_type FROM task_items WHERE task = ? ORDER BY rank",
+        (task,),
+    ).fetchall()
+    due = b.one("SELECT planned_end FROM task_dates WHERE task = ?", (task,))
+    departments = {item: department for item, department, _ in items}
+    rows = []
+    for a in assignments:
+        checklist = a.get("checklist")
+        if checklist is None:
+            checklist = [item for item, _, kind in items if kind == a.get("kind")]
+        for rank, item in enumerate(checklist):
+            department = departments.get(item, item.partition(":")[0])
+            rows.append(
+                (task, draw, a["object"], item, department, rank, due[0] if due else None,
+                 None, None, None, None, None, position)
+            )  # fmt: skip
+    b.conn.executemany(
+        "INSERT OR REPLACE INTO obligations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
+    )
 
 
 @on(Draw.Recused.TOPIC)

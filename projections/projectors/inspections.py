@@ -56,4 +56,24 @@ def inspection_checked(b: Batch, position: int, stream: str, s: dict[str, Any]) 
     for person in s["inspectors"]:
         b.touch("person", person, position)
     if kind == "draw":
-        b.touch("task", reference.rsplit("/", 1)[0], position)
+        task, _, number = reference.rpartition("/")
+        b.execute(
+            "UPDATE obligations SET checked_on = ?, check_position = ? WHERE task = ? AND "
+            "draw = ? AND object = ? AND item = ? AND checked_on IS NULL",
+            (s["checked_on"], position, task, int(number), obj, s["item"]),
+        )
+        b.touch("task", task, position)
+
+
+@on(Inspection.Excused.TOPIC)
+def inspection_excused(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
+    obj, _, reference, _ = inspection_of(b, stream)
+    task, _, number = reference.rpartition("/")
+    b.execute(
+        "UPDATE obligations SET excused_on = ?, reason = ?, excuse_position = ? WHERE "
+        "task = ? AND draw = ? AND object = ? AND item = ?",
+        (s["excused_on"], s["reason"], position, task, int(number), obj, s["item"]),
+    )
+    b.touch("object", obj, position)
+    b.touch("task", task, position)
+    b.touch("department", s["department"], position)

@@ -17,6 +17,28 @@ def _item_keys(items: list[Any]) -> list[str]:
     return [f"{i['department']}:{i['code']}" if isinstance(i, dict) else str(i) for i in items]
 
 
+def _task_items(b: Batch, task: str, items: list[Any]) -> None:
+    """The task's item records, in the task's order (R7.2): what a draw's checklist is
+    made of, with the names the reads show."""
+    (rank,) = b.one("SELECT COUNT(*) FROM task_items WHERE task = ?", (task,))
+    b.conn.executemany(
+        "INSERT OR REPLACE INTO task_items VALUES (?,?,?,?,?,?,?)",
+        [
+            (
+                task,
+                f"{i['department']}:{i['code']}",
+                i["department"],
+                i["code"],
+                i.get("name"),
+                i.get("object_type"),
+                rank + n,
+            )
+            for n, i in enumerate(items)
+            if isinstance(i, dict)
+        ],
+    )
+
+
 @on(JointTask.Created.TOPIC)
 def task_created(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
     spec = s["spec"]
@@ -33,6 +55,11 @@ def task_created(b: Batch, position: int, stream: str, s: dict[str, Any]) -> Non
             dumps({s["lead"]: spec["inspectors"]}),
         ),
     )
+    b.execute(
+        "INSERT OR REPLACE INTO task_dates VALUES (?,?,?)",
+        (s["task"], spec.get("planned_start"), spec.get("planned_end")),
+    )
+    _task_items(b, s["task"], spec["items"])
     b.touch("task", s["task"], position)
     b.touch("department", s["lead"], position)
     for person in spec["inspectors"]:
@@ -56,6 +83,7 @@ def task_joined(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None
             task,
         ),
     )
+    _task_items(b, task, s["items"])
     b.touch("task", task, position)
     b.touch("department", s["department"], position)
     for person in s["inspectors"]:

@@ -12,7 +12,8 @@ its modules (and nothing else), so ``from projections import read`` then
 ``sql`` (the row helpers), ``calendar``, ``deadlines`` (the board, across areas),
 ``trails`` (who touched a subject, across areas), and one module per area: ``keys``,
 ``departments``, ``items``, ``directory``, ``inspectors``, ``plans``, ``tasks``,
-``draws``, ``results``, ``reports``; ``public`` (what the public pages read).
+``draws``, ``inspections`` (a drawn object's checklist), ``results``, ``reports``;
+``public`` (what the public pages read).
 """
 
 from projections.read import (
@@ -23,6 +24,7 @@ from projections.read import (
     directory,
     documents,
     draws,
+    inspections,
     inspectors,
     items,
     keys,
@@ -45,6 +47,7 @@ __all__ = [
     "directory",
     "documents",
     "draws",
+    "inspections",
     "inspectors",
     "items",
     "keys",

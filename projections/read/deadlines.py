@@ -1,4 +1,4 @@
-"""The deadline board (R6.5, R7.4, R9.1, R9.2, R10.6), judged as of a day.
+"""The deadline board (R6.1, R6.5, R7.4, R9.1, R9.2, R10.6), judged as of a day.
 
 A read model across areas: plans, draws and results open deadlines (the ``deadlines``
 table), and every member department owes, whether or not it has started any task
@@ -6,10 +6,11 @@ table), and every member department owes, whether or not it has started any task
 ``plans`` and ``reports``): its item list by 31 December of the year it joined (the
 2020 list by 31 December 2020), its annual plan by 31 January, four quarterly reports
 and the annual summary by 10 December of every year from the year it joined to the
-year the board is judged in. Due dates that count working days
-are worked out now, from each deadline's base date and the calendar the log holds now
-(the package's plus the office's amendments): a deadline in a year nobody has recorded
-is reported as such, never guessed (``calendar unknown``).
+year the board is judged in; and each item on a drawn object's checklist is due by its
+task's planned end until it is checked or excused (R6.1, ``obligations``). Due dates
+that count working days are worked out now, from each deadline's base date and the
+calendar the log holds now (the package's plus the office's amendments): a deadline in
+a year nobody has recorded is reported as such, never guessed (``calendar unknown``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ledger.workdays import (
     judge,
     quarterly_report_deadline,
 )
+from projections.read import inspections
 from projections.read.calendar import work_calendar
 from projections.read.sql import rows
 
@@ -46,6 +48,7 @@ DEADLINE_LABELS = {
     "annual": "年度工作总结（12月10日前）",
     "rectification": "通报批评限期整改",
     "work": "工作任务台账时间节点",
+    "obligation": "联合抽查清单事项逐项检查（任务结束日前）",
 }
 STATUS_LABELS = {
     "met": "按时完成",
@@ -81,6 +84,8 @@ class Deadline:
     opened_at: int | None = None
     done_at: int | None = None
     problem: str | None = None
+    #: What the deadline is about, in names (an obligation: object, item, department).
+    about: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -121,6 +126,7 @@ def judged(row: dict[str, Any], calendar: WorkCalendar, today: dt.date) -> Deadl
         row["position"],
         row.get("done_position"),
         problem,
+        row.get("about"),
     )
 
 
@@ -222,6 +228,32 @@ def report_deadlines(
     return out
 
 
+def obligation_deadlines(
+    db: sqlite_utils.Database, today: dt.date, department: str | None = None
+) -> list[dict[str, Any]]:
+    """Each joint visit's checklist items (R6.1, R6.6) as deadlines: due by the task's
+    planned end, done when checked or excused (with its reason), named in full."""
+    out = []
+    for row in inspections.obligations(db, today, department=department):
+        excused = row["excused_on"] and not row["checked_on"]
+        out.append(
+            {
+                "kind": "obligation",
+                "subject": f"{row['task']}/{row['draw']}|{row['object']}|{row['item']}",
+                "department": row["department"],
+                "base": None,
+                "working_days": 0,
+                "due": row["due"],
+                "done": row["checked_on"] or row["excused_on"],
+                "position": row["position"],
+                "done_position": row["check_position"] or row["excuse_position"],
+                "about": row["about"]
+                + (f"；已说明理由免查 excused: {row['reason']}" if excused else ""),
+            }
+        )
+    return out
+
+
 def deadlines(
     db: sqlite_utils.Database,
     today: dt.date,
@@ -243,6 +275,8 @@ def deadlines(
         for r in report_deadlines(db, today)
         if (not department or r["department"] == department) and (not kind or r["kind"] == kind)
     ]
+    if not kind or kind == "obligation":
+        source += obligation_deadlines(db, today, department)
     board = []
     for row in source:
         entry = judged(row, calendar, today)

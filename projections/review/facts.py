@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlite_utils
 
+from projections.read import inspections
 from projections.read.calendar import work_calendar
 from projections.read.deadlines import Deadline, judged
 from projections.read.sql import rows
@@ -175,6 +176,26 @@ class Facts:
         for an unknown task."""
         found = rows(self.db, "SELECT items FROM tasks WHERE task = ?", (task,))
         return list(json.loads(found[0]["items"])) if found else None
+
+    def obligations(self, kind: str, subject: str) -> list[dict[str, Any]]:
+        """The subject's joint-visit obligations (R6.1), judged as of the review's day:
+        an object's, a task's, a department's, or for a person those of the objects
+        they were sent to for their own department."""
+        selected: dict[str, Any] = {kind: subject}
+        return inspections.obligations(self.db, self.today, **selected)
+
+    def sent(self, task: str, draw: int, obj: str, department: str) -> list[str]:
+        """Who of the object's team (after recusals) belongs to ``department``."""
+        return [
+            r["value"]
+            for r in rows(
+                self.db,
+                "SELECT j.value FROM assignments a, json_each(a.team) j JOIN inspectors i ON "
+                "i.person = j.value WHERE a.task = ? AND a.draw = ? AND a.object = ? AND "
+                "i.unit = ?",
+                (task, draw, obj, department),
+            )
+        ]
 
     def task_leads(self, task: str) -> list[str]:
         """The task's lead department (a list: empty for an unknown task)."""

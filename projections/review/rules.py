@@ -20,6 +20,10 @@ rule                  R       passes when
 ``followed``          R9.2    a violation was followed by a penalty case or a judicial
                               referral (no fixed period in the source; we hold it due by
                               the publication deadline, and say so in the finding)
+``visited``           R6.1    every item on a drawn object's checklist was checked on
+                              the joint visit, or excused by its department with a
+                              reason, by the task's planned end (judged per object
+                              and item: :mod:`projections.review.obligations`)
 ``problem``           R10.4   (judgement) the object turned out to have a problem
                               after the check reported none: a later check's
                               violation, an incident or a verified complaint; the
@@ -347,6 +351,18 @@ def violation_followed_up(facts: Facts, c: Check) -> list[Finding]:
             [result["position"]],
         )
     ]
+
+
+@rule(
+    "visited",
+    "R6.1",
+    "进一次门、查多项事：清单事项逐项检查或说明理由",
+    "every checklist item checked on the joint visit, or excused with a reason",
+)
+def checklist_visited(facts: Facts, c: Check) -> list[Finding]:
+    """Judged per obligation, not per check (:mod:`projections.review.obligations`): an
+    unchecked item has no check to review, and a check is what discharges one."""
+    return []
 
 
 @rule(

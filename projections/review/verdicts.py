@@ -19,11 +19,13 @@ the department and its own inspectors.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from projections.review.analysis import analysis
 from projections.review.facts import Check, Facts
+from projections.review.obligations import ObligationReview
 from projections.review.rules import RULES, Finding, InspectionReview
 
 VERDICTS = {
@@ -55,13 +57,22 @@ class Review:
     as_of: str
     inspections: list[InspectionReview]
     verdicts: list[Verdict]
+    #: The joint visits' checklist items (R6.1): checked, excused, due or overdue.
+    obligations: list[ObligationReview] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        for inspection in out["inspections"]:
-            for finding in inspection["findings"]:
+        for reviewed in (*out["inspections"], *out["obligations"]):
+            for finding in reviewed["findings"]:
                 finding["r"] = RULES[finding["rule"]].r
         return out
+
+
+class Reviewed(Protocol):
+    """What has findings: a reviewed check, or a reviewed obligation."""
+
+    @property
+    def findings(self) -> list[Finding]: ...
 
 
 def _judged(facts: Facts, kind: str, subject: str, party: str) -> bool:
@@ -74,7 +85,7 @@ def _judged(facts: Facts, kind: str, subject: str, party: str) -> bool:
 
 
 def parties(
-    facts: Facts, kind: str, subject: str, reviewed: list[InspectionReview]
+    facts: Facts, kind: str, subject: str, reviewed: Sequence[Reviewed]
 ) -> dict[str, dict[str, Any]]:
     """Each party judged: its failed and judgement findings and their evidence."""
     found: dict[str, dict[str, Any]] = {}
@@ -112,12 +123,14 @@ def verdicts(
     subject: str,
     reviewed: list[InspectionReview],
     checks: list[Check] | None = None,
+    obligations: Sequence[ObligationReview] = (),
 ) -> list[Verdict]:
     """Each party's verdict, by party; a settlement replaces the computed one."""
     settled = facts.settled(kind, subject)
     pairs = list(zip(checks or [], reviewed, strict=False))
     out = []
-    for party, entry in sorted(parties(facts, kind, subject, reviewed).items()):
+    found_for = parties(facts, kind, subject, [*reviewed, *obligations])
+    for party, entry in sorted(found_for.items()):
         party_kind, name = facts.party(party)
         status = _status(entry)
         found = entry["fail"] + entry["judgement"]

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from ledger.config import Settings
-from tests.support.cli import ok
+from tests.support.cli import ok, run
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(home=tmp_path_factory.mktemp("demo") / "home")
-    ok(settings, "demo", "--objects", "1500")
+    ok(settings, "demo", "--objects", "5000")
     return settings
 
 
@@ -82,3 +82,52 @@ def test_a_penalty_feeds_the_next_years_directed_stratum(demo: Settings) -> None
     assert snap.summary() == commitment["snapshot"]
     assert set(penalised) <= {i for i, _ in snap.strata["directed"]}
     assert "inputs verified" in ok(demo, "verify-draw", "T-2027-001/1").stdout
+
+
+def test_a_joint_visit_with_a_health_item_left_unchecked_and_overdue(demo: Settings) -> None:
+    """R6.1, R6.6, R7.3 (issue 12.1): the 2026 joint task's visits carry checklists; the
+    health bureau's item left unchecked on a joint visit is overdue on the deadline board
+    with object, item and department names, and its checklist shows it; the health
+    bureau's inspectors went only to objects whose checklist holds its item."""
+    board = json.loads(
+        ok(demo, "deadlines", "--kind", "obligation", "--status", "overdue", "--json").stdout
+    )
+    health = [d for d in board if d["department"] == "WJJ"]
+    assert health, board
+    overdue = health[0]
+    assert "公共场所卫生检查" in overdue["about"] and "安岳县卫生健康局" in overdue["about"]
+    task_draw, obj, item = overdue["subject"].split("|")
+    assert (task_draw, item) == ("T-2026-001/1", "WJJ:WJ-GG-001")
+    listed = json.loads(
+        ok(demo, "inspection", "checklist", "--draw", task_draw, "--object", obj, "--json").stdout
+    )
+    statuses = {i["item"]: i["status"] for i in listed["items"]}
+    assert statuses == {"SCJGJ:SCJG-SP-001": "checked", "WJJ:WJ-GG-001": "overdue"}
+    table = ok(demo, "inspection", "checklist", "--draw", task_draw, "--object", obj).stdout
+    assert "逾期未查" in table and "安岳县卫生健康局" in table
+    excused = json.loads(ok(demo, "deadlines", "--kind", "obligation", "--json").stdout)
+    assert any("excused" in (d["about"] or "") for d in excused)
+    drawn = json.loads(ok(demo, "draw", "show", task_draw).stdout)["performed"]["assignments"]
+    for assignment in drawn:
+        health_sent = any(p.startswith("WJJ-") for p in assignment["team"])
+        assert health_sent == ("WJJ:WJ-GG-001" in assignment["checklist"])
+    review = json.loads(ok(demo, "review", "show", "--department", "WJJ", "--json").stdout)
+    (wjj,) = [v for v in review["verdicts"] if v["party"] == "WJJ"]
+    assert "visited" in {d["rule"] for d in wjj["defects"]}
+
+
+def test_the_excuse_from_the_cli_is_refused_for_a_checked_item(demo: Settings) -> None:
+    """R6.1 through the CLI: a checked item is not excused -- exit status 2, a bilingual
+    message, nothing written; an object not drawn has no checklist."""
+    board = json.loads(ok(demo, "deadlines", "--kind", "obligation", "--json").stdout)
+    done = next(d for d in board if d["department"] == "SCJGJ" and d["status"] == "met")
+    task_draw, obj, item = done["subject"].split("|")
+    before = json.loads(ok(demo, "status", "--json").stdout)
+    key = str(Path(demo.home) / "keys" / "demo" / "scjgj.key")
+    args = ("--key", key, "--draw", task_draw, "--object", obj, "--item", item)
+    refused = run(demo, "inspection", "excuse", *args, "--on", "2026-10-22", "--reason", "x")
+    assert refused.exit_code == 2, refused.output
+    assert "已于" in refused.output and "was checked on" in refused.output
+    assert json.loads(ok(demo, "status", "--json").stdout) == before
+    missing = run(demo, "inspection", "checklist", "--draw", task_draw, "--object", "NOPE")
+    assert missing.exit_code != 0 and "was not drawn" in missing.output

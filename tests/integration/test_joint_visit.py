@@ -17,20 +17,27 @@ from typing import Any
 
 import pytest
 
+from api import create_app
 from ledger.areas.directory.importer import import_objects
 from ledger.draw.algorithm import MATCHING_V2
 from ledger.draw.world import SNAPSHOT_TOPICS, fold
-from ledger.errors import PermissionDeniedError, RuleViolationError
+from ledger.errors import ConflictError, PermissionDeniedError, RuleViolationError, ValidationError
 from ledger.ids import draw_id
+from ledger.keys import write_key_file
+from projections.read import deadlines
+from projections.read import inspections as read_inspections
 from projections.review import review
 from projections.runner import update
 from projections.store import Store
+from tests.support.api import Api
 from tests.support.county import County, add_people, build_county, key_for
 from tests.support.draws import TASK, ceremony, verify, witness
 from tests.support.world import World
+from tests.vectors.testkeys import fixed_key
 from tools.fakecounty import write_generated_objects
 
 BASIS = {"kind": "draw", "task": TASK, "draw": 1}
+CASE_BASIS = {"kind": "case", "case": "TS-1", "trigger": "complaint", "reference": "12315"}
 
 
 def today() -> str:
@@ -257,3 +264,184 @@ def test_the_draw_gives_each_object_its_checklist_and_sends_only_its_departments
             events[n] = (position, stream, topic, tampered)
     found, _ = verify(joint, events=events)
     assert found is not None and "checklist" in found
+
+
+# --- slice 2: the checklist's obligations ----------------------------------------------------
+
+
+def joint_visits(county: County) -> list[dict[str, Any]]:
+    """The drawn objects whose checklist holds both departments' items."""
+    performed = county.ledger.find(draw_id(TASK, 1)).performed
+    return [a for a in performed["assignments"] if len(a["checklist"]) == 2]
+
+
+def projected(county: County, tmp_path: Path) -> Store:
+    store = Store(tmp_path / "projections.sqlite3")
+    update(county.ledger, store)
+    return store
+
+
+def test_an_item_off_the_objects_checklist_is_refused(joint: County) -> None:
+    """R6.6, R4.1 (format 2): SWJ's item is on the task, but an object only SCJGJ
+    supervises does not carry it; a check of it there is refused, nothing written."""
+    performed = joint.ledger.find(draw_id(TASK, 1)).performed
+    market_only = next(a for a in performed["assignments"] if a["checklist"] == ["SCJGJ:SC-001"])
+    size = joint.ledger.head().position
+    with pytest.raises(RuleViolationError, match="不在") as refused:
+        check(joint, "T1", market_only["object"], "SWJ:SW-001", ["T1"])
+    assert refused.value.rule == "R6.6"
+    assert "is not on the checklist" in str(refused.value)
+    assert joint.ledger.head().position == size
+
+
+def test_every_checklist_item_is_due_until_checked_or_excused(
+    joint: County, tmp_path: Path
+) -> None:
+    """R6.1 (the demo's bug: a health item checked on none of 113 objects, and nothing
+    due): each drawn object's checklist items are obligations of their departments, on
+    the deadline board by the task's planned end with object, item and department
+    names; checked or excused (with the department's reason) they are done; still open
+    after the end they are overdue, and the duty review records the defect of the
+    department and its inspectors sent there."""
+    first, second = joint_visits(joint)[:2]
+    market = [p for p in first["team"] if p.startswith("S")]
+    tax = [p for p in first["team"] if p.startswith("T")]
+    check(joint, market[0], first["object"], "SCJGJ:SC-001", market)
+    # SWJ leaves its item on the first joint visit unchecked; it excuses the second.
+    excuse = {
+        "basis": BASIS,
+        "object": second["object"],
+        "item": "SWJ:SW-001",
+        "reason": "该企业已办理清税注销，无发票领用",
+        "excused_on": today(),
+    }
+    joint.run("SWJ", "inspection.excuse", **excuse)
+    store = projected(joint, tmp_path)
+    during = dt.date(2026, 12, 10)  # the task runs 2026-12-01 .. 2026-12-20
+    after = dt.date(2026, 12, 21)
+    board = {d.subject: d for d in deadlines.deadlines(store.db, after, kind="obligation")}
+    owed = len([i for a in joint.ledger.find(draw_id(TASK, 1)).performed["assignments"]
+                for i in a["checklist"]])  # fmt: skip
+    assert len(board) == owed
+    open_item = board[f"{TASK}/1|{first['object']}|SWJ:SW-001"]
+    assert (open_item.status, open_item.due, open_item.department) == (
+        "overdue",
+        "2026-12-20",
+        "SWJ",
+    )
+    name = store.db.execute("SELECT name FROM objects WHERE id = ?", [first["object"]]).fetchone()
+    assert name[0] in open_item.about and "事项 SW-001" in open_item.about
+    assert "国家税务总局安岳县税务局" in open_item.about
+    checked = board[f"{TASK}/1|{first['object']}|SCJGJ:SC-001"]
+    assert checked.status == "met" and checked.done == today()
+    excused = board[f"{TASK}/1|{second['object']}|SWJ:SW-001"]
+    assert excused.status == "met" and "清税注销" in (excused.about or "")
+    assert {d.status for d in deadlines.deadlines(store.db, during, kind="obligation")} <= {
+        "due",
+        "met",
+    }
+    overdue = deadlines.deadlines(store.db, after, department="SWJ", status="overdue")
+    assert f"{TASK}/1|{first['object']}|SWJ:SW-001" in {d.subject for d in overdue}
+    # The checklist listing (read, CLI and API use it).
+    listed = read_inspections.checklist(store.db, TASK, 1, first["object"], after)
+    by_item = {i["item"]: i for i in listed["items"]}
+    assert [i["item"] for i in listed["items"]] == ["SCJGJ:SC-001", "SWJ:SW-001"]
+    assert by_item["SWJ:SW-001"]["status"] == "overdue" and by_item["SWJ:SW-001"]["sent"] == tax
+    assert by_item["SWJ:SW-001"]["department_name"] == "国家税务总局安岳县税务局"
+    assert by_item["SCJGJ:SC-001"]["status"] == "checked"
+    # The duty review: the overdue item is a defect of SWJ and its officers sent there.
+    result = review(store.db, "object", first["object"], after)
+    visited = {o.item: o.findings[0] for o in result.obligations}
+    assert visited["SWJ:SW-001"].status == "fail" and visited["SWJ:SW-001"].r == "R6.1"
+    assert visited["SCJGJ:SC-001"].status == "pass"
+    verdict = {v.party: v for v in result.verdicts}
+    assert verdict["SWJ"].verdict == "defect"
+    assert any(d["rule"] == "visited" for d in verdict["SWJ"].defects)
+    assert all(verdict[p].verdict == "defect" for p in tax)
+    assert "visited" in {f["rule"] for o in result.as_dict()["obligations"] for f in o["findings"]}
+    excused_review = review(store.db, "object", second["object"], after)
+    assert {o.item: o.status for o in excused_review.obligations}["SWJ:SW-001"] == "excused"
+    department = review(store.db, "department", "SWJ", after)
+    assert f"{first['object']}" in {
+        o.object for o in department.obligations if o.status == "overdue"
+    }
+
+
+def test_an_excuse_is_its_departments_for_an_open_item_on_the_checklist(joint: County) -> None:
+    """R6.1: only the item's own department excuses it, with a reason; an item off the
+    checklist, an item already checked or already excused, and a basis that is not a
+    draw are refused -- each with nothing written."""
+    first = joint_visits(joint)[0]
+    market = [p for p in first["team"] if p.startswith("S")]
+    check(joint, market[0], first["object"], "SCJGJ:SC-001", market)
+    performed = joint.ledger.find(draw_id(TASK, 1)).performed
+    market_only = next(a for a in performed["assignments"] if a["checklist"] == ["SCJGJ:SC-001"])
+    base = {"basis": BASIS, "reason": "停业", "excused_on": today()}
+    size = joint.ledger.head().position
+    refusals = [
+        ("SCJGJ", {"object": first["object"], "item": "SWJ:SW-001"}, PermissionDeniedError),
+        ("SWJ", {"object": market_only["object"], "item": "SWJ:SW-001"}, RuleViolationError),
+        ("SCJGJ", {"object": first["object"], "item": "SCJGJ:SC-001"}, ConflictError),
+        (
+            "SWJ",
+            {"object": first["object"], "item": "SWJ:SW-001", "basis": CASE_BASIS},
+            ValidationError,
+        ),
+    ]
+    for who, fields, error in refusals:
+        with pytest.raises(error):
+            joint.run(who, "inspection.excuse", **{**base, **fields})
+    with pytest.raises(ValidationError):
+        joint.run("SWJ", "inspection.excuse", **{**base, "object": first["object"],
+                                                 "item": "SWJ:SW-001", "reason": ""})  # fmt: skip
+    assert joint.ledger.head().position == size
+    joint.run(
+        "SWJ", "inspection.excuse", **{**base, "object": first["object"], "item": "SWJ:SW-001"}
+    )
+    with pytest.raises(ConflictError, match="already excused"):
+        joint.run(
+            "SWJ", "inspection.excuse", **{**base, "object": first["object"], "item": "SWJ:SW-001"}
+        )
+
+
+def test_the_checklist_and_the_excuse_over_the_api(joint: County) -> None:
+    """R6.1 through the API: the checklist read (any registered key), the signed excuse
+    (the item's department), the board's obligation with names; an object not drawn is
+    a 404 problem in both languages."""
+    settings = joint.world.settings
+    settings.keys_dir.mkdir(parents=True, exist_ok=True)
+    write_key_file(settings.ledger_key_path, fixed_key("ledger"))
+    config: dict[str, Any] = {"SHUANGSUI_HOME": str(settings.home), "TESTING": True}
+    if settings.database_url:
+        config["SHUANGSUI_DATABASE_URL"] = settings.database_url
+    app = create_app(config)
+    api = Api(app, app.test_client(), joint)
+    try:
+        first = joint_visits(joint)[0]
+        path = f"/api/v1/tasks/{TASK}/draws/1/objects/{first['object']}/checklist"
+        listed = api.get("SWJ", path, today="2026-12-21")
+        assert listed.status_code == 200, listed.json
+        assert [(i["item"], i["status"]) for i in listed.json["items"]] == [
+            ("SCJGJ:SC-001", "overdue"),
+            ("SWJ:SW-001", "overdue"),
+        ]
+        assert listed.json["items"][1]["department_name"] == "国家税务总局安岳县税务局"
+        excused = api.command(
+            "SWJ",
+            "inspection.excuse",
+            basis=BASIS,
+            object=first["object"],
+            item="SWJ:SW-001",
+            reason="已清税注销",
+            excused_on=today(),
+        )
+        assert excused.status_code == 201, excused.json
+        board = api.get("SWJ", "/api/v1/deadlines", kind="obligation", today="2026-12-21")
+        assert board.status_code == 200, board.json
+        mine = next(d for d in board.json if d["subject"].endswith(f"{first['object']}|SWJ:SW-001"))
+        assert mine["status"] == "met" and "已清税注销" in mine["about"]
+        missing = api.get("SWJ", f"/api/v1/tasks/{TASK}/draws/1/objects/NOPE/checklist")
+        assert missing.status_code == 404
+        assert "未在抽取" in missing.json["detail"] and "was not drawn" in missing.json["detail"]
+    finally:
+        app.extensions["shuangsui"].close()

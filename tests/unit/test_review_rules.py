@@ -35,9 +35,18 @@ def test_the_registry_holds_each_rule_once_in_report_order() -> None:
         "entered",
         "published",
         "followed",
+        "visited",
         "problem",
     ]
-    assert {rule.r for rule in RULES.values()} == {"R1.1", "R3.4", "R7.4", "R9.1", "R9.2", "R10.4"}
+    assert {rule.r for rule in RULES.values()} == {
+        "R1.1",
+        "R3.4",
+        "R6.1",
+        "R7.4",
+        "R9.1",
+        "R9.2",
+        "R10.4",
+    }
     assert all(rule.id == key for key, rule in RULES.items())
 
 

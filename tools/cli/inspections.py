@@ -1,8 +1,10 @@
-"""inspection record: an object's check for an item (R8; ``ledger/areas/inspections``)."""
+"""inspection record, excuse, checklist: an object's check for an item (R8), a checklist
+item excused with its reason, a drawn object's checklist (R6.1; ``ledger/areas/inspections``)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,11 @@ import click
 
 from ledger.areas.inspections.events import METHODS
 from ledger.errors import ValidationError
+from projections.read.deadlines import as_of
+from projections.read.inspections import checklist
 from tools.cli.basis import ITEM, OBJECT, basis_options, read_basis
+from tools.cli.output import Output, listing
+from tools.cli.projected import TODAY, projected
 from tools.cli.runtime import KEY, Runtime, pass_runtime
 
 
@@ -91,3 +97,97 @@ def inspection_record(
         }
     result = runtime.run(key_file, "inspection.record", params)
     click.echo(f"check of {obj} for {item} recorded at position {result['positions'][1]}")
+
+
+@inspection.command("excuse")
+@KEY
+@OBJECT
+@ITEM
+@click.option("--draw", "draw_ref", required=True, metavar="TASK/N", help="The draw.")
+@click.option("--reason", required=True, help="Why the item is not checked (免查理由).")
+@click.option("--on", "day", required=True, metavar="YYYY-MM-DD", help="The day decided.")
+@pass_runtime
+def inspection_excuse(
+    runtime: Runtime, /, key_file: str, obj: str, item: str, draw_ref: str, reason: str, day: str
+) -> None:
+    """Excuse an item on a drawn object's checklist, with the reason (R6.1).
+
+    The department whose item it is records why it is not checked on the joint visit;
+    the obligation is then no longer due.
+
+    \b
+    Example:
+      shuangsui inspection excuse --key wjj.key --draw T-2026-001/1 \\
+          --object 91510000... --item WJJ:WJ-GG-001 --on 2026-10-20 \\
+          --reason "该店已停止经营公共场所业务"
+    """
+    params = {
+        "basis": read_basis(draw_ref, None, None, None, None),
+        "object": obj,
+        "item": item,
+        "reason": reason,
+        "excused_on": day,
+    }
+    result = runtime.run(key_file, "inspection.excuse", params)
+    click.echo(
+        f"{item} on {obj} excused (已说明理由免查) at position {result['positions'][1]}: {reason}"
+    )
+
+
+@inspection.command("checklist")
+@click.option("--draw", "draw_ref", required=True, metavar="TASK/N", help="The draw.")
+@click.option("--object", "obj", required=True, help="The drawn object's id.")
+@TODAY
+@listing()
+@pass_runtime
+def inspection_checklist(
+    runtime: Runtime, draw_ref: str, obj: str, today: str | None, out: Output
+) -> None:
+    """A drawn object's checklist: each department's items on the joint visit (R6.1).
+
+    Every participating department's task item that applies to the object (its kind,
+    and the departments supervising it), who of the team that department sent, and
+    whether it is checked, excused, due or overdue after the task's planned end.
+
+    \b
+    Example:
+      shuangsui inspection checklist --draw T-2026-001/1 --object 91510000...
+    """
+    basis = read_basis(draw_ref, None, None, None, None)
+    with projected(runtime) as (_, store):
+        found = checklist(store.db, basis["task"], basis["draw"], obj, as_of(today))
+    out.rows(
+        found["items"],
+        table=checklist_table(found),
+        document=found,
+        columns=(
+            "item",
+            "item_name",
+            "department",
+            "department_name",
+            "due",
+            "status",
+            "status_name",
+            "checked_on",
+            "excused_on",
+            "reason",
+            "sent",
+        ),
+    )
+
+
+def checklist_table(found: dict[str, Any]) -> Iterator[str]:
+    name = found["object_name"] or found["object"]
+    yield (
+        f"检查清单 checklist of {name}（{found['object']}） in {found['task']}/{found['draw']}"
+        f" (as of {found['as_of']}); team {', '.join(found['team'])}"
+    )
+    for i in found["items"]:
+        done = i["checked_on"] or i["excused_on"] or ""
+        yield (
+            f"  {i['status_name']:<8} {i['status']:<8} {i['item']:<22} "
+            f"{i['item_name'] or ''}  {i['department_name'] or i['department']}"
+            f"  due {i['due'] or '—'}  {done}  sent {', '.join(i['sent']) or '—'}"
+        )
+        if i["reason"]:
+            yield f"           免查理由 reason: {i['reason']}"

@@ -194,7 +194,7 @@ def deadlines_cmd(
     today: str | None,
     out: Output,
 ) -> None:
-    """The deadline board: due, overdue, met late, met (R6.5, R7.4, R9.1, R10.6).
+    """The deadline board: due, overdue, met late, met (R6.1, R6.5, R7.4, R9.1, R10.6).
 
     \b
     Example:
@@ -218,6 +218,7 @@ def deadlines_cmd(
             "opened_at",
             "done_at",
             "problem",
+            "about",
         ),
         names=names,
     )
@@ -232,6 +233,8 @@ def deadlines_table(board: list[deadlines.Deadline]) -> Iterator[str]:
             f"{d.department:<8} {deadlines.DEADLINE_LABELS.get(d.kind, d.kind)}  {d.subject}"
             + (f"  (done {d.done})" if d.done else "")
         )
+        if d.about:
+            yield f"{'':>9}{d.about}"
         if d.problem:
             yield f"{'':>9}{d.problem}"
 

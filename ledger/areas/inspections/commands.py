@@ -10,6 +10,7 @@ from ledger.areas.bodies.rules import require_qualified
 from ledger.areas.inspections import rules
 from ledger.areas.inspections.events import METHODS, Inspection, basis_reference
 from ledger.commanding import Command, Context, Outcome, Route
+from ledger.errors import ConflictError, RuleViolationError, ValidationError
 from ledger.fields import choice, nested, past_date, shape_of, text, text_list
 from ledger.ids import inspection_id
 from ledger.params import Params
@@ -64,6 +65,7 @@ class RecordInspection(Command):
             ctx.require_department(department, rule="R8.1")
         team = rules.team_of(ctx, basis, obj)
         rules.check_task_item(ctx, basis, department, item)
+        rules.check_on_checklist(ctx, basis, obj, f"{department}:{item}")
         rules.check_after_draw(ctx, basis, self.checked_on)
         found = ctx.ledger.find(inspection_id(basis["kind"], basis_reference(basis), obj))
         inspection = (
@@ -87,4 +89,69 @@ class RecordInspection(Command):
         return Outcome([inspection], result)
 
 
-COMMANDS = (RecordInspection,)
+@dataclass(frozen=True)
+class ExcuseObligation(Command):
+    """Excuse an item on a drawn object's checklist, with the reason (R6.1): the
+    department whose item it is records why it will not be checked on the joint visit
+    (e.g. the object no longer carries on that activity); the obligation is then no
+    longer due."""
+
+    ACTION = "inspection.excuse"
+    ROLES = frozenset({DEPARTMENT})
+    ROUTE = Route("POST", "/api/v1/inspections/excuses")
+
+    basis: dict[str, Any] = rules.basis()
+    object: str = text(max_length=64)
+    item: tuple[str, str] = rules.item_reference()
+    reason: str = text(max_length=1000)
+    excused_on: str = past_date()
+
+    def handle(self, ctx: Context) -> Outcome:
+        basis, obj = self.basis, self.object
+        department, code = self.item
+        key = f"{department}:{code}"
+        ctx.require_department(department, rule="R6.1")
+        if basis.get("kind") != "draw":
+            raise ValidationError(
+                "只有抽取的检查清单事项可以说明理由免查 / only an item on a drawn object's "
+                "checklist is excused: the basis must be a draw",
+                {"basis": ["must be a draw"]},
+            )
+        checklist = rules.checklist_of(ctx, basis, obj)
+        if key not in checklist:
+            raise RuleViolationError(
+                f"{key} 不在 {obj} 的检查清单上 / {key} is not on the checklist of {obj}; "
+                f"checklist: {', '.join(checklist) or 'none'}",
+                rule="R6.1",
+            )
+        rules.check_after_draw(ctx, basis, self.excused_on)
+        found = ctx.ledger.find(inspection_id("draw", basis_reference(basis), obj))
+        inspection = (
+            found
+            if isinstance(found, Inspection)
+            else Inspection(object=obj, department=department, basis=basis)
+        )
+        checked = [c["checked_on"] for c in inspection.checks if c["item"] == key]
+        if checked:
+            raise ConflictError(
+                f"{key} 已于 {checked[0]} 检查 / {key} on {obj} was checked on {checked[0]}; "
+                "a checked item is not excused",
+                rule="R6.1",
+            )
+        if key in inspection.excused:
+            raise ConflictError(
+                f"{key} 已说明理由 / {key} on {obj} was already excused on "
+                f"{inspection.excused[key]['excused_on']}",
+                rule="R6.1",
+            )
+        inspection.excuse(
+            item=key,
+            department=department,
+            reason=self.reason,
+            excused_on=self.excused_on,
+            by=ctx.actor_id,
+        )
+        return Outcome([inspection], {"object": obj, "item": key, "excused_on": self.excused_on})
+
+
+COMMANDS = (RecordInspection, ExcuseObligation)

@@ -84,6 +84,17 @@ class Inspection(Aggregate):
         legal_basis: str
         decided_on: str
 
+    class Excused(Aggregate.Event):
+        """An item on a drawn object's checklist that its department will not check on
+        the joint visit, with the recorded reason (进一次门、查多项事, R6.1)."""
+
+        TOPIC = "shuangsui.inspection.excused"
+        item: str
+        department: str
+        reason: str
+        excused_on: str
+        by: str
+
     class FollowedUp(Aggregate.Event):
         TOPIC = "shuangsui.inspection.followed_up"
         item: str
@@ -100,6 +111,7 @@ class Inspection(Aggregate):
         self.results: dict[str, dict[str, Any]] = {}
         self.publication: dict[str, dict[str, Any]] = {}
         self.follow_ups: dict[str, list[dict[str, Any]]] = {}
+        self.excused: dict[str, dict[str, Any]] = {}
 
     @staticmethod
     def create_id(object: str, basis: dict[str, Any], **_: Any) -> UUID:
@@ -153,6 +165,15 @@ class Inspection(Aggregate):
     def withhold(self, item: str, department: str, legal_basis: str, decided_on: str) -> None:
         self.publication[item] = {"withheld_on": decided_on, "legal_basis": legal_basis}
 
+    @event(Excused)
+    def excuse(self, item: str, department: str, reason: str, excused_on: str, by: str) -> None:
+        self.excused[item] = {
+            "department": department,
+            "reason": reason,
+            "excused_on": excused_on,
+            "by": by,
+        }
+
     @event(FollowedUp)
     def follow_up(self, item: str, kind: str, reference: str, on: str) -> None:
         self.follow_ups.setdefault(item, []).append(
@@ -168,6 +189,7 @@ class Inspection(Aggregate):
             "results": self.results,
             "publication": self.publication,
             "follow_ups": self.follow_ups,
+            "excused": self.excused,
         }
 
 

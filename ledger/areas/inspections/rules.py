@@ -106,6 +106,48 @@ def check_task_item(ctx: Context, basis: dict[str, Any], department: str, code: 
         )
 
 
+def checklist_of(ctx: Context, basis: dict[str, Any], obj: str) -> list[str]:
+    """The drawn object's checklist (``DEPARTMENT:CODE``, R6.1, R6.6): as the draw
+    recorded it (matching v2), or, for a draw that recorded none, what its matching
+    staffed -- every task item for the object's kind."""
+    drawn = ctx.ledger.find(draw_id(basis["task"], basis["draw"]))
+    if not isinstance(drawn, Draw) or drawn.performed is None:
+        raise NotFoundError(f"no performed draw {basis['task']}/{basis['draw']}")
+    for assignment in drawn.performed["assignments"]:
+        if assignment["object"] == obj:
+            break
+    else:
+        raise RuleViolationError(
+            f"{obj} 未在抽取 {basis['task']}/{basis['draw']} 中被抽中 / {obj} was not drawn "
+            f"in {basis['task']}/{basis['draw']}",
+            rule="R1.1",
+        )
+    if "checklist" in assignment:
+        return list(assignment["checklist"])
+    joint = ctx.ledger.find(task_id(basis["task"]))
+    items = joint.items if isinstance(joint, JointTask) else []
+    return [
+        f"{i['department']}:{i['code']}" for i in items if i["object_type"] == assignment["kind"]
+    ]
+
+
+def check_on_checklist(ctx: Context, basis: dict[str, Any], obj: str, key: str) -> None:
+    """An inspection on a draw's basis checks an item on the object's checklist (format
+    2, R6.6, R4.1): the task's items that apply to it -- its kind, and a department
+    supervising it."""
+    if not formats.since(ctx.ledger, 2) or basis.get("kind") != "draw":
+        return
+    checklist = checklist_of(ctx, basis, obj)
+    if key not in checklist:
+        raise RuleViolationError(
+            f"{key} 不在 {obj} 的检查清单上（该部门不监管此对象或事项不适用此类对象）；清单："
+            f"{'、'.join(checklist) or '无'} / {key} is not on the checklist of {obj} (its "
+            f"department does not supervise it, or the item does not apply to its kind); "
+            f"checklist: {', '.join(checklist) or 'none'}",
+            rule="R6.6",
+        )
+
+
 def present_at(inspection: Inspection, item: str) -> list[str]:
     """Who was present at the checks of ``item`` (``DEPARTMENT:CODE``) on this visit."""
     return sorted({p for c in inspection.checks if c["item"] == item for p in c["inspectors"]})
