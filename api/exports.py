@@ -51,6 +51,7 @@ KINDS = {
     "follow_up": "违法行为后续处置",
     "quarterly": "季度工作进展报送",
     "annual": "年度工作总结",
+    "obligation": "联合抽查清单事项逐项检查",
 }
 
 #: listing -> (key, Chinese header) in column order.
@@ -76,6 +77,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("done", "完成日期"),
         ("status_name", "状态"),
         ("problem", "说明"),
+        ("about", "对象、事项与部门"),
     ),
     "task_ledger": (
         ("task", "任务编号"),

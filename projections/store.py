@@ -23,8 +23,8 @@ import sqlite_utils
 
 #: Kept in the file's ``PRAGMA user_version`` (not in a table: the tables are the read
 #: models). A file of an older version that has applied entries is rebuilt when opened.
-#: 2: ``entry_dates``.
-SCHEMA_VERSION = 2
+#: 2: ``entry_dates``. 3: ``obligations``, ``task_items``, ``task_dates`` (R6.1).
+SCHEMA_VERSION = 3
 
 SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
     # table: (columns, primary key)

@@ -127,7 +127,9 @@ def checklist_of(ctx: Context, basis: dict[str, Any], obj: str) -> list[str]:
     joint = ctx.ledger.find(task_id(basis["task"]))
     items = joint.items if isinstance(joint, JointTask) else []
     return [
-        f"{i['department']}:{i['code']}" for i in items if i["object_type"] == assignment["kind"]
+        f"{i['department']}:{i['code']}"
+        for i in items
+        if isinstance(i, dict) and i.get("object_type") == assignment.get("kind")
     ]
 
 
