@@ -57,6 +57,7 @@ from ledger.keys import SigningKey
 from ledger.params import Params
 from ledger.storage.chain import ChainHead, EventMeta
 from ledger.storage.recorders import ChainedPostgresRecorder, ChainedRecorder, ChainedSQLiteRecorder
+from ledger.storage.writer import EntryRow
 
 if TYPE_CHECKING:
     from ledger.transparency.log import Transparency
@@ -149,6 +150,11 @@ class Ledger(Application[UUID]):
     def select_chain(self, after: int, limit: int) -> list[ChainRow]:
         with storage_errors(self.settings):
             return self.chain.select_chain(after, limit)
+
+    def select_entries(self, after: int, limit: int) -> list[EntryRow]:
+        """The entries after ``after`` as the projections read them (plain tuples)."""
+        with storage_errors(self.settings):
+            return self.chain.select_entries(after, limit)
 
     def get(self, aggregate_id: UUID) -> Any:
         with storage_errors(self.settings):

@@ -23,7 +23,7 @@ from typing import Any
 
 from ledger.audit.errors import EvidenceError
 from ledger.audit.evidence import RouteTable, parse_evidence
-from ledger.audit.report import ChainRow
+from ledger.storage.writer import EntryRow
 from projections.acts import ACT_DATES, act_date
 
 TIME = re.compile(rb'"time":"([^"]*)"')
@@ -53,6 +53,8 @@ class Batch:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        #: Decoded ``extra`` of streams read this batch (:meth:`extra`).
+        self.extras: dict[str, Any] = {}
         self.entries: list[tuple[Any, ...]] = []
         self.trail: list[tuple[str, str, int]] = []
         self.dates: list[tuple[int, str]] = []  # the act's own date, beside the log time
@@ -74,6 +76,14 @@ class Batch:
     def remember(self, stream: str, kind: str, ident: str, extra: str = "") -> None:
         self.streams.append((stream, kind, ident, extra))  # written at flush
         self.known[stream] = (ident, extra)
+        self.extras.pop(stream, None)
+
+    def extra(self, stream: str) -> Any:
+        """The stream's ``extra``, JSON-decoded (once per batch)."""
+        found = self.extras.get(stream)
+        if found is None:
+            found = self.extras[stream] = json.loads(self.ident(stream)[1])
+        return found
 
     def ident(self, stream: str) -> tuple[str, str]:
         found = self.known.get(stream)
@@ -119,43 +129,48 @@ class Batch:
 
 
 def apply_rows(
-    batch: Batch, rows: Sequence[ChainRow], handlers: Mapping[str, Handler], routes: RouteTable
+    batch: Batch, rows: Sequence[EntryRow], handlers: Mapping[str, Handler], routes: RouteTable
 ) -> None:
-    """Apply chain rows (with their events) in position order, each event to the handler
-    ``handlers`` names for its topic (none: the entry is recorded, nothing else);
-    ``routes`` reads the actor and action of ``rfc9421`` evidence."""
-    for row in rows:
-        assert row.event is not None
+    """Apply entries (as :meth:`~ledger.application.Ledger.select_entries` reads them) in
+    position order, each event to the handler ``handlers`` names for its topic (none: the
+    entry is recorded, nothing else); ``routes`` reads the actor and action of
+    ``rfc9421`` evidence."""
+    entries, holders, trail = batch.entries, batch.holders, batch.trail
+    for position, entry, command, stream, topic, state in rows:
+        if stream is None or topic is None or state is None:
+            raise AssertionError(f"entry {position} has no stored event")
         # The entry is RFC 8785 JSON: its first '"time":"' is the time field (a string
         # value cannot hold an unescaped quote), read without decoding the whole entry.
-        found = TIME.search(row.entry)
-        time = found.group(1).decode() if found else json.loads(row.entry)["time"]
-        if row.command is not None:
+        found = TIME.search(entry)
+        time = found.group(1).decode() if found else json.loads(entry)["time"]
+        if command is not None:
             try:
-                evidence = parse_evidence(row.command, routes)
+                evidence = parse_evidence(command, routes)
                 actor, action = evidence.key, evidence.action
             except EvidenceError:
                 actor, action = "?", "?"
         else:
             previous = (
-                batch.entries[-1]
-                if batch.entries
+                entries[-1]
+                if entries
                 else batch.one(
                     "SELECT position, stream, topic, actor, action FROM entries WHERE position = ?",
-                    (row.position - 1,),
+                    (position - 1,),
                 )
             )
             actor, action = previous[3], previous[4]
-        event = row.event
-        batch.entries.append((row.position, event.stream, event.topic, actor, action, time))
-        handler = handlers.get(event.topic)
-        if handler is not None or event.topic in ACT_DATES:
-            state = json.loads(event.state)
+        entries.append((position, stream, topic, actor, action, time))
+        handler = handlers.get(topic)
+        if handler is not None or topic in ACT_DATES:
+            decoded = json.loads(state)
             if handler is not None:
-                handler(batch, row.position, event.stream, state)
-            on = act_date(event.topic, state)
+                handler(batch, position, stream, decoded)
+            on = act_date(topic, decoded)
             if on is not None:
-                batch.dates.append((row.position, on))
-        person, organisation = batch.holders.get(actor, (None, None))
-        batch.touch("person", person, row.position)
-        batch.touch("department", organisation, row.position)
+                batch.dates.append((position, on))
+        # Every entry touches its signer's person and department (Batch.touch, inline).
+        person, organisation = holders.get(actor, (None, None))
+        if person:
+            trail.append(("person", person, position))
+        if organisation:
+            trail.append(("department", organisation, position))

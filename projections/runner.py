@@ -37,7 +37,7 @@ def update(
         limit = batch if up_to is None else min(batch, up_to - after)
         if limit <= 0:
             return applied
-        rows = ledger.select_chain(after, limit)
+        rows = ledger.select_entries(after, limit)
         if not rows:
             return applied
         with store.transaction() as conn:
@@ -46,7 +46,7 @@ def update(
             work = Batch(conn)
             apply_rows(work, rows, HANDLERS, ledger.routes)
             work.flush()
-            conn.execute("INSERT OR REPLACE INTO state VALUES ('log', ?)", (rows[-1].position,))
+            conn.execute("INSERT OR REPLACE INTO state VALUES ('log', ?)", (rows[-1][0],))
         applied += len(rows)
         if progress:
             progress(len(rows))
@@ -61,6 +61,13 @@ def rebuild(
     batch: int = BATCH,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Drop every read model and replay the whole log."""
-    store.drop()
-    return update(ledger, store, batch=batch, progress=progress)
+    """Drop every read model and replay the whole log.
+
+    The secondary indexes are built once the tables are filled (one sort each, rather
+    than a B-tree insert per row), and also if the replay fails: a store is always
+    opened with them (:meth:`Store.ensure`)."""
+    store.drop(indexes=False)
+    try:
+        return update(ledger, store, batch=batch, progress=progress)
+    finally:
+        store.ensure()

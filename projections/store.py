@@ -454,6 +454,10 @@ SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
         "position",
     ),
 }
+#: Tables kept in their primary key's own B-tree (``WITHOUT ROWID``): a rowid table
+#: with a composite key writes every row twice, into the table and into its key's index.
+WITHOUT_ROWID = frozenset({"trail"})
+
 INDEXES = [
     ("results", ["department"]),
     ("deadlines", ["position"]),
@@ -508,7 +512,9 @@ class Store:
         self.db = sqlite_utils.Database(conn)
         self.ensure()
 
-    def ensure(self) -> None:
+    def ensure(self, *, indexes: bool = True) -> None:
+        """Create what is missing: the tables, and (unless ``indexes`` is false) the
+        secondary indexes and the names' search index."""
         missing = [name for name in SCHEMA if not self.db.table(name).exists()]
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version < SCHEMA_VERSION and "state" not in missing and self.position() > 0:
@@ -519,22 +525,35 @@ class Store:
             missing = list(SCHEMA)
         for name in missing:
             columns, pk = SCHEMA[name]
-            self.db.table(name).create(columns, pk=pk)  # type: ignore[union-attr]
+            if name in WITHOUT_ROWID:
+                keys = [pk] if isinstance(pk, str) else list(pk or ())
+                kinds = {str: "TEXT", int: "INTEGER"}
+                spec = ", ".join(f"[{c}] {kinds[t]}" for c, t in columns.items())
+                self.db.execute(
+                    f"CREATE TABLE [{name}] ({spec}, PRIMARY KEY ({', '.join(keys)})) WITHOUT ROWID"
+                )
+            else:
+                self.db.table(name).create(columns, pk=pk)  # type: ignore[union-attr]
         if version != SCHEMA_VERSION:
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if not indexes:
+            return
         for name, index in INDEXES:
             self.db.table(name).create_index(index, if_not_exists=True)  # type: ignore[union-attr]
         fresh = SEARCH not in self.db.table_names()
         for statement in SEARCH_DDL:
             self.db.conn.execute(statement)
-        if fresh:  # a file made before the index: index what it already holds
+        if fresh:  # a file made before the index (or a rebuild): index what it holds
             self.db.conn.execute(f"INSERT INTO {SEARCH}({SEARCH}) VALUES ('rebuild')")
 
-    def drop(self) -> None:
+    def drop(self, *, indexes: bool = True) -> None:
+        """Drop every table and make them again, empty. ``indexes=False``: without the
+        secondary indexes, for a rebuild that fills the tables first
+        (:func:`projections.runner.rebuild`, then :meth:`ensure`)."""
         self.db.conn.execute(f"DROP TABLE IF EXISTS {SEARCH}")
         for name in SCHEMA:
             self.db.table(name).drop(ignore=True)
-        self.ensure()
+        self.ensure(indexes=indexes)
 
     def position(self, name: str = "log") -> int:
         rows = list(self.db.query("SELECT position FROM state WHERE name = ?", [name]))

@@ -118,6 +118,22 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
     def stream_param(self, stream: UUID) -> Any:
         return stream.hex
 
+    #: A stream id stored as 32 lower-case hex digits, as text with its hyphens (what
+    #: ``str(UUID(hex=...))`` gives); anything else is left to :meth:`_stream`.
+    stream_text = (
+        "CASE WHEN length(e.originator_id) = 32 AND e.originator_id NOT GLOB '*[^0-9a-f]*' "
+        "THEN substr(e.originator_id, 1, 8) || '-' || substr(e.originator_id, 9, 4) || '-' || "
+        "substr(e.originator_id, 13, 4) || '-' || substr(e.originator_id, 17, 4) || '-' || "
+        "substr(e.originator_id, 21) END"
+    )
+
+    def _entry_rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.sqlite_cursor.row_factory = None  # plain tuples, not sqlite3.Row
+            c.execute(sql.format(**self.names), params)
+            rows: list[tuple[Any, ...]] = c.fetchall()
+            return rows
+
     def _stream(self, value: Any) -> str:
         try:
             return str(UUID(hex=str(value)))
@@ -284,6 +300,8 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
 
     def _stream(self, value: Any) -> str:
         return str(value)
+
+    stream_text = "e.originator_id::text"
 
     def create_table(self) -> None:
         """Create everything once, under an advisory lock (concurrent start-ups)."""

@@ -32,6 +32,9 @@ from ledger.storage.merkle import Node
 
 CHAIN_TABLE = "ledger_chain"
 
+#: One entry as the projections read it (:meth:`ChainWriter.select_entries`).
+EntryRow = tuple[int, bytes, bytes | None, str | None, str | None, bytes | None]
+
 
 TREE_TABLE = "ledger_tree"
 
@@ -181,6 +184,43 @@ class ChainWriter:
             "ORDER BY c.position LIMIT ?",
             (after, limit),
         )
+
+    def select_entries(self, after: int, limit: int) -> list[EntryRow]:
+        """What the projections read of the entries with positions > ``after``, as plain
+        tuples: (position, entry, command evidence or None, stream id as text -- as
+        :meth:`select_chain` gives it --, topic, event state). The stream and topic are
+        None if the entry's event is gone. The signatures, hashes and key columns are
+        not read, and no object is made per row."""
+        out: list[EntryRow] = []
+        for position, entry, command, stream, topic, state, raw in self._entry_rows(
+            # Named: PostgreSQL's rows are dicts, and two columns would share a name.
+            f"SELECT c.position, c.entry, c.command, {self.stream_text} AS stream_text, "
+            "e.topic, e.state, e.originator_id AS raw_stream FROM {chain} c LEFT JOIN {events} e "
+            "ON e.{event_id} = c.notification_id WHERE c.position > ? "
+            "ORDER BY c.position LIMIT ?",
+            (after, limit),
+        ):
+            if stream is None and raw is not None:
+                stream = self._stream(raw)
+            out.append(
+                (
+                    position if type(position) is int else as_int(position),
+                    entry if type(entry) is bytes else stored_bytes(entry),
+                    command if command is None or type(command) is bytes else stored_bytes(command),
+                    stream,
+                    None if topic is None else str(topic),
+                    state if state is None or type(state) is bytes else stored_bytes(state),
+                )
+            )
+        return out
+
+    #: The events table's stream id as text, in SQL (None where it cannot be read there;
+    #: :meth:`_stream` reads it then).
+    stream_text = "e.originator_id"
+
+    def _entry_rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Rows of a read as plain tuples (the backend may skip its row objects)."""
+        return self.query(sql, params)
 
     def select_positions(self, positions: Sequence[int]) -> list[ChainRow]:
         if not positions:

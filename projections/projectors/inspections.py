@@ -7,7 +7,6 @@ so the result handlers (:mod:`projections.projectors.results`) read them back wi
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ledger.areas.inspections.events import Inspection, basis_reference
@@ -29,9 +28,8 @@ def inspection_opened(b: Batch, position: int, stream: str, s: dict[str, Any]) -
 
 def inspection_of(b: Batch, stream: str) -> tuple[str, str, str, str]:
     """(object, basis kind, basis reference, department) of an inspection stream."""
-    obj, extra = b.ident(stream)
-    kind, reference, department = json.loads(extra)
-    return obj, kind, reference, department
+    kind, reference, department = b.extra(stream)
+    return b.ident(stream)[0], kind, reference, department
 
 
 @on(Inspection.CheckRecorded.TOPIC)

@@ -270,17 +270,57 @@ def test_two_updaters_apply_each_entry_once(
     apply_step(county, ids, [], ("task", 2, True), print)
     first, second = Store(tmp_path / "p.sqlite3"), Store(tmp_path / "p.sqlite3")
     ledger = county.world.ledger
-    plain = ledger.select_chain
+    plain = ledger.select_entries
 
     def racing(after: int, limit: int) -> Any:
         rows = plain(after, limit)
-        ledger.select_chain = plain  # type: ignore[method-assign]
+        ledger.select_entries = plain  # type: ignore[method-assign]
         update(ledger, second)  # the other process wins the race to the lock
         return rows
 
-    ledger.select_chain = racing  # type: ignore[method-assign]
+    ledger.select_entries = racing  # type: ignore[method-assign]
     update(ledger, first)
     assert first.position() == second.position() == ledger.head().position
     participants = next(first.db.query("SELECT participants FROM tasks"))["participants"]
     assert participants == '["SWJ"]'
+    county.world.ledger.close()
+
+
+def test_a_rebuild_builds_its_indexes_last_and_even_when_it_fails(
+    template: tuple[Path, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild fills the tables without their secondary indexes and builds them at the
+    end (issue 15.5); a rebuild that fails leaves them built too, so no store is ever
+    opened, or left, without them."""
+    from projections.store import INDEXES
+
+    home, ids = template
+    county = copy_county(home, tmp_path)
+    apply_step(county, ids, [], ("case", 0, "violation", "2026-03-02"), print)
+    store = Store(tmp_path / "p.sqlite3")
+
+    def indexed() -> set[tuple[str, tuple[str, ...]]]:
+        return {
+            (name, tuple(index.columns))
+            for name, _ in INDEXES
+            for index in store.db.table(name).indexes  # type: ignore[union-attr]
+            if not index.unique
+        }
+
+    expected = {(name, tuple(columns)) for name, columns in INDEXES}
+    assert indexed() == expected
+
+    def crash(*_: Any) -> None:
+        assert indexed() == set()  # filled without them
+        raise RuntimeError("power cut")
+
+    monkeypatch.setitem(projectors.HANDLERS, "shuangsui.inspection.result", crash)
+    with pytest.raises(RuntimeError, match="power cut"):
+        rebuild(county.world.ledger, store)
+    assert indexed() == expected
+    monkeypatch.undo()
+    rebuild(county.world.ledger, store)
+    assert indexed() == expected
+    assert store.position() == county.world.ledger.head().position
+    store.close()
     county.world.ledger.close()

@@ -15,3 +15,27 @@ class TestChainedSQLiteRecorder(ChainedRecorderContract):
     @contextmanager
     def backend(self, tmp_path: Path) -> Iterator[Settings]:
         yield sqlite_settings(tmp_path)
+
+
+def test_entries_read_a_stream_id_stored_otherwise_as_the_chain_reader_does(
+    tmp_path: Path,
+) -> None:
+    """SQLite stores a stream id as 32 lower-case hex digits and the projections' reader
+    formats it in SQL (issue 15.5); an id stored any other way (here upper case, by hand)
+    is read by the same Python as select_chain's."""
+    from tests.support.rawdb import RawDB
+    from tests.support.world import start_world
+
+    world = start_world(sqlite_settings(tmp_path))
+    world.note("x")
+    raw = RawDB(world.ledger)
+    raw.drop_guards()
+    raw.execute(
+        "UPDATE {events} SET originator_id = upper(originator_id) WHERE {event_id} = ?",
+        (raw.notification_id(5),),
+    )
+    (row,) = world.ledger.select_chain(4, 1)
+    (entry,) = world.ledger.select_entries(4, 1)
+    assert row.event is not None and entry[3] == row.event.stream
+    assert entry[3] == entry[3].lower() and len(entry[3]) == 36
+    world.ledger.close()

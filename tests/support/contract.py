@@ -128,6 +128,31 @@ class ChainedRecorderContract(abc.ABC):
             assert f'"prev":"{prev.hex()}"'.encode() in row.entry
             prev = row.entry_hash
 
+    def test_entries_read_for_the_projections_are_the_chain_rows(self, world: World) -> None:
+        # select_entries (plain tuples, issue 15.5) reads what select_chain reads.
+        world.note("one")
+        world.run(
+            "department",
+            "key.rotate",
+            key_id=world.department.key_id,
+            public_key=fixed_key("inspector").public.public_b64,
+        )
+        chain = world.ledger.select_chain(0, 100)
+        entries = world.ledger.select_entries(0, 100)
+        assert entries == [
+            (
+                r.position,
+                r.entry,
+                r.command,
+                r.event.stream if r.event else None,
+                r.event.topic if r.event else None,
+                r.event.state if r.event else None,
+            )
+            for r in chain
+        ]
+        assert world.ledger.select_entries(2, 3) == entries[2:5]
+        assert world.ledger.select_entries(len(entries), 10) == []
+
     def test_multi_event_command_is_one_signed_unit(self, world: World) -> None:
         # key.rotate writes two events: one command, parts [0,2] and [1,2].
         new = fixed_key("inspector")
@@ -307,6 +332,8 @@ class ChainedRecorderContract(abc.ABC):
         world, raw = tampered
         raw.execute("DELETE FROM {events} WHERE {event_id} = ?", (raw.notification_id(9),))
         expect(world, 9, MISSING_EVENT)
+        (gone,) = world.ledger.select_entries(8, 1)
+        assert gone[0] == 9 and gone[3:] == (None, None, None)
 
     def test_deleted_last_chain_row_leaves_an_unchained_event(
         self, tampered: tuple[World, RawDB]
