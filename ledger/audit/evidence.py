@@ -213,15 +213,19 @@ def parse_evidence(data: bytes, routes: RouteTable) -> Evidence:
 # --- RFC 9421: a signed API request as evidence -------------------------------------------
 
 _BASE_LINE = re.compile(r'^"([^"\\]+)"((?:;[^:]*)?): (.*)$')
+# A quoted sf-string is written ``"[^"\\]*(?:\\.[^"\\]*)*"``: the same strings as
+# ``"(?:[^"\\]|\\.)*"``, matched without trying an alternative at every character.
 _SIG_PARAMS = re.compile(
-    r'^\(((?:"[^"\\]+"(?:;[^ )]*)? ?)*)\)((?:;[^;=]+=(?:"(?:[^"\\]|\\.)*"|-?[0-9]+))*)$'
+    r'^\(((?:"[^"\\]+"(?:;[^ )]*)? ?)*)\)((?:;[^;=]+=(?:"[^"\\]*(?:\\.[^"\\]*)*"|-?[0-9]+))*)$'
 )
-_SIG_PARAM = re.compile(r';([a-z0-9_.*-]+)=("(?:[^"\\]|\\.)*"|-?[0-9]+)')
+_SIG_PARAM = re.compile(r';([a-z0-9_.*-]+)=("[^"\\]*(?:\\.[^"\\]*)*"|-?[0-9]+)')
 _DIGEST = re.compile(r"(?:^|,)\s*sha-256=:([A-Za-z0-9+/=]+):\s*(?:,|$)")
+_SF_ESCAPE = re.compile(r'\\(["\\])')
 
 
 def _sf_string(text: str) -> str:
-    return re.sub(r'\\(["\\])', r"\1", text[1:-1])
+    inner = text[1:-1]
+    return _SF_ESCAPE.sub(r"\1", inner) if "\\" in inner else inner
 
 
 def parse_signature_base(base: str) -> tuple[dict[str, str], list[str], dict[str, Any]]:

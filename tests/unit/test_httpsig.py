@@ -172,3 +172,128 @@ def test_signature_parameters_are_ascii_integers(created: str) -> None:
     )
     with pytest.raises(EvidenceError):
         parse_signature_base(base)
+
+
+# --- the common form, without the library's general machinery (issue 15.2) ---------------
+
+
+def _library_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import api.httpsig
+
+    monkeypatch.setattr(api.httpsig, "_fast_sign", lambda *a: None)
+    monkeypatch.setattr(api.httpsig, "_fast_verify", lambda *a: None)
+
+
+REQUESTS = [
+    ("POST", URL, BODY),
+    ("POST", "http://127.0.0.1:8080/api/v1/notes", b'{"text":"x"}'),
+    ("POST", "https://ledger.example/api/v1/items/A%20B/x", b"{}"),
+    ("GET", "http://ledger.example/api/v1/deadlines", None),
+    ("GET", "http://ledger.example/api/v1/publications?limit=50&after=3", None),
+    ("GET", "http://ledger.example/", None),
+    ("HEAD", "http://ledger.example/api/v1/status?q=%E4%B8%AD", None),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "body"), REQUESTS)
+def test_the_fast_signer_writes_what_the_library_writes(
+    method: str, url: str, body: bytes | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = [
+        sign_request(KEY, method, url, body, {"Accept": "x"}, created=1795817221, nonce="n-1")
+        for _ in range(2)
+    ]
+    _library_only(monkeypatch)
+    library = sign_request(KEY, method, url, body, {"Accept": "x"}, created=1795817221, nonce="n-1")
+    assert made[0] == made[1] == library
+    assert list(made[0]) == list(library)  # the same header names, in the same order
+
+
+def _outcome(method: str, url: str, headers: dict[str, str], body: bytes) -> tuple[Any, ...]:
+    try:
+        v = verify_request(lookup, method, url, headers, body, window=10**9, now=1795817221)
+    except AuthorisationError as exc:
+        return ("refused", type(exc).__name__, str(exc))
+    return ("ok", v.key.key_id, v.base, v.signature, v.parameters)
+
+
+def _variants(method: str, url: str, body: bytes | None) -> list[tuple[str, dict[str, str], bytes]]:
+    """The request as signed, and tampered with in every way the fast path reads."""
+    good = sign_request(KEY, method, url, body, created=1795817221, nonce="n-1")
+    data = body or b""
+    sig_input, signature = good["Signature-Input"], good["Signature"]
+    flipped = base64.b64encode(
+        bytes([base64.b64decode(signature[5:-1])[0] ^ 1]) + base64.b64decode(signature[5:-1])[1:]
+    ).decode()
+    out = [
+        (url, dict(good), data),
+        (url, {k.lower(): v for k, v in good.items()}, data),
+        (url, {**good, "Signature": f"sig=:{flipped}:"}, data),
+        (url, {**good, "Signature-Input": sig_input.replace("n-1", "n-2")}, data),
+        (url, {**good, "Signature-Input": sig_input.replace(';alg="ed25519"', "")}, data),
+        (url, {**good, "Signature-Input": " " + sig_input}, data),
+        (
+            url,
+            {
+                **good,
+                "Signature-Input": sig_input.replace("sig=", "other="),
+                "Signature": signature.replace("sig=", "other="),
+            },
+            data,
+        ),
+        (url, {**good, "Signature-Input": sig_input.replace("shuangsui-api-v1", "else")}, data),
+        (
+            url,
+            {
+                **good,
+                "Signature-Input": sig_input.replace("created=1795817221", "created=99999999999"),
+            },
+            data,
+        ),
+        (
+            url,
+            {
+                **good,
+                "Signature-Input": sig_input.replace("created=1795817221", "created=01795817221"),
+            },
+            data,
+        ),
+        (url, {**good, "Signature-Input": sig_input.replace('nonce="n-1"', 'nonce=""')}, data),
+        (url, {**good, "Signature-Input": sig_input.replace(KEY.key_id, "0" * 16)}, data),
+        (url, {**good, "signature": signature}, data),
+        (url + "#frag", dict(good), data),
+        (url.replace("http://", "http://user@"), dict(good), data),
+        (url + ("&" if "?" in url else "?") + "x=1", dict(good), data),
+    ]
+    if body is not None:
+        digest = good["Content-Digest"]
+        other = "sha-256=:" + base64.b64encode(bytes(32)).decode() + ":"
+        out += [
+            (url, dict(good), data + b" "),
+            (url, {**good, "Content-Digest": other}, data),
+            (url, {**good, "Content-Digest": digest + ", sha-512=:AAAA:"}, data),
+            (url, {k: v for k, v in good.items() if k != "Content-Digest"}, data),
+        ]
+    return out
+
+
+@pytest.mark.parametrize(("method", "url", "body"), REQUESTS)
+def test_the_fast_verifier_decides_as_the_library(
+    method: str, url: str, body: bytes | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import api.httpsig
+
+    taken: list[bool] = []
+    fast = api.httpsig._fast_verify
+
+    def watched(*args: Any) -> Any:
+        found = fast(*args)
+        taken.append(found is not None)
+        return found
+
+    monkeypatch.setattr(api.httpsig, "_fast_verify", watched)
+    cases = _variants(method, url, body)
+    ours = [_outcome(method, u, h, b) for u, h, b in cases]
+    assert ours[0][0] == "ok" and taken[0] and taken[1]  # the common form takes it
+    _library_only(monkeypatch)
+    assert [_outcome(method, u, h, b) for u, h, b in cases] == ours
