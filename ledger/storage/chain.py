@@ -7,6 +7,7 @@ itself is defined (and checked) in :mod:`ledger.audit.chain`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
@@ -63,6 +64,15 @@ class SealedRow:
         )
 
 
+#: Text RFC 8785 writes as it is between quotes: printable ASCII but ``"`` and ``\\``.
+_PLAIN = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
+_SAFE_INT = 2**53 - 1
+
+
+def _int_ok(*values: object) -> bool:
+    return all(type(v) is int and -_SAFE_INT <= v <= _SAFE_INT for v in values)
+
+
 def entry_bytes(
     *,
     position: int,
@@ -76,6 +86,27 @@ def entry_bytes(
     part: int,
     count: int,
 ) -> bytes:
+    """The entry's RFC 8785 bytes. In the usual case -- plain ASCII texts, safe integers
+    -- they are written directly in the canonical key order, as :func:`canonical_bytes`
+    would write them (``tests/unit/test_chain_entry.py`` compares the two); anything
+    else goes through :func:`canonical_bytes`."""
+    text = str(stream)
+    if (
+        type(topic) is str
+        and type(meta.time) is str
+        and type(command_digest) is str
+        and _PLAIN.fullmatch(topic)
+        and _PLAIN.fullmatch(meta.time)
+        and _PLAIN.fullmatch(command_digest)
+        and _PLAIN.fullmatch(text)
+        and _int_ok(position, version, part, count, meta.schema, ENTRY_FORMAT)
+    ):
+        return (
+            f'{{"command":"{command_digest}","event":"{sha256(state).hex()}",'
+            f'"part":[{part},{count}],"position":{position},"prev":"{prev.hex()}",'
+            f'"schema":{meta.schema},"stream":"{text}","time":"{meta.time}",'
+            f'"type":"{topic}","v":{ENTRY_FORMAT},"version":{version}}}'
+        ).encode("ascii")
     return canonical_bytes(
         {
             "command": command_digest,
@@ -84,7 +115,7 @@ def entry_bytes(
             "position": position,
             "prev": prev.hex(),
             "schema": meta.schema,
-            "stream": str(stream),
+            "stream": text,
             "time": meta.time,
             "type": topic,
             "v": ENTRY_FORMAT,
