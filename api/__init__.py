@@ -149,7 +149,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in BLUEPRINTS.values():
         api.register_blueprint(blueprint)
     from api.pages import bp as pages
-    from api.pages.session import SESSION_SECONDS, session_secret
+    from api.pages.session import SESSION_SECONDS, CookieFirstSessions, session_secret
+
+    app.session_interface = CookieFirstSessions()
 
     if not app.secret_key:
         assert service.ledger.signer is not None

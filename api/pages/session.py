@@ -23,7 +23,8 @@ import threading
 import time
 from typing import Any
 
-from flask import Response, current_app, jsonify, redirect, request, session
+from flask import Flask, Request, Response, current_app, jsonify, redirect, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import Unauthorized
 
 from api.auth import allow, request_url
@@ -76,6 +77,16 @@ def take_challenge(token: str, now: float | None = None) -> None:
         if token in _used:
             raise AuthorisationError("this sign-in challenge was already used")
         _used[token] = moment
+
+
+class CookieFirstSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, but a request without the cookie (every API call)
+    gets its empty session before a signing serializer is made for it, not after."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def actor() -> Any | None:
