@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -76,8 +77,10 @@ class Transparency:
         self._last: tuple[int, float] | None = None
         #: (size, root) of the latest checkpoint this process knows (receipts name it).
         self._signed: tuple[int, bytes] | None = None
-        #: The state map at the largest size this process has built it for.
+        #: The state map at the largest size this process has built it for; grown and
+        #: read under ``_state_lock`` (API threads make checkpoints concurrently).
         self._state: StateMap | None = None
+        self._state_lock = threading.RLock()
 
     # -- identity --------------------------------------------------------------------------
     @property
@@ -167,7 +170,7 @@ class Transparency:
                 raise LedgerError("making a checkpoint needs the ledger key")
             extensions: tuple[str, ...] = ()
             if formats.since(self.ledger, STATE_FORMAT):
-                extensions = (state_line(self.state_map(size).root()),)
+                extensions = (state_line(self.state_root(size)),)
             body = Checkpoint(self.origin, size, self.root(size), extensions).text
             verifier = NoteVerifier(self.origin, signer.public_key)
             signature = NoteSignature(self.origin, verifier.key_id, signer.sign(body.encode()))
@@ -178,9 +181,20 @@ class Transparency:
                 self._signed = (size, self.root(size))
         return self.note(size)
 
+    def state_root(self, size: int) -> bytes:
+        """The root of the state map of the first ``size`` entries, read while no other
+        thread can grow the map past ``size``."""
+        with self._state_lock:
+            return self.state_map(size).root()
+
     def state_map(self, size: int) -> StateMap:
         """The state map of the first ``size`` entries (:mod:`ledger.audit.statemap`),
-        grown from the one this process built last when it can be."""
+        grown from the one this process built last when it can be. The map is shared:
+        hold ``_state_lock`` while using it (:meth:`state_root`)."""
+        with self._state_lock:
+            return self._grown_state_map(size)
+
+    def _grown_state_map(self, size: int) -> StateMap:
         self._size_in_range(size)
         cached = self._state
         if cached is None or cached.size > size:
@@ -462,14 +476,15 @@ class Transparency:
     def state_proofs(self, checkpoint: Checkpoint, streams: Iterable[str]) -> list[dict[str, Any]]:
         """The state map's bucket proofs for the key history and ``streams`` at the
         checkpoint's size (:mod:`ledger.audit.statemap`)."""
-        state = self.state_map(checkpoint.size)
-        if state_root_of(checkpoint) != state.root():
-            raise LedgerError(
-                f"the checkpoint of size {checkpoint.size} does not carry the state root its "
-                "entries give (状态承诺不符); refusing to export proofs against it"
-            )
-        keys = [KEYS_KEY, *(stream_key(s) for s in streams)]
-        return [proof.as_dict() for proof in state.prove(keys)]
+        with self._state_lock:
+            state = self.state_map(checkpoint.size)
+            if state_root_of(checkpoint) != state.root():
+                raise LedgerError(
+                    f"the checkpoint of size {checkpoint.size} does not carry the state root "
+                    "its entries give (状态承诺不符); refusing to export proofs against it"
+                )
+            keys = [KEYS_KEY, *(stream_key(s) for s in streams)]
+            return [proof.as_dict() for proof in state.prove(keys)]
 
     @staticmethod
     def _prepend(path: Path, header: dict[str, Any]) -> None:

@@ -279,3 +279,33 @@ def test_read_only_ledger_proves_but_does_not_sign(world: World) -> None:
             t.checkpoint()
     finally:
         reader.close()
+
+
+def test_the_state_map_is_grown_by_one_thread_at_a_time(world: World) -> None:
+    """API threads make checkpoints concurrently; the state map the log keeps is grown and
+    read under a lock, so each root is the root of its own size (a map another thread
+    grew past it, or two threads growing it at once, gave 'entry N is missing')."""
+    import threading
+
+    for i in range(40):
+        world.note(f"n{i}")
+    size = world.ledger.head().position
+    expected = {s: Transparency(world.ledger).state_map(s).root() for s in range(1, size + 1)}
+    log = Transparency(world.ledger)
+    failures: list[BaseException] = []
+    got: dict[int, set[bytes]] = {}
+
+    def work(offset: int) -> None:
+        try:
+            for s in range(1 + offset % 3, size + 1, 3):
+                got.setdefault(s, set()).add(log.state_root(s))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures, failures
+    assert got == {s: {root} for s, root in expected.items()}
