@@ -23,6 +23,7 @@ from typing import Any
 
 from ledger.audit.errors import EvidenceError
 from ledger.audit.evidence import RouteTable, parse_evidence
+from ledger.decoding import loads
 from ledger.storage.writer import EntryRow
 from projections.acts import ACT_DATES, act_date
 
@@ -82,7 +83,7 @@ class Batch:
         """The stream's ``extra``, JSON-decoded (once per batch)."""
         found = self.extras.get(stream)
         if found is None:
-            found = self.extras[stream] = json.loads(self.ident(stream)[1])
+            found = self.extras[stream] = loads(self.ident(stream)[1])
         return found
 
     def ident(self, stream: str) -> tuple[str, str]:
@@ -162,7 +163,7 @@ def apply_rows(
         entries.append((position, stream, topic, actor, action, time))
         handler = handlers.get(topic)
         if handler is not None or topic in ACT_DATES:
-            decoded = json.loads(state)
+            decoded = loads(state)
             if handler is not None:
                 handler(batch, position, stream, decoded)
             on = act_date(topic, decoded)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ledger.decoding import paused_gc
 from projections.batch import Batch, apply_rows
 from projections.projectors import HANDLERS
 from projections.store import Store
@@ -68,6 +69,9 @@ def rebuild(
     opened with them (:meth:`Store.ensure`)."""
     store.drop(indexes=False)
     try:
-        return update(ledger, store, batch=batch, progress=progress)
+        # The rows a batch holds make no reference cycles: the cyclic collector would only
+        # rescan them, again and again (reference counting still frees everything).
+        with paused_gc():
+            return update(ledger, store, batch=batch, progress=progress)
     finally:
         store.ensure()
