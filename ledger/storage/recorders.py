@@ -91,7 +91,8 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
             "checkpoints": CHECKPOINTS_TABLE,
             "cosignatures": COSIGNATURES_TABLE,
         }
-        statements += [s.format(**names) for s in schema_statements("BLOB", "INTEGER")]
+        keyed = " WITHOUT ROWID"
+        statements += [s.format(**names) for s in schema_statements("BLOB", "INTEGER", keyed)]
         # The events by topic (the rowid is the index's last key): issue 15.4.
         statements.append(
             f"CREATE INDEX IF NOT EXISTS {self.events_table_name}_topic "

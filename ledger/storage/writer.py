@@ -57,8 +57,11 @@ CHAIN_COLUMNS = (
 )
 
 
-def schema_statements(blob: str, integer: str) -> list[str]:
-    """The ledger's own tables, in the dialect's type names."""
+def schema_statements(blob: str, integer: str, keyed: str = "") -> list[str]:
+    """The ledger's own tables, in the dialect's type names. ``keyed``: what follows the
+    definition of a table kept in its primary key's own B-tree (SQLite: ``WITHOUT
+    ROWID``, so a tree node is one B-tree insert per commit, not a row and an index
+    entry; a ledger made before keeps its table as it was)."""
     return [
         f"CREATE TABLE IF NOT EXISTS {{chain}} (position {integer} PRIMARY KEY, "
         f"notification_id {integer} NOT NULL, entry {blob} NOT NULL, "
@@ -70,7 +73,7 @@ def schema_statements(blob: str, integer: str) -> list[str]:
         # events (issue 15.4).
         f"CREATE INDEX IF NOT EXISTS {CHAIN_TABLE}_event ON {{chain}} (notification_id)",
         f"CREATE TABLE IF NOT EXISTS {{tree}} (level {integer} NOT NULL, idx {integer} NOT NULL, "
-        f"hash {blob} NOT NULL, PRIMARY KEY (level, idx))",
+        f"hash {blob} NOT NULL, PRIMARY KEY (level, idx)){keyed}",
         f"CREATE TABLE IF NOT EXISTS {{checkpoints}} (size {integer} PRIMARY KEY, "
         f"root {blob} NOT NULL, note TEXT NOT NULL, created TEXT NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS {{cosignatures}} (size {integer} NOT NULL, "

@@ -39,3 +39,19 @@ def test_entries_read_a_stream_id_stored_otherwise_as_the_chain_reader_does(
     assert row.event is not None and entry[3] == row.event.stream
     assert entry[3] == entry[3].lower() and len(entry[3]) == 36
     world.ledger.close()
+
+
+def test_a_new_ledger_keeps_its_tree_nodes_in_their_key_b_tree(tmp_path: Path) -> None:
+    """Each commit adds about one Merkle node; WITHOUT ROWID makes it one B-tree insert,
+    not a row plus an entry in the key's index (issue 15.2: fewer pages per commit)."""
+    from tests.support.rawdb import RawDB
+    from tests.support.world import start_world
+
+    world = start_world(sqlite_settings(tmp_path))
+    (sql,) = RawDB(world.ledger).execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ledger_tree'"
+    )[0]
+    assert sql.endswith("WITHOUT ROWID")
+    world.note("x")
+    assert world.ledger.transparency.inclusion_proof(5, 5) is not None
+    world.ledger.close()
