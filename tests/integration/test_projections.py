@@ -324,3 +324,19 @@ def test_a_rebuild_builds_its_indexes_last_and_even_when_it_fails(
     assert store.position() == county.world.ledger.head().position
     store.close()
     county.world.ledger.close()
+
+
+def test_a_rebuild_gives_its_page_cache_back(
+    template: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    """A rebuild runs with a larger page cache and larger batches (issue 15.5), and
+    leaves the connection's cache as it found it."""
+    home, _ = template
+    county = copy_county(home, tmp_path)
+    store = Store(tmp_path / "p.sqlite3")
+    before = store.db.execute("PRAGMA cache_size").fetchone()[0]
+    rebuild(county.world.ledger, store, batch=7)
+    assert store.db.execute("PRAGMA cache_size").fetchone()[0] == before
+    assert store.position() == county.world.ledger.head().position
+    store.close()
+    county.world.ledger.close()
