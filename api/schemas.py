@@ -106,9 +106,23 @@ class Recusal(Schema):
     position = fields.Integer()
 
 
+class RecusalRequest(Schema):
+    """v2: the lead's request to recuse an inspector (回避申请) and its status: pending,
+    declared (by the inspector) or approved (by the office)."""
+
+    object = fields.String()
+    person = fields.String()
+    reason = fields.String()
+    requested_by = fields.String()
+    position = fields.Integer()
+    status = fields.String()
+    decided_position = fields.Integer(allow_none=True)
+
+
 class Draw(DrawRow):
     assignments = fields.List(fields.Nested(Assignment))
     recusals = fields.List(fields.Nested(Recusal))
+    recusal_requests = fields.List(fields.Nested(RecusalRequest))
 
 
 class TaskLedgerRow(Schema):

@@ -179,6 +179,22 @@ SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
         },
         ["task", "draw", "object", "person"],
     ),
+    # v2 (R7.4): the lead's recusal requests and what became of each -- pending until
+    # the inspector declares or the office approves; the review counts them per lead.
+    "recusal_requests": (
+        {
+            "task": str,
+            "draw": int,
+            "object": str,
+            "person": str,
+            "reason": str,
+            "requested_by": str,
+            "position": int,
+            "status": str,
+            "decided_position": int,
+        },
+        ["task", "draw", "position"],
+    ),
     # R6.1, R6.6: each drawn object's checklist, one obligation per item (projections/read/
     # inspections.py); the task's items and dates they are judged by.
     "obligations": (

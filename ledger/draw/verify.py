@@ -34,7 +34,15 @@ from ledger.draw.ceremony import (
 )
 from ledger.draw.eligibility import officers_for, task_spec
 from ledger.draw.snapshot import snapshot
-from ledger.draw.world import DRAW_TOPICS, SNAPSHOT_TOPICS, Event, EventReader, World, fold
+from ledger.draw.world import (
+    DRAW_TOPICS,
+    KEY_TOPICS,
+    SNAPSHOT_TOPICS,
+    Event,
+    EventReader,
+    World,
+    fold,
+)
 from ledger.errors import NotFoundError
 
 DrawEvents = list[tuple[str, dict[str, Any]]]  # one draw stream's (topic, state), in order
@@ -85,8 +93,10 @@ def verify_draw(
     (roots, counts, the task as committed); the witnesses' reveals against their
     commitments, all commitments before any reveal; the beacon (``beacon_check(round,
     signature) -> randomness``, i.e. drand-verify); the entropy sources and their order;
-    the seed, every stratum, every drawn object and ticket, every assignment; every
-    recusal's replacement. A draw the events do not hold is :class:`NotFoundError`
+    the seed, every stratum, every drawn object and ticket, every assignment; on a v2
+    draw, that every recusal in effect was declared by the inspector's own key or
+    approved by an office key after the lead's request (:func:`check_recusal_basis`);
+    every recusal's replacement. A draw the events do not hold is :class:`NotFoundError`
     (a usage error, not a difference).
 
     ``events``: the log's events (``SNAPSHOT_TOPICS``, in log order), or better a
@@ -112,11 +122,17 @@ def _verify_draw(
 
         def world_at(position: int) -> World:
             return fold(read(SNAPSHOT_TOPICS, up_to=position), up_to=position)
+
+        def holders() -> dict[str, tuple[frozenset[str], str | None]]:
+            return key_holders(read(KEY_TOPICS))
     else:
         events = list(events)
 
         def world_at(position: int) -> World:
             return fold(iter(events), up_to=position)
+
+        def holders() -> dict[str, tuple[frozenset[str], str | None]]:
+            return key_holders(events)
 
     draw_events = _draw_stream(events, task, number)
     if draw_events is None:
@@ -163,6 +179,10 @@ def _verify_draw(
     if found:
         return found, facts
     facts.update(performed=True, seed=recorded["seed"], drawn=len(recorded["drawn"]))
+    if steer_proof(commitment):
+        found = check_recusal_basis(draw_events[index + 1 :], holders())
+        if found:
+            return found, facts
     found, recusals = _check_recusals(
         commitment,
         bytes.fromhex(recorded["seed"]),
@@ -357,6 +377,68 @@ def check_witness_signatures(
     return None
 
 
+#: A v1 draw's recusal, which took effect when recorded.
+RECUSED_TOPIC = "shuangsui.draw.recused"
+#: v2: the lead's request (no effect), the inspector's declaration and the office's
+#: approval (each takes effect).
+RECUSAL_REQUESTED_TOPIC = "shuangsui.draw.recusal_requested"
+RECUSAL_DECLARED_TOPIC = "shuangsui.draw.recusal_declared"
+RECUSAL_APPROVED_TOPIC = "shuangsui.draw.recusal_approved"
+#: Recusals that change a team.
+EFFECTIVE_RECUSAL_TOPICS = (RECUSED_TOPIC, RECUSAL_DECLARED_TOPIC, RECUSAL_APPROVED_TOPIC)
+
+
+def key_holders(events: Iterable[Event]) -> dict[str, tuple[frozenset[str], str | None]]:
+    """Key id -> (roles, person) from the registrations among ``events``."""
+    return {
+        state["key_id"]: (frozenset(state.get("roles") or ()), state.get("person"))
+        for _, _, topic, state in events
+        if topic == KEY_TOPICS[0]
+    }
+
+
+def check_recusal_basis(
+    draw_events: DrawEvents, holders: Mapping[str, tuple[frozenset[str], str | None]]
+) -> str | None:
+    """v2 (R7.4, R7.5): every recusal that changes a team has a basis -- the recused
+    inspector's own declaration (signed with a key registered to that person) or the
+    office's approval (by an office key) of the lead's pending request for that very
+    inspector and object; a plain v1 recusal, or an approval of nothing, is refused.
+    (That each ``by`` is the key that signed the command, the replay proves.)"""
+    pending: set[tuple[Any, Any]] = set()
+    for topic, state in draw_events:
+        pair = (state.get("object"), state.get("person"))
+        if topic == RECUSED_TOPIC:
+            return (
+                f"recusal of {pair[1]} from {pair[0]}: a v2 draw's recusal takes effect only "
+                "with the inspector's own declaration or the office's approval"
+            )
+        if topic == RECUSAL_REQUESTED_TOPIC:
+            pending.add(pair)
+        elif topic == RECUSAL_DECLARED_TOPIC:
+            _, person = holders.get(state["by"], (frozenset(), None))
+            if person != pair[1]:
+                return (
+                    f"recusal of {pair[1]} from {pair[0]}: declared by key {state['by']}, "
+                    "which is not the inspector's own"
+                )
+            pending.discard(pair)
+        elif topic == RECUSAL_APPROVED_TOPIC:
+            roles, _ = holders.get(state["by"], (frozenset(), None))
+            if "office" not in roles:
+                return (
+                    f"recusal of {pair[1]} from {pair[0]}: approved by key {state['by']}, "
+                    "not an office key"
+                )
+            if pair not in pending:
+                return (
+                    f"recusal of {pair[1]} from {pair[0]}: approved without a pending request "
+                    "of the lead"
+                )
+            pending.discard(pair)
+    return None
+
+
 def _check_recusals(
     commitment: Mapping[str, Any],
     seed: bytes,
@@ -365,15 +447,18 @@ def _check_recusals(
     later: DrawEvents,
 ) -> tuple[str | None, int]:
     """Replay the recusals recorded after the run on the recomputed assignments, each
-    replacement recomputed; (first difference or None, how many recusals)."""
+    replacement recomputed (a v2 request changes nothing until declared or approved);
+    (first difference or None, how many recusals took effect)."""
     by_object = {a["object"]: a for a in assignments}
     loads = team_loads(assignments)
     earlier: dict[str, list[str]] = {}
     for topic, state in later:
-        if topic != "shuangsui.draw.recused":
+        if topic not in EFFECTIVE_RECUSAL_TOPICS:
             continue
         obj, person = state["object"], state["person"]
-        assignment = by_object[obj]
+        assignment = by_object.get(obj)
+        if assignment is None or person not in assignment["team"]:
+            return f"recusal of {person} from {obj}: not on the team for that object", 0
         expected = replacement_for(
             commitment, seed, officers, assignment, person, loads, earlier.get(obj, [])
         )

@@ -70,6 +70,9 @@ DRAW_TOPICS = (
     "shuangsui.draw.dice_thrown",
     "shuangsui.draw.witness_signed_commitment",
     "shuangsui.draw.witness_signed_reveal",
+    "shuangsui.draw.recusal_requested",
+    "shuangsui.draw.recusal_declared",
+    "shuangsui.draw.recusal_approved",
 )
 INSPECTION_TOPICS = (
     "shuangsui.inspection.opened",
@@ -77,8 +80,10 @@ INSPECTION_TOPICS = (
     "shuangsui.inspection.result",
     "shuangsui.inspection.followed_up",
 )
+#: Key registrations: whose key declared or approved a v2 recusal (verify-draw).
+KEY_TOPICS = ("shuangsui.key.registered",)
 SNAPSHOT_TOPICS = (
-    DIRECTORY_TOPICS + INSPECTOR_TOPICS + TASK_TOPICS + DRAW_TOPICS + INSPECTION_TOPICS
+    DIRECTORY_TOPICS + INSPECTOR_TOPICS + TASK_TOPICS + DRAW_TOPICS + INSPECTION_TOPICS + KEY_TOPICS
 )
 
 

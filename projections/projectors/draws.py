@@ -106,13 +106,27 @@ def _obligations(
     )
 
 
-@on(Draw.Recused.TOPIC)
+@on(Draw.Recused.TOPIC, Draw.RecusalDeclared.TOPIC, Draw.RecusalApproved.TOPIC)
 def draw_recused(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
+    """A recusal that takes effect: a v1 draw's, or a v2 draw's declared by the inspector
+    or approved by the office (which settles the lead's pending request)."""
     task, number = b.ident(stream)
     draw = int(number)
     b.execute(
         "INSERT OR REPLACE INTO recusals VALUES (?,?,?,?,?,?,?)",
         (task, draw, s["object"], s["person"], s["reason"], s["replacement"], position),
+    )
+    b.execute(
+        "UPDATE recusal_requests SET status = ?, decided_position = ? WHERE task = ? AND "
+        "draw = ? AND object = ? AND person = ? AND status = 'pending'",
+        (
+            "approved" if "requested_by" in s else "declared",
+            position,
+            task,
+            draw,
+            s["object"],
+            s["person"],
+        ),
     )
     team = json.loads(
         b.one(
@@ -135,4 +149,17 @@ def draw_recused(b: Batch, position: int, stream: str, s: dict[str, Any]) -> Non
         ("person", s["person"]),
         ("person", s["replacement"]),
     ):
+        b.touch(kind, subject, position)
+
+
+@on(Draw.RecusalRequested.TOPIC)
+def recusal_requested(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
+    """v2: the lead asks; nothing changes until the inspector declares or the office
+    approves (R7.4)."""
+    task, number = b.ident(stream)
+    b.execute(
+        "INSERT OR REPLACE INTO recusal_requests VALUES (?,?,?,?,?,?,?,?,NULL)",
+        (task, int(number), s["object"], s["person"], s["reason"], s["by"], position, "pending"),
+    )
+    for kind, subject in (("task", task), ("object", s["object"]), ("person", s["person"])):
         b.touch(kind, subject, position)

@@ -60,6 +60,7 @@ class Facts:
         self.calendar = work_calendar(db)
         self._versions: dict[str, list[dict[str, Any]]] = {}
         self._records: dict[str, list[dict[str, Any]]] = {}
+        self._leads: dict[str, dict[str, Any]] = {}
 
     # -- what the review is about ------------------------------------------------------------
     def inspections(self, kind: str, subject: str) -> list[dict[str, Any]]:
@@ -196,6 +197,62 @@ class Facts:
                 (task, draw, obj, department),
             )
         ]
+
+    def recusals(self, reference: str, obj: str) -> list[dict[str, Any]]:
+        """Every recusal of ``obj`` in draw ``reference`` (``TASK/NUMBER``) -- those that
+        took effect and (v2) the lead's requests, whatever became of them -- one row per
+        (person): ``person``, ``positions`` (request, effect), ``status`` (``effective``
+        for a v1 recusal, else ``declared``, ``approved`` or ``pending``)."""
+        task, _, number = reference.rpartition("/")
+        found: dict[str, dict[str, Any]] = {}
+        for r in rows(
+            self.db,
+            "SELECT person, position, status, decided_position FROM recusal_requests "
+            "WHERE task = ? AND draw = ? AND object = ? ORDER BY position",
+            (task, int(number), obj),
+        ):
+            found[r["person"]] = {
+                "person": r["person"],
+                "status": r["status"],
+                "positions": [r["position"], r["decided_position"]],
+            }
+        for r in rows(
+            self.db,
+            "SELECT person, position FROM recusals WHERE task = ? AND draw = ? AND object = ? "
+            "ORDER BY position",
+            (task, int(number), obj),
+        ):
+            row = found.setdefault(
+                r["person"], {"person": r["person"], "status": "effective", "positions": []}
+            )
+            row["positions"] = [*row["positions"], r["position"]]
+        return sorted(found.values(), key=lambda r: min(p for p in r["positions"] if p))
+
+    def lead_recusals(self, lead: str) -> dict[str, Any]:
+        """The lead's recusals over all its performed draws (R7.4): how many (each person
+        recused or requested from an object counted once), out of how many team places,
+        and the positions that record them."""
+        if lead not in self._leads:
+            recused = rows(
+                self.db,
+                "SELECT r.task, r.draw, r.object, r.person, r.position FROM recusals r "
+                "JOIN tasks t ON t.task = r.task WHERE t.lead = ? UNION ALL "
+                "SELECT q.task, q.draw, q.object, q.person, q.position FROM recusal_requests q "
+                "JOIN tasks t ON t.task = q.task WHERE t.lead = ?",
+                (lead, lead),
+            )
+            places = rows(
+                self.db,
+                "SELECT COALESCE(SUM(json_array_length(a.team)), 0) AS n FROM assignments a "
+                "JOIN tasks t ON t.task = a.task WHERE t.lead = ?",
+                (lead,),
+            )[0]["n"]
+            self._leads[lead] = {
+                "count": len({(r["task"], r["draw"], r["object"], r["person"]) for r in recused}),
+                "places": int(places),
+                "positions": sorted({r["position"] for r in recused}),
+            }
+        return self._leads[lead]
 
     def task_leads(self, task: str) -> list[str]:
         """The task's lead department (a list: empty for an unknown task)."""

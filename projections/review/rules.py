@@ -11,6 +11,10 @@ rule                  R       passes when
 ``team``              R7.4    each inspector present was drawn for the object (after
                               recusals), active, certified on the day (officers),
                               qualified for the item and not conflicted with the object
+``recusals``          R7.4    the object's team was not changed by recusing officers
+                              one after another (at most one recusal per object and
+                              draw), and the lead's recusals over all its draws stay
+                              within :data:`LEAD_RECUSAL_SHARE` of its team places
 ``organised``         R7.4    the lead organised the checks within 5 working days of
                               the draw
 ``entered``           R9.1    the result was entered by an inspector assigned to the
@@ -247,6 +251,59 @@ def team_qualified(facts: Facts, c: Check) -> list[Finding]:
             )
             findings.append(Finding("team", "pass", detail, [person], proof))
     return findings
+
+
+#: More recusals than this on one object in one draw is the pattern of a lead recusing
+#: officers one after another until the one it wants comes up (R7.4).
+OBJECT_RECUSAL_LIMIT = 1
+#: A lead whose recusals (requested or in effect) exceed this share of its team places,
+#: over all its draws, with at least :data:`LEAD_RECUSAL_MINIMUM` of them, is flagged.
+LEAD_RECUSAL_SHARE = 0.1
+LEAD_RECUSAL_MINIMUM = 2
+RECUSAL_STATUS = {
+    "effective": "回避生效 recused, in effect",
+    "declared": "本人申请回避 declared by the inspector",
+    "approved": "办公室批准回避 approved by the office",
+    "pending": "回避申请未生效 requested, not in effect",
+}
+
+
+@rule(
+    "recusals",
+    "R7.4",
+    "回避未被用于挑选检查人员",
+    "recusals not used to pick the inspectors",
+)
+def recusals_not_steering(facts: Facts, c: Check) -> list[Finding]:
+    """A drawn check whose object saw recusals: more than one on the object in its draw,
+    or a lead whose recusals exceed its share of team places, is flagged with the
+    positions that record them (the review counts recusals per lead)."""
+    if c.basis != "draw" or c.drawn is None:
+        return []
+    recused = facts.recusals(c.reference, c.object)
+    if not recused:
+        return []
+    leads = facts.task_leads(c.reference.rpartition("/")[0])
+    stats = [facts.lead_recusals(lead) for lead in leads]
+    listed = "; ".join(f"{r['person']}: {RECUSAL_STATUS[r['status']]}" for r in recused)
+    evidence = [p for r in recused for p in r["positions"] if p]
+    problems = []
+    if len(recused) > OBJECT_RECUSAL_LIMIT:
+        problems.append(
+            f"连续回避 {len(recused)} recusals on this object in {c.reference} ({listed}): the "
+            "team changed one officer after another"
+        )
+    for lead, lead_stats in zip(leads, stats, strict=True):
+        count, places = lead_stats["count"], lead_stats["places"]
+        if count >= LEAD_RECUSAL_MINIMUM and count > LEAD_RECUSAL_SHARE * places:
+            problems.append(
+                f"lead {lead}: {count} recusals over {places} team places in its draws, more "
+                f"than {LEAD_RECUSAL_SHARE:.0%}"
+            )
+            evidence += lead_stats["positions"]
+    if problems:
+        return [Finding("recusals", "fail", "; ".join(problems), leads, [*evidence, c.at])]
+    return [Finding("recusals", "pass", listed, leads, [*evidence, c.at])]
 
 
 @rule("organised", "R7.4", "抽取后5个工作日内组织实施", "organised within 5 working days")

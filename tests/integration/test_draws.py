@@ -149,11 +149,13 @@ def test_no_redraw_after_a_draw_and_a_fresh_commitment_only_after_a_void(
 
 
 def test_recusal_replaces_deterministically(drawable: County) -> None:
+    """R7.4: the lead's request takes effect with the office's approval (v2; see
+    test_recusals.py for the declarations and the attacks)."""
     ceremony(drawable)
     drawn = drawable.world.ledger.get(draw_id(TASK, 1))
     assignment = drawn.performed["assignments"][0]
     leaving = assignment["team"][0]
-    result = drawable.run(
+    drawable.run(
         "SCJGJ",
         "draw.recuse",
         task=TASK,
@@ -161,6 +163,14 @@ def test_recusal_replaces_deterministically(drawable: County) -> None:
         object=assignment["object"],
         person=leaving,
         reason="近亲属关系",
+    )
+    result = drawable.run(
+        "office",
+        "draw.approve_recusal",
+        task=TASK,
+        draw=1,
+        object=assignment["object"],
+        person=leaving,
     )
     new = result.result["replacement"]
     assert new not in assignment["team"]

@@ -20,7 +20,7 @@ from ledger.draw.ceremony import sign_witness_statement
 from ledger.draw.verify import verify_draw
 from ledger.ids import draw_id
 from tests.support.actors import SETUP_DAY, Day
-from tests.support.county import County, build_county, key_for
+from tests.support.county import County, build_county, inspector, key_for
 from tests.support.world import World
 from tools.fakecounty import write_generated_objects
 
@@ -42,15 +42,33 @@ def witness(county: County, name: str) -> str:
     return key.key_id
 
 
-def drawable_county(world: World, tmp_path: Path, on: Day = SETUP_DAY) -> County:
-    """The test county with 600 objects, the task :data:`TASK` and witnesses jiwei, notary."""
+def drawable_county(
+    world: World, tmp_path: Path, on: Day = SETUP_DAY, officers: tuple[str, ...] = ()
+) -> County:
+    """The test county with 600 objects, the task :data:`TASK` and witnesses jiwei, notary.
+    ``officers``: more SCJGJ officers (say ``("S4", "S5")``), enrolled and on the task."""
     county = build_county(world, on)
     with county.dated(on):
-        _prepare(county, tmp_path)
+        if officers:
+            enrolled = county.rows(
+                "SCJGJ",
+                "inspectors.propose",
+                [inspector(p, "SCJGJ") for p in officers],
+                action="enrol",
+            )
+            county.run(
+                "SFJ",
+                "inspectors.decide",
+                decisions=[
+                    {"person": p, "proposal": enrolled.result["proposals"][p], "approve": True}
+                    for p in officers
+                ],
+            )
+        _prepare(county, tmp_path, officers)
     return county
 
 
-def _prepare(county: County, tmp_path: Path) -> None:
+def _prepare(county: County, tmp_path: Path, officers: tuple[str, ...] = ()) -> None:
     source = tmp_path / "objects.csv"
     write_generated_objects(source, 600, departments=("SCJGJ",), seed=7)
     import_objects(source, "SCJGJ", county.submitter("SCJGJ"))
@@ -61,7 +79,7 @@ def _prepare(county: County, tmp_path: Path) -> None:
         name="联合抽查",
         year=2026,
         items=["SC-001"],
-        inspectors=["S1", "S2", "S3"],
+        inspectors=["S1", "S2", "S3", *officers],
         matching="dispersed",
         team_size=2,
         planned_start="2026-12-01",

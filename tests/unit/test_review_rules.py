@@ -31,6 +31,7 @@ def test_the_registry_holds_each_rule_once_in_report_order() -> None:
         "listed",
         "basis",
         "team",
+        "recusals",
         "organised",
         "entered",
         "published",

@@ -288,6 +288,9 @@ def draw_recuse(
     """Recuse PERSON from OBJECT; the next eligible officer by ticket replaces them.
 
     \b
+    With the inspector's own key this is their signed declaration and takes effect.
+    With the lead's key, on a v2 draw, it is a request that takes effect only when
+    the office approves it (draw approve-recusal) or the inspector declares it.
     Example:
       shuangsui draw recuse --key s001.key T-2027-001/1 91512021MA6... S001 --reason 近亲属
     """
@@ -297,7 +300,41 @@ def draw_recuse(
         "draw.recuse",
         {"task": task, "draw": number, "object": object_id, "person": person, "reason": reason},
     )
-    click.echo(f"{person} recused from {object_id}; replaced by {result['replacement']}")
+    if result.get("status") == "requested":
+        click.echo(
+            f"recusal of {person} from {object_id} requested (回避申请已记录); it takes effect "
+            "with the inspector's own declaration or the office's approval"
+        )
+    else:
+        click.echo(f"{person} recused from {object_id}; replaced by {result['replacement']}")
+
+
+@draw.command("approve-recusal")
+@KEY
+@click.argument("ref", metavar="TASK/N")
+@click.argument("object_id", metavar="OBJECT")
+@click.argument("person")
+@pass_runtime
+def draw_approve_recusal(
+    runtime: Runtime, key_file: str, ref: str, object_id: str, person: str
+) -> None:
+    """Approve the lead's pending request to recuse PERSON from OBJECT (office; 批准回避).
+
+    \b
+    The recusal then takes effect: the next eligible officer by ticket replaces them.
+    Example:
+      shuangsui draw approve-recusal --key office.key T-2027-001/1 91512021MA6... S001
+    """
+    task, number = parse_draw_ref(ref)
+    result = runtime.run(
+        key_file,
+        "draw.approve_recusal",
+        {"task": task, "draw": number, "object": object_id, "person": person},
+    )
+    click.echo(
+        f"recusal approved (已批准回避): {person} recused from {object_id}; "
+        f"replaced by {result['replacement']}"
+    )
 
 
 @draw.command("void")
@@ -361,7 +398,7 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
     recorded entropy (reveals against commitments, the beacon with drand-verify),
     the selection, the matching and every recusal; for a v2 draw also the rules
     against steering (dice first, one open draw, the beacon margin, witness
-    signatures). A bundle must hold every event of the draw's stream up to its last
+    signatures, recusals declared by the inspector or approved by the office). A bundle must hold every event of the draw's stream up to its last
     version. Exit 0 identical, 1 naming the first difference, 2 usage or I/O error.
     Examples:
       shuangsui verify-draw T-2027-001/1

@@ -62,7 +62,7 @@ from ledger.errors import (
     ValidationError,
 )
 from ledger.fields import boolean, choice, integer, nested, shape_of, text, text_list
-from ledger.roles import DEPARTMENT, WITNESS
+from ledger.roles import DEPARTMENT, INSPECTOR, OFFICE, WITNESS
 
 HEX = r"[0-9a-f]+"
 #: The events :func:`~ledger.draw.ceremony.sources_for` reads the entropy from.
@@ -440,10 +440,14 @@ def run(ctx: Context, task: str, number: int) -> Outcome:
 
 @dataclass(frozen=True)
 class Recuse(_DrawCommand):
-    """Recuse an inspector from one object (回避); the next officer replaces them."""
+    """Recuse an inspector from one object (回避); the next officer replaces them.
+
+    v2 (format 2): sent by the inspector's own key it is their signed declaration and
+    takes effect; sent by the lead it is a request that takes effect only when the
+    office approves it (``draw.approve_recusal``)."""
 
     ACTION = "draw.recuse"
-    ROLES = frozenset({DEPARTMENT})
+    ROLES = frozenset({DEPARTMENT, INSPECTOR})
     ROUTE = Route("POST", "/api/v1/tasks/{task}/draws/{draw:int}/recusals")
 
     object: str = text(max_length=64)
@@ -454,26 +458,31 @@ class Recuse(_DrawCommand):
         return recuse(ctx, self.task, self.draw, self.object, self.person, self.reason)
 
 
-def recuse(ctx: Context, task: str, number: int, obj: str, person: str, reason: str) -> Outcome:
-    drawn = draw_of(ctx, task, number)
-    commitment = commitment_of(drawn)
+def _performed_assignment(drawn: Draw, obj: str, person: str) -> dict[str, Any]:
     if drawn.performed is None:
         raise ConflictError("the draw has not been performed")
-    own = ctx.actor is not None and ctx.actor.person == person
-    if not own:
-        ctx.require_department(commitment["lead"], rule="R7.4")
     assignment = next((a for a in drawn.performed["assignments"] if a["object"] == obj), None)
     if assignment is None or person not in assignment["team"]:
         raise NotFoundError(f"{person} is not on the team for {obj}")
+    return dict(assignment)
+
+
+def _replacement(
+    ctx: Context, drawn: Draw, commitment: dict[str, Any], assignment: dict[str, Any], person: str
+) -> str:
+    """Who replaces ``person`` on ``assignment``'s object: the next eligible officer by
+    ticket, the object's earlier recusals passed over (R7.4)."""
+    assert drawn.performed is not None
     topics = INSPECTOR_TOPICS + TASK_TOPICS
     world = fold(ctx.ledger.topic_events(topics, up_to=commitment["as_of_position"]))
     officers = officers_for(
         world, task_spec(world, commitment["task"]), commitment["inspection_date"]
     )
     # ``performed`` already reflects earlier recusals (the aggregate applies them).
+    obj = assignment["object"]
     earlier = [r["person"] for r in drawn.recusals if r["object"] == obj]
     try:
-        new = replacement_for(
+        return replacement_for(
             commitment,
             bytes.fromhex(drawn.performed["seed"]),
             officers,
@@ -484,10 +493,127 @@ def recuse(ctx: Context, task: str, number: int, obj: str, person: str, reason: 
         )
     except DrawError as exc:
         raise RuleViolationError(str(exc), rule="R7.4") from exc
-    drawn.recuse(object=obj, person=person, reason=reason, replacement=new, by=ctx.actor_id)
+
+
+def recuse(ctx: Context, task: str, number: int, obj: str, person: str, reason: str) -> Outcome:
+    drawn = draw_of(ctx, task, number)
+    commitment = commitment_of(drawn)
+    own = ctx.actor is not None and ctx.actor.person == person
+    if not steer_proof(commitment):
+        # A v1 draw keeps the rules it was run under: the lead's (or the person's own
+        # department key) recusal takes effect at once; an inspector key may not send it.
+        if ctx.actor is None or DEPARTMENT not in ctx.actor.roles:
+            raise PermissionDeniedError(
+                f"draw.recuse of a shuangsui-draw-v1 draw needs a key with role department; "
+                f"key {ctx.actor_id} has {', '.join(ctx.actor.roles) if ctx.actor else 'none'}"
+            )
+        if drawn.performed is None:
+            raise ConflictError("the draw has not been performed")
+        if not own:
+            ctx.require_department(commitment["lead"], rule="R7.4")
+        assignment = _performed_assignment(drawn, obj, person)
+        new = _replacement(ctx, drawn, commitment, assignment, person)
+        drawn.recuse(object=obj, person=person, reason=reason, replacement=new, by=ctx.actor_id)
+        return Outcome(
+            [drawn],
+            {"task": task, "draw": number, "object": obj, "recused": person, "replacement": new},
+        )
+    if not own:
+        if ctx.actor is None or DEPARTMENT not in ctx.actor.roles:
+            raise PermissionDeniedError(
+                f"key {ctx.actor_id} belongs to {ctx.actor.person if ctx.actor else None}, "
+                f"not to {person}: an inspector declares only their own recusal "
+                "(检查人员只能申请本人回避)",
+                rule="R7.4",
+            )
+        ctx.require_department(commitment["lead"], rule="R7.4")
+    assignment = _performed_assignment(drawn, obj, person)
+    if not own:
+        if drawn.pending_request(obj, person) is not None:
+            raise ConflictError(
+                f"the recusal of {person} from {obj} is already requested and awaits the "
+                "inspector's declaration or the office's approval (回避申请待确认)",
+                rule="R7.4",
+            )
+        drawn.request_recusal(object=obj, person=person, reason=reason, by=ctx.actor_id)
+        return Outcome(
+            [drawn],
+            {
+                "task": task,
+                "draw": number,
+                "object": obj,
+                "recused": person,
+                "status": "requested",
+                "replacement": None,
+            },
+        )
+    new = _replacement(ctx, drawn, commitment, assignment, person)
+    drawn.declare_recusal(
+        object=obj, person=person, reason=reason, replacement=new, by=ctx.actor_id
+    )
     return Outcome(
         [drawn],
-        {"task": task, "draw": number, "object": obj, "recused": person, "replacement": new},
+        {
+            "task": task,
+            "draw": number,
+            "object": obj,
+            "recused": person,
+            "status": "declared",
+            "replacement": new,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class ApproveRecusal(_DrawCommand):
+    """The office approves the lead's pending request to recuse an inspector (批准回避);
+    it takes effect, and the next officer by ticket replaces them (v2, R7.4)."""
+
+    ACTION = "draw.approve_recusal"
+    ROLES = frozenset({OFFICE})
+    ROUTE = Route("POST", "/api/v1/tasks/{task}/draws/{draw:int}/recusal-approvals")
+
+    object: str = text(max_length=64)
+    person: str = text(max_length=40)
+
+    def handle(self, ctx: Context) -> Outcome:
+        return approve_recusal(ctx, self.task, self.draw, self.object, self.person)
+
+
+def approve_recusal(ctx: Context, task: str, number: int, obj: str, person: str) -> Outcome:
+    drawn = draw_of(ctx, task, number)
+    commitment = commitment_of(drawn)
+    if not steer_proof(commitment):
+        raise ConflictError(
+            f"draw {task}/{number} is a shuangsui-draw-v1 draw: its recusals took effect "
+            "when recorded; there is nothing to approve (v1 抽取无需批准回避)"
+        )
+    assignment = _performed_assignment(drawn, obj, person)
+    request = drawn.pending_request(obj, person)
+    if request is None:
+        raise NotFoundError(
+            f"no pending request to recuse {person} from {obj} in draw {task}/{number} "
+            "(没有待批准的回避申请)"
+        )
+    new = _replacement(ctx, drawn, commitment, assignment, person)
+    drawn.approve_recusal(
+        object=obj,
+        person=person,
+        reason=request["reason"],
+        replacement=new,
+        by=ctx.actor_id,
+        requested_by=request["by"],
+    )
+    return Outcome(
+        [drawn],
+        {
+            "task": task,
+            "draw": number,
+            "object": obj,
+            "recused": person,
+            "status": "approved",
+            "replacement": new,
+        },
     )
 
 
@@ -539,5 +665,6 @@ COMMANDS = (
     RecordBeacon,
     RunDraw,
     Recuse,
+    ApproveRecusal,
     VoidDraw,
 )

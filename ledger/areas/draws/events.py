@@ -3,8 +3,10 @@
 One stream per (task, draw number). Invariants: nothing about a draw changes once it
 is committed -- a new draw is a new stream, and the old one stays; witnesses reveal
 only after every named witness has committed; a draw is performed once; a recusal
-names its reason and its deterministic replacement. The stored commitment is the
-exact text that is hashed into the seed.
+names its reason and its deterministic replacement. On a v2 draw a recusal changes a
+team only as the inspector's own declaration or the office's approval of the lead's
+pending request; the lead's request alone changes nothing. The stored commitment is
+the exact text that is hashed into the seed.
 """
 
 from __future__ import annotations
@@ -94,6 +96,42 @@ class Draw(Aggregate):
         replacement: str
         by: str
 
+    class RecusalRequested(Aggregate.Event):
+        """v2: the lead asks for an inspector's recusal (回避申请). It changes no team: a
+        recusal takes effect only with the inspector's own signed declaration
+        (:class:`RecusalDeclared`) or the office's signed approval (:class:`RecusalApproved`),
+        so the lead cannot recuse officers one after another until the one it wants
+        comes up (R7.4, R7.5)."""
+
+        TOPIC = "shuangsui.draw.recusal_requested"
+        object: str
+        person: str
+        reason: str
+        by: str
+
+    class RecusalDeclared(Aggregate.Event):
+        """v2: the inspector declares their own conflict (本人申请回避), signed with their
+        own key; it takes effect, and the next officer by ticket replaces them."""
+
+        TOPIC = "shuangsui.draw.recusal_declared"
+        object: str
+        person: str
+        reason: str
+        replacement: str
+        by: str
+
+    class RecusalApproved(Aggregate.Event):
+        """v2: the office approves the lead's pending request (办公室批准回避); it takes
+        effect, and the next officer by ticket replaces the inspector."""
+
+        TOPIC = "shuangsui.draw.recusal_approved"
+        object: str
+        person: str
+        reason: str
+        replacement: str
+        by: str
+        requested_by: str
+
     class Voided(Aggregate.Event):
         """The lead gave up an unrun draw with a recorded reason, before any of its
         entropy was revealed (v2, R7.5); only then may the task be committed again."""
@@ -114,6 +152,8 @@ class Draw(Aggregate):
         self.beacon: dict[str, Any] | None = None
         self.performed: dict[str, Any] | None = None
         self.recusals: list[dict[str, Any]] = []
+        #: v2: the lead's recusal requests, each pending until declared or approved.
+        self.recusal_requests: list[dict[str, Any]] = []
         self.voided: dict[str, Any] | None = None
 
     @staticmethod
@@ -184,6 +224,75 @@ class Draw(Aggregate):
             if assignment["object"] == object:
                 assignment["team"] = [replacement if p == person else p for p in assignment["team"]]
 
+    def _replace(self, object: str, person: str, replacement: str) -> None:
+        assert self.performed is not None
+        for assignment in self.performed["assignments"]:
+            if assignment["object"] == object:
+                assignment["team"] = [replacement if p == person else p for p in assignment["team"]]
+
+    def pending_request(self, object: str, person: str) -> dict[str, Any] | None:
+        """The lead's pending request to recuse ``person`` from ``object``, if any."""
+        return next(
+            (
+                r
+                for r in self.recusal_requests
+                if (r["object"], r["person"], r["status"]) == (object, person, "pending")
+            ),
+            None,
+        )
+
+    def _resolve(self, object: str, person: str, status: str) -> None:
+        request = self.pending_request(object, person)
+        if request is not None:
+            request["status"] = status
+
+    @event(RecusalRequested)
+    def request_recusal(self, object: str, person: str, reason: str, by: str) -> None:
+        self.recusal_requests.append(
+            {"object": object, "person": person, "reason": reason, "by": by, "status": "pending"}
+        )
+
+    @event(RecusalDeclared)
+    def declare_recusal(
+        self, object: str, person: str, reason: str, replacement: str, by: str
+    ) -> None:
+        self.recusals.append(
+            {
+                "object": object,
+                "person": person,
+                "reason": reason,
+                "replacement": replacement,
+                "by": by,
+                "basis": "declared",
+            }
+        )
+        self._resolve(object, person, "declared")
+        self._replace(object, person, replacement)
+
+    @event(RecusalApproved)
+    def approve_recusal(
+        self,
+        object: str,
+        person: str,
+        reason: str,
+        replacement: str,
+        by: str,
+        requested_by: str,
+    ) -> None:
+        self.recusals.append(
+            {
+                "object": object,
+                "person": person,
+                "reason": reason,
+                "replacement": replacement,
+                "by": by,
+                "basis": "approved",
+                "requested_by": requested_by,
+            }
+        )
+        self._resolve(object, person, "approved")
+        self._replace(object, person, replacement)
+
     @event(Voided)
     def void(self, reason: str, by: str) -> None:
         self.voided = {"reason": reason, "by": by}
@@ -200,5 +309,6 @@ class Draw(Aggregate):
             "beacon": self.beacon,
             "performed": self.performed,
             "recusals": self.recusals,
+            "recusal_requests": self.recusal_requests,
             "voided": self.voided,
         }

@@ -1,0 +1,318 @@
+"""A recusal nobody can use to pick the inspectors (issue 11 part 5, R7.4, R7.5), on both
+backends.
+
+On a ``shuangsui-draw-v2`` draw a recusal takes effect only with the recused
+inspector's own signed declaration or the office's signed approval of the lead's
+request; ``verify-draw`` and the replay enforce it, and the duty review counts the
+recusals per lead. Each attack is tried as the lead (through the commands), as the
+operator (editing the recorded events, which verify-draw must refuse; forging a
+sealed command, which the replay must refuse), and as a lead with a compliant office
+(which the review must flag).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger.areas.draws.events import Draw
+from ledger.audit.report import EVENTS_NOT_PRODUCED
+from ledger.authorisation import sign_command
+from ledger.clock import china_today
+from ledger.commanding import stamp
+from ledger.draw.world import SNAPSHOT_TOPICS
+from ledger.errors import ConflictError, NotFoundError, PermissionDeniedError
+from ledger.ids import draw_id
+from ledger.transparency.database import replay_ledger, verify_ledger
+from projections.review import review
+from projections.runner import update
+from projections.store import Store
+from tests.support.county import County, add_people
+from tests.support.draws import TASK, ceremony, drawable_county, verify
+from tests.support.rawdb import RawDB
+from tests.support.world import World
+
+Event = tuple[int, str, str, dict[str, Any]]
+ITEM = "SCJGJ:SC-001"
+
+
+@pytest.fixture
+def drawn(world: World, tmp_path: Path) -> Iterator[County]:
+    """Draw 1 of the task run over six SCJGJ officers (teams of two), with the
+    inspectors' own keys for S1..S3."""
+    county = drawable_county(world, tmp_path, officers=("S4", "S5", "S6"))
+    add_people(county)
+    ceremony(county)
+    yield county
+
+
+def team_of(county: County, person: str) -> tuple[str, list[str]]:
+    """An object whose team holds ``person``, and its team."""
+    performed = county.ledger.get(draw_id(TASK, 1)).performed
+    for assignment in performed["assignments"]:
+        if person in assignment["team"]:
+            return assignment["object"], list(assignment["team"])
+    raise AssertionError(f"{person} is on no team")
+
+
+def current_team(county: County, obj: str) -> list[str]:
+    performed = county.ledger.get(draw_id(TASK, 1)).performed
+    return next(list(a["team"]) for a in performed["assignments"] if a["object"] == obj)
+
+
+def recuse(county: County, who: str, obj: str, person: str) -> Any:
+    return county.run(
+        who, "draw.recuse", task=TASK, draw=1, object=obj, person=person, reason="近亲属关系"
+    )
+
+
+def approve(county: County, obj: str, person: str) -> Any:
+    return county.run(
+        "office", "draw.approve_recusal", task=TASK, draw=1, object=obj, person=person
+    )
+
+
+def events(county: County) -> list[Event]:
+    return list(county.ledger.topic_events(SNAPSHOT_TOPICS))
+
+
+# --- the lead alone cannot change a team ----------------------------------------------------
+
+
+def test_the_leads_recusal_is_a_request_that_changes_no_team(drawn: County) -> None:
+    """R7.4: the lead recusing an officer records a request; the team stays as drawn."""
+    obj, team = team_of(drawn, "S1")
+    asked = recuse(drawn, "SCJGJ", obj, "S1")
+    assert asked.result["status"] == "requested" and asked.result["replacement"] is None
+    assert current_team(drawn, obj) == team
+    with pytest.raises(ConflictError, match="already requested"):
+        recuse(drawn, "SCJGJ", obj, "S1")
+    problem, facts = verify(drawn)
+    assert problem is None, problem
+    assert facts["recusals"] == 0
+    assert verify_ledger(drawn.ledger, workers=1)
+    assert replay_ledger(drawn.ledger)
+
+
+def test_the_lead_recusing_officers_one_after_another_gets_nowhere(drawn: County) -> None:
+    """Issue 11 part 5: the lead asks to recuse every officer the draw gives an object,
+    hoping for the one it wants. Without a declaration or an approval nothing changes."""
+    obj, team = team_of(drawn, "S1")
+    for person in team:
+        recuse(drawn, "SCJGJ", obj, person)
+    assert current_team(drawn, obj) == team
+    drawn_ = drawn.ledger.get(draw_id(TASK, 1))
+    assert [r["status"] for r in drawn_.recusal_requests] == ["pending"] * len(team)
+    assert verify(drawn)[0] is None
+
+
+def test_the_inspectors_own_declaration_takes_effect(drawn: County) -> None:
+    obj, team = team_of(drawn, "S1")
+    declared = recuse(drawn, "S1", obj, "S1")
+    assert declared.result["status"] == "declared"
+    new = declared.result["replacement"]
+    assert new not in team and current_team(drawn, obj) == [new if p == "S1" else p for p in team]
+    problem, facts = verify(drawn)
+    assert problem is None, problem
+    assert facts["recusals"] == 1
+    assert replay_ledger(drawn.ledger)
+
+
+def test_a_declaration_settles_the_leads_pending_request(drawn: County) -> None:
+    obj, _ = team_of(drawn, "S2")
+    recuse(drawn, "SCJGJ", obj, "S2")
+    recuse(drawn, "S2", obj, "S2")
+    requests = drawn.ledger.get(draw_id(TASK, 1)).recusal_requests
+    assert [r["status"] for r in requests] == ["declared"]
+    with pytest.raises(NotFoundError, match="no pending request"):
+        approve(drawn, obj, current_team(drawn, obj)[0])
+    assert verify(drawn)[0] is None
+
+
+def test_an_inspector_declares_only_for_themselves(drawn: County) -> None:
+    obj, team = team_of(drawn, "S1")
+    other = next(p for p in team if p != "S1")
+    with pytest.raises(PermissionDeniedError, match="only their own recusal"):
+        recuse(drawn, "S1", obj, other)
+    assert current_team(drawn, obj) == team
+
+
+def test_the_office_approves_the_leads_request(drawn: County) -> None:
+    obj, team = team_of(drawn, "S1")
+    with pytest.raises(NotFoundError, match="no pending request"):
+        approve(drawn, obj, "S1")
+    recuse(drawn, "SCJGJ", obj, "S1")
+    with pytest.raises(PermissionDeniedError):  # the lead cannot approve its own request
+        drawn.run("SCJGJ", "draw.approve_recusal", task=TASK, draw=1, object=obj, person="S1")
+    approved = approve(drawn, obj, "S1")
+    assert approved.result["status"] == "approved"
+    new = approved.result["replacement"]
+    assert current_team(drawn, obj) == [new if p == "S1" else p for p in team]
+    recorded = drawn.ledger.get(draw_id(TASK, 1))
+    assert recorded.recusals[-1]["requested_by"] == drawn.key("SCJGJ").key_id
+    problem, facts = verify(drawn)
+    assert problem is None, problem
+    assert facts["recusals"] == 1
+    assert replay_ledger(drawn.ledger)
+
+
+# --- the operator edits the record: verify-draw refuses ------------------------------------
+
+
+def forged(recorded: list[Event], topic: str, change: Any) -> list[Event]:
+    changed = copy.deepcopy(recorded)
+    for i, (position, stream, t, state) in enumerate(changed):
+        if t == topic:
+            changed[i] = change(position, stream, state)
+            return changed
+    raise AssertionError(f"no {topic}")
+
+
+def test_verify_draw_refuses_a_request_turned_into_a_recusal(drawn: County) -> None:
+    """The operator rewrites the lead's request as a recusal in effect (a v1-style
+    ``recused``, or an approval nobody gave): verify-draw names it."""
+    obj, team = team_of(drawn, "S1")
+    recuse(drawn, "SCJGJ", obj, "S1")
+    recorded = events(drawn)
+    assert verify(drawn, 1, recorded)[0] is None
+    new = next(p for p in ("S2", "S3", "S4", "S5", "S6") if p not in team)
+
+    def as_recused(position: int, stream: str, state: dict[str, Any]) -> Event:
+        return (position, stream, Draw.Recused.TOPIC, {**state, "replacement": new})
+
+    problem = verify(drawn, 1, forged(recorded, Draw.RecusalRequested.TOPIC, as_recused))[0]
+    assert problem is not None and "only with the inspector's own declaration" in problem
+
+    def as_approved(position: int, stream: str, state: dict[str, Any]) -> Event:
+        return (
+            position,
+            stream,
+            Draw.RecusalApproved.TOPIC,
+            {**state, "replacement": new, "requested_by": state["by"]},
+        )
+
+    problem = verify(drawn, 1, forged(recorded, Draw.RecusalRequested.TOPIC, as_approved))[0]
+    assert problem is not None and "not an office key" in problem
+
+
+def test_verify_draw_refuses_a_declaration_not_by_the_inspector(drawn: County) -> None:
+    obj, _ = team_of(drawn, "S1")
+    recuse(drawn, "S1", obj, "S1")
+    recorded = events(drawn)
+    assert verify(drawn, 1, recorded)[0] is None
+    lead = drawn.key("SCJGJ").key_id
+
+    def by_the_lead(position: int, stream: str, state: dict[str, Any]) -> Event:
+        return (position, stream, Draw.RecusalDeclared.TOPIC, {**state, "by": lead})
+
+    problem = verify(drawn, 1, forged(recorded, Draw.RecusalDeclared.TOPIC, by_the_lead))[0]
+    assert problem is not None and "not the inspector's own" in problem
+
+
+def test_verify_draw_refuses_an_approval_without_a_request(drawn: County) -> None:
+    obj, _ = team_of(drawn, "S1")
+    recuse(drawn, "SCJGJ", obj, "S1")
+    approve(drawn, obj, "S1")
+    recorded = [e for e in events(drawn) if e[2] != Draw.RecusalRequested.TOPIC]
+    problem = verify(drawn, 1, recorded)[0]
+    assert problem is not None and "without a pending request" in problem
+
+
+# --- the operator forges a sealed command: the replay refuses ------------------------------
+
+
+def test_the_replay_refuses_a_recusal_the_leads_command_does_not_produce(drawn: County) -> None:
+    """The lead signs a recusal request; the operator records it as a declaration in
+    effect under that signature, chained and sealed: every chain check passes, and the
+    replay names the entry the command does not produce."""
+    obj, _ = team_of(drawn, "S1")
+    params = {"task": TASK, "draw": 1, "object": obj, "person": "S1", "reason": "近亲属关系"}
+    auth = sign_command(drawn.key("SCJGJ"), "draw.recuse", params)
+    draw = drawn.ledger.get(draw_id(TASK, 1))
+    draw.declare_recusal(
+        object=obj, person="S1", reason="近亲属关系", replacement="S4", by=auth.key_id
+    )
+    stamp([draw], auth.created)
+    positions = RawDB(drawn.ledger).forge_command(
+        list(draw.collect_events()), auth, drawn.world.ledger_key
+    )
+    assert verify_ledger(drawn.ledger, workers=1)
+    replayed = replay_ledger(drawn.ledger)
+    assert replayed.failure is not None
+    assert replayed.failure.position == positions[0]
+    assert replayed.failure.reason == EVENTS_NOT_PRODUCED
+    assert "recusal_requested" in replayed.failure.detail
+
+
+# --- a compliant office: the review counts the lead's recusals -----------------------------
+
+
+def test_the_review_flags_a_lead_that_recuses_one_officer_after_another(
+    drawn: County, tmp_path: Path
+) -> None:
+    """The lead asks, the office approves, again and again on one object, until the
+    officer the lead wants is on its team: it gets through the draw, not through the
+    duty review, which names the lead with the positions of every recusal."""
+    obj, team = team_of(drawn, "S1")
+    leaving, positions = "S1", []
+    for _ in range(2):
+        positions.append(recuse(drawn, "SCJGJ", obj, leaving).first_position)
+        approved = approve(drawn, obj, leaving)
+        positions.append(approved.first_position)
+        leaving = approved.result["replacement"]
+    final = current_team(drawn, obj)
+    assert final != team and problem_free(drawn)
+    day = china_today().isoformat()
+    drawn.run("SCJGJ", "task.organise", on=day, task=TASK, draw=1, organised_on=day)
+    drawn.run(
+        "SCJGJ",
+        "inspection.record",
+        on=day,
+        basis={"kind": "draw", "task": TASK, "draw": 1},
+        object=obj,
+        item=ITEM,
+        method="on_site",
+        inspectors=final,
+        checked_on=day,
+    )
+    store = Store(tmp_path / "projections.sqlite3")
+    update(drawn.ledger, store)
+    result = review(store.db, "object", obj, dt.date.fromisoformat(day))
+    lead = next(v for v in result.verdicts if v.party == "SCJGJ")
+    flagged = [d for d in lead.defects if d["rule"] == "recusals"]
+    assert flagged and flagged[0]["r"] == "R7.4"
+    assert "连续回避 2 recusals" in flagged[0]["detail"]
+    assert set(positions) <= set(flagged[0]["evidence"])
+
+
+def test_one_declared_recusal_passes_the_review(drawn: County, tmp_path: Path) -> None:
+    obj, _ = team_of(drawn, "S1")
+    recuse(drawn, "S1", obj, "S1")
+    day = china_today().isoformat()
+    drawn.run(
+        "SCJGJ",
+        "inspection.record",
+        on=day,
+        basis={"kind": "draw", "task": TASK, "draw": 1},
+        object=obj,
+        item=ITEM,
+        method="on_site",
+        inspectors=current_team(drawn, obj),
+        checked_on=day,
+    )
+    store = Store(tmp_path / "projections.sqlite3")
+    update(drawn.ledger, store)
+    result = review(store.db, "object", obj, dt.date.fromisoformat(day))
+    findings = [f for r in result.inspections for f in r.findings if f.rule == "recusals"]
+    assert [f.status for f in findings] == ["pass"]
+    assert "S1" in findings[0].detail
+
+
+def problem_free(county: County) -> bool:
+    problem, _ = verify(county)
+    return problem is None
