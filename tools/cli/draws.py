@@ -398,8 +398,9 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
     recorded entropy (reveals against commitments, the beacon with drand-verify),
     the selection, the matching and every recusal; for a v2 draw also the rules
     against steering (dice first, one open draw, the beacon margin, witness
-    signatures, recusals declared by the inspector or approved by the office). A bundle must hold every event of the draw's stream up to its last
-    version. Exit 0 identical, 1 naming the first difference, 2 usage or I/O error.
+    signatures, recusals declared by the inspector or approved by the office). A
+    bundle must hold every event of the draw's stream up to its last version.
+    Exit 0 identical, 1 naming the first difference, 2 usage or I/O error.
     Examples:
       shuangsui verify-draw T-2027-001/1
       shuangsui verify-draw T-2027-001/1 --bundle draw.bundle
