@@ -440,6 +440,27 @@ def test_the_checklist_and_the_excuse_over_the_api(joint: County) -> None:
         assert board.status_code == 200, board.json
         mine = next(d for d in board.json if d["subject"].endswith(f"{first['object']}|SWJ:SW-001"))
         assert mine["status"] == "met" and "已清税注销" in mine["about"]
+        # The duty review over the API (oversight): the visit's obligations, named, with
+        # the visited rule's finding; the tax bureau's excused item passes.
+        auditor = key_for("auditor")
+        joint.run(
+            "office",
+            "key.register",
+            public_key=auditor.public.public_b64,
+            holder="县审计局",
+            roles=["auditor"],
+        )
+        joint.keys["auditor"] = auditor
+        reviewed = api.get(
+            "auditor", f"/api/v1/reviews/object/{first['object']}", today="2026-12-21"
+        )
+        assert reviewed.status_code == 200, reviewed.json
+        owed = {o["item"]: o for o in reviewed.json["obligations"]}
+        assert owed["SWJ:SW-001"]["status"] == "excused"
+        assert owed["SWJ:SW-001"]["findings"][0]["r"] == "R6.1"
+        assert owed["SCJGJ:SC-001"]["status"] == "overdue"
+        assert owed["SCJGJ:SC-001"]["department_name"] == "安岳县市场监督管理局"
+        assert owed["SCJGJ:SC-001"]["findings"][0]["status"] == "fail"
         missing = api.get("SWJ", f"/api/v1/tasks/{TASK}/draws/1/objects/NOPE/checklist")
         assert missing.status_code == 404
         assert "未在抽取" in missing.json["detail"] and "was not drawn" in missing.json["detail"]
