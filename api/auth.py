@@ -18,6 +18,7 @@ from werkzeug.urls import iri_to_uri
 from api.httpsig import Verified, verify_request
 from ledger.bootstrap import registry
 from ledger.errors import PermissionDeniedError
+from ledger.i18n import _
 from ledger.roles import ANY, LEDGER, OVERSIGHT_READ, STATE_READ, allowed
 from ledger.roles import ROLES as KEY_ROLES
 
@@ -79,8 +80,13 @@ def allow(key: Any, roles: frozenset[str], what: str) -> None:
     if allowed(key.roles, roles):
         return
     raise PermissionDeniedError(
-        f"{what} needs a key with role {' or '.join(sorted(roles))}; key {key.key_id} "
-        f"has {', '.join(key.roles)}"
+        _(
+            "{action} needs a key with role {roles}; key {actor_id} has {held}",
+            action=what,
+            roles=" or ".join(sorted(roles)),
+            actor_id=key.key_id,
+            held=", ".join(key.roles),
+        )
     )
 
 

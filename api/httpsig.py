@@ -44,6 +44,7 @@ from ledger.audit.hashing import signature_ok
 from ledger.authorisation import Authorisation
 from ledger.canonical import canonical_bytes
 from ledger.errors import AuthorisationError
+from ledger.i18n import _
 from ledger.keys import SigningKey
 
 WRITE_COMPONENTS = ("@method", "@path", "content-digest")
@@ -170,8 +171,10 @@ def verify_request(
     raises. Raises :class:`SignatureMissingError` or :class:`AuthorisationError`."""
     if "signature" not in {k.lower() for k in headers}:
         raise SignatureMissingError(
-            "this request must be signed (RFC 9421 HTTP Message Signatures with your "
-            "registered key; see 'shuangsui client --help')"
+            _(
+                "this request must be signed (RFC 9421 HTTP Message Signatures with "
+                "your registered key; see 'shuangsui client --help')"
+            )
         )
     write = method.upper() not in ("GET", "HEAD")
     moment = time.time() if now is None else now
@@ -198,9 +201,11 @@ def verify_request(
         if keys.error is not None:
             # the key lookup itself failed (the database): not a refusal; keep its cause
             raise keys.error from keys.error.__cause__
-        raise AuthorisationError(f"the request signature does not verify: {exc}") from exc
+        raise AuthorisationError(
+            _("the request signature does not verify: {exc}", exc=exc)
+        ) from exc
     if len(results) != 1:
-        raise AuthorisationError("exactly one signature tagged for this API is expected")
+        raise AuthorisationError(_("exactly one signature tagged for this API is expected"))
     result = results[0]
     base = "\n".join(f"{name}: {value}" for name, value in result.covered_components.items())
     signature = _signature_bytes(headers, result.label)
@@ -234,17 +239,22 @@ def _policy(
     """The ledger's own rules on a verified signature: a nonce, the freshness window, a
     read's query covered; and (``check_base``) PyNaCl over exactly the base stored."""
     if not isinstance(params.get("nonce"), str) or not params["nonce"]:
-        raise AuthorisationError("the request signature has no nonce")
+        raise AuthorisationError(_("the request signature has no nonce"))
     created = params.get("created")
     if not isinstance(created, int) or abs(moment - created) > window:
         raise AuthorisationError(
-            f"the request was signed at {created}, outside the {window} s window around "
-            f"the server's clock ({int(moment)}); check the signer's clock"
+            _(
+                "the request was signed at {created}, outside the {window} s window "
+                "around the server's clock ({moment}); check the signer's clock",
+                created=created,
+                window=window,
+                moment=int(moment),
+            )
         )
     if not write and "@query" not in covered and urlsplit(url).query:
-        raise AuthorisationError("a signed read with a query must cover @query")
+        raise AuthorisationError(_("a signed read with a query must cover @query"))
     if check_base and not signature_ok(key.public_key_bytes, base.encode("utf-8"), signature):
-        raise AuthorisationError("the signature base could not be reproduced")
+        raise AuthorisationError(_("the signature base could not be reproduced"))
     return Verified(key, base, signature, params)
 
 
@@ -389,4 +399,4 @@ def _signature_bytes(headers: Mapping[str, str], label: str) -> bytes:
             raise TypeError("not a byte sequence")
         return signature
     except (http_sf.StructuredFieldError, KeyError, TypeError, UnicodeEncodeError) as exc:
-        raise AuthorisationError(f"unreadable Signature header: {exc}") from exc
+        raise AuthorisationError(_("unreadable Signature header: {exc}", exc=exc)) from exc

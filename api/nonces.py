@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from ledger.errors import ReplayError, StorageError
+from ledger.i18n import _
 
 READ_NONCES_FILE = "read-nonces.sqlite3"
 
@@ -47,7 +48,9 @@ class ReadNonces:
                 "CREATE INDEX IF NOT EXISTS read_nonces_created ON read_nonces (created)"
             )
         except sqlite3.Error as exc:
-            raise StorageError(f"cannot open the read nonce store {path}: {exc}") from exc
+            raise StorageError(
+                _("cannot open the read nonce store {path}: {exc}", path=path, exc=exc)
+            ) from exc
 
     def claim(self, key_id: str, nonce: str, created: int, now: float | None = None) -> None:
         """Accept this read's nonce, or raise :class:`ReplayError` if it was seen."""
@@ -62,7 +65,9 @@ class ReadNonces:
                     f"{nonce} for a signed read: a replayed request is refused"
                 ) from None
             except sqlite3.Error as exc:
-                raise StorageError(f"read nonce store {self.path}: {exc}") from exc
+                raise StorageError(
+                    _("read nonce store {path}: {exc}", path=self.path, exc=exc)
+                ) from exc
             self._claims += 1
             if self._claims % 500 == 1:
                 self.forget(now)

@@ -22,6 +22,7 @@ from ledger.application import Ledger
 from ledger.bootstrap import open_ledger
 from ledger.config import Settings
 from ledger.errors import ConfigurationError
+from ledger.i18n import _
 from ledger.keys import read_key_file
 from ledger.transparency.witness import Witness
 from projections import projection_path
@@ -35,7 +36,10 @@ class Service:
         key_path = self.settings.ledger_key_path
         if not key_path.exists():
             raise ConfigurationError(
-                f"no ledger at {self.settings.home}: run 'shuangsui init' (or 'shuangsui demo')"
+                _(
+                    "no ledger at {home}: run 'shuangsui init' (or 'shuangsui demo')",
+                    home=self.settings.home,
+                )
             )
         signer = read_key_file(key_path, config.get("SHUANGSUI_PASSPHRASE") or None)
         self.ledger: Ledger = open_ledger(self.settings, signer=signer, must_exist=True)

@@ -52,6 +52,7 @@ from ledger.errors import (
     StorageError,
     ValidationError,
 )
+from ledger.i18n import _
 from ledger.ids import GENESIS_ID, draw_id, key_stream_id
 from ledger.keys import SigningKey
 from ledger.params import Params
@@ -91,6 +92,8 @@ class Recorded:
 
 #: About how many bytes of stored states :meth:`Ledger.topic_events` holds per query.
 PAGE_BYTES = 8 << 20
+#: A key's state, as a refusal names it.
+KEY_STATES = {"revoked": _("revoked"), "rotated": _("rotated"), "active": _("active")}
 
 
 class Ledger(Application[UUID]):
@@ -161,7 +164,9 @@ class Ledger(Application[UUID]):
             try:
                 return self.repository.get(aggregate_id)
             except AggregateNotFoundError:
-                raise NotFoundError(f"no stream {aggregate_id}") from None
+                raise NotFoundError(
+                    _("no stream {aggregate_id}", aggregate_id=aggregate_id)
+                ) from None
 
     def find(self, aggregate_id: UUID) -> Any | None:
         try:
@@ -197,7 +202,7 @@ class Ledger(Application[UUID]):
         """The log's checkpoints, proofs and bundles (:mod:`ledger.transparency.log`),
         attached by :func:`ledger.bootstrap.open_ledger`."""
         if self._transparency is None:
-            raise LedgerError("internal: this ledger was opened without its transparency log")
+            raise LedgerError(_("internal: this ledger was opened without its transparency log"))
         return self._transparency
 
     def attach(self, transparency: Transparency) -> None:
@@ -225,7 +230,7 @@ class Ledger(Application[UUID]):
         while True:
             with storage_errors(self.settings):
                 rows = self.chain.select_events_of_topic(topic, after, size, up_to)
-            for _, position, stream, state in rows:
+            for _row, position, stream, state in rows:
                 if position <= last:  # notification order is chain order (one writer)
                     raise StorageError(
                         f"the log's event order and chain order disagree at position "
@@ -247,9 +252,17 @@ class Ledger(Application[UUID]):
         """The key, loaded now (a copy the caller may change), if registered and active."""
         key = self.key(key_id)
         if key is None:
-            raise KeyNotValidError(f"key {key_id} is not registered in this ledger")
+            raise KeyNotValidError(
+                _("key {key_id} is not registered in this ledger", key_id=key_id)
+            )
         if not key.active:
-            raise KeyNotValidError(f"key {key_id} was {key.status}")
+            raise KeyNotValidError(
+                _(
+                    "key {key_id} was {status}",
+                    key_id=key_id,
+                    status=KEY_STATES.get(key.status, key.status),
+                )
+            )
         return key
 
     def actor(self, key_id: str) -> Key:
@@ -297,14 +310,15 @@ class Ledger(Application[UUID]):
         command = self.registry.get(authorisation.action)
         if command is None:
             raise ValidationError(
-                f"unknown action {authorisation.action!r}", {"action": ["not a known action"]}
+                _("unknown action {action!r}", action=authorisation.action),
+                {"action": [_("not a known action")]},
             )
         authorisation.check_fresh(time.time() if now is None else now, self.settings.command_window)
         with storage_errors(self.settings):
             if authorisation.action == GENESIS_ACTION:
                 actor = None
                 if self.head().position:
-                    raise ConflictError("this ledger already has its genesis")
+                    raise ConflictError(_("this ledger already has its genesis"))
             elif verified_actor is not None and verified_actor.key_id == authorisation.key_id:
                 # The caller (the API) has just looked the key up as valid and checked
                 # this very signature; the save re-checks the key's validity in its
@@ -319,7 +333,9 @@ class Ledger(Application[UUID]):
             ctx = Context(self, authorisation, actor, params, attachment)
             outcome = produce(command, ctx)
             if not outcome.aggregates:
-                raise LedgerError(f"internal: {authorisation.action} produced no events")
+                raise LedgerError(
+                    _("internal: {action} produced no events", action=authorisation.action)
+                )
             try:
                 self.save(*outcome.aggregates, authorisation=authorisation)
             except KeyNotValidError:
@@ -334,12 +350,18 @@ class Ledger(Application[UUID]):
                 # from the command): its events collide before its nonce is looked at.
                 if self.chain.nonce_used(authorisation.key_id, authorisation.nonce):
                     raise ReplayError(
-                        f"nonce {authorisation.nonce} was already used by key "
-                        f"{authorisation.key_id}"
+                        _(
+                            "nonce {nonce} was already used by key {key_id}",
+                            nonce=authorisation.nonce,
+                            key_id=authorisation.key_id,
+                        )
                     ) from exc
                 raise ConflictError(
-                    f"{authorisation.action}: the records changed while the command ran; "
-                    "retry it with a new nonce"
+                    _(
+                        "{action}: the records changed while the command ran; retry it with a "
+                        "new nonce",
+                        action=authorisation.action,
+                    )
                 ) from exc
         positions = self.chain.last_positions()
         if authorisation.action != GENESIS_ACTION:
@@ -386,17 +408,25 @@ class Ledger(Application[UUID]):
             return
         position, created = latest
         raise ValidationError(
-            f"命令签名时间 {iso(authorisation.created)} 早于位置 {position} 的命令 "
-            f"({iso(created)}) 超过 {TOLERANCE} 秒 / the command was signed at "
-            f"{iso(authorisation.created)}, more than {TOLERANCE} s before the command at "
-            f"position {position} ({iso(created)}); the log's times only move forward",
-            {"created": [f"before {iso(created)} - {TOLERANCE} s"]},
+            _(
+                "the command was signed at {signed}, more than {tolerance} s before the "
+                "command at position {position} ({created}); the log's times only move forward",
+                signed=iso(authorisation.created),
+                tolerance=TOLERANCE,
+                position=position,
+                created=iso(created),
+            ),
+            {
+                "created": [
+                    _("before {created} - {tolerance} s", created=iso(created), tolerance=TOLERANCE)
+                ]
+            },
         )
 
     def execute_as_ledger(self, action: str, params: Mapping[str, Any]) -> Recorded:
         """Record a derived event (a draw's result, a missed deadline) signed by the ledger key."""
         if self.signer is None:
-            raise LedgerError("this ledger was opened without its key")
+            raise LedgerError(_("this ledger was opened without its key"))
         return self.execute(sign_command(self.signer, action, params))
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
@@ -436,4 +466,10 @@ def storage_errors(settings: Settings) -> Iterator[None]:
         raise
     except (PersistenceError, psycopg.Error, OSError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise StorageError(f"{settings.describe_database()}: {first_line}") from exc
+        raise StorageError(
+            _(
+                "{settings}: {first_line}",
+                settings=settings.describe_database(),
+                first_line=first_line,
+            )
+        ) from exc

@@ -28,6 +28,7 @@ from ledger.audit.evidence import (
 from ledger.audit.hashing import sha256, signature_ok
 from ledger.canonical import canonical_bytes
 from ledger.errors import AuthorisationError
+from ledger.i18n import _
 from ledger.keys import SigningKey
 
 #: For evidence that names its own action (``shuangsui-command-v1``).
@@ -48,7 +49,7 @@ class Authorisation:
         try:
             return cls(evidence, parse_evidence(evidence, routes))
         except EvidenceError as exc:
-            raise AuthorisationError(f"unreadable command evidence: {exc}") from exc
+            raise AuthorisationError(_("unreadable command evidence: {exc}", exc=exc)) from exc
 
     @property
     def digest(self) -> str:
@@ -78,14 +79,23 @@ class Authorisation:
         """Raise :class:`AuthorisationError` unless ``public_key`` made the signature."""
         if not signature_ok(public_key, self.parsed.message, self.parsed.signature):
             raise AuthorisationError(
-                f"the signature on {self.action!r} was not made by key {self.key_id}"
+                _(
+                    "the signature on {action!r} was not made by key {key_id}",
+                    action=self.action,
+                    key_id=self.key_id,
+                )
             )
 
     def check_fresh(self, now: float, window: int) -> None:
         if abs(now - self.created) > window:
             raise AuthorisationError(
-                f"command created at {self.created} is outside the {window} s window "
-                f"around the ledger's clock ({int(now)}); check the signer's clock"
+                _(
+                    "command created at {created} is outside the {window} s window around "
+                    "the ledger's clock ({now}); check the signer's clock",
+                    created=self.created,
+                    window=window,
+                    now=int(now),
+                )
             )
 
 

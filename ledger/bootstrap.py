@@ -36,6 +36,7 @@ from ledger.audit.evidence import RouteTable
 from ledger.commanding import Registry
 from ledger.config import PostgresTarget, Settings
 from ledger.errors import NotFoundError, StorageError
+from ledger.i18n import _
 from ledger.keys import SigningKey
 from ledger.transparency.log import Transparency
 
@@ -91,7 +92,11 @@ def preflight(settings: Settings) -> None:
         except psycopg.Error as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
             raise StorageError(
-                f"cannot reach PostgreSQL at {target.describe()}: {message}"
+                _(
+                    "cannot reach PostgreSQL at {target}: {message}",
+                    target=target.describe(),
+                    message=message,
+                )
             ) from exc
 
 
@@ -116,14 +121,19 @@ def open_ledger(
     target = settings.target
     if must_exist and not isinstance(target, PostgresTarget) and not target.exists():
         raise NotFoundError(
-            f"no ledger at {target}; run 'shuangsui init' or pass --home / --database-url"
+            _(
+                "no ledger at {target}; run 'shuangsui init' or pass --home / --database-url",
+                target=target,
+            )
         )
     preflight(settings)
     if not must_exist and not isinstance(target, PostgresTarget):
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StorageError(f"cannot create {target.parent}: {exc.strerror}") from exc
+            raise StorageError(
+                _("cannot create {parent}: {strerror}", parent=target.parent, strerror=exc.strerror)
+            ) from exc
     ledger = Ledger(settings, registry=registry(), signer=signer, read_only=read_only)
     ledger.attach(
         Transparency(ledger, every=settings.checkpoint_every, interval=settings.checkpoint_interval)
@@ -131,6 +141,9 @@ def open_ledger(
     if must_exist and ledger.head().position == 0:
         ledger.close()
         raise NotFoundError(
-            f"the ledger at {settings.describe_database()} is empty; run 'shuangsui init'"
+            _(
+                "the ledger at {settings} is empty; run 'shuangsui init'",
+                settings=settings.describe_database(),
+            )
         )
     return ledger

@@ -28,6 +28,7 @@ import orjson
 import rfc8785
 
 from ledger.errors import ValidationError
+from ledger.i18n import _
 
 _MAX_SAFE_INT = 2**53 - 1
 _encoder = json.JSONEncoder(
@@ -78,4 +79,4 @@ def canonical_bytes(value: Any) -> bytes:
                 return _encoder.encode(value).encode("utf-8")
         return rfc8785.dumps(value)
     except (ValueError, TypeError, UnicodeEncodeError) as exc:
-        raise ValidationError(f"value cannot be canonicalised: {exc}") from exc
+        raise ValidationError(_("value cannot be canonicalised: {exc}", exc=exc)) from exc

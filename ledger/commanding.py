@@ -33,6 +33,7 @@ from ledger.audit.evidence import ActionRoute, RouteTable
 from ledger.clock import CHINA
 from ledger.errors import PermissionDeniedError, ValidationError
 from ledger.fields import Field
+from ledger.i18n import _
 from ledger.params import Params
 from ledger.roles import allowed
 
@@ -130,7 +131,9 @@ class Context:
     def actor_department(self) -> str:
         """The department the acting key belongs to (its registered organisation)."""
         if self.actor is None or not self.actor.organisation:
-            raise PermissionDeniedError(f"key {self.actor_id} belongs to no department")
+            raise PermissionDeniedError(
+                _("key {actor_id} belongs to no department", actor_id=self.actor_id)
+            )
         return str(self.actor.organisation)
 
     def require_department(self, code: str, *, rule: str | None = None) -> None:
@@ -141,8 +144,13 @@ class Context:
             or (self.actor.organisation != code)
         ):
             raise PermissionDeniedError(
-                f"{self.authorisation.action}: only an operator key of department {code} "
-                f"may do this; key {self.actor_id} is not one",
+                _(
+                    "{action}: only an operator key of department {code} may do this; key "
+                    "{actor_id} is not one",
+                    action=self.authorisation.action,
+                    code=code,
+                    actor_id=self.actor_id,
+                ),
                 rule=rule,
             )
 
@@ -154,21 +162,26 @@ class Context:
         rows = self.attachment
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise ValidationError(
-                "this command needs its rows attached",
-                {"attachment": ["missing or not a list of objects"]},
+                _("this command needs its rows attached"),
+                {"attachment": [_("missing or not a list of objects")]},
             )
         if sha256(canonical_bytes(rows)).hex() != self.params.raw.get(digest_param):
             raise ValidationError(
-                "the attached rows are not the ones the command was signed for",
-                {digest_param: ["does not match the attachment"]},
+                _("the attached rows are not the ones the command was signed for"),
+                {digest_param: [_("does not match the attachment")]},
             )
         return rows
 
     def require_role(self, *roles: str, rule: str | None = None) -> None:
         if self.actor is None or not set(roles) & set(self.actor.roles):
             raise PermissionDeniedError(
-                f"{self.authorisation.action} needs a key with role {' or '.join(roles)}; "
-                f"key {self.actor_id} has {', '.join(self.actor.roles) if self.actor else 'none'}",
+                _(
+                    "{action} needs a key with role {roles}; key {actor_id} has {held}",
+                    action=self.authorisation.action,
+                    roles=" or ".join(roles),
+                    actor_id=self.actor_id,
+                    held=", ".join(self.actor.roles) if self.actor else "none",
+                ),
                 rule=rule,
             )
 
@@ -245,8 +258,13 @@ class Command:
         are read (the API's gate calls the same check before reading the body)."""
         if cls.ROLES and (ctx.actor is None or not allowed(ctx.actor.roles, cls.ROLES)):
             raise PermissionDeniedError(
-                f"{cls.ACTION} needs a key with role {' or '.join(sorted(cls.ROLES))}; "
-                f"key {ctx.actor_id} has {', '.join(ctx.actor.roles) if ctx.actor else 'none'}",
+                _(
+                    "{action} needs a key with role {roles}; key {actor_id} has {held}",
+                    action=cls.ACTION,
+                    roles=" or ".join(sorted(cls.ROLES)),
+                    actor_id=ctx.actor_id,
+                    held=", ".join(ctx.actor.roles) if ctx.actor else "none",
+                ),
                 rule=cls.RULE,
             )
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from ledger.errors import ConfigurationError
+from ledger.i18n import _
 
 APP_NAME = "shuangsui"
 DEFAULT_HOME = "./var"
@@ -51,21 +52,28 @@ def parse_database_url(url: str) -> PostgresTarget | Path:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise ConfigurationError(f"database URL {url!r} is malformed: {exc}") from exc
+        raise ConfigurationError(
+            _("database URL {url!r} is malformed: {exc}", url=url, exc=exc)
+        ) from exc
     scheme = parts.scheme.lower()
     if scheme in ("postgresql", "postgres"):
         dbname = unquote(parts.path.lstrip("/"))
         if not parts.hostname or not dbname:
             raise ConfigurationError(
-                f"database URL {url!r} needs a host and a database name: "
-                "postgresql://user@host:port/dbname"
+                _(
+                    "database URL {url!r} needs a host and a database name: "
+                    "postgresql://user@host:port/dbname",
+                    url=url,
+                )
             )
         query = parse_qs(parts.query)
         unknown = set(query) - {"schema"}
         if unknown:
             raise ConfigurationError(
-                f"database URL option(s) {', '.join(sorted(unknown))} not understood; "
-                "only ?schema= is"
+                _(
+                    "database URL option(s) {unknown} not understood; only ?schema= is",
+                    unknown=", ".join(sorted(unknown)),
+                )
             )
         return PostgresTarget(
             host=parts.hostname,
@@ -77,11 +85,14 @@ def parse_database_url(url: str) -> PostgresTarget | Path:
         )
     if scheme == "sqlite":
         if not parts.path:
-            raise ConfigurationError(f"database URL {url!r} names no SQLite file")
+            raise ConfigurationError(_("database URL {url!r} names no SQLite file", url=url))
         return Path(unquote(parts.path))
     raise ConfigurationError(
-        f"database URL scheme {parts.scheme or '(none)'!r} is not supported; "
-        "use postgresql://user@host:port/dbname or sqlite:///path/to/file"
+        _(
+            "database URL scheme {value!r} is not supported; use "
+            "postgresql://user@host:port/dbname or sqlite:///path/to/file",
+            value=parts.scheme or "(none)",
+        )
     )
 
 
@@ -119,12 +130,14 @@ class Settings:
             interval = float(environ.get("SHUANGSUI_CHECKPOINT_INTERVAL", "300"))
             connect_timeout = int(environ.get("SHUANGSUI_CONNECT_TIMEOUT", "5"))
         except ValueError as exc:
-            raise ConfigurationError(f"a setting is not a number: {exc}") from None
+            raise ConfigurationError(_("a setting is not a number: {exc}", exc=exc)) from None
         if not 1 <= connect_timeout <= 300:
-            raise ConfigurationError("SHUANGSUI_CONNECT_TIMEOUT must be 1..300 seconds")
+            raise ConfigurationError(_("SHUANGSUI_CONNECT_TIMEOUT must be 1..300 seconds"))
         create = environ.get("SHUANGSUI_CREATE_TABLES", "y").strip().lower()
         if create not in ("y", "yes", "1", "true", "n", "no", "0", "false"):
-            raise ConfigurationError(f"SHUANGSUI_CREATE_TABLES={create!r}: use y or n")
+            raise ConfigurationError(
+                _("SHUANGSUI_CREATE_TABLES={create!r}: use y or n", create=create)
+            )
         settings = cls(
             home=Path(home),
             database_url=url,
@@ -133,7 +146,7 @@ class Settings:
             connect_timeout=connect_timeout,
             create_tables=create in ("y", "yes", "1", "true"),
         )
-        _ = settings.target  # validate the URL now, not on first use
+        __ = settings.target  # validate the URL now, not on first use
         return settings
 
     def with_home(self, home: Path) -> Settings:

@@ -36,6 +36,7 @@ import nacl.utils
 
 from ledger.audit.hashing import key_id_for
 from ledger.errors import KeyFileError
+from ledger.i18n import _
 
 KEY_FILE_FORMAT = "shuangsui-ed25519-key-v1"
 PUBLIC_KEY_FORMAT = "shuangsui-ed25519-public-key-v1"
@@ -64,9 +65,9 @@ class PublicKey:
         try:
             raw = base64.b64decode(text.strip(), validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise KeyFileError(f"public key is not base64: {exc}") from exc
+            raise KeyFileError(_("public key is not base64: {exc}", exc=exc)) from exc
         if len(raw) != 32:
-            raise KeyFileError(f"an Ed25519 public key has 32 bytes, not {len(raw)}")
+            raise KeyFileError(_("an Ed25519 public key has 32 bytes, not {count}", count=len(raw)))
         return cls(key_id_for(raw), raw, label)
 
 
@@ -77,7 +78,7 @@ class SigningKey:
 
     def __init__(self, seed: bytes, label: str = "") -> None:
         if len(seed) != 32:
-            raise KeyFileError("an Ed25519 seed has 32 bytes")
+            raise KeyFileError(_("an Ed25519 seed has 32 bytes"))
         self._key = nacl.signing.SigningKey(seed)
         self.public_key: bytes = bytes(self._key.verify_key)
         self.key_id: str = key_id_for(self.public_key)
@@ -109,11 +110,11 @@ def _b64(data: bytes) -> str:
 def _unb64(doc: dict[str, Any], name: str, path: Path) -> bytes:
     value = doc.get(name)
     if not isinstance(value, str):
-        raise KeyFileError(f"{path}: field {name!r} is missing")
+        raise KeyFileError(_("{path}: field {name!r} is missing", path=path, name=name))
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise KeyFileError(f"{path}: field {name!r} is not base64") from exc
+        raise KeyFileError(_("{path}: field {name!r} is not base64", path=path, name=name)) from exc
 
 
 #: ``O_NOFOLLOW`` where the platform has it (POSIX); with ``O_EXCL`` a link is refused anyway.
@@ -135,9 +136,13 @@ def _write_exclusive(path: Path, text: str, mode: int = 0o600) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, mode)
     except FileExistsError:
         _refuse_link(path)  # a link created in between
-        raise KeyFileError(f"{path} already exists; refusing to overwrite a key") from None
+        raise KeyFileError(
+            _("{path} already exists; refusing to overwrite a key", path=path)
+        ) from None
     except OSError as exc:
-        raise KeyFileError(f"cannot create {path}: {exc.strerror}") from exc
+        raise KeyFileError(
+            _("cannot create {path}: {strerror}", path=path, strerror=exc.strerror)
+        ) from exc
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
         handle.flush()
@@ -211,15 +216,15 @@ def _load_json(path: Path, *, private: bool = False) -> dict[str, Any]:
                 check_private_mode(path, os.fstat(handle.fileno()).st_mode)
             text = handle.read().decode("utf-8")
     except FileNotFoundError:
-        raise KeyFileError(f"{path}: no such key file") from None
+        raise KeyFileError(_("{path}: no such key file", path=path)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise KeyFileError(f"{path}: cannot read: {exc}") from exc
+        raise KeyFileError(_("{path}: cannot read: {exc}", path=path, exc=exc)) from exc
     try:
         doc = json.loads(text)
     except ValueError:
-        raise KeyFileError(f"{path}: not a key file (not JSON)") from None
+        raise KeyFileError(_("{path}: not a key file (not JSON)", path=path)) from None
     if not isinstance(doc, dict):
-        raise KeyFileError(f"{path}: not a key file")
+        raise KeyFileError(_("{path}: not a key file", path=path))
     return doc
 
 
@@ -232,14 +237,20 @@ def read_key_file(path: Path | str, passphrase: str | None = None) -> SigningKey
     path = Path(path)
     doc = _load_json(path, private=True)
     if doc.get("format") != KEY_FILE_FORMAT:
-        raise KeyFileError(f"{path}: not a private key file (format {doc.get('format')!r})")
+        raise KeyFileError(
+            _(
+                "{path}: not a private key file (format {value!r})",
+                path=path,
+                value=doc.get("format"),
+            )
+        )
     label = str(doc.get("label", ""))
     sealed = doc.get("sealed")
     if sealed is not None:
         if not passphrase:
-            raise KeyFileError(f"{path}: the key is sealed; a passphrase is needed")
+            raise KeyFileError(_("{path}: the key is sealed; a passphrase is needed", path=path))
         if not isinstance(sealed, dict) or sealed.get("kdf") != "argon2id":
-            raise KeyFileError(f"{path}: unknown sealing")
+            raise KeyFileError(_("{path}: unknown sealing", path=path))
         try:
             secret = nacl.pwhash.argon2id.kdf(
                 nacl.secret.SecretBox.KEY_SIZE,
@@ -250,16 +261,20 @@ def read_key_file(path: Path | str, passphrase: str | None = None) -> SigningKey
             )
             seed = nacl.secret.SecretBox(secret).decrypt(_unb64(sealed, "box", path))
         except nacl.exceptions.CryptoError:
-            raise KeyFileError(f"{path}: wrong passphrase") from None
+            raise KeyFileError(_("{path}: wrong passphrase", path=path)) from None
         except (KeyError, TypeError, ValueError) as exc:
-            raise KeyFileError(f"{path}: damaged sealing: {exc}") from exc
+            raise KeyFileError(_("{path}: damaged sealing: {exc}", path=path, exc=exc)) from exc
     else:
         seed = _unb64(doc, "seed", path)
     if len(seed) != 32:
-        raise KeyFileError(f"{path}: the seed has {len(seed)} bytes, not 32")
+        raise KeyFileError(
+            _("{path}: the seed has {count} bytes, not 32", path=path, count=len(seed))
+        )
     key = SigningKey(seed, label)
     if doc.get("key_id") != key.key_id or _unb64(doc, "public_key", path) != key.public_key:
-        raise KeyFileError(f"{path}: key id or public key does not match the private key")
+        raise KeyFileError(
+            _("{path}: key id or public key does not match the private key", path=path)
+        )
     return key
 
 
@@ -270,8 +285,8 @@ def read_public_key(source: Path | str) -> PublicKey:
         return PublicKey.from_b64(str(source))
     doc = _load_json(path)
     if doc.get("format") not in (PUBLIC_KEY_FORMAT, KEY_FILE_FORMAT):
-        raise KeyFileError(f"{path}: not a key file")
+        raise KeyFileError(_("{path}: not a key file", path=path))
     public = PublicKey.from_b64(str(doc.get("public_key", "")), str(doc.get("label", "")))
     if doc.get("key_id") != public.key_id:
-        raise KeyFileError(f"{path}: key id does not match the public key")
+        raise KeyFileError(_("{path}: key id does not match the public key", path=path))
     return public

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ledger.errors import ValidationError
+from ledger.i18n import _
 
 
 class Params:
@@ -27,7 +28,9 @@ class Params:
 
     def __init__(self, raw: Any, prefix: str = "", *, today: dt.date | None = None) -> None:
         if not isinstance(raw, dict):
-            raise ValidationError("parameters must be a JSON object", {"params": ["not an object"]})
+            raise ValidationError(
+                _("parameters must be a JSON object"), {"params": [_("not an object")]}
+            )
         self.raw: dict[str, Any] = raw
         self.prefix = prefix
         #: The command's date (when it was signed), for "not in the future" checks.
@@ -40,7 +43,7 @@ class Params:
     def _get(self, name: str, required: bool) -> Any:
         value = self.raw.get(name)
         if value is None and required:
-            self._fail(name, "is required")
+            self._fail(name, _("is required"))
         return value
 
     def text(
@@ -50,15 +53,15 @@ class Params:
         if value is None:
             return ""
         if not isinstance(value, str):
-            self._fail(name, "must be text")
+            self._fail(name, _("must be text"))
             return ""
         text: str = value.strip()
         if required and not text:
-            self._fail(name, "must not be empty")
+            self._fail(name, _("must not be empty"))
         elif len(text) > max_length:
-            self._fail(name, f"is longer than {max_length} characters")
+            self._fail(name, _("is longer than {n} characters", n=max_length))
         elif pattern and text and not re.fullmatch(pattern, text):
-            self._fail(name, f"does not match {pattern}")
+            self._fail(name, _("does not match {pattern}", pattern=pattern))
         return text
 
     def optional_text(self, name: str, *, max_length: int = 500) -> str | None:
@@ -68,7 +71,7 @@ class Params:
         allowed = tuple(choices)
         value = self.text(name, required=required)
         if value and value not in allowed:
-            self._fail(name, f"must be one of {', '.join(allowed)}")
+            self._fail(name, _("must be one of {choices}", choices=", ".join(allowed)))
         return value
 
     def text_list(
@@ -83,18 +86,18 @@ class Params:
         if value is None:
             return ()
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            self._fail(name, "must be a list of non-empty texts")
+            self._fail(name, _("must be a list of non-empty texts"))
             return ()
         items = tuple(v.strip() for v in value)
         if len(items) < min_items:
-            self._fail(name, f"needs at least {min_items} item(s)")
+            self._fail(name, _("needs at least {n} item(s)", n=min_items))
         if len(set(items)) != len(items):
-            self._fail(name, "has duplicates")
+            self._fail(name, _("has duplicates"))
         if choices is not None:
             allowed = set(choices)
             bad = [v for v in items if v not in allowed]
             if bad:
-                self._fail(name, f"unknown value(s): {', '.join(bad)}")
+                self._fail(name, _("unknown value(s): {values}", values=", ".join(bad)))
         return items
 
     def integer(
@@ -109,12 +112,12 @@ class Params:
         if value is None:
             return 0
         if not isinstance(value, int) or isinstance(value, bool):
-            self._fail(name, "must be a whole number")
+            self._fail(name, _("must be a whole number"))
             return 0
         if minimum is not None and value < minimum:
-            self._fail(name, f"must be at least {minimum}")
+            self._fail(name, _("must be at least {n}", n=minimum))
         if maximum is not None and value > maximum:
-            self._fail(name, f"must be at most {maximum}")
+            self._fail(name, _("must be at most {n}", n=maximum))
         return value
 
     def ratio(self, name: str, *, required: bool = True) -> str:
@@ -131,7 +134,7 @@ class Params:
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite() or not Decimal(0) <= number <= Decimal(1):
-            self._fail(name, 'must be a decimal between 0 and 1, written as text, e.g. "0.05"')
+            self._fail(name, _('must be a decimal between 0 and 1, written as text, e.g. "0.05"'))
             return ""
         return format(number.normalize(), "f") if number else "0"
 
@@ -141,7 +144,7 @@ class Params:
             try:
                 dt.date.fromisoformat(value)
             except ValueError:
-                self._fail(name, "must be a date YYYY-MM-DD")
+                self._fail(name, _("must be a date YYYY-MM-DD"))
                 return ""
         return value
 
@@ -149,13 +152,13 @@ class Params:
         """A date on or before the command's own date (:attr:`today`)."""
         day = self.date(name)
         if day and self.today is not None and day > self.today.isoformat():
-            self._fail(name, "is in the future")
+            self._fail(name, _("is in the future"))
         return day
 
     def boolean(self, name: str, *, default: bool = False) -> bool:
         value = self.raw.get(name, default)
         if not isinstance(value, bool):
-            self._fail(name, "must be true or false")
+            self._fail(name, _("must be true or false"))
             return default
         return value
 
@@ -164,7 +167,7 @@ class Params:
         if value is None:
             return None
         if not isinstance(value, dict):
-            self._fail(name, "must be an object")
+            self._fail(name, _("must be an object"))
             return None
         child = Params(value, prefix=f"{self.prefix}{name}.", today=self.today)
         child.errors = self.errors
@@ -175,10 +178,10 @@ class Params:
         if value is None:
             return []
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            self._fail(name, "must be a list of objects")
+            self._fail(name, _("must be a list of objects"))
             return []
         if len(value) > max_items:
-            self._fail(name, f"has more than {max_items} items")
+            self._fail(name, _("has more than {n} items", n=max_items))
             return []
         children = []
         for i, item in enumerate(value):
@@ -193,4 +196,4 @@ class Params:
 
     def done(self) -> None:
         if self.errors:
-            raise ValidationError("invalid parameters", self.errors)
+            raise ValidationError(_("invalid parameters"), self.errors)

@@ -33,6 +33,7 @@ from types import MappingProxyType
 import chinese_calendar  # type: ignore[import-untyped]
 
 from ledger.errors import ValidationError
+from ledger.i18n import _
 
 __all__ = [
     "OFFICIAL",
@@ -72,8 +73,8 @@ def _plain_date(d: date) -> date:
     # the amendments; refuse it rather than drop its time behind the caller's back.
     if isinstance(d, datetime) or not isinstance(d, date):
         raise ValidationError(
-            f"expected a calendar date, got {type(d).__name__}",
-            {"date": [f"{d!r} is not a datetime.date"]},
+            _("expected a calendar date, got {kind}", kind=type(d).__name__),
+            {"date": [_("{d!r} is not a datetime.date", d=d)]},
         )
     return d
 
@@ -121,7 +122,7 @@ class WorkCalendar:
             else:
                 years.add(year)
         if problems:
-            raise ValidationError("invalid working-day calendar amendments", problems)
+            raise ValidationError(_("invalid working-day calendar amendments"), problems)
         # Private copies: a caller mutating its own dict later must not change us.
         self._amendments: Mapping[date, bool] = MappingProxyType(copied)
         self._declared_years: frozenset[int] = frozenset(years)
@@ -160,7 +161,15 @@ class WorkCalendar:
                 f"must record {d.year}'s calendar (calendar.amend: its holidays and adjusted "
                 f"working days, and declare the year) before a rule can count working days "
                 f"in it (账本未记录{d.year}年工作日历)",
-                {"date": [f"{d.isoformat()}: year {d.year} is not recorded in the ledger"]},
+                {
+                    "date": [
+                        _(
+                            "{d}: year {year} is not recorded in the ledger",
+                            d=d.isoformat(),
+                            year=d.year,
+                        )
+                    ]
+                },
             )
         cached = self._package.get(d)
         if cached is not None:
@@ -172,11 +181,20 @@ class WorkCalendar:
             # The package raises this exactly for years it has no data for.
             known = package_years()
             raise ValidationError(
-                f"no official working-day calendar for {d.year}: the installed "
-                f"chinesecalendar knows {known.start}-{known.stop - 1} only; the office "
-                f"must record {d.year}'s calendar (amend its holidays and adjusted working "
-                f"days and declare the year) before working days in it can be counted",
-                {"date": [f"{d.isoformat()}: year {d.year} has no recorded calendar"]},
+                _(
+                    "no official working-day calendar for {year}: the installed "
+                    "chinesecalendar knows {start}-{stop} only; the office must record "
+                    "{year}'s calendar (amend its holidays and adjusted working days and "
+                    "declare the year) before working days in it can be counted",
+                    year=d.year,
+                    start=known.start,
+                    stop=known.stop - 1,
+                ),
+                {
+                    "date": [
+                        _("{d}: year {year} has no recorded calendar", d=d.isoformat(), year=d.year)
+                    ]
+                },
             ) from None
 
     def add_workdays(self, start: date, n: int) -> date:
@@ -184,8 +202,8 @@ class WorkCalendar:
         start = _plain_date(start)
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValidationError(
-                f"number of working days must be a positive integer, got {n!r}",
-                {"n": ["must be >= 1"]},
+                _("number of working days must be a positive integer, got {n!r}", n=n),
+                {"n": [_("must be >= 1")]},
             )
         day, left = start, n
         while left:
@@ -233,7 +251,9 @@ def publication_deadline(result_date: date, *, calendar: WorkCalendar = OFFICIAL
 def _checked_year(year: int) -> int:
     # date() would raise a bare ValueError; the ledger refuses with its own tree.
     if isinstance(year, bool) or not isinstance(year, int) or not 1 <= year <= 9998:
-        raise ValidationError(f"{year!r} is not a usable year", {"year": ["out of range"]})
+        raise ValidationError(
+            _("{year!r} is not a usable year", year=year), {"year": [_("out of range")]}
+        )
     return year
 
 
@@ -258,7 +278,8 @@ def quarterly_report_deadline(year: int, quarter: int) -> date:
     year = _checked_year(year)
     if isinstance(quarter, bool) or not isinstance(quarter, int) or not 1 <= quarter <= 4:
         raise ValidationError(
-            f"quarter must be 1, 2, 3 or 4, got {quarter!r}", {"quarter": ["not in 1-4"]}
+            _("quarter must be 1, 2, 3 or 4, got {quarter!r}", quarter=quarter),
+            {"quarter": [_("not in 1-4")]},
         )
     next_quarter_start = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
     quarter_end = next_quarter_start - _ONE_DAY
@@ -288,7 +309,11 @@ def judge(due: date, done: date | None, today: date) -> DeadlineStatus:
         # An act recorded as done in the future is bad input (often a clock or time-zone
         # mix-up); judging it would hide that.
         raise ValidationError(
-            f"completion date {done.isoformat()} is after today {today.isoformat()}",
-            {"done": ["later than today"]},
+            _(
+                "completion date {done} is after today {today}",
+                done=done.isoformat(),
+                today=today.isoformat(),
+            ),
+            {"done": [_("later than today")]},
         )
     return DeadlineStatus.MET if done <= due else DeadlineStatus.MET_LATE

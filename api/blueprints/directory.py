@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from api import schemas as s
 from api.blueprints.common import access, store
 from ledger.errors import NotFoundError
+from ledger.i18n import _
 from ledger.roles import STATE_READ
 from projections import read
 
@@ -25,5 +26,5 @@ def directory_object(key: str) -> Any:
     """One object with every result any department entered for it (R5.1, R9.3)."""
     record = read.directory.object_record(store(), key)
     if record is None:
-        raise NotFoundError(f"no object {key} in the directory")
+        raise NotFoundError(_("no object {key} in the directory", key=key))
     return record

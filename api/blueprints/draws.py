@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from api import schemas as s
 from api.blueprints.common import access, store
 from ledger.errors import NotFoundError
+from ledger.i18n import _
 from ledger.roles import STATE_READ
 from projections import read
 
@@ -27,5 +28,5 @@ def draw(task: str, number: int) -> Any:
     """A draw: its commitment, seed and assignments (after recusals)."""
     found = read.draws.draw(store(), task, number)
     if found is None:
-        raise NotFoundError(f"no draw {task}/{number}")
+        raise NotFoundError(_("no draw {task}/{number}", task=task, number=number))
     return found

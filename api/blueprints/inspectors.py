@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from api import schemas as s
 from api.blueprints.common import access, store
 from ledger.errors import NotFoundError
+from ledger.i18n import _
 from ledger.roles import STATE_READ
 from projections import read
 
@@ -27,5 +28,5 @@ def inspector(person: str) -> Any:
     """One inspector's effective record."""
     found = read.inspectors.inspector(store(), person)
     if found is None:
-        raise NotFoundError(f"no inspector {person}")
+        raise NotFoundError(_("no inspector {person}", person=person))
     return found

@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from api import schemas as s
 from api.blueprints.common import store
 from ledger.errors import NotFoundError, ValidationError
+from ledger.i18n import _
 from projections import read
 
 blp = Blueprint("items", __name__, description="Item lists (抽查事项清单) and the joint list (R3).")
@@ -25,7 +26,7 @@ def item_list(department: str) -> Any:
     published to society (R3.4)."""
     found = read.items.item_list(store(), department)
     if found is None:
-        raise NotFoundError(f"no department {department}")
+        raise NotFoundError(_("no department {department}", department=department))
     return found
 
 
@@ -36,7 +37,7 @@ def public_documents() -> Any:
     (向社会公开, R3.4, R6.5); ?kind=item_list|plan, ?owner=DEPARTMENT."""
     kind = request.args.get("kind") or None
     if kind is not None and kind not in read.documents.KINDS:
-        raise ValidationError("kind is item_list or plan", {"kind": ["item_list or plan"]})
+        raise ValidationError(_("kind is item_list or plan"), {"kind": [_("item_list or plan")]})
     return read.documents.public_documents(
         store(), kind=kind, owner=request.args.get("owner") or None
     )

@@ -13,6 +13,7 @@ from api import schemas as s
 from api.auth import require
 from api.blueprints.common import store
 from ledger.errors import NotFoundError
+from ledger.i18n import _
 from ledger.roles import STATE_READ
 from projections import read
 
@@ -26,7 +27,7 @@ def plan(department: str, year: int) -> Any:
     Public once published (R6.5); a draft not yet published is read with a signature."""
     found = read.plans.plan(store(), department, year)
     if found is None:
-        raise NotFoundError(f"no {year} plan of {department}")
+        raise NotFoundError(_("no {year} plan of {department}", year=year, department=department))
     if found["published_on"] is None:
         require(STATE_READ, f"the unpublished {year} plan of {department}")
     return found

@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from api import schemas as s
 from api.blueprints.common import access, store, today
 from ledger.errors import ValidationError
+from ledger.i18n import _
 from ledger.roles import STATE_READ
 from projections import read
 
@@ -34,7 +35,7 @@ def progress(department: str, year: int) -> Any:
     """The annual summary as data, or a quarter's report with ?quarter=1..4 (R10.6)."""
     quarter = request.args.get("quarter", type=int)
     if quarter is not None and not 1 <= quarter <= 4:
-        raise ValidationError("quarter is 1-4", {"quarter": ["1, 2, 3 or 4"]})
+        raise ValidationError(_("quarter is 1-4"), {"quarter": [_("1, 2, 3 or 4")]})
     return read.reports.progress_report(store(), department, year, quarter, today())
 
 
@@ -58,7 +59,7 @@ def collation_draft(year: int) -> Any:
     ?quarter=1..4, ?today=. Record it as sent with POST /api/v1/collations."""
     quarter = request.args.get("quarter", type=int)
     if quarter is not None and not 1 <= quarter <= 4:
-        raise ValidationError("quarter is 1-4", {"quarter": ["1, 2, 3 or 4"]})
+        raise ValidationError(_("quarter is 1-4"), {"quarter": [_("1, 2, 3 or 4")]})
     return read.reports.collation(store(), year, quarter, today())
 
 

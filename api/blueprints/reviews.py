@@ -16,6 +16,7 @@ from flask_smorest import Blueprint
 from api import schemas as s
 from api.blueprints.common import KIND, access, service, store, today
 from ledger.errors import NotFoundError
+from ledger.i18n import _
 from ledger.roles import OVERSIGHT_READ, STATE_READ
 from projections import read
 from projections.review import review as duty_review
@@ -35,7 +36,9 @@ def trail(args: dict[str, Any], kind: str, subject: str) -> Any:
         db, kind, subject, today(), after=args["after"], limit=args["limit"] + 1
     )
     if not entries and not args["after"]:
-        raise NotFoundError(f"nothing in the log touches {kind} {subject}")
+        raise NotFoundError(
+            _("nothing in the log touches {kind} {subject}", kind=kind, subject=subject)
+        )
     more = len(entries) > args["limit"]
     entries = entries[: args["limit"]]
     return {"items": [e.as_dict() for e in entries], "next": entries[-1].position if more else None}
@@ -52,7 +55,9 @@ def trail_bundle(kind: str, subject: str) -> Any:
     """The trail's entries with inclusion proofs to one signed checkpoint (offline check)."""
     positions = read.trails.trail_positions(store(), kind, subject)
     if not positions:
-        raise NotFoundError(f"nothing in the log touches {kind} {subject}")
+        raise NotFoundError(
+            _("nothing in the log touches {kind} {subject}", kind=kind, subject=subject)
+        )
     with tempfile.TemporaryDirectory() as where:
         out = Path(where) / "bundle.jsonl"
         service().ledger.transparency.export(out, positions=positions, query={kind: subject})

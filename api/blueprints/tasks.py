@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 from api import schemas as s
 from api.blueprints.common import access, store
 from ledger.errors import NotFoundError
+from ledger.i18n import _
 from ledger.roles import STATE_READ
 from projections import read
 
@@ -28,7 +29,7 @@ def task(task: str) -> Any:
     """A joint task with its participants, items, inspectors and draws."""
     found = read.tasks.task(store(), task)
     if found is None:
-        raise NotFoundError(f"no task {task}")
+        raise NotFoundError(_("no task {task}", task=task))
     return found
 
 

@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 from api import schemas as s
 from api.blueprints.common import access, service
 from ledger.errors import NotFoundError, ValidationError
+from ledger.i18n import _
 
 DESCRIPTION = "Checkpoints, proofs and consistency: the transparency log. Public."
 blp = Blueprint("transparency", __name__, description=DESCRIPTION)
@@ -59,7 +60,7 @@ def inclusion(position: int) -> Any:
     checkpoint it proves against). Public."""
     ledger = service().ledger
     if not 1 <= position <= ledger.head().position:
-        raise NotFoundError(f"no entry at position {position}")
+        raise NotFoundError(_("no entry at position {position}", position=position))
     return Response(ledger.transparency.prove(position), mimetype="text/plain")
 
 
@@ -71,7 +72,10 @@ def consistency(args: dict[str, Any]) -> Any:
     old, new = args["old"], args["new"]
     size = service().ledger.head().position
     if not old <= new <= size:
-        raise ValidationError(f"need 1 <= old <= new <= {size}", {"new": [f"at most {size}"]})
+        raise ValidationError(
+            _("need 1 <= old <= new <= {size}", size=size),
+            {"new": [_("at most {size}", size=size)]},
+        )
     from ledger.audit.notes import b64
 
     proof = service().ledger.transparency.consistency_proof(old, new)

@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 
 from api.blueprints.common import service
 from ledger.errors import NotFoundError
+from ledger.i18n import _
 from ledger.transparency.witness import WitnessError
 
 DESCRIPTION = "C2SP tlog-witness add-checkpoint, when this service is a witness."
@@ -29,7 +30,7 @@ def add_checkpoint() -> Any:
     last cosigned; 422 if the proof fails; 403/404 for an unknown log or bad signature."""
     witness = service().witness
     if witness is None:
-        raise NotFoundError("this service is not configured as a witness")
+        raise NotFoundError(_("this service is not configured as a witness"))
     try:
         lines = witness.add_checkpoint(request.get_data(cache=True).decode("utf-8"))
     except UnicodeDecodeError:

@@ -30,6 +30,7 @@ from ledger.audit.errors import BundleError, NoteError
 from ledger.audit.evidence import RouteTable
 from ledger.audit.hashing import MerkleFrontier, leaf_hash, verify_inclusion
 from ledger.audit.keystate import GENESIS_TOPIC, KEY_CHANGE_TOPICS, check_checkpoint
+from ledger.audit.messages import _
 from ledger.audit.notes import Checkpoint, b64, b64strict, parse_checkpoint, parse_note
 from ledger.audit.report import (
     BAD_CHECKPOINT,
@@ -115,20 +116,20 @@ def bundle_entry(row: ChainRow, proof: Sequence[bytes] | None = None) -> dict[st
 
 def _exact(obj: Any, fields: set[str], position: int, what: str) -> dict[str, Any]:
     if not isinstance(obj, dict) or set(obj) != fields:
-        raise BundleError(position, MALFORMED_BUNDLE, f"{what} has unexpected fields")
+        raise BundleError(position, MALFORMED_BUNDLE, _("{what} has unexpected fields", what=what))
     return obj
 
 
 def _opt_text(value: Any, position: int) -> str | None:
     if value is not None and not isinstance(value, str):
-        raise BundleError(position, MALFORMED_BUNDLE, "a text field holds something else")
+        raise BundleError(position, MALFORMED_BUNDLE, _("a text field holds something else"))
     return value
 
 
 def _row_from_line(obj: dict[str, Any], with_proof: bool) -> tuple[ChainRow, list[bytes] | None]:
     position = obj.get("position")
     if not isinstance(position, int) or isinstance(position, bool):
-        raise BundleError(0, MALFORMED_BUNDLE, "entry without a position")
+        raise BundleError(0, MALFORMED_BUNDLE, _("entry without a position"))
     _exact(obj, _ENTRY_FIELDS | ({"proof"} if with_proof else set()), position, "entry")
     event = _exact(obj["event"], _EVENT_FIELDS, position, "event")
     try:
@@ -142,7 +143,7 @@ def _row_from_line(obj: dict[str, Any], with_proof: bool) -> tuple[ChainRow, lis
             or not isinstance(event["stream"], str)
             or not isinstance(event["topic"], str)
         ):
-            raise NoteError("event fields have the wrong types")
+            raise NoteError(_("event fields have the wrong types"))
         row = ChainRow(
             position=position,
             entry=b64strict(obj["entry"], "entry"),
@@ -160,7 +161,7 @@ def _row_from_line(obj: dict[str, Any], with_proof: bool) -> tuple[ChainRow, lis
         proof = None
         if with_proof:
             if not isinstance(obj["proof"], list):
-                raise NoteError("proof is not a list")
+                raise NoteError(_("proof is not a list"))
             proof = [b64strict(h, "proof hash") for h in obj["proof"]]
     except (NoteError, TypeError) as exc:
         raise BundleError(position, MALFORMED_BUNDLE, str(exc)) from None
@@ -169,13 +170,15 @@ def _row_from_line(obj: dict[str, Any], with_proof: bool) -> tuple[ChainRow, lis
 
 def _line(text: str | None, position: int) -> dict[str, Any]:
     if text is None:
-        raise BundleError(position, MALFORMED_BUNDLE, "the bundle ends early")
+        raise BundleError(position, MALFORMED_BUNDLE, _("the bundle ends early"))
     try:
         obj = json.loads(text)
     except ValueError as exc:
-        raise BundleError(position, MALFORMED_BUNDLE, f"line is not JSON: {exc}") from None
+        raise BundleError(
+            position, MALFORMED_BUNDLE, _("line is not JSON: {exc}", exc=exc)
+        ) from None
     if not isinstance(obj, dict) or not isinstance(obj.get("t"), str):
-        raise BundleError(position, MALFORMED_BUNDLE, "line is not a bundle record")
+        raise BundleError(position, MALFORMED_BUNDLE, _("line is not a bundle record"))
     return obj
 
 
@@ -190,7 +193,7 @@ def _read_head(it: Iterator[str]) -> tuple[dict[str, Any], str, list[str], dict[
         or header["format"] != BUNDLE_FORMAT
         or kind not in ("full", "slice")
     ):
-        raise BundleError(0, MALFORMED_BUNDLE, "not a shuangsui bundle (v1)")
+        raise BundleError(0, MALFORMED_BUNDLE, _("not a shuangsui bundle (v1)"))
     notes: list[str] = []
     record = _line(next(it, None), 0)
     while record["t"] == "checkpoint":
@@ -235,7 +238,7 @@ class _Entries:
                     raise BundleError(
                         row.position,
                         BAD_PROOF,
-                        f"entry is not in the checkpoint of size {target.size}",
+                        _("entry is not in the checkpoint of size {size}", size=target.size),
                     )
                 self.count += 1
                 self.last = row
@@ -362,11 +365,11 @@ def _check_tail(
             record = _line(next(it, None), 0)
         end = _exact(record, {"t", "entries", "head"}, 0, "end record")
         if next(it, None) is not None:
-            raise BundleError(0, MALFORMED_BUNDLE, "data after the end record")
+            raise BundleError(0, MALFORMED_BUNDLE, _("data after the end record"))
     except BundleError as exc:
         return _failure(exc)
     last = entries.last
-    summary = [k.summary() for _, k in sorted(report.keys.items())]
+    summary = [k.summary() for __, k in sorted(report.keys.items())]
     if keys_line["t"] != "keys" or keys_line["keys"] != summary:
         return Failure(0, MALFORMED_BUNDLE, "the key history does not match the entries")
     if (
@@ -431,13 +434,13 @@ def _check_complete(
     if not proved or value is None:
         return Failure(0, INCOMPLETE_SLICE, "no state proof for the key history")
     digest = bytes(32)
-    for _, entry_hash in checker.history:
+    for _position, entry_hash in checker.history:
         digest = history_step(digest, entry_hash)
     history = keys_value(
         len(checker.history), checker.history[-1][0] if checker.history else 0, digest
     )
     if history != value:
-        count, last, _ = value.split()
+        count, last, __ = value.split()
         return Failure(
             int(last),
             INCOMPLETE_SLICE,

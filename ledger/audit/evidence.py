@@ -38,6 +38,7 @@ from typing import Any
 
 from ledger.audit.errors import EvidenceError
 from ledger.audit.hashing import sha256
+from ledger.audit.messages import _
 
 COMMAND_SIGNATURE_CONTEXT = b"shuangsui/command/v1\n"
 COMMAND_SCHEME = "shuangsui-command-v1"
@@ -150,11 +151,11 @@ def b64decode(text: Any) -> bytes:
     """Base64 as evidence and key events hold it (validated alphabet, padded);
     raises :class:`EvidenceError`."""
     if not isinstance(text, str):
-        raise EvidenceError("expected base64 text")
+        raise EvidenceError(_("expected base64 text"))
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise EvidenceError(f"bad base64: {exc}") from exc
+        raise EvidenceError(_("bad base64: {exc}", exc=exc)) from exc
 
 
 def parse_evidence(data: bytes, routes: RouteTable) -> Evidence:
@@ -165,39 +166,39 @@ def parse_evidence(data: bytes, routes: RouteTable) -> Evidence:
     try:
         outer = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise EvidenceError(f"evidence is not JSON: {exc}") from exc
+        raise EvidenceError(_("evidence is not JSON: {exc}", exc=exc)) from exc
     if not isinstance(outer, dict):
-        raise EvidenceError("evidence is not an object")
+        raise EvidenceError(_("evidence is not an object"))
     scheme = outer.get("scheme")
     signature = b64decode(outer.get("signature"))
     if len(signature) != 64:
-        raise EvidenceError("signature is not 64 bytes")
+        raise EvidenceError(_("signature is not 64 bytes"))
     signed = outer.get("signed")
     if not isinstance(signed, str):
-        raise EvidenceError("evidence has no signed text")
+        raise EvidenceError(_("evidence has no signed text"))
     if scheme == HTTP_SCHEME:
         return _http_evidence(outer, signed, signature, routes)
     if scheme == COMMAND_SCHEME:
         try:
             command = json.loads(signed)
         except ValueError as exc:
-            raise EvidenceError(f"signed command is not JSON: {exc}") from exc
+            raise EvidenceError(_("signed command is not JSON: {exc}", exc=exc)) from exc
         if not isinstance(command, dict):
-            raise EvidenceError("signed command is not an object")
+            raise EvidenceError(_("signed command is not an object"))
         key, nonce = command.get("actor"), command.get("nonce")
         created, action = command.get("created"), command.get("action")
         if outer.get("key") != key:
-            raise EvidenceError("evidence key differs from the command's actor")
+            raise EvidenceError(_("evidence key differs from the command's actor"))
         message = COMMAND_SIGNATURE_CONTEXT + signed.encode("utf-8")
         params = command.get("params")
     else:
-        raise EvidenceError(f"unknown evidence scheme {scheme!r}")
+        raise EvidenceError(_("unknown evidence scheme {scheme!r}", scheme=scheme))
     if not (isinstance(key, str) and isinstance(nonce, str) and nonce):
-        raise EvidenceError("evidence lacks a key id or nonce")
+        raise EvidenceError(_("evidence lacks a key id or nonce"))
     if not isinstance(created, int) or isinstance(created, bool):
-        raise EvidenceError("evidence lacks a created time")
+        raise EvidenceError(_("evidence lacks a created time"))
     if not isinstance(action, str) or not action:
-        raise EvidenceError("evidence lacks an action")
+        raise EvidenceError(_("evidence lacks an action"))
     return Evidence(
         scheme=scheme,
         key=key,
@@ -237,21 +238,23 @@ def parse_signature_base(base: str) -> tuple[dict[str, str], list[str], dict[str
     for line in lines[:-1]:
         found = _BASE_LINE.match(line)
         if not found or found.group(2):
-            raise EvidenceError(f"signature base line {line[:60]!r} is not a plain component")
+            raise EvidenceError(
+                _("signature base line {line!r} is not a plain component", line=line[:60])
+            )
         name = found.group(1)
         if name in values or name == "@signature-params":
-            raise EvidenceError(f"component {name!r} repeated in the signature base")
+            raise EvidenceError(_("component {name!r} repeated in the signature base", name=name))
         values[name] = found.group(3)
         order.append(name)
     last = _BASE_LINE.match(lines[-1])
     if not last or last.group(1) != "@signature-params":
-        raise EvidenceError("the signature base does not end with @signature-params")
+        raise EvidenceError(_("the signature base does not end with @signature-params"))
     found = _SIG_PARAMS.match(last.group(3))
     if not found:
-        raise EvidenceError("unreadable @signature-params")
+        raise EvidenceError(_("unreadable @signature-params"))
     covered = re.findall(r'"([^"]+)"', found.group(1))
     if covered != order:
-        raise EvidenceError("@signature-params does not list the base's components")
+        raise EvidenceError(_("@signature-params does not list the base's components"))
     params: dict[str, Any] = {}
     for key, value in _SIG_PARAM.findall(found.group(2)):
         params[key] = _sf_string(value) if value.startswith('"') else int(value)
@@ -263,39 +266,48 @@ def _http_evidence(
 ) -> Evidence:
     body = outer.get("body")
     if not isinstance(body, str):
-        raise EvidenceError("rfc9421 evidence has no body text")
-    values, _, params = parse_signature_base(base)
+        raise EvidenceError(_("rfc9421 evidence has no body text"))
+    values, __, params = parse_signature_base(base)
     for needed in ("@method", "@path", "content-digest"):
         if needed not in values:
-            raise EvidenceError(f"the request signature does not cover {needed}")
+            raise EvidenceError(_("the request signature does not cover {needed}", needed=needed))
     if params.get("tag") != HTTP_SIGNATURE_TAG:
-        raise EvidenceError(f"the request signature's tag is not {HTTP_SIGNATURE_TAG!r}")
+        raise EvidenceError(
+            _(
+                "the request signature's tag is not {tag!r}",
+                tag=HTTP_SIGNATURE_TAG,
+            )
+        )
     if params.get("alg", "ed25519") != "ed25519":
-        raise EvidenceError("the request signature's alg is not ed25519")
+        raise EvidenceError(_("the request signature's alg is not ed25519"))
     key, nonce, created = params.get("keyid"), params.get("nonce"), params.get("created")
     if outer.get("key") != key:
-        raise EvidenceError("evidence key differs from the signature's keyid")
+        raise EvidenceError(_("evidence key differs from the signature's keyid"))
     digest = _DIGEST.search(values["content-digest"])
     if not digest or b64decode(digest.group(1)) != sha256(body.encode("utf-8")):
-        raise EvidenceError("the content-digest does not match the request body")
+        raise EvidenceError(_("the content-digest does not match the request body"))
     route = routes.route_for(values["@method"], values["@path"])
     if route is None:
-        raise EvidenceError(f"no command is {values['@method']} {values['@path']}")
+        raise EvidenceError(
+            _("no command is {method} {path}", method=values["@method"], path=values["@path"])
+        )
     action, variables, attachment_field = route
     try:
         request = json.loads(body)
     except ValueError as exc:
-        raise EvidenceError(f"the request body is not JSON: {exc}") from exc
+        raise EvidenceError(_("the request body is not JSON: {exc}", exc=exc)) from exc
     if not isinstance(request, dict):
-        raise EvidenceError("the request body is not a JSON object")
+        raise EvidenceError(_("the request body is not a JSON object"))
     attachment = request.pop(attachment_field, None) if attachment_field else None
     clash = set(variables) & set(request)
     if clash:
-        raise EvidenceError(f"the body repeats the path's {', '.join(sorted(clash))}")
+        raise EvidenceError(
+            _("the body repeats the path's {clash}", clash=", ".join(sorted(clash)))
+        )
     if not (isinstance(key, str) and isinstance(nonce, str) and nonce):
-        raise EvidenceError("evidence lacks a key id or nonce")
+        raise EvidenceError(_("evidence lacks a key id or nonce"))
     if not isinstance(created, int):
-        raise EvidenceError("evidence lacks a created time")
+        raise EvidenceError(_("evidence lacks a created time"))
     return Evidence(
         scheme=HTTP_SCHEME,
         key=key,

@@ -27,6 +27,7 @@ from typing import Any
 
 from ledger.audit.errors import LedgerError, NoteError
 from ledger.audit.hashing import signature_ok
+from ledger.audit.messages import _
 from ledger.audit.notes import NoteVerifier, b64strict, parse_checkpoint, parse_note, verify_note
 from ledger.audit.receipts import canonical_json
 
@@ -75,12 +76,14 @@ def fork_message(body: dict[str, Any]) -> bytes:
 def check_fork_proof(value: Any) -> Fork:
     """The fork a proof shows; :class:`ForkProofError` if it shows none or is malformed."""
     if not isinstance(value, dict) or set(value) != _FIELDS:
-        raise ForkProofError(f"a fork proof is an object with the fields {sorted(_FIELDS)}")
+        raise ForkProofError(
+            _("a fork proof is an object with the fields {fields}", fields=sorted(_FIELDS))
+        )
     if value["format"] != FORK_FORMAT:
-        raise ForkProofError(f"format is not {FORK_FORMAT}")
+        raise ForkProofError(_("format is not {expected}", expected=FORK_FORMAT))
     notes = value["checkpoints"]
     if not isinstance(notes, list) or len(notes) != 2 or not all(isinstance(n, str) for n in notes):
-        raise ForkProofError("checkpoints is not a list of two notes")
+        raise ForkProofError(_("checkpoints is not a list of two notes"))
     try:
         verifier = NoteVerifier.from_vkey(str(value["vkey"]))
         checkpoints = []
@@ -89,26 +92,28 @@ def check_fork_proof(value: Any) -> Fork:
             verify_note(parsed, [verifier])
             checkpoints.append(parse_checkpoint(parsed.text))
     except NoteError as exc:
-        raise ForkProofError(f"a checkpoint does not verify under the log's key: {exc}") from exc
+        raise ForkProofError(
+            _("a checkpoint does not verify under the log's key: {exc}", exc=exc)
+        ) from exc
     a, b = checkpoints
     if not (a.origin == b.origin == value["origin"] == verifier.name):
-        raise ForkProofError("the checkpoints are not both of the log the proof names")
+        raise ForkProofError(_("the checkpoints are not both of the log the proof names"))
     if not (a.size == b.size == value["size"]):
-        raise ForkProofError("the checkpoints are not both of the size the proof names")
+        raise ForkProofError(_("the checkpoints are not both of the size the proof names"))
     if a.root == b.root:
-        raise ForkProofError("the two checkpoints have the same root: no fork")
+        raise ForkProofError(_("the two checkpoints have the same root: no fork"))
     monitor = value["monitor"]
     monitor_key = None
     if monitor is not None:
         if not isinstance(monitor, dict) or set(monitor) != {"key", "signature"}:
-            raise ForkProofError("monitor is not {key, signature}")
+            raise ForkProofError(_("monitor is not {key, signature}"))
         try:
             monitor_key = b64strict(str(monitor["key"]), "monitor key")
             signature = b64strict(str(monitor["signature"]), "monitor signature")
         except NoteError as exc:
             raise ForkProofError(str(exc)) from exc
         if not signature_ok(monitor_key, fork_message(value), signature):
-            raise ForkProofError("the monitor's signature does not verify")
+            raise ForkProofError(_("the monitor's signature does not verify"))
     return Fork(a.origin, a.size, (a.root, b.root), monitor_key)
 
 
@@ -116,5 +121,5 @@ def load_fork_proof(text: str) -> Fork:
     try:
         value = json.loads(text)
     except ValueError as exc:
-        raise ForkProofError(f"not JSON: {exc}") from exc
+        raise ForkProofError(_("not JSON: {exc}", exc=exc)) from exc
     return check_fork_proof(value)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.audit.errors import NoteError
+from ledger.audit.messages import _
 from ledger.audit.notes import (
     NOTE_COSIGNATURE,
     NOTE_ED25519,
@@ -82,7 +83,9 @@ def check_checkpoint(
     note = parse_note(note_text)
     checkpoint = parse_checkpoint(note.text)
     if checkpoint.origin != origin:
-        raise NoteError(f"checkpoint origin {checkpoint.origin!r} is not the ledger's")
+        raise NoteError(
+            _("checkpoint origin {origin!r} is not the ledger's", origin=checkpoint.origin)
+        )
     at = max(checkpoint.size, 1)
     logs = [
         NoteVerifier(checkpoint.origin, k.public_key)
@@ -96,9 +99,11 @@ def check_checkpoint(
     ]
     verified = verify_note(note, logs + witnesses)
     if not any(v.algorithm == NOTE_ED25519 for v in verified):
-        raise NoteError("checkpoint is not signed by the ledger key")
+        raise NoteError(_("checkpoint is not signed by the ledger key"))
     if strict and len(verified) != len(note.signatures):
-        raise NoteError("checkpoint carries a signature from an unknown key")
+        raise NoteError(_("checkpoint carries a signature from an unknown key"))
     if root is not None and checkpoint.root != root:
-        raise NoteError(f"checkpoint root for size {checkpoint.size} differs from the entries'")
+        raise NoteError(
+            _("checkpoint root for size {size} differs from the entries'", size=checkpoint.size)
+        )
     return checkpoint, [v.name for v in verified if v.algorithm == NOTE_COSIGNATURE]

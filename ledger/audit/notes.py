@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from ledger.audit.errors import NoteError
 from ledger.audit.hashing import sha256, signature_ok
+from ledger.audit.messages import _
 
 NOTE_ED25519 = 0x01
 NOTE_COSIGNATURE = 0x04
@@ -39,9 +40,9 @@ def b64strict(text: str, what: str = "value") -> bytes:
     try:
         data = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise NoteError(f"{what} is not base64") from exc
+        raise NoteError(_("{what} is not base64", what=what)) from exc
     if base64.b64encode(data).decode("ascii") != text:
-        raise NoteError(f"{what} is not canonical base64")
+        raise NoteError(_("{what} is not canonical base64", what=what))
     return data
 
 
@@ -77,18 +78,18 @@ class NoteVerifier:
 
     @classmethod
     def from_vkey(cls, vkey: str) -> NoteVerifier:
-        name, _, rest = vkey.strip().partition("+")
-        key_hash, _, data = rest.partition("+")
+        name, __, rest = vkey.strip().partition("+")
+        key_hash, __, data = rest.partition("+")
         raw = b64strict(data, "verifier key")
         if (
             not valid_note_name(name)
             or len(raw) != 33
             or raw[0] not in (NOTE_ED25519, NOTE_COSIGNATURE)
         ):
-            raise NoteError("not an Ed25519 verifier key (name+hash+base64)")
+            raise NoteError(_("not an Ed25519 verifier key (name+hash+base64)"))
         verifier = cls(name, raw[1:], raw[0])
         if verifier.key_id.hex() != key_hash:
-            raise NoteError("verifier key hash does not match its name and key")
+            raise NoteError(_("verifier key hash does not match its name and key"))
         return verifier
 
 
@@ -115,21 +116,21 @@ class Note:
 def parse_note(data: str) -> Note:
     """Split a signed note into its text and signature lines (C2SP signed-note)."""
     if any(ord(c) < 0x20 and c != "\n" for c in data):
-        raise NoteError("note contains control characters")
+        raise NoteError(_("note contains control characters"))
     cut = data.rfind("\n\n")
     if cut < 0 or not data.endswith("\n"):
-        raise NoteError("note has no blank line before its signatures, or no final newline")
+        raise NoteError(_("note has no blank line before its signatures, or no final newline"))
     text, lines = data[: cut + 1], data[cut + 2 :].split("\n")[:-1]
     if not lines or len(lines) > MAX_NOTE_SIGNATURES:
-        raise NoteError("note has no signatures, or too many")
+        raise NoteError(_("note has no signatures, or too many"))
     signatures = []
     for line in lines:
         if not line.startswith(SIGNATURE_LINE_PREFIX):
-            raise NoteError(f"malformed signature line: {line[:40]!r}")
-        name, _, blob = line[len(SIGNATURE_LINE_PREFIX) :].partition(" ")
+            raise NoteError(_("malformed signature line: {line!r}", line=line[:40]))
+        name, __, blob = line[len(SIGNATURE_LINE_PREFIX) :].partition(" ")
         raw = b64strict(blob, "signature")
         if not valid_note_name(name) or len(raw) < 5:
-            raise NoteError(f"malformed signature line: {line[:40]!r}")
+            raise NoteError(_("malformed signature line: {line!r}", line=line[:40]))
         signatures.append(NoteSignature(name, raw[:4], raw[4:]))
     return Note(text, tuple(signatures))
 
@@ -152,7 +153,7 @@ def verify_note(note: Note, verifiers: Sequence[NoteVerifier]) -> list[NoteVerif
             continue
         if verifier.algorithm == NOTE_COSIGNATURE:
             if len(sig.blob) != 72:
-                raise NoteError(f"cosignature by {sig.name} is not 72 bytes")
+                raise NoteError(_("cosignature by {name} is not 72 bytes", name=sig.name))
             timestamp = int.from_bytes(sig.blob[:8], "big")
             ok = signature_ok(
                 verifier.public_key, cosigned_message(note.text, timestamp), sig.blob[8:]
@@ -162,10 +163,10 @@ def verify_note(note: Note, verifiers: Sequence[NoteVerifier]) -> list[NoteVerif
                 verifier.public_key, note.text.encode("utf-8"), sig.blob
             )
         if not ok:
-            raise NoteError(f"signature by {sig.name} does not verify")
+            raise NoteError(_("signature by {name} does not verify", name=sig.name))
         verified.append(verifier)
     if not verified:
-        raise NoteError("no signature from a known key")
+        raise NoteError(_("no signature from a known key"))
     return verified
 
 
@@ -186,13 +187,18 @@ def parse_checkpoint(text: str) -> Checkpoint:
     """The body of a C2SP tlog-checkpoint (origin, size, base64 root, extensions)."""
     lines = text.split("\n")
     if len(lines) < 4 or lines[-1] != "" or any(not line for line in lines[:-1]):
-        raise NoteError("a checkpoint has at least three non-empty lines")
+        raise NoteError(_("a checkpoint has at least three non-empty lines"))
     origin, size_text, root_text, *extensions = lines[:-1]
     if not (size_text.isascii() and size_text.isdigit()) or (
         size_text != "0" and size_text.startswith("0")
     ):
-        raise NoteError(f"checkpoint size {size_text!r} is not a decimal without leading zeros")
+        raise NoteError(
+            _(
+                "checkpoint size {size_text!r} is not a decimal without leading zeros",
+                size_text=size_text,
+            )
+        )
     root = b64strict(root_text, "checkpoint root")
     if len(root) != 32:
-        raise NoteError("checkpoint root is not 32 bytes")
+        raise NoteError(_("checkpoint root is not 32 bytes"))
     return Checkpoint(origin, int(size_text), root, tuple(extensions))

@@ -31,6 +31,7 @@ from typing import Any
 from ledger.audit.errors import NoteError, ReceiptError
 from ledger.audit.hashing import signature_ok, verify_consistency, verify_inclusion
 from ledger.audit.keystate import LEDGER_ROLE, KeyState
+from ledger.audit.messages import _
 from ledger.audit.notes import b64, b64strict
 
 RECEIPT_FORMAT = "shuangsui-receipt-v1"
@@ -73,7 +74,7 @@ class Receipt:
 
     @property
     def positions(self) -> list[int]:
-        return [p for p, _ in self.entries]
+        return [p for p, __ in self.entries]
 
 
 def receipt_message(body: Mapping[str, Any]) -> bytes:
@@ -83,13 +84,13 @@ def receipt_message(body: Mapping[str, Any]) -> bytes:
 
 def _int(value: Any, what: str, minimum: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ReceiptError(f"{what} is not an integer >= {minimum}")
+        raise ReceiptError(_("{what} is not an integer >= {minimum}", what=what, minimum=minimum))
     return value
 
 
 def _str(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value:
-        raise ReceiptError(f"{what} is not a non-empty string")
+        raise ReceiptError(_("{what} is not a non-empty string", what=what))
     return value
 
 
@@ -99,42 +100,44 @@ def _hash(value: Any, what: str) -> bytes:
     except NoteError as exc:
         raise ReceiptError(str(exc)) from exc
     if len(raw) != 32:
-        raise ReceiptError(f"{what} is not a 32-byte hash")
+        raise ReceiptError(_("{what} is not a 32-byte hash", what=what))
     return raw
 
 
 def parse_receipt(value: Any) -> Receipt:
     """A receipt from its decoded JSON; :class:`ReceiptError` says what is wrong."""
     if not isinstance(value, dict):
-        raise ReceiptError("a receipt is a JSON object")
+        raise ReceiptError(_("a receipt is a JSON object"))
     if set(value) != _FIELDS:
         missing, extra = sorted(_FIELDS - set(value)), sorted(set(value) - _FIELDS)
-        raise ReceiptError(f"receipt fields: missing {missing}, unexpected {extra}")
+        raise ReceiptError(
+            _("receipt fields: missing {missing}, unexpected {extra}", missing=missing, extra=extra)
+        )
     if value["format"] != RECEIPT_FORMAT:
-        raise ReceiptError(f"receipt format is not {RECEIPT_FORMAT}")
+        raise ReceiptError(_("receipt format is not {expected}", expected=RECEIPT_FORMAT))
     command = _str(value["command"], "command")
     if len(command) != 64 or any(c not in "0123456789abcdef" for c in command):
-        raise ReceiptError("command is not a hex SHA-256")
+        raise ReceiptError(_("command is not a hex SHA-256"))
     entries = value["entries"]
     if not isinstance(entries, list) or not entries:
-        raise ReceiptError("entries is not a non-empty list")
+        raise ReceiptError(_("entries is not a non-empty list"))
     parsed: list[tuple[int, bytes]] = []
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or set(entry) != {"position", "hash"}:
-            raise ReceiptError(f"entries[{i}] is not {{position, hash}}")
+            raise ReceiptError(_("entries[{i}] is not {{position, hash}}", i=i))
         position = _int(entry["position"], f"entries[{i}].position", 1)
         if parsed and position != parsed[-1][0] + 1:
-            raise ReceiptError("entry positions are not consecutive")
+            raise ReceiptError(_("entry positions are not consecutive"))
         parsed.append((position, _hash(entry["hash"], f"entries[{i}].hash")))
     checkpoint = value["checkpoint"]
     if not isinstance(checkpoint, dict) or set(checkpoint) != {"size", "root"}:
-        raise ReceiptError("checkpoint is not {size, root}")
+        raise ReceiptError(_("checkpoint is not {size, root}"))
     try:
         signature = b64strict(_str(value["signature"], "signature"), "signature")
     except NoteError as exc:
         raise ReceiptError(str(exc)) from exc
     if len(signature) != 64:
-        raise ReceiptError("signature is not 64 bytes")
+        raise ReceiptError(_("signature is not 64 bytes"))
     return Receipt(
         origin=_str(value["origin"], "origin"),
         action=_str(value["action"], "action"),
@@ -151,7 +154,7 @@ def load_receipt(text: str) -> Receipt:
     try:
         value = json.loads(text)
     except ValueError as exc:
-        raise ReceiptError(f"not JSON: {exc}") from exc
+        raise ReceiptError(_("not JSON: {exc}", exc=exc)) from exc
     return parse_receipt(value)
 
 
@@ -159,14 +162,22 @@ def check_signature(receipt: Receipt, keys: Mapping[str, KeyState], origin: str 
     """The receipt is the ledger's: its origin, and a ``ledger`` key of the key history
     valid at its last position signed it. Raises :class:`ReceiptError` otherwise."""
     if receipt.origin != origin:
-        raise ReceiptError(f"receipt is for log {receipt.origin!r}, not {origin!r}")
+        raise ReceiptError(
+            _(
+                "receipt is for log {origin!r}, not {expected!r}",
+                origin=receipt.origin,
+                expected=origin,
+            )
+        )
     key = keys.get(receipt.key)
     if key is None or LEDGER_ROLE not in key.roles:
-        raise ReceiptError(f"receipt key {receipt.key} is not a ledger key of this log")
+        raise ReceiptError(_("receipt key {key} is not a ledger key of this log", key=receipt.key))
     if not key.valid_at(receipt.positions[-1]):
-        raise ReceiptError(f"receipt key {receipt.key} was not valid at the receipt's position")
+        raise ReceiptError(
+            _("receipt key {key} was not valid at the receipt's position", key=receipt.key)
+        )
     if not signature_ok(key.public_key, receipt.message(), receipt.signature):
-        raise ReceiptError("receipt signature does not verify")
+        raise ReceiptError(_("receipt signature does not verify"))
 
 
 #: ``prove(position, size)`` -> inclusion proof; ``consistency(old, new)`` -> proof.

@@ -47,6 +47,7 @@ from ledger.draw.algorithm import (
 from ledger.draw.eligibility import job_v2, jobs_for, jobs_for_v2, stratum_ratio
 from ledger.draw.snapshot import Snapshot
 from ledger.errors import AuthorisationError, LedgerError
+from ledger.i18n import _
 
 # --- the commitment -------------------------------------------------------------------------
 
@@ -262,12 +263,13 @@ def verify_beacon(round_number: int, signature: str) -> str:
     """The randomness of a quicknet round, from its signature verified offline."""
     check = quicknet_verifier()
     if check is None:  # an optional dependency
-        raise LedgerError("verifying a beacon needs the drand-verify package")
+        raise LedgerError(_("verifying a beacon needs the drand-verify package"))
     try:
         return str(check(round_number, signature))
     except ValueError:
         raise AuthorisationError(
-            f"not a valid quicknet signature for round {round_number}", rule="R7.5"
+            _("not a valid quicknet signature for round {round_number}", round_number=round_number),
+            rule="R7.5",
         ) from None
 
 
@@ -319,7 +321,7 @@ def perform(
     """Run the draw: the seed, the selection per stratum, the matching. Pure."""
     seed = seed_of(commitment_hash(text), sources, commitment["algorithm"])
     strata = [
-        Stratum(key, stratum_ratio(commitment["ratios"], key), tuple(i for i, _ in members))
+        Stratum(key, stratum_ratio(commitment["ratios"], key), tuple(i for i, __ in members))
         for key, members in sorted(snap.strata.items())
     ]
     summary, drawn = select(seed, strata)

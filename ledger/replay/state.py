@@ -23,6 +23,7 @@ from uuid import UUID
 from ledger import formats
 from ledger.decoding import loads
 from ledger.errors import KeyNotValidError, NotFoundError
+from ledger.i18n import _
 from ledger.ids import GENESIS_ID, draw_id, key_stream_id
 
 
@@ -72,7 +73,7 @@ class LogState:
     def get(self, aggregate_id: Any) -> Any:
         found = self.find(aggregate_id)
         if found is None:
-            raise NotFoundError(f"no stream {aggregate_id}")
+            raise NotFoundError(_("no stream {aggregate_id}", aggregate_id=aggregate_id))
         return found
 
     def genesis(self) -> Any | None:
@@ -86,9 +87,11 @@ class LogState:
     def valid_key(self, key_id: str) -> Any:
         key = self.key(key_id)
         if key is None:
-            raise KeyNotValidError(f"key {key_id} is not registered in this ledger")
+            raise KeyNotValidError(
+                _("key {key_id} is not registered in this ledger", key_id=key_id)
+            )
         if not key.active:
-            raise KeyNotValidError(f"key {key_id} was {key.status}")
+            raise KeyNotValidError(_("key {key_id} was {status}", key_id=key_id, status=key.status))
         return key
 
     def actor(self, key_id: str) -> Any:
@@ -100,7 +103,9 @@ class LogState:
         if cached is None:
             cached = self._actors[stream] = self.valid_key(key_id)
         elif not cached.active:
-            raise KeyNotValidError(f"key {key_id} was {cached.status}")
+            raise KeyNotValidError(
+                _("key {key_id} was {status}", key_id=key_id, status=cached.status)
+            )
         return cached
 
     def find_draw_for(self, task: str) -> Any | None:

@@ -19,6 +19,7 @@ from ledger.audit.hashing import leaf_hash, sha256
 from ledger.authorisation import Authorisation
 from ledger.canonical import canonical_bytes
 from ledger.errors import LedgerError
+from ledger.i18n import _
 from ledger.keys import SigningKey
 
 
@@ -135,7 +136,7 @@ def seal(
     """Chain rows for one command's events, linked to ``head``; the last is signed."""
     count = len(stored_events)
     if not (count == len(notification_ids) == len(metas)) or count == 0:
-        raise LedgerError("internal: events, ids and metadata do not line up")
+        raise LedgerError(_("internal: events, ids and metadata do not line up"))
     rows: list[SealedRow] = []
     prev = head.entry_hash
     digest = authorisation.digest

@@ -24,6 +24,7 @@ from typing import Protocol
 
 from ledger.audit.hashing import MerkleFrontier, node_hash, sha256
 from ledger.errors import ValidationError
+from ledger.i18n import _
 
 Node = tuple[int, int]  # (level, index)
 Range = tuple[int, int]  # [start, end)
@@ -41,13 +42,13 @@ def largest_power_of_two_below(n: int) -> int:
 
 def _check_size(size: int) -> None:
     if size < 0:
-        raise ValidationError(f"no tree of size {size}")
+        raise ValidationError(_("no tree of size {size}", size=size))
 
 
 def perfect_nodes(start: int, end: int) -> list[Node]:
     """Greedy decomposition of ``[start, end)`` into aligned perfect subtrees."""
     if not 0 <= start <= end:
-        raise ValidationError(f"no range [{start}, {end}) of leaves")
+        raise ValidationError(_("no range [{start}, {end}) of leaves", start=start, end=end))
     nodes: list[Node] = []
     while start < end:
         level = (start & -start).bit_length() - 1 if start else (end - start).bit_length() - 1
@@ -69,7 +70,9 @@ def fold(hashes: Sequence[bytes]) -> bytes:
 def inclusion_ranges(index: int, size: int) -> list[Range]:
     """RFC 9162 PATH(index, D[size]) as ranges, leaf side first."""
     if not 0 <= index < size:
-        raise ValidationError(f"leaf index {index} is not in a tree of size {size}")
+        raise ValidationError(
+            _("leaf index {index} is not in a tree of size {size}", index=index, size=size)
+        )
     path: list[Range] = []
     start, end = 0, size
     while end - start > 1:
@@ -87,7 +90,9 @@ def inclusion_ranges(index: int, size: int) -> list[Range]:
 def consistency_ranges(old: int, new: int) -> list[Range]:
     """RFC 9162 PROOF(old, D[new]) = SUBPROOF(old, D[new], true) as ranges."""
     if not 0 <= old <= new:
-        raise ValidationError(f"no consistency proof from size {old} to size {new}")
+        raise ValidationError(
+            _("no consistency proof from size {old} to size {new}", old=old, new=new)
+        )
     if old == 0 or old == new:
         return []
     proof: list[Range] = []
@@ -115,7 +120,7 @@ def _hashes(ranges: Sequence[Range], source: NodeSource) -> list[bytes]:
     try:
         return [fold([found[n] for n in nodes]) for nodes in decomposed]
     except KeyError as exc:
-        raise ValidationError(f"the tree has no node {exc.args[0]} yet") from None
+        raise ValidationError(_("the tree has no node {node} yet", node=exc.args[0])) from None
 
 
 def root(size: int, source: NodeSource) -> bytes:
@@ -142,5 +147,5 @@ def load_frontier(size: int, source: NodeSource) -> MerkleFrontier:
     missing = [key for key in keys if key not in found]
     if missing:
         # A gap in the stored tree (a deleted row): say which node, never a bare KeyError.
-        raise ValidationError(f"the tree has no node {missing[0]} yet")
+        raise ValidationError(_("the tree has no node {node} yet", node=missing[0]))
     return MerkleFrontier(size, [(level, index, found[(level, index)]) for level, index in keys])

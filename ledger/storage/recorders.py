@@ -54,6 +54,7 @@ from ledger.errors import (
     ConfigurationError,
     LedgerError,
 )
+from ledger.i18n import _
 from ledger.ids import key_stream_id
 from ledger.storage.chain import ChainHead, SealedRow, seal
 from ledger.storage.merkle import load_frontier
@@ -213,7 +214,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
             c.executemany(self.insert_events_statement, params[1:])
             c.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
             if c.fetchone()[0] != first + len(params) - 1:
-                raise LedgerError("internal: event rowids are not consecutive")
+                raise LedgerError(_("internal: event rowids are not consecutive"))
         return list(range(first, first + len(params)))
 
 
@@ -221,7 +222,7 @@ def _history(text: str | None, streams: dict[str, str]) -> dict[str, set[str]]:
     """``"stream topic|stream topic"`` -> {key id: {topics}}."""
     topics: dict[str, set[str]] = {}
     for item in (text or "").split("|"):
-        stream, _, topic = item.partition(" ")
+        stream, __, topic = item.partition(" ")
         if stream in streams:
             topics.setdefault(streams[stream], set()).add(topic)
     return topics
@@ -231,7 +232,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         if datastore.enable_db_functions:
             raise ConfigurationError(
-                "POSTGRES_ENABLE_DB_FUNCTIONS bypasses the chain; it must stay off"
+                _("POSTGRES_ENABLE_DB_FUNCTIONS bypasses the chain; it must stay off")
             )
         super().__init__(datastore, events_table_name=events_table_name)
         self._init_chain()
@@ -363,7 +364,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
     ) -> None:
         # The library takes LOCK TABLE ... IN EXCLUSIVE MODE and inserts the events.
         super()._insert_stored_events(curs, stored_events, **kwargs)
-        authorisation, _, signer = self._batch(stored_events, kwargs)
+        authorisation, __, signer = self._batch(stored_events, kwargs)
         streams = [key_stream_id(k) for k in (authorisation.key_id, signer.key_id)]
         # Queued in the same pipeline, so it costs no round trip of its own: the head
         # (which cannot move while we hold the lock), the nonce, the keys' history and
@@ -421,13 +422,13 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
         n = head.position
         nodes = []
         for item in items:
-            level_text, _, hash_hex = item.partition(":")
+            level_text, __, hash_hex = item.partition(":")
             level = int(level_text)
             nodes.append((level, (n >> level) - 1, bytes.fromhex(hash_hex)))
         if n & 1:
             nodes.append((0, n - 1, head.entry_hash))
         if len(nodes) != n.bit_count():
-            raise LedgerError("internal: the Merkle tree is missing nodes at the head")
+            raise LedgerError(_("internal: the Merkle tree is missing nodes at the head"))
         return MerkleFrontier(n, nodes)
 
 

@@ -26,6 +26,7 @@ from ledger.errors import (
     LedgerError,
     ReplayError,
 )
+from ledger.i18n import _
 from ledger.keys import SigningKey
 from ledger.storage.chain import ChainHead, EventMeta, SealedRow
 from ledger.storage.merkle import Node
@@ -115,11 +116,11 @@ class ChainWriter:
         authorisation = kwargs.get("authorisation")
         metas = kwargs.get("metas")
         if not isinstance(authorisation, Authorisation):
-            raise LedgerError("refusing to record events without a command's authorisation")
+            raise LedgerError(_("refusing to record events without a command's authorisation"))
         if metas is None or len(metas) != len(stored_events):
-            raise LedgerError("internal: chain metadata missing for the events")
+            raise LedgerError(_("internal: chain metadata missing for the events"))
         if self.signer is None:
-            raise LedgerError("this ledger was opened read-only (no ledger key)")
+            raise LedgerError(_("this ledger was opened read-only (no ledger key)"))
         return authorisation, metas, self.signer
 
     def _sealed(self, rows: Sequence[SealedRow], frontier: MerkleFrontier) -> None:
@@ -138,7 +139,11 @@ class ChainWriter:
     @staticmethod
     def _refuse_replay(authorisation: Authorisation) -> None:
         raise ReplayError(
-            f"nonce {authorisation.nonce} was already used by key {authorisation.key_id}"
+            _(
+                "nonce {nonce} was already used by key {key_id}",
+                nonce=authorisation.nonce,
+                key_id=authorisation.key_id,
+            )
         )
 
     @staticmethod
@@ -148,9 +153,17 @@ class ChainWriter:
         for role, key_id in (("actor", authorisation.key_id), ("ledger", signer.key_id)):
             seen = topics.get(key_id, set())
             if KEY_REGISTERED_TOPIC not in seen:
-                raise KeyNotValidError(f"{role} key {key_id} is not registered in this ledger")
+                raise KeyNotValidError(
+                    _(
+                        "{role} key {key_id} is not registered in this ledger",
+                        role=role,
+                        key_id=key_id,
+                    )
+                )
             if seen & {KEY_REVOKED_TOPIC, KEY_ROTATED_TOPIC}:
-                raise KeyNotValidError(f"{role} key {key_id} was revoked or rotated")
+                raise KeyNotValidError(
+                    _("{role} key {key_id} was revoked or rotated", role=role, key_id=key_id)
+                )
 
     def _grow_tree(
         self, rows: Sequence[SealedRow], frontier: MerkleFrontier
@@ -338,7 +351,9 @@ class ChainWriter:
         )
         stored = self.query("SELECT root, note FROM {checkpoints} WHERE size = ?", (size,))
         if bytes(stored[0][0]) != root:
-            raise ConflictError(f"a checkpoint for size {size} with another root exists")
+            raise ConflictError(
+                _("a checkpoint for size {size} with another root exists", size=size)
+            )
         return str(stored[0][1])
 
     def checkpoint_note(self, size: int | None = None) -> tuple[int, str] | None:

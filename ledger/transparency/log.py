@@ -52,6 +52,7 @@ from ledger.audit.statemap import (
 )
 from ledger.audit.witnessing import RECORD_TOPICS
 from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationError
+from ledger.i18n import _
 from ledger.ids import checkpoint_record_id
 from ledger.storage import merkle
 
@@ -90,7 +91,7 @@ class Transparency:
     def _genesis(self) -> Any:
         genesis = self.ledger.genesis()
         if genesis is None:
-            raise NotFoundError("the ledger has no genesis yet")
+            raise NotFoundError(_("the ledger has no genesis yet"))
         return genesis
 
     def log_verifier(self) -> NoteVerifier:
@@ -100,7 +101,7 @@ class Transparency:
             return NoteVerifier(self.origin, signer.public_key)
         current = [k for k in self.ledger.keys_with_role("ledger") if k.active]
         if not current:
-            raise NotFoundError("the ledger has no active ledger key")
+            raise NotFoundError(_("the ledger has no active ledger key"))
         return NoteVerifier(self.origin, current[0].public_key_bytes)
 
     # -- roots and proofs -----------------------------------------------------------------------
@@ -110,7 +111,13 @@ class Transparency:
     def _size_in_range(self, size: int) -> None:
         head = self.size()
         if not 0 <= size <= head:
-            raise ValidationError(f"the ledger has {head} entries; size {size} is out of range")
+            raise ValidationError(
+                _(
+                    "the ledger has {head} entries; size {size} is out of range",
+                    head=head,
+                    size=size,
+                )
+            )
 
     def command_span(self, position: int) -> tuple[int, int]:
         """(first, last) position of the command whose entries hold ``position``."""
@@ -141,13 +148,19 @@ class Transparency:
     def inclusion_proof(self, position: int, size: int) -> list[bytes]:
         self._size_in_range(size)
         if not 1 <= position <= size:
-            raise ValidationError(f"position {position} is not in a tree of size {size}")
+            raise ValidationError(
+                _(
+                    "position {position} is not in a tree of size {size}",
+                    position=position,
+                    size=size,
+                )
+            )
         return merkle.inclusion_proof(position - 1, size, self.chain)
 
     def consistency_proof(self, old: int, new: int) -> list[bytes]:
         self._size_in_range(new)
         if not 0 <= old <= new:
-            raise ValidationError(f"old size {old} must be between 0 and {new}")
+            raise ValidationError(_("old size {old} must be between 0 and {new}", old=old, new=new))
         return merkle.consistency_proof(old, new, self.chain)
 
     def consistency_text(self, old: int, new: int) -> str:
@@ -167,7 +180,7 @@ class Transparency:
             self.require_command_boundary(size)
             signer = self.ledger.signer
             if signer is None:
-                raise LedgerError("making a checkpoint needs the ledger key")
+                raise LedgerError(_("making a checkpoint needs the ledger key"))
             extensions: tuple[str, ...] = ()
             if formats.since(self.ledger, STATE_FORMAT):
                 extensions = (state_line(self.state_root(size)),)
@@ -202,10 +215,10 @@ class Transparency:
         while cached.size < size:
             rows = self.chain.select_entry_meta(cached.size, size, PAGE)
             if not rows:
-                raise LedgerError(f"internal: entries up to {size} are not readable")
+                raise LedgerError(_("internal: entries up to {size} are not readable", size=size))
             for position, entry_hash, stream, version, topic in rows:
                 if position != cached.size + 1:
-                    raise LedgerError(f"internal: entry {cached.size + 1} is missing")
+                    raise LedgerError(_("internal: entry {size} is missing", size=cached.size + 1))
                 cached.observe(position, stream, version, topic, entry_hash)
         self._state = cached
         return cached
@@ -299,10 +312,12 @@ class Transparency:
             note = parse_note(cosigned)
             checkpoint = parse_checkpoint(note.text)
         except NoteError as exc:
-            raise ValidationError(f"not a cosigned checkpoint: {exc}") from exc
+            raise ValidationError(_("not a cosigned checkpoint: {exc}", exc=exc)) from exc
         stored = self.chain.checkpoint_note(checkpoint.size)
         if stored is None or not stored[1].startswith(note.text + "\n"):
-            raise NotFoundError(f"no stored checkpoint of size {checkpoint.size} with that text")
+            raise NotFoundError(
+                _("no stored checkpoint of size {size} with that text", size=checkpoint.size)
+            )
         witnesses = {(v.name, v.key_id): (v, key_id) for v, key_id in self._witness_keys()}
         added = []
         in_log = self.ledger.find(checkpoint_record_id(checkpoint.size))
@@ -313,12 +328,16 @@ class Transparency:
                 continue  # the log's own signature
             found = witnesses.get((sig.name, sig.key_id))
             if found is None:
-                raise ValidationError(f"cosignature from {sig.name}: not a registered witness key")
+                raise ValidationError(
+                    _("cosignature from {name}: not a registered witness key", name=sig.name)
+                )
             verifier, key_id = found
             try:
                 verify_note(parse_note(note.text + "\n" + sig.line), [verifier])
             except NoteError as exc:
-                raise ValidationError(f"cosignature from {sig.name}: {exc}") from exc
+                raise ValidationError(
+                    _("cosignature from {name}: {exc}", name=sig.name, exc=exc)
+                ) from exc
             unrecorded = unrecorded or key_id not in recorded
             if self.chain.add_cosignature(checkpoint.size, sig.name, sig.key_id, sig.line, _now()):
                 added.append(sig.line)
@@ -364,16 +383,23 @@ class Transparency:
             verify_note(note, [verifier])
             checkpoint = parse_checkpoint(note.text)
         except NoteError as exc:
-            raise ValidationError(f"not a checkpoint of this ledger: {exc}") from exc
+            raise ValidationError(_("not a checkpoint of this ledger: {exc}", exc=exc)) from exc
         if checkpoint.size > self.size():
             raise ConflictError(
-                f"the checkpoint has {checkpoint.size} entries but this ledger only "
-                f"{self.size()}: the log was truncated"
+                _(
+                    "the checkpoint has {size} entries but this ledger only {head}: the "
+                    "log was truncated",
+                    size=checkpoint.size,
+                    head=self.size(),
+                )
             )
         if self.root(checkpoint.size) != checkpoint.root:
             raise ConflictError(
-                f"the root of the first {checkpoint.size} entries is not the checkpoint's: "
-                "the log was rewritten"
+                _(
+                    "the root of the first {size} entries is not the checkpoint's: the log "
+                    "was rewritten",
+                    size=checkpoint.size,
+                )
             )
         return checkpoint
 
@@ -383,7 +409,7 @@ class Transparency:
         new = self.size()
         proof = self.consistency_proof(checkpoint.size, new)
         if not verify_consistency(checkpoint.size, new, proof, checkpoint.root, self.root(new)):
-            raise ConflictError("the consistency proof does not verify: the log was rewritten")
+            raise ConflictError(_("the consistency proof does not verify: the log was rewritten"))
         return checkpoint, new
 
     # -- bundles ---------------------------------------------------------------------------------
@@ -409,7 +435,7 @@ class Transparency:
             positions = self.chain.positions_of_stream(stream)
             query = {"stream": str(stream)}
             if not positions:
-                raise NotFoundError(f"no events in stream {stream}")
+                raise NotFoundError(_("no events in stream {stream}", stream=stream))
         slice_ = positions is not None
         temp = out.with_name(f".{out.name}.partial")
         checker = ChainChecker(self.ledger.routes, sparse=slice_)
@@ -448,7 +474,9 @@ class Transparency:
                     failure = checker.check(row)
                     checker.jobs.clear()
                     if failure is not None:
-                        raise LedgerError(f"refusing to export a damaged ledger: {failure}")
+                        raise LedgerError(
+                            _("refusing to export a damaged ledger: {failure}", failure=failure)
+                        )
                     proof = self.inclusion_proof(row.position, size) if slice_ else None
                     write(bundle_entry(row, proof))
                     if row.event is not None:
@@ -458,7 +486,9 @@ class Transparency:
                     if progress:
                         progress(1)
                 assert last is not None
-                write({"t": "keys", "keys": [k.summary() for _, k in sorted(checker.keys.items())]})
+                write(
+                    {"t": "keys", "keys": [k.summary() for __, k in sorted(checker.keys.items())]}
+                )
                 if slice_ and checker.format >= STATE_FORMAT:
                     write({"t": "state", "proofs": self.state_proofs(checkpoint, streams)})
                 write({"t": "end", "entries": count, "head": b64(last.entry_hash)})
@@ -533,4 +563,4 @@ def read_checkpoint_file(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"cannot read {path}: {exc}") from exc
+        raise ValidationError(_("cannot read {path}: {exc}", path=path, exc=exc)) from exc

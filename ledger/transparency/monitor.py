@@ -36,6 +36,7 @@ from ledger.audit.notes import (
     verify_note,
 )
 from ledger.errors import LedgerError
+from ledger.i18n import _
 from ledger.keys import SigningKey
 
 STATE_FORMAT = "shuangsui-monitor-state-v1"
@@ -93,9 +94,14 @@ class Monitor:
         try:
             verifier = NoteVerifier.from_vkey(vkey)
         except NoteError as exc:
-            raise LedgerError(f"log verifier key {vkey!r}: {exc}") from exc
+            raise LedgerError(_("log verifier key {vkey!r}: {exc}", vkey=vkey, exc=exc)) from exc
         if self.state_path.exists():
-            raise LedgerError(f"{self.state_path} already exists; a monitor keeps its history")
+            raise LedgerError(
+                _(
+                    "{state_path} already exists; a monitor keeps its history",
+                    state_path=self.state_path,
+                )
+            )
         state = {"format": STATE_FORMAT, "origin": verifier.name, "vkey": vkey, "latest": None}
         _write(self.state_path, json.dumps(state, indent=2) + "\n")
         return state
@@ -105,12 +111,23 @@ class Monitor:
             state = json.loads(self.state_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise LedgerError(
-                f"{self.state_path}: no monitor state; give --log-vkey the first time"
+                _(
+                    "{state_path}: no monitor state; give --log-vkey the first time",
+                    state_path=self.state_path,
+                )
             ) from None
         except (OSError, ValueError) as exc:
-            raise LedgerError(f"{self.state_path}: unreadable monitor state: {exc}") from exc
+            raise LedgerError(
+                _(
+                    "{state_path}: unreadable monitor state: {exc}",
+                    state_path=self.state_path,
+                    exc=exc,
+                )
+            ) from exc
         if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
-            raise LedgerError(f"{self.state_path}: not a monitor state file")
+            raise LedgerError(
+                _("{state_path}: not a monitor state file", state_path=self.state_path)
+            )
         return state
 
     def seen(self) -> dict[int, dict[bytes, str]]:
@@ -144,10 +161,22 @@ class Monitor:
             verify_note(note, [verifier])
             checkpoint = parse_checkpoint(note.text)
         except NoteError as exc:
-            raise LedgerError(f"{source.name}: not a checkpoint of {verifier.name}: {exc}") from exc
+            raise LedgerError(
+                _(
+                    "{name}: not a checkpoint of {log}: {exc}",
+                    name=source.name,
+                    log=verifier.name,
+                    exc=exc,
+                )
+            ) from exc
         if checkpoint.origin != verifier.name:
             raise LedgerError(
-                f"{source.name}: a checkpoint of {checkpoint.origin}, not {verifier.name}"
+                _(
+                    "{name}: a checkpoint of {origin}, not {log}",
+                    name=source.name,
+                    origin=checkpoint.origin,
+                    log=verifier.name,
+                )
             )
         seen = self.seen()
         new = self.keep(checkpoint, text)

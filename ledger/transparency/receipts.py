@@ -27,6 +27,7 @@ from ledger.audit.notes import parse_checkpoint, parse_note
 from ledger.audit.receipts import Receipt, check_in_log, check_signature, parse_receipt
 from ledger.audit.report import Report
 from ledger.errors import ValidationError
+from ledger.i18n import _
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -60,7 +61,7 @@ def read_receipts(folder: Path) -> list[tuple[str, Receipt]]:
     if not folder.exists():
         raise ValidationError(f"回执目录不存在 / receipts folder {folder} does not exist")
     if not folder.is_dir():
-        raise ValidationError(f"{folder} is not a folder of receipts")
+        raise ValidationError(_("{folder} is not a folder of receipts", folder=folder))
     files = sorted(p for p in folder.iterdir() if p.suffix == ".json" and p.is_file())
     if not files:
         raise ValidationError(f"回执目录为空 / no receipt files (*.json) in {folder}")
@@ -71,7 +72,9 @@ def read_receipts(folder: Path) -> list[tuple[str, Receipt]]:
             value = json.loads(text)
             receipts.append((path.name, parse_receipt(value)))
         except (OSError, UnicodeDecodeError) as exc:
-            raise ValidationError(f"cannot read receipt {path}: {exc}") from exc
+            raise ValidationError(
+                _("cannot read receipt {path}: {exc}", path=path, exc=exc)
+            ) from exc
         except ValueError as exc:  # JSON errors and ReceiptError
             raise ValidationError(f"回执格式错误 / {path} is not a receipt: {exc}") from exc
     return receipts

@@ -40,6 +40,7 @@ from ledger.audit.notes import (
     verify_note,
 )
 from ledger.errors import LedgerError
+from ledger.i18n import _
 from ledger.keys import SigningKey
 
 STATE_FORMAT = "shuangsui-witness-state-v1"
@@ -79,13 +80,15 @@ class Witness:
         Without one, the first checkpoint it cosigns must be the genesis's
         (:data:`GENESIS_SIZE` entries)."""
         if not valid_note_name(name):
-            raise LedgerError("a witness name has no spaces or '+' (a schema-less URL)")
+            raise LedgerError(_("a witness name has no spaces or '+' (a schema-less URL)"))
         logs: dict[str, Any] = {}
         for vkey in log_vkeys:
             try:
                 verifier = NoteVerifier.from_vkey(vkey)
             except NoteError as exc:
-                raise LedgerError(f"log verifier key {vkey!r}: {exc}") from exc
+                raise LedgerError(
+                    _("log verifier key {vkey!r}: {exc}", vkey=vkey, exc=exc)
+                ) from exc
             logs[verifier.name] = {
                 "vkey": verifier.vkey,
                 "size": 0,
@@ -100,11 +103,14 @@ class Witness:
                 log = logs.get(checkpoint.origin)
                 if log is None:
                     raise LedgerError(
-                        f"the trusted checkpoint is of {checkpoint.origin!r}, not a log given"
+                        _(
+                            "the trusted checkpoint is of {origin!r}, not a log given",
+                            origin=checkpoint.origin,
+                        )
                     )
                 verify_note(note, [NoteVerifier.from_vkey(log["vkey"])])
             except NoteError as exc:
-                raise LedgerError(f"trusted checkpoint: {exc}") from exc
+                raise LedgerError(_("trusted checkpoint: {exc}", exc=exc)) from exc
             log.update(
                 size=checkpoint.size,
                 root=b64(checkpoint.root),
@@ -113,7 +119,9 @@ class Witness:
             )
         state = {"format": STATE_FORMAT, "name": name, "logs": logs}
         if state_path.exists():
-            raise LedgerError(f"{state_path} already exists; refusing to reset a witness")
+            raise LedgerError(
+                _("{state_path} already exists; refusing to reset a witness", state_path=state_path)
+            )
         _write_atomically(state_path, state)
         return state
 
@@ -214,11 +222,13 @@ def _read_state(path: Path) -> dict[str, Any]:
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise LedgerError(f"{path}: no witness state; run 'shuangsui witness init'") from None
+        raise LedgerError(
+            _("{path}: no witness state; run 'shuangsui witness init'", path=path)
+        ) from None
     except (OSError, ValueError) as exc:
-        raise LedgerError(f"{path}: unreadable witness state: {exc}") from exc
+        raise LedgerError(_("{path}: unreadable witness state: {exc}", path=path, exc=exc)) from exc
     if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
-        raise LedgerError(f"{path}: not a witness state file")
+        raise LedgerError(_("{path}: not a witness state file", path=path))
     return state
 
 

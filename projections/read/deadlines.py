@@ -23,6 +23,7 @@ import sqlite_utils
 
 from ledger.clock import china_date, china_today
 from ledger.errors import ValidationError
+from ledger.i18n import _
 from ledger.workdays import (
     WorkCalendar,
     annual_summary_deadline,
@@ -69,7 +70,7 @@ def as_of(text: str | None) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise ValidationError(
-            f"today {text!r} is not YYYY-MM-DD", {"today": ["YYYY-MM-DD"]}
+            _("today {text!r} is not YYYY-MM-DD", text=text), {"today": [_("YYYY-MM-DD")]}
         ) from None
 
 

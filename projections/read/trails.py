@@ -14,6 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from ledger.errors import ValidationError
+from ledger.i18n import _
 from projections.acts import act_label
 from projections.read.calendar import work_calendar
 from projections.read.deadlines import DEADLINE_LABELS, judged
@@ -64,7 +65,9 @@ def trail(
     """Every entry that touched the subject, in order, who signed it, and the deadlines
     it opened or met (R10.4)."""
     if kind not in SUBJECT_KINDS:
-        raise ValidationError(f"unknown trail kind {kind!r}", {"kind": list(SUBJECT_KINDS)})
+        raise ValidationError(
+            _("unknown trail kind {kind!r}", kind=kind), {"kind": list(SUBJECT_KINDS)}
+        )
     sql = (
         "SELECT e.position, e.time, d.date, e.topic, e.action, e.actor, k.holder FROM trail t "
         "JOIN entries e ON e.position = t.position LEFT JOIN keys k ON k.key_id = e.actor "

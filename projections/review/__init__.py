@@ -20,6 +20,7 @@ import datetime as dt
 import sqlite_utils
 
 from ledger.errors import NotFoundError, ValidationError
+from ledger.i18n import _
 from projections.read.trails import SUBJECT_KINDS, subject_exists
 from projections.review.facts import Facts
 from projections.review.obligations import review_obligations
@@ -32,9 +33,11 @@ __all__ = ["Review", "review"]
 def review(db: sqlite_utils.Database, kind: str, subject: str, today: dt.date) -> Review:
     """The duty review of ``subject`` as of ``today``."""
     if kind not in SUBJECT_KINDS:
-        raise ValidationError(f"unknown subject kind {kind!r}", {"kind": list(SUBJECT_KINDS)})
+        raise ValidationError(
+            _("unknown subject kind {kind!r}", kind=kind), {"kind": list(SUBJECT_KINDS)}
+        )
     if not subject_exists(db, kind, subject):
-        raise NotFoundError(f"no {kind} {subject} in the projections")
+        raise NotFoundError(_("no {kind} {subject} in the projections", kind=kind, subject=subject))
     facts = Facts(db, today)
     checks = [facts.check(row) for row in facts.inspections(kind, subject)]
     reviewed = [review_inspection(facts, check) for check in checks]

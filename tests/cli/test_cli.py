@@ -335,7 +335,7 @@ def test_any_command_by_its_action_name(tmp_path: Path) -> None:
         (["command", "no.such", "--key", office], "unknown action"),
         (["command", "note.append"], "--key is required"),
         (["command", "note.append", "--key", office, "-p", "oops"], "expected NAME=VALUE"),
-        (["command", "note.append", "--key", office], "text: is required"),
+        (["command", "note.append", "--key", office], "text: 必填 / is required"),
         (["command"], "name an action"),
     ):
         refused = runner.invoke(cli, ["--home", str(home), *args])

@@ -24,6 +24,7 @@ from ledger.audit.timing import (
 from ledger.authorisation import sign_command
 from ledger.config import Settings
 from ledger.errors import ValidationError
+from ledger.i18n import render
 from ledger.transparency.database import verify_ledger
 from ledger.transparency.witness import Witness, request_text
 from tests.support.actors import moment
@@ -98,7 +99,8 @@ def test_a_command_signed_long_before_the_last_one_is_refused(world_2024: World)
     with pytest.raises(ValidationError) as refused:
         world_2024.run("office", "note.append", on="2025-01-01", text="补记")
     assert "created" in refused.value.errors
-    assert "早于" in refused.value.message and "before the command" in refused.value.message
+    assert "before the command" in refused.value.message
+    assert "早于" in render(refused.value.message, "zh")  # issue 12 §7: its Chinese form
     assert world_2024.ledger.head().position == size
 
 

@@ -7,7 +7,7 @@ exit status 2 (``verify`` uses 1 for "tampered").
 
 Invariant: this module is the only one that knows every command module; it adds each
 command to the group explicitly. Command modules import only ``runtime``, ``output`` and
-the shared option modules (``basis``, ``projected``), never this package or each other
+the shared option modules (``basis``, ``projected``, ``terms``), never this package or each other
 (one exception: ``demo`` runs ``chain.init`` first).
 
 Modules: runtime (Runtime, --key, exit statuses, input files), output (--json/--csv for
@@ -27,6 +27,7 @@ from typing import Any
 import click
 
 from ledger.errors import LedgerError
+from ledger.i18n import LANGUAGES, _, bilingual
 from tools.cli import (
     backup,
     bodies,
@@ -55,24 +56,39 @@ from tools.cli import (
 from tools.cli.runtime import EXIT_USAGE, Runtime
 
 
+def say(message: Any, lang: str) -> str:
+    """A message as the CLI prints it: Chinese, then the English after " / " (``zh``,
+    the default); the English alone with ``--lang en``."""
+    return bilingual(message) if lang == "zh" else str(message)
+
+
 class LedgerGroup(click.Group):
     """Maps :class:`LedgerError` to a clear message and exit status 2, once; a file
     that cannot be read or written (an ``OSError`` no command caught) too, so no input
-    ever ends in a traceback (issue 14 §3)."""
+    ever ends in a traceback (issue 14 §3). The message is Chinese with its English
+    (``--lang en`` / ``SHUANGSUI_LANG=en``: English only)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except OSError as exc:
-            where = f" {exc.filename}" if exc.filename else ""
-            click.echo(f"error: cannot use{where}: {exc.strerror or exc} (文件无法读写)", err=True)
+            lang = getattr(ctx.obj, "lang", None) or "zh"
+            message = _(
+                "cannot use {path}: {reason}",
+                path=exc.filename or "",
+                reason=exc.strerror or str(exc),
+            )
+            click.echo(f"error: {say(message, lang)}", err=True)
             ctx.exit(EXIT_USAGE)
         except LedgerError as exc:
-            click.echo(f"error: {exc}", err=True)
+            lang = getattr(ctx.obj, "lang", None) or "zh"
+            rule = f" ({exc.rule})" if exc.rule else ""
+            click.echo(f"error: {say(exc.message, lang)}{rule}", err=True)
             errors = getattr(exc, "errors", None)
             if errors:
                 for field, problems in errors.items():
-                    click.echo(f"  {field}: {'; '.join(problems)}", err=True)
+                    reasons = "; ".join(say(p, lang) for p in problems)
+                    click.echo(f"  {field}: {reasons}", err=True)
             ctx.exit(EXIT_USAGE)
 
 
@@ -86,9 +102,18 @@ class LedgerGroup(click.Group):
     "--database-url",
     help="postgresql://user@host:port/db[?schema=s] (env SHUANGSUI_DATABASE_URL).",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    envvar="SHUANGSUI_LANG",
+    default="zh",
+    show_default=True,
+    help="Language of messages: zh (Chinese, with the English after it) or en "
+    "(env SHUANGSUI_LANG).",
+)
 @click.version_option(package_name="shuangsui-ledger")
 @click.pass_context
-def cli(ctx: click.Context, home: str | None, database_url: str | None) -> None:
+def cli(ctx: click.Context, home: str | None, database_url: str | None, lang: str) -> None:
     """The 双随机、一公开 audit ledger.
 
     \b
@@ -97,7 +122,7 @@ def cli(ctx: click.Context, home: str | None, database_url: str | None) -> None:
       shuangsui status               what is in the ledger
       shuangsui verify               check every hash, link and signature
     """
-    ctx.obj = Runtime(home, database_url)
+    ctx.obj = Runtime(home, database_url, lang=lang)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -28,6 +28,7 @@ from typing import Any
 import click
 
 from ledger.errors import ConflictError, ValidationError
+from ledger.i18n import _
 from tools.cli.runtime import EXIT_TAMPERED, Runtime, pass_runtime, writable_output
 
 BACKUP_FORMAT = "shuangsui-backup-v1"
@@ -72,7 +73,7 @@ def backup(runtime: Runtime, out: Path) -> None:
     source_path = _sqlite_only(runtime, "backup")
     writable_output(out)
     if out.exists():
-        raise ConflictError(f"{out} already exists; backups are never overwritten")
+        raise ConflictError(_("{out} already exists; backups are never overwritten", out=out))
     ledger = runtime.open(write=False)  # refuses a home with no ledger
     try:
         head = ledger.head()
@@ -155,7 +156,7 @@ def _read_backup(path: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
     except (KeyError, ValueError, AssertionError, TypeError) as exc:
         raise ValidationError(f"{path} is not a shuangsui backup (不是备份文件)") from exc
     if set(files) != set(members) or LEDGER not in members:
-        raise ValidationError(f"{path}: the members do not match the manifest")
+        raise ValidationError(_("{path}: the members do not match the manifest", path=path))
     return manifest, members
 
 
@@ -180,7 +181,7 @@ def restore(runtime: Runtime, backup_file: Path) -> None:
     target = _sqlite_only(runtime, "restore")
     home = runtime.settings.home
     if target.exists():
-        raise ConflictError(f"{target} already exists: restore into an empty home")
+        raise ConflictError(_("{target} already exists: restore into an empty home", target=target))
     manifest, members = _read_backup(backup_file)
     bad = [n for n, data in members.items() if _sha256(data) != manifest["files"][n]]
     home.mkdir(parents=True, exist_ok=True, mode=0o700)

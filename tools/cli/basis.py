@@ -14,15 +14,18 @@ from typing import Any
 
 import click
 
-from ledger.areas.inspections.events import TRIGGERS
 from ledger.errors import ValidationError
+from ledger.i18n import _
+from tools.cli.terms import Term
 
 
 def basis_options(fn: Any) -> Any:
     options = [
         click.option("--draw", "draw_ref", metavar="TASK/N", help="The draw that assigned it."),
         click.option("--case", "case_id", metavar="ID", help="A case lead's id (个案处理)."),
-        click.option("--trigger", type=click.Choice(TRIGGERS), help="The case lead's trigger."),
+        click.option(
+            "--trigger", type=Term("trigger"), help="The case lead's trigger (投诉举报 …)."
+        ),
         click.option("--reference", "case_reference", help="The case lead's reference."),
         click.option(
             "--no-basis",
@@ -46,22 +49,22 @@ def read_basis(
     given = [b for b in (draw_ref, case_id, no_basis) if b]
     if len(given) != 1:
         raise ValidationError(
-            "name exactly one basis: --draw, --case or --no-basis",
-            {"basis": ["exactly one of --draw, --case, --no-basis"]},
+            _("name exactly one basis: --draw, --case or --no-basis"),
+            {"basis": [_("exactly one of --draw, --case, --no-basis")]},
         )
     if draw_ref:
-        task_code, _, number = draw_ref.rpartition("/")
+        task_code, __, number = draw_ref.rpartition("/")
         if not task_code or not (number.isascii() and number.isdigit()):
             raise ValidationError(
-                f"--draw {draw_ref!r}: expected TASK/N, e.g. T-2026-001/1",
-                {"draw": ["expected TASK/N"]},
+                _("--draw {draw_ref!r}: expected TASK/N, e.g. T-2026-001/1", draw_ref=draw_ref),
+                {"draw": [_("expected TASK/N")]},
             )
         return {"kind": "draw", "task": task_code, "draw": int(number)}
     if case_id:
         if not trigger or not case_reference:
             raise ValidationError(
-                "a case lead needs --trigger and --reference (R1.1)",
-                {"basis": ["--case needs --trigger and --reference"]},
+                _("a case lead needs --trigger and --reference (R1.1)"),
+                {"basis": [_("--case needs --trigger and --reference")]},
             )
         return {"kind": "case", "case": case_id, "trigger": trigger, "reference": case_reference}
     return {"kind": "none", "reference": no_basis}

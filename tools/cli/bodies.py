@@ -12,6 +12,7 @@ from projections.read import bodies as read_bodies
 from tools.cli.output import Output, listing
 from tools.cli.projected import projected
 from tools.cli.runtime import KEY, Runtime, pass_runtime
+from tools.cli.terms import Term
 
 
 @click.group("body")
@@ -34,7 +35,7 @@ def body() -> None:
     "services",
     multiple=True,
     required=True,
-    type=click.Choice(("testing", "audit", "survey")),
+    type=Term("service"),
     help="检验检测 testing, 财务审计 audit, 调查咨询 survey; repeatable.",
 )
 @click.option("--scope", required=True, help="The scope of the qualification (资质范围).")
@@ -76,7 +77,7 @@ def body_register(
 @body.command("oversee")
 @KEY
 @click.argument("ident", metavar="BODY")
-@click.option("--kind", required=True, type=click.Choice(("guidance", "supervision", "evaluation")))
+@click.option("--kind", required=True, type=Term("oversight"))
 @click.option("--on", "day", required=True, metavar="YYYY-MM-DD")
 @click.option("--finding", required=True, help="What was found or advised.")
 @click.option("--rating", type=click.Choice(("good", "adequate", "poor")), help="Evaluations.")

@@ -14,6 +14,7 @@ import click
 
 from ledger.audit.report import Report
 from ledger.errors import ConflictError, ValidationError
+from ledger.i18n import _
 from tools.cli.runtime import EXIT_TAMPERED, Runtime, bundle_header, pass_runtime, read_text
 
 
@@ -90,19 +91,21 @@ def init(
 
     settings = runtime.settings
     if grant_to is not None and not create_tables_only:
-        raise ValidationError("--grant-to goes with --create-tables-only")
+        raise ValidationError(_("--grant-to goes with --create-tables-only"))
     if create_tables_only:
         _create_tables(settings, grant_to)
         return
     for path in (settings.ledger_key_path, settings.office_key_path):
         if path.exists():
-            raise ConflictError(f"{path} already exists; this home already has keys")
+            raise ConflictError(_("{path} already exists; this home already has keys", path=path))
     ledger_key = SigningKey.generate("ledger")
     office_key = SigningKey.generate("office")
     ledger = open_ledger(settings, signer=ledger_key, must_exist=False)
     try:
         if ledger.head().position:
-            raise ConflictError(f"{settings.describe_database()} already holds a ledger")
+            raise ConflictError(
+                _("{settings} already holds a ledger", settings=settings.describe_database())
+            )
         passphrase = _new_passphrase(runtime, seal)
         # Keys go to temporary names first: a failed genesis leaves no stray keys,
         # and a successful one is never left without its keys.
@@ -132,7 +135,7 @@ def init(
                 now=genesis_at,
             )
         except BaseException:
-            for temp, _ in staged:
+            for temp, __ in staged:
                 temp.unlink(missing_ok=True)
                 temp.with_suffix(".pub").unlink(missing_ok=True)
             raise
@@ -160,9 +163,11 @@ def _create_tables(settings: Any, grant_to: str | None) -> None:
 
     target = settings.target
     if grant_to is not None and not isinstance(target, PostgresTarget):
-        raise ValidationError("--grant-to is for PostgreSQL (SQLite has no roles)")
+        raise ValidationError(_("--grant-to is for PostgreSQL (SQLite has no roles)"))
     if grant_to is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", grant_to):
-        raise ValidationError(f"{grant_to!r} is not a plain PostgreSQL role name")
+        raise ValidationError(
+            _("{grant_to!r} is not a plain PostgreSQL role name", grant_to=grant_to)
+        )
     ledger = open_ledger(replace(settings, create_tables=True), must_exist=False)
     try:
         click.echo(
@@ -290,9 +295,9 @@ def verify(
 
     stderr = sys.stderr
     if bundle is not None and since is not None:
-        raise ValidationError("use --bundle or --since, not both")
+        raise ValidationError(_("use --bundle or --since, not both"))
     if bundle is not None and receipts_dir is not None:
-        raise ValidationError("--receipts checks against the database; not with --bundle")
+        raise ValidationError(_("--receipts checks against the database; not with --bundle"))
     receipts = read_receipts(receipts_dir) if receipts_dir is not None else []
     checked = []
     scope: str | None = None
@@ -301,7 +306,7 @@ def verify(
     if bundle is not None:
         header = bundle_header(bundle)
         try:
-            size = sum(1 for _ in bundle.open("rb"))
+            size = sum(1 for __ in bundle.open("rb"))
             with (
                 bundle.open(encoding="utf-8", errors="strict") as lines,
                 click.progressbar(
@@ -320,7 +325,7 @@ def verify(
                 if replayed is None:
                     replay_note = "a slice bundle does not hold the whole log"
         except (OSError, UnicodeDecodeError) as exc:
-            raise ValidationError(f"cannot read {bundle}: {exc}") from exc
+            raise ValidationError(_("cannot read {bundle}: {exc}", bundle=bundle, exc=exc)) from exc
         if header.get("kind") == "slice":
             scope = "slice"
     else:

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from ledger.errors import ValidationError
+from ledger.i18n import _
 from tools.cli.runtime import Runtime, echo_json, pass_runtime, read_json
 
 
@@ -87,24 +88,26 @@ def command(
         echo_json(_listing())
         return
     if not action:
-        raise ValidationError("name an action, or use --list to see them")
+        raise ValidationError(_("name an action, or use --list to see them"))
     if registry().get(action) is None:
         raise ValidationError(
-            f"unknown action {action!r}; 'shuangsui command --list' shows them",
-            {"action": ["not a known action"]},
+            _("unknown action {action!r}; 'shuangsui command --list' shows them", action=action),
+            {"action": [_("not a known action")]},
         )
     if not key_file:
-        raise ValidationError("--key is required to send a command")
+        raise ValidationError(_("--key is required to send a command"))
     params: dict[str, Any] = {}
     if params_file is not None:
         loaded = read_json(params_file)
         if not isinstance(loaded, dict):
-            raise ValidationError(f"{params_file} must hold a JSON object")
+            raise ValidationError(
+                _("{params_file} must hold a JSON object", params_file=params_file)
+            )
         params.update(loaded)
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name:
-            raise ValidationError(f"-p {pair!r}: expected NAME=VALUE")
+            raise ValidationError(_("-p {pair!r}: expected NAME=VALUE", pair=pair))
         params[name] = _value(value)
     attachment = read_json(attachment_file) if attachment_file is not None else None
     echo_json(runtime.run(key_file, action, params, attachment))

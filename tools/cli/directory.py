@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from ledger.errors import ValidationError
+from ledger.i18n import _
 from tools.cli.runtime import KEY, Runtime, pass_runtime, read_ledger
 
 
@@ -29,7 +30,7 @@ def _department_of(runtime: Runtime, key: Any) -> str:
     def lookup(ledger: Any) -> str:
         found = ledger.valid_key(key.key_id)
         if not found.organisation:
-            raise ValidationError(f"key {key.key_id} belongs to no department")
+            raise ValidationError(_("key {key_id} belongs to no department", key_id=key.key_id))
         return str(found.organisation)
 
     return str(read_ledger(runtime, lookup))

@@ -12,6 +12,7 @@ import click
 
 from ledger.draw.ceremony import quicknet_verifier, witness_commitment
 from ledger.errors import NotFoundError, ValidationError
+from ledger.i18n import _
 from tools.cli.runtime import (
     EXIT_TAMPERED,
     KEY,
@@ -132,7 +133,7 @@ def _signed(
     finally:
         ledger.close()
     if found is None:
-        raise NotFoundError(f"no draw {task}/{number}")
+        raise NotFoundError(_("no draw {task}/{number}", task=task, number=number))
     if not steer_proof(json.loads(found.commitment)):
         return {}
     key = runtime.signing_key(key_file)
@@ -173,7 +174,9 @@ def draw_witness_commit(runtime: Runtime, key_file: str, ref: str, secret_file: 
     try:
         fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise ValidationError(f"{secret_file} exists; refusing to overwrite a secret") from None
+        raise ValidationError(
+            _("{secret_file} exists; refusing to overwrite a secret", secret_file=secret_file)
+        ) from None
     with os.fdopen(fd, "w") as handle:
         json.dump({"task": task, "draw": number, "value": value, "nonce": nonce}, handle)
     try:
@@ -204,11 +207,15 @@ def draw_witness_reveal(runtime: Runtime, key_file: str, ref: str, secret_file: 
     try:
         secret = json.loads(secret_file.read_text())
     except (OSError, ValueError) as exc:
-        raise ValidationError(f"cannot read {secret_file}: {exc}") from exc
+        raise ValidationError(
+            _("cannot read {secret_file}: {exc}", secret_file=secret_file, exc=exc)
+        ) from exc
     try:
         value, nonce = str(secret["value"]), str(secret["nonce"])
     except (KeyError, TypeError):
-        raise ValidationError(f"{secret_file} holds no value and nonce") from None
+        raise ValidationError(
+            _("{secret_file} holds no value and nonce", secret_file=secret_file)
+        ) from None
     params = {"task": task, "draw": number, "value": value, "nonce": nonce}
     params.update(_signed(runtime, key_file, task, number, "reveal", value=value, nonce=nonce))
     runtime.run(key_file, "draw.witness_reveal", params)
@@ -373,7 +380,7 @@ def draw_show(runtime: Runtime, ref: str) -> None:
     try:
         found = ledger.find(draw_id(task, number))
         if found is None:
-            raise NotFoundError(f"no draw {ref}")
+            raise NotFoundError(_("no draw {ref}", ref=ref))
         shown = found.as_dict()
     finally:
         ledger.close()

@@ -10,14 +10,17 @@ from typing import Any
 
 import click
 
-from ledger.areas.inspections.events import METHODS
 from ledger.errors import ValidationError
+from ledger.i18n import _
 from projections.read.deadlines import as_of
 from projections.read.inspections import checklist
 from tools.cli.basis import ITEM, OBJECT, basis_options, read_basis
+from tools.cli.names import item as item_name
+from tools.cli.names import reading
 from tools.cli.output import Output, listing
 from tools.cli.projected import TODAY, projected
 from tools.cli.runtime import KEY, Runtime, pass_runtime
+from tools.cli.terms import Term
 
 
 @click.group()
@@ -37,14 +40,14 @@ def inspection() -> None:
 @OBJECT
 @ITEM
 @basis_options
-@click.option("--method", type=click.Choice(METHODS), required=True)
+@click.option("--method", type=Term("inspection_method"), required=True, help="实地核查 …")
 @click.option(
     "--inspector", "people", multiple=True, required=True, help="An inspector present; repeatable."
 )
 @click.option("--on", "day", required=True, metavar="YYYY-MM-DD", help="The day of the check.")
 @click.option(
     "--delegated",
-    type=click.Choice(("testing", "audit", "survey")),
+    type=Term("service"),
     help="Delegated to a qualified body (检验检测、审计、调查).",
 )
 @click.option("--body", help="The delegated body's id in the register (body register, R8.1).")
@@ -87,8 +90,8 @@ def inspection_record(
     if delegated:
         if not body or conclusion is None:
             raise ValidationError(
-                "--delegated needs --body and --conclusion",
-                {"delegated": ["needs --body and --conclusion"]},
+                _("--delegated needs --body and --conclusion"),
+                {"delegated": [_("needs --body and --conclusion")]},
             )
         params["delegated"] = {
             "kind": delegated,
@@ -96,7 +99,15 @@ def inspection_record(
             "conclusion_sha256": hashlib.sha256(conclusion.read_bytes()).hexdigest(),
         }
     result = runtime.run(key_file, "inspection.record", params)
-    click.echo(f"check of {obj} for {item} recorded at position {result['positions'][1]}")
+    item_named = reading(runtime, lambda ledger: item_name(ledger, item))
+    runtime.say(
+        _(
+            "check of {object} for {item} recorded at position {position}",
+            object=obj,
+            item=item_named,
+            position=result["positions"][1],
+        )
+    )
 
 
 @inspection.command("excuse")
@@ -154,7 +165,7 @@ def inspection_checklist(
       shuangsui inspection checklist --draw T-2026-001/1 --object 91510000...
     """
     basis = read_basis(draw_ref, None, None, None, None)
-    with projected(runtime) as (_, store):
+    with projected(runtime) as (__, store):
         found = checklist(store.db, basis["task"], basis["draw"], obj, as_of(today))
     out.rows(
         found["items"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from ledger.errors import ValidationError
+from ledger.i18n import _
 from tools.cli.output import Output, listing
 from tools.cli.projected import read_projected
 from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_ledger
@@ -72,14 +73,14 @@ def inspectors_decide(
 
     pairs = [tuple(p.split(":", 1)) for p in proposals]
     if any(len(p) != 2 for p in pairs):
-        raise ValidationError("name proposals as PERSON:PROPOSAL")
+        raise ValidationError(_("name proposals as PERSON:PROPOSAL"))
     if all_pending:
         pairs += [
             (p["person"], p["proposal"])
             for p in read_projected(runtime, lambda db: pending_proposals(db, all_pending))
         ]
     if not pairs:
-        raise ValidationError("nothing to decide: name proposals or use --all-pending")
+        raise ValidationError(_("nothing to decide: name proposals or use --all-pending"))
     decisions = [
         {"person": person, "proposal": proposal, "approve": approve, "reason": reason}
         for person, proposal in pairs

@@ -9,9 +9,12 @@ from pathlib import Path
 
 import click
 
+from ledger.i18n import _
+from tools.cli import names, terms
 from tools.cli.output import Output, listing
 from tools.cli.projected import read_projected
 from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_json, read_ledger
+from tools.cli.terms import Term
 
 
 @click.group()
@@ -29,8 +32,8 @@ def items() -> None:
 @click.option(
     "--reason",
     required=True,
-    type=click.Choice(["enact", "amend", "repeal", "interpret"]),
-    help="立改废释: why this version exists.",
+    type=Term("reason"),
+    help="立改废释 or 工作实际情况: why this version exists (a code or its Chinese name).",
 )
 @click.option("--note", default="", help="What changed, in words.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -40,15 +43,26 @@ def items_draft(runtime: Runtime, key_file: str, reason: str, note: str, file: P
 
     \b
     Each item: code, name, legal_basis, object_type, content, method, category
-    (general|key), risk_grade, and ratio_cap (general items only, e.g. "0.05").
+    (general|key), risk_grade, and ratio_cap (general items only, e.g. "0.05");
+    object_type, method, category and risk_grade may be Chinese (企业, 实地核查,
+    重点检查事项, 高), --reason too (修改, 工作实际情况).
     Example:
       shuangsui items draft --key scjgj.key --reason enact examples/items.json
     """
     result = runtime.run(
-        key_file, "items.draft", {"reason": reason, "note": note, "items": read_json(file)}
+        key_file,
+        "items.draft",
+        {"reason": reason, "note": note, "items": terms.items(read_json(file))},
     )
-    click.echo(
-        f"{result['department']}: drafted version {result['version']} ({result['items']} items)"
+    runtime.say(
+        _(
+            "{department}: drafted version {version} ({count} items)",
+            department=names.reading(
+                runtime, lambda lg: names.department(lg, result["department"])
+            ),
+            version=result["version"],
+            count=result["items"],
+        )
     )
 
 
@@ -64,14 +78,13 @@ def items_publish(runtime: Runtime, key_file: str, version: int) -> None:
       shuangsui items publish --key scjgj.key 1
     """
     result = runtime.run(key_file, "items.publish", {"version": version})
-    click.echo(f"{result['department']}: published version {version}")
+    named = names.reading(runtime, lambda lg: names.department(lg, result["department"]))
+    runtime.say(_("{department}: published version {version}", department=named, version=version))
 
 
 @items.command("draft-joint")
 @KEY
-@click.option(
-    "--reason", required=True, type=click.Choice(["enact", "amend", "repeal", "interpret"])
-)
+@click.option("--reason", required=True, type=Term("reason"), help="A code or its Chinese name.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @pass_runtime
 def items_draft_joint(runtime: Runtime, key_file: str, reason: str, file: Path) -> None:

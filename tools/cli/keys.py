@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ledger.errors import NotFoundError
+from ledger.i18n import _
 from tools.cli.runtime import KEY, Runtime, pass_runtime
 
 ROLE_CHOICES = click.Choice(
@@ -162,5 +163,5 @@ def show(runtime: Runtime, key_id: str) -> None:
     finally:
         ledger.close()
     if found is None:
-        raise NotFoundError(f"key {key_id} is not registered")
+        raise NotFoundError(_("key {key_id} is not registered", key_id=key_id))
     click.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=2))

@@ -35,6 +35,7 @@ from typing import Any, Literal
 import click
 
 from ledger.errors import ValidationError
+from ledger.i18n import _
 from tools.cli.runtime import echo_json
 
 Format = Literal["table", "json", "csv"]
@@ -135,7 +136,7 @@ def listing(
         @functools.wraps(fn)
         def command(*args: Any, as_json: bool, as_csv: bool, **kwargs: Any) -> Any:
             if as_json and as_csv:
-                raise ValidationError("use --json or --csv, not both")
+                raise ValidationError(_("use --json or --csv, not both"))
             chosen: Format = "json" if as_json else "csv" if as_csv else default
             target = kwargs.pop("export_file", None)
             return fn(*args, out=Output(chosen, target, export), **kwargs)

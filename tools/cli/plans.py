@@ -7,7 +7,10 @@ from pathlib import Path
 
 import click
 
+from ledger.i18n import _
+from tools.cli import names, terms
 from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_json, read_ledger
+from tools.cli.terms import Term
 
 
 @click.group()
@@ -24,23 +27,33 @@ def plans() -> None:
 @KEY
 @click.option(
     "--reason",
-    type=click.Choice(["enact", "amend", "repeal", "interpret"]),
+    type=Term("reason"),
     default="enact",
     show_default=True,
+    help="立改废释 or 工作实际情况 (a code or its Chinese name).",
 )
 @click.argument("year", type=click.IntRange(2000, 2100))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @pass_runtime
 def plans_draft(runtime: Runtime, key_file: str, reason: str, year: int, file: Path) -> None:
-    """Draft your department's plan for YEAR from a JSON object (R6.4's fields).
+    """Draft your department's plan for YEAR from a JSON object (R6.4's fields); the
+    scope's object kinds may be Chinese (企业, 个体工商户 ...).
 
     \b
     Example:
       shuangsui plans draft --key scjgj.key 2027 examples/plan.json
     """
-    params = {**read_json(file), "year": year, "reason": reason}
+    params = {**terms.scoped(read_json(file)), "year": year, "reason": reason}
     result = runtime.run(key_file, "plans.draft", params)
-    click.echo(f"{result['department']} {year}: drafted version {result['version']}")
+    named = names.reading(runtime, lambda lg: names.department(lg, result["department"]))
+    runtime.say(
+        _(
+            "{department} {year}: drafted version {version}",
+            department=named,
+            year=year,
+            version=result["version"],
+        )
+    )
 
 
 @plans.command("publish")
@@ -56,8 +69,14 @@ def plans_publish(runtime: Runtime, key_file: str, year: int, version: int) -> N
       shuangsui plans publish --key scjgj.key 2027 1
     """
     result = runtime.run(key_file, "plans.publish", {"year": year, "version": version})
-    late = " (late: after 31 January, R6.5)" if result["late"] else ""
-    click.echo(f"{result['department']} {year}: published version {version}{late}")
+    named = names.reading(runtime, lambda lg: names.department(lg, result["department"]))
+    done = _(
+        "{department} {year}: published version {version}",
+        department=named,
+        year=year,
+        version=version,
+    )
+    runtime.say(_("{done} (late: after 31 January, R6.5)", done=done) if result["late"] else done)
 
 
 @plans.command("show")

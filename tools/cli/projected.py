@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from ledger.errors import ValidationError
+from ledger.i18n import _
 from projections import projection_path
 from projections.runner import rebuild, update
 from projections.store import Store
@@ -69,7 +70,7 @@ def projected(
 
 def read_projected(runtime: Runtime, fn: Any) -> Any:
     """``fn(db)`` on the projections, brought up to date first."""
-    with projected(runtime) as (_, store):
+    with projected(runtime) as (__, store):
         return fn(store.db)
 
 
@@ -91,7 +92,7 @@ def read_subject(**given: str | None) -> tuple[str, str]:
     named = [(k, v) for k, v in given.items() if v]
     if len(named) != 1:
         raise ValidationError(
-            "name exactly one of --object, --task, --person, --department",
-            {"subject": ["exactly one"]},
+            _("name exactly one of --object, --task, --person, --department"),
+            {"subject": [_("exactly one")]},
         )
     return named[0][0], str(named[0][1])

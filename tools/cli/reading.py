@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from ledger.errors import NotFoundError
+from ledger.i18n import _
 from projections.read import deadlines, items, reports, results, tasks, trails
 from tools.cli.output import Output, listing
 from tools.cli.projected import TODAY, projected, read_subject, subject_options, sync_projections
@@ -131,7 +132,9 @@ def trail_cmd(
         entries = trails.trail(store.db, kind, ident, deadlines.as_of(today))
         names = out.names(store.db)
         if not entries:
-            raise NotFoundError(f"nothing in the log touches {kind} {ident}")
+            raise NotFoundError(
+                _("nothing in the log touches {kind} {ident}", kind=kind, ident=ident)
+            )
         if bundle is not None:
             summary = ledger.transparency.export(
                 bundle, positions=[e.position for e in entries], query={kind: ident}
@@ -162,10 +165,12 @@ def trail_cmd(
 
 
 def trail_table(kind: str, ident: str, entries: list[trails.TrailEntry]) -> Iterator[str]:
-    yield f"trail of {kind} {ident}: {len(entries)} entries"
+    count = len(entries)
+    yield f"全过程记录 {kind} {ident}：{count} 条 / trail of {kind} {ident}: {count} entries"
     # Two dates, each labelled: when the log recorded the entry, and the act's own date.
     yield "记录时间 = 日志记录该条目的时间 (UTC) / logged at: when the log recorded it (UTC)"
     yield "业务日期 = 行为本身的日期 / act date: the act's own date (checked, formed, drawn ...)"
+    yield f"{'位置':>7}  {'记录时间 (UTC)':<15}  {'业务日期':<6}  事项、签署人"
     yield f"{'position':>9}  {'logged at (UTC)':<19}  {'act date':<10}  what, who"
     for e in entries:
         who = f"{e.signer} ({e.actor})" if e.signer else e.actor
@@ -200,7 +205,7 @@ def deadlines_cmd(
     Example:
       shuangsui deadlines --department SCJGJ --status overdue
     """
-    with projected(runtime) as (_, store):
+    with projected(runtime) as (__, store):
         board = deadlines.deadlines(
             store.db, deadlines.as_of(today), department=department, kind=kind, status=status
         )
@@ -226,7 +231,7 @@ def deadlines_cmd(
 
 def deadlines_table(board: list[deadlines.Deadline]) -> Iterator[str]:
     if not board:
-        yield "no deadlines"
+        yield "没有期限 / no deadlines"
     for d in board:
         yield (
             f"{deadlines.STATUS_LABELS[d.status]:<8} {d.status:<16} {d.due or '—':<10} "
@@ -252,7 +257,7 @@ def feed_cmd(runtime: Runtime, after: int, limit: int, department: str | None, o
     Example:
       shuangsui feed --department SCJGJ --limit 20
     """
-    with projected(runtime) as (_, store):
+    with projected(runtime) as (__, store):
         page = results.feed(store.db, after=after, limit=limit, department=department)
         names = out.names(store.db)
     out.rows(
@@ -282,7 +287,7 @@ def coverage_cmd(runtime: Runtime, out: Output) -> None:
     Example:
       shuangsui coverage --csv > coverage.csv
     """
-    with projected(runtime) as (_, store):
+    with projected(runtime) as (__, store):
         table = items.coverage(store.db)
         names = out.names(store.db)
     out.rows(
@@ -303,6 +308,7 @@ def coverage_cmd(runtime: Runtime, out: Output) -> None:
 
 
 def coverage_table(table: list[dict[str, Any]]) -> Iterator[str]:
+    yield "部门     事项         任务  联合  抽中  个案 随意检查   名称"
     yield "dept     item         tasks joint drawn case arbitrary  name"
     for r in table:
         yield (
@@ -331,7 +337,7 @@ def task_ledger_cmd(
     Example:
       shuangsui task-ledger --department SCJGJ
     """
-    with projected(runtime) as (_, store):
+    with projected(runtime) as (__, store):
         rows = tasks.task_ledger(store.db, department=department, section=section, person=person)
         names = out.names(store.db)
     out.rows(
@@ -370,7 +376,7 @@ def progress_cmd(
     Example:
       shuangsui progress --department SCJGJ --year 2026 --quarter 4
     """
-    with projected(runtime) as (_, store):
+    with projected(runtime) as (__, store):
         echo_json(
             reports.progress_report(store.db, department, year, quarter, deadlines.as_of(today))
         )

@@ -10,11 +10,13 @@ from typing import Any
 import click
 
 from ledger.errors import ValidationError
+from ledger.i18n import _
 from projections.read import reports
 from projections.read.deadlines import as_of
 from tools.cli.output import Output, listing
 from tools.cli.projected import TODAY, projected
 from tools.cli.runtime import KEY, Runtime, echo_json, pass_runtime
+from tools.cli.terms import Term
 
 #: The level above the county's joint conference (上级联席会议).
 UPPER = "资阳市市场监管领域部门联合双随机一公开监管联席会议"
@@ -33,7 +35,7 @@ def report_group() -> None:
 
 @report_group.command("submit")
 @KEY
-@click.option("--kind", type=click.Choice(("quarterly", "annual")), required=True)
+@click.option("--kind", type=Term("report_kind"), required=True)
 @click.option("--year", type=int, required=True)
 @click.option("--quarter", type=click.IntRange(1, 4))
 @click.option(
@@ -66,7 +68,7 @@ def report_submit(
     except UnicodeDecodeError:
         raise ValidationError(
             f"{summary} is not UTF-8 text; save the report as .txt or .md (报告须为UTF-8文本文件)",
-            {"summary": ["not UTF-8 text"]},
+            {"summary": [_("not UTF-8 text")]},
         ) from None
     params: dict[str, Any] = {
         "kind": kind,
@@ -99,7 +101,7 @@ def report_list(runtime: Runtime, department: str | None, year: int | None, out:
     Example:
       shuangsui report list --year 2026 --json
     """
-    with projected(runtime) as (_, store):
+    with projected(runtime) as (__, store):
         found = reports.submitted(store.db, department=department, year=year)
 
     def table() -> Any:
@@ -147,7 +149,7 @@ def report_collate(
       shuangsui report collate --year 2026 --quarter 3
       shuangsui report collate --year 2026 --quarter 3 --key office.key --sent-on 2026-10-20
     """
-    with projected(runtime) as (_, store):
+    with projected(runtime) as (__, store):
         content = reports.collation(store.db, year, quarter, as_of(today or sent_on))
     if key_file is None:
         echo_json(content)
@@ -181,7 +183,7 @@ def report_collations(runtime: Runtime, out: Output) -> None:
     Example:
       shuangsui report collations --json
     """
-    with projected(runtime) as (_, store):
+    with projected(runtime) as (__, store):
         found = reports.collations(store.db)
 
     def table() -> Any:

@@ -7,9 +7,12 @@ from typing import Any
 
 import click
 
-from ledger.areas.inspections.events import FOLLOW_UPS, RESULTS
+from ledger.areas.inspections.events import RESULTS
+from ledger.i18n import _
+from tools.cli import names
 from tools.cli.basis import ITEM, OBJECT, basis_options, read_basis
 from tools.cli.runtime import KEY, Runtime, pass_runtime
+from tools.cli.terms import Term
 
 
 @click.group()
@@ -31,7 +34,7 @@ def result() -> None:
 @click.option(
     "--result",
     "outcome",
-    type=click.Choice(tuple(RESULTS)),
+    type=Term("result"),
     required=True,
     help="; ".join(f"{k}: {v}" for k, v in RESULTS.items()),
 )
@@ -67,7 +70,15 @@ def result_enter(
     if details:
         params["details"] = details
     runtime.run(key_file, "result.enter", params)
-    click.echo(f"result {outcome} ({RESULTS[outcome]}) entered for {obj} {item}")
+    item_named = names.reading(runtime, lambda ledger: names.item(ledger, item))
+    runtime.say(
+        _(
+            "result {result} entered for {object} {item}",
+            result=names.result(outcome),
+            object=obj,
+            item=item_named,
+        )
+    )
 
 
 @result.command("publish")
@@ -92,7 +103,7 @@ def result_publish(
         "result.publish",
         {"basis": read_basis(**basis), "object": obj, "item": item, "published_on": day},
     )
-    click.echo(f"result for {obj} {item} published on {day}")
+    runtime.say(_("result for {object} {item} published on {day}", object=obj, item=item, day=day))
 
 
 @result.command("withhold")
@@ -132,7 +143,7 @@ def result_withhold(
             "decided_on": day,
         },
     )
-    click.echo(f"result for {obj} {item} withheld on {day}")
+    runtime.say(_("result for {object} {item} withheld on {day}", object=obj, item=item, day=day))
 
 
 @result.command("follow-up")
@@ -140,7 +151,7 @@ def result_withhold(
 @OBJECT
 @ITEM
 @basis_options
-@click.option("--kind", type=click.Choice(FOLLOW_UPS), required=True)
+@click.option("--kind", type=Term("follow_up"), required=True)
 @click.option("--case-number", required=True, help="The penalty case or referral number.")
 @click.option("--on", "day", required=True, metavar="YYYY-MM-DD")
 @pass_runtime

@@ -14,6 +14,7 @@ from projections.review.render import render
 from tools.cli.output import Output, export_path
 from tools.cli.projected import JSON, TODAY, projected, read_subject, subject_options
 from tools.cli.runtime import KEY, Runtime, echo_json, pass_runtime, read_json, read_text
+from tools.cli.terms import Term
 
 
 @click.group()
@@ -71,7 +72,7 @@ def review_show(
 @KEY
 @subject_options
 @click.option("--party", required=True, help="The person or department the verdict is for.")
-@click.option("--verdict", type=click.Choice(("exempt", "accountable")), required=True)  # closes it
+@click.option("--verdict", type=Term("verdict"), required=True)  # closes it
 @click.option("--reasoning", required=True, help="Why (attitude, objective conditions ...).")
 @click.option("--evidence", type=int, multiple=True, help="A log position relied on; repeatable.")
 @pass_runtime
@@ -188,7 +189,7 @@ def review_assess(
 @review.command("problem")
 @KEY
 @click.option("--object", "obj", required=True, help="The market entity (统一社会信用代码).")
-@click.option("--kind", type=click.Choice(tuple(PROBLEM_KINDS)), required=True)
+@click.option("--kind", type=Term("problem_kind"), required=True)
 @click.option("--on", "occurred_on", required=True, help="发生或查实日期 YYYY-MM-DD.")
 @click.option("--item", default="", help="DEPARTMENT:CODE the problem concerns, if one.")
 @click.option("--reference", required=True, help="事故报告、投诉编号或案件编号.")

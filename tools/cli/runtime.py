@@ -21,6 +21,7 @@ import click
 
 from ledger.config import Settings
 from ledger.errors import LedgerError, NotFoundError, ValidationError
+from ledger.i18n import _
 
 #: ``verify`` and ``verify-draw``: the ledger or the draw is not what was recorded.
 EXIT_TAMPERED = 1
@@ -31,8 +32,10 @@ EXIT_USAGE = 2
 class Runtime:
     """What every sub-command needs: settings, and how to read keys."""
 
-    def __init__(self, home: str | None, database_url: str | None) -> None:
+    def __init__(self, home: str | None, database_url: str | None, *, lang: str = "zh") -> None:
         self.environ = dict(os.environ)
+        #: The language of messages and listings: "zh" (Chinese with the English) or "en".
+        self.lang = lang
         self._home = home
         self._database_url = database_url
         self._settings: Settings | None = None
@@ -45,6 +48,12 @@ class Runtime:
             )
         return self._settings
 
+    def say(self, message: Any) -> None:
+        """Print a message: Chinese then the English (``--lang zh``), or the English."""
+        from ledger.i18n import bilingual
+
+        click.echo(bilingual(message) if self.lang == "zh" else str(message))
+
     def passphrase(self, path: Path) -> str | None:
         from ledger.keys import key_file_is_sealed
 
@@ -55,7 +64,10 @@ class Runtime:
             return value
         if not sys.stdin.isatty():
             raise LedgerError(
-                f"{path} is sealed: set SHUANGSUI_PASSPHRASE or run in a terminal to be asked"
+                _(
+                    "{path} is sealed: set SHUANGSUI_PASSPHRASE or run in a terminal to be asked",
+                    path=path,
+                )
             )
         return str(click.prompt(f"Passphrase for {path}", hide_input=True))
 
@@ -123,7 +135,7 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"cannot read {path}: {exc}") from exc
+        raise ValidationError(_("cannot read {path}: {exc}", path=path, exc=exc)) from exc
 
 
 def bundle_header(path: Path) -> dict[str, Any]:
@@ -133,15 +145,20 @@ def bundle_header(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             first = handle.readline(1 << 16)
     except OSError as exc:
-        raise ValidationError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise ValidationError(
+            _("cannot read {path}: {value}", path=path, value=exc.strerror or exc)
+        ) from exc
     try:
         header = json.loads(first.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         header = None
     if not isinstance(header, dict) or header.get("t") != "header":
         raise ValidationError(
-            f"{path} is not a shuangsui bundle (不是导出包): its first line is not a bundle "
-            "header; write one with 'shuangsui export --out FILE'"
+            _(
+                "{path} is not a shuangsui bundle: its first line is not a bundle header; "
+                "write one with 'shuangsui export --out FILE'",
+                path=path,
+            )
         )
     return header
 
@@ -152,11 +169,13 @@ def writable_output(path: Path) -> None:
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
-        raise ValidationError(f"cannot write {path}: it is a directory (输出路径是目录)")
+        raise ValidationError(_("cannot write {path}: it is a directory", path=path))
     if not folder.is_dir():
-        raise ValidationError(f"cannot write {path}: no such directory {folder} (目录不存在)")
+        raise ValidationError(
+            _("cannot write {path}: no such directory {folder}", path=path, folder=folder)
+        )
     if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise ValidationError(f"cannot write {path}: permission denied (无写入权限)")
+        raise ValidationError(_("cannot write {path}: permission denied", path=path))
 
 
 def read_json(path: Path) -> Any:
@@ -164,9 +183,9 @@ def read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"cannot read {path}: {exc}") from exc
+        raise ValidationError(_("cannot read {path}: {exc}", path=path, exc=exc)) from exc
     except ValueError as exc:
-        raise ValidationError(f"{path} is not JSON: {exc}") from exc
+        raise ValidationError(_("{path} is not JSON: {exc}", path=path, exc=exc)) from exc
 
 
 def echo_json(value: Any) -> None:
@@ -187,13 +206,13 @@ def find(ledger: Any, stream: Any, what: str) -> Any:
     """The aggregate of ``stream``, or :class:`NotFoundError` naming ``what``."""
     found = ledger.find(stream)
     if found is None:
-        raise NotFoundError(f"no {what}")
+        raise NotFoundError(_("no {what}", what=what))
     return found
 
 
 def parse_draw_ref(ref: str) -> tuple[str, int]:
     """``TASK/N`` -> (task, draw number)."""
-    task, _, number = ref.rpartition("/")
+    task, _slash, number = ref.rpartition("/")
     if not task or not (number.isascii() and number.isdigit()):
-        raise ValidationError(f"{ref!r}: name a draw as TASK/NUMBER, e.g. T-2027-001/1")
+        raise ValidationError(_("{ref!r}: name a draw as TASK/NUMBER, e.g. T-2027-001/1", ref=ref))
     return task, int(number)

@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from ledger.errors import ConflictError, ValidationError
+from ledger.i18n import _
 from tools.cli.runtime import Runtime, pass_runtime, read_text, writable_output
 
 
@@ -100,7 +101,7 @@ def serve(
 
     config = _config(runtime)
     if bool(witness_state) != bool(witness_key):
-        raise ValidationError("--witness-state and --witness-key go together")
+        raise ValidationError(_("--witness-state and --witness-key go together"))
     if witness_state:
         read_text(witness_state)  # a missing or unreadable state fails here, not later
         runtime.signing_key(witness_key)  # type: ignore[arg-type]
@@ -118,7 +119,14 @@ def serve(
     try:
         listener = socket.create_server((host, port))
     except OSError as exc:
-        raise ConflictError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+        raise ConflictError(
+            _(
+                "cannot listen on {host}:{port}: {strerror}",
+                host=host,
+                port=port,
+                strerror=exc.strerror,
+            )
+        ) from exc
     click.echo(
         f"listening on http://{host}:{listener.getsockname()[1]}  "
         f"(docs /docs, OpenAPI /openapi.json; {workers} process(es) x {threads} threads)"
@@ -158,7 +166,7 @@ def serve(
         waitress.serve(app, sockets=[listener], threads=threads, ident="shuangsui", _quiet=True)
 
     children = []
-    for _ in range(workers - 1):
+    for __ in range(workers - 1):
         pid = os.fork()
         if pid == 0:  # a worker: serve until terminated
             signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
@@ -257,19 +265,19 @@ def client(
         try:
             json.loads(body)
         except ValueError as exc:
-            raise ValidationError(f"--data is not JSON: {exc}") from exc
+            raise ValidationError(_("--data is not JSON: {exc}", exc=exc)) from exc
     elif method.upper() == "POST":
         body = b"{}"
     params = {}
     for item in query:
         name, sep, value = item.partition("=")
         if not sep:
-            raise ValidationError(f"-q {item!r}: expected NAME=VALUE")
+            raise ValidationError(_("-q {item!r}: expected NAME=VALUE", item=item))
         params[name] = value
     try:
         response = Client(url, key).request(method, path, body=body, params=params)
     except requests.RequestException as exc:
-        raise ConflictError(f"cannot reach {url}: {exc}") from exc
+        raise ConflictError(_("cannot reach {url}: {exc}", url=url, exc=exc)) from exc
     show_response(response, out)
     if response.status_code >= 400:
         sys.exit(1)
@@ -297,8 +305,11 @@ def show_response(response: Any, out: Path | None) -> None:
         return
     if out is None:
         raise ValidationError(
-            f"the response is {kind or 'of no stated type'} "
-            f"({len(response.content)} bytes): save it with --out FILE"
+            _(
+                "the response is {value} ({count} bytes): save it with --out FILE",
+                value=kind or "of no stated type",
+                count=len(response.content),
+            )
         )
     out.write_bytes(response.content)
     click.echo(f"saved {len(response.content)} bytes ({kind}) to {out}", err=True)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from ledger.i18n import _
+from tools.cli import names, terms
 from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_json, read_ledger
 
 
@@ -25,14 +27,16 @@ def task() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @pass_runtime
 def task_create(runtime: Runtime, key_file: str, file: Path) -> None:
-    """Create a joint task from a JSON object; your department leads it (R7.1).
+    """Create a joint task from a JSON object; your department leads it (R7.1). The
+    scope's object kinds and the matching may be Chinese (企业; 分组, 分散).
 
     \b
     Example:
       shuangsui task create --key scjgj.key examples/task.json
     """
-    result = runtime.run(key_file, "task.create", read_json(file))
-    click.echo(f"task {result['task']} created, led by {result['lead']}")
+    result = runtime.run(key_file, "task.create", terms.scoped(read_json(file)))
+    lead = names.reading(runtime, lambda lg: names.department(lg, result["lead"]))
+    runtime.say(_("task {task} created, led by {lead}", task=result["task"], lead=lead))
 
 
 @task.command("join")

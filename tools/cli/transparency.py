@@ -11,6 +11,7 @@ from uuid import UUID
 import click
 
 from ledger.errors import ValidationError
+from ledger.i18n import _
 from tools.cli.runtime import (
     EXIT_TAMPERED,
     Runtime,
@@ -182,7 +183,9 @@ def export(runtime: Runtime, out: Path, stream: str | None, draw_ref: str | None
         try:
             stream_id = UUID(stream)
         except ValueError:
-            raise ValidationError(f"--stream {stream!r} is not a stream id (a UUID)") from None
+            raise ValidationError(
+                _("--stream {stream!r} is not a stream id (a UUID)", stream=stream)
+            ) from None
     if draw_ref is not None:
         task, number = parse_draw_ref(draw_ref)
     writable_output(out)
@@ -372,14 +375,22 @@ def monitor(
         watcher.init(log_vkey)
     state = watcher.state()
     if log_vkey is not None and log_vkey.strip() != state["vkey"]:
-        raise ValidationError(f"{folder} follows the log key {state['vkey']}, not the one given")
+        raise ValidationError(
+            _(
+                "{folder} follows the log key {vkey}, not the one given",
+                folder=folder,
+                vkey=state["vkey"],
+            )
+        )
     source = LogSource(Client(url, timeout=30))
     done = 0
     while True:
         try:
             seen = watcher.poll(source)
         except (requests.RequestException, ApiError, ValueError) as exc:
-            raise ValidationError(f"cannot read the log at {url}: {exc}") from exc
+            raise ValidationError(
+                _("cannot read the log at {url}: {exc}", url=url, exc=exc)
+            ) from exc
         status = "new" if seen.new else "seen before"
         click.echo(f"checkpoint {seen.size} {seen.root.hex()[:16]}… ({status})")
         for proof in seen.forks:
@@ -410,7 +421,9 @@ def verify_fork(proof_file: Path) -> None:
     try:
         value = json.loads(read_text(proof_file))
     except ValueError as exc:
-        raise ValidationError(f"{proof_file} is not JSON: {exc}") from exc
+        raise ValidationError(
+            _("{proof_file} is not JSON: {exc}", proof_file=proof_file, exc=exc)
+        ) from exc
     try:
         fork = check_fork_proof(value)
     except ForkProofError as exc:

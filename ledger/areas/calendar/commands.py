@@ -9,6 +9,7 @@ from typing import Any
 from ledger.areas.calendar.events import Calendar
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.fields import custom, text
+from ledger.i18n import _
 from ledger.ids import calendar_id
 from ledger.params import Params
 from ledger.roles import OFFICE
@@ -19,19 +20,19 @@ def read_days(p: Params, name: str) -> dict[str, bool]:
     raw = p.raw.get(name)
     days: dict[str, bool] = {}
     if raw is None:
-        p.fail(name, "is required")
+        p.fail(name, _("is required"))
         return days
     if not isinstance(raw, dict):
-        p.fail(name, "must map dates to true (working) or false (day off)")
+        p.fail(name, _("must map dates to true (working) or false (day off)"))
         return days
     for day, working in raw.items():
         try:
             dt.date.fromisoformat(day)
         except (TypeError, ValueError):
-            p.fail(name, f"{day!r} is not YYYY-MM-DD")
+            p.fail(name, _("{day!r} is not YYYY-MM-DD", day=day))
             continue
         if not isinstance(working, bool):
-            p.fail(name, f"{day}: true or false")
+            p.fail(name, _("{day}: true or false", day=day))
         days[day] = bool(working)
     return days
 
@@ -40,12 +41,12 @@ def read_years(p: Params, name: str) -> list[Any]:
     """Whole years (2000-2100) declared complete: every day not amended is as computed."""
     years = p.raw.get(name)
     if years is None:
-        p.fail(name, "is required")
+        p.fail(name, _("is required"))
         return []
     if not isinstance(years, list) or not all(
         isinstance(y, int) and 2000 <= y <= 2100 for y in years
     ):
-        p.fail(name, "must be a list of years")
+        p.fail(name, _("must be a list of years"))
         return []
     return years
 

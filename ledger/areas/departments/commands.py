@@ -9,6 +9,7 @@ from ledger.areas.departments.rules import load_department
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError
 from ledger.fields import choice, text
+from ledger.i18n import _
 from ledger.ids import department_id
 from ledger.roles import DEPARTMENT, OFFICE
 
@@ -28,7 +29,7 @@ class RegisterDepartment(Command):
 
     def handle(self, ctx: Context) -> Outcome:
         if ctx.ledger.find(department_id(self.code)) is not None:
-            raise ConflictError(f"department {self.code} is already registered")
+            raise ConflictError(_("department {code} is already registered", code=self.code))
         department = Department(code=self.code, name=self.name, kind=self.kind)
         return Outcome([department], {"department": self.code})
 
@@ -50,7 +51,9 @@ class AddSection(Command):
             ctx.require_department(code, rule="R10.3")
         department = load_department(ctx, code)
         if self.section in department.sections:
-            raise ConflictError(f"{code} already has section {self.section}")
+            raise ConflictError(
+                _("{code} already has section {section}", code=code, section=self.section)
+            )
         department.add_section(section=self.section)
         return Outcome([department], {"department": code, "section": self.section})
 

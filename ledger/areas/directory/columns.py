@@ -48,6 +48,8 @@ class Column:
     description: str
     multi: bool = False
     default: str | int | None = None
+    #: Headers this column was known by before (still accepted in files).
+    former: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class ColumnSpec:
 
     def __post_init__(self) -> None:
         headers = {c.name: c for c in self.columns} | {c.alias: c for c in self.columns}
+        headers |= {old: c for c in self.columns for old in c.former}
         object.__setattr__(self, "by_header", headers)
 
     def __iter__(self) -> Iterator[Column]:
@@ -254,8 +257,10 @@ OBJECT_COLUMNS = ColumnSpec("object", (
            "credit risk class A, B, C or D"),
     Column("penalties", "行政处罚日期", False, _list_of(_date),
            "dates YYYY-MM-DD of administrative penalties, separated by ;", multi=True),
-    Column("complaints", "核实投诉次数", False, _count,
-           "number of verified complaints, default 0", default=0),
+    # 查实投诉举报次数, as the source words it (R5.3); the first wording is still read.
+    Column("complaints", "查实投诉举报次数", False, _count,
+           "number of verified complaints and reports, default 0", default=0,
+           former=("核实投诉次数",)),
     Column("status", "状态", False, _bilingual(OBJECT_STATUSES),
            "active or closed (存续 / 注销), default active", default="active"),
 ), _object_rules)

@@ -21,6 +21,7 @@ from ledger.areas.directory.events import (
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, ValidationError
 from ledger.fields import boolean, choice, custom, date, integer, text
+from ledger.i18n import _
 from ledger.ids import object_id, object_import_id
 from ledger.params import Params
 from ledger.roles import DEPARTMENT
@@ -35,12 +36,18 @@ IMPORT_ID = r"[A-Za-z0-9-]{8,64}"
 def _load_import(ctx: Context, import_id: str, department: str) -> ObjectImport:
     found = ctx.ledger.find(object_import_id(import_id))
     if found is None:
-        raise NotFoundError(f"no import {import_id}")
+        raise NotFoundError(_("no import {import_id}", import_id=import_id))
     assert isinstance(found, ObjectImport)
     if found.department != department:
-        raise NotFoundError(f"import {import_id} is not one of {department}'s")
+        raise NotFoundError(
+            _(
+                "import {import_id} is not one of {department}'s",
+                import_id=import_id,
+                department=department,
+            )
+        )
     if found.complete:
-        raise ConflictError(f"import {import_id} is already complete")
+        raise ConflictError(_("import {import_id} is already complete", import_id=import_id))
     return found
 
 
@@ -79,11 +86,15 @@ def begin(ctx: Context, c: BeginImport) -> Outcome:
     file_format = c.format
     if batches != math.ceil(rows / BATCH_ROWS):
         raise ValidationError(
-            "batch count does not fit the rows",
-            {"batches": [f"{rows} rows make {math.ceil(rows / BATCH_ROWS)}"]},
+            _("batch count does not fit the rows"),
+            {
+                "batches": [
+                    _("{rows} rows make {batches}", rows=rows, batches=math.ceil(rows / BATCH_ROWS))
+                ]
+            },
         )
     if ctx.ledger.find(object_import_id(import_id)) is not None:
-        raise ConflictError(f"import {import_id} already exists")
+        raise ConflictError(_("import {import_id} already exists", import_id=import_id))
     started = ObjectImport(
         import_id=import_id,
         department=department,
@@ -119,11 +130,21 @@ def batch(ctx: Context, c: RecordBatch) -> Outcome:
     rows = ctx.attached_rows()
     started = _load_import(ctx, import_id, department)
     if seq != started.recorded + 1:
-        raise ConflictError(f"import {import_id} expects batch {started.recorded + 1}, not {seq}")
+        raise ConflictError(
+            _(
+                "import {import_id} expects batch {recorded}, not {seq}",
+                import_id=import_id,
+                recorded=started.recorded + 1,
+                seq=seq,
+            )
+        )
     if not 1 <= len(rows) <= BATCH_ROWS or (seq < started.batches and len(rows) != BATCH_ROWS):
         raise ValidationError(
-            f"a batch holds {BATCH_ROWS} rows (the last one may hold fewer)",
-            {"attachment": [f"{len(rows)} rows"]},
+            _(
+                "a batch holds {rows} rows (the last one may hold fewer)",
+                rows=BATCH_ROWS,
+            ),
+            {"attachment": [_("{count} rows", count=len(rows))]},
         )
     errors: dict[str, list[str]] = {}
     structure = formats.since(ctx.ledger, 2)
@@ -134,7 +155,7 @@ def batch(ctx: Context, c: RecordBatch) -> Outcome:
         if problems:
             errors[f"rows[{(seq - 1) * BATCH_ROWS + i}]"] = problems
     if errors:
-        raise ValidationError("rows that cannot be recorded", errors, rule="R4.1")
+        raise ValidationError(_("rows that cannot be recorded"), errors, rule="R4.1")
     started.record_batch(seq=seq, digest=digest, count=len(rows))
     batch_rows = ImportBatch(
         import_id=import_id,
@@ -166,8 +187,15 @@ def complete(ctx: Context, import_id: str) -> Outcome:
     started = _load_import(ctx, import_id, department)
     if started.recorded != started.batches or started.recorded_rows != started.rows:
         raise ConflictError(
-            f"import {import_id} has {started.recorded}/{started.batches} batches and "
-            f"{started.recorded_rows}/{started.rows} rows; it cannot complete"
+            _(
+                "import {import_id} has {recorded}/{batches} batches and "
+                "{recorded_rows}/{rows} rows; it cannot complete",
+                import_id=import_id,
+                recorded=started.recorded,
+                batches=started.batches,
+                recorded_rows=started.recorded_rows,
+                rows=started.rows,
+            )
         )
     started.complete_import(rows=started.rows, batches=started.batches)
     return Outcome([started], {"import_id": import_id, "rows": started.rows, "complete": True})
@@ -226,10 +254,12 @@ def update(ctx: Context, key: str, raw: dict[str, Any]) -> Outcome:
     }
     problems = [q for q in object_row_problems(probe, department) if not q.startswith("id ")]
     if problems:
-        raise ValidationError("invalid fields", {"fields": problems}, rule="R4.1")
+        raise ValidationError(_("invalid fields"), {"fields": problems}, rule="R4.1")
     changed = _object(ctx, key, department)
     if changed.closed_on is not None:
-        raise ConflictError(f"object {key} was closed on {changed.closed_on}")
+        raise ConflictError(
+            _("object {key} was closed on {closed_on}", key=key, closed_on=changed.closed_on)
+        )
     changed.update(department=department, fields=dict(raw))
     return Outcome([changed], {"object": key})
 
@@ -254,7 +284,13 @@ def close(ctx: Context, key: str, closed_on: str, reason: str) -> Outcome:
     department = require_operator(ctx)
     changed = _object(ctx, key, department)
     if changed.closed_on is not None:
-        raise ConflictError(f"object {key} was already closed on {changed.closed_on}")
+        raise ConflictError(
+            _(
+                "object {key} was already closed on {closed_on}",
+                key=key,
+                closed_on=changed.closed_on,
+            )
+        )
     changed.close(department=department, closed_on=closed_on, reason=reason)
     return Outcome([changed], {"object": key, "closed_on": closed_on})
 

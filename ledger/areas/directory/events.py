@@ -22,6 +22,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ledger.areas.directory.uscc import structure_findings, uscc_problem
+from ledger.i18n import _
 from ledger.ids import batch_id, object_id, object_import_id
 
 BATCH_ROWS = 1000
@@ -231,11 +232,17 @@ def object_row_problems(
         return [f"fields must be exactly {', '.join(OBJECT_FIELDS)}"]
     ident, kind = row["id"], row["kind"]
     if kind not in OBJECT_KINDS:
-        problems.append(f"kind {kind!r} is not one of {', '.join(OBJECT_KINDS)}")
+        problems.append(
+            _(
+                "kind {kind!r} is not one of {kinds}",
+                kind=kind,
+                kinds=", ".join(OBJECT_KINDS),
+            )
+        )
     if not isinstance(ident, str) or not ident or len(ident) > 64 or _SPACE.search(ident):
-        problems.append("id must be 1-64 characters without spaces")
+        problems.append(_("id must be 1-64 characters without spaces"))
     elif kind in MARKET_ENTITIES and (problem := uscc_problem(ident)):
-        problems.append(f"unified social credit code {problem}")
+        problems.append(_("unified social credit code {problem}", problem=problem))
     elif kind in MARKET_ENTITIES and structure:
         errors, warnings = structure_findings(ident, kind)
         problems += [f"unified social credit code {e}" for e in errors]
@@ -247,35 +254,35 @@ def object_row_problems(
             ]
     for name in ("name", "region"):
         if not isinstance(row[name], str) or not row[name].strip():
-            problems.append(f"{name} is required")
+            problems.append(_("{name} is required", name=name))
     for name in ("industry", "scope"):
         if row[name] is not None and not isinstance(row[name], str):
-            problems.append(f"{name} must be text")
+            problems.append(_("{name} must be text", name=name))
     supervisors = row["supervisors"]
     if (
         not isinstance(supervisors, list)
         or not supervisors
         or not all(isinstance(s, str) for s in supervisors)
     ):
-        problems.append("supervisors must list department codes")
+        problems.append(_("supervisors must list department codes"))
     elif department not in supervisors:
         problems.append(
             f"{department} does not supervise this object (谁审批谁监管，谁主管谁监管, R4.1)"
         )
     if row["credit_class"] not in CREDIT_CLASSES:
-        problems.append("credit_class must be A, B, C or D")
+        problems.append(_("credit_class must be A, B, C or D"))
     penalties = row["penalties"]
     if not isinstance(penalties, list):
-        problems.append("penalties must be a list of dates")
+        problems.append(_("penalties must be a list of dates"))
     else:
         for day in penalties:
             try:
                 dt.date.fromisoformat(day)
             except (TypeError, ValueError):
-                problems.append(f"penalty date {day!r} is not YYYY-MM-DD")
+                problems.append(_("penalty date {day!r} is not YYYY-MM-DD", day=day))
     complaints = row["complaints"]
     if not isinstance(complaints, int) or isinstance(complaints, bool) or complaints < 0:
-        problems.append("complaints must be a whole number >= 0")
+        problems.append(_("complaints must be a whole number >= 0"))
     if row["status"] not in STATUSES:
-        problems.append("status must be active or closed")
+        problems.append(_("status must be active or closed"))
     return problems

@@ -50,6 +50,7 @@ from typing import Any, Literal
 from ledger.areas.directory.columns import Column, ColumnSpec, JSONValue, Problem, Row, quote
 from ledger.canonical import canonical_bytes
 from ledger.errors import ConfigurationError, ValidationError
+from ledger.i18n import _
 
 Format = Literal["csv", "xlsx"]
 #: How often :func:`check_file` reports progress, in lines.
@@ -138,9 +139,15 @@ def _utf8_lines(binary: Iterable[bytes], digest: Any, name: str) -> Iterator[str
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ValidationError(
-                f"{name} is not UTF-8 text (line {number} of the file, byte {exc.start + 1});"
-                " Excel's plain 'CSV' is GBK on Chinese Windows: save as 'CSV UTF-8' instead",
-                {"file": ["not UTF-8"]},
+                _(
+                    "{name} is not UTF-8 text (line {number} of the file, byte {start}); "
+                    "Excel's plain 'CSV' is GBK on Chinese Windows: save as 'CSV UTF-8' "
+                    "instead",
+                    name=name,
+                    number=number,
+                    start=exc.start + 1,
+                ),
+                {"file": [_("not UTF-8")]},
             ) from exc
         yield text[1:] if number == 1 and text.startswith("\ufeff") else text
 
@@ -155,7 +162,13 @@ def _csv_records(binary: Iterable[bytes], digest: Any, name: str) -> Iterator[Re
             return
         except csv.Error as exc:
             raise ValidationError(
-                f"{name} is not valid CSV at line {line + 1}: {exc}", {"file": [str(exc)]}
+                _(
+                    "{name} is not valid CSV at line {line}: {exc}",
+                    name=name,
+                    line=line + 1,
+                    exc=exc,
+                ),
+                {"file": [str(exc)]},
             ) from exc
         line += 1
         yield line, cells
@@ -178,8 +191,13 @@ def _xlsx_records(rows: Iterator[tuple[object, ...]], name: str) -> Iterator[Rec
             return
         except _XLSX_ERRORS as exc:
             raise ValidationError(
-                f"{name}: the worksheet is damaged near line {line + 1} "
-                f"({type(exc).__name__}: {exc})"
+                _(
+                    "{name}: the worksheet is damaged near line {line} ({error}: {exc})",
+                    name=name,
+                    line=line + 1,
+                    error=type(exc).__name__,
+                    exc=exc,
+                )
             ) from exc
         line += 1
         yield line, cells
@@ -191,13 +209,18 @@ def _load_workbook(binary: Any, name: str) -> Any:
         openpyxl = importlib.import_module("openpyxl")
         invalid = importlib.import_module("openpyxl.utils.exceptions").InvalidFileException
     except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
-        raise ConfigurationError("reading .xlsx files needs the openpyxl package") from exc
+        raise ConfigurationError(_("reading .xlsx files needs the openpyxl package")) from exc
     try:
         return openpyxl.load_workbook(binary, read_only=True, data_only=True)
     except (*_XLSX_ERRORS, invalid) as exc:
         raise ValidationError(
-            f"{name} is not a readable XLSX workbook ({type(exc).__name__}: {exc})",
-            {"file": ["not an XLSX workbook"]},
+            _(
+                "{name} is not a readable XLSX workbook ({error}: {exc})",
+                name=name,
+                error=type(exc).__name__,
+                exc=exc,
+            ),
+            {"file": [_("not an XLSX workbook")]},
         ) from exc
 
 
@@ -218,7 +241,7 @@ def _choose_sheet(workbook: Any, name: str, sheet: str | None) -> Any:
                 f"{name} 有 {len(sheets)} 个工作表（{titles}），请用 --sheet 指定要导入的一个 / "
                 f"{name} has {len(sheets)} worksheets ({titles}); name the one to import "
                 "with --sheet NAME",
-                {"sheet": [f"one of {titles}"]},
+                {"sheet": [_("one of {titles}", titles=titles)]},
             )
         return sheets[0]
     for candidate in sheets:
@@ -227,7 +250,7 @@ def _choose_sheet(workbook: Any, name: str, sheet: str | None) -> Any:
     raise ValidationError(
         f"{name} 没有名为 {sheet!r} 的工作表（有：{titles}） / {name} has no worksheet "
         f"{sheet!r}; its worksheets are {titles}",
-        {"sheet": [f"one of {titles}"]},
+        {"sheet": [_("one of {titles}", titles=titles)]},
     )
 
 
@@ -252,21 +275,27 @@ def _open_records(
     if suffix not in (".csv", ".xlsx"):
         hint = "; save .xls files as .xlsx" if suffix == ".xls" else ""
         raise ValidationError(
-            f"{path.name}: unknown file type {suffix or '(no suffix)'!r}; "
-            f"expected .csv (UTF-8) or .xlsx{hint}",
-            {"file": ["unknown file type"]},
+            _(
+                "{name}: unknown file type {value!r}; expected .csv (UTF-8) or .xlsx{hint}",
+                name=path.name,
+                value=suffix or "(no suffix)",
+                hint=hint,
+            ),
+            {"file": [_("unknown file type")]},
         )
     if sheet is not None and suffix == ".csv":
         raise ValidationError(
             f"--sheet 只用于 .xlsx 工作簿，{path.name} 是 CSV 文件 / --sheet is for .xlsx "
             f"workbooks; {path.name} is a CSV file, which has no worksheets",
-            {"sheet": ["only for .xlsx"]},
+            {"sheet": [_("only for .xlsx")]},
         )
     digest = hashlib.sha256()
     try:
         binary = path.open("rb")
     except OSError as exc:
-        raise ValidationError(f"cannot read {path.name}: {exc.strerror or exc}") from exc
+        raise ValidationError(
+            _("cannot read {name}: {value}", name=path.name, value=exc.strerror or exc)
+        ) from exc
     with binary:
         if suffix == ".csv":
             size = os.fstat(binary.fileno()).st_size
@@ -373,7 +402,7 @@ class _RowCheck:
         self._texts(cells, texts, problems)
         if not texts and not problems:
             return None
-        bad = {name for name, _ in problems if name is not None}
+        bad = {name for name, __ in problems if name is not None}
         row: Row = {}
         for name, parse, required, multi, default in self.columns:
             cell_text = texts.get(name)
@@ -605,9 +634,11 @@ def iter_rows(
 
     def refuse(line: int, column: str | None, reason: str) -> ValidationError:
         error = RowError(line, column, reason)
-        return ValidationError(f"{path.name}, {error}", {f"line {line}": [str(error)]})
+        return ValidationError(
+            _("{name}, {error}", name=path.name, error=error), {f"line {line}": [str(error)]}
+        )
 
-    with _open_records(path, sheet) as (file_format, records, _digest, _):
+    with _open_records(path, sheet) as (file_format, records, _digest, __):
         first = next(records, None)
         if first is None:
             raise refuse(1, None, "the file is empty; line 1 must be the header")
@@ -633,8 +664,11 @@ def iter_rows(
             raise refuse(1, None, "the file has a header but no rows")
         if expect_sha256 is not None and _digest.hexdigest() != expect_sha256:
             raise ValidationError(
-                f"{path.name} changed while it was being imported; run the import again",
-                {"file": ["SHA-256 differs from the one checked and signed"]},
+                _(
+                    "{name} changed while it was being imported; run the import again",
+                    name=path.name,
+                ),
+                {"file": [_("SHA-256 differs from the one checked and signed")]},
             )
 
 

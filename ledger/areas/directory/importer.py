@@ -37,6 +37,7 @@ from ledger.areas.directory.events import BATCH_ROWS
 from ledger.areas.directory.files import FileCheck, batch_digest, check_file
 from ledger.areas.directory.uscc import structure_findings
 from ledger.errors import ValidationError
+from ledger.i18n import _
 
 Submit = Callable[[str, dict[str, Any], Any], dict[str, Any]]
 Progress = Callable[[int], None]
@@ -190,7 +191,7 @@ def _warnings(row: Row) -> list[str]:
     category than the declared kind."""
     code, kind = row.get("id"), row.get("kind")
     if kind in ENTITY_KINDS and isinstance(code, str):
-        _, warnings = structure_findings(code, str(kind))
+        __, warnings = structure_findings(code, str(kind))
         return [f"{code}: {w}" for w in warnings]
     return []
 
@@ -254,8 +255,8 @@ def import_objects(
             )
         if sha256_file(path) != check.sha256:
             raise ValidationError(
-                f"{path.name} changed after it was checked; import it again",
-                {"file": ["SHA-256 differs from the one checked"]},
+                _("{name} changed after it was checked; import it again", name=path.name),
+                {"file": [_("SHA-256 differs from the one checked")]},
             )
         import_id = str(uuid.uuid4())
         count = math.ceil(check.rows / BATCH_ROWS)

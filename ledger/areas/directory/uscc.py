@@ -39,6 +39,7 @@ import operator
 import re
 
 from ledger.errors import ValidationError
+from ledger.i18n import _
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 #: Weights of positions 1..17: ``3**(i-1) mod 31``.
@@ -84,10 +85,14 @@ def check_character(first17: str) -> str:
     Raises :class:`ValidationError` if ``first17`` is not 17 code characters.
     """
     if len(first17) != LENGTH - 1:
-        raise ValidationError(f"a code prefix must be 17 characters, got {len(first17)}")
+        raise ValidationError(
+            _("a code prefix must be 17 characters, got {count}", count=len(first17))
+        )
     problem = _character_problem(first17)
     if problem is not None:
-        raise ValidationError(f"code prefix {first17!r} {problem}")
+        raise ValidationError(
+            _("code prefix {first17!r} {problem}", first17=first17, problem=problem)
+        )
     check_value = 31 - _weighted_sum(first17) % 31
     # The standard writes check value 31 as "0" (value 0): MOD(31, 31) = 0.
     return ALPHABET[check_value % 31]
@@ -233,11 +238,23 @@ def _structure_findings(code: str, kind: str) -> Findings:
         declared = f"{kind} ({KIND_NAMES[kind]})"
         if authority != "9":
             warnings.append(
-                f"was registered by {AUTHORITIES.get(authority, authority)} ({authority}), "
-                f"not by the market regulator (9), but is filed as {declared}"
+                _(
+                    "was registered by {authority} ({code}), not by the market "
+                    "regulator (9), but is filed as {declared}",
+                    authority=AUTHORITIES.get(authority, authority),
+                    code=authority,
+                    declared=declared,
+                )
             )
         elif MARKET_CATEGORIES.get(category) != kind:
             found = MARKET_CATEGORIES.get(category)
             named = f"{found} ({KIND_NAMES[found]})" if found else "no market-entity category"
-            warnings.append(f"is a 9{category}... code, {named}, but is filed as {declared}")
+            warnings.append(
+                _(
+                    "is a 9{category}... code, {named}, but is filed as {declared}",
+                    category=category,
+                    named=named,
+                    declared=declared,
+                )
+            )
     return tuple(errors), tuple(warnings)

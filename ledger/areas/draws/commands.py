@@ -62,6 +62,7 @@ from ledger.errors import (
     ValidationError,
 )
 from ledger.fields import boolean, choice, integer, nested, shape_of, text, text_list
+from ledger.i18n import _
 from ledger.roles import DEPARTMENT, INSPECTOR, OFFICE, WITNESS
 
 HEX = r"[0-9a-f]+"
@@ -107,7 +108,8 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
     joint = task_of(ctx, task)
     if joint.lead != lead:
         raise PermissionDeniedError(
-            f"the draw of {task} is committed by its lead {joint.lead}", rule="R7.1"
+            _("the draw of {task} is committed by its lead {lead}", task=task, lead=joint.lead),
+            rule="R7.1",
         )
     beacon_spec = check_entropy(ctx, witnesses, beacon_round, deadline, now)
     number = next_number(ctx, task)
@@ -128,7 +130,9 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
             params["matching_rules"] = MATCHING_V2
         snap = snapshot(world, spec, {**params, "algorithm": algorithm})
     if not snap.strata:
-        raise RuleViolationError(f"no object in the directory is eligible for {task}", rule="R7.2")
+        raise RuleViolationError(
+            _("no object in the directory is eligible for {task}", task=task), rule="R7.2"
+        )
     commitment = commitment_for(
         spec,
         snap,
@@ -197,14 +201,14 @@ def _witness_signature(
     if not steer_proof(commitment_of(drawn)):
         if signature is not None:
             raise ValidationError(
-                "a shuangsui-draw-v1 draw takes no witness signature",
-                {"signature": ["not for a v1 draw"]},
+                _("a shuangsui-draw-v1 draw takes no witness signature"),
+                {"signature": [_("not for a v1 draw")]},
             )
         return None
     if signature is None:
         raise ValidationError(
             "a witness signs its statement over the draw's commitment (见证人须对抽取承诺签名)",
-            {"signature": ["required"]},
+            {"signature": [_("required")]},
         )
     message = witness_statement(
         kind,
@@ -231,9 +235,9 @@ def witness_commit(
     key_id = witness_of(ctx, drawn)
     require_open(drawn)
     if drawn.reveals:
-        raise ConflictError("reveals have begun; no more commitments", rule="R7.5")
+        raise ConflictError(_("reveals have begun; no more commitments"), rule="R7.5")
     if key_id in drawn.witness_commitments:
-        raise ConflictError(f"witness {key_id} has already committed")
+        raise ConflictError(_("witness {key_id} has already committed", key_id=key_id))
     commitment = commitment_of(drawn)
     if steer_proof(commitment) and commitment["dice"] and drawn.dice is None:
         raise ConflictError(
@@ -277,20 +281,22 @@ def witness_reveal(
 ) -> Outcome:
     if len(value) < 32 or len(value) % 2 or len(nonce) < 32 or len(nonce) % 2:
         raise ValidationError(
-            "value and nonce are 16 to 64 bytes of hex",
-            {"value": ["too short or odd"], "nonce": ["too short or odd"]},
+            _("value and nonce are 16 to 64 bytes of hex"),
+            {"value": [_("too short or odd")], "nonce": [_("too short or odd")]},
         )
     drawn = draw_of(ctx, task, number)
     key_id = witness_of(ctx, drawn)
     require_open(drawn)
     named = commitment_of(drawn)["witnesses"]
     if set(drawn.witness_commitments) != set(named):
-        raise ConflictError("every witness commits before any reveals", rule="R7.5")
+        raise ConflictError(_("every witness commits before any reveals"), rule="R7.5")
     if key_id in drawn.reveals:
-        raise ConflictError(f"witness {key_id} has already revealed")
+        raise ConflictError(_("witness {key_id} has already revealed", key_id=key_id))
     expected = drawn.witness_commitments[key_id]
     if witness_commitment(value, nonce) != expected:
-        raise RuleViolationError("the reveal does not match the witness's commitment", rule="R7.5")
+        raise RuleViolationError(
+            _("the reveal does not match the witness's commitment"), rule="R7.5"
+        )
     signed = _witness_signature(ctx, drawn, "reveal", signature, value=value, nonce=nonce)
     if signed is None:
         drawn.witness_reveal(key_id=key_id, value=value, nonce=nonce)
@@ -318,9 +324,9 @@ def dice(ctx: Context, task: str, number: int, digits: str) -> Outcome:
     commitment = commitment_of(drawn)
     require_open(drawn)
     if not commitment["dice"]:
-        raise ConflictError("this draw's commitment names no dice")
+        raise ConflictError(_("this draw's commitment names no dice"))
     if drawn.dice is not None:
-        raise ConflictError("the dice are already recorded")
+        raise ConflictError(_("the dice are already recorded"))
     if ctx.actor_id not in commitment["witnesses"]:
         ctx.require_department(commitment["lead"], rule="R7.5")
     if steer_proof(commitment):
@@ -374,7 +380,8 @@ def beacon(ctx: Context, task: str, number: int, round_number: int, signature: s
     require_open(drawn)
     if spec is None or spec["round"] != round_number:
         raise RuleViolationError(
-            f"round {round_number} is not the committed beacon round", rule="R7.5"
+            _("round {round_number} is not the committed beacon round", round_number=round_number),
+            rule="R7.5",
         )
     randomness = verify_beacon(round_number, signature)
     drawn.record_beacon(round=round_number, signature=signature, randomness=randomness)
@@ -410,11 +417,13 @@ def run(ctx: Context, task: str, number: int) -> Outcome:
         world = fold(ctx.ledger.topic_events(SNAPSHOT_TOPICS, up_to=commitment["as_of_position"]))
         snap = snapshot(world, task_spec(world, task), commitment)
         if snap.summary() != commitment["snapshot"]:
-            raise LedgerError("internal: the snapshot no longer matches the commitment")
+            raise LedgerError(_("internal: the snapshot no longer matches the commitment"))
         try:
             result = perform(commitment, drawn.commitment, sources, snap)
         except DrawError as exc:
-            raise RuleViolationError(f"inspectors cannot be matched -- {exc}", rule="R7.4") from exc
+            raise RuleViolationError(
+                _("inspectors cannot be matched -- {exc}", exc=exc), rule="R7.4"
+            ) from exc
         organise_from = dt.datetime.fromtimestamp(run_at, CHINA).date().isoformat()
         drawn.perform(
             run_at=run_at,
@@ -460,10 +469,10 @@ class Recuse(_DrawCommand):
 
 def _performed_assignment(drawn: Draw, obj: str, person: str) -> dict[str, Any]:
     if drawn.performed is None:
-        raise ConflictError("the draw has not been performed")
+        raise ConflictError(_("the draw has not been performed"))
     assignment = next((a for a in drawn.performed["assignments"] if a["object"] == obj), None)
     if assignment is None or person not in assignment["team"]:
-        raise NotFoundError(f"{person} is not on the team for {obj}")
+        raise NotFoundError(_("{person} is not on the team for {obj}", person=person, obj=obj))
     return dict(assignment)
 
 
@@ -504,11 +513,15 @@ def recuse(ctx: Context, task: str, number: int, obj: str, person: str, reason: 
         # department key) recusal takes effect at once; an inspector key may not send it.
         if ctx.actor is None or DEPARTMENT not in ctx.actor.roles:
             raise PermissionDeniedError(
-                f"draw.recuse of a shuangsui-draw-v1 draw needs a key with role department; "
-                f"key {ctx.actor_id} has {', '.join(ctx.actor.roles) if ctx.actor else 'none'}"
+                _(
+                    "draw.recuse of a shuangsui-draw-v1 draw needs a key with role "
+                    "department; key {actor_id} has {held}",
+                    actor_id=ctx.actor_id,
+                    held=", ".join(ctx.actor.roles) if ctx.actor else "none",
+                )
             )
         if drawn.performed is None:
-            raise ConflictError("the draw has not been performed")
+            raise ConflictError(_("the draw has not been performed"))
         if not own:
             ctx.require_department(commitment["lead"], rule="R7.4")
         assignment = _performed_assignment(drawn, obj, person)

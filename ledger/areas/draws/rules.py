@@ -25,6 +25,7 @@ from ledger.errors import (
     RuleViolationError,
     ValidationError,
 )
+from ledger.i18n import _
 from ledger.ids import draw_id, task_id
 from ledger.params import Params
 
@@ -32,14 +33,14 @@ from ledger.params import Params
 def task_of(ctx: Context, task: str) -> JointTask:
     found = ctx.ledger.find(task_id(task))
     if not isinstance(found, JointTask):
-        raise NotFoundError(f"no task {task}")
+        raise NotFoundError(_("no task {task}", task=task))
     return found
 
 
 def draw_of(ctx: Context, task: str, number: int) -> Draw:
     found = ctx.ledger.find(draw_id(task, number))
     if not isinstance(found, Draw):
-        raise NotFoundError(f"no draw {task}/{number}")
+        raise NotFoundError(_("no draw {task}/{number}", task=task, number=number))
     return found
 
 
@@ -69,8 +70,8 @@ def reveal_deadline(reveal_by: str) -> int:
             raise ValueError("no time zone")
     except ValueError:
         raise ValidationError(
-            "reveal_by must be an ISO date-time with its zone, e.g. 2027-04-01T10:00:00+08:00",
-            {"reveal_by": ["not a date-time"]},
+            _("reveal_by must be an ISO date-time with its zone, e.g. 2027-04-01T10:00:00+08:00"),
+            {"reveal_by": [_("not a date-time")]},
         ) from None
     return deadline
 
@@ -106,22 +107,31 @@ def check_entropy(
     """Check the entropy the lead does not control (R7.5); the committed beacon, if any."""
     if not witnesses and beacon_round is None:
         raise RuleViolationError(
-            "a draw needs entropy its lead does not control: at least one "
-            "witness or a public beacon round",
+            _(
+                "a draw needs entropy its lead does not control: at least one witness "
+                "or a public beacon round"
+            ),
             rule="R7.5",
         )
     for key_id in witnesses:
         key = ctx.ledger.key(key_id)
         if key is None or not key.active or "witness" not in key.roles:
-            raise RuleViolationError(f"{key_id} is not a registered witness key", rule="R7.5")
+            raise RuleViolationError(
+                _("{key_id} is not a registered witness key", key_id=key_id), rule="R7.5"
+            )
     if deadline <= now:
-        raise ValidationError("reveal_by must be after the commitment", {"reveal_by": ["past"]})
+        raise ValidationError(
+            _("reveal_by must be after the commitment"), {"reveal_by": [_("past")]}
+        )
     if beacon_round is None:
         return None
     if quicknet_round_time(beacon_round) <= now:
         raise RuleViolationError(
-            f"drand round {beacon_round} is not in the future; its value "
-            "would be known at commitment",
+            _(
+                "drand round {beacon_round} is not in the future; its value would be "
+                "known at commitment",
+                beacon_round=beacon_round,
+            ),
             rule="R7.5",
         )
     if not formats.since(ctx.ledger, 2):
@@ -141,14 +151,17 @@ def check_entropy(
 def witness_of(ctx: Context, drawn: Draw) -> str:
     if ctx.actor_id not in commitment_of(drawn)["witnesses"]:
         raise PermissionDeniedError(
-            f"key {ctx.actor_id} is not a witness named in the draw", rule="R7.5"
+            _("key {actor_id} is not a witness named in the draw", actor_id=ctx.actor_id),
+            rule="R7.5",
         )
     return ctx.actor_id
 
 
 def require_open(drawn: Draw) -> None:
     if drawn.performed is not None:
-        raise ConflictError(f"draw {drawn.task}/{drawn.number} is already performed")
+        raise ConflictError(
+            _("draw {task}/{number} is already performed", task=drawn.task, number=drawn.number)
+        )
     if drawn.voided is not None:
         raise ConflictError(
             f"draw {drawn.task}/{drawn.number} was voided ({drawn.voided['reason']}) "
@@ -164,4 +177,4 @@ def stream_events(
     topics needed: each read decodes every draw's events of its topics (a performed
     draw's results are large)."""
     stream = str(draw_id(drawn.task, drawn.number))
-    return [(t, s) for _, st, t, s in ctx.ledger.topic_events(topics) if st == stream]
+    return [(t, s) for __, st, t, s in ctx.ledger.topic_events(topics) if st == stream]

@@ -15,6 +15,7 @@ from ledger.clock import CHINA
 from ledger.commanding import Context
 from ledger.errors import NotFoundError, RuleViolationError
 from ledger.fields import choice, custom, integer, nested, shape_of, text
+from ledger.i18n import _
 from ledger.ids import draw_id, task_id
 from ledger.params import Params
 
@@ -61,7 +62,7 @@ def basis() -> Any:
 def read_item_reference(p: Params, name: str) -> tuple[str, str]:
     """``DEPARTMENT:CODE`` -> (department, code)."""
     text = p.text(name, max_length=80, pattern=ITEM_REFERENCE)
-    department, _, code = text.partition(":")
+    department, __, code = text.partition(":")
     return department, code
 
 
@@ -81,11 +82,16 @@ def team_of(ctx: Context, basis: dict[str, Any], obj: str) -> list[str] | None:
         return None
     drawn = ctx.ledger.find(draw_id(basis["task"], basis["draw"]))
     if not isinstance(drawn, Draw) or drawn.performed is None:
-        raise NotFoundError(f"no performed draw {basis['task']}/{basis['draw']}")
+        raise NotFoundError(
+            _("no performed draw {task}/{draw}", task=basis["task"], draw=basis["draw"])
+        )
     for assignment in drawn.performed["assignments"]:
         if assignment["object"] == obj:
             return list(assignment["team"])
-    raise RuleViolationError(f"{obj} was not drawn in {basis['task']}/{basis['draw']}", rule="R1.1")
+    raise RuleViolationError(
+        _("{obj} was not drawn in {task}/{draw}", obj=obj, task=basis["task"], draw=basis["draw"]),
+        rule="R1.1",
+    )
 
 
 def check_task_item(ctx: Context, basis: dict[str, Any], department: str, code: str) -> None:

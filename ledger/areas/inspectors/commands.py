@@ -13,6 +13,7 @@ from ledger.areas.inspectors.rules import inspector_row_problems
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from ledger.fields import boolean, choice, custom, shape_of, text
+from ledger.i18n import _
 from ledger.ids import NAMESPACE, inspector_id
 from ledger.params import Params
 from ledger.roles import DEPARTMENT, JUDICIAL
@@ -43,7 +44,9 @@ def propose(ctx: Context, action: str) -> Outcome:
     department = require_operator(ctx)
     rows = ctx.attached_rows()
     if not rows or len(rows) > 5000:
-        raise ValidationError("attach 1 to 5000 inspector rows", {"attachment": [f"{len(rows)}"]})
+        raise ValidationError(
+            _("attach 1 to 5000 inspector rows"), {"attachment": [str(len(rows))]}
+        )
     errors: dict[str, list[str]] = {}
     people = [str(r.get("id")) for r in rows]
     if len(set(people)) != len(people):
@@ -56,9 +59,11 @@ def propose(ctx: Context, action: str) -> Outcome:
         person = str(row.get("id"))
         existing = load_inspector(ctx, person)
         if action == "enrol" and existing is not None and (existing.active or existing.pending):
-            problems.append("already enrolled or pending; propose an update instead")
+            problems.append(_("already enrolled or pending; propose an update instead"))
         if action != "enrol" and (existing is None or existing.department != department):
-            problems.append(f"not an inspector of {department}; enrol first")
+            problems.append(
+                _("not an inspector of {department}; enrol first", department=department)
+            )
         if problems:
             errors[f"rows[{i}]"] = problems
             continue
@@ -68,7 +73,7 @@ def propose(ctx: Context, action: str) -> Outcome:
         aggregates.append(record)
         proposals[person] = proposal
     if errors:
-        raise ValidationError("inspector rows that cannot be proposed", errors, rule="R4.2")
+        raise ValidationError(_("inspector rows that cannot be proposed"), errors, rule="R4.2")
     return Outcome(aggregates, {"action": action, "proposals": proposals})
 
 
@@ -123,9 +128,14 @@ def decide(ctx: Context, decisions: list[tuple[str, str, bool, str]]) -> Outcome
     for person, proposal, approve, reason in decisions:
         record = aggregates.get(person) or load_inspector(ctx, person)
         if record is None or proposal not in record.pending:
-            raise NotFoundError(f"no pending proposal {proposal} for {person}", rule="R4.2")
+            raise NotFoundError(
+                _("no pending proposal {proposal} for {person}", proposal=proposal, person=person),
+                rule="R4.2",
+            )
         if not approve and not reason:
-            raise ValidationError("a rejection states its reason", {"reason": ["is required"]})
+            raise ValidationError(
+                _("a rejection states its reason"), {"reason": [_("is required")]}
+            )
         if approve:
             record.approve(proposal=proposal, approver=ctx.actor_id)
         else:
@@ -133,7 +143,7 @@ def decide(ctx: Context, decisions: list[tuple[str, str, bool, str]]) -> Outcome
         aggregates[person] = record
         outcome[person] = "approved" if approve else "rejected"
     if not aggregates:
-        raise ConflictError("no decisions given")
+        raise ConflictError(_("no decisions given"))
     return Outcome(list(aggregates.values()), {"decisions": outcome})
 
 

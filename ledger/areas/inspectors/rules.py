@@ -20,6 +20,7 @@ from typing import Any
 from ledger.areas.inspectors.events import KINDS, Inspector
 from ledger.commanding import Context
 from ledger.errors import RuleViolationError
+from ledger.i18n import _
 from ledger.ids import inspector_id
 
 INSPECTOR_FIELDS = (
@@ -77,46 +78,54 @@ def inspector_row_problems(
         return [f"fields must be exactly {', '.join(INSPECTOR_FIELDS)}"]
     problems: list[str] = []
     if not isinstance(row["id"], str) or not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", row["id"]):
-        problems.append("id must be 1-40 letters, digits, '.', '_' or '-'")
+        problems.append(_("id must be 1-40 letters, digits, '.', '_' or '-'"))
     if not isinstance(row["name"], str) or not row["name"].strip():
-        problems.append("name is required")
+        problems.append(_("name is required"))
     if row["unit"] != department:
-        problems.append(f"unit must be the proposing department {department} (R7.3)")
+        problems.append(
+            _("unit must be the proposing department {department} (R7.3)", department=department)
+        )
     if row["kind"] not in KINDS:
         problems.append(
             "kind must be officer, daily or expert (执法人员、从事日常监管工作的人员、专家)"
         )
     for name in ("qualifications", "expertise", "conflicts"):
         if not isinstance(row[name], list) or not all(isinstance(v, str) for v in row[name]):
-            problems.append(f"{name} must be a list of texts")
+            problems.append(_("{name} must be a list of texts", name=name))
     if row["key_id"] is not None and not (
         isinstance(row["key_id"], str) and re.fullmatch(r"[0-9a-f]{16}", row["key_id"])
     ):
-        problems.append("key_id must be 16 lower-case hex digits")
+        problems.append(_("key_id must be 16 lower-case hex digits"))
     if row["kind"] == "officer":
         lacking = officer_lacks(row)
         if "certificate" in lacking:
             problems.append("an enforcement officer needs a certificate number (执法证号, R4.2)")
         try:
             if certificate_reversed(row["certificate_from"], row["certificate_until"]):
-                problems.append("certificate_from is after certificate_until")
+                problems.append(_("certificate_from is after certificate_until"))
         except (TypeError, ValueError):
-            problems.append("certificate dates must be YYYY-MM-DD")
+            problems.append(_("certificate dates must be YYYY-MM-DD"))
         if "qualifications" in lacking:
             problems.append("an enforcement officer needs qualifications (执法资质)")
     elif row["kind"] == "expert" and "certificate" in expert_holds(row):
-        problems.append("an outside expert holds no enforcement certificate (R4.3)")
+        problems.append(_("an outside expert holds no enforcement certificate (R4.3)"))
     elif row["kind"] == "daily" and row["certificate"]:
         # Daily-supervision staff may hold an enforcement certificate: then with its dates.
         try:
             if certificate_reversed(row["certificate_from"], row["certificate_until"]):
-                problems.append("certificate_from is after certificate_until")
+                problems.append(_("certificate_from is after certificate_until"))
         except (TypeError, ValueError):
-            problems.append("certificate dates must be YYYY-MM-DD")
+            problems.append(_("certificate dates must be YYYY-MM-DD"))
     if source_fields:
         for name in source_fields_lacking(row):
             label = "职务" if name == "position" else "业务专长"
-            problems.append(f"{name} ({label}) is required (R4.2: the directory lists it)")
+            problems.append(
+                _(
+                    "{name} ({label}) is required (R4.2: the directory lists it)",
+                    name=name,
+                    label=label,
+                )
+            )
     return problems
 
 
@@ -130,5 +139,10 @@ def inspectors_of(ctx: Context, department: str, people: tuple[str, ...]) -> Non
             or (record.department != department)
         ):
             raise RuleViolationError(
-                f"{person} is not an approved inspector of {department}", rule="R7.3"
+                _(
+                    "{person} is not an approved inspector of {department}",
+                    person=person,
+                    department=department,
+                ),
+                rule="R7.3",
             )

@@ -19,6 +19,7 @@ from ledger.areas.items.rules import load_list, published_items
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, ValidationError
 from ledger.fields import choice, custom, integer, ratio, shape_of, text
+from ledger.i18n import _
 from ledger.params import Params
 from ledger.roles import DEPARTMENT, OFFICE
 
@@ -54,11 +55,11 @@ def read_item(p: Params) -> dict[str, Any]:
     cap = p.raw.get("ratio_cap")
     if item["category"] == "general":
         if cap is None:
-            p.fail("ratio_cap", "a general item needs a sampling-ratio cap (R3.2)")
+            p.fail("ratio_cap", _("a general item needs a sampling-ratio cap (R3.2)"))
         item["ratio_cap"] = p.ratio("ratio_cap", required=False)
     else:
         if cap is not None:
-            p.fail("ratio_cap", "a key item has no cap (R3.2)")
+            p.fail("ratio_cap", _("a key item has no cap (R3.2)"))
         item["ratio_cap"] = None
     return item
 
@@ -66,7 +67,7 @@ def read_item(p: Params) -> dict[str, Any]:
 def read_items(p: Params, name: str) -> list[dict[str, Any]]:
     items = [read_item(child) for child in p.items(name, max_items=5000)]
     if not items and not p.errors:
-        p.fail(name, "a list has at least one item")
+        p.fail(name, _("a list has at least one item"))
     return items
 
 
@@ -83,7 +84,7 @@ def _draft(
 ) -> Outcome:
     codes = [i["code"] for i in items]
     if len(set(codes)) != len(codes):
-        raise ValidationError("item codes must be unique", {"items": ["duplicate codes"]})
+        raise ValidationError(_("item codes must be unique"), {"items": [_("duplicate codes")]})
     item_list = load_list(ctx, owner) or ItemList(department=owner)
     # R3.4: any reason on any version (the source names the law's changes and the needs
     # of practical work, 工作实际情况, without tying a reason to a version).
@@ -95,7 +96,10 @@ def _draft(
 def _publish(ctx: Context, owner: str, version: int) -> Outcome:
     item_list = load_list(ctx, owner)
     if item_list is None or item_list.draft != version:
-        raise ConflictError(f"{owner} has no draft version {version} to publish", rule="R3.4")
+        raise ConflictError(
+            _("{owner} has no draft version {version} to publish", owner=owner, version=version),
+            rule="R3.4",
+        )
     item_list.publish(version=version, published_on=ctx.today.isoformat())
     return Outcome([item_list], {"department": owner, "version": version, "published": True})
 
@@ -155,12 +159,19 @@ class DraftJointItems(Command):
             load_department(ctx, department)
             item = published_items(ctx, department).get(code)
             if item is None:
-                raise NotFoundError(f"{department} has no published item {code}", rule="R3.5")
+                raise NotFoundError(
+                    _(
+                        "{department} has no published item {code}",
+                        department=department,
+                        code=code,
+                    ),
+                    rule="R3.5",
+                )
             items.append(
                 {**item, "code": f"{department}:{code}", "department": department, "item": code}
             )
         if not items:
-            raise ValidationError("the joint list needs entries", {"entries": ["is empty"]})
+            raise ValidationError(_("the joint list needs entries"), {"entries": [_("is empty")]})
         return _draft(ctx, JOINT, items, self.reason, self.note)
 
 

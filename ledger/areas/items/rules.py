@@ -7,6 +7,7 @@ from typing import Any
 from ledger.areas.items.events import JOINT, ItemList
 from ledger.commanding import Context
 from ledger.errors import RuleViolationError
+from ledger.i18n import _
 from ledger.ids import item_list_id
 
 
@@ -29,8 +30,12 @@ def items_of(
     missing = [c for c in codes if c not in published]
     if missing:
         raise RuleViolationError(
-            f"{department} has no published item {', '.join(missing)}; only items on a "
-            "published list may be checked",
+            _(
+                "{department} has no published item {missing}; only items on a "
+                "published list may be checked",
+                department=department,
+                missing=", ".join(missing),
+            ),
             rule=rule,
         )
     return [
@@ -62,8 +67,13 @@ def check_caps(
         over = [name for name, ratio in used if ratio > cap]
         if over:
             raise RuleViolationError(
-                f"{', '.join(over)} exceed the cap {item['ratio_cap']} of general item "
-                f"{item['department']}:{item['code']}",
+                _(
+                    "{over} exceed the cap {ratio_cap} of general item {department}:{code}",
+                    over=", ".join(over),
+                    ratio_cap=item["ratio_cap"],
+                    department=item["department"],
+                    code=item["code"],
+                ),
                 rule="R3.2",
             )
 
@@ -82,7 +92,9 @@ def require_joint_listed(ctx: Context, items: list[dict[str, Any]]) -> None:
     ]
     if missing:
         raise RuleViolationError(
-            f"{', '.join(missing)} not on the published joint item list; a joint task's items "
-            "come from it / 联合抽查事项须出自已公布的联合抽查事项清单",
+            _(
+                "{missing} not on the published joint item list; a joint task's items come from it",
+                missing=", ".join(missing),
+            ),
             rule="R3.6",
         )

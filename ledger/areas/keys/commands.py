@@ -20,6 +20,7 @@ from ledger.errors import (
     ValidationError,
 )
 from ledger.fields import custom, optional_text, text, text_list
+from ledger.i18n import _
 from ledger.ids import department_id
 from ledger.keys import PublicKey
 from ledger.params import Params
@@ -56,13 +57,13 @@ class StartLedger(Command):
     def handle(self, ctx: Context) -> Outcome:
         office, ledger_key, origin = self.office_public_key, self.ledger_public_key, self.origin
         if office.key_id == ledger_key.key_id:
-            raise ConflictError("the office key and the ledger key must differ")
+            raise ConflictError(_("the office key and the ledger key must differ"))
         if ctx.authorisation.key_id != office.key_id:
-            raise AuthorisationError("the genesis must be signed by the office key it names")
+            raise AuthorisationError(_("the genesis must be signed by the office key it names"))
         ctx.authorisation.verify(office.public_key)
         signer = ctx.ledger.signer
         if signer is None or signer.key_id != ledger_key.key_id:
-            raise AuthorisationError("the genesis must name the key this ledger seals with")
+            raise AuthorisationError(_("the genesis must name the key this ledger seals with"))
         return Outcome(
             [
                 Genesis(
@@ -113,18 +114,24 @@ class RegisterKey(Command):
 
     def check(self, params: Params) -> None:
         if self.note_name is not None and not valid_note_name(self.note_name):
-            params.fail("note_name", "must be non-empty, without spaces or '+' (a schema-less URL)")
+            params.fail(
+                "note_name", _("must be non-empty, without spaces or '+' (a schema-less URL)")
+            )
         if "witness" in self.roles and self.note_name is None:
-            params.fail("note_name", "a witness key needs the name it cosigns under")
+            params.fail("note_name", _("a witness key needs the name it cosigns under"))
 
     def handle(self, ctx: Context) -> Outcome:
         public, organisation = self.public_key, self.organisation
         if ctx.ledger.key(public.key_id) is not None:
-            raise ConflictError(f"key {public.key_id} is already registered")
+            raise ConflictError(_("key {key_id} is already registered", key_id=public.key_id))
         if organisation is not None and ctx.ledger.find(department_id(organisation)) is None:
             raise ValidationError(
-                "no such department",
-                {"organisation": [f"{organisation} is not registered"]},
+                _("no such department"),
+                {
+                    "organisation": [
+                        _("{organisation} is not registered", organisation=organisation)
+                    ]
+                },
                 rule="R10.1",
             )
         key = Key(
@@ -145,7 +152,13 @@ def _subject(ctx: Context, key_id: str, verb: str) -> Key:
     key: Key = ctx.ledger.valid_key(key_id)
     actor_is_office = ctx.actor is not None and "office" in ctx.actor.roles
     if not actor_is_office and key_id != ctx.actor_id:
-        raise PermissionDeniedError(f"only an office key or its own holder may {verb} key {key_id}")
+        raise PermissionDeniedError(
+            _(
+                "only an office key or its own holder may {verb} key {key_id}",
+                verb=verb,
+                key_id=key_id,
+            )
+        )
     return key
 
 
@@ -162,9 +175,9 @@ class RotateKey(Command):
 
     def handle(self, ctx: Context) -> Outcome:
         public = self.public_key
-        old = _subject(ctx, self.key_id, "rotate")
+        old = _subject(ctx, self.key_id, _("rotate"))
         if ctx.ledger.key(public.key_id) is not None:
-            raise ConflictError(f"key {public.key_id} is already registered")
+            raise ConflictError(_("key {key_id} is already registered", key_id=public.key_id))
         old.rotate(key_id=old.key_id, successor=public.key_id)
         new = Key(
             key_id=public.key_id,
@@ -193,14 +206,14 @@ class RevokeKey(Command):
 
     def handle(self, ctx: Context) -> Outcome:
         key_id = self.key_id
-        key = _subject(ctx, key_id, "revoke")
+        key = _subject(ctx, key_id, _("revoke"))
         if "ledger" in key.roles:
             raise PermissionDeniedError(
-                "the ledger key is rotated, never revoked (it seals every entry)"
+                _("the ledger key is rotated, never revoked (it seals every entry)")
             )
         if "office" in key.roles and key_id == ctx.actor_id:
             raise PermissionDeniedError(
-                "an office key is revoked by another office key, or rotated"
+                _("an office key is revoked by another office key, or rotated")
             )
         key.revoke(key_id=key_id, reason=self.reason)
         return Outcome([key], {"key_id": key_id, "status": "revoked"})

@@ -10,6 +10,7 @@ from ledger.areas.notices.events import Notice
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, RuleViolationError, ValidationError
 from ledger.fields import date, past_date, text
+from ledger.i18n import _
 from ledger.ids import notice_id
 from ledger.roles import DEPARTMENT, OFFICE
 
@@ -51,7 +52,7 @@ class IssueNotice(Command):
             raise ValidationError(
                 f"the rectification is due after the notice is issued ({ctx.today}) / "
                 "整改期限须晚于通报日期",
-                {"due": ["not after the day of issue"]},
+                {"due": [_("not after the day of issue")]},
             )
         if ctx.ledger.find(notice_id(self.notice)) is not None:
             raise ConflictError(f"notice {self.notice} already exists / 通报编号已存在")

@@ -15,6 +15,7 @@ from ledger.areas.plans.events import AnnualPlan
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, ValidationError
 from ledger.fields import choice, date, integer, text, text_list
+from ledger.i18n import _
 from ledger.ids import plan_id
 from ledger.roles import DEPARTMENT
 
@@ -56,7 +57,7 @@ class DraftPlan(Command):
             "end": self.end,
         }
         if plan["start"] > plan["end"]:
-            raise ValidationError("the plan ends before it starts", {"end": ["before start"]})
+            raise ValidationError(_("the plan ends before it starts"), {"end": [_("before start")]})
         for other in plan["participants"]:
             load_department(ctx, other)
         check_caps(
@@ -91,7 +92,14 @@ class PublishPlan(Command):
         year, version = self.year, self.version
         found = ctx.ledger.find(plan_id(department, year))
         if not isinstance(found, AnnualPlan) or found.draft != version:
-            raise ConflictError(f"{department} has no draft version {version} of its {year} plan")
+            raise ConflictError(
+                _(
+                    "{department} has no draft version {version} of its {year} plan",
+                    department=department,
+                    version=version,
+                    year=year,
+                )
+            )
         today = ctx.today
         # An adjustment during the year is not late (format 2); format 1 judged every version.
         first = found.published is None or not formats.since(ctx.ledger, 2)

@@ -9,6 +9,7 @@ from ledger.areas.plans.events import AnnualPlan
 from ledger.commanding import Context
 from ledger.errors import RuleViolationError
 from ledger.fields import integer, nested, ratio, shape_of, text_list
+from ledger.i18n import _
 from ledger.ids import plan_id
 from ledger.params import Params
 
@@ -98,15 +99,26 @@ def plan_entry(
     if plan is None:
         if published is not None:
             raise RuleViolationError(
-                f"{lead} has published its {year} plan: the task names the plan it carries "
-                f"out (plan: {expected}) / 联合抽查须根据年度抽查检查工作计划",
+                _(
+                    "{lead} has published its {year} plan: the task names the plan it "
+                    "carries out (plan: {expected})",
+                    lead=lead,
+                    year=year,
+                    expected=expected,
+                ),
                 rule="R7.6",
             )
         return
     if plan != expected or published is None:
         raise RuleViolationError(
-            f"plan {plan!r} is not a published annual plan of {lead} for {year} "
-            f"(expected {expected}) / 所引年度计划不存在或未公布",
+            _(
+                "plan {plan!r} is not a published annual plan of {lead} for {year} "
+                "(expected {expected})",
+                plan=plan,
+                lead=lead,
+                year=year,
+                expected=expected,
+            ),
             rule="R7.6",
         )
     version = published.published
@@ -115,7 +127,10 @@ def plan_entry(
     outside = [code for code in items if code not in planned]
     if outside:
         raise RuleViolationError(
-            f"{', '.join(outside)} not in {expected}; a task carries out its plan's items / "
-            "抽查事项不在年度计划内",
+            _(
+                "{outside} not in {expected}; a task carries out its plan's items",
+                outside=", ".join(outside),
+                expected=expected,
+            ),
             rule="R7.6",
         )

@@ -14,6 +14,7 @@ from ledger.canonical import canonical_bytes
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, RuleViolationError, ValidationError
 from ledger.fields import choice, custom, integer, optional_text, past_date, text
+from ledger.i18n import _
 from ledger.ids import collation_id, report_id
 from ledger.params import Params
 from ledger.roles import DEPARTMENT, OFFICE
@@ -53,7 +54,7 @@ class SubmitReport(Command):
         kind, year, quarter = self.kind, self.year, self.quarter
         if (kind == "quarterly") != bool(quarter):
             raise RuleViolationError(
-                "a quarterly report names its quarter; the annual summary does not", rule="R10.6"
+                _("a quarterly report names its quarter; the annual summary does not"), rule="R10.6"
             )
         if not self.text and formats.since(ctx.ledger, 2):
             raise RuleViolationError(
@@ -63,7 +64,14 @@ class SubmitReport(Command):
             )
         period = f"{year}-Q{quarter}" if kind == "quarterly" else str(year)
         if ctx.ledger.find(report_id(department, kind, period)) is not None:
-            raise ConflictError(f"{department} already submitted its {kind} report for {period}")
+            raise ConflictError(
+                _(
+                    "{department} already submitted its {kind} report for {period}",
+                    department=department,
+                    kind=kind,
+                    period=period,
+                )
+            )
         report = ProgressReport(
             department=department,
             kind=kind,
@@ -81,11 +89,11 @@ def read_content(p: Params, name: str) -> dict[str, Any]:
     with its ``period`` and one entry per member department."""
     value = p.raw.get(name)
     if not isinstance(value, dict):
-        p.fail(name, "must be an object (the generated collation)")
+        p.fail(name, _("must be an object (the generated collation)"))
         return {}
     departments = value.get("departments")
     if not isinstance(departments, list) or not all(isinstance(d, dict) for d in departments):
-        p.fail(f"{name}.departments", "must be a list of objects")
+        p.fail(f"{name}.departments", _("must be a list of objects"))
         return {}
     return value
 
@@ -115,7 +123,7 @@ class CollateReports(Command):
             raise ValidationError(
                 f"the content collates {self.content.get('period')!r}, not {period} / "
                 "汇总期间不一致",
-                {"content.period": [f"is not {period}"]},
+                {"content.period": [_("is not {period}", period=period)]},
             )
         if ctx.ledger.find(collation_id(period)) is not None:
             raise ConflictError(f"the collation for {period} was already sent / 已报送")

@@ -12,6 +12,7 @@ from ledger.areas.inspections.events import FOLLOW_UPS, RESULTS, Inspection, bas
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, PermissionDeniedError, RuleViolationError
 from ledger.fields import choice, optional_text, past_date, text, text_list
+from ledger.i18n import _
 from ledger.ids import inspection_id
 from ledger.roles import DEPARTMENT, INSPECTOR
 
@@ -26,7 +27,9 @@ CHANNEL_NAMES = {
 def _inspection(ctx: Context, basis: dict[str, Any], obj: str) -> Inspection:
     found = ctx.ledger.find(inspection_id(basis["kind"], basis_reference(basis), obj))
     if not isinstance(found, Inspection):
-        raise NotFoundError(f"no inspection of {obj} on that basis; record the check first")
+        raise NotFoundError(
+            _("no inspection of {obj} on that basis; record the check first", obj=obj)
+        )
     return found
 
 
@@ -70,9 +73,11 @@ class EnterResult(Command):
             )
         key = f"{department}:{item}"
         if key in inspection.results:
-            raise ConflictError(f"the result for {key} was already entered")
+            raise ConflictError(_("the result for {key} was already entered", key=key))
         if not any(c["item"] == key for c in inspection.checks):
-            raise ConflictError(f"no check of {key} on {obj} is recorded", rule="R8.1")
+            raise ConflictError(
+                _("no check of {key} on {obj} is recorded", key=key, obj=obj), rule="R8.1"
+            )
         present = rules.present_at(inspection, key)
         if formats.since(ctx.ledger, 2) and person not in present:
             # 谁检查、谁录入 per item: on a joint visit each department's inspectors
@@ -113,7 +118,9 @@ class _Decision(Command):
         inspection = _inspection(ctx, self.basis, self.object)
         ctx.require_department(department, rule="R9.1")
         if key not in inspection.results:
-            raise ConflictError(f"no result for {key} on {self.object} yet", rule="R9.1")
+            raise ConflictError(
+                _("no result for {key} on {object} yet", key=key, object=self.object), rule="R9.1"
+            )
         return inspection, key, department
 
 
@@ -140,7 +147,9 @@ class PublishResult(_Decision):
         inspection, key, department = self.decided(ctx)
         on, channels = self.published_on, self.channels or CHANNELS
         if key in inspection.publication:
-            raise ConflictError(f"{key} on {inspection.object} was already decided")
+            raise ConflictError(
+                _("{key} on {object} was already decided", key=key, object=inspection.object)
+            )
         rules.check_published_after_forming(ctx, inspection, key, on)
         missing = [c for c in CHANNELS if c not in channels]
         if missing and not self.channel_reason and formats.since(ctx.ledger, 2):
@@ -178,7 +187,9 @@ class WithholdResult(_Decision):
     def handle(self, ctx: Context) -> Outcome:
         inspection, key, department = self.decided(ctx)
         if key in inspection.publication:
-            raise ConflictError(f"{key} on {inspection.object} was already decided")
+            raise ConflictError(
+                _("{key} on {object} was already decided", key=key, object=inspection.object)
+            )
         inspection.withhold(
             item=key,
             department=department,
@@ -201,7 +212,7 @@ class FollowUpResult(_Decision):
     on: str = past_date()
 
     def handle(self, ctx: Context) -> Outcome:
-        inspection, key, _ = self.decided(ctx)
+        inspection, key, __ = self.decided(ctx)
         inspection.follow_up(item=key, kind=self.kind, reference=self.reference, on=self.on)
         return Outcome([inspection], {"object": inspection.object, "item": key, "kind": self.kind})
 

@@ -31,6 +31,7 @@ from ledger.audit.hashing import sha256
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from ledger.fields import choice, custom, date, integer, nested, past_date, shape_of, text
+from ledger.i18n import _
 from ledger.ids import duty_rules_id, inspector_id, object_problems_id, review_id
 from ledger.params import Params
 from ledger.roles import DEPARTMENT, DISCIPLINE, OFFICE
@@ -59,7 +60,7 @@ def read_evidence(p: Params, name: str) -> tuple[int, ...]:
     if not isinstance(evidence, list) or not all(
         isinstance(e, int) and not isinstance(e, bool) and e > 0 for e in evidence
     ):
-        p.fail(name, "must be a list of log positions")
+        p.fail(name, _("must be a list of log positions"))
         return ()
     return tuple(evidence)
 
@@ -87,7 +88,7 @@ class SettleReview(Command):
     def handle(self, ctx: Context) -> Outcome:
         if any(e > ctx.ledger.head().position for e in self.evidence):
             raise ValidationError(
-                "invalid parameters", {"evidence": ["names a position beyond the log's head"]}
+                _("invalid parameters"), {"evidence": [_("names a position beyond the log's head")]}
             )
         subject = self.subject
         if formats.since(ctx.ledger, 2):

@@ -19,6 +19,7 @@ from ledger.errors import (
     ValidationError,
 )
 from ledger.fields import choice, date, integer, optional_text, past_date, text, text_list
+from ledger.i18n import _
 from ledger.ids import draw_id, task_id
 from ledger.roles import DEPARTMENT
 
@@ -77,10 +78,10 @@ class CreateTask(Command):
         }
         if spec["planned_start"] > spec["planned_end"]:
             raise ValidationError(
-                "the task ends before it starts", {"planned_end": ["before start"]}
+                _("the task ends before it starts"), {"planned_end": [_("before start")]}
             )
         if ctx.ledger.find(task_id(task)) is not None:
-            raise ConflictError(f"task {task} already exists")
+            raise ConflictError(_("task {task} already exists", task=task))
         items = items_of(ctx, lead, self.items, rule="R7.2")
         check_caps(items, spec["ratios"], spec["directed"])
         inspectors_of(ctx, lead, self.inspectors)
@@ -109,11 +110,19 @@ class JoinTask(Command):
         task = self.task
         found = ctx.ledger.find(task_id(task))
         if not isinstance(found, JointTask):
-            raise NotFoundError(f"no task {task}")
+            raise NotFoundError(_("no task {task}", task=task))
         if department in found.departments:
-            raise ConflictError(f"{department} already takes part in task {task}")
+            raise ConflictError(
+                _(
+                    "{department} already takes part in task {task}",
+                    department=department,
+                    task=task,
+                )
+            )
         if ctx.ledger.find_draw_for(task):
-            raise ConflictError(f"task {task} is already drawn; it cannot change", rule="R7.5")
+            raise ConflictError(
+                _("task {task} is already drawn; it cannot change", task=task), rule="R7.5"
+            )
         items = items_of(ctx, department, self.items, rule="R7.2")
         check_caps(items, found.spec["ratios"], found.spec["directed"])
         inspectors_of(ctx, department, self.inspectors)
@@ -139,17 +148,26 @@ class OrganiseTask(Command):
         task, number, on = self.task, self.draw, self.organised_on
         joint = ctx.ledger.find(task_id(task))
         if not isinstance(joint, JointTask):
-            raise NotFoundError(f"no task {task}")
+            raise NotFoundError(_("no task {task}", task=task))
         ctx.require_department(joint.lead, rule="R7.4")
         performed = performed_draw(ctx, task, number)
         if performed is None:
-            raise ConflictError(f"draw {task}/{number} has not been performed", rule="R7.4")
+            raise ConflictError(
+                _("draw {task}/{number} has not been performed", task=task, number=number),
+                rule="R7.4",
+            )
         if joint.organised is not None:
             raise ConflictError(
-                f"task {task} was already organised on {joint.organised['organised_on']}"
+                _(
+                    "task {task} was already organised on {organised_on}",
+                    task=task,
+                    organised_on=joint.organised["organised_on"],
+                )
             )
         if on < performed["organise_from"]:
-            raise RuleViolationError("the checks cannot be organised before the draw", rule="R7.4")
+            raise RuleViolationError(
+                _("the checks cannot be organised before the draw"), rule="R7.4"
+            )
         joint.organise(draw=number, organised_on=on)
         return Outcome([joint], {"task": task, "organised_on": on})
 

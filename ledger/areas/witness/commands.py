@@ -22,6 +22,7 @@ from ledger.audit.witnessing import WITNESS_ROLE
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, ValidationError
 from ledger.fields import integer, text, text_list
+from ledger.i18n import _
 from ledger.ids import checkpoint_record_id, witness_policy_id
 from ledger.params import Params
 from ledger.roles import LEDGER, OFFICE
@@ -41,21 +42,28 @@ class SetWitnessPolicy(Command):
 
     def check(self, params: Params) -> None:
         if len(set(self.witnesses)) != len(self.witnesses):
-            params.fail("witnesses", "a witness key is named twice")
+            params.fail("witnesses", _("a witness key is named twice"))
         if self.quorum > len(set(self.witnesses)):
-            params.fail("quorum", f"more than the {len(set(self.witnesses))} witnesses named")
+            params.fail(
+                "quorum", _("more than the {count} witnesses named", count=len(set(self.witnesses)))
+            )
 
     def handle(self, ctx: Context) -> Outcome:
         for key_id in self.witnesses:
             key = ctx.ledger.key(key_id)
             if key is None or WITNESS_ROLE not in key.roles or not key.note_name:
                 raise ValidationError(
-                    "not a witness key",
-                    {"witnesses": [f"{key_id} is not registered with the witness role"]},
+                    _("not a witness key"),
+                    {
+                        "witnesses": [
+                            _("{key_id} is not registered with the witness role", key_id=key_id)
+                        ]
+                    },
                 )
             if not key.active:
                 raise ValidationError(
-                    "witness key not valid", {"witnesses": [f"{key_id} was {key.status}"]}
+                    _("witness key not valid"),
+                    {"witnesses": [_("{key_id} was {status}", key_id=key_id, status=key.status)]},
                 )
         policy = ctx.ledger.find(witness_policy_id())
         if policy is None:
@@ -81,52 +89,60 @@ class RecordCosignatures(Command):
             note = parse_note(self.note.rstrip("\n") + "\n")
             checkpoint = parse_checkpoint(note.text)
         except NoteError as exc:
-            raise ValidationError(f"not a cosigned checkpoint: {exc}") from exc
+            raise ValidationError(_("not a cosigned checkpoint: {exc}", exc=exc)) from exc
         genesis = ctx.ledger.genesis()
         sealer = ctx.ledger.key(ctx.actor_id)  # the ledger key recording it signed the note
         if genesis is None or sealer is None or checkpoint.origin != genesis.origin:
-            raise ValidationError("not a checkpoint of this log")
+            raise ValidationError(_("not a checkpoint of this log"))
         if checkpoint.size >= int(ctx.ledger.head().position) + 1:
-            raise ValidationError(f"no checkpoint of size {checkpoint.size} in this log yet")
+            raise ValidationError(
+                _("no checkpoint of size {size} in this log yet", size=checkpoint.size)
+            )
         log = NoteVerifier(checkpoint.origin, sealer.public_key_bytes)
         own = [s for s in note.signatures if (s.name, s.key_id) == (log.name, log.key_id)]
         try:
             verify_note(note, [log])
         except NoteError as exc:
-            raise ValidationError(f"checkpoint not signed by this log: {exc}") from exc
+            raise ValidationError(_("checkpoint not signed by this log: {exc}", exc=exc)) from exc
         record = ctx.ledger.find(checkpoint_record_id(checkpoint.size))
         body = note.text + "\n" + own[0].line
         if record is None:
             record = CheckpointRecord(size=checkpoint.size, note=body)
         elif record.note != body:
-            raise ConflictError(f"another checkpoint of size {checkpoint.size} is recorded")
+            raise ConflictError(
+                _("another checkpoint of size {size} is recorded", size=checkpoint.size)
+            )
         added = []
         for sig in note.signatures:
             if sig.name == checkpoint.origin:
                 continue
             key = _witness_key(ctx, sig.name, sig.key_id)
             if key is None:
-                raise ValidationError(f"cosignature from {sig.name}: not a valid witness key")
+                raise ValidationError(
+                    _("cosignature from {name}: not a valid witness key", name=sig.name)
+                )
             try:
                 verify_note(
                     parse_note(note.text + "\n" + sig.line),
                     [NoteVerifier(key.note_name, key.public_key_bytes, NOTE_COSIGNATURE)],
                 )
             except NoteError as exc:
-                raise ValidationError(f"cosignature from {sig.name}: {exc}") from exc
+                raise ValidationError(
+                    _("cosignature from {name}: {exc}", name=sig.name, exc=exc)
+                ) from exc
             if key.key_id not in record.cosignatures:
                 record.cosigned(
                     size=checkpoint.size, key_id=key.key_id, witness=sig.name, line=sig.line
                 )
                 added.append(sig.name)
         if not added:
-            raise ConflictError("no new cosignature to record")
+            raise ConflictError(_("no new cosignature to record"))
         return Outcome([record], {"size": checkpoint.size, "recorded": added})
 
 
 def _witness_key(ctx: Context, name: str, key_id: bytes) -> Any | None:
     """The active witness key that cosigns under ``name`` with this note key id."""
-    for _, _, _, state in ctx.ledger.topic_events((KEY_REGISTERED_TOPIC,)):
+    for _pos, _id, _topic, state in ctx.ledger.topic_events((KEY_REGISTERED_TOPIC,)):
         if state.get("note_name") != name or WITNESS_ROLE not in state.get("roles", ()):
             continue
         key = ctx.ledger.key(state["key_id"])

@@ -11,6 +11,7 @@ from ledger.areas.worklist.events import WorkEntry
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, RuleViolationError, ValidationError
 from ledger.fields import date, optional_text, past_date, text
+from ledger.i18n import _
 from ledger.ids import work_entry_id
 from ledger.roles import DEPARTMENT
 
@@ -51,10 +52,16 @@ class AssignWork(Command):
         if self.due < ctx.today.isoformat():
             raise ValidationError(
                 f"the time node {self.due} is already past / 时间节点已过",
-                {"due": ["before the day of assignment"]},
+                {"due": [_("before the day of assignment")]},
             )
         if ctx.ledger.find(work_entry_id(department, self.entry)) is not None:
-            raise ConflictError(f"{department} already has task-ledger entry {self.entry}")
+            raise ConflictError(
+                _(
+                    "{department} already has task-ledger entry {entry}",
+                    department=department,
+                    entry=self.entry,
+                )
+            )
         entry = WorkEntry(
             department=department,
             entry=self.entry,
@@ -85,7 +92,13 @@ class CompleteWork(Command):
         department = require_operator(ctx)
         found = ctx.ledger.find(work_entry_id(department, self.entry))
         if not isinstance(found, WorkEntry):
-            raise NotFoundError(f"{department} has no task-ledger entry {self.entry}")
+            raise NotFoundError(
+                _(
+                    "{department} has no task-ledger entry {entry}",
+                    department=department,
+                    entry=self.entry,
+                )
+            )
         if found.done_on is not None:
             raise ConflictError(f"entry {self.entry} was done on {found.done_on} / 已完成")
         if self.done_on < found.assigned_on:

@@ -1,0 +1,52 @@
+"""Chinese out on the CLI (issue 12 §7): an error is Chinese with its English after it by
+default; ``--lang en`` or ``SHUANGSUI_LANG=en`` prints the English alone."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from ledger.config import Settings
+from tests.support.cli import run
+from tools.cli import cli
+
+
+@pytest.fixture
+def home(sqlite_settings: Settings) -> Settings:
+    result = run(sqlite_settings, "init", "--origin", "lang.example/ledger")
+    assert result.exit_code == 0, result.output
+    return sqlite_settings
+
+
+def register(home: Settings, *lang: str, env: dict[str, str] | None = None) -> str:
+    office = str(home.keys_dir / "office.key")
+    args = ["--home", str(home.home), *lang, "command", "department.register"]
+    result = CliRunner().invoke(
+        cli, [*args, "--key", office, "-p", "code=X1", "-p", "kind=nope"], env=env or {}
+    )
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def test_chinese_with_the_english_by_default(home: Settings) -> None:
+    output = register(home)
+    assert "error: 参数有误 / invalid parameters" in output
+    assert "  name: 必填 / is required" in output
+    assert "  kind: 应为以下之一：" in output and " / must be one of " in output
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_english_alone_on_request(home: Settings, how: str) -> None:
+    if how == "option":
+        output = register(home, "--lang", "en")
+    else:
+        output = register(home, env={"SHUANGSUI_LANG": "en"})
+    assert "error: invalid parameters" in output
+    assert "  name: is required" in output
+    assert "参数有误" not in output and "必填" not in output
+
+
+def test_an_unknown_language_is_a_usage_error(home: Settings) -> None:
+    result = CliRunner().invoke(cli, ["--home", str(home.home), "--lang", "fr", "status"])
+    assert result.exit_code == 2 and "Traceback" not in result.output

@@ -1,0 +1,133 @@
+"""Chinese out (issue 12 §7): every message the code writes with ``_()`` has its Chinese,
+with the same parameters; a message is its English as text and Chinese when rendered."""
+
+from __future__ import annotations
+
+import ast
+import pickle
+import string
+from pathlib import Path
+
+import pytest
+
+from ledger.errors import NotFoundError, ValidationError
+from ledger.i18n import Message, _, bilingual, compile_catalogue, language, render
+from ledger.params import Params
+from tools import catalogue as tool
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def names(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def test_every_message_in_the_code_has_its_chinese() -> None:
+    """A msgid without a (non-fuzzy) Chinese translation fails here: run
+    ``python -m tools.catalogue`` and fill in the new entries."""
+    used = tool.extract()
+    assert len(used) > 50
+    assert tool.missing(tool.read(), used) == []
+
+
+def test_every_translation_keeps_the_parameters_and_is_chinese() -> None:
+    for message in tool.read():
+        if not message.id:
+            continue
+        assert isinstance(message.id, str) and isinstance(message.string, str)
+        assert names(message.string) == names(message.id), message.id
+        for rule in ("R1.", "R2.", "R3.", "R4.", "R5.", "R6.", "R7.", "R8.", "R9.", "R10."):
+            if rule in message.id:
+                assert rule in message.string, message.id
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in message.string), message.id
+
+
+def test_no_message_is_built_at_run_time() -> None:
+    """``_()`` takes a literal (an f-string cannot be looked up in the catalogue), and a
+    module that makes messages never rebinds ``_`` (``a, _, b = ...`` would shadow it)."""
+    bad = []
+    for package in tool.PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            where = path.relative_to(ROOT).as_posix()
+            if where.startswith(tool.SKIPPED):
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            marks = any(
+                isinstance(n, ast.alias) and n.name == "_" and n.asname is None
+                for n in ast.walk(tree)
+            )
+            for node in ast.walk(tree):
+                if marks and isinstance(node, ast.Name) and node.id == "_":
+                    if isinstance(node.ctx, ast.Store):
+                        bad.append(f"{where}:{node.lineno} rebinds _")
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id == "_"
+                    and not (
+                        node.args
+                        and isinstance(node.args[0], ast.Constant)
+                        and isinstance(node.args[0].value, str)
+                    )
+                ):
+                    bad.append(f"{where}:{node.lineno}")
+    assert bad == []
+
+
+def test_a_message_is_its_english_and_renders_in_chinese() -> None:
+    message = _("must be at least {n}", n=3)
+    assert isinstance(message, str) and message == "must be at least 3"
+    assert str(message) == "must be at least 3" and type(str(message)) is str
+    assert message.render("zh") == "不得小于 3" == message.render("zh-CN")
+    assert message.render("en") == message.render(None) == "must be at least 3"
+    assert bilingual(message) == "不得小于 3 / must be at least 3"
+    assert bilingual("plain text") == "plain text"
+    assert render("plain", "zh") == "plain" and render(3, "zh") == 3
+    copy = pickle.loads(pickle.dumps(message))
+    assert copy.render("zh") == "不得小于 3"
+
+
+def test_a_parameter_that_is_a_message_renders_in_the_same_language() -> None:
+    outer = Message("cannot use {path}: {reason}", path="a.json", reason=_("is required"))
+    assert str(outer) == "cannot use a.json: is required"
+    assert outer.render("zh") == "文件无法读写 a.json：必填"
+
+
+def test_an_unknown_msgid_or_a_broken_translation_falls_back_to_the_english() -> None:
+    assert _("not in the catalogue {x}", x=1).render("zh") == "not in the catalogue 1"
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [("zh", "zh"), ("zh-CN", "zh"), ("zh_Hans", "zh"), ("ZH-cn", "zh"), ("en", "en"), ("", "en")],
+)
+def test_language_tags(tag: str, expected: str) -> None:
+    assert language(tag) == expected
+
+
+def test_errors_keep_their_english_and_carry_the_chinese() -> None:
+    """The parameter reader's reasons are messages: English in the error, Chinese on
+    request; the exception's text is unchanged."""
+    params = Params({"n": "x", "when": "2026-13-01"})
+    params.integer("n")
+    params.date("when")
+    params.text("name")
+    with pytest.raises(ValidationError) as caught:
+        params.done()
+    assert str(caught.value) == "invalid parameters"
+    assert caught.value.errors == {
+        "n": ["must be a whole number"],
+        "when": ["must be a date YYYY-MM-DD"],
+        "name": ["is required"],
+    }
+    assert [render(r, "zh") for r in caught.value.errors["name"]] == ["必填"]
+    error = NotFoundError(_("Not found"), rule="R7.4")
+    assert str(error) == "Not found (R7.4)"
+
+
+def test_the_pages_catalogue_is_compiled_by_babel() -> None:
+    from api.pages import i18n
+
+    translations = compile_catalogue(i18n.CATALOGUES / "en.po")
+    assert translations.gettext("下一页") == "Next page"
+    assert i18n.gettext_for("en").gettext("下一页") == "Next page"
