@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
@@ -201,7 +201,7 @@ def produce(command: type[Command], ctx: Context) -> Outcome:
     The handler raises to refuse; nothing is written here.
     """
     command.authorise(ctx)
-    outcome = command.parse(ctx.params).handle(ctx)
+    outcome = command.parse(ctx.params, strict=formats.since(ctx.ledger, 2)).handle(ctx)
     if formats.since(ctx.ledger, 2):
         stamp(outcome.aggregates, ctx.authorisation.created)
     return outcome
@@ -269,11 +269,20 @@ class Command:
             )
 
     @classmethod
-    def parse(cls, params: Params) -> Self:
-        """Read every declared field, run :meth:`check`, and raise all problems at once."""
-        values = {name: spec.read(params, name) for name, spec in cls.parameters().items()}
+    def parse(cls, params: Params, *, strict: bool = False) -> Self:
+        """Read every declared field, run :meth:`check`, and raise all problems at once.
+
+        ``strict`` (format 2 on): a key the declaration does not know -- at the top, or
+        inside an object or list of objects whose shape is declared -- is a problem too,
+        as the API's request schema already says; a format-1 ledger replays as it was
+        written, unknown keys and all."""
+        declared = cls.parameters()
+        values = {name: spec.read(params, name) for name, spec in declared.items()}
         command = cls(**values)
         command.check(params)
+        if strict:
+            for name in unknown_keys(params.raw, declared):
+                params.fail(name, f"未声明的参数 / not a parameter of {cls.ACTION} (unknown key)")
         params.done()
         return command
 
@@ -282,6 +291,26 @@ class Command:
 
     def handle(self, ctx: Context) -> Outcome:
         raise NotImplementedError
+
+
+def unknown_keys(
+    raw: Mapping[str, Any], declared: Mapping[str, Field], prefix: str = ""
+) -> list[str]:
+    """The keys of ``raw`` its declaration does not know, by their full names
+    (``scope.kinds_``, ``items[2].extra``); inside objects only where a shape is declared."""
+    found = []
+    for key, value in raw.items():
+        spec = declared.get(key)
+        name = f"{prefix}{key}"
+        if spec is None:
+            found.append(name)
+        elif spec.shape is not None and spec.kind == "object" and isinstance(value, dict):
+            found += unknown_keys(value, spec.shape, f"{name}.")
+        elif spec.shape is not None and spec.kind == "objects" and isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    found += unknown_keys(item, spec.shape, f"{name}[{i}].")
+    return found
 
 
 class Registry:

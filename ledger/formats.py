@@ -12,6 +12,9 @@ an old ledger still replays and verifies under the rules it was written with
 * Format 3 -- every checkpoint commits to the log's state map (each stream's last
   version and position, the key-history digest) in a ``shuangsui-state`` extension
   line, so a slice proves it is complete (:mod:`ledger.audit.statemap`, issue 11 part 4).
+  And the genesis signs the format it records (``ledger.genesis``'s ``format``), which
+  the auditor compares with the stored one; ``verify`` judges a ledger of an older
+  format by when its genesis was signed (:mod:`ledger.audit.standing`).
 
 A handler reads the format from the log (the genesis), never from this module's
 ``CURRENT``: replaying an old ledger with new code must apply the old rules.
@@ -30,10 +33,12 @@ class _HasGenesis(Protocol):
 
 
 def of(ledger: _HasGenesis) -> int:
-    """The format the ledger was started under; ``CURRENT`` before its genesis (the
-    genesis itself is being written under the current format)."""
+    """The format the ledger was started under; before its genesis, the format the
+    genesis is being written (or replayed) under (``starting_format``, else ``CURRENT``)."""
     genesis = ledger.genesis()
-    return CURRENT if genesis is None else int(genesis.format)
+    if genesis is None:
+        return int(getattr(ledger, "starting_format", CURRENT))
+    return int(genesis.format)
 
 
 def since(ledger: _HasGenesis, version: int) -> bool:

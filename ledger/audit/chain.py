@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from ledger.audit.errors import EvidenceError
 from ledger.audit.evidence import Evidence, RouteTable, b64decode, parse_evidence
@@ -75,9 +76,10 @@ from ledger.audit.report import (
     ChainRow,
     Failure,
 )
+from ledger.audit.standing import SIGNED_FORMAT_SINCE
 from ledger.audit.statemap import HISTORY_TOPICS, StateMap
-from ledger.audit.timing import SINCE_FORMAT, CommandTimes
-from ledger.audit.witnessing import WITNESS_TOPICS, Witnessing
+from ledger.audit.timing import SINCE_FORMAT, CommandTimes, line_time
+from ledger.audit.witnessing import COSIGNED_TOPIC, WITNESS_TOPICS, Witnessing
 
 ENTRY_FORMAT = 1
 ENTRY_SIGNATURE_CONTEXT = b"shuangsui/entry/v1\n"
@@ -135,6 +137,8 @@ class ChainChecker:
         self._genesis_actor: Evidence | None = None
         #: The ledger format its genesis records (1 until the genesis is read).
         self.format = 1
+        #: The genesis' signed ``created`` (None until the genesis is read).
+        self.started: int | None = None
         #: Each command's ``created``, with the entry order rule of format 2.
         self.times = CommandTimes()
         #: Witness policies, recorded checkpoints and cosignatures, in log order.
@@ -216,6 +220,10 @@ class ChainChecker:
             problem = self.witnessing.apply(p, topic, event.state, actor, self.keys)
             if problem:
                 return Failure(p, BAD_WITNESS_EVENT, problem)
+            if topic == COSIGNED_TOPIC and self.format >= SINCE_FORMAT:
+                failure = self._recorded_cosignature(p, event.state)
+                if failure:
+                    return failure
         if part == count - 1:
             failure = self._seal(row, p)
             if failure:
@@ -255,6 +263,7 @@ class ChainChecker:
             self.commands += 1
             if p == 1:
                 self._genesis_actor = evidence  # its key is registered by this command
+                self.started = evidence.created
             else:
                 failure = self._schedule_actor(p, evidence)
                 if failure:
@@ -272,6 +281,15 @@ class ChainChecker:
         if part != count - 1 and (row.signature is not None or row.signer is not None):
             return Failure(p, MALFORMED_ENTRY, "ledger signature on an entry inside a command")
         return None
+
+    def _recorded_cosignature(self, p: int, state_bytes: bytes) -> Failure | None:
+        """Format 2: a cosignature recorded here bounds the time of the command that
+        records it and of every later one (:meth:`CommandTimes.witnessed`)."""
+        state = json.loads(state_bytes)  # already read by the witness check
+        stamp = line_time(str(state.get("line")))
+        if stamp is None:
+            return None
+        return self.times.witnessed(p, int(state["size"]), stamp)
 
     def _schedule_actor(self, p: int, evidence: Evidence) -> Failure | None:
         key = self.keys.get(evidence.key)
@@ -300,6 +318,14 @@ class ChainChecker:
         self.jobs.append((p, LEDGER, signer.public_key, message, row.signature))
         self.signatures += 1
         return None
+
+    def _signed_format(self) -> Any:
+        """The ``format`` the genesis command's signed parameters name (None: none)."""
+        opened = self.open
+        if opened is None or opened.first_position != 1:
+            return None
+        params = opened.evidence.params
+        return params.get("format") if isinstance(params, dict) else None
 
     def _actor_may_change(self, subject: str | None) -> bool:
         """Whether the open command's actor may change key ``subject``.
@@ -333,6 +359,13 @@ class ChainChecker:
             fmt = state.get("format", 1)
             if not isinstance(fmt, int) or isinstance(fmt, bool) or fmt < 1:
                 return Failure(p, BAD_GENESIS, f"genesis names no valid format ({fmt!r})")
+            signed = self._signed_format()
+            if signed is not None and signed != fmt:
+                return Failure(
+                    p, BAD_GENESIS, f"genesis records format {fmt}; the office signed {signed!r}"
+                )
+            if signed is None and fmt >= SIGNED_FORMAT_SINCE:
+                return Failure(p, BAD_GENESIS, f"a format-{fmt} genesis does not sign its format")
             self.origin, self.format = origin, fmt
             return None
         key_id = state.get("key_id")

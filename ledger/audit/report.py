@@ -113,6 +113,8 @@ class Report:
     witnessing: Witnessing = field(default_factory=Witnessing)
     #: The format the genesis recorded (1 if it records none).
     ledger_format: int = 1
+    #: The genesis' signed ``created`` (when the office started the ledger, by its word).
+    started: int | None = None
     #: Which checkpoints have the witness quorum (set once the checkpoints are checked).
     quorum: Quorum | None = None
     #: A slice's proven completeness (issue 11 part 4): ``{"size", "streams": {id:

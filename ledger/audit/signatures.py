@@ -112,6 +112,7 @@ def verify_rows(
         after=after,
         witnessing=checker.witnessing,
         ledger_format=checker.format,
+        started=checker.started,
     )
 
 

@@ -10,9 +10,16 @@ only as good as what someone else can hold it to. Two things can:
 * **witness cosignatures** -- a ``cosignature/v1`` line carries the time the witness
   signed (C2SP tlog-cosignature). Every entry a cosigned checkpoint of size S covers
   existed then: its ``created`` is at most the earliest cosignature time + TOLERANCE.
-  A witness is asked for the head's checkpoint, so a command after S was signed after
-  the witness saw S: its ``created`` is at least the latest cosignature time - TOLERANCE.
+  A cosignature *recorded in the log* (``shuangsui.checkpoint.cosigned`` at position R)
+  cannot have been recorded before the witness made it: the command recording it, and
+  every command after it, was signed at the cosignature time - TOLERANCE or later.
   Backdating a command by 22 months after a witnessed checkpoint fails both ways.
+
+  The lower bound is *not* taken from the checkpoint's size S: a witness may cosign an
+  older checkpoint long after the log grew past it (one that was offline, a witness
+  added to the policy later), and the commands between S and the cosignature were
+  honestly signed before the witness signed. Only where the cosignature entered the
+  log proves what came after it.
 
 Both rules belong to ledger format 2 (the genesis' ``format``): a format-1 ledger
 (``tests/vectors/format-v1/``) is verified as it was written. Only the standard
@@ -26,7 +33,8 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from ledger.audit.notes import parse_note
+from ledger.audit.errors import NoteError
+from ledger.audit.notes import SIGNATURE_LINE_PREFIX, b64strict, parse_note
 from ledger.audit.report import Failure
 
 #: A ``cosignature/v1`` line's blob: an 8-byte big-endian timestamp, then the signature.
@@ -61,10 +69,24 @@ class CommandTimes:
         self.created = array("q")
         self.latest: int | None = None
         self.latest_position = 0
-        self._bounds: tuple[array[int], array[int]] | None = None
+        #: The latest cosignature recorded in the log so far: (its time, the size it
+        #: cosigned, the position recording it). Every later command is bounded by it.
+        self.floor: tuple[int, int, int] | None = None
+        self._bounds: array[int] | None = None
 
     def observe(self, position: int, created: int) -> Failure | None:
-        """Record a command; a failure if it claims to be older than entry order allows."""
+        """Record a command; a failure if it claims to be older than entry order allows,
+        or older than a cosignature recorded before it."""
+        floor = self.floor
+        if floor is not None and created < floor[0] - self.tolerance:
+            stamp, size, recorded = floor
+            return Failure(
+                position,
+                TIME_BEFORE_WITNESS,
+                f"created {iso(created)} is {_span(stamp - created)} before a witness "
+                f"cosigned size {size} at {iso(stamp)}, recorded at position {recorded} "
+                "(签名时间早于见证时间)",
+            )
         if self.latest is not None and created < self.latest - self.tolerance:
             return Failure(
                 position,
@@ -80,29 +102,41 @@ class CommandTimes:
         self._bounds = None
         return None
 
-    def _prefix_max_suffix_min(self) -> tuple[array[int], array[int]]:
+    def _prefix_max(self) -> array[int]:
         if self._bounds is None:
-            n = len(self.created)
-            high, low = array("q", self.created), array("q", self.created)
-            for i in range(1, n):
+            high = array("q", self.created)
+            for i in range(1, len(high)):
                 high[i] = max(high[i - 1], high[i])
-            for i in range(n - 2, -1, -1):
-                low[i] = min(low[i + 1], low[i])
-            self._bounds = (high, low)
+            self._bounds = high
         return self._bounds
 
+    def witnessed(self, position: int, size: int, stamp: int) -> Failure | None:
+        """A cosignature of ``size`` made at ``stamp`` is recorded at ``position``: the
+        command recording it (the last one observed) was signed at ``stamp`` - tolerance
+        or later, and so is every command after it (:meth:`observe`)."""
+        if self.created and self.created[-1] < stamp - self.tolerance:
+            return Failure(
+                self.positions[-1],
+                TIME_BEFORE_WITNESS,
+                f"created {iso(self.created[-1])} is {_span(stamp - self.created[-1])} before "
+                f"the witness cosignature of size {size} it records, made at {iso(stamp)} "
+                "(签名时间早于见证时间)",
+            )
+        if self.floor is None or stamp > self.floor[0]:
+            self.floor = (stamp, size, position)
+        return None
+
     def check_witnessed(self, size: int, timestamps: Iterable[int]) -> Failure | None:
-        """The commands a checkpoint of ``size`` covers, and those after it, against the
-        times its witnesses cosigned it."""
+        """The commands a checkpoint of ``size`` covers against the earliest time a
+        witness cosigned it: they existed then (the bound after it comes from where
+        the cosignature is recorded, :meth:`witnessed`)."""
         stamps = list(timestamps)
         if not stamps:
             return None
-        first, last = min(stamps), max(stamps)
+        first = min(stamps)
         cut = bisect_right(self.positions, size)
-        high, low = self._prefix_max_suffix_min()
-        late = cut and high[cut - 1] > first + self.tolerance
-        early = cut < len(low) and low[cut] < last - self.tolerance
-        if not (late or early):
+        high = self._prefix_max()
+        if not (cut and high[cut - 1] > first + self.tolerance):
             return None
         for i in range(cut):
             if self.created[i] > first + self.tolerance:
@@ -112,15 +146,20 @@ class CommandTimes:
                     f"created {iso(self.created[i])}, after a witness cosigned size {size} "
                     f"at {iso(first)} (签名时间晚于见证时间)",
                 )
-        for i in range(cut, len(self.positions)):
-            if self.created[i] < last - self.tolerance:
-                return Failure(
-                    self.positions[i],
-                    TIME_BEFORE_WITNESS,
-                    f"created {iso(self.created[i])} is {_span(last - self.created[i])} before "
-                    f"a witness cosigned size {size} at {iso(last)} (签名时间早于见证时间)",
-                )
         return None
+
+
+def line_time(line: str) -> int | None:
+    """The time in one ``cosignature/v1`` signature line (as a recorded cosignature
+    holds it, already verified); None if the line carries none."""
+    name, _, blob = line.strip().removeprefix(SIGNATURE_LINE_PREFIX).partition(" ")
+    try:
+        raw = b64strict(blob, "signature")
+    except NoteError:
+        return None
+    if not name or len(raw) != 4 + _COSIGNATURE_BLOB:
+        return None
+    return int.from_bytes(raw[4:12], "big")
 
 
 def cosignature_times(note_text: str, cosigners: Iterable[str]) -> list[int]:

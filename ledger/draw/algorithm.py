@@ -116,7 +116,7 @@ _ESCAPED = re.compile(r'["\\\x00-\x1f]')
 
 def string_leaf(values: Sequence[str]) -> bytes:
     """:func:`leaf` of strings only, looking for characters to escape once per row."""
-    if _ESCAPED.search("".join(values)) is None:
+    if values and _ESCAPED.search("".join(values)) is None:
         return ('["' + '","'.join(values) + '"]').encode("utf-8")
     return leaf(values)
 
@@ -125,7 +125,7 @@ def leaf(values: Sequence[Any]) -> bytes:
     """Snapshot leaf bytes: a JSON array of strings, integers, booleans and sorted lists
     of strings -- for these, Python's compact JSON equals RFC 8785. Strings that need no
     escaping (the common case) are joined directly; the bytes are the same."""
-    if all(type(v) is str and _PLAIN.fullmatch(v) for v in values):
+    if values and all(type(v) is str and _PLAIN.fullmatch(v) for v in values):
         return ('["' + '","'.join(values) + '"]').encode("utf-8")
     return json.dumps(list(values), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

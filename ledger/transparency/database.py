@@ -252,8 +252,10 @@ def verify_since(
     checker.last_notification_id = history.last_notification_id
     # Format 2 time order continues from the latest command the history proved.
     checker.format = history.format
+    checker.started = history.started
     checker.times.latest = history.times.latest
     checker.times.latest_position = history.times.latest_position
+    checker.times.floor = history.times.floor
     report = verify_rows(
         tree.rows(iter_pages(ledger, after=trusted)),
         checker=checker,

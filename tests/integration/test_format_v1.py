@@ -59,12 +59,22 @@ def sha256_of(path: Path) -> str:
 
 
 def test_the_old_ledger_verifies_with_the_same_report(home: Path) -> None:
+    """A format-1 ledger is accepted only when the auditor names its format
+    (``--accept-format 1``, issue 11: it is not held to the rules of later formats);
+    with that, the old code's report, byte for byte."""
     before = sha256_of(home / "ledger.sqlite3")
-    result = shuangsui(home, "verify", "--json", "--workers", "1")
+    refused = shuangsui(home, "verify", "--workers", "1")
+    assert refused.exit_code == 1
+    assert "FORMAT:" in refused.stdout and "--accept-format 1" in refused.stdout
+    result = shuangsui(home, "verify", "--json", "--workers", "1", "--accept-format", "1")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    # The old code's report, plus the replay it did not have (issue 11.1).
+    # The old code's report, plus the replay it did not have (issue 11.1) and how its
+    # format was judged: signed in September 2023, before format 2 existed; accepted.
     replayed = report.pop("replay")
+    started = report.pop("started")
+    assert started["format"] == 1 and started["accepted"] and started["superseded_by"] is None
+    assert started["genesis_signed"].startswith("2023-")
     assert report == recorded("verify.json")
     assert report["ok"] and report["size"] == SUMMARY["size"]
     assert sorted(int(size) for size in report["checkpoints"]) == SUMMARY["checkpoints"]
@@ -74,13 +84,13 @@ def test_the_old_ledger_verifies_with_the_same_report(home: Path) -> None:
         "events": SUMMARY["size"],
         "failure": None,
     }
-    plain = shuangsui(home, "verify", "--workers", "1")
+    plain = shuangsui(home, "verify", "--workers", "1", "--accept-format", "1")
     assert plain.exit_code == 0, plain.output
     lines = (FIXTURE / "cli-output.txt").read_text(encoding="utf-8").splitlines()
     replay_line, summary = plain.stdout.splitlines()
     assert summary == lines[0]
     assert f"replay ok: {SUMMARY['commands']} commands re-run" in replay_line
-    unreplayed = shuangsui(home, "verify", "--workers", "1", "--no-replay")
+    unreplayed = shuangsui(home, "verify", "--workers", "1", "--no-replay", "--accept-format", "1")
     assert unreplayed.stdout.splitlines() == lines[:1]
     assert sha256_of(home / "ledger.sqlite3") == before, "verifying wrote to the ledger"
 

@@ -164,3 +164,70 @@ def test_entries_dated_after_the_witness_saw_them_fail_verify(
     assert report.failure is not None
     assert report.failure.reason == TIME_AFTER_WITNESS
     assert report.failure.position == forward.first_position
+
+
+def test_a_witness_cosigning_an_older_checkpoint_late_is_no_false_alarm(
+    world_2024: World, tmp_path: Path
+) -> None:
+    """Issue 11: a witness that was offline cosigns the checkpoint it was sent an hour
+    later, when the log has grown past it. The commands appended meanwhile were signed
+    honestly before the witness signed; only where the cosignature entered the log
+    bounds what follows (ledger/audit/timing.py)."""
+    at = moment("2026-11-01")
+    world_2024.run("office", "note.append", on=at, text="会议一")
+    t = world_2024.ledger.transparency
+    note = t.checkpoint()
+    size = parse_checkpoint(parse_note(note).text).size
+    meanwhile = world_2024.run("office", "note.append", on=at + 10, text="会议二")
+    assert meanwhile.first_position > size
+    late = at + 3600
+    cosign(world_2024, tmp_path, note, at=late)
+    report = verify_ledger(world_2024.ledger, workers=1)
+    assert report, report.failure
+    world_2024.run("office", "note.append", on=late + 60, text="会议三")
+    assert verify_ledger(world_2024.ledger, workers=1)
+
+
+def test_a_command_backdated_before_a_recorded_cosignature_fails_verify(
+    world_2024: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lower bound holds from where the cosignature was recorded, even for a
+    cosignature of an older checkpoint."""
+    at = moment("2026-11-01")
+    world_2024.run("office", "note.append", on=at, text="会议一")
+    note = world_2024.ledger.transparency.checkpoint()
+    world_2024.run("office", "note.append", on=at + 10, text="会议二")
+    late = at + 3600
+    cosign(world_2024, tmp_path, note, at=late)
+    operator_code(monkeypatch)
+    backdated = world_2024.run("office", "note.append", on=late - TOLERANCE - 60, text="补记")
+    report = verify_ledger(world_2024.ledger, workers=1)
+    assert report.failure is not None
+    assert report.failure.position == backdated.first_position
+    assert report.failure.reason in (TIME_BEFORE_WITNESS, TIME_OUT_OF_ORDER)
+
+
+def cosign(world: World, tmp_path: Path, note: str, *, at: int) -> None:
+    """A witness cosigns ``note`` (an older checkpoint) at ``at``; the ledger records the
+    cosignature at that simulated time."""
+    ledger = world.ledger
+    signer = ledger.signer
+    assert signer is not None
+    patch = pytest.MonkeyPatch()
+    patch.setattr(
+        ledger,
+        "execute_as_ledger",
+        lambda action, params: ledger.execute(
+            sign_command(signer, action, params, created=at), now=at
+        ),
+    )
+    try:
+        t = ledger.transparency
+        size = parse_checkpoint(parse_note(note).text).size
+        state = tmp_path / "late-witness.json"
+        Witness.create(state, WITNESS_NAME, [t.log_verifier().vkey], trusted=[note])
+        witness = Witness(state, fixed_key("witness"))
+        request = request_text(t.consistency_text(size, size), note)
+        assert t.attach_cosignatures(note + witness.add_checkpoint(request, now=at))
+    finally:
+        patch.undo()

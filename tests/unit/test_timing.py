@@ -12,6 +12,7 @@ from ledger.audit.timing import (
     CommandTimes,
     check_checkpoint_times,
     cosignature_times,
+    line_time,
 )
 
 DAY = 86400
@@ -38,14 +39,44 @@ def test_the_latest_time_is_the_reference_not_the_previous_one() -> None:
     assert failure is not None and failure.position == 3
 
 
-def test_witness_brackets() -> None:
+def test_a_cosigned_checkpoint_bounds_what_it_covers() -> None:
     clock = times((1, T0), (2, T0 + 10), (5, T0 + 20 * DAY))
     assert clock.check_witnessed(4, [T0 + 30]) is None  # #5 was signed later: fine
-    late = clock.check_witnessed(4, [T0 + 21 * DAY])  # #5 is 20 d before that
-    assert late is not None and late.reason == TIME_BEFORE_WITNESS and late.position == 5
     early = clock.check_witnessed(5, [T0 + DAY])  # #5 claims a time after the witness saw it
     assert early is not None and early.reason == TIME_AFTER_WITNESS and early.position == 5
     assert clock.check_witnessed(5, []) is None
+
+
+def test_a_late_cosignature_of_an_older_checkpoint_is_no_false_alarm() -> None:
+    """A witness cosigns size 4 twenty days late: #5, signed before it, is not judged by
+    it -- only commands after where the cosignature is recorded are."""
+    clock = times((1, T0), (2, T0 + 10), (5, T0 + 20))
+    assert clock.check_witnessed(4, [T0 + 20 * DAY]) is None
+    assert clock.observe(6, T0 + 20 * DAY) is None  # the command recording it
+    assert clock.witnessed(7, 4, T0 + 20 * DAY) is None
+    assert clock.observe(9, T0 + 20 * DAY - TOLERANCE) is None
+
+
+def test_a_recorded_cosignature_bounds_every_later_command() -> None:
+    clock = times((1, T0), (3, T0 + DAY))
+    assert clock.witnessed(4, 2, T0 + DAY) is None
+    failure = clock.observe(5, T0 + DAY - TOLERANCE - 1)
+    assert failure is not None and failure.reason == TIME_BEFORE_WITNESS
+    assert failure.position == 5 and "recorded at position 4" in failure.detail
+
+
+def test_a_cosignature_recorded_by_a_backdated_command_is_caught() -> None:
+    clock = times((1, T0), (3, T0 + 10))
+    failure = clock.witnessed(4, 2, T0 + DAY)  # command #3 claims to predate it by a day
+    assert failure is not None and failure.reason == TIME_BEFORE_WITNESS
+    assert failure.position == 3
+
+
+def test_a_cosignature_line_gives_its_time() -> None:
+    blob = base64.b64encode(bytes(4) + (T0).to_bytes(8, "big") + bytes(64)).decode()
+    assert line_time(f"— w.example/a {blob}\n") == T0
+    assert line_time("— w.example/a " + base64.b64encode(bytes(68)).decode()) is None
+    assert line_time("— w.example/a not-base64") is None
 
 
 def test_format_1_and_uncosigned_checkpoints_are_not_judged() -> None:

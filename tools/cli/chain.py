@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from ledger import formats
 from ledger.audit.report import Report
 from ledger.errors import ConflictError, ValidationError
 from ledger.i18n import _
@@ -129,6 +130,7 @@ def init(
                         "office_public_key": office_key.public.public_b64,
                         "ledger_public_key": ledger_key.public.public_b64,
                         "office_holder": office_holder,
+                        "format": formats.CURRENT,
                     },
                     created=genesis_at,
                 ),
@@ -256,6 +258,15 @@ def status(runtime: Runtime, as_json: bool) -> None:
     is_flag=True,
     help="Do not exit 1 when the head checkpoint lacks the witness quorum (a fresh ledger).",
 )
+@click.option(
+    "--accept-format",
+    "accept_format",
+    type=click.IntRange(1, None),
+    default=None,
+    help="Accept a ledger started under this older format (e.g. 1), knowing it is not held "
+    "to the rules of later formats; never one whose genesis was signed after the next "
+    "format existed.",
+)
 @pass_runtime
 def verify(
     runtime: Runtime,
@@ -266,6 +277,7 @@ def verify(
     receipts_dir: Path | None,
     replay: bool,
     allow_unwitnessed: bool,
+    accept_format: int | None,
 ) -> None:
     """Check every entry hash, link, ledger signature and actor signature.
 
@@ -278,16 +290,22 @@ def verify(
     On a format-2 ledger it also checks that the head checkpoint has the witness
     quorum of the policy the office recorded (witness.policy); the checkpoints
     lacking it are listed.
+    A ledger started under an older format than the newest (the genesis' format)
+    is not held to the later formats' rules: it is accepted only with
+    --accept-format N naming that format, and never when its genesis was signed
+    after the next format existed (ledger.audit.standing).
     Exit status: 0 intact; 1 tampered (names the first bad position and why), a
-    receipt that fails, or the head checkpoint unwitnessed (unless
-    --allow-unwitnessed); 2 usage or I/O error.
+    receipt that fails, the head checkpoint unwitnessed (unless
+    --allow-unwitnessed), or an older format not accepted; 2 usage or I/O error.
     Examples:
       shuangsui verify --json
       shuangsui verify --bundle ledger.bundle          # no database, no network
       shuangsui verify --since trusted.checkpoint      # only what is new
       shuangsui verify --receipts var/receipts         # my receipts are still in the log
+      shuangsui verify --accept-format 1               # a ledger started in 2023
     """
     from ledger.audit.bundles import verify_bundle
+    from ledger.audit.standing import Standing
     from ledger.bootstrap import registry, route_table
     from ledger.replay import ReplayReport, replay_bundle
     from ledger.transparency.database import replay_ledger, verify_ledger, verify_since
@@ -378,8 +396,12 @@ def verify(
                 + f": the head checkpoint lacks the witness quorum ({what})",
                 err=allow_unwitnessed,
             )
+    standing = Standing(report.ledger_format, report.started)
+    format_problem = standing.problem(accept_format) if report and report.size else None
     if as_json:
         document = report.as_dict()
+        if report.size and standing.old:
+            document["started"] = standing.as_dict(accept_format)
         if replayed is not None:
             document["replay"] = replayed.as_dict()
             if replayed.failure is not None:
@@ -421,7 +443,21 @@ def verify(
                 )
             else:
                 click.echo(f"回执不符 / RECEIPT FAILED: {check.name}: {check.problem}")
-    if failure is not None or failed or (unwitnessed and not allow_unwitnessed):
+    if not as_json and report and report.size and standing.old:
+        if format_problem is not None:
+            click.echo(f"FORMAT: {format_problem}")
+        else:
+            click.echo(
+                f"warning: format-{standing.format} ledger accepted (--accept-format "
+                f"{standing.format}); not held to: " + "; ".join(standing.missing()),
+                err=True,
+            )
+    if (
+        failure is not None
+        or failed
+        or (unwitnessed and not allow_unwitnessed)
+        or format_problem is not None
+    ):
         raise SystemExit(EXIT_TAMPERED)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ledger.areas.keys.events import Genesis, Key
 from ledger.audit.notes import valid_note_name
+from ledger.audit.standing import SIGNED_FORMAT_SINCE
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import (
     AuthorisationError,
@@ -19,7 +20,7 @@ from ledger.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from ledger.fields import custom, optional_text, text, text_list
+from ledger.fields import custom, integer, optional_text, text, text_list
 from ledger.i18n import _
 from ledger.ids import department_id
 from ledger.keys import PublicKey
@@ -53,9 +54,28 @@ class StartLedger(Command):
     office_public_key: PublicKey = custom("string", read_public_key, max_length=100)
     ledger_public_key: PublicKey = custom("string", read_public_key, max_length=100)
     office_holder: str = text(max_length=200)
+    format: int = integer(
+        required=False,
+        minimum=1,
+        description="the ledger format the office starts the ledger under (signed; "
+        "required from format 3, ledger.audit.standing)",
+    )
 
     def handle(self, ctx: Context) -> Outcome:
         office, ledger_key, origin = self.office_public_key, self.ledger_public_key, self.origin
+        starting = ctx.ledger.starting_format
+        if self.format and self.format != starting:
+            raise AuthorisationError(
+                f"创世命令签署的账本格式 {self.format} 与本账本格式 {starting} 不符 / the "
+                f"office signed format {self.format}; this ledger is started under format "
+                f"{starting}"
+            )
+        if not self.format and starting >= SIGNED_FORMAT_SINCE:
+            raise ValidationError(
+                f"创世命令须签署账本格式 / a format-{starting} genesis signs its format: "
+                f"params.format = {starting}",
+                {"format": ["required"]},
+            )
         if office.key_id == ledger_key.key_id:
             raise ConflictError(_("the office key and the ledger key must differ"))
         if ctx.authorisation.key_id != office.key_id:
