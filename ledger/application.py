@@ -33,7 +33,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment, EnvType
 
 from ledger import formats
-from ledger.areas.keys.events import Genesis, Key
+from ledger.areas.keys.events import KEY_STATES, Genesis, Key
 from ledger.audit.evidence import RouteTable, parse_evidence
 from ledger.audit.keystate import GENESIS_TOPIC, KEY_CHANGE_TOPICS, KEY_REGISTERED_TOPIC
 from ledger.audit.report import ChainRow
@@ -92,8 +92,6 @@ class Recorded:
 
 #: About how many bytes of stored states :meth:`Ledger.topic_events` holds per query.
 PAGE_BYTES = 8 << 20
-#: A key's state, as a refusal names it.
-KEY_STATES = {"revoked": _("revoked"), "rotated": _("rotated"), "active": _("active")}
 
 
 class Ledger(Application[UUID]):

@@ -50,3 +50,21 @@ def test_english_alone_on_request(home: Settings, how: str) -> None:
 def test_an_unknown_language_is_a_usage_error(home: Settings) -> None:
     result = CliRunner().invoke(cli, ["--home", str(home.home), "--lang", "fr", "status"])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_a_confirmation_names_the_department_in_both_languages(home: Settings) -> None:
+    office = str(home.keys_dir / "office.key")
+    args = ["department", "register", "--key", office, "X1", "--name", "某局", "--kind", "tax"]
+    result = run(home, *args)
+    assert result.exit_code == 0, result.output
+    assert result.output == "已登记成员单位 X1（某局） / registered department X1（某局）\n"
+    result = run(home, "--lang", "en", "department", "add-section", "--key", office, "X1", "股")
+    assert result.output == "X1: added section 股\n"
+
+
+def test_a_key_state_is_named_in_chinese() -> None:
+    from ledger.areas.keys.events import KEY_STATES
+    from ledger.i18n import _
+
+    message = _("{key_id} was {status}", key_id="k1", status=KEY_STATES["revoked"])
+    assert str(message) == "k1 was revoked" and message.render("zh") == "k1 已吊销"

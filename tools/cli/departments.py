@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from ledger.i18n import _
 from tools.cli.output import Output, listing
 from tools.cli.projected import read_projected
 from tools.cli.runtime import KEY, Runtime, pass_runtime
@@ -35,7 +36,8 @@ def department_register(runtime: Runtime, key_file: str, code: str, name: str, k
           --name 安岳县市场监督管理局 --kind market_supervision
     """
     runtime.run(key_file, "department.register", {"code": code, "name": name, "kind": kind})
-    click.echo(f"registered department {code}")
+    named = f"{code}（{name}）"
+    runtime.say(_("registered department {department}", department=named))
 
 
 @department.command("add-section")
@@ -51,7 +53,7 @@ def department_add_section(runtime: Runtime, key_file: str, code: str, section: 
       shuangsui department add-section --key scjgj.key SCJGJ 食品安全监督管理股
     """
     runtime.run(key_file, "department.add_section", {"department": code, "section": section})
-    click.echo(f"{code}: added section {section}")
+    runtime.say(_("{department}: added section {section}", department=code, section=section))
 
 
 @department.command("list")

@@ -21,8 +21,12 @@ from ledger.audit.keystate import (
     KEY_REVOKED_TOPIC,
     KEY_ROTATED_TOPIC,
 )
+from ledger.i18n import _
 from ledger.ids import GENESIS_ID, key_stream_id
 from ledger.roles import ROLES  # noqa: F401  (re-exported: the roles a key may hold)
+
+#: A key's state (``Key.status``) as a refusal names it.
+KEY_STATES = {"active": _("active"), "rotated": _("rotated"), "revoked": _("revoked")}
 
 
 class Genesis(Aggregate):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.areas.keys.events import KEY_STATES
 from ledger.areas.witness.events import CheckpointRecord, WitnessPolicy
 from ledger.audit.errors import NoteError
 from ledger.audit.keystate import KEY_REGISTERED_TOPIC
@@ -63,7 +64,15 @@ class SetWitnessPolicy(Command):
             if not key.active:
                 raise ValidationError(
                     _("witness key not valid"),
-                    {"witnesses": [_("{key_id} was {status}", key_id=key_id, status=key.status)]},
+                    {
+                        "witnesses": [
+                            _(
+                                "{key_id} was {status}",
+                                key_id=key_id,
+                                status=KEY_STATES.get(key.status, key.status),
+                            )
+                        ]
+                    },
                 )
         policy = ctx.ledger.find(witness_policy_id())
         if policy is None:
