@@ -79,7 +79,8 @@ class Facts:
         if kind == "department":
             return rows(
                 self.db,
-                "SELECT * FROM inspections WHERE department = ? ORDER BY position",
+                "SELECT * FROM inspections WHERE substr(item, 1, instr(item, ':') - 1) = ? "
+                "ORDER BY position",
                 (subject,),
             )
         return rows(
@@ -104,7 +105,9 @@ class Facts:
             row["basis"],
             row["reference"],
             row["item"],
-            row["department"],
+            # The item's department: on a joint visit one inspection stream holds every
+            # department's checks, and its rows carry the department that opened it.
+            row["item"].partition(":")[0],
             row["checked_on"],
             json.loads(row["inspectors"]),
             row["position"],

@@ -54,6 +54,7 @@ def test_a_penalty_feeds_the_next_years_directed_stratum(demo: Settings) -> None
     from projections.read import directory
     from projections.store import Store
 
+    ok(demo, "projections", "update")  # read straight from the file: bring it up to date
     store = Store(Path(demo.home) / "projections.sqlite3")
     try:
         penalised = [

@@ -218,6 +218,18 @@ def test_only_an_inspector_present_at_that_items_check_enters_its_result(
         if f.rule == "entered"
     }
     assert entered["SWJ:SW-001"].status == "pass" and entered["SCJGJ:SC-001"].status == "pass"
+    # One inspection stream holds both departments' checks: each check is reviewed as
+    # its own item's department's (the list it was on, the party it concerns), and a
+    # department's review holds its own items' checks.
+    reviewed = review(store.db, "object", obj, day).inspections
+    assert {i.item: i.department for i in reviewed} == {
+        "SCJGJ:SC-001": "SCJGJ",
+        "SWJ:SW-001": "SWJ",
+    }
+    listed = {i.item: f for i in reviewed for f in i.findings if f.rule == "listed"}
+    assert listed["SWJ:SW-001"].parties == ["SWJ"] and listed["SWJ:SW-001"].status == "pass"
+    own = review(store.db, "department", "SWJ", day).inspections
+    assert {(i.object, i.item) for i in own} == {(obj, "SWJ:SW-001")}
     # A record no format-2 command can make (as a format-1 ledger could hold): the
     # review fails a result entered by a team member absent from that item's check.
     store.db.execute(
