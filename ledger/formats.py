@@ -14,7 +14,16 @@ an old ledger still replays and verifies under the rules it was written with
   line, so a slice proves it is complete (:mod:`ledger.audit.statemap`, issue 11 part 4).
   And the genesis signs the format it records (``ledger.genesis``'s ``format``), which
   the auditor compares with the stored one; ``verify`` judges a ledger of an older
-  format by when its genesis was signed (:mod:`ledger.audit.standing`).
+  format by when its genesis was signed (:mod:`ledger.audit.standing`). And every rule
+  on commands added after format-2 ledgers existed: draws under ``shuangsui-draw-v3``
+  with matching v2 (credit, checklists), recusals declared or approved, the item of a
+  draw basis within its task, 谁检查谁录入 per item. Each asks ``since(ctx.ledger, 3)``:
+  ``tests/vectors/format-v2/`` is a format-2 ledger written before format 3 that must
+  keep replaying byte for byte.
+
+A new rule on an existing command asks for the format that introduced it -- never an
+older one: a ledger of that older format may already hold a command the new rule would
+decide differently, and its replay would then fail.
 
 A handler reads the format from the log (the genesis), never from this module's
 ``CURRENT``: replaying an old ledger with new code must apply the old rules.

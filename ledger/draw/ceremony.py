@@ -32,6 +32,7 @@ from ledger.canonical import canonical_bytes
 from ledger.draw.algorithm import (
     ALGORITHM,
     ALGORITHM_V2,
+    ALGORITHM_V3,
     ALGORITHMS,
     MATCHING_V2,
     EntropySource,
@@ -150,6 +151,15 @@ def steer_proof(commitment: Mapping[str, Any]) -> bool:
     draw keeps the rules it was run under."""
     algorithm = commitment.get("algorithm", ALGORITHM)
     return algorithm in ALGORITHMS and rules_since(algorithm, ALGORITHM_V2)
+
+
+def approved_recusals(commitment: Mapping[str, Any]) -> bool:
+    """Whether a recusal of this draw needs the inspector's own signed declaration or the
+    office's approval (R7.4): draws from ``shuangsui-draw-v3`` on (format-3 ledgers). A v2
+    draw of a format-2 ledger written before format 3 keeps its recusals as recorded
+    then (the lead's took effect at once), so its log still replays byte for byte."""
+    algorithm = commitment.get("algorithm", ALGORITHM)
+    return algorithm in ALGORITHMS and rules_since(algorithm, ALGORITHM_V3)
 
 
 #: How long after the commitment's signed time its beacon round may be published, at

@@ -21,6 +21,7 @@ from ledger.draw.ceremony import (
     WITNESS_COMMITTED_TOPICS,
     WITNESS_REVEALED_TOPICS,
     BeaconCheck,
+    approved_recusals,
     commitment_hash,
     perform,
     quicknet_round_time,
@@ -179,7 +180,7 @@ def _verify_draw(
     if found:
         return found, facts
     facts.update(performed=True, seed=recorded["seed"], drawn=len(recorded["drawn"]))
-    if steer_proof(commitment):
+    if approved_recusals(commitment):
         found = check_recusal_basis(draw_events[index + 1 :], holders())
         if found:
             return found, facts

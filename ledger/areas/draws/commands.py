@@ -30,11 +30,12 @@ from ledger.areas.draws.rules import (
 from ledger.clock import CHINA
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.decoding import paused_gc
-from ledger.draw.algorithm import ALGORITHM, ALGORITHM_V3, MATCHING_V2, DrawError
+from ledger.draw.algorithm import ALGORITHM, ALGORITHM_V2, ALGORITHM_V3, MATCHING_V2, DrawError
 from ledger.draw.ceremony import (
     BEACON_MARGIN,
     DICE_TOPICS,
     WITNESS_REVEALED_TOPICS,
+    approved_recusals,
     commitment_for,
     commitment_hash,
     commitment_text,
@@ -121,10 +122,14 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
             "inspection_date": spec["planned_start"],
             "exclusion": {"days": days, "mode": exclusion_mode},
         }
-        # Format 2 draws under the newest rules (v3: the credit record feeds eligibility);
-        # a draw keeps the version it recorded, so verify-draw recomputes it under that one.
-        algorithm = ALGORITHM_V3 if formats.since(ctx.ledger, 2) else ALGORITHM
-        if formats.since(ctx.ledger, 2):
+        # Format 3 draws under v3 (the credit record feeds eligibility), format 2 under v2
+        # (a format-2 ledger written before format 3 must replay byte for byte); a draw
+        # keeps the version it recorded, so verify-draw recomputes it under that one.
+        if formats.since(ctx.ledger, 3):
+            algorithm = ALGORITHM_V3
+        else:
+            algorithm = ALGORITHM_V2 if formats.since(ctx.ledger, 2) else ALGORITHM
+        if formats.since(ctx.ledger, 3):
             # Checklists, territory and expertise (R6.1, R6.6, R7.3): verify-draw
             # recomputes whichever matching a draw's commitment names.
             params["matching_rules"] = MATCHING_V2
@@ -508,9 +513,10 @@ def recuse(ctx: Context, task: str, number: int, obj: str, person: str, reason: 
     drawn = draw_of(ctx, task, number)
     commitment = commitment_of(drawn)
     own = ctx.actor is not None and ctx.actor.person == person
-    if not steer_proof(commitment):
-        # A v1 draw keeps the rules it was run under: the lead's (or the person's own
-        # department key) recusal takes effect at once; an inspector key may not send it.
+    if not approved_recusals(commitment):
+        # A v1 or v2 draw keeps the rules it was run under: the lead's (or the person's
+        # own department key) recusal takes effect at once; an inspector key may not
+        # send it.
         if ctx.actor is None or DEPARTMENT not in ctx.actor.roles:
             raise PermissionDeniedError(
                 _(
@@ -596,10 +602,11 @@ class ApproveRecusal(_DrawCommand):
 def approve_recusal(ctx: Context, task: str, number: int, obj: str, person: str) -> Outcome:
     drawn = draw_of(ctx, task, number)
     commitment = commitment_of(drawn)
-    if not steer_proof(commitment):
+    if not approved_recusals(commitment):
         raise ConflictError(
-            f"draw {task}/{number} is a shuangsui-draw-v1 draw: its recusals took effect "
-            "when recorded; there is nothing to approve (v1 抽取无需批准回避)"
+            f"draw {task}/{number} is a {commitment.get('algorithm', ALGORITHM)} draw: its "
+            "recusals took effect when recorded; there is nothing to approve "
+            "(v3 之前的抽取无需批准回避)"
         )
     assignment = _performed_assignment(drawn, obj, person)
     request = drawn.pending_request(obj, person)

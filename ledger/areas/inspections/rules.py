@@ -98,7 +98,7 @@ def check_task_item(ctx: Context, basis: dict[str, Any], department: str, code: 
     """An inspection on a draw's basis checks one of the task's items (format 2, R6.1,
     R7.2): the joint task fixes the items its drawn objects are checked for, so a
     draw is no basis for an item outside it (进一次门、查多项事 -- the task's 多项事)."""
-    if not formats.since(ctx.ledger, 2) or basis.get("kind") != "draw":
+    if not formats.since(ctx.ledger, 3) or basis.get("kind") != "draw":
         return
     joint = ctx.ledger.find(task_id(basis["task"]))
     if not isinstance(joint, JointTask):
@@ -143,7 +143,7 @@ def check_on_checklist(ctx: Context, basis: dict[str, Any], obj: str, key: str) 
     """An inspection on a draw's basis checks an item on the object's checklist (format
     2, R6.6, R4.1): the task's items that apply to it -- its kind, and a department
     supervising it."""
-    if not formats.since(ctx.ledger, 2) or basis.get("kind") != "draw":
+    if not formats.since(ctx.ledger, 3) or basis.get("kind") != "draw":
         return
     checklist = checklist_of(ctx, basis, obj)
     if key not in checklist:

@@ -79,7 +79,7 @@ class EnterResult(Command):
                 _("no check of {key} on {obj} is recorded", key=key, obj=obj), rule="R8.1"
             )
         present = rules.present_at(inspection, key)
-        if formats.since(ctx.ledger, 2) and person not in present:
+        if formats.since(ctx.ledger, 3) and person not in present:
             # 谁检查、谁录入 per item: on a joint visit each department's inspectors
             # check its own items; a team member who was not at this item's check
             # does not enter its result.
