@@ -201,7 +201,7 @@ def produce(command: type[Command], ctx: Context) -> Outcome:
     The handler raises to refuse; nothing is written here.
     """
     command.authorise(ctx)
-    outcome = command.parse(ctx.params, strict=formats.since(ctx.ledger, 2)).handle(ctx)
+    outcome = command.parse(ctx.params, strict=formats.since(ctx.ledger, 3)).handle(ctx)
     if formats.since(ctx.ledger, 2):
         stamp(outcome.aggregates, ctx.authorisation.created)
     return outcome
@@ -272,7 +272,7 @@ class Command:
     def parse(cls, params: Params, *, strict: bool = False) -> Self:
         """Read every declared field, run :meth:`check`, and raise all problems at once.
 
-        ``strict`` (format 2 on): a key the declaration does not know -- at the top, or
+        ``strict`` (format 3 on): a key the declaration does not know -- at the top, or
         inside an object or list of objects whose shape is declared -- is a problem too,
         as the API's request schema already says; a format-1 ledger replays as it was
         written, unknown keys and all."""

@@ -51,7 +51,10 @@ def test_it_is_a_format_2_ledger(home: Path) -> None:
 
 
 def test_it_verifies_and_replays(home: Path) -> None:
-    result = shuangsui(home, "verify")
+    # An older format is accepted only by name (ledger/audit/standing.py)
+    refused = shuangsui(home, "verify")
+    assert refused.exit_code == 1 and "--accept-format 2" in refused.output
+    result = shuangsui(home, "verify", "--accept-format", "2")
     assert result.exit_code == 0, result.output
     assert "826 events identical" in result.output
     assert "ok: 826 entries, 534 commands, 1068 signatures verified" in result.output

@@ -1,5 +1,6 @@
 """Issue 11: the genesis signs the ledger format, and commands with parameters their
-declaration does not know are refused (format 2 on), on both backends.
+declaration does not know are refused (format 3 on: a format-2 ledger written before may
+hold one and must still replay), on both backends.
 
 The office holds the office key and the ledger key and runs the server. Starting a new
 ledger under an old format would escape every rule added since; the format is signed
@@ -117,7 +118,7 @@ def test_a_current_format_genesis_the_office_did_not_sign_is_caught(
         ledger.close()
 
 
-# --- unknown parameters (format 2 on) -------------------------------------------------------
+# --- unknown parameters (format 3 on) -------------------------------------------------------
 
 
 def test_an_unknown_parameter_is_refused_and_nothing_is_written(world: World) -> None:
