@@ -39,6 +39,7 @@ from typing import Any
 from ledger.audit.errors import NoteError
 from ledger.audit.hashing import ZERO_HASH
 from ledger.audit.keystate import GENESIS_TOPIC, KEY_CHANGE_TOPICS
+from ledger.audit.messages import _
 from ledger.audit.notes import Checkpoint, b64, b64strict
 from ledger.audit.witnessing import POLICY_TOPICS
 
@@ -83,7 +84,7 @@ def _node(left: bytes, right: bytes) -> bytes:
 
 def _empty_levels() -> list[bytes]:
     levels = [EMPTY_BUCKET]
-    for _ in range(DEPTH):
+    for __ in range(DEPTH):
         levels.append(_node(levels[-1], levels[-1]))
     return levels
 
@@ -101,10 +102,10 @@ def state_root_of(checkpoint: Checkpoint) -> bytes | None:
     if not found:
         return None
     if len(found) > 1:
-        raise NoteError("checkpoint carries two state lines")
+        raise NoteError(_("checkpoint carries two state lines"))
     root = b64strict(found[0][len(STATE_PREFIX) :], "state root")
     if len(root) != 32:
-        raise NoteError("state root is not 32 bytes")
+        raise NoteError(_("state root is not 32 bytes"))
     return root
 
 
@@ -142,7 +143,7 @@ class StateMap:
         self.size = position
         self.set(stream_key(stream), f"{version} {position}")
         if topic in HISTORY_TOPICS:
-            count, _, digest = self.history
+            count, __, digest = self.history
             self.history = (count + 1, position, history_step(digest, entry_hash))
             self.set(KEYS_KEY, keys_value(*self.history))
 
@@ -153,7 +154,7 @@ class StateMap:
             self._hashes[b] = bucket_hash(self.buckets[b].items())
         if self._levels is None:
             changed = set(self._hashes)
-            self._levels = [dict(self._hashes)] + [{} for _ in range(DEPTH)]
+            self._levels = [dict(self._hashes)] + [{} for __ in range(DEPTH)]
         else:
             changed = set(self._dirty)
             self._levels[0].update({b: self._hashes[b] for b in changed})
@@ -210,12 +211,12 @@ class BucketProof:
     def from_dict(cls, obj: Any) -> BucketProof:
         """A bucket proof from a bundle's state record; :class:`NoteError` if malformed."""
         if not isinstance(obj, dict) or set(obj) != {"bucket", "leaves", "path"}:
-            raise NoteError("a state proof has unexpected fields")
+            raise NoteError(_("a state proof has unexpected fields"))
         bucket, leaves, path = obj["bucket"], obj["leaves"], obj["path"]
         if not isinstance(bucket, int) or isinstance(bucket, bool) or not 0 <= bucket < BUCKETS:
-            raise NoteError("a state proof names no bucket")
+            raise NoteError(_("a state proof names no bucket"))
         if not isinstance(path, list) or len(path) != DEPTH:
-            raise NoteError(f"a state proof's path is not {DEPTH} hashes")
+            raise NoteError(_("a state proof's path is not {depth} hashes", depth=DEPTH))
         if not isinstance(leaves, list) or not all(
             isinstance(leaf, list)
             and len(leaf) == 2
@@ -223,13 +224,13 @@ class BucketProof:
             and bucket_of(leaf[0]) == bucket
             for leaf in leaves
         ):
-            raise NoteError("a state proof's leaves are not (key, value) pairs of its bucket")
+            raise NoteError(_("a state proof's leaves are not (key, value) pairs of its bucket"))
         keys = [leaf[0] for leaf in leaves]
         if len(set(keys)) != len(keys):
-            raise NoteError("a state proof names a key twice")
+            raise NoteError(_("a state proof names a key twice"))
         hashes = [b64strict(h, "state proof hash") for h in path]
         if any(len(h) != 32 for h in hashes):
-            raise NoteError("a state proof hash is not 32 bytes")
+            raise NoteError(_("a state proof hash is not 32 bytes"))
         return cls(bucket, tuple((k, v) for k, v in leaves), tuple(hashes))
 
 
@@ -240,9 +241,11 @@ def proven_leaves(proofs: Sequence[BucketProof], root: bytes) -> tuple[dict[str,
     buckets: set[int] = set()
     for proof in proofs:
         if proof.bucket in buckets:
-            raise NoteError(f"bucket {proof.bucket} is proved twice")
+            raise NoteError(_("bucket {bucket} is proved twice", bucket=proof.bucket))
         if proof.root() != root:
-            raise NoteError(f"the proof of bucket {proof.bucket} does not give the state root")
+            raise NoteError(
+                _("the proof of bucket {bucket} does not give the state root", bucket=proof.bucket)
+            )
         buckets.add(proof.bucket)
         leaves.update(proof.leaves)
     return leaves, buckets
@@ -262,7 +265,12 @@ def check_state_line(checkpoint: Checkpoint, ledger_format: int, expected: bytes
     root = state_root_of(checkpoint)
     if ledger_format < STATE_FORMAT:
         if root is not None:
-            raise NoteError(f"a format-{ledger_format} checkpoint carries a state line")
+            raise NoteError(
+                _(
+                    "a format-{ledger_format} checkpoint carries a state line",
+                    ledger_format=ledger_format,
+                )
+            )
         return
     if root is None:
         raise NoteError(
