@@ -292,7 +292,7 @@ def plans(demo: Demo) -> None:
             items=items,
             scope={"kinds": ["enterprise"], "regions": [], "industries": []},
             method="实地核查与书面检查相结合",
-            ratios={"A": "0.01", "B": "0.015", "C": "0.02", "D": "0.03"},
+            ratios={"A": "0.01", "B": "0.015", "C": "0.02", "D": "0.025"},
             directed={"ratio": "0.03", "penalty_years": 3, "min_complaints": 2},
             quantity=300,
             participants=[],
@@ -327,7 +327,7 @@ def joint_task(demo: Demo, inspectors: dict[str, list[str]]) -> list[dict[str, A
         planned_start="2026-09-07",
         planned_end="2026-10-30",
         ratios={"A": "0.01", "B": "0.015", "C": "0.03", "D": "0.06"},
-        directed={"ratio": "0.05", "penalty_years": 3, "min_complaints": 2},
+        directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2},
         scope={"kinds": ["enterprise"], "regions": [], "industries": list(JOINT_SCOPE)},
     )
     demo.run(

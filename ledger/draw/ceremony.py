@@ -87,6 +87,11 @@ def commitment_for(
     snapshot, strata ratios and rounding, matching, witnesses, entropy sources.
     ``params`` holds the inspection date and the exclusion rule (R6.3)."""
     ratios = dict(spec["ratios"])
+    task_fields: tuple[str, ...] = COMMITTED_TASK_FIELDS
+    if spec.get("ratio_table"):
+        # R5.2: a ratio per credit class and risk grade; the stratum key names both.
+        ratios = {f"{c}/{g}": r for c, row in spec["ratio_table"].items() for g, r in row.items()}
+        task_fields += ("ratio_table",)
     if spec.get("directed"):
         ratios["directed"] = spec["directed"]["ratio"]
     return {
@@ -96,7 +101,7 @@ def commitment_for(
         "lead": lead,
         "as_of_position": as_of_position,
         **params,
-        "task_spec": {k: spec.get(k) for k in COMMITTED_TASK_FIELDS},
+        "task_spec": {k: spec.get(k) for k in task_fields},
         "ratios": ratios,
         "rounding": ROUNDING,
         "snapshot": snap.summary(),

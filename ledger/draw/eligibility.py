@@ -29,6 +29,8 @@ from ledger.draw.algorithm import Job, Officer
 from ledger.draw.world import CreditEntry, ObjectRecord, World
 
 LOWER = {"D": "C", "C": "B", "B": "A", "A": "A"}
+#: Item risk grades, lowest first (``ledger.areas.items.events.RISK_GRADES``).
+RISK_ORDER = ("low", "medium", "high")
 
 
 def task_spec(world: World, task: str) -> dict[str, Any]:
@@ -77,6 +79,9 @@ def strata_for(
     With ``checklists`` (matching v2) an object is eligible only if its checklist is not
     empty: some department taking part both supervises it and brings an item for its
     kind (R4.1, R6.6).
+
+    A task with a ``ratio_table`` (R5.2) splits each class by risk grade: the stratum
+    ``C/high`` holds class-C objects whose highest task item for their kind is high risk.
     """
     kinds = {item["object_type"] for item in spec["items"]}
     scope = spec["scope"]
@@ -85,6 +90,14 @@ def strata_for(
     regions, industries = set(scope.get("regions") or ()), set(scope.get("industries") or ())
     departments = {spec["lead"], *spec["participants"]}
     directed = spec.get("directed")
+    # R5.2: with a ratio table the class is split by risk grade -- an object's grade is
+    # the highest of the task's items for its kind ("C/high").
+    grade: dict[str, str] = {}
+    if spec.get("ratio_table"):
+        for item in spec["items"]:
+            kind_of = item["object_type"]
+            if RISK_ORDER.index(item["risk_grade"]) >= RISK_ORDER.index(grade.get(kind_of, "low")):
+                grade[kind_of] = item["risk_grade"]
     today = on.isoformat()
     since = _years_before(on, directed["penalty_years"]) if directed else today
     strata: dict[str, list[tuple[str, str]]] = {}
@@ -120,6 +133,8 @@ def strata_for(
             if exclusion_mode == "exclude":
                 continue
             key = LOWER[credit]
+        if grade and key != "directed":
+            key += "/" + grade[kind]
         for name in spec.get("stratify_by") or ():
             key += "|" + str(region if name == "region" else industry)
         strata.setdefault(key, []).append((ident, kind))
@@ -132,8 +147,9 @@ def strata_for(
 
 
 def stratum_ratio(ratios: dict[str, str], key: str) -> str:
-    """A stratum's ratio: its credit class's, or the directed checks' (R5.2, R5.3);
-    further stratifiers (``C|岳阳镇``) split a class without changing its ratio."""
+    """A stratum's ratio: its credit class's (or its cell's of the ratio table,
+    ``C/high``), or the directed checks' (R5.2, R5.3); further stratifiers
+    (``C|岳阳镇``) split a class without changing its ratio."""
     return ratios[key.split("|", 1)[0]]
 
 

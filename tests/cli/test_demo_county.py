@@ -81,7 +81,11 @@ def test_a_penalty_feeds_the_next_years_directed_stratum(demo: Settings) -> None
         ledger.close()
     snap = snapshot(world, task_spec(world, "T-2027-001"), commitment)
     assert snap.summary() == commitment["snapshot"]
-    assert set(penalised) <= {i for i, _ in snap.strata["directed"]}
+    eligible = {i for members in snap.strata.values() for i, _ in members}
+    # The complaint case's object (supervised by SCJGJ) at least; an object penalised by
+    # another department that SCJGJ does not supervise is not eligible for its task.
+    assert set(penalised) & eligible
+    assert set(penalised) & eligible <= {i for i, _ in snap.strata["directed"]}
     assert "inputs verified" in ok(demo, "verify-draw", "T-2027-001/1").stdout
 
 

@@ -96,7 +96,7 @@ def test_a_whole_task_through_the_client(served: tuple[str, Path]) -> None:
         planned_start="2026-12-01",
         planned_end="2026-12-20",
         ratios={"A": "0.01", "B": "0.01", "C": "0.02", "D": "0.03"},
-        directed={"ratio": "0.02", "penalty_years": 3, "min_complaints": 2},
+        directed={"ratio": "0.05", "penalty_years": 3, "min_complaints": 2},
         scope={"kinds": ["enterprise"], "regions": [], "industries": []},
     )
     witnesses = [jiwei.key.key_id, notary.key.key_id]  # type: ignore[union-attr]

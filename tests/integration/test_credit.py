@@ -5,6 +5,8 @@ with the object and puts it in the directed stratum (定向抽查) of later draw
 from __future__ import annotations
 
 import json
+import math
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +15,13 @@ import pytest
 from ledger.draw.eligibility import task_spec
 from ledger.draw.snapshot import snapshot
 from ledger.draw.world import SNAPSHOT_TOPICS, World, fold
+from ledger.errors import RuleViolationError, ValidationError
 from ledger.ids import draw_id
 from projections.read import directory
 from projections.runner import update
 from projections.store import Store
-from tests.support.county import County, add_people
-from tests.support.draws import TASK, ceremony, verify
+from tests.support.county import County, add_people, item
+from tests.support.draws import TASK, ceremony, commit, verify, witness_commit, witness_reveal
 
 CASE = {
     "kind": "case",
@@ -182,3 +185,146 @@ def test_the_object_record_shows_its_credit_record(county: County, tmp_path: Pat
 def test_the_draw_of_a_drawn_county_still_verifies(county: County) -> None:
     ceremony(county)
     assert verify(county)[0] is None
+
+
+# --- ratios follow credit and risk (R5.2, R5.3) ---------------------------------------------
+
+TABLE = {
+    "A": {"low": "0.01", "medium": "0.02", "high": "0.04"},
+    "B": {"low": "0.02", "medium": "0.03", "high": "0.05"},
+    "C": {"low": "0.03", "medium": "0.05", "high": "0.08"},
+    "D": {"low": "0.05", "medium": "0.07", "high": "0.09"},
+}
+
+
+def task(county: County, code: str, **extra: Any) -> Any:
+    params: dict[str, Any] = {
+        "task": code,
+        "name": "信用风险分类抽查",
+        "year": 2026,
+        "items": ["SC-001"],
+        "inspectors": ["S1", "S2", "S3"],
+        "matching": "dispersed",
+        "team_size": 2,
+        "planned_start": "2026-12-01",
+        "planned_end": "2026-12-20",
+        "ratios": {"A": "0.02", "B": "0.03", "C": "0.04", "D": "0.05"},
+        "directed": {"ratio": "0.1", "penalty_years": 3, "min_complaints": 2},
+        "scope": {"kinds": ["enterprise"], "regions": [], "industries": []},
+        **extra,
+    }
+    return county.run("SCJGJ", "task.create", {k: v for k, v in params.items() if v is not None})
+
+
+def test_a_directed_ratio_below_the_ordinary_d_class_ratio_is_refused(county: County) -> None:
+    """R5.3 (定向抽查，加大抽查比例): the issue's case -- 1 of 53 penalised objects drawn
+    against 5 of 93 D-class ones (directed 0.01, D 0.05) -- is refused, in Chinese and
+    English, and nothing is written; equal is refused too (not higher), except at 1."""
+    size = county.world.ledger.head().position
+    with pytest.raises(RuleViolationError, match=r"定向抽查比例 0\.01 须高于") as refused:
+        task(county, "T-LOW-1", directed={"ratio": "0.01", "penalty_years": 3, "min_complaints": 2})
+    assert refused.value.rule == "R5.3"
+    assert "must be above the highest ratio it overrides (ratios.D = 0.05)" in str(refused.value)
+    with pytest.raises(RuleViolationError, match=r"ratios\.D = 0\.05"):
+        task(county, "T-LOW-2", directed={"ratio": "0.05", "penalty_years": 3, "min_complaints": 2})
+    with pytest.raises(RuleViolationError, match=r"ratio_table\.D\.high = 0\.09"):
+        task(
+            county,
+            "T-LOW-3",
+            ratios=None,
+            ratio_table=TABLE,
+            directed={"ratio": "0.08", "penalty_years": 3, "min_complaints": 2},
+        )
+    assert county.world.ledger.head().position == size
+    every = {"A": "1", "B": "1", "C": "1", "D": "1"}
+    task(
+        county,
+        "T-ALL-1",
+        items=["SC-KEY"],  # a key item: no ratio cap (R3.2)
+        ratios=every,
+        directed={"ratio": "1", "penalty_years": 3, "min_complaints": 2},
+    )
+    task(county, "T-NONE-1", directed=None)  # no directed checks: nothing to compare
+
+
+def test_a_plan_directed_ratio_below_its_class_ratios_is_refused(county: County) -> None:
+    with pytest.raises(RuleViolationError, match="定向抽查") as refused:
+        county.run(
+            "SCJGJ",
+            "plans.draft",
+            year=2027,
+            reason="enact",
+            name="2027年度计划",
+            items=["SC-001"],
+            scope={"kinds": ["enterprise"], "regions": [], "industries": []},
+            method="实地核查",
+            ratios={"A": "0.01", "B": "0.015", "C": "0.02", "D": "0.03"},
+            directed={"ratio": "0.02", "penalty_years": 3, "min_complaints": 2},
+            quantity=100,
+            participants=[],
+            start="2027-03-01",
+            end="2027-11-30",
+        )
+    assert refused.value.rule == "R5.3"
+
+
+def test_ratios_or_a_table_one_of_the_two(county: County) -> None:
+    with pytest.raises(ValidationError, match="二选一"):
+        task(county, "T-BOTH-1", ratio_table=TABLE)
+    with pytest.raises(ValidationError, match="二选一"):
+        task(county, "T-NEITHER-1", ratios=None)
+    with pytest.raises(ValidationError) as bad:
+        task(county, "T-BAD-1", ratios=None, ratio_table={**TABLE, "C": {"low": "0.1"}})
+    assert {"ratio_table.C.medium", "ratio_table.C.high"} <= set(bad.value.errors)
+
+
+def _publish_high_risk_key_item(county: County) -> None:
+    county.run(
+        "SCJGJ",
+        "items.draft",
+        reason="amend",
+        items=[
+            item("SC-001"),
+            item("SC-002", cap="0.05"),
+            item("SC-KEY", "key", None, risk_grade="high"),
+        ],
+    )
+    county.run("SCJGJ", "items.publish", version=2)
+
+
+def test_a_ratio_table_draws_each_class_by_its_items_risk_grade(county: County) -> None:
+    """R5.2 (比例频次与信用等级、事项风险等级挂钩): each class is split by the highest risk
+    grade of the task's items for the object's kind, drawn at its cell's ratio; the draw
+    is recomputed by verify-draw."""
+    _publish_high_risk_key_item(county)
+    task(county, "T-TABLE-1", items=["SC-001"], ratios=None, ratio_table=TABLE)
+    task(county, "T-TABLE-2", items=["SC-001", "SC-KEY"], ratios=None, ratio_table=TABLE)
+    world = world_of(county)
+    spec = task_spec(world, "T-TABLE-2")
+    assert {i["code"]: i["risk_grade"] for i in spec["items"]} == {
+        "SC-001": "medium",
+        "SC-KEY": "high",
+    }
+    committed = commit(county, task="T-TABLE-1").result["snapshot"]["objects"]["strata"]
+    assert set(committed) == {"A/medium", "B/medium", "C/medium", "D/medium", "directed"}
+    committed = commit(county, task="T-TABLE-2").result["snapshot"]["objects"]["strata"]
+    assert set(committed) == {"A/high", "B/high", "C/high", "D/high", "directed"}
+    # Matching needs officers qualified for the key item too; the first task is run.
+    drawn = county.world.ledger.get(draw_id("T-TABLE-1", 1))
+    commitment = json.loads(drawn.commitment)
+    assert (
+        commitment["ratios"]["C/high"] == "0.08"
+        and commitment["ratios"]["C/medium"] == "0.05"
+        and commitment["ratios"]["directed"] == "0.1"
+    )
+    assert commitment["task_spec"]["ratio_table"] == TABLE
+    county.run("SCJGJ", "draw.dice", task="T-TABLE-1", draw=1, digits="3141552653")
+    secrets = {name: witness_commit(county, name, task="T-TABLE-1") for name in ("jiwei", "notary")}
+    for name, (value, nonce) in secrets.items():
+        witness_reveal(county, name, value, nonce, task="T-TABLE-1")
+    ran = county.run("SCJGJ", "draw.run", task="T-TABLE-1", draw=1)
+    for key, stratum in ran.result["strata"].items():
+        ratio = commitment["ratios"][key]
+        assert stratum["n"] == math.ceil(Decimal(ratio) * stratum["count"])
+    problem, _ = verify(county, task="T-TABLE-1")
+    assert problem is None, problem

@@ -155,7 +155,7 @@ def apply_step(
             planned_start="2026-12-01",
             planned_end="2026-12-20",
             ratios={"A": "0.1", "B": "0.1", "C": "0.1", "D": "0.1"},
-            directed={"ratio": "0", "penalty_years": 3, "min_complaints": 2},
+            directed={"ratio": "0.2", "penalty_years": 3, "min_complaints": 2},
             scope={"kinds": ["enterprise"], "regions": [], "industries": []},
         )
         if s[2]:

@@ -122,27 +122,33 @@ def statement(
     )
 
 
-def witness_commit(county: County, name: str, number: int = 1) -> tuple[str, str]:
+def witness_commit(county: County, name: str, number: int = 1, task: str = TASK) -> tuple[str, str]:
     """Witness ``name`` commits to a fresh random value, signed; returns (value, nonce)."""
     value, nonce = os.urandom(32).hex(), os.urandom(16).hex()
     digest = hashlib.sha256(bytes.fromhex(value) + bytes.fromhex(nonce)).hexdigest()
-    signature = statement(county, name, "commit", number, commitment=digest)
+    signature = statement(county, name, "commit", number, task, commitment=digest)
     county.run(
-        name, "draw.witness_commit", task=TASK, draw=number, commitment=digest, signature=signature
+        name, "draw.witness_commit", task=task, draw=number, commitment=digest, signature=signature
     )
     return value, nonce
 
 
 def witness_reveal(
-    county: County, name: str, value: str, nonce: str, number: int = 1, **extra: Any
+    county: County,
+    name: str,
+    value: str,
+    nonce: str,
+    number: int = 1,
+    task: str = TASK,
+    **extra: Any,
 ) -> Recorded:
     """Witness ``name`` reveals ``value`` and ``nonce``, signed (``extra`` overrides)."""
     params = {
-        "task": TASK,
+        "task": task,
         "draw": number,
         "value": value,
         "nonce": nonce,
-        "signature": statement(county, name, "reveal", number, value=value, nonce=nonce),
+        "signature": statement(county, name, "reveal", number, task, value=value, nonce=nonce),
         **extra,
     }
     return county.run(name, "draw.witness_reveal", params)
@@ -159,15 +165,19 @@ def keys_of(county: County) -> Callable[[str], bytes | None]:
 
 
 def verify(
-    county: County, number: int = 1, events: list[Any] | None = None, **extra: Any
+    county: County,
+    number: int = 1,
+    events: list[Any] | None = None,
+    task: str = TASK,
+    **extra: Any,
 ) -> tuple[str | None, dict[str, Any]]:
-    """verify-draw of ``TASK``/``number`` reading the ledger as the CLI does (or over
+    """verify-draw of ``task``/``number`` reading the ledger as the CLI does (or over
     ``events``, a list of them)."""
     if events is None:
         return verify_draw(
-            county.world.ledger.topic_events, TASK, number, keys=keys_of(county), **extra
+            county.world.ledger.topic_events, task, number, keys=keys_of(county), **extra
         )
-    return verify_draw(events, TASK, number, keys=keys_of(county), **extra)
+    return verify_draw(events, task, number, keys=keys_of(county), **extra)
 
 
 def ceremony(county: County) -> Recorded:

@@ -23,9 +23,11 @@ def published_items(ctx: Context, department: str) -> dict[str, dict[str, Any]]:
 
 
 def items_of(
-    ctx: Context, department: str, codes: tuple[str, ...], *, rule: str
+    ctx: Context, department: str, codes: tuple[str, ...], *, rule: str, risk: bool = False
 ) -> list[dict[str, Any]]:
-    """The department's published items with these codes; refuse any it does not have."""
+    """The department's published items with these codes; refuse any it does not have.
+    ``risk``: each carries its ``risk_grade`` too (a task whose ratios follow the items'
+    risk grades, R5.2; other tasks' items are recorded as they always were)."""
     published = published_items(ctx, department)
     missing = [c for c in codes if c not in published]
     if missing:
@@ -46,18 +48,28 @@ def items_of(
             "category": published[c]["category"],
             "ratio_cap": published[c]["ratio_cap"],
             "object_type": published[c]["object_type"],
+            **({"risk_grade": published[c]["risk_grade"]} if risk else {}),
         }
         for c in codes
     ]
 
 
 def check_caps(
-    items: list[dict[str, Any]], ratios: dict[str, str], directed: dict[str, Any] | None
+    items: list[dict[str, Any]],
+    ratios: dict[str, str],
+    directed: dict[str, Any] | None,
+    table: dict[str, dict[str, str]] | None = None,
 ) -> None:
-    """A general item's sampling ratio may not exceed its published cap (R3.2)."""
+    """A general item's sampling ratio may not exceed its published cap (R3.2): every
+    ratio the task may draw with (per class, per cell of its ratio table, directed)."""
     from decimal import Decimal
 
     used = [(f"ratios.{c}", Decimal(r)) for c, r in ratios.items()]
+    used += [
+        (f"ratio_table.{c}.{g}", Decimal(r))
+        for c, row in sorted((table or {}).items())
+        for g, r in row.items()
+    ]
     if directed is not None:
         used.append(("directed.ratio", Decimal(directed["ratio"])))
     for item in items:

@@ -65,6 +65,8 @@ class DraftPlan(Command):
             plan["ratios"],
             plan["directed"],
         )
+        if formats.since(ctx.ledger, 2):
+            rules.check_directed_ratio(plan["ratios"], None, plan["directed"])
         year = self.year
         found = ctx.ledger.find(plan_id(department, year))
         annual = (

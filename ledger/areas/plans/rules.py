@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from ledger.areas.directory.events import CREDIT_CLASSES, OBJECT_KINDS
+from ledger.areas.items.events import RISK_GRADES
 from ledger.areas.plans.events import AnnualPlan
 from ledger.commanding import Context
-from ledger.errors import RuleViolationError
+from ledger.errors import RuleViolationError, ValidationError
 from ledger.fields import integer, nested, ratio, shape_of, text_list
 from ledger.i18n import _
 from ledger.ids import plan_id
@@ -30,6 +32,18 @@ def read_ratios(p: Params | None) -> dict[str, str]:
     if p is None:
         return {}
     return {c: p.ratio(c) for c in CREDIT_CLASSES}
+
+
+def read_ratio_table(p: Params | None) -> dict[str, dict[str, str]] | None:
+    """Sampling ratio per credit class × item risk grade (R5.2, 将随机抽查比例频次与抽查对象的
+    信用等级、事项风险等级挂钩): every class A-D, each with low, medium and high."""
+    if p is None:
+        return None
+    table: dict[str, dict[str, str]] = {}
+    for credit in CREDIT_CLASSES:
+        row = p.nested(credit)
+        table[credit] = {g: row.ratio(g) for g in RISK_GRADES} if row is not None else {}
+    return table
 
 
 def read_directed(p: Params | None) -> dict[str, Any] | None:
@@ -57,13 +71,71 @@ def scope() -> Any:
     )
 
 
-def ratios() -> Any:
+def ratios(*, required: bool = True) -> Any:
     """The ``ratios`` field: a sampling ratio per credit class (R5.2)."""
     return nested(
         read_ratios,
-        description="Sampling ratio per credit-risk class A-D, decimal text (R5.2).",
+        required=required,
+        description="Sampling ratio per credit-risk class A-D, decimal text (R5.2)."
+        + ("" if required else " Or ratio_table."),
         shape={c: ratio().metadata["spec"] for c in CREDIT_CLASSES},
     )
+
+
+def ratio_table() -> Any:
+    """The ``ratio_table`` field: a ratio per credit class and item risk grade (R5.2)."""
+    row = shape_of(**{g: ratio() for g in RISK_GRADES})
+    return nested(
+        read_ratio_table,
+        required=False,
+        description="Sampling ratio per credit class A-D (rows) and item risk grade low, "
+        "medium, high (columns), decimal text (R5.2, 信用等级×事项风险等级). An object's "
+        "grade is the highest of the task's items for its kind. Instead of ratios.",
+        shape={c: nested(read_ratio_table, shape=row).metadata["spec"] for c in CREDIT_CLASSES},
+    )
+
+
+def check_ratios(ratios: dict[str, str], table: dict[str, dict[str, str]] | None) -> None:
+    """A task draws with ``ratios`` per credit class or a ``ratio_table`` (R5.2): one of
+    the two, never both."""
+    if bool(ratios) == bool(table):
+        raise ValidationError(
+            "give the sampling ratios per credit class (ratios) or per credit class and risk "
+            "grade (ratio_table), one of the two / 抽查比例须按信用分类（ratios）或按信用分类与"
+            "事项风险等级（ratio_table）二选一",
+            {"ratios": ["one of ratios and ratio_table"]},
+        )
+
+
+def check_directed_ratio(
+    ratios: dict[str, str],
+    table: dict[str, dict[str, str]] | None,
+    directed: dict[str, Any] | None,
+) -> None:
+    """R5.3 (定向抽查，增加抽查频次，加大抽查比例): the directed stratum takes objects out of
+    their classes, so its ratio is above the highest ratio it overrides -- never below it,
+    and equal only at 1 (everyone is drawn). Otherwise a penalised object would be
+    less likely to be drawn than an ordinary D-class one (e.g. 1 of 53 directed against
+    5 of 93 D-class)."""
+    if directed is None:
+        return
+    used = [(f"ratios.{c}", Decimal(r)) for c, r in ratios.items()]
+    used += [
+        (f"ratio_table.{c}.{g}", Decimal(r))
+        for c, row in (table or {}).items()
+        for g, r in row.items()
+    ]
+    if not used:
+        return
+    name, highest = max(used, key=lambda u: u[1])
+    mine = Decimal(directed["ratio"])
+    if mine < highest or (mine == highest and mine < 1):
+        raise RuleViolationError(
+            f"定向抽查比例 {directed['ratio']} 须高于其覆盖的最高抽查比例（{name} = {highest}）"
+            f"/ the directed-check ratio {directed['ratio']} must be above the highest ratio it "
+            f"overrides ({name} = {highest}): directed checks (定向抽查) mean a higher ratio",
+            rule="R5.3",
+        )
 
 
 def directed() -> Any:

@@ -49,7 +49,8 @@ class CreateTask(Command):
     name: str = text(max_length=200)
     year: int = integer(minimum=2000, maximum=2100)
     scope: dict[str, Any] = rules.scope()
-    ratios: dict[str, str] = rules.ratios()
+    ratios: dict[str, str] = rules.ratios(required=False)
+    ratio_table: dict[str, dict[str, str]] | None = rules.ratio_table()
     directed: dict[str, Any] | None = rules.directed()
     matching: str = choice(MATCHING)
     team_size: int = integer(minimum=2, maximum=20)
@@ -76,14 +77,27 @@ class CreateTask(Command):
             "plan": self.plan,
             "stratify_by": list(self.stratify_by),
         }
+        table = self.ratio_table
+        if table:
+            # Only a task that has one records it: older tasks' events stay as they were.
+            spec["ratio_table"] = table
         if spec["planned_start"] > spec["planned_end"]:
             raise ValidationError(
                 _("the task ends before it starts"), {"planned_end": [_("before start")]}
             )
         if ctx.ledger.find(task_id(task)) is not None:
             raise ConflictError(_("task {task} already exists", task=task))
-        items = items_of(ctx, lead, self.items, rule="R7.2")
-        check_caps(items, spec["ratios"], spec["directed"])
+        rules.check_ratios(self.ratios, table)
+        if table and not formats.since(ctx.ledger, 2):
+            raise ValidationError(
+                "a ratio table (ratio_table) needs a format-2 ledger; give ratios per credit "
+                "class / 格式1账本不支持按风险等级的抽查比例表",
+                {"ratio_table": ["format 1"]},
+            )
+        items = items_of(ctx, lead, self.items, rule="R7.2", risk=bool(table))
+        check_caps(items, spec["ratios"], spec["directed"], table)
+        if formats.since(ctx.ledger, 2):
+            rules.check_directed_ratio(self.ratios, table, self.directed)
         inspectors_of(ctx, lead, self.inspectors)
         if formats.since(ctx.ledger, 2):
             rules.plan_entry(ctx, lead, self.year, self.plan, self.items)
@@ -123,8 +137,9 @@ class JoinTask(Command):
             raise ConflictError(
                 _("task {task} is already drawn; it cannot change", task=task), rule="R7.5"
             )
-        items = items_of(ctx, department, self.items, rule="R7.2")
-        check_caps(items, found.spec["ratios"], found.spec["directed"])
+        table = found.spec.get("ratio_table")
+        items = items_of(ctx, department, self.items, rule="R7.2", risk=bool(table))
+        check_caps(items, found.spec["ratios"], found.spec["directed"], table)
         inspectors_of(ctx, department, self.inspectors)
         if formats.since(ctx.ledger, 2):
             require_joint_listed(ctx, [*found.items, *items])
