@@ -16,6 +16,7 @@ import psycopg
 from ledger.application import Ledger
 from ledger.areas.bodies import commands as body_commands
 from ledger.areas.calendar import commands as calendar_commands
+from ledger.areas.credit import commands as credit_commands
 from ledger.areas.departments import commands as department_commands
 from ledger.areas.directory import commands as directory_commands
 from ledger.areas.draws import commands as draw_commands
@@ -58,6 +59,7 @@ AREAS = (
     notice_commands,
     worklist_commands,
     body_commands,
+    credit_commands,
     witness_commands,
 )
 

@@ -63,6 +63,11 @@ def draw_id(task: str, number: int) -> UUID:
     return stream_id("draw", task, str(number))
 
 
+def credit_policy_id() -> UUID:
+    """The office's credit policy: concentrated industries, yearly check caps (R5.3, R6.3)."""
+    return stream_id("credit-policy")
+
+
 def notice_id(notice: str) -> UUID:
     """A notice naming a unit (通报批评, R10.2)."""
     return stream_id("notice", notice)

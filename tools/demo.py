@@ -755,6 +755,16 @@ def next_year(demo: Demo, inspectors: dict[str, list[str]]) -> None:
     from ledger.ids import draw_id
 
     demo.say("the next year's draw: the penalty recorded in 2026 feeds its directed stratum")
+    # R5.3, R6.3: the office's credit policy -- when an industry's violations count as
+    # concentrated, and each object's yearly number of checks (published in the log).
+    demo.run(
+        "office",
+        "credit.policy",
+        at="2026-11-04",
+        concentration={"min_objects": 2, "min_share": "0.01", "years": 3},
+        yearly_cap=3,
+        reason="县联席会议决定：违法违规行为相对集中的行业列入定向抽查；每户每年检查不超过3次",
+    )
     demo.run(
         "scjgj",
         "task.create",
@@ -770,7 +780,7 @@ def next_year(demo: Demo, inspectors: dict[str, list[str]]) -> None:
         planned_start="2027-03-01",
         planned_end="2027-04-30",
         ratios={"A": "0.01", "B": "0.015", "C": "0.03", "D": "0.06"},
-        directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2},
+        directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2, "industries": True},
         scope={"kinds": ["enterprise"], "regions": [], "industries": []},
     )
     committed = demo.run(
@@ -801,7 +811,8 @@ def next_year(demo: Demo, inspectors: dict[str, list[str]]) -> None:
     directed = {i for i, _ in strata.get("directed", [])}
     demo.say(
         f"  {len(penalised)} object(s) with a penalty case on record; in the directed stratum "
-        f"of {NEXT_TASK}: {sum(o in directed for o in penalised)}"
+        f"of {NEXT_TASK}: {sum(o in directed for o in penalised)}; industries with "
+        f"concentrated violations: {committed['snapshot']['concentrated_industries'] or 'none'}"
     )
 
 

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from decimal import Decimal
 from typing import Any
 
 from ledger.draw.algorithm import Job, Officer
@@ -60,6 +61,9 @@ def strata_for(
     exclusion_mode: str,
     record: Mapping[str, list[CreditEntry]] | None = None,
     checklists: bool = False,
+    concentrated: Collection[str] = frozenset(),
+    capped: Collection[str] = frozenset(),
+    exempt_directed: bool = False,
 ) -> dict[str, list[tuple[str, str]]]:
     """Eligible (id, kind) per stratum key.
 
@@ -82,6 +86,12 @@ def strata_for(
 
     A task with a ``ratio_table`` (R5.2) splits each class by risk grade: the stratum
     ``C/high`` holds class-C objects whose highest task item for their kind is high risk.
+
+    ``concentrated`` (R5.3): industries whose violations are concentrated, by the office's
+    threshold (:func:`concentrated_industries`); their objects are directed when the task
+    asks for it (``directed.industries``). ``capped`` (R6.3): objects at their yearly
+    check cap, never eligible. ``exempt_directed`` (R6.3 with R5.3, 增加抽查频次): directed
+    objects are not left out or lowered by the exclusion period.
     """
     kinds = {item["object_type"] for item in spec["items"]}
     scope = spec["scope"]
@@ -100,6 +110,7 @@ def strata_for(
                 grade[kind_of] = item["risk_grade"]
     today = on.isoformat()
     since = _years_before(on, directed["penalty_years"]) if directed else today
+    by_industry = bool(directed and directed.get("industries"))
     strata: dict[str, list[tuple[str, str]]] = {}
     for ident, (
         kind,
@@ -119,6 +130,8 @@ def strata_for(
             i["object_type"] == kind and i["department"] in supervisors for i in spec["items"]
         ):
             continue
+        if ident in capped:
+            continue
         key = credit
         if directed and (
             complaints >= directed["min_complaints"]
@@ -127,9 +140,10 @@ def strata_for(
                 record is not None
                 and any(since < entry.day <= today for entry in record.get(ident, ()))
             )
+            or (by_industry and industry in concentrated)
         ):
             key = "directed"
-        if ident in excluded:
+        if ident in excluded and not (exempt_directed and key == "directed"):
             if exclusion_mode == "exclude":
                 continue
             key = LOWER[credit]
@@ -151,6 +165,68 @@ def stratum_ratio(ratios: dict[str, str], key: str) -> str:
     ``C/high``), or the directed checks' (R5.2, R5.3); further stratifiers
     (``C|岳阳镇``) split a class without changing its ratio."""
     return ratios[key.split("|", 1)[0]]
+
+
+def concentrated_industries(
+    objects: Mapping[str, ObjectRecord],
+    record: Mapping[str, list[CreditEntry]],
+    rule: Mapping[str, Any],
+    on: dt.date,
+) -> list[str]:
+    """Industries whose violations are concentrated on ``on`` (违法违规行为相对集中的行业,
+    R5.3), by the office's threshold ``rule``: of the industry's active objects in the
+    directory, at least ``min_objects``, and at least ``min_share`` of them, have a
+    violation, penalty case or judicial referral on record within the last ``years``
+    up to ``on``. Computed from the log alone; sorted."""
+    since, today = _years_before(on, int(rule["years"])), on.isoformat()
+    totals: dict[str, int] = {}
+    flagged: dict[str, int] = {}
+    for ident, (_, _, industry, _, _, _, _, status) in objects.items():
+        if status != "active" or not industry:
+            continue
+        totals[industry] = totals.get(industry, 0) + 1
+        if any(since < e.day <= today for e in record.get(ident, ())):
+            flagged[industry] = flagged.get(industry, 0) + 1
+    share = Decimal(rule["min_share"])
+    return sorted(
+        name
+        for name, n in flagged.items()
+        if n >= int(rule["min_objects"]) and Decimal(n) >= share * totals[name]
+    )
+
+
+def checks_this_year(world: World, task: str | None, on: dt.date) -> dict[str, int]:
+    """How many checks each object has had in ``on``'s calendar year up to ``on`` (R6.3,
+    the yearly cap): every basis it was checked under -- a draw, a case lead (个案处理),
+    none -- and every other task's draw organised that year that drew it, counted once
+    per draw or case however many items were checked (进一次门、查多项事). ``task``'s
+    own draws are not counted against it."""
+    start, today = f"{on.year}-01-01", on.isoformat()
+    own = f"draw:{task}/" if task else None
+    visits: dict[str, set[str]] = {}
+    for ident, checks in world.credit.checks.items():
+        for day, basis in checks:
+            if start <= day <= today and not (own and basis.startswith(own)):
+                visits.setdefault(ident, set()).add(basis)
+    for reference, (day, ids) in world.draws.performed.items():
+        if start <= day <= today and not (own and f"draw:{reference}".startswith(own)):
+            for ident in ids:
+                visits.setdefault(ident, set()).add(f"draw:{reference}")
+    return {ident: len(bases) for ident, bases in visits.items()}
+
+
+def checked_within(world: World, task: str, on: dt.date, days: int) -> set[str]:
+    """Objects checked on a day within ``days`` before ``on`` -- by another draw or a
+    case lead alike (R6.3: case checks count too) -- other than under ``task``'s draws."""
+    if days <= 0:
+        return set()
+    since, today = (on - dt.timedelta(days=days)).isoformat(), on.isoformat()
+    own = f"draw:{task}/"
+    return {
+        ident
+        for ident, checks in world.credit.checks.items()
+        if any(since <= day <= today and not basis.startswith(own) for day, basis in checks)
+    }
 
 
 def excluded_by_earlier_draws(world: World, task: str, on: dt.date, days: int) -> set[str]:

@@ -27,7 +27,14 @@ from ledger.draw.algorithm import (
     rules_since,
     string_leaf,
 )
-from ledger.draw.eligibility import excluded_by_earlier_draws, officers_for, strata_for
+from ledger.draw.eligibility import (
+    checked_within,
+    checks_this_year,
+    concentrated_industries,
+    excluded_by_earlier_draws,
+    officers_for,
+    strata_for,
+)
 from ledger.draw.world import ObjectRecord, World
 
 
@@ -57,6 +64,10 @@ class Snapshot:
     #: eligible objects' records, whose 片区, industry and supervisors it reads.
     matching_rules: str | None = None
     objects: dict[str, ObjectRecord] | None = None
+    #: R6.3: the yearly cap and how many objects it kept out (None: no cap in force).
+    capped: dict[str, int] | None = None
+    #: R5.3: the industries made directed (None: the task does not ask for them).
+    concentrated: list[str] | None = None
 
     def object_leaves(self) -> Iterator[bytes]:
         """The leaves ``[id, stratum, kind]`` of every object, sorted by (id, stratum,
@@ -102,6 +113,12 @@ class Snapshot:
                 "root": root(o.leaf(self.matching_rules) for o in self.officers),
             },
             "excluded": self.excluded,
+            **({"yearly_cap": self.capped} if self.capped is not None else {}),
+            **(
+                {"concentrated_industries": self.concentrated}
+                if self.concentrated is not None
+                else {}
+            ),
         }
 
 
@@ -119,6 +136,27 @@ def snapshot(world: World, spec: dict[str, Any], params: dict[str, Any]) -> Snap
     matching_rules = params.get("matching_rules")
     v2 = matching_rules == MATCHING_V2  # checklists, territory, expertise
     objects = world.directory.objects
+    # R6.3 as a v3 commitment states it (``exclusion.checks``): case checks count for the
+    # exclusion period too, directed objects are exempt from it (增加抽查频次), and the
+    # office's yearly cap keeps objects checked that often out of the draw.
+    counts_checks = v3 and bool(exclusion.get("checks"))
+    if counts_checks:
+        excluded |= checked_within(world, spec["task"], on, exclusion["days"])
+    policy = (world.policy or {}) if v3 else {}
+    cap = policy.get("yearly_cap")
+    capped: set[str] = set()
+    if cap:
+        counts = checks_this_year(world, spec["task"], on)
+        capped = {ident for ident, n in counts.items() if n >= cap}
+    directed = spec.get("directed") or {}
+    concentrated = None
+    if v3 and directed.get("industries"):
+        rule = policy.get("concentration")
+        concentrated = (
+            concentrated_industries(world.directory.objects, world.credit.entries, rule, on)
+            if rule
+            else []
+        )
     with paused_gc():
         strata = strata_for(
             objects,
@@ -128,7 +166,18 @@ def snapshot(world: World, spec: dict[str, Any], params: dict[str, Any]) -> Snap
             exclusion_mode=exclusion["mode"],
             record=world.credit.entries if v3 else None,
             checklists=v2,
+            concentrated=frozenset(concentrated or ()),
+            capped=capped,
+            exempt_directed=counts_checks,
         )
     eligible = {i: objects[i] for m in strata.values() for i, _ in m} if v2 else None
     officers = officers_for(world, spec, params["inspection_date"])
-    return Snapshot(strata, officers, len(excluded), matching_rules, eligible)
+    return Snapshot(
+        strata,
+        officers,
+        len(excluded),
+        matching_rules,
+        eligible,
+        {"cap": cap, "capped": len(capped)} if cap else None,
+        concentrated,
+    )

@@ -82,8 +82,16 @@ INSPECTION_TOPICS = (
 )
 #: Key registrations: whose key declared or approved a v2 recusal (verify-draw).
 KEY_TOPICS = ("shuangsui.key.registered",)
+#: The office's credit policy (``ledger.areas.credit``): the version in force.
+POLICY_TOPICS = ("shuangsui.credit.policy_set",)
 SNAPSHOT_TOPICS = (
-    DIRECTORY_TOPICS + INSPECTOR_TOPICS + TASK_TOPICS + DRAW_TOPICS + INSPECTION_TOPICS + KEY_TOPICS
+    DIRECTORY_TOPICS
+    + INSPECTOR_TOPICS
+    + TASK_TOPICS
+    + DRAW_TOPICS
+    + INSPECTION_TOPICS
+    + KEY_TOPICS
+    + POLICY_TOPICS
 )
 
 
@@ -243,6 +251,8 @@ class Draws:
 
     committed: dict[str, dict[str, Any]] = field(default_factory=dict)  # stream -> state
     drawn_on: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # task -> date, ids
+    #: Every performed draw, "task/number" -> (organised from, drawn ids): the yearly cap.
+    performed: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
 
     def apply(self, stream: str, topic: str, state: dict[str, Any]) -> None:
         # Only what a draw reads is kept: a performed event's assignments (tens of
@@ -250,8 +260,13 @@ class Draws:
         if topic == "shuangsui.draw.committed":
             self.committed[stream] = state
         if topic == "shuangsui.draw.performed":
-            task = json.loads(self.committed[stream]["commitment"])["task"]
-            self.drawn_on[task] = (state["organise_from"], [d[0] for d in state["drawn"]])
+            commitment = json.loads(self.committed[stream]["commitment"])
+            ids = [d[0] for d in state["drawn"]]
+            self.drawn_on[commitment["task"]] = (state["organise_from"], ids)
+            self.performed[f"{commitment['task']}/{commitment['draw']}"] = (
+                state["organise_from"],
+                ids,
+            )
 
 
 #: What the credit record holds: a verified violation, a penalty case (立案处罚), a
@@ -314,6 +329,8 @@ class World:
     tasks: Tasks = field(default_factory=Tasks)
     draws: Draws = field(default_factory=Draws)
     credit: CreditRecord = field(default_factory=CreditRecord)
+    #: The office's credit policy in force (R5.3, R6.3): the last ``credit.policy_set``.
+    policy: dict[str, Any] | None = None
     position: int = 0
 
     def apply(self, event: Event) -> None:
@@ -329,6 +346,8 @@ class World:
             self.draws.apply(stream, topic, state)
         elif topic in INSPECTION_TOPICS:
             self.credit.apply(stream, topic, state)
+        elif topic in POLICY_TOPICS:
+            self.policy = {k: state[k] for k in ("version", "concentration", "yearly_cap")}
 
 
 def fold(events: Iterable[Event], up_to: int | None = None) -> World:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from ledger.draw.eligibility import strata_for
-from ledger.draw.world import CreditEntry, CreditRecord, ObjectRecord
+from ledger.draw.eligibility import checks_this_year, concentrated_industries, strata_for
+from ledger.draw.world import CreditEntry, CreditRecord, ObjectRecord, World
 
 ON = dt.date(2027, 3, 1)
 SPEC: dict[str, Any] = {
@@ -102,3 +102,86 @@ def test_the_fold_records_violations_and_follow_ups_under_the_object() -> None:
         ("penalty_case", "2026-05-09", "case:TS-1", "罚1"),
     ]
     assert record.checks["o1"] == {("2026-05-01", "case:TS-1")}
+
+
+# --- the office's policy: concentrated industries, the yearly cap (R5.3, R6.3) ----------------
+
+
+def industry_obj(industry: str, status: str = "active") -> ObjectRecord:
+    return ("enterprise", "岳阳镇", industry, ("SCJGJ",), "A", (), 0, status)
+
+
+RULE = {"min_objects": 2, "min_share": "0.5", "years": 3}
+
+
+@pytest.mark.parametrize(
+    ("flagged", "total", "expected"),
+    [
+        (2, 4, ["餐饮"]),  # 2 objects and half of them: both thresholds met
+        (1, 2, []),  # half, but one object only
+        (2, 5, []),  # two objects, but 40 %
+    ],
+)
+def test_an_industry_is_concentrated_when_both_thresholds_are_met(
+    flagged: int, total: int, expected: list[str]
+) -> None:
+    objects = {f"o{i}": industry_obj("餐饮") for i in range(total)}
+    objects["closed"] = industry_obj("餐饮", "closed")  # not counted either way
+    record = {f"o{i}": [entry("violation", "2026-06-01")] for i in range(flagged)}
+    assert concentrated_industries(objects, record, RULE, ON) == expected
+
+
+def test_only_entries_within_the_years_up_to_the_day_count_for_an_industry() -> None:
+    objects = {"o1": industry_obj("餐饮"), "o2": industry_obj("餐饮")}
+    old = {"o1": [entry("penalty_case", "2024-03-01")], "o2": [entry("violation", "2027-03-02")]}
+    assert concentrated_industries(objects, old, RULE, ON) == []
+    recent = {"o1": [entry("penalty_case", "2024-03-02")], "o2": [entry("violation", "2027-03-01")]}
+    assert concentrated_industries(objects, recent, RULE, ON) == ["餐饮"]
+
+
+def test_checks_this_year_count_each_draw_or_case_once_and_not_the_tasks_own() -> None:
+    world = World()
+    world.credit.checks = {
+        "o1": {
+            ("2027-01-05", "case:TS-1"),
+            ("2027-01-05", "case:TS-1"),
+            ("2027-02-01", "draw:T-9/1"),
+            ("2026-12-31", "case:TS-0"),  # last year
+            ("2027-03-02", "case:TS-late"),  # after the day
+        },
+        "o2": {("2027-02-01", "draw:T-1/1")},  # the task's own draw
+    }
+    world.draws.performed = {
+        "T-9/1": ("2027-01-20", ["o1", "o3"]),  # o1 drawn and checked: one visit
+        "T-8/1": ("2026-11-01", ["o3"]),  # last year
+    }
+    assert checks_this_year(world, "T-1", ON) == {"o1": 2, "o3": 1}
+    assert checks_this_year(world, None, ON) == {"o1": 2, "o2": 1, "o3": 1}
+
+
+def test_capped_objects_are_never_eligible_and_directed_ones_may_be_exempt() -> None:
+    objects = {"o1": obj(), "o2": obj(), "o3": obj(penalties=("2026-06-01",))}
+    strata = strata_for(
+        objects,
+        SPEC,
+        on=ON,
+        excluded={"o2", "o3"},
+        exclusion_mode="exclude",
+        record={},
+        capped={"o1"},
+        exempt_directed=True,
+    )
+    assert strata == {"directed": [("o3", "enterprise")]}
+    strata = strata_for(
+        objects, SPEC, on=ON, excluded={"o2", "o3"}, exclusion_mode="exclude", record={}
+    )
+    assert strata == {"A": [("o1", "enterprise")]}
+
+
+def test_a_concentrated_industry_directs_only_when_the_task_asks() -> None:
+    objects = {"o1": industry_obj("餐饮")}
+    asks = {**SPEC, "directed": {**SPEC["directed"], "industries": True}}
+    kwargs: dict[str, Any] = {"on": ON, "excluded": set(), "exclusion_mode": "exclude"}
+    assert set(strata_for(objects, asks, concentrated={"餐饮"}, **kwargs)) == {"directed"}
+    assert set(strata_for(objects, SPEC, concentrated={"餐饮"}, **kwargs)) == {"A"}
+    assert set(strata_for(objects, asks, concentrated={"建筑"}, **kwargs)) == {"A"}

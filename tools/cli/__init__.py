@@ -34,6 +34,7 @@ from tools.cli import (
     calendar,
     chain,
     command,
+    credit,
     departments,
     directory,
     draws,
@@ -155,6 +156,7 @@ COMMANDS: tuple[click.Command, ...] = (
     notices.notice,
     worklist.worklist,
     bodies.body,
+    credit.credit,
     # reading through the projections
     reading.projections,
     reading.trail_cmd,

@@ -65,8 +65,10 @@ def draw() -> None:
 @click.option(
     "--exclude-days",
     type=click.IntRange(0),
-    default=0,
-    help="Objects drawn by another random draw in this many days ... (R6.3)",
+    default=None,
+    help="Objects drawn by another random draw -- or, on format-3 ledgers, checked on a "
+    "case lead -- in this many days ... (R6.3; default: 365 on format-3 ledgers, none "
+    "before; directed objects stay in)",
 )
 @click.option(
     "--exclusion-mode",
@@ -85,7 +87,7 @@ def draw_commit(
     beacon_round: int | None,
     reveal_by: str,
     fallback: str,
-    exclude_days: int,
+    exclude_days: int | None,
     exclusion_mode: str,
     experts: int,
 ) -> None:
@@ -103,9 +105,10 @@ def draw_commit(
         "dice": dice,
         "reveal_by": reveal_by,
         "fallback": fallback,
-        "exclusion": {"days": exclude_days, "mode": exclusion_mode},
         "experts_per_object": experts,
     }
+    if exclude_days is not None:
+        params["exclusion"] = {"days": exclude_days, "mode": exclusion_mode}
     if beacon_round is not None:
         params["beacon"] = {"round": beacon_round}
     result = runtime.run(key_file, "draw.commit", params)

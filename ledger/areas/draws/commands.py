@@ -15,6 +15,7 @@ from ledger import formats
 from ledger.areas.departments.rules import require_operator
 from ledger.areas.draws.events import Draw
 from ledger.areas.draws.rules import (
+    DEFAULT_EXCLUSION_DAYS,
     check_entropy,
     commitment_of,
     draw_of,
@@ -88,7 +89,7 @@ class CommitDraw(Command):
     )
     reveal_by: str = text(max_length=40)
     fallback: str = choice(("skip", "wait"))
-    exclusion: tuple[int, str] = nested(
+    exclusion: tuple[int, str] | None = nested(
         read_exclusion,
         required=False,
         shape=shape_of(days=integer(minimum=0, maximum=3650), mode=choice(("exclude", "lower"))),
@@ -102,7 +103,16 @@ class CommitDraw(Command):
 def commit(ctx: Context, c: CommitDraw) -> Outcome:
     lead = require_operator(ctx)
     task, witnesses, dice, beacon_round = c.task, c.witnesses, c.dice, c.beacon
-    reveal_by, mode, (days, exclusion_mode) = c.reveal_by, c.fallback, c.exclusion
+    reveal_by, mode = c.reveal_by, c.fallback
+    format_3 = formats.since(ctx.ledger, 3)
+    if c.exclusion is not None:
+        days, exclusion_mode = c.exclusion
+    else:  # R6.3: format 3 defaults to a real period (formats 1 and 2 had none)
+        days, exclusion_mode = (DEFAULT_EXCLUSION_DAYS if format_3 else 0), "exclude"
+    exclusion: dict[str, Any] = {"days": days, "mode": exclusion_mode}
+    if format_3:
+        # v3 (R6.3): case checks count for the period too; directed objects are exempt.
+        exclusion["checks"] = True
     experts = c.experts_per_object
     deadline = reveal_deadline(reveal_by)
     now = ctx.authorisation.created
@@ -120,7 +130,7 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
         spec = task_spec(world, task)
         params: dict[str, Any] = {
             "inspection_date": spec["planned_start"],
-            "exclusion": {"days": days, "mode": exclusion_mode},
+            "exclusion": exclusion,
         }
         # Format 3 draws under v3 (the credit record feeds eligibility), format 2 under v2
         # (a format-2 ledger written before format 3 must replay byte for byte); a draw
@@ -133,6 +143,16 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
             # Checklists, territory and expertise (R6.1, R6.6, R7.3): verify-draw
             # recomputes whichever matching a draw's commitment names.
             params["matching_rules"] = MATCHING_V2
+        if (
+            format_3
+            and (spec.get("directed") or {}).get("industries")
+            and not ((world.policy or {}).get("concentration"))
+        ):
+            raise RuleViolationError(
+                f"{task} directs checks at industries with concentrated violations, but the "
+                "office has set no threshold (credit.policy) / 联席会议办公室尚未设定违法集中阈值",
+                rule="R5.3",
+            )
         snap = snapshot(world, spec, {**params, "algorithm": algorithm})
     if not snap.strata:
         raise RuleViolationError(

@@ -56,10 +56,16 @@ def read_beacon(p: Params | None) -> int | None:
     return p.integer("round", minimum=1) if p else None
 
 
-def read_exclusion(p: Params | None) -> tuple[int, str]:
-    """Objects drawn in the last ``days`` are excluded, or their ratio lowered (R6.3)."""
+#: R6.3 on format-2 ledgers: without an ``exclusion`` given, objects checked or drawn
+#: in the last year are left out (a real period, not none).
+DEFAULT_EXCLUSION_DAYS = 365
+
+
+def read_exclusion(p: Params | None) -> tuple[int, str] | None:
+    """Objects drawn in the last ``days`` are excluded, or their ratio lowered (R6.3);
+    None when not given (the command applies the ledger format's default)."""
     if p is None:
-        return 0, "exclude"
+        return None
     return p.integer("days", minimum=0, maximum=3650), p.choice("mode", ("exclude", "lower"))
 
 

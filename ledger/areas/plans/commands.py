@@ -65,7 +65,7 @@ class DraftPlan(Command):
             plan["ratios"],
             plan["directed"],
         )
-        if formats.since(ctx.ledger, 2):
+        if formats.since(ctx.ledger, 3):
             rules.check_directed_ratio(plan["ratios"], None, plan["directed"])
         year = self.year
         found = ctx.ledger.find(plan_id(department, year))

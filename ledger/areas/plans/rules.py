@@ -10,7 +10,7 @@ from ledger.areas.items.events import RISK_GRADES
 from ledger.areas.plans.events import AnnualPlan
 from ledger.commanding import Context
 from ledger.errors import RuleViolationError, ValidationError
-from ledger.fields import integer, nested, ratio, shape_of, text_list
+from ledger.fields import boolean, integer, nested, ratio, shape_of, text_list
 from ledger.i18n import _
 from ledger.ids import plan_id
 from ledger.params import Params
@@ -50,11 +50,15 @@ def read_directed(p: Params | None) -> dict[str, Any] | None:
     """Directed checks (定向抽查, R5.3): penalised in N years or with verified complaints."""
     if p is None:
         return None
-    return {
+    directed = {
         "ratio": p.ratio("ratio"),
         "penalty_years": p.integer("penalty_years", minimum=1, maximum=10),
         "min_complaints": p.integer("min_complaints", minimum=1, maximum=1000),
     }
+    # Recorded only when asked for: directed checks without it read as they always did.
+    if p.boolean("industries"):
+        directed["industries"] = True
+    return directed
 
 
 def scope() -> Any:
@@ -148,6 +152,11 @@ def directed() -> Any:
             ratio=ratio(),
             penalty_years=integer(minimum=1, maximum=10),
             min_complaints=integer(minimum=1, maximum=1000),
+            industries=boolean(
+                description="Also the objects of industries whose violations are "
+                "concentrated by the office's threshold (违法违规行为相对集中的行业, "
+                "credit.policy)."
+            ),
         ),
     )
 

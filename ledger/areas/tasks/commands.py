@@ -88,15 +88,15 @@ class CreateTask(Command):
         if ctx.ledger.find(task_id(task)) is not None:
             raise ConflictError(_("task {task} already exists", task=task))
         rules.check_ratios(self.ratios, table)
-        if table and not formats.since(ctx.ledger, 2):
+        if table and not formats.since(ctx.ledger, 3):
             raise ValidationError(
-                "a ratio table (ratio_table) needs a format-2 ledger; give ratios per credit "
-                "class / 格式1账本不支持按风险等级的抽查比例表",
-                {"ratio_table": ["format 1"]},
+                "a ratio table (ratio_table) needs a format-3 ledger (its draws are v3); give "
+                "ratios per credit class / 格式3之前的账本不支持按风险等级的抽查比例表",
+                {"ratio_table": ["before format 3"]},
             )
         items = items_of(ctx, lead, self.items, rule="R7.2", risk=bool(table))
         check_caps(items, spec["ratios"], spec["directed"], table)
-        if formats.since(ctx.ledger, 2):
+        if formats.since(ctx.ledger, 3):
             rules.check_directed_ratio(self.ratios, table, self.directed)
         inspectors_of(ctx, lead, self.inspectors)
         if formats.since(ctx.ledger, 2):

@@ -1,0 +1,110 @@
+"""credit policy / show: the office's credit policy the draws read -- concentrated
+industries and the yearly check cap (R5.3, R6.3; ``ledger/areas/credit``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import click
+
+from ledger.clock import CHINA
+from tools.cli.runtime import KEY, Runtime, pass_runtime, read_ledger
+
+
+@click.group("credit")
+def credit() -> None:
+    """The credit policy (信用监管规则): concentrated industries, yearly check caps.
+
+    \b
+    Example:
+      shuangsui credit show --on 2027-03-01
+    """
+
+
+@credit.command("policy")
+@KEY
+@click.option("--yearly-cap", type=int, help="Checks per object per calendar year (R6.3).")
+@click.option(
+    "--min-objects",
+    type=int,
+    help="An industry is concentrated with at least this many objects with a violation, "
+    "penalty case or judicial referral on record (R5.3) ...",
+)
+@click.option("--min-share", help='... and at least this share of its objects, e.g. "0.02".')
+@click.option("--years", type=int, default=3, show_default=True, help="... within these years.")
+@click.option("--reason", required=True, help="Why (e.g. the joint conference's decision).")
+@pass_runtime
+def credit_policy(
+    runtime: Runtime,
+    key_file: str,
+    yearly_cap: int | None,
+    min_objects: int | None,
+    min_share: str | None,
+    years: int,
+    reason: str,
+) -> None:
+    """Set the credit policy with the office's key; a new version for later draws.
+
+    \b
+    Example:
+      shuangsui credit policy --key office.key --yearly-cap 2 --min-objects 3 \\
+          --min-share 0.02 --years 3 --reason "联席会议决定"
+    """
+    params: dict[str, Any] = {"reason": reason}
+    if yearly_cap is not None:
+        params["yearly_cap"] = yearly_cap
+    if min_objects is not None or min_share is not None:
+        params["concentration"] = {
+            "min_objects": min_objects,
+            "min_share": min_share,
+            "years": years,
+        }
+    result = runtime.run(key_file, "credit.policy", params)
+    cap = result["yearly_cap"]
+    click.echo(
+        f"credit policy version {result['version']}: yearly cap {cap or 'none'}, "
+        f"concentration {json.dumps(result['concentration'], ensure_ascii=False)} / "
+        f"信用监管规则第{result['version']}版已记录"
+    )
+
+
+@credit.command("show")
+@click.option(
+    "--on",
+    "on",
+    metavar="YYYY-MM-DD",
+    help="Compute the concentrated industries and yearly checks as of this day "
+    "(default: today in China).",
+)
+@pass_runtime
+def credit_show(runtime: Runtime, on: str | None) -> None:
+    """Print the policy in force and, as of a day, the industries whose violations are
+    concentrated and the objects at their yearly cap, as a draw would read them (JSON).
+
+    \b
+    Example:
+      shuangsui credit show --on 2027-03-01
+    """
+    from ledger.draw.eligibility import checks_this_year, concentrated_industries
+    from ledger.draw.world import SNAPSHOT_TOPICS, fold
+    from ledger.errors import ValidationError
+
+    try:
+        day = dt.date.fromisoformat(on) if on else dt.datetime.now(CHINA).date()
+    except ValueError:
+        raise ValidationError(f"--on {on!r} is not a date (YYYY-MM-DD)") from None
+    world = read_ledger(runtime, lambda ledger: fold(ledger.topic_events(SNAPSHOT_TOPICS)))
+    policy = world.policy
+    shown: dict[str, Any] = {"on": day.isoformat(), "policy": policy}
+    if policy and policy.get("concentration"):
+        shown["concentrated_industries"] = concentrated_industries(
+            world.directory.objects, world.credit.entries, policy["concentration"], day
+        )
+    if policy and policy.get("yearly_cap"):
+        counts = checks_this_year(world, None, day)
+        shown["at_yearly_cap"] = sorted(
+            ident for ident, n in counts.items() if n >= policy["yearly_cap"]
+        )
+    click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
