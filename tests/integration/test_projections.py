@@ -154,8 +154,9 @@ def apply_step(
             team_size=2,
             planned_start="2026-12-01",
             planned_end="2026-12-20",
-            ratios={"A": "0.1", "B": "0.1", "C": "0.1", "D": "0.1"},
-            directed={"ratio": "0.2", "penalty_years": 3, "min_complaints": 2},
+            ratios={"A": "0.05", "B": "0.05", "C": "0.05", "D": "0.05"},
+            # R5.3: above every class ratio, within SC-001's cap (R3.2).
+            directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2},
             scope={"kinds": ["enterprise"], "regions": [], "industries": []},
         )
         if s[2]:
