@@ -56,7 +56,7 @@ def read_beacon(p: Params | None) -> int | None:
     return p.integer("round", minimum=1) if p else None
 
 
-#: R6.3 on format-2 ledgers: without an ``exclusion`` given, objects checked or drawn
+#: R6.3 on format-3 ledgers: without an ``exclusion`` given, objects checked or drawn
 #: in the last year are left out (a real period, not none).
 DEFAULT_EXCLUSION_DAYS = 365
 
