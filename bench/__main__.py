@@ -63,6 +63,7 @@ RUNS = (
     Run("api-postgres-2", "api.py", ("--workers", "2", "--database-url", PG),
         ("--workers", "2", "--writes", "100", "--reads", "100", "--database-url", PG)),
     Run("pages", "pages.py", (), ("--results", "20000", "--reads", "100"), "pages.json"),
+    Run("slices", "slices.py", (), ("--size", "20000", "--repeats", "1"), "slices.json"),
 )  # fmt: skip
 
 

@@ -25,6 +25,11 @@ Modules, each one idea:
 * :mod:`~ledger.audit.signatures` -- signature checks on every core, and
   :func:`verify_rows`.
 * :mod:`~ledger.audit.bundles` -- the bundle line format and :func:`verify_bundle`.
+* :mod:`~ledger.audit.statemap` -- the state map a format-3 checkpoint commits to (each
+  stream's last version and position, the key-history digest, the trail index), its
+  bucket proofs; :mod:`~ledger.audit.subjects` -- which subjects an event names.
+* :mod:`~ledger.audit.auditstate` -- the auditor's trusted state file for
+  ``verify --since``.
 * :mod:`~ledger.audit.errors` -- :class:`LedgerError` (the root of the ledger's one
   exception tree) and :class:`NoteError`, :class:`EvidenceError`,
   :class:`BundleError`.
@@ -49,6 +54,10 @@ position and a stable reason from :mod:`~ledger.audit.report`):
 7. The key history and the entry count and head match the bundle's own records; a
    full bundle's entries give every checkpoint's root; each checkpoint is signed by
    the ledger key valid at its size and cosigned only by registered witnesses.
+8. From format 3 each checkpoint carries the state map's root (a full bundle's entries
+   must give it); a slice holds every stream it touches up to the last version the map
+   proves, the whole key history, and (a trail) every stream naming its subject; the
+   log key is named, and pinned by an :class:`~ledger.audit.bundles.Anchor` if given.
 
 The database check, over the same rules plus the stored Merkle tree and unchained
 events, is :mod:`ledger.transparency.database` (it reads the rows and calls

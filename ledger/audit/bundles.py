@@ -23,15 +23,31 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ledger.audit.chain import ChainChecker
 from ledger.audit.errors import BundleError, NoteError
 from ledger.audit.evidence import RouteTable
 from ledger.audit.hashing import MerkleFrontier, leaf_hash, verify_inclusion
-from ledger.audit.keystate import GENESIS_TOPIC, KEY_CHANGE_TOPICS, check_checkpoint
+from ledger.audit.keystate import (
+    GENESIS_TOPIC,
+    KEY_CHANGE_TOPICS,
+    LEDGER_ROLE,
+    KeyState,
+    check_checkpoint,
+)
 from ledger.audit.messages import _
-from ledger.audit.notes import Checkpoint, b64, b64strict, parse_checkpoint, parse_note
+from ledger.audit.notes import (
+    NOTE_ED25519,
+    Checkpoint,
+    NoteVerifier,
+    b64,
+    b64strict,
+    parse_checkpoint,
+    parse_note,
+    verify_note,
+)
 from ledger.audit.report import (
     BAD_CHECKPOINT,
     BAD_PROOF,
@@ -58,6 +74,7 @@ from ledger.audit.statemap import (
     state_root_of,
     stream_key,
 )
+from ledger.audit.subjects import SUBJECT_KINDS, subject_key, subject_step
 from ledger.audit.timing import check_checkpoint_times
 from ledger.audit.witnessing import POLICY_TOPICS
 
@@ -75,6 +92,17 @@ _ENTRY_FIELDS = {
     "event",
 }
 _EVENT_FIELDS = {"stream", "version", "topic", "state"}
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """What ties a bundle to the real log (issue 11 part 4): the log's verifier key
+    (``--vkey``, ``name+hash+base64``) and/or a checkpoint the auditor already trusts
+    (``--trusted-checkpoint``). Without one, a look-alike log -- a whole history forged
+    under another ledger key -- verifies exactly like the real one."""
+
+    vkey: str | None = None
+    trusted: str | None = None
 
 
 def _failure(exc: BundleError) -> Failure:
@@ -256,11 +284,21 @@ def verify_bundle(
     *,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    anchor: Anchor | None = None,
 ) -> Report:
     """Verify an export bundle (see :meth:`ledger.transparency.log.Transparency.export`)
     with no database, no network; ``routes`` is the HTTP route table its ``rfc9421``
-    evidence is read with."""
+    evidence is read with. ``anchor`` pins the log key (:class:`Anchor`); the report
+    names the log key the bundle's checkpoint is signed with either way."""
     it = iter(lines)
+    try:
+        trusted = (
+            parse_checkpoint(parse_note(anchor.trusted).text)
+            if anchor is not None and anchor.trusted is not None
+            else None
+        )
+    except NoteError as exc:
+        return Report(failure=Failure(0, BAD_CHECKPOINT, f"the trusted checkpoint: {exc}"))
     try:
         header, kind, notes, record = _read_head(it)
         checkpoints = [parse_checkpoint(parse_note(n).text) for n in notes]
@@ -276,8 +314,10 @@ def verify_bundle(
         or (kind == "slice" and len(checkpoints) != 1)
     ):
         return Report(failure=Failure(0, MALFORMED_BUNDLE, "checkpoints missing or out of order"))
-    entries = _Entries(it, record, kind, checkpoints[-1], set(sizes))
+    wanted = set(sizes) | ({trusted.size} if trusted is not None else set())
+    entries = _Entries(it, record, kind, checkpoints[-1], wanted)
     checker = ChainChecker(routes, sparse=kind == "slice")
+    checker.subject = _subject_of(header.get("query"))
     if kind == "full":
         checker.state, checker.state_sizes = StateMap(), set(sizes)
     report = verify_rows(entries.rows(), checker=checker, workers=workers, progress=progress)
@@ -287,6 +327,10 @@ def verify_bundle(
     if bundle_failure is None:
         bundle_failure = _check_notes(
             notes, report, entries.roots if kind == "full" else None, checker, kind == "full"
+        )
+    if bundle_failure is None and report:
+        bundle_failure = _check_anchor(
+            notes[-1], report, anchor, trusted, entries.roots if kind == "full" else {}
         )
     if bundle_failure is None and report:
         bundle_failure = _check_witnessing(notes, report, entries.roots)
@@ -332,6 +376,75 @@ def _check_notes(
         )
         if late is not None:
             return late
+    return None
+
+
+def _log_signer(note: str, keys: dict[str, KeyState], size: int) -> NoteVerifier | None:
+    """The ledger key (valid at the checkpoint's size) whose signature the note carries."""
+    parsed = parse_note(note)
+    origin = parse_checkpoint(parsed.text).origin
+    for key in keys.values():
+        if LEDGER_ROLE in key.roles and key.valid_at(max(size, 1)):
+            verifier = NoteVerifier(origin, key.public_key)
+            try:
+                verify_note(parsed, [verifier])
+            except NoteError:
+                continue
+            return verifier
+    return None
+
+
+def _check_anchor(
+    note: str,
+    report: Report,
+    anchor: Anchor | None,
+    trusted: Checkpoint | None,
+    roots: dict[int, bytes],
+) -> Failure | None:
+    """Name the log key the bundle's checkpoint is signed with; with an anchor, it must
+    be the key given (``--vkey``) or the one that signed the trusted checkpoint, and the
+    entries must give the trusted root (where the bundle holds that size)."""
+    checkpoint = parse_checkpoint(parse_note(note).text)
+    signer = _log_signer(note, report.keys, checkpoint.size)
+    if signer is None:  # check_checkpoint accepted it, so this cannot happen
+        return Failure(0, BAD_CHECKPOINT, "no ledger key signed the bundle's checkpoint")
+    report.log_key = signer.vkey
+    if anchor is None:
+        return None
+    different = (
+        f"the bundle's checkpoint is signed by the log key {signer.vkey}, "
+        "not the one the auditor holds: a different (look-alike) log (不是该日志)"
+    )
+    if anchor.vkey is not None:
+        try:
+            given = NoteVerifier.from_vkey(anchor.vkey)
+        except NoteError as exc:
+            return Failure(0, BAD_CHECKPOINT, f"--vkey: {exc}")
+        if given.algorithm != NOTE_ED25519 or (given.name, given.public_key) != (
+            signer.name,
+            signer.public_key,
+        ):
+            return Failure(0, BAD_CHECKPOINT, different)
+        report.anchors.append("vkey")
+    if anchor.trusted is not None and trusted is not None:
+        try:
+            verify_note(parse_note(anchor.trusted), [signer])
+        except NoteError:
+            return Failure(0, BAD_CHECKPOINT, different.replace("holds", "trusted"))
+        root = roots.get(trusted.size)
+        if trusted.size == checkpoint.size:
+            root = checkpoint.root
+        if root is not None and root != trusted.root:
+            return Failure(
+                trusted.size,
+                BAD_CHECKPOINT,
+                f"the bundle's log has another root at the trusted size {trusted.size}: "
+                "a fork or a rewrite (分叉或改写)",
+            )
+        report.anchors.append(
+            f"trusted checkpoint {trusted.size}"
+            + ("" if root is not None else " (its key; its root is not in this bundle)")
+        )
     return None
 
 
@@ -387,6 +500,43 @@ def _check_tail(
     if kind == "slice":
         return _check_query(header.get("query"), checker) or _check_complete(
             state, entries.target, checker, report
+        )
+    return None
+
+
+def _subject_of(query: Any) -> tuple[str, str] | None:
+    """The (kind, id) a trail slice is about (None: a stream or draw slice)."""
+    if isinstance(query, dict) and len(query) == 1:
+        ((kind, ident),) = query.items()
+        if kind in SUBJECT_KINDS and isinstance(ident, str) and ident:
+            return kind, ident
+    return None
+
+
+def _check_subject(
+    checker: ChainChecker, leaves: dict[str, str], buckets: set[int]
+) -> Failure | None:
+    """A trail slice holds every stream that names its subject: the subject's index in
+    the state map, recomputed from the (complete) streams the slice holds."""
+    if checker.subject is None:
+        return None
+    kind, ident = checker.subject
+    proved, value = lookup(subject_key(kind, ident), leaves, buckets)
+    if not proved:
+        return Failure(0, INCOMPLETE_SLICE, f"no state proof for {kind} {ident}")
+    firsts = sorted((p, s) for s, p in checker.subject_firsts.items())
+    digest = bytes(32)
+    for _first, stream in firsts:
+        digest = subject_step(digest, stream)
+    held = keys_value(len(firsts), firsts[-1][0] if firsts else 0, digest)
+    if held != (value or keys_value(0, 0, bytes(32))):
+        count, last, _ = (value or "0 0 -").split()
+        return Failure(
+            int(last),
+            INCOMPLETE_SLICE,
+            f"the log holds {count} stream(s) naming {kind} {ident} (the last named at "
+            f"position {last}); the slice holds {len(firsts)} "
+            "(切片缺少相关记录 / a record about it left out)",
         )
     return None
 
@@ -448,6 +598,9 @@ def _check_complete(
             f"the slice holds {len(checker.history)} of them or others "
             "(切片缺少密钥事件 / a key event left out)",
         )
+    failure = _check_subject(checker, leaves, buckets)
+    if failure is not None:
+        return failure
     report.complete = {
         "size": target.size,
         "streams": streams,

@@ -47,6 +47,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.audit.auditstate import AuditorState, copy_keys
 from ledger.audit.errors import EvidenceError
 from ledger.audit.evidence import Evidence, RouteTable, b64decode, parse_evidence
 from ledger.audit.hashing import ZERO_HASH, key_id_for, leaf_hash, sha256
@@ -78,6 +79,7 @@ from ledger.audit.report import (
 )
 from ledger.audit.standing import SIGNED_FORMAT_SINCE
 from ledger.audit.statemap import HISTORY_TOPICS, StateMap
+from ledger.audit.subjects import named
 from ledger.audit.timing import SINCE_FORMAT, CommandTimes, line_time
 from ledger.audit.witnessing import COSIGNED_TOPIC, WITNESS_TOPICS, Witnessing
 
@@ -152,6 +154,13 @@ class ChainChecker:
         self.history: list[tuple[int, bytes]] = []
         #: Sparse mode: each stream's versions held, with their positions.
         self.stream_positions: dict[str, dict[int, int]] = {}
+        #: Sparse mode: the subject a trail slice is about, and the first position at
+        #: which each of its streams names it (:mod:`ledger.audit.subjects`).
+        self.subject: tuple[str, str] | None = None
+        self.subject_firsts: dict[str, int] = {}
+        #: The auditor's state right after position ``snapshot_at`` (``--save-state``).
+        self.snapshot_at: int | None = None
+        self.snapshot: AuditorState | None = None
 
     # The ChainRow is checked field by field; the first problem is returned.
     def check(self, row: ChainRow) -> Failure | None:
@@ -201,6 +210,9 @@ class ChainChecker:
         if self.sparse:
             self.stream_versions.setdefault(stream, []).append(version)
             self.stream_positions.setdefault(stream, {})[version] = p
+            if self.subject is not None and stream not in self.subject_firsts:
+                if self.subject in named(event.state):
+                    self.subject_firsts[stream] = p
             if topic in HISTORY_TOPICS:
                 self.history.append((p, row.entry_hash))
             if part == 0:
@@ -232,10 +244,28 @@ class ChainChecker:
         self.expected = p + 1
         self.last_notification_id = row.notification_id
         if self.state is not None:
-            self.state.observe(p, stream, version, topic, row.entry_hash)
+            self.state.observe(p, stream, version, topic, row.entry_hash, event.state)
             if p in self.state_sizes:
                 self.state_roots[p] = self.state.root()
+        if p == self.snapshot_at:
+            self.snapshot = self.auditor_state()
         return None
+
+    def auditor_state(self) -> AuditorState:
+        """What a later ``verify --since`` needs from here (its checkpoint filled in by
+        the caller): keys, nonces, format, time order, the state map."""
+        return AuditorState(
+            origin=self.origin or "",
+            checkpoint="",
+            prev=self.prev,
+            keys=copy_keys(self.keys),
+            nonces=set(self.nonces),
+            ledger_format=self.format,
+            latest_time=self.times.latest,
+            latest_position=self.times.latest_position,
+            last_notification_id=self.last_notification_id,
+            state=self.state.copy() if self.state is not None else None,
+        )
 
     def _check_command(
         self, row: ChainRow, p: int, part: int, count: int, digest: str

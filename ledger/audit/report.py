@@ -121,6 +121,17 @@ class Report:
     #: last version}, "key_history": entries}``; None when nothing proves it (a slice of
     #: a ledger before format 3) or for a whole log.
     complete: dict[str, Any] | None = None
+    #: A bundle's log key (the verifier key of the ledger key that signed its
+    #: checkpoint), and what pinned it (``vkey``, ``trusted checkpoint N``): nothing
+    #: means a look-alike log would verify the same.
+    log_key: str | None = None
+    anchors: list[str] = field(default_factory=list)
+    #: What ``--since`` took the state before its checkpoint from, and what it could
+    #: not check (said to the auditor).
+    notes: list[str] = field(default_factory=list)
+    #: The auditor state to save (``--save-state``): an
+    #: :class:`~ledger.audit.auditstate.AuditorState`, or None.
+    saved_state: Any = None
 
     def __bool__(self) -> bool:
         return self.failure is None
@@ -148,6 +159,9 @@ class Report:
         }
         if self.complete is not None:
             document["complete"] = self.complete
+        if self.log_key is not None:
+            document["log_key"] = self.log_key
+            document["anchored_by"] = self.anchors
         if self.quorum is not None and self.quorum.required:
             # Format 2 on (a format-1 ledger's report stays exactly as it was).
             document["format"] = self.ledger_format

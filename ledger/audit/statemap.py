@@ -9,7 +9,10 @@ line ``shuangsui-state <base64 root>``: the root of a Merkle map over
   up to the checkpoint's size; and
 * ``keys`` -> ``"<count> <last position> <base64 digest>"``: the key-state commitment,
   a hash chain ``d_i = SHA-256(d_(i-1) || entry hash)`` from 32 zero bytes over every
-  entry of the key and witness-policy history (:data:`HISTORY_TOPICS`) in log order.
+  entry of the key and witness-policy history (:data:`HISTORY_TOPICS`) in log order;
+* ``subject/<kind>/<id>`` -> ``"<count> <last position> <base64 digest>"``: the trail
+  index, a hash chain over the ids of the streams whose events name the object, task,
+  person or department (:mod:`ledger.audit.subjects`), in the order they first did.
 
 The map is *bucketed*: a key's hash ``SHA-256("shuangsui/map/key\\n" || key)`` picks
 one of ``2**DEPTH`` buckets by its first :data:`DEPTH` bits; a bucket's hash is
@@ -41,12 +44,13 @@ from ledger.audit.hashing import ZERO_HASH
 from ledger.audit.keystate import GENESIS_TOPIC, KEY_CHANGE_TOPICS
 from ledger.audit.messages import _
 from ledger.audit.notes import Checkpoint, b64, b64strict
+from ledger.audit.subjects import named, subject_key, subject_step
 from ledger.audit.witnessing import POLICY_TOPICS
 
 #: The first ledger format whose checkpoints carry the state line.
 STATE_FORMAT = 3
 STATE_PREFIX = "shuangsui-state "
-DEPTH = 12
+DEPTH = 16
 BUCKETS = 1 << DEPTH
 KEYS_KEY = "keys"
 #: The entries the key-state commitment covers, and every slice must hold.
@@ -120,16 +124,33 @@ def keys_value(count: int, last: int, digest: bytes) -> str:
 class StateMap:
     """The map as entries arrive in position order; :meth:`root` at any point."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lists: bool = False) -> None:
         self.size = 0
+        #: Each subject's (count, last position, digest), and the (subject, stream)
+        #: links made; with ``lists``, each subject's streams in order (the exporter).
+        self.subjects: dict[str, tuple[int, int, bytes]] = {}
+        self.links: set[tuple[str, str]] = set()
+        self.lists: dict[str, list[str]] | None = {} if lists else None
         self.buckets: dict[int, dict[str, str]] = {}
         self._hashes: dict[int, bytes] = {}
         self._dirty: set[int] = set()
         self._levels: list[dict[int, bytes]] | None = None
         self.history = (0, 0, ZERO_HASH)  # count, last position, digest
+        self._buckets_of: dict[str, int] = {}  # each key's bucket, hashed once
+
+    def copy(self) -> StateMap:
+        """An independent copy (its root recomputed on first use)."""
+        new = StateMap()
+        new.size, new.history = self.size, self.history
+        new.subjects, new.links = dict(self.subjects), set(self.links)
+        new.buckets = {b: dict(leaves) for b, leaves in self.buckets.items()}
+        new._dirty = set(new.buckets)
+        return new
 
     def set(self, key: str, value: str) -> None:
-        b = bucket_of(key)
+        b = self._buckets_of.get(key)
+        if b is None:
+            b = self._buckets_of[key] = bucket_of(key)
         self.buckets.setdefault(b, {})[key] = value
         self._dirty.add(b)
 
@@ -137,11 +158,27 @@ class StateMap:
         return self.buckets.get(bucket_of(key), {}).get(key)
 
     def observe(
-        self, position: int, stream: str, version: int, topic: str, entry_hash: bytes
+        self,
+        position: int,
+        stream: str,
+        version: int,
+        topic: str,
+        entry_hash: bytes,
+        state: bytes,
     ) -> None:
-        """Take the entry at ``position`` (the next one)."""
+        """Take the entry at ``position`` (the next one), with its stored event state."""
         self.size = position
         self.set(stream_key(stream), f"{version} {position}")
+        for kind, ident in named(state):
+            key = subject_key(kind, ident)
+            if (key, stream) in self.links:
+                continue
+            self.links.add((key, stream))
+            count, _, digest = self.subjects.get(key, (0, 0, ZERO_HASH))
+            self.subjects[key] = (count + 1, position, subject_step(digest, stream))
+            self.set(key, keys_value(*self.subjects[key]))
+            if self.lists is not None:
+                self.lists.setdefault(key, []).append(stream)
         if topic in HISTORY_TOPICS:
             count, __, digest = self.history
             self.history = (count + 1, position, history_step(digest, entry_hash))

@@ -304,16 +304,20 @@ class ChainWriter:
 
     def select_entry_meta(
         self, after: int, up_to: int, limit: int
-    ) -> list[tuple[int, bytes, str, int, str]]:
-        """(position, entry hash, stream, version, topic) of the entries in (after, up_to]:
-        what the state map (:mod:`ledger.audit.statemap`) is built from."""
+    ) -> list[tuple[int, bytes, str, int, str, bytes]]:
+        """(position, entry hash, stream, version, topic, stored state) of the entries in
+        (after, up_to]: what the state map (:mod:`ledger.audit.statemap`) is built from."""
         rows = self.query(
-            "SELECT c.position, c.entry_hash, e.originator_id, e.originator_version, e.topic "
+            "SELECT c.position, c.entry_hash, e.originator_id, e.originator_version, e.topic, "
+            "e.state "
             "FROM {chain} c JOIN {events} e ON e.{event_id} = c.notification_id "
             "WHERE c.position > ? AND c.position <= ? ORDER BY c.position LIMIT ?",
             (after, up_to, limit),
         )
-        return [(int(r[0]), bytes(r[1]), self._stream(r[2]), int(r[3]), str(r[4])) for r in rows]
+        return [
+            (int(r[0]), bytes(r[1]), self._stream(r[2]), int(r[3]), str(r[4]), stored_bytes(r[5]))
+            for r in rows
+        ]
 
     def streams_of_topic(self, topic: str) -> list[UUID]:
         rows = self.query("SELECT DISTINCT originator_id FROM {events} WHERE topic = ?", (topic,))

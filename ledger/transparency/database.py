@@ -22,14 +22,17 @@ chain row, and the stored checkpoints.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from ledger.application import Ledger
+from ledger.audit.auditstate import AuditorState, copy_keys
 from ledger.audit.chain import ChainChecker
 from ledger.audit.errors import NoteError
 from ledger.audit.hashing import MerkleFrontier, leaf_hash, verify_consistency, verify_inclusion
 from ledger.audit.keystate import check_checkpoint
-from ledger.audit.notes import parse_checkpoint, parse_note
+from ledger.audit.notes import Checkpoint, parse_checkpoint, parse_note
 from ledger.audit.report import (
     BAD_CHECKPOINT,
     BAD_PROOF,
@@ -40,9 +43,20 @@ from ledger.audit.report import (
     Report,
 )
 from ledger.audit.signatures import verify_rows
-from ledger.audit.statemap import StateMap, check_state_line, empty_root
+from ledger.audit.statemap import (
+    KEYS_KEY,
+    STATE_FORMAT,
+    StateMap,
+    check_state_line,
+    empty_root,
+    history_step,
+    keys_value,
+    lookup,
+    proven_leaves,
+    state_root_of,
+)
 from ledger.audit.timing import check_checkpoint_times
-from ledger.audit.witnessing import WITNESS_TOPICS
+from ledger.audit.witnessing import CHECKPOINT_RECORDED_TOPIC, WITNESS_TOPICS
 from ledger.errors import ConflictError, ValidationError
 from ledger.replay import ReplayReport, replay
 from ledger.storage.merkle import load_frontier
@@ -112,7 +126,8 @@ def verify_ledger(
     sizes = set(ledger.chain.checkpoint_sizes())
     tree = _TreeCheck(ledger, MerkleFrontier(), sizes)
     checker = ChainChecker(ledger.routes)
-    checker.state, checker.state_sizes = StateMap(), sizes
+    checker.state, checker.state_sizes = StateMap(), sizes | _recorded_sizes(ledger)
+    checker.snapshot_at = max(sizes) if sizes else None
     report = verify_rows(
         tree.rows(iter_pages(ledger)), checker=checker, workers=workers, progress=progress
     )
@@ -129,8 +144,18 @@ def verify_ledger(
     if report:
         report.failure = _check_checkpoints(ledger, sorted(sizes), tree.roots, report, checker)
     if report:
-        report.failure = _check_witnessing(ledger, sorted(sizes), report)
+        report.failure = _check_witnessing(ledger, sorted(sizes), report, checker.state_roots)
+    if report:
+        report.saved_state = _saved(ledger, checker)
     return report
+
+
+def _saved(ledger: Ledger, checker: ChainChecker) -> AuditorState | None:
+    """The auditor state at the largest checkpoint verified, with that checkpoint."""
+    if checker.snapshot is None or checker.snapshot_at is None:
+        return None
+    checker.snapshot.checkpoint = ledger.transparency.note(checker.snapshot_at)
+    return checker.snapshot
 
 
 def replay_ledger(ledger: Ledger, *, progress: Callable[[int], None] | None = None) -> ReplayReport:
@@ -138,9 +163,31 @@ def replay_ledger(ledger: Ledger, *, progress: Callable[[int], None] | None = No
     return replay(iter_chain(ledger), ledger.registry, ledger.routes, progress=progress)
 
 
-def _check_witnessing(ledger: Ledger, sizes: list[int], report: Report) -> Failure | None:
+def _recorded_sizes(ledger: Ledger) -> set[int]:
+    """The sizes of the checkpoints recorded in the log (``checkpoint.recorded``): the
+    state map's root is kept at those sizes too, to check their state lines."""
+    found: set[int] = set()
+    after = 0
+    while True:
+        rows = ledger.chain.select_topic_events([CHECKPOINT_RECORDED_TOPIC], after, PAGE)
+        for position, _, _, state in rows:
+            try:
+                size = json.loads(state).get("size")
+            except (ValueError, AttributeError):
+                size = None
+            if isinstance(size, int) and 0 < size < position:
+                found.add(size)
+        if len(rows) < PAGE:
+            return found
+        after = rows[-1][0]
+
+
+def _check_witnessing(
+    ledger: Ledger, sizes: list[int], report: Report, state_roots: dict[int, bytes] | None = None
+) -> Failure | None:
     """Judge the quorum of every checkpoint (stored or recorded in the log); a recorded
-    checkpoint must have the root the verified tree gives (else the log forked)."""
+    checkpoint must have the root the verified tree gives (else the log forked), and
+    the state line the verified entries give."""
     for size, note in sorted(report.witnessing.recorded.items()):
         if size > report.size:
             return Failure(
@@ -156,6 +203,11 @@ def _check_witnessing(ledger: Ledger, sizes: list[int], report: Report) -> Failu
                 BAD_CHECKPOINT,
                 f"the checkpoint of size {size} recorded in the log has another root: a fork",
             )
+        if state_roots is not None and size in state_roots:
+            try:
+                check_state_line(recorded, report.ledger_format, state_roots[size])
+            except NoteError as exc:
+                return Failure(size, BAD_CHECKPOINT, f"recorded checkpoint of size {size}: {exc}")
     notes = {size: ledger.transparency.note(size) for size in sizes if size <= report.size}
     report.quorum = report.witnessing.assess(notes, report.keys, ledger_format=report.ledger_format)
     return None
@@ -198,11 +250,16 @@ def verify_since(
     *,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    state: AuditorState | None = None,
 ) -> Report:
     """Verify what was appended after a trusted checkpoint, and that the log extends it.
 
-    Nonce reuse is checked among the new entries (and by the database's index), not
-    against commands before the checkpoint, which this check deliberately does not read.
+    The key and nonce state before the checkpoint comes from the auditor's own state
+    file (``state``, written by an earlier verification at exactly this checkpoint) --
+    never from the database being audited. Without one, the key and witness-policy
+    history is read from the database but each entry is proved into the trusted root
+    and, from format 3, the whole history is proved complete against the checkpoint's
+    state map; nonces before the checkpoint are then not checked (the report says so).
     """
     transparency = ledger.transparency
     try:
@@ -212,6 +269,17 @@ def verify_since(
     trusted = checkpoint.size
     # Made before sizes inside a command were refused: say so, not a proof error.
     transparency.require_command_boundary(trusted)
+    if state is not None and (
+        state.origin != checkpoint.origin or state.size != trusted or state.root != checkpoint.root
+    ):
+        return Report(
+            failure=Failure(
+                0,
+                BAD_CHECKPOINT,
+                f"the auditor state file is for the checkpoint of size {state.size}, not the "
+                f"trusted one of size {trusted} (状态文件与检查点不符)",
+            )
+        )
     history = ChainChecker(ledger.routes, sparse=True)
     anchor: ChainRow | None = None
     wanted = set(ledger.chain.positions_of_topics(WITNESS_TOPICS)) | (
@@ -230,17 +298,36 @@ def verify_since(
             return Report(failure=failure)
         anchor = row
     history.jobs.clear()  # signatures before the trusted checkpoint are not re-checked
+    notes: list[str] = []
+    if state is not None:
+        notes.append(
+            f"key and nonce state before the checkpoint from the auditor's state file "
+            f"(checkpoint {trusted}; 审计状态文件)"
+        )
+    elif history.format >= STATE_FORMAT:
+        failure = _prove_history(transparency, checkpoint, history)
+        if failure is not None:
+            return Report(failure=failure)
+        notes.append(
+            "key history before the checkpoint read from the database, every entry proved "
+            "into it and the whole history proved complete by its state map; nonces before "
+            "it not checked (give --state, written by an earlier 'verify --save-state')"
+        )
+    else:
+        notes.append(
+            "key history before the checkpoint read from the database and proved into it "
+            "entry by entry; its completeness is not provable before format 3, and nonces "
+            "before it are not checked (give --state)"
+        )
     # The frontier at the trusted size must give the trusted root; growing it with the
     # entries read below gives the root those entries really have.
-    try:
-        frontier = load_frontier(trusted, ledger.chain)
-    except ValidationError as exc:  # a stored node deleted: the tree cannot give the root
-        return Report(failure=Failure(trusted, BAD_TREE, f"stored tree is incomplete: {exc}"))
+    frontier = load_frontier(trusted, ledger.chain)
     if frontier.root() != checkpoint.root:
         return Report(
             failure=Failure(trusted, BAD_TREE, "stored tree does not give the trusted root")
         )
-    tree = _TreeCheck(ledger, frontier, {size})
+    after = [s for s in ledger.chain.checkpoint_sizes() if trusted < s <= size]
+    tree = _TreeCheck(ledger, frontier, {size, *after})
     checker = ChainChecker(
         ledger.routes,
         expected=trusted + 1,
@@ -256,6 +343,17 @@ def verify_since(
     checker.times.latest = history.times.latest
     checker.times.latest_position = history.times.latest_position
     checker.times.floor = history.times.floor
+    if state is not None:
+        checker.keys, checker.nonces = copy_keys(state.keys), set(state.nonces)
+        checker.origin, checker.format, checker.prev = state.origin, state.ledger_format, state.prev
+        checker.times.latest = state.latest_time
+        checker.times.latest_position = state.latest_position
+        checker.last_notification_id = max(checker.last_notification_id, state.last_notification_id)
+        if state.state is not None:
+            checker.state, checker.state_sizes = state.state.copy(), set(after)
+    elif checker.format >= STATE_FORMAT and after:
+        notes.append("the new checkpoints' state lines are not recomputed without --state")
+    checker.snapshot_at = max(after) if after else None
     report = verify_rows(
         tree.rows(iter_pages(ledger, after=trusted)),
         checker=checker,
@@ -263,6 +361,7 @@ def verify_since(
         progress=progress,
     )
     tree.merge(report)
+    report.notes = notes
     if report and report.size != size:
         report.failure = Failure(report.size + 1, BAD_CHECKPOINT, "the log changed while verifying")
     if report and size > trusted:
@@ -271,8 +370,43 @@ def verify_since(
             report.failure = Failure(
                 size, BAD_CHECKPOINT, "the entries do not extend the trusted checkpoint"
             )
-    report.checkpoints[trusted] = []
+    if report:
+        report.failure = _check_checkpoints(ledger, after, tree.roots, report, checker)
+    report.checkpoints[trusted] = report.checkpoints.get(trusted, [])
     if report:
         sizes = [s for s in ledger.chain.checkpoint_sizes() if s >= trusted]
         report.failure = _check_witnessing(ledger, sizes, report)
+    if report and state is not None:
+        report.saved_state = _saved(ledger, checker) if after else state
     return report
+
+
+def _prove_history(
+    transparency: Any, checkpoint: Checkpoint, history: ChainChecker
+) -> Failure | None:
+    """The key and policy history read from the database is the whole of it: its digest
+    is the one the trusted checkpoint's state map holds (a proof from the database,
+    checked against the trusted root)."""
+    try:
+        root = state_root_of(checkpoint)
+        if root is None:
+            raise NoteError("the trusted checkpoint carries no state line")
+        proofs = transparency.state_map(checkpoint.size).prove([KEYS_KEY])
+        leaves, buckets = proven_leaves(proofs, root)
+    except NoteError as exc:
+        return Failure(checkpoint.size, BAD_CHECKPOINT, f"trusted checkpoint: {exc}")
+    _, value = lookup(KEYS_KEY, leaves, buckets)
+    digest = bytes(32)
+    for _, entry_hash in history.history:
+        digest = history_step(digest, entry_hash)
+    held = keys_value(
+        len(history.history), history.history[-1][0] if history.history else 0, digest
+    )
+    if value != held:
+        return Failure(
+            checkpoint.size,
+            BAD_CHECKPOINT,
+            "the key history the database gives before the trusted checkpoint is not the one "
+            "the checkpoint commits to: a key event is hidden (密钥历史不完整)",
+        )
+    return None

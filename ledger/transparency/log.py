@@ -50,10 +50,11 @@ from ledger.audit.statemap import (
     state_root_of,
     stream_key,
 )
+from ledger.audit.subjects import SUBJECT_KINDS, subject_key
 from ledger.audit.witnessing import RECORD_TOPICS
 from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationError
 from ledger.i18n import _
-from ledger.ids import checkpoint_record_id
+from ledger.ids import checkpoint_record_id, witness_policy_id
 from ledger.storage import merkle
 
 if TYPE_CHECKING:
@@ -211,17 +212,38 @@ class Transparency:
         self._size_in_range(size)
         cached = self._state
         if cached is None or cached.size > size:
-            cached = StateMap()
+            cached = StateMap(lists=True)
         while cached.size < size:
             rows = self.chain.select_entry_meta(cached.size, size, PAGE)
             if not rows:
                 raise LedgerError(_("internal: entries up to {size} are not readable", size=size))
-            for position, entry_hash, stream, version, topic in rows:
+            for position, entry_hash, stream, version, topic, state in rows:
                 if position != cached.size + 1:
                     raise LedgerError(_("internal: entry {size} is missing", size=cached.size + 1))
-                cached.observe(position, stream, version, topic, entry_hash)
+                cached.observe(position, stream, version, topic, entry_hash, state)
         self._state = cached
         return cached
+
+    def witnessed_covering(self, position: int) -> str | None:
+        """The newest stored checkpoint of a size >= ``position`` whose cosignatures reach
+        the quorum of the office's witness policy (with them attached); None if none."""
+        policy = self.ledger.find(witness_policy_id())
+        if policy is None:
+            return None
+        members = set(policy.witnesses)
+        verifiers = {
+            (v.name, v.key_id): key_id for v, key_id in self._witness_keys() if key_id in members
+        }
+        for size in reversed(self.chain.checkpoint_sizes()):
+            if size < position:
+                return None
+            if not self.chain.cosignature_lines(size):
+                continue
+            note = self.note(size)
+            signed = {verifiers.get((s.name, s.key_id)) for s in parse_note(note).signatures}
+            if len(signed - {None}) >= policy.quorum:
+                return note
+        return None
 
     def note(self, size: int | None = None) -> str:
         """A stored checkpoint note with every cosignature attached."""
@@ -425,18 +447,35 @@ class Transparency:
         """Write a bundle to ``out`` atomically: the whole ledger, or a slice.
 
         A slice holds the entries at ``positions`` (or of ``stream``), each with its
-        inclusion proof to one fresh checkpoint, plus the genesis and key-history
-        entries its signatures need; every command is included whole.
+        inclusion proof to one checkpoint, plus the genesis and key-history entries its
+        signatures need; every command is included whole. Its checkpoint is the newest
+        one the witness policy's quorum cosigned that covers every position asked for
+        (its cosignatures travel with it), else the published head.
         """
-        note = self.published_head()
-        checkpoint = parse_checkpoint(parse_note(note).text)
-        size = checkpoint.size
         if stream is not None:
             positions = self.chain.positions_of_stream(stream)
             query = {"stream": str(stream)}
             if not positions:
                 raise NotFoundError(_("no events in stream {stream}", stream=stream))
         slice_ = positions is not None
+        note = None
+        if positions is not None:
+            positions = set(positions)
+            note = self.witnessed_covering(max(positions, default=1))
+        if note is None:
+            note = self.published_head()
+        checkpoint = parse_checkpoint(parse_note(note).text)
+        size = checkpoint.size
+        subject = _subject_of(query)
+        if slice_ and subject is not None and formats.since(self.ledger, STATE_FORMAT):
+            # A trail holds every stream that names its subject (the state map's index).
+            assert positions is not None
+            positions = set(positions)
+            with self._state_lock:
+                index = self.state_map(size).lists or {}
+                named = list(index.get(subject_key(*subject), []))
+            for named_stream in named:
+                positions.update(self.chain.positions_of_stream(UUID(named_stream)))
         temp = out.with_name(f".{out.name}.partial")
         checker = ChainChecker(self.ledger.routes, sparse=slice_)
         count = 0
@@ -490,7 +529,8 @@ class Transparency:
                     {"t": "keys", "keys": [k.summary() for __, k in sorted(checker.keys.items())]}
                 )
                 if slice_ and checker.format >= STATE_FORMAT:
-                    write({"t": "state", "proofs": self.state_proofs(checkpoint, streams)})
+                    extra = [subject_key(*subject)] if subject is not None else []
+                    write({"t": "state", "proofs": self.state_proofs(checkpoint, streams, extra)})
                 write({"t": "end", "entries": count, "head": b64(last.entry_hash)})
                 header["head"] = b64(last.entry_hash)
                 handle.flush()
@@ -503,7 +543,9 @@ class Transparency:
             raise
         return {"entries": count, "size": size, "kind": header["kind"], "out": str(out)}
 
-    def state_proofs(self, checkpoint: Checkpoint, streams: Iterable[str]) -> list[dict[str, Any]]:
+    def state_proofs(
+        self, checkpoint: Checkpoint, streams: Iterable[str], extra: Iterable[str] = ()
+    ) -> list[dict[str, Any]]:
         """The state map's bucket proofs for the key history and ``streams`` at the
         checkpoint's size (:mod:`ledger.audit.statemap`)."""
         with self._state_lock:
@@ -513,7 +555,7 @@ class Transparency:
                     f"the checkpoint of size {checkpoint.size} does not carry the state root "
                     "its entries give (状态承诺不符); refusing to export proofs against it"
                 )
-            keys = [KEYS_KEY, *(stream_key(s) for s in streams)]
+            keys = [KEYS_KEY, *(stream_key(s) for s in streams), *extra]
             return [proof.as_dict() for proof in state.prove(keys)]
 
     @staticmethod
@@ -544,7 +586,9 @@ class Transparency:
         rows: dict[int, ChainRow] = {}
         streams: set[str] = set()
         todo = {p for p in wanted if 1 <= p <= size}
+        asked: set[int] = set()
         while todo:
+            asked |= todo
             fetched = self.chain.select_positions(sorted(todo))
             rows.update({r.position: r for r in fetched})
             more: set[int] = set()
@@ -554,9 +598,17 @@ class Transparency:
                 if whole_streams and row.event is not None and row.event.stream not in streams:
                     streams.add(row.event.stream)
                     more.update(self.chain.positions_of_stream(UUID(row.event.stream)))
-            todo = {p for p in more if 1 <= p <= size} - set(rows)
+            todo = {p for p in more if 1 <= p <= size} - asked
         for position in sorted(rows):
             yield rows[position]
+
+
+def _subject_of(query: dict[str, Any] | None) -> tuple[str, str] | None:
+    if query and len(query) == 1:
+        ((kind, ident),) = query.items()
+        if kind in SUBJECT_KINDS and isinstance(ident, str):
+            return kind, ident
+    return None
 
 
 def read_checkpoint_file(path: Path) -> str:

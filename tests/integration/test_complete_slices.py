@@ -290,3 +290,325 @@ def test_a_trail_bundle_without_the_violation_is_caught(drawable: County, tmp_pa
     assert report.failure is not None and report.failure.reason == INCOMPLETE_SLICE
     assert str(stream) in report.failure.detail
     assert stream_key(str(stream)).startswith("stream/")
+    # The whole inspection stream left out (the inspection and its violation): the
+    # object's trail index in the state map counts the streams that name it.
+    gone: set[int] = set()
+    for position in positions:
+        gone |= command_positions(lines, position)
+    report = check(without(lines, gone))
+    assert report.failure is not None and report.failure.reason == INCOMPLETE_SLICE
+    assert f"naming object {obj}" in report.failure.detail
+    # Exported with only the genesis asked for, the trail still holds the inspection
+    # stream: the exporter follows the state map's index, not the projection.
+    ledger.transparency.export(out, positions=[1], query={"object": obj})
+    report = check(lines_of(out))
+    assert report, report.failure
+    assert report.complete is not None and str(stream) in report.complete["streams"]
+
+
+# --- anchors: the log key (issue 11.4) ---------------------------------------------------
+
+
+def forged_world(settings: Settings) -> World:
+    """A look-alike log: same origin, same shape, another ledger and office key."""
+    from ledger.bootstrap import open_ledger
+    from tests.support.world import ORIGIN
+
+    ledger_key, office = fixed_key("forger ledger"), fixed_key("forger office")
+    world = World(settings, open_ledger(settings, signer=ledger_key, must_exist=False))
+    world.keys = {"office": office, "department": fixed_key("department")}
+    world.ledger_key = ledger_key
+    world.run(
+        "office",
+        "ledger.genesis",
+        origin=ORIGIN,
+        office_public_key=office.public.public_b64,
+        ledger_public_key=ledger_key.public.public_b64,
+        office_holder="TEST office",
+    )
+    world.register(world.department, "department")
+    return world
+
+
+def test_a_look_alike_log_fails_against_the_log_key(world: World, tmp_path: Path) -> None:
+    """Issue 11.4: the report names the log key; with --vkey or a trusted checkpoint of
+    the real log, a completely forged look-alike log is refused."""
+    from ledger.audit.bundles import Anchor
+
+    recorded = world.note("real")
+    t = world.ledger.transparency
+    real_vkey = t.log_verifier().vkey
+    trusted = t.checkpoint()
+    out = tmp_path / "real.bundle"
+    t.export(out, stream=UUID(stream_of(world, recorded.last_position)))
+    plain = check(lines_of(out))
+    assert plain and plain.log_key == real_vkey and plain.anchors == []
+    pinned = verify_bundle(lines_of(out), route_table(), workers=1, anchor=Anchor(real_vkey))
+    assert pinned and pinned.anchors == ["vkey"]
+    both = verify_bundle(lines_of(out), route_table(), workers=1, anchor=Anchor(real_vkey, trusted))
+    assert both, both.failure
+    assert both.anchors == ["vkey", f"trusted checkpoint {t.size()}"]
+
+    forged = forged_world(Settings(home=tmp_path / "forged"))
+    try:
+        fake = forged.note("real")
+        fout = tmp_path / "forged.bundle"
+        forged.ledger.transparency.export(fout, stream=UUID(stream_of(forged, fake.last_position)))
+        alone = check(lines_of(fout))
+        assert alone, alone.failure  # verifies on its own: nothing pins the log key
+        assert alone.log_key != real_vkey
+        for anchor in (Anchor(real_vkey), Anchor(trusted=trusted)):
+            report = verify_bundle(lines_of(fout), route_table(), workers=1, anchor=anchor)
+            assert report.failure is not None and report.failure.reason == BAD_CHECKPOINT
+            assert "look-alike" in report.failure.detail
+    finally:
+        forged.ledger.close()
+
+
+def test_a_fork_fails_against_the_trusted_checkpoint(world: World, tmp_path: Path) -> None:
+    """The operator holds the real log key: a full bundle of another history signed
+    with it fails against a checkpoint the auditor trusts (another root at its size)."""
+    from ledger.audit.bundles import Anchor
+
+    world.note("a")
+    t = world.ledger.transparency
+    size = t.size()
+    signer = world.ledger.signer
+    assert signer is not None
+    state = [e for e in parse_checkpoint(parse_note(t.checkpoint()).text).extensions]
+    body = Checkpoint(t.origin, size, bytes(32), tuple(state)).text
+    verifier = NoteVerifier(t.origin, signer.public_key)
+    fork = body + "\n" + NoteSignature(t.origin, verifier.key_id, signer.sign(body.encode())).line
+    world.note("b")
+    t.checkpoint()
+    out = tmp_path / "full.bundle"
+    t.export(out)
+    report = verify_bundle(lines_of(out), route_table(), workers=1, anchor=Anchor(trusted=fork))
+    assert report.failure is not None and report.failure.reason == BAD_CHECKPOINT
+    assert "fork" in report.failure.detail
+    bad = verify_bundle(lines_of(out), route_table(), workers=1, anchor=Anchor("not+a+vkey"))
+    assert bad.failure is not None and "--vkey" in bad.failure.detail
+
+
+# --- verify --since: the auditor's state, never the database's (issue 11.4) -------------
+
+
+def test_since_takes_keys_and_nonces_from_the_auditor_state(world: World) -> None:
+    """R2.2: the state file written by a full verify carries keys and nonces; a replay
+    of a nonce used before the checkpoint, invisible to --since without it, is caught;
+    a state file of another checkpoint is refused."""
+    from ledger.audit.auditstate import AuditorState
+    from ledger.audit.report import REPLAYED_NONCE
+    from ledger.authorisation import sign_command
+    from ledger.transparency.database import verify_since
+    from tests.support.rawdb import RawDB, note_event
+
+    first = world.note("before")
+    t = world.ledger.transparency
+    trusted = t.checkpoint()
+    full = verify_ledger(world.ledger, workers=1)
+    assert full and full.saved_state is not None
+    saved = AuditorState.from_json(full.saved_state.to_json())
+    assert saved.size == t.size() and saved.state is not None
+    world.note("after")
+    t.checkpoint()
+    report = verify_since(world.ledger, trusted, workers=1, state=saved)
+    assert report, report.failure
+    assert "auditor's state file" in report.notes[0]
+    assert report.saved_state is not None and report.saved_state.size == t.size()
+    without_state = verify_since(world.ledger, trusted, workers=1)
+    assert without_state and "nonces before it not checked" in without_state.notes[0]
+    # A state file for another checkpoint is refused.
+    other = verify_since(world.ledger, t.checkpoint(), workers=1, state=saved)
+    assert other.failure is not None and "auditor state file" in other.failure.detail
+    # The operator replays a command signed before the checkpoint after it (the same
+    # signed evidence and nonce, recorded again and sealed, the nonce index dropped):
+    # without the state file --since cannot see it; with it the nonce is known.
+    auth = sign_command(world.department, "note.append", {"text": "once"}, nonce="n-1")
+    world.ledger.execute(auth)
+    trusted = t.checkpoint()
+    saved = verify_ledger(world.ledger, workers=1).saved_state
+    raw = RawDB(world.ledger)
+    raw.drop_guards()
+    position = raw.forge_append(
+        note_event(world.ledger, "once", world.department.key_id), auth, world.ledger_key
+    )
+    raw.rebuild_tree()
+    blind = verify_since(world.ledger, trusted, workers=1)
+    assert blind, blind.failure  # the database's own nonces are not trusted, so unseen
+    caught = verify_since(world.ledger, trusted, workers=1, state=saved)
+    assert caught.failure is not None and caught.failure.reason == REPLAYED_NONCE
+    assert caught.failure.position == position
+    del first
+
+
+def test_since_refuses_a_database_that_hides_a_key_event(world: World) -> None:
+    """Without a state file the key history comes from the database, each entry proved
+    into the trusted checkpoint -- and, from format 3, the whole of it proved by the
+    checkpoint's state map: a database hiding the revocation is caught."""
+    from ledger.transparency.database import verify_since
+
+    key = fixed_key("witness")
+    world.run(
+        "office",
+        "key.register",
+        public_key=key.public.public_b64,
+        holder="w",
+        roles=["witness"],
+        note_name="w.test/w",
+    )
+    revoked = world.run("office", "key.revoke", key_id=key.key_id, reason="泄露")
+    world.note("before the checkpoint")
+    t = world.ledger.transparency
+    trusted = t.checkpoint()
+    world.note("after")
+    hidden = set(range(revoked.first_position, revoked.last_position + 1))
+    chain = world.ledger.chain
+    by_topic, by_stream, rows = (
+        chain.positions_of_topics,
+        chain.positions_of_stream,
+        chain.select_positions,
+    )
+    # The database (its queries) no longer shows the revocation.
+    chain.positions_of_topics = lambda t: [p for p in by_topic(t) if p not in hidden]  # type: ignore[method-assign]
+    chain.positions_of_stream = lambda s: [p for p in by_stream(s) if p not in hidden]  # type: ignore[method-assign]
+    chain.select_positions = lambda ps: rows([p for p in ps if p not in hidden])  # type: ignore[method-assign]
+    try:
+        report = verify_since(world.ledger, trusted, workers=1)
+    finally:
+        del chain.positions_of_topics, chain.positions_of_stream, chain.select_positions
+    assert report.failure is not None and "key event is hidden" in report.failure.detail
+
+
+# --- the slice's checkpoint is the newest witnessed one (issue 11.4) ----------------------
+
+
+def test_a_slice_is_proved_into_the_newest_witnessed_checkpoint(
+    world: World, tmp_path: Path
+) -> None:
+    """A slice whose entries a witnessed checkpoint covers is proved into it, with its
+    cosignatures: it verifies as published, with no --allow-unwitnessed."""
+    from ledger.transparency.witness import Witness, request_text
+
+    key = fixed_key("witness")
+    registered = world.run(
+        "office",
+        "key.register",
+        public_key=key.public.public_b64,
+        holder="县纪委监委",
+        roles=["witness"],
+        note_name="w.test/w",
+    )
+    world.run(
+        "office",
+        "witness.policy",
+        witnesses=[key.key_id],
+        quorum=1,
+        reason="见证",
+    )
+    recorded = world.note("witnessed")
+    t = world.ledger.transparency
+    note = t.checkpoint()
+    size = parse_checkpoint(parse_note(note).text).size
+    Witness.create(tmp_path / "w.json", "w.test/w", [t.log_verifier().vkey])
+    witness = Witness(tmp_path / "w.json", key)
+    witness.add_checkpoint(request_text(t.consistency_text(0, 3), t.checkpoint(3)))
+    t.attach_cosignatures(
+        note + witness.add_checkpoint(request_text(t.consistency_text(3, size), note))
+    )
+    later = world.note("after the witnessed checkpoint")
+    out = tmp_path / "s.bundle"
+    t.export(out, stream=UUID(stream_of(world, recorded.last_position)))
+    report = check(lines_of(out))
+    assert report, report.failure
+    assert list(report.checkpoints) == [size]
+    assert report.quorum is not None and report.quorum.head_published
+    assert report.complete is not None and report.complete["size"] == size
+    # Entries after it: a fresh checkpoint of the head, not yet witnessed.
+    t.export(out, stream=UUID(stream_of(world, later.last_position)))
+    fresh = check(lines_of(out))
+    assert fresh and list(fresh.checkpoints) != [size]
+    assert fresh.quorum is not None and not fresh.quorum.head_published
+    del registered
+
+
+def test_a_draw_bundle_without_its_last_recusal_is_caught(drawable: County, tmp_path: Path) -> None:
+    """Issue 11.4 (R7.5): a draw bundle cut after the draw ran -- its last recusal left
+    out, which no gap in the stream shows -- is caught by the state map's proof of the
+    draw stream's last version; so is one without ``draw.performed``."""
+    from ledger.draw.world import SNAPSHOT_TOPICS
+    from ledger.ids import draw_id
+    from tests.support.draws import TASK, ceremony
+
+    ceremony(drawable)
+    ledger = drawable.world.ledger
+    assignment = ledger.get(draw_id(TASK, 1)).performed["assignments"][0]
+    recused = drawable.run(
+        "SCJGJ",
+        "draw.recuse",
+        task=TASK,
+        draw=1,
+        object=assignment["object"],
+        person=assignment["team"][0],
+        reason="近亲属关系",
+    )
+    out = tmp_path / "draw.bundle"
+    ledger.transparency.export(
+        out,
+        positions=ledger.chain.positions_of_topics(SNAPSHOT_TOPICS),
+        query={"draw": f"{TASK}/1"},
+    )
+    lines = lines_of(out)
+    assert check(lines)
+    stream = str(draw_id(TASK, 1))
+    report = check(without(lines, command_positions(lines, recused.last_position)))
+    assert report.failure is not None and report.failure.reason == INCOMPLETE_SLICE
+    assert stream in report.failure.detail
+    performed = [
+        r["position"]
+        for r in records(lines)
+        if r["t"] == "entry" and r["event"]["topic"] == "shuangsui.draw.performed"
+    ]
+    gone = command_positions(lines, recused.last_position) | command_positions(lines, performed[0])
+    report = check(without(lines, gone))
+    assert report.failure is not None and report.failure.reason == INCOMPLETE_SLICE
+
+
+def test_a_recorded_checkpoint_with_a_falsified_state_line_is_caught(
+    world: World, tmp_path: Path
+) -> None:
+    """The operator signs a checkpoint with the real root but a falsified state map, has
+    a witness cosign it (witnesses check consistency, not the map) and records it in the
+    log, keeping it out of the checkpoint table: the full verifier still recomputes the
+    map at its size and refuses it."""
+    from ledger.audit.notes import cosigned_message
+
+    key = fixed_key("witness")
+    world.run(
+        "office",
+        "key.register",
+        public_key=key.public.public_b64,
+        holder="w",
+        roles=["witness"],
+        note_name="w.test/w",
+    )
+    world.note("x")
+    t = world.ledger.transparency
+    size = t.size()
+    signer = world.ledger.signer
+    assert signer is not None
+    body = Checkpoint(t.origin, size, t.root(size), (STATE_PREFIX + b64(bytes(32)),)).text
+    log = NoteVerifier(t.origin, signer.public_key)
+    witness = NoteVerifier("w.test/w", key.public_key, 0x04)
+    stamp = 1_790_000_000
+    cosig = NoteSignature(
+        "w.test/w",
+        witness.key_id,
+        stamp.to_bytes(8, "big") + key.sign(cosigned_message(body, stamp)),
+    )
+    note = body + "\n" + NoteSignature(t.origin, log.key_id, signer.sign(body.encode())).line
+    world.ledger.execute_as_ledger("checkpoint.cosign", {"note": note + cosig.line})
+    report = verify_ledger(world.ledger, workers=1)
+    assert report.failure is not None and report.failure.reason == BAD_CHECKPOINT
+    assert f"recorded checkpoint of size {size}" in report.failure.detail
+    assert "state" in report.failure.detail

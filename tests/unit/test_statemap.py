@@ -28,7 +28,8 @@ from ledger.audit.statemap import (
 def grow(state: StateMap, first: int, last: int) -> StateMap:
     for p in range(first, last + 1):
         topic = "shuangsui.key.registered" if p % 7 == 0 else "shuangsui.note.appended"
-        state.observe(p, f"s{p % 13}", p // 13 + 1, topic, bytes([p % 256]) * 32)
+        named = f'{{"object": "o{p % 5}", "team": ["p{p % 3}"]}}'.encode()
+        state.observe(p, f"s{p % 13}", p // 13 + 1, topic, bytes([p % 256]) * 32, named)
     return state
 
 
@@ -45,7 +46,7 @@ def test_proofs_show_presence_and_absence() -> None:
     assert lookup(stream_key("s3"), leaves, buckets) == (True, state.get(stream_key("s3")))
     assert lookup(stream_key("never"), leaves, buckets) == (True, None)
     assert lookup(KEYS_KEY, leaves, buckets)[1] is not None
-    other = next(f"x{i}" for i in range(999) if bucket_of(stream_key(f"x{i}")) not in buckets)
+    other = next(f"x{i}" for i in range(99999) if bucket_of(stream_key(f"x{i}")) not in buckets)
     assert lookup(stream_key(other), leaves, buckets) == (False, None)
 
 
@@ -56,6 +57,22 @@ def test_incremental_root_equals_a_fresh_one(a: int, b: int) -> None:
     state.root()  # computed once, then grown
     grow(state, a + 1, a + b)
     assert state.root() == built(a + b).root()
+
+
+def test_subjects_index_the_streams_that_name_them() -> None:
+    """The trail index: each subject's streams, in the order they first named it."""
+    from ledger.audit.subjects import named, subject_key
+
+    state = built(40)
+    assert state.get(subject_key("object", "o1")) is not None
+    assert state.get(subject_key("person", "p2")) is not None
+    assert state.get(subject_key("object", "nobody")) is None
+    assert named(b'{"basis": {"task": "T-1"}, "subject": {"kind": "object", "id": "X"}}') == {
+        ("task", "T-1"),
+        ("object", "X"),
+    }
+    assert named(b"not json") == set()
+    assert named(b'{"object": 5, "inspectors": ["A", 7]}') == {("person", "A")}
 
 
 def test_empty_and_format_gate() -> None:
@@ -87,7 +104,7 @@ def test_any_change_to_a_proof_is_refused(change: str) -> None:
     elif change == "leaf added":
         key = next(
             stream_key(f"y{i}")
-            for i in range(9999)
+            for i in range(2_000_000)
             if bucket_of(stream_key(f"y{i}")) == proof["bucket"]
         )
         proof["leaves"].append([key, "1 1"])

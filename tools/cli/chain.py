@@ -16,7 +16,14 @@ from ledger import formats
 from ledger.audit.report import Report
 from ledger.errors import ConflictError, ValidationError
 from ledger.i18n import _
-from tools.cli.runtime import EXIT_TAMPERED, Runtime, bundle_header, pass_runtime, read_text
+from tools.cli.runtime import (
+    EXIT_TAMPERED,
+    Runtime,
+    bundle_header,
+    pass_runtime,
+    read_text,
+    writable_output,
+)
 
 
 def _new_passphrase(runtime: Runtime, seal: bool) -> str | None:
@@ -267,6 +274,38 @@ def status(runtime: Runtime, as_json: bool) -> None:
     "to the rules of later formats; never one whose genesis was signed after the next "
     "format existed.",
 )
+@click.option(
+    "--vkey",
+    default=None,
+    metavar="VKEY",
+    help="With --bundle: the log's verifier key (name+hash+base64, from 'shuangsui "
+    "checkpoint vkey'); the bundle must be signed by it.",
+)
+@click.option(
+    "--trusted-checkpoint",
+    "trusted_checkpoint",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --bundle: a checkpoint you already trust; the bundle must be signed by "
+    "the same log key and agree with its root.",
+)
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --since: the auditor's state file at that checkpoint (keys, nonces, the "
+    "state map), written by an earlier 'verify --save-state'; nothing before the "
+    "checkpoint is then read from the database.",
+)
+@click.option(
+    "--save-state",
+    "save_state",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="After an intact check of the database: write the auditor's state at the "
+    "latest checkpoint verified, for the next 'verify --since ... --state'.",
+)
 @pass_runtime
 def verify(
     runtime: Runtime,
@@ -278,6 +317,10 @@ def verify(
     replay: bool,
     allow_unwitnessed: bool,
     accept_format: int | None,
+    vkey: str | None = None,
+    trusted_checkpoint: Path | None = None,
+    state_file: Path | None = None,
+    save_state: Path | None = None,
 ) -> None:
     """Check every entry hash, link, ledger signature and actor signature.
 
@@ -300,11 +343,14 @@ def verify(
     Examples:
       shuangsui verify --json
       shuangsui verify --bundle ledger.bundle          # no database, no network
+      shuangsui verify --bundle s.bundle --vkey "$(cat log.vkey)"   # pinned to the log
       shuangsui verify --since trusted.checkpoint      # only what is new
+      shuangsui verify --save-state auditor.state      # keep the state for next time
+      shuangsui verify --since trusted.checkpoint --state auditor.state
       shuangsui verify --receipts var/receipts         # my receipts are still in the log
       shuangsui verify --accept-format 1               # a ledger started in 2023
     """
-    from ledger.audit.bundles import verify_bundle
+    from ledger.audit.bundles import Anchor, verify_bundle
     from ledger.audit.standing import Standing
     from ledger.bootstrap import registry, route_table
     from ledger.replay import ReplayReport, replay_bundle
@@ -316,6 +362,29 @@ def verify(
         raise ValidationError(_("use --bundle or --since, not both"))
     if bundle is not None and receipts_dir is not None:
         raise ValidationError(_("--receipts checks against the database; not with --bundle"))
+    if bundle is None and (vkey is not None or trusted_checkpoint is not None):
+        raise ValidationError(
+            "--vkey and --trusted-checkpoint anchor a bundle (--bundle); the database check "
+            "anchors with --since"
+        )
+    if state_file is not None and since is None:
+        raise ValidationError("--state goes with --since (the checkpoint it was saved at)")
+    if save_state is not None and bundle is not None:
+        raise ValidationError("--save-state saves a database check's state; not with --bundle")
+    if since is not None and save_state is not None and state_file is None:
+        raise ValidationError(
+            "--since without --state has no nonce state to save; verify the whole log once "
+            "with --save-state, then use --since with --state"
+        )
+    if save_state is not None:
+        writable_output(save_state)
+    auditor_state = read_state(state_file) if state_file is not None else None
+    anchor = None
+    if vkey is not None or trusted_checkpoint is not None:
+        anchor = Anchor(
+            vkey=vkey,
+            trusted=read_checkpoint(trusted_checkpoint) if trusted_checkpoint else None,
+        )
     receipts = read_receipts(receipts_dir) if receipts_dir is not None else []
     checked = []
     scope: str | None = None
@@ -331,7 +400,9 @@ def verify(
                     length=size, label="verifying", file=stderr, show_pos=True
                 ) as bar,
             ):
-                report = verify_bundle(lines, route_table(), workers=workers, progress=bar.update)
+                report = verify_bundle(
+                    lines, route_table(), workers=workers, progress=bar.update, anchor=anchor
+                )
             if report and replay:
                 with (
                     bundle.open(encoding="utf-8", errors="strict") as lines,
@@ -357,7 +428,9 @@ def verify(
             ) as bar:
                 if trusted is not None:
                     scope = "since"
-                    report = verify_since(ledger, trusted, workers=workers, progress=bar.update)
+                    report = verify_since(
+                        ledger, trusted, workers=workers, progress=bar.update, state=auditor_state
+                    )
                 else:
                     report = verify_ledger(ledger, workers=workers, progress=bar.update)
             if report and replay and trusted is None:
@@ -373,6 +446,11 @@ def verify(
             ledger.close()
     failed = [c for c in checked if not c]
     failure = report.failure or (replayed.failure if replayed is not None else None)
+    if not as_json:
+        for note in report.notes:
+            click.echo(f"note: {note}", err=True)
+    if save_state is not None and failure is None:
+        write_state(save_state, report)
     quorum = report.quorum
     unwitnessed = (
         bool(report)
@@ -426,6 +504,9 @@ def verify(
                 "identical to what their signed commands produce)"
             )
         click.echo(f"ok: {describe_checked(report, scope)}; head {report.head.hex()}")
+        if bundle is not None:
+            for line in describe_bundle(report, scope):
+                click.echo(line)
     else:
         prefix = "重放不符 (replay) -- " if report.failure is None else ""
         click.echo(
@@ -484,6 +565,65 @@ def describe_checked(report: Report, checked: str | None) -> str:
         )
     # The whole log: this line is pinned by tests/vectors/format-v1/cli-output.txt.
     return f"{report.size} entries, {sums}{cosigned}"
+
+
+def describe_bundle(report: Report, scope: str | None) -> list[str]:
+    """What a bundle's verification rests on: the log key and what pinned it, and (a
+    slice) what its completeness proof covers (issue 11 part 4)."""
+    lines = []
+    if report.log_key is not None:
+        if report.anchors:
+            lines.append(
+                f"日志密钥 / log key: {report.log_key} (anchored by {', '.join(report.anchors)})"
+            )
+        else:
+            lines.append(
+                f"日志密钥 / log key: {report.log_key} -- 未锚定 / NOT ANCHORED: nothing ties "
+                "this bundle to the real log, and a look-alike log signed by another key "
+                "would verify the same; give --vkey or --trusted-checkpoint"
+            )
+    if scope == "slice":
+        complete = report.complete
+        if complete is None:
+            lines.append(
+                "完整性未证明 / completeness NOT proven: this ledger's checkpoints commit to no "
+                "state map (before format 3), so entries may have been left out"
+            )
+        else:
+            lines.append(
+                f"完整性已证明 / complete: {len(complete['streams'])} stream(s) up to their "
+                f"last version and the key history ({complete['key_history']} entries), as "
+                f"the state map of checkpoint {complete['size']} proves"
+            )
+    return lines
+
+
+def read_state(path: Path) -> Any:
+    """The auditor's state file (:mod:`ledger.audit.auditstate`), or a usage error."""
+    from ledger.audit.auditstate import AuditorState
+    from ledger.audit.errors import NoteError
+
+    try:
+        return AuditorState.from_json(read_text(path))
+    except NoteError as exc:
+        raise ValidationError(f"{path} is not an auditor state file (审计状态文件): {exc}") from exc
+
+
+def write_state(path: Path, report: Report) -> None:
+    saved = report.saved_state
+    if saved is None:
+        raise ValidationError(
+            "no checkpoint was verified, so there is no state to save; write one with "
+            "'shuangsui checkpoint' first (没有可保存的状态)"
+        )
+    temp = path.with_name(f".{path.name}.partial")
+    try:
+        temp.write_text(saved.to_json(), encoding="utf-8")
+        os.replace(temp, path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise ValidationError(f"cannot write {path}: {exc}") from exc
+    click.echo(f"审计状态已保存 / auditor state saved at checkpoint {saved.size}: {path}", err=True)
 
 
 def read_checkpoint(path: Path) -> str:

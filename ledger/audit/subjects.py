@@ -1,0 +1,91 @@
+"""Which subjects an event names: the trail index of the state map (issue 11 part 4).
+
+A trail (R10.4) is every entry that touched an object, a task, a person or a
+department. The projections decide that with what they have already read; a slice
+must instead *prove* it holds all of it. So the state map indexes, per subject, the
+streams whose events name it, and a trail bundle holds every one of those streams
+whole -- a superset of the projected trail that an auditor can check alone.
+
+An event *names* a subject when its stored state (JSON) holds, at any depth, a text
+value under one of the :data:`FIELDS` (``object``/``object_key`` an object; ``person``,
+``entered_by``, ``replacement``, ``inspectors``/``team`` lists of people;
+``department``, ``organisation``, ``lead``, ``participants`` departments; ``task``), or a
+``{"kind": k, "id": i}`` subject of one of the four kinds.
+
+Invariants: :func:`named` is a pure function of the stored bytes (unreadable JSON
+names nothing), so the writer, the exporter and every verifier compute the same
+index; the index value of a subject is ``"<count> <last position> <base64 digest>"``
+over its streams in the order they first named it (:func:`subject_step`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+SUBJECT_KINDS = ("object", "task", "person", "department")
+FIELDS = {
+    "object": "object",
+    "object_key": "object",
+    "person": "person",
+    "entered_by": "person",
+    "replacement": "person",
+    "inspectors": "person",
+    "team": "person",
+    "department": "department",
+    "organisation": "department",
+    "lead": "department",
+    "participants": "department",
+    "task": "task",
+}
+_MAX_DEPTH = 6
+
+
+def subject_key(kind: str, ident: str) -> str:
+    return f"subject/{kind}/{ident}"
+
+
+def subject_step(digest: bytes, stream: str) -> bytes:
+    return hashlib.sha256(digest + stream.encode("utf-8")).digest()
+
+
+def named(state: bytes) -> set[tuple[str, str]]:
+    """The (kind, id) subjects an event's stored state names."""
+    try:
+        value = json.loads(state)
+    except (ValueError, UnicodeDecodeError):
+        return set()
+    found: set[tuple[str, str]] = set()
+    _walk(value, found, 0)
+    return found
+
+
+def _walk(value: Any, found: set[tuple[str, str]], depth: int) -> None:
+    # ``type(x) is`` rather than isinstance: this runs on every entry a full verification
+    # reads (JSON gives exact dicts, lists and strs).
+    if depth > _MAX_DEPTH:
+        return
+    if type(value) is dict:
+        if "kind" in value:
+            kind, ident = value["kind"], value.get("id")
+            if kind in SUBJECT_KINDS and type(ident) is str and ident:
+                found.add((kind, ident))
+        for name, item in value.items():
+            kind_of = type(item)
+            subject = FIELDS.get(name)
+            if subject is not None:
+                if kind_of is str:
+                    if item:
+                        found.add((subject, item))
+                elif kind_of is list:
+                    for text in item:
+                        if type(text) is str and text:
+                            found.add((subject, text))
+            if kind_of is dict or kind_of is list:
+                _walk(item, found, depth + 1)
+    elif type(value) is list:
+        for item in value:
+            kind_of = type(item)
+            if kind_of is dict or kind_of is list:
+                _walk(item, found, depth + 1)
