@@ -325,6 +325,7 @@ def forged_world(settings: Settings) -> World:
         office_public_key=office.public.public_b64,
         ledger_public_key=ledger_key.public.public_b64,
         office_holder="TEST office",
+        format=formats.CURRENT,
     )
     world.register(world.department, "department")
     return world
