@@ -530,7 +530,7 @@ def _check_subject(
         digest = subject_step(digest, stream)
     held = keys_value(len(firsts), firsts[-1][0] if firsts else 0, digest)
     if held != (value or keys_value(0, 0, bytes(32))):
-        count, last, _ = (value or "0 0 -").split()
+        count, last, _digest = (value or "0 0 -").split()
         return Failure(
             int(last),
             INCOMPLETE_SLICE,
