@@ -174,7 +174,7 @@ class StateMap:
             if (key, stream) in self.links:
                 continue
             self.links.add((key, stream))
-            count, _, digest = self.subjects.get(key, (0, 0, ZERO_HASH))
+            count, _last, digest = self.subjects.get(key, (0, 0, ZERO_HASH))
             self.subjects[key] = (count + 1, position, subject_step(digest, stream))
             self.set(key, keys_value(*self.subjects[key]))
             if self.lists is not None:
