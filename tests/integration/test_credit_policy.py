@@ -118,12 +118,8 @@ def _industry(county: County) -> tuple[str, list[str]]:
     return industry, [i for i in clean(county) if records[i][2] == industry]
 
 
-def test_an_industry_over_the_threshold_is_directed(county: County) -> None:
-    """Two violations in one industry meet a threshold of two objects: every object of
-    that industry is in the directed stratum of a task that asks for it (R5.3)."""
-    industry, members = _industry(county)
-    case_check(county, members[0], "TS-1", "2026-03-02", "violation")
-    case_check(county, members[1], "TS-2", "2026-03-03", "violation")
+def concentration_policy(county: County) -> None:
+    """The office's threshold: two objects of one industry with violations in 3 years."""
     county.run(
         "office",
         "credit.policy",
@@ -131,11 +127,15 @@ def test_an_industry_over_the_threshold_is_directed(county: County) -> None:
         on="2026-03-04",
         concentration={"min_objects": 2, "min_share": "0.001", "years": 3},
     )
+
+
+def industry_task(county: County, task: str, **when: Any) -> None:
+    """A task whose directed stratum asks for the industries with concentrated violations."""
     county.run(
         "SCJGJ",
         "task.create",
-        on="2026-03-05",
-        task="T-IND-1",
+        **when,
+        task=task,
         name="行业定向抽查",
         year=2026,
         items=["SC-001"],
@@ -148,6 +148,16 @@ def test_an_industry_over_the_threshold_is_directed(county: County) -> None:
         directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2, "industries": True},
         scope={"kinds": ["enterprise"], "regions": [], "industries": []},
     )
+
+
+def test_an_industry_over_the_threshold_is_directed(county: County) -> None:
+    """Two violations in one industry meet a threshold of two objects: every object of
+    that industry is in the directed stratum of a task that asks for it (R5.3)."""
+    industry, members = _industry(county)
+    case_check(county, members[0], "TS-1", "2026-03-02", "violation")
+    case_check(county, members[1], "TS-2", "2026-03-03", "violation")
+    concentration_policy(county)
+    industry_task(county, "T-IND-1", on="2026-03-05")
     commitment = committed(county, task="T-IND-1", exclusion={"days": 0, "mode": "exclude"})
     assert commitment["snapshot"]["concentrated_industries"] == [industry]
     assert commitment["task_spec"]["directed"]["industries"] is True
@@ -162,52 +172,15 @@ def test_an_industry_over_the_threshold_is_directed(county: County) -> None:
 def test_below_the_threshold_no_industry_is_directed(county: County) -> None:
     _, members = _industry(county)
     case_check(county, members[0], "TS-1", "2026-03-02", "violation")
-    county.run(
-        "office",
-        "credit.policy",
-        POLICY,
-        on="2026-03-04",
-        concentration={"min_objects": 2, "min_share": "0.001", "years": 3},
-    )
-    county.run(
-        "SCJGJ",
-        "task.create",
-        on="2026-03-05",
-        task="T-IND-2",
-        name="行业定向抽查",
-        year=2026,
-        items=["SC-001"],
-        inspectors=["S1", "S2", "S3"],
-        matching="dispersed",
-        team_size=2,
-        planned_start="2026-12-01",
-        planned_end="2026-12-20",
-        ratios={"A": "0.02", "B": "0.04", "C": "0.06", "D": "0.08"},
-        directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2, "industries": True},
-        scope={"kinds": ["enterprise"], "regions": [], "industries": []},
-    )
+    concentration_policy(county)
+    industry_task(county, "T-IND-2", on="2026-03-05")
     commitment = committed(county, task="T-IND-2", exclusion={"days": 0, "mode": "exclude"})
     assert commitment["snapshot"]["concentrated_industries"] == []
     assert stratum_of(county, members[1], commitment) != "directed"
 
 
 def test_a_task_asking_for_industries_needs_the_offices_threshold(county: County) -> None:
-    county.run(
-        "SCJGJ",
-        "task.create",
-        task="T-IND-3",
-        name="行业定向抽查",
-        year=2026,
-        items=["SC-001"],
-        inspectors=["S1", "S2", "S3"],
-        matching="dispersed",
-        team_size=2,
-        planned_start="2026-12-01",
-        planned_end="2026-12-20",
-        ratios={"A": "0.02", "B": "0.04", "C": "0.06", "D": "0.08"},
-        directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2, "industries": True},
-        scope={"kinds": ["enterprise"], "regions": [], "industries": []},
-    )
+    industry_task(county, "T-IND-3")
     with pytest.raises(RuleViolationError, match="违法集中阈值") as refused:
         commit(county, task="T-IND-3")
     assert refused.value.rule == "R5.3"
