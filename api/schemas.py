@@ -354,6 +354,31 @@ class ObjectRecord(Schema):
     )
 
 
+class CreditPolicyVersion(Schema):
+    version = fields.Integer()
+    concentration = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "违法违规行为相对集中的行业 (R5.3): min_objects, min_share, years; "
+            "null: no industry is made directed."
+        },
+    )
+    yearly_cap = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Checks per object per calendar year, draws and case checks "
+            "counted (每户每年检查次数上限, R6.3); null: no cap."
+        },
+    )
+    reason = fields.String()
+    effective_on = fields.String(metadata={"description": "The day the office set it."})
+
+
+class CreditPolicyDocument(Schema):
+    in_force = fields.Nested(CreditPolicyVersion, allow_none=True)
+    versions = fields.List(fields.Nested(CreditPolicyVersion))
+
+
 class Publication(Schema):
     position = fields.Integer()
     object = fields.String()

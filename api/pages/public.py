@@ -164,6 +164,15 @@ def department(code: str) -> Response:
     )
 
 
+@bp.route("/credit")
+def credit() -> Response:
+    """The office's credit policy, published (R6.3, R5.3): the yearly check cap per
+    object (每户每年检查次数上限) and the concentration threshold, every version."""
+    from api.blueprints.credit import policy_document
+
+    return render("credit.html", policy=policy_document(service().ledger))
+
+
 @bp.route("/draws")
 def draws() -> Response:
     """The latest draws."""

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlite_utils
 
+from projections.read.public import names
 from projections.read.sql import rows
 
 
@@ -32,3 +33,40 @@ def object_record(db: sqlite_utils.Database, key: str) -> dict[str, Any] | None:
     logged = {e["day"] for e in record["credit_record"] if e["kind"] == "penalty_case"}
     record["penalties"] = sorted(set(record["penalties"]) | logged)
     return record
+
+
+#: The credit record's kinds with their Chinese names (R5.4, 记于市场主体名下).
+CREDIT_KIND_NAMES = {
+    "violation": "查实违法违规",
+    "penalty_case": "立案处罚",
+    "judicial_referral": "移送司法机关",
+}
+
+
+def credit_record(db: sqlite_utils.Database, key: str) -> dict[str, Any] | None:
+    """An object's credit record as an official reads it (R5.1, R5.4): its name, credit
+    class, imported penalties and verified complaints, and every entry the log records
+    under its name, each with the department's and the item's names beside the codes.
+    None if the directory has no such object."""
+    record = object_record(db, key)
+    if record is None:
+        return None
+    named = names(db)
+    entries = [
+        {
+            **entry,
+            "kind_name": CREDIT_KIND_NAMES.get(entry["kind"], entry["kind"]),
+            "department_name": named["departments"].get(entry["department"]),
+            "item_name": named["items"].get(entry["item"]),
+        }
+        for entry in record["credit_record"]
+    ]
+    return {
+        "object": record["id"],
+        "name": record.get("name"),
+        "kind": record.get("kind"),
+        "credit_class": record.get("credit_class"),
+        "penalties": record["penalties"],
+        "complaints": record.get("complaints"),
+        "entries": entries,
+    }

@@ -188,7 +188,38 @@ def test_the_log_page_shows_the_checkpoint_and_its_signers(
     assert "/api/v1/checkpoint" in html
 
 
-@pytest.mark.parametrize("path", ["/", "/departments", "/draws", "/log"])
+def test_the_yearly_check_cap_is_published(site: tuple[Api, Published]) -> None:
+    """R6.3 (防止检查过多和执法扰民; each enterprise's yearly checks capped and published):
+    the office's credit policy -- the cap and the concentration threshold, every version
+    -- is public on the page ``/credit`` and at ``GET /api/v1/credit/policy``, without a
+    signature; before the office sets one both say there is no cap."""
+    api, _ = site
+    assert api.client.get("/api/v1/credit/policy").json == {"in_force": None, "versions": []}
+    assert "不设检查次数上限" in page(api, "/credit")
+    reason = "联席会议决定（测试）"
+    api.county.run("office", "credit.policy", reason=reason, yearly_cap=2)
+    api.county.run(
+        "office",
+        "credit.policy",
+        reason=reason,
+        yearly_cap=3,
+        concentration={"min_objects": 2, "min_share": "0.01", "years": 3},
+    )
+    document = api.client.get("/api/v1/credit/policy").json
+    assert document["in_force"]["version"] == 2 and document["in_force"]["yearly_cap"] == 3
+    assert [v["yearly_cap"] for v in document["versions"]] == [2, 3]
+    html = page(api, "/credit")
+    cap = re.search(r'<dd id="yearly-cap">([^<]+)</dd>', html)
+    assert cap is not None and cap.group(1) == "3 次"
+    assert "近 3 年内至少 2 户" in html and reason in html and "历次版本" in html
+    english = page(api, "/credit?lang=en")
+    assert "3 checks" in english and "Credit policy" in english
+    assert 'href="/credit"' in page(api, "/")  # on every page's navigation
+    spec = api.client.get("/openapi.json").json
+    assert "get" in spec["paths"]["/api/v1/credit/policy"]
+
+
+@pytest.mark.parametrize("path", ["/", "/departments", "/draws", "/log", "/credit"])
 def test_english_on_request(site: tuple[Api, Published], path: str) -> None:
     """Chinese by default; English with ?lang=en or Accept-Language, links keep ?lang=."""
     api, _ = site

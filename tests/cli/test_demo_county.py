@@ -136,3 +136,33 @@ def test_the_excuse_from_the_cli_is_refused_for_a_checked_item(demo: Settings) -
     assert json.loads(ok(demo, "status", "--json").stdout) == before
     missing = run(demo, "inspection", "checklist", "--draw", task_draw, "--object", "NOPE")
     assert missing.exit_code != 0 and "was not drawn" in missing.output
+
+
+def test_the_credit_record_of_an_object_from_the_cli(demo: Settings) -> None:
+    """R5.1, R5.4 (记于市场主体名下): ``credit record OBJECT`` prints what the log records
+    under the object's name -- the complaint case's violation and its penalty case --
+    with the department's and the item's names, in Chinese and English; --json and --csv
+    give the rows; an object not in the directory is a clear error (exit status 2)."""
+    ok(demo, "projections", "update")  # read straight from the file: bring it up to date
+    with sqlite3.connect(Path(demo.home) / "projections.sqlite3") as db:
+        (obj,) = db.execute(
+            "SELECT object FROM credit_record WHERE kind = 'penalty_case' AND reference != '' "
+            "ORDER BY position LIMIT 1"
+        ).fetchone()
+    table = ok(demo, "credit", "record", obj).stdout
+    assert "信用记录" in table and "credit record of" in table
+    assert "立案处罚 penalty_case" in table and "查实违法违规 violation" in table
+    assert "安岳县市场监督管理局" in table and "SCJGJ:SCJG-SP-001（" in table
+    english = ok(demo, "--lang", "en", "credit", "record", obj).stdout
+    assert "credit record of" in english and "信用记录" not in english
+    document = json.loads(ok(demo, "credit", "record", obj, "--json").stdout)
+    assert document["object"] == obj
+    kinds = {e["kind"]: e for e in document["entries"]}
+    assert kinds["penalty_case"]["department_name"] == "安岳县市场监督管理局"
+    assert kinds["violation"]["item_name"]
+    csv_lines = ok(demo, "credit", "record", obj, "--csv").stdout.splitlines()
+    assert csv_lines[0].startswith("day,kind,kind_name,department,department_name,item")
+    assert len(csv_lines) == 1 + len(document["entries"])
+    missing = run(demo, "credit", "record", "91000000000000000X")
+    assert missing.exit_code == 2 and "no object 91000000000000000X" in missing.output
+    assert run(demo, "credit", "record", "--help").output.count("Example") == 1

@@ -10,6 +10,10 @@ from typing import Any
 import click
 
 from ledger.clock import CHINA
+from ledger.errors import NotFoundError
+from ledger.i18n import _
+from tools.cli.output import Output, listing
+from tools.cli.projected import projected
 from tools.cli.runtime import KEY, Runtime, pass_runtime, read_ledger
 
 
@@ -20,6 +24,7 @@ def credit() -> None:
     \b
     Example:
       shuangsui credit show --on 2027-03-01
+      shuangsui credit record 91510000MA6CXXXXXX
     """
 
 
@@ -108,3 +113,73 @@ def credit_show(runtime: Runtime, on: str | None) -> None:
             ident for ident, n in counts.items() if n >= policy["yearly_cap"]
         )
     click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
+
+
+@credit.command("record")
+@click.argument("obj", metavar="OBJECT")
+@listing()
+@pass_runtime
+def credit_record(runtime: Runtime, obj: str, out: Output) -> None:
+    """An object's credit record (信用记录, R5.1, R5.4): the verified violations, penalty
+    cases (立案处罚) and judicial referrals (移送司法机关) the log records under its name
+    (记于市场主体名下), with the department's and the item's names, and the penalties and
+    verified complaints the directory import carries -- what puts it in a draw's directed
+    stratum (定向抽查, R5.3).
+
+    \b
+    Example:
+      shuangsui credit record 91510000MA6CXXXXXX
+      shuangsui credit record 91510000MA6CXXXXXX --csv
+    """
+    from projections.read.directory import credit_record as read_record
+
+    with projected(runtime) as (__, store):
+        found = read_record(store.db, obj)
+    if found is None:
+        raise NotFoundError(_("no object {key} in the directory", key=obj))
+    out.rows(
+        found["entries"],
+        table=record_table(runtime, found),
+        document=found,
+        columns=(
+            "day",
+            "kind",
+            "kind_name",
+            "department",
+            "department_name",
+            "item",
+            "item_name",
+            "basis",
+            "reference",
+            "position",
+        ),
+    )
+
+
+def record_table(runtime: Runtime, found: dict[str, Any]) -> Any:
+    """The record as lines: the object, then one line per entry, oldest first."""
+    from ledger.i18n import bilingual
+
+    def say(message: Any) -> str:
+        return bilingual(message) if runtime.lang == "zh" else str(message)
+
+    yield say(
+        _(
+            "credit record of {name} ({object}): credit class {credit_class}, "
+            "penalties {penalties}, verified complaints {complaints}",
+            name=found["name"] or found["object"],
+            object=found["object"],
+            credit_class=found["credit_class"],
+            penalties=", ".join(found["penalties"]) or "—",
+            complaints=found["complaints"] or 0,
+        )
+    )
+    if not found["entries"]:
+        yield "  " + say(_("nothing recorded under its name"))
+    for e in found["entries"]:
+        department = e["department_name"] or e["department"]
+        item = f"{e['item']}（{e['item_name']}）" if e["item_name"] else e["item"]
+        yield (
+            f"  {e['day']}  {e['kind_name']} {e['kind']:<17} {department}  {item}"
+            f"  {e['basis']}{'  ' + e['reference'] if e['reference'] else ''}"
+        )
