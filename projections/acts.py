@@ -34,6 +34,7 @@ ACT_DATES: dict[str, tuple[str, str, str]] = {
     Inspection.Published.TOPIC: ("published_on", "公示日期", "published on"),
     Inspection.Withheld.TOPIC: ("decided_on", "不予公示决定日期", "withholding decided on"),
     Inspection.FollowedUp.TOPIC: ("on", "后续处置日期", "followed up on"),
+    Inspection.ExcuseWithdrawn.TOPIC: ("withdrawn_on", "撤回免查日期", "excuse withdrawn on"),
     Draw.Performed.TOPIC: ("organise_from", "抽取日期", "drawn on"),
     JointTask.Organised.TOPIC: ("organised_on", "组织实施日期", "organised on"),
     ItemList.VersionPublished.TOPIC: ("published_on", "清单公布日期", "list published on"),

@@ -75,3 +75,19 @@ def inspection_excused(b: Batch, position: int, stream: str, s: dict[str, Any]) 
     b.touch("object", obj, position)
     b.touch("task", task, position)
     b.touch("department", s["department"], position)
+
+
+@on(Inspection.ExcuseWithdrawn.TOPIC)
+def inspection_excuse_withdrawn(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
+    """The excuse is withdrawn (R6.1): the obligation is due again, as if never excused
+    (the excuse and its withdrawal stay in the log and on the trails)."""
+    obj, _, reference, _ = inspection_of(b, stream)
+    task, _, number = reference.rpartition("/")
+    b.execute(
+        "UPDATE obligations SET excused_on = NULL, reason = NULL, excuse_position = NULL "
+        "WHERE task = ? AND draw = ? AND object = ? AND item = ?",
+        (task, int(number), obj, s["item"]),
+    )
+    b.touch("object", obj, position)
+    b.touch("task", task, position)
+    b.touch("department", s["department"], position)

@@ -22,7 +22,7 @@ from ledger.areas.directory.importer import import_objects
 from ledger.draw.algorithm import MATCHING_V2
 from ledger.draw.world import SNAPSHOT_TOPICS, fold
 from ledger.errors import ConflictError, PermissionDeniedError, RuleViolationError, ValidationError
-from ledger.ids import draw_id
+from ledger.ids import draw_id, inspection_id
 from ledger.keys import write_key_file
 from projections.read import deadlines
 from projections.read import inspections as read_inspections
@@ -414,6 +414,78 @@ def test_an_excuse_is_its_departments_for_an_open_item_on_the_checklist(joint: C
         joint.run(
             "SWJ", "inspection.excuse", **{**base, "object": first["object"], "item": "SWJ:SW-001"}
         )
+
+
+def test_a_withdrawn_excuse_makes_the_item_due_again(joint: County, tmp_path: Path) -> None:
+    """R6.1: the department that excused an item withdraws the excuse with its signed
+    reason; the obligation is due again (overdue after the task's planned end), the
+    excuse stays in the inspection's history, and the item can be checked or excused
+    anew. Refused, with nothing written: another department's withdrawal, an item not
+    excused, a basis that is not a draw, a day before the excuse, an empty reason."""
+    first = joint_visits(joint)[0]
+    tax = [p for p in first["team"] if p.startswith("T")]
+    item = {"basis": BASIS, "object": first["object"], "item": "SWJ:SW-001"}
+    withdrawal = {**item, "reason": "复核发现仍有发票领用", "withdrawn_on": today()}
+    size = joint.ledger.head().position
+    with pytest.raises(ConflictError, match="not excused") as refused:
+        joint.run("SWJ", "inspection.withdraw_excuse", **withdrawal)
+    assert refused.value.rule == "R6.1"
+    joint.run("SWJ", "inspection.excuse", **item, reason="已清税注销", excused_on=today())
+    excused_at = joint.ledger.head().position
+    earlier = (dt.date.fromisoformat(today()) - dt.timedelta(days=1)).isoformat()
+    refusals = [
+        ("SCJGJ", withdrawal, PermissionDeniedError),
+        ("SWJ", {**withdrawal, "basis": CASE_BASIS}, ValidationError),
+        ("SWJ", {**withdrawal, "withdrawn_on": earlier}, RuleViolationError),
+        ("SWJ", {**withdrawal, "reason": ""}, ValidationError),
+        ("SWJ", {**withdrawal, "item": "SCJGJ:SC-001"}, PermissionDeniedError),
+    ]
+    for who, fields, error in refusals:
+        with pytest.raises(error):
+            joint.run(who, "inspection.withdraw_excuse", **fields)
+    assert joint.ledger.head().position == excused_at > size
+    store = projected(joint, tmp_path)
+    after = dt.date(2026, 12, 21)  # after the task's planned end (2026-12-20)
+    subject = f"{TASK}/1|{first['object']}|SWJ:SW-001"
+
+    def status() -> str:
+        update(joint.ledger, store)
+        board = {d.subject: d for d in deadlines.deadlines(store.db, after, kind="obligation")}
+        return board[subject].status
+
+    assert status() == "met"
+    recorded = joint.run("SWJ", "inspection.withdraw_excuse", **withdrawal)
+    assert recorded.result == {
+        "object": first["object"],
+        "item": "SWJ:SW-001",
+        "withdrawn_on": today(),
+    }
+    assert status() == "overdue"
+    listed = read_inspections.checklist(store.db, TASK, 1, first["object"], after)
+    mine = next(i for i in listed["items"] if i["item"] == "SWJ:SW-001")
+    assert mine["status"] == "overdue" and mine["excused_on"] is None and not mine["reason"]
+    verdicts = {
+        o.item: o.status for o in review(store.db, "object", first["object"], after).obligations
+    }
+    assert verdicts["SWJ:SW-001"] == "overdue"
+    inspection = joint.ledger.find(inspection_id("draw", f"{TASK}/1", first["object"]))
+    history = inspection.as_dict()
+    assert history["excused"] == {}
+    (kept,) = history["withdrawn_excuses"]
+    assert kept["reason"] == "已清税注销" and kept["withdrawal"] == "复核发现仍有发票领用"
+    with pytest.raises(ConflictError, match="not excused"):
+        joint.run("SWJ", "inspection.withdraw_excuse", **withdrawal)
+    # Due again: it can be checked now (or excused anew).
+    check(joint, tax[0], first["object"], "SWJ:SW-001", tax)
+    assert status() == "met"
+    trail = {
+        r[0]
+        for r in store.db.execute(
+            "SELECT position FROM trail WHERE kind = 'department' AND subject = 'SWJ'"
+        )
+    }
+    assert recorded.last_position in trail
+    store.close()
 
 
 def test_the_checklist_and_the_excuse_over_the_api(joint: County) -> None:

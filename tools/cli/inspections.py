@@ -145,6 +145,47 @@ def inspection_excuse(
     )
 
 
+@inspection.command("withdraw-excuse")
+@KEY
+@OBJECT
+@ITEM
+@click.option("--draw", "draw_ref", required=True, metavar="TASK/N", help="The draw.")
+@click.option("--reason", required=True, help="Why the item is checked after all.")
+@click.option("--on", "day", required=True, metavar="YYYY-MM-DD", help="The day decided.")
+@pass_runtime
+def inspection_withdraw_excuse(
+    runtime: Runtime, /, key_file: str, obj: str, item: str, draw_ref: str, reason: str, day: str
+) -> None:
+    """Withdraw an excuse of a checklist item, with the reason (R6.1).
+
+    The department whose item it is signs that the item will be checked after all; the
+    obligation is due again by the task's planned end (overdue after it), until it is
+    checked or excused anew. The excuse stays on the record.
+
+    \b
+    Example:
+      shuangsui inspection withdraw-excuse --key wjj.key --draw T-2026-001/1 \\
+          --object 91510000... --item WJJ:WJ-GG-001 --on 2026-10-22 \\
+          --reason "复核发现该店仍经营公共场所业务"
+    """
+    params = {
+        "basis": read_basis(draw_ref, None, None, None, None),
+        "object": obj,
+        "item": item,
+        "reason": reason,
+        "withdrawn_on": day,
+    }
+    result = runtime.run(key_file, "inspection.withdraw_excuse", params)
+    runtime.say(
+        _(
+            "excuse of {item} on {object} withdrawn at position {position}: the item is due again",
+            item=reading(runtime, lambda ledger: item_name(ledger, item)),
+            object=obj,
+            position=result["positions"][-1],
+        )
+    )
+
+
 @inspection.command("checklist")
 @click.option("--draw", "draw_ref", required=True, metavar="TASK/N", help="The draw.")
 @click.option("--object", "obj", required=True, help="The drawn object's id.")

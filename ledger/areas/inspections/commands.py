@@ -12,6 +12,7 @@ from ledger.areas.inspections.events import METHODS, Inspection, basis_reference
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, RuleViolationError, ValidationError
 from ledger.fields import choice, nested, past_date, shape_of, text, text_list
+from ledger.i18n import _
 from ledger.ids import inspection_id
 from ledger.params import Params
 from ledger.roles import DEPARTMENT, INSPECTOR
@@ -154,4 +155,60 @@ class ExcuseObligation(Command):
         return Outcome([inspection], {"object": obj, "item": key, "excused_on": self.excused_on})
 
 
-COMMANDS = (RecordInspection, ExcuseObligation)
+@dataclass(frozen=True)
+class WithdrawExcuse(Command):
+    """Withdraw an excuse of a checklist item, with the reason (R6.1, 进一次门、查多项事):
+    the department whose item it is (the one that excused it) signs that the item will be
+    checked after all -- e.g. the object turns out to carry on that activity. The item is
+    that department's obligation again, due by the task's planned end as before (overdue
+    after it), until it is checked or excused anew. The excuse stays on the record."""
+
+    ACTION = "inspection.withdraw_excuse"
+    ROLES = frozenset({DEPARTMENT})
+    ROUTE = Route("POST", "/api/v1/inspections/excuses/withdrawals")
+
+    basis: dict[str, Any] = rules.basis()
+    object: str = text(max_length=64)
+    item: tuple[str, str] = rules.item_reference()
+    reason: str = text(max_length=1000)
+    withdrawn_on: str = past_date()
+
+    def handle(self, ctx: Context) -> Outcome:
+        basis, obj = self.basis, self.object
+        department, code = self.item
+        key = f"{department}:{code}"
+        ctx.require_department(department, rule="R6.1")
+        if basis.get("kind") != "draw":
+            raise ValidationError(
+                _(
+                    "only an excuse of a drawn object's checklist item is withdrawn: the basis "
+                    "must be a draw"
+                ),
+                {"basis": [_("must be a draw")]},
+            )
+        found = ctx.ledger.find(inspection_id("draw", basis_reference(basis), obj))
+        excuse = found.excused.get(key) if isinstance(found, Inspection) else None
+        if found is None or excuse is None:
+            raise ConflictError(
+                _("{item} on {object} is not excused: nothing to withdraw", item=key, object=obj),
+                rule="R6.1",
+            )
+        if self.withdrawn_on < excuse["excused_on"]:
+            raise RuleViolationError(
+                _(
+                    "an excuse is withdrawn on or after the day it was made ({excused_on})",
+                    excused_on=excuse["excused_on"],
+                ),
+                rule="R6.1",
+            )
+        found.withdraw_excuse(
+            item=key,
+            department=department,
+            reason=self.reason,
+            withdrawn_on=self.withdrawn_on,
+            by=ctx.actor_id,
+        )
+        return Outcome([found], {"object": obj, "item": key, "withdrawn_on": self.withdrawn_on})
+
+
+COMMANDS = (RecordInspection, ExcuseObligation, WithdrawExcuse)

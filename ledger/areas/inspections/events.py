@@ -95,6 +95,17 @@ class Inspection(Aggregate):
         excused_on: str
         by: str
 
+    class ExcuseWithdrawn(Aggregate.Event):
+        """The department withdraws its excuse of a checklist item, with the reason
+        (R6.1): the item is its obligation on the joint visit again, due as before."""
+
+        TOPIC = "shuangsui.inspection.excuse_withdrawn"
+        item: str
+        department: str
+        reason: str
+        withdrawn_on: str
+        by: str
+
     class FollowedUp(Aggregate.Event):
         TOPIC = "shuangsui.inspection.followed_up"
         item: str
@@ -112,6 +123,7 @@ class Inspection(Aggregate):
         self.publication: dict[str, dict[str, Any]] = {}
         self.follow_ups: dict[str, list[dict[str, Any]]] = {}
         self.excused: dict[str, dict[str, Any]] = {}
+        self.withdrawn_excuses: list[dict[str, Any]] = []
 
     @staticmethod
     def create_id(object: str, basis: dict[str, Any], **_: Any) -> UUID:
@@ -174,6 +186,16 @@ class Inspection(Aggregate):
             "by": by,
         }
 
+    @event(ExcuseWithdrawn)
+    def withdraw_excuse(
+        self, item: str, department: str, reason: str, withdrawn_on: str, by: str
+    ) -> None:
+        excuse = self.excused.pop(item)
+        # Kept, not forgotten: the trail and the review read what was excused and when.
+        self.withdrawn_excuses.append(
+            {**excuse, "item": item, "withdrawn_on": withdrawn_on, "withdrawal": reason, "by": by}
+        )
+
     @event(FollowedUp)
     def follow_up(self, item: str, kind: str, reference: str, on: str) -> None:
         self.follow_ups.setdefault(item, []).append(
@@ -181,7 +203,7 @@ class Inspection(Aggregate):
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        shown = {
             "object": self.object,
             "department": self.department,
             "basis": self.basis,
@@ -191,6 +213,9 @@ class Inspection(Aggregate):
             "follow_ups": self.follow_ups,
             "excused": self.excused,
         }
+        if self.withdrawn_excuses:  # only when there is one: older readings stay as they were
+            shown["withdrawn_excuses"] = self.withdrawn_excuses
+        return shown
 
 
 def basis_reference(basis: dict[str, Any]) -> str:
