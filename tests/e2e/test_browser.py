@@ -270,4 +270,21 @@ def test_sign_in_and_a_signed_settlement_from_the_page(
     assert evidence.scheme == "rfc9421"
     assert json.loads(rows[0].command)["key"] == key.key_id
     shot(browser, "review-settled")
+    # R6.1 (issue 12): the review page lists the joint visits' checklist items as the
+    # JSON, API and CLI reviews do -- each with its object, item, department, due day,
+    # status and who was sent: the object's checked item, and the task's items still due.
+    obligation = browser.find_element(By.CSS_SELECTOR, '#obligations tr[data-item="SCJGJ:SC-001"]')
+    assert obligation.get_attribute("data-status") == "checked"
+    assert "已检查" in obligation.text and "SCJGJ:SC-001" in obligation.text
+    browser.get(site.base + f"/reviews/task/{TASK}")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#obligations tbody tr")
+    drawn = ledger.find_draw_for(TASK).performed["assignments"]
+    expected = {(a["object"], item) for a in drawn for item in a["checklist"]}
+    assert len(rows) == len(expected) >= 2
+    statuses = [r.get_attribute("data-status") for r in rows]
+    assert statuses.count("checked") == 2  # the published and the withheld result's checks
+    assert set(statuses) <= {"checked", "due", "overdue"}
+    shown = {(r.get_attribute("data-object"), r.get_attribute("data-item")) for r in rows}
+    assert shown == expected
+    shot(browser, "review-obligations")
     clean(browser, site)
