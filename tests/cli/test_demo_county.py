@@ -146,8 +146,8 @@ def test_the_credit_record_of_an_object_from_the_cli(demo: Settings) -> None:
     ok(demo, "projections", "update")  # read straight from the file: bring it up to date
     with sqlite3.connect(Path(demo.home) / "projections.sqlite3") as db:
         (obj,) = db.execute(
-            "SELECT object FROM credit_record WHERE kind = 'penalty_case' AND reference != '' "
-            "ORDER BY position LIMIT 1"
+            "SELECT object FROM credit_record WHERE kind = 'penalty_case' "
+            "AND basis = 'case:TS-2026-0815'"
         ).fetchone()
     table = ok(demo, "credit", "record", obj).stdout
     assert "信用记录" in table and "credit record of" in table
