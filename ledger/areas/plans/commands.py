@@ -34,7 +34,8 @@ class DraftPlan(Command):
     items: tuple[str, ...] = text_list(min_items=1)
     scope: dict[str, Any] = rules.scope()
     method: str = text(max_length=500)
-    ratios: dict[str, str] = rules.ratios()
+    ratios: dict[str, str] = rules.ratios(required=False)
+    ratio_table: dict[str, dict[str, str]] | None = rules.ratio_table()
     directed: dict[str, Any] | None = rules.directed()
     quantity: int = integer(minimum=0)
     participants: tuple[str, ...] = text_list(required=False)
@@ -56,17 +57,39 @@ class DraftPlan(Command):
             "start": self.start,
             "end": self.end,
         }
+        table = self.ratio_table or None
         if plan["start"] > plan["end"]:
             raise ValidationError(_("the plan ends before it starts"), {"end": [_("before start")]})
+        if formats.since(ctx.ledger, 4):
+            # R5.2 (format 4): a plan entry's ratios per credit class, or per credit class
+            # and item risk grade; the tasks that carry it out take them.
+            rules.check_ratios(self.ratios, table)
+            if table:
+                # Only a plan that has one records it: older plans' events stay as they were.
+                plan["ratio_table"] = table
+        elif table:
+            raise ValidationError(
+                _(
+                    "a plan's ratio table (ratio_table) needs a format-4 ledger; give ratios "
+                    "per credit class"
+                ),
+                {"ratio_table": [_("before format 4")]},
+            )
+        elif not self.ratios:
+            raise ValidationError(
+                _("give the sampling ratios per credit class (ratios)"),
+                {"ratios": [_("missing")]},
+            )
         for other in plan["participants"]:
             load_department(ctx, other)
         check_caps(
-            items_of(ctx, department, tuple(plan["items"]), rule="R6.1"),
+            items_of(ctx, department, tuple(plan["items"]), rule="R6.1", risk=bool(table)),
             plan["ratios"],
             plan["directed"],
+            table,
         )
         if formats.since(ctx.ledger, 3):
-            rules.check_directed_ratio(plan["ratios"], None, plan["directed"])
+            rules.check_directed_ratio(plan["ratios"], table, plan["directed"])
         year = self.year
         found = ctx.ledger.find(plan_id(department, year))
         annual = (

@@ -215,3 +215,16 @@ def plan_entry(
             ),
             rule="R7.6",
         )
+
+
+def planned_ratios(
+    ctx: Context, lead: str, year: int
+) -> tuple[dict[str, str], dict[str, dict[str, str]] | None]:
+    """The ratios of the lead's published annual plan for ``year`` (R5.2, R6.4): per
+    credit class, and the ratio table when the plan entry has one; empty when there is
+    no published plan (the task must then give its own)."""
+    found = ctx.ledger.find(plan_id(lead, year))
+    if not isinstance(found, AnnualPlan) or not found.published:
+        return {}, None
+    plan = found.versions[found.published]["plan"]
+    return dict(plan.get("ratios") or {}), plan.get("ratio_table") or None

@@ -63,11 +63,17 @@ class CreateTask(Command):
     def handle(self, ctx: Context) -> Outcome:
         lead = require_operator(ctx)
         task = self.task
+        ratios, table = self.ratios, self.ratio_table
+        if formats.since(ctx.ledger, 4) and self.plan and not ratios and not table:
+            # R5.2, R7.6 (format 4): a task carrying out its annual plan's entry takes the
+            # entry's ratios -- per credit class, or its ratio table -- unless it gives its own.
+            rules.plan_entry(ctx, lead, self.year, self.plan, self.items)
+            ratios, table = rules.planned_ratios(ctx, lead, self.year)
         spec: dict[str, Any] = {
             "name": self.name,
             "year": self.year,
             "scope": self.scope,
-            "ratios": self.ratios,
+            "ratios": ratios,
             "directed": self.directed,
             "matching": self.matching,
             "team_size": self.team_size,
@@ -77,7 +83,6 @@ class CreateTask(Command):
             "plan": self.plan,
             "stratify_by": list(self.stratify_by),
         }
-        table = self.ratio_table
         if table:
             # Only a task that has one records it: older tasks' events stay as they were.
             spec["ratio_table"] = table
@@ -87,7 +92,7 @@ class CreateTask(Command):
             )
         if ctx.ledger.find(task_id(task)) is not None:
             raise ConflictError(_("task {task} already exists", task=task))
-        rules.check_ratios(self.ratios, table)
+        rules.check_ratios(ratios, table)
         if table and not formats.since(ctx.ledger, 3):
             raise ValidationError(
                 "a ratio table (ratio_table) needs a format-3 ledger (its draws are v3); give "
@@ -97,7 +102,7 @@ class CreateTask(Command):
         items = items_of(ctx, lead, self.items, rule="R7.2", risk=bool(table))
         check_caps(items, spec["ratios"], spec["directed"], table)
         if formats.since(ctx.ledger, 3):
-            rules.check_directed_ratio(self.ratios, table, self.directed)
+            rules.check_directed_ratio(ratios, table, self.directed)
         inspectors_of(ctx, lead, self.inspectors)
         if formats.since(ctx.ledger, 2):
             rules.plan_entry(ctx, lead, self.year, self.plan, self.items)
