@@ -209,7 +209,7 @@ class Officer:
 
     person: str
     department: str
-    kind: str  # officer | expert
+    kind: str  # officer | expert | daily
     certified: bool  # certificate valid on the inspection date
     qualifications: frozenset[str]
     conflicts: frozenset[str]
@@ -252,6 +252,9 @@ class Rules:
     workload_cap: int | None
     experts_per_object: int = 0
     matching_rules: str | None = None  # None: the first matching; or MATCHING_V2
+    #: Daily-supervision staff (从事日常监管工作的人员, R4.2) per object beside its
+    #: enforcement officers: draws committed on format-4 ledgers (``daily_per_object``).
+    daily_per_object: int = 0
 
     @property
     def weighs(self) -> bool:
@@ -310,6 +313,11 @@ class Matcher:
             if officer.kind == "officer" and officer.certified:
                 self.pools.setdefault(officer.department, _Pool([])).order.append(officer)
         self.experts = _Pool([o for o in ordered if o.kind == "expert"])
+        #: Per department, its daily-supervision staff in ticket order (R4.2).
+        self.daily: dict[str, _Pool] = {}
+        for officer in ordered:
+            if officer.kind == "daily":
+                self.daily.setdefault(officer.department, _Pool([])).order.append(officer)
 
     def _under_cap(self, person: str) -> bool:
         cap = self.rules.workload_cap
@@ -413,6 +421,7 @@ class Matcher:
             team.append(found)
             taken.add(found.person)
         team += self.add_experts(job, taken)
+        team += self.add_daily(job, taken)
         for officer in team:
             self.load[officer.person] = self.load.get(officer.person, 0) + 1
         return [o.person for o in team]
@@ -427,6 +436,36 @@ class Matcher:
             experts.append(expert)
             taken.add(expert.person)
         return experts
+
+    def add_daily(self, job: Job, taken: set[str]) -> list[Officer]:
+        """``daily_per_object`` daily-supervision staff (从事日常监管工作的人员, R4.2) for the
+        job, in addition to its enforcement officers, never instead of them: the source
+        enters them in the inspector directory the draw picks from (执法检查人员名录库 ...
+        包括 ... 从事日常监管工作的人员), but they hold no enforcement qualification, so
+        the two officers an inspection needs (R7.4) are drawn as before. Seat ``i`` is
+        dealt from the ``i``-th department with items on the object (cyclically), then
+        the next, each from its own staff in their turn (weighed by 片区 and 业务专长 under
+        matching v2), free of a declared conflict and under the workload cap."""
+        staff: list[Officer] = []
+        departments = [d for d, _ in job.needs]
+        for seat in range(self.rules.daily_per_object):
+            found = None
+            for step in range(len(departments)):
+                department = departments[(seat + step) % len(departments)]
+                found = self._deal(self.daily.get(department, _Pool([])), job, taken, None)
+                if found is not None:
+                    break
+            if found is None:
+                raise DrawError(
+                    job.object,
+                    (
+                        f"no daily-supervision staff member of {', '.join(departments)} free "
+                        "of a declared conflict with the object and under the workload cap"
+                    ),
+                )
+            staff.append(found)
+            taken.add(found.person)
+        return staff
 
     def teams(self, needs: Sequence[tuple[str, tuple[frozenset[str], ...]]]) -> list[list[Officer]]:
         """Grouped mode: teams of one officer per department, filled to ``team_size``."""
@@ -580,6 +619,7 @@ def _match_grouped_v2(matcher: Matcher, jobs: Sequence[Job], rules: Rules) -> li
         number, team = candidates[index]
         members = list(team)
         members += matcher.add_experts(job, {o.person for o in team})
+        members += matcher.add_daily(job, {o.person for o in members})
         for officer in members:
             matcher.load[officer.person] = matcher.load.get(officer.person, 0) + 1
         assignments.append(
@@ -619,6 +659,17 @@ def replacement(
         found = matcher._deal(pool, job, set(team), None, refused=frozenset({recused, *refused}))
         if found is None:
             raise DrawError(job.object, f"no outside expert free of conflict can replace {recused}")
+        return found.person
+    if leaving.kind == "daily":  # R4.2 (format 4): the next of the department's daily staff
+        pool = matcher.daily.get(leaving.department, _Pool([]))
+        if leaving in pool.order:
+            pool.pointer = (pool.order.index(leaving) + 1) % len(pool.order)
+        found = matcher._deal(pool, job, set(team), None, refused=frozenset({recused, *refused}))
+        if found is None:
+            raise DrawError(
+                job.object,
+                f"no daily-supervision staff member of {leaving.department} can replace {recused}",
+            )
         return found.person
     pool = matcher.pools.get(leaving.department, _Pool([]))
     if leaving in pool.order:

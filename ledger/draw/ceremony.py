@@ -145,6 +145,7 @@ def rules_of(commitment: Mapping[str, Any]) -> Rules:
         commitment["workload_cap"],
         commitment["experts_per_object"],
         commitment.get("matching_rules"),
+        commitment.get("daily_per_object", 0),
     )
 
 

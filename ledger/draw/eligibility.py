@@ -30,6 +30,13 @@ from ledger.draw.algorithm import Job, Officer
 from ledger.draw.world import CreditEntry, ObjectRecord, World
 
 LOWER = {"D": "C", "C": "B", "B": "A", "A": "A"}
+#: One credit class worse (信用风险更高: checked more often).
+WORSE = {"A": "B", "B": "C", "C": "D", "D": "D"}
+#: The credit rules a draw's commitment may name (``credit_rules``, format 4): the class a
+#: draw uses follows the log's credit record (:func:`class_from_record`).
+CREDIT_RULES_V1 = "shuangsui-credit-v1"
+#: How far back the credit record lowers a class: 最近三年 (R5.3).
+RECORD_YEARS = 3
 #: Item risk grades, lowest first (``ledger.areas.items.events.RISK_GRADES``).
 RISK_ORDER = ("low", "medium", "high")
 
@@ -52,6 +59,28 @@ def _years_before(on: dt.date, years: int) -> str:
         return on.replace(year=on.year - years, day=28).isoformat()
 
 
+def class_from_record(credit: str, entries: Collection[CreditEntry], on: dt.date) -> str:
+    """The credit class a draw uses under :data:`CREDIT_RULES_V1`, from the class the
+    directory import carries and the object's credit record (R5.1, R5.3, R5.4).
+
+    The source asks for supervision "classified and graded dynamically by the object's
+    credit status" (根据抽查对象信用状况实行分类分级动态监管, 一(五)) -- the credit
+    information of joint checks entering the object's credit record (将联合抽查的信用信息
+    纳入抽查对象的社会信用记录) -- and looks back three years at penalties (对最近三年存在
+    行政处罚记录的企业 ... 加大抽查比例). It names no mapping; this is the ledger's, within
+    those words: an entry dated within the last :data:`RECORD_YEARS` years up to ``on``
+    lowers the class -- a penalty case (立案处罚) or a judicial referral (移送司法机关) to
+    D, the highest-risk class; a verified violation alone one class (A to B, ..., C to
+    D). A class is never raised by the record; older entries are spent."""
+    since, today = _years_before(on, RECORD_YEARS), on.isoformat()
+    recent = {e.kind for e in entries if since < e.day <= today}
+    if recent & {"penalty_case", "judicial_referral"}:
+        return "D"
+    if "violation" in recent:
+        return WORSE.get(credit, credit)
+    return credit
+
+
 def strata_for(
     objects: dict[str, ObjectRecord],
     spec: dict[str, Any],
@@ -64,6 +93,7 @@ def strata_for(
     concentrated: Collection[str] = frozenset(),
     capped: Collection[str] = frozenset(),
     exempt_directed: bool = False,
+    credit_from_record: bool = False,
 ) -> dict[str, list[tuple[str, str]]]:
     """Eligible (id, kind) per stratum key.
 
@@ -92,6 +122,10 @@ def strata_for(
     asks for it (``directed.industries``). ``capped`` (R6.3): objects at their yearly
     check cap, never eligible. ``exempt_directed`` (R6.3 with R5.3, 增加抽查频次): directed
     objects are not left out or lowered by the exclusion period.
+
+    ``credit_from_record`` (draws naming :data:`CREDIT_RULES_V1`, format 4): an object's
+    class is :func:`class_from_record` of its imported class and its credit record, so
+    a penalty lowers the class a task without directed checks draws it under (R5.1).
     """
     kinds = {item["object_type"] for item in spec["items"]}
     scope = spec["scope"]
@@ -132,6 +166,8 @@ def strata_for(
             continue
         if ident in capped:
             continue
+        if credit_from_record and record is not None and ident in record:
+            credit = class_from_record(credit, record[ident], on)
         key = credit
         if directed and (
             complaints >= directed["min_complaints"]

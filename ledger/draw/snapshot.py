@@ -28,6 +28,7 @@ from ledger.draw.algorithm import (
     string_leaf,
 )
 from ledger.draw.eligibility import (
+    CREDIT_RULES_V1,
     checked_within,
     checks_this_year,
     concentrated_industries,
@@ -128,7 +129,9 @@ def snapshot(world: World, spec: dict[str, Any], params: dict[str, Any]) -> Snap
     commitment, or what it will hold) names. From ``shuangsui-draw-v3`` the credit
     record the log holds decides the directed stratum too (R5.3, R5.4); under the
     matching the commitment's ``matching_rules`` names (``shuangsui-matching-v2``) an
-    object needs a checklist, and the snapshot holds what that matching reads."""
+    object needs a checklist, and the snapshot holds what that matching reads. A
+    commitment naming ``credit_rules`` (:data:`~ledger.draw.eligibility.CREDIT_RULES_V1`,
+    format 4) draws each object under the class its credit record gives it (R5.1)."""
     on = dt.date.fromisoformat(params["inspection_date"])
     exclusion = params["exclusion"]
     v3 = rules_since(params.get("algorithm", ALGORITHM), ALGORITHM_V3)
@@ -169,6 +172,7 @@ def snapshot(world: World, spec: dict[str, Any], params: dict[str, Any]) -> Snap
             concentrated=frozenset(concentrated or ()),
             capped=capped,
             exempt_directed=counts_checks,
+            credit_from_record=v3 and params.get("credit_rules") == CREDIT_RULES_V1,
         )
     eligible = {i: objects[i] for m in strata.values() for i, _ in m} if v2 else None
     officers = officers_for(world, spec, params["inspection_date"])

@@ -328,3 +328,51 @@ def test_a_ratio_table_draws_each_class_by_its_items_risk_grade(county: County) 
         assert stratum["n"] == math.ceil(Decimal(ratio) * stratum["count"])
     problem, _ = verify(county, task="T-TABLE-1")
     assert problem is None, problem
+
+
+# --- the credit record lowers the class a draw uses (R5.1; format 4) ----------------------
+
+
+def test_r5_1_a_penalty_lowers_the_class_a_draw_uses(county: County) -> None:
+    """R5.1 (根据抽查对象信用状况实行分类分级动态监管), format 4: a task without directed
+    checks draws a penalised class-A object in class D from the penalty on, one with a
+    verified violation alone one class lower (B); the commitment names the rule
+    (``credit_rules``) and verify-draw recomputes it. Without the rule (a format-3
+    draw) both stay in A."""
+    penalised, violated = [
+        ident
+        for ident, (kind, _, _, supervisors, credit, penalties, complaints, status) in sorted(
+            world_of(county).directory.objects.items()
+        )
+        if kind == "enterprise"
+        and credit == "A"
+        and not penalties
+        and complaints == 0
+        and status == "active"
+        and "SCJGJ" in supervisors
+    ][:2]
+    case_check(county, penalised, "violation")
+    follow_up(county, penalised, "penalty_case", "安市监罚〔2026〕12号")
+    case_check(county, violated, "violation", day="2026-03-03")
+    task(county, "T-CLASS-1", directed=None)
+    world = world_of(county)
+    spec = task_spec(world, "T-CLASS-1")
+    params: dict[str, Any] = {
+        "inspection_date": spec["planned_start"],
+        "exclusion": {"days": 0, "mode": "exclude"},
+        "algorithm": "shuangsui-draw-v3",
+    }
+
+    def stratum(obj: str, **extra: Any) -> str:
+        strata = snapshot(world, spec, {**params, **extra}).strata
+        return next(k for k, members in strata.items() if obj in {i for i, _ in members})
+
+    assert (stratum(penalised), stratum(violated)) == ("A", "A")
+    rules = {"credit_rules": "shuangsui-credit-v1"}
+    assert (stratum(penalised, **rules), stratum(violated, **rules)) == ("D", "B")
+    committed = commit(county, task="T-CLASS-1").result
+    drawn = json.loads(county.world.ledger.get(draw_id("T-CLASS-1", 1)).commitment)
+    assert drawn["credit_rules"] == "shuangsui-credit-v1"
+    assert committed["snapshot"] == snapshot(world, spec, drawn).summary()
+    problem, _ = verify(county, task="T-CLASS-1")
+    assert problem is None, problem

@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from ledger.draw.eligibility import checks_this_year, concentrated_industries, strata_for
+from ledger.draw.eligibility import (
+    checks_this_year,
+    class_from_record,
+    concentrated_industries,
+    strata_for,
+)
 from ledger.draw.world import CreditEntry, CreditRecord, ObjectRecord, World
 
 ON = dt.date(2027, 3, 1)
@@ -185,3 +190,29 @@ def test_a_concentrated_industry_directs_only_when_the_task_asks() -> None:
     assert set(strata_for(objects, asks, concentrated={"餐饮"}, **kwargs)) == {"directed"}
     assert set(strata_for(objects, SPEC, concentrated={"餐饮"}, **kwargs)) == {"A"}
     assert set(strata_for(objects, asks, concentrated={"建筑"}, **kwargs)) == {"A"}
+
+
+@pytest.mark.parametrize(
+    ("credit", "entries", "expected"),
+    [
+        ("A", [], "A"),
+        ("A", [("violation", "2026-03-02")], "B"),
+        ("C", [("violation", "2026-03-02"), ("violation", "2026-04-02")], "D"),
+        ("D", [("violation", "2026-03-02")], "D"),
+        ("A", [("penalty_case", "2026-03-02")], "D"),
+        ("B", [("judicial_referral", "2026-03-02")], "D"),
+        # 最近三年: an entry three years or more before the draw's day is spent.
+        ("A", [("penalty_case", "2023-12-01")], "A"),
+        ("A", [("penalty_case", "2023-12-02")], "D"),
+        # An entry after the draw's day does not count yet.
+        ("A", [("penalty_case", "2026-12-02")], "A"),
+    ],
+)
+def test_r5_1_the_class_follows_the_credit_record(
+    credit: str, entries: list[tuple[str, str]], expected: str
+) -> None:
+    """R5.1, R5.3 (分类分级动态监管; 最近三年): a penalty case or a judicial referral within
+    three years makes the class D; a verified violation alone lowers it one class; the
+    record never raises a class."""
+    on = dt.date(2026, 12, 1)
+    assert class_from_record(credit, [entry(k, d) for k, d in entries], on) == expected

@@ -223,3 +223,54 @@ def test_v2_commits_what_its_matching_reads() -> None:
     assert v2.summary()["objects"]["root"] != moved.summary()["objects"]["root"]
     assert v1.summary()["inspectors"]["root"] != v2.summary()["inspectors"]["root"]
     assert people[0].leaf() == b'["S0","SCJGJ","officer",true,["general"],[]]'
+
+
+# --- daily-supervision staff (从事日常监管工作的人员, R4.2; format 4) ---------------------------
+
+
+def test_r4_2_daily_staff_join_a_team_beside_its_officers_never_instead() -> None:
+    """R4.2 (执法检查人员名录库 ... 包括 ... 从事日常监管工作的人员), R7.4: with
+    ``daily_per_object`` each object gets that many daily-supervision staff of a
+    department with items on it, after its enforcement officers -- the two officers are
+    drawn as before, never replaced by daily staff; seats go round the object's
+    departments; without the setting (every draw before format 4) none is drawn."""
+    drawn = [(o, "B", n) for n, o in enumerate(("market-only", "both"))]
+    jobs, _ = jobs_for_v2(SPEC, drawn, OBJECTS)
+    officers = [officer(f"S{i}", "SCJGJ") for i in range(4)] + [officer("W0", "WJJ")]
+    officers += [officer(f"D{i}", "SCJGJ", kind="daily") for i in range(2)]
+    officers += [officer("H0", "WJJ", kind="daily")]
+    for mode in ("dispersed", "grouped"):
+        rules = Rules(mode, 2, None, matching_rules=MATCHING_V2, daily_per_object=1)
+        result = {a["object"]: a["team"] for a in match(SEED, jobs, officers, rules)}
+        for team in result.values():
+            assert len(team) == 3 and team[-1][0] in "DH"
+            assert sum(p[0] in "SW" for p in team) == 2
+        assert result["market-only"][-1].startswith("D")  # only SCJGJ's items there
+        plain = match(SEED, jobs, officers, Rules(mode, 2, None, matching_rules=MATCHING_V2))
+        assert all(not any(p[0] in "DH" for p in a["team"]) for a in plain)
+    # Two seats on the joint object: one from each of its departments, in the job's order.
+    two = Rules("dispersed", 2, None, matching_rules=MATCHING_V2, daily_per_object=2)
+    both = next(a for a in match(SEED, jobs, officers, two) if a["object"] == "both")
+    assert {p[0] for p in both["team"][2:]} == {"D", "H"}
+
+
+def test_r4_2_a_daily_seat_nobody_can_fill_is_refused_and_a_recusal_is_replaced() -> None:
+    """No daily-supervision staff member free of conflict: the draw names the object; a
+    recused daily staff member is replaced by the department's next one."""
+    jobs, _ = jobs_for_v2(SPEC, [("market-only", "B", 0)], OBJECTS)
+    officers = [officer(f"S{i}", "SCJGJ") for i in range(2)]
+    officers += [officer("D0", "SCJGJ", kind="daily", conflicts=("market-only",))]
+    rules = Rules("dispersed", 2, None, matching_rules=MATCHING_V2, daily_per_object=1)
+    with pytest.raises(DrawError) as refused:
+        match(SEED, jobs, officers, rules)
+    assert refused.value.object == "market-only"
+    assert "daily-supervision staff" in refused.value.constraint
+    officers = [
+        *officers[:2],
+        officer("D1", "SCJGJ", kind="daily"),
+        officer("D2", "SCJGJ", kind="daily"),
+    ]
+    team = match(SEED, jobs, officers, rules)[0]["team"]
+    leaving = team[-1]
+    found = replacement(SEED, jobs[0], officers, rules, team, leaving, {})
+    assert found in {"D1", "D2"} - {leaving}

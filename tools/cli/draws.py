@@ -77,6 +77,13 @@ def draw() -> None:
     help="... are left out, or moved one credit class lower.",
 )
 @click.option("--experts", type=click.IntRange(0, 5), default=0, help="Experts per object.")
+@click.option(
+    "--daily",
+    type=click.IntRange(0, 5),
+    default=0,
+    help="Daily-supervision staff (从事日常监管工作的人员) per object beside its officers "
+    "(R4.2; format-4 ledgers).",
+)
 @pass_runtime
 def draw_commit(
     runtime: Runtime,
@@ -90,6 +97,7 @@ def draw_commit(
     exclude_days: int | None,
     exclusion_mode: str,
     experts: int,
+    daily: int,
 ) -> None:
     """Commit the draw of TASK: snapshot roots, strata, rules, witnesses, entropy sources.
 
@@ -107,6 +115,8 @@ def draw_commit(
         "fallback": fallback,
         "experts_per_object": experts,
     }
+    if daily:
+        params["daily_per_object"] = daily
     if exclude_days is not None:
         params["exclusion"] = {"days": exclude_days, "mode": exclusion_mode}
     if beacon_round is not None:

@@ -51,7 +51,7 @@ from ledger.draw.ceremony import (
     witness_signature_ok,
     witness_statement,
 )
-from ledger.draw.eligibility import officers_for, task_spec
+from ledger.draw.eligibility import CREDIT_RULES_V1, officers_for, task_spec
 from ledger.draw.snapshot import snapshot
 from ledger.draw.world import INSPECTOR_TOPICS, SNAPSHOT_TOPICS, TASK_TOPICS, fold
 from ledger.errors import (
@@ -95,6 +95,13 @@ class CommitDraw(Command):
         shape=shape_of(days=integer(minimum=0, maximum=3650), mode=choice(("exclude", "lower"))),
     )
     experts_per_object: int = integer(required=False, minimum=0, maximum=5)
+    daily_per_object: int = integer(
+        required=False,
+        minimum=0,
+        maximum=5,
+        description="Daily-supervision staff (从事日常监管工作的人员) per object beside its "
+        "enforcement officers (R4.2; format 4).",
+    )
 
     def handle(self, ctx: Context) -> Outcome:
         return commit(ctx, self)
@@ -103,6 +110,15 @@ class CommitDraw(Command):
 def commit(ctx: Context, c: CommitDraw) -> Outcome:
     lead = require_operator(ctx)
     task, witnesses, dice, beacon_round = c.task, c.witnesses, c.dice, c.beacon
+    if c.daily_per_object and not formats.since(ctx.ledger, 4):
+        raise ValidationError(
+            _(
+                "daily-supervision staff join a draw's teams from format 4 "
+                "(daily_per_object); this ledger is of format {format}",
+                format=formats.of(ctx.ledger),
+            ),
+            {"daily_per_object": [_("before format 4")]},
+        )
     reveal_by, mode = c.reveal_by, c.fallback
     format_3 = formats.since(ctx.ledger, 3)
     if c.exclusion is not None:
@@ -143,6 +159,12 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
             # Checklists, territory and expertise (R6.1, R6.6, R7.3): verify-draw
             # recomputes whichever matching a draw's commitment names.
             params["matching_rules"] = MATCHING_V2
+        if formats.since(ctx.ledger, 4):
+            # R5.1 (分类分级动态监管): the class each object is drawn under follows the
+            # log's credit record -- a penalty lowers it (ledger.draw.eligibility).
+            params["credit_rules"] = CREDIT_RULES_V1
+            # R4.2 (format 4): daily-supervision staff join each team beside its officers.
+            params["daily_per_object"] = c.daily_per_object
         if (
             format_3
             and (spec.get("directed") or {}).get("industries")
