@@ -127,6 +127,42 @@ class Demo:
         return key
 
 
+#: An item row's fields that an item file may give by their Chinese names (ledger.terms).
+ITEM_TERMS = {
+    "object_type": "object_kind",
+    "method": "item_method",
+    "category": "category",
+    "risk_grade": "risk_grade",
+}
+
+
+def chinese_file(demo: Demo, name: str, rows: Any, fields: dict[str, str]) -> Any:
+    """Chinese in (issue 12 §7): write ``rows`` as the file an official would, each code
+    of ``fields`` given by its Chinese name (实地核查, 重点检查事项, 中, 企业 ...), into
+    ``HOME/demo/``; then read it back the way ``shuangsui items draft FILE`` or ``plans
+    draft YEAR FILE`` does (:mod:`tools.cli.terms`: names become codes before signing)."""
+    from ledger import terms
+    from tools.cli import terms as cli_terms
+    from tools.cli.runtime import read_json
+
+    def named(row: dict[str, Any]) -> dict[str, Any]:
+        out = dict(row)
+        for field, vocabulary in fields.items():
+            if field in out:
+                out[field] = terms.name(vocabulary, out[field])
+        if isinstance(out.get("scope"), dict):
+            kinds = [terms.name("object_kind", k) for k in out["scope"].get("kinds", [])]
+            out["scope"] = {**out["scope"], "kinds": kinds}
+        return out
+
+    path = demo.key_dir.parent.parent / "demo" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shown = [named(r) for r in rows] if isinstance(rows, list) else named(rows)
+    path.write_text(json.dumps(shown, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    read = read_json(path)
+    return cli_terms.items(read) if isinstance(read, list) else cli_terms.scoped(read)
+
+
 def build(
     ledger: Ledger,
     office: SigningKey,
@@ -197,7 +233,7 @@ def organisations(demo: Demo) -> None:
             "items.draft",
             at="2026-01-08",
             reason="enact",
-            items=item_rows(code),
+            items=chinese_file(demo, f"items-{code}.json", item_rows(code), ITEM_TERMS),
             note="2026年版随机抽查事项清单",
         )
         demo.run(code.lower(), "items.publish", at="2026-01-09", version=1)
@@ -745,6 +781,70 @@ def third_party(demo: Demo, drawn: list[dict[str, Any]]) -> None:
     )
 
 
+#: The 2027 plan's ratios per credit class and item risk grade (R5.2).
+NEXT_RATIO_TABLE = {
+    "A": {"low": "0.005", "medium": "0.01", "high": "0.015"},
+    "B": {"low": "0.01", "medium": "0.015", "high": "0.02"},
+    "C": {"low": "0.02", "medium": "0.03", "high": "0.04"},
+    "D": {"low": "0.04", "medium": "0.05", "high": "0.06"},
+}
+#: The trade whose verified complaints make it an industry with concentrated violations.
+CONCENTRATED = "食品制造业"
+
+
+def concentrated_complaints(demo: Demo) -> str:
+    """Three complaints (投诉举报) against food manufacturers, checked by the market bureau
+    as case leads (个案处理, R1.1) and verified as violations: with the office's threshold
+    (3 objects, 0.2% of the trade) the industry's violations are concentrated (R5.3), so
+    the 2027 task's directed stratum takes its objects. Each check's method is given as
+    the CLI option takes it (``--method 实地核查``)."""
+    from ledger.draw.world import DIRECTORY_TOPICS, fold
+    from tools.cli.terms import Term
+
+    objects = fold(demo.ledger.topic_events(DIRECTORY_TOPICS)).directory.objects
+    targets = [
+        ident
+        for ident, (kind, _, industry, supervisors, *_rest, status) in sorted(objects.items())
+        if kind == "enterprise"
+        and industry == CONCENTRATED
+        and "SCJGJ" in supervisors
+        and status == "active"
+    ][:3]
+    method = Term("inspection_method").convert("实地核查", None, None)
+    for n, obj in enumerate(targets, start=1):
+        on = f"2026-10-{20 + n}"
+        case = {
+            "basis": {
+                "kind": "case",
+                "case": f"TS-2026-09{n:02d}",
+                "trigger": "complaint",
+                "reference": f"12315平台投诉 202610{20 + n}-09{n:02d}",
+            },
+            "object": obj,
+            "item": "SCJGJ:SCJG-SP-001",
+        }
+        demo.later(
+            "scjgj",
+            "inspection.record",
+            at=on,
+            method=method,
+            inspectors=["SCJGJ-003", "SCJGJ-004"],
+            checked_on=on,
+            **case,
+        )
+        demo.later(
+            "scjgj-003",
+            "result.enter",
+            at=on,
+            result="violation",
+            formed_on=on,
+            details="投诉举报经查实：标签标识不符合食品安全标准",
+            **case,
+        )
+    demo.flush()
+    return CONCENTRATED
+
+
 def next_year(demo: Demo, inspectors: dict[str, list[str]]) -> None:
     """The next year's task is committed: the object whose violation led to a penalty
     case in 2026 (记于市场主体名下, R5.4) is in its directed stratum (定向抽查, R5.3)."""
@@ -755,16 +855,47 @@ def next_year(demo: Demo, inspectors: dict[str, list[str]]) -> None:
     from ledger.ids import draw_id
 
     demo.say("the next year's draw: the penalty recorded in 2026 feeds its directed stratum")
+    industry = concentrated_complaints(demo)
     # R5.3, R6.3: the office's credit policy -- when an industry's violations count as
     # concentrated, and each object's yearly number of checks (published in the log).
     demo.run(
         "office",
         "credit.policy",
         at="2026-11-04",
-        concentration={"min_objects": 2, "min_share": "0.01", "years": 3},
+        concentration={"min_objects": 3, "min_share": "0.002", "years": 3},
         yearly_cap=3,
         reason="县联席会议决定：违法违规行为相对集中的行业列入定向抽查；每户每年检查不超过3次",
     )
+    # The market bureau's 2027 plan from a file in Chinese terms (企业), its reason given
+    # as the CLI option takes it (--reason 制定); its ratios per credit class and item
+    # risk grade (R5.2), which the task carrying it out takes (format 4).
+    from tools.cli.terms import Term
+
+    plan = chinese_file(
+        demo,
+        "plan-2027-SCJGJ.json",
+        {
+            "name": "安岳县市场监督管理局2027年度双随机抽查工作计划",
+            "items": ["SCJG-SP-001"],
+            "scope": {"kinds": ["enterprise"], "regions": [], "industries": []},
+            "method": "实地核查",
+            "ratio_table": NEXT_RATIO_TABLE,
+            "directed": {
+                "ratio": "0.1",
+                "penalty_years": 3,
+                "min_complaints": 2,
+                "industries": True,
+            },
+            "quantity": 400,
+            "participants": [],
+            "start": "2027-03-01",
+            "end": "2027-11-30",
+        },
+        {},
+    )
+    reason = Term("reason").convert("制定", None, None)
+    demo.run("scjgj", "plans.draft", at="2026-11-05", year=2027, reason=reason, **plan)
+    demo.run("scjgj", "plans.publish", at="2026-11-05", year=2027, version=1)
     demo.run(
         "scjgj",
         "task.create",
@@ -772,6 +903,7 @@ def next_year(demo: Demo, inspectors: dict[str, list[str]]) -> None:
         task=NEXT_TASK,
         name="2027年安岳县食品生产经营双随机抽查（含定向抽查）",
         year=2027,
+        plan="SCJGJ/2027",  # its ratios: the plan entry's table (R5.2, R7.6)
         items=["SCJG-SP-001"],
         inspectors=inspectors["SCJGJ"],
         matching="dispersed",
@@ -779,7 +911,6 @@ def next_year(demo: Demo, inspectors: dict[str, list[str]]) -> None:
         workload_cap=60,
         planned_start="2027-03-01",
         planned_end="2027-04-30",
-        ratios={"A": "0.01", "B": "0.015", "C": "0.03", "D": "0.06"},
         directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2, "industries": True},
         scope={"kinds": ["enterprise"], "regions": [], "industries": []},
     )
@@ -809,10 +940,15 @@ def next_year(demo: Demo, inspectors: dict[str, list[str]]) -> None:
     assert snap.summary() == committed["snapshot"]
     strata = snap.strata
     directed = {i for i, _ in strata.get("directed", [])}
+    concentrated = committed["snapshot"]["concentrated_industries"]
+    objects = world.directory.objects
+    of_industry = [i for i in directed if objects[i][2] == industry]
     demo.say(
         f"  {len(penalised)} object(s) with a penalty case on record; in the directed stratum "
         f"of {NEXT_TASK}: {sum(o in directed for o in penalised)}; industries with "
-        f"concentrated violations: {committed['snapshot']['concentrated_industries'] or 'none'}"
+        f"concentrated violations (违法违规行为相对集中的行业): "
+        f"{', '.join(concentrated) or 'none'}; "
+        f"{len(of_industry)} {industry} object(s) in the directed stratum (定向抽查)"
     )
 
 

@@ -89,6 +89,47 @@ def test_a_penalty_feeds_the_next_years_directed_stratum(demo: Settings) -> None
     assert "inputs verified" in ok(demo, "verify-draw", "T-2027-001/1").stdout
 
 
+def test_chinese_input_and_a_concentrated_industry_made_directed(demo: Settings) -> None:
+    """Issue 12 §7 and R5.3, R5.2 in the demo: its item lists and its 2027 plan are files
+    in Chinese terms (实地核查, 重点检查事项, 企业 ...) read as the CLI reads them -- the
+    ledger holds the codes; three verified complaints make 食品制造业 an industry with
+    concentrated violations (违法违规行为相对集中的行业), whose objects the 2027 draw puts in
+    its directed stratum (定向抽查); the 2027 task takes its plan entry's ratio table."""
+    from ledger.bootstrap import open_ledger
+    from ledger.draw.eligibility import task_spec
+    from ledger.draw.world import SNAPSHOT_TOPICS, fold
+
+    files = Path(demo.home) / "demo"
+    items_file = json.loads((files / "items-SCJGJ.json").read_text(encoding="utf-8"))
+    assert {"实地核查", "重点检查事项", "企业"} <= {v for row in items_file for v in row.values()}
+    plan_file = json.loads((files / "plan-2027-SCJGJ.json").read_text(encoding="utf-8"))
+    assert plan_file["scope"]["kinds"] == ["企业"]
+    listed = json.loads(ok(demo, "items", "show", "SCJGJ").stdout)["versions"][0]["items"]
+    assert {r["method"] for r in listed} == {"on_site"}
+    assert {r["object_type"] for r in listed} == {"enterprise"}
+    assert {r["category"] for r in listed} <= {"general", "key"}
+    version = json.loads(ok(demo, "plans", "show", "SCJGJ", "2027").stdout)["versions"][0]
+    plan = version["plan"]
+    assert plan["scope"]["kinds"] == ["enterprise"] and version["reason"] == "enact"
+    commitment = json.loads(ok(demo, "draw", "show", "T-2027-001/1").stdout)["commitment"]
+    assert commitment["snapshot"]["concentrated_industries"] == ["食品制造业"]
+    assert commitment["credit_rules"] == "shuangsui-credit-v1"
+    assert commitment["task_spec"]["ratio_table"] == plan["ratio_table"]
+    ledger = open_ledger(demo, read_only=True)
+    try:
+        world = fold(ledger.topic_events(SNAPSHOT_TOPICS))
+    finally:
+        ledger.close()
+    spec = task_spec(world, "T-2027-001")
+    assert spec["plan"] == "SCJGJ/2027" and spec["ratios"] == {}
+    from ledger.draw.snapshot import snapshot
+
+    strata = snapshot(world, spec, commitment).strata
+    objects = world.directory.objects
+    food = {i for m in strata.values() for i, _ in m if objects[i][2] == "食品制造业"}
+    assert food and food <= {i for i, _ in strata["directed"]}
+
+
 def test_a_joint_visit_with_a_health_item_left_unchecked_and_overdue(demo: Settings) -> None:
     """R6.1, R6.6, R7.3 (issue 12.1): the 2026 joint task's visits carry checklists; the
     health bureau's item left unchecked on a joint visit is overdue on the deadline board
