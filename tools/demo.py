@@ -867,10 +867,17 @@ def next_year(demo: Demo, inspectors: dict[str, list[str]]) -> None:
         reason="县联席会议决定：违法违规行为相对集中的行业列入定向抽查；每户每年检查不超过3次",
     )
     # The market bureau's 2027 plan from a file in Chinese terms (企业), its reason given
-    # as the CLI option takes it (--reason 制定); its ratios per credit class and item
-    # risk grade (R5.2), which the task carrying it out takes (format 4).
+    # as the CLI option takes it (--reason 制定); its ratios, which the task carrying it
+    # out takes (format 4: per credit class and item risk grade, R5.2).
+    from ledger import formats
     from tools.cli.terms import Term
 
+    # A plan entry's ratio table is a format-4 rule; an older ledger's plan gives ratios.
+    ratios: dict[str, Any] = (
+        {"ratio_table": NEXT_RATIO_TABLE}
+        if formats.since(demo.ledger, 4)
+        else {"ratios": {"A": "0.01", "B": "0.015", "C": "0.03", "D": "0.06"}}
+    )
     plan = chinese_file(
         demo,
         "plan-2027-SCJGJ.json",
@@ -879,7 +886,7 @@ def next_year(demo: Demo, inspectors: dict[str, list[str]]) -> None:
             "items": ["SCJG-SP-001"],
             "scope": {"kinds": ["enterprise"], "regions": [], "industries": []},
             "method": "实地核查",
-            "ratio_table": NEXT_RATIO_TABLE,
+            **ratios,
             "directed": {
                 "ratio": "0.1",
                 "penalty_years": 3,
@@ -903,7 +910,8 @@ def next_year(demo: Demo, inspectors: dict[str, list[str]]) -> None:
         task=NEXT_TASK,
         name="2027年安岳县食品生产经营双随机抽查（含定向抽查）",
         year=2027,
-        plan="SCJGJ/2027",  # its ratios: the plan entry's table (R5.2, R7.6)
+        plan="SCJGJ/2027",  # its ratios: the plan entry's (R5.2, R7.6; format 4)
+        **({} if formats.since(demo.ledger, 4) else ratios),
         items=["SCJG-SP-001"],
         inspectors=inspectors["SCJGJ"],
         matching="dispersed",

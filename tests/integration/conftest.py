@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ledger import formats
 from ledger.config import Settings
 from tests.support.county import County
 from tests.support.draws import drawable_county
@@ -27,3 +28,12 @@ def drawable_2023(settings: Settings, tmp_path: Path) -> Iterator[County]:
     world = start_world(settings, on="2023-09-01")
     yield drawable_county(world, tmp_path, on="2023-09-01")
     world.ledger.close()
+
+
+@pytest.fixture
+def format_4(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ledgers the test starts are of format 4 at least -- the rules added after
+    format-3 ledgers existed -- whatever :data:`ledger.formats.CURRENT` says. List it
+    before the fixtures that start a ledger (or ``pytest.mark.usefixtures``)."""
+    if formats.CURRENT < 4:
+        monkeypatch.setattr(formats, "CURRENT", 4)

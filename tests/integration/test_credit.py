@@ -333,7 +333,13 @@ def test_a_ratio_table_draws_each_class_by_its_items_risk_grade(county: County) 
 # --- the credit record lowers the class a draw uses (R5.1; format 4) ----------------------
 
 
-def test_r5_1_a_penalty_lowers_the_class_a_draw_uses(county: County) -> None:
+@pytest.fixture
+def county_4(format_4: None, drawable: County) -> County:
+    add_people(drawable)
+    return drawable
+
+
+def test_r5_1_a_penalty_lowers_the_class_a_draw_uses(county_4: County) -> None:
     """R5.1 (根据抽查对象信用状况实行分类分级动态监管), format 4: a task without directed
     checks draws a penalised class-A object in class D from the penalty on, one with a
     verified violation alone one class lower (B); the commitment names the rule
@@ -342,7 +348,7 @@ def test_r5_1_a_penalty_lowers_the_class_a_draw_uses(county: County) -> None:
     penalised, violated = [
         ident
         for ident, (kind, _, _, supervisors, credit, penalties, complaints, status) in sorted(
-            world_of(county).directory.objects.items()
+            world_of(county_4).directory.objects.items()
         )
         if kind == "enterprise"
         and credit == "A"
@@ -351,11 +357,11 @@ def test_r5_1_a_penalty_lowers_the_class_a_draw_uses(county: County) -> None:
         and status == "active"
         and "SCJGJ" in supervisors
     ][:2]
-    case_check(county, penalised, "violation")
-    follow_up(county, penalised, "penalty_case", "安市监罚〔2026〕12号")
-    case_check(county, violated, "violation", day="2026-03-03")
-    task(county, "T-CLASS-1", directed=None)
-    world = world_of(county)
+    case_check(county_4, penalised, "violation")
+    follow_up(county_4, penalised, "penalty_case", "安市监罚〔2026〕12号")
+    case_check(county_4, violated, "violation", day="2026-03-03")
+    task(county_4, "T-CLASS-1", directed=None)
+    world = world_of(county_4)
     spec = task_spec(world, "T-CLASS-1")
     params: dict[str, Any] = {
         "inspection_date": spec["planned_start"],
@@ -370,9 +376,9 @@ def test_r5_1_a_penalty_lowers_the_class_a_draw_uses(county: County) -> None:
     assert (stratum(penalised), stratum(violated)) == ("A", "A")
     rules = {"credit_rules": "shuangsui-credit-v1"}
     assert (stratum(penalised, **rules), stratum(violated, **rules)) == ("D", "B")
-    committed = commit(county, task="T-CLASS-1").result
-    drawn = json.loads(county.world.ledger.get(draw_id("T-CLASS-1", 1)).commitment)
+    committed = commit(county_4, task="T-CLASS-1").result
+    drawn = json.loads(county_4.world.ledger.get(draw_id("T-CLASS-1", 1)).commitment)
     assert drawn["credit_rules"] == "shuangsui-credit-v1"
     assert committed["snapshot"] == snapshot(world, spec, drawn).summary()
-    problem, _ = verify(county, task="T-CLASS-1")
+    problem, _ = verify(county_4, task="T-CLASS-1")
     assert problem is None, problem

@@ -47,7 +47,9 @@ def enrol_daily(county: County, people: tuple[str, ...]) -> None:
     )
 
 
-def test_r4_2_a_format_4_draw_adds_daily_staff_beside_the_officers(drawable: County) -> None:
+def test_r4_2_a_format_4_draw_adds_daily_staff_beside_the_officers(
+    format_4: None, drawable: County
+) -> None:
     """Each drawn object's team: its enforcement officers, then one daily-supervision
     staff member of SCJGJ (the commitment states ``daily_per_object``); verify-draw
     recomputes the teams from the log."""

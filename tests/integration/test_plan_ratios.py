@@ -31,7 +31,7 @@ DIRECTED = {"ratio": "0.1", "penalty_years": 3, "min_complaints": 2}
 
 
 @pytest.fixture
-def county(world: World) -> County:
+def county(format_4: None, world: World) -> County:
     return build_county(world)
 
 
