@@ -138,29 +138,30 @@ ITEM_TERMS = {
 
 def chinese_file(demo: Demo, name: str, rows: Any, fields: dict[str, str]) -> Any:
     """Chinese in (issue 12 §7): write ``rows`` as the file an official would, each code
-    of ``fields`` given by its Chinese name (实地核查, 重点检查事项, 中, 企业 ...), into
-    ``HOME/demo/``; then read it back the way ``shuangsui items draft FILE`` or ``plans
-    draft YEAR FILE`` does (:mod:`tools.cli.terms`: names become codes before signing)."""
+    of ``fields`` (and a scope's object kinds) given by its Chinese name (实地核查,
+    重点检查事项, 中, 企业 ...), into ``HOME/demo/``; then read it back as ``shuangsui items
+    draft FILE`` or ``plans draft YEAR FILE`` does: each name becomes its code by
+    :func:`ledger.terms.code` before the command is signed (the demo cannot import the
+    CLI, which imports the demo)."""
     from ledger import terms
-    from tools.cli import terms as cli_terms
-    from tools.cli.runtime import read_json
 
-    def named(row: dict[str, Any]) -> dict[str, Any]:
+    def mapped(row: dict[str, Any], convert: Callable[[str, Any], Any]) -> dict[str, Any]:
         out = dict(row)
         for field, vocabulary in fields.items():
             if field in out:
-                out[field] = terms.name(vocabulary, out[field])
+                out[field] = convert(vocabulary, out[field])
         if isinstance(out.get("scope"), dict):
-            kinds = [terms.name("object_kind", k) for k in out["scope"].get("kinds", [])]
+            kinds = [convert("object_kind", k) for k in out["scope"].get("kinds", [])]
             out["scope"] = {**out["scope"], "kinds": kinds}
         return out
 
     path = demo.key_dir.parent.parent / "demo" / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    shown = [named(r) for r in rows] if isinstance(rows, list) else named(rows)
+    items = isinstance(rows, list)
+    shown = [mapped(r, terms.name) for r in rows] if items else mapped(rows, terms.name)
     path.write_text(json.dumps(shown, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    read = read_json(path)
-    return cli_terms.items(read) if isinstance(read, list) else cli_terms.scoped(read)
+    read = json.loads(path.read_text(encoding="utf-8"))
+    return [mapped(r, terms.code) for r in read] if items else mapped(read, terms.code)
 
 
 def build(
@@ -798,8 +799,8 @@ def concentrated_complaints(demo: Demo) -> str:
     (3 objects, 0.2% of the trade) the industry's violations are concentrated (R5.3), so
     the 2027 task's directed stratum takes its objects. Each check's method is given as
     the CLI option takes it (``--method 实地核查``)."""
+    from ledger import terms
     from ledger.draw.world import DIRECTORY_TOPICS, fold
-    from tools.cli.terms import Term
 
     objects = fold(demo.ledger.topic_events(DIRECTORY_TOPICS)).directory.objects
     targets = [
@@ -810,7 +811,7 @@ def concentrated_complaints(demo: Demo) -> str:
         and "SCJGJ" in supervisors
         and status == "active"
     ][:3]
-    method = Term("inspection_method").convert("实地核查", None, None)
+    method = terms.code("inspection_method", "实地核查")  # as --method 实地核查 is read
     for n, obj in enumerate(targets, start=1):
         on = f"2026-10-{20 + n}"
         case = {
@@ -869,8 +870,7 @@ def next_year(demo: Demo, inspectors: dict[str, list[str]]) -> None:
     # The market bureau's 2027 plan from a file in Chinese terms (企业), its reason given
     # as the CLI option takes it (--reason 制定); its ratios, which the task carrying it
     # out takes (format 4: per credit class and item risk grade, R5.2).
-    from ledger import formats
-    from tools.cli.terms import Term
+    from ledger import formats, terms
 
     # A plan entry's ratio table is a format-4 rule; an older ledger's plan gives ratios.
     ratios: dict[str, Any] = (
@@ -900,7 +900,7 @@ def next_year(demo: Demo, inspectors: dict[str, list[str]]) -> None:
         },
         {},
     )
-    reason = Term("reason").convert("制定", None, None)
+    reason = terms.code("reason", "制定")  # as --reason 制定 is read
     demo.run("scjgj", "plans.draft", at="2026-11-05", year=2027, reason=reason, **plan)
     demo.run("scjgj", "plans.publish", at="2026-11-05", year=2027, version=1)
     demo.run(
