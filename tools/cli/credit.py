@@ -117,9 +117,15 @@ def credit_show(runtime: Runtime, on: str | None) -> None:
 
 @credit.command("record")
 @click.argument("obj", metavar="OBJECT")
+@click.option(
+    "--on",
+    "on",
+    metavar="YYYY-MM-DD",
+    help="The day the class a draw uses is judged on (default: today in China).",
+)
 @listing()
 @pass_runtime
-def credit_record(runtime: Runtime, obj: str, out: Output) -> None:
+def credit_record(runtime: Runtime, obj: str, on: str | None, out: Output) -> None:
     """An object's credit record (信用记录, R5.1, R5.4): the verified violations, penalty
     cases (立案处罚) and judicial referrals (移送司法机关) the log records under its name
     (记于市场主体名下), with the department's and the item's names, and the penalties and
@@ -131,12 +137,29 @@ def credit_record(runtime: Runtime, obj: str, out: Output) -> None:
       shuangsui credit record 91510000MA6CXXXXXX
       shuangsui credit record 91510000MA6CXXXXXX --csv
     """
+    from ledger import formats
+    from ledger.draw.eligibility import class_from_record
+    from ledger.draw.world import CreditEntry
+    from ledger.errors import ValidationError
     from projections.read.directory import credit_record as read_record
 
-    with projected(runtime) as (__, store):
+    try:
+        day = dt.date.fromisoformat(on) if on else dt.datetime.now(CHINA).date()
+    except ValueError:
+        raise ValidationError(_("--on {on!r} is not a date (YYYY-MM-DD)", on=on)) from None
+    with projected(runtime) as (ledger, store):
         found = read_record(store.db, obj)
+        format_4 = formats.since(ledger, 4)
     if found is None:
         raise NotFoundError(_("no object {key} in the directory", key=obj))
+    if format_4:
+        # R5.1 (format 4): the class a draw committed on ``day`` would use.
+        entries = [
+            CreditEntry(e["kind"], e["day"], e["department"], e["item"], e["basis"], e["reference"])
+            for e in found["entries"]
+        ]
+        found["draw_class"] = class_from_record(found["credit_class"], entries, day)
+        found["draw_class_on"] = day.isoformat()
     out.rows(
         found["entries"],
         table=record_table(runtime, found),
@@ -174,6 +197,14 @@ def record_table(runtime: Runtime, found: dict[str, Any]) -> Any:
             complaints=found["complaints"] or 0,
         )
     )
+    if found.get("draw_class") and found["draw_class"] != found["credit_class"]:
+        yield say(
+            _(
+                "a draw on {on} uses credit class {draw_class}: the record lowers it (R5.1)",
+                on=found["draw_class_on"],
+                draw_class=found["draw_class"],
+            )
+        )
     if not found["entries"]:
         yield "  " + say(_("nothing recorded under its name"))
     for e in found["entries"]:
