@@ -202,12 +202,18 @@ def test_the_credit_record_of_an_object_from_the_cli(demo: Settings) -> None:
     assert "credit record of" in english and "信用记录" not in english
     document = json.loads(ok(demo, "credit", "record", obj, "--json").stdout)
     assert document["object"] == obj
-    # R5.1 (format 4): the penalty case makes the class a draw uses D; spent after 3 years.
-    assert document["draw_class"] == "D"
-    assert ("抽取按信用风险分类 D 计" in table) == (document["credit_class"] != "D")
-    later = json.loads(ok(demo, "credit", "record", obj, "--json", "--on", "2030-01-01").stdout)
-    assert later["draw_class"] == later["credit_class"]
     assert run(demo, "credit", "record", obj, "--on", "soon").exit_code == 2
+    from ledger import formats
+
+    if formats.CURRENT >= 4:  # the demo's ledger is of the current format
+        # R5.1: the penalty case makes the class a draw uses D; spent after 3 years.
+        assert document["draw_class"] == "D"
+        assert ("抽取按信用风险分类 D 计" in table) == (document["credit_class"] != "D")
+        on = ("--on", "2030-01-01")
+        later = json.loads(ok(demo, "credit", "record", obj, "--json", *on).stdout)
+        assert later["draw_class"] == later["credit_class"]
+    else:
+        assert "draw_class" not in document
     kinds = {e["kind"]: e for e in document["entries"]}
     assert kinds["penalty_case"]["department_name"] == "安岳县市场监督管理局"
     assert kinds["violation"]["item_name"]
