@@ -55,15 +55,21 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         cwd=Path(__file__).resolve().parents[2],
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    # A wait, not a timed assertion: on a loaded machine (two gates, two cores) the
+    # server's start-up -- imports, the projections brought up to date -- can take far
+    # longer than the ten seconds this waited before; it fails only if the server exits
+    # or has not answered in two minutes.
+    deadline = time.monotonic() + 120
+    while True:
         try:
-            requests.get(url + "/api/v1/status", timeout=1)
+            requests.get(url + "/api/v1/status", timeout=5)
             break
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    else:
-        server.kill()
-        pytest.fail(f"serve did not start: {server.stdout.read() if server.stdout else ''}")
+        except (requests.ConnectionError, requests.Timeout):
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                output = server.stdout.read() if server.stdout else ""
+                pytest.fail(f"serve did not start: {output}")
+            time.sleep(0.1)
     yield url, home
     server.terminate()
     output, _ = server.communicate(timeout=10)
