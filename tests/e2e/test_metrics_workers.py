@@ -52,9 +52,10 @@ def test_every_scrape_sums_the_requests_of_every_worker(tmp_path: Path) -> None:
     try:
         for _ in range(300):
             try:
-                requests.get(url + "/api/v1/status", timeout=2)
+                requests.get(url + "/api/v1/status", timeout=10)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # not listening yet, or a worker still importing on a loaded machine
                 time.sleep(0.1)
         else:
             pytest.fail("serve did not start")
