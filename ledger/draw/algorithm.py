@@ -447,7 +447,7 @@ class Matcher:
         the next, each from its own staff in their turn (weighed by 片区 and 业务专长 under
         matching v2), free of a declared conflict and under the workload cap."""
         staff: list[Officer] = []
-        departments = [d for d, _ in job.needs]
+        departments = [d for d, _needs in job.needs]
         for seat in range(self.rules.daily_per_object):
             found = None
             for step in range(len(departments)):
