@@ -81,9 +81,9 @@ def test_r5_2_a_plan_entry_carries_a_ratio_table(county: County) -> None:
     table together, or neither, are refused; the directed ratio stays above every cell
     (R5.3) and a general item's cap bounds every cell (R3.2) -- nothing written."""
     size = county.world.ledger.head().position
-    with pytest.raises(ValidationError, match="二选一"):
+    with pytest.raises(ValidationError, match="one of the two"):
         plan(county, ratios=RATIOS, ratio_table=TABLE)
-    with pytest.raises(ValidationError, match="二选一"):
+    with pytest.raises(ValidationError, match="one of the two"):
         plan(county)
     with pytest.raises(ValidationError) as bad:
         plan(county, ratio_table={**TABLE, "C": {"low": "0.1"}})
@@ -124,7 +124,7 @@ def test_r5_2_a_task_takes_its_plans_ratios_unless_it_gives_its_own(county: Coun
     with pytest.raises(RuleViolationError, match=r"ratio_table\.D\.high"):
         task(county, "T-LOW-1", directed={**DIRECTED, "ratio": "0.09"})
     # Without a plan to name, a task still gives its ratios.
-    with pytest.raises(ValidationError, match="二选一"):
+    with pytest.raises(ValidationError, match="one of the two"):
         task(county, "T-NOPLAN-1", year=2028, plan=None)
     # A plan entry with ratios per class gives those.
     plan(county, year=2028, ratios=RATIOS)
@@ -154,7 +154,7 @@ def test_a_format_3_ledger_keeps_its_rules(
             plan(county)
         plan(county, ratios=RATIOS)
         county.run("SCJGJ", "plans.publish", year=2027, version=1)
-        with pytest.raises(ValidationError, match="二选一"):
+        with pytest.raises(ValidationError, match="one of the two"):
             task(county, "T-PLAN-1")
         task(county, "T-PLAN-2", ratios=RATIOS)
     finally:
