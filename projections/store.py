@@ -180,7 +180,8 @@ SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
         ["task", "draw", "object", "person"],
     ),
     # v2 (R7.4): the lead's recusal requests and what became of each -- pending until
-    # the inspector declares or the office approves; the review counts them per lead.
+    # the inspector declares, the office approves or rejects, or the object is checked
+    # (lapsed); the review counts them per lead, whatever became of them.
     "recusal_requests": (
         {
             "task": str,

@@ -385,6 +385,8 @@ RECUSED_TOPIC = "shuangsui.draw.recused"
 RECUSAL_REQUESTED_TOPIC = "shuangsui.draw.recusal_requested"
 RECUSAL_DECLARED_TOPIC = "shuangsui.draw.recusal_declared"
 RECUSAL_APPROVED_TOPIC = "shuangsui.draw.recusal_approved"
+#: The office's rejection of a pending request: settles it, changes no team.
+RECUSAL_REJECTED_TOPIC = "shuangsui.draw.recusal_rejected"
 #: Recusals that change a team.
 EFFECTIVE_RECUSAL_TOPICS = (RECUSED_TOPIC, RECUSAL_DECLARED_TOPIC, RECUSAL_APPROVED_TOPIC)
 
@@ -405,6 +407,8 @@ def check_recusal_basis(
     inspector's own declaration (signed with a key registered to that person) or the
     office's approval (by an office key) of the lead's pending request for that very
     inspector and object; a plain v1 recusal, or an approval of nothing, is refused.
+    The office's rejection (by an office key, of a pending request) settles a request:
+    it can then be neither approved nor rejected again.
     (That each ``by`` is the key that signed the command, the replay proves.)"""
     pending: set[tuple[Any, Any]] = set()
     for topic, state in draw_events:
@@ -435,6 +439,19 @@ def check_recusal_basis(
                 return (
                     f"recusal of {pair[1]} from {pair[0]}: approved without a pending request "
                     "of the lead"
+                )
+            pending.discard(pair)
+        elif topic == RECUSAL_REJECTED_TOPIC:
+            roles, _ = holders.get(state["by"], (frozenset(), None))
+            if "office" not in roles:
+                return (
+                    f"request to recuse {pair[1]} from {pair[0]}: rejected by key "
+                    f"{state['by']}, not an office key"
+                )
+            if pair not in pending:
+                return (
+                    f"request to recuse {pair[1]} from {pair[0]}: rejected without a pending "
+                    "request of the lead"
                 )
             pending.discard(pair)
     return None

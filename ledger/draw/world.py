@@ -73,6 +73,7 @@ DRAW_TOPICS = (
     "shuangsui.draw.recusal_requested",
     "shuangsui.draw.recusal_declared",
     "shuangsui.draw.recusal_approved",
+    "shuangsui.draw.recusal_rejected",
 )
 INSPECTION_TOPICS = (
     "shuangsui.inspection.opened",

@@ -118,7 +118,7 @@ def draw_recused(b: Batch, position: int, stream: str, s: dict[str, Any]) -> Non
     )
     b.execute(
         "UPDATE recusal_requests SET status = ?, decided_position = ? WHERE task = ? AND "
-        "draw = ? AND object = ? AND person = ? AND status = 'pending'",
+        "draw = ? AND object = ? AND person = ? AND status IN ('pending', 'lapsed')",
         (
             "approved" if "requested_by" in s else "declared",
             position,
@@ -160,6 +160,19 @@ def recusal_requested(b: Batch, position: int, stream: str, s: dict[str, Any]) -
     b.execute(
         "INSERT OR REPLACE INTO recusal_requests VALUES (?,?,?,?,?,?,?,?,NULL)",
         (task, int(number), s["object"], s["person"], s["reason"], s["by"], position, "pending"),
+    )
+    for kind, subject in (("task", task), ("object", s["object"]), ("person", s["person"])):
+        b.touch(kind, subject, position)
+
+
+@on(Draw.RecusalRejected.TOPIC)
+def recusal_rejected(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
+    """The office rejects the lead's pending request: settled, no team changes (R7.4)."""
+    task, number = b.ident(stream)
+    b.execute(
+        "UPDATE recusal_requests SET status = 'rejected', decided_position = ? WHERE task = ? "
+        "AND draw = ? AND object = ? AND person = ? AND status = 'pending'",
+        (position, task, int(number), s["object"], s["person"]),
     )
     for kind, subject in (("task", task), ("object", s["object"]), ("person", s["person"])):
         b.touch(kind, subject, position)

@@ -60,6 +60,13 @@ def inspection_checked(b: Batch, position: int, stream: str, s: dict[str, Any]) 
             "draw = ? AND object = ? AND item = ? AND checked_on IS NULL",
             (s["checked_on"], position, task, int(number), obj, s["item"]),
         )
+        # The drawn team checked the object: a recusal request still pending lapses
+        # (R7.4; ``draw.approve_recusal`` refuses it from format 4).
+        b.execute(
+            "UPDATE recusal_requests SET status = 'lapsed', decided_position = ? WHERE "
+            "task = ? AND draw = ? AND object = ? AND status = 'pending'",
+            (position, task, int(number), obj),
+        )
         b.touch("task", task, position)
 
 

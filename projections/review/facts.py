@@ -205,7 +205,8 @@ class Facts:
         """Every recusal of ``obj`` in draw ``reference`` (``TASK/NUMBER``) -- those that
         took effect and (v2) the lead's requests, whatever became of them -- one row per
         (person): ``person``, ``positions`` (request, effect), ``status`` (``effective``
-        for a v1 recusal, else ``declared``, ``approved`` or ``pending``)."""
+        for a v1 recusal, else ``declared``, ``approved``, ``rejected``, ``lapsed`` or
+        ``pending``)."""
         task, _, number = reference.rpartition("/")
         found: dict[str, dict[str, Any]] = {}
         for r in rows(
@@ -233,8 +234,9 @@ class Facts:
 
     def lead_recusals(self, lead: str) -> dict[str, Any]:
         """The lead's recusals over all its performed draws (R7.4): how many (each person
-        recused or requested from an object counted once), out of how many team places,
-        and the positions that record them."""
+        recused or requested from an object counted once -- a request the office
+        rejected or that lapsed counts too: it is the lead's attempt), out of how many
+        team places, and the positions that record them."""
         if lead not in self._leads:
             recused = rows(
                 self.db,

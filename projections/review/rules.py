@@ -256,8 +256,9 @@ def team_qualified(facts: Facts, c: Check) -> list[Finding]:
 #: More recusals than this on one object in one draw is the pattern of a lead recusing
 #: officers one after another until the one it wants comes up (R7.4).
 OBJECT_RECUSAL_LIMIT = 1
-#: A lead whose recusals (requested or in effect) exceed this share of its team places,
-#: over all its draws, with at least :data:`LEAD_RECUSAL_MINIMUM` of them, is flagged.
+#: A lead whose recusals (requested -- pending, rejected or lapsed -- or in effect) exceed
+#: this share of its team places, over all its draws, with at least
+#: :data:`LEAD_RECUSAL_MINIMUM` of them, is flagged.
 LEAD_RECUSAL_SHARE = 0.1
 LEAD_RECUSAL_MINIMUM = 2
 RECUSAL_STATUS = {
@@ -265,6 +266,8 @@ RECUSAL_STATUS = {
     "declared": "本人申请回避 declared by the inspector",
     "approved": "办公室批准回避 approved by the office",
     "pending": "回避申请未生效 requested, not in effect",
+    "rejected": "办公室驳回回避申请 requested, rejected by the office",
+    "lapsed": "回避申请已失效 requested, lapsed when the object was checked",
 }
 
 

@@ -320,3 +320,44 @@ def test_draw_ceremony_and_verify_draw(
         .stdout
     )
     assert facts["ok"] and facts["complete_to_version"] == 5
+    # R7.4: the office rejects the lead's recusal request through the CLI; the team
+    # stays as drawn, and a request settled (or never made) cannot be rejected.
+    team = shown["performed"]["assignments"][0]
+    obj, person = team["object"], team["team"][0]
+    asked = ok(s, "draw", "recuse", "--key", sc, "T-CLI-1/1", obj, person, "--reason", "近亲属")
+    assert "requested" in asked.stdout
+    lead_refused = run(
+        s, "draw", "reject-recusal", "--key", sc, "T-CLI-1/1", obj, person, "--reason", "无证明"
+    )
+    assert lead_refused.exit_code == 2 and "Traceback" not in lead_refused.output
+    assert "office" in lead_refused.output
+    rejected = ok(
+        s,
+        "draw",
+        "reject-recusal",
+        "--key",
+        keys["office"],
+        "T-CLI-1/1",
+        obj,
+        person,
+        "--reason",
+        "未提供回避事由的证明",
+    )
+    assert f"{person} stays on the team for {obj}" in rejected.stdout
+    again = run(
+        s,
+        "draw",
+        "reject-recusal",
+        "--key",
+        keys["office"],
+        "T-CLI-1/1",
+        obj,
+        person,
+        "--reason",
+        "重复",
+    )
+    assert again.exit_code == 2 and "no pending request to recuse" in again.output
+    shown = json.loads(ok(s, "draw", "show", "T-CLI-1/1").stdout)
+    assert shown["performed"]["assignments"][0]["team"] == team["team"]
+    assert [r["status"] for r in shown["recusal_requests"]] == ["rejected"]
+    assert "identical" in ok(s, "verify-draw", "T-CLI-1/1").stdout

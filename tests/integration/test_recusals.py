@@ -20,22 +20,25 @@ from typing import Any
 
 import pytest
 
+from ledger import formats
 from ledger.areas.draws.events import Draw
 from ledger.audit.report import EVENTS_NOT_PRODUCED
 from ledger.authorisation import sign_command
 from ledger.clock import china_today
 from ledger.commanding import stamp
+from ledger.config import Settings
 from ledger.draw.world import SNAPSHOT_TOPICS
 from ledger.errors import ConflictError, NotFoundError, PermissionDeniedError
 from ledger.ids import draw_id
 from ledger.transparency.database import replay_ledger, verify_ledger
 from projections.review import review
+from projections.review.facts import Facts
 from projections.runner import update
 from projections.store import Store
 from tests.support.county import County, add_people
 from tests.support.draws import TASK, ceremony, drawable_county, verify
 from tests.support.rawdb import RawDB
-from tests.support.world import World
+from tests.support.world import World, start_world
 
 Event = tuple[int, str, str, dict[str, Any]]
 ITEM = "SCJGJ:SC-001"
@@ -316,3 +319,209 @@ def test_one_declared_recusal_passes_the_review(drawn: County, tmp_path: Path) -
 def problem_free(county: County) -> bool:
     problem, _ = verify(county)
     return problem is None
+
+
+# --- the office rejects a request; a request lapses when the object is checked ------------
+
+
+def reject(county: County, obj: str, person: str, who: str = "office") -> Any:
+    return county.run(
+        who,
+        "draw.reject_recusal",
+        task=TASK,
+        draw=1,
+        object=obj,
+        person=person,
+        reason="未提供回避事由的证明",
+    )
+
+
+def check_object(county: County, obj: str) -> Any:
+    day = china_today().isoformat()
+    return county.run(
+        "SCJGJ",
+        "inspection.record",
+        on=day,
+        basis={"kind": "draw", "task": TASK, "draw": 1},
+        object=obj,
+        item=ITEM,
+        method="on_site",
+        inspectors=current_team(county, obj),
+        checked_on=day,
+    )
+
+
+def test_the_office_rejects_the_leads_request(drawn: County) -> None:
+    """R7.4: the office's signed rejection settles the lead's request; the team stays
+    as drawn, and the request can be neither approved nor rejected afterwards."""
+    obj, team = team_of(drawn, "S1")
+    with pytest.raises(NotFoundError, match="no pending request"):
+        reject(drawn, obj, "S1")
+    recuse(drawn, "SCJGJ", obj, "S1")
+    with pytest.raises(PermissionDeniedError):  # the lead cannot reject (nor settle) it
+        reject(drawn, obj, "S1", who="SCJGJ")
+    with pytest.raises(PermissionDeniedError):  # nor the inspector
+        reject(drawn, obj, "S1", who="S1")
+    rejected = reject(drawn, obj, "S1")
+    assert rejected.result["status"] == "rejected" and rejected.result["replacement"] is None
+    assert current_team(drawn, obj) == team
+    request = drawn.ledger.get(draw_id(TASK, 1)).recusal_requests[-1]
+    assert request["status"] == "rejected" and request["rejection"] == "未提供回避事由的证明"
+    with pytest.raises(NotFoundError, match="no pending request"):
+        approve(drawn, obj, "S1")
+    with pytest.raises(NotFoundError, match="no pending request"):
+        reject(drawn, obj, "S1")
+    problem, facts = verify(drawn)
+    assert problem is None, problem
+    assert facts["recusals"] == 0
+    assert verify_ledger(drawn.ledger, workers=1)
+    assert replay_ledger(drawn.ledger)
+
+
+def test_the_inspector_may_still_declare_after_a_rejection(drawn: County) -> None:
+    """The rejection settles the lead's request only: the inspector's own declaration
+    is a recusal of its own (R7.4)."""
+    obj, _ = team_of(drawn, "S1")
+    recuse(drawn, "SCJGJ", obj, "S1")
+    reject(drawn, obj, "S1")
+    declared = recuse(drawn, "S1", obj, "S1")
+    assert declared.result["status"] == "declared"
+    assert verify(drawn)[0] is None
+    assert replay_ledger(drawn.ledger)
+
+
+def test_a_pending_request_lapses_when_the_object_is_checked(drawn: County, tmp_path: Path) -> None:
+    """R7.4: the drawn team checked the object; the lead's request still pending
+    lapses -- the office can no longer reject it -- and the review lists it as lapsed,
+    still counted against the lead."""
+    obj, team = team_of(drawn, "S1")
+    asked = recuse(drawn, "SCJGJ", obj, "S1")
+    check_object(drawn, obj)
+    with pytest.raises(ConflictError, match="lapsed"):
+        reject(drawn, obj, "S1")
+    assert current_team(drawn, obj) == team
+    assert replay_ledger(drawn.ledger)
+    store = Store(tmp_path / "projections.sqlite3")
+    update(drawn.ledger, store)
+    day = china_today()
+    result = review(store.db, "object", obj, day)
+    findings = [f for r in result.inspections for f in r.findings if f.rule == "recusals"]
+    assert findings and "S1: 回避申请已失效" in findings[0].detail
+    assert asked.first_position in findings[0].evidence
+
+
+def test_a_format_3_ledger_still_approves_after_the_check(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lapse is a rule of format 4: a format-3 ledger keeps the rule it was written
+    under (an approval after the check is accepted, and replays)."""
+    monkeypatch.setattr(formats, "CURRENT", 3)
+    world = start_world(settings)
+    try:
+        county = drawable_county(world, tmp_path, officers=("S4", "S5", "S6"))
+        add_people(county)
+        ceremony(county)
+        obj, _ = team_of(county, "S1")
+        recuse(county, "SCJGJ", obj, "S1")
+        check_object(county, obj)
+        with pytest.raises(ConflictError, match="lapsed"):  # a new command: no gate
+            reject(county, obj, "S1")
+        assert approve(county, obj, "S1").result["status"] == "approved"
+        assert replay_ledger(county.ledger)
+    finally:
+        world.ledger.close()
+
+
+def test_verify_draw_refuses_a_rejection_not_by_the_office(drawn: County) -> None:
+    obj, _ = team_of(drawn, "S1")
+    recuse(drawn, "SCJGJ", obj, "S1")
+    reject(drawn, obj, "S1")
+    recorded = events(drawn)
+    assert verify(drawn, 1, recorded)[0] is None
+    lead = drawn.key("SCJGJ").key_id
+
+    def by_the_lead(position: int, stream: str, state: dict[str, Any]) -> Event:
+        return (position, stream, Draw.RecusalRejected.TOPIC, {**state, "by": lead})
+
+    problem = verify(drawn, 1, forged(recorded, Draw.RecusalRejected.TOPIC, by_the_lead))[0]
+    assert problem is not None and "not an office key" in problem
+
+
+def test_verify_draw_refuses_a_rejection_without_a_request(drawn: County) -> None:
+    obj, _ = team_of(drawn, "S1")
+    recuse(drawn, "SCJGJ", obj, "S1")
+    reject(drawn, obj, "S1")
+    recorded = [e for e in events(drawn) if e[2] != Draw.RecusalRequested.TOPIC]
+    problem = verify(drawn, 1, recorded)[0]
+    assert problem is not None and "rejected without a pending request" in problem
+
+
+def test_verify_draw_refuses_an_approval_after_a_rejection(drawn: County) -> None:
+    """The operator records an approval of a request the office rejected (an approval
+    event slipped in after the rejection): verify-draw names it."""
+    obj, team = team_of(drawn, "S1")
+    recuse(drawn, "SCJGJ", obj, "S1")
+    reject(drawn, obj, "S1")
+    recorded = events(drawn)
+    rejection = next(e for e in recorded if e[2] == Draw.RecusalRejected.TOPIC)
+    new = next(p for p in ("S2", "S3", "S4", "S5", "S6") if p not in team)
+    approval = (
+        rejection[0] + 1,
+        rejection[1],
+        Draw.RecusalApproved.TOPIC,
+        {**rejection[3], "replacement": new},
+    )
+    problem = verify(drawn, 1, [*recorded, approval])[0]
+    assert problem is not None and "approved without a pending request" in problem
+
+
+def test_the_replay_refuses_a_rejection_recorded_as_an_approval(drawn: County) -> None:
+    """The office signs a rejection; the operator records it as an approval in effect
+    under that signature, chained and sealed: the replay names the entry."""
+    obj, _ = team_of(drawn, "S1")
+    recuse(drawn, "SCJGJ", obj, "S1")
+    params = {
+        "task": TASK,
+        "draw": 1,
+        "object": obj,
+        "person": "S1",
+        "reason": "未提供回避事由的证明",
+    }
+    auth = sign_command(drawn.key("office"), "draw.reject_recusal", params)
+    draw = drawn.ledger.get(draw_id(TASK, 1))
+    draw.approve_recusal(
+        object=obj,
+        person="S1",
+        reason="近亲属关系",
+        replacement="S4",
+        by=auth.key_id,
+        requested_by=drawn.key("SCJGJ").key_id,
+    )
+    stamp([draw], auth.created)
+    positions = RawDB(drawn.ledger).forge_command(
+        list(draw.collect_events()), auth, drawn.world.ledger_key
+    )
+    assert verify_ledger(drawn.ledger, workers=1)
+    replayed = replay_ledger(drawn.ledger)
+    assert replayed.failure is not None
+    assert replayed.failure.position == positions[0]
+    assert replayed.failure.reason == EVENTS_NOT_PRODUCED
+    assert "recusal_rejected" in replayed.failure.detail
+
+
+def test_the_review_lists_a_rejected_request_and_counts_it_for_the_lead(
+    drawn: County, tmp_path: Path
+) -> None:
+    """R7.4: a rejected request changes no team, but it is the lead's attempt: the
+    review lists it as rejected and counts it among the lead's recusals."""
+    obj, _ = team_of(drawn, "S1")
+    asked = recuse(drawn, "SCJGJ", obj, "S1")
+    rejected = reject(drawn, obj, "S1")
+    check_object(drawn, obj)
+    store = Store(tmp_path / "projections.sqlite3")
+    update(drawn.ledger, store)
+    result = review(store.db, "object", obj, china_today())
+    findings = [f for r in result.inspections for f in r.findings if f.rule == "recusals"]
+    assert findings and "S1: 办公室驳回回避申请" in findings[0].detail
+    assert {asked.first_position, rejected.first_position} <= set(findings[0].evidence)
+    assert Facts(store.db, china_today()).lead_recusals("SCJGJ")["count"] == 1

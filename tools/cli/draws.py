@@ -357,6 +357,40 @@ def draw_approve_recusal(
     )
 
 
+@draw.command("reject-recusal")
+@KEY
+@click.argument("ref", metavar="TASK/N")
+@click.argument("object_id", metavar="OBJECT")
+@click.argument("person")
+@click.option("--reason", required=True, help="Why the request is rejected (驳回理由), recorded.")
+@pass_runtime
+def draw_reject_recusal(
+    runtime: Runtime, key_file: str, ref: str, object_id: str, person: str, reason: str
+) -> None:
+    """Reject the lead's pending request to recuse PERSON from OBJECT (office; 驳回回避申请).
+
+    \b
+    The team stays as drawn and the request is settled. A request can no longer be
+    decided once the object's check under the draw is recorded (it lapsed).
+    Example:
+      shuangsui draw reject-recusal --key office.key T-2027-001/1 91512021MA6... S001 \\
+        --reason 未提供回避事由的证明
+    """
+    task, number = parse_draw_ref(ref)
+    runtime.run(
+        key_file,
+        "draw.reject_recusal",
+        {"task": task, "draw": number, "object": object_id, "person": person, "reason": reason},
+    )
+    click.echo(
+        _(
+            "recusal request rejected: {person} stays on the team for {obj}",
+            person=person,
+            obj=object_id,
+        )
+    )
+
+
 @draw.command("void")
 @KEY
 @click.argument("ref", metavar="TASK/N")

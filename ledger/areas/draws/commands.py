@@ -65,6 +65,7 @@ from ledger.errors import (
 )
 from ledger.fields import boolean, choice, integer, nested, shape_of, text, text_list
 from ledger.i18n import _
+from ledger.ids import inspection_id
 from ledger.roles import DEPARTMENT, INSPECTOR, OFFICE, WITNESS
 
 HEX = r"[0-9a-f]+"
@@ -657,6 +658,8 @@ def approve_recusal(ctx: Context, task: str, number: int, obj: str, person: str)
             f"no pending request to recuse {person} from {obj} in draw {task}/{number} "
             "(没有待批准的回避申请)"
         )
+    if formats.since(ctx.ledger, 4):
+        require_not_lapsed(ctx, task, number, obj, person)
     new = _replacement(ctx, drawn, commitment, assignment, person)
     drawn.approve_recusal(
         object=obj,
@@ -675,6 +678,89 @@ def approve_recusal(ctx: Context, task: str, number: int, obj: str, person: str)
             "recused": person,
             "status": "approved",
             "replacement": new,
+        },
+    )
+
+
+def require_not_lapsed(ctx: Context, task: str, number: int, obj: str, person: str) -> None:
+    """A pending recusal request lapses (回避申请失效) once the object's check under the
+    draw is recorded: the source has the lead organise the checks with the team it drew
+    within 5 working days of the draw (R7.4), so once that team has checked the object
+    a decision could only rewrite who did (format 4 for an approval)."""
+    # The inspection stream of a draw basis is named by ``TASK/N`` (the inspections
+    # area's ``basis_reference``; not imported: that area reads draws).
+    check = ctx.ledger.find(inspection_id("draw", f"{task}/{number}", obj))
+    if check is not None and getattr(check, "checks", None):
+        raise ConflictError(
+            _(
+                "the request to recuse {person} from {obj} in draw {task}/{number} lapsed: "
+                "the object's check under the draw is already recorded",
+                person=person,
+                obj=obj,
+                task=task,
+                number=number,
+            ),
+            rule="R7.4",
+        )
+
+
+@dataclass(frozen=True)
+class RejectRecusal(_DrawCommand):
+    """The office rejects the lead's pending request to recuse an inspector (驳回回避申请),
+    with its reason; the team stays as drawn (v3 draws, R7.4)."""
+
+    ACTION = "draw.reject_recusal"
+    ROLES = frozenset({OFFICE})
+    ROUTE = Route("POST", "/api/v1/tasks/{task}/draws/{draw:int}/recusal-rejections")
+
+    object: str = text(max_length=64)
+    person: str = text(max_length=40)
+    reason: str = text(max_length=500)
+
+    def handle(self, ctx: Context) -> Outcome:
+        return reject_recusal(ctx, self.task, self.draw, self.object, self.person, self.reason)
+
+
+def reject_recusal(
+    ctx: Context, task: str, number: int, obj: str, person: str, reason: str
+) -> Outcome:
+    drawn = draw_of(ctx, task, number)
+    commitment = commitment_of(drawn)
+    if not approved_recusals(commitment):
+        raise ConflictError(
+            _(
+                "draw {task}/{number} is a {algorithm} draw: its recusals took effect when "
+                "recorded; there is no request to reject",
+                task=task,
+                number=number,
+                algorithm=commitment.get("algorithm", ALGORITHM),
+            ),
+            rule="R7.4",
+        )
+    request = drawn.pending_request(obj, person)
+    if request is None:
+        raise NotFoundError(
+            _(
+                "no pending request to recuse {person} from {obj} in draw {task}/{number}",
+                person=person,
+                obj=obj,
+                task=task,
+                number=number,
+            )
+        )
+    require_not_lapsed(ctx, task, number, obj, person)
+    drawn.reject_recusal(
+        object=obj, person=person, reason=reason, by=ctx.actor_id, requested_by=request["by"]
+    )
+    return Outcome(
+        [drawn],
+        {
+            "task": task,
+            "draw": number,
+            "object": obj,
+            "recused": person,
+            "status": "rejected",
+            "replacement": None,
         },
     )
 
@@ -728,5 +814,6 @@ COMMANDS = (
     RunDraw,
     Recuse,
     ApproveRecusal,
+    RejectRecusal,
     VoidDraw,
 )

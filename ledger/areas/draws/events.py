@@ -5,7 +5,8 @@ is committed -- a new draw is a new stream, and the old one stays; witnesses rev
 only after every named witness has committed; a draw is performed once; a recusal
 names its reason and its deterministic replacement. On a v2 draw a recusal changes a
 team only as the inspector's own declaration or the office's approval of the lead's
-pending request; the lead's request alone changes nothing. The stored commitment is
+pending request; the lead's request alone changes nothing, and the office may reject
+it instead (a settled request is never pending again). The stored commitment is
 the exact text that is hashed into the seed.
 """
 
@@ -132,6 +133,17 @@ class Draw(Aggregate):
         by: str
         requested_by: str
 
+    class RecusalRejected(Aggregate.Event):
+        """The office rejects the lead's pending request (办公室驳回回避申请), with its
+        reason; the team stays as drawn and the request is settled (R7.4)."""
+
+        TOPIC = "shuangsui.draw.recusal_rejected"
+        object: str
+        person: str
+        reason: str
+        by: str
+        requested_by: str
+
     class Voided(Aggregate.Event):
         """The lead gave up an unrun draw with a recorded reason, before any of its
         entropy was revealed (v2, R7.5); only then may the task be committed again."""
@@ -152,7 +164,8 @@ class Draw(Aggregate):
         self.beacon: dict[str, Any] | None = None
         self.performed: dict[str, Any] | None = None
         self.recusals: list[dict[str, Any]] = []
-        #: v2: the lead's recusal requests, each pending until declared or approved.
+        #: v2: the lead's recusal requests, each pending until declared, approved or
+        #: rejected (``status``).
         self.recusal_requests: list[dict[str, Any]] = []
         self.voided: dict[str, Any] | None = None
 
@@ -292,6 +305,15 @@ class Draw(Aggregate):
         )
         self._resolve(object, person, "approved")
         self._replace(object, person, replacement)
+
+    @event(RecusalRejected)
+    def reject_recusal(
+        self, object: str, person: str, reason: str, by: str, requested_by: str
+    ) -> None:
+        request = self.pending_request(object, person)
+        self._resolve(object, person, "rejected")
+        if request is not None:
+            request["rejection"] = reason
 
     @event(Voided)
     def void(self, reason: str, by: str) -> None:
