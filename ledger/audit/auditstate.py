@@ -109,6 +109,7 @@ class AuditorState:
             if d["state"] is not None:
                 s = d["state"]
                 state = StateMap()
+                state.ledger_format = int(d["ledger_format"])
                 for key_name, value in s["leaves"]:
                     state.set(str(key_name), str(value))
                 count, last, digest = s["history"]

@@ -211,7 +211,7 @@ class ChainChecker:
             self.stream_versions.setdefault(stream, []).append(version)
             self.stream_positions.setdefault(stream, {})[version] = p
             if self.subject is not None and stream not in self.subject_firsts:
-                if self.subject in named(event.state):
+                if self.subject in named(event.state, topic, self.format):
                     self.subject_firsts[stream] = p
             if topic in HISTORY_TOPICS:
                 self.history.append((p, row.entry_hash))

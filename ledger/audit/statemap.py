@@ -35,6 +35,7 @@ Invariants:
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -113,6 +114,15 @@ def state_root_of(checkpoint: Checkpoint) -> bytes | None:
     return root
 
 
+def genesis_format(state: bytes) -> int:
+    """The format a genesis' stored state records (1 when it records none)."""
+    try:
+        value = json.loads(state).get("format", 1)
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        return 1
+    return value if type(value) is int else 1
+
+
 def history_step(digest: bytes, entry_hash: bytes) -> bytes:
     return hashlib.sha256(digest + entry_hash).digest()
 
@@ -137,11 +147,49 @@ class StateMap:
         self._levels: list[dict[int, bytes]] | None = None
         self.history = (0, 0, ZERO_HASH)  # count, last position, digest
         self._buckets_of: dict[str, int] = {}  # each key's bucket, hashed once
+        #: The format the genesis (position 1) records: what the trail index holds
+        #: depends on it (:data:`ledger.audit.subjects.OWN_STREAM_FORMAT`).
+        self.ledger_format = 1
+
+    @classmethod
+    def resumed(cls, size: int, hashes: Mapping[int, bytes], ledger_format: int) -> StateMap:
+        """A map at ``size`` known by the hashes of its non-empty buckets alone (the
+        writer's stored copy, :mod:`ledger.storage.statemaps`): :meth:`load_bucket`
+        every bucket an entry will touch, and :meth:`know_links` every (subject, stream)
+        link it may repeat, before :meth:`observe`; and every bucket a proof names
+        before :meth:`prove`."""
+        new = cls()
+        new.size, new.ledger_format = size, ledger_format
+        new._hashes = dict(hashes)
+        return new
+
+    def load_bucket(self, bucket: int, leaves: Iterable[tuple[str, str]]) -> None:
+        """Take a stored bucket's leaves (with what its subject and key-history leaves
+        say), as they stand at :attr:`size`."""
+        found = self.buckets[bucket] = dict(leaves)
+        for key, value in found.items():
+            if key.startswith("subject/") or key == KEYS_KEY:
+                count, last, digest = value.split(" ")
+                parsed = (int(count), int(last), b64strict(digest, "state value"))
+                if key == KEYS_KEY:
+                    self.history = parsed
+                else:
+                    self.subjects[key] = parsed
+
+    def know_links(self, links: Iterable[tuple[str, str]]) -> None:
+        """(subject key, stream) links the stored copy already holds."""
+        self.links.update(links)
+
+    def bucket_hashes(self, buckets: Iterable[int]) -> list[tuple[int, bytes]]:
+        """(bucket, hash) of ``buckets`` as they stand (what the stored copy keeps)."""
+        self._tree()
+        return [(b, self._hashes.get(b, EMPTY_BUCKET)) for b in buckets]
 
     def copy(self) -> StateMap:
         """An independent copy (its root recomputed on first use)."""
         new = StateMap()
         new.size, new.history = self.size, self.history
+        new.ledger_format = self.ledger_format
         new.subjects, new.links = dict(self.subjects), set(self.links)
         new.buckets = {b: dict(leaves) for b, leaves in self.buckets.items()}
         new._dirty = set(new.buckets)
@@ -168,8 +216,10 @@ class StateMap:
     ) -> None:
         """Take the entry at ``position`` (the next one), with its stored event state."""
         self.size = position
+        if position == 1 and topic == GENESIS_TOPIC:
+            self.ledger_format = genesis_format(state)
         self.set(stream_key(stream), f"{version} {position}")
-        for kind, ident in named(state):
+        for kind, ident in named(state, topic, self.ledger_format):
             key = subject_key(kind, ident)
             if (key, stream) in self.links:
                 continue

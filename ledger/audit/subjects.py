@@ -12,10 +12,15 @@ value under one of the :data:`FIELDS` (``object``/``object_key`` an object; ``pe
 ``department``, ``organisation``, ``lead``, ``participants`` departments; ``task``), or a
 ``{"kind": k, "id": i}`` subject of one of the four kinds.
 
-Invariants: :func:`named` is a pure function of the stored bytes (unreadable JSON
-names nothing), so the writer, the exporter and every verifier compute the same
-index; the index value of a subject is ``"<count> <last position> <base64 digest>"``
-over its streams in the order they first named it (:func:`subject_step`).
+From ledger format 4 (:data:`OWN_STREAM_FORMAT`) a department's registration
+(``department.registered``, which names it by ``code``) names the department too, so
+its own stream (registration, sections) is in its trail.
+
+Invariants: :func:`named` is a pure function of the stored bytes, the entry's type and
+the ledger's format (unreadable JSON names nothing), so the writer, the exporter and
+every verifier compute the same index; the index value of a subject is
+``"<count> <last position> <base64 digest>"`` over its streams in the order they first
+named it (:func:`subject_step`).
 """
 
 from __future__ import annotations
@@ -40,6 +45,10 @@ FIELDS = {
     "task": "task",
 }
 _MAX_DEPTH = 6
+#: The first ledger format whose trail index holds a department's own stream.
+OWN_STREAM_FORMAT = 4
+#: ``ledger.areas.departments``' registration (repeated: the auditor imports no area).
+DEPARTMENT_REGISTERED_TOPIC = "shuangsui.department.registered"
 
 
 def subject_key(kind: str, ident: str) -> str:
@@ -50,14 +59,23 @@ def subject_step(digest: bytes, stream: str) -> bytes:
     return hashlib.sha256(digest + stream.encode("utf-8")).digest()
 
 
-def named(state: bytes) -> set[tuple[str, str]]:
-    """The (kind, id) subjects an event's stored state names."""
+def named(state: bytes, topic: str = "", ledger_format: int = 1) -> set[tuple[str, str]]:
+    """The (kind, id) subjects an event's stored state names (of type ``topic``, in a
+    ledger of ``ledger_format``)."""
     try:
         value = json.loads(state)
     except (ValueError, UnicodeDecodeError):
         return set()
     found: set[tuple[str, str]] = set()
     _walk(value, found, 0)
+    if (
+        ledger_format >= OWN_STREAM_FORMAT
+        and topic == DEPARTMENT_REGISTERED_TOPIC
+        and type(value) is dict
+    ):
+        code = value.get("code")
+        if type(code) is str and code:
+            found.add(("department", code))
     return found
 
 

@@ -64,11 +64,16 @@ from ledger.storage.writer import (
     CHAIN_TABLE,
     CHECKPOINTS_TABLE,
     COSIGNATURES_TABLE,
+    STATE_TABLES,
     TREE_TABLE,
     ChainWriter,
     CursorNodes,
     schema_statements,
 )
+
+
+class _StateMoved(Exception):
+    """Another writer moved the stored state map first (the transaction rolls back)."""
 
 
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
@@ -80,6 +85,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
             "tree": TREE_TABLE,
             "checkpoints": CHECKPOINTS_TABLE,
             "cosignatures": COSIGNATURES_TABLE,
+            **STATE_TABLES,
             "events": events_table_name,
             "event_id": "rowid",
         }
@@ -91,6 +97,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
             "tree": TREE_TABLE,
             "checkpoints": CHECKPOINTS_TABLE,
             "cosignatures": COSIGNATURES_TABLE,
+            **STATE_TABLES,
         }
         keyed = " WITHOUT ROWID"
         statements += [s.format(**names) for s in schema_statements("BLOB", "INTEGER", keyed)]
@@ -116,6 +123,28 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(sql.format(**self.names), params)
+
+    def write_state(
+        self,
+        before: int,
+        after: int,
+        leaves: Sequence[tuple[int, str, str]],
+        hashes: Sequence[tuple[int, bytes]],
+        links: Sequence[tuple[str, str, int]],
+    ) -> bool:
+        self.execute(self.STATE_START)
+        try:
+            with self.datastore.transaction(commit=True) as c:
+                c.execute(self.STATE_GUARD.format(**self.names), (after, before))
+                c.execute("SELECT changes()")
+                if c.fetchone()[0] != 1:
+                    raise _StateMoved
+                for sql, rows in zip(self.STATE_WRITES, (leaves, hashes, links), strict=True):
+                    if rows:
+                        c.executemany(sql.format(**self.names), rows)
+        except _StateMoved:
+            return False
+        return True
 
     def stream_param(self, stream: UUID) -> Any:
         return stream.hex
@@ -246,6 +275,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
             "tree": qualified(TREE_TABLE),
             "checkpoints": qualified(CHECKPOINTS_TABLE),
             "cosignatures": qualified(COSIGNATURES_TABLE),
+            **{name: qualified(table) for name, table in STATE_TABLES.items()},
             "events": qualified(events_table_name),
             "event_id": "notification_id",
         }
@@ -302,6 +332,29 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
 
     def _stream(self, value: Any) -> str:
         return str(value)
+
+    def write_state(
+        self,
+        before: int,
+        after: int,
+        leaves: Sequence[tuple[int, str, str]],
+        hashes: Sequence[tuple[int, bytes]],
+        links: Sequence[tuple[str, str, int]],
+    ) -> bool:
+        self.execute(self.STATE_START)
+        try:
+            with self.datastore.transaction(commit=True) as curs:
+                curs.execute(
+                    self.STATE_GUARD.format(**self.names).replace("?", "%s"), (after, before)
+                )
+                if curs.rowcount != 1:
+                    raise _StateMoved
+                for sql, rows in zip(self.STATE_WRITES, (leaves, hashes, links), strict=True):
+                    if rows:
+                        curs.executemany(sql.format(**self.names).replace("?", "%s"), rows)
+        except _StateMoved:
+            return False
+        return True
 
     stream_text = "e.originator_id::text"
 
@@ -504,13 +557,17 @@ def postgres_grants(schema: str, role: str, events_table: str = "stored_events")
     """What the owner grants the role the service connects as: read and append, nothing
     else -- no DDL, no TRUNCATE, no DELETE, and UPDATE only on the events table, which the
     library's ``LOCK TABLE ... IN EXCLUSIVE MODE`` needs (its append-only trigger still
-    refuses every update). Not the owner, the role can drop no trigger (issue 11.7)."""
+    refuses every update). Not the owner, the role can drop no trigger (issue 11.7). The
+    writer's stored state map (not evidence: :mod:`ledger.storage.statemaps`) it may
+    also update, never delete."""
     s, r = f'"{schema}"', f'"{role}"'
     tables = ", ".join(f'{s}."{t}"' for t in (events_table, *APPEND_ONLY_TABLES))
+    state = ", ".join(f'{s}."{t}"' for t in STATE_TABLES.values())
     return [
         f"REVOKE CREATE ON SCHEMA {s} FROM PUBLIC",
         f"GRANT USAGE ON SCHEMA {s} TO {r}",
         f"GRANT SELECT, INSERT ON {tables} TO {r}",
         f'GRANT UPDATE ON {s}."{events_table}" TO {r}',
+        f"GRANT SELECT, INSERT, UPDATE ON {state} TO {r}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
     ]

@@ -49,6 +49,24 @@ COSIGNATURES_TABLE = "ledger_cosignatures"
 APPEND_ONLY_TABLES = (CHAIN_TABLE, TREE_TABLE, CHECKPOINTS_TABLE, COSIGNATURES_TABLE)
 
 
+#: The writer's stored copy of the state map (:mod:`ledger.storage.statemaps`): its size,
+#: its non-empty buckets' hashes and leaves, and the (subject, stream) links of its trail
+#: index with the position that made each. Not evidence and not append-only (a leaf's
+#: value changes as its stream grows): the operator's cache, which no verifier reads.
+STATE_SIZE_TABLE = "ledger_state_size"
+STATE_BUCKETS_TABLE = "ledger_state_buckets"
+STATE_LEAVES_TABLE = "ledger_state_leaves"
+STATE_LINKS_TABLE = "ledger_state_links"
+STATE_TABLES = {
+    "state_size": STATE_SIZE_TABLE,
+    "state_buckets": STATE_BUCKETS_TABLE,
+    "state_leaves": STATE_LEAVES_TABLE,
+    "state_links": STATE_LINKS_TABLE,
+}
+#: How many values one ``IN (...)`` list of the state readers holds.
+STATE_CHUNK = 400
+
+
 ADVISORY_LOCK_ID = 0x5348_5553_5549  # "SHUSUI": serialises table creation
 
 
@@ -80,6 +98,15 @@ def schema_statements(blob: str, integer: str, keyed: str = "") -> list[str]:
         f"CREATE TABLE IF NOT EXISTS {{cosignatures}} (size {integer} NOT NULL, "
         f"witness TEXT NOT NULL, key_id {blob} NOT NULL, line TEXT NOT NULL, "
         "added TEXT NOT NULL, PRIMARY KEY (size, witness, key_id))",
+        f"CREATE TABLE IF NOT EXISTS {{state_size}} (id {integer} PRIMARY KEY, "
+        f"size {integer} NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {{state_buckets}} (bucket {integer} PRIMARY KEY, "
+        f"hash {blob} NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {{state_leaves}} (bucket {integer} NOT NULL, "
+        f"key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (bucket, key)){keyed}",
+        f"CREATE TABLE IF NOT EXISTS {{state_links}} (subject TEXT NOT NULL, "
+        f"stream TEXT NOT NULL, position {integer} NOT NULL, PRIMARY KEY (subject, stream))"
+        f"{keyed}",
     ]
 
 
@@ -318,6 +345,75 @@ class ChainWriter:
             (int(r[0]), bytes(r[1]), self._stream(r[2]), int(r[3]), str(r[4]), stored_bytes(r[5]))
             for r in rows
         ]
+
+    # -- the writer's stored state map (ledger.storage.statemaps) ---------------------------
+    def state_size(self) -> int:
+        """The size the stored state map is at (0: none stored)."""
+        rows = self.query("SELECT size FROM {state_size} WHERE id = 1")
+        return int(rows[0][0]) if rows else 0
+
+    def state_bucket_hashes(self) -> dict[int, bytes]:
+        return {int(b): bytes(h) for b, h in self.query("SELECT bucket, hash FROM {state_buckets}")}
+
+    def state_leaves(self, buckets: Iterable[int]) -> list[tuple[int, str, str]]:
+        """(bucket, key, value) of every stored leaf of ``buckets``."""
+        wanted, found = sorted(set(buckets)), []
+        for i in range(0, len(wanted), STATE_CHUNK):
+            chunk = wanted[i : i + STATE_CHUNK]
+            found += self.query(
+                "SELECT bucket, key, value FROM {state_leaves} WHERE bucket IN ("
+                + ",".join("?" * len(chunk))
+                + ")",
+                chunk,
+            )
+        return [(int(b), str(k), str(v)) for b, k, v in found]
+
+    def state_links(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of the (subject key, stream) ``pairs`` the stored trail index holds."""
+        wanted, found = sorted(set(pairs)), set[tuple[str, str]]()
+        for i in range(0, len(wanted), STATE_CHUNK):
+            chunk = wanted[i : i + STATE_CHUNK]
+            rows = self.query(
+                "SELECT subject, stream FROM {state_links} WHERE (subject, stream) IN (VALUES "
+                + ",".join(["(?,?)"] * len(chunk))
+                + ")",
+                [value for pair in chunk for value in pair],
+            )
+            found.update((str(a), str(b)) for a, b in rows)
+        return found
+
+    def state_subject_streams(self, subject: str, up_to: int) -> list[str]:
+        """The streams that named ``subject`` (a subject key) within the first ``up_to``
+        entries, in the order they first did (the exporter's trail)."""
+        rows = self.query(
+            "SELECT stream FROM {state_links} WHERE subject = ? AND position <= ? "
+            "ORDER BY position",
+            (subject, up_to),
+        )
+        return [str(r[0]) for r in rows]
+
+    def write_state(
+        self,
+        before: int,
+        after: int,
+        leaves: Sequence[tuple[int, str, str]],
+        hashes: Sequence[tuple[int, bytes]],
+        links: Sequence[tuple[str, str, int]],
+    ) -> bool:
+        """Move the stored state map from ``before`` to ``after`` in one transaction;
+        False (nothing written) if another writer moved it first."""
+        raise NotImplementedError
+
+    #: What :meth:`write_state` runs, in order, in one transaction (``?`` placeholders).
+    STATE_WRITES = (
+        "INSERT INTO {state_leaves} VALUES (?,?,?) ON CONFLICT (bucket, key) "
+        "DO UPDATE SET value = excluded.value",
+        "INSERT INTO {state_buckets} VALUES (?,?) ON CONFLICT (bucket) "
+        "DO UPDATE SET hash = excluded.hash",
+        "INSERT INTO {state_links} VALUES (?,?,?)",
+    )
+    STATE_GUARD = "UPDATE {state_size} SET size = ? WHERE id = 1 AND size = ?"
+    STATE_START = "INSERT INTO {state_size} VALUES (1, 0) ON CONFLICT (id) DO NOTHING"
 
     def streams_of_topic(self, topic: str) -> list[UUID]:
         rows = self.query("SELECT DISTINCT originator_id FROM {events} WHERE topic = ?", (topic,))

@@ -56,6 +56,7 @@ from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationE
 from ledger.i18n import _
 from ledger.ids import checkpoint_record_id, witness_policy_id
 from ledger.storage import merkle
+from ledger.storage.statemaps import StoredStateMap
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -83,6 +84,8 @@ class Transparency:
         #: read under ``_state_lock`` (API threads make checkpoints concurrently).
         self._state: StateMap | None = None
         self._state_lock = threading.RLock()
+        #: The writer's stored copy of the map (a new process grows it from there).
+        self._stored = StoredStateMap(self.chain)
 
     # -- identity --------------------------------------------------------------------------
     @property
@@ -210,6 +213,11 @@ class Transparency:
 
     def _grown_state_map(self, size: int) -> StateMap:
         self._size_in_range(size)
+        if self.ledger.signer is not None:
+            # The writer grows its stored copy: the entries since it, not the whole log.
+            stored = self._stored.at(size, formats.of(self.ledger))
+            if stored is not None:
+                return stored
         cached = self._state
         if cached is None or cached.size > size:
             cached = StateMap(lists=True)
@@ -472,8 +480,12 @@ class Transparency:
             assert positions is not None
             positions = set(positions)
             with self._state_lock:
-                index = self.state_map(size).lists or {}
-                named = list(index.get(subject_key(*subject), []))
+                state = self.state_map(size)
+                key = subject_key(*subject)
+                if state.lists is not None:
+                    named = list(state.lists.get(key, []))
+                else:  # the stored copy: its trail index up to ``size``
+                    named = self.chain.state_subject_streams(key, size)
             for named_stream in named:
                 positions.update(self.chain.positions_of_stream(UUID(named_stream)))
         temp = out.with_name(f".{out.name}.partial")
@@ -556,6 +568,8 @@ class Transparency:
                     "its entries give (状态承诺不符); refusing to export proofs against it"
                 )
             keys = [KEYS_KEY, *(stream_key(s) for s in streams), *extra]
+            if state.lists is None:  # the stored copy: load what the proofs show
+                state = self._stored.prepared(state, keys)
             return [proof.as_dict() for proof in state.prove(keys)]
 
     @staticmethod

@@ -30,9 +30,9 @@ from ledger.audit.report import BAD_CHECKPOINT, INCOMPLETE_SLICE, Report
 from ledger.audit.statemap import STATE_PREFIX, stream_key
 from ledger.bootstrap import route_table
 from ledger.config import Settings
-from ledger.ids import inspection_id
+from ledger.ids import department_id, inspection_id
 from ledger.transparency.database import verify_ledger
-from tests.support.county import County, add_people, objects
+from tests.support.county import County, add_people, build_county, objects
 from tests.support.world import World, start_world
 from tests.vectors.testkeys import fixed_key
 
@@ -613,3 +613,56 @@ def test_a_recorded_checkpoint_with_a_falsified_state_line_is_caught(
     assert report.failure is not None and report.failure.reason == BAD_CHECKPOINT
     assert f"recorded checkpoint of size {size}" in report.failure.detail
     assert "state" in report.failure.detail
+
+
+# --- a department's own stream in its trail (format 4) -----------------------------------
+
+
+def department_trail(settings: Settings, tmp_path: Path) -> tuple[World, UUID, list[str]]:
+    """The test county; the SCJGJ department's trail exported with only the genesis
+    asked for (the exporter follows the state map's index)."""
+    world = start_world(settings)
+    build_county(world)
+    stream = department_id("SCJGJ")
+    out = tmp_path / "department.bundle"
+    world.ledger.transparency.export(out, positions=[1], query={"department": "SCJGJ"})
+    return world, stream, lines_of(out)
+
+
+def test_a_departments_trail_holds_its_own_stream(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11 part 4 (format 4): the department's registration names it, so its own
+    stream is in its trail index; a trail slice without it is caught (R2.2, R10.4)."""
+    monkeypatch.setattr(formats, "CURRENT", 4)
+    world, stream, lines = department_trail(settings, tmp_path)
+    try:
+        report = check(lines)
+        assert report, report.failure
+        assert report.complete is not None and str(stream) in report.complete["streams"]
+        positions = world.ledger.chain.positions_of_stream(stream)
+        gone: set[int] = set()
+        for position in positions:
+            gone |= command_positions(lines, position)
+        report = check(without(lines, gone))
+        assert report.failure is not None and report.failure.reason == INCOMPLETE_SLICE
+        assert "naming department SCJGJ" in report.failure.detail
+        assert verify_ledger(world.ledger, workers=1)
+    finally:
+        world.ledger.close()
+
+
+def test_a_format_3_ledger_keeps_its_trail_index(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Format-gated: a format-3 ledger's map is the one its checkpoints signed -- the
+    department's registration names nobody there, so its stream is not in the trail."""
+    monkeypatch.setattr(formats, "CURRENT", 3)
+    world, stream, lines = department_trail(settings, tmp_path)
+    try:
+        report = check(lines)
+        assert report, report.failure
+        assert report.complete is not None and str(stream) not in report.complete["streams"]
+        assert verify_ledger(world.ledger, workers=1)
+    finally:
+        world.ledger.close()

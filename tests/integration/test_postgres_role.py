@@ -64,6 +64,10 @@ def test_the_service_role_appends_but_cannot_drop_a_trigger_or_truncate(
     assert run(service, "append-note", "--key", office, "以服务角色写入", env=env).exit_code == 0
     verified = run(service, "verify", env=env)
     assert verified.exit_code == 0, verified.output
+    # A checkpoint grows the writer's stored state map, which the role may update.
+    assert run(service, "append-note", "--key", office, "再写一条", env=env).exit_code == 0
+    checkpointed = run(service, "checkpoint", env=env)
+    assert checkpointed.exit_code == 0, checkpointed.output
     # What the role cannot do, each refused by PostgreSQL itself.
     attempts = [
         f'DROP TRIGGER "ledger_chain_no_change" ON "{schema}"."ledger_chain"',
@@ -80,7 +84,9 @@ def test_the_service_role_appends_but_cannot_drop_a_trigger_or_truncate(
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
         size = conn.execute(f'SELECT count(*) FROM "{schema}"."ledger_chain"').fetchone()
-    assert size is not None and size[0] == 4
+        stored = conn.execute(f'SELECT size FROM "{schema}"."ledger_state_size"').fetchone()
+    assert size is not None and size[0] == 5
+    assert stored is not None and stored[0] == 5
 
 
 def test_create_tables_only_refuses_grants_on_sqlite(tmp_path: Path) -> None:

@@ -118,3 +118,18 @@ def test_any_change_to_a_proof_is_refused(change: str) -> None:
         proof["path"] = proof["path"][: DEPTH - 1]
     with pytest.raises(NoteError):
         proven_leaves([BucketProof.from_dict(proof)], root)
+
+
+def test_from_format_4_a_departments_registration_names_it() -> None:
+    """Issue 11 part 4: a department's own stream is in its trail from format 4 (the
+    registration names it by ``code``); format 3 keeps the index its checkpoints signed."""
+    from ledger.areas.departments.events import Department
+    from ledger.audit.subjects import DEPARTMENT_REGISTERED_TOPIC, named
+
+    assert DEPARTMENT_REGISTERED_TOPIC == Department.Created.TOPIC
+    body = b'{"code": "SCJGJ", "name": "x", "kind": "market_supervision"}'
+    assert named(body, DEPARTMENT_REGISTERED_TOPIC, 4) == {("department", "SCJGJ")}
+    assert named(body, DEPARTMENT_REGISTERED_TOPIC, 3) == set()
+    assert named(body, "shuangsui.other", 4) == set()
+    assert named(b'{"code": 7}', DEPARTMENT_REGISTERED_TOPIC, 4) == set()
+    assert named(b"[]", DEPARTMENT_REGISTERED_TOPIC, 4) == set()
