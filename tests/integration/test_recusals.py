@@ -410,6 +410,28 @@ def test_a_pending_request_lapses_when_the_object_is_checked(drawn: County, tmp_
     assert asked.first_position in findings[0].evidence
 
 
+def test_from_format_4_a_lapsed_request_cannot_be_approved(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R7.4 (format 4): once the drawn team checked the object, the office's approval
+    of the lead's still-pending request is refused, and the replay agrees."""
+    monkeypatch.setattr(formats, "CURRENT", max(formats.CURRENT, 4))
+    world = start_world(settings)
+    try:
+        county = drawable_county(world, tmp_path, officers=("S4", "S5", "S6"))
+        add_people(county)
+        ceremony(county)
+        obj, team = team_of(county, "S1")
+        recuse(county, "SCJGJ", obj, "S1")
+        check_object(county, obj)
+        with pytest.raises(ConflictError, match="lapsed"):
+            approve(county, obj, "S1")
+        assert current_team(county, obj) == team
+        assert replay_ledger(county.ledger)
+    finally:
+        world.ledger.close()
+
+
 def test_a_format_3_ledger_still_approves_after_the_check(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
