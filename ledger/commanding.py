@@ -25,7 +25,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
+from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 from ledger import formats
@@ -239,8 +239,8 @@ class Command:
 
     @classmethod
     def parameters(cls) -> dict[str, Field]:
-        """The declared parameters, in declaration order."""
-        return {f.name: f.metadata["spec"] for f in dataclasses.fields(cls) if "spec" in f.metadata}
+        """The declared parameters, in declaration order (a new dict each call)."""
+        return dict(_declared(cls))
 
     @classmethod
     def summary(cls) -> str:
@@ -276,7 +276,7 @@ class Command:
         inside an object or list of objects whose shape is declared -- is a problem too,
         as the API's request schema already says; a format-1 ledger replays as it was
         written, unknown keys and all."""
-        declared = cls.parameters()
+        declared = _declared(cls)
         values = {name: spec.read(params, name) for name, spec in declared.items()}
         command = cls(**values)
         command.check(params)
@@ -291,6 +291,20 @@ class Command:
 
     def handle(self, ctx: Context) -> Outcome:
         raise NotImplementedError
+
+
+_DECLARED: dict[type[Command], Mapping[str, Field]] = {}
+
+
+def _declared(cls: type[Command]) -> Mapping[str, Field]:
+    """A command class's declared parameters, read from its dataclass fields once (the
+    class never changes; :meth:`Command.parse` runs for every command and replay)."""
+    found = _DECLARED.get(cls)
+    if found is None:
+        found = _DECLARED[cls] = MappingProxyType(
+            {f.name: f.metadata["spec"] for f in dataclasses.fields(cls) if "spec" in f.metadata}
+        )
+    return found
 
 
 def unknown_keys(

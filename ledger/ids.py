@@ -16,8 +16,10 @@ NAMESPACE = UUID("6f1c3a52-2d0e-4d8e-9a55-5c6b1f0a7e31")
 GENESIS_ID = uuid5(NAMESPACE, "genesis")
 
 
+@lru_cache(maxsize=1 << 16)
 def stream_id(kind: str, *parts: str) -> UUID:
-    """The stream id of the ``kind`` aggregate identified by ``parts``."""
+    """The stream id of the ``kind`` aggregate identified by ``parts`` (cached: a
+    command's handler and the replay ask for the same few ids again and again)."""
     return uuid5(NAMESPACE, "/".join((kind, *parts)))
 
 
