@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.canonical import canonical_bytes
@@ -21,6 +21,7 @@ TEXT = st.one_of(
 NUMBER = st.one_of(st.integers(min_value=0, max_value=2**53 - 1), st.integers(), st.booleans())
 
 
+@settings(deadline=None)
 @given(
     texts=st.fixed_dictionaries(
         {k: TEXT for k in ("command", "event", "prev", "stream", "time", "type")}
