@@ -10,16 +10,28 @@ chained, plain, ...) and the median of the repeats is reported, with the ratio.
 the in-transaction key and nonce checks and the ledger signature -- the recorder's
 whole cost. "command" adds what ``Ledger.execute`` does before saving (the actor's
 signature checked, the key looked up): the cost of one signed command end to end.
+
+On PostgreSQL with 4 writers, two more subjects (issue 15.1):
+
+* "peer": what a user would pick instead of this ledger -- a plain PostgreSQL table
+  with a hash column and an Ed25519 signature per row (SHA-256 of the row's state,
+  signed), one row per transaction, 4 writer processes, no table lock, no chain;
+* "threads": signed commands (``Ledger.execute``) from 4 threads of one process, whose
+  concurrent commands group commit shares one transaction
+  (:mod:`ledger.storage.sequencer`). The 4-process rows above it are not batched
+  across processes.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import multiprocessing
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -107,6 +119,72 @@ def command_writer(settings: Settings, events: int, _per_commit: int, go: Any, o
     ledger.close()
 
 
+PEER_TABLE = (
+    "CREATE TABLE {schema}.peer_rows (id bigserial PRIMARY KEY, stream uuid NOT NULL, "
+    "version integer NOT NULL, topic text NOT NULL, state bytea NOT NULL, "
+    "hash bytea NOT NULL, signature bytea NOT NULL, UNIQUE (stream, version))"
+)
+
+
+def peer_writer(schema: str, events: int, _per_commit: int, go: Any, out: Any) -> None:
+    """The peer: one signed, hashed row per transaction in a plain table."""
+    key = fixed_key("ledger")
+    insert = (
+        f'INSERT INTO "{schema}".peer_rows (stream, version, topic, state, hash, signature) '
+        "VALUES (%s, 1, 'note', %s, %s, %s)"
+    )
+    with psycopg.connect(PG) as conn:
+        go.wait()
+        start = time.perf_counter()
+        for _ in range(events):
+            state = json.dumps(
+                {"text": TEXT, "author": "bench", "timestamp": time.time()}, ensure_ascii=False
+            ).encode()
+            digest = hashlib.sha256(state).digest()
+            conn.execute(insert, (uuid.uuid4(), state, digest, key.sign(digest)), prepare=True)
+            conn.commit()
+        out.put(events / (time.perf_counter() - start))
+
+
+def command_threads_writer(
+    settings: Settings, events: int, threads: int, go: Any, out: Any
+) -> None:
+    """Signed commands from ``threads`` threads of one process (group commit)."""
+    ledger = open_ledger(settings, signer=fixed_key("ledger"))
+    department = fixed_key("department")
+    per = events // threads
+    auths = [
+        [sign_command(department, "note.append", {"text": TEXT}) for _ in range(per)]
+        for _ in range(threads)
+    ]
+    failures: list[BaseException] = []
+
+    def work(mine: list[Any]) -> None:
+        try:
+            for auth in mine:
+                ledger.execute(auth)
+        except BaseException as exc:
+            failures.append(exc)
+
+    workers = [threading.Thread(target=work, args=(mine,)) for mine in auths]
+    go.wait()
+    start = time.perf_counter()
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    elapsed = time.perf_counter() - start
+    if failures:
+        raise SystemExit(f"a command failed: {failures[0]!r}")
+    sequencer = ledger.chain.sequencer
+    print(
+        f"    threads: {sequencer.commands / max(sequencer.batches, 1):.2f} commands per batch",
+        file=sys.stderr,
+    )
+    out.put(per * threads / elapsed)
+    ledger.close()
+
+
 def _parallel(target: Any, args: tuple[Any, ...], writers: int, total_events: int) -> float:
     """Run ``writers`` processes started together; total events/s over all of them."""
     ctx = multiprocessing.get_context("fork")
@@ -139,6 +217,7 @@ def fresh_pg(tag: str) -> tuple[str, Settings, list[str]]:
     start_world(settings).ledger.close()
     with psycopg.connect(PG, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{plain_schema}"')
+        conn.execute(PEER_TABLE.format(schema=f'"{plain_schema}"'))
     Application(env={**plain_env("postgres", plain_schema), "CREATE_TABLE": "y"}).close()
     return plain_schema, settings, [plain_schema, chained_schema]
 
@@ -158,6 +237,9 @@ def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
         cases += [("postgres", 1, 1, args.events // 2), ("postgres", 4, 1, args.events // 2)]
     for kind, writers, per_commit, events in cases:
         plain_rates, chained_rates, command_rates = [], [], []
+        peer_rates: list[float] = []
+        thread_rates: list[float] = []
+        compare = kind == "postgres" and writers > 1
         for rep in range(args.repeats):
             tag = f"{uuid.uuid4().hex[:8]}"
             per_writer = events // writers
@@ -186,13 +268,25 @@ def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
                                 command_writer, (settings, per_writer, per_commit), writers, total
                             )
                         )
+                    if compare:
+                        peer_rates.append(
+                            _parallel(peer_writer, (where, per_writer, per_commit), writers, total)
+                        )
+                        thread_rates.append(
+                            _parallel(command_threads_writer, (settings, total, writers), 1, total)
+                        )
                 finally:
                     if schemas:
                         drop(schemas)
             print(
                 f"  {kind} writers={writers} per_commit={per_commit} rep {rep + 1}: "
                 f"plain {plain_rates[-1]:,.0f}/s chained {chained_rates[-1]:,.0f}/s"
-                + (f" command {command_rates[-1]:,.0f}/s" if command_rates else ""),
+                + (f" command {command_rates[-1]:,.0f}/s" if command_rates else "")
+                + (
+                    f" peer {peer_rates[-1]:,.0f}/s threads {thread_rates[-1]:,.0f}/s"
+                    if compare
+                    else ""
+                ),
                 file=sys.stderr,
             )
         plain, chained = statistics.median(plain_rates), statistics.median(chained_rates)
@@ -206,6 +300,10 @@ def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
                 "chained_per_s": round(chained),
                 "ratio": round(chained / plain, 2),
                 "command_per_s": round(statistics.median(command_rates)) if command_rates else None,
+                "peer_per_s": round(statistics.median(peer_rates)) if compare else None,
+                "threads_command_per_s": (
+                    round(statistics.median(thread_rates)) if compare else None
+                ),
             }
         )
     return rows
@@ -236,6 +334,20 @@ def main() -> None:
         )
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
+    compared = [r for r in rows if r["peer_per_s"]]
+    if compared:
+        print()
+        print(
+            "| backend | writers | plain library/s | peer (hash + Ed25519 per row)/s "
+            "| signed commands/s, 1 process x 4 threads (group commit) | vs peer | vs plain |"
+        )
+        print("|---|---|---|---|---|---|---|")
+        for r in compared:
+            t = r["threads_command_per_s"]
+            print(
+                f"| {r['backend']} | {r['writers']} | {r['plain_per_s']:,} | {r['peer_per_s']:,} "
+                f"| {t:,} | {t / r['peer_per_s']:.2f} | {t / r['plain_per_s']:.2f} |"
+            )
     (out / "append.json").write_text(json.dumps(rows, indent=2))
 
 

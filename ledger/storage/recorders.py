@@ -30,11 +30,18 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    PersistenceError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from eventsourcing.sqlite import (
     SQLITE3_DEFAULT_LOCK_TIMEOUT,
@@ -58,6 +65,7 @@ from ledger.i18n import _
 from ledger.ids import key_stream_id
 from ledger.storage.chain import ChainHead, SealedRow, seal
 from ledger.storage.merkle import load_frontier
+from ledger.storage.sequencer import Request
 from ledger.storage.writer import (
     ADVISORY_LOCK_ID,
     APPEND_ONLY_TABLES,
@@ -171,9 +179,29 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
         except ValueError:
             return str(value)
 
-    def _insert_events(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        """Record one command's events with its chain rows, in a batch of the commands
+        this process records at the same time (:mod:`ledger.storage.sequencer`)."""
+        return self._sequenced(stored_events, kwargs)  # type: ignore[no-any-return]
+
+    def _write_batch(self, batch: list[Request]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            if len(batch) == 1:
+                self._record(c, batch[0])  # its error is the transaction's
+                return
+            for request in batch:
+                c.execute("SAVEPOINT command")
+                try:
+                    self._record(c, request)
+                except Exception as exc:
+                    c.execute("ROLLBACK TO command")
+                    request.refused(_sqlite_error(exc))
+                c.execute("RELEASE command")
+
+    def _record(self, c: SQLiteCursor, request: Request) -> None:
+        stored_events, kwargs = request.stored_events, request.kwargs
         authorisation, metas, signer = self._batch(stored_events, kwargs)
         ids = self._insert_stored(c, stored_events)
         streams = {key_stream_id(k).hex: k for k in (authorisation.key_id, signer.key_id)}
@@ -211,7 +239,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
         nodes = self._grow_tree(rows, frontier)
         if nodes:
             c.executemany(f"INSERT INTO {TREE_TABLE} VALUES (?,?,?)", nodes)
-        return ids
+        self._landed(request, ids, rows)
 
     def _cursor_query(self, c: SQLiteCursor) -> Any:
         def query(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -245,6 +273,28 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
             if c.fetchone()[0] != first + len(params) - 1:
                 raise LedgerError(_("internal: event rowids are not consecutive"))
         return list(range(first, first + len(params)))
+
+
+def _sqlite_error(exc: Exception) -> Exception:
+    """A command's own database error as the library's transaction would raise it."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return IntegrityError(exc)
+    if isinstance(exc, sqlite3.OperationalError):
+        return OperationalError(exc)
+    if isinstance(exc, sqlite3.Error):
+        return PersistenceError(exc)
+    return exc
+
+
+def _postgres_error(exc: Exception) -> Exception:
+    """A command's own database error as the library's connection would raise it."""
+    if isinstance(exc, psycopg.IntegrityError):
+        return IntegrityError(str(exc))
+    if isinstance(exc, psycopg.OperationalError):
+        return OperationalError(str(exc))
+    if isinstance(exc, psycopg.Error):
+        return PersistenceError(str(exc))
+    return exc
 
 
 def _history(text: str | None, streams: dict[str, str]) -> dict[str, set[str]]:
@@ -377,12 +427,18 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
                 curs.execute(text.encode(), prepare=False)
         self.datastore.register_type_adapters()
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """The library's insert (the DB-function path is refused in ``__init__``), except
-        that a refusal raised by the chain's checks rolls the transaction back.
+        """Record one command's events with its chain rows, in a batch of the commands
+        this process records at the same time (:mod:`ledger.storage.sequencer`)."""
+        return self._sequenced(stored_events, kwargs)  # type: ignore[no-any-return]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _write_batch(self, batch: list[Request]) -> None:
+        """The library's insert (the DB-function path is refused in ``__init__``) for a
+        batch of commands in one transaction, each in a savepoint of its own when there
+        are several; a refusal raised by the chain's checks rolls back (its savepoint).
 
         The library keeps any exception raised after its insert until the pipeline has
         exited -- and its ``conn.transaction()`` block has committed: a key found no
@@ -391,26 +447,39 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
         block (which rolls back) and is raised once the pipeline has exited.
         """
         failure: Exception | None = None
-        ids: Sequence[int] | None = None
+        several = len(batch) > 1
         with self.datastore.get_connection() as conn:
             with conn.pipeline() as pipeline:
                 try:
                     with conn.transaction():
-                        with conn.cursor() as curs:
-                            self._insert_events(curs, stored_events, **kwargs)
-                        if stored_events:
+                        if several:
+                            # Taken once for the batch, so no savepoint's rollback drops it.
                             with conn.cursor() as curs:
-                                self._insert_stored_events(curs, stored_events, **kwargs)
-                                # Constraint violations surface here, as the library's.
-                                pipeline.sync()
-                                ids = self._fetch_ids_after_insert_events(
-                                    curs, stored_events, **kwargs
-                                )
+                                self._lock_table(curs)
+                        for request in batch:
+                            try:
+                                with conn.transaction() if several else nullcontext():
+                                    self._record(conn, pipeline, request)
+                            except Exception as exc:
+                                if not several:
+                                    raise
+                                request.refused(_postgres_error(exc))
                 except Exception as exc:
                     failure = exc
             if failure is not None:
                 raise failure
-        return ids
+
+    def _record(self, conn: Any, pipeline: Any, request: Request) -> None:
+        stored_events, kwargs = request.stored_events, request.kwargs
+        if not stored_events:
+            raise LedgerError(_("internal: chain metadata missing for the events"))
+        with conn.cursor() as curs:
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            # Constraint violations surface here, as the library's.
+            pipeline.sync()
+            ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        assert ids is not None
+        self._landed(request, ids, self._local.rows)
 
     def _insert_stored_events(
         self, curs: psycopg.Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -454,6 +523,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
             topics.setdefault(streams[UUID(stream)], set()).add(topic)
         self._judge_keys(topics, authorisation, signer)
         rows: list[SealedRow] = seal(head, stored_events, ids, metas, authorisation, signer)
+        self._local.rows = rows
         curs.executemany(
             SQL("INSERT INTO {} VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)").format(
                 Identifier(self.datastore.schema, CHAIN_TABLE)

@@ -30,6 +30,7 @@ from ledger.i18n import _
 from ledger.keys import SigningKey
 from ledger.storage.chain import ChainHead, EventMeta, SealedRow
 from ledger.storage.merkle import Node
+from ledger.storage.sequencer import Request, Sequencer
 
 CHAIN_TABLE = "ledger_chain"
 
@@ -120,6 +121,8 @@ class ChainWriter:
     def _init_chain(self) -> None:
         self._local = threading.local()
         self._tree_cache: tuple[MerkleFrontier, bytes] | None = None
+        #: Group commit: this process's concurrent commands share a transaction.
+        self.sequencer = Sequencer(self._write_batch)
 
     def set_signer(self, signer: SigningKey) -> None:
         self.signer = signer
@@ -137,6 +140,24 @@ class ChainWriter:
         raise NotImplementedError
 
     # -- the write path ---------------------------------------------------------------------
+    def _write_batch(self, batch: list[Request]) -> None:
+        """Write a batch of commands in one transaction (:mod:`ledger.storage.sequencer`)."""
+        raise NotImplementedError
+
+    def _sequenced(self, stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]) -> Any:
+        """Record one command through the sequencer: its notification ids, or its error.
+        The thread that sent it remembers where it landed (for its receipt)."""
+        request = self.sequencer.submit(stored_events, kwargs)
+        if request.error is not None:
+            raise request.error
+        self._local.positions = request.positions
+        self._local.hashes = request.hashes
+        return request.ids
+
+    @staticmethod
+    def _landed(request: Request, ids: Sequence[int], rows: Sequence[SealedRow]) -> None:
+        request.recorded(ids, [r.position for r in rows], [r.entry_hash for r in rows])
+
     def _batch(
         self, stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]
     ) -> tuple[Authorisation, Sequence[EventMeta], SigningKey]:
@@ -151,9 +172,8 @@ class ChainWriter:
         return authorisation, metas, self.signer
 
     def _sealed(self, rows: Sequence[SealedRow], frontier: MerkleFrontier) -> None:
-        """Remember, per thread, where the last command landed; cache the frontier."""
-        self._local.positions = [r.position for r in rows]
-        self._local.hashes = [r.entry_hash for r in rows]
+        """Cache the frontier after the command's rows (only a batch's writer calls it;
+        a batch that fails leaves a frontier whose size no head matches)."""
         self._tree_cache = (frontier, rows[-1].entry_hash)
 
     def last_positions(self) -> list[int]:
