@@ -312,7 +312,8 @@ class Ledger(Application[UUID]):
                 {"action": [_("not a known action")]},
             )
         authorisation.check_fresh(time.time() if now is None else now, self.settings.command_window)
-        with storage_errors(self.settings):
+        # Announced to group commit: a batch being formed may wait a moment for it.
+        with self.chain.sequencer.preparing(), storage_errors(self.settings):
             if authorisation.action == GENESIS_ACTION:
                 actor = None
                 if self.head().position:

@@ -304,3 +304,45 @@ def test_many_threads_append_one_linear_chain(world: World) -> None:
     for r in out[::per]:
         assert_own_receipt(world, r)
     assert_whole(world)
+
+
+def test_a_leader_waits_only_for_announced_commands() -> None:
+    """Issue 15.1: a batch waits for a command announced as being prepared (it joins
+    the batch), at most the linger; nothing is waited for when none is announced, and
+    an announcement that ends without a command (a refusal before the save) is
+    forgotten."""
+    from ledger.storage.sequencer import Sequencer
+
+    written: list[int] = []
+
+    def write(batch: list[Request]) -> None:
+        time.sleep(2.0 if not written else 0.01)
+        written.append(len(batch))
+        for r in batch:
+            r.recorded([1], [1], [b""])
+
+    sequencer = Sequencer(write, linger=1.0)
+    sequencer.submit([], {})  # a first batch that took 2 s: the next may wait 1 s
+    joined = threading.Event()
+
+    def announced_then_submitted() -> None:
+        with sequencer.preparing():
+            joined.wait(5)
+            time.sleep(0.001)
+            sequencer.submit([], {})
+
+    helper = threading.Thread(target=announced_then_submitted)
+    helper.start()
+    while not sequencer._preparing:
+        time.sleep(0.001)
+    joined.set()
+    sequencer.submit([], {})
+    helper.join(5)
+    assert written == [1, 2]
+    with sequencer.preparing():
+        pass  # refused before its save
+    assert sequencer._preparing == 0
+    started = time.monotonic()
+    sequencer.submit([], {})
+    assert written == [1, 2, 1]
+    assert time.monotonic() - started < 0.5  # no linger without an announcement
