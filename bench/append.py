@@ -176,11 +176,12 @@ def command_threads_writer(
     elapsed = time.perf_counter() - start
     if failures:
         raise SystemExit(f"a command failed: {failures[0]!r}")
-    sequencer = ledger.chain.sequencer
-    print(
-        f"    threads: {sequencer.commands / max(sequencer.batches, 1):.2f} commands per batch",
-        file=sys.stderr,
-    )
+    sequencer = getattr(ledger.chain, "sequencer", None)  # absent before group commit
+    if sequencer is not None:
+        print(
+            f"    threads: {sequencer.commands / max(sequencer.batches, 1):.2f} commands per batch",
+            file=sys.stderr,
+        )
     out.put(per * threads / elapsed)
     ledger.close()
 
@@ -234,7 +235,9 @@ def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
     if not args.skip_sqlite:
         cases += [("sqlite", 1, 1, args.events), ("sqlite", 1, 100, args.events * 10)]
     if not args.skip_postgres:
-        cases += [("postgres", 1, 1, args.events // 2), ("postgres", 4, 1, args.events // 2)]
+        if not args.skip_single:
+            cases.append(("postgres", 1, 1, args.events // 2))
+        cases.append(("postgres", 4, 1, args.events // 2))
     for kind, writers, per_commit, events in cases:
         plain_rates, chained_rates, command_rates = [], [], []
         peer_rates: list[float] = []
@@ -319,6 +322,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--skip-single", action="store_true", help="PostgreSQL: only the 4-writer case"
+    )
     args = parser.parse_args()
     rows = measure(args)
     print(
