@@ -145,7 +145,9 @@ def main() -> None:
                 try:
                     requests.get(url + "/api/v1/status", timeout=1)
                     break
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):
+                    # Not up yet, or busy loading (the first request may take seconds
+                    # on a loaded machine).
                     time.sleep(0.05)
             key = world.department
             writes(url, key, 200, 1)  # warm up
