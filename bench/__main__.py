@@ -54,6 +54,8 @@ RUNS = (
         "import.json"),
     Run("draw", "draw.py", (), ("--objects", "5000", "--inspectors", "100"), "draw.json"),
     Run("projections", "projections.py", (), ("--events", "4000"), "projections.json"),
+    Run("groupcommit", "groupcommit.py", ("--repeats", "3", "--commands", "800"),
+        ("--repeats", "1", "--commands", "80"), "groupcommit.json"),
     Run("replay", "replay.py", ("--events", "10000", "--repeats", "3"),
         ("--events", "1500", "--repeats", "1"), "replay.json"),
     Run("api-sqlite-1", "api.py", ("--workers", "1"), ("--workers", "1", "--writes", "100",

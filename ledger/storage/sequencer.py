@@ -82,8 +82,11 @@ class Sequencer:
         linger: float = MAX_LINGER,
     ):
         self._write = write
-        self._max_batch = max_batch
-        self._linger = linger
+        #: At most this many commands per batch (1: a transaction per command, as
+        #: without group commit -- the benchmark's baseline).
+        self.max_batch = max_batch
+        #: The longest a leader waits for announced commands (seconds).
+        self.linger = linger
         self._mutex = threading.Lock()
         self._arrived = threading.Condition(self._mutex)
         self._queue: list[Request] = []
@@ -133,15 +136,15 @@ class Sequencer:
 
     def _lead(self) -> None:
         with self._mutex:
-            linger = min(self._linger, self._last_write / 2)
+            linger = min(self.linger, self._last_write / 2)
             deadline = time.monotonic() + linger
-            while self._preparing and len(self._queue) < self._max_batch:
+            while self._preparing and len(self._queue) < self.max_batch:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
                 self._arrived.wait(left)
-            batch = self._queue[: self._max_batch]
-            del self._queue[: self._max_batch]
+            batch = self._queue[: self.max_batch]
+            del self._queue[: self.max_batch]
         started = time.monotonic()
         try:
             for request in batch:
