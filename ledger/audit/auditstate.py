@@ -118,8 +118,13 @@ class AuditorState:
                 state.links = {(str(k), str(stream)) for k, stream in s["links"]}
                 for key_name, value in s["leaves"]:
                     if str(key_name).startswith("subject/"):
-                        n, at, d = str(value).split()
-                        state.subjects[str(key_name)] = (int(n), int(at), b64strict(d, "digest"))
+                        # Not ``d``: that is the document still being read.
+                        n, at, digest = str(value).split()
+                        state.subjects[str(key_name)] = (
+                            int(n),
+                            int(at),
+                            b64strict(digest, "digest"),
+                        )
             return cls(
                 origin=str(d["origin"]),
                 checkpoint=checkpoint,
