@@ -25,6 +25,8 @@ from urllib.parse import quote
 import requests
 
 from api.httpsig import sign_request
+from ledger.audit.bundles import entry_row
+from ledger.audit.report import ChainRow
 from ledger.bootstrap import registry
 from ledger.keys import SigningKey
 from ledger.transparency.receipts import save_receipt
@@ -132,10 +134,12 @@ class Client:
 class LogSource:
     """A running service's transparency log, as a monitor reads it
     (:class:`ledger.transparency.monitor.Source`): the latest checkpoint and
-    consistency proofs, both public."""
+    consistency proofs, both public, and the entries (a signed read)."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, reader: Client | None = None) -> None:
         self.client = client
+        #: Signs the entries reads (the public reads go unsigned through ``client``).
+        self.reader = reader or client
         self.name = client.base_url
 
     def checkpoint(self) -> str:
@@ -146,6 +150,16 @@ class LogSource:
             return []  # RFC 9162: nothing to prove from the empty tree or to itself
         answer = self.client.get("/api/v1/proofs/consistency", old=old, new=new)
         return [base64.b64decode(h, validate=True) for h in answer["proof"]]
+
+    def entries(self, after: int, limit: int) -> list[ChainRow]:
+        """The entries after ``after`` (a signed read: the client's key must hold an
+        oversight role), as the service serves them; a malformed line raises
+        :class:`~ledger.audit.errors.BundleError`."""
+        answer = self.reader.get("/api/v1/log/entries", after=after, limit=limit)
+        items = answer.get("items") if isinstance(answer, dict) else None
+        if not isinstance(items, list):
+            raise ValueError("the service's /api/v1/log/entries answer holds no items")
+        return [entry_row(line) for line in items]
 
 
 def command_request(

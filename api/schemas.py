@@ -585,6 +585,14 @@ class Consistency(Schema):
     proof = fields.List(fields.String())
 
 
+class LogEntries(Schema):
+    """A page of the log's entries, each a ``shuangsui-bundle-v1`` entry line (the entry,
+    its hash, the command's evidence, the ledger's seal, the stored event)."""
+
+    items = fields.List(fields.Dict())
+    next = fields.Integer(allow_none=True)
+
+
 class Cursor(Schema):
     after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))

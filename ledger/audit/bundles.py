@@ -119,7 +119,6 @@ def bundle_entry(row: ChainRow, proof: Sequence[bytes] | None = None) -> dict[st
     Every field is checked by the verifier; the database's notification id is left
     out because nothing outside the database could check it.
     """
-    assert row.event is not None
     line: dict[str, Any] = {
         "t": "entry",
         "position": row.position,
@@ -130,7 +129,11 @@ def bundle_entry(row: ChainRow, proof: Sequence[bytes] | None = None) -> dict[st
         "nonce": row.nonce,
         "signer": row.signer,
         "signature": _opt_b64(row.signature),
-        "event": {
+        # No stored event (only a direct write to the table can do that): ``null``, which
+        # the verifier refuses as a malformed line.
+        "event": None
+        if row.event is None
+        else {
             "stream": row.event.stream,
             "version": row.event.version,
             "topic": row.event.topic,
@@ -194,6 +197,15 @@ def _row_from_line(obj: dict[str, Any], with_proof: bool) -> tuple[ChainRow, lis
     except (NoteError, TypeError) as exc:
         raise BundleError(position, MALFORMED_BUNDLE, str(exc)) from None
     return row, proof
+
+
+def entry_row(obj: Any) -> ChainRow:
+    """One entry line of a full bundle (or of the API's ``/api/v1/log/entries``) as a
+    chain row; :class:`BundleError` names what is malformed."""
+    if not isinstance(obj, dict):
+        raise BundleError(0, MALFORMED_BUNDLE, _("line is not a bundle record"))
+    row, _proof = _row_from_line(obj, with_proof=False)
+    return row
 
 
 def _line(text: str | None, position: int) -> dict[str, Any]:

@@ -182,6 +182,24 @@ class Replayer:
         self.report.events += len(entries)
         return None
 
+    def adopt(self, rows: list[ChainRow]) -> None:
+        """Take one command's rows as replayed already -- a prefix this replayer's owner
+        verified and replayed before (a monitor's earlier run): their stored events are
+        applied as they are, without re-running the command."""
+        entries = []
+        for row in rows:
+            assert row.event is not None
+            event = self.mapper.to_domain_event(
+                StoredEvent(
+                    originator_id=UUID(row.event.stream),
+                    originator_version=row.event.version,
+                    topic=row.event.topic,
+                    state=row.event.state,
+                )
+            )
+            entries.append((row.position, row.entry_hash, row.event.topic, event, row.event.state))
+        self.state.apply(entries)
+
     # -- running the command ---------------------------------------------------------------
     def _produce(self, rows: list[ChainRow]) -> list[Any]:
         first = rows[0]

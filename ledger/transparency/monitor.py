@@ -1,16 +1,21 @@
 """A monitor: follows a log's checkpoints, keeps every one it has seen, checks each new
-one is consistent with the last, and turns two roots for one size into a fork proof
-(issue 11, part 3; :mod:`ledger.audit.forks` checks the proof offline).
+one is consistent with the last, re-verifies the entries it adds, and turns two roots
+for one size into a fork proof (issue 11, part 3; :mod:`ledger.audit.forks` checks the
+proof offline).
 
-The monitor's state is a folder: ``monitor.json`` (the log's pinned verifier key and
-the latest checkpoint it accepted), ``checkpoints/`` (every checkpoint seen, one file
-per size and root, never deleted) and ``forks/`` (the fork proofs it wrote). A
-:class:`Source` is where checkpoints and consistency proofs come from: a running
-service (:class:`api.client.LogSource`) or, in tests, a ledger in the same process.
+The monitor's state is a folder: ``monitor.json`` (the log's pinned verifier key, the
+latest checkpoint it accepted and how far it verified the entries), ``checkpoints/``
+(every checkpoint seen, one file per size and root, never deleted), ``forks/`` (the
+fork proofs it wrote), ``entries.jsonl`` (every entry it verified, from position 1:
+:mod:`ledger.transparency.follow`) and ``findings/`` (what a re-verification caught,
+each a signed, self-contained record). A :class:`Source` is where checkpoints,
+consistency proofs and entries come from: a running service
+(:class:`api.client.LogSource`) or, in tests, a ledger in the same process.
 
 Invariants: a checkpoint is kept only once it verifies under the pinned key; state is
-written atomically; a checkpoint that does not extend the latest accepted one is
-never accepted (the latest stays), and is reported.
+written atomically; a checkpoint that does not extend the latest accepted one, or
+(re-verifying) whose entries fail the auditor's checks, is never accepted (the latest
+stays), and is reported.
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from ledger.audit.errors import NoteError
+from ledger.audit.evidence import RouteTable
 from ledger.audit.forks import fork_body, fork_message
 from ledger.audit.hashing import verify_consistency
 from ledger.audit.notes import (
@@ -35,11 +41,23 @@ from ledger.audit.notes import (
     parse_note,
     verify_note,
 )
+from ledger.audit.receipts import canonical_json
+from ledger.audit.report import ChainRow
+from ledger.commanding import Registry
 from ledger.errors import LedgerError
 from ledger.i18n import _
 from ledger.keys import SigningKey
+from ledger.transparency.follow import Extension, Follower
 
 STATE_FORMAT = "shuangsui-monitor-state-v1"
+FINDING_FORMAT = "shuangsui-monitor-finding-v1"
+FINDING_SIGNATURE_CONTEXT = b"shuangsui/monitor-finding/v1\n"
+#: Entry lines a finding carries at most (from the first one not verified).
+FINDING_ENTRIES = 10_000
+
+
+#: Progress reporting: called with a label and a total, it returns the update function.
+Progress = Callable[[str, int], Callable[[int], None]]
 
 
 class Source(Protocol):
@@ -51,6 +69,8 @@ class Source(Protocol):
 
     def consistency(self, old: int, new: int) -> Sequence[bytes]: ...
 
+    def entries(self, after: int, limit: int) -> Sequence[ChainRow]: ...
+
 
 @dataclass
 class Observation:
@@ -61,9 +81,12 @@ class Observation:
     new: bool  # a checkpoint not seen before
     problems: list[str] = field(default_factory=list)
     forks: list[Path] = field(default_factory=list)
+    #: The entries re-verified up to this checkpoint (None: none were new, or not asked).
+    extension: Extension | None = None
+    findings: list[Path] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return not self.problems and not self.forks
+        return not self.problems and not self.forks and not self.findings
 
 
 def _now() -> str:
@@ -81,9 +104,42 @@ def _write(path: Path, text: str) -> None:
 
 
 class Monitor:
-    def __init__(self, folder: Path, key: SigningKey | None = None) -> None:
+    """``routes`` and ``registry`` (the ledger's route table and command registry) turn
+    on re-verification: each new checkpoint is accepted only once the entries it adds
+    pass the auditor's checks and replay (:class:`~ledger.transparency.follow.Follower`)."""
+
+    def __init__(
+        self,
+        folder: Path,
+        key: SigningKey | None = None,
+        *,
+        routes: RouteTable | None = None,
+        registry: Registry | None = None,
+        workers: int | None = None,
+    ) -> None:
         self.folder = folder
         self.key = key
+        self.routes, self.registry, self.workers = routes, registry, workers
+        self._follower: Follower | None = None
+        #: The size and frontier verified before the running extension (for a finding).
+        self._before: tuple[int, list[tuple[int, int, bytes]]] = (0, [])
+
+    @property
+    def reverifying(self) -> bool:
+        return self.routes is not None and self.registry is not None
+
+    def follower(self, progress: Progress | None = None) -> Follower:
+        """The log as this monitor verified it, loaded from its folder once."""
+        verified = self.state().get("verified") or {"size": 0, "bytes": 0}
+        size = int(verified["size"])
+        # Another run on this folder may have verified further since this one loaded.
+        if self._follower is None or self._follower.spent or self._follower.size != size:
+            assert self.routes is not None and self.registry is not None
+            follower = Follower(self.folder, self.routes, self.registry)
+            update = progress("loading", size) if progress is not None and size else None
+            follower.load(size, int(verified["bytes"]), update)
+            self._follower = follower
+        return self._follower
 
     # -- state --------------------------------------------------------------------------------
     @property
@@ -152,7 +208,7 @@ class Monitor:
         return True
 
     # -- one poll ---------------------------------------------------------------------------
-    def poll(self, source: Source) -> Observation:
+    def poll(self, source: Source, progress: Progress | None = None) -> Observation:
         state = self.state()
         verifier = NoteVerifier.from_vkey(state["vkey"])
         text = source.checkpoint()
@@ -200,6 +256,20 @@ class Monitor:
                     f"{old_size} seen before: the log was rewritten or forked"
                 )
                 return found
+        if not found.forks and self.reverifying:
+            extension = self.reverify(source, state, checkpoint, text, progress)
+            if extension is not None:
+                found.extension = extension
+                if not extension:
+                    found.findings.append(self.finding(state, text, extension, source.name))
+                    failure = extension.failure
+                    assert failure is not None
+                    found.problems.append(
+                        f"the entries up to the checkpoint of size {checkpoint.size} fail "
+                        f"re-verification at position {failure.position}: {failure.reason} "
+                        f"({failure.detail})"
+                    )
+                    return found
         if not found.forks:
             state["latest"] = {
                 "size": checkpoint.size,
@@ -209,6 +279,75 @@ class Monitor:
             }
             _write(self.state_path, json.dumps(state, indent=2) + "\n")
         return found
+
+    def reverify(
+        self,
+        source: Source,
+        state: dict[str, Any],
+        checkpoint: Checkpoint,
+        note: str,
+        progress: Progress | None,
+    ) -> Extension | None:
+        """Download and verify what the checkpoint adds to what this monitor verified;
+        None when it adds nothing."""
+        follower = self.follower(progress)
+        if checkpoint.size <= follower.size:
+            return None
+        self._before = (follower.size, list(follower.frontier.nodes))
+        # Each new entry is counted twice: checked, then replayed.
+        update = (
+            progress("re-verifying", 2 * (checkpoint.size - follower.size)) if progress else None
+        )
+        extension = follower.extend(source, checkpoint, note, workers=self.workers, progress=update)
+        if extension:
+            state["verified"] = {
+                "size": follower.size,
+                "root": b64(checkpoint.root),
+                "bytes": follower.verified_bytes,
+            }
+        return extension
+
+    def finding(self, state: dict[str, Any], note: str, extension: Extension, source: str) -> Path:
+        """Write what a re-verification caught: the log-signed checkpoint, the failure,
+        the frontier of what was verified before (so the root of the entries served can
+        be recomputed from them) and the entry lines served up to the failure; signed
+        by the monitor's key. Its path."""
+        failure = extension.failure
+        assert failure is not None and self._follower is not None
+        size, nodes = self._before
+        upto = failure.position - size
+        lines = list(self._follower.served(max(0, min(upto, FINDING_ENTRIES))))
+        body: dict[str, Any] = {
+            "format": FINDING_FORMAT,
+            "vkey": state["vkey"],
+            "checkpoint": note,
+            "verified": {
+                "size": size,
+                "frontier": [[level, index, b64(h)] for level, index, h in nodes],
+            },
+            "failure": {
+                "position": failure.position,
+                "reason": failure.reason,
+                "detail": failure.detail,
+            },
+            "entries": lines,
+            "observed": [{"source": source, "at": _now()}],
+        }
+        monitor = None
+        if self.key is not None:
+            monitor = {
+                "key": b64(self.key.public_key),
+                "signature": b64(self.key.sign(FINDING_SIGNATURE_CONTEXT + canonical_json(body))),
+            }
+        body["monitor"] = monitor
+        checkpoint = parse_checkpoint(parse_note(note).text)
+        path = (
+            self.folder
+            / "findings"
+            / f"finding-{checkpoint.size}-{checkpoint.root.hex()[:8]}-{failure.position}.json"
+        )
+        _write(path, json.dumps(body, ensure_ascii=False, indent=1) + "\n")
+        return path
 
     def fork_proof(self, vkey: str, note_a: str, note_b: str, source: str) -> Path:
         """Write a fork proof for two checkpoints of one size; its path."""

@@ -90,6 +90,7 @@ OVERSIGHT = [
     "/api/v1/trails/department/SCJGJ",
     "/api/v1/reviews/department/SCJGJ",
     "/api/v1/trails/department/SCJGJ/bundle",
+    "/api/v1/log/entries?after=0&limit=5",
 ]
 PUBLIC = [
     "/api/v1/publications",

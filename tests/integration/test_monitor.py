@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 
 from api import create_app
 from ledger.audit.forks import ForkProofError, check_fork_proof, load_fork_proof
+from ledger.audit.report import ChainRow
 from ledger.keys import write_key_file
 from ledger.transparency.log import Transparency
 from ledger.transparency.monitor import Monitor
@@ -38,9 +39,19 @@ class LedgerSource:
     def consistency(self, old: int, new: int) -> Sequence[bytes]:
         return self.t.consistency_proof(old, new)
 
+    def entries(self, after: int, limit: int) -> Sequence[ChainRow]:
+        return self.t.ledger.select_chain(after, limit)
+
 
 def watcher(world: World, folder: Path, key: bool = True) -> Monitor:
-    made = Monitor(folder, fixed_key("monitor") if key else None)
+    """A monitor that re-verifies what each checkpoint adds (issue 11 part 3)."""
+    made = Monitor(
+        folder,
+        fixed_key("monitor") if key else None,
+        routes=world.ledger.routes,
+        registry=world.ledger.registry,
+        workers=1,
+    )
     made.init(world.ledger.transparency.log_verifier().vkey)
     return made
 
@@ -230,3 +241,57 @@ def test_monitor_bad_inputs(world: World, tmp_path: Path) -> None:
         "1",
     )
     assert down.exit_code == 2 and "cannot read the log" in down.output
+
+
+def test_monitor_re_verifies_over_http_with_signed_reads(
+    world: World, served: str, tmp_path: Path
+) -> None:
+    """R2.2 -- with --key (registered with an oversight role) the monitor downloads the
+    new entries through GET /api/v1/log/entries, pages of them, and re-verifies them."""
+    from api.client import Client
+
+    key = fixed_key("monitor")
+    world.register(key, "auditor", holder="监测 monitor")
+    key_file = tmp_path / "monitor.key"
+    write_key_file(key_file, key)
+    page = Client(served, key=key).get("/api/v1/log/entries", after=1, limit=2)
+    assert [line["position"] for line in page["items"]] == [2, 3] and page["next"] == 3
+    vkey = world.ledger.transparency.log_verifier().vkey
+    state = tmp_path / "watch"
+    args = ("monitor", served, "--state", str(state), "--key", str(key_file), "--polls", "1")
+    first = cli.run(world.settings, *args, "--log-vkey", vkey, "--workers", "1")
+    assert first.exit_code == 0, first.output
+    assert "re-verified: 5 new entries (positions 1-5)" in first.stdout
+    world.note("more")
+    world.ledger.transparency.checkpoint()
+    again = cli.run(world.settings, *args, "--workers", "1")
+    assert again.exit_code == 0, again.output
+    assert "re-verified: 1 new entries (positions 6-6)" in again.stdout
+    assert "重新核验通过" in again.stdout
+
+
+def test_monitor_re_verification_needs_a_key_with_an_oversight_role(
+    world: World, served: str, tmp_path: Path
+) -> None:
+    vkey = world.ledger.transparency.log_verifier().vkey
+    no_key = cli.run(
+        world.settings, "monitor", served, "--state", str(tmp_path / "a"), "--log-vkey", vkey,
+        "--reverify", "--polls", "1",
+    )  # fmt: skip
+    assert no_key.exit_code == 2 and "--key" in no_key.output
+    key = fixed_key("monitor")
+    world.register(key, "department")
+    key_file = tmp_path / "monitor.key"
+    write_key_file(key_file, key)
+    refused = cli.run(
+        world.settings, "monitor", served, "--state", str(tmp_path / "b"), "--log-vkey", vkey,
+        "--key", str(key_file), "--polls", "1",
+    )  # fmt: skip
+    assert refused.exit_code == 2, refused.output
+    assert "auditor" in refused.output and "Traceback" not in refused.output
+    unverified = cli.run(
+        world.settings, "monitor", served, "--state", str(tmp_path / "c"), "--log-vkey", vkey,
+        "--key", str(key_file), "--no-reverify", "--polls", "1",
+    )  # fmt: skip
+    assert unverified.exit_code == 0, unverified.output
+    assert "not re-verified" in unverified.stderr

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import click
@@ -320,7 +322,8 @@ def witness_cosign(
     "folder",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="The monitor's folder: every checkpoint it has seen, and the fork proofs it wrote.",
+    help="The monitor's folder: every checkpoint it has seen, every entry it verified, "
+    "the fork proofs and findings it wrote.",
 )
 @click.option(
     "--log-vkey",
@@ -332,7 +335,21 @@ def witness_cosign(
     "key_file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="The monitor's own key: it signs the fork proofs it writes.",
+    help="The monitor's own key: it signs the fork proofs and findings it writes and the "
+    "reads of the log's entries (register it with an oversight role: auditor, discipline "
+    "or office).",
+)
+@click.option(
+    "--reverify/--no-reverify",
+    default=None,
+    help="Download and re-verify the entries each new checkpoint adds (the default with "
+    "--key; it needs the key).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes verifying signatures (default: one per core).",
 )
 @click.option("--polls", type=click.IntRange(1), default=None, help="Stop after N polls.")
 @click.option(
@@ -345,21 +362,32 @@ def monitor(
     folder: Path,
     log_vkey: str | None,
     key_file: str | None,
+    reverify: bool | None,
+    workers: int | None,
     polls: int | None,
     interval: float,
 ) -> None:
-    """Follow a running service's checkpoints; keep each; prove a fork if one appears.
+    """Follow a running service's checkpoints; re-verify what each adds; keep each;
+    prove a fork if one appears.
 
     \b
     Each poll reads the latest checkpoint at URL, checks it is signed by the log's key
     and extends the last one accepted (RFC 9162 consistency proof), and keeps it in
-    the state folder. Two roots for one size -- from this service at two times, or
-    from several services followed into one folder -- are written as a fork proof
-    ('shuangsui verify-fork FILE' checks it offline).
-    Exit status: 0 consistent; 1 a fork or an inconsistent checkpoint; 2 usage error
-    or the service cannot be read.
+    the state folder. With --key it then downloads the entries the checkpoint adds
+    (GET /api/v1/log/entries, signed reads) and re-verifies them as 'verify' does:
+    hashes, links, evidence, keys, nonces, seals and signatures; the entries must give
+    the checkpoint's root and its state map line (format 3); every new command is
+    replayed over the state before it (重新核验). The checkpoint is accepted only then;
+    the verified entries are kept in the folder, so the next run continues from them.
+    A failure is written to DIR/findings/ as a record signed by the monitor's key
+    (the log-signed checkpoint, the failure, the entries served).
+    Two roots for one size -- from this service at two times, or from several services
+    followed into one folder -- are written as a fork proof ('shuangsui verify-fork
+    FILE' checks it offline).
+    Exit status: 0 consistent (and re-verified); 1 a fork, an inconsistent checkpoint
+    or a failed re-verification; 2 usage error or the service cannot be read.
     Example:
-      shuangsui monitor http://127.0.0.1:8080 --state monitor \\
+      shuangsui monitor http://127.0.0.1:8080 --state monitor --key monitor.key \\
           --log-vkey "$(shuangsui checkpoint vkey)" --polls 1
     """
     import time
@@ -367,10 +395,20 @@ def monitor(
     import requests
 
     from api.client import ApiError, Client, LogSource
+    from ledger.bootstrap import registry, route_table
     from ledger.transparency.monitor import Monitor
 
+    if reverify and key_file is None:
+        raise ValidationError(
+            _("--reverify reads the log's entries with a signed read: give --key")
+        )
+    reverifying = key_file is not None and reverify is not False
     key = runtime.signing_key(key_file) if key_file is not None else None
-    watcher = Monitor(folder, key)
+    watcher = (
+        Monitor(folder, key, routes=route_table(), registry=registry(), workers=workers)
+        if reverifying
+        else Monitor(folder, key)
+    )
     if log_vkey is not None and not watcher.state_path.exists():
         watcher.init(log_vkey)
     state = watcher.state()
@@ -382,21 +420,60 @@ def monitor(
                 vkey=state["vkey"],
             )
         )
-    source = LogSource(Client(url, timeout=30))
+    if not reverifying:
+        click.echo(
+            "note: 未重新核验条目 / the entries are not re-verified (only the checkpoints' "
+            "consistency); give --key, registered with an oversight role",
+            err=True,
+        )
+    source = LogSource(
+        Client(url, timeout=30), Client(url, key=key, timeout=60) if reverifying else None
+    )
     done = 0
+    bars: list[Any] = []
+
+    def progress(label: str, total: int) -> Callable[[int], None]:
+        bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+        bars.append(bar.__enter__())
+        return bar.update
+
     while True:
         try:
-            seen = watcher.poll(source)
+            seen = watcher.poll(source, progress)
         except (requests.RequestException, ApiError, ValueError) as exc:
+            if isinstance(exc, ApiError) and exc.status in (401, 403):
+                raise ValidationError(
+                    _(
+                        "cannot read the log's entries at {url}: {exc}; they are a signed "
+                        "read: register the monitor's key with the auditor, discipline or "
+                        "office role",
+                        url=url,
+                        exc=exc,
+                    )
+                ) from exc
             raise ValidationError(
                 _("cannot read the log at {url}: {exc}", url=url, exc=exc)
             ) from exc
+        finally:
+            for bar in bars:
+                bar.__exit__(None, None, None)
+            bars.clear()
         status = "new" if seen.new else "seen before"
         click.echo(f"checkpoint {seen.size} {seen.root.hex()[:16]}… ({status})")
+        extension = seen.extension
+        if extension is not None and extension:
+            click.echo(
+                f"重新核验通过 / re-verified: {extension.entries} new entries (positions "
+                f"{extension.after + 1}-{extension.size}), {extension.signatures} signatures, "
+                f"{extension.commands} commands replayed; the checkpoint's root and state "
+                "line are the ones the entries give"
+            )
         for proof in seen.forks:
             click.echo(f"分叉 / FORK: two roots for size {seen.size}; proof in {proof}")
         for problem in seen.problems:
             click.echo(f"不一致 / INCONSISTENT: {problem}")
+        for finding in seen.findings:
+            click.echo(f"核验失败记录 / finding: {finding}")
         if not seen:
             raise SystemExit(EXIT_TAMPERED)
         done += 1
