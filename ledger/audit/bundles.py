@@ -16,7 +16,10 @@ Invariants:
 * every checkpoint is signed by the ledger key valid at its size, and only
   registered witnesses cosign it (:func:`~ledger.audit.keystate.check_checkpoint`);
 * the failure reported is the one at the lowest position, between the chain's and
-  the bundle's own.
+  the bundle's own;
+* a slice may carry RFC 9162 consistency proofs between its checkpoint and other sizes
+  (a ``consistency`` record, ``export --consistency-from N``): a trusted checkpoint of
+  another size then anchors the slice's root too, not only its key -- a fork fails.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from typing import Any
 from ledger.audit.chain import ChainChecker
 from ledger.audit.errors import BundleError, NoteError
 from ledger.audit.evidence import RouteTable
-from ledger.audit.hashing import MerkleFrontier, leaf_hash, verify_inclusion
+from ledger.audit.hashing import MerkleFrontier, leaf_hash, verify_consistency, verify_inclusion
 from ledger.audit.keystate import (
     GENESIS_TOPIC,
     KEY_CHANGE_TOPICS,
@@ -103,6 +106,10 @@ class Anchor:
 
     vkey: str | None = None
     trusted: str | None = None
+    #: A consistency proof given beside the bundle (``verify --consistency FILE``, the
+    #: output of ``shuangsui consistency OLD NEW``): (OLD, the proof hashes), between the
+    #: trusted checkpoint's size and the bundle's, in either order.
+    consistency: tuple[int, list[bytes]] | None = None
 
 
 def _failure(exc: BundleError) -> Failure:
@@ -243,9 +250,32 @@ def _read_head(it: Iterator[str]) -> tuple[dict[str, Any], str, list[str], dict[
     return header, kind, notes, record
 
 
+def _consistency_record(record: dict[str, Any], size: int) -> dict[tuple[int, int], list[bytes]]:
+    """A slice's consistency proofs, (old, new) -> hashes; one end is the slice's size."""
+    proofs: dict[tuple[int, int], list[bytes]] = {}
+    if not isinstance(record["proofs"], list):
+        raise BundleError(0, MALFORMED_BUNDLE, _("consistency proofs are not a list"))
+    for item in record["proofs"]:
+        item = _exact(item, {"old", "new", "proof"}, 0, "consistency proof")
+        old, new, hashes = item["old"], item["new"], item["proof"]
+        if (
+            not all(isinstance(n, int) and not isinstance(n, bool) for n in (old, new))
+            or not 0 < old < new
+            or size not in (old, new)
+            or not isinstance(hashes, list)
+        ):
+            raise BundleError(0, MALFORMED_BUNDLE, _("a consistency proof is malformed"))
+        try:
+            proofs[(old, new)] = [b64strict(h, "consistency hash") for h in hashes]
+        except NoteError as exc:
+            raise BundleError(0, MALFORMED_BUNDLE, str(exc)) from None
+    return proofs
+
+
 class _Entries:
     """Reads the entry lines, proving each into the bundle's checkpoints; keeps the
-    record after the last entry, the count, the last row and the roots it found."""
+    record after the last entry, the count, the last row and the roots it found (and
+    a slice's consistency proofs, read with the records after the entries)."""
 
     def __init__(
         self,
@@ -262,6 +292,7 @@ class _Entries:
         self.failure: Failure | None = None
         self.count = 0
         self.last: ChainRow | None = None
+        self.consistency: dict[tuple[int, int], list[bytes]] = {}
 
     def rows(self) -> Iterator[ChainRow]:
         rec, target = self.record, self.target
@@ -341,8 +372,13 @@ def verify_bundle(
             notes, report, entries.roots if kind == "full" else None, checker, kind == "full"
         )
     if bundle_failure is None and report:
+        proofs = dict(entries.consistency)
+        if anchor is not None and anchor.consistency is not None and trusted is not None:
+            given_old, hashes = anchor.consistency
+            other = trusted.size if given_old == checkpoints[-1].size else checkpoints[-1].size
+            proofs[(given_old, other)] = hashes
         bundle_failure = _check_anchor(
-            notes[-1], report, anchor, trusted, entries.roots if kind == "full" else {}
+            notes[-1], report, anchor, trusted, entries.roots if kind == "full" else {}, proofs
         )
     if bundle_failure is None and report:
         bundle_failure = _check_witnessing(notes, report, entries.roots)
@@ -412,10 +448,13 @@ def _check_anchor(
     anchor: Anchor | None,
     trusted: Checkpoint | None,
     roots: dict[int, bytes],
+    proofs: dict[tuple[int, int], list[bytes]] | None = None,
 ) -> Failure | None:
     """Name the log key the bundle's checkpoint is signed with; with an anchor, it must
     be the key given (``--vkey``) or the one that signed the trusted checkpoint, and the
-    entries must give the trusted root (where the bundle holds that size)."""
+    entries must give the trusted root (where the bundle holds that size), or a
+    consistency proof (in the bundle or given beside it) must join the trusted
+    checkpoint and the bundle's."""
     checkpoint = parse_checkpoint(parse_note(note).text)
     signer = _log_signer(note, report.keys, checkpoint.size)
     if signer is None:  # check_checkpoint accepted it, so this cannot happen
@@ -453,10 +492,28 @@ def _check_anchor(
                 f"the bundle's log has another root at the trusted size {trusted.size}: "
                 "a fork or a rewrite (分叉或改写)",
             )
-        report.anchors.append(
-            f"trusted checkpoint {trusted.size}"
-            + ("" if root is not None else " (its key; its root is not in this bundle)")
-        )
+        how = ""
+        if root is None:
+            ends = tuple(sorted((trusted.size, checkpoint.size)))
+            proof = (proofs or {}).get((ends[0], ends[1]))
+            if proof is None:
+                how = " (its key; its root is not in this bundle, and no consistency proof)"
+            else:
+                old_root, new_root = (
+                    (trusted.root, checkpoint.root)
+                    if trusted.size < checkpoint.size
+                    else (checkpoint.root, trusted.root)
+                )
+                if not verify_consistency(ends[0], ends[1], proof, old_root, new_root):
+                    return Failure(
+                        min(ends),
+                        BAD_CHECKPOINT,
+                        f"the bundle's checkpoint of size {checkpoint.size} is not consistent "
+                        f"with the trusted one of size {trusted.size}: a fork or a rewrite "
+                        "(分叉或改写)",
+                    )
+                how = f" (consistency proof {ends[0]} -> {ends[1]})"
+        report.anchors.append(f"trusted checkpoint {trusted.size}{how}")
     return None
 
 
@@ -487,6 +544,11 @@ def _check_tail(
         record = _line(next(it, None), 0)
         if record["t"] == "state" and kind == "slice":
             state = _exact(record, {"t", "proofs"}, 0, "state record")
+            record = _line(next(it, None), 0)
+        if record["t"] == "consistency" and kind == "slice":
+            entries.consistency = _consistency_record(
+                _exact(record, {"t", "proofs"}, 0, "consistency record"), entries.target.size
+            )
             record = _line(next(it, None), 0)
         end = _exact(record, {"t", "entries", "head"}, 0, "end record")
         if next(it, None) is not None:

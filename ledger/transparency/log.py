@@ -451,6 +451,7 @@ class Transparency:
         positions: Iterable[int] | None = None,
         query: dict[str, Any] | None = None,
         progress: Callable[[int], None] | None = None,
+        consistency_from: Iterable[int] = (),
     ) -> dict[str, Any]:
         """Write a bundle to ``out`` atomically: the whole ledger, or a slice.
 
@@ -458,7 +459,9 @@ class Transparency:
         inclusion proof to one checkpoint, plus the genesis and key-history entries its
         signatures need; every command is included whole. Its checkpoint is the newest
         one the witness policy's quorum cosigned that covers every position asked for
-        (its cosignatures travel with it), else the published head.
+        (its cosignatures travel with it), else the published head. ``consistency_from``:
+        sizes (an auditor's trusted checkpoints) to carry an RFC 9162 consistency proof
+        from, or to, the slice's checkpoint, so such a checkpoint anchors the slice.
         """
         if stream is not None:
             positions = self.chain.positions_of_stream(stream)
@@ -474,6 +477,21 @@ class Transparency:
             note = self.published_head()
         checkpoint = parse_checkpoint(parse_note(note).text)
         size = checkpoint.size
+        joined = sorted(set(consistency_from))
+        if joined and not slice_:
+            raise ValidationError(
+                _("a full export holds every entry: consistency proofs are for slices")
+            )
+        for other in joined:
+            if not 1 <= other <= self.size():
+                raise ValidationError(
+                    _(
+                        "no tree of size {other} to prove consistency from (the log has "
+                        "{size} entries)",
+                        other=other,
+                        size=self.size(),
+                    )
+                )
         subject = _subject_of(query)
         if slice_ and subject is not None and formats.since(self.ledger, STATE_FORMAT):
             # A trail holds every stream that names its subject (the state map's index).
@@ -543,6 +561,8 @@ class Transparency:
                 if slice_ and checker.format >= STATE_FORMAT:
                     extra = [subject_key(*subject)] if subject is not None else []
                     write({"t": "state", "proofs": self.state_proofs(checkpoint, streams, extra)})
+                if slice_ and any(other != size for other in joined):
+                    write({"t": "consistency", "proofs": self._joins(size, joined)})
                 write({"t": "end", "entries": count, "head": b64(last.entry_hash)})
                 header["head"] = b64(last.entry_hash)
                 handle.flush()
@@ -554,6 +574,17 @@ class Transparency:
             temp.unlink(missing_ok=True)
             raise
         return {"entries": count, "size": size, "kind": header["kind"], "out": str(out)}
+
+    def _joins(self, size: int, others: Iterable[int]) -> list[dict[str, Any]]:
+        """RFC 9162 consistency proofs between ``size`` and each other size, smaller first."""
+        proofs = []
+        for other in others:
+            if other == size:
+                continue
+            old, new = min(size, other), max(size, other)
+            hashes = [b64(h) for h in self.consistency_proof(old, new)]
+            proofs.append({"old": old, "new": new, "proof": hashes})
+        return proofs
 
     def state_proofs(
         self, checkpoint: Checkpoint, streams: Iterable[str], extra: Iterable[str] = ()

@@ -290,6 +290,14 @@ def status(runtime: Runtime, as_json: bool) -> None:
     "the same log key and agree with its root.",
 )
 @click.option(
+    "--consistency",
+    "consistency_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --bundle and --trusted-checkpoint of another size: the consistency proof "
+    "between the two ('shuangsui consistency OLD NEW' output), when the bundle carries none.",
+)
+@click.option(
     "--state",
     "state_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -321,6 +329,7 @@ def verify(
     trusted_checkpoint: Path | None = None,
     state_file: Path | None = None,
     save_state: Path | None = None,
+    consistency_file: Path | None = None,
 ) -> None:
     """Check every entry hash, link, ledger signature and actor signature.
 
@@ -344,6 +353,7 @@ def verify(
       shuangsui verify --json
       shuangsui verify --bundle ledger.bundle          # no database, no network
       shuangsui verify --bundle s.bundle --vkey "$(cat log.vkey)"   # pinned to the log
+      shuangsui verify --bundle s.bundle --trusted-checkpoint t.checkpoint  # extends it
       shuangsui verify --since trusted.checkpoint      # only what is new
       shuangsui verify --save-state auditor.state      # keep the state for next time
       shuangsui verify --since trusted.checkpoint --state auditor.state
@@ -367,6 +377,13 @@ def verify(
             "--vkey and --trusted-checkpoint anchor a bundle (--bundle); the database check "
             "anchors with --since"
         )
+    if consistency_file is not None and (bundle is None or trusted_checkpoint is None):
+        raise ValidationError(
+            _(
+                "--consistency joins a bundle to a trusted checkpoint: give --bundle and "
+                "--trusted-checkpoint"
+            )
+        )
     if state_file is not None and since is None:
         raise ValidationError("--state goes with --since (the checkpoint it was saved at)")
     if save_state is not None and bundle is not None:
@@ -381,9 +398,13 @@ def verify(
     auditor_state = read_state(state_file) if state_file is not None else None
     anchor = None
     if vkey is not None or trusted_checkpoint is not None:
+        trusted_note = read_checkpoint(trusted_checkpoint) if trusted_checkpoint else None
         anchor = Anchor(
             vkey=vkey,
-            trusted=read_checkpoint(trusted_checkpoint) if trusted_checkpoint else None,
+            trusted=trusted_note,
+            consistency=read_consistency(consistency_file, trusted_note, bundle)
+            if consistency_file is not None and trusted_note is not None and bundle is not None
+            else None,
         )
     receipts = read_receipts(receipts_dir) if receipts_dir is not None else []
     checked = []
@@ -624,6 +645,49 @@ def write_state(path: Path, report: Report) -> None:
         temp.unlink(missing_ok=True)
         raise ValidationError(f"cannot write {path}: {exc}") from exc
     click.echo(f"审计状态已保存 / auditor state saved at checkpoint {saved.size}: {path}", err=True)
+
+
+def read_consistency(path: Path, trusted: str, bundle: Path) -> tuple[int, list[bytes]]:
+    """A consistency proof file ('shuangsui consistency OLD NEW': ``old OLD``, then one
+    base64 hash a line) between the trusted checkpoint's size and the bundle's."""
+    import base64
+    import binascii
+
+    from ledger.audit.notes import parse_checkpoint, parse_note
+
+    lines = read_text(path).splitlines()
+    match = re.fullmatch(r"old ([0-9]{1,12})", lines[0].strip()) if lines else None
+    try:
+        if match is None:
+            raise ValueError("the first line is not 'old N'")
+        hashes = [base64.b64decode(line, validate=True) for line in lines[1:] if line.strip()]
+        if any(len(h) != 32 for h in hashes):
+            raise ValueError("a hash is not 32 bytes")
+    except (ValueError, binascii.Error) as exc:
+        raise ValidationError(
+            _(
+                "{path} is not a consistency proof ('shuangsui consistency OLD NEW'): {exc}",
+                path=path,
+                exc=exc,
+            )
+        ) from exc
+    old = int(match.group(1))
+    sizes = (parse_checkpoint(parse_note(trusted).text).size, int(bundle_header(bundle)["size"]))
+    if old != min(sizes):
+        raise ValidationError(
+            _(
+                "{path} proves consistency from size {old}; the trusted checkpoint is of "
+                "size {trusted} and the bundle of size {size}: give 'shuangsui consistency "
+                "{low} {high}'",
+                path=path,
+                old=old,
+                trusted=sizes[0],
+                size=sizes[1],
+                low=min(sizes),
+                high=max(sizes),
+            )
+        )
+    return old, hashes
 
 
 def read_checkpoint(path: Path) -> str:

@@ -167,18 +167,35 @@ def consistency(runtime: Runtime, old_size: int, new_size: int) -> None:
     metavar="TASK/N",
     help="Everything verify-draw needs for this draw, with proofs.",
 )
+@click.option(
+    "--consistency-from",
+    "consistency_from",
+    type=click.IntRange(1),
+    multiple=True,
+    metavar="SIZE",
+    help="With --stream or --draw: carry an RFC 9162 consistency proof between this size "
+    "(an auditor's trusted checkpoint) and the slice's checkpoint; repeatable.",
+)
 @pass_runtime
-def export(runtime: Runtime, out: Path, stream: str | None, draw_ref: str | None) -> None:
+def export(
+    runtime: Runtime,
+    out: Path,
+    stream: str | None,
+    draw_ref: str | None,
+    consistency_from: tuple[int, ...] = (),
+) -> None:
     """Write a self-contained bundle that 'verify --bundle' checks offline.
 
     \b
     Without --stream: every entry, the key history, every checkpoint with its
     cosignatures. With --stream: that stream's entries (and the key history), each
-    with an inclusion proof to one fresh signed checkpoint.
+    with an inclusion proof to one fresh signed checkpoint; with --consistency-from N
+    also the consistency proof that joins it to an auditor's checkpoint of size N, so
+    'verify --bundle --trusted-checkpoint' proves the slice extends what it trusts.
     Examples:
       shuangsui export --out ledger.bundle
       shuangsui export --stream 1632f48b-76c5-559c-9dcf-8ff8aa62ae73 --out evidence.bundle
-      shuangsui export --draw T-2027-001/1 --out draw.bundle
+      shuangsui export --draw T-2027-001/1 --out draw.bundle --consistency-from 1000
     """
     stream_id = None
     if stream is not None:
@@ -190,6 +207,10 @@ def export(runtime: Runtime, out: Path, stream: str | None, draw_ref: str | None
             ) from None
     if draw_ref is not None:
         task, number = parse_draw_ref(draw_ref)
+    if consistency_from and stream is None and draw_ref is None:
+        raise ValidationError(
+            _("a full export holds every entry: consistency proofs are for slices")
+        )
     writable_output(out)
     ledger = runtime.open()
     try:
@@ -209,9 +230,12 @@ def export(runtime: Runtime, out: Path, stream: str | None, draw_ref: str | None
                     positions=ledger.chain.positions_of_topics(SNAPSHOT_TOPICS),
                     query={"draw": draw_ref},
                     progress=bar.update,
+                    consistency_from=consistency_from,
                 )
             else:
-                summary = ledger.transparency.export(out, stream=stream_id, progress=bar.update)
+                summary = ledger.transparency.export(
+                    out, stream=stream_id, progress=bar.update, consistency_from=consistency_from
+                )
     finally:
         ledger.close()
     click.echo(
