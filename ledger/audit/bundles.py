@@ -293,6 +293,8 @@ class _Entries:
         self.count = 0
         self.last: ChainRow | None = None
         self.consistency: dict[tuple[int, int], list[bytes]] = {}
+        #: A slice's inclusion proofs by position, kept when ``proofs`` is a dict.
+        self.proofs: dict[int, list[bytes]] | None = None
 
     def rows(self) -> Iterator[ChainRow]:
         rec, target = self.record, self.target
@@ -303,6 +305,8 @@ class _Entries:
                     self.frontier.append(row.entry_hash)
                     if self.frontier.size in self.wanted:
                         self.roots[self.frontier.size] = self.frontier.root()
+                elif self.proofs is not None and proof is not None:
+                    self.proofs[row.position] = proof
                 elif proof is None or not verify_inclusion(
                     leaf_hash(row.entry), row.position - 1, target.size, proof, target.root
                 ):
@@ -710,6 +714,38 @@ def _check_query(query: Any, checker: ChainChecker) -> Failure | None:
         if stream not in streams and not topics <= history:
             return Failure(0, MALFORMED_BUNDLE, "the slice holds a command that is not about it")
     return None
+
+
+@dataclass
+class BundleContents:
+    """What a second pass over an accepted bundle keeps (:func:`read_bundle`)."""
+
+    kind: str
+    checkpoint: Checkpoint
+    #: A slice's inclusion proofs into its checkpoint, by position.
+    proofs: dict[int, list[bytes]]
+    #: A slice's consistency proofs, (old, new) -> hashes.
+    consistency: dict[tuple[int, int], list[bytes]]
+
+
+def read_bundle(lines: Iterable[str], visit: Callable[[ChainRow], None]) -> BundleContents:
+    """A second pass over a bundle :func:`verify_bundle` has accepted: each entry goes to
+    ``visit``; its kind, its (last) checkpoint and a slice's proofs come back."""
+    it = iter(lines)
+    _header, kind, notes, record = _read_head(it)
+    target = parse_checkpoint(parse_note(notes[-1]).text)
+    entries = _Entries(it, record, kind, target, set())
+    entries.proofs = {}
+    for row in entries.rows():
+        visit(row)
+    if entries.failure is not None:
+        raise BundleError(entries.failure.position, entries.failure.reason, entries.failure.detail)
+    record = entries.record
+    while record["t"] != "end":
+        if record["t"] == "consistency":
+            entries.consistency = _consistency_record(record, target.size)
+        record = _line(next(it, None), 0)
+    return BundleContents(kind, target, entries.proofs, entries.consistency)
 
 
 def bundle_rows(lines: Iterable[str]) -> tuple[str, Iterator[ChainRow]]:

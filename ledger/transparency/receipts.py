@@ -12,22 +12,31 @@
   stored checkpoint -- or, for entries after it, in the tree of the verified head --
   and that tree consistent with the checkpoint the receipt names
   (:func:`ledger.audit.receipts.check_in_log`).
+* :func:`check_bundle_receipts` does the same against an export bundle ``verify
+  --bundle`` accepted, with no database: a full bundle gives every proof (its entries
+  rebuild the tree); a slice proves the receipts whose entries it holds, by its own
+  inclusion proofs and a consistency proof from the receipt's checkpoint that it carries
+  (``export --consistency-from N``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ledger.audit.bundles import read_bundle
 from ledger.audit.errors import ReceiptError
+from ledger.audit.hashing import MerkleFrontier
 from ledger.audit.notes import parse_checkpoint, parse_note
 from ledger.audit.receipts import Receipt, check_in_log, check_signature, parse_receipt
-from ledger.audit.report import Report
+from ledger.audit.report import ChainRow, Report
 from ledger.errors import ValidationError
 from ledger.i18n import _
+from ledger.storage import merkle
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -101,6 +110,94 @@ class ReceiptCheck:
             "ok": self.problem is None,
             "problem": self.problem,
         }
+
+
+class _BundleTree:
+    """The perfect nodes a full bundle's entries give (a :class:`NodeSource`)."""
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[int, int], bytes] = {}
+        self.frontier = MerkleFrontier()
+
+    def add(self, row: ChainRow) -> None:
+        self.known[(0, row.position - 1)] = row.entry_hash
+        for level, index, h in self.frontier.append(row.entry_hash):
+            self.known[(level, index)] = h
+
+    def nodes(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        return {k: self.known[k] for k in keys if k in self.known}
+
+
+def check_bundle_receipts(
+    lines: Iterable[str], receipts: list[tuple[str, Receipt]], report: Report
+) -> list[ReceiptCheck]:
+    """Check each receipt against a bundle ``report`` accepted (its key history and
+    origin): proved into the bundle's checkpoint -- every proof from a full bundle's
+    entries; from a slice, its own inclusion proofs and the consistency proofs it
+    carries, and a receipt for entries it does not hold fails, naming them."""
+    tree = _BundleTree()
+    held: set[int] = set()
+
+    def visit(row: ChainRow) -> None:
+        held.add(row.position)
+        tree.add(row)
+
+    contents = read_bundle(lines, visit)
+    checkpoint = contents.checkpoint
+    size, root = checkpoint.size, checkpoint.root
+    whole = contents.kind == "full"
+
+    def prove(position: int, at: int) -> list[bytes]:
+        if whole:
+            return merkle.inclusion_proof(position - 1, at, tree)
+        return contents.proofs.get(position, [])
+
+    def consistency(old: int, new: int) -> list[bytes]:
+        if whole:
+            return merkle.consistency_proof(old, new, tree)
+        return contents.consistency.get((old, new), [])
+
+    results = []
+    for name, receipt in receipts:
+        last = receipt.positions[-1]
+        problem: str | None
+        try:
+            check_signature(receipt, report.keys, report.origin)
+            problem = None if whole else _outside_slice(receipt, held, size, contents.consistency)
+            if problem is None:
+                problem = check_in_log(receipt, size, root, prove, consistency)
+        except ReceiptError as exc:
+            problem = exc.message
+        results.append(
+            ReceiptCheck(name, receipt.action, (receipt.positions[0], last), size, True, problem)
+        )
+    return results
+
+
+def _outside_slice(
+    receipt: Receipt,
+    held: set[int],
+    size: int,
+    joins: dict[tuple[int, int], list[bytes]],
+) -> str | None:
+    """Why a slice cannot prove this receipt, if it cannot: entries it does not hold,
+    or no consistency proof from the receipt's checkpoint."""
+    missing = [p for p in receipt.positions if p not in held]
+    if missing:
+        return _(
+            "the slice does not hold position(s) {positions} of this receipt; "
+            "check it against a full bundle or one that holds its entries",
+            positions=", ".join(str(p) for p in missing[:10]),
+        )
+    n = receipt.checkpoint_size
+    if 0 < n < size and (n, size) not in joins:
+        return _(
+            "the slice carries no consistency proof from the receipt's checkpoint of size "
+            "{n} to its own of size {size}: export it with --consistency-from {n}",
+            n=n,
+            size=size,
+        )
+    return None
 
 
 def check_receipts(

@@ -74,10 +74,14 @@ def test_a_forged_receipt_fails_verification(home: Settings, tmp_path: Path) -> 
     assert "RECEIPT FAILED: forged.json: receipt signature does not verify" in result.output
 
 
-def test_receipts_are_not_checked_against_a_bundle(home: Settings, tmp_path: Path) -> None:
+def test_receipts_are_checked_against_a_bundle(home: Settings, tmp_path: Path) -> None:
+    """Issue 11.2: offline, against a full export: no database needed."""
+    assert run(home, "checkpoint").exit_code == 0
     bundle = tmp_path / "b.jsonl"
-    bundle.write_text("")
+    assert run(home, "export", "--out", str(bundle)).exit_code == 0
+    folder = home.home / "receipts"
     result = run(
-        home, "verify", "--allow-unwitnessed", "--bundle", str(bundle), "--receipts", str(tmp_path)
+        home, "verify", "--allow-unwitnessed", "--bundle", str(bundle), "--receipts", str(folder)
     )
-    assert result.exit_code == 2 and "not with --bundle" in result.output
+    assert result.exit_code == 0, result.output
+    assert result.output.count("receipt ok") == 2

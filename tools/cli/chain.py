@@ -251,7 +251,9 @@ def status(runtime: Runtime, as_json: bool) -> None:
     "--receipts",
     "receipts_dir",
     type=click.Path(path_type=Path),
-    help="Also prove every receipt in this folder is still in the log (e.g. HOME/receipts).",
+    help="Also prove every receipt in this folder is still in the log (e.g. HOME/receipts): "
+    "the database's, or the --bundle's (a full export, or a slice holding the receipts' "
+    "entries and a consistency proof from their checkpoints).",
 )
 @click.option(
     "--replay/--no-replay",
@@ -358,6 +360,7 @@ def verify(
       shuangsui verify --save-state auditor.state      # keep the state for next time
       shuangsui verify --since trusted.checkpoint --state auditor.state
       shuangsui verify --receipts var/receipts         # my receipts are still in the log
+      shuangsui verify --bundle ledger.bundle --receipts var/receipts   # offline
       shuangsui verify --accept-format 1               # a ledger started in 2023
     """
     from ledger.audit.bundles import Anchor, verify_bundle
@@ -365,13 +368,15 @@ def verify(
     from ledger.bootstrap import registry, route_table
     from ledger.replay import ReplayReport, replay_bundle
     from ledger.transparency.database import replay_ledger, verify_ledger, verify_since
-    from ledger.transparency.receipts import check_receipts, read_receipts
+    from ledger.transparency.receipts import (
+        check_bundle_receipts,
+        check_receipts,
+        read_receipts,
+    )
 
     stderr = sys.stderr
     if bundle is not None and since is not None:
         raise ValidationError(_("use --bundle or --since, not both"))
-    if bundle is not None and receipts_dir is not None:
-        raise ValidationError(_("--receipts checks against the database; not with --bundle"))
     if bundle is None and (vkey is not None or trusted_checkpoint is not None):
         raise ValidationError(
             "--vkey and --trusted-checkpoint anchor a bundle (--bundle); the database check "
@@ -434,6 +439,9 @@ def verify(
                     replayed = replay_bundle(lines, registry(), route_table(), progress=bar.update)
                 if replayed is None:
                     replay_note = "a slice bundle does not hold the whole log"
+            if report and receipts:
+                with bundle.open(encoding="utf-8", errors="strict") as lines:
+                    checked = check_bundle_receipts(lines, receipts, report)
         except (OSError, UnicodeDecodeError) as exc:
             raise ValidationError(_("cannot read {bundle}: {exc}", bundle=bundle, exc=exc)) from exc
         if header.get("kind") == "slice":
