@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,45 +15,13 @@ from werkzeug.serving import make_server
 
 from api import create_app
 from ledger.audit.forks import ForkProofError, check_fork_proof, load_fork_proof
-from ledger.audit.report import ChainRow
 from ledger.keys import write_key_file
-from ledger.transparency.log import Transparency
-from ledger.transparency.monitor import Monitor
 from tests.support import cli
 from tests.support.backends import sqlite_settings
+from tests.support.monitoring import LedgerSource, watcher
 from tests.support.rawdb import RawDB
 from tests.support.world import World, open_world, start_world
 from tests.vectors.testkeys import fixed_key
-
-
-class LedgerSource:
-    """A log read in-process, as a monitor reads a service."""
-
-    def __init__(self, name: str, transparency: Transparency) -> None:
-        self.name = name
-        self.t = transparency
-
-    def checkpoint(self) -> str:
-        return self.t.latest()
-
-    def consistency(self, old: int, new: int) -> Sequence[bytes]:
-        return self.t.consistency_proof(old, new)
-
-    def entries(self, after: int, limit: int) -> Sequence[ChainRow]:
-        return self.t.ledger.select_chain(after, limit)
-
-
-def watcher(world: World, folder: Path, key: bool = True) -> Monitor:
-    """A monitor that re-verifies what each checkpoint adds (issue 11 part 3)."""
-    made = Monitor(
-        folder,
-        fixed_key("monitor") if key else None,
-        routes=world.ledger.routes,
-        registry=world.ledger.registry,
-        workers=1,
-    )
-    made.init(world.ledger.transparency.log_verifier().vkey)
-    return made
 
 
 def test_a_monitor_keeps_every_checkpoint_and_checks_growth(world: World, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from ledger.audit.report import (
 from ledger.audit.statemap import STATE_PREFIX
 from ledger.transparency.follow import ENTRIES_FILE
 from ledger.transparency.monitor import FINDING_FORMAT, Monitor
-from tests.integration.test_monitor import LedgerSource, watcher
+from tests.support.monitoring import LedgerSource, watcher
 from tests.support.rawdb import RawDB
 from tests.support.world import World
 
