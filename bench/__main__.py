@@ -66,6 +66,8 @@ RUNS = (
         ("--workers", "2", "--writes", "100", "--reads", "100", "--database-url", PG)),
     Run("pages", "pages.py", (), ("--results", "20000", "--reads", "100"), "pages.json"),
     Run("slices", "slices.py", (), ("--size", "20000", "--repeats", "1"), "slices.json"),
+    Run("monitor", "monitor.py", ("--events", "10000", "--repeats", "3"),
+        ("--events", "1500", "--repeats", "1"), "monitor.json"),
 )  # fmt: skip
 
 
