@@ -46,9 +46,10 @@ def moment(on: Day) -> int:
         return int(on.timestamp())
     day = on if isinstance(on, str) else on.isoformat()
     at = int(dt.datetime.fromisoformat(f"{day}T10:00:00+08:00").timestamp())
-    # Today before 10:00 China time: now, not a moment still to come -- a command dated
-    # today may be followed by one signed now, and the log's times only move forward.
-    return min(at, int(time.time())) if day == _china_today() else at
+    # Today: now -- not a moment still to come (before 10:00 China time), nor one long
+    # past (after 10:15): a command dated today may follow or precede one signed now, and
+    # the log's times only move forward (within 900 s).
+    return int(time.time()) if day == _china_today() else at
 
 
 def _china_today() -> str:
