@@ -37,6 +37,7 @@ from ledger.areas.keys.events import KEY_STATES, Genesis, Key
 from ledger.audit.evidence import RouteTable, parse_evidence
 from ledger.audit.keystate import GENESIS_TOPIC, KEY_CHANGE_TOPICS, KEY_REGISTERED_TOPIC
 from ledger.audit.report import ChainRow
+from ledger.audit.rows import evidence_bytes
 from ledger.audit.timing import TOLERANCE, iso
 from ledger.authorisation import Authorisation, sign_command
 from ledger.clock import CHINA
@@ -56,7 +57,7 @@ from ledger.i18n import _
 from ledger.ids import GENESIS_ID, draw_id, key_stream_id
 from ledger.keys import SigningKey
 from ledger.params import Params
-from ledger.storage.chain import ChainHead, EventMeta
+from ledger.storage.chain import COMPACT_ROW, FULL_ROW, ChainHead, EventMeta
 from ledger.storage.recorders import ChainedPostgresRecorder, ChainedRecorder, ChainedSQLiteRecorder
 from ledger.storage.writer import EntryRow
 
@@ -382,18 +383,18 @@ class Ledger(Application[UUID]):
         # The evidence is read (and parsed) only when the last command is not the one
         # seen before.
         rows = self.chain.query(
-            "SELECT position, CASE WHEN position = ? THEN NULL ELSE command END FROM {chain} "
-            "WHERE command IS NOT NULL ORDER BY position DESC LIMIT 1",
+            "SELECT position, CASE WHEN position = ? THEN NULL ELSE command END, actor_key, "
+            "nonce FROM {chain} WHERE command IS NOT NULL ORDER BY position DESC LIMIT 1",
             (seen[0] if seen else 0,),
         )
         if not rows:
             return None
-        position, command = int(rows[0][0]), rows[0][1]
+        position, command, key, nonce = int(rows[0][0]), rows[0][1], rows[0][2], rows[0][3]
         if seen is not None and command is None and position == seen[0]:
             return seen
         latest = self._latest_command = (
             position,
-            parse_evidence(bytes(command), self.routes).created,
+            parse_evidence(evidence_bytes(bytes(command), key, nonce), self.routes).created,
         )
         return latest
 
@@ -437,10 +438,14 @@ class Ledger(Application[UUID]):
         protocol checks that cost more than the chain row; ours are always aggregates.
         """
         events = [event for obj in objs for event in obj.collect_events()]
+        # Format 4 stores compact chain rows (ledger.audit.rows); older ledgers keep
+        # writing the rows they were written with.
+        row_format = COMPACT_ROW if formats.since(self, 4) else FULL_ROW
         metas = [
             EventMeta(
                 schema=getattr(type(e), "class_version", 1),
                 time=cast(Any, e).timestamp.isoformat(),
+                row_format=row_format,
             )
             for e in events
         ]

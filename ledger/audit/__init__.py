@@ -20,6 +20,8 @@ Modules, each one idea:
   that change it, and checking a checkpoint against it.
 * :mod:`~ledger.audit.report` -- rows as stored, failure reasons, :class:`Failure`
   and :class:`Report`.
+* :mod:`~ledger.audit.rows` -- compact chain rows (format 4): what a row stores of
+  its entry and evidence, and how they are recomputed from it.
 * :mod:`~ledger.audit.chain` -- the entry format and the sequential
   :class:`~ledger.audit.chain.ChainChecker`.
 * :mod:`~ledger.audit.signatures` -- signature checks on every core, and

@@ -13,6 +13,10 @@ as the RFC 8785 canonical JSON bytes of::
      "schema": k, "stream": uuid, "time": iso8601, "type": topic, "v": 1,
      "version": v}
 
+* a ledger of format 4 stores its rows compact: the entry and the evidence are
+  recomputed from the row's other columns, its stored event and its neighbours
+  (:mod:`ledger.audit.rows`) before they are checked as below, so they are the same
+  bytes, hashes and signatures as a full row's;
 * ``entry_hash = SHA-256(0x00 || entry)`` -- the RFC 9162 leaf hash, so entries are
   also the leaves of the Merkle tree behind checkpoints;
 * ``prev`` is the previous entry's hash (32 zero bytes for position 1);
@@ -77,13 +81,13 @@ from ledger.audit.report import (
     ChainRow,
     Failure,
 )
+from ledger.audit.rows import ENTRY_FORMAT, is_compact
 from ledger.audit.standing import SIGNED_FORMAT_SINCE
 from ledger.audit.statemap import HISTORY_TOPICS, StateMap
 from ledger.audit.subjects import named
 from ledger.audit.timing import SINCE_FORMAT, CommandTimes, line_time
 from ledger.audit.witnessing import COSIGNED_TOPIC, WITNESS_TOPICS, Witnessing
 
-ENTRY_FORMAT = 1
 ENTRY_SIGNATURE_CONTEXT = b"shuangsui/entry/v1\n"
 
 ACTOR, LEDGER = 0, 1
@@ -174,6 +178,9 @@ class ChainChecker:
             if row.position > p:
                 return Failure(p, MISSING_POSITION, f"next stored position is {row.position}")
             return Failure(p, BROKEN_LINK, f"position {row.position} appears out of order")
+        if row.event is None and is_compact(row.entry):
+            # A compact row (ledger.audit.rows) is read back through its stored event.
+            return Failure(p, MISSING_EVENT, "the entry's stored event is gone")
         if leaf_hash(row.entry) != row.entry_hash:
             return Failure(p, HASH_MISMATCH, "entry hash does not match the entry bytes")
         try:

@@ -14,21 +14,28 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger.audit.chain import ENTRY_FORMAT, ENTRY_SIGNATURE_CONTEXT
+from ledger.audit.chain import ENTRY_SIGNATURE_CONTEXT
 from ledger.audit.hashing import leaf_hash, sha256
+from ledger.audit.rows import ENTRY_FORMAT, compact_entry, compact_evidence, entry_text
 from ledger.authorisation import Authorisation
 from ledger.canonical import canonical_bytes
 from ledger.errors import LedgerError
 from ledger.i18n import _
 from ledger.keys import SigningKey
 
+#: The row formats a chain row is stored in (:mod:`ledger.audit.rows`): the entry and
+#: evidence in full (every ledger of formats 1 to 3), or compact (format 4).
+FULL_ROW, COMPACT_ROW = 1, 2
+
 
 @dataclass(frozen=True)
 class EventMeta:
-    """What the chain records about an event besides its bytes."""
+    """What the chain records about an event besides its bytes, and the format its
+    chain row is stored in (:data:`COMPACT_ROW` for a ledger of format 4)."""
 
     schema: int
     time: str
+    row_format: int = FULL_ROW
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,9 @@ class ChainHead:
 
 @dataclass(frozen=True)
 class SealedRow:
-    """One chain row, in the column order of the chain table."""
+    """One chain row, in the column order of the chain table. ``entry`` and ``command``
+    are the entry and evidence bytes; a compact row (:mod:`ledger.audit.rows`) stores
+    ``stored_entry`` and ``stored_command`` instead where it has them."""
 
     position: int
     notification_id: int
@@ -50,14 +59,16 @@ class SealedRow:
     nonce: str | None
     signer: str | None
     signature: bytes | None
+    stored_entry: bytes | None = None
+    stored_command: bytes | None = None
 
     def as_tuple(self) -> tuple[object, ...]:
         return (
             self.position,
             self.notification_id,
-            self.entry,
+            self.stored_entry or self.entry,
             self.entry_hash,
-            self.command,
+            self.stored_command or self.command,
             self.actor_key,
             self.nonce,
             self.signer,
@@ -102,12 +113,19 @@ def entry_bytes(
         and _PLAIN.fullmatch(text)
         and _int_ok(position, version, part, count, meta.schema, ENTRY_FORMAT)
     ):
-        return (
-            f'{{"command":"{command_digest}","event":"{sha256(state).hex()}",'
-            f'"part":[{part},{count}],"position":{position},"prev":"{prev.hex()}",'
-            f'"schema":{meta.schema},"stream":"{text}","time":"{meta.time}",'
-            f'"type":"{topic}","v":{ENTRY_FORMAT},"version":{version}}}'
-        ).encode("ascii")
+        return entry_text(
+            command_digest=command_digest,
+            event_digest=sha256(state).hex(),
+            part=part,
+            count=count,
+            position=position,
+            prev=prev.hex(),
+            schema=meta.schema,
+            stream=text,
+            time=meta.time,
+            topic=topic,
+            version=version,
+        )
     return canonical_bytes(
         {
             "command": command_digest,
@@ -133,13 +151,23 @@ def seal(
     authorisation: Authorisation,
     signer: SigningKey,
 ) -> list[SealedRow]:
-    """Chain rows for one command's events, linked to ``head``; the last is signed."""
+    """Chain rows for one command's events, linked to ``head``; the last is signed.
+
+    Rows whose metadata asks for :data:`COMPACT_ROW` (ledger format 4) store the
+    compact forms of their entry and evidence (:mod:`ledger.audit.rows`) where they
+    expand to the same bytes; the entries, their hashes and the signatures are the
+    same either way."""
     count = len(stored_events)
     if not (count == len(notification_ids) == len(metas)) or count == 0:
         raise LedgerError(_("internal: events, ids and metadata do not line up"))
+    compact = metas[0].row_format == COMPACT_ROW
     rows: list[SealedRow] = []
     prev = head.entry_hash
     digest = authorisation.digest
+    evidence = authorisation.evidence
+    stored_command = (
+        compact_evidence(evidence, authorisation.key_id, authorisation.nonce) if compact else None
+    )
     for part, (stored, notification_id, meta) in enumerate(
         zip(stored_events, notification_ids, metas, strict=True)
     ):
@@ -158,17 +186,37 @@ def seal(
         )
         entry_hash = leaf_hash(entry)
         first, last = part == 0, part == count - 1
+        stored_entry = (
+            compact_entry(
+                entry,
+                schema=meta.schema,
+                part=part,
+                count=count,
+                time=meta.time,
+                position=position,
+                prev=prev,
+                stream=str(stored.originator_id),
+                version=stored.originator_version,
+                topic=stored.topic,
+                state=stored.state,
+                command_digest=digest,
+            )
+            if compact
+            else None
+        )
         rows.append(
             SealedRow(
                 position=position,
                 notification_id=notification_id,
                 entry=entry,
                 entry_hash=entry_hash,
-                command=authorisation.evidence if first else None,
+                command=evidence if first else None,
                 actor_key=authorisation.key_id if first else None,
                 nonce=authorisation.nonce if first else None,
                 signer=signer.key_id if last else None,
                 signature=signer.sign(ENTRY_SIGNATURE_CONTEXT + entry_hash) if last else None,
+                stored_entry=stored_entry,
+                stored_command=stored_command if first else None,
             )
         )
         prev = entry_hash

@@ -19,6 +19,7 @@ from eventsourcing.persistence import StoredEvent
 from ledger.audit.hashing import ZERO_HASH, MerkleFrontier
 from ledger.audit.keystate import KEY_REGISTERED_TOPIC, KEY_REVOKED_TOPIC, KEY_ROTATED_TOPIC
 from ledger.audit.report import ChainRow, StoredEventRow
+from ledger.audit.rows import Neighbour, expand_rows, is_compact
 from ledger.authorisation import Authorisation
 from ledger.errors import (
     ConflictError,
@@ -255,26 +256,56 @@ class ChainWriter:
         None if the entry's event is gone. The signatures, hashes and key columns are
         not read, and no object is made per row."""
         out: list[EntryRow] = []
-        for position, entry, command, stream, topic, state, raw in self._entry_rows(
+        compact: list[int] = []
+        extra: list[tuple[bytes, str | None, str | None, int]] = []
+        for position, entry, command, stream, topic, state, raw, *more in self._entry_rows(
             # Named: PostgreSQL's rows are dicts, and two columns would share a name.
             f"SELECT c.position, c.entry, c.command, {self.stream_text} AS stream_text, "
-            "e.topic, e.state, e.originator_id AS raw_stream FROM {chain} c LEFT JOIN {events} e "
+            "e.topic, e.state, e.originator_id AS raw_stream, c.entry_hash, c.actor_key, "
+            "c.nonce, e.originator_version FROM {chain} c LEFT JOIN {events} e "
             "ON e.{event_id} = c.notification_id WHERE c.position > ? "
             "ORDER BY c.position LIMIT ?",
             (after, limit),
         ):
             if stream is None and raw is not None:
                 stream = self._stream(raw)
+            entry = entry if type(entry) is bytes else stored_bytes(entry)
+            command = (
+                command if command is None or type(command) is bytes else stored_bytes(command)
+            )
+            if is_compact(entry) or is_compact(command):
+                compact.append(len(out))
+            extra.append(
+                (
+                    stored_bytes(more[0]),
+                    None if more[1] is None else str(more[1]),
+                    None if more[2] is None else str(more[2]),
+                    as_int(more[3]),
+                )
+            )
             out.append(
                 (
                     position if type(position) is int else as_int(position),
-                    entry if type(entry) is bytes else stored_bytes(entry),
-                    command if command is None or type(command) is bytes else stored_bytes(command),
+                    entry,
+                    command,
                     stream,
                     None if topic is None else str(topic),
                     state if state is None or type(state) is bytes else stored_bytes(state),
                 )
             )
+        if compact:
+            # Compact rows (ledger format 4): the entries and evidence as they are hashed.
+            expanded = expand_rows(
+                [
+                    (p, e, h, c, k, n, s, v, t or "", b or b"")
+                    for (p, e, c, s, t, b), (h, k, n, v) in zip(out, extra, strict=True)
+                ],
+                self._neighbours,
+            )
+            out = [
+                (p, entry, command, s, t, b)
+                for (p, __, ___, s, t, b), (entry, command) in zip(out, expanded, strict=True)
+            ]
         return out
 
     #: The events table's stream id as text, in SQL (None where it cannot be read there;
@@ -440,7 +471,60 @@ class ChainWriter:
         return [UUID(self._stream(r[0])) for r in rows]
 
     def _chain_rows(self, sql: str, params: Sequence[Any]) -> list[ChainRow]:
-        return [chain_row(r, self._stream) for r in self.query(sql, params)]
+        rows = [chain_row(r, self._stream) for r in self.query(sql, params)]
+        if not any(is_compact(r.entry) or is_compact(r.command) for r in rows):
+            return rows
+        expanded = expand_rows(
+            [
+                (
+                    r.position,
+                    r.entry,
+                    r.entry_hash,
+                    r.command,
+                    r.actor_key,
+                    r.nonce,
+                    None if r.event is None else r.event.stream,
+                    0 if r.event is None else r.event.version,
+                    "" if r.event is None else r.event.topic,
+                    b"" if r.event is None else r.event.state,
+                )
+                for r in rows
+            ],
+            self._neighbours,
+        )
+        return [
+            ChainRow(
+                r.position,
+                entry,
+                r.entry_hash,
+                command,
+                r.actor_key,
+                r.nonce,
+                r.signer,
+                r.signature,
+                r.event,
+                r.notification_id,
+            )
+            for r, (entry, command) in zip(rows, expanded, strict=True)
+        ]
+
+    def _neighbours(self, positions: list[int]) -> dict[int, Neighbour]:
+        """What :func:`~ledger.audit.rows.expand_rows` reads of rows outside a batch."""
+        out: dict[int, Neighbour] = {}
+        for start in range(0, len(positions), 500):
+            chunk = positions[start : start + 500]
+            for position, entry_hash, command, key, nonce in self.query(
+                "SELECT position, entry_hash, command, actor_key, nonce FROM {chain} "
+                f"WHERE position IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                out[as_int(position)] = (
+                    stored_bytes(entry_hash),
+                    None if command is None else stored_bytes(command),
+                    None if key is None else str(key),
+                    None if nonce is None else str(nonce),
+                )
+        return out
 
     def first_unchained_event(self, chained: int) -> tuple[int, int] | None:
         """(notification id, chain position it would follow) of an event stored without

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import abc
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -35,6 +36,7 @@ from pathlib import Path
 import pymerkle
 import pytest
 
+from ledger import formats
 from ledger.audit.hashing import ZERO_HASH, leaf_hash, verify_consistency, verify_inclusion
 from ledger.audit.notes import parse_checkpoint, parse_note, verify_note
 from ledger.audit.report import (
@@ -51,6 +53,7 @@ from ledger.audit.report import (
     UNCHAINED_EVENT,
     Report,
 )
+from ledger.audit.rows import is_compact
 from ledger.authorisation import sign_command
 from ledger.bootstrap import open_ledger
 from ledger.config import Settings
@@ -292,6 +295,80 @@ class ChainedRecorderContract(abc.ABC):
             raw.execute(statement)
         assert verify(world)
 
+    # --- compact rows (ledger format 4, issue 15 part 3; R2.2) ---------------------------
+
+    @pytest.fixture
+    def compact(self, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+        """A ledger of format 4 (at least), which writes compact chain rows."""
+        monkeypatch.setattr(formats, "CURRENT", max(formats.CURRENT, 4))
+        w = start_world(settings)
+        for i in range(3):
+            w.note(f"note {i}")
+        w.run(
+            "department",
+            "key.rotate",
+            key_id=w.department.key_id,
+            public_key=fixed_key("inspector").public.public_b64,
+        )  # positions 8 and 9: one command, two entries
+        yield w
+        w.ledger.close()
+
+    def test_format_4_rows_are_stored_compact_and_read_back_whole(self, compact: World) -> None:
+        raw = RawDB(compact.ledger)
+        stored = raw.execute("SELECT position, entry, command FROM {chain} ORDER BY position")
+        assert all(is_compact(bytes(entry)) for __, entry, ___ in stored)
+        assert all(command is None or is_compact(bytes(command)) for *__, command in stored)
+        rows = compact.ledger.select_chain(0, 100)
+        prev = ZERO_HASH
+        for row in rows:
+            assert leaf_hash(row.entry) == row.entry_hash
+            assert json.loads(row.entry)["prev"] == prev.hex()
+            prev = row.entry_hash
+        assert rows[0].command is not None and rows[0].command.startswith(b'{"key":')
+        # Read from inside a command, alone, or as the projections read: the same bytes.
+        (second,) = compact.ledger.select_chain(8, 1)
+        assert second == rows[8] and json.loads(second.entry)["part"] == [1, 2]
+        assert compact.ledger.chain.select_positions([9, 2]) == [rows[1], rows[8]]
+        entries = compact.ledger.select_entries(0, 100)
+        assert [(e[0], e[1], e[2]) for e in entries] == [
+            (r.position, r.entry, r.command) for r in rows
+        ]
+        assert compact.ledger.select_entries(8, 10) == entries[8:]
+        report = verify(compact)
+        assert report and report.size == 9, report.failure
+        # Smaller: the whole entry and most of the evidence are not stored.
+        assert sum(len(bytes(e)) for __, e, ___ in stored) * 10 < sum(len(r.entry) for r in rows)
+
+    def test_a_format_3_ledger_keeps_writing_full_rows(self, world: World) -> None:
+        if formats.since(world.ledger, 4):
+            pytest.skip("the world is of format 4")
+        world.note("x")
+        raw = RawDB(world.ledger)
+        for (entry,) in raw.execute("SELECT entry FROM {chain}"):
+            assert bytes(entry).startswith(b"{")
+
+    @pytest.mark.parametrize("column", ["entry", "command"])
+    @pytest.mark.parametrize("index", [0, 1, 3, 12])
+    def test_a_changed_compact_row_fails_at_its_position(
+        self, compact: World, column: str, index: int
+    ) -> None:
+        raw = RawDB(compact.ledger)
+        raw.drop_guards()
+        raw.flip_chain_byte(6, column, index)
+        expect(compact, 6, HASH_MISMATCH)
+
+    def test_a_compact_row_whose_event_is_gone(self, compact: World) -> None:
+        raw = RawDB(compact.ledger)
+        raw.drop_guards()
+        raw.execute("DELETE FROM {events} WHERE {event_id} = ?", (raw.notification_id(9),))
+        expect(compact, 9, MISSING_EVENT)
+
+    def test_a_compact_row_moved_elsewhere_is_another_entry(self, compact: World) -> None:
+        raw = RawDB(compact.ledger)
+        raw.drop_guards()
+        raw.swap_chain_rows(5, 6)
+        expect(compact, 5, HASH_MISMATCH)
+
     # --- tamper cases: verification names the first bad position -------------------------
 
     @pytest.fixture
@@ -345,7 +422,9 @@ class ChainedRecorderContract(abc.ABC):
     def test_swapped_rows(self, tampered: tuple[World, RawDB]) -> None:
         world, raw = tampered
         raw.swap_chain_rows(6, 7)
-        expect(world, 6, BROKEN_LINK)
+        # A compact row (format 4, ledger.audit.rows) takes its position and link from
+        # where it is stored: the swapped entry is recomputed as another entry there.
+        expect(world, 6, HASH_MISMATCH if formats.since(world.ledger, 4) else BROKEN_LINK)
 
     def test_signature_from_a_revoked_key(self, tampered: tuple[World, RawDB]) -> None:
         world, raw = tampered

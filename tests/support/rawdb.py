@@ -162,8 +162,11 @@ class RawDB:
             if start > 1
             else ZERO_HASH
         )
-        for position, nid, entry, signer in rows:
-            fields = json.loads(bytes(entry))
+        # The entries as hashed (a compact row, ledger format 4, is stored without them),
+        # read before any row changes; the resealed rows are stored in full.
+        entries = {r.position: r.entry for r in self.recorder.select_chain(start - 1, 10**9)}
+        for position, nid, __, signer in rows:
+            fields = json.loads(entries[position])
             (state,) = self.execute("SELECT state FROM {events} WHERE {event_id} = ?", (nid,))[0]
             new_entry = entry_bytes(
                 position=position,

@@ -8,8 +8,8 @@ import uuid
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.audit.chain import ENTRY_FORMAT
 from ledger.audit.hashing import sha256
+from ledger.audit.rows import ENTRY_FORMAT
 from ledger.canonical import canonical_bytes
 from ledger.storage.chain import EventMeta, entry_bytes
 
