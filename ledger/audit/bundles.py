@@ -62,6 +62,13 @@ from ledger.audit.report import (
     Report,
     StoredEventRow,
 )
+from ledger.audit.rows import (
+    Neighbour,
+    RowParts,
+    compact_entry,
+    compact_evidence,
+    expand_rows,
+)
 from ledger.audit.signatures import verify_rows
 from ledger.audit.statemap import (
     KEYS_KEY,
@@ -81,7 +88,10 @@ from ledger.audit.subjects import SUBJECT_KINDS, subject_key, subject_step
 from ledger.audit.timing import check_checkpoint_times
 from ledger.audit.witnessing import POLICY_TOPICS
 
-BUNDLE_FORMAT = "shuangsui-bundle-v1"
+BUNDLE_FORMAT = "shuangsui-bundle-v2"
+#: Version 1 stores every entry and evidence in full; version 2 (issue 15 part 3) stores
+#: them compact where it can (:func:`compact_line`). A verifier reads both.
+BUNDLE_FORMATS = ("shuangsui-bundle-v1", BUNDLE_FORMAT)
 _ENTRY_FIELDS = {
     "t",
     "position",
@@ -150,6 +160,99 @@ def bundle_entry(row: ChainRow, proof: Sequence[bytes] | None = None) -> dict[st
     if proof is not None:
         line["proof"] = [b64(h) for h in proof]
     return line
+
+
+def compact_line(line: dict[str, Any], row: ChainRow, previous: ChainRow | None) -> dict[str, Any]:
+    """A version-2 entry line: :func:`bundle_entry`'s, with the evidence in its compact
+    form (:mod:`ledger.audit.rows`), and the entry too when ``previous`` -- the row of
+    the line before -- is the entry before it, whose hash the verifier links it to;
+    each only where it expands to the same bytes."""
+    command = row.command
+    if command is not None and row.actor_key is not None and row.nonce is not None:
+        stored = compact_evidence(command, row.actor_key, row.nonce)
+        if stored is not None:
+            line["command"] = b64(stored)
+    if previous is not None and previous.position == row.position - 1:
+        entry = _compact_line_entry(row, previous.entry_hash)
+        if entry is not None:
+            line["entry"] = b64(entry)
+    return line
+
+
+def _compact_line_entry(row: ChainRow, prev: bytes) -> bytes | None:
+    if row.event is None:
+        return None
+    try:
+        fields = json.loads(row.entry)
+        part, count = fields["part"]
+        return compact_entry(
+            row.entry,
+            schema=fields["schema"],
+            part=part,
+            count=count,
+            time=fields["time"],
+            position=row.position,
+            prev=prev,
+            stream=row.event.stream,
+            version=row.event.version,
+            topic=row.event.topic,
+            state=row.event.state,
+            command_digest=fields["command"],
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _compact_lines(header: dict[str, Any]) -> bool:
+    """Whether the bundle's entry lines may be compact (version 2 on)."""
+    return bool(header["format"] != BUNDLE_FORMATS[0])
+
+
+class _LineExpander:
+    """Expands compact entry lines (version 2) as they are read, with the previous
+    line's row (its hash is the next one's link) and the open command's first row
+    (its evidence gives the command's digest)."""
+
+    def __init__(self) -> None:
+        self.recent: dict[int, Neighbour] = {}
+        self.first: tuple[int, Neighbour] | None = None
+
+    def expand(self, row: ChainRow) -> ChainRow:
+        event = row.event
+        parts: RowParts = (
+            row.position,
+            row.entry,
+            row.entry_hash,
+            row.command,
+            row.actor_key,
+            row.nonce,
+            None if event is None else event.stream,
+            0 if event is None else event.version,
+            "" if event is None else event.topic,
+            b"" if event is None else event.state,
+        )
+        recent = self.recent
+        ((entry, command),) = expand_rows(
+            [parts], lambda positions: {p: recent[p] for p in positions if p in recent}
+        )
+        this: Neighbour = (row.entry_hash, row.command, row.actor_key, row.nonce)
+        if row.command is not None:
+            self.first = (row.position, this)
+        self.recent = {row.position: this}
+        if self.first is not None:
+            self.recent.setdefault(*self.first)
+        return ChainRow(
+            row.position,
+            entry,
+            row.entry_hash,
+            command,
+            row.actor_key,
+            row.nonce,
+            row.signer,
+            row.signature,
+            row.event,
+            row.notification_id,
+        )
 
 
 def _exact(obj: Any, fields: set[str], position: int, what: str) -> dict[str, Any]:
@@ -237,10 +340,10 @@ def _read_head(it: Iterator[str]) -> tuple[dict[str, Any], str, list[str], dict[
     _exact(header, fields | ({"query"} if kind == "slice" else set()), 0, "header")
     if (
         header["t"] != "header"
-        or header["format"] != BUNDLE_FORMAT
+        or header["format"] not in BUNDLE_FORMATS
         or kind not in ("full", "slice")
     ):
-        raise BundleError(0, MALFORMED_BUNDLE, _("not a shuangsui bundle (v1)"))
+        raise BundleError(0, MALFORMED_BUNDLE, _("not a shuangsui bundle (v1 or v2)"))
     notes: list[str] = []
     record = _line(next(it, None), 0)
     while record["t"] == "checkpoint":
@@ -277,6 +380,9 @@ class _Entries:
     record after the last entry, the count, the last row and the roots it found (and
     a slice's consistency proofs, read with the records after the entries)."""
 
+    #: Version 2: expands compact lines before they are proved and checked.
+    expander: _LineExpander | None = None
+
     def __init__(
         self,
         it: Iterator[str],
@@ -301,6 +407,8 @@ class _Entries:
         try:
             while rec["t"] == "entry":
                 row, proof = _row_from_line(rec, with_proof=self.kind == "slice")
+                if self.expander is not None:
+                    row = self.expander.expand(row)
                 if self.kind == "full":
                     self.frontier.append(row.entry_hash)
                     if self.frontier.size in self.wanted:
@@ -363,6 +471,7 @@ def verify_bundle(
         return Report(failure=Failure(0, MALFORMED_BUNDLE, "checkpoints missing or out of order"))
     wanted = set(sizes) | ({trusted.size} if trusted is not None else set())
     entries = _Entries(it, record, kind, checkpoints[-1], wanted)
+    entries.expander = _LineExpander() if _compact_lines(header) else None
     checker = ChainChecker(routes, sparse=kind == "slice")
     checker.subject = _subject_of(header.get("query"))
     if kind == "full":
@@ -753,6 +862,7 @@ def bundle_rows(lines: Iterable[str]) -> tuple[str, Iterator[ChainRow]]:
     second pass (replay, :mod:`ledger.replay`) over a bundle :func:`verify_bundle`
     has already accepted."""
     it = iter(lines)
-    _header, kind, _notes, record = _read_head(it)
+    header, kind, _notes, record = _read_head(it)
     entries = _Entries(it, record, "full", Checkpoint("", 0, bytes(32)), set())
+    entries.expander = _LineExpander() if _compact_lines(header) else None
     return kind, entries.rows()

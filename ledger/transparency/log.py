@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ledger import formats
-from ledger.audit.bundles import BUNDLE_FORMAT, bundle_entry
+from ledger.audit.bundles import BUNDLE_FORMAT, bundle_entry, compact_line
 from ledger.audit.chain import ChainChecker
 from ledger.audit.errors import NoteError
 from ledger.audit.hashing import sha256, verify_consistency
@@ -547,7 +547,9 @@ class Transparency:
                             _("refusing to export a damaged ledger: {failure}", failure=failure)
                         )
                     proof = self.inclusion_proof(row.position, size) if slice_ else None
-                    write(bundle_entry(row, proof))
+                    # A slice keeps its entries whole: an entry taken out of it is then
+                    # named as missing, not as the next line's entry unreadable.
+                    write(compact_line(bundle_entry(row, proof), row, None if slice_ else last))
                     if row.event is not None:
                         streams.add(row.event.stream)
                     count += 1

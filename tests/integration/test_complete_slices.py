@@ -27,6 +27,7 @@ from ledger.audit.notes import (
     parse_note,
 )
 from ledger.audit.report import BAD_CHECKPOINT, INCOMPLETE_SLICE, Report
+from ledger.audit.rows import entry_part
 from ledger.audit.statemap import STATE_PREFIX, stream_key
 from ledger.bootstrap import route_table
 from ledger.config import Settings
@@ -75,7 +76,9 @@ def command_positions(lines: list[str], position: int) -> set[int]:
         if r["t"] == "entry" and r["position"] == position:
             import base64
 
-            part, count = json.loads(base64.b64decode(r["entry"]))["part"]
+            stored = base64.b64decode(r["entry"])
+            # A v2 line may hold the compact entry (ledger.audit.rows).
+            part, count = entry_part(stored) or json.loads(stored)["part"]
             return set(range(position - part, position - part + count))
     raise AssertionError(f"no entry {position}")
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.audit.bundles import verify_bundle
+from ledger.audit.bundles import BUNDLE_FORMATS, verify_bundle
 from ledger.audit.notes import parse_checkpoint, parse_note
-from ledger.audit.report import MALFORMED_BUNDLE, Failure, Report
+from ledger.audit.report import MALFORMED_BUNDLE, ChainRow, Failure, Report
 from ledger.bootstrap import route_table
 from ledger.config import Settings
+from ledger.transparency import log
 from ledger.transparency.witness import Witness, request_text
 from tests.support.world import start_world
 from tests.vectors.testkeys import fixed_key
@@ -51,8 +53,19 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     assert stream is not None
     t.export(home / "full.bundle")
     t.export(home / "slice.bundle", stream=UUID(stream.stream))
+    with pytest.MonkeyPatch.context() as patch:  # what the exporter wrote before v2
+        patch.setattr(log, "BUNDLE_FORMAT", BUNDLE_FORMATS[0])
+        patch.setattr(log, "compact_line", _v1_line)
+        t.export(home / "full-v1.bundle")
+        t.export(home / "slice-v1.bundle", stream=UUID(stream.stream))
     world.ledger.close()
-    return {k: (home / f"{k}.bundle").read_bytes() for k in ("full", "slice")}
+    kinds = ("full", "slice", "full-v1", "slice-v1")
+    return {k: (home / f"{k}.bundle").read_bytes() for k in kinds}
+
+
+def _v1_line(line: dict[str, Any], row: ChainRow, previous: ChainRow | None) -> dict[str, Any]:
+    """A version-1 bundle line: the entry and the evidence in full."""
+    return line
 
 
 def verify(data: bytes) -> Report:
@@ -68,6 +81,26 @@ def test_intact_bundles_verify(bundles: dict[str, bytes], kind: str) -> None:
     report = verify(bundles[kind])
     assert report, report.failure
     assert list(report.checkpoints.values()) == [["w.test/w"]]
+
+
+def test_version_1_bundles_still_verify_and_version_2_is_smaller(
+    bundles: dict[str, bytes],
+) -> None:
+    """Issue 15.3: v2 lines carry compact entries and evidence (ledger.audit.rows)."""
+    for kind in ("full", "slice"):
+        old, new = bundles[f"{kind}-v1"], bundles[kind]
+        assert b'"shuangsui-bundle-v1"' in old and b'"shuangsui-bundle-v2"' in new
+        report = verify(old)
+        assert report, report.failure
+        assert len(new) < 0.95 * len(old), (kind, len(new), len(old))
+
+
+@pytest.mark.parametrize("kind", ["full", "slice"])
+def test_compact_lines_under_a_version_1_header_fail(bundles: dict[str, bytes], kind: str) -> None:
+    relabelled = bundles[kind].replace(b'"shuangsui-bundle-v2"', b'"shuangsui-bundle-v1"', 1)
+    assert relabelled != bundles[kind]
+    assert not verify(relabelled)
+    assert not verify(bundles[kind].replace(b'"shuangsui-bundle-v2"', b'"shuangsui-bundle-v3"'))
 
 
 @settings(
