@@ -48,6 +48,8 @@ RUNS = (
         ("--repeats", "1", "--events", "200"), "append.json"),
     Run("verify", "verify.py", ("--repeats", "3"), ("--repeats", "1", "--events", "2000"),
         "verify.json"),
+    Run("storage", "storage.py", (), ("--notes", "200", "--objects", "200", "--repeats", "1"),
+        "storage.json"),
     Run("proofs", "proofs.py", (), ("--size", "20000", "--appends", "2000", "--samples", "50",
                                     "--repeats", "1"), "proofs.json"),
     Run("import", "import.py", ("--sizes", "100000", "1000000"), ("--sizes", "5000"),
