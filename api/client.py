@@ -9,6 +9,10 @@ A client given ``receipts=Path(...)`` keeps the signed receipt of every command 
 runs in that folder (``shuangsui verify --receipts`` checks them later); the last one
 is also in ``client.last_receipt``.
 
+On a provincial deployment the base URL may name a county by path
+(``http://host/c/anyue``): the client then signs the path within the county (the
+route), as the county's log stores it (:mod:`api.province`).
+
 Public endpoints need no key. Errors come back as :class:`ApiError` carrying the
 problem document (RFC 9457).
 """
@@ -20,7 +24,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 
@@ -53,6 +57,8 @@ class Client:
         receipts: Path | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        #: ``/c/{county}`` when the base URL names a county of a provincial deployment.
+        self.mount = _county_mount(self.base_url)
         self.receipts = receipts
         self.last_receipt: dict[str, Any] | None = None
         self.key = key
@@ -82,12 +88,21 @@ class Client:
                 sign_request(
                     self.key,
                     prepared.method or method,
-                    prepared.url or path,
+                    self._signed_url(prepared.url or path),
                     body,
                     {k: str(v) for k, v in prepared.headers.items()},
                 )
             )
         return self.session.send(prepared, timeout=self.timeout)
+
+    def _signed_url(self, url: str) -> str:
+        """The URL whose path is signed: behind ``/c/{county}`` the path within it."""
+        if not self.mount:
+            return url
+        parts = urlsplit(url)
+        if not parts.path.startswith(self.mount + "/"):
+            return url
+        return urlunsplit(parts._replace(path=parts.path[len(self.mount) :]))
 
     def call(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
         """JSON in, JSON (or text) out; raises :class:`ApiError` for a problem."""
@@ -160,6 +175,12 @@ class LogSource:
         if not isinstance(items, list):
             raise ValueError("the service's /api/v1/log/entries answer holds no items")
         return [entry_row(line) for line in items]
+
+
+def _county_mount(base_url: str) -> str:
+    """``/c/{county}`` if the base URL's path is a county's mount point, else ""."""
+    path = urlsplit(base_url).path.rstrip("/")
+    return path if re.fullmatch(r"/c/[a-z][a-z0-9_]{0,29}", path) else ""
 
 
 def command_request(

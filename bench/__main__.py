@@ -44,6 +44,9 @@ class Run:
 
 
 RUNS = (
+    Run("province", "province.py", (), ("--base", "1000", "--sizes", "4000", "--counties", "3",
+        "--draw-objects", "2000", "--commands", "20", "--repeats", "1", "--samples", "20"),
+        "province.json"),
     Run("append", "append.py", ("--repeats", "3", "--events", "3000"),
         ("--repeats", "1", "--events", "200"), "append.json"),
     Run("verify", "verify.py", ("--repeats", "3"), ("--repeats", "1", "--events", "2000"),

@@ -169,7 +169,7 @@ def main() -> None:
         team_size=2,
         planned_start="2026-12-01",
         planned_end="2026-12-31",
-        ratios={"A": "0.03", "B": "0.05", "C": "0.07", "D": "0.1"},
+        ratios={"A": "0.03", "B": "0.05", "C": "0.07", "D": "0.08"},
         directed={"ratio": "0.1", "penalty_years": 3, "min_complaints": 2},
         scope={"kinds": ["enterprise"], "regions": [], "industries": []},
     )

@@ -34,6 +34,7 @@ from tools.cli import (
     calendar,
     chain,
     command,
+    counties,
     credit,
     departments,
     directory,
@@ -104,6 +105,13 @@ class LedgerGroup(click.Group):
     help="postgresql://user@host:port/db[?schema=s] (env SHUANGSUI_DATABASE_URL).",
 )
 @click.option(
+    "--county",
+    envvar="SHUANGSUI_COUNTY",
+    metavar="CODE",
+    help="On a provincial deployment: act on this county's log, keys and home "
+    "(configured with 'shuangsui county add'; env SHUANGSUI_COUNTY).",
+)
+@click.option(
     "--lang",
     type=click.Choice(LANGUAGES),
     envvar="SHUANGSUI_LANG",
@@ -114,7 +122,9 @@ class LedgerGroup(click.Group):
 )
 @click.version_option(package_name="shuangsui-ledger")
 @click.pass_context
-def cli(ctx: click.Context, home: str | None, database_url: str | None, lang: str) -> None:
+def cli(
+    ctx: click.Context, home: str | None, database_url: str | None, county: str | None, lang: str
+) -> None:
     """The 双随机、一公开 audit ledger.
 
     \b
@@ -122,8 +132,9 @@ def cli(ctx: click.Context, home: str | None, database_url: str | None, lang: st
       shuangsui init                 create keys and the genesis
       shuangsui status               what is in the ledger
       shuangsui verify               check every hash, link and signature
+      shuangsui --county anyue verify   one county's log on a provincial deployment
     """
-    ctx.obj = Runtime(home, database_url, lang=lang)
+    ctx.obj = Runtime(home, database_url, lang=lang, county=county)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -173,6 +184,8 @@ COMMANDS: tuple[click.Command, ...] = (
     transparency.witness,
     transparency.monitor,
     transparency.verify_fork,
+    # a provincial deployment
+    counties.county,
     # the HTTP API
     server.serve,
     server.client,

@@ -88,8 +88,9 @@ def init(
     """Create the ledger key, the office (root) key and the genesis event.
 
     \b
-    Example:
+    Examples:
       shuangsui --home var init --origin anyue.example/shuangsui
+      shuangsui --county anyue init      # a county of a provincial deployment
     Keys are written to HOME/keys (mode 0600). Move office.key to the office's
     own custody afterwards: it is the root of trust.
     """
@@ -98,6 +99,20 @@ def init(
     from ledger.keys import SigningKey, write_key_file
 
     settings = runtime.settings
+    if runtime.county is not None:
+        configured = runtime.selected_county.origin
+        source = click.get_current_context().get_parameter_source("origin")
+        if source in (click.core.ParameterSource.DEFAULT, None):
+            origin = configured
+        elif origin != configured:
+            raise ValidationError(
+                _(
+                    "county {code}'s origin is {configured} (counties.json), not {origin}",
+                    code=runtime.county,
+                    configured=configured,
+                    origin=origin,
+                )
+            )
     if grant_to is not None and not create_tables_only:
         raise ValidationError(_("--grant-to goes with --create-tables-only"))
     if create_tables_only:

@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from ledger.config import Settings
+from ledger.counties import county_settings
 from ledger.errors import LedgerError, NotFoundError, ValidationError
 from ledger.i18n import _
 
@@ -32,16 +33,40 @@ EXIT_USAGE = 2
 class Runtime:
     """What every sub-command needs: settings, and how to read keys."""
 
-    def __init__(self, home: str | None, database_url: str | None, *, lang: str = "zh") -> None:
+    def __init__(
+        self,
+        home: str | None,
+        database_url: str | None,
+        *,
+        lang: str = "zh",
+        county: str | None = None,
+    ) -> None:
         self.environ = dict(os.environ)
         #: The language of messages and listings: "zh" (Chinese with the English) or "en".
         self.lang = lang
+        #: ``--county``: the county of a provincial deployment every command acts on.
+        self.county = county
         self._home = home
         self._database_url = database_url
         self._settings: Settings | None = None
+        self._province: Settings | None = None
+
+    @property
+    def province_settings(self) -> Settings:
+        """The settings ``--home`` and ``--database-url`` give, before ``--county``: on a
+        provincial deployment the province's home (``counties.json``) and database."""
+        if self._province is None:
+            self._province = Settings.from_mapping(
+                self.environ, home=self._home, database_url=self._database_url
+            )
+        return self._province
 
     @property
     def settings(self) -> Settings:
+        """The ledger every command acts on: the province's settings, or with
+        ``--county`` that county's (its home and its schema; ledger/counties.py)."""
+        if self._settings is None and self.county is not None:
+            self._settings = county_settings(self.province_settings, self.selected_county)
         if self._settings is None:
             self._settings = Settings.from_mapping(
                 self.environ, home=self._home, database_url=self._database_url
@@ -116,6 +141,16 @@ class Runtime:
         settings = self.settings
         signer = self.signing_key(settings.ledger_key_path) if write and not read_only else None
         return open_ledger(settings, signer=signer, read_only=read_only)
+
+    @property
+    def selected_county(self) -> Any:
+        """The :class:`~ledger.counties.County` ``--county`` names (an unknown one is a
+        clear error naming the configured counties)."""
+        from ledger.counties import Counties
+
+        if self.county is None:
+            raise ValidationError(_("name a county with --county (env SHUANGSUI_COUNTY)"))
+        return Counties.load(self.province_settings.home).get(self.county)
 
 
 pass_runtime = click.make_pass_decorator(Runtime)

@@ -64,6 +64,12 @@ def _config(runtime: Runtime) -> dict[str, Any]:
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write the JSON-lines access and application log here (default: stderr).",
 )
+@click.option(
+    "--province",
+    is_flag=True,
+    help="Serve every county of this provincial deployment (counties.json): "
+    "/c/COUNTY/... or a county's host, and /province/api/v1/counties.",
+)
 @pass_runtime
 def serve(
     runtime: Runtime,
@@ -74,6 +80,7 @@ def serve(
     witness_state: Path | None,
     witness_key: Path | None,
     log_file: Path | None,
+    province: bool = False,
 ) -> None:
     """Run the API under waitress (a production WSGI server) on this ledger.
 
@@ -89,6 +96,7 @@ def serve(
       shuangsui serve                            # http://127.0.0.1:8080/docs
       shuangsui serve --log-file /var/log/shuangsui/serve.jsonl
       shuangsui --database-url postgresql://postgres@127.0.0.1/test serve --port 8081
+      shuangsui --database-url postgresql://postgres@127.0.0.1/province serve --province
     """
     import waitress
 
@@ -99,6 +107,9 @@ def serve(
         writable_output(log_file)
     configure_logging(str(log_file) if log_file else None)
 
+    if province:
+        _serve_province(runtime, host, port, threads, workers, witness_state)
+        return
     config = _config(runtime)
     if bool(witness_state) != bool(witness_key):
         raise ValidationError(_("--witness-state and --witness-key go together"))
@@ -191,6 +202,73 @@ def serve(
         run()
     finally:
         stop()
+
+
+def _serve_province(
+    runtime: Runtime, host: str, port: int, threads: int, workers: int, witness: Path | None
+) -> None:
+    """``serve --province``: every county of counties.json behind one port."""
+    import waitress
+
+    from api.observe import APP
+    from api.province import create_province_app
+    from ledger.counties import Counties, survey
+
+    if runtime.county is not None:
+        raise ValidationError(_("serve --province serves every county: leave out --county"))
+    if witness is not None:
+        raise ValidationError(_("serve --province does not act as a witness"))
+    if workers != 1:
+        raise ValidationError(_("serve --province runs one process (--workers 1)"))
+    settings = runtime.province_settings
+    counties = Counties.load(settings.home)
+    if not len(counties):
+        raise ValidationError(
+            _(
+                "{home} configures no counties; add one with 'shuangsui county add'",
+                home=settings.home,
+            )
+        )
+    config = _config(runtime)
+    app = create_province_app(config)
+    where = settings.describe_database() if settings.is_postgres else "SQLite, a file per county"
+    click.echo(f"shuangsui province {where}")
+    for position in survey(settings, counties):
+        size = "-" if position.size is None else f"{position.size:,}"
+        click.echo(f"  /c/{position.county.code:<12} {size:>12}  {position.county.origin}")
+        if position.problem:
+            runtime.say(position.problem)
+    try:
+        listener = socket.create_server((host, port))
+    except OSError as exc:
+        raise ConflictError(
+            _(
+                "cannot listen on {host}:{port}: {strerror}",
+                host=host,
+                port=port,
+                strerror=exc.strerror,
+            )
+        ) from exc
+    click.echo(
+        f"listening on http://{host}:{listener.getsockname()[1]}  "
+        f"(counties /c/COUNTY/docs, every county's position /province/api/v1/counties)"
+    )
+    sys.stdout.flush()
+
+    def keep_current() -> None:
+        while True:
+            time.sleep(2)
+            for code, county_app in app.apps().items():
+                try:
+                    county_app.extensions["shuangsui"].projections()
+                except Exception as exc:
+                    APP.warning(
+                        "projection update failed",
+                        extra={"fields": {"county": code, "error": str(exc)}},
+                    )
+
+    threading.Thread(target=keep_current, name="projections", daemon=True).start()
+    waitress.serve(app, sockets=[listener], threads=threads, ident="shuangsui", _quiet=True)
 
 
 @click.command()
