@@ -61,8 +61,12 @@ class ReadNonces:
                 )
             except sqlite3.IntegrityError:
                 raise ReplayError(
-                    f"签名读取请求的 nonce 已被使用（重放）/ key {key_id} already used nonce "
-                    f"{nonce} for a signed read: a replayed request is refused"
+                    _(
+                        "key {key_id} already used nonce {nonce} for a signed read: a replayed "
+                        "request is refused",
+                        key_id=key_id,
+                        nonce=nonce,
+                    )
                 ) from None
             except sqlite3.Error as exc:
                 raise StorageError(

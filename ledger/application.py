@@ -232,8 +232,10 @@ class Ledger(Application[UUID]):
             for _row, position, stream, state in rows:
                 if position <= last:  # notification order is chain order (one writer)
                     raise StorageError(
-                        f"the log's event order and chain order disagree at position "
-                        f"{position} (事件顺序与链顺序不一致)"
+                        _(
+                            "the log's event order and chain order disagree at position {position}",
+                            position=position,
+                        )
                     )
                 last = position
                 yield position, stream, topic, state

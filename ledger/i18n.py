@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import gettext
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ __all__ = [
     "bilingual",
     "catalogue",
     "compile_catalogue",
+    "joined",
     "language",
     "render",
 ]
@@ -54,6 +56,17 @@ def bilingual(value: Any) -> str:
     english = str(value)
     chinese = str(render(value, "zh"))
     return english if chinese == english else f"{chinese} / {english}"
+
+
+def joined(parts: Sequence[Any]) -> Any:
+    """``parts`` separated by ``"; "`` (``"；"`` in Chinese), still a message: each part
+    renders in the language the whole is rendered in."""
+    if not parts:
+        return ""
+    whole = parts[-1]
+    for part in reversed(parts[:-1]):
+        whole = _("{first}; {rest}", first=part, rest=whole)
+    return whole
 
 
 def compile_catalogue(po: Path) -> gettext.GNUTranslations:

@@ -124,8 +124,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 def _refuse_link(path: Path) -> None:
     if path.is_symlink():
         raise KeyFileError(
-            f"{path} 是符号链接，拒绝通过链接写入密钥 / "
-            f"{path} is a symbolic link; refusing to write a key through it"
+            _("{path} is a symbolic link; refusing to write a key through it", path=path)
         )
 
 
@@ -203,9 +202,12 @@ def check_private_mode(path: Path, mode: int) -> None:
     if os.name == "posix" and mode & 0o077:
         shown = f"{stat.S_IMODE(mode):04o}"
         raise KeyFileError(
-            f"私钥文件 {path} 的权限为 {shown}，组用户或其他用户有访问权限，拒绝使用；"
-            f"请执行 chmod 600 {path} / private key file {path} has mode {shown}: "
-            f"group or other users have access, so it is refused; run chmod 600 {path}"
+            _(
+                "private key file {path} has mode {shown}: group or other users have "
+                "access, so it is refused; run chmod 600 {path}",
+                path=path,
+                shown=shown,
+            )
         )
 
 

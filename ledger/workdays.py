@@ -157,10 +157,13 @@ class WorkCalendar:
             return d.weekday() < 5
         if not self._official:
             raise ValidationError(
-                f"no working-day calendar recorded in the ledger for {d.year}: the office "
-                f"must record {d.year}'s calendar (calendar.amend: its holidays and adjusted "
-                f"working days, and declare the year) before a rule can count working days "
-                f"in it (账本未记录{d.year}年工作日历)",
+                _(
+                    "no working-day calendar recorded in the ledger for {year}: the office "
+                    "must record {year}'s calendar (calendar.amend: its holidays and "
+                    "adjusted working days, and declare the year) before a rule can count "
+                    "working days in it",
+                    year=d.year,
+                ),
                 {
                     "date": [
                         _(

@@ -12,8 +12,9 @@ from flask import Response, request
 from flask_smorest import Blueprint
 
 from api.blueprints.common import service
+from api.problems import requested_language
 from ledger.errors import NotFoundError
-from ledger.i18n import _
+from ledger.i18n import _, render
 from ledger.transparency.witness import WitnessError
 
 DESCRIPTION = "C2SP tlog-witness add-checkpoint, when this service is a witness."
@@ -38,5 +39,8 @@ def add_checkpoint() -> Any:
     except WitnessError as exc:
         if exc.status == 409 and exc.known_size is not None:
             return Response(f"{exc.known_size}\n", status=409, mimetype="text/x.tlog.size")
-        return Response(f"{exc.message}\n", status=exc.status, mimetype="text/plain")
+        # tlog-witness fixes the status and the 409 body; the text/plain reason is for a
+        # person, so it follows Accept-Language (English unless Chinese is asked for).
+        reason = render(exc.message, requested_language())
+        return Response(f"{reason}\n", status=exc.status, mimetype="text/plain")
     return Response(lines, mimetype="text/x.tlog.signature")

@@ -28,6 +28,7 @@ from typing import Any
 
 from ledger.audit.errors import NoteError
 from ledger.audit.keystate import KeyState
+from ledger.audit.messages import _
 from ledger.audit.notes import b64, b64strict, parse_checkpoint, parse_note
 from ledger.audit.statemap import StateMap
 
@@ -69,7 +70,8 @@ class AuditorState:
             "latest_position": self.latest_position,
             "last_notification_id": self.last_notification_id,
             "keys": [
-                {**k.summary(), "predecessor": k.predecessor} for _, k in sorted(self.keys.items())
+                {**k.summary(), "predecessor": k.predecessor}
+                for _id, k in sorted(self.keys.items())
             ],
             "nonces": sorted([k, n] for k, n in self.nonces),
             "state": None
@@ -90,7 +92,9 @@ class AuditorState:
         try:
             d = json.loads(text)
             if not isinstance(d, dict) or d.get("format") != AUDITOR_STATE_FORMAT:
-                raise NoteError(f"not an auditor state file ({AUDITOR_STATE_FORMAT})")
+                raise NoteError(
+                    _("not an auditor state file ({format})", format=AUDITOR_STATE_FORMAT)
+                )
             checkpoint = str(d["checkpoint"])
             parse_checkpoint(parse_note(checkpoint).text)
             keys = {}
@@ -140,7 +144,7 @@ class AuditorState:
         except NoteError:
             raise
         except (ValueError, KeyError, TypeError) as exc:
-            raise NoteError(f"the auditor state file is malformed: {exc}") from None
+            raise NoteError(_("the auditor state file is malformed: {exc}", exc=exc)) from None
 
 
 def copy_keys(keys: dict[str, KeyState]) -> dict[str, KeyState]:

@@ -744,9 +744,9 @@ def _check_complete(
     try:
         root = state_root_of(target)
         if state is None or root is None:
-            raise NoteError("the slice carries no state proofs (没有完整性证明)")
+            raise NoteError(_("the slice carries no state proofs"))
         if not isinstance(state["proofs"], list):
-            raise NoteError("state proofs are not a list")
+            raise NoteError(_("state proofs are not a list"))
         leaves, buckets = proven_leaves([BucketProof.from_dict(p) for p in state["proofs"]], root)
     except NoteError as exc:
         return Failure(0, INCOMPLETE_SLICE, str(exc))

@@ -10,7 +10,8 @@ Invariants:
 * ``_("no task {task}", task=code)`` is a ``str`` whose text is the English, the msgid
   formatted with ``str.format`` and the parameters (a message with parameters writes a
   literal brace as ``{{``); it also keeps the msgid and the parameters;
-* a parameter that is itself a :class:`Message` is rendered in the same language;
+* a parameter that is itself a :class:`Message` (or an error raised with one) is
+  rendered in the same language;
 * rendering never raises: a translation that does not format gives the English.
 """
 
@@ -59,5 +60,14 @@ _ = Message
 
 
 def render(value: Any, lang: str | None) -> Any:
-    """``value`` in ``lang`` if it is a :class:`Message`; anything else unchanged."""
-    return value.render(lang) if isinstance(value, Message) else value
+    """``value`` in ``lang`` if it is a :class:`Message`, or an error raised with one
+    (its ``message``, then its rule's id as ``str(error)`` gives it); anything else
+    unchanged."""
+    if isinstance(value, Message):
+        return value.render(lang)
+    message = getattr(value, "message", None)
+    if isinstance(value, Exception) and isinstance(message, Message):
+        rule = getattr(value, "rule", None)
+        text = message.render(lang)
+        return f"{text} ({rule})" if rule else text
+    return value

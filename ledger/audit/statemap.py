@@ -361,13 +361,18 @@ def check_state_line(checkpoint: Checkpoint, ledger_format: int, expected: bytes
         return
     if root is None:
         raise NoteError(
-            f"checkpoint of size {checkpoint.size} carries no state line "
-            "(缺少状态承诺 / no state commitment)"
+            _(
+                "checkpoint of size {size} carries no state line (no state commitment)",
+                size=checkpoint.size,
+            )
         )
     if expected is not None and root != expected:
         raise NoteError(
-            f"checkpoint of size {checkpoint.size}: its state root is not the one the "
-            "entries give (状态承诺不符 / the state map was falsified)"
+            _(
+                "checkpoint of size {size}: its state root is not the one the entries "
+                "give (the state map was falsified)",
+                size=checkpoint.size,
+            )
         )
 
 

@@ -45,6 +45,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledger.errors import LedgerError
+from ledger.i18n import _
 
 ALGORITHM = "shuangsui-draw-v1"
 """The draw of format-1 ledgers: the seed, tickets, selection and matching above."""
@@ -98,7 +99,9 @@ class DrawError(LedgerError, ValueError):
     code = "rule-violation"
 
     def __init__(self, object_id: str, constraint: str) -> None:
-        super().__init__(f"object {object_id}: {constraint}")
+        super().__init__(
+            _("object {object}: {constraint}", object=object_id, constraint=constraint)
+        )
         self.object = object_id
         self.constraint = constraint
 
@@ -394,9 +397,12 @@ class Matcher:
                 raise DrawError(
                     job.object,
                     (
-                        f"no enforcement officer of {department} who is certified on the "
-                        "inspection date, qualified for its items, free of a declared conflict "
-                        "with the object and under the workload cap"
+                        _(
+                            "no enforcement officer of {department} who is certified on the "
+                            "inspection date, qualified for its items, free of a declared conflict "
+                            "with the object and under the workload cap",
+                            department=department,
+                        )
                     ),
                 )
             team.append(officer)
@@ -404,7 +410,7 @@ class Matcher:
         needs = dict(job.needs)
         while len(team) < self.rules.team_size:
             found = None
-            for department, _ in job.needs:
+            for department, _needs in job.needs:
                 found = self._deal(
                     self.pools.get(department, _Pool([])), job, taken, needs[department]
                 )
@@ -414,8 +420,11 @@ class Matcher:
                 raise DrawError(
                     job.object,
                     (
-                        f"fewer than {self.rules.team_size} eligible enforcement officers "
-                        "(at least two are required, R7.4)"
+                        _(
+                            "fewer than {team_size} eligible enforcement officers "
+                            "(at least two are required, R7.4)",
+                            team_size=self.rules.team_size,
+                        )
                     ),
                 )
             team.append(found)
@@ -429,10 +438,10 @@ class Matcher:
     def add_experts(self, job: Job, taken: set[str]) -> list[Officer]:
         """``experts_per_object`` outside experts for the job, in addition (R4.3)."""
         experts = []
-        for _ in range(self.rules.experts_per_object):
+        for _expert in range(self.rules.experts_per_object):
             expert = self._deal(self.experts, job, taken, None)
             if expert is None:
-                raise DrawError(job.object, "no outside expert free of conflict and under cap")
+                raise DrawError(job.object, _("no outside expert free of conflict and under cap"))
             experts.append(expert)
             taken.add(expert.person)
         return experts
@@ -469,7 +478,7 @@ class Matcher:
 
     def teams(self, needs: Sequence[tuple[str, tuple[frozenset[str], ...]]]) -> list[list[Officer]]:
         """Grouped mode: teams of one officer per department, filled to ``team_size``."""
-        departments = [d for d, _ in needs]
+        departments = [d for d, _tokens in needs]
         requirements = dict(needs)
         pools = {
             d: [o for o in self.pools.get(d, _Pool([])).order if _qualified(o, requirements[d])]
@@ -534,11 +543,15 @@ def match(
             raise DrawError(
                 job.object,
                 (
-                    "no team whose members are all free of a declared conflict with the object "
-                    "and under the workload cap"
+                    _(
+                        "no team whose members are all free of a declared conflict with the "
+                        "object and under the workload cap"
+                    )
                     if teams
-                    else f"no team of {rules.team_size} officers covering every department "
-                    "can be formed"
+                    else _(
+                        "no team of {team_size} officers covering every department can be formed",
+                        team_size=rules.team_size,
+                    )
                 ),
             )
         for officer in teams[chosen]:
@@ -572,7 +585,7 @@ def _match_grouped_v2(matcher: Matcher, jobs: Sequence[Job], rules: Rules) -> li
     conflict and under the cap (ties: the cyclic turn), then its outside experts."""
     by_set: dict[tuple[str, ...], list[Job]] = {}
     for job in jobs:
-        by_set.setdefault(tuple(d for d, _ in job.needs), []).append(job)
+        by_set.setdefault(tuple(d for d, _tokens in job.needs), []).append(job)
     teams: dict[tuple[str, ...], list[tuple[int, list[Officer]]]] = {}
     numbered = 0
     for departments in sorted(by_set):
@@ -583,11 +596,11 @@ def _match_grouped_v2(matcher: Matcher, jobs: Sequence[Job], rules: Rules) -> li
     fits: dict[tuple[tuple[str, ...], str, tuple[tuple[str, tuple[str, ...]], ...]], list[int]] = {}
     assignments: list[dict[str, Any]] = []
     for order, job in enumerate(jobs):
-        departments = tuple(d for d, _ in job.needs)
+        departments = tuple(d for d, _tokens in job.needs)
         candidates, cursor = teams[departments], cursors[departments]
         scores = fits.get((departments, job.region, job.topics))
         if scores is None:  # a team's fit depends on the object's 片区 and topics only
-            scores = [sum(fit(o, job) for o in team) for _, team in candidates]
+            scores = [sum(fit(o, job) for o in team) for _number, team in candidates]
             fits[(departments, job.region, job.topics)] = scores
         top = max(scores, default=0)
         best: tuple[int, int] | None = None
@@ -607,11 +620,16 @@ def _match_grouped_v2(matcher: Matcher, jobs: Sequence[Job], rules: Rules) -> li
             raise DrawError(
                 job.object,
                 (
-                    "no team whose members are all free of a declared conflict with the object "
-                    "and under the workload cap"
+                    _(
+                        "no team whose members are all free of a declared conflict with the "
+                        "object and under the workload cap"
+                    )
                     if candidates
-                    else f"no team of {rules.team_size} officers covering "
-                    f"{', '.join(departments)} can be formed"
+                    else _(
+                        "no team of {team_size} officers covering {departments} can be formed",
+                        team_size=rules.team_size,
+                        departments=", ".join(departments),
+                    )
                 ),
             )
         index = (cursor + best[1]) % len(candidates)
@@ -658,7 +676,10 @@ def replacement(
             pool.pointer = (pool.order.index(leaving) + 1) % len(pool.order)
         found = matcher._deal(pool, job, set(team), None, refused=frozenset({recused, *refused}))
         if found is None:
-            raise DrawError(job.object, f"no outside expert free of conflict can replace {recused}")
+            raise DrawError(
+                job.object,
+                _("no outside expert free of conflict can replace {recused}", recused=recused),
+            )
         return found.person
     if leaving.kind == "daily":  # R4.2 (format 4): the next of the department's daily staff
         pool = matcher.daily.get(leaving.department, _Pool([]))
@@ -680,6 +701,11 @@ def replacement(
     )
     if found is None:
         raise DrawError(
-            job.object, f"no eligible officer of {leaving.department} can replace {recused}"
+            job.object,
+            _(
+                "no eligible officer of {department} can replace {recused}",
+                department=leaving.department,
+                recused=recused,
+            ),
         )
     return found.person

@@ -45,6 +45,7 @@ from ledger.draw.world import (
     fold,
 )
 from ledger.errors import NotFoundError
+from ledger.i18n import _
 
 DrawEvents = list[tuple[str, dict[str, Any]]]  # one draw stream's (topic, state), in order
 #: What a performed event records that verify-draw recomputes.
@@ -137,7 +138,7 @@ def _verify_draw(
 
     draw_events = _draw_stream(events, task, number)
     if draw_events is None:
-        raise NotFoundError(f"no such draw {task}/{number} (没有这次抽取)")
+        raise NotFoundError(_("no such draw {task}/{number}", task=task, number=number))
     committed = draw_events[0][1]
     text = committed["commitment"]
     if commitment_hash(text).hex() != committed["commitment_hash"]:
@@ -224,7 +225,7 @@ def _of_task(events: Iterable[Event], task: str) -> list[Event]:
     streams: set[str] = set()
     kept = []
     for event in events:
-        _, stream, topic, state = event
+        _position, stream, topic, state = event
         if topic == "shuangsui.draw.committed" and state["task"] == task:
             streams.add(stream)
         if stream in streams:
@@ -235,12 +236,12 @@ def _of_task(events: Iterable[Event], task: str) -> list[Event]:
 def _draw_stream(events: list[Event], task: str, number: int) -> DrawEvents | None:
     """The events of draw ``task``/``number``'s stream, in log order (None: no such draw)."""
     stream = None
-    for _, s, t, state in events:
+    for _position, s, t, state in events:
         if t == "shuangsui.draw.committed" and state["task"] == task and state["number"] == number:
             stream = s
     if stream is None:
         return None
-    return [(t, s) for _, st, t, s in events if st == stream]
+    return [(t, s) for _position, st, t, s in events if st == stream]
 
 
 Stream = list[tuple[int, str, dict[str, Any]]]  # one draw's (position, topic, state)
@@ -276,14 +277,14 @@ def check_steering(
     draws = _task_streams(events, task)
     own = draws[number]
     committed_at = own[0][0]
-    voided = next((p for p, t, _ in own if t == "shuangsui.draw.voided"), None)
+    voided = next((p for p, t, _state in own if t == "shuangsui.draw.voided"), None)
     if voided is not None and own[-1][0] != voided:
         return f"draw {task}/{number}: events recorded after it was voided"
     for other, stream in sorted(draws.items()):
         if other == number:
             continue
         start = stream[0][0]
-        other_void = next((p for p, t, _ in stream if t == "shuangsui.draw.voided"), None)
+        other_void = next((p for p, t, _state in stream if t == "shuangsui.draw.voided"), None)
         if start < committed_at and (other_void is None or other_void > committed_at):
             return (
                 f"one open draw per task: draw {task}/{number} was committed while draw "
@@ -307,7 +308,7 @@ def check_steering(
             )
     witnessed = False
     performed = False
-    for _, topic, state in own:
+    for _position, topic, state in own:
         if topic in WITNESS_COMMITTED_TOPICS:
             witnessed = True
         elif topic == "shuangsui.draw.dice":
@@ -395,7 +396,7 @@ def key_holders(events: Iterable[Event]) -> dict[str, tuple[frozenset[str], str 
     """Key id -> (roles, person) from the registrations among ``events``."""
     return {
         state["key_id"]: (frozenset(state.get("roles") or ()), state.get("person"))
-        for _, _, topic, state in events
+        for _position, _stream, topic, state in events
         if topic == KEY_TOPICS[0]
     }
 
@@ -421,7 +422,7 @@ def check_recusal_basis(
         if topic == RECUSAL_REQUESTED_TOPIC:
             pending.add(pair)
         elif topic == RECUSAL_DECLARED_TOPIC:
-            _, person = holders.get(state["by"], (frozenset(), None))
+            _roles, person = holders.get(state["by"], (frozenset(), None))
             if person != pair[1]:
                 return (
                     f"recusal of {pair[1]} from {pair[0]}: declared by key {state['by']}, "
@@ -429,7 +430,7 @@ def check_recusal_basis(
                 )
             pending.discard(pair)
         elif topic == RECUSAL_APPROVED_TOPIC:
-            roles, _ = holders.get(state["by"], (frozenset(), None))
+            roles, _person = holders.get(state["by"], (frozenset(), None))
             if "office" not in roles:
                 return (
                     f"recusal of {pair[1]} from {pair[0]}: approved by key {state['by']}, "

@@ -58,6 +58,7 @@ from ledger.audit.statemap import (
 from ledger.audit.timing import check_checkpoint_times
 from ledger.audit.witnessing import CHECKPOINT_RECORDED_TOPIC, WITNESS_TOPICS
 from ledger.errors import ConflictError, ValidationError
+from ledger.i18n import _
 from ledger.replay import ReplayReport, replay
 from ledger.storage.merkle import load_frontier
 
@@ -98,7 +99,9 @@ class _TreeCheck:
                 completed += [(row.position, n) for n in self.frontier.append(row.entry_hash)]
                 if self.frontier.size in self.sizes:
                     self.roots[self.frontier.size] = self.frontier.root()
-            stored = self.ledger.chain.nodes([(level, idx) for _, (level, idx, _) in completed])
+            stored = self.ledger.chain.nodes(
+                [(level, idx) for _key, (level, idx, _node) in completed]
+            )
             for position, (level, idx, h) in completed:
                 if self.failure is None and stored.get((level, idx)) != h:
                     self.failure = Failure(
@@ -170,7 +173,7 @@ def _recorded_sizes(ledger: Ledger) -> set[int]:
     after = 0
     while True:
         rows = ledger.chain.select_topic_events([CHECKPOINT_RECORDED_TOPIC], after, PAGE)
-        for position, _, _, state in rows:
+        for position, _stream, _topic, state in rows:
             try:
                 size = json.loads(state).get("size")
             except (ValueError, AttributeError):
@@ -390,14 +393,14 @@ def _prove_history(
     try:
         root = state_root_of(checkpoint)
         if root is None:
-            raise NoteError("the trusted checkpoint carries no state line")
+            raise NoteError(_("the trusted checkpoint carries no state line"))
         proofs = transparency.state_map(checkpoint.size).prove([KEYS_KEY])
         leaves, buckets = proven_leaves(proofs, root)
     except NoteError as exc:
         return Failure(checkpoint.size, BAD_CHECKPOINT, f"trusted checkpoint: {exc}")
-    _, value = lookup(KEYS_KEY, leaves, buckets)
+    _leaf, value = lookup(KEYS_KEY, leaves, buckets)
     digest = bytes(32)
-    for _, entry_hash in history.history:
+    for _position, entry_hash in history.history:
         digest = history_step(digest, entry_hash)
     held = keys_value(
         len(history.history), history.history[-1][0] if history.history else 0, digest

@@ -127,7 +127,7 @@ class Transparency:
         """(first, last) position of the command whose entries hold ``position``."""
         found = self.chain.select_positions([position])
         if not found:
-            raise NotFoundError(f"no entry at position {position}")
+            raise NotFoundError(_("no entry at position {position}", position=position))
         part, count = json.loads(found[0].entry)["part"]
         return position - part, position - part + count - 1
 
@@ -138,10 +138,15 @@ class Transparency:
         first, last = self.command_span(size)
         if last != size:
             raise ValidationError(
-                f"大小 {size} 落在一条命令的条目中间（位置 {first}–{last}），"
-                f"检查点只能覆盖完整的命令 / size {size} falls inside one command's entries "
-                f"(positions {first}-{last}); a checkpoint covers whole commands: use "
-                f"{first - 1} or {last}",
+                _(
+                    "size {size} falls inside one command's entries (positions "
+                    "{first}-{last}); a checkpoint covers whole commands: use {before} or "
+                    "{last}",
+                    size=size,
+                    first=first,
+                    last=last,
+                    before=first - 1,
+                ),
                 {"size": [f"inside positions {first}-{last}"]},
             )
 
@@ -258,9 +263,9 @@ class Transparency:
         stored = self.chain.checkpoint_note(size)
         if stored is None:
             raise NotFoundError(
-                "no checkpoint yet; run 'shuangsui checkpoint'"
+                _("no checkpoint yet; run 'shuangsui checkpoint'")
                 if size is None
-                else f"no checkpoint for size {size}"
+                else _("no checkpoint for size {size}", size=size)
             )
         found_size, note = stored
         return note + "".join(self.chain.cosignature_lines(found_size))
@@ -597,8 +602,11 @@ class Transparency:
             state = self.state_map(checkpoint.size)
             if state_root_of(checkpoint) != state.root():
                 raise LedgerError(
-                    f"the checkpoint of size {checkpoint.size} does not carry the state root "
-                    "its entries give (状态承诺不符); refusing to export proofs against it"
+                    _(
+                        "the checkpoint of size {size} does not carry the state root its entries "
+                        "give; refusing to export proofs against it",
+                        size=checkpoint.size,
+                    )
                 )
             keys = [KEYS_KEY, *(stream_key(s) for s in streams), *extra]
             if state.lists is None:  # the stored copy: load what the proofs show

@@ -68,12 +68,12 @@ def read_receipts(folder: Path) -> list[tuple[str, Receipt]]:
     """Every receipt file of ``folder``, by name; refuses a missing folder, an empty
     one and any file that is not a receipt, naming it."""
     if not folder.exists():
-        raise ValidationError(f"回执目录不存在 / receipts folder {folder} does not exist")
+        raise ValidationError(_("receipts folder {folder} does not exist", folder=folder))
     if not folder.is_dir():
         raise ValidationError(_("{folder} is not a folder of receipts", folder=folder))
     files = sorted(p for p in folder.iterdir() if p.suffix == ".json" and p.is_file())
     if not files:
-        raise ValidationError(f"回执目录为空 / no receipt files (*.json) in {folder}")
+        raise ValidationError(_("no receipt files (*.json) in {folder}", folder=folder))
     receipts = []
     for path in files:
         try:
@@ -85,7 +85,7 @@ def read_receipts(folder: Path) -> list[tuple[str, Receipt]]:
                 _("cannot read receipt {path}: {exc}", path=path, exc=exc)
             ) from exc
         except ValueError as exc:  # JSON errors and ReceiptError
-            raise ValidationError(f"回执格式错误 / {path} is not a receipt: {exc}") from exc
+            raise ValidationError(_("{path} is not a receipt: {exc}", path=path, exc=exc)) from exc
     return receipts
 
 

@@ -145,45 +145,68 @@ class Witness:
             note = parse_note(note_text)
             checkpoint = parse_checkpoint(note.text)
         except NoteError as exc:
-            raise WitnessError(400, f"not a checkpoint: {exc}") from exc
+            raise WitnessError(400, _("not a checkpoint: {exc}", exc=exc)) from exc
         with self._locked_state() as state:
             log = state["logs"].get(checkpoint.origin)
             if log is None:
-                raise WitnessError(404, f"unknown log origin {checkpoint.origin!r}")
+                raise WitnessError(
+                    404, _("unknown log origin {origin!r}", origin=checkpoint.origin)
+                )
             try:
                 verify_note(note, [NoteVerifier.from_vkey(log["vkey"])])
             except NoteError as exc:
-                raise WitnessError(403, f"checkpoint not signed by the log's key: {exc}") from exc
+                raise WitnessError(
+                    403, _("checkpoint not signed by the log's key: {exc}", exc=exc)
+                ) from exc
             if old > checkpoint.size:
                 raise WitnessError(
-                    400, f"old size {old} is larger than the checkpoint's {checkpoint.size}"
+                    400,
+                    _(
+                        "old size {old} is larger than the checkpoint's {size}",
+                        old=old,
+                        size=checkpoint.size,
+                    ),
                 )
             if old != log["size"]:
                 raise WitnessError(
                     409,
-                    f"old size {old} is not the last cosigned size {log['size']}",
+                    _(
+                        "old size {old} is not the last cosigned size {size}",
+                        old=old,
+                        size=log["size"],
+                    ),
                     known_size=log["size"],
                 )
             if old == checkpoint.size:
                 if log["root"] is not None and b64(checkpoint.root) != log["root"]:
-                    raise WitnessError(409, f"fork: size {old} was cosigned with another root")
+                    raise WitnessError(
+                        409, _("fork: size {old} was cosigned with another root", old=old)
+                    )
             elif old and not verify_consistency(
                 old, checkpoint.size, proof, b64strict(log["root"]), checkpoint.root
             ):
                 raise WitnessError(
                     422,
-                    f"the log of size {checkpoint.size} does not extend "
-                    f"the checkpoint of size {old} (fork or rewrite)",
+                    _(
+                        "the log of size {size} does not extend the checkpoint of size {old} "
+                        "(fork or rewrite)",
+                        size=checkpoint.size,
+                        old=old,
+                    ),
                 )
             elif not old and proof:
-                raise WitnessError(422, "a proof from size 0 must be empty")
+                raise WitnessError(422, _("a proof from size 0 must be empty"))
             first = log.get("first", GENESIS_SIZE)
             if log["root"] is None and checkpoint.size != first:
                 raise WitnessError(
                     409,
-                    f"first contact at size {checkpoint.size}: this witness starts from the "
-                    f"log's genesis (size {first}); give it a trusted checkpoint at "
-                    "'witness init' to start later",
+                    _(
+                        "first contact at size {size}: this witness starts from the log's "
+                        "genesis (size {first}); give it a trusted checkpoint at 'witness init' "
+                        "to start later",
+                        size=checkpoint.size,
+                        first=first,
+                    ),
                     known_size=log["size"],
                 )
             timestamp = int(time.time()) if now is None else now
@@ -201,20 +224,22 @@ def _parse_request(request: str) -> tuple[int, list[bytes], str]:
     head, sep, checkpoint = request.partition("\n\n")
     lines = head.split("\n")
     if not sep or not lines[0].startswith("old "):
-        raise WitnessError(400, "a request starts with 'old N', proof lines and a blank line")
+        raise WitnessError(400, _("a request starts with 'old N', proof lines and a blank line"))
     size_text = lines[0][4:]
     if not (size_text.isascii() and size_text.isdigit()) or (
         size_text != "0" and size_text.startswith("0")
     ):
-        raise WitnessError(400, f"old size {size_text!r} is not a decimal")
+        raise WitnessError(400, _("old size {size_text!r} is not a decimal", size_text=size_text))
     if len(lines) - 1 > MAX_PROOF_LINES:
-        raise WitnessError(400, f"more than {MAX_PROOF_LINES} proof lines")
+        raise WitnessError(
+            400, _("more than {max_proof_lines} proof lines", max_proof_lines=MAX_PROOF_LINES)
+        )
     try:
         proof = [b64strict(line, "proof line") for line in lines[1:]]
     except NoteError as exc:
         raise WitnessError(400, str(exc)) from exc
     if any(len(h) != 32 for h in proof):
-        raise WitnessError(400, "a proof line is not a 32-byte hash")
+        raise WitnessError(400, _("a proof line is not a 32-byte hash"))
     return int(size_text), proof, checkpoint
 
 

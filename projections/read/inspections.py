@@ -20,6 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from ledger.errors import NotFoundError
+from ledger.i18n import _
 from projections.read.sql import rows
 
 #: An obligation's status as judged, in Chinese.
@@ -110,7 +111,7 @@ def checklist(
     )
     if not found:
         raise NotFoundError(
-            f"{obj} 未在抽取 {task}/{number} 中被抽中 / {obj} was not drawn in {task}/{number}"
+            _("{obj} was not drawn in {task}/{number}", obj=obj, task=task, number=number)
         )
     team = json.loads(found[0]["team"])
     units = {

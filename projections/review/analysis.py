@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.areas.reviews.events import FACTOR_FINDINGS, FACTORS
+from ledger.i18n import Message, _, joined
 from projections.review.facts import Check, Facts
 from projections.review.rules import InspectionReview
 
@@ -52,13 +53,23 @@ def _procedure(party: str, reviewed: list[InspectionReview]) -> dict[str, Any]:
     if defects:
         return _factor(
             "unfavourable",
-            "程序瑕疵 defects: " + "; ".join(f"{f.r} {f.rule}: {f.detail}" for f in defects),
+            _(
+                "procedural defects: {defects}",
+                defects=joined(
+                    [
+                        _("{r} {rule}: {detail}", r=f.r, rule=f.rule, detail=f.detail)
+                        for f in defects
+                    ]
+                ),
+            ),
             [p for f in defects for p in f.evidence],
         )
     met = sorted({f.rule for r in reviewed for f in r.findings if f.status == "pass"})
     return _factor(
         "favourable",
-        "按清单和程序履职 procedure followed: " + (", ".join(met) or "no rule failed"),
+        _("procedure followed: {rules}", rules=", ".join(met))
+        if met
+        else _("procedure followed: no rule failed"),
         [p for r in reviewed for f in r.findings if f.status == "pass" for p in f.evidence],
     )
 
@@ -76,39 +87,69 @@ def _method(checks: list[Check]) -> dict[str, Any]:
     if wrong:
         return _factor(
             "unfavourable",
-            "; ".join(
-                f"{c.item}: {METHOD_NAMES.get(c.method, c.method)} ({c.method}) recorded, "
-                f"the list prescribes {METHOD_NAMES.get(listed, listed)} ({listed})"
-                for c, listed in wrong
+            joined(
+                [
+                    _(
+                        "{item}: {method_name} ({method}) recorded, the list prescribes "
+                        "{listed_name} ({listed})",
+                        item=c.item,
+                        method_name=METHOD_NAMES.get(c.method, c.method),
+                        method=c.method,
+                        listed_name=METHOD_NAMES.get(listed, listed),
+                        listed=listed,
+                    )
+                    for c, listed in wrong
+                ]
             ),
-            [c.at for c, _ in wrong],
+            [c.at for c, _listed in wrong],
         )
     if unknown:
-        return _factor("undetermined", "the list names no method for the item", [])
+        return _factor("undetermined", _("the list names no method for the item"), [])
     return _factor(
         "favourable",
-        "; ".join(f"{c.item}: {METHOD_NAMES.get(c.method, c.method)} as listed" for c in right),
+        joined(
+            [
+                _(
+                    "{item}: {method_name} as listed",
+                    item=c.item,
+                    method_name=METHOD_NAMES.get(c.method, c.method),
+                )
+                for c in right
+            ]
+        ),
         [c.at for c in right] + [c.listed["position"] for c in right if c.listed],
     )
 
 
 def _conditions(facts: Facts, checks: list[Check]) -> dict[str, Any]:
-    notes, proof = [], []
+    notes: list[Message] = []
+    proof: list[int] = []
     for c in checks:
         state = c.result["result"] if c.result else None
         if state in OBJECT_STATES:
-            notes.append(f"检查时对象状态 object at the check: {OBJECT_STATES[state]} ({state})")
+            notes.append(
+                _(
+                    "object at the check: {state_name} ({state})",
+                    state_name=OBJECT_STATES[state],
+                    state=state,
+                )
+            )
             proof.append(c.result["position"])  # type: ignore[index]
         for problem in facts.problems_after(c):
             if problem["occurred_on"] > c.checked_on:
                 notes.append(
-                    f"问题发生于检查之后 the problem arose on {problem['occurred_on']}, "
-                    f"after the check on {c.checked_on}"
+                    _(
+                        "the problem arose on {day}, after the check on {checked_on}",
+                        day=problem["occurred_on"],
+                        checked_on=c.checked_on,
+                    )
                 )
                 proof.append(problem["position"])
     if notes:
-        return _factor("favourable", "; ".join(dict.fromkeys(notes)), proof)
-    return _factor("undetermined", "the log shows no limiting condition; the department says", [])
+        return _factor("favourable", joined(list(dict.fromkeys(notes))), proof)
+    return _factor(
+        "undetermined", _("the log shows no limiting condition; the department says"), []
+    )
 
 
 def analysis(
@@ -125,13 +166,15 @@ def analysis(
         for c, r in pairs
         if any(f.rule == "problem" and party in f.parties for f in r.findings)
     ]
-    checks = [c for c, _ in opened]
+    checks = [c for c, _review in opened]
     problems = {p["position"]: p for c in checks for p in facts.problems_after(c)}
     prefill = {
         "attitude": _factor(
-            "undetermined", "日志无法判断，由部门依其办法评定 the log cannot tell", []
+            "undetermined",
+            _("the log cannot tell; the department assesses it under its rules"),
+            [],
         ),
-        "procedure": _procedure(party, [r for _, r in opened]),
+        "procedure": _procedure(party, [r for _check, r in opened]),
         "method": _method(checks),
         "conditions": _conditions(facts, checks),
     }

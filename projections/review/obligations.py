@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger.i18n import _
 from projections.review.facts import Facts
 from projections.review.rules import Finding
 
@@ -42,7 +43,7 @@ def _finding(row: dict[str, Any], sent: list[str]) -> Finding:
         return Finding(
             "visited",
             "pass",
-            f"{item} checked on {row['checked_on']}",
+            _("{item} checked on {day}", item=item, day=row["checked_on"]),
             [row["department"]],
             [row["position"], row["check_position"]],
         )
@@ -50,17 +51,31 @@ def _finding(row: dict[str, Any], sent: list[str]) -> Finding:
         return Finding(
             "visited",
             "pass",
-            f"{item} excused by {row['department']} on {row['excused_on']}: {row['reason']}",
+            _(
+                "{item} excused by {department} on {day}: {reason}",
+                item=item,
+                department=row["department"],
+                day=row["excused_on"],
+                reason=row["reason"],
+            ),
             [row["department"]],
             [row["position"], row["excuse_position"]],
         )
     if status == "due":
-        return Finding("visited", "pending", f"{item} due by {row['due']}", [], [row["position"]])
+        due = _("{item} due by {due}", item=item, due=row["due"])
+        return Finding("visited", "pending", due, [], [row["position"]])
     return Finding(
         "visited",
         "fail",
-        f"逾期未查 {item} ({row.get('item_name') or item}) not checked on the joint visit of "
-        f"{obj} ({row.get('object_name') or obj}), nor excused; due {row['due']}",
+        _(
+            "overdue: {item} ({item_name}) not checked on the joint visit of {object} "
+            "({object_name}), nor excused; due {due}",
+            item=item,
+            item_name=row.get("item_name") or item,
+            object=obj,
+            object_name=row.get("object_name") or obj,
+            due=row["due"],
+        ),
         [row["department"], *sent],
         [row["position"]],
     )

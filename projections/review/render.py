@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ledger.areas.inspections.events import RESULTS
 from ledger.areas.reviews.events import FACTOR_FINDINGS, PROBLEM_KINDS
+from ledger.i18n import bilingual
 from projections.review.rules import RULES
 from projections.review.verdicts import VERDICTS, Review
 
 MARKS = {"pass": "✓", "fail": "✗", "pending": "…", "judgement": "?", "n/a": "·"}
 
 
-def _analysis(a: dict[str, Any]) -> list[str]:
+def _analysis(a: dict[str, Any], say: Callable[[Any], str]) -> list[str]:
     """The 免责/问责 analysis: the problems, the four factors, the rules cited."""
     status = {
         "open": "待部门评定 open",
@@ -28,7 +30,7 @@ def _analysis(a: dict[str, Any]) -> list[str]:
     for name, factor in a["factors"].items():
         pre = factor["prefilled"]
         lines.append(
-            f"        {factor['zh']} {name}: {pre['zh']} ({pre['finding']}) — {pre['detail']}"
+            f"        {factor['zh']} {name}: {pre['zh']} ({pre['finding']}) — {say(pre['detail'])}"
         )
         if factor["assessed"]:
             done = factor["assessed"]
@@ -43,8 +45,13 @@ def _analysis(a: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render(result: Review) -> str:
-    """The review as text: Chinese labels with the English ids."""
+def render(result: Review, lang: str = "zh") -> str:
+    """The review as text: Chinese labels with the English ids; each finding's detail in
+    Chinese then English (``lang="zh"``) or English only (``"en"``)."""
+
+    def say(message: Any) -> str:
+        return bilingual(message) if lang == "zh" else str(message)
+
     lines = [f"履职评查 duty review — {result.kind} {result.subject} (as of {result.as_of})", ""]
     if not result.inspections:
         lines.append("  no inspections touch this subject")
@@ -57,20 +64,20 @@ def render(result: Review) -> str:
         for f in i.findings:
             zh = RULES[f.rule].zh
             proof = f"  @{','.join(map(str, f.evidence))}" if f.evidence else ""
-            lines.append(f"   {MARKS[f.status]} {f.r} {zh} [{f.rule}] {f.detail}{proof}")
+            lines.append(f"   {MARKS[f.status]} {f.r} {zh} [{f.rule}] {say(f.detail)}{proof}")
         lines.append("")
     lines.append("结论 verdicts:")
     for v in result.verdicts:
         label = f"{v.party}" + (f" {v.name}" if v.name else "")
         lines.append(f"  {label}: {VERDICTS[v.verdict]} ({v.verdict})")
         for d in v.defects:
-            lines.append(f"      程序瑕疵 defect: {d['r']} {d['rule']}: {d['detail']}")
+            lines.append(f"      程序瑕疵 defect: {d['r']} {d['rule']}: {say(d['detail'])}")
         for rule in v.rules[len(v.defects) :]:
             lines.append(f"      - {rule}")
         if v.evidence:
             lines.append(f"      evidence positions: {', '.join(map(str, v.evidence))}")
         if v.analysis:
-            lines.extend(_analysis(v.analysis))
+            lines.extend(_analysis(v.analysis, say))
         if v.settled:
             lines.append(
                 f"      settled by review event @{v.settled['position']} (computed: "

@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from ledger.areas.inspections.events import RESULTS
 from ledger.areas.reviews.events import PROBLEM_KINDS
 from ledger.draw.eligibility import certified_on
+from ledger.i18n import Message, _, joined
 from projections.read.deadlines import Deadline
 from projections.review.facts import PROBLEM_RESULTS, Check, Facts
 
@@ -131,24 +132,33 @@ def deadline_finding(
 ) -> Finding:
     """A deadline's status as a finding: met passes, late or overdue fails."""
     if deadline is None:
-        return Finding(rule, "n/a", f"no {what} deadline recorded", [], evidence)
+        return Finding(rule, "n/a", _("no {what} deadline recorded", what=what), [], evidence)
     proof = [p for p in (deadline.opened_at, deadline.done_at) if p] + evidence
     if deadline.status == "met":
-        return Finding(
-            rule, "pass", f"{what} on {deadline.done}, due {deadline.due}", parties, proof
-        )
+        detail = _("{what} on {done}, due {due}", what=what, done=deadline.done, due=deadline.due)
+        return Finding(rule, "pass", detail, parties, proof)
     if deadline.status == "met late":
-        return Finding(
-            rule, "fail", f"{what} on {deadline.done}, late: due {deadline.due}", parties, proof
+        detail = _(
+            "{what} on {done}, late: due {due}", what=what, done=deadline.done, due=deadline.due
         )
+        return Finding(rule, "fail", detail, parties, proof)
     if deadline.status == "overdue":
-        return Finding(rule, "fail", f"not {what}; due {deadline.due}", parties, proof)
+        return Finding(
+            rule, "fail", _("not {what}; due {due}", what=what, due=deadline.due), parties, proof
+        )
     if deadline.status == "due":
-        return Finding(rule, "pending", f"{what} due {deadline.due}", parties, proof)
+        return Finding(
+            rule, "pending", _("{what} due {due}", what=what, due=deadline.due), parties, proof
+        )
     if deadline.status == "calendar unknown":
-        return Finding(rule, "judgement", deadline.problem or "calendar unknown", parties, proof)
+        problem = deadline.problem or _("calendar unknown")
+        return Finding(rule, "judgement", problem, parties, proof)
     return Finding(
-        rule, "pass" if deadline.done else "pending", f"{what}: {deadline.status}", parties, proof
+        rule,
+        "pass" if deadline.done else "pending",
+        _("{what}: {status}", what=what, status=deadline.status),
+        parties,
+        proof,
     )
 
 
@@ -161,17 +171,19 @@ def item_listed(facts: Facts, c: Check) -> list[Finding]:
             Finding(
                 "listed",
                 "pass",
-                f"{c.item} on list version {listed['version']}",
+                _("{item} on list version {version}", item=c.item, version=listed["version"]),
                 [c.department],
                 [listed["position"], c.at],
             )
         ]
-    where = f"list version {listed['version']}" if listed else "no published list"
+    where = (
+        _("list version {version}", version=listed["version"]) if listed else _("no published list")
+    )
     return [
         Finding(
             "listed",
             "fail",
-            f"{c.item} not on {where} when checked",
+            _("{item} not on {where} when checked", item=c.item, where=where),
             [c.department],
             [c.at] + ([listed["position"]] if listed else []),
         )
@@ -191,41 +203,54 @@ def drawn_or_case_lead(facts: Facts, c: Check) -> list[Finding]:
                 Finding(
                     "basis",
                     "fail",
-                    f"随意检查: {c.item} is not an item of task {task} (不是任务的抽查事项); "
-                    f"drawn in {c.reference} only for {', '.join(items)}",
+                    _(
+                        "arbitrary check: {item} is not an item of task {task}; drawn in "
+                        "{reference} only for {items}",
+                        item=c.item,
+                        task=task,
+                        reference=c.reference,
+                        items=", ".join(items),
+                    ),
                     everyone,
                     [c.drawn[1], c.at],
                 )
             ]
-        return [Finding("basis", "pass", f"drawn in {c.reference}", everyone, [c.drawn[1], c.at])]
+        drawn = _("drawn in {reference}", reference=c.reference)
+        return [Finding("basis", "pass", drawn, everyone, [c.drawn[1], c.at])]
     if c.basis == "case":
-        return [Finding("basis", "pass", f"case lead {c.reference}", everyone, [c.at])]
-    why = "not drawn in " + c.reference if c.basis == "draw" else "no draw and no case lead"
-    return [Finding("basis", "fail", f"随意检查: {why}", everyone, [c.at])]
+        lead = _("case lead {reference}", reference=c.reference)
+        return [Finding("basis", "pass", lead, everyone, [c.at])]
+    why = (
+        _("arbitrary check: not drawn in {reference}", reference=c.reference)
+        if c.basis == "draw"
+        else _("arbitrary check: no draw and no case lead")
+    )
+    return [Finding("basis", "fail", why, everyone, [c.at])]
 
 
-def _inspector_problems(facts: Facts, c: Check, person: str) -> tuple[list[str], list[int]]:
+def _inspector_problems(facts: Facts, c: Check, person: str) -> tuple[list[Message], list[int]]:
     """What is wrong with one inspector present at the check, and the proof."""
-    problems, proof = [], [c.at]
+    problems: list[Message] = []
+    proof = [c.at]
     if c.drawn is not None and person not in c.drawn[0]:
-        problems.append("not drawn for this object")
+        problems.append(_("not drawn for this object"))
         proof.append(c.drawn[1])
     record = facts.inspector_at(person, c.at)
     if record is None:
-        return [*problems, "not on the inspector directory"], proof
+        return [*problems, _("not on the inspector directory")], proof
     proof.append(record["position"])
     if "retired_at" in record:
-        problems.append("retired from the directory")
+        problems.append(_("retired from the directory"))
         proof.append(record["retired_at"])
     if record.get("kind") == "officer":
         if not certified_on(record, c.checked_on):
-            problems.append(f"no valid enforcement certificate on {c.checked_on}")
+            problems.append(_("no valid enforcement certificate on {day}", day=c.checked_on))
         item_row = c.codes.get(c.code, {})
         tokens = {c.code, item_row.get("object_type"), item_row.get("category"), "all"}
         if item_row and not tokens & set(record.get("qualifications", [])):
-            problems.append(f"not qualified for {c.item}")
+            problems.append(_("not qualified for {item}", item=c.item))
     if c.object in record.get("conflicts", []):
-        problems.append("declared a conflict with this object (应回避)")
+        problems.append(_("declared a conflict with this object (to be recused)"))
     return problems, proof
 
 
@@ -241,13 +266,13 @@ def team_qualified(facts: Facts, c: Check) -> list[Finding]:
     for person in c.present:
         problems, proof = _inspector_problems(facts, c, person)
         if problems:
-            detail = f"{person}: " + "; ".join(problems)
+            detail = _("{person}: {problems}", person=person, problems=joined(problems))
             findings.append(Finding("team", "fail", detail, [person, c.department], proof))
         else:
             detail = (
-                f"{person}: "
-                + ("drawn, " if c.team is not None else "")
-                + "certified, qualified, no conflict"
+                _("{person}: drawn, certified, qualified, no conflict", person=person)
+                if c.team is not None
+                else _("{person}: certified, qualified, no conflict", person=person)
             )
             findings.append(Finding("team", "pass", detail, [person], proof))
     return findings
@@ -262,12 +287,12 @@ OBJECT_RECUSAL_LIMIT = 1
 LEAD_RECUSAL_SHARE = 0.1
 LEAD_RECUSAL_MINIMUM = 2
 RECUSAL_STATUS = {
-    "effective": "回避生效 recused, in effect",
-    "declared": "本人申请回避 declared by the inspector",
-    "approved": "办公室批准回避 approved by the office",
-    "pending": "回避申请未生效 requested, not in effect",
-    "rejected": "办公室驳回回避申请 requested, rejected by the office",
-    "lapsed": "回避申请已失效 requested, lapsed when the object was checked",
+    "effective": _("recused, in effect"),
+    "declared": _("declared by the inspector"),
+    "approved": _("approved by the office"),
+    "pending": _("requested, not in effect"),
+    "rejected": _("requested, rejected by the office"),
+    "lapsed": _("requested, lapsed when the object was checked"),
 }
 
 
@@ -288,24 +313,40 @@ def recusals_not_steering(facts: Facts, c: Check) -> list[Finding]:
         return []
     leads = facts.task_leads(c.reference.rpartition("/")[0])
     stats = [facts.lead_recusals(lead) for lead in leads]
-    listed = "; ".join(f"{r['person']}: {RECUSAL_STATUS[r['status']]}" for r in recused)
+    listed = joined(
+        [
+            _("{person}: {status}", person=r["person"], status=RECUSAL_STATUS[r["status"]])
+            for r in recused
+        ]
+    )
     evidence = [p for r in recused for p in r["positions"] if p]
-    problems = []
+    problems: list[Message] = []
     if len(recused) > OBJECT_RECUSAL_LIMIT:
         problems.append(
-            f"连续回避 {len(recused)} recusals on this object in {c.reference} ({listed}): the "
-            "team changed one officer after another"
+            _(
+                "successive recusals: {count} recusals on this object in {reference} "
+                "({listed}): the team changed one officer after another",
+                count=len(recused),
+                reference=c.reference,
+                listed=listed,
+            )
         )
     for lead, lead_stats in zip(leads, stats, strict=True):
         count, places = lead_stats["count"], lead_stats["places"]
         if count >= LEAD_RECUSAL_MINIMUM and count > LEAD_RECUSAL_SHARE * places:
             problems.append(
-                f"lead {lead}: {count} recusals over {places} team places in its draws, more "
-                f"than {LEAD_RECUSAL_SHARE:.0%}"
+                _(
+                    "lead {lead}: {count} recusals over {places} team places in its draws, "
+                    "more than {share}",
+                    lead=lead,
+                    count=count,
+                    places=places,
+                    share=format(LEAD_RECUSAL_SHARE, ".0%"),
+                )
             )
             evidence += lead_stats["positions"]
     if problems:
-        return [Finding("recusals", "fail", "; ".join(problems), leads, [*evidence, c.at])]
+        return [Finding("recusals", "fail", joined(problems), leads, [*evidence, c.at])]
     return [Finding("recusals", "pass", listed, leads, [*evidence, c.at])]
 
 
@@ -316,11 +357,11 @@ def organised_in_time(facts: Facts, c: Check) -> list[Finding]:
         return []
     deadline = facts.deadline("organise", c.reference)
     leads = facts.task_leads(c.reference.rpartition("/")[0])
-    return [deadline_finding("organised", deadline, leads, "organised", [])]
+    return [deadline_finding("organised", deadline, leads, _("organised"), [])]
 
 
 def _no_result(rule: str, c: Check) -> list[Finding]:
-    return [Finding(rule, "pending", "no result entered yet", [], [c.at])]
+    return [Finding(rule, "pending", _("no result entered yet"), [], [c.at])]
 
 
 @rule("entered", "R9.1", "谁检查谁录入", "result entered by an assigned inspector")
@@ -332,15 +373,19 @@ def entered_by_assigned(facts: Facts, c: Check) -> list[Finding]:
     assigned = c.team is None or by in c.team
     present = by in c.present
     ok = assigned and present
-    why = ", ".join(
-        ([] if assigned else ["not assigned"])
-        + ([] if present else ["not present at this item's check"])
-    )
+    if ok:
+        detail = _("entered by {person}", person=by)
+    elif not assigned and not present:
+        detail = _("entered by {person}, not assigned, not present at this item's check", person=by)
+    elif not assigned:
+        detail = _("entered by {person}, not assigned", person=by)
+    else:
+        detail = _("entered by {person}, not present at this item's check", person=by)
     return [
         Finding(
             "entered",
             "pass" if ok else "fail",
-            f"entered by {by}" + (f", {why}" if why else ""),
+            detail,
             [by],
             [c.result["position"]],
         )
@@ -368,14 +413,20 @@ def published_in_time(facts: Facts, c: Check) -> list[Finding]:
             Finding(
                 "published",
                 "pass",
-                f"withheld on {result['withheld_on']}: {result['legal_basis']}",
+                _(
+                    "withheld on {day}: {legal_basis}",
+                    day=result["withheld_on"],
+                    legal_basis=result["legal_basis"],
+                ),
                 [c.department],
                 [result["position"], result["decided_position"]],
             )
         ]
     deadline = facts.deadline("publish", _subject(c))
     return [
-        deadline_finding("published", deadline, [c.department], "published", [result["position"]])
+        deadline_finding(
+            "published", deadline, [c.department], _("published"), [result["position"]]
+        )
     ]
 
 
@@ -405,8 +456,9 @@ def violation_followed_up(facts: Facts, c: Check) -> list[Finding]:
         Finding(
             "followed",
             "fail" if late else "pending",
-            "no penalty case or referral recorded"
-            + (f" by {due} (held due with publication)" if late else ""),
+            _("no penalty case or referral recorded by {due} (held due with publication)", due=due)
+            if late
+            else _("no penalty case or referral recorded"),
             [c.department],
             [result["position"]],
         )
@@ -441,13 +493,23 @@ def later_problem(facts: Facts, c: Check) -> list[Finding]:
     if not problems:
         return []
     first = problems[0]
-    reported = f"reported {result['result']} on {result['formed_on']}" if result else "no result"
+    reported = (
+        _("reported {result} on {day}", result=result["result"], day=result["formed_on"])
+        if result
+        else _("no result")
+    )
     return [
         Finding(
             "problem",
             "judgement",
-            f"{reported}; then {PROBLEM_KINDS[first['kind']]} ({first['kind']}) on "
-            f"{first['occurred_on']}: {first['reference']}",
+            _(
+                "{reported}; then {kind_name} ({kind}) on {day}: {reference}",
+                reported=reported,
+                kind_name=PROBLEM_KINDS[first["kind"]],
+                kind=first["kind"],
+                day=first["occurred_on"],
+                reference=first["reference"],
+            ),
             list(dict.fromkeys([*c.present, *([result["entered_by"]] if result else [])])),
             [result["position"] if result else c.at, *(p["position"] for p in problems)],
         )

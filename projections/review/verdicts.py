@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from ledger.i18n import _
 from projections.review.analysis import analysis
 from projections.review.facts import Check, Facts
 from projections.review.obligations import ObligationReview
@@ -106,7 +107,7 @@ def parties(
 
 
 def _cited(finding: Finding) -> str:
-    return f"{finding.r} {finding.rule}: {finding.detail}"
+    return _("{r} {rule}: {detail}", r=finding.r, rule=finding.rule, detail=finding.detail)
 
 
 def _status(entry: dict[str, Any]) -> str:

@@ -390,7 +390,14 @@ def test_the_witness_endpoint(sqlite_api: Api, tmp_path: Path) -> None:
     again = client.post("/add-checkpoint", data=request.replace("old 0", "old 3", 1).encode())
     assert again.status_code == 409 and again.data == f"{size_}\n".encode()
     bad = client.post("/add-checkpoint", data=b"old 0\n\nnot a checkpoint\n")
-    assert bad.status_code == 400
+    assert bad.status_code == 400 and bad.data.startswith(b"not a checkpoint: ")
+    # the status is the protocol's; the reason, for a person, follows Accept-Language
+    chinese = client.post(
+        "/add-checkpoint",
+        data=b"old 0\n\nnot a checkpoint\n",
+        headers={"Accept-Language": "zh-CN"},
+    )
+    assert chinese.status_code == 400 and chinese.data.decode().startswith("不是检查点：")
     # the cosignature is attached through the API by the witness's signed request
     attached = sqlite_api.post(
         "witness",

@@ -24,7 +24,7 @@ def problem(response: Any, status: int) -> dict[str, Any]:
 def test_a_replayed_signed_read_is_refused(api: Api) -> None:
     assert api.call("SCJGJ", "GET", READ, nonce="read-once-1").status_code == 200
     body = problem(api.call("SCJGJ", "GET", READ, nonce="read-once-1"), 401)
-    assert body["type"].endswith("replayed-nonce") and "重放" in body["detail"]
+    assert body["type"].endswith("replayed-nonce") and "replayed" in body["detail"]
     # another key may use the same nonce; a fresh nonce is fine
     assert api.call("SWJ", "GET", READ, nonce="read-once-1").status_code == 200
     assert api.call("SCJGJ", "GET", READ, nonce="read-once-2").status_code == 200

@@ -217,14 +217,14 @@ def test_an_arbitrary_inspection_is_found_and_settled(
             "kind": "person",
             "name": "检查员S3",
             "verdict": "defect",
-            "rules": ["R1.1 basis: 随意检查: no draw and no case lead"],
+            "rules": ["R1.1 basis: arbitrary check: no draw and no case lead"],
             "evidence": [review["inspections"][0]["findings"][1]["evidence"][0]],
             "settled": None,
             "defects": [
                 {
                     "rule": "basis",
                     "r": "R1.1",
-                    "detail": "随意检查: no draw and no case lead",
+                    "detail": "arbitrary check: no draw and no case lead",
                     "evidence": [review["inspections"][0]["findings"][1]["evidence"][0]],
                 }
             ],

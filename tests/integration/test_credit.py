@@ -16,6 +16,7 @@ from ledger.draw.eligibility import task_spec
 from ledger.draw.snapshot import snapshot
 from ledger.draw.world import SNAPSHOT_TOPICS, World, fold
 from ledger.errors import RuleViolationError, ValidationError
+from ledger.i18n import render
 from ledger.ids import draw_id
 from projections.read import directory
 from projections.runner import update
@@ -221,9 +222,10 @@ def test_a_directed_ratio_below_the_ordinary_d_class_ratio_is_refused(county: Co
     against 5 of 93 D-class ones (directed 0.01, D 0.05) -- is refused, in Chinese and
     English, and nothing is written; equal is refused too (not higher), except at 1."""
     size = county.world.ledger.head().position
-    with pytest.raises(RuleViolationError, match=r"定向抽查比例 0\.01 须高于") as refused:
+    with pytest.raises(RuleViolationError, match=r"directed-check ratio 0\.01 must be") as refused:
         task(county, "T-LOW-1", directed={"ratio": "0.01", "penalty_years": 3, "min_complaints": 2})
     assert refused.value.rule == "R5.3"
+    assert render(refused.value, "zh").startswith("定向抽查比例 0.01 须高于")
     assert "must be above the highest ratio it overrides (ratios.D = 0.05)" in str(refused.value)
     with pytest.raises(RuleViolationError, match=r"ratios\.D = 0\.05"):
         task(county, "T-LOW-2", directed={"ratio": "0.05", "penalty_years": 3, "min_complaints": 2})
@@ -248,7 +250,7 @@ def test_a_directed_ratio_below_the_ordinary_d_class_ratio_is_refused(county: Co
 
 
 def test_a_plan_directed_ratio_below_its_class_ratios_is_refused(county: County) -> None:
-    with pytest.raises(RuleViolationError, match="定向抽查") as refused:
+    with pytest.raises(RuleViolationError, match="directed-check ratio") as refused:
         county.run(
             "SCJGJ",
             "plans.draft",
@@ -269,9 +271,10 @@ def test_a_plan_directed_ratio_below_its_class_ratios_is_refused(county: County)
 
 
 def test_ratios_or_a_table_one_of_the_two(county: County) -> None:
-    with pytest.raises(ValidationError, match="二选一"):
+    with pytest.raises(ValidationError, match="one of the two") as both:
         task(county, "T-BOTH-1", ratio_table=TABLE)
-    with pytest.raises(ValidationError, match="二选一"):
+    assert "二选一" in render(both.value, "zh")
+    with pytest.raises(ValidationError, match="one of the two"):
         task(county, "T-NEITHER-1", ratios=None)
     with pytest.raises(ValidationError) as bad:
         task(county, "T-BAD-1", ratios=None, ratio_table={**TABLE, "C": {"low": "0.1"}})

@@ -14,6 +14,7 @@ import pytest
 
 from ledger.clock import CHINA
 from ledger.errors import RuleViolationError
+from ledger.i18n import render
 from ledger.ids import draw_id
 from tests.support.county import County, add_people, objects
 from tests.support.draws import TASK, ceremony
@@ -76,7 +77,7 @@ def test_publication_dated_before_the_result_was_formed_is_refused(county: Count
     with pytest.raises(RuleViolationError) as refused:
         publish(county, obj, "2026-04-20", "2026-03-03")
     assert "published_on 2026-03-03" in refused.value.message
-    assert "formed_on" in refused.value.message and "早于" in refused.value.message
+    assert "formed_on" in refused.value.message and "早于" in render(refused.value.message, "zh")
     assert refused.value.rule == "R9.1"
     assert county.ledger.head().position == size
     publish(county, obj, "2026-04-20", "2026-04-20")

@@ -24,6 +24,7 @@ from ledger.bootstrap import open_ledger
 from ledger.commanding import Context, Outcome
 from ledger.config import Settings
 from ledger.errors import AuthorisationError, ValidationError
+from ledger.i18n import render
 from ledger.transparency.database import replay_ledger, verify_ledger
 from tests.support.county import build_county, item
 from tests.support.world import ORIGIN, World, start_world
@@ -56,7 +57,9 @@ def start(settings: Settings, **extra: Any) -> Any:
 def test_a_genesis_without_its_signed_format_is_refused(settings: Settings) -> None:
     with pytest.raises(ValidationError) as refused:
         start(settings)
-    assert "format" in refused.value.errors and "创世命令须签署账本格式" in refused.value.message
+    assert "format" in refused.value.errors and "创世命令须签署账本格式" in render(
+        refused.value.message, "zh"
+    )
 
 
 def test_a_genesis_signing_another_format_is_refused(settings: Settings) -> None:

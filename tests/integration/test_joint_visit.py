@@ -22,6 +22,7 @@ from ledger.areas.directory.importer import import_objects
 from ledger.draw.algorithm import MATCHING_V2
 from ledger.draw.world import SNAPSHOT_TOPICS, fold
 from ledger.errors import ConflictError, PermissionDeniedError, RuleViolationError, ValidationError
+from ledger.i18n import render
 from ledger.ids import draw_id, inspection_id
 from ledger.keys import write_key_file
 from projections.read import deadlines
@@ -162,9 +163,10 @@ def test_a_draw_is_no_basis_for_an_item_outside_the_task(joint: County, tmp_path
     obj, team = visit(joint)
     officer = next(p for p in team if p.startswith("S"))
     size = joint.ledger.head().position
-    with pytest.raises(RuleViolationError, match="不是任务") as refused:
+    with pytest.raises(RuleViolationError, match="is not an item of task") as refused:
         check(joint, officer, obj, "SCJGJ:SC-002", [officer])
     assert refused.value.rule == "R7.2"
+    assert "不是任务" in render(refused.value, "zh")
     assert "is not an item of task" in str(refused.value)
     assert joint.ledger.head().position == size
     # Both departments' task items are accepted on the same visit.
@@ -199,12 +201,13 @@ def test_only_an_inspector_present_at_that_items_check_enters_its_result(
     check(joint, market[0], obj, "SCJGJ:SC-001", market)
     check(joint, tax[0], obj, "SWJ:SW-001", tax)
     size = joint.ledger.head().position
-    with pytest.raises(PermissionDeniedError, match="谁检查") as refused:
+    with pytest.raises(PermissionDeniedError, match="was not present") as refused:
         enter(joint, market[0], obj, "SWJ:SW-001")
     assert refused.value.rule == "R9.1"
     assert f"{market[0]} was not present at the check of SWJ:SW-001" in str(refused.value)
-    with pytest.raises(PermissionDeniedError, match="未参加"):
+    with pytest.raises(PermissionDeniedError, match="was not present") as absent:
         enter(joint, tax[0], obj, "SCJGJ:SC-001")
+    assert "未参加" in render(absent.value, "zh") and "谁检查、谁录入" in render(absent.value, "zh")
     assert joint.ledger.head().position == size
     enter(joint, tax[0], obj, "SWJ:SW-001")
     enter(joint, market[0], obj, "SCJGJ:SC-001")
@@ -299,9 +302,10 @@ def test_an_item_off_the_objects_checklist_is_refused(joint: County) -> None:
     performed = joint.ledger.find(draw_id(TASK, 1)).performed
     market_only = next(a for a in performed["assignments"] if a["checklist"] == ["SCJGJ:SC-001"])
     size = joint.ledger.head().position
-    with pytest.raises(RuleViolationError, match="不在") as refused:
+    with pytest.raises(RuleViolationError, match="is not on the checklist") as refused:
         check(joint, "T1", market_only["object"], "SWJ:SW-001", ["T1"])
     assert refused.value.rule == "R6.6"
+    assert "不在" in render(refused.value, "zh")
     assert "is not on the checklist" in str(refused.value)
     assert joint.ledger.head().position == size
 
@@ -547,6 +551,6 @@ def test_the_checklist_and_the_excuse_over_the_api(joint: County) -> None:
         assert owed["SCJGJ:SC-001"]["findings"][0]["status"] == "fail"
         missing = api.get("SWJ", f"/api/v1/tasks/{TASK}/draws/1/objects/NOPE/checklist")
         assert missing.status_code == 404
-        assert "未在抽取" in missing.json["detail"] and "was not drawn" in missing.json["detail"]
+        assert "was not drawn" in missing.json["detail"]
     finally:
         app.extensions["shuangsui"].close()

@@ -29,6 +29,7 @@ from ledger.commanding import stamp
 from ledger.config import Settings
 from ledger.draw.world import SNAPSHOT_TOPICS
 from ledger.errors import ConflictError, NotFoundError, PermissionDeniedError
+from ledger.i18n import render
 from ledger.ids import draw_id
 from ledger.transparency.database import replay_ledger, verify_ledger
 from projections.review import review
@@ -290,7 +291,8 @@ def test_the_review_flags_a_lead_that_recuses_one_officer_after_another(
     lead = next(v for v in result.verdicts if v.party == "SCJGJ")
     flagged = [d for d in lead.defects if d["rule"] == "recusals"]
     assert flagged and flagged[0]["r"] == "R7.4"
-    assert "连续回避 2 recusals" in flagged[0]["detail"]
+    assert "successive recusals: 2 recusals" in flagged[0]["detail"]
+    assert "连续回避" in render(flagged[0]["detail"], "zh")
     assert set(positions) <= set(flagged[0]["evidence"])
 
 

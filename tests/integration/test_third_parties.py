@@ -19,6 +19,7 @@ from ledger.errors import (
     RuleViolationError,
     ValidationError,
 )
+from ledger.i18n import render
 from projections.read import bodies
 from projections.runner import update
 from projections.store import Store
@@ -122,7 +123,7 @@ def test_r8_1_a_body_without_the_service_or_out_of_validity_is_refused(
     county.run("SCJGJ", "body.register", **body(**registered))
     with pytest.raises(RuleViolationError) as caught:
         delegated_check(county, objects(county)[0], **delegated)
-    assert caught.value.rule == "R8.1" and why in caught.value.message
+    assert caught.value.rule == "R8.1" and why in render(caught.value.message, "zh")
 
 
 @pytest.mark.parametrize(

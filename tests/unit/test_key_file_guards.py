@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ledger.errors import KeyFileError
+from ledger.i18n import render
 from ledger.keys import SigningKey, read_key_file, read_public_key, write_key_file
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
@@ -22,7 +23,8 @@ def test_private_key_readable_by_group_or_others_is_refused(tmp_path: Path, mode
         read_key_file(path)
     message = str(caught.value)
     assert f"{mode & 0o777:04o}" in message
-    assert "私钥文件" in message and "chmod 600" in message and "group or other" in message
+    assert "chmod 600" in message and "group or other" in message
+    assert "私钥文件" in render(caught.value, "zh")
 
 
 @pytest.mark.parametrize("mode", [0o600, 0o400])
@@ -53,7 +55,7 @@ def test_pub_link_to_an_existing_file_is_refused_and_the_file_untouched(tmp_path
     target = tmp_path / "victim.txt"
     target.write_text("untouched")
     (tmp_path / "k.pub").symlink_to(target)
-    with pytest.raises(KeyFileError, match="符号链接"):
+    with pytest.raises(KeyFileError, match="symbolic link"):
         write_key_file(tmp_path / "k.key", SigningKey.generate())
     assert target.read_text() == "untouched"
     assert not (tmp_path / "k.key").exists()

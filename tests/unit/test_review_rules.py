@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ledger.i18n import render
 from projections.review.facts import Check, Facts
 from projections.review.rules import RULES, drawn_or_case_lead, item_listed
 
@@ -58,7 +59,8 @@ def test_a_rule_is_a_function_of_its_facts() -> None:
         ("pass", "case lead TS-1", ["SCJGJ", "S1", "S2"])
     ]
     arbitrary = drawn_or_case_lead(facts, check(basis="none", reference="-"))
-    assert arbitrary[0].status == "fail" and arbitrary[0].detail.startswith("随意检查")
+    assert arbitrary[0].status == "fail" and arbitrary[0].detail.startswith("arbitrary check")
+    assert render(arbitrary[0].detail, "zh").startswith("随意检查")
     listed = {"version": 2, "position": 7, "items": "[]"}
     off_list = item_listed(facts, check(listed=listed))
     assert (off_list[0].status, off_list[0].evidence) == ("fail", [40, 7])

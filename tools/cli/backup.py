@@ -45,8 +45,11 @@ def _sqlite_only(runtime: Runtime, what: str) -> Path:
     settings = runtime.settings
     if settings.is_postgres:
         raise ValidationError(
-            f"{what} copies the embedded SQLite ledger; for PostgreSQL use pg_dump / "
-            "pg_restore (README, 'Backups') (PostgreSQL 请用 pg_dump)"
+            _(
+                "{what} copies the embedded SQLite ledger; for PostgreSQL use pg_dump / "
+                "pg_restore (README, 'Backups')",
+                what=what,
+            )
         )
     return settings.home / LEDGER
 
@@ -143,18 +146,22 @@ def _read_backup(path: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
             for info in tar.getmembers():
                 name = info.name
                 if not info.isfile() or name.startswith("/") or ".." in Path(name).parts:
-                    raise ValidationError(f"{path}: unexpected member {name!r} (不是备份文件)")
+                    raise ValidationError(
+                        _("{path}: unexpected member {name!r}", path=path, name=name)
+                    )
                 handle = tar.extractfile(info)
                 assert handle is not None
                 members[name] = handle.read()
     except (tarfile.TarError, OSError) as exc:
-        raise ValidationError(f"{path} is not a shuangsui backup (不是备份文件): {exc}") from exc
+        raise ValidationError(
+            _("{path} is not a shuangsui backup: {exc}", path=path, exc=exc)
+        ) from exc
     try:
         manifest = json.loads(members.pop(MANIFEST))
         assert manifest["format"] == BACKUP_FORMAT
         files = dict(manifest["files"])
     except (KeyError, ValueError, AssertionError, TypeError) as exc:
-        raise ValidationError(f"{path} is not a shuangsui backup (不是备份文件)") from exc
+        raise ValidationError(_("{path} is not a shuangsui backup", path=path)) from exc
     if set(files) != set(members) or LEDGER not in members:
         raise ValidationError(_("{path}: the members do not match the manifest", path=path))
     return manifest, members

@@ -394,8 +394,10 @@ def verify(
         raise ValidationError(_("use --bundle or --since, not both"))
     if bundle is None and (vkey is not None or trusted_checkpoint is not None):
         raise ValidationError(
-            "--vkey and --trusted-checkpoint anchor a bundle (--bundle); the database check "
-            "anchors with --since"
+            _(
+                "--vkey and --trusted-checkpoint anchor a bundle (--bundle); the "
+                "database check anchors with --since"
+            )
         )
     if consistency_file is not None and (bundle is None or trusted_checkpoint is None):
         raise ValidationError(
@@ -405,13 +407,15 @@ def verify(
             )
         )
     if state_file is not None and since is None:
-        raise ValidationError("--state goes with --since (the checkpoint it was saved at)")
+        raise ValidationError(_("--state goes with --since (the checkpoint it was saved at)"))
     if save_state is not None and bundle is not None:
-        raise ValidationError("--save-state saves a database check's state; not with --bundle")
+        raise ValidationError(_("--save-state saves a database check's state; not with --bundle"))
     if since is not None and save_state is not None and state_file is None:
         raise ValidationError(
-            "--since without --state has no nonce state to save; verify the whole log once "
-            "with --save-state, then use --since with --state"
+            _(
+                "--since without --state has no nonce state to save; verify the whole "
+                "log once with --save-state, then use --since with --state"
+            )
         )
     if save_state is not None:
         writable_output(save_state)
@@ -650,15 +654,19 @@ def read_state(path: Path) -> Any:
     try:
         return AuditorState.from_json(read_text(path))
     except NoteError as exc:
-        raise ValidationError(f"{path} is not an auditor state file (审计状态文件): {exc}") from exc
+        raise ValidationError(
+            _("{path} is not an auditor state file: {exc}", path=path, exc=exc)
+        ) from exc
 
 
 def write_state(path: Path, report: Report) -> None:
     saved = report.saved_state
     if saved is None:
         raise ValidationError(
-            "no checkpoint was verified, so there is no state to save; write one with "
-            "'shuangsui checkpoint' first (没有可保存的状态)"
+            _(
+                "no checkpoint was verified, so there is no state to save; write one "
+                "with 'shuangsui checkpoint' first"
+            )
         )
     temp = path.with_name(f".{path.name}.partial")
     try:
@@ -666,7 +674,7 @@ def write_state(path: Path, report: Report) -> None:
         os.replace(temp, path)
     except OSError as exc:
         temp.unlink(missing_ok=True)
-        raise ValidationError(f"cannot write {path}: {exc}") from exc
+        raise ValidationError(_("cannot write {path}: {exc}", path=path, exc=exc)) from exc
     click.echo(f"审计状态已保存 / auditor state saved at checkpoint {saved.size}: {path}", err=True)
 
 
@@ -723,7 +731,11 @@ def read_checkpoint(path: Path) -> str:
         parse_checkpoint(parse_note(text).text)
     except NoteError as exc:
         raise ValidationError(
-            f"{path} is not a checkpoint (不是检查点): {exc}; save one with "
-            "'shuangsui checkpoint > trusted.checkpoint'"
+            _(
+                "{path} is not a checkpoint: {exc}; save one with 'shuangsui checkpoint "
+                "> trusted.checkpoint'",
+                path=path,
+                exc=exc,
+            )
         ) from exc
     return text

@@ -99,7 +99,7 @@ def credit_show(runtime: Runtime, on: str | None) -> None:
     try:
         day = dt.date.fromisoformat(on) if on else dt.datetime.now(CHINA).date()
     except ValueError:
-        raise ValidationError(f"--on {on!r} is not a date (YYYY-MM-DD)") from None
+        raise ValidationError(_("--on {on!r} is not a date (YYYY-MM-DD)", on=on)) from None
     world = read_ledger(runtime, lambda ledger: fold(ledger.topic_events(SNAPSHOT_TOPICS)))
     policy = world.policy
     shown: dict[str, Any] = {"on": day.isoformat(), "policy": policy}

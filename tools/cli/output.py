@@ -112,7 +112,7 @@ def csv_text(rows: Sequence[Row], columns: Sequence[str] = ()) -> str:
 
 def export_path(_ctx: Any, _param: Any, value: Path | None) -> Path | None:
     if value is not None and value.suffix.lower() not in (".csv", ".xlsx"):
-        raise click.BadParameter("the file must end in .csv or .xlsx")
+        raise click.BadParameter(_("the file must end in .csv or .xlsx"))
     return value
 
 

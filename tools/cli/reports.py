@@ -67,7 +67,7 @@ def report_submit(
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ValidationError(
-            f"{summary} is not UTF-8 text; save the report as .txt or .md (报告须为UTF-8文本文件)",
+            _("{summary} is not UTF-8 text; save the report as .txt or .md", summary=summary),
             {"summary": [_("not UTF-8 text")]},
         ) from None
     params: dict[str, Any] = {
@@ -155,9 +155,7 @@ def report_collate(
         echo_json(content)
         return
     if not sent_on:
-        raise ValidationError(
-            "--sent-on is needed to record the collation as sent / 须给出报送日期"
-        )
+        raise ValidationError(_("--sent-on is needed to record the collation as sent"))
     params: dict[str, Any] = {
         "year": year,
         "recipient": recipient,

@@ -65,7 +65,7 @@ def review_show(
     elif as_json:
         echo_json(result.as_dict())
     else:
-        click.echo(render(result))
+        click.echo(render(result, runtime.lang))
 
 
 @review.command("settle")

@@ -11,6 +11,7 @@ from ledger.areas.departments.rules import require_operator
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError
 from ledger.fields import choice, date, past_date, text, text_list
+from ledger.i18n import _
 from ledger.params import Params
 from ledger.roles import DEPARTMENT, OFFICE
 
@@ -47,7 +48,7 @@ class RegisterBody(Command):
     def handle(self, ctx: Context) -> Outcome:
         by = "office" if ctx.is_office else require_operator(ctx)
         if load_body(ctx, self.body) is not None:
-            raise ConflictError(f"body {self.body} is already registered / 机构已登记")
+            raise ConflictError(_("body {body} is already registered", body=self.body))
         body = QualifiedBody(
             body=self.body,
             name=self.name,
@@ -88,7 +89,7 @@ class OverseeBody(Command):
         department = require_operator(ctx)
         found = load_body(ctx, self.body)
         if found is None:
-            raise NotFoundError(f"no qualified body {self.body} / 无此机构", rule="R8.2")
+            raise NotFoundError(_("no qualified body {body}", body=self.body), rule="R8.2")
         found.oversee(
             department=department,
             kind=self.kind,

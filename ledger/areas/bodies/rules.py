@@ -5,6 +5,7 @@ from __future__ import annotations
 from ledger.areas.bodies.events import SERVICE_NAMES, QualifiedBody
 from ledger.commanding import Context
 from ledger.errors import RuleViolationError
+from ledger.i18n import _
 from ledger.ids import body_id
 
 
@@ -19,20 +20,35 @@ def require_qualified(ctx: Context, body: str, service: str, day: str) -> Qualif
     found = load_body(ctx, body)
     if found is None:
         raise RuleViolationError(
-            f"{body!r} is not in the register of qualified bodies; register it first "
-            f"(body register) / 受委托机构未登记资质",
+            _(
+                "{body!r} is not in the register of qualified bodies; register it first "
+                "(body register)",
+                body=body,
+            ),
             rule="R8.1",
         )
     if service not in found.services:
         raise RuleViolationError(
-            f"{found.name} ({body}) is not qualified for {service} "
-            f"({SERVICE_NAMES.get(service, service)}) / 该机构无此项资质",
+            _(
+                "{name} ({body}) is not qualified for {service} ({service_name})",
+                name=found.name,
+                body=body,
+                service=service,
+                service_name=SERVICE_NAMES.get(service, service),
+            ),
             rule="R8.1",
         )
     if not found.valid_on(day):
         raise RuleViolationError(
-            f"the qualification of {found.name} ({body}) is valid {found.valid_from} to "
-            f"{found.valid_until}, not on {day} / 资质不在有效期内",
+            _(
+                "the qualification of {name} ({body}) is valid {valid_from} to "
+                "{valid_until}, not on {day}",
+                name=found.name,
+                body=body,
+                valid_from=found.valid_from,
+                valid_until=found.valid_until,
+                day=day,
+            ),
             rule="R8.1",
         )
     return found

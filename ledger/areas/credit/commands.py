@@ -9,6 +9,7 @@ from ledger.areas.credit.events import CreditPolicy
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ValidationError
 from ledger.fields import integer, nested, ratio, shape_of, text
+from ledger.i18n import _
 from ledger.ids import credit_policy_id
 from ledger.params import Params
 from ledger.roles import OFFICE
@@ -65,8 +66,7 @@ class SetCreditPolicy(Command):
     def handle(self, ctx: Context) -> Outcome:
         if self.concentration is None and not self.yearly_cap:
             raise ValidationError(
-                "a credit policy sets a concentration threshold, a yearly check cap or both / "
-                "信用监管规则须设定违法集中阈值或年度检查次数上限",
+                _("a credit policy sets a concentration threshold, a yearly check cap or both"),
                 {"concentration": ["or yearly_cap"]},
             )
         found = ctx.ledger.find(credit_policy_id())

@@ -235,8 +235,8 @@ def update(ctx: Context, key: str, raw: dict[str, Any]) -> Outcome:
     unknown = set(raw) - set(UPDATABLE)
     if unknown or not raw:
         raise ValidationError(
-            "only these fields can be updated: " + ", ".join(UPDATABLE),
-            {"fields": sorted(unknown) or ["is empty"]},
+            _("only these fields can be updated: {fields}", fields=", ".join(UPDATABLE)),
+            {"fields": sorted(unknown) or [_("is empty")]},
         )
     probe = {
         "id": key,

@@ -234,13 +234,17 @@ def _choose_sheet(workbook: Any, name: str, sheet: str | None) -> Any:
     sheets = list(workbook.worksheets)
     titles = ", ".join(repr(s.title) for s in sheets)
     if not sheets:
-        raise ValidationError(f"{name} 没有工作表 / {name} has no worksheet")
+        raise ValidationError(_("{name} has no worksheet", name=name))
     if sheet is None:
         if len(sheets) > 1:
             raise ValidationError(
-                f"{name} 有 {len(sheets)} 个工作表（{titles}），请用 --sheet 指定要导入的一个 / "
-                f"{name} has {len(sheets)} worksheets ({titles}); name the one to import "
-                "with --sheet NAME",
+                _(
+                    "{name} has {sheets} worksheets ({titles}); name the one to import with "
+                    "--sheet NAME",
+                    name=name,
+                    sheets=len(sheets),
+                    titles=titles,
+                ),
                 {"sheet": [_("one of {titles}", titles=titles)]},
             )
         return sheets[0]
@@ -248,8 +252,12 @@ def _choose_sheet(workbook: Any, name: str, sheet: str | None) -> Any:
         if candidate.title == sheet:
             return candidate
     raise ValidationError(
-        f"{name} 没有名为 {sheet!r} 的工作表（有：{titles}） / {name} has no worksheet "
-        f"{sheet!r}; its worksheets are {titles}",
+        _(
+            "{name} has no worksheet {sheet!r}; its worksheets are {titles}",
+            name=name,
+            sheet=sheet,
+            titles=titles,
+        ),
         {"sheet": [_("one of {titles}", titles=titles)]},
     )
 
@@ -285,8 +293,10 @@ def _open_records(
         )
     if sheet is not None and suffix == ".csv":
         raise ValidationError(
-            f"--sheet 只用于 .xlsx 工作簿，{path.name} 是 CSV 文件 / --sheet is for .xlsx "
-            f"workbooks; {path.name} is a CSV file, which has no worksheets",
+            _(
+                "--sheet is for .xlsx workbooks; {name} is a CSV file, which has no worksheets",
+                name=path.name,
+            ),
             {"sheet": [_("only for .xlsx")]},
         )
     digest = hashlib.sha256()
@@ -641,7 +651,7 @@ def iter_rows(
     with _open_records(path, sheet) as (file_format, records, _digest, __):
         first = next(records, None)
         if first is None:
-            raise refuse(1, None, "the file is empty; line 1 must be the header")
+            raise refuse(1, None, _("the file is empty; line 1 must be the header"))
         header, header_errors = _read_header(columns, first[1])
         if header_errors:
             error = header_errors[0]
@@ -658,10 +668,10 @@ def iter_rows(
             assert row is not None and row_id is not None  # no problems: a full row
             seen = first_line.setdefault(row_id, line)
             if seen != line:
-                raise refuse(line, "id", f"duplicate id, first seen on line {seen}")
+                raise refuse(line, "id", _("duplicate id, first seen on line {seen}", seen=seen))
             yield line, row
         if not first_line:
-            raise refuse(1, None, "the file has a header but no rows")
+            raise refuse(1, None, _("the file has a header but no rows"))
         if expect_sha256 is not None and _digest.hexdigest() != expect_sha256:
             raise ValidationError(
                 _(

@@ -247,9 +247,13 @@ def import_objects(
         path, check = source.path, source.check
         if source.warned and not confirm_warnings:
             raise ValidationError(
-                f"{path.name}: {source.warned} row(s) with warnings; check them, then import "
-                "with --confirm-warnings / 代码与类型不符，确认后加 --confirm-warnings; "
-                "nothing was imported",
+                _(
+                    "{name}: {warned} row(s) with warnings (the code does not match the "
+                    "kind); check them, then import with --confirm-warnings; nothing was "
+                    "imported",
+                    name=path.name,
+                    warned=source.warned,
+                ),
                 {f"row {n}": found for n, found in source.warnings.items()},
                 rule="R4.1",
             )

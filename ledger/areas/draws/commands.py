@@ -172,8 +172,11 @@ def commit(ctx: Context, c: CommitDraw) -> Outcome:
             and not ((world.policy or {}).get("concentration"))
         ):
             raise RuleViolationError(
-                f"{task} directs checks at industries with concentrated violations, but the "
-                "office has set no threshold (credit.policy) / 联席会议办公室尚未设定违法集中阈值",
+                _(
+                    "{task} directs checks at industries with concentrated violations, but "
+                    "the office has set no threshold (credit.policy)",
+                    task=task,
+                ),
                 rule="R5.3",
             )
         snap = snapshot(world, spec, {**params, "algorithm": algorithm})
@@ -255,7 +258,7 @@ def _witness_signature(
         return None
     if signature is None:
         raise ValidationError(
-            "a witness signs its statement over the draw's commitment (见证人须对抽取承诺签名)",
+            _("a witness signs its statement over the draw's commitment"),
             {"signature": [_("required")]},
         )
     message = witness_statement(
@@ -269,8 +272,12 @@ def _witness_signature(
     key = ctx.ledger.key(ctx.actor_id)
     if key is None or not witness_signature_ok(key.public_key_bytes, signature, message):
         raise AuthorisationError(
-            f"witness {ctx.actor_id}: the signature is not the witness's over this draw's "
-            f"commitment {drawn.commitment_hash[:16]}... (见证人签名无效)",
+            _(
+                "witness {actor_id}: the signature is not the witness's over this draw's "
+                "commitment {commitment}...",
+                actor_id=ctx.actor_id,
+                commitment=drawn.commitment_hash[:16],
+            ),
             rule="R7.5",
         )
     return signature
@@ -289,8 +296,7 @@ def witness_commit(
     commitment = commitment_of(drawn)
     if steer_proof(commitment) and commitment["dice"] and drawn.dice is None:
         raise ConflictError(
-            "the dice are thrown and recorded before the first witness commitment "
-            "(骰子须在见证人承诺之前投掷并记录)",
+            _("the dice are thrown and recorded before the first witness commitment"),
             rule="R7.5",
         )
     signed = _witness_signature(ctx, drawn, "commit", signature, commitment=digest)
@@ -391,9 +397,10 @@ def _dice_before_other_entropy(ctx: Context, drawn: Draw, commitment: dict[str, 
     so the lead cannot throw until the seed suits it."""
     if drawn.witness_commitments:
         raise ConflictError(
-            "the dice come too late: witnesses have already committed, and the dice are "
-            "thrown and recorded before the first witness commitment "
-            "(骰子须在见证人承诺之前投掷并记录)",
+            _(
+                "the dice come too late: witnesses have already committed, and the dice "
+                "are thrown and recorded before the first witness commitment"
+            ),
             rule="R7.5",
         )
     spec = commitment["beacon"]
@@ -401,8 +408,12 @@ def _dice_before_other_entropy(ctx: Context, drawn: Draw, commitment: dict[str, 
         quicknet_round_time(spec["round"]) - spec.get("margin", BEACON_MARGIN)
     ):
         raise ConflictError(
-            f"the dice come too late: they are recorded at least {BEACON_MARGIN} s before "
-            f"drand round {spec['round']} is published (骰子须在信标公布之前记录)",
+            _(
+                "the dice come too late: they are recorded at least {margin} s before "
+                "drand round {round} is published",
+                margin=BEACON_MARGIN,
+                round=spec["round"],
+            ),
             rule="R7.5",
         )
 
@@ -459,7 +470,8 @@ def run(ctx: Context, task: str, number: int) -> Outcome:
     sources, missing = sources_for(commitment, draw_events, run_at)
     if missing:
         raise ConflictError(
-            "the draw cannot run yet: waiting for " + ", ".join(missing), rule="R7.5"
+            _("the draw cannot run yet: waiting for {missing}", missing=", ".join(missing)),
+            rule="R7.5",
         )
     with paused_gc():  # a million objects and tickets, no cycles: issue 15.4
         world = fold(ctx.ledger.topic_events(SNAPSHOT_TOPICS, up_to=commitment["as_of_position"]))
@@ -549,7 +561,7 @@ def _replacement(
             earlier,
         )
     except DrawError as exc:
-        raise RuleViolationError(str(exc), rule="R7.4") from exc
+        raise RuleViolationError(exc.message, rule="R7.4") from exc
 
 
 def recuse(ctx: Context, task: str, number: int, obj: str, person: str, reason: str) -> Outcome:
@@ -583,9 +595,13 @@ def recuse(ctx: Context, task: str, number: int, obj: str, person: str, reason: 
     if not own:
         if ctx.actor is None or DEPARTMENT not in ctx.actor.roles:
             raise PermissionDeniedError(
-                f"key {ctx.actor_id} belongs to {ctx.actor.person if ctx.actor else None}, "
-                f"not to {person}: an inspector declares only their own recusal "
-                "(检查人员只能申请本人回避)",
+                _(
+                    "key {actor_id} belongs to {owner}, not to {person}: an inspector "
+                    "declares only their own recusal",
+                    actor_id=ctx.actor_id,
+                    owner=ctx.actor.person if ctx.actor else None,
+                    person=person,
+                ),
                 rule="R7.4",
             )
         ctx.require_department(commitment["lead"], rule="R7.4")
@@ -593,8 +609,12 @@ def recuse(ctx: Context, task: str, number: int, obj: str, person: str, reason: 
     if not own:
         if drawn.pending_request(obj, person) is not None:
             raise ConflictError(
-                f"the recusal of {person} from {obj} is already requested and awaits the "
-                "inspector's declaration or the office's approval (回避申请待确认)",
+                _(
+                    "the recusal of {person} from {obj} is already requested and awaits the "
+                    "inspector's declaration or the office's approval",
+                    person=person,
+                    obj=obj,
+                ),
                 rule="R7.4",
             )
         drawn.request_recusal(object=obj, person=person, reason=reason, by=ctx.actor_id)
@@ -647,16 +667,25 @@ def approve_recusal(ctx: Context, task: str, number: int, obj: str, person: str)
     commitment = commitment_of(drawn)
     if not approved_recusals(commitment):
         raise ConflictError(
-            f"draw {task}/{number} is a {commitment.get('algorithm', ALGORITHM)} draw: its "
-            "recusals took effect when recorded; there is nothing to approve "
-            "(v3 之前的抽取无需批准回避)"
+            _(
+                "draw {task}/{number} is a {algorithm} draw: its recusals took effect "
+                "when recorded; there is nothing to approve",
+                task=task,
+                number=number,
+                algorithm=commitment.get("algorithm", ALGORITHM),
+            )
         )
     assignment = _performed_assignment(drawn, obj, person)
     request = drawn.pending_request(obj, person)
     if request is None:
         raise NotFoundError(
-            f"no pending request to recuse {person} from {obj} in draw {task}/{number} "
-            "(没有待批准的回避申请)"
+            _(
+                "no pending request to recuse {person} from {obj} in draw {task}/{number}",
+                person=person,
+                obj=obj,
+                task=task,
+                number=number,
+            )
         )
     if formats.since(ctx.ledger, 4):
         require_not_lapsed(ctx, task, number, obj, person)
@@ -787,9 +816,13 @@ def void(ctx: Context, task: str, number: int, reason: str) -> Outcome:
     require_open(drawn)
     if drawn.reveals:
         raise ConflictError(
-            f"draw {task}/{number} can no longer be voided: witnesses have begun to reveal, "
-            "so its outcome is being fixed; it runs, with the fallback it committed to "
-            "(见证人已揭示，不得作废)",
+            _(
+                "draw {task}/{number} can no longer be voided: witnesses have begun to "
+                "reveal, so its outcome is being fixed; it runs, with the fallback it "
+                "committed to",
+                task=task,
+                number=number,
+            ),
             rule="R7.5",
         )
     spec = commitment["beacon"]
@@ -797,8 +830,13 @@ def void(ctx: Context, task: str, number: int, reason: str) -> Outcome:
         quicknet_round_time(spec["round"]) - spec.get("margin", BEACON_MARGIN)
     ):
         raise ConflictError(
-            f"draw {task}/{number} can no longer be voided: drand round {spec['round']} is "
-            "(about to be) public (信标已公布，不得作废)",
+            _(
+                "draw {task}/{number} can no longer be voided: drand round {round} is "
+                "(about to be) public",
+                task=task,
+                number=number,
+                round=spec["round"],
+            ),
             rule="R7.5",
         )
     drawn.void(reason=reason, by=ctx.actor_id)

@@ -93,14 +93,21 @@ def next_number(ctx: Context, task: str) -> int:
     while (earlier := ctx.ledger.find(draw_id(task, number))) is not None:
         if earlier.performed is not None:
             raise ConflictError(
-                f"{task} was drawn in draw {number}; it cannot be drawn again "
-                f"(已抽取，不得重新抽取)",
+                _(
+                    "{task} was drawn in draw {number}; it cannot be drawn again",
+                    task=task,
+                    number=number,
+                ),
                 rule="R7.5",
             )
         if one_open and earlier.voided is None:
             raise ConflictError(
-                f"draw {task}/{number} is still open: one open draw per task; void it "
-                f"first with its reason (draw.void) (同一任务只能有一个未完成的抽取)",
+                _(
+                    "draw {task}/{number} is still open: one open draw per task; void it "
+                    "first with its reason (draw.void)",
+                    task=task,
+                    number=number,
+                ),
                 rule="R7.5",
             )
         number += 1
@@ -145,10 +152,14 @@ def check_entropy(
     published = quicknet_round_time(beacon_round)
     if published - now < BEACON_MARGIN:
         raise RuleViolationError(
-            f"drand round {beacon_round} is published {published - now} s after the "
-            f"commitment; it must be at least {BEACON_MARGIN} s after (longer than the "
-            "request window), or its value could be known when the commitment is signed "
-            "(信标轮次须晚于承诺时间足够的间隔)",
+            _(
+                "drand round {beacon_round} is published {delay} s after the commitment; "
+                "it must be at least {margin} s after (longer than the request window), "
+                "or its value could be known when the commitment is signed",
+                beacon_round=beacon_round,
+                delay=published - now,
+                margin=BEACON_MARGIN,
+            ),
             rule="R7.5",
         )
     return {**QUICKNET, "round": beacon_round, "margin": BEACON_MARGIN}
@@ -170,8 +181,12 @@ def require_open(drawn: Draw) -> None:
         )
     if drawn.voided is not None:
         raise ConflictError(
-            f"draw {drawn.task}/{drawn.number} was voided ({drawn.voided['reason']}) "
-            "(该抽取已作废)",
+            _(
+                "draw {task}/{number} was voided ({reason})",
+                task=drawn.task,
+                number=drawn.number,
+                reason=drawn.voided["reason"],
+            ),
             rule="R7.5",
         )
 

@@ -114,15 +114,21 @@ class ExcuseObligation(Command):
         ctx.require_department(department, rule="R6.1")
         if basis.get("kind") != "draw":
             raise ValidationError(
-                "只有抽取的检查清单事项可以说明理由免查 / only an item on a drawn object's "
-                "checklist is excused: the basis must be a draw",
+                _(
+                    "only an item on a drawn object's checklist is excused: the basis must "
+                    "be a draw"
+                ),
                 {"basis": ["must be a draw"]},
             )
         checklist = rules.checklist_of(ctx, basis, obj)
         if key not in checklist:
             raise RuleViolationError(
-                f"{key} 不在 {obj} 的检查清单上 / {key} is not on the checklist of {obj}; "
-                f"checklist: {', '.join(checklist) or 'none'}",
+                _(
+                    "{key} is not on the checklist of {obj}; checklist: {checklist}",
+                    key=key,
+                    obj=obj,
+                    checklist=", ".join(checklist) or "-",
+                ),
                 rule="R6.1",
             )
         rules.check_after_draw(ctx, basis, self.excused_on)
@@ -135,14 +141,22 @@ class ExcuseObligation(Command):
         checked = [c["checked_on"] for c in inspection.checks if c["item"] == key]
         if checked:
             raise ConflictError(
-                f"{key} 已于 {checked[0]} 检查 / {key} on {obj} was checked on {checked[0]}; "
-                "a checked item is not excused",
+                _(
+                    "{key} on {obj} was checked on {checked_on}; a checked item is not excused",
+                    key=key,
+                    checked_on=checked[0],
+                    obj=obj,
+                ),
                 rule="R6.1",
             )
         if key in inspection.excused:
             raise ConflictError(
-                f"{key} 已说明理由 / {key} on {obj} was already excused on "
-                f"{inspection.excused[key]['excused_on']}",
+                _(
+                    "{key} on {obj} was already excused on {excused_on}",
+                    key=key,
+                    obj=obj,
+                    excused_on=inspection.excused[key]["excused_on"],
+                ),
                 rule="R6.1",
             )
         inspection.excuse(

@@ -102,12 +102,16 @@ def check_task_item(ctx: Context, basis: dict[str, Any], department: str, code: 
         return
     joint = ctx.ledger.find(task_id(basis["task"]))
     if not isinstance(joint, JointTask):
-        raise NotFoundError(f"no task {basis['task']} / 没有任务 {basis['task']}")
+        raise NotFoundError(_("no task {task}", task=basis["task"]))
     if not any(i["department"] == department and i["code"] == code for i in joint.items):
         raise RuleViolationError(
-            f"{department}:{code} 不是任务 {joint.task} 的抽查事项，不能以该任务的抽取为依据检查 / "
-            f"{department}:{code} is not an item of task {joint.task}; its draw is no basis "
-            "for checking it",
+            _(
+                "{department}:{code} is not an item of task {task}; its draw is no basis "
+                "for checking it",
+                department=department,
+                code=code,
+                task=joint.task,
+            ),
             rule="R7.2",
         )
 
@@ -118,14 +122,20 @@ def checklist_of(ctx: Context, basis: dict[str, Any], obj: str) -> list[str]:
     staffed -- every task item for the object's kind."""
     drawn = ctx.ledger.find(draw_id(basis["task"], basis["draw"]))
     if not isinstance(drawn, Draw) or drawn.performed is None:
-        raise NotFoundError(f"no performed draw {basis['task']}/{basis['draw']}")
+        raise NotFoundError(
+            _("no performed draw {task}/{draw}", task=basis["task"], draw=basis["draw"])
+        )
     for assignment in drawn.performed["assignments"]:
         if assignment["object"] == obj:
             break
     else:
         raise RuleViolationError(
-            f"{obj} 未在抽取 {basis['task']}/{basis['draw']} 中被抽中 / {obj} was not drawn "
-            f"in {basis['task']}/{basis['draw']}",
+            _(
+                "{obj} was not drawn in {task}/{draw}",
+                obj=obj,
+                task=basis["task"],
+                draw=basis["draw"],
+            ),
             rule="R1.1",
         )
     if "checklist" in assignment:
@@ -148,10 +158,14 @@ def check_on_checklist(ctx: Context, basis: dict[str, Any], obj: str, key: str) 
     checklist = checklist_of(ctx, basis, obj)
     if key not in checklist:
         raise RuleViolationError(
-            f"{key} 不在 {obj} 的检查清单上（该部门不监管此对象或事项不适用此类对象）；清单："
-            f"{'、'.join(checklist) or '无'} / {key} is not on the checklist of {obj} (its "
-            f"department does not supervise it, or the item does not apply to its kind); "
-            f"checklist: {', '.join(checklist) or 'none'}",
+            _(
+                "{key} is not on the checklist of {obj} (its department does not "
+                "supervise it, or the item does not apply to its kind); checklist: "
+                "{checklist}",
+                key=key,
+                obj=obj,
+                checklist=", ".join(checklist) or "-",
+            ),
             rule="R6.6",
         )
 
@@ -167,8 +181,13 @@ def present_at(inspection: Inspection, item: str) -> list[str]:
 def _not_before(day: str, floor: str, what: str, of: str, rule: str) -> None:
     if day < floor:
         raise RuleViolationError(
-            f"{what} {day} 早于{of} {floor}，日期不能早于其所依据的事实 / "
-            f"{what} {day} is before the {of} {floor} it depends on",
+            _(
+                "{what} {day} is before the {of} {floor} it depends on",
+                what=what,
+                day=day,
+                of=of,
+                floor=floor,
+            ),
             rule=rule,
         )
 
@@ -210,9 +229,11 @@ def check_published_after_forming(
     earliest = dt.datetime.fromtimestamp(created - TOLERANCE, CHINA).date().isoformat()
     if published < earliest:
         raise RuleViolationError(
-            f"published_on {published} 不在签名时间 {ctx.today.isoformat()} 的时间窗内，"
-            f"公示日期只能是签名当日 / published_on {published} is outside the signing window "
-            f"of the command signed on {ctx.today.isoformat()}: a publication is recorded "
-            "on the day it is made",
+            _(
+                "published_on {published} is outside the signing window of the command "
+                "signed on {today}: a publication is recorded on the day it is made",
+                published=published,
+                today=ctx.today.isoformat(),
+            ),
             rule="R9.1",
         )

@@ -113,8 +113,7 @@ class DecideInspectors(Command):
     def authorise(cls, ctx: Context) -> None:
         if ctx.actor is None or "judicial" not in ctx.actor.roles:
             raise PermissionDeniedError(
-                "inspector-directory changes are decided by the judicial "
-                "department's key (司法部门审核)",
+                _("inspector-directory changes are decided by the judicial department's key"),
                 rule="R4.2",
             )
 

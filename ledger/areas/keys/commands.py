@@ -66,14 +66,19 @@ class StartLedger(Command):
         starting = ctx.ledger.starting_format
         if self.format and self.format != starting:
             raise AuthorisationError(
-                f"创世命令签署的账本格式 {self.format} 与本账本格式 {starting} 不符 / the "
-                f"office signed format {self.format}; this ledger is started under format "
-                f"{starting}"
+                _(
+                    "the office signed format {format}; this ledger is started under format "
+                    "{starting}",
+                    format=self.format,
+                    starting=starting,
+                )
             )
         if not self.format and starting >= SIGNED_FORMAT_SINCE:
             raise ValidationError(
-                f"创世命令须签署账本格式 / a format-{starting} genesis signs its format: "
-                f"params.format = {starting}",
+                _(
+                    "a format-{starting} genesis signs its format: params.format = {starting}",
+                    starting=starting,
+                ),
                 {"format": ["required"]},
             )
         if office.key_id == ledger_key.key_id:

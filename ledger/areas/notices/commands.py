@@ -44,18 +44,19 @@ class IssueNotice(Command):
         named = load_department(ctx, self.department)
         if named.kind in REVIEWERS:
             raise RuleViolationError(
-                f"{self.department} reviews the mechanism; a notice names a member unit "
-                f"(通报对象须为成员单位)",
+                _(
+                    "{department} reviews the mechanism; a notice names a member unit",
+                    department=self.department,
+                ),
                 rule="R10.2",
             )
         if self.due <= ctx.today.isoformat():
             raise ValidationError(
-                f"the rectification is due after the notice is issued ({ctx.today}) / "
-                "整改期限须晚于通报日期",
+                _("the rectification is due after the notice is issued ({today})", today=ctx.today),
                 {"due": [_("not after the day of issue")]},
             )
         if ctx.ledger.find(notice_id(self.notice)) is not None:
-            raise ConflictError(f"notice {self.notice} already exists / 通报编号已存在")
+            raise ConflictError(_("notice {notice} already exists", notice=self.notice))
         issued = Notice(
             notice=self.notice,
             department=self.department,
@@ -84,18 +85,23 @@ class RectifyNotice(Command):
     def handle(self, ctx: Context) -> Outcome:
         found = ctx.ledger.find(notice_id(self.notice))
         if not isinstance(found, Notice):
-            raise NotFoundError(f"no notice {self.notice} / 无此通报", rule="R10.2")
+            raise NotFoundError(_("no notice {notice}", notice=self.notice), rule="R10.2")
         ctx.require_department(found.department, rule="R10.2")
         if found.rectified is not None:
             raise ConflictError(
-                f"notice {self.notice} was rectified on {found.rectified['done_on']} / "
-                "该通报已整改完毕",
+                _(
+                    "notice {notice} was rectified on {done_on}",
+                    notice=self.notice,
+                    done_on=found.rectified["done_on"],
+                ),
                 rule="R10.2",
             )
         if self.done_on < found.issued_on:
             raise RuleViolationError(
-                f"a rectification cannot be done before the notice ({found.issued_on}) / "
-                "整改日期早于通报日期",
+                _(
+                    "a rectification cannot be done before the notice ({issued_on})",
+                    issued_on=found.issued_on,
+                ),
                 rule="R10.2",
             )
         found.rectify(done_on=self.done_on, account=self.account)

@@ -104,9 +104,10 @@ def check_ratios(ratios: dict[str, str], table: dict[str, dict[str, str]] | None
     the two, never both."""
     if bool(ratios) == bool(table):
         raise ValidationError(
-            "give the sampling ratios per credit class (ratios) or per credit class and risk "
-            "grade (ratio_table), one of the two / 抽查比例须按信用分类（ratios）或按信用分类与"
-            "事项风险等级（ratio_table）二选一",
+            _(
+                "give the sampling ratios per credit class (ratios) or per credit class "
+                "and risk grade (ratio_table), one of the two"
+            ),
             {"ratios": ["one of ratios and ratio_table"]},
         )
 
@@ -135,9 +136,13 @@ def check_directed_ratio(
     mine = Decimal(directed["ratio"])
     if mine < highest or (mine == highest and mine < 1):
         raise RuleViolationError(
-            f"定向抽查比例 {directed['ratio']} 须高于其覆盖的最高抽查比例（{name} = {highest}）"
-            f"/ the directed-check ratio {directed['ratio']} must be above the highest ratio it "
-            f"overrides ({name} = {highest}): directed checks (定向抽查) mean a higher ratio",
+            _(
+                "the directed-check ratio {ratio} must be above the highest ratio it "
+                "overrides ({name} = {highest}): directed checks mean a higher ratio",
+                ratio=directed["ratio"],
+                name=name,
+                highest=highest,
+            ),
             rule="R5.3",
         )
 

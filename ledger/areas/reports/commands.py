@@ -58,8 +58,7 @@ class SubmitReport(Command):
             )
         if not self.text and formats.since(ctx.ledger, 2):
             raise RuleViolationError(
-                "a report carries its text, not only a digest "
-                "(报送工作推进情况和年度书面总结须附正文)",
+                _("a report carries its text, not only a digest"),
                 rule="R10.6",
             )
         period = f"{year}-Q{quarter}" if kind == "quarterly" else str(year)
@@ -121,12 +120,15 @@ class CollateReports(Command):
         period = f"{self.year}-Q{self.quarter}" if self.quarter else str(self.year)
         if self.content.get("period") != period:
             raise ValidationError(
-                f"the content collates {self.content.get('period')!r}, not {period} / "
-                "汇总期间不一致",
+                _(
+                    "the content collates {content_period!r}, not {period}",
+                    content_period=self.content.get("period"),
+                    period=period,
+                ),
                 {"content.period": [_("is not {period}", period=period)]},
             )
         if ctx.ledger.find(collation_id(period)) is not None:
-            raise ConflictError(f"the collation for {period} was already sent / 已报送")
+            raise ConflictError(_("the collation for {period} was already sent", period=period))
         kind = "quarterly" if self.quarter else "annual"
         for entry in self.content["departments"]:
             code = str(entry.get("department"))
@@ -141,8 +143,13 @@ class CollateReports(Command):
                 or cited.get("summary_sha256") != found.summary_sha256
             ):
                 raise RuleViolationError(
-                    f"the collation cites a {kind} report of {code} for {period} the log does "
-                    "not hold / 汇总引用的报告与台账不符",
+                    _(
+                        "the collation cites a {kind} report of {code} for {period} the log does "
+                        "not hold",
+                        kind=kind,
+                        code=code,
+                        period=period,
+                    ),
                     rule="R10.6",
                 )
         collation = Collation(

@@ -52,8 +52,11 @@ class EnterResult(Command):
     def authorise(cls, ctx: Context) -> None:
         if ctx.actor is None or "inspector" not in ctx.actor.roles:
             raise PermissionDeniedError(
-                f"only an inspector who checked the object enters its result (谁检查谁录入); "
-                f"key {ctx.actor_id} is no inspector's",
+                _(
+                    "only an inspector who checked the object enters its result; key "
+                    "{actor_id} is no inspector's",
+                    actor_id=ctx.actor_id,
+                ),
                 rule="R9.1",
             )
 
@@ -67,8 +70,13 @@ class EnterResult(Command):
         allowed = team if team is not None else sorted(checked_by)
         if person is None or person not in allowed:
             raise PermissionDeniedError(
-                f"only an inspector assigned to {obj} enters its result (谁检查谁录入); "
-                f"key {ctx.actor_id} is {'person ' + person if person else 'no inspector'}",
+                _(
+                    "only an inspector assigned to {obj} enters its result; key {actor_id} "
+                    "is {holder}",
+                    obj=obj,
+                    actor_id=ctx.actor_id,
+                    holder=person or "-",
+                ),
                 rule="R9.1",
             )
         key = f"{department}:{item}"
@@ -84,10 +92,14 @@ class EnterResult(Command):
             # check its own items; a team member who was not at this item's check
             # does not enter its result.
             raise PermissionDeniedError(
-                f"{person} 未参加 {obj} 的 {key} 检查，不能录入其结果（谁检查、谁录入）；"
-                f"检查人员：{'、'.join(present)} / {person} was not present at the check of "
-                f"{key} on {obj} and cannot enter its result (谁检查谁录入); present: "
-                f"{', '.join(present)}",
+                _(
+                    "{person} was not present at the check of {key} on {obj} and cannot "
+                    "enter its result; present: {present}",
+                    person=person,
+                    obj=obj,
+                    key=key,
+                    present=", ".join(present),
+                ),
                 rule="R9.1",
             )
         rules.check_formed_after_check(ctx, inspection, key, self.formed_on)
@@ -157,10 +169,13 @@ class PublishResult(_Decision):
             # (products, projects, behaviours) by ids that are not valid codes.
             if uscc_problem(inspection.object) is None:
                 raise RuleViolationError(
-                    f"a market entity's result is published on both 国家企业信用信息公示系统 and "
-                    f"全国信用信息共享平台; {', '.join(CHANNEL_NAMES[c] for c in missing)} is "
-                    "left out without a recorded reason (channel_reason) / "
-                    "未经两个平台公示须说明理由",
+                    _(
+                        "a market entity's result is published on both the National Enterprise "
+                        "Credit Information Publicity System and the National Credit Information "
+                        "Sharing Platform; {missing} is left out without a recorded reason "
+                        "(channel_reason)",
+                        missing=", ".join(CHANNEL_NAMES[c] for c in missing),
+                    ),
                     rule="R9.1",
                 )
         inspection.publish(

@@ -124,8 +124,12 @@ class RecordDutyRules(Command):
         expected = len(document.versions) + 1
         if self.version != expected:
             raise ConflictError(
-                f"{department} 追责免责办法的下一版本是 {expected} / the next version of "
-                f"{department}'s rules is {expected}, not {self.version}",
+                _(
+                    "the next version of {department}'s rules is {expected}, not {version}",
+                    department=department,
+                    expected=expected,
+                    version=self.version,
+                ),
                 rule="R10.4",
             )
         digest = sha256(self.text.encode("utf-8")).hex()
@@ -191,23 +195,33 @@ class AssessParty(Command):
         kind = rules.require_party(ctx, self.party)
         if kind == "department" and self.party != department:
             raise PermissionDeniedError(
-                f"{department} 只能评定本部门及其人员 / {department} assesses only itself and "
-                f"its own inspectors, not {self.party}",
+                _(
+                    "{department} assesses only itself and its own inspectors, not {party}",
+                    department=department,
+                    party=self.party,
+                ),
                 rule="R10.4",
             )
         if kind == "person":
             person = ctx.ledger.find(inspector_id(self.party))
             if not isinstance(person, Inspector) or person.department != department:
                 raise PermissionDeniedError(
-                    f"{self.party} 不是 {department} 的执法检查人员 / {self.party} is not an "
-                    f"inspector of {department}",
+                    _(
+                        "{party} is not an inspector of {department}",
+                        party=self.party,
+                        department=department,
+                    ),
                     rule="R10.4",
                 )
         document = ctx.ledger.find(duty_rules_id(department))
         if not isinstance(document, DutyRules) or self.rules_version not in document.versions:
             raise NotFoundError(
-                f"{department} 没有第 {self.rules_version} 版追责免责办法 / {department} has "
-                f"recorded no version {self.rules_version} of its rules (review.rules first)",
+                _(
+                    "{department} has recorded no version {rules_version} of its rules "
+                    "(review.rules first)",
+                    department=department,
+                    rules_version=self.rules_version,
+                ),
                 rule="R10.4",
             )
         cited = {
@@ -242,7 +256,7 @@ class RecordProblem(Command):
         department = "OFFICE" if ctx.is_office else ctx.actor_department()
         if not rules.object_known(ctx, self.object):
             raise NotFoundError(
-                f"名录库中没有检查对象 {self.object} / no object {self.object} in the directory",
+                _("no object {object} in the directory", object=self.object),
                 rule="R10.4",
             )
         found = ctx.ledger.find(object_problems_id(self.object))

@@ -14,6 +14,7 @@ from ledger.areas.tasks.events import JointTask
 from ledger.commanding import Context
 from ledger.draw.world import DIRECTORY_TOPICS, fold
 from ledger.errors import NotFoundError
+from ledger.i18n import _
 from ledger.ids import department_id, inspector_id, object_id, task_id
 
 #: The subject kinds and their Chinese names.
@@ -54,8 +55,11 @@ def party_kind(ctx: Context, party: str) -> str | None:
 def require_subject(ctx: Context, kind: str, ident: str) -> None:
     if not subject_known(ctx, kind, ident):
         raise NotFoundError(
-            f"没有该{SUBJECT_KINDS[kind]} {ident}，不能对其评查 / no {kind} {ident} in the log: "
-            "a review must name a subject that exists",
+            _(
+                "no {kind} {ident} in the log: a review must name a subject that exists",
+                ident=ident,
+                kind=kind,
+            ),
             rule="R10.4",
         )
 
@@ -64,8 +68,11 @@ def require_party(ctx: Context, party: str) -> str:
     kind = party_kind(ctx, party)
     if kind is None:
         raise NotFoundError(
-            f"没有部门或执法检查人员 {party} / no department or inspector {party} in the log: "
-            "a verdict must name a party that exists",
+            _(
+                "no department or inspector {party} in the log: a verdict must name a "
+                "party that exists",
+                party=party,
+            ),
             rule="R10.4",
         )
     return kind

@@ -95,8 +95,10 @@ class CreateTask(Command):
         rules.check_ratios(ratios, table)
         if table and not formats.since(ctx.ledger, 3):
             raise ValidationError(
-                "a ratio table (ratio_table) needs a format-3 ledger (its draws are v3); give "
-                "ratios per credit class / 格式3之前的账本不支持按风险等级的抽查比例表",
+                _(
+                    "a ratio table (ratio_table) needs a format-3 ledger (its draws are v3); "
+                    "give ratios per credit class"
+                ),
                 {"ratio_table": ["before format 3"]},
             )
         items = items_of(ctx, lead, self.items, rule="R7.2", risk=bool(table))

@@ -43,15 +43,19 @@ class AssignWork(Command):
         sections = load_department(ctx, department).sections
         if self.section not in sections:
             raise RuleViolationError(
-                f"{department} has no section {self.section} (registered: "
-                f"{', '.join(sections) or 'none'}) / 该单位无此股室",
+                _(
+                    "{department} has no section {section} (registered: {sections})",
+                    department=department,
+                    section=self.section,
+                    sections=", ".join(sections) or "-",
+                ),
                 rule="R10.3",
             )
         if self.person:
             inspectors_of(ctx, department, (self.person,))
         if self.due < ctx.today.isoformat():
             raise ValidationError(
-                f"the time node {self.due} is already past / 时间节点已过",
+                _("the time node {due} is already past", due=self.due),
                 {"due": [_("before the day of assignment")]},
             )
         if ctx.ledger.find(work_entry_id(department, self.entry)) is not None:
@@ -100,10 +104,12 @@ class CompleteWork(Command):
                 )
             )
         if found.done_on is not None:
-            raise ConflictError(f"entry {self.entry} was done on {found.done_on} / 已完成")
+            raise ConflictError(
+                _("entry {entry} was done on {done_on}", entry=self.entry, done_on=found.done_on)
+            )
         if self.done_on < found.assigned_on:
             raise RuleViolationError(
-                f"done before it was assigned ({found.assigned_on}) / 完成日期早于分派日期",
+                _("done before it was assigned ({assigned_on})", assigned_on=found.assigned_on),
                 rule="R10.3",
             )
         found.complete(done_on=self.done_on, note=self.note)
