@@ -3,6 +3,8 @@ default; ``--lang en`` or ``SHUANGSUI_LANG=en`` prints the English alone."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -68,3 +70,58 @@ def test_a_key_state_is_named_in_chinese() -> None:
 
     message = _("{key_id} was {status}", key_id="k1", status=KEY_STATES["revoked"])
     assert str(message) == "k1 was revoked" and message.render("zh") == "k1 已吊销"
+
+
+# --- the Chinese form of JSON and CSV listings: names added, nothing changed ------------------
+
+
+def test_json_rows_keep_their_keys_and_gain_names_beside_codes() -> None:
+    from ledger.i18n import _
+    from tools.cli.output import csv_text, named
+
+    names = {
+        "departments": {"SCJGJ": "安岳县市场监督管理局", "WJJ": "安岳县卫生健康局"},
+        "items": {"SCJGJ:SC-001": "食品生产检查"},
+    }
+    row = {
+        "department": "SCJGJ",
+        "item": "SC-001",
+        "result": "no_problem",
+        "method": "on_site",
+        "status": "overdue",
+        "participants": ["WJJ"],
+        "detail": _("no result entered yet"),
+        "note": "free text",
+        "department_name": "kept as it was",
+    }
+    shown = named([row], names)[0]
+    assert {k: shown[k] for k in row} == row  # every key and value as it was
+    assert shown["department_name"] == "kept as it was"  # never overwritten
+    assert shown["item_name"] == "食品生产检查"  # a code beside the row's department
+    assert shown["result_name"] == "未发现问题" and shown["method_name"] == "实地核查"
+    assert shown["status_name"] == "已逾期"
+    assert shown["participants_names"] == ["安岳县卫生健康局"]
+    assert shown["detail_zh"] == "尚未录入检查结果"
+    assert "note_name" not in shown and "note_zh" not in shown
+    # an unknown code gets no name; nested rows are named too
+    nested = named({"rows": [{"department": "NOPE", "result": "violation"}]}, names)
+    assert nested["rows"][0] == {
+        "department": "NOPE",
+        "result": "violation",
+        "result_name": "发现违法违规行为",
+    }
+    header = csv_text(named([row], names), ("department",)).splitlines()[0].split(",")
+    assert header[0] == "department" and "result_name" in header
+
+
+def test_a_json_listing_shows_names_in_both_languages(home: Settings) -> None:
+    office = str(home.keys_dir / "office.key")
+    args = ["department", "register", "--key", office, "X1", "--name", "某局", "--kind", "tax"]
+    assert run(home, *args).exit_code == 0
+    for lang in ([], ["--lang", "en"]):
+        result = CliRunner().invoke(cli, ["--home", str(home.home), *lang, "deadlines", "--json"])
+        assert result.exit_code == 0, result.output
+        rows = json.loads(result.stdout)
+        mine = [r for r in rows if r["department"] == "X1"]
+        assert mine and all(r["department_name"] == "某局" for r in mine)
+        assert all(r["kind_name"] and r["status_name"] for r in mine)

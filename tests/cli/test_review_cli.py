@@ -226,9 +226,11 @@ def test_an_arbitrary_inspection_is_found_and_settled(
                     "r": "R1.1",
                     "detail": "arbitrary check: no draw and no case lead",
                     "evidence": [review["inspections"][0]["findings"][1]["evidence"][0]],
+                    "detail_zh": "随意检查：未经抽取，也无案件线索",
                 }
             ],
             "analysis": None,
+            "rules_zh": ["R1.1 basis：随意检查：未经抽取，也无案件线索"],
         }
     ]
     refused(

@@ -121,4 +121,8 @@ def body_list(runtime: Runtime, out: Output) -> None:
       shuangsui body list --csv > bodies.csv
     """
     with projected(runtime) as (_, store):
-        out.rows(read_bodies.bodies(store.db), columns=("body", "name", "valid_until"))
+        out.rows(
+            read_bodies.bodies(store.db),
+            columns=("body", "name", "valid_until"),
+            names=out.names(store.db),
+        )

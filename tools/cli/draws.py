@@ -13,6 +13,8 @@ import click
 from ledger.draw.ceremony import quicknet_verifier, witness_commitment
 from ledger.errors import NotFoundError, ValidationError
 from ledger.i18n import _
+from tools.cli.output import named
+from tools.cli.projected import display_names
 from tools.cli.runtime import (
     EXIT_TAMPERED,
     KEY,
@@ -432,7 +434,7 @@ def draw_show(runtime: Runtime, ref: str) -> None:
     finally:
         ledger.close()
     shown["commitment"] = json.loads(shown["commitment"])
-    echo_json(shown)
+    echo_json(named(shown, display_names(runtime)))
 
 
 @click.command("verify-draw")

@@ -208,6 +208,7 @@ def inspection_checklist(
     basis = read_basis(draw_ref, None, None, None, None)
     with projected(runtime) as (__, store):
         found = checklist(store.db, basis["task"], basis["draw"], obj, as_of(today))
+        names = out.names(store.db)
     out.rows(
         found["items"],
         table=checklist_table(found),
@@ -225,6 +226,7 @@ def inspection_checklist(
             "reason",
             "sent",
         ),
+        names=names,
     )
 
 

@@ -7,8 +7,8 @@ import click
 
 from ledger.errors import ValidationError
 from ledger.i18n import _
-from tools.cli.output import Output, listing
-from tools.cli.projected import read_projected
+from tools.cli.output import Output, listing, named
+from tools.cli.projected import display_names, read_projected
 from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_ledger
 
 
@@ -101,9 +101,8 @@ def inspectors_show(runtime: Runtime, person: str) -> None:
     """
     from ledger.ids import inspector_id
 
-    echo_json(
-        read_ledger(
-            runtime,
-            lambda ledger: find(ledger, inspector_id(person), f"inspector {person}").as_dict(),
-        )
+    shown = read_ledger(
+        runtime,
+        lambda ledger: find(ledger, inspector_id(person), f"inspector {person}").as_dict(),
     )
+    echo_json(named(shown, display_names(runtime)))

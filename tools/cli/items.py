@@ -11,8 +11,8 @@ import click
 
 from ledger.i18n import _
 from tools.cli import names, terms
-from tools.cli.output import Output, listing
-from tools.cli.projected import read_projected
+from tools.cli.output import Output, listing, named
+from tools.cli.projected import display_names, read_projected
 from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_json, read_ledger
 from tools.cli.terms import Term
 
@@ -127,14 +127,13 @@ def items_show(runtime: Runtime, department_code: str) -> None:
     """
     from ledger.ids import item_list_id
 
-    echo_json(
-        read_ledger(
-            runtime,
-            lambda ledger: find(
-                ledger, item_list_id(department_code), f"item list of {department_code}"
-            ).as_dict(),
-        )
+    shown = read_ledger(
+        runtime,
+        lambda ledger: find(
+            ledger, item_list_id(department_code), f"item list of {department_code}"
+        ).as_dict(),
     )
+    echo_json(named(shown, display_names(runtime)))
 
 
 @items.command("report")

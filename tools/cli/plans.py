@@ -9,6 +9,8 @@ import click
 
 from ledger.i18n import _
 from tools.cli import names, terms
+from tools.cli.output import named
+from tools.cli.projected import display_names
 from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_json, read_ledger
 from tools.cli.terms import Term
 
@@ -92,11 +94,10 @@ def plans_show(runtime: Runtime, department_code: str, year: int) -> None:
     """
     from ledger.ids import plan_id
 
-    echo_json(
-        read_ledger(
-            runtime,
-            lambda ledger: find(
-                ledger, plan_id(department_code, year), f"{year} plan of {department_code}"
-            ).as_dict(),
-        )
+    shown = read_ledger(
+        runtime,
+        lambda ledger: find(
+            ledger, plan_id(department_code, year), f"{year} plan of {department_code}"
+        ).as_dict(),
     )
+    echo_json(named(shown, display_names(runtime)))

@@ -68,6 +68,21 @@ def projected(
         ledger.close()
 
 
+def display_names(runtime: Runtime) -> Any:
+    """The departments' and items' names (:func:`projections.read.public.names`) for a
+    command that reads the ledger itself, to show them beside its codes."""
+    from projections.read import public
+
+    ledger = runtime.open(write=False)
+    store = Store(projection_path(runtime.settings.home))
+    try:
+        sync_projections(ledger, store)
+        return public.names(store.db)
+    finally:
+        store.close()
+        ledger.close()
+
+
 def read_projected(runtime: Runtime, fn: Any) -> Any:
     """``fn(db)`` on the projections, brought up to date first."""
     with projected(runtime) as (__, store):

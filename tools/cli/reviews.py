@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 
 from ledger.areas.reviews.events import PROBLEM_KINDS
+from projections.read import public
 from projections.read.deadlines import as_of
 from projections.review import review as duty_review
 from projections.review.render import render
-from tools.cli.output import Output, export_path
+from tools.cli.output import Output, export_path, named
 from tools.cli.projected import JSON, TODAY, projected, read_subject, subject_options
 from tools.cli.runtime import KEY, Runtime, echo_json, pass_runtime, read_json, read_text
 from tools.cli.terms import Term
@@ -59,11 +60,11 @@ def review_show(
     with projected(runtime) as (_, store):
         result = duty_review(store.db, kind, ident, as_of(today))
         out = Output("json", export_file, "reviews")
-        names = out.names(store.db)
+        names = public.names(store.db)
     if export_file is not None:
         out.rows(result.as_dict()["verdicts"], names=names)
     elif as_json:
-        echo_json(result.as_dict())
+        echo_json(named(result.as_dict(), names))
     else:
         click.echo(render(result, runtime.lang))
 

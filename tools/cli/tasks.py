@@ -9,6 +9,8 @@ import click
 
 from ledger.i18n import _
 from tools.cli import names, terms
+from tools.cli.output import named
+from tools.cli.projected import display_names
 from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_json, read_ledger
 
 
@@ -90,11 +92,10 @@ def task_show(runtime: Runtime, task_code: str) -> None:
     """
     from ledger.ids import task_id
 
-    echo_json(
-        read_ledger(
-            runtime, lambda ledger: find(ledger, task_id(task_code), f"task {task_code}").as_dict()
-        )
+    shown = read_ledger(
+        runtime, lambda ledger: find(ledger, task_id(task_code), f"task {task_code}").as_dict()
     )
+    echo_json(named(shown, display_names(runtime)))
 
 
 @task.command("organise")
