@@ -15,6 +15,7 @@ from flask_smorest import Blueprint
 
 from api import schemas as s
 from api.blueprints.common import KIND, access, service, store, today
+from ledger.areas.reviews.rules import SUBJECT_WORDS
 from ledger.errors import NotFoundError
 from ledger.i18n import _
 from ledger.roles import OVERSIGHT_READ, STATE_READ
@@ -37,7 +38,11 @@ def trail(args: dict[str, Any], kind: str, subject: str) -> Any:
     )
     if not entries and not args["after"]:
         raise NotFoundError(
-            _("nothing in the log touches {kind} {subject}", kind=kind, subject=subject)
+            _(
+                "nothing in the log touches {kind} {subject}",
+                kind=SUBJECT_WORDS.get(kind, kind),
+                subject=subject,
+            )
         )
     more = len(entries) > args["limit"]
     entries = entries[: args["limit"]]
@@ -56,7 +61,11 @@ def trail_bundle(kind: str, subject: str) -> Any:
     positions = read.trails.trail_positions(store(), kind, subject)
     if not positions:
         raise NotFoundError(
-            _("nothing in the log touches {kind} {subject}", kind=kind, subject=subject)
+            _(
+                "nothing in the log touches {kind} {subject}",
+                kind=SUBJECT_WORDS.get(kind, kind),
+                subject=subject,
+            )
         )
     with tempfile.TemporaryDirectory() as where:
         out = Path(where) / "bundle.jsonl"

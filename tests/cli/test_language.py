@@ -125,3 +125,26 @@ def test_a_json_listing_shows_names_in_both_languages(home: Settings) -> None:
         mine = [r for r in rows if r["department"] == "X1"]
         assert mine and all(r["department_name"] == "某局" for r in mine)
         assert all(r["kind_name"] and r["status_name"] for r in mine)
+
+
+@pytest.mark.parametrize(
+    ("args", "chinese", "english"),
+    [
+        (["feed", "--bogus"], "没有这个选项：--bogus", "No such option '--bogus'."),
+        (["feed", "--limit", "0"], "'--limit' 的值无效 / invalid value", "Invalid value for"),
+        (["plans", "show", "SCJGJ"], "缺少参数 'YEAR'", "Missing argument 'YEAR'."),
+        (["task", "show", "NOPE"], "没有抽查任务 NOPE / no task NOPE", "error: no task NOPE"),
+        (["trail", "--object", "NOPE"], "日志中没有涉及 检查对象 NOPE", "touches object NOPE"),
+    ],
+)
+def test_usage_errors_read_in_chinese_then_english(
+    home: Settings, args: list[str], chinese: str, english: str
+) -> None:
+    """click's own errors (missing, unknown or invalid options) and the commands' are
+    Chinese with the English by default, English alone with --lang en."""
+    base = ["--home", str(home.home)]
+    zh = CliRunner().invoke(cli, [*base, *args])
+    en = CliRunner().invoke(cli, [*base, "--lang", "en", *args])
+    assert zh.exit_code == en.exit_code == 2, zh.output
+    assert chinese in zh.output and "Traceback" not in zh.output
+    assert english in en.output and not any("\u4e00" <= ch <= "\u9fff" for ch in en.output)

@@ -64,15 +64,43 @@ def say(message: Any, lang: str) -> str:
     return bilingual(message) if lang == "zh" else str(message)
 
 
+def usage_message(exc: click.UsageError) -> Any:
+    """Click's own usage errors (a missing, unknown or invalid option) as a message with
+    its Chinese (an invalid value's reason stays click's English, after it); ``None`` for
+    the others, which keep click's English."""
+    ctx, param = exc.ctx, getattr(exc, "param", None)
+    hint = param.get_error_hint(ctx) if param is not None and ctx is not None else ""
+    if isinstance(exc, click.MissingParameter) and hint:
+        if param is not None and param.param_type_name == "argument":
+            return _("missing argument {name}", name=hint)
+        return _("missing option {name}", name=hint)
+    if isinstance(exc, click.NoSuchOption):
+        return _("no such option: {name}", name=exc.option_name)
+    if isinstance(exc, click.BadParameter) and hint:
+        return _("invalid value for {name}", name=hint), exc.message
+    return None
+
+
 class LedgerGroup(click.Group):
     """Maps :class:`LedgerError` to a clear message and exit status 2, once; a file
     that cannot be read or written (an ``OSError`` no command caught) too, so no input
     ever ends in a traceback (issue 14 §3). The message is Chinese with its English
-    (``--lang en`` / ``SHUANGSUI_LANG=en``: English only)."""
+    (``--lang en`` / ``SHUANGSUI_LANG=en``: English only); so are click's own errors for
+    a missing, unknown or invalid option (:func:`usage_message`)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            lang = getattr(ctx.obj, "lang", None) or "zh"
+            message = usage_message(exc) if lang == "zh" else None
+            if message is None:
+                raise
+            if isinstance(message, tuple):  # (what is invalid, click's reason)
+                text = f"{say(message[0], lang)}: {message[1]}"
+            else:
+                text = say(message, lang)
+            raise click.UsageError(text, ctx=exc.ctx) from exc
         except OSError as exc:
             lang = getattr(ctx.obj, "lang", None) or "zh"
             message = _(

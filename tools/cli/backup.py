@@ -116,9 +116,15 @@ def backup(runtime: Runtime, out: Path) -> None:
                 tar.addfile(info, io.BytesIO(data))
         os.chmod(partial, 0o600)
         os.replace(partial, out)
-    click.echo(
-        f"backup of {origin}: {size} entries, {len(members) - 1} other file(s) -> {out} "
-        f"(已备份; private keys are not in it)"
+    runtime.say(
+        _(
+            "backup of {origin}: {size} entries, {files} other file(s) -> {out} (private "
+            "keys are not in it)",
+            origin=origin,
+            size=size,
+            files=len(members) - 1,
+            out=out,
+        )
     )
 
 
@@ -207,7 +213,7 @@ def restore(runtime: Runtime, backup_file: Path) -> None:
         finally:
             ledger.close()
         if problem is not None:
-            click.echo(f"NOT RESTORED: {problem} (备份未通过核验，未恢复)", err=True)
+            runtime.say(_("NOT RESTORED: {problem}", problem=problem), err=True)
             sys.exit(EXIT_TAMPERED)
         keys = runtime.settings.keys_dir
         keys.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -218,11 +224,18 @@ def restore(runtime: Runtime, backup_file: Path) -> None:
         if CHECKPOINT in members:
             shutil.copy2(staged / CHECKPOINT, home / "restored.checkpoint")
         os.replace(staged / LEDGER, target)
-    click.echo(
-        f"restored {report.size} entries of {manifest['origin']} to {target}: verified "
-        f"({report.signatures} signatures){', checkpoint held' if CHECKPOINT in members else ''}"
-        f"; put ledger.key back in {keys} before serving (已核验并恢复)"
+    restored = _(
+        "restored {size} entries of {origin} to {target}: verified ({signatures} signatures); "
+        "put ledger.key back in {keys} before serving",
+        size=report.size,
+        origin=manifest["origin"],
+        target=target,
+        signatures=report.signatures,
+        keys=keys,
     )
+    if CHECKPOINT in members:
+        restored = _("{restored}; checkpoint held", restored=restored)
+    runtime.say(restored)
 
 
 def _tampered(

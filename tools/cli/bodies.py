@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ledger.i18n import _
 from projections.read import bodies as read_bodies
 from tools.cli.output import Output, listing
 from tools.cli.projected import projected
@@ -71,7 +72,7 @@ def body_register(
         "valid_until": valid_until,
     }
     runtime.run(key_file, "body.register", params)
-    click.echo(f"body {ident} {name} registered / 已登记受委托机构")
+    runtime.say(_("body {body} {name} registered", body=ident, name=name))
 
 
 @body.command("oversee")
@@ -107,7 +108,7 @@ def body_oversee(
     if rating:
         params["rating"] = rating
     runtime.run(key_file, "body.oversee", params)
-    click.echo(f"{kind} of {ident} recorded / 已记录对第三方的{kind}")
+    runtime.say(_("{kind} of {body} recorded", kind=kind, body=ident))
 
 
 @body.command("list")
@@ -120,7 +121,7 @@ def body_list(runtime: Runtime, out: Output) -> None:
     Example:
       shuangsui body list --csv > bodies.csv
     """
-    with projected(runtime) as (_, store):
+    with projected(runtime) as (__, store):
         out.rows(
             read_bodies.bodies(store.db),
             columns=("body", "name", "valid_until"),

@@ -68,10 +68,13 @@ def credit_policy(
         }
     result = runtime.run(key_file, "credit.policy", params)
     cap = result["yearly_cap"]
-    click.echo(
-        f"credit policy version {result['version']}: yearly cap {cap or 'none'}, "
-        f"concentration {json.dumps(result['concentration'], ensure_ascii=False)} / "
-        f"信用监管规则第{result['version']}版已记录"
+    runtime.say(
+        _(
+            "credit policy version {version}: yearly cap {cap}, concentration {concentration}",
+            version=result["version"],
+            cap=cap or "-",
+            concentration=json.dumps(result["concentration"], ensure_ascii=False),
+        )
     )
 
 

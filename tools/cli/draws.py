@@ -323,9 +323,13 @@ def draw_recuse(
         {"task": task, "draw": number, "object": object_id, "person": person, "reason": reason},
     )
     if result.get("status") == "requested":
-        click.echo(
-            f"recusal of {person} from {object_id} requested (回避申请已记录); it takes effect "
-            "with the inspector's own declaration or the office's approval"
+        runtime.say(
+            _(
+                "recusal of {person} from {object} requested; it takes effect with the "
+                "inspector's own declaration or the office's approval",
+                person=person,
+                object=object_id,
+            )
         )
     else:
         click.echo(f"{person} recused from {object_id}; replaced by {result['replacement']}")
@@ -353,9 +357,13 @@ def draw_approve_recusal(
         "draw.approve_recusal",
         {"task": task, "draw": number, "object": object_id, "person": person},
     )
-    click.echo(
-        f"recusal approved (已批准回避): {person} recused from {object_id}; "
-        f"replaced by {result['replacement']}"
+    runtime.say(
+        _(
+            "recusal approved: {person} recused from {object}; replaced by {replacement}",
+            person=person,
+            object=object_id,
+            replacement=result["replacement"],
+        )
     )
 
 
@@ -409,7 +417,7 @@ def draw_void(runtime: Runtime, key_file: str, ref: str, reason: str) -> None:
     """
     task, number = parse_draw_ref(ref)
     runtime.run(key_file, "draw.void", {"task": task, "draw": number, "reason": reason})
-    click.echo(f"draw {task}/{number} voided (已作废): {reason}")
+    runtime.say(_("draw {task}/{number} voided: {reason}", task=task, number=number, reason=reason))
 
 
 @draw.command("show")
@@ -480,9 +488,12 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
             assert report.failure is not None
             if report.failure.reason == INCOMPLETE_SLICE:
                 # Issue 11 part 4: the checkpoint's state map proves what is left out.
-                click.echo(
-                    f"draw {ref}: the bundle does not hold every event of the draw: "
-                    f"{report.failure.detail} (抽取事件不完整)"
+                runtime.say(
+                    _(
+                        "draw {ref}: the bundle does not hold every event of the draw: {detail}",
+                        ref=ref,
+                        detail=report.failure.detail,
+                    )
                 )
             else:
                 click.echo(f"the bundle itself is damaged: {report.failure}")
@@ -493,7 +504,7 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
             versions = bundle_stream_versions(lines, str(draw_id(task, number)))
         gap = stream_gap(versions)
         if gap is not None and versions:
-            click.echo(f"draw {ref}: {gap} (抽取事件不完整)")
+            runtime.say(_("draw {ref}: incomplete: {gap}", ref=ref, gap=gap))
             raise SystemExit(EXIT_TAMPERED)
         problem, facts = verify_draw(
             bundle_reader(lambda: bundle.open(encoding="utf-8")),

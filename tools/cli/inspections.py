@@ -140,8 +140,14 @@ def inspection_excuse(
         "excused_on": day,
     }
     result = runtime.run(key_file, "inspection.excuse", params)
-    click.echo(
-        f"{item} on {obj} excused (已说明理由免查) at position {result['positions'][1]}: {reason}"
+    runtime.say(
+        _(
+            "{item} on {object} excused at position {position}: {reason}",
+            item=item,
+            object=obj,
+            position=result["positions"][1],
+            reason=reason,
+        )
     )
 
 

@@ -103,6 +103,8 @@ def inspectors_show(runtime: Runtime, person: str) -> None:
 
     shown = read_ledger(
         runtime,
-        lambda ledger: find(ledger, inspector_id(person), f"inspector {person}").as_dict(),
+        lambda ledger: find(
+            ledger, inspector_id(person), _("no inspector {person}", person=person)
+        ).as_dict(),
     )
     echo_json(named(shown, display_names(runtime)))

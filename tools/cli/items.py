@@ -130,7 +130,9 @@ def items_show(runtime: Runtime, department_code: str) -> None:
     shown = read_ledger(
         runtime,
         lambda ledger: find(
-            ledger, item_list_id(department_code), f"item list of {department_code}"
+            ledger,
+            item_list_id(department_code),
+            _("no item list of {department}", department=department_code),
         ).as_dict(),
     )
     echo_json(named(shown, display_names(runtime)))

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ledger.i18n import _
 from projections.read import notices
 from projections.read.deadlines import as_of
 from tools.cli.output import Output, listing
@@ -60,9 +61,13 @@ def notice_issue(
     if rule:
         params["rule"] = rule
     result = runtime.run(key_file, "notice.issue", params)
-    click.echo(
-        f"notice {result['notice']} issued to {result['department']}, rectify by {due} / "
-        f"已通报 {result['department']}，限 {due} 前整改"
+    runtime.say(
+        _(
+            "notice {notice} issued to {department}, rectify by {due}",
+            notice=result["notice"],
+            department=result["department"],
+            due=due,
+        )
     )
 
 
@@ -85,8 +90,10 @@ def notice_rectify(
     result = runtime.run(
         key_file, "notice.rectify", {"notice": number, "done_on": done_on, "account": account}
     )
-    late = " (late / 逾期)" if result["late"] else ""
-    click.echo(f"notice {number} rectified on {done_on}{late} / 已整改")
+    if result["late"]:
+        runtime.say(_("notice {notice} rectified on {day}, late", notice=number, day=done_on))
+    else:
+        runtime.say(_("notice {notice} rectified on {day}", notice=number, day=done_on))
 
 
 @notice.command("list")
@@ -104,7 +111,7 @@ def notice_list(
     Example:
       shuangsui notice list --department SCJGJ --open --json
     """
-    with projected(runtime) as (_, store):
+    with projected(runtime) as (__, store):
         found = notices.notices(store.db, as_of(today), department=department, open_only=open_only)
 
     def table() -> Any:

@@ -46,7 +46,7 @@ from ledger import terms
 from ledger.errors import ValidationError
 from ledger.i18n import Message, _, render
 from projections.read.deadlines import DEADLINE_LABELS, STATUS_LABELS
-from tools.cli.runtime import echo_json
+from tools.cli.runtime import echo_json, say
 
 Format = Literal["table", "json", "csv"]
 Row = Mapping[str, Any]
@@ -161,7 +161,7 @@ class Output:
             fmt = "xlsx" if self.export.suffix.lower() == ".xlsx" else "csv"
             data = exports.render(self.listing, rows, fmt, names, title=self.listing)
             self.export.write_bytes(data)
-            click.echo(f"已导出 {len(rows)} 行到 {self.export}（wrote {len(rows)} rows）")
+            say(_("wrote {count} rows to {path}", count=len(rows), path=self.export))
         elif self.format == "json":
             echo_json(named(rows if document is None else document, names))
         elif self.format == "csv":

@@ -97,7 +97,9 @@ def plans_show(runtime: Runtime, department_code: str, year: int) -> None:
     shown = read_ledger(
         runtime,
         lambda ledger: find(
-            ledger, plan_id(department_code, year), f"{year} plan of {department_code}"
+            ledger,
+            plan_id(department_code, year),
+            _("no {year} plan of {department}", year=year, department=department_code),
         ).as_dict(),
     )
     echo_json(named(shown, display_names(runtime)))

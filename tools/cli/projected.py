@@ -20,7 +20,7 @@ from ledger.i18n import _
 from projections import projection_path
 from projections.runner import rebuild, update
 from projections.store import Store
-from tools.cli.runtime import Runtime
+from tools.cli.runtime import Runtime, say
 
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 TODAY = click.option(
@@ -47,7 +47,7 @@ def sync_projections(ledger: Any, store: Store, *, full: bool = False) -> int:
 
 def say_position(position: int) -> None:
     """Name the log position the listing reflects, on stderr (stdout keeps the rows)."""
-    click.echo(f"投影反映日志位置 {position} / projections at log position {position}", err=True)
+    say(_("projections at log position {position}", position=position), err=True)
 
 
 @contextmanager

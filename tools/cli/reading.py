@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from ledger.areas.reviews.rules import SUBJECT_WORDS
 from ledger.errors import NotFoundError
 from ledger.i18n import _
 from projections.read import deadlines, items, reports, results, tasks, trails
@@ -133,7 +134,11 @@ def trail_cmd(
         names = out.names(store.db)
         if not entries:
             raise NotFoundError(
-                _("nothing in the log touches {kind} {ident}", kind=kind, ident=ident)
+                _(
+                    "nothing in the log touches {kind} {ident}",
+                    kind=SUBJECT_WORDS.get(kind, kind),
+                    ident=ident,
+                )
             )
         if bundle is not None:
             summary = ledger.transparency.export(

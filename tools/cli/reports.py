@@ -82,11 +82,19 @@ def report_submit(
     if note:
         params["note"] = note
     outcome = runtime.run(key_file, "report.submit", params)
-    click.echo(
-        f"{kind} report {outcome['period']} submitted for {outcome['department']} "
-        f"/ {outcome['department']} 已报送 {outcome['period']} "
-        f"{'季度工作推进情况' if kind == 'quarterly' else '年度书面总结'}"
-    )
+    if kind == "quarterly":
+        done = _(
+            "quarterly report {period} submitted for {department}",
+            period=outcome["period"],
+            department=outcome["department"],
+        )
+    else:
+        done = _(
+            "annual summary {period} submitted for {department}",
+            period=outcome["period"],
+            department=outcome["department"],
+        )
+    runtime.say(done)
 
 
 @report_group.command("list")
@@ -165,9 +173,13 @@ def report_collate(
     if quarter:
         params["quarter"] = quarter
     result = runtime.run(key_file, "report.collate", params)
-    click.echo(
-        f"collation {result['period']} recorded as sent on {result['sent_on']} "
-        f"(sha256 {result['sha256'][:16]}...) / 汇总材料已报送"
+    runtime.say(
+        _(
+            "collation {period} recorded as sent on {day} (sha256 {digest}...)",
+            period=result["period"],
+            day=result["sent_on"],
+            digest=result["sha256"][:16],
+        )
     )
 
 

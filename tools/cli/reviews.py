@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ledger.areas.reviews.events import PROBLEM_KINDS
+from ledger.i18n import _
 from projections.read import public
 from projections.read.deadlines import as_of
 from projections.review import review as duty_review
@@ -57,7 +58,7 @@ def review_show(
       shuangsui review show --department SCJGJ --export review.xlsx
     """
     kind, ident = read_subject(**subject)
-    with projected(runtime) as (_, store):
+    with projected(runtime) as (__, store):
         result = duty_review(store.db, kind, ident, as_of(today))
         out = Output("json", export_file, "reviews")
         names = public.names(store.db)
@@ -139,7 +140,9 @@ def review_rules(
         "review.rules",
         {"version": version, "title": title, "text": text, "effective_from": effective_from},
     )
-    click.echo(f"追责免责办法 rules v{version} recorded (sha256 {recorded['sha256']})")
+    runtime.say(
+        _("rules v{version} recorded (sha256 {digest})", version=version, digest=recorded["sha256"])
+    )
 
 
 @review.command("assess")
@@ -184,7 +187,7 @@ def review_assess(
             "rules_version": rules_version,
         },
     )
-    click.echo(f"{party} 已评定 assessed under rules v{rules_version}")
+    runtime.say(_("{party} assessed under rules v{version}", party=party, version=rules_version))
 
 
 @review.command("problem")

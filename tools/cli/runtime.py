@@ -73,11 +73,11 @@ class Runtime:
             )
         return self._settings
 
-    def say(self, message: Any) -> None:
+    def say(self, message: Any, *, err: bool = False) -> None:
         """Print a message: Chinese then the English (``--lang zh``), or the English."""
         from ledger.i18n import bilingual
 
-        click.echo(bilingual(message) if self.lang == "zh" else str(message))
+        click.echo(bilingual(message) if self.lang == "zh" else str(message), err=err)
 
     def passphrase(self, path: Path) -> str | None:
         from ledger.keys import key_file_is_sealed
@@ -223,6 +223,14 @@ def read_json(path: Path) -> Any:
         raise ValidationError(_("{path} is not JSON: {exc}", path=path, exc=exc)) from exc
 
 
+def say(message: Any, *, err: bool = False) -> None:
+    """Print a message in the language of the running command (``--lang``): Chinese then
+    the English, or the English alone; for code that has no :class:`Runtime` at hand."""
+    ctx = click.get_current_context(silent=True)
+    runtime = ctx.find_object(Runtime) if ctx is not None else None
+    (runtime or Runtime(None, None)).say(message, err=err)
+
+
 def echo_json(value: Any) -> None:
     """Print ``value`` as indented JSON, Chinese text as it is."""
     click.echo(json.dumps(value, ensure_ascii=False, indent=2))
@@ -237,11 +245,12 @@ def read_ledger(runtime: Runtime, fn: Callable[[Any], Any]) -> Any:
         ledger.close()
 
 
-def find(ledger: Any, stream: Any, what: str) -> Any:
-    """The aggregate of ``stream``, or :class:`NotFoundError` naming ``what``."""
+def find(ledger: Any, stream: Any, missing: Any) -> Any:
+    """The aggregate of ``stream``, or :class:`NotFoundError` saying ``missing`` (a
+    message: ``_("no task {task}", task=code)``)."""
     found = ledger.find(stream)
     if found is None:
-        raise NotFoundError(_("no {what}", what=what))
+        raise NotFoundError(missing)
     return found
 
 

@@ -93,7 +93,10 @@ def task_show(runtime: Runtime, task_code: str) -> None:
     from ledger.ids import task_id
 
     shown = read_ledger(
-        runtime, lambda ledger: find(ledger, task_id(task_code), f"task {task_code}").as_dict()
+        runtime,
+        lambda ledger: find(
+            ledger, task_id(task_code), _("no task {task}", task=task_code)
+        ).as_dict(),
     )
     echo_json(named(shown, display_names(runtime)))
 

@@ -217,7 +217,7 @@ def export(
         if draw_ref is not None:
             from ledger.ids import draw_id
 
-            find(ledger, draw_id(task, number), f"such draw {draw_ref} (没有这次抽取)")
+            find(ledger, draw_id(task, number), _("no such draw {ref}", ref=draw_ref))
         size = ledger.head().position
         with click.progressbar(
             length=size, label="exporting", file=sys.stderr, show_pos=True

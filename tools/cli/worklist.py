@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ledger.i18n import _
 from projections.read import worklist as read_worklist
 from tools.cli.output import Output, listing
 from tools.cli.projected import projected
@@ -55,7 +56,14 @@ def worklist_assign(
     if source:
         params["source"] = source
     result = runtime.run(key_file, "worklist.assign", params)
-    click.echo(f"{result['department']} task-ledger entry {entry} due {due} / 已列入工作任务台账")
+    runtime.say(
+        _(
+            "{department} task-ledger entry {entry} due {due}",
+            department=result["department"],
+            entry=entry,
+            due=due,
+        )
+    )
 
 
 @worklist.command("complete")
@@ -77,7 +85,7 @@ def worklist_complete(
     if note:
         params["note"] = note
     runtime.run(key_file, "worklist.complete", params)
-    click.echo(f"entry {entry} done on {done_on} / 已完成")
+    runtime.say(_("entry {entry} done on {day}", entry=entry, day=done_on))
 
 
 @worklist.command("list")
@@ -99,7 +107,7 @@ def worklist_list(
     Example:
       shuangsui worklist list --department SCJGJ --section 执法一股 --csv
     """
-    with projected(runtime) as (_, store):
+    with projected(runtime) as (__, store):
         found = read_worklist.entries(
             store.db, department=department, section=section, person=person
         )

@@ -24,6 +24,13 @@ SUBJECT_KINDS = {
     "person": "执法检查人员",
     "department": "部门",
 }
+#: The same subjects as words of a message (English, Chinese when rendered).
+SUBJECT_WORDS = {
+    "object": _("object"),
+    "task": _("task"),
+    "person": _("inspector"),
+    "department": _("department"),
+}
 
 
 def object_known(ctx: Context, key: str) -> bool:
@@ -58,7 +65,7 @@ def require_subject(ctx: Context, kind: str, ident: str) -> None:
             _(
                 "no {kind} {ident} in the log: a review must name a subject that exists",
                 ident=ident,
-                kind=kind,
+                kind=SUBJECT_WORDS.get(kind, kind),
             ),
             rule="R10.4",
         )
