@@ -4,7 +4,9 @@
 ``ledger``, ``projections``, ``api`` (not the pages, which have their own catalogue)
 and ``tools`` with Babel's Python extractor, adds the new ones to
 ``ledger/translations/zh_CN/LC_MESSAGES/messages.po`` with an empty translation (to be
-filled in), drops the ones no longer used, and rewrites the file sorted by msgid.
+filled in), drops the ones no longer used, and rewrites the file sorted by msgid. Each
+CLI command's help summary is a msgid too, taken from the command tree
+(:mod:`tools.cli.helptext`).
 ``--check`` changes nothing and exits 1 when a msgid has no Chinese.
 """
 
@@ -38,6 +40,23 @@ def extract(root: Path = ROOT) -> dict[str, list[tuple[str, int]]]:
             if where.startswith(SKIPPED) or not isinstance(msgid, str):
                 continue
             found.setdefault(msgid, []).append((where, line))
+    if root == ROOT:
+        for summary, places in help_summaries().items():
+            found.setdefault(summary, []).extend(places)
+    return found
+
+
+def help_summaries() -> dict[str, list[tuple[str, int]]]:
+    """Each CLI command's summary (the first paragraph of its help) -> where: the help's
+    Chinese lives in the same catalogue (:mod:`tools.cli.helptext`)."""
+    from tools.cli import cli
+    from tools.cli.helptext import summary, walk
+
+    found: dict[str, list[tuple[str, int]]] = {}
+    for path, command in walk(cli):
+        text = summary(command)
+        if text:
+            found.setdefault(text, []).append((f"shuangsui {path} --help".replace("  ", " "), 0))
     return found
 
 

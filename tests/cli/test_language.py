@@ -148,3 +148,19 @@ def test_usage_errors_read_in_chinese_then_english(
     assert zh.exit_code == en.exit_code == 2, zh.output
     assert chinese in zh.output and "Traceback" not in zh.output
     assert english in en.output and not any("\u4e00" <= ch <= "\u9fff" for ch in en.output)
+
+
+def test_help_is_chinese_then_english_or_english_alone(home: Settings) -> None:
+    """Each command's summary has its Chinese in the catalogue (test_i18n checks that
+    every one is translated); --help prints it above the English, --lang en does not."""
+    from tools.cli.helptext import chinese, walk
+
+    commands = list(walk(cli))
+    assert len(commands) > 100 and all(chinese(c) for _p, c in commands if c.help)
+    base = ["--home", str(home.home)]
+    zh = CliRunner().invoke(cli, [*base, "department", "--help"])
+    en = CliRunner().invoke(cli, [*base, "--lang", "en", "department", "--help"])
+    assert zh.exit_code == en.exit_code == 0
+    assert "联席会议成员单位及其股室。" in zh.output and "Member departments" in zh.output
+    assert "列出已登记的成员单位 / List the registered departments." in zh.output
+    assert "Member departments" in en.output and "联席会议成员单位及其股室" not in en.output

@@ -39,6 +39,7 @@ from tools.cli import (
     departments,
     directory,
     draws,
+    helptext,
     inspections,
     inspectors,
     items,
@@ -224,3 +225,4 @@ COMMANDS: tuple[click.Command, ...] = (
 )
 for _command in COMMANDS:
     cli.add_command(_command)
+helptext.install(cli)
