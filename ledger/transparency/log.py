@@ -147,7 +147,7 @@ class Transparency:
                     last=last,
                     before=first - 1,
                 ),
-                {"size": [f"inside positions {first}-{last}"]},
+                {"size": [_("inside positions {first}-{last}", first=first, last=last)]},
             )
 
     def root(self, size: int) -> bytes:

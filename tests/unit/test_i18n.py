@@ -153,6 +153,10 @@ def _user_text(node: ast.expr) -> bool:
         return _user_text(node.left) or _user_text(node.right)
     if isinstance(node, ast.IfExp):
         return _user_text(node.body) or _user_text(node.orelse)
+    if isinstance(node, ast.Dict):  # an error's reasons per field: the keys are field names
+        return any(_user_text(value) for value in node.values)
+    if isinstance(node, ast.List | ast.Tuple):
+        return any(_user_text(element) for element in node.elts)
     return False
 
 

@@ -67,7 +67,7 @@ class SetCreditPolicy(Command):
         if self.concentration is None and not self.yearly_cap:
             raise ValidationError(
                 _("a credit policy sets a concentration threshold, a yearly check cap or both"),
-                {"concentration": ["or yearly_cap"]},
+                {"concentration": [_("or yearly_cap")]},
             )
         found = ctx.ledger.find(credit_policy_id())
         policy = found if isinstance(found, CreditPolicy) else CreditPolicy(office=ctx.actor_id)

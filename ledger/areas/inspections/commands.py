@@ -118,7 +118,7 @@ class ExcuseObligation(Command):
                     "only an item on a drawn object's checklist is excused: the basis must "
                     "be a draw"
                 ),
-                {"basis": ["must be a draw"]},
+                {"basis": [_("must be a draw")]},
             )
         checklist = rules.checklist_of(ctx, basis, obj)
         if key not in checklist:

@@ -108,7 +108,7 @@ def check_ratios(ratios: dict[str, str], table: dict[str, dict[str, str]] | None
                 "give the sampling ratios per credit class (ratios) or per credit class "
                 "and risk grade (ratio_table), one of the two"
             ),
-            {"ratios": ["one of ratios and ratio_table"]},
+            {"ratios": [_("one of ratios and ratio_table")]},
         )
 
 

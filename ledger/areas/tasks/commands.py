@@ -99,7 +99,7 @@ class CreateTask(Command):
                     "a ratio table (ratio_table) needs a format-3 ledger (its draws are v3); "
                     "give ratios per credit class"
                 ),
-                {"ratio_table": ["before format 3"]},
+                {"ratio_table": [_("before format 3")]},
             )
         items = items_of(ctx, lead, self.items, rule="R7.2", risk=bool(table))
         check_caps(items, spec["ratios"], spec["directed"], table)
