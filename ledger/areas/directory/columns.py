@@ -21,6 +21,7 @@ from ledger.areas.inspectors.rules import (
     officer_lacks,
     source_fields_lacking,
 )
+from ledger.i18n import _
 
 JSONValue = str | int | list[str] | None
 
@@ -99,9 +100,9 @@ def quote(text: str) -> str:
 def _text(max_length: int) -> Callable[[str], JSONValue]:
     def parse(text: str) -> JSONValue:
         if len(text) > max_length:
-            raise ValueError(f"is longer than {max_length} characters")
+            raise ValueError(_("is longer than {max_length} characters", max_length=max_length))
         if _CONTROL.search(text):
-            raise ValueError("contains a line break or another control character")
+            raise ValueError(_("contains a line break or another control character"))
         return text
 
     return parse
@@ -110,17 +111,20 @@ def _text(max_length: int) -> Callable[[str], JSONValue]:
 def _token(text: str) -> JSONValue:
     """An id or number: 1-64 characters without whitespace."""
     if len(text) > 64:
-        raise ValueError(f"{quote(text)} is longer than 64 characters")
+        raise ValueError(_("{text} is longer than 64 characters", text=quote(text)))
     if _NOT_TOKEN.search(text):
-        raise ValueError(f"{quote(text)} contains whitespace")
+        raise ValueError(_("{text} contains whitespace", text=quote(text)))
     return text
 
 
 def _department(text: str) -> JSONValue:
     if not _DEPARTMENT.fullmatch(text):
         raise ValueError(
-            f"{quote(text)} is not a department code (2-20 upper case letters, digits, '_' "
-            "or '-', starting with a letter, e.g. SCJGJ)"
+            _(
+                "{text} is not a department code (2-20 upper case letters, digits, '_' "
+                "or '-', starting with a letter, e.g. SCJGJ)",
+                text=quote(text),
+            )
         )
     return text
 
@@ -131,18 +135,18 @@ def _date(text: str) -> JSONValue:
             return date.fromisoformat(text).isoformat()
         except ValueError:
             pass  # 2024-02-30 has the shape but is no date
-    raise ValueError(f"{quote(text)} is not a date YYYY-MM-DD")
+    raise ValueError(_("{text} is not a date YYYY-MM-DD", text=quote(text)))
 
 
 def _count(text: str) -> JSONValue:
     if not _COUNT.fullmatch(text):
-        raise ValueError(f"{quote(text)} is not a whole number from 0 to 999999999")
+        raise ValueError(_("{text} is not a whole number from 0 to 999999999", text=quote(text)))
     return int(text)
 
 
 def _key_id(text: str) -> JSONValue:
     if not _KEY_ID.fullmatch(text):
-        raise ValueError(f"{quote(text)} is not a key id (16 lower case hex digits)")
+        raise ValueError(_("{text} is not a key id (16 lower case hex digits)", text=quote(text)))
     return text
 
 
@@ -152,7 +156,7 @@ def _choice(values: dict[str, str]) -> Callable[[str], JSONValue]:
 
     def parse(text: str) -> JSONValue:
         if text not in values:
-            raise ValueError(f"must be one of {shown}; got {quote(text)}")
+            raise ValueError(_("must be one of {shown}; got {text}", shown=shown, text=quote(text)))
         return values[text]
 
     return parse
@@ -170,7 +174,7 @@ def _list_of(item: Callable[[str], JSONValue]) -> Callable[[str], JSONValue]:
             value = item(part)
             assert isinstance(value, str)  # item parsers return text
             if value in items:
-                raise ValueError(f"lists {quote(value)} twice")
+                raise ValueError(_("lists {value} twice", value=quote(value)))
             items.append(value)
         return items
 
@@ -211,7 +215,7 @@ def _object_rules(row: Row, bad: set[str]) -> list[Problem]:
     problem = uscc_problem(code)
     if problem is None:
         # The structure beyond the check character (R4.1; warnings are the importer's).
-        errors, _ = structure_findings(code, str(kind))
+        errors, _warnings = structure_findings(code, str(kind))
         return [("id", f"{quote(code)} {error}") for error in errors]
     return [("id", f"{quote(code)} {problem} (the id of kind {kind} is its 统一社会信用代码)")]
 

@@ -50,7 +50,7 @@ from typing import Any, Literal
 from ledger.areas.directory.columns import Column, ColumnSpec, JSONValue, Problem, Row, quote
 from ledger.canonical import canonical_bytes
 from ledger.errors import ConfigurationError, ValidationError
-from ledger.i18n import _
+from ledger.i18n import Message, _
 
 Format = Literal["csv", "xlsx"]
 #: How often :func:`check_file` reports progress, in lines.
@@ -66,8 +66,19 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        where = f"line {self.line}" + (f", {self.column}" if self.column else "")
-        return f"{where}: {self.reason}"
+        return str(self.message)
+
+    @property
+    def message(self) -> Any:
+        """``line 4, id: 'CP 1' contains whitespace`` as a message (Chinese on request)."""
+        if self.column:
+            return _(
+                "line {line}, {column}: {reason}",
+                line=self.line,
+                column=self.column,
+                reason=self.reason,
+            )
+        return _("line {line}: {reason}", line=self.line, reason=self.reason)
 
 
 @dataclass(frozen=True)
@@ -118,7 +129,10 @@ def _cell_text(value: object) -> str:
         # has already lost its last digits, so say so instead of guessing.
         if abs(value) >= 1e15:
             raise ValueError(
-                "is a number too long for a spreadsheet to keep exactly; format the column as text"
+                _(
+                    "is a number too long for a spreadsheet to keep exactly; format the "
+                    "column as text"
+                )
             )
         return str(int(value))
     if isinstance(value, datetime):
@@ -346,18 +360,35 @@ def _read_header(
         if not text:
             continue  # a column without header must stay empty: rows check that
         if column is None:
-            hint = ""
-            if any(separator in text for separator in ";；\t"):
-                hint = "; the file seems to separate columns with ';' or tabs, not commas"
             accepted = ", ".join(f"{c.name}/{c.alias}" for c in spec.columns)
-            errors.append(RowError(
-                1, None, f"unknown column {quote(text)} in column {_letter(index)}{hint}; "
-                f"the {spec.directory} directory's columns are {accepted}",
-            ))  # fmt: skip
+            unknown = {
+                "text": quote(text),
+                "column": _letter(index),
+                "directory": spec.directory,
+                "accepted": accepted,
+            }
+            if any(separator in text for separator in ";；\t"):
+                reason = _(
+                    "unknown column {text} in column {column}; the file seems to separate "
+                    "columns with ';' or tabs, not commas; the {directory} directory's "
+                    "columns are {accepted}",
+                    **unknown,
+                )
+            else:
+                reason = _(
+                    "unknown column {text} in column {column}; the {directory} directory's "
+                    "columns are {accepted}",
+                    **unknown,
+                )
+            errors.append(RowError(1, None, reason))
         elif column.name in seen:
             errors.append(RowError(
                 1, column.name,
-                f"appears twice (columns {_letter(seen[column.name])} and {_letter(index)})",
+                _(
+                    "appears twice (columns {first} and {second})",
+                    first=_letter(seen[column.name]),
+                    second=_letter(index),
+                ),
             ))  # fmt: skip
             header[index] = None
         else:
@@ -365,7 +396,12 @@ def _read_header(
     for column in spec.columns:
         if column.required and column.name not in seen:
             errors.append(RowError(
-                1, column.name, f"required column is missing ({column.name} or {column.alias})"
+                1, column.name,
+                _(
+                    "required column is missing ({name} or {alias})",
+                    name=column.name,
+                    alias=column.alias,
+                ),
             ))  # fmt: skip
     return header, errors
 
@@ -419,18 +455,18 @@ class _RowCheck:
             if cell_text is None:
                 row[name] = [] if multi else default
                 if required and name not in bad:
-                    problems.append((name, "is required"))
+                    problems.append((name, _("is required")))
                     bad.add(name)
                 continue
             try:
                 value = parse(cell_text)
             except ValueError as exc:
-                problems.append((name, str(exc)))
+                problems.append((name, reason_of(exc)))
                 bad.add(name)
                 value = None
             else:
                 if value == [] and required:  # only separators, e.g. ";"
-                    problems.append((name, "is required"))
+                    problems.append((name, _("is required")))
                     bad.add(name)
             row[name] = value
         return self._finish(row, problems, bad)
@@ -449,18 +485,18 @@ class _RowCheck:
             if not text:
                 row[name] = [] if multi else default
                 if required and name not in bad:
-                    problems.append((name, "is required"))
+                    problems.append((name, _("is required")))
                     bad.add(name)
                 continue
             try:
                 value = parse(text)
             except ValueError as exc:
-                problems.append((name, str(exc)))
+                problems.append((name, reason_of(exc)))
                 bad.add(name)
                 value = None
             else:
                 if value == [] and required:  # only separators, e.g. ";"
-                    problems.append((name, "is required"))
+                    problems.append((name, _("is required")))
                     bad.add(name)
             row[name] = value
         return self._finish(row, problems, bad)
@@ -485,16 +521,29 @@ class _RowCheck:
                 try:
                     text = _cell_text(cell).strip()
                 except ValueError as exc:
-                    problems.append((column.name if column else None, str(exc)))
+                    problems.append((column.name if column else None, reason_of(exc)))
                     continue
             if not text:
                 continue
             if column is None:
                 problems.append(
-                    (None, f"has a value in column {_letter(index)}, which has no header")
+                    (
+                        None,
+                        _(
+                            "has a value in column {column}, which has no header",
+                            column=_letter(index),
+                        ),
+                    )
                 )
             else:
                 texts[column.name] = text
+
+
+def reason_of(exc: ValueError) -> Any:
+    """Why a cell was refused: the message a column's parser raised (Chinese on request),
+    or the exception's text."""
+    reason = exc.args[0] if exc.args else None
+    return reason if isinstance(reason, Message) else str(exc)
 
 
 def _as_path(path: str | Path) -> Path:
@@ -589,7 +638,7 @@ def check_file(
     with _open_records(path, sheet) as (file_format, records, digest, where):
         first = next(records, None)
         if first is None:
-            report(1, None, "the file is empty; line 1 must be the header")
+            report(1, None, _("the file is empty; line 1 must be the header"))
         else:
             header, header_errors = _read_header(columns, first[1])
             for error in header_errors:
@@ -615,13 +664,19 @@ def check_file(
                     on_row(row)
                 if row_id is not None:
                     for dup_line, first_seen in seen.add(row_id, line):
-                        report(dup_line, "id", f"duplicate id, first seen on line {first_seen}")
+                        report(
+                            dup_line,
+                            "id",
+                            _("duplicate id, first seen on line {seen}", seen=first_seen),
+                        )
             for dup_line, first_seen in seen.finish():
-                report(dup_line, "id", f"duplicate id, first seen on line {first_seen}")
+                report(
+                    dup_line, "id", _("duplicate id, first seen on line {seen}", seen=first_seen)
+                )
             # Duplicates are found a block at a time; report everything in line order.
             errors.sort(key=lambda error: error.line)
             if rows == 0 and not header_errors:
-                report(1, None, "the file has a header but no rows")
+                report(1, None, _("the file has a header but no rows"))
         if progress is not None:
             progress(where()[1], where()[1])
     return FileCheck(rows, tuple(errors), truncated, digest.hexdigest(), file_format)
@@ -645,7 +700,8 @@ def iter_rows(
     def refuse(line: int, column: str | None, reason: str) -> ValidationError:
         error = RowError(line, column, reason)
         return ValidationError(
-            _("{name}, {error}", name=path.name, error=error), {f"line {line}": [str(error)]}
+            _("{name}, {error}", name=path.name, error=error.message),
+            {f"line {line}": [error.message]},
         )
 
     with _open_records(path, sheet) as (file_format, records, _digest, __):

@@ -83,18 +83,27 @@ def refuse(path: Path, check: FileCheck) -> ValidationError:
     errors: dict[str, list[str]] = {}
     for e in check.errors:
         errors.setdefault(f"line {e.line}", []).append(
-            f"{e.column}: {e.reason}" if e.column else e.reason
+            _("{column}: {reason}", column=e.column, reason=e.reason) if e.column else e.reason
         )
-    more = " (the first 1000 problems shown)" if check.truncated else ""
+    counts = {
+        "name": path.name,
+        "problems": len(check.errors),
+        "rows": len(errors) - ("line 1" in errors),
+        "total": check.rows,
+    }
     # Line 1 is the header, not a row: "4 problems in 1 row of 0" would say neither.
-    where = [f"{len(errors) - ('line 1' in errors)} row(s) of {check.rows}"]
-    if "line 1" in errors:
-        where = ["the header (line 1)"] + (where if len(errors) > 1 else [])
-    return ValidationError(
-        f"{path.name}: {len(check.errors)} problem(s) in {' and '.join(where)}{more}; "
-        "nothing was imported (发现问题，未导入)",
-        errors,
-    )
+    if "line 1" not in errors:
+        where = _("{name}: {problems} problem(s) in {rows} row(s) of {total}", **counts)
+    elif len(errors) > 1:
+        where = _(
+            "{name}: {problems} problem(s) in the header (line 1) and {rows} row(s) of {total}",
+            **counts,
+        )
+    else:
+        where = _("{name}: {problems} problem(s) in the header (line 1)", **counts)
+    if check.truncated:
+        where = _("{where} (the first 1000 problems shown)", where=where)
+    return ValidationError(_("{where}; nothing was imported", where=where), errors)
 
 
 #: How many rows' warnings an import lists (all are counted).
