@@ -467,9 +467,10 @@ class Matcher:
             if found is None:
                 raise DrawError(
                     job.object,
-                    (
-                        f"no daily-supervision staff member of {', '.join(departments)} free "
-                        "of a declared conflict with the object and under the workload cap"
+                    _(
+                        "no daily-supervision staff member of {departments} free of a "
+                        "declared conflict with the object and under the workload cap",
+                        departments=", ".join(departments),
                     ),
                 )
             staff.append(found)
@@ -689,7 +690,11 @@ def replacement(
         if found is None:
             raise DrawError(
                 job.object,
-                f"no daily-supervision staff member of {leaving.department} can replace {recused}",
+                _(
+                    "no daily-supervision staff member of {department} can replace {recused}",
+                    department=leaving.department,
+                    recused=recused,
+                ),
             )
         return found.person
     pool = matcher.pools.get(leaving.department, _Pool([]))

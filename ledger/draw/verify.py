@@ -443,7 +443,7 @@ def check_recusal_basis(
                 )
             pending.discard(pair)
         elif topic == RECUSAL_REJECTED_TOPIC:
-            roles, _ = holders.get(state["by"], (frozenset(), None))
+            roles, _person = holders.get(state["by"], (frozenset(), None))
             if "office" not in roles:
                 return (
                     f"request to recuse {pair[1]} from {pair[0]}: rejected by key "

@@ -407,7 +407,7 @@ def test_a_pending_request_lapses_when_the_object_is_checked(drawn: County, tmp_
     day = china_today()
     result = review(store.db, "object", obj, day)
     findings = [f for r in result.inspections for f in r.findings if f.rule == "recusals"]
-    assert findings and "S1: 回避申请已失效" in findings[0].detail
+    assert findings and "S1：回避申请已失效" in render(findings[0].detail, "zh")
     assert asked.first_position in findings[0].evidence
 
 
@@ -545,6 +545,6 @@ def test_the_review_lists_a_rejected_request_and_counts_it_for_the_lead(
     update(drawn.ledger, store)
     result = review(store.db, "object", obj, china_today())
     findings = [f for r in result.inspections for f in r.findings if f.rule == "recusals"]
-    assert findings and "S1: 办公室驳回回避申请" in findings[0].detail
+    assert findings and "S1：办公室驳回回避申请" in render(findings[0].detail, "zh")
     assert {asked.first_position, rejected.first_position} <= set(findings[0].evidence)
     assert Facts(store.db, china_today()).lead_recusals("SCJGJ")["count"] == 1
