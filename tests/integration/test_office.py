@@ -19,6 +19,7 @@ from ledger.errors import (
     RuleViolationError,
     ValidationError,
 )
+from ledger.i18n import render
 from projections.read import deadlines, reports
 from projections.runner import update
 from projections.store import Store
@@ -96,7 +97,7 @@ def test_r10_6_a_report_without_text_or_with_a_foreign_digest_is_refused(
     bare = {k: v for k, v in _report("x").items() if k != "text"}
     with pytest.raises(RuleViolationError) as caught:
         county.run("SCJGJ", "report.submit", **bare)
-    assert caught.value.rule == "R10.6" and "正文" in caught.value.message
+    assert caught.value.rule == "R10.6" and "正文" in render(caught.value.message, "zh")
     with pytest.raises(ValidationError) as invalid:
         county.run("SCJGJ", "report.submit", **{**_report("正文"), "text": "另一份正文"})
     assert "summary_sha256" in invalid.value.errors

@@ -88,7 +88,9 @@ def test_r8_1_delegated_testing_cites_a_registered_qualified_valid_body(
     size = county.world.ledger.head().position
     with pytest.raises(RuleViolationError) as unregistered:
         delegated_check(county, obj)
-    assert unregistered.value.rule == "R8.1" and "未登记" in unregistered.value.message
+    assert unregistered.value.rule == "R8.1" and "未登记" in render(
+        unregistered.value.message, "zh"
+    )
     assert county.world.ledger.head().position == size
     county.run("SCJGJ", "body.register", **body())
     delegated_check(county, obj)
