@@ -817,9 +817,10 @@ def concentrated_complaints(demo: Demo) -> str:
         case = {
             "basis": {
                 "kind": "case",
-                "case": f"TS-2026-09{n:02d}",
+                # Not TS-2026-0901: the third party's case (one object may be both's).
+                "case": f"TS-2026-10{20 + n:02d}",
                 "trigger": "complaint",
-                "reference": f"12315平台投诉 202610{20 + n}-09{n:02d}",
+                "reference": f"12315平台投诉 202610{20 + n}-10{20 + n:02d}",
             },
             "object": obj,
             "item": "SCJGJ:SCJG-SP-001",
