@@ -20,6 +20,9 @@ an old ledger still replays and verifies under the rules it was written with
   draw basis within its task, 谁检查谁录入 per item. Each asks ``since(ctx.ledger, 3)``:
   ``tests/vectors/format-v2/`` is a format-2 ledger written before format 3 that must
   keep replaying byte for byte.
+* Format 4 -- the rules added after format-3 ledgers existed (from 2026-11-28). Each asks
+  ``since(ctx.ledger, 4)``: ``tests/vectors/format-v3/`` is a format-3 ledger written
+  before format 4 that must keep verifying and replaying byte for byte.
 
 A new rule on an existing command asks for the format that introduced it -- never an
 older one: a ledger of that older format may already hold a command the new rule would
@@ -33,7 +36,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-CURRENT = 3
+CURRENT = 4
 """The format a new ledger starts under (recorded in its genesis)."""
 
 

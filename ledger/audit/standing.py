@@ -28,12 +28,13 @@ from typing import Any
 
 #: The newest format this verifier knows (``ledger.formats.CURRENT``; a test keeps
 #: the two equal).
-LATEST_FORMAT = 3
+LATEST_FORMAT = 4
 #: When each format became the one new ledgers start under: the release of its code
 #: (Unix seconds, UTC). Format 1 was the first.
 FORMAT_SINCE: dict[int, int] = {
     2: 1_795_805_212,  # 2026-11-27T18:46:52Z
     3: 1_795_817_483,  # 2026-11-27T22:11:23Z
+    4: 1_795_828_320,  # 2026-11-28T01:12:00Z
 }
 #: From this format on, the genesis command signs the format it records.
 SIGNED_FORMAT_SINCE = 3
@@ -44,6 +45,7 @@ FORMAT_RULES: dict[int, str] = {
     "declared or approved, unknown command parameters refused, ...)",
     3: "checkpoints committing to the state map, so a slice proves it is complete, "
     "and the genesis signing its format",
+    4: "the rules added after format-3 ledgers existed",
 }
 
 

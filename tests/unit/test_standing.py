@@ -33,7 +33,7 @@ def test_an_old_ledger_is_accepted_only_by_naming_its_format() -> None:
     assert refused is not None and "--accept-format 1" in refused and "格式 1" in refused
     assert old.problem(2) is not None
     assert old.problem(1) is None
-    assert [m.split(":")[0] for m in old.missing()] == ["format 2", "format 3"]
+    assert [m.split(":")[0] for m in old.missing()] == ["format 2", "format 3", "format 4"]
     assert old.as_dict(1)["accepted"] and not old.as_dict(None)["accepted"]
 
 
@@ -49,6 +49,10 @@ def test_a_genesis_signed_after_the_next_format_existed_is_never_accepted() -> N
     between = Standing(2, FORMAT_SINCE[3] + 60)
     assert between.superseded_by == 3 and between.problem(2) is not None
     assert Standing(2, FORMAT_SINCE[3] - 60).problem(2) is None
+    # the same for format 3 once format 4 existed (the format-v3 vector was signed before)
+    assert Standing(3, FORMAT_SINCE[4] + 60).superseded_by == 4
+    assert Standing(3, FORMAT_SINCE[4] + 60).problem(3) is not None
+    assert Standing(3, FORMAT_SINCE[4] - 60).problem(3) is None
 
 
 def test_a_log_without_a_genesis_time_is_judged_by_its_format_alone() -> None:
