@@ -20,7 +20,10 @@ an old ledger still replays and verifies under the rules it was written with
   draw basis within its task, 谁检查谁录入 per item. Each asks ``since(ctx.ledger, 3)``:
   ``tests/vectors/format-v2/`` is a format-2 ledger written before format 3 that must
   keep replaying byte for byte.
-* Format 4 -- the rules added after format-3 ledgers existed (from 2026-11-28). Each asks
+* Format 4 -- the rules added after format-3 ledgers existed (from 2026-11-28): compact
+  chain rows (:mod:`ledger.audit.rows`), a department's own stream in its trail index, a
+  recusal request lapsing once its object is checked, a plan's ratio table, the class a
+  draw uses lowered by the credit record, daily-supervision staff in teams. Each asks
   ``since(ctx.ledger, 4)``: ``tests/vectors/format-v3/`` is a format-3 ledger written
   before format 4 that must keep verifying and replaying byte for byte.
 

@@ -45,7 +45,10 @@ FORMAT_RULES: dict[int, str] = {
     "declared or approved, unknown command parameters refused, ...)",
     3: "checkpoints committing to the state map, so a slice proves it is complete, "
     "and the genesis signing its format",
-    4: "the rules added after format-3 ledgers existed",
+    4: "compact chain rows (the entry recomputed, evidence without what the row holds), "
+    "a department's own stream in its trail index, a recusal request lapsing once its "
+    "object is checked, plans carrying a ratio table, the class a draw uses lowered by "
+    "the credit record, daily-supervision staff added to teams",
 }
 
 
