@@ -1,0 +1,158 @@
+"""Ledgers of older formats, written by the code of their time, still verify, replay and
+recompute their draw under the current code: a rule added after format N asks
+``formats.since(ledger, N + 1)``, so the signed commands of an older ledger still produce,
+byte for byte, the events they produced then, and its stored rows and bundles are still
+read as they were written.
+
+``tests/vectors/format-v2/`` holds the demo county's ledger as commit 524ebf5 (the last
+before format 3) wrote it; ``tests/vectors/format-v3/`` the demo ledger as 9de1452 (the last
+before format 4) wrote it, and the draw bundle that code exported from it (see the READMEs
+there; TEST-ONLY data). Here the current code opens copies. Format 1 has its own module
+(``test_format_v1.py``: golden outputs as well).
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from tools.cli import cli
+
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
+
+
+@dataclass(frozen=True)
+class Old:
+    """What the code of its time said about an old ledger (its vector's README)."""
+
+    format: int
+    head: str
+    entries: int
+    commands: int
+    signatures: int
+    objects: int
+
+    @property
+    def fixture(self) -> Path:
+        return VECTORS / f"format-v{self.format}"
+
+
+V2 = Old(2, "c272823cb257b93a7c21e8c958514d8363f32757d7af5e37c5e614afac315bfb", 826, 534, 1068, 113)
+V3 = Old(3, "f56f3e10dee7eef696221afc8ae0455e008c2e8bb2d3912b7373b65d31bbff24", 731, 488, 976, 63)
+VKEY_V3 = "anyue.example/shuangsui+3e76e83a+AcE137chWM9ctNqsSPwzwqzAmeJWNCMH+WLEmHwsCjCe"
+
+
+def unpack(old: Old, name: str, to: Path) -> Path:
+    with gzip.open(old.fixture / f"{name}.gz") as packed, open(to / name, "wb") as out:
+        shutil.copyfileobj(packed, out)
+    return to / name
+
+
+@pytest.fixture(scope="module", params=[V2, V3], ids=["format-v2", "format-v3"])
+def old(request: pytest.FixtureRequest) -> Old:
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def home(old: Old, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ledger home holding a copy of the old ledger (and nothing else)."""
+    home = tmp_path_factory.mktemp(f"format-v{old.format}")
+    unpack(old, "ledger.sqlite3", home)
+    return home
+
+
+@pytest.fixture(scope="module")
+def home_v3(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("format-v3-home")
+    unpack(V3, "ledger.sqlite3", home)
+    return home
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return unpack(V3, "draw.bundle", tmp_path_factory.mktemp("format-v3-bundle"))
+
+
+def shuangsui(home: Path, *args: str) -> Result:
+    return CliRunner().invoke(
+        cli, ["--home", str(home), "--lang", "en", *args], env={}, catch_exceptions=False
+    )
+
+
+def test_it_is_a_ledger_of_its_format(old: Old, home: Path) -> None:
+    connection = sqlite3.connect(f"file:{home / 'ledger.sqlite3'}?mode=ro", uri=True)
+    try:
+        (state,) = connection.execute(
+            "SELECT state FROM stored_events WHERE topic LIKE '%genesis%' LIMIT 1"
+        ).fetchone()
+    finally:
+        connection.close()
+    assert f'"format":{old.format}'.encode() in bytes(state)
+
+
+def test_it_verifies_and_replays(old: Old, home: Path) -> None:
+    # An older format is accepted only by name (ledger/audit/standing.py)
+    refused = shuangsui(home, "verify")
+    assert refused.exit_code == 1 and f"--accept-format {old.format}" in refused.output
+    result = shuangsui(home, "verify", "--accept-format", str(old.format))
+    assert result.exit_code == 0, result.output
+    assert f"{old.entries} events identical" in result.output
+    assert (
+        f"ok: {old.entries} entries, {old.commands} commands, "
+        f"{old.signatures} signatures verified" in result.output
+    )
+    assert old.head in result.output
+
+
+def test_its_draw_recomputes(old: Old, home: Path) -> None:
+    result = shuangsui(home, "verify-draw", "T-2026-001/1")
+    assert result.exit_code == 0, result.output
+    assert "identical" in result.output and f"{old.objects} objects" in result.output
+
+
+def test_its_projections_rebuild(old: Old, home: Path) -> None:
+    result = shuangsui(home, "projections", "rebuild")
+    assert result.exit_code == 0, result.output
+    assert str(old.entries) in result.output
+
+
+def test_its_old_draw_bundle_still_verifies(home_v3: Path, bundle: Path) -> None:
+    """A bundle exported by the format-3 code: its state proofs (format 3's state map)
+    still prove it complete, anchored by the log's verifier key."""
+    drawn = shuangsui(home_v3, "verify-draw", "T-2026-001/1", "--bundle", str(bundle))
+    assert drawn.exit_code == 0, drawn.output
+    assert "identical" in drawn.output and f"{V3.objects} objects" in drawn.output
+    result = shuangsui(
+        home_v3, "verify", "--bundle", str(bundle), "--vkey", VKEY_V3, "--accept-format", "3"
+    )
+    assert result.exit_code == 0, result.output
+    assert "(anchored by vkey)" in result.output
+    assert "complete: 205 stream(s)" in result.output
+
+
+@pytest.mark.parametrize("tamper", ["omit", "alter"])
+def test_a_tampered_old_bundle_is_refused(
+    home_v3: Path, bundle: Path, tmp_path: Path, tamper: str
+) -> None:
+    """The old bundle is not trusted because it is old: an entry left out, or one entry's
+    bytes changed, is caught."""
+    lines = bundle.read_bytes().splitlines(keepends=True)
+    entries = [i for i, line in enumerate(lines) if line.startswith(b'{"t":"entry"')]
+    at = entries[len(entries) // 2]
+    if tamper == "omit":
+        del lines[at]
+    else:
+        head, _, rest = lines[at].partition(b'"entry":"')
+        lines[at] = head + b'"entry":"' + (b"f" if rest[:1] != b"f" else b"e") + rest[1:]
+    forged = tmp_path / "forged.bundle"
+    forged.write_bytes(b"".join(lines))
+    result = shuangsui(
+        home_v3, "verify", "--bundle", str(forged), "--vkey", VKEY_V3, "--accept-format", "3"
+    )
+    assert result.exit_code != 0, result.output
