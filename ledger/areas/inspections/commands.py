@@ -90,6 +90,19 @@ class RecordInspection(Command):
         return Outcome([inspection], result)
 
 
+def drawn_item(
+    ctx: Context, command: ExcuseObligation | WithdrawExcuse, not_drawn: str
+) -> tuple[str, str]:
+    """The department and ``department:item`` key of a checklist-item command, once the
+    actor is that department and the basis is a draw (``not_drawn`` the refusal otherwise,
+    R6.1)."""
+    department, code = command.item
+    ctx.require_department(department, rule="R6.1")
+    if command.basis.get("kind") != "draw":
+        raise ValidationError(not_drawn, {"basis": [_("must be a draw")]})
+    return department, f"{department}:{code}"
+
+
 @dataclass(frozen=True)
 class ExcuseObligation(Command):
     """Excuse an item on a drawn object's checklist, with the reason (R6.1): the
@@ -109,17 +122,11 @@ class ExcuseObligation(Command):
 
     def handle(self, ctx: Context) -> Outcome:
         basis, obj = self.basis, self.object
-        department, code = self.item
-        key = f"{department}:{code}"
-        ctx.require_department(department, rule="R6.1")
-        if basis.get("kind") != "draw":
-            raise ValidationError(
-                _(
-                    "only an item on a drawn object's checklist is excused: the basis must "
-                    "be a draw"
-                ),
-                {"basis": [_("must be a draw")]},
-            )
+        department, key = drawn_item(
+            ctx,
+            self,
+            _("only an item on a drawn object's checklist is excused: the basis must be a draw"),
+        )
         checklist = rules.checklist_of(ctx, basis, obj)
         if key not in checklist:
             raise RuleViolationError(
@@ -189,17 +196,14 @@ class WithdrawExcuse(Command):
 
     def handle(self, ctx: Context) -> Outcome:
         basis, obj = self.basis, self.object
-        department, code = self.item
-        key = f"{department}:{code}"
-        ctx.require_department(department, rule="R6.1")
-        if basis.get("kind") != "draw":
-            raise ValidationError(
-                _(
-                    "only an excuse of a drawn object's checklist item is withdrawn: the basis "
-                    "must be a draw"
-                ),
-                {"basis": [_("must be a draw")]},
-            )
+        department, key = drawn_item(
+            ctx,
+            self,
+            _(
+                "only an excuse of a drawn object's checklist item is withdrawn: the basis "
+                "must be a draw"
+            ),
+        )
         found = ctx.ledger.find(inspection_id("draw", basis_reference(basis), obj))
         excuse = found.excused.get(key) if isinstance(found, Inspection) else None
         if found is None or excuse is None:
