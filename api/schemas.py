@@ -4,11 +4,27 @@ typed commands in :mod:`api.requests`).
 
 The body the caller signed is what the ledger records, never a re-serialised copy,
 so schemas validate and document but do not transform.
+
+Responses (:class:`Response`) carry names beside codes, the same as the CLI's JSON
+(issue 12 §7, :mod:`projections.read.names`): every field whose key the helper may name
+gets a declared ``<key>_name`` (a list of codes: ``<key>_names``; a :class:`Text`
+message: ``<key>_zh``, its Chinese) beside it, generated here so the OpenAPI document
+lists each one, and the values are added before the dump from the names of the
+projections the request read (``g.names_of``, set by ``api.blueprints.common.store``).
+Nothing a response had is removed or changed.
 """
 
 from __future__ import annotations
 
-from marshmallow import INCLUDE, RAISE, Schema, fields, validate
+from typing import Any
+
+from flask import g, has_app_context
+from marshmallow import INCLUDE, RAISE, Schema, fields, pre_dump, validate
+from marshmallow.schema import SchemaMeta
+
+from ledger.areas.keys.events import KEY_STATES
+from ledger.i18n import render
+from projections.read.names import LIST_KEYS, NAME_KEYS, named
 
 DATE = {"format": "date", "example": "2026-11-26"}
 
@@ -19,6 +35,85 @@ class Body(Schema):
 
 
 # --- responses -------------------------------------------------------------------------------
+
+
+class Text(fields.String):
+    """An English message that has a Chinese form: the response adds ``<key>_zh``."""
+
+
+Field = fields.Field[Any]
+
+
+def _beside(key: str, field: Field) -> tuple[str, Field] | None:
+    """The name field a response adds beside ``key``, if any."""
+    if field.data_key not in (None, key):
+        return None
+    if isinstance(field, Text):
+        return f"{key}_zh", fields.String(
+            dump_only=True, metadata={"description": f"`{key}` in Chinese"}
+        )
+    if key in NAME_KEYS and isinstance(field, fields.String):
+        return f"{key}_name", fields.String(
+            dump_only=True, metadata={"description": f"The name of `{key}` (Chinese)"}
+        )
+    if key in LIST_KEYS and isinstance(field, fields.List):
+        if isinstance(field.inner, fields.String):
+            return f"{key}_names", fields.List(
+                fields.String(),
+                dump_only=True,
+                metadata={"description": f"The names of `{key}` (Chinese), in order"},
+            )
+    return None
+
+
+def _names_beside(declared: dict[str, Field]) -> dict[str, Field]:
+    """``declared`` with each name field right after its code (one declared by hand kept)."""
+    out: dict[str, Field] = {}
+    for key, field in declared.items():
+        out.setdefault(key, field)
+        extra = _beside(key, field)
+        if extra is not None and extra[0] not in declared:
+            out[extra[0]] = extra[1]
+    return out
+
+
+class Naming(SchemaMeta):
+    """Declares the names a response adds beside its codes (see the module)."""
+
+    @classmethod
+    def get_declared_fields(
+        mcs,
+        klass: SchemaMeta,
+        cls_fields: list[tuple[str, Field]],
+        inherited_fields: list[tuple[str, Field]],
+        dict_cls: type[dict[str, Any]] = dict,
+    ) -> dict[str, Field]:
+        declared = super().get_declared_fields(klass, cls_fields, inherited_fields, dict_cls)
+        return dict_cls(_names_beside(declared))
+
+
+def request_names() -> Any:
+    """The departments' and items' names of the projections this request read, or
+    ``None`` (outside a request, or before any read: vocabulary names only)."""
+    if not has_app_context():
+        return None
+    names_of = g.get("names_of")
+    return names_of() if names_of is not None else None
+
+
+class Response(Schema, metaclass=Naming):
+    """A response: names added beside its own codes and messages (each nested response
+    names its own); a free-form ``Dict`` (a recorded document, its hash beside it) is
+    returned exactly as recorded."""
+
+    def vocabularies(self) -> Any:
+        """key -> code -> name where this response's codes mean something else than
+        :data:`projections.read.names.VOCABULARIES` says (none by default)."""
+        return None
+
+    @pre_dump
+    def add_names(self, data: Any, **_kwargs: Any) -> Any:
+        return named(data, request_names(), deep=False, vocabularies=self.vocabularies())
 
 
 class Open(Schema):
@@ -43,7 +138,7 @@ class Recorded(Schema):
     )
 
 
-class Inspector(Schema):
+class Inspector(Response):
     person = fields.String()
     name = fields.String()
     unit = fields.String()
@@ -55,7 +150,7 @@ class Inspector(Schema):
     record = fields.Dict()
 
 
-class Plan(Schema):
+class Plan(Response):
     department = fields.String()
     year = fields.Integer()
     version = fields.Integer()
@@ -64,7 +159,7 @@ class Plan(Schema):
     late = fields.Integer(allow_none=True)
 
 
-class DrawRow(Schema):
+class DrawRow(Response):
     task = fields.String()
     draw = fields.Integer()
     commitment_hash = fields.String()
@@ -77,7 +172,7 @@ class DrawRow(Schema):
     performed_position = fields.Integer(allow_none=True)
 
 
-class Task(Schema):
+class Task(Response):
     task = fields.String()
     lead = fields.String()
     name = fields.String()
@@ -91,14 +186,14 @@ class Task(Schema):
     draws = fields.List(fields.Nested(DrawRow))
 
 
-class Assignment(Schema):
+class Assignment(Response):
     object = fields.String()
     stratum = fields.String()
     team = fields.List(fields.String())
     order = fields.Integer()
 
 
-class Recusal(Schema):
+class Recusal(Response):
     object = fields.String()
     person = fields.String()
     reason = fields.String()
@@ -106,7 +201,7 @@ class Recusal(Schema):
     position = fields.Integer()
 
 
-class RecusalRequest(Schema):
+class RecusalRequest(Response):
     """v2: the lead's request to recuse an inspector (回避申请) and its status: pending,
     declared (by the inspector) or approved (by the office)."""
 
@@ -125,7 +220,7 @@ class Draw(DrawRow):
     recusal_requests = fields.List(fields.Nested(RecusalRequest))
 
 
-class TaskLedgerRow(Schema):
+class TaskLedgerRow(Response):
     task = fields.String()
     task_name = fields.String()
     draw = fields.Integer()
@@ -141,7 +236,7 @@ class TaskLedgerRow(Schema):
     results = fields.List(fields.Dict())
 
 
-class Progress(Schema):
+class Progress(Response):
     department = fields.String()
     period = fields.String()
     from_ = fields.String(data_key="from")
@@ -154,7 +249,7 @@ class Progress(Schema):
     deadlines = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
-class SubmittedReport(Schema):
+class SubmittedReport(Response):
     department = fields.String()
     department_name = fields.String(allow_none=True)
     kind = fields.String()
@@ -165,7 +260,7 @@ class SubmittedReport(Schema):
     position = fields.Integer()
 
 
-class NoticeRow(Schema):
+class NoticeRow(Response):
     notice = fields.String()
     department = fields.String()
     department_name = fields.String(allow_none=True)
@@ -182,7 +277,7 @@ class NoticeRow(Schema):
     done_position = fields.Integer(allow_none=True)
 
 
-class WorkEntryRow(Schema):
+class WorkEntryRow(Response):
     department = fields.String()
     department_name = fields.String(allow_none=True)
     entry = fields.String()
@@ -199,7 +294,7 @@ class WorkEntryRow(Schema):
     done_position = fields.Integer(allow_none=True)
 
 
-class PublicDocument(Schema):
+class PublicDocument(Response):
     kind = fields.String()
     kind_name = fields.String()
     owner = fields.String()
@@ -213,7 +308,7 @@ class PublicDocument(Schema):
     position = fields.Integer()
 
 
-class BodyRecord(Schema):
+class BodyRecord(Response):
     position = fields.Integer()
     body = fields.String()
     department = fields.String()
@@ -224,7 +319,7 @@ class BodyRecord(Schema):
     rating = fields.String(allow_none=True)
 
 
-class BodyRow(Schema):
+class BodyRow(Response):
     body = fields.String()
     name = fields.String()
     qualification = fields.String()
@@ -238,7 +333,7 @@ class BodyRow(Schema):
     delegated_checks = fields.List(fields.Dict())
 
 
-class CollationDraft(Schema):
+class CollationDraft(Response):
     period = fields.String()
     kind = fields.String()
     from_ = fields.String(data_key="from")
@@ -250,7 +345,7 @@ class CollationDraft(Schema):
     notices = fields.List(fields.Dict())
 
 
-class CollationRow(Schema):
+class CollationRow(Response):
     period = fields.String()
     recipient = fields.String()
     sent_on = fields.String()
@@ -259,7 +354,7 @@ class CollationRow(Schema):
     position = fields.Integer()
 
 
-class Attached(Schema):
+class Attached(Response):
     attached = fields.List(fields.String())
 
 
@@ -274,14 +369,18 @@ class Problem(Open):
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 
-class Department(Schema):
+class Department(Response):
     code = fields.String()
     name = fields.String()
     kind = fields.String()
     sections = fields.List(fields.String())
 
 
-class KeyInfo(Schema):
+class KeyInfo(Response):
+    def vocabularies(self) -> Any:
+        """A key's status is its own (有效, 已轮换, 已吊销), not an object's (存续)."""
+        return {"status": {code: render(word, "zh") for code, word in KEY_STATES.items()}}
+
     key_id = fields.String()
     holder = fields.String()
     roles = fields.List(fields.String())
@@ -290,7 +389,7 @@ class KeyInfo(Schema):
     status = fields.String()
 
 
-class ItemRow(Schema):
+class ItemRow(Response):
     department = fields.String()
     code = fields.String()
     version = fields.Integer()
@@ -302,7 +401,7 @@ class ItemRow(Schema):
     published_on = fields.String()
 
 
-class ResultRow(Schema):
+class ResultRow(Response):
     object = fields.String()
     basis = fields.String()
     reference = fields.String()
@@ -319,7 +418,7 @@ class ResultRow(Schema):
     position = fields.Integer()
 
 
-class CreditEntry(Schema):
+class CreditEntry(Response):
     kind = fields.String(
         metadata={
             "description": "violation (违法违规), penalty_case (立案处罚) or judicial_referral "
@@ -334,7 +433,7 @@ class CreditEntry(Schema):
     position = fields.Integer()
 
 
-class ObjectRecord(Schema):
+class ObjectRecord(Response):
     id = fields.String()
     name = fields.String()
     kind = fields.String()
@@ -354,7 +453,7 @@ class ObjectRecord(Schema):
     )
 
 
-class CreditPolicyVersion(Schema):
+class CreditPolicyVersion(Response):
     version = fields.Integer()
     concentration = fields.Dict(
         allow_none=True,
@@ -374,12 +473,12 @@ class CreditPolicyVersion(Schema):
     effective_on = fields.String(metadata={"description": "The day the office set it."})
 
 
-class CreditPolicyDocument(Schema):
+class CreditPolicyDocument(Response):
     in_force = fields.Nested(CreditPolicyVersion, allow_none=True)
     versions = fields.List(fields.Nested(CreditPolicyVersion))
 
 
-class Publication(Schema):
+class Publication(Response):
     position = fields.Integer()
     object = fields.String()
     name = fields.String(allow_none=True)
@@ -390,7 +489,7 @@ class Publication(Schema):
     published_on = fields.String()
 
 
-class Page(Schema):
+class Page(Response):
     items = fields.List(fields.Nested(Publication))
     next = fields.Integer(
         allow_none=True,
@@ -398,7 +497,7 @@ class Page(Schema):
     )
 
 
-class Deadline(Schema):
+class Deadline(Response):
     kind = fields.String()
     subject = fields.String()
     department = fields.String()
@@ -414,7 +513,7 @@ class Deadline(Schema):
     )
 
 
-class TrailEntry(Schema):
+class TrailEntry(Response):
     position = fields.Integer()
     time = fields.String(metadata={"description": "When the log recorded the entry (UTC)"})
     act_date = fields.String(
@@ -432,21 +531,21 @@ class TrailEntry(Schema):
     deadlines = fields.List(fields.String())
 
 
-class TrailPage(Schema):
+class TrailPage(Response):
     items = fields.List(fields.Nested(TrailEntry))
     next = fields.Integer(allow_none=True)
 
 
-class Finding(Schema):
+class Finding(Response):
     rule = fields.String()
     r = fields.String()
     status = fields.String()
-    detail = fields.String()
+    detail = Text()
     parties = fields.List(fields.String())
     evidence = fields.List(fields.Integer())
 
 
-class InspectionReview(Schema):
+class InspectionReview(Response):
     object = fields.String()
     basis = fields.String()
     reference = fields.String()
@@ -458,7 +557,7 @@ class InspectionReview(Schema):
     findings = fields.List(fields.Nested(Finding))
 
 
-class ObligationReview(Schema):
+class ObligationReview(Response):
     """A checklist item of a joint visit (进一次门、查多项事, R6.1): checked, excused
     (with the department's reason), due, or overdue after the task's planned end."""
 
@@ -478,7 +577,7 @@ class ObligationReview(Schema):
     findings = fields.List(fields.Nested(Finding))
 
 
-class ChecklistItem(Schema):
+class ChecklistItem(Response):
     item = fields.String()
     item_name = fields.String(allow_none=True)
     department = fields.String()
@@ -495,7 +594,7 @@ class ChecklistItem(Schema):
     about = fields.String()
 
 
-class Checklist(Schema):
+class Checklist(Response):
     """A drawn object's checklist: every participating department's task items that
     apply to it (its kind, and the departments supervising it) (R6.1, R6.6)."""
 
@@ -508,16 +607,16 @@ class Checklist(Schema):
     items = fields.List(fields.Nested(ChecklistItem))
 
 
-class Defect(Schema):
+class Defect(Response):
     """程序瑕疵: a failed rule, with its R-number and evidence positions (R10.4)."""
 
     rule = fields.String()
     r = fields.String()
-    detail = fields.String()
+    detail = Text()
     evidence = fields.List(fields.Integer())
 
 
-class Verdict(Schema):
+class Verdict(Response):
     """exempt 尽职照单免责 | defect 程序瑕疵 | analysis 待综合分析 | needs judgement |
     accountable 失职照单问责 (only by a discipline inspector's settlement)."""
 
@@ -538,7 +637,7 @@ class Verdict(Schema):
     )
 
 
-class Review(Schema):
+class Review(Response):
     kind = fields.String()
     subject = fields.String()
     as_of = fields.String()
@@ -547,7 +646,7 @@ class Review(Schema):
     obligations = fields.List(fields.Nested(ObligationReview))
 
 
-class Coverage(Schema):
+class Coverage(Response):
     department = fields.String()
     item = fields.String()
     name = fields.String()

@@ -1,9 +1,11 @@
-"""What every blueprint's views share: the service, the projections of this request,
-the day to judge deadlines by, and the access mark the gate reads."""
+"""What every blueprint's views share: the service, the projections of this request
+(and the departments' and items' names the responses show beside codes), the day to
+judge deadlines by, and the access mark the gate reads."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from flask import current_app, g, request
@@ -41,6 +43,9 @@ def store() -> Any:
         g.store = service().acquire()
         g.projections = service().catch_up(g.store).db
         g.projection_position = g.store.position()
+        # The names a response shows beside its codes (api.schemas.Response), read at
+        # most once per request and only if a response asks.
+        g.names_of = functools.cache(functools.partial(read.names.names, g.projections))
     return g.projections
 
 

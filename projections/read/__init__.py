@@ -13,7 +13,8 @@ its modules (and nothing else), so ``from projections import read`` then
 ``trails`` (who touched a subject, across areas), and one module per area: ``keys``,
 ``departments``, ``items``, ``directory``, ``inspectors``, ``plans``, ``tasks``,
 ``draws``, ``inspections`` (a drawn object's checklist), ``results``, ``reports``;
-``public`` (what the public pages read).
+``public`` (what the public pages read); ``names`` (names beside codes in JSON, the
+CLI's and the API's).
 """
 
 from projections.read import (
@@ -28,6 +29,7 @@ from projections.read import (
     inspectors,
     items,
     keys,
+    names,
     notices,
     plans,
     public,
@@ -51,6 +53,7 @@ __all__ = [
     "inspectors",
     "items",
     "keys",
+    "names",
     "notices",
     "plans",
     "public",

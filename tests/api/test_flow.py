@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,10 @@ def test_a_joint_task_through_the_api(api: Api, tmp_path: Path) -> None:
     # items: a published list is readable by every key
     listed = api.get("S1", "/api/v1/item-lists/SCJGJ").json
     assert {i["code"] for i in listed} == {"SC-001", "SC-002", "SC-KEY"}
+    # names beside codes, as the CLI's JSON has them (issue 12 §7, R3.4)
+    assert {i["department_name"] for i in listed} == {"安岳县市场监督管理局"}
+    assert {i["code"]: i["category_name"] for i in listed}["SC-KEY"] == "重点检查事项"
+    assert {i["object_type_name"] for i in listed} == {"企业"}
     problem(api.get("S1", "/api/v1/item-lists/NOPE"), 404)
     # directory: an import through the API, rows attached to each batch's body
     import_through_api(api, tmp_path)
@@ -134,6 +139,9 @@ def test_a_joint_task_through_the_api(api: Api, tmp_path: Path) -> None:
     # the public feed, with no signature; cursor paging by position
     feed = api.client.get("/api/v1/publications?limit=1").json
     assert feed["items"][0]["object"] == obj and feed["next"] is None
+    published = feed["items"][0]  # the public feed names what it publishes (R9.1, §7)
+    assert published["department_name"] == "安岳县市场监督管理局"
+    assert (published["item_name"], published["result_name"]) == ("事项 SC-001", "未发现问题")
     assert api.client.get(f"/api/v1/publications?after={feed['items'][0]['position']}").json == {
         "items": [],
         "next": None,
@@ -143,6 +151,16 @@ def test_a_joint_task_through_the_api(api: Api, tmp_path: Path) -> None:
     assert record["results"][0]["result"] == "no_problem"
     board = api.get("SCJGJ", "/api/v1/deadlines", kind="publish").json
     assert [d["status"] for d in board] == ["met"]
+    assert record["results"][0]["result_name"] == "未发现问题"
+    assert record["results"][0]["item_name"] == "事项 SC-001"
+    assert (board[0]["kind_name"], board[0]["status_name"]) == (
+        "结果形成后20个工作日内公示",
+        "按时完成",
+    )
+    assert board[0]["department_name"] == "安岳县市场监督管理局"
+    task = api.get("SWJ", f"/api/v1/tasks/{TASK}").json
+    assert task["lead_name"] == "安岳县市场监督管理局" and task["items"] == ["SCJGJ:SC-001"]
+    assert task["items_names"] == ["事项 SC-001"]
     assert any(r["drawn_inspections"] == 1 for r in api.get("S1", "/api/v1/coverage").json)
     assert api.get("S1", "/api/v1/task-ledger", person=team[0]).json[0]["object"] == obj
     # trails and reviews: oversight
@@ -152,6 +170,11 @@ def test_a_joint_task_through_the_api(api: Api, tmp_path: Path) -> None:
     assert rest["items"] and rest["items"][0]["position"] > trail["next"]
     review = api.get("discipline", f"/api/v1/reviews/object/{obj}").json
     assert {v["verdict"] for v in review["verdicts"]} == {"exempt"}
+    assert {v["verdict_name"] for v in review["verdicts"]} == {"尽职照单免责"}
+    checked = review["inspections"][0]
+    assert (checked["item_name"], checked["result_name"]) == ("事项 SC-001", "未发现问题")
+    english = [f for i in review["inspections"] for f in i["findings"] if f["detail"].isascii()]
+    assert english and all(re.search("[\u4e00-\u9fff]", f["detail_zh"]) for f in english)
     problem(api.get("discipline", "/api/v1/reviews/object/NOPE"), 404)
     problem(api.get("discipline", "/api/v1/reviews/galaxy/NOPE"), 404)
     bundle = api.get("auditor", f"/api/v1/trails/object/{obj}/bundle")

@@ -77,7 +77,8 @@ def test_a_key_state_is_named_in_chinese() -> None:
 
 def test_json_rows_keep_their_keys_and_gain_names_beside_codes() -> None:
     from ledger.i18n import _
-    from tools.cli.output import csv_text, named
+    from projections.read.names import named
+    from tools.cli.output import csv_text
 
     names = {
         "departments": {"SCJGJ": "安岳县市场监督管理局", "WJJ": "安岳县卫生健康局"},

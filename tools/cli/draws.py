@@ -13,7 +13,7 @@ import click
 from ledger.draw.ceremony import quicknet_verifier, witness_commitment
 from ledger.errors import NotFoundError, ValidationError
 from ledger.i18n import _
-from tools.cli.output import named
+from projections.read.names import named
 from tools.cli.projected import display_names
 from tools.cli.runtime import (
     EXIT_TAMPERED,

@@ -7,7 +7,8 @@ import click
 
 from ledger.errors import ValidationError
 from ledger.i18n import _
-from tools.cli.output import Output, listing, named
+from projections.read.names import named
+from tools.cli.output import Output, listing
 from tools.cli.projected import display_names, read_projected
 from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_ledger
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import click
 
 from ledger.i18n import _
+from projections.read.names import named
 from tools.cli import names, terms
-from tools.cli.output import Output, listing, named
+from tools.cli.output import Output, listing
 from tools.cli.projected import display_names, read_projected
 from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_json, read_ledger
 from tools.cli.terms import Term

@@ -22,8 +22,9 @@ Invariants:
   result, method, kind, status ...) its name as ``<key>_name`` (``department_name``:
   安岳县市场监督管理局, ``result_name``: 未发现问题), beside a list of codes the
   list of names as ``<key>_names``, and beside a message (a finding's ``detail``) its
-  Chinese as ``<key>_zh`` (:func:`named`). A key the row already has is never
-  overwritten, and a code without a name gets no ``_name``.
+  Chinese as ``<key>_zh`` (:func:`projections.read.names.named`, which the API's JSON
+  uses too). A key the row already has is never overwritten, and a code without a name
+  gets no ``_name``.
 * ``--export FILE`` (a listing that declares ``export=``) writes the rows to FILE as CSV or
   XLSX (by its extension) with Chinese headers and names beside codes, the same file the
   page's download gives (:mod:`api.exports`), and prints one line saying so.
@@ -42,88 +43,13 @@ from typing import Any, Literal
 
 import click
 
-from ledger import terms
 from ledger.errors import ValidationError
-from ledger.i18n import Message, _, render
-from projections.read.deadlines import DEADLINE_LABELS, STATUS_LABELS
+from ledger.i18n import _
+from projections.read.names import named
 from tools.cli.runtime import echo_json, say
 
 Format = Literal["table", "json", "csv"]
 Row = Mapping[str, Any]
-Names = Mapping[str, Mapping[str, str]]
-
-#: Keys whose value is a department's code, named from the ledger's departments.
-DEPARTMENT_KEYS = frozenset({"department", "lead", "subject", "unit", "owner", "party"})
-#: Keys whose value is a list of department codes.
-DEPARTMENT_LISTS = frozenset({"departments", "participants"})
-#: Keys whose value is an item (``DEPT:CODE``, or a code beside the row's department).
-ITEM_KEYS = frozenset({"item"})
-ITEM_LISTS = frozenset({"items", "checklist"})
-
-
-def _vocabulary(*names: str) -> dict[str, str]:
-    return {code: terms.name(v, code) for v in names for code in terms.TERMS[v]}
-
-
-#: key -> code -> its Chinese name (codes of one key never clash across the tables).
-VOCABULARIES: dict[str, dict[str, str]] = {
-    "result": _vocabulary("result"),
-    "method": _vocabulary("item_method"),
-    "category": _vocabulary("category"),
-    "risk_grade": _vocabulary("risk_grade"),
-    "reason": _vocabulary("reason"),
-    "trigger": _vocabulary("trigger"),
-    "follow_up": _vocabulary("follow_up"),
-    "matching": _vocabulary("matching"),
-    "verdict": _vocabulary("verdict"),
-    "object_type": _vocabulary("object_kind"),
-    "service": _vocabulary("service"),
-    "kind": {
-        **_vocabulary("object_kind", "inspector_kind", "report_kind", "problem_kind"),
-        **DEADLINE_LABELS,
-    },
-    "status": {**_vocabulary("object_status"), **STATUS_LABELS},
-}
-
-
-def _name_of(key: str, value: str, row: Row, names: Names | None) -> str | None:
-    if key in DEPARTMENT_KEYS:
-        return (names or {}).get("departments", {}).get(value)
-    if key in ITEM_KEYS:
-        items = (names or {}).get("items", {})
-        department = row.get("department")
-        return items.get(value) or (items.get(f"{department}:{value}") if department else None)
-    return VOCABULARIES.get(key, {}).get(value)
-
-
-def named(value: Any, names: Names | None = None) -> Any:
-    """``value`` (rows, a document) with names added beside codes and the Chinese beside
-    messages, recursively; nothing is removed or changed (see the module's invariants)."""
-    if isinstance(value, list | tuple):
-        return [named(v, names) for v in value]
-    if not isinstance(value, Mapping):
-        return value
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        out[key] = named(item, names)
-    for key, item in value.items():
-        if isinstance(item, Message):
-            chinese = render(item, "zh")
-            if chinese != str(item):
-                out.setdefault(f"{key}_zh", chinese)
-        elif isinstance(item, list) and any(isinstance(i, Message) for i in item):
-            out.setdefault(f"{key}_zh", [render(i, "zh") for i in item])
-        elif isinstance(item, str):
-            shown = _name_of(key, item, value, names)
-            if shown and shown != item:
-                out.setdefault(f"{key}_name", shown)
-        elif isinstance(item, list) and item and all(isinstance(i, str) for i in item):
-            if key in DEPARTMENT_LISTS or key in ITEM_LISTS:
-                single = "department" if key in DEPARTMENT_LISTS else "item"
-                found = [_name_of(single, i, value, names) or i for i in item]
-                if found != item:
-                    out.setdefault(f"{key}_names", found)
-    return out
 
 
 @dataclass(frozen=True)
@@ -139,9 +65,9 @@ class Output:
         read for a table, which shows its own)."""
         if self.export is None and self.format == "table":
             return None
-        from projections.read import public
+        from projections.read import names
 
-        return public.names(db)
+        return names.names(db)
 
     def rows(
         self,

@@ -11,9 +11,10 @@ from ledger.areas.reviews.events import PROBLEM_KINDS
 from ledger.i18n import _
 from projections.read import public
 from projections.read.deadlines import as_of
+from projections.read.names import named
 from projections.review import review as duty_review
 from projections.review.render import render
-from tools.cli.output import Output, export_path, named
+from tools.cli.output import Output, export_path
 from tools.cli.projected import JSON, TODAY, projected, read_subject, subject_options
 from tools.cli.runtime import KEY, Runtime, echo_json, pass_runtime, read_json, read_text
 from tools.cli.terms import Term
