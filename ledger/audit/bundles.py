@@ -857,6 +857,35 @@ def read_bundle(lines: Iterable[str], visit: Callable[[ChainRow], None]) -> Bund
     return BundleContents(kind, target, entries.proofs, entries.consistency)
 
 
+#: A key of the state map -> (proved, value) (:func:`~ledger.audit.statemap.lookup`).
+StateLookup = Callable[[str], tuple[bool, str | None]]
+
+
+def slice_state(lines: Iterable[str]) -> StateLookup | None:
+    """For a slice :func:`verify_bundle` has accepted, a lookup of keys in the state map
+    its checkpoint commits to, by the bucket proofs the slice carries: a key it proves
+    absent is ``(True, None)``, one it carries no proof for ``(False, None)``. None for
+    a full bundle (it holds everything) or a slice without state proofs (before
+    format 3)."""
+    it = iter(lines)
+    _header, kind, notes, _first = _read_head(it)
+    if kind != "slice" or not notes:
+        return None
+    root = state_root_of(parse_checkpoint(parse_note(notes[-1]).text))
+    if root is None:
+        return None
+    for line in it:
+        if not line.startswith('{"t":"state"'):
+            continue
+        state = _line(line, 0)
+        if state.get("t") == "state" and isinstance(state.get("proofs"), list):
+            leaves, buckets = proven_leaves(
+                [BucketProof.from_dict(p) for p in state["proofs"]], root
+            )
+            return lambda key: lookup(key, leaves, buckets)
+    return None
+
+
 def bundle_rows(lines: Iterable[str]) -> tuple[str, Iterator[ChainRow]]:
     """The kind of a bundle and its entries as rows, read without any check: for a
     second pass (replay, :mod:`ledger.replay`) over a bundle :func:`verify_bundle`

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from ledger.audit.statemap import stream_key
 from ledger.decoding import paused_gc
 from ledger.draw.algorithm import ALGORITHMS, Officer
 from ledger.draw.ceremony import (
@@ -37,6 +38,7 @@ from ledger.draw.eligibility import officers_for, task_spec
 from ledger.draw.snapshot import snapshot
 from ledger.draw.world import (
     DRAW_TOPICS,
+    GENESIS_TOPICS,
     KEY_TOPICS,
     SNAPSHOT_TOPICS,
     Event,
@@ -46,6 +48,7 @@ from ledger.draw.world import (
 )
 from ledger.errors import NotFoundError
 from ledger.i18n import _
+from ledger.ids import inspection_id
 
 DrawEvents = list[tuple[str, dict[str, Any]]]  # one draw stream's (topic, state), in order
 #: What a performed event records that verify-draw recomputes.
@@ -97,7 +100,8 @@ def verify_draw(
     signature) -> randomness``, i.e. drand-verify); the entropy sources and their order;
     the seed, every stratum, every drawn object and ticket, every assignment; on a v2
     draw, that every recusal in effect was declared by the inspector's own key or
-    approved by an office key after the lead's request (:func:`check_recusal_basis`);
+    approved by an office key after the lead's request (:func:`check_recusal_basis`),
+    and that no request was decided once it had lapsed (:func:`check_lapsed`);
     every recusal's replacement. A draw the events do not hold is :class:`NotFoundError`
     (a usage error, not a difference).
 
@@ -127,6 +131,12 @@ def _verify_draw(
 
         def holders() -> dict[str, tuple[frozenset[str], str | None]]:
             return key_holders(read(KEY_TOPICS))
+
+        def checks() -> Iterable[Event]:
+            return read(CHECK_TOPICS)
+
+        def genesis() -> Iterable[Event]:
+            return read(GENESIS_TOPICS)
     else:
         events = list(events)
 
@@ -135,6 +145,14 @@ def _verify_draw(
 
         def holders() -> dict[str, tuple[frozenset[str], str | None]]:
             return key_holders(events)
+
+        listed = events
+
+        def checks() -> Iterable[Event]:
+            return (e for e in listed if e[2] in CHECK_TOPICS)
+
+        def genesis() -> Iterable[Event]:
+            return (e for e in listed if e[2] in GENESIS_TOPICS)
 
     draw_events = _draw_stream(events, task, number)
     if draw_events is None:
@@ -183,6 +201,11 @@ def _verify_draw(
     facts.update(performed=True, seed=recorded["seed"], drawn=len(recorded["drawn"]))
     if approved_recusals(commitment):
         found = check_recusal_basis(draw_events[index + 1 :], holders())
+        if found:
+            return found, facts
+        found = check_lapsed(
+            _positioned(events, task, number), task, number, checks(), ledger_format(genesis())
+        )
         if found:
             return found, facts
     found, recusals = _check_recusals(
@@ -455,6 +478,127 @@ def check_recusal_basis(
                     "request of the lead"
                 )
             pending.discard(pair)
+    return None
+
+
+#: The record of a check under a draw basis: from it on, a pending request has lapsed.
+CHECK_TOPICS = ("shuangsui.inspection.checked",)
+#: From this ledger format an approval is refused once the request lapsed
+#: (``ledger.areas.draws.commands.require_not_lapsed``); a rejection always is (the
+#: rejection and the lapse came in together, so no ledger holds a lapsed one legitimately).
+LAPSED_APPROVAL_FORMAT = 4
+
+
+def ledger_format(genesis: Iterable[Event]) -> int:
+    """The format the genesis recorded (1 when it records none, as format-1 ledgers)."""
+    for _position, _stream, _topic, state in genesis:
+        return int(state.get("format") or 1)
+    return 1
+
+
+def decision_topics(ledger_format: int) -> set[str]:
+    """The office's decisions on a request that are refused once it lapsed."""
+    if ledger_format >= LAPSED_APPROVAL_FORMAT:
+        return {RECUSAL_REJECTED_TOPIC, RECUSAL_APPROVED_TOPIC}
+    return {RECUSAL_REJECTED_TOPIC}
+
+
+def _positioned(events: list[Event], task: str, number: int) -> Stream:
+    """Draw ``task``/``number``'s stream as (position, topic, state)."""
+    return _task_streams(events, task).get(number, [])
+
+
+def check_lapsed(
+    stream: Stream, task: str, number: int, checks: Iterable[Event], ledger_format: int
+) -> str | None:
+    """R7.4 (issue 11 part 5, ``require_not_lapsed``): a request still pending when the
+    object's check under the draw is recorded lapses; the office's decision on it after
+    that check is refused -- a rejection always, an approval from ledger format 4
+    (:data:`LAPSED_APPROVAL_FORMAT`; a format-3 ledger keeps the rule it was written
+    under). The handler refuses both; this finds them when the operator wrote them
+    into the log (or a bundle) itself. The first one, or None."""
+    topics = decision_topics(ledger_format)
+    decided = [(p, t, s) for p, t, s in stream if t in topics]
+    if not decided:
+        return None
+    reference = f"{task}/{number}"
+    wanted = {
+        str(inspection_id("draw", reference, state["object"])): state["object"]
+        for _p, _t, state in decided
+    }
+    first: dict[str, int] = {}
+    for position, stream_id, _topic, _state in checks:
+        obj = wanted.get(str(stream_id))
+        if obj is not None and obj not in first:
+            first[obj] = position
+    for position, topic, state in decided:
+        checked = first.get(state["object"])
+        if checked is not None and checked < position:
+            return _(
+                "request to recuse {person} from {obj}: {decision} at position {position}, "
+                "after the object's check under draw {reference} was recorded at position "
+                "{checked}: the request had lapsed (R7.4)",
+                person=state["person"],
+                obj=state["object"],
+                decision=_("approved") if topic == RECUSAL_APPROVED_TOPIC else _("rejected"),
+                position=position,
+                reference=reference,
+                checked=checked,
+            )
+    return None
+
+
+#: The opening of an inspection (a draw basis' names the draw): a bundle holds it.
+OPENED_TOPICS = ("shuangsui.inspection.opened",)
+
+
+def check_lapse_provable(
+    read: EventReader,
+    task: str,
+    number: int,
+    state: Callable[[str], tuple[bool, str | None]] | None,
+) -> str | None:
+    """For a draw *slice*: whether it can show that every office decision on a recusal
+    request came before the object's check (:func:`check_lapsed` only sees the checks a
+    bundle holds, and the operator building one could leave the inspection out). The
+    inspection under the draw of every object with such a decision is in the slice --
+    then the state proofs show it whole -- or the slice's state proofs show the log
+    holds no such stream at its checkpoint. ``state``: the slice's state lookup
+    (:func:`ledger.audit.bundles.slice_state`; None for a full bundle, which holds
+    everything, or a slice before format 3, which proves nothing complete)."""
+    if state is None:
+        return None
+    topics = decision_topics(ledger_format(read(GENESIS_TOPICS)))
+    events = _of_task(read(DRAW_TOPICS), task)
+    objects = sorted({s["object"] for _p, t, s in _positioned(events, task, number) if t in topics})
+    if not objects:
+        return None
+    held = {str(e[1]) for e in read(OPENED_TOPICS)}
+    reference = f"{task}/{number}"
+    for obj in objects:
+        stream = str(inspection_id("draw", reference, obj))
+        if stream in held:
+            continue
+        proved, value = state(stream_key(stream))
+        if not proved:
+            return _(
+                "the bundle does not prove whether {obj} was checked under draw {reference} "
+                "before the office decided its recusal request (no state proof for its "
+                "inspection stream {stream})",
+                obj=obj,
+                reference=reference,
+                stream=stream,
+            )
+        if value is not None:
+            return _(
+                "the bundle leaves out the inspection of {obj} under draw {reference} "
+                "(stream {stream}, versions and last position {value} in the log): it "
+                "hides whether the office decided the recusal request after the check",
+                obj=obj,
+                reference=reference,
+                stream=stream,
+                value=value,
+            )
     return None
 
 

@@ -85,8 +85,12 @@ INSPECTION_TOPICS = (
 KEY_TOPICS = ("shuangsui.key.registered",)
 #: The office's credit policy (``ledger.areas.credit``): the version in force.
 POLICY_TOPICS = ("shuangsui.credit.policy_set",)
+#: The genesis: the ledger format, which decides the rules a draw is held to
+#: (verify-draw; the fold ignores it).
+GENESIS_TOPICS = ("shuangsui.ledger.genesis",)
 SNAPSHOT_TOPICS = (
-    DIRECTORY_TOPICS
+    GENESIS_TOPICS
+    + DIRECTORY_TOPICS
     + INSPECTOR_TOPICS
     + TASK_TOPICS
     + DRAW_TOPICS

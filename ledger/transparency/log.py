@@ -54,7 +54,7 @@ from ledger.audit.subjects import SUBJECT_KINDS, subject_key
 from ledger.audit.witnessing import RECORD_TOPICS
 from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationError
 from ledger.i18n import _
-from ledger.ids import checkpoint_record_id, witness_policy_id
+from ledger.ids import checkpoint_record_id, draw_id, inspection_id, witness_policy_id
 from ledger.storage import merkle
 from ledger.storage.statemaps import StoredStateMap
 
@@ -567,6 +567,7 @@ class Transparency:
                 )
                 if slice_ and checker.format >= STATE_FORMAT:
                     extra = [subject_key(*subject)] if subject is not None else []
+                    extra += self._draw_check_keys(query)
                     write({"t": "state", "proofs": self.state_proofs(checkpoint, streams, extra)})
                 if slice_ and any(other != size for other in joined):
                     write({"t": "consistency", "proofs": self._joins(size, joined)})
@@ -581,6 +582,21 @@ class Transparency:
             temp.unlink(missing_ok=True)
             raise
         return {"entries": count, "size": size, "kind": header["kind"], "out": str(out)}
+
+    def _draw_check_keys(self, query: dict[str, Any] | None) -> list[str]:
+        """A draw slice's state keys for the inspection under the draw of every object
+        with a recusal request or recusal: the slice holds that stream, or its state
+        proof shows the log holds none, so verify-draw can tell whether an office
+        decision came after the object's check (a lapsed request, R7.4)."""
+        ref = (query or {}).get("draw")
+        if not isinstance(ref, str) or "/" not in ref:
+            return []
+        task, number = ref.rsplit("/", 1)
+        drawn = self.ledger.find(draw_id(task, int(number))) if number.isdigit() else None
+        if drawn is None:
+            return []
+        objects = {r["object"] for r in [*drawn.recusal_requests, *drawn.recusals]}
+        return [stream_key(str(inspection_id("draw", ref, o))) for o in sorted(objects)]
 
     def _joins(self, size: int, others: Iterable[int]) -> list[dict[str, Any]]:
         """RFC 9162 consistency proofs between ``size`` and each other size, smaller first."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,12 +31,13 @@ from ledger.config import Settings
 from ledger.draw.world import SNAPSHOT_TOPICS
 from ledger.errors import ConflictError, NotFoundError, PermissionDeniedError
 from ledger.i18n import render
-from ledger.ids import draw_id
+from ledger.ids import draw_id, inspection_id
 from ledger.transparency.database import replay_ledger, verify_ledger
 from projections.review import review
 from projections.review.facts import Facts
 from projections.runner import update
 from projections.store import Store
+from tests.support.cli import run as cli_run
 from tests.support.county import County, add_people
 from tests.support.draws import TASK, ceremony, drawable_county, verify
 from tests.support.rawdb import RawDB
@@ -437,7 +439,7 @@ def test_a_format_3_ledger_still_approves_after_the_check(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The lapse is a rule of format 4: a format-3 ledger keeps the rule it was written
-    under (an approval after the check is accepted, and replays)."""
+    under (an approval after the check is accepted, replays and passes verify-draw)."""
     monkeypatch.setattr(formats, "CURRENT", 3)
     world = start_world(settings)
     try:
@@ -451,6 +453,16 @@ def test_a_format_3_ledger_still_approves_after_the_check(
             reject(county, obj, "S1")
         assert approve(county, obj, "S1").result["status"] == "approved"
         assert replay_ledger(county.ledger)
+        # verify-draw keeps format 3's rule, and refuses the same approval in the events
+        # of a format-4 ledger.
+        assert verify(county)[0] is None
+        recorded = events(county)
+        genesis = next(i for i, e in enumerate(recorded) if e[2] == "shuangsui.ledger.genesis")
+        position, stream, topic, state = recorded[genesis]
+        assert state["format"] == 3
+        recorded[genesis] = (position, stream, topic, {**state, "format": 4})
+        problem = verify(county, 1, recorded)[0]
+        assert problem is not None and "the request had lapsed" in problem
     finally:
         world.ledger.close()
 
@@ -548,3 +560,192 @@ def test_the_review_lists_a_rejected_request_and_counts_it_for_the_lead(
     assert findings and "S1：办公室驳回回避申请" in render(findings[0].detail, "zh")
     assert {asked.first_position, rejected.first_position} <= set(findings[0].evidence)
     assert Facts(store.db, china_today()).lead_recusals("SCJGJ")["count"] == 1
+
+
+# --- a decision on a lapsed request, written by the operator: verify-draw refuses -----------
+
+
+def decided_after_check(
+    recorded: list[Event], by: str, topic: str, replacement: str | None
+) -> list[Event]:
+    """``recorded`` with the office's decision (by key ``by``) on the pending request
+    written after the object's check, as the operator would write it (the handler
+    refuses it)."""
+    request = next(e for e in recorded if e[2] == Draw.RecusalRequested.TOPIC)
+    state: dict[str, Any] = {**request[3], "by": by, "requested_by": request[3]["by"]}
+    if replacement is not None:
+        state["replacement"] = replacement
+    return [*recorded, (recorded[-1][0] + 1, request[1], topic, state)]
+
+
+@pytest.mark.usefixtures("format_4")
+def test_verify_draw_refuses_an_approval_or_rejection_after_the_check(drawn: County) -> None:
+    """R7.4 (format 4, issue 11 part 5): the operator records the office's approval or
+    rejection of the lead's request after the object's check under the draw -- when it
+    had lapsed: verify-draw names the request, the decision and both positions."""
+    obj, team = team_of(drawn, "S1")
+    recuse(drawn, "SCJGJ", obj, "S1")
+    checked = check_object(drawn, obj)
+    recorded = events(drawn)
+    office = drawn.key("office").key_id
+    assert verify(drawn, 1, recorded)[0] is None
+    new = next(p for p in ("S2", "S3", "S4", "S5", "S6") if p not in team)
+    for topic, replacement, word in (
+        (Draw.RecusalApproved.TOPIC, new, "approved"),
+        (Draw.RecusalRejected.TOPIC, None, "rejected"),
+    ):
+        forged_events = decided_after_check(recorded, office, topic, replacement)
+        problem = verify(drawn, 1, forged_events)[0]
+        assert problem is not None and "the request had lapsed" in problem, problem
+        assert f"{word} at position {forged_events[-1][0]}" in problem
+        assert f"recorded at position {checked.last_position}" in problem
+        assert "回避申请已失效" in render(problem, "zh")
+
+
+@pytest.mark.usefixtures("format_4")
+def test_verify_draw_accepts_a_decision_before_the_check(drawn: County) -> None:
+    """The rule is about order: the office's approval recorded before the object's check
+    (the same events, the check moved after it) passes verify-draw."""
+    obj, _ = team_of(drawn, "S1")
+    recuse(drawn, "SCJGJ", obj, "S1")
+    approve(drawn, obj, "S1")
+    check_object(drawn, obj)
+    problem, facts = verify(drawn)
+    assert problem is None, problem
+    assert facts["recusals"] == 1
+
+
+@pytest.mark.usefixtures("format_4")
+def test_verify_draw_refuses_a_sealed_approval_after_the_check_in_the_log_and_bundle(
+    drawn: County, tmp_path: Path
+) -> None:
+    """The operator signs nothing it cannot: it seals the office's approval command (the
+    office signed it, too late) and its events into the chain after the check, without
+    the handler. verify-draw on the database and on the exported draw bundle both name
+    the lapsed request (exit 1)."""
+    obj, team = team_of(drawn, "S1")
+    recuse(drawn, "SCJGJ", obj, "S1")
+    check_object(drawn, obj)
+    with pytest.raises(ConflictError, match="lapsed"):
+        approve(drawn, obj, "S1")
+    params = {"task": TASK, "draw": 1, "object": obj, "person": "S1"}
+    auth = sign_command(drawn.key("office"), "draw.approve_recusal", params)
+    draw = drawn.ledger.get(draw_id(TASK, 1))
+    new = next(p for p in ("S2", "S3", "S4", "S5", "S6") if p not in team)
+    draw.approve_recusal(
+        object=obj,
+        person="S1",
+        reason="近亲属关系",
+        replacement=new,
+        by=auth.key_id,
+        requested_by=drawn.key("SCJGJ").key_id,
+    )
+    stamp([draw], auth.created)
+    (position,) = RawDB(drawn.ledger).forge_command(
+        list(draw.collect_events()), auth, drawn.world.ledger_key
+    )
+    problem = verify(drawn)[0]
+    assert problem is not None and f"approved at position {position}" in problem
+    drawn.ledger.transparency.checkpoint()
+    out = tmp_path / "draw.bundle"
+    drawn.ledger.transparency.export(
+        out,
+        positions=drawn.ledger.chain.positions_of_topics(SNAPSHOT_TOPICS),
+        query={"draw": f"{TASK}/1"},
+    )
+    result = cli_run(drawn.world.settings, "verify-draw", f"{TASK}/1", "--bundle", str(out))
+    assert result.exit_code == 1, result.output
+    assert f"approved at position {position}" in result.output
+    assert "回避申请已失效" in result.output
+
+
+def draw_bundle(county: County, out: Path) -> Path:
+    county.ledger.transparency.checkpoint()
+    county.ledger.transparency.export(
+        out,
+        positions=county.ledger.chain.positions_of_topics(SNAPSHOT_TOPICS),
+        query={"draw": f"{TASK}/1"},
+    )
+    return out
+
+
+def without_stream(bundle: Path, stream: str, out: Path, drop_proof: bool = False) -> Path:
+    """The bundle the operator builds: ``stream``'s entry lines left out, the end record's
+    count made to match (it is not signed); with ``drop_proof`` also the state proof of
+    the stream's bucket."""
+    from ledger.audit.statemap import bucket_of, stream_key
+
+    kept = []
+    removed = 0
+    for line in bundle.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record["t"] == "entry" and record["event"]["stream"] == stream:
+            removed += 1
+            continue
+        if record["t"] == "state" and drop_proof:
+            bucket = bucket_of(stream_key(stream))
+            record["proofs"] = [p for p in record["proofs"] if p["bucket"] != bucket]
+            line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        if record["t"] == "end":
+            record["entries"] -= removed
+            line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        kept.append(line)
+    assert removed
+    out.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return out
+
+
+@pytest.mark.usefixtures("format_4")
+def test_a_draw_bundle_proves_whether_the_object_was_checked(drawn: County, tmp_path: Path) -> None:
+    """Issue 11 part 5 with part 4: a draw bundle carries, for each object whose request
+    the office decided, its inspection under the draw or the state proof that the log
+    holds none. An approval before any check passes --bundle; a check recorded before a
+    (forged) rejection is found even when the operator leaves the inspection out of the
+    bundle, and when it also drops that stream's state proof."""
+    obj, _team = team_of(drawn, "S1")
+    recuse(drawn, "SCJGJ", obj, "S1")
+    approve(drawn, obj, "S1")
+    honest = draw_bundle(drawn, tmp_path / "approved.bundle")
+    result = cli_run(drawn.world.settings, "verify-draw", f"{TASK}/1", "--bundle", str(honest))
+    assert result.exit_code == 0, result.output
+    # Another object: requested, checked, then a rejection sealed by the operator.
+    other, other_team = next(
+        (o, t)
+        for o, t in ((a["object"], a["team"]) for a in current_assignments(drawn))
+        if o != obj
+    )
+    person = other_team[0]
+    recuse(drawn, "SCJGJ", other, person)
+    check_object(drawn, other)
+    reason = "未提供回避事由的证明"
+    auth = sign_command(
+        drawn.key("office"),
+        "draw.reject_recusal",
+        {"task": TASK, "draw": 1, "object": other, "person": person, "reason": reason},
+    )
+    draw = drawn.ledger.get(draw_id(TASK, 1))
+    draw.reject_recusal(
+        object=other,
+        person=person,
+        reason=reason,
+        by=auth.key_id,
+        requested_by=drawn.key("SCJGJ").key_id,
+    )
+    stamp([draw], auth.created)
+    RawDB(drawn.ledger).forge_command(list(draw.collect_events()), auth, drawn.world.ledger_key)
+    full = draw_bundle(drawn, tmp_path / "draw.bundle")
+    result = cli_run(drawn.world.settings, "verify-draw", f"{TASK}/1", "--bundle", str(full))
+    assert result.exit_code == 1 and "the request had lapsed" in result.output, result.output
+    inspection = str(inspection_id("draw", f"{TASK}/1", other))
+    cut = without_stream(full, inspection, tmp_path / "cut.bundle")
+    result = cli_run(drawn.world.settings, "verify-draw", f"{TASK}/1", "--bundle", str(cut))
+    assert result.exit_code == 1, result.output
+    assert "leaves out the inspection of" in result.output and inspection in result.output
+    stripped = without_stream(full, inspection, tmp_path / "stripped.bundle", drop_proof=True)
+    result = cli_run(drawn.world.settings, "verify-draw", f"{TASK}/1", "--bundle", str(stripped))
+    assert result.exit_code == 1, result.output
+    assert "does not prove whether" in result.output, result.output
+
+
+def current_assignments(county: County) -> list[dict[str, Any]]:
+    return list(county.ledger.get(draw_id(TASK, 1)).performed["assignments"])

@@ -462,8 +462,10 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
     recorded entropy (reveals against commitments, the beacon with drand-verify),
     the selection, the matching and every recusal; for a v2 draw also the rules
     against steering (dice first, one open draw, the beacon margin, witness
-    signatures, recusals declared by the inspector or approved by the office). A
-    bundle must hold every event of the draw's stream up to its last version.
+    signatures, recusals declared by the inspector or approved by the office, no
+    request decided after the object's check under the draw lapsed it -- an approval
+    from ledger format 4). A bundle must hold every event of the draw's stream up to
+    its last version.
     Exit 0 identical, 1 naming the first difference, 2 usage or I/O error.
     Examples:
       shuangsui verify-draw T-2027-001/1
@@ -513,6 +515,17 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
             beacon_check,
             keys=keys.get,
         )
+        if problem is None:
+            # A decision on a recusal request is judged against the object's check:
+            # the slice must show it holds that check, or that the log holds none.
+            from ledger.audit.bundles import slice_state
+            from ledger.draw.verify import check_lapse_provable
+
+            with bundle.open(encoding="utf-8") as lines:
+                proofs = slice_state(lines)
+            problem = check_lapse_provable(
+                bundle_reader(lambda: bundle.open(encoding="utf-8")), task, number, proofs
+            )
         if versions:
             facts["complete_to_version"] = versions[-1]
     else:
@@ -541,6 +554,6 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
             f"{facts.get('drawn', 0)} objects, {facts.get('recusals', 0)} recusals)"
         )
     else:
-        click.echo(f"draw {ref} DIFFERS: {problem}")
+        runtime.say(_("draw {ref} DIFFERS: {problem}", ref=ref, problem=problem))
     if problem is not None:
         raise SystemExit(EXIT_TAMPERED)
