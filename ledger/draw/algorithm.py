@@ -34,6 +34,7 @@ party reimplements to recompute a draw, and reads best in one place.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import heapq
 import json
@@ -273,6 +274,11 @@ class _Pool:
     pointer: int = 0
     #: Matching v2: the positions in ``order`` of each 片区's officers, in order.
     regions: dict[str, list[int]] | None = None
+    #: Matching v2: per set of an object's topics, the positions in ``order`` of the
+    #: officers whose 业务专长 matches one of them, in order (kept once per pool).
+    expertise: dict[tuple[tuple[str, tuple[str, ...]], ...], list[int]] = field(
+        default_factory=dict
+    )
 
     def of_region(self, region: str) -> list[int]:
         if self.regions is None:
@@ -281,6 +287,20 @@ class _Pool:
                 if officer.region:
                     self.regions.setdefault(officer.region, []).append(index)
         return self.regions.get(region, []) if region else []
+
+    def of_expertise(self, topics: tuple[tuple[str, tuple[str, ...]], ...]) -> list[int]:
+        """The positions of the officers :func:`fit` gives the 业务专长 point for an
+        object with these ``topics``, in order."""
+        found = self.expertise.get(topics)
+        if found is None:
+            wanted = dict(topics)
+            found = [
+                index
+                for index, officer in enumerate(self.order)
+                if _expert_in(officer, wanted.get(officer.department, ()))
+            ]
+            self.expertise[topics] = found
+        return found
 
 
 def _qualified(officer: Officer, requirements: tuple[frozenset[str], ...]) -> bool:
@@ -291,10 +311,14 @@ def fit(officer: Officer, job: Job) -> int:
     """How well an officer fits an object (R7.3): 2 for the same 片区, 1 for a 业务专长
     matching the object's industry or one of the officer's department's items on it."""
     score = 2 if officer.region and officer.region == job.region else 0
-    topics = dict(job.topics).get(officer.department, ())
-    if any(e and t and (e in t or t in e) for e in officer.expertise for t in topics):
+    if _expert_in(officer, dict(job.topics).get(officer.department, ())):
         score += 1
     return score
+
+
+def _expert_in(officer: Officer, topics: Iterable[str]) -> bool:
+    """Whether one of the officer's 业务专长 matches one of ``topics`` (R7.3)."""
+    return any(e and t and (e in t or t in e) for e in officer.expertise for t in topics)
 
 
 @dataclass
@@ -374,17 +398,21 @@ class Matcher:
                 best = key if best is None or key < best else best
         if best is not None:
             return (pool.pointer + best[1]) % size
-        first = None
+        # No officer of the 片区 is eligible, so an eligible officer's fit is its 业务专长
+        # point alone: the first eligible one with it in the turn, else the first
+        # eligible. The positions with it are kept per pool, so a pool in which nobody
+        # fits is not scanned once per object for them (issue 15, province draws).
+        fitting = pool.of_expertise(job.topics)
+        start = bisect.bisect_left(fitting, pool.pointer)
+        for at in range(len(fitting)):
+            index = fitting[(start + at) % len(fitting)]
+            if eligible(pool.order[index]):
+                return index
         for step in range(size):
             index = (pool.pointer + step) % size
-            officer = pool.order[index]
-            if not eligible(officer):
-                continue
-            if fit(officer, job):
+            if eligible(pool.order[index]):
                 return index
-            if first is None:
-                first = index
-        return first
+        return None
 
     def staff(self, job: Job) -> list[str]:
         """Dispersed mode: one officer per department that brings items, then fillers."""

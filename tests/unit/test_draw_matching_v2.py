@@ -13,10 +13,14 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.draw.algorithm import (
     MATCHING_V2,
     DrawError,
+    Job,
+    Matcher,
     Officer,
     Rules,
     fit,
@@ -274,3 +278,84 @@ def test_r4_2_a_daily_seat_nobody_can_fill_is_refused_and_a_recusal_is_replaced(
     leaving = team[-1]
     found = replacement(SEED, jobs[0], officers, rules, team, leaving, {})
     assert found in {"D1", "D2"} - {leaving}
+
+
+class _ScanningMatcher(Matcher):
+    """The v2 best-fit as first written: the whole pool scanned for an expertise fit on
+    every object. The kept positions per pool must deal exactly as it did."""
+
+    @staticmethod
+    def _best_fit(pool: Any, job: Job, eligible: Any) -> int | None:
+        size = len(pool.order)
+        best: tuple[int, int] | None = None
+        for index in pool.of_region(job.region):
+            if eligible(pool.order[index]):
+                key = (-fit(pool.order[index], job), (index - pool.pointer) % size)
+                best = key if best is None or key < best else best
+        if best is not None:
+            return (pool.pointer + best[1]) % size
+        first = None
+        for step in range(size):
+            index = (pool.pointer + step) % size
+            if not eligible(pool.order[index]):
+                continue
+            if fit(pool.order[index], job):
+                return index
+            if first is None:
+                first = index
+        return first
+
+
+REGIONS = ("", "城关", "河西")
+TOPICS = ("食品", "餐饮", "药品", "")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    people=st.lists(
+        st.tuples(
+            st.sampled_from(("SCJGJ", "WJJ")),
+            st.sampled_from(REGIONS),
+            st.sets(st.sampled_from(TOPICS), max_size=2),
+            st.sets(st.integers(0, 11), max_size=3),
+        ),
+        min_size=4,
+        max_size=14,
+    ),
+    objects=st.lists(
+        st.tuples(st.sampled_from(REGIONS), st.sampled_from(TOPICS)), min_size=1, max_size=12
+    ),
+    cap=st.one_of(st.none(), st.integers(2, 6)),
+)
+def test_r7_3_kept_expertise_positions_deal_as_the_full_scan(
+    people: list[tuple[str, str, set[str], set[int]]],
+    objects: list[tuple[str, str]],
+    cap: int | None,
+) -> None:
+    """R7.3 (issue 15, province draws): a pool's officers with a matching 业务专长 are
+    found from positions kept per pool instead of a scan per object; every team dealt,
+    and every refusal, is the same as the scan's."""
+    officers = [
+        officer(f"P{n:02d}", dept, region=region, expertise=tuple(sorted(topics)),
+                conflicts=tuple(f"O{c:02d}" for c in conflicts))
+        for n, (dept, region, topics, conflicts) in enumerate(people)
+    ]  # fmt: skip
+    rules = Rules("dispersed", 2, cap, matching_rules=MATCHING_V2)
+    jobs = [
+        Job(f"O{n:02d}", "A", n, (("SCJGJ", ()), ("WJJ", ())), region,
+            (("SCJGJ", (topic,)), ("WJJ", (topic, "卫生"))))
+        for n, (region, topic) in enumerate(objects)
+    ]  # fmt: skip
+
+    def dealt(kind: type[Matcher]) -> list[list[str] | str]:
+        matcher = kind(SEED, officers, rules)
+        out: list[list[str] | str] = []
+        for job in jobs:
+            try:
+                out.append(matcher.staff(job))
+            except DrawError as refused:
+                out.append(str(refused))
+                break
+        return out
+
+    assert dealt(Matcher) == dealt(_ScanningMatcher)
