@@ -102,7 +102,7 @@ def test_its_draws_recompute_byte_for_byte(home: Path, ref: str) -> None:
     facts = json.loads(result.stdout)
     assert facts == recorded("verify-draw.json")[ref]
     assert facts["ok"] and facts["performed"] and facts["difference"] is None
-    plain = shuangsui(home, "verify-draw", ref)
+    plain = shuangsui(home, "--lang", "en", "verify-draw", ref)  # the fixture is English
     assert plain.exit_code == 0, plain.output
     lines = (FIXTURE / "cli-output.txt").read_text(encoding="utf-8").splitlines()
     assert plain.stdout.strip() in lines[1:]
@@ -118,7 +118,7 @@ def test_its_draws_recompute_byte_for_byte(home: Path, ref: str) -> None:
 
 
 def test_its_projections_rebuild_identically(home: Path) -> None:
-    result = shuangsui(home, "projections", "rebuild")
+    result = shuangsui(home, "--lang", "en", "projections", "rebuild")
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == f"rebuilt from {SUMMARY['size']:,} entries"
     rebuilt = dump_projections(home / PROJECTIONS_FILE)

@@ -218,7 +218,7 @@ MIXED_ERRORS = (
         3,
         "id",
         f"'{BAD_CHECK}' check character should be {ENTERPRISE[17]}, not "
-        f"{BAD_CHECK[17]} (the id of kind enterprise is its 统一社会信用代码)",
+        f"{BAD_CHECK[17]} (the id of kind enterprise is its unified social credit code)",
     ),
     RowError(4, "id", "'CP 1' contains whitespace"),
     RowError(5, "credit_class", "must be one of A, B, C, D; got 'E'"),
@@ -236,7 +236,7 @@ MIXED_ERRORS = (
         12,
         "id",
         f"'{INDIVIDUAL.lower()}' is lower case; codes are upper case (the id of "
-        "kind individual is its 统一社会信用代码)",
+        "kind individual is its unified social credit code)",
     ),
     RowError(
         13,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import pickle
+import re
 import string
 from pathlib import Path
 
@@ -209,3 +210,68 @@ def test_an_error_inside_a_message_renders_in_the_same_language() -> None:
     assert str(outer) == "cannot run: no task T-1 (R7.4)"
     assert render(outer, "zh").endswith("没有抽查任务 T-1 (R7.4)")
     assert render(inner, "zh") == "没有抽查任务 T-1 (R7.4)"
+
+
+# --- what the CLI prints: no hand-written English (issue 12 §7) ------------------------------
+
+#: Calls whose first argument a person reads.
+PRINTS = frozenset(
+    {"click.echo", "click.secho", "click.ClickException", "click.BadParameter", "click.UsageError"}
+)
+#: Words a printed literal may hold: the verifier's verdict lines (``ok: ...; head ...``,
+#: ``TAMPERED at position N: ...``) are a fixed protocol, like its exit codes, that
+#: scripts and the README read; so is the ``error:`` before every error's message
+#: (``error: 参数有误 / invalid parameters``); and the program's own name.
+VERDICT_WORDS = frozenset({"ok", "head", "TAMPERED", "at", "position", "error", "shuangsui"})
+WORD = re.compile(r"[A-Za-z]{2,}|[\u4e00-\u9fff]")
+
+
+def _printed_words(node: ast.expr) -> list[str]:
+    """The words in a printed argument's literal parts (not in what is substituted)."""
+    if isinstance(node, ast.JoinedStr):
+        parts = [v.value for v in node.values if isinstance(v, ast.Constant)]
+    elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+        parts = [node.value]
+    elif isinstance(node, ast.BinOp):
+        return _printed_words(node.left) + _printed_words(node.right)
+    elif isinstance(node, ast.IfExp):
+        return _printed_words(node.body) + _printed_words(node.orelse)
+    else:
+        return []
+    return [w for part in parts for w in WORD.findall(part) if w not in VERDICT_WORDS]
+
+
+def literal_prints(source: str) -> list[int]:
+    """The lines of ``source`` that print literal words instead of a ``_()`` message."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and ast.unparse(node.func) in PRINTS
+        and node.args
+        and _printed_words(node.args[0])
+    ]
+
+
+def test_the_cli_prints_no_literal_text() -> None:
+    """Every line the CLI prints on purpose says it with ``_()`` (Chinese, then the
+    English; ``--lang en``: the English): hand-written English or hand-written bilingual
+    text in ``click.echo``/``ClickException``/``BadParameter`` fails here."""
+    bad = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in sorted((ROOT / "tools").rglob("*.py"))
+        for line in literal_prints(path.read_text(encoding="utf-8"))
+    ]
+    assert bad == []
+
+
+def test_the_print_checker_catches_literal_text() -> None:
+    assert literal_prints('click.echo(f"committed {digest}; keep {path}")') == [1]
+    assert literal_prints('click.echo("未达见证 / not witnessed")') == [1]
+    assert literal_prints('raise click.ClickException("bad " + x)') == [1]
+    assert literal_prints('click.echo(("warning" if a else "x") + ": y")') == [1]
+    # a message, a line of values, the verifier's verdict lines are fine
+    assert literal_prints('click.echo(say(_("committed {d}", d=d)))') == []
+    assert literal_prints('click.echo(f"  {key}: {value}")') == []
+    assert literal_prints('click.echo(f"ok: {what}; head {h}")') == []
+    assert literal_prints('click.echo(f"{p}TAMPERED at position {n}: {r}")') == []

@@ -12,6 +12,7 @@ from ledger.areas.directory.uscc import (
     structure_findings,
     uscc_problem,
 )
+from ledger.i18n import render
 
 
 def sound(first16: str) -> str:
@@ -64,10 +65,14 @@ def test_r4_1_a_wrong_organisation_check_character_is_an_error() -> None:
     assert (
         errors
         == [
-            "embeds organisation code MA0000001 whose check character should be 7, not 1 "
-            "(GB 11714 主体标识码校验位)"
+            "embeds organisation code MA0000001 whose check character should be 7, not 1 (GB 11714)"
         ]
         and warnings == []
+    )
+    # the structure's texts have their Chinese (issue 12 §7), from the catalogue
+    assert (
+        render(errors[0], "zh")
+        == "内嵌的组织机构代码 MA0000001 校验位应为 7，而非 1（GB 11714 主体标识码校验位）"
     )
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from tools.cli.runtime import KEY, Runtime, pass_runtime, read_json
+from ledger.i18n import _
+from tools.cli.runtime import KEY, Runtime, pass_runtime, read_json, say
 
 
 @click.group()
@@ -35,4 +36,10 @@ def calendar_amend(runtime: Runtime, key_file: str, file: Path) -> None:
       shuangsui calendar amend --key var/keys/office.key calendar-2027.json
     """
     outcome = runtime.run(key_file, "calendar.amend", read_json(file))
-    click.echo(f"calendar amended: {outcome['days']} day(s), years {outcome['declared_years']}")
+    say(
+        _(
+            "calendar amended: {days} day(s), years {years}",
+            days=outcome["days"],
+            years=outcome["declared_years"],
+        )
+    )

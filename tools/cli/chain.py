@@ -15,13 +15,15 @@ import click
 from ledger import formats
 from ledger.audit.report import Report
 from ledger.errors import ConflictError, ValidationError
-from ledger.i18n import _
+from ledger.i18n import _, joined
 from tools.cli.runtime import (
     EXIT_TAMPERED,
     Runtime,
     bundle_header,
     pass_runtime,
     read_text,
+    say,
+    shown,
     writable_output,
 )
 
@@ -169,11 +171,23 @@ def init(
         runtime.keep_receipt(recorded.receipt)
     finally:
         ledger.close()
-    click.echo(f"ledger   {settings.describe_database()}")
-    click.echo(f"origin   {origin}")
-    click.echo(f"ledger key {ledger_key.key_id}  {settings.ledger_key_path}")
-    click.echo(f"office key {office_key.key_id}  {settings.office_key_path}  (root of trust)")
-    click.echo(f"genesis  positions {recorded.first_position}-{recorded.last_position}")
+    say(_("ledger: {database}", database=settings.describe_database()))
+    say(_("origin: {origin}", origin=origin))
+    say(_("ledger key {key_id}: {path}", key_id=ledger_key.key_id, path=settings.ledger_key_path))
+    say(
+        _(
+            "office key {key_id}: {path} (root of trust)",
+            key_id=office_key.key_id,
+            path=settings.office_key_path,
+        )
+    )
+    say(
+        _(
+            "genesis at positions {first}-{last}",
+            first=recorded.first_position,
+            last=recorded.last_position,
+        )
+    )
 
 
 def _create_tables(settings: Any, grant_to: str | None) -> None:
@@ -194,8 +208,11 @@ def _create_tables(settings: Any, grant_to: str | None) -> None:
         )
     ledger = open_ledger(replace(settings, create_tables=True), must_exist=False)
     try:
-        click.echo(
-            f"建表完成 / tables, indexes and triggers created in {settings.describe_database()}"
+        say(
+            _(
+                "tables, indexes and triggers created in {database}",
+                database=settings.describe_database(),
+            )
         )
         if grant_to is not None:
             assert isinstance(target, PostgresTarget)
@@ -203,9 +220,12 @@ def _create_tables(settings: Any, grant_to: str | None) -> None:
             for statement in postgres_grants(schema, grant_to, ledger.chain.events_table_name):
                 ledger.chain.execute(statement)
                 click.echo(statement + ";")
-            click.echo(
-                f"run the service as {grant_to} with SHUANGSUI_CREATE_TABLES=n; "
-                "then 'shuangsui init' (as that role) writes the keys and the genesis"
+            say(
+                _(
+                    "run the service as {role} with SHUANGSUI_CREATE_TABLES=n; then "
+                    "'shuangsui init' (as that role) writes the keys and the genesis",
+                    role=grant_to,
+                )
             )
     finally:
         ledger.close()
@@ -457,7 +477,7 @@ def verify(
                 ):
                     replayed = replay_bundle(lines, registry(), route_table(), progress=bar.update)
                 if replayed is None:
-                    replay_note = "a slice bundle does not hold the whole log"
+                    replay_note = _("a slice bundle does not hold the whole log")
             if report and receipts:
                 with bundle.open(encoding="utf-8", errors="strict") as lines:
                     checked = check_bundle_receipts(lines, receipts, report)
@@ -487,7 +507,7 @@ def verify(
                 ) as bar:
                     replayed = replay_ledger(ledger, progress=bar.update)
             elif trusted is not None and replay:
-                replay_note = "--since reads only what follows the checkpoint"
+                replay_note = _("--since reads only what follows the checkpoint")
             if report and receipts:
                 checked = check_receipts(ledger, receipts, report)
         finally:
@@ -496,7 +516,7 @@ def verify(
     failure = report.failure or (replayed.failure if replayed is not None else None)
     if not as_json:
         for note in report.notes:
-            click.echo(f"note: {note}", err=True)
+            say(_("note: {note}", note=note), err=True)
     if save_state is not None and failure is None:
         write_state(save_state, report)
     quorum = report.quorum
@@ -511,17 +531,20 @@ def verify(
         # The list and a tolerated head go to stderr; an unwitnessed head that fails the
         # verification is said on stdout, like any other failure.
         for lacking in quorum.lacking:
-            click.echo(f"未达见证法定数 / not witnessed: {lacking.describe()}", err=True)
+            say(_("not witnessed: {checkpoint}", checkpoint=lacking.describe()), err=True)
         if quorum.head is None and report.size > 0:
-            click.echo("warning: no checkpoint yet, so nothing is published or witnessed", err=True)
+            say(_("warning: no checkpoint yet, so nothing is published or witnessed"), err=True)
         if unwitnessed:
             head = quorum.head
-            what = head.describe() if head is not None else "no checkpoint at all"
-            click.echo(
-                ("warning" if allow_unwitnessed else "UNWITNESSED")
-                + f": the head checkpoint lacks the witness quorum ({what})",
-                err=allow_unwitnessed,
+            what = head.describe() if head is not None else _("no checkpoint at all")
+            lacks = (
+                _("warning: the head checkpoint lacks the witness quorum ({what})", what=what)
+                if allow_unwitnessed
+                else _(
+                    "UNWITNESSED: the head checkpoint lacks the witness quorum ({what})", what=what
+                )
             )
+            say(lacks, err=allow_unwitnessed)
     standing = Standing(report.ledger_format, report.started)
     format_problem = standing.problem(accept_format) if report and report.size else None
     if as_json:
@@ -545,40 +568,57 @@ def verify(
     elif failure is None:
         if replayed is not None:
             # Before the summary line, which stays where it always was.
-            click.echo(
-                f"重放核验通过：{replayed.commands} 条命令重新执行，"
-                f"{replayed.events} 个事件逐字节一致 "
-                f"(replay ok: {replayed.commands} commands re-run, {replayed.events} events "
-                "identical to what their signed commands produce)"
+            say(
+                _(
+                    "replay ok: {commands} commands re-run, {events} events identical to "
+                    "what their signed commands produce",
+                    commands=replayed.commands,
+                    events=replayed.events,
+                )
             )
         click.echo(f"ok: {describe_checked(report, scope)}; head {report.head.hex()}")
         if bundle is not None:
             for line in describe_bundle(report, scope):
                 click.echo(line)
     else:
-        prefix = "重放不符 (replay) -- " if report.failure is None else ""
+        prefix = shown(_("replay differs")) + " -- " if report.failure is None else ""
         click.echo(
             f"{prefix}TAMPERED at position {failure.position}: {failure.reason} ({failure.detail})"
         )
     if replay_note is not None and failure is None:
-        click.echo(f"重放未核验 (replay not checked): {replay_note}", err=True)
+        say(_("replay not checked: {reason}", reason=replay_note), err=True)
     if not as_json:
         for check in checked:
-            where = f"{'checkpoint' if check.signed else 'head'} {check.against}"
+            where = (
+                _("checkpoint {size}", size=check.against)
+                if check.signed
+                else _("head {size}", size=check.against)
+            )
             if check:
-                click.echo(
-                    f"回执有效 / receipt ok: {check.name} ({check.action}, positions "
-                    f"{check.positions[0]}-{check.positions[1]}, proved in {where})"
+                say(
+                    _(
+                        "receipt ok: {name} ({action}, positions {first}-{last}, proved "
+                        "in {where})",
+                        name=check.name,
+                        action=check.action,
+                        first=check.positions[0],
+                        last=check.positions[1],
+                        where=where,
+                    )
                 )
             else:
-                click.echo(f"回执不符 / RECEIPT FAILED: {check.name}: {check.problem}")
+                say(_("RECEIPT FAILED: {name}: {problem}", name=check.name, problem=check.problem))
     if not as_json and report and report.size and standing.old:
         if format_problem is not None:
-            click.echo(f"FORMAT: {format_problem}")
+            say(_("FORMAT: {problem}", problem=format_problem))
         else:
-            click.echo(
-                f"warning: format-{standing.format} ledger accepted (--accept-format "
-                f"{standing.format}); not held to: " + "; ".join(standing.missing()),
+            say(
+                _(
+                    "warning: format-{format} ledger accepted (--accept-format {format}); "
+                    "not held to: {rules}",
+                    format=standing.format,
+                    rules=joined(list(standing.missing())),
+                ),
                 err=True,
             )
     if (
@@ -675,7 +715,7 @@ def write_state(path: Path, report: Report) -> None:
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise ValidationError(_("cannot write {path}: {exc}", path=path, exc=exc)) from exc
-    click.echo(f"审计状态已保存 / auditor state saved at checkpoint {saved.size}: {path}", err=True)
+    say(_("auditor state saved at checkpoint {size}: {path}", size=saved.size, path=path), err=True)
 
 
 def read_consistency(path: Path, trusted: str, bundle: Path) -> tuple[int, list[bytes]]:

@@ -16,7 +16,7 @@ import click
 from ledger.errors import ValidationError
 from ledger.i18n import _
 from tools.cli.output import Output, listing
-from tools.cli.runtime import Runtime, pass_runtime
+from tools.cli.runtime import Runtime, pass_runtime, say
 
 #: The columns of ``county list``.
 COLUMNS = (
@@ -103,9 +103,9 @@ def county_add(
 
     settings = county_settings(province, entry)
     runtime.say(_("county {code} ({name}) added", code=code, name=entry.name))
-    click.echo(f"  origin    {entry.origin}")
-    click.echo(f"  database  {settings.describe_database()}")
-    click.echo(f"  home      {settings.home}")
+    say(_("  origin: {origin}", origin=entry.origin))
+    say(_("  database: {database}", database=settings.describe_database()))
+    say(_("  home: {home}", home=settings.home))
     runtime.say(_("next: shuangsui --county {code} init", code=code))
 
 

@@ -13,7 +13,7 @@ import click
 
 from ledger.errors import ValidationError
 from ledger.i18n import _
-from tools.cli.runtime import KEY, Runtime, pass_runtime, read_ledger
+from tools.cli.runtime import KEY, Runtime, pass_runtime, read_ledger, say
 
 
 @click.group("import")
@@ -112,9 +112,13 @@ def import_objects_cmd(
             )
     finally:
         ledger.close()
-    click.echo(
-        f"imported {summary['rows']} objects in {summary['batches']} batches "
-        f"(import {summary['import_id']})"
+    say(
+        _(
+            "imported {rows} objects in {batches} batches (import {ident})",
+            rows=summary["rows"],
+            batches=summary["batches"],
+            ident=summary["import_id"],
+        )
     )
 
 
@@ -153,7 +157,9 @@ def import_inspectors_cmd(
             )
     finally:
         ledger.close()
-    click.echo(
-        f"proposed {summary['rows']} inspector change(s); waiting for the judicial "
-        "department's approval"
+    say(
+        _(
+            "proposed {rows} inspector change(s); waiting for the judicial department's approval",
+            rows=summary["rows"],
+        )
     )

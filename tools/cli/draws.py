@@ -23,6 +23,7 @@ from tools.cli.runtime import (
     echo_json,
     parse_draw_ref,
     pass_runtime,
+    say,
 )
 
 
@@ -125,12 +126,18 @@ def draw_commit(
         params["beacon"] = {"round": beacon_round}
     result = runtime.run(key_file, "draw.commit", params)
     snapshot = result["snapshot"]
-    click.echo(
-        f"committed draw {task}/{result['draw']}: {snapshot['objects']['count']} eligible "
-        f"objects in strata {snapshot['objects']['strata']}, "
-        f"{snapshot['inspectors']['count']} inspectors"
+    say(
+        _(
+            "committed draw {task}/{draw}: {objects} eligible objects in strata {strata}, "
+            "{inspectors} inspectors",
+            task=task,
+            draw=result["draw"],
+            objects=snapshot["objects"]["count"],
+            strata=snapshot["objects"]["strata"],
+            inspectors=snapshot["inspectors"]["count"],
+        )
     )
-    click.echo(f"commitment {result['commitment_hash']}")
+    say(_("commitment {hash}", hash=result["commitment_hash"]))
 
 
 def _signed(
@@ -152,7 +159,7 @@ def _signed(
     if not steer_proof(json.loads(found.commitment)):
         return {}
     key = runtime.signing_key(key_file)
-    click.echo(f"signing over the commitment {found.commitment_hash}")
+    say(_("signing over the commitment {hash}", hash=found.commitment_hash))
     signature = sign_witness_statement(
         key.sign,
         kind,
@@ -201,7 +208,7 @@ def draw_witness_commit(runtime: Runtime, key_file: str, ref: str, secret_file: 
     except BaseException:
         secret_file.unlink(missing_ok=True)
         raise
-    click.echo(f"committed {digest}; keep {secret_file} until the reveal")
+    say(_("committed {digest}; keep {path} until the reveal", digest=digest, path=secret_file))
 
 
 @draw.command("witness-reveal")
@@ -234,7 +241,7 @@ def draw_witness_reveal(runtime: Runtime, key_file: str, ref: str, secret_file: 
     params = {"task": task, "draw": number, "value": value, "nonce": nonce}
     params.update(_signed(runtime, key_file, task, number, "reveal", value=value, nonce=nonce))
     runtime.run(key_file, "draw.witness_reveal", params)
-    click.echo(f"revealed for {task}/{number}")
+    say(_("revealed for {task}/{number}", task=task, number=number))
 
 
 @draw.command("dice")
@@ -251,7 +258,7 @@ def draw_dice(runtime: Runtime, key_file: str, ref: str, digits: str) -> None:
     """
     task, number = parse_draw_ref(ref)
     runtime.run(key_file, "draw.dice", {"task": task, "draw": number, "digits": digits})
-    click.echo("dice recorded")
+    say(_("dice recorded"))
 
 
 @draw.command("beacon")
@@ -275,7 +282,13 @@ def draw_beacon(
         "draw.beacon",
         {"task": task, "draw": number, "round": round_number, "signature": signature},
     )
-    click.echo(f"beacon round {round_number} verified: randomness {result['randomness']}")
+    say(
+        _(
+            "beacon round {round} verified: randomness {randomness}",
+            round=round_number,
+            randomness=result["randomness"],
+        )
+    )
 
 
 @draw.command("run")
@@ -291,10 +304,23 @@ def draw_run(runtime: Runtime, key_file: str, ref: str) -> None:
     """
     task, number = parse_draw_ref(ref)
     result = runtime.run(key_file, "draw.run", {"task": task, "draw": number})
-    click.echo(f"drew {result['drawn']} objects; seed {result['seed']}")
+    say(_("drew {drawn} objects; seed {seed}", drawn=result["drawn"], seed=result["seed"]))
     for key, stratum in result["strata"].items():
-        click.echo(f"  {key}: {stratum['n']} of {stratum['count']} at {stratum['ratio']}")
-    click.echo(f"organise the checks within 5 working days of {result['organise_from']} (R7.4)")
+        say(
+            _(
+                "  {stratum}: {n} of {count} at {ratio}",
+                stratum=key,
+                n=stratum["n"],
+                count=stratum["count"],
+                ratio=stratum["ratio"],
+            )
+        )
+    say(
+        _(
+            "organise the checks within 5 working days of {day} (R7.4)",
+            day=result["organise_from"],
+        )
+    )
 
 
 @draw.command("recuse")
@@ -332,7 +358,14 @@ def draw_recuse(
             )
         )
     else:
-        click.echo(f"{person} recused from {object_id}; replaced by {result['replacement']}")
+        say(
+            _(
+                "{person} recused from {object}; replaced by {replacement}",
+                person=person,
+                object=object_id,
+                replacement=result["replacement"],
+            )
+        )
 
 
 @draw.command("approve-recusal")
@@ -498,7 +531,7 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
                     )
                 )
             else:
-                click.echo(f"the bundle itself is damaged: {report.failure}")
+                say(_("the bundle itself is damaged: {failure}", failure=report.failure))
             raise SystemExit(EXIT_TAMPERED)
         with bundle.open(encoding="utf-8") as lines:
             keys = bundle_keys(lines)
@@ -545,13 +578,20 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
         echo_json({"ok": problem is None, "difference": problem, **facts})
     elif problem is None:
         state = (
-            "identical"
+            _("identical")
             if facts.get("performed")
-            else "committed, not yet performed; inputs verified"
+            else _("committed, not yet performed; inputs verified")
         )
-        click.echo(
-            f"draw {ref}: {state} (commitment {facts['commitment_hash'][:16]}..., "
-            f"{facts.get('drawn', 0)} objects, {facts.get('recusals', 0)} recusals)"
+        say(
+            _(
+                "draw {ref}: {state} (commitment {commitment}..., {drawn} objects, "
+                "{recusals} recusals)",
+                ref=ref,
+                state=state,
+                commitment=facts["commitment_hash"][:16],
+                drawn=facts.get("drawn", 0),
+                recusals=facts.get("recusals", 0),
+            )
         )
     else:
         runtime.say(_("draw {ref} DIFFERS: {problem}", ref=ref, problem=problem))

@@ -19,7 +19,7 @@ from tools.cli.names import item as item_name
 from tools.cli.names import reading
 from tools.cli.output import Output, listing
 from tools.cli.projected import TODAY, projected
-from tools.cli.runtime import KEY, Runtime, pass_runtime
+from tools.cli.runtime import KEY, Runtime, pass_runtime, shown
 from tools.cli.terms import Term
 
 
@@ -250,4 +250,4 @@ def checklist_table(found: dict[str, Any]) -> Iterator[str]:
             f"  due {i['due'] or '—'}  {done}  sent {', '.join(i['sent']) or '—'}"
         )
         if i["reason"]:
-            yield f"           免查理由 reason: {i['reason']}"
+            yield "           " + shown(_("reason excused: {reason}", reason=i["reason"]))

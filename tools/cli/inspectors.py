@@ -10,7 +10,7 @@ from ledger.i18n import _
 from projections.read.names import named
 from tools.cli.output import Output, listing
 from tools.cli.projected import display_names, read_projected
-from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_ledger
+from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_ledger, say
 
 
 @click.group()
@@ -87,7 +87,12 @@ def inspectors_decide(
         for person, proposal in pairs
     ]
     result = runtime.run(key_file, "inspectors.decide", {"decisions": decisions})
-    click.echo(f"{len(result['decisions'])} change(s) {'approved' if approve else 'rejected'}")
+    count = len(result["decisions"])
+    say(
+        _("{count} change(s) approved", count=count)
+        if approve
+        else _("{count} change(s) rejected", count=count)
+    )
 
 
 @inspectors.command("show")

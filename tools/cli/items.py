@@ -14,7 +14,16 @@ from projections.read.names import named
 from tools.cli import names, terms
 from tools.cli.output import Output, listing
 from tools.cli.projected import display_names, read_projected
-from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_json, read_ledger
+from tools.cli.runtime import (
+    KEY,
+    Runtime,
+    echo_json,
+    find,
+    pass_runtime,
+    read_json,
+    read_ledger,
+    say,
+)
 from tools.cli.terms import Term
 
 
@@ -98,7 +107,13 @@ def items_draft_joint(runtime: Runtime, key_file: str, reason: str, file: Path) 
     result = runtime.run(
         key_file, "items.draft_joint", {"reason": reason, "entries": read_json(file)}
     )
-    click.echo(f"joint list: drafted version {result['version']} ({result['items']} items)")
+    say(
+        _(
+            "joint list: drafted version {version} ({items} items)",
+            version=result["version"],
+            items=result["items"],
+        )
+    )
 
 
 @items.command("publish-joint")
@@ -113,7 +128,7 @@ def items_publish_joint(runtime: Runtime, key_file: str, version: int) -> None:
       shuangsui items publish-joint --key var/keys/office.key 1
     """
     runtime.run(key_file, "items.publish_joint", {"version": version})
-    click.echo(f"joint list: published version {version}")
+    say(_("joint list: published version {version}", version=version))
 
 
 @items.command("show")

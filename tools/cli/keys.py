@@ -9,7 +9,7 @@ import click
 
 from ledger.errors import NotFoundError
 from ledger.i18n import _
-from tools.cli.runtime import KEY, Runtime, pass_runtime
+from tools.cli.runtime import KEY, Runtime, pass_runtime, say
 
 ROLE_CHOICES = click.Choice(
     ["office", "ledger", "department", "inspector", "witness", "judicial", "discipline", "auditor"]
@@ -42,9 +42,9 @@ def keygen(runtime: Runtime, out: Path, label: str, seal: bool) -> None:
         )
     key = SigningKey.generate(label)
     write_key_file(out, key, passphrase=passphrase)
-    click.echo(f"key id     {key.key_id}")
-    click.echo(f"public key {key.public.public_b64}")
-    click.echo(f"written    {out} and {out.with_suffix('.pub')}")
+    say(_("key id: {key_id}", key_id=key.key_id))
+    say(_("public key: {public_key}", public_key=key.public.public_b64))
+    say(_("written: {path} and {public}", path=out, public=out.with_suffix(".pub")))
 
 
 @click.group()
@@ -109,7 +109,13 @@ def register(
             "note_name": note_name,
         },
     )
-    click.echo(f"registered key {result['key_id']} at position {result['positions'][1]}")
+    say(
+        _(
+            "registered key {key_id} at position {position}",
+            key_id=result["key_id"],
+            position=result["positions"][1],
+        )
+    )
 
 
 @key.command("rotate")
@@ -127,7 +133,14 @@ def rotate(runtime: Runtime, key_file: str, key_id: str, public_key: str) -> Non
     result = runtime.run(
         key_file, "key.rotate", {"key_id": key_id, "public_key": _public_b64(public_key)}
     )
-    click.echo(f"key {key_id} rotated to {result['key_id']} at position {result['positions'][1]}")
+    say(
+        _(
+            "key {key_id} rotated to {new} at position {position}",
+            key_id=key_id,
+            new=result["key_id"],
+            position=result["positions"][1],
+        )
+    )
 
 
 @key.command("revoke")
@@ -143,7 +156,13 @@ def revoke(runtime: Runtime, key_file: str, key_id: str, reason: str) -> None:
       shuangsui key revoke --key var/keys/office.key 3f9a1c2b4d5e6f70 --reason 人员调离
     """
     result = runtime.run(key_file, "key.revoke", {"key_id": key_id, "reason": reason})
-    click.echo(f"key {key_id} revoked at position {result['positions'][1]}")
+    say(
+        _(
+            "key {key_id} revoked at position {position}",
+            key_id=key_id,
+            position=result["positions"][1],
+        )
+    )
 
 
 @key.command("show")

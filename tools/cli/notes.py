@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from tools.cli.runtime import KEY, Runtime, pass_runtime
+from ledger.i18n import _
+from tools.cli.runtime import KEY, Runtime, pass_runtime, say
 
 
 @click.command("append-note")
@@ -27,4 +28,4 @@ def append_note(runtime: Runtime, key_file: str, text: str) -> None:
         runtime.keep_receipt(recorded.receipt)
     finally:
         ledger.close()
-    click.echo(f"note recorded at position {recorded.last_position}")
+    say(_("note recorded at position {position}", position=recorded.last_position))

@@ -12,7 +12,7 @@ from projections.read import notices
 from projections.read.deadlines import as_of
 from tools.cli.output import Output, listing
 from tools.cli.projected import TODAY, projected
-from tools.cli.runtime import KEY, Runtime, pass_runtime
+from tools.cli.runtime import KEY, Runtime, header_lines, pass_runtime
 
 
 @click.group("notice")
@@ -115,7 +115,7 @@ def notice_list(
         found = notices.notices(store.db, as_of(today), department=department, open_only=open_only)
 
     def table() -> Any:
-        yield "notice 通报 | unit 单位 | due 期限 | state 状态 | rectification 整改要求"
+        yield from header_lines(_("notice | unit | due | state | rectification"))
         for n in found:
             yield (
                 f"{n['notice']} | {n['department']} {n['department_name'] or ''} | {n['due']} | "

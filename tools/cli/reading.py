@@ -22,7 +22,16 @@ from ledger.i18n import _
 from projections.read import deadlines, items, reports, results, tasks, trails
 from tools.cli.output import Output, listing
 from tools.cli.projected import TODAY, projected, read_subject, subject_options, sync_projections
-from tools.cli.runtime import EXIT_TAMPERED, Runtime, echo_json, pass_runtime, writable_output
+from tools.cli.runtime import (
+    EXIT_TAMPERED,
+    Runtime,
+    echo_json,
+    header_lines,
+    pass_runtime,
+    say,
+    shown,
+    writable_output,
+)
 
 
 @click.group()
@@ -46,7 +55,13 @@ def projections_update(runtime: Runtime) -> None:
     """
     with projected(runtime, sync=False) as (ledger, store):
         applied = sync_projections(ledger, store)
-        click.echo(f"applied {applied:,} entries; projections at position {store.position():,}")
+        say(
+            _(
+                "applied {applied} entries; projections at position {position}",
+                applied=format(applied, ","),
+                position=format(store.position(), ","),
+            )
+        )
 
 
 @projections.command("verify")
@@ -74,14 +89,25 @@ def projections_verify(runtime: Runtime, as_json: bool) -> None:
     if as_json:
         echo_json(check.as_dict())
     elif check:
-        click.echo(
-            f"投影与日志重建结果一致：{check.tables} 张表、{check.rows:,} 行，日志位置 "
-            f"{check.position:,} / ok: {check.tables} tables, {check.rows:,} rows identical "
-            f"to the log replayed to position {check.position} (head {check.head})"
+        say(
+            _(
+                "ok: {tables} tables, {rows} rows identical to the log replayed to position "
+                "{position} (head {head})",
+                tables=check.tables,
+                rows=format(check.rows, ","),
+                position=check.position,
+                head=check.head,
+            )
         )
     else:
         assert check.difference is not None
-        click.echo(f"DIFFERS at log position {check.position}: {check.difference.describe()}")
+        say(
+            _(
+                "DIFFERS at log position {position}: {difference}",
+                position=check.position,
+                difference=check.difference.describe(),
+            )
+        )
     if not check:
         raise SystemExit(EXIT_TAMPERED)
 
@@ -97,7 +123,7 @@ def projections_rebuild(runtime: Runtime) -> None:
     """
     with projected(runtime, sync=False) as (ledger, store):
         applied = sync_projections(ledger, store, full=True)
-        click.echo(f"rebuilt from {applied:,} entries")
+        say(_("rebuilt from {applied} entries", applied=format(applied, ",")))
 
 
 @click.command("trail")
@@ -161,22 +187,27 @@ def trail_cmd(
         names=names,
     )
     if bundle is not None:
-        click.echo(
-            f"bundle written to {bundle} ({summary['entries']} entries, checkpoint "
-            f"{summary['size']}); check it with: shuangsui verify --bundle "
-            f"{bundle}",
+        say(
+            _(
+                "bundle written to {path} ({entries} entries, checkpoint {size}); check "
+                "it with: shuangsui verify --bundle {path}",
+                path=bundle,
+                entries=summary["entries"],
+                size=summary["size"],
+            ),
             err=True,
         )
 
 
 def trail_table(kind: str, ident: str, entries: list[trails.TrailEntry]) -> Iterator[str]:
     count = len(entries)
-    yield f"全过程记录 {kind} {ident}：{count} 条 / trail of {kind} {ident}: {count} entries"
+    yield shown(
+        _("trail of {kind} {subject}: {count} entries", kind=kind, subject=ident, count=count)
+    )
     # Two dates, each labelled: when the log recorded the entry, and the act's own date.
-    yield "记录时间 = 日志记录该条目的时间 (UTC) / logged at: when the log recorded it (UTC)"
-    yield "业务日期 = 行为本身的日期 / act date: the act's own date (checked, formed, drawn ...)"
-    yield f"{'位置':>7}  {'记录时间 (UTC)':<15}  {'业务日期':<6}  事项、签署人"
-    yield f"{'position':>9}  {'logged at (UTC)':<19}  {'act date':<10}  what, who"
+    yield shown(_("logged at: when the log recorded it (UTC)"))
+    yield shown(_("act date: the act's own date (checked, formed, drawn ...)"))
+    yield from header_lines(_(" position  logged at (UTC)      act date    what, who"))
     for e in entries:
         who = f"{e.signer} ({e.actor})" if e.signer else e.actor
         yield (
@@ -236,7 +267,7 @@ def deadlines_cmd(
 
 def deadlines_table(board: list[deadlines.Deadline]) -> Iterator[str]:
     if not board:
-        yield "没有期限 / no deadlines"
+        yield shown(_("no deadlines"))
     for d in board:
         yield (
             f"{deadlines.STATUS_LABELS[d.status]:<8} {d.status:<16} {d.due or '—':<10} "
@@ -313,8 +344,7 @@ def coverage_cmd(runtime: Runtime, out: Output) -> None:
 
 
 def coverage_table(table: list[dict[str, Any]]) -> Iterator[str]:
-    yield "部门     事项         任务  联合  抽中  个案 随意检查   名称"
-    yield "dept     item         tasks joint drawn case arbitrary  name"
+    yield from header_lines(_("dept     item         tasks joint drawn case arbitrary  name"))
     for r in table:
         yield (
             f"{r['department']:<8} {r['item']:<12} {r['tasks']:>5} {r['joint_tasks']:>5} "

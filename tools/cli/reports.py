@@ -15,7 +15,7 @@ from projections.read import reports
 from projections.read.deadlines import as_of
 from tools.cli.output import Output, listing
 from tools.cli.projected import TODAY, projected
-from tools.cli.runtime import KEY, Runtime, echo_json, pass_runtime
+from tools.cli.runtime import KEY, Runtime, echo_json, header_lines, pass_runtime, shown
 from tools.cli.terms import Term
 
 #: The level above the county's joint conference (上级联席会议).
@@ -113,11 +113,11 @@ def report_list(runtime: Runtime, department: str | None, year: int | None, out:
         found = reports.submitted(store.db, department=department, year=year)
 
     def table() -> Any:
-        yield "department 部门 | kind 类别 | period 期间 | submitted 报送日期 | characters 字数"
+        yield from header_lines(_("department | kind | period | submitted | characters"))
         for r in found:
             yield (
                 f"{r['department']} {r['department_name'] or ''} | {r['kind']} | {r['period']} | "
-                f"{r['submitted_on']} | {len(r['text']) if r['text'] else 'digest only 仅摘要'}"
+                f"{r['submitted_on']} | {len(r['text']) if r['text'] else shown(_('digest only'))}"
             )
 
     out.rows(found, table=table(), columns=("department", "kind", "period", "submitted_on"))
@@ -197,7 +197,7 @@ def report_collations(runtime: Runtime, out: Output) -> None:
         found = reports.collations(store.db)
 
     def table() -> Any:
-        yield "period 期间 | sent 报送日期 | recipient 报送对象 | sha256"
+        yield from header_lines(_("period | sent | recipient | sha256"))
         for c in found:
             digest = c["content_sha256"][:16]
             yield f"{c['period']} | {c['sent_on']} | {c['recipient']} | {digest}..."

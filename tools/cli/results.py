@@ -7,11 +7,12 @@ from typing import Any
 
 import click
 
+from ledger import terms
 from ledger.areas.inspections.events import RESULTS
 from ledger.i18n import _
 from tools.cli import names
 from tools.cli.basis import ITEM, OBJECT, basis_options, read_basis
-from tools.cli.runtime import KEY, Runtime, pass_runtime
+from tools.cli.runtime import KEY, Runtime, pass_runtime, say
 from tools.cli.terms import Term
 
 
@@ -186,4 +187,12 @@ def result_follow_up(
             "on": day,
         },
     )
-    click.echo(f"{kind} {case_number} recorded for {obj} {item}")
+    say(
+        _(
+            "{kind} {case} recorded for {object} {item}",
+            kind=terms.labelled("follow_up", kind),
+            case=case_number,
+            object=obj,
+            item=item,
+        )
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ledger.areas.reviews.events import PROBLEM_KINDS
+from ledger import terms
 from ledger.i18n import _
 from projections.read import public
 from projections.read.deadlines import as_of
@@ -16,7 +16,7 @@ from projections.review import review as duty_review
 from projections.review.render import render
 from tools.cli.output import Output, export_path
 from tools.cli.projected import JSON, TODAY, projected, read_subject, subject_options
-from tools.cli.runtime import KEY, Runtime, echo_json, pass_runtime, read_json, read_text
+from tools.cli.runtime import KEY, Runtime, echo_json, pass_runtime, read_json, read_text, say
 from tools.cli.terms import Term
 
 
@@ -108,7 +108,15 @@ def review_settle(
             "evidence": list(evidence),
         },
     )
-    click.echo(f"review of {kind} {ident}: {party} settled as {verdict}")
+    say(
+        _(
+            "review of {kind} {subject}: {party} settled as {verdict}",
+            kind=kind,
+            subject=ident,
+            party=party,
+            verdict=terms.labelled("verdict", verdict),
+        )
+    )
 
 
 @review.command("rules")
@@ -229,4 +237,4 @@ def review_problem(
     if item:
         params["item"] = item
     runtime.run(key_file, "review.problem", params)
-    click.echo(f"{obj}: {PROBLEM_KINDS[kind]} ({kind}) recorded")
+    say(_("{object}: {kind} recorded", object=obj, kind=terms.labelled("problem_kind", kind)))

@@ -223,12 +223,34 @@ def read_json(path: Path) -> Any:
         raise ValidationError(_("{path} is not JSON: {exc}", path=path, exc=exc)) from exc
 
 
+def current() -> Runtime:
+    """The running command's :class:`Runtime` (a default one outside a command)."""
+    ctx = click.get_current_context(silent=True)
+    runtime = ctx.find_object(Runtime) if ctx is not None else None
+    return runtime or Runtime(None, None)
+
+
 def say(message: Any, *, err: bool = False) -> None:
     """Print a message in the language of the running command (``--lang``): Chinese then
     the English, or the English alone; for code that has no :class:`Runtime` at hand."""
-    ctx = click.get_current_context(silent=True)
-    runtime = ctx.find_object(Runtime) if ctx is not None else None
-    (runtime or Runtime(None, None)).say(message, err=err)
+    current().say(message, err=err)
+
+
+def shown(message: Any) -> str:
+    """A message as :func:`say` prints it, for a line made of several parts."""
+    from ledger.i18n import bilingual
+
+    return bilingual(message) if current().lang == "zh" else str(message)
+
+
+def header_lines(message: Any) -> list[str]:
+    """A table's header (a message whose Chinese keeps the columns): the Chinese line
+    above the English one, or the English alone with ``--lang en``."""
+    from ledger.i18n import render
+
+    english = str(message)
+    chinese = str(render(message, "zh"))
+    return [chinese, english] if current().lang == "zh" and chinese != english else [english]
 
 
 def echo_json(value: Any) -> None:

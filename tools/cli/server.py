@@ -20,7 +20,7 @@ import click
 
 from ledger.errors import ConflictError, ValidationError
 from ledger.i18n import _
-from tools.cli.runtime import Runtime, pass_runtime, read_text, writable_output
+from tools.cli.runtime import Runtime, pass_runtime, read_text, say, writable_output
 
 
 def _config(runtime: Runtime) -> dict[str, Any]:
@@ -124,9 +124,10 @@ def serve(
     transparency = service.ledger.transparency
     note = transparency.latest()
     click.echo(f"shuangsui {runtime.settings.describe_database()}")
-    click.echo(f"  origin      {transparency.origin}")
-    click.echo(f"  entries     {service.ledger.head().position:,}")
-    click.echo("  checkpoint  " + note.strip().replace("\n", "\n              "))
+    say(_("  origin: {origin}", origin=transparency.origin))
+    say(_("  entries: {count}", count=format(service.ledger.head().position, ",")))
+    say(_("  checkpoint:"))
+    click.echo("    " + note.strip().replace("\n", "\n    "))
     try:
         listener = socket.create_server((host, port))
     except OSError as exc:
@@ -138,9 +139,14 @@ def serve(
                 strerror=exc.strerror,
             )
         ) from exc
-    click.echo(
-        f"listening on http://{host}:{listener.getsockname()[1]}  "
-        f"(docs /docs, OpenAPI /openapi.json; {workers} process(es) x {threads} threads)"
+    say(
+        _(
+            "listening on {url}  (docs /docs, OpenAPI /openapi.json; {workers} process(es) "
+            "x {threads} threads)",
+            url="http://" + host + ":" + str(listener.getsockname()[1]),
+            workers=workers,
+            threads=threads,
+        )
     )
     APP.info(
         "serving",
@@ -231,8 +237,8 @@ def _serve_province(
         )
     config = _config(runtime)
     app = create_province_app(config)
-    where = settings.describe_database() if settings.is_postgres else "SQLite, a file per county"
-    click.echo(f"shuangsui province {where}")
+    where = settings.describe_database() if settings.is_postgres else _("SQLite, a file per county")
+    say(_("shuangsui province: {where}", where=where))
     for position in survey(settings, counties):
         size = "-" if position.size is None else f"{position.size:,}"
         click.echo(f"  /c/{position.county.code:<12} {size:>12}  {position.county.origin}")
@@ -249,9 +255,12 @@ def _serve_province(
                 strerror=exc.strerror,
             )
         ) from exc
-    click.echo(
-        f"listening on http://{host}:{listener.getsockname()[1]}  "
-        f"(counties /c/COUNTY/docs, every county's position /province/api/v1/counties)"
+    say(
+        _(
+            "listening on {url}  (counties /c/COUNTY/docs, every county's position "
+            "/province/api/v1/counties)",
+            url="http://" + host + ":" + str(listener.getsockname()[1]),
+        )
     )
     sys.stdout.flush()
 
@@ -390,7 +399,10 @@ def show_response(response: Any, out: Path | None) -> None:
             )
         )
     out.write_bytes(response.content)
-    click.echo(f"saved {len(response.content)} bytes ({kind}) to {out}", err=True)
+    say(
+        _("saved {size} bytes ({kind}) to {path}", size=len(response.content), kind=kind, path=out),
+        err=True,
+    )
 
 
 @click.command()
@@ -422,9 +434,12 @@ def demo(runtime: Runtime, objects: int) -> None:
     ledger = open_ledger(settings, must_exist=False)
     try:
         if ledger.head().position:
-            click.echo(
-                f"{settings.describe_database()} already holds a ledger; left as it is "
-                "(remove the home or use --home for a fresh demo)"
+            say(
+                _(
+                    "{database} already holds a ledger; left as it is (remove the home or "
+                    "use --home for a fresh demo)",
+                    database=settings.describe_database(),
+                )
             )
             return
     finally:
@@ -449,12 +464,17 @@ def demo(runtime: Runtime, objects: int) -> None:
         )
     finally:
         ledger.close()
-    click.echo(
-        f"demo county built in {time.perf_counter() - started:.0f} s: "
-        f"{summary['size']:,} entries from {summary['commands']:,} signed commands, "
-        f"{summary['drawn']} objects drawn"
+    say(
+        _(
+            "demo county built in {seconds} s: {entries} entries from {commands} signed "
+            "commands, {drawn} objects drawn",
+            seconds=format(time.perf_counter() - started, ".0f"),
+            entries=format(summary["size"], ","),
+            commands=format(summary["commands"], ","),
+            drawn=summary["drawn"],
+        )
     )
-    click.echo(f"demo keys in {summary['keys']} (e.g. scjgj.key, jiwei.key, audit.key)")
+    say(_("demo keys in {path} (e.g. scjgj.key, jiwei.key, audit.key)", path=summary["keys"]))
     home = click.get_current_context().find_root().params.get("home")
     serve_cmd = f"shuangsui --home {home} serve" if home else "shuangsui serve"
-    click.echo(f"next: {serve_cmd}   then open http://127.0.0.1:8080/docs")
+    say(_("next: {command}   then open http://127.0.0.1:8080/docs", command=serve_cmd))

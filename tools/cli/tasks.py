@@ -11,7 +11,16 @@ from ledger.i18n import _
 from projections.read.names import named
 from tools.cli import names, terms
 from tools.cli.projected import display_names
-from tools.cli.runtime import KEY, Runtime, echo_json, find, pass_runtime, read_json, read_ledger
+from tools.cli.runtime import (
+    KEY,
+    Runtime,
+    echo_json,
+    find,
+    pass_runtime,
+    read_json,
+    read_ledger,
+    say,
+)
 
 
 @click.group()
@@ -77,7 +86,7 @@ def task_join(
         "task.join",
         {"task": task_code, "items": list(item_codes), "inspectors": list(people)},
     )
-    click.echo(f"joined task {task_code}")
+    say(_("joined task {task}", task=task_code))
 
 
 @task.command("show")
@@ -115,4 +124,4 @@ def task_organise(runtime: Runtime, key_file: str, task_code: str, number: int, 
       shuangsui task organise --key scjgj.key T-2026-001 --on 2026-11-27
     """
     runtime.run(key_file, "task.organise", {"task": task_code, "draw": number, "organised_on": day})
-    click.echo(f"task {task_code} organised on {day}")
+    say(_("task {task} organised on {day}", task=task_code, day=day))

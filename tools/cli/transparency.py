@@ -21,6 +21,7 @@ from tools.cli.runtime import (
     parse_draw_ref,
     pass_runtime,
     read_text,
+    say,
     writable_output,
 )
 
@@ -103,7 +104,7 @@ def checkpoint_attach(runtime: Runtime, cosigned: Path) -> None:
         added = ledger.transparency.attach_cosignatures(read_text(cosigned))
     finally:
         ledger.close()
-    click.echo(f"attached {len(added)} new cosignature(s)")
+    say(_("attached {count} new cosignature(s)", count=len(added)))
 
 
 @click.command()
@@ -238,9 +239,14 @@ def export(
                 )
     finally:
         ledger.close()
-    click.echo(
-        f"wrote {summary['entries']} entries ({summary['kind']}, checkpoint of size "
-        f"{summary['size']}) to {out}"
+    say(
+        _(
+            "wrote {entries} entries ({kind}, checkpoint of size {size}) to {path}",
+            entries=summary["entries"],
+            kind=summary["kind"],
+            size=summary["size"],
+            path=out,
+        )
     )
 
 
@@ -305,8 +311,15 @@ def witness_init(
     key = runtime.signing_key(key_file)
     trusted = [read_text(trusted_file)] if trusted_file is not None else []
     Witness.create(state_file, name, list(log_vkeys), trusted)
-    click.echo(f"witness {name} trusts {len(log_vkeys)} log(s); state in {state_file}")
-    click.echo(f"cosigning verifier key: {Witness(state_file, key).verifier(name).vkey}")
+    say(
+        _(
+            "witness {name} trusts {count} log(s); state in {path}",
+            name=name,
+            count=len(log_vkeys),
+            path=state_file,
+        )
+    )
+    say(_("cosigning verifier key: {vkey}", vkey=Witness(state_file, key).verifier(name).vkey))
 
 
 @witness.command("cosign")
@@ -445,9 +458,11 @@ def monitor(
             )
         )
     if not reverifying:
-        click.echo(
-            "note: 未重新核验条目 / the entries are not re-verified (only the checkpoints' "
-            "consistency); give --key, registered with an oversight role",
+        say(
+            _(
+                "note: the entries are not re-verified (only the checkpoints' consistency); "
+                "give --key, registered with an oversight role"
+            ),
             err=True,
         )
     source = LogSource(
@@ -482,22 +497,35 @@ def monitor(
             for bar in bars:
                 bar.__exit__(None, None, None)
             bars.clear()
-        status = "new" if seen.new else "seen before"
-        click.echo(f"checkpoint {seen.size} {seen.root.hex()[:16]}… ({status})")
+        status = _("new") if seen.new else _("seen before")
+        say(
+            _(
+                "checkpoint {size} {root}… ({status})",
+                size=seen.size,
+                root=seen.root.hex()[:16],
+                status=status,
+            )
+        )
         extension = seen.extension
         if extension is not None and extension:
-            click.echo(
-                f"重新核验通过 / re-verified: {extension.entries} new entries (positions "
-                f"{extension.after + 1}-{extension.size}), {extension.signatures} signatures, "
-                f"{extension.commands} commands replayed; the checkpoint's root and state "
-                "line are the ones the entries give"
+            say(
+                _(
+                    "re-verified: {entries} new entries (positions {first}-{last}), "
+                    "{signatures} signatures, {commands} commands replayed; the "
+                    "checkpoint's root and state line are the ones the entries give",
+                    entries=extension.entries,
+                    first=extension.after + 1,
+                    last=extension.size,
+                    signatures=extension.signatures,
+                    commands=extension.commands,
+                )
             )
         for proof in seen.forks:
-            click.echo(f"分叉 / FORK: two roots for size {seen.size}; proof in {proof}")
+            say(_("FORK: two roots for size {size}; proof in {proof}", size=seen.size, proof=proof))
         for problem in seen.problems:
-            click.echo(f"不一致 / INCONSISTENT: {problem}")
+            say(_("INCONSISTENT: {problem}", problem=problem))
         for finding in seen.findings:
-            click.echo(f"核验失败记录 / finding: {finding}")
+            say(_("finding: {finding}", finding=finding))
         if not seen:
             raise SystemExit(EXIT_TAMPERED)
         done += 1
@@ -528,10 +556,21 @@ def verify_fork(proof_file: Path) -> None:
     try:
         fork = check_fork_proof(value)
     except ForkProofError as exc:
-        click.echo(f"不是分叉证明 / NOT A FORK PROOF: {proof_file}: {exc.message}")
+        say(_("NOT A FORK PROOF: {path}: {problem}", path=proof_file, problem=exc.message))
         raise SystemExit(EXIT_TAMPERED) from None
-    by = f"; signed by monitor key {fork.monitor_key.hex()[:16]}" if fork.monitor_key else ""
-    click.echo(
-        f"分叉已证实 / fork proven: {fork.origin} signed two checkpoints of size {fork.size} "
-        f"with roots {fork.roots[0].hex()[:16]}… and {fork.roots[1].hex()[:16]}…{by}"
+    by = (
+        _("; signed by monitor key {key}", key=fork.monitor_key.hex()[:16])
+        if fork.monitor_key
+        else ""
+    )
+    say(
+        _(
+            "fork proven: {origin} signed two checkpoints of size {size} with roots "
+            "{first}… and {second}…{by}",
+            origin=fork.origin,
+            size=fork.size,
+            first=fork.roots[0].hex()[:16],
+            second=fork.roots[1].hex()[:16],
+            by=by,
+        )
     )

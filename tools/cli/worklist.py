@@ -11,7 +11,7 @@ from ledger.i18n import _
 from projections.read import worklist as read_worklist
 from tools.cli.output import Output, listing
 from tools.cli.projected import projected
-from tools.cli.runtime import KEY, Runtime, pass_runtime
+from tools.cli.runtime import KEY, Runtime, header_lines, pass_runtime
 
 
 @click.group("worklist")
@@ -113,7 +113,7 @@ def worklist_list(
         )
 
     def table() -> Any:
-        yield "due 时间节点 | unit 单位 | section 股室 | person 责任人 | task 工作任务 | done 完成"
+        yield from header_lines(_("due | unit | section | person | task | done"))
         for w in found:
             yield (
                 f"{w['due']} | {w['department']} {w['department_name'] or ''} | {w['section']} | "

@@ -216,8 +216,18 @@ def _object_rules(row: Row, bad: set[str]) -> list[Problem]:
     if problem is None:
         # The structure beyond the check character (R4.1; warnings are the importer's).
         errors, _warnings = structure_findings(code, str(kind))
-        return [("id", f"{quote(code)} {error}") for error in errors]
-    return [("id", f"{quote(code)} {problem} (the id of kind {kind} is its 统一社会信用代码)")]
+        return [("id", _("{code} {problem}", code=quote(code), problem=error)) for error in errors]
+    return [
+        (
+            "id",
+            _(
+                "{code} {problem} (the id of kind {kind} is its unified social credit code)",
+                code=quote(code),
+                problem=problem,
+                kind=kind,
+            ),
+        )
+    ]
 
 
 def _inspector_rules(row: Row, bad: set[str]) -> list[Problem]:

@@ -245,11 +245,14 @@ def object_row_problems(
         problems.append(_("unified social credit code {problem}", problem=problem))
     elif kind in MARKET_ENTITIES and structure:
         errors, warnings = structure_findings(ident, kind)
-        problems += [f"unified social credit code {e}" for e in errors]
+        problems += [_("unified social credit code {problem}", problem=e) for e in errors]
         if not confirmed:
             problems += [
-                f"unified social credit code {w}: confirm it (--confirm-warnings) or correct "
-                "the kind / 类型与代码不符，须确认"
+                _(
+                    "unified social credit code {warning}: confirm it (--confirm-warnings) "
+                    "or correct the kind",
+                    warning=w,
+                )
                 for w in warnings
             ]
     for name in ("name", "region"):

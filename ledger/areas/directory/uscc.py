@@ -66,15 +66,19 @@ def _character_problem(text: str) -> str | None:
         if character in _VALUE:
             continue
         if character.isascii() and character.islower() and character.upper() in _VALUE:
-            return "is lower case; codes are upper case"
+            return _("is lower case; codes are upper case")
         if character in _EXCLUDED:
-            return (
-                f"contains {character} at position {position}; "
-                "I, O, Z, S and V are not used in codes"
+            return _(
+                "contains {character} at position {position}; I, O, Z, S and V are not "
+                "used in codes",
+                character=character,
+                position=position,
             )
-        return (
-            f"contains {character!r} at position {position}, "
-            "which is outside the code alphabet (digits and A-Y without I, O, Z, S, V)"
+        return _(
+            "contains {character!r} at position {position}, which is outside the code "
+            "alphabet (digits and A-Y without I, O, Z, S, V)",
+            character=character,
+            position=position,
         )
     return None
 
@@ -111,17 +115,23 @@ def uscc_problem(code: str) -> str | None:
     ``f"{code!r} {reason}"``.
     """
     if len(code) != LENGTH:
-        return f"must be 18 characters, got {len(code)}"
+        return _("must be 18 characters, got {length}", length=len(code))
     problem = _character_problem(code)
     if problem is not None:
         if _character_problem(code[:17]) is None:
             # Only the last character is foreign: say what it should be, too.
-            return f"{problem}; the check character should be {check_character(code[:17])}"
+            return _(
+                "{problem}; the check character should be {expected}",
+                problem=problem,
+                expected=check_character(code[:17]),
+            )
         return problem
     # Every character is a code character (checked above): the check value directly.
     expected = ALPHABET[(31 - _weighted_sum(code[:17]) % 31) % 31]
     if code[17] != expected:
-        return f"check character should be {expected}, not {code[17]}"
+        return _(
+            "check character should be {expected}, not {found}", expected=expected, found=code[17]
+        )
     return None
 
 
@@ -213,26 +223,38 @@ def _structure_findings(code: str, kind: str) -> Findings:
     errors: list[str] = []
     warnings: list[str] = []
     if code[:17] == _ZEROS[:17]:
-        return ("is all zeros (全零代码): no authority issues it",), ()
+        return (_("is all zeros: no authority issues it"),), ()
     authority, category, division, organisation = code[0], code[1], code[2:8], code[8:17]
     if authority not in AUTHORITIES:
         errors.append(
-            f"has registration authority {authority!r}, which GB 32100 does not assign "
-            "(登记管理部门代码无效)"
+            _(
+                "has registration authority {authority!r}, which GB 32100 does not assign",
+                authority=authority,
+            )
         )
     if not (division.isascii() and division.isdigit()):
-        errors.append(f"has administrative division {division!r}, not six digits (行政区划码)")
+        errors.append(
+            _("has administrative division {division!r}, not six digits", division=division)
+        )
     elif division[:2] not in PROVINCES:
         errors.append(
-            f"has administrative division {division}: {division[:2]} is no province "
-            "(GB/T 2260 行政区划码无效)"
+            _(
+                "has administrative division {division}: {province} is no province (GB/T 2260)",
+                division=division,
+                province=division[:2],
+            )
         )
     if organisation[:8] == _ZEROS[:8]:
-        errors.append("embeds an all-zero organisation code (主体标识码全零)")
+        errors.append(_("embeds an all-zero organisation code"))
     elif organisation[8] != (expected := organisation_check(organisation[:8])):
         errors.append(
-            f"embeds organisation code {organisation} whose check character should be "
-            f"{expected}, not {organisation[8]} (GB 11714 主体标识码校验位)"
+            _(
+                "embeds organisation code {organisation} whose check character should be "
+                "{expected}, not {found} (GB 11714)",
+                organisation=organisation,
+                expected=expected,
+                found=organisation[8],
+            )
         )
     if kind in KIND_NAMES:
         declared = f"{kind} ({KIND_NAMES[kind]})"
@@ -248,7 +270,7 @@ def _structure_findings(code: str, kind: str) -> Findings:
             )
         elif MARKET_CATEGORIES.get(category) != kind:
             found = MARKET_CATEGORIES.get(category)
-            named = f"{found} ({KIND_NAMES[found]})" if found else "no market-entity category"
+            named = f"{found} ({KIND_NAMES[found]})" if found else _("no market-entity category")
             warnings.append(
                 _(
                     "is a 9{category}... code, {named}, but is filed as {declared}",
