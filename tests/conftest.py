@@ -18,6 +18,16 @@ from tests.support.backends import postgres_settings, sqlite_settings
 from tests.support.world import World, start_world
 
 
+@pytest.fixture(autouse=True)
+def no_locale_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI reads its default language from the locale (``LANG``, issue 12 §7): every
+    test starts from a locale that names no language, so the default is Chinese wherever
+    the suite runs; a test that needs a locale sets it."""
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for name in ("LC_ALL", "LC_MESSAGES", "SHUANGSUI_LANG"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def pg_settings(tmp_path: Path) -> Iterator[Settings]:
     with postgres_settings(tmp_path) as settings:

@@ -5,8 +5,8 @@
 and ``tools`` with Babel's Python extractor, adds the new ones to
 ``ledger/translations/zh_CN/LC_MESSAGES/messages.po`` with an empty translation (to be
 filled in), drops the ones no longer used, and rewrites the file sorted by msgid. Each
-CLI command's help summary is a msgid too, taken from the command tree
-(:mod:`tools.cli.helptext`).
+CLI command's help summary and each option's help are msgids too, taken from the command
+tree (:mod:`tools.cli.helptext`).
 ``--check`` changes nothing and exits 1 when a msgid has no Chinese.
 """
 
@@ -49,14 +49,20 @@ def extract(root: Path = ROOT) -> dict[str, list[tuple[str, int]]]:
 def help_summaries() -> dict[str, list[tuple[str, int]]]:
     """Each CLI command's summary (the first paragraph of its help) -> where: the help's
     Chinese lives in the same catalogue (:mod:`tools.cli.helptext`)."""
+    import click
+
     from tools.cli import cli
-    from tools.cli.helptext import summary, walk
+    from tools.cli.helptext import option_help, summary, walk
 
     found: dict[str, list[tuple[str, int]]] = {}
     for path, command in walk(cli):
+        where = (f"shuangsui {path} --help".replace("  ", " "), 0)
         text = summary(command)
         if text:
-            found.setdefault(text, []).append((f"shuangsui {path} --help".replace("  ", " "), 0))
+            found.setdefault(text, []).append(where)
+        for param in command.params:
+            if isinstance(param, click.Option) and param.help:
+                found.setdefault(option_help(param), []).append(where)
     return found
 
 

@@ -21,6 +21,7 @@ backup (backup, restore).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -89,6 +90,14 @@ class LedgerGroup(click.Group):
     (``--lang en`` / ``SHUANGSUI_LANG=en``: English only); so are click's own errors for
     a missing, unknown or invalid option (:func:`usage_message`)."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """``--lang`` wherever it was typed applies to the whole command line, help too
+        (:func:`tools.cli.helptext.hoist_lang`)."""
+        hoisted, lang = helptext.hoist_lang(args)
+        if lang is not None:
+            ctx.meta[helptext.LANG_META] = lang
+        return super().parse_args(ctx, hoisted)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -143,11 +152,11 @@ class LedgerGroup(click.Group):
 @click.option(
     "--lang",
     type=click.Choice(LANGUAGES),
-    envvar="SHUANGSUI_LANG",
-    default="zh",
-    show_default=True,
-    help="Language of messages: zh (Chinese, with the English after it) or en "
-    "(env SHUANGSUI_LANG).",
+    default=lambda: helptext.default_language(os.environ),
+    show_default="zh",
+    help="Language of messages and help: zh (Chinese, with the English after it) or en; "
+    "anywhere on the command line (env SHUANGSUI_LANG, then LANG when it names zh or en). "
+    "Example: shuangsui --lang en task --help",
 )
 @click.version_option(package_name="shuangsui-ledger")
 @click.pass_context

@@ -1,26 +1,78 @@
 """The commands' help in Chinese (issue 12 §7: every --help has a Chinese form).
 
-Each command's summary -- the first paragraph of its help -- is a msgid of the ledger's
-catalogue: ``python -m tools.catalogue`` extracts it from the command tree (not from an
-``_()`` call), so the help keeps its one English text and its Chinese lives in
-``messages.po`` with every other message's. In Chinese (the default), ``--help`` prints
-the Chinese summary above the English help and a group's command list puts each
-command's Chinese summary before its English one; ``--lang en`` (or ``SHUANGSUI_LANG=en``)
-prints click's English alone.
+Each command's summary -- the first paragraph of its help -- and each option's help are
+msgids of the ledger's catalogue: ``python -m tools.catalogue`` extracts them from the
+command tree (not from an ``_()`` call), so the help keeps its one English text and its
+Chinese lives in ``messages.po`` with every other message's. In Chinese (the default),
+``--help`` prints the Chinese summary above the English help, a group's command list puts
+each command's Chinese summary before its English one, and each option's help is its
+Chinese, then the English after " / "; in English, click's English alone.
 
-Invariant: only what help prints changes; parsing and the commands are untouched, and a
-summary the catalogue lacks is shown in English alone.
+The language (:func:`default_language`, :func:`help_language`): ``--lang`` wherever it
+stands on the command line (the root group moves it first, so ``shuangsui --help --lang
+en`` and ``shuangsui task --help --lang en`` obey it too), else ``SHUANGSUI_LANG``, else
+the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``) when it names Chinese or English, else
+Chinese.
+
+Invariant: only what help prints changes; the commands are untouched, and a summary or
+an option help the catalogue lacks is shown in English alone.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import click
 
 from ledger.i18n import catalogue, language
+
+#: Where the root group keeps the ``--lang`` it found on the command line (ctx.meta).
+LANG_META = "shuangsui.lang"
+#: The locale variables, in the order POSIX gives them precedence.
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def default_language(environ: Mapping[str, str]) -> str:
+    """The language when no ``--lang`` is given: ``SHUANGSUI_LANG``, else the first locale
+    variable set that names Chinese or English (``zh_CN.UTF-8``, ``en_US``), else Chinese
+    (``C.UTF-8`` or ``POSIX`` name no language)."""
+    chosen = environ.get("SHUANGSUI_LANG")
+    if chosen:
+        return language(chosen)
+    for name in LOCALE_VARIABLES:
+        value = environ.get(name)
+        if value:
+            tag = value.split(".")[0].split("@")[0]
+            if tag.lower().startswith(("zh", "en")):
+                return language(tag)
+            break  # the first one set decides, as for any program reading the locale
+    return "zh"
+
+
+def hoist_lang(args: Sequence[str]) -> tuple[list[str], str | None]:
+    """``args`` with every ``--lang X`` / ``--lang=X`` before a ``--`` taken out and the
+    last one put first (the root group's option, wherever it was typed), and its value."""
+    rest: list[str] = []
+    found: str | None = None
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            found = args[i + 1]
+            i += 2
+            continue
+        if arg.startswith("--lang="):
+            found = arg.partition("=")[2]
+            i += 1
+            continue
+        rest.append(arg)
+        i += 1
+    return ([] if found is None else ["--lang", found]) + rest, found
 
 
 def summary(command: click.Command) -> str:
@@ -39,19 +91,28 @@ def walk(command: click.Command, path: str = "") -> Iterator[tuple[str, click.Co
 
 def chinese(command: click.Command) -> str | None:
     """The Chinese of ``command``'s summary, or ``None`` when the catalogue has none."""
-    text = summary(command)
+    return chinese_text(summary(command))
+
+
+def option_help(option: click.Option) -> str:
+    """An option's help, its whitespace collapsed (the msgid)."""
+    return " ".join((option.help or "").split())
+
+
+def chinese_text(text: str) -> str | None:
+    """The catalogue's Chinese of ``text``, or ``None``."""
     translated = catalogue("zh").gettext(text) if text else text
     return translated if translated != text else None
 
 
 def help_language(ctx: click.Context | None) -> str:
-    """The language help is printed in: ``--lang`` (once parsed), else ``SHUANGSUI_LANG``,
-    else Chinese."""
+    """The language help is printed in: ``--lang`` (as typed, before click parses it: a
+    root ``--help`` is handled first), else :func:`default_language`."""
     root = ctx.find_root() if ctx is not None else None
-    chosen = getattr(root.obj, "lang", None) if root is not None else None
+    chosen = root.meta.get(LANG_META) if root is not None else None
     if chosen is None and root is not None:
-        chosen = root.params.get("lang")
-    return language(chosen or os.environ.get("SHUANGSUI_LANG") or "zh")
+        chosen = getattr(root.obj, "lang", None) or root.params.get("lang")
+    return language(chosen) if chosen else default_language(os.environ)
 
 
 def _install_one(command: click.Command) -> None:
@@ -75,6 +136,22 @@ def _install_one(command: click.Command) -> None:
     # Assigned on the instance (not a subclass): every command module keeps plain click.
     setattr(command, "format_help_text", format_help_text)  # noqa: B010
     setattr(command, "get_short_help_str", get_short_help_str)  # noqa: B010
+    for param in command.params:
+        if isinstance(param, click.Option) and param.help:
+            _install_option(param)
+
+
+def _install_option(option: click.Option) -> None:
+    original = option.get_help_record
+
+    def get_help_record(ctx: click.Context) -> tuple[str, str] | None:
+        record = original(ctx)
+        zh = chinese_text(option_help(option)) if help_language(ctx) == "zh" else None
+        if record is None or not zh:
+            return record
+        return record[0], f"{zh} / {record[1]}"
+
+    setattr(option, "get_help_record", get_help_record)  # noqa: B010
 
 
 def install(group: click.Group) -> Any:
