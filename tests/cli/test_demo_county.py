@@ -223,3 +223,58 @@ def test_the_credit_record_of_an_object_from_the_cli(demo: Settings) -> None:
     missing = run(demo, "credit", "record", "91000000000000000X")
     assert missing.exit_code == 2 and "no object 91000000000000000X" in missing.output
     assert run(demo, "credit", "record", "--help").output.count("Example") == 1
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_notice_rows() -> list[list[str]]:
+    """The README's table of the demo's notices (通报), cell by cell."""
+    text = README.read_text(encoding="utf-8")
+    table = text[text.index("| 通报 notice |") :].split("\n\n", 1)[0].splitlines()
+    return [[c.strip() for c in line.strip("|").split("|")] for line in table[2:]]
+
+
+def test_a_notice_with_its_rectification_named_as_the_readme_shows(demo: Settings) -> None:
+    """R10.2 (issue 12 §4, §7): the demo's office names a unit in a notice (通报批评) that
+    the unit records as rectified (整改) before its due date, another left open past it;
+    the listing, the board and the README's table show the units by name."""
+    listed = json.loads(ok(demo, "notice", "list", "--json", "--today", "2026-11-28").stdout)
+    by_notice = {n["notice"]: n for n in listed}
+    rectified = by_notice["TB-2026-03"]
+    assert rectified["state"] == "rectified" and rectified["state_zh"] == "已整改"
+    assert rectified["done_on"] <= rectified["due"] and rectified["account"]
+    assert (
+        by_notice["TB-2026-04"]["state"] == "overdue" and by_notice["TB-2026-04"]["account"] is None
+    )
+    rows = readme_notice_rows()
+    assert [r[0] for r in rows] == sorted(by_notice)
+    for notice, unit, due, state, rectification, account in rows:
+        shown = by_notice[notice]
+        assert unit == f"{shown['department']} {shown['department_name']}"
+        assert (due, rectification) == (shown["due"], shown["rectification"])
+        assert state == f"{shown['state_zh']} {shown['state']}"
+        assert account == (shown["account"] or "—")
+    table = ok(demo, "notice", "list", "--today", "2026-11-28").stdout
+    assert "SSTHJJ 资阳市安岳生态环境局" in table and "已整改 rectified" in table
+    board = ok(demo, "deadlines", "--kind", "rectification", "--today", "2026-11-28").stdout
+    (met,) = [line for line in board.splitlines() if "TB-2026-03" in line]
+    assert "SSTHJJ 资阳市安岳生态环境局" in met and met.startswith("按时完成")
+    assert "2026-11-04" in met
+    board_json = ok(demo, "deadlines", "--kind", "rectification", "--json", "--today", "2026-11-28")
+    assert {r["department_name"] for r in json.loads(board_json.stdout)} == {
+        "资阳市安岳生态环境局",
+        "安岳县卫生健康局",
+    }
+
+
+def test_the_complaints_column_reads_as_the_source_words_it() -> None:
+    """§7: 查实投诉举报次数 (the source's words), never 核实投诉次数, except where the
+    importer still reads that older header."""
+    assert "核实投诉次数" not in README.read_text(encoding="utf-8").replace(
+        "the older header 核实投诉次数 is still read", ""
+    )
+    from ledger.areas.directory.columns import OBJECT_COLUMNS
+
+    complaints = next(c for c in OBJECT_COLUMNS.columns if c.name == "complaints")
+    assert complaints.alias == "查实投诉举报次数" and complaints.former == ("核实投诉次数",)

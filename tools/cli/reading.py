@@ -19,7 +19,7 @@ import click
 from ledger.areas.reviews.rules import SUBJECT_WORDS
 from ledger.errors import NotFoundError
 from ledger.i18n import _
-from projections.read import deadlines, items, reports, results, tasks, trails
+from projections.read import deadlines, items, public, reports, results, tasks, trails
 from tools.cli.output import Output, listing
 from tools.cli.projected import TODAY, projected, read_subject, subject_options, sync_projections
 from tools.cli.runtime import (
@@ -246,9 +246,10 @@ def deadlines_cmd(
             store.db, deadlines.as_of(today), department=department, kind=kind, status=status
         )
         names = out.names(store.db)
+        departments = (names or public.names(store.db))["departments"]
     out.rows(
         [d.as_dict() for d in board],
-        table=deadlines_table(board),
+        table=deadlines_table(board, departments),
         columns=(
             "kind",
             "subject",
@@ -265,14 +266,19 @@ def deadlines_cmd(
     )
 
 
-def deadlines_table(board: list[deadlines.Deadline]) -> Iterator[str]:
+def deadlines_table(
+    board: list[deadlines.Deadline], departments: dict[str, str] | None = None
+) -> Iterator[str]:
+    """One line per deadline: its status, due date, the department (code and name), what
+    it is and its subject, and the day it was done."""
     if not board:
         yield shown(_("no deadlines"))
     for d in board:
+        unit = f"{d.department} {(departments or {}).get(d.department, '')}".strip()
         yield (
             f"{deadlines.STATUS_LABELS[d.status]:<8} {d.status:<16} {d.due or '—':<10} "
-            f"{d.department:<8} {deadlines.DEADLINE_LABELS.get(d.kind, d.kind)}  {d.subject}"
-            + (f"  (done {d.done})" if d.done else "")
+            f"{unit}  {deadlines.DEADLINE_LABELS.get(d.kind, d.kind)}  {d.subject}"
+            + ("  " + shown(_("(done {day})", day=d.done)) if d.done else "")
         )
         if d.about:
             yield f"{'':>9}{d.about}"
