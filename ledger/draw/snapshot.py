@@ -19,6 +19,7 @@ from typing import Any
 from ledger.audit.hashing import tree_root
 from ledger.decoding import paused_gc
 from ledger.draw.algorithm import (
+    _ESCAPED,
     ALGORITHM,
     ALGORITHM_V3,
     MATCHING_V2,
@@ -53,6 +54,18 @@ def root(leaves: Iterable[bytes]) -> str:
 _SPECIAL = re.compile(rb"[\x00-\x21\\]")
 
 
+def _v2_leaf(ident: str, key: str, kind: str, record: ObjectRecord) -> bytes:
+    """``leaf([id, stratum, kind, 片区, industry, sorted supervisors])``: where no string
+    needs escaping (the common case) joined directly, the same bytes without the JSON
+    encoder (a fifth of a 1M-object verify-draw, issue 15.4)."""
+    region, industry, supervisors = record[1] or "", record[2] or "", sorted(record[3])
+    strings = (ident, key, kind, region, industry)
+    if _ESCAPED.search("".join((*strings, *supervisors))) is not None:
+        return leaf([*strings, supervisors])
+    listed = '"' + '","'.join(supervisors) + '"' if supervisors else ""
+    return ('["' + '","'.join(strings) + '",[' + listed + "]]").encode("utf-8")
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The eligible objects, (id, kind) per stratum key; the committed inspectors; how
@@ -81,10 +94,7 @@ class Snapshot:
                 for key, members in self.strata.items()
                 for ident, kind in members
             )
-            return (
-                leaf([i, k, t, records[i][1] or "", records[i][2] or "", sorted(records[i][3])])
-                for i, k, t in ordered
-            )
+            return (_v2_leaf(i, k, t, records[i]) for i, k, t in ordered)
         leaves: list[bytes] = []
         for key, members in self.strata.items():
             leaves += [f'["{ident}","{key}","{kind}"]'.encode() for ident, kind in members]
