@@ -8,6 +8,7 @@ position reached, so an interrupted run resumes exactly after the last batch it 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ledger.decoding import paused_gc
@@ -65,22 +66,37 @@ def rebuild(
     batch: int = REBUILD_BATCH,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Drop every read model and replay the whole log.
+    """Replay the whole log into a scratch file beside the store's, which then replaces
+    it (:meth:`Store.replace`); return how many entries were applied.
 
-    The secondary indexes are built once the tables are filled (one sort each, rather
-    than a B-tree insert per row), and also if the replay fails: a store is always
-    opened with them (:meth:`Store.ensure`). Batches are larger than an update's, with
-    a larger page cache: the trail's and the results' keys land all over their
-    B-trees, and each commit writes every page its batch touched, so fewer, larger
-    batches write each page fewer times."""
-    store.drop(indexes=False)
-    (pages,) = store.db.execute("PRAGMA cache_size").fetchone()
-    store.db.execute(f"PRAGMA cache_size = -{REBUILD_CACHE_KIB}")
+    Until the new file is complete and synced, the old one is untouched: a rebuild that
+    fails or is killed leaves the projections as they were (and a scratch file, removed
+    by the next rebuild). So the scratch file is written without a journal or syncs
+    (the old file is the fallback, not a rollback journal), its secondary indexes are
+    built once its tables are filled (one sort each, rather than a B-tree insert per
+    row), and batches are larger than an update's, with a larger page cache: the
+    trail's and the results' keys land all over their B-trees, and each commit writes
+    every page its batch touched, so fewer, larger batches write each page fewer
+    times."""
+    path = scratch_path(store.path)
+    path.unlink(missing_ok=True)  # left by a rebuild that was killed
+    fresh = Store(path, scratch=True)
     try:
+        fresh.db.execute(f"PRAGMA cache_size = -{REBUILD_CACHE_KIB}")
         # The rows a batch holds make no reference cycles: the cyclic collector would only
         # rescan them, again and again (reference counting still frees everything).
         with paused_gc():
-            return update(ledger, store, batch=batch, progress=progress)
-    finally:
-        store.db.execute(f"PRAGMA cache_size = {int(pages)}")
-        store.ensure()
+            applied = update(ledger, fresh, batch=batch, progress=progress)
+        fresh.ensure()
+    except BaseException:
+        fresh.close()
+        path.unlink(missing_ok=True)
+        raise
+    store.replace(fresh)
+    return applied
+
+
+def scratch_path(path: Path) -> Path:
+    """Where a rebuild of the projection file ``path`` builds its replacement: beside
+    it, so that the replacement is a rename within one file system."""
+    return path.with_name(f"{path.name}.rebuild")

@@ -14,6 +14,7 @@ named after writes it (``projections/projectors/<area>.py``).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -518,16 +519,30 @@ def is_search_table(name: str) -> bool:
 class Store:
     """The projection file, opened with sqlite-utils; one writer at a time."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, scratch: bool = False) -> None:
+        """Open (or create) the projection file at ``path``.
+
+        ``scratch``: a file being built by a rebuild, which replaces the real one only
+        once complete (:meth:`replace`): written with no journal and no syncs (a crash
+        loses only the scratch file, never the projections in use), and without the
+        secondary indexes, which the rebuild makes at the end (:meth:`ensure`)."""
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite_utils.Database(self._connect(path, scratch=scratch))
+        self.ensure(indexes=not scratch)
+
+    @staticmethod
+    def _connect(path: Path, *, scratch: bool = False) -> sqlite3.Connection:
         # One user at a time, possibly from different threads in turn (the API lends a
         # connection to one request at a time): not tied to the thread that opened it.
         conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")  # a rebuild replays whatever is lost
-        self.db = sqlite_utils.Database(conn)
-        self.ensure()
+        if scratch:
+            conn.execute("PRAGMA journal_mode=OFF")
+            conn.execute("PRAGMA synchronous=OFF")
+        else:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # a rebuild replays whatever is lost
+        return conn
 
     def ensure(self, *, indexes: bool = True) -> None:
         """Create what is missing: the tables, and (unless ``indexes`` is false) the
@@ -587,5 +602,56 @@ class Store:
             raise
         conn.execute("COMMIT")
 
+    def replace(self, built: Store) -> None:
+        """Put the complete file ``built`` (a :meth:`scratch <__init__>` store, closed
+        here) in place of this one, atomically: a reader sees the old tables or the new
+        ones, never a mix, and a crash at any point leaves one of the two, whole.
+
+        ``built`` is synced to disk first. If this is the only connection to the file,
+        the file is renamed over it: leaving WAL mode needs that (SQLite refuses while
+        any other connection has the file open) and takes the ``-wal`` and ``-shm``
+        files away, so no stale WAL is ever read with the new file; the exclusive lock
+        held across the rename makes a process that opened the old file meanwhile fail
+        its first write (SQLite refuses writes to a file renamed over) rather than
+        write to it. Otherwise (a server holds connections) the pages are copied into
+        this file in one transaction through SQLite's backup API."""
+        scratch = built.path
+        built.close()
+        with scratch.open("rb+") as f:
+            os.fsync(f.fileno())
+        conn = self.db.conn
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            conn.execute("PRAGMA journal_mode=DELETE")
+            alone = conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        except sqlite3.OperationalError:  # database is locked: others have it open
+            alone = False
+        conn.execute("PRAGMA busy_timeout = 30000")
+        if alone:
+            conn.execute("BEGIN EXCLUSIVE")
+            os.replace(scratch, self.path)
+            sync_directory(self.path.parent)
+            conn.execute("ROLLBACK")
+            conn.close()
+        else:
+            source = sqlite3.connect(scratch)
+            try:
+                source.backup(conn)
+            finally:
+                source.close()
+            scratch.unlink()
+            conn.close()
+        self.db = sqlite_utils.Database(self._connect(self.path))
+        self.ensure()
+
     def close(self) -> None:
         self.db.conn.close()
+
+
+def sync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

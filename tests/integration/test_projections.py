@@ -10,11 +10,16 @@ to date, in random batch sizes, then compares every table with a rebuild from ze
 from __future__ import annotations
 
 import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlite_utils
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +27,7 @@ from ledger.areas.directory.importer import import_objects
 from ledger.config import Settings
 from ledger.errors import ConflictError, NotFoundError, PermissionDeniedError, RuleViolationError
 from projections import projectors
-from projections.runner import rebuild, update
+from projections.runner import rebuild, scratch_path, update
 from projections.store import SCHEMA, Store
 from tests.support.actors import SETUP_DAY, moment
 from tests.support.county import DEPARTMENTS, County, add_people, build_county, key_for
@@ -287,43 +292,156 @@ def test_two_updaters_apply_each_entry_once(
     county.world.ledger.close()
 
 
-def test_a_rebuild_builds_its_indexes_last_and_even_when_it_fails(
+def test_a_rebuild_builds_its_indexes_last_and_a_failed_one_leaves_the_old_file(
     template: tuple[Path, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A rebuild fills the tables without their secondary indexes and builds them at the
-    end (issue 15.5); a rebuild that fails leaves them built too, so no store is ever
-    opened, or left, without them."""
+    """A rebuild fills a scratch file without its secondary indexes and builds them at
+    the end (issue 15.5); until the scratch file is complete the projections in use are
+    untouched, so a rebuild that fails leaves them as they were, indexes and all, and
+    takes its scratch file away."""
     from projections.store import INDEXES
 
     home, ids = template
     county = copy_county(home, tmp_path)
     apply_step(county, ids, [], ("case", 0, "violation", "2026-03-02"), print)
     store = Store(tmp_path / "p.sqlite3")
+    update(county.world.ledger, store)
+    before = dump(store)
+    scratch = scratch_path(store.path)
 
-    def indexed() -> set[tuple[str, tuple[str, ...]]]:
+    def indexed(db: Any) -> set[tuple[str, tuple[str, ...]]]:
         return {
             (name, tuple(index.columns))
             for name, _ in INDEXES
-            for index in store.db.table(name).indexes  # type: ignore[union-attr]
+            for index in db.table(name).indexes
             if not index.unique
         }
 
     expected = {(name, tuple(columns)) for name, columns in INDEXES}
-    assert indexed() == expected
+    assert indexed(store.db) == expected
 
     def crash(*_: Any) -> None:
-        assert indexed() == set()  # filled without them
+        building = sqlite_utils.Database(sqlite3.connect(scratch))
+        assert indexed(building) == set()  # filled without them
+        assert indexed(store.db) == expected  # the file in use is not touched
         raise RuntimeError("power cut")
 
     monkeypatch.setitem(projectors.HANDLERS, "shuangsui.inspection.result", crash)
     with pytest.raises(RuntimeError, match="power cut"):
         rebuild(county.world.ledger, store)
-    assert indexed() == expected
+    assert dump(store) == before
+    assert indexed(store.db) == expected
+    assert not scratch.exists()
     monkeypatch.undo()
     rebuild(county.world.ledger, store)
-    assert indexed() == expected
+    assert indexed(store.db) == expected
+    assert dump(store) == before
     assert store.position() == county.world.ledger.head().position
+    assert not scratch.exists()
     store.close()
+    county.world.ledger.close()
+
+
+KILLED_REBUILD = """
+import os, signal, sys
+from pathlib import Path
+from ledger.config import Settings
+from projections.runner import rebuild
+from projections.store import Store
+from tests.support.world import open_world
+
+world = open_world(Settings(home=Path(sys.argv[1])))
+store = Store(Path(sys.argv[2]))
+calls = []
+
+def progress(applied):
+    calls.append(applied)
+    if len(calls) == 2:  # the scratch file holds two batches: the power goes off
+        os.kill(os.getpid(), signal.SIGKILL)
+
+rebuild(world.ledger, store, batch=5, progress=progress)
+"""
+
+
+def test_a_rebuild_killed_midway_leaves_the_projections_intact(
+    template: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    """Issue 15.5: a rebuild writes its scratch file without a journal or syncs, which is
+    safe only because the file in use is replaced once the new one is complete. A process
+    killed (SIGKILL) halfway through a rebuild leaves the old projections whole -- every
+    table, the position, readable and writable -- and the next rebuild starts over,
+    replacing the half-written scratch file, and gives the tables a fresh build gives."""
+    home, ids = template
+    county = copy_county(home, tmp_path)
+    for index in range(3):
+        apply_step(county, ids, [], ("case", index, "violation", "2026-03-02"), print)
+    path = tmp_path / "p.sqlite3"
+    store = Store(path)
+    update(county.world.ledger, store)
+    before, position = dump(store), store.position()
+    store.close()
+    ledger = county.world.ledger
+    ledger.close()
+    run = subprocess.run(
+        [sys.executable, "-c", KILLED_REBUILD, str(tmp_path / "home"), str(path)],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == -signal.SIGKILL, run.stderr
+    assert scratch_path(path).exists()  # it got as far as writing the scratch file
+    store = Store(path)
+    assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert dump(store) == before
+    assert store.position() == position
+    county = copy_county(home, tmp_path / "again")
+    fresh = Store(tmp_path / "fresh.sqlite3")
+    update(county.world.ledger, fresh)
+    rebuild(county.world.ledger, store)
+    assert dump(store) == dump(fresh)
+    assert not scratch_path(path).exists()
+    store.close()
+    fresh.close()
+    county.world.ledger.close()
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["alone", "held-open-elsewhere"])
+def test_a_rebuild_replaces_the_file_whole_for_every_reader(
+    template: tuple[Path, list[str]], tmp_path: Path, shared: bool
+) -> None:
+    """Issue 15.5: the rebuilt file takes the old one's place whole. Alone, it is renamed
+    over it; while another connection (a server's pool) has the file open, its pages are
+    copied in one transaction instead, and that connection then reads the new tables
+    and can go on updating them. Either way the result equals an incremental build,
+    the scratch file is gone and the file is in WAL mode again."""
+    home, ids = template
+    county = copy_county(home, tmp_path)
+    path = tmp_path / "p.sqlite3"
+    incremental = Store(tmp_path / "incremental.sqlite3")
+    update(county.world.ledger, incremental)
+    store = Store(path)
+    update(county.world.ledger, store)
+    store.db.execute("DELETE FROM results")  # so the rebuild visibly changes something
+    other = Store(path) if shared else None
+    for index in range(2):
+        apply_step(county, ids, [], ("case", index, "violation", "2026-03-02"), print)
+    update(county.world.ledger, incremental)
+    old_inode = path.stat().st_ino
+    rebuild(county.world.ledger, store)
+    assert dump(store) == dump(incremental)
+    assert not scratch_path(path).exists()
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert (path.stat().st_ino == old_inode) is shared  # copied in, or renamed over
+    if other is not None:
+        assert dump(other) == dump(incremental)
+        apply_step(county, ids, [], ("case", 3, "violation", "2026-03-02"), print)
+        update(county.world.ledger, other)
+        update(county.world.ledger, incremental)
+        assert dump(store) == dump(incremental)
+        other.close()
+    store.close()
+    incremental.close()
     county.world.ledger.close()
 
 

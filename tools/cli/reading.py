@@ -115,7 +115,10 @@ def projections_verify(runtime: Runtime, as_json: bool) -> None:
 @projections.command("rebuild")
 @pass_runtime
 def projections_rebuild(runtime: Runtime) -> None:
-    """Drop every read model and replay the whole log.
+    """Rebuild every read model from the whole log into a new file, which replaces the old
+    one once complete.
+
+    Until then, and if the rebuild fails or is killed, the old file stays in use.
 
     \b
     Example:
