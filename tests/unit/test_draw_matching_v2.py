@@ -359,3 +359,30 @@ def test_r7_3_kept_expertise_positions_deal_as_the_full_scan(
         return out
 
     assert dealt(Matcher) == dealt(_ScanningMatcher)
+
+
+_text = st.text(st.sampled_from('aZ片区é "\\\n\x01\x7f\u2028'), max_size=4)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    names=st.tuples(_text, _text, _text),
+    region=st.one_of(st.none(), _text),
+    industry=st.one_of(st.none(), _text),
+    supervisors=st.lists(_text, max_size=3),
+)
+def test_a_v2_object_leaf_joined_directly_is_the_json_encoders_bytes(
+    names: tuple[str, str, str],
+    region: str | None,
+    industry: str | None,
+    supervisors: list[str],
+) -> None:
+    """Issue 15.4: the snapshot's v2 object leaves are joined without the JSON encoder
+    when no string needs escaping; a leaf is committed, so the bytes must be exactly
+    the encoder's, with quotes, backslashes and control characters taking its path."""
+    from ledger.draw.algorithm import leaf
+    from ledger.draw.snapshot import _v2_leaf
+
+    record = ("enterprise", region, industry, tuple(supervisors), "A", (), 0, "active")
+    expected = leaf([*names, region or "", industry or "", sorted(supervisors)])
+    assert _v2_leaf(*names, record) == expected
