@@ -52,7 +52,7 @@ def help_summaries() -> dict[str, list[tuple[str, int]]]:
     import click
 
     from tools.cli import cli
-    from tools.cli.helptext import option_help, summary, walk
+    from tools.cli.helptext import HELP_OPTION_HELP, option_help, summary, walk
 
     found: dict[str, list[tuple[str, int]]] = {}
     for path, command in walk(cli):
@@ -63,6 +63,7 @@ def help_summaries() -> dict[str, list[tuple[str, int]]]:
         for param in command.params:
             if isinstance(param, click.Option) and param.help:
                 found.setdefault(option_help(param), []).append(where)
+    found.setdefault(HELP_OPTION_HELP, []).append(("shuangsui --help", 0))
     return found
 
 

@@ -38,12 +38,13 @@ def helped(*args: str, **env: str | None) -> str:
 def test_the_root_help_obeys_lang_en_wherever_it_stands(args: tuple[str, ...]) -> None:
     shown = helped(*args)
     assert "The 双随机、一公开 audit ledger." in shown and "Ledger home" in shown
-    assert ROOT_ZH not in shown and HOME_ZH not in shown
+    assert ROOT_ZH not in shown and HOME_ZH not in shown and "显示本帮助" not in shown
 
 
 def test_the_root_help_is_chinese_then_english_by_default() -> None:
     shown = helped("--help")
     assert ROOT_ZH in shown and HOME_ZH in shown and "Ledger home" in shown
+    assert "显示本帮助并退出。 / Show this message and exit." in shown  # click's own --help
     assert shown.index(ROOT_ZH) < shown.index("The 双随机、一公开 audit ledger.")
 
 

@@ -242,21 +242,26 @@ def _printed_words(node: ast.expr) -> list[str]:
 
 
 def literal_prints(source: str) -> list[int]:
-    """The lines of ``source`` that print literal words instead of a ``_()`` message."""
-    return [
-        node.lineno
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Call)
-        and ast.unparse(node.func) in PRINTS
-        and node.args
-        and _printed_words(node.args[0])
-    ]
+    """The lines of ``source`` that print literal words instead of a ``_()`` message: a
+    print call's text, or a line a table yields."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in PRINTS and node.args:
+            printed: ast.expr | None = node.args[0]
+        elif isinstance(node, ast.Yield):
+            printed = node.value
+        else:
+            continue
+        if printed is not None and _printed_words(printed):
+            found.append(node.lineno)
+    return found
 
 
 def test_the_cli_prints_no_literal_text() -> None:
     """Every line the CLI prints on purpose says it with ``_()`` (Chinese, then the
     English; ``--lang en``: the English): hand-written English or hand-written bilingual
-    text in ``click.echo``/``ClickException``/``BadParameter`` fails here."""
+    text in ``click.echo``/``ClickException``/``BadParameter`` or in a table's lines
+    fails here."""
     bad = [
         f"{path.relative_to(ROOT)}:{line}"
         for path in sorted((ROOT / "tools").rglob("*.py"))
@@ -275,3 +280,6 @@ def test_the_print_checker_catches_literal_text() -> None:
     assert literal_prints('click.echo(f"  {key}: {value}")') == []
     assert literal_prints('click.echo(f"ok: {what}; head {h}")') == []
     assert literal_prints('click.echo(f"{p}TAMPERED at position {n}: {r}")') == []
+    # a table's lines too
+    assert literal_prints('def t():\n    yield f"  due {d}"') == [2]
+    assert literal_prints('def t():\n    yield f"{a:<8} {b}"\n    yield shown(_("due"))') == []

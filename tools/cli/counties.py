@@ -16,7 +16,7 @@ import click
 from ledger.errors import ValidationError
 from ledger.i18n import _
 from tools.cli.output import Output, listing
-from tools.cli.runtime import Runtime, pass_runtime, say
+from tools.cli.runtime import Runtime, header_lines, pass_runtime, say
 
 #: The columns of ``county list``.
 COLUMNS = (
@@ -138,7 +138,7 @@ def county_list(runtime: Runtime, out: Output) -> None:
 
 
 def _table(rows: list[dict[str, Any]]) -> Iterator[str]:
-    yield f"{'county':<14}{'name':<10}{'size':>12}  {'checkpoint':>12}  origin"
+    yield from header_lines(_("county        name              size    checkpoint  origin"))
     for row in rows:
         size = "-" if row["size"] is None else f"{row['size']:,}"
         checkpoint = "-" if row["checkpoint_size"] is None else f"{row['checkpoint_size']:,}"

@@ -30,6 +30,9 @@ from ledger.i18n import catalogue, language
 
 #: Where the root group keeps the ``--lang`` it found on the command line (ctx.meta).
 LANG_META = "shuangsui.lang"
+#: click's own ``--help`` option's help (a msgid, as every option's).
+HELP_OPTION_HELP = "Show this message and exit."
+HELP_INSTALLED = "_shuangsui_chinese_help"
 #: The locale variables, in the order POSIX gives them precedence.
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 
@@ -139,6 +142,17 @@ def _install_one(command: click.Command) -> None:
     for param in command.params:
         if isinstance(param, click.Option) and param.help:
             _install_option(param)
+    original_help_option = command.get_help_option
+
+    def get_help_option(ctx: click.Context) -> click.Option | None:
+        # click makes ``--help`` itself, once per command: its help is a msgid too.
+        option = original_help_option(ctx)
+        if option is not None and option.help and not getattr(option, HELP_INSTALLED, False):
+            _install_option(option)
+            setattr(option, HELP_INSTALLED, True)
+        return option
+
+    setattr(command, "get_help_option", get_help_option)  # noqa: B010
 
 
 def _install_option(option: click.Option) -> None:

@@ -238,16 +238,26 @@ def inspection_checklist(
 
 def checklist_table(found: dict[str, Any]) -> Iterator[str]:
     name = found["object_name"] or found["object"]
-    yield (
-        f"检查清单 checklist of {name}（{found['object']}） in {found['task']}/{found['draw']}"
-        f" (as of {found['as_of']}); team {', '.join(found['team'])}"
+    yield shown(
+        _(
+            "checklist of {name} ({object}) in {task}/{draw} (as of {day}); team {team}",
+            name=name,
+            object=found["object"],
+            task=found["task"],
+            draw=found["draw"],
+            day=found["as_of"],
+            team=", ".join(found["team"]),
+        )
     )
     for i in found["items"]:
         done = i["checked_on"] or i["excused_on"] or ""
+        sent = ", ".join(i["sent"]) or "—"
         yield (
             f"  {i['status_name']:<8} {i['status']:<8} {i['item']:<22} "
-            f"{i['item_name'] or ''}  {i['department_name'] or i['department']}"
-            f"  due {i['due'] or '—'}  {done}  sent {', '.join(i['sent']) or '—'}"
+            f"{i['item_name'] or ''}  {i['department_name'] or i['department']}  "
+            + shown(_("due {due}", due=i["due"] or "—"))
+            + f"  {done}  "
+            + shown(_("sent {people}", people=sent))
         )
         if i["reason"]:
             yield "           " + shown(_("reason excused: {reason}", reason=i["reason"]))
