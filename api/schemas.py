@@ -506,7 +506,7 @@ class Deadline(Response):
     status = fields.String()
     opened_at = fields.Integer(allow_none=True)
     done_at = fields.Integer(allow_none=True)
-    problem = fields.String(allow_none=True)
+    problem = Text(allow_none=True)
     about = fields.String(
         allow_none=True,
         metadata={"description": "What it is about in names (an obligation: 对象、事项、部门)."},

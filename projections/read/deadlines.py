@@ -102,7 +102,10 @@ def due_of(row: dict[str, Any], calendar: WorkCalendar) -> tuple[str | None, str
         base = dt.date.fromisoformat(row["base"])
         return calendar.add_workdays(base, row["working_days"]).isoformat(), None
     except ValidationError as exc:
-        return None, str(exc)
+        # The message itself (not str(): a listing shows its Chinese beside it, problem_zh)
+        if exc.rule:
+            return None, _("{problem} ({rule})", problem=exc.message, rule=exc.rule)
+        return None, exc.message
 
 
 def judged(row: dict[str, Any], calendar: WorkCalendar, today: dt.date) -> Deadline:

@@ -19,6 +19,7 @@ from ledger.errors import ConflictError, PermissionDeniedError, RuleViolationErr
 from ledger.i18n import render
 from ledger.ids import draw_id
 from projections.read import calendar, deadlines, directory, results, tasks, trails
+from projections.read.names import named
 from projections.review import review
 from projections.runner import update
 from projections.store import Store
@@ -584,6 +585,11 @@ def test_deadline_board_across_holidays_and_an_unknown_year(county: County, tmp_
     assert (board[pending].due, board[pending].status) == ("2026-10-27", "overdue")
     assert board[winter].status == "calendar unknown" and board[winter].due is None
     assert "2027" in (board[winter].problem or "")
+    # its reason has a Chinese form beside it in a listing (issue 12 §7)
+    shown = named(board[winter].as_dict())
+    assert "2027" in shown["problem_zh"] and any(
+        "\u4e00" <= c <= "\u9fff" for c in shown["problem_zh"]
+    )
     # The office records 2027 (New Year's Day off): the deadline is now computed.
     county.run(
         "office",
