@@ -3,6 +3,7 @@
     python -m bench all                 # every benchmark at full scale (about an hour here)
     python -m bench all --quick         # small sizes: checks the harness, figures meaningless
     python -m bench all --only append verify
+    python -m bench all --only draw --merge   # rerun one into the last run's record
     python -m bench readme              # write the last run's tables into README.md
     python -m bench list                # what `all` runs, with its arguments
 
@@ -106,10 +107,23 @@ def machine() -> dict[str, object]:
     }
 
 
-def run_all(selected: list[Run], quick: bool) -> int:
+def run_all(selected: list[Run], quick: bool, merge: bool = False) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     record: dict[str, object] = {"machine": machine(), "quick": quick, "runs": {}}
     runs: dict[str, object] = {}
+    if merge and (OUT / "all.json").exists():
+        # Rerun some benchmarks into the last run's record: the others are kept as they
+        # were, and each run keeps the commit and date it was measured at.
+        kept = json.loads((OUT / "all.json").read_text())
+        if kept.get("quick") != quick:
+            print("--merge: the last run used other sizes (--quick); not merged", file=sys.stderr)
+            return 2
+        for name, run in kept["runs"].items():
+            run.setdefault("commit", kept["machine"]["commit"])
+            run.setdefault("date", kept["machine"]["date"])
+            runs[name] = run
+        record["machine"] = kept["machine"]
+        record["machine"].setdefault("merged", []).append(machine())
     failed = []
     for n, run in enumerate(selected, 1):
         args = run.quick if quick else run.full
@@ -125,6 +139,8 @@ def run_all(selected: list[Run], quick: bool) -> int:
         found = tables(done.stdout)
         runs[run.name] = {
             "command": " ".join(["python", f"bench/{run.script}", *args]),
+            "commit": machine()["commit"],
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "seconds": seconds,
             "returncode": done.returncode,
             "tables": found,
@@ -135,7 +151,7 @@ def run_all(selected: list[Run], quick: bool) -> int:
         if done.returncode != 0:
             failed.append(run.name)
     record["runs"] = runs
-    record["machine"]["load_after"] = os.getloadavg()[0]  # type: ignore[index]
+    record["machine"].setdefault("load_after", os.getloadavg()[0])  # type: ignore[union-attr]
     (OUT / "all.json").write_text(json.dumps(record, indent=2, ensure_ascii=False))
     (OUT / "all.md").write_text(markdown(record))
     print(f"wrote {OUT / 'all.md'} and {OUT / 'all.json'}")
@@ -156,10 +172,13 @@ def markdown(record: dict[str, object]) -> str:
         f"and {m.get('load_after', 0):.2f} after{quick}.",
         "",
     ]
+    for again in m.get("merged", ()):
+        lines += [f"Some runs measured again on {again['date']} (commit {again['commit']}).", ""]
     runs = record["runs"]
     assert isinstance(runs, dict)
     for name, run in runs.items():
-        lines += [f"## {name} (`{run['command']}`, {run['seconds']} s)", ""]
+        when = f", commit {run['commit']}, {run['date']}" if run.get("commit") else ""
+        lines += [f"## {name} (`{run['command']}`, {run['seconds']} s{when})", ""]
         lines += [*(t + "\n" for t in run["tables"])] or ["(no table: see the run's output)", ""]
     return "\n".join(lines)
 
@@ -207,6 +226,11 @@ def main(argv: list[str] | None = None) -> int:
     every = sub.add_parser("all", help="run the benchmarks and write bench/out/all.{md,json}")
     every.add_argument("--quick", action="store_true", help="small sizes (harness check)")
     every.add_argument("--only", nargs="+", metavar="NAME", help="run only these")
+    every.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the last run's other benchmarks in all.json (each run keeps its commit)",
+    )
     sub.add_parser("readme", help="write the last run's tables into README.md")
     sub.add_parser("list", help="what `all` runs")
     args = parser.parse_args(argv)
@@ -236,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"no benchmark named {', '.join(unknown)} (known: {', '.join(names)})")
     selected = [r for r in RUNS if not args.only or r.name in args.only]
-    return run_all(selected, args.quick)
+    return run_all(selected, args.quick, args.merge)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.__main__ import RUNS, fill_readme, main, merged, tables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,3 +92,38 @@ def test_unknown_benchmark_names_are_a_usage_error() -> None:
 
 def test_list_names_every_run() -> None:
     assert main(["list"]) == 0
+
+
+def test_merge_reruns_some_benchmarks_into_the_last_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15 part 8: `bench all --only NAME --merge` measures NAME again and keeps the
+    last run's other benchmarks, each run naming the commit and date it was measured at;
+    a record of other sizes (--quick) is not merged into."""
+    import json
+
+    import bench.__main__ as runner
+
+    monkeypatch.setattr(runner, "OUT", tmp_path)
+    script = tmp_path / "fake.py"
+    script.write_text("print('| n |\\n|---|\\n| 7 |')\n")
+    last = {
+        "machine": {"date": "2026-11-28T05:00:00+00:00", "commit": "abc1234", "cores": 2,
+                    "python": "3.11", "load_before": 1.0, "load_after": 2.0},
+        "quick": False,
+        "runs": {"old": {"command": "python bench/old.py", "seconds": 1.0, "returncode": 0,
+                         "tables": ["| o |\n|---|\n| 1 |"], "report": None}},
+    }  # fmt: skip
+    (tmp_path / "all.json").write_text(json.dumps(last))
+    fake = runner.Run("fake", str(script), (), ())
+    assert runner.run_all([fake], quick=False, merge=True) == 0
+    merged_record = json.loads((tmp_path / "all.json").read_text())
+    assert set(merged_record["runs"]) == {"old", "fake"}
+    assert merged_record["runs"]["old"]["commit"] == "abc1234"
+    assert merged_record["runs"]["fake"]["tables"] == ["| n |\n|---|\n| 7 |"]
+    assert merged_record["runs"]["fake"]["commit"] and len(merged_record["machine"]["merged"]) == 1
+    markdown = (tmp_path / "all.md").read_text()
+    assert "commit abc1234" in markdown and "measured again" in markdown
+    assert runner.run_all([fake], quick=True, merge=True) == 2  # other sizes: refused
+    assert runner.run_all([fake], quick=False) == 0  # without --merge: a new record
+    assert set(json.loads((tmp_path / "all.json").read_text())["runs"]) == {"fake"}
