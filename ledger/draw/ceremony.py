@@ -341,10 +341,19 @@ def perform(
         for key, members in sorted(snap.strata.items())
     ]
     summary, drawn = select(seed, strata)
-    kinds = {i: k for members in snap.strata.values() for i, k in members}
+    v2 = commitment.get("matching_rules") == MATCHING_V2
+    # Each object's kind (the last stratum naming it wins): v1 matching reads every
+    # eligible object's, v2 only the drawn ones' (for their assignments).
+    wanted = {d.object for d in drawn} if v2 else None
+    kinds = {
+        i: k
+        for members in snap.strata.values()
+        for i, k in members
+        if wanted is None or i in wanted
+    }
     picked = [(d.object, d.stratum, d.ticket) for d in drawn]
     checklists: dict[str, list[str]] | None = None
-    if commitment.get("matching_rules") == MATCHING_V2:
+    if v2:
         assert snap.objects is not None, "a v2 snapshot holds the eligible objects' records"
         jobs, checklists = jobs_for_v2(commitment["task_spec"], picked, snap.objects)
     else:

@@ -75,7 +75,8 @@ class Snapshot:
     officers: list[Officer]
     excluded: int
     #: Matching v2 (``ledger.draw.algorithm.MATCHING_V2``): the rules named, and the
-    #: eligible objects' records, whose 片区, industry and supervisors it reads.
+    #: directory's records, whose 片区, industry and supervisors it reads of the eligible
+    #: objects (the whole directory, not a copy of the eligible ones: only they are read).
     matching_rules: str | None = None
     objects: dict[str, ObjectRecord] | None = None
     #: R6.3: the yearly cap and how many objects it kept out (None: no cap in force).
@@ -184,14 +185,13 @@ def snapshot(world: World, spec: dict[str, Any], params: dict[str, Any]) -> Snap
             exempt_directed=counts_checks,
             credit_from_record=v3 and params.get("credit_rules") == CREDIT_RULES_V1,
         )
-    eligible = {i: objects[i] for m in strata.values() for i, _ in m} if v2 else None
     officers = officers_for(world, spec, params["inspection_date"])
     return Snapshot(
         strata,
         officers,
         len(excluded),
         matching_rules,
-        eligible,
+        objects if v2 else None,
         {"cap": cap, "capped": len(capped)} if cap else None,
         concentrated,
     )

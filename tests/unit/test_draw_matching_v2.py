@@ -229,6 +229,21 @@ def test_v2_commits_what_its_matching_reads() -> None:
     assert people[0].leaf() == b'["S0","SCJGJ","officer",true,["general"],[]]'
 
 
+def test_a_v2_snapshot_reads_only_its_eligible_objects_of_the_records_it_holds() -> None:
+    """Issue 15.4: a v2 snapshot holds the whole directory's records rather than a copy
+    of the eligible objects' (half a million entries copied at 1M objects); the roots and
+    the draw read only the eligible objects', so the commitment is the same."""
+    members = {"B": [("both", "enterprise")], "C": [("project", "project")]}
+    people = [officer("S0", "SCJGJ", region="岳阳镇", expertise=("食品",))]
+    eligible = {i: OBJECTS[i] for i in ("both", "project")}
+    whole = Snapshot(members, people, 0, MATCHING_V2, dict(OBJECTS))
+    assert whole.summary() == Snapshot(members, people, 0, MATCHING_V2, eligible).summary()
+    assert list(whole.object_leaves()) == [
+        '["both","B","enterprise","岳阳镇","食品制造业",["SCJGJ","WJJ"]]'.encode(),
+        '["project","C","project","岳阳镇","食品制造业",["SCJGJ"]]'.encode(),
+    ]
+
+
 # --- daily-supervision staff (从事日常监管工作的人员, R4.2; format 4) ---------------------------
 
 
