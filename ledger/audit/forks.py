@@ -14,9 +14,26 @@ The file is RFC 8785 canonical JSON::
 
 The monitor's signature, if any, covers ``"shuangsui/fork-proof/v1\\n" ||
 canonical(proof without "monitor")`` and says who observed it; the proof does not
-depend on it. Invariants: standard library and PyNaCl only; :func:`check_fork_proof`
-accepts a proof only when both notes verify under ``vkey``, name its origin and size,
-and have different roots.
+depend on it.
+
+A log can also sign a checkpoint that does not extend an earlier, smaller one (a rewrite
+below it). An **inconsistency proof** shows that offline too::
+
+    {"format": "shuangsui-inconsistency-proof-v1", "origin": o, "vkey": k,
+     "sizes": [m, n], "checkpoints": [note of size m, note of size n],
+     "path": [base64 hashes], "observed": [...], "monitor": {...} | null}
+
+``path`` is an RFC 9162 consistency path from m to n beginning with the subtree the
+first m leaves end in (:func:`~ledger.audit.hashing.consistency_roots`): it gives the
+signed root of size n, and for the first m leaves a root other than the signed root of
+size m -- so the tree of size n does not hold the tree of size m (the monitor's
+signature context is ``"shuangsui/inconsistency-proof/v1\\n"``).
+
+Invariants: standard library and PyNaCl only; :func:`check_fork_proof` accepts a proof
+only when both notes verify under ``vkey`` (and under the auditor's own key when one is
+given: a proof signed by a look-alike log proves nothing about this one), name its
+origin and size(s), and have different roots (a fork) or a path that gives the larger
+root and another root for the smaller size (an inconsistency).
 """
 
 from __future__ import annotations
@@ -26,14 +43,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.audit.errors import LedgerError, NoteError
-from ledger.audit.hashing import signature_ok
+from ledger.audit.hashing import consistency_roots, signature_ok
 from ledger.audit.messages import _
-from ledger.audit.notes import NoteVerifier, b64strict, parse_checkpoint, parse_note, verify_note
+from ledger.audit.notes import (
+    Checkpoint,
+    NoteVerifier,
+    b64,
+    b64strict,
+    parse_checkpoint,
+    parse_note,
+    verify_note,
+)
 from ledger.audit.receipts import canonical_json
 
 FORK_FORMAT = "shuangsui-fork-proof-v1"
 FORK_SIGNATURE_CONTEXT = b"shuangsui/fork-proof/v1\n"
 _FIELDS = {"format", "origin", "vkey", "size", "checkpoints", "observed", "monitor"}
+INCONSISTENCY_FORMAT = "shuangsui-inconsistency-proof-v1"
+INCONSISTENCY_SIGNATURE_CONTEXT = b"shuangsui/inconsistency-proof/v1\n"
+_INCONSISTENCY_FIELDS = (_FIELDS - {"size"}) | {"sizes", "path"}
+_CONTEXTS = {
+    FORK_FORMAT: FORK_SIGNATURE_CONTEXT,
+    INCONSISTENCY_FORMAT: INCONSISTENCY_SIGNATURE_CONTEXT,
+}
 
 
 class ForkProofError(LedgerError, ValueError):
@@ -45,10 +77,16 @@ class ForkProofError(LedgerError, ValueError):
 
 @dataclass(frozen=True)
 class Fork:
+    """What a proof shows: two roots for one ``size`` (``kind`` "fork"), or a checkpoint
+    of ``sizes[1]`` whose tree holds another root (``roots[1]``) for the first
+    ``sizes[0]`` leaves than the signed one (``roots[0]``; ``kind`` "inconsistent")."""
+
     origin: str
     size: int
     roots: tuple[bytes, bytes]
     monitor_key: bytes | None
+    kind: str = "fork"
+    sizes: tuple[int, int] = (0, 0)
 
 
 def fork_body(
@@ -67,20 +105,47 @@ def fork_body(
     }
 
 
+def inconsistency_body(
+    vkey: str, smaller: str, larger: str, path: list[bytes], observed: list[dict[str, str]]
+) -> dict[str, Any]:
+    """An inconsistency proof's fields before the monitor's signature."""
+    sizes = [parse_checkpoint(parse_note(n).text).size for n in (smaller, larger)]
+    return {
+        "format": INCONSISTENCY_FORMAT,
+        "origin": parse_checkpoint(parse_note(smaller).text).origin,
+        "vkey": vkey,
+        "sizes": sizes,
+        "checkpoints": [smaller, larger],
+        "path": [b64(h) for h in path],
+        "observed": observed,
+    }
+
+
 def fork_message(body: dict[str, Any]) -> bytes:
-    return FORK_SIGNATURE_CONTEXT + canonical_json(
-        {k: v for k, v in body.items() if k != "monitor"}
-    )
+    context = _CONTEXTS.get(str(body.get("format")), FORK_SIGNATURE_CONTEXT)
+    return context + canonical_json({k: v for k, v in body.items() if k != "monitor"})
 
 
-def check_fork_proof(value: Any) -> Fork:
-    """The fork a proof shows; :class:`ForkProofError` if it shows none or is malformed."""
-    if not isinstance(value, dict) or set(value) != _FIELDS:
+def check_fork_proof(value: Any, vkey: str | None = None) -> Fork:
+    """The fork or inconsistency a proof shows; :class:`ForkProofError` if it shows none
+    or is malformed. ``vkey``: the log's verifier key as the auditor knows it; the
+    proof must be about that log."""
+    inconsistency = isinstance(value, dict) and value.get("format") == INCONSISTENCY_FORMAT
+    fields = _INCONSISTENCY_FIELDS if inconsistency else _FIELDS
+    if not isinstance(value, dict) or set(value) != fields:
         raise ForkProofError(
-            _("a fork proof is an object with the fields {fields}", fields=sorted(_FIELDS))
+            _("a fork proof is an object with the fields {fields}", fields=sorted(fields))
         )
-    if value["format"] != FORK_FORMAT:
+    if value["format"] not in (FORK_FORMAT, INCONSISTENCY_FORMAT):
         raise ForkProofError(_("format is not {expected}", expected=FORK_FORMAT))
+    if vkey is not None and str(value["vkey"]).strip() != vkey.strip():
+        raise ForkProofError(
+            _(
+                "the proof is about the log key {claimed}, not {vkey}",
+                claimed=value["vkey"],
+                vkey=vkey,
+            )
+        )
     notes = value["checkpoints"]
     if not isinstance(notes, list) or len(notes) != 2 or not all(isinstance(n, str) for n in notes):
         raise ForkProofError(_("checkpoints is not a list of two notes"))
@@ -98,28 +163,66 @@ def check_fork_proof(value: Any) -> Fork:
     a, b = checkpoints
     if not (a.origin == b.origin == value["origin"] == verifier.name):
         raise ForkProofError(_("the checkpoints are not both of the log the proof names"))
+    if inconsistency:
+        other = _inconsistent_root(value, a, b)
+        return Fork(
+            a.origin, a.size, (a.root, other), _monitor_key(value), "inconsistent", (a.size, b.size)
+        )
     if not (a.size == b.size == value["size"]):
         raise ForkProofError(_("the checkpoints are not both of the size the proof names"))
     if a.root == b.root:
         raise ForkProofError(_("the two checkpoints have the same root: no fork"))
+    return Fork(a.origin, a.size, (a.root, b.root), _monitor_key(value), "fork", (a.size, b.size))
+
+
+def _inconsistent_root(value: dict[str, Any], a: Checkpoint, b: Checkpoint) -> bytes:
+    """The root the path gives the first ``a.size`` leaves of ``b``'s tree, which is not
+    ``a``'s; :class:`ForkProofError` otherwise."""
+    if value["sizes"] != [a.size, b.size] or not 0 < a.size < b.size:
+        raise ForkProofError(
+            _("the checkpoints are not of the sizes the proof names, smaller first")
+        )
+    path = value["path"]
+    if not isinstance(path, list) or not all(isinstance(h, str) for h in path):
+        raise ForkProofError(_("path is not a list of base64 hashes"))
+    try:
+        hashes = [b64strict(h, "path hash") for h in path]
+    except NoteError as exc:
+        raise ForkProofError(str(exc)) from exc
+    roots = consistency_roots(a.size, b.size, hashes)
+    if roots is None or roots[1] != b.root:
+        raise ForkProofError(
+            _("the path does not give the root of the checkpoint of size {size}", size=b.size)
+        )
+    if roots[0] == a.root:
+        raise ForkProofError(
+            _(
+                "the path gives the signed root of size {size}: the checkpoints are consistent",
+                size=a.size,
+            )
+        )
+    return roots[0]
+
+
+def _monitor_key(value: dict[str, Any]) -> bytes | None:
     monitor = value["monitor"]
-    monitor_key = None
-    if monitor is not None:
-        if not isinstance(monitor, dict) or set(monitor) != {"key", "signature"}:
-            raise ForkProofError(_("monitor is not {key, signature}"))
-        try:
-            monitor_key = b64strict(str(monitor["key"]), "monitor key")
-            signature = b64strict(str(monitor["signature"]), "monitor signature")
-        except NoteError as exc:
-            raise ForkProofError(str(exc)) from exc
-        if not signature_ok(monitor_key, fork_message(value), signature):
-            raise ForkProofError(_("the monitor's signature does not verify"))
-    return Fork(a.origin, a.size, (a.root, b.root), monitor_key)
+    if monitor is None:
+        return None
+    if not isinstance(monitor, dict) or set(monitor) != {"key", "signature"}:
+        raise ForkProofError(_("monitor is not {key, signature}"))
+    try:
+        monitor_key = b64strict(str(monitor["key"]), "monitor key")
+        signature = b64strict(str(monitor["signature"]), "monitor signature")
+    except NoteError as exc:
+        raise ForkProofError(str(exc)) from exc
+    if not signature_ok(monitor_key, fork_message(value), signature):
+        raise ForkProofError(_("the monitor's signature does not verify"))
+    return monitor_key
 
 
-def load_fork_proof(text: str) -> Fork:
+def load_fork_proof(text: str, vkey: str | None = None) -> Fork:
     try:
         value = json.loads(text)
     except ValueError as exc:
         raise ForkProofError(_("not JSON: {exc}", exc=exc)) from exc
-    return check_fork_proof(value)
+    return check_fork_proof(value, vkey)

@@ -101,8 +101,21 @@ def verify_consistency(
     path = list(proof)
     if old_size & (old_size - 1) == 0:  # an exact power of two
         path.insert(0, old_root)
-    if not path:
-        return False
+    return consistency_roots(old_size, new_size, path) == (old_root, new_root)
+
+
+def consistency_roots(
+    old_size: int, new_size: int, path: Sequence[bytes]
+) -> tuple[bytes, bytes] | None:
+    """The two roots an RFC 9162 consistency path gives (section 2.1.4.2's ``fr`` and
+    ``sr``): of the first ``old_size`` leaves and of all ``new_size``; None when the
+    path has the wrong length. ``path`` starts with the subtree the old tree ends in --
+    the old root itself when ``old_size`` is a power of two, which the RFC's proof
+    leaves out. When ``sr`` is a signed root of ``new_size``, ``fr`` is what that tree
+    holds for its first ``old_size`` leaves: a different signed root of ``old_size``
+    then proves the log inconsistent (:mod:`ledger.audit.forks`)."""
+    if not 0 < old_size < new_size or not path:
+        return None
     fn, sn = old_size - 1, new_size - 1
     while _lsb(fn):
         fn >>= 1
@@ -110,7 +123,7 @@ def verify_consistency(
     fr = sr = path[0]
     for c in path[1:]:
         if sn == 0:
-            return False
+            return None
         if _lsb(fn) or fn == sn:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
@@ -122,7 +135,7 @@ def verify_consistency(
             sr = node_hash(sr, c)
         fn >>= 1
         sn >>= 1
-    return sn == 0 and fr == old_root and sr == new_root
+    return (fr, sr) if sn == 0 else None
 
 
 @dataclass

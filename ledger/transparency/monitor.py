@@ -30,8 +30,8 @@ from typing import Any, Protocol
 
 from ledger.audit.errors import NoteError
 from ledger.audit.evidence import RouteTable
-from ledger.audit.forks import fork_body, fork_message
-from ledger.audit.hashing import verify_consistency
+from ledger.audit.forks import fork_body, fork_message, inconsistency_body
+from ledger.audit.hashing import MerkleFrontier, consistency_roots, verify_consistency
 from ledger.audit.notes import (
     Checkpoint,
     NoteVerifier,
@@ -84,6 +84,11 @@ class Observation:
     #: The entries re-verified up to this checkpoint (None: none were new, or not asked).
     extension: Extension | None = None
     findings: list[Path] = field(default_factory=list)
+    #: The checkpoint without the witness quorum of the policy the log records (as
+    #: ``verify`` judges it; None: it has it, or it was not judged -- not re-verifying).
+    unwitnessed: str | None = None
+    #: Whether the quorum was judged (the log's key and policy history are known).
+    witnessing_judged: bool = False
 
     def __bool__(self) -> bool:
         return not self.problems and not self.forks and not self.findings
@@ -162,6 +167,38 @@ class Monitor:
         _write(self.state_path, json.dumps(state, indent=2) + "\n")
         return state
 
+    def trust(self, note: str) -> Checkpoint:
+        """Start from a checkpoint the auditor already trusts (held from an earlier
+        audit, a witness, a receipt): it must verify under the pinned key, and becomes
+        the latest accepted, so the first checkpoint served must extend it (consistency
+        from it, not from entry 0). Only for a folder that has accepted none yet, or
+        this very one."""
+        state = self.state()
+        checkpoint = _checkpoint_of(
+            note, NoteVerifier.from_vkey(state["vkey"]), _("the trusted checkpoint")
+        )
+        latest = state.get("latest")
+        if latest is not None:
+            if (int(latest["size"]), latest["root"]) != (checkpoint.size, b64(checkpoint.root)):
+                raise LedgerError(
+                    _(
+                        "{folder} already follows the log from the checkpoint of size "
+                        "{size}; a trusted checkpoint starts a new monitor folder",
+                        folder=self.folder,
+                        size=latest["size"],
+                    )
+                )
+            return checkpoint
+        self.keep(checkpoint, note)
+        state["latest"] = {
+            "size": checkpoint.size,
+            "root": b64(checkpoint.root),
+            "source": "trusted",
+            "at": _now(),
+        }
+        _write(self.state_path, json.dumps(state, indent=2) + "\n")
+        return checkpoint
+
     def state(self) -> dict[str, Any]:
         try:
             state = json.loads(self.state_path.read_text(encoding="utf-8"))
@@ -212,28 +249,7 @@ class Monitor:
         state = self.state()
         verifier = NoteVerifier.from_vkey(state["vkey"])
         text = source.checkpoint()
-        try:
-            note = parse_note(text)
-            verify_note(note, [verifier])
-            checkpoint = parse_checkpoint(note.text)
-        except NoteError as exc:
-            raise LedgerError(
-                _(
-                    "{name}: not a checkpoint of {log}: {exc}",
-                    name=source.name,
-                    log=verifier.name,
-                    exc=exc,
-                )
-            ) from exc
-        if checkpoint.origin != verifier.name:
-            raise LedgerError(
-                _(
-                    "{name}: a checkpoint of {origin}, not {log}",
-                    name=source.name,
-                    origin=checkpoint.origin,
-                    log=verifier.name,
-                )
-            )
+        checkpoint = _checkpoint_of(text, verifier, source.name)
         seen = self.seen()
         new = self.keep(checkpoint, text)
         found = Observation(checkpoint.size, checkpoint.root, new)
@@ -255,6 +271,19 @@ class Monitor:
                     f"the checkpoint of size {checkpoint.size} does not extend the one of size "
                     f"{old_size} seen before: the log was rewritten or forked"
                 )
+                older = seen.get(old_size, {}).get(old_root)
+                written = (
+                    self.inconsistency_proof(state["vkey"], older, text, proof, source)
+                    if older is not None
+                    else None
+                )
+                if written is not None:
+                    found.forks.append(written)
+                else:
+                    found.problems.append(
+                        "no offline proof: the service's consistency proof does not give the "
+                        "new root (re-verifying, the monitor builds one from the entries)"
+                    )
                 return found
         if not found.forks and self.reverifying:
             extension = self.reverify(source, state, checkpoint, text, progress)
@@ -270,6 +299,8 @@ class Monitor:
                         f"({failure.detail})"
                     )
                     return found
+        if not found.forks and self.reverifying and self._follower is not None:
+            self.judge_witnessing(found, checkpoint, text)
         if not found.forks:
             state["latest"] = {
                 "size": checkpoint.size,
@@ -279,6 +310,58 @@ class Monitor:
             }
             _write(self.state_path, json.dumps(state, indent=2) + "\n")
         return found
+
+    def judge_witnessing(self, found: Observation, checkpoint: Checkpoint, note: str) -> None:
+        """Whether the checkpoint has the witness quorum of the policy the log records,
+        by the rule ``verify`` applies (:meth:`ledger.audit.witnessing.Witnessing.assess`,
+        over the key and policy history the monitor verified)."""
+        follower = self._follower
+        if follower is None or follower.spent or checkpoint.size > follower.size:
+            return
+        checker = follower.checker
+        quorum = checker.witnessing.assess(
+            {checkpoint.size: note}, checker.keys, ledger_format=checker.format
+        )
+        found.witnessing_judged = quorum.required
+        judged = next((c for c in quorum.checkpoints if c.size == checkpoint.size), None)
+        if quorum.required and judged is not None and not judged.ok:
+            found.unwitnessed = judged.describe()
+
+    def inconsistency_proof(
+        self, vkey: str, older: str, newer: str, proof: Sequence[bytes], source: Source
+    ) -> Path | None:
+        """Write the proof that the checkpoint ``newer`` does not extend ``older``, from
+        the consistency path the service served -- when the older size is a power of
+        two (the RFC's path then leaves out the subtree the old tree is), with that
+        subtree's hash from the entries the service serves (re-verifying: a signed
+        read). None when the path does not give the new root (no proof)."""
+        old = parse_checkpoint(parse_note(older).text)
+        new = parse_checkpoint(parse_note(newer).text)
+        path = list(proof)
+        if old.size & (old.size - 1) == 0:
+            if not self.reverifying:
+                return None
+            frontier = MerkleFrontier()
+            for row in _served_rows(source, old.size):
+                frontier.append(row.entry_hash)
+            if frontier.size != old.size:
+                return None
+            path.insert(0, frontier.root())
+        roots = consistency_roots(old.size, new.size, path)
+        if roots is None or roots[1] != new.root or roots[0] == old.root:
+            return None
+        body = inconsistency_body(vkey, older, newer, path, [{"source": source.name, "at": _now()}])
+        body["monitor"] = self._signed(fork_message(body))
+        where = (
+            self.folder / "forks" / f"inconsistent-{old.size}-{new.size}-{new.root.hex()[:8]}.json"
+        )
+        _write(where, json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        return where
+
+    def _signed(self, message: bytes) -> dict[str, str] | None:
+        if self.key is None:
+            return None
+        return {"key": b64(self.key.public_key), "signature": b64(self.key.sign(message))}
 
     def reverify(
         self,
@@ -352,16 +435,48 @@ class Monitor:
     def fork_proof(self, vkey: str, note_a: str, note_b: str, source: str) -> Path:
         """Write a fork proof for two checkpoints of one size; its path."""
         body: dict[str, Any] = fork_body(vkey, note_a, note_b, [{"source": source, "at": _now()}])
-        monitor = None
-        if self.key is not None:
-            monitor = {
-                "key": b64(self.key.public_key),
-                "signature": b64(self.key.sign(fork_message(body))),
-            }
-        body["monitor"] = monitor
+        body["monitor"] = self._signed(fork_message(body))
         roots = sorted(
             parse_checkpoint(parse_note(n).text).root.hex()[:8] for n in (note_a, note_b)
         )
         path = self.folder / "forks" / f"fork-{body['size']}-{roots[0]}-{roots[1]}.json"
         _write(path, json.dumps(body, ensure_ascii=False, indent=2) + "\n")
         return path
+
+
+def _served_rows(source: Source, size: int) -> list[ChainRow]:
+    """The entries 1..``size`` as the source serves them (fewer if it stops)."""
+    rows: list[ChainRow] = []
+    while len(rows) < size:
+        page = source.entries(len(rows), min(1000, size - len(rows)))
+        if not page or page[0].position != len(rows) + 1:
+            break
+        rows.extend(page)
+    return rows[:size]
+
+
+def _checkpoint_of(text: str, verifier: NoteVerifier, name: str) -> Checkpoint:
+    """A checkpoint of the pinned log: signed by its key, of its origin."""
+    try:
+        note = parse_note(text)
+        verify_note(note, [verifier])
+        checkpoint = parse_checkpoint(note.text)
+    except NoteError as exc:
+        raise LedgerError(
+            _(
+                "{name}: not a checkpoint of {log}: {exc}",
+                name=name,
+                log=verifier.name,
+                exc=exc,
+            )
+        ) from exc
+    if checkpoint.origin != verifier.name:
+        raise LedgerError(
+            _(
+                "{name}: a checkpoint of {origin}, not {log}",
+                name=name,
+                origin=checkpoint.origin,
+                log=verifier.name,
+            )
+        )
+    return checkpoint

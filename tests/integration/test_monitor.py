@@ -80,6 +80,11 @@ def test_a_rewrite_below_the_last_seen_checkpoint_is_inconsistent(
     world.ledger.transparency.checkpoint()
     found = monitor.poll(source)
     assert not found and "does not extend" in found.problems[0]
+    # The service's own consistency path proves it offline (issue 11.3).
+    (proof,) = found.forks
+    fork = load_fork_proof(proof.read_text(), world.ledger.transparency.log_verifier().vkey)
+    assert fork.kind == "inconsistent" and fork.sizes == (5, 6)
+    assert fork.roots[0] != fork.roots[1] and fork.monitor_key is None
 
 
 def forked_worlds(tmp_path: Path) -> tuple[World, World]:
@@ -109,9 +114,19 @@ def fork_proof(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_equivocation_to_two_parties_is_proved_offline(fork_proof: Path) -> None:
-    result = cli.run(sqlite_settings(fork_proof.parent), "verify-fork", str(fork_proof))
-    assert result.exit_code == 0, result.output
+    """Exit 1: the proof holds (the log forked); pinned to the log's key with --vkey it
+    still holds, under another log's key it is no proof about that log (exit 2)."""
+    settings = sqlite_settings(fork_proof.parent)
+    result = cli.run(settings, "verify-fork", str(fork_proof))
+    assert result.exit_code == 1, result.output
     assert "fork proven" in result.output and "size 5" in result.output
+    assert "not anchored" in result.output
+    vkey = json.loads(fork_proof.read_text())["vkey"]
+    pinned = cli.run(settings, "verify-fork", str(fork_proof), "--vkey", vkey)
+    assert pinned.exit_code == 1 and "not anchored" not in pinned.output, pinned.output
+    other = vkey.replace("test.example", "other.example")
+    wrong = cli.run(settings, "verify-fork", str(fork_proof), "--vkey", other)
+    assert wrong.exit_code == 2 and "NOT A FORK PROOF" in wrong.output, wrong.output
 
 
 @pytest.mark.parametrize(
@@ -134,7 +149,7 @@ def test_a_changed_fork_proof_does_not_verify(
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(value))
     result = cli.run(sqlite_settings(tmp_path), "verify-fork", str(bad))
-    assert result.exit_code in (1, 2) and "Traceback" not in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output
 
 
 def test_verify_fork_bad_inputs(tmp_path: Path) -> None:
@@ -145,7 +160,7 @@ def test_verify_fork_bad_inputs(tmp_path: Path) -> None:
     assert cli.run(settings, "verify-fork", str(tmp_path / "x.json")).exit_code == 2
     (tmp_path / "y.json").write_text("[]")
     not_a_proof = cli.run(settings, "verify-fork", str(tmp_path / "y.json"))
-    assert not_a_proof.exit_code == 1 and "NOT A FORK PROOF" in not_a_proof.output
+    assert not_a_proof.exit_code == 2 and "NOT A FORK PROOF" in not_a_proof.output
 
 
 @pytest.fixture
@@ -263,3 +278,24 @@ def test_monitor_re_verification_needs_a_key_with_an_oversight_role(
     )  # fmt: skip
     assert unverified.exit_code == 0, unverified.output
     assert "not re-verified" in unverified.stderr
+
+
+def test_monitor_reports_and_with_require_quorum_refuses_an_unwitnessed_checkpoint(
+    world: World, served: str, tmp_path: Path
+) -> None:
+    """R: 11.3 (b) -- no witness policy governs the log's checkpoints: re-verifying, the
+    monitor reports each as without the quorum (exit 0, still followed), and with
+    --require-quorum exits 1."""
+    key = fixed_key("monitor")
+    world.register(key, "auditor", holder="监测 monitor")
+    key_file = tmp_path / "monitor.key"
+    write_key_file(key_file, key)
+    vkey = world.ledger.transparency.log_verifier().vkey
+    args = ("monitor", served, "--key", str(key_file), "--workers", "1", "--polls", "1")
+    args += ("--log-vkey", vkey)
+    reported = cli.run(world.settings, *args, "--state", str(tmp_path / "a"))
+    assert reported.exit_code == 0, reported.output
+    assert "未达见证法定数" in reported.stdout and "no witness policy" in reported.stdout
+    refused = cli.run(world.settings, *args, "--state", str(tmp_path / "b"), "--require-quorum")
+    assert refused.exit_code == 1, refused.output
+    assert "WITHOUT THE WITNESS QUORUM" in refused.stdout

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -388,6 +387,21 @@ def witness_cosign(
     default=None,
     help="Processes verifying signatures (default: one per core).",
 )
+@click.option(
+    "--trusted-checkpoint",
+    "trusted_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Start from this checkpoint of the log, which you already trust (an earlier "
+    "audit's, a witness's, a receipt's): the first one served must extend it. For a new "
+    "folder (or the one it already started from).",
+)
+@click.option(
+    "--require-quorum",
+    is_flag=True,
+    help="Exit 1 when a checkpoint served lacks the witness quorum of the policy the log "
+    "records (re-verifying; otherwise it is reported and followed).",
+)
 @click.option("--polls", type=click.IntRange(1), default=None, help="Stop after N polls.")
 @click.option(
     "--interval", type=click.FloatRange(0.1), default=60.0, show_default=True, help="Seconds."
@@ -403,6 +417,8 @@ def monitor(
     workers: int | None,
     polls: int | None,
     interval: float,
+    trusted_file: Path | None = None,
+    require_quorum: bool = False,
 ) -> None:
     """Follow a running service's checkpoints; re-verify what each adds; keep each;
     prove a fork if one appears.
@@ -419,13 +435,23 @@ def monitor(
     A failure is written to DIR/findings/ as a record signed by the monitor's key
     (the log-signed checkpoint, the failure, the entries served).
     Two roots for one size -- from this service at two times, or from several services
-    followed into one folder -- are written as a fork proof ('shuangsui verify-fork
-    FILE' checks it offline).
-    Exit status: 0 consistent (and re-verified); 1 a fork, an inconsistent checkpoint
-    or a failed re-verification; 2 usage error or the service cannot be read.
-    Example:
+    followed into one folder -- are written as a fork proof, and a checkpoint that does
+    not extend the last one accepted as an inconsistency proof ('shuangsui verify-fork
+    FILE' checks either offline).
+    --trusted-checkpoint starts a new folder from a checkpoint you trust: consistency is
+    then proved from it, not taken on first sight (re-verifying, the entries are still
+    checked from position 1: the replay needs the state before them).
+    Re-verifying, each checkpoint is also judged by the witness policy the log records,
+    as 'verify' judges it: one without the quorum of cosignatures is reported
+    (未达见证法定数), and with --require-quorum exits 1.
+    Exit status: 0 consistent (and re-verified); 1 a fork, an inconsistent checkpoint,
+    a failed re-verification (or, with --require-quorum, a checkpoint without the
+    quorum); 2 usage error or the service cannot be read.
+    Examples:
       shuangsui monitor http://127.0.0.1:8080 --state monitor --key monitor.key \\
           --log-vkey "$(shuangsui checkpoint vkey)" --polls 1
+      shuangsui monitor http://127.0.0.1:8080 --state monitor2 --key monitor.key \\
+          --log-vkey "$(shuangsui checkpoint vkey)" --trusted-checkpoint audit.checkpoint
     """
     import time
 
@@ -449,6 +475,9 @@ def monitor(
     if log_vkey is not None and not watcher.state_path.exists():
         watcher.init(log_vkey)
     state = watcher.state()
+    if trusted_file is not None:
+        trusted = watcher.trust(read_text(trusted_file))
+        say(_("following from the trusted checkpoint of size {size}", size=trusted.size))
     if log_vkey is not None and log_vkey.strip() != state["vkey"]:
         raise ValidationError(
             _(
@@ -521,12 +550,30 @@ def monitor(
                 )
             )
         for proof in seen.forks:
-            say(_("FORK: two roots for size {size}; proof in {proof}", size=seen.size, proof=proof))
+            if proof.name.startswith("inconsistent-"):
+                say(_("inconsistency proof in {proof}", proof=proof))
+            else:
+                say(
+                    _(
+                        "FORK: two roots for size {size}; proof in {proof}",
+                        size=seen.size,
+                        proof=proof,
+                    )
+                )
         for problem in seen.problems:
             say(_("INCONSISTENT: {problem}", problem=problem))
         for finding in seen.findings:
             say(_("finding: {finding}", finding=finding))
-        if not seen:
+        if seen.unwitnessed is not None:
+            say(
+                _(
+                    "WITHOUT THE WITNESS QUORUM: {detail} (the log's witness policy)",
+                    detail=seen.unwitnessed,
+                )
+            )
+        elif seen.witnessing_judged:
+            say(_("checkpoint {size} has the witness quorum", size=seen.size))
+        if not seen or (require_quorum and seen.unwitnessed is not None):
             raise SystemExit(EXIT_TAMPERED)
         done += 1
         if polls is not None and done >= polls:
@@ -536,41 +583,71 @@ def monitor(
 
 @click.command("verify-fork")
 @click.argument("proof_file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
-def verify_fork(proof_file: Path) -> None:
-    """Check a fork proof offline: two checkpoints of one size with two roots, both
-    signed by the log's key.
+@click.option(
+    "--vkey",
+    default=None,
+    help="The log's verifier key as you know it ('shuangsui checkpoint vkey'): the proof "
+    "must be about that log. Without it the proof's own key is taken on its word.",
+)
+def verify_fork(proof_file: Path, vkey: str | None) -> None:
+    """Check a fork or inconsistency proof offline: the log signed two roots for one
+    size, or a checkpoint that does not extend an earlier one.
 
     \b
-    Exit status: 0 the file proves a fork; 1 it does not (named why); 2 unreadable.
-    Example:
-      shuangsui verify-fork monitor/forks/fork-1200-1a2b3c4d-5e6f7a8b.json
+    A fork proof holds two checkpoints of one size with two roots; an inconsistency
+    proof two checkpoints of sizes m < n and a consistency path that gives the root of
+    size n and another root for its first m entries. Both checkpoints must be signed
+    by the log's key (and, with --vkey, that must be the key you know).
+    Exit status: 1 the proof holds (the log forked: 日志分叉已证实); 2 the file is
+    not a valid proof (named why), or cannot be read.
+    Examples:
+      shuangsui verify-fork monitor/forks/fork-1200-1a2b3c4d-5e6f7a8b.json \\
+          --vkey "$(cat log.vkey)"
+      shuangsui verify-fork monitor/forks/inconsistent-1000-1200-5e6f7a8b.json
     """
-    from ledger.audit.forks import ForkProofError, check_fork_proof
+    from ledger.audit.forks import ForkProofError, load_fork_proof
 
+    text = read_text(proof_file)
     try:
-        value = json.loads(read_text(proof_file))
-    except ValueError as exc:
-        raise ValidationError(
-            _("{proof_file} is not JSON: {exc}", proof_file=proof_file, exc=exc)
-        ) from exc
-    try:
-        fork = check_fork_proof(value)
+        fork = load_fork_proof(text, vkey)
     except ForkProofError as exc:
         say(_("NOT A FORK PROOF: {path}: {problem}", path=proof_file, problem=exc.message))
-        raise SystemExit(EXIT_TAMPERED) from None
+        raise SystemExit(2) from None
     by = (
         _("; signed by monitor key {key}", key=fork.monitor_key.hex()[:16])
         if fork.monitor_key
         else ""
     )
-    say(
-        _(
-            "fork proven: {origin} signed two checkpoints of size {size} with roots "
-            "{first}… and {second}…{by}",
-            origin=fork.origin,
-            size=fork.size,
-            first=fork.roots[0].hex()[:16],
-            second=fork.roots[1].hex()[:16],
-            by=by,
+    if fork.kind == "inconsistent":
+        say(
+            _(
+                "inconsistency proven: {origin} signed a checkpoint of size {new} whose "
+                "first {old} entries have the root {other}…, not the signed {root}…{by}",
+                origin=fork.origin,
+                new=fork.sizes[1],
+                old=fork.sizes[0],
+                other=fork.roots[1].hex()[:16],
+                root=fork.roots[0].hex()[:16],
+                by=by,
+            )
         )
-    )
+    else:
+        say(
+            _(
+                "fork proven: {origin} signed two checkpoints of size {size} with roots "
+                "{first}… and {second}…{by}",
+                origin=fork.origin,
+                size=fork.size,
+                first=fork.roots[0].hex()[:16],
+                second=fork.roots[1].hex()[:16],
+                by=by,
+            )
+        )
+    if vkey is None:
+        say(
+            _(
+                "not anchored: checked under the key the proof names; give --vkey to "
+                "prove it is about the log you follow"
+            )
+        )
+    raise SystemExit(EXIT_TAMPERED)
