@@ -731,6 +731,19 @@ class ResultQuery(Cursor):
     department = fields.String()
 
 
+class BundleQuery(Schema):
+    consistency_from = fields.List(
+        fields.Integer(validate=validate.Range(min=1, max=2**62)),
+        load_default=list,
+        metadata={
+            "description": "Sizes of checkpoints the auditor trusts (repeatable): the slice "
+            "carries an RFC 9162 consistency proof between each and its own checkpoint, so "
+            "`shuangsui verify --bundle FILE --trusted-checkpoint T` proves it extends T "
+            "(as `shuangsui export --consistency-from N`)."
+        },
+    )
+
+
 class ConsistencyQuery(Schema):
     old = fields.Integer(required=True, validate=validate.Range(min=1, max=2**62))
     new = fields.Integer(required=True, validate=validate.Range(min=1, max=2**62))

@@ -50,14 +50,17 @@ def trail(args: dict[str, Any], kind: str, subject: str) -> Any:
 
 
 @blp.route(f"/api/v1/trails/{KIND}/<subject>/bundle", methods=["GET"])
+@blp.arguments(s.BundleQuery, location="query")
 @blp.response(
     200,
     content_type="application/x-ndjson",
     description="An evidence bundle: `shuangsui verify --bundle FILE` checks it.",
 )
 @access(OVERSIGHT_READ)
-def trail_bundle(kind: str, subject: str) -> Any:
-    """The trail's entries with inclusion proofs to one signed checkpoint (offline check)."""
+def trail_bundle(args: dict[str, Any], kind: str, subject: str) -> Any:
+    """The trail's entries with inclusion proofs to one signed checkpoint (offline check);
+    ``?consistency_from=N`` (repeatable) adds the consistency proof from the auditor's
+    trusted checkpoint of size N (``verify --bundle --trusted-checkpoint``)."""
     positions = read.trails.trail_positions(store(), kind, subject)
     if not positions:
         raise NotFoundError(
@@ -69,7 +72,12 @@ def trail_bundle(kind: str, subject: str) -> Any:
         )
     with tempfile.TemporaryDirectory() as where:
         out = Path(where) / "bundle.jsonl"
-        service().ledger.transparency.export(out, positions=positions, query={kind: subject})
+        service().ledger.transparency.export(
+            out,
+            positions=positions,
+            query={kind: subject},
+            consistency_from=args["consistency_from"],
+        )
         data = out.read_bytes()
     return Response(
         data,
