@@ -5,7 +5,6 @@ size into a signed, self-contained fork proof that ``verify-fork`` checks offlin
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +17,9 @@ from ledger.audit.forks import ForkProofError, check_fork_proof, load_fork_proof
 from ledger.keys import write_key_file
 from tests.support import cli
 from tests.support.backends import sqlite_settings
-from tests.support.monitoring import LedgerSource, watcher
+from tests.support.monitoring import LedgerSource, forked_worlds, watcher
 from tests.support.rawdb import RawDB
-from tests.support.world import World, open_world, start_world
+from tests.support.world import World
 from tests.vectors.testkeys import fixed_key
 
 
@@ -85,19 +84,6 @@ def test_a_rewrite_below_the_last_seen_checkpoint_is_inconsistent(
     fork = load_fork_proof(proof.read_text(), world.ledger.transparency.log_verifier().vkey)
     assert fork.kind == "inconsistent" and fork.sizes == (5, 6)
     assert fork.roots[0] != fork.roots[1] and fork.monitor_key is None
-
-
-def forked_worlds(tmp_path: Path) -> tuple[World, World]:
-    settings = sqlite_settings(tmp_path / "a")
-    world = start_world(settings)
-    world.ledger.close()
-    shutil.copytree(settings.home, tmp_path / "b")
-    a, b = open_world(settings), open_world(settings.with_home(tmp_path / "b"))
-    a.note("S1 录入：违法 / violation")
-    b.note("S1 录入：未发现问题 / no problem")
-    a.ledger.transparency.checkpoint()
-    b.ledger.transparency.checkpoint()
-    return a, b
 
 
 @pytest.fixture

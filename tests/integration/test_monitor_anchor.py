@@ -23,10 +23,9 @@ from ledger.audit.forks import (
 from ledger.audit.notes import parse_checkpoint, parse_note
 from ledger.errors import LedgerError
 from ledger.transparency.monitor import Monitor
-from tests.integration.test_monitor import forked_worlds
 from tests.support import cli
 from tests.support.backends import sqlite_settings
-from tests.support.monitoring import LedgerSource, watcher
+from tests.support.monitoring import LedgerSource, forked_worlds, watcher
 from tests.support.rawdb import RawDB
 from tests.support.witnesses import Panel
 from tests.support.world import World
