@@ -71,3 +71,20 @@ def teardown(_exc: BaseException | None) -> None:
 
 def today() -> dt.date:
     return read.deadlines.as_of(request.args.get("today"))
+
+
+def consistency_sizes() -> list[int]:
+    """The request's ``?consistency_from=N`` (repeatable): sizes of checkpoints the
+    auditor trusts, for a slice to carry consistency proofs from (a page's bundle; the
+    API's routes take them through their query schema)."""
+    from ledger.errors import ValidationError
+    from ledger.i18n import _
+
+    sizes = []
+    for value in request.args.getlist("consistency_from"):
+        if not value.isdigit() or not 1 <= int(value) <= 2**62:
+            raise ValidationError(
+                _("consistency_from={value} is not a checkpoint size", value=value)
+            )
+        sizes.append(int(value))
+    return sizes

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Response, abort, request
 
 from api import exports
-from api.blueprints.common import service, store
+from api.blueprints.common import consistency_sizes, service, store
 from api.pages.base import bp, render
 from ledger.areas.draws.events import Draw
 from ledger.areas.inspections.events import RESULTS
@@ -313,9 +313,14 @@ def draw_bundle(task: str, number: int) -> Response:
 
 
 def bundle_download(positions: list[int], query: dict[str, Any], filename: str) -> Response:
+    """A slice as a download; ``?consistency_from=N`` (repeatable) adds the consistency
+    proof from the auditor's checkpoint of size N, as the API's trail bundle does."""
+    joined = consistency_sizes()
     with tempfile.TemporaryDirectory() as where:
         out = Path(where) / "bundle.jsonl"
-        service().ledger.transparency.export(out, positions=positions, query=query)
+        service().ledger.transparency.export(
+            out, positions=positions, query=query, consistency_from=joined
+        )
         data = out.read_bytes()
     return Response(
         data,

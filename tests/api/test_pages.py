@@ -179,6 +179,29 @@ def test_the_draw_bundle_recomputes_the_draw(site: tuple[Api, Published]) -> Non
     assert problem is None and facts["drawn"] >= 2
 
 
+def test_the_draw_bundle_joins_a_trusted_checkpoint(site: tuple[Api, Published]) -> None:
+    """Issue 11 part 4: ?consistency_from=N on a page's bundle, as on the API's trail
+    bundle -- the slice then proves it extends the auditor's checkpoint of size N."""
+    from ledger.audit.bundles import Anchor, verify_bundle
+    from ledger.bootstrap import route_table
+
+    api, _ = site
+    t = api.county.ledger.transparency
+    trusted = t.checkpoint()
+    small = int(trusted.splitlines()[1])
+    api.county.run("SCJGJ", "note.append", text="后来的记录 / a later note")
+    t.checkpoint()
+    data = api.client.get(f"/draws/{TASK}/1/bundle?consistency_from={small}").data.decode()
+    report = verify_bundle(
+        data.splitlines(), route_table(), workers=1, anchor=Anchor(trusted=trusted)
+    )
+    assert report, report.failure
+    assert any(f"consistency proof {small} -> " in a for a in report.anchors), report.anchors
+    for bad in ("0", "x", "-3"):
+        answer = api.client.get(f"/draws/{TASK}/1/bundle?consistency_from={bad}")
+        assert answer.status_code == 422, (bad, answer.status_code)
+
+
 def test_the_log_page_shows_the_checkpoint_and_its_signers(
     site: tuple[Api, Published],
 ) -> None:

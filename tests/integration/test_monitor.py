@@ -285,3 +285,28 @@ def test_monitor_reports_and_with_require_quorum_refuses_an_unwitnessed_checkpoi
     refused = cli.run(world.settings, *args, "--state", str(tmp_path / "b"), "--require-quorum")
     assert refused.exit_code == 1, refused.output
     assert "WITHOUT THE WITNESS QUORUM" in refused.stdout
+
+
+def test_monitor_starts_from_a_trusted_checkpoint_over_http(
+    world: World, served: str, tmp_path: Path
+) -> None:
+    """R: 11.3 (a) -- ``monitor --trusted-checkpoint FILE`` over HTTP: the first
+    checkpoint served is proved to extend the auditor's; a second run on the folder may
+    name the same checkpoint again, another one is refused (exit 2)."""
+    vkey = world.ledger.transparency.log_verifier().vkey
+    world.note("一")
+    trusted = tmp_path / "trusted.checkpoint"
+    trusted.write_text(world.ledger.transparency.checkpoint(), encoding="utf-8")
+    world.note("二")
+    world.ledger.transparency.checkpoint()
+    state = tmp_path / "watch"
+    args = ("monitor", served, "--state", str(state), "--polls", "1")
+    first = cli.run(world.settings, *args, "--log-vkey", vkey, "--trusted-checkpoint", str(trusted))
+    assert first.exit_code == 0, first.output
+    assert "可信检查点" in first.output and "(new)" in first.output
+    assert len(list((state / "checkpoints").glob("*.checkpoint"))) == 2
+    world.note("三")
+    other = tmp_path / "other.checkpoint"
+    other.write_text(world.ledger.transparency.checkpoint(), encoding="utf-8")
+    refused = cli.run(world.settings, *args, "--trusted-checkpoint", str(other))
+    assert refused.exit_code == 2 and "already follows" in refused.output, refused.output
