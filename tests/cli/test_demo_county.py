@@ -278,3 +278,26 @@ def test_the_complaints_column_reads_as_the_source_words_it() -> None:
 
     complaints = next(c for c in OBJECT_COLUMNS.columns if c.name == "complaints")
     assert complaints.alias == "查实投诉举报次数" and complaints.former == ("核实投诉次数",)
+
+
+def test_exports_name_every_kind_status_and_verdict(demo: Settings, tmp_path: Path) -> None:
+    """§7 (R10.2, R10.4): the demo's board and duty review exported as CSV show each
+    deadline's kind and status and each verdict in Chinese -- the notice's 整改, the task
+    ledger's work items, a defect, the analysis -- never the code (the exports once kept
+    their own shorter tables and showed ``rectification`` and ``defect`` bare)."""
+    import csv
+
+    from api.exports import KINDS, STATUS, VERDICTS
+
+    board = tmp_path / "board.csv"
+    ok(demo, "deadlines", "--today", "2026-11-28", "--export", str(board))
+    with board.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    kinds = {r["时限事项"] for r in rows}
+    assert KINDS["rectification"] in kinds and not kinds & set(KINDS)
+    assert {r["状态"] for r in rows} <= set(STATUS.values())
+    reviews = tmp_path / "reviews.csv"
+    ok(demo, "review", "show", "--department", "SCJGJ", "--export", str(reviews))
+    with reviews.open(encoding="utf-8-sig", newline="") as f:
+        verdicts = {r["结论"] for r in csv.DictReader(f)}
+    assert VERDICTS["defect"] in verdicts and verdicts <= set(VERDICTS.values())
