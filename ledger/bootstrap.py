@@ -37,7 +37,7 @@ from ledger.audit.evidence import RouteTable
 from ledger.commanding import Registry
 from ledger.config import PostgresTarget, Settings
 from ledger.errors import NotFoundError, StorageError
-from ledger.i18n import _
+from ledger.i18n import _, os_reason
 from ledger.keys import SigningKey
 from ledger.transparency.log import Transparency
 
@@ -134,7 +134,11 @@ def open_ledger(
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(
-                _("cannot create {parent}: {strerror}", parent=target.parent, strerror=exc.strerror)
+                _(
+                    "cannot create {parent}: {strerror}",
+                    parent=target.parent,
+                    strerror=os_reason(exc),
+                )
             ) from exc
     ledger = Ledger(settings, registry=registry(), signer=signer, read_only=read_only)
     ledger.attach(

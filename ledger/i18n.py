@@ -99,3 +99,29 @@ def _translate_zh(msgid: str) -> str:
 
 
 messages.TRANSLATIONS["zh"] = _translate_zh
+
+
+def os_reason(exc: BaseException) -> Any:
+    """Why a file could not be used, as a message with its Chinese for the errors people
+    meet (a missing file, no permission, a directory where a file was meant, a full disk);
+    the system's own text for the rest (and the exception's text for anything not an
+    ``OSError``, e.g. a file that is not UTF-8)."""
+    import errno
+
+    if not isinstance(exc, OSError):
+        return str(exc)
+
+    reasons = {
+        errno.ENOENT: _("no such file or directory"),
+        errno.EACCES: _("permission denied"),
+        errno.EPERM: _("operation not permitted"),
+        errno.EISDIR: _("is a directory"),
+        errno.ENOTDIR: _("not a directory"),
+        errno.EEXIST: _("file exists"),
+        errno.ENOSPC: _("no space left on device"),
+        errno.EROFS: _("read-only file system"),
+        errno.EADDRINUSE: _("address already in use"),
+        errno.EADDRNOTAVAIL: _("cannot assign the requested address"),
+    }
+    found = reasons.get(exc.errno) if exc.errno is not None else None
+    return found if found is not None else (exc.strerror or str(exc))

@@ -36,7 +36,7 @@ import nacl.utils
 
 from ledger.audit.hashing import key_id_for
 from ledger.errors import KeyFileError
-from ledger.i18n import _
+from ledger.i18n import _, os_reason
 
 KEY_FILE_FORMAT = "shuangsui-ed25519-key-v1"
 PUBLIC_KEY_FORMAT = "shuangsui-ed25519-public-key-v1"
@@ -140,7 +140,7 @@ def _write_exclusive(path: Path, text: str, mode: int = 0o600) -> None:
         ) from None
     except OSError as exc:
         raise KeyFileError(
-            _("cannot create {path}: {strerror}", path=path, strerror=exc.strerror)
+            _("cannot create {path}: {strerror}", path=path, strerror=os_reason(exc))
         ) from exc
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)

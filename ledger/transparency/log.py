@@ -53,7 +53,7 @@ from ledger.audit.statemap import (
 from ledger.audit.subjects import SUBJECT_KINDS, subject_key
 from ledger.audit.witnessing import RECORD_TOPICS
 from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationError
-from ledger.i18n import _
+from ledger.i18n import _, os_reason
 from ledger.ids import checkpoint_record_id, draw_id, inspection_id, witness_policy_id
 from ledger.storage import merkle
 from ledger.storage.statemaps import StoredStateMap
@@ -686,4 +686,6 @@ def read_checkpoint_file(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(_("cannot read {path}: {exc}", path=path, exc=exc)) from exc
+        raise ValidationError(
+            _("cannot read {path}: {exc}", path=path, exc=os_reason(exc))
+        ) from exc

@@ -132,7 +132,13 @@ def test_a_json_listing_shows_names_in_both_languages(home: Settings) -> None:
     ("args", "chinese", "english"),
     [
         (["feed", "--bogus"], "没有这个选项：--bogus", "No such option '--bogus'."),
-        (["feed", "--limit", "0"], "'--limit' 的值无效 / invalid value", "Invalid value for"),
+        (["feed", "--limit", "0"], "'--limit' 的值无效：0 不在范围 1<=x<=1000 内。", "range"),
+        (["feed", "--limit", "x"], "'--limit' 的值无效：'x' 不是整数。", "not a valid"),
+        (["deadlines", "--kind", "x"], "'x' 不是以下之一：'item_list'", "is not one of"),
+        (["deadlines", "--kind"], "选项 '--kind' 需要一个值。", "requires an argument"),
+        (["keygen", "a", "b", "c"], "多余的参数（b c）", "extra arguments (b c)"),
+        (["nosuch"], "没有这个命令：'nosuch'。", "No such command 'nosuch'."),
+        (["verify", "--bundle", "/nonexistent"], "没有这个文件或目录", "no such file"),
         (["plans", "show", "SCJGJ"], "缺少参数 'YEAR'", "Missing argument 'YEAR'."),
         (["task", "show", "NOPE"], "没有抽查任务 NOPE / no task NOPE", "error: no task NOPE"),
         (["trail", "--object", "NOPE"], "日志中没有涉及 检查对象 NOPE", "touches object NOPE"),
@@ -141,8 +147,9 @@ def test_a_json_listing_shows_names_in_both_languages(home: Settings) -> None:
 def test_usage_errors_read_in_chinese_then_english(
     home: Settings, args: list[str], chinese: str, english: str
 ) -> None:
-    """click's own errors (missing, unknown or invalid options) and the commands' are
-    Chinese with the English by default, English alone with --lang en."""
+    """click's own errors (missing, unknown or invalid options, an invalid value's reason,
+    extra arguments, an unknown command) and the commands' (a file that is not there)
+    are Chinese with the English by default, English alone with --lang en."""
     base = ["--home", str(home.home)]
     zh = CliRunner().invoke(cli, [*base, *args])
     en = CliRunner().invoke(cli, [*base, "--lang", "en", *args])

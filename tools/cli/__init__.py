@@ -28,12 +28,13 @@ from typing import Any
 import click
 
 from ledger.errors import LedgerError
-from ledger.i18n import LANGUAGES, _, bilingual
+from ledger.i18n import LANGUAGES, _, bilingual, os_reason
 from tools.cli import (
     backup,
     bodies,
     calendar,
     chain,
+    clicktext,
     command,
     counties,
     credit,
@@ -67,9 +68,10 @@ def say(message: Any, lang: str) -> str:
 
 
 def usage_message(exc: click.UsageError) -> Any:
-    """Click's own usage errors (a missing, unknown or invalid option) as a message with
-    its Chinese (an invalid value's reason stays click's English, after it); ``None`` for
-    the others, which keep click's English."""
+    """Click's own usage errors (a missing, unknown or invalid option, an extra argument,
+    an unknown command) as a message with its Chinese, an invalid value's reason too
+    (:mod:`tools.cli.clicktext`); ``None`` for a text click writes that no template
+    matches, which keeps click's English."""
     ctx, param = exc.ctx, getattr(exc, "param", None)
     hint = param.get_error_hint(ctx) if param is not None and ctx is not None else ""
     if isinstance(exc, click.MissingParameter) and hint:
@@ -79,8 +81,9 @@ def usage_message(exc: click.UsageError) -> Any:
     if isinstance(exc, click.NoSuchOption):
         return _("no such option: {name}", name=exc.option_name)
     if isinstance(exc, click.BadParameter) and hint:
-        return _("invalid value for {name}", name=hint), exc.message
-    return None
+        reason = clicktext.translated(exc.message) or exc.message
+        return _("invalid value for {name}: {reason}", name=hint, reason=reason)
+    return clicktext.translated(exc.message)
 
 
 class LedgerGroup(click.Group):
@@ -102,26 +105,22 @@ class LedgerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:
-            lang = getattr(ctx.obj, "lang", None) or "zh"
+            lang = helptext.help_language(ctx)
             message = usage_message(exc) if lang == "zh" else None
             if message is None:
                 raise
-            if isinstance(message, tuple):  # (what is invalid, click's reason)
-                text = f"{say(message[0], lang)}: {message[1]}"
-            else:
-                text = say(message, lang)
-            raise click.UsageError(text, ctx=exc.ctx) from exc
+            raise click.UsageError(say(message, lang), ctx=exc.ctx) from exc
         except OSError as exc:
-            lang = getattr(ctx.obj, "lang", None) or "zh"
+            lang = helptext.help_language(ctx)
             message = _(
                 "cannot use {path}: {reason}",
                 path=exc.filename or "",
-                reason=exc.strerror or str(exc),
+                reason=os_reason(exc),
             )
             click.echo(f"error: {say(message, lang)}", err=True)
             ctx.exit(EXIT_USAGE)
         except LedgerError as exc:
-            lang = getattr(ctx.obj, "lang", None) or "zh"
+            lang = helptext.help_language(ctx)
             rule = f" ({exc.rule})" if exc.rule else ""
             click.echo(f"error: {say(exc.message, lang)}{rule}", err=True)
             errors = getattr(exc, "errors", None)

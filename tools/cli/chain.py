@@ -15,7 +15,7 @@ import click
 from ledger import formats
 from ledger.audit.report import Report
 from ledger.errors import ConflictError, ValidationError
-from ledger.i18n import _, joined
+from ledger.i18n import _, joined, os_reason
 from tools.cli.runtime import (
     EXIT_TAMPERED,
     Runtime,
@@ -482,7 +482,9 @@ def verify(
                 with bundle.open(encoding="utf-8", errors="strict") as lines:
                     checked = check_bundle_receipts(lines, receipts, report)
         except (OSError, UnicodeDecodeError) as exc:
-            raise ValidationError(_("cannot read {bundle}: {exc}", bundle=bundle, exc=exc)) from exc
+            raise ValidationError(
+                _("cannot read {bundle}: {exc}", bundle=bundle, exc=os_reason(exc))
+            ) from exc
         if header.get("kind") == "slice":
             scope = "slice"
     else:

@@ -12,7 +12,7 @@ import click
 
 from ledger.draw.ceremony import quicknet_verifier, witness_commitment
 from ledger.errors import NotFoundError, ValidationError
-from ledger.i18n import _
+from ledger.i18n import _, os_reason
 from projections.read.names import named
 from tools.cli.projected import display_names
 from tools.cli.runtime import (
@@ -230,7 +230,7 @@ def draw_witness_reveal(runtime: Runtime, key_file: str, ref: str, secret_file: 
         secret = json.loads(secret_file.read_text())
     except (OSError, ValueError) as exc:
         raise ValidationError(
-            _("cannot read {secret_file}: {exc}", secret_file=secret_file, exc=exc)
+            _("cannot read {secret_file}: {exc}", secret_file=secret_file, exc=os_reason(exc))
         ) from exc
     try:
         value, nonce = str(secret["value"]), str(secret["nonce"])

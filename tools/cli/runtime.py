@@ -22,7 +22,7 @@ import click
 from ledger.config import Settings
 from ledger.counties import county_settings
 from ledger.errors import LedgerError, NotFoundError, ValidationError
-from ledger.i18n import _
+from ledger.i18n import _, os_reason
 
 #: ``verify`` and ``verify-draw``: the ledger or the draw is not what was recorded.
 EXIT_TAMPERED = 1
@@ -170,7 +170,9 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(_("cannot read {path}: {exc}", path=path, exc=exc)) from exc
+        raise ValidationError(
+            _("cannot read {path}: {exc}", path=path, exc=os_reason(exc))
+        ) from exc
 
 
 def bundle_header(path: Path) -> dict[str, Any]:
@@ -181,7 +183,7 @@ def bundle_header(path: Path) -> dict[str, Any]:
             first = handle.readline(1 << 16)
     except OSError as exc:
         raise ValidationError(
-            _("cannot read {path}: {value}", path=path, value=exc.strerror or exc)
+            _("cannot read {path}: {value}", path=path, value=os_reason(exc))
         ) from exc
     try:
         header = json.loads(first.decode("utf-8"))
@@ -218,7 +220,9 @@ def read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(_("cannot read {path}: {exc}", path=path, exc=exc)) from exc
+        raise ValidationError(
+            _("cannot read {path}: {exc}", path=path, exc=os_reason(exc))
+        ) from exc
     except ValueError as exc:
         raise ValidationError(_("{path} is not JSON: {exc}", path=path, exc=exc)) from exc
 

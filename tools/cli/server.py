@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from ledger.errors import ConflictError, ValidationError
-from ledger.i18n import _
+from ledger.i18n import _, os_reason
 from tools.cli.runtime import Runtime, pass_runtime, read_text, say, writable_output
 
 
@@ -136,7 +136,7 @@ def serve(
                 "cannot listen on {host}:{port}: {strerror}",
                 host=host,
                 port=port,
-                strerror=exc.strerror,
+                strerror=os_reason(exc),
             )
         ) from exc
     say(
@@ -252,7 +252,7 @@ def _serve_province(
                 "cannot listen on {host}:{port}: {strerror}",
                 host=host,
                 port=port,
-                strerror=exc.strerror,
+                strerror=os_reason(exc),
             )
         ) from exc
     say(

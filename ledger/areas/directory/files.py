@@ -50,7 +50,7 @@ from typing import Any, Literal
 from ledger.areas.directory.columns import Column, ColumnSpec, JSONValue, Problem, Row, quote
 from ledger.canonical import canonical_bytes
 from ledger.errors import ConfigurationError, ValidationError
-from ledger.i18n import Message, _
+from ledger.i18n import Message, _, os_reason
 
 Format = Literal["csv", "xlsx"]
 #: How often :func:`check_file` reports progress, in lines.
@@ -318,7 +318,7 @@ def _open_records(
         binary = path.open("rb")
     except OSError as exc:
         raise ValidationError(
-            _("cannot read {name}: {value}", name=path.name, value=exc.strerror or exc)
+            _("cannot read {name}: {value}", name=path.name, value=os_reason(exc))
         ) from exc
     with binary:
         if suffix == ".csv":
