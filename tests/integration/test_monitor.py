@@ -17,7 +17,7 @@ from ledger.audit.forks import ForkProofError, check_fork_proof, load_fork_proof
 from ledger.keys import write_key_file
 from tests.support import cli
 from tests.support.backends import sqlite_settings
-from tests.support.monitoring import LedgerSource, forked_worlds, watcher
+from tests.support.monitoring import LedgerSource, forked_worlds, rewritten_below, watcher
 from tests.support.rawdb import RawDB
 from tests.support.world import World
 from tests.vectors.testkeys import fixed_key
@@ -67,20 +67,8 @@ def test_a_resigned_checkpoint_for_a_seen_size_is_a_fork(world: World, tmp_path:
 def test_a_rewrite_below_the_last_seen_checkpoint_is_inconsistent(
     world: World, tmp_path: Path
 ) -> None:
-    monitor = watcher(world, tmp_path / "m", key=False)
-    source = LedgerSource("local", world.ledger.transparency)
-    world.note("一")
-    world.ledger.transparency.checkpoint()
-    assert monitor.poll(source)
-    raw = RawDB(world.ledger)
-    raw.drop_guards()
-    raw.rewrite_event(5, "一".encode(), "壹".encode(), world.ledger_key)
-    world.note("二")
-    world.ledger.transparency.checkpoint()
-    found = monitor.poll(source)
-    assert not found and "does not extend" in found.problems[0]
+    proof = rewritten_below(world, tmp_path, 1, key=False)
     # The service's own consistency path proves it offline (issue 11.3).
-    (proof,) = found.forks
     fork = load_fork_proof(proof.read_text(), world.ledger.transparency.log_verifier().vkey)
     assert fork.kind == "inconsistent" and fork.sizes == (5, 6)
     assert fork.roots[0] != fork.roots[1] and fork.monitor_key is None

@@ -25,8 +25,7 @@ from ledger.errors import LedgerError
 from ledger.transparency.monitor import Monitor
 from tests.support import cli
 from tests.support.backends import sqlite_settings
-from tests.support.monitoring import LedgerSource, forked_worlds, watcher
-from tests.support.rawdb import RawDB
+from tests.support.monitoring import LedgerSource, forked_worlds, rewritten_below, watcher
 from tests.support.witnesses import Panel
 from tests.support.world import World
 
@@ -139,26 +138,6 @@ def test_without_a_policy_a_format_2_log_lacks_the_quorum(world: World, tmp_path
 
 
 # --- (c) inconsistency proofs, checked offline -------------------------------------------------
-
-
-def rewritten_below(world: World, tmp_path: Path, notes: int) -> Path:
-    """The monitor accepts a checkpoint; the operator rewrites entry 5 below it, reseals,
-    and signs a larger checkpoint: the inconsistency proof the monitor writes."""
-    monitor = watcher(world, tmp_path / "m")
-    source = LedgerSource("local", world.ledger.transparency)
-    for n in range(notes):
-        world.note(f"第{n}条")
-    world.ledger.transparency.checkpoint()
-    assert monitor.poll(source)
-    raw = RawDB(world.ledger)
-    raw.drop_guards()
-    raw.rewrite_event(5, "第0条".encode(), "第9条".encode(), world.ledger_key)
-    world.note("新")
-    world.ledger.transparency.checkpoint()
-    found = monitor.poll(source)
-    assert not found and "does not extend" in found.problems[0]
-    (proof,) = found.forks
-    return proof
 
 
 @pytest.mark.parametrize("notes", [1, 4], ids=["size-5", "size-8-power-of-two"])

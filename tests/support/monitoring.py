@@ -1,6 +1,6 @@
 """A monitor's sources in tests (issue 11 part 3): a log read in-process, as a monitor
-reads a running service, a re-verifying monitor of a world's log, and two logs forked
-under one key."""
+reads a running service, a re-verifying monitor of a world's log, two logs forked
+under one key, and a log rewritten below a checkpoint the monitor accepted."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ledger.audit.report import ChainRow
 from ledger.transparency.log import Transparency
 from ledger.transparency.monitor import Monitor
 from tests.support.backends import sqlite_settings
+from tests.support.rawdb import RawDB
 from tests.support.world import World, open_world, start_world
 from tests.vectors.testkeys import fixed_key
 
@@ -58,3 +59,24 @@ def forked_worlds(tmp_path: Path) -> tuple[World, World]:
     a.ledger.transparency.checkpoint()
     b.ledger.transparency.checkpoint()
     return a, b
+
+
+def rewritten_below(world: World, tmp_path: Path, notes: int, key: bool = True) -> Path:
+    """The monitor (re-verifying with ``key``) accepts a checkpoint after ``notes`` notes;
+    the operator rewrites the first note (entry 5) below it, reseals, and signs a larger
+    checkpoint: the inconsistency proof the monitor writes."""
+    monitor = watcher(world, tmp_path / "m", key=key)
+    source = LedgerSource("local", world.ledger.transparency)
+    for n in range(notes):
+        world.note(f"第{n}条")
+    world.ledger.transparency.checkpoint()
+    assert monitor.poll(source)
+    raw = RawDB(world.ledger)
+    raw.drop_guards()
+    raw.rewrite_event(5, "第0条".encode(), "第9条".encode(), world.ledger_key)
+    world.note("新")
+    world.ledger.transparency.checkpoint()
+    found = monitor.poll(source)
+    assert not found and "does not extend" in found.problems[0]
+    (proof,) = found.forks
+    return proof
