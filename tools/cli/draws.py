@@ -379,8 +379,9 @@ def draw_approve_recusal(
 ) -> None:
     """Approve the lead's pending request to recuse PERSON from OBJECT (office; 批准回避).
 
-    \b
     The recusal then takes effect: the next eligible officer by ticket replaces them.
+
+    \b
     Example:
       shuangsui draw approve-recusal --key office.key T-2027-001/1 91512021MA6... S001
     """

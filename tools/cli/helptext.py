@@ -27,6 +27,7 @@ from typing import Any
 import click
 
 from ledger.i18n import catalogue, language
+from tools.cli import helpwrap
 
 #: Where the root group keeps the ``--lang`` it found on the command line (ctx.meta).
 LANG_META = "shuangsui.lang"
@@ -137,6 +138,7 @@ def _install_one(command: click.Command) -> None:
         return f"{zh.split('。')[0]} / {english}" if zh else english
 
     # Assigned on the instance (not a subclass): every command module keeps plain click.
+    setattr(command, "context_class", helpwrap.Context)  # noqa: B010 -- wraps by columns
     setattr(command, "format_help_text", format_help_text)  # noqa: B010
     setattr(command, "get_short_help_str", get_short_help_str)  # noqa: B010
     for param in command.params:
