@@ -4,10 +4,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from collections.abc import Collection
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from ledger.draw import eligibility
 from ledger.draw.eligibility import (
     checks_this_year,
     class_from_record,
@@ -216,3 +221,195 @@ def test_r5_1_the_class_follows_the_credit_record(
     record never raises a class."""
     on = dt.date(2026, 12, 1)
     assert class_from_record(credit, [entry(k, d) for k, d in entries], on) == expected
+
+
+# --- the strata, decided once per record ---------------------------------------------------
+
+
+def reference_strata(
+    objects: dict[str, ObjectRecord],
+    spec: dict[str, Any],
+    *,
+    on: dt.date,
+    excluded: set[str],
+    exclusion_mode: str,
+    record: dict[str, list[CreditEntry]] | None = None,
+    checklists: bool = False,
+    concentrated: Collection[str] = frozenset(),
+    capped: Collection[str] = frozenset(),
+    exempt_directed: bool = False,
+    credit_from_record: bool = False,
+) -> dict[str, list[tuple[str, str]]]:
+    """:func:`strata_for` as it was: every object decided on its own, in a loop."""
+    kinds = {item["object_type"] for item in spec["items"]}
+    scope = spec["scope"]
+    if scope.get("kinds"):
+        kinds &= set(scope["kinds"])
+    regions, industries = set(scope.get("regions") or ()), set(scope.get("industries") or ())
+    departments = {spec["lead"], *spec["participants"]}
+    directed = spec.get("directed")
+    # R5.2: with a ratio table the class is split by risk grade -- an object's grade is
+    # the highest of the task's items for its kind ("C/high").
+    grade: dict[str, str] = {}
+    if spec.get("ratio_table"):
+        for item in spec["items"]:
+            kind_of = item["object_type"]
+            if eligibility.RISK_ORDER.index(item["risk_grade"]) >= eligibility.RISK_ORDER.index(
+                grade.get(kind_of, "low")
+            ):
+                grade[kind_of] = item["risk_grade"]
+    today = on.isoformat()
+    since = eligibility._years_before(on, directed["penalty_years"]) if directed else today
+    by_industry = bool(directed and directed.get("industries"))
+    strata: dict[str, list[tuple[str, str]]] = {}
+    for ident, (
+        kind,
+        region,
+        industry,
+        supervisors,
+        credit,
+        penalties,
+        complaints,
+        status,
+    ) in objects.items():
+        if status != "active" or kind not in kinds or not departments.intersection(supervisors):
+            continue
+        if (regions and region not in regions) or (industries and industry not in industries):
+            continue
+        if checklists and not any(
+            i["object_type"] == kind and i["department"] in supervisors for i in spec["items"]
+        ):
+            continue
+        if ident in capped:
+            continue
+        if credit_from_record and record is not None and ident in record:
+            credit = eligibility.class_from_record(credit, record[ident], on)
+        key = credit
+        if directed and (
+            complaints >= directed["min_complaints"]
+            or (penalties and any(since < day <= today for day in penalties))
+            or (
+                record is not None
+                and any(since < entry.day <= today for entry in record.get(ident, ()))
+            )
+            or (by_industry and industry in concentrated)
+        ):
+            key = "directed"
+        if ident in excluded and not (exempt_directed and key == "directed"):
+            if exclusion_mode == "exclude":
+                continue
+            key = eligibility.LOWER[credit]
+        if grade and key != "directed":
+            key += "/" + grade[kind]
+        for name in spec.get("stratify_by") or ():
+            key += "|" + str(region if name == "region" else industry)
+        strata.setdefault(key, []).append((ident, kind))
+    first = operator.itemgetter(0)
+    for members in strata.values():
+        # Each id is one object (a key of ``objects``), so ordering by id orders the
+        # (id, kind) pairs; comparing strings, not pairs, sorts three times as fast.
+        members.sort(key=first)
+    return strata
+
+
+_REGIONS = ("岳阳镇", "通贤镇", "石羊镇")
+_RECORDS = st.tuples(
+    st.sampled_from(["enterprise", "individual", "project"]),
+    st.sampled_from(_REGIONS),
+    st.sampled_from([None, "餐饮", "建筑"]),
+    st.sampled_from([("SCJGJ",), ("SWJ",), ("SCJGJ", "SWJ"), ()]),
+    st.sampled_from(["A", "B", "C", "D"]),
+    st.sampled_from([(), ("2026-06-01",), ("2019-01-01", "2027-02-28")]),
+    st.integers(0, 3),
+    st.sampled_from(["active", "active", "closed"]),
+)
+_IDS = st.sampled_from([f"o{i}" for i in range(40)])
+_DAYS = st.sampled_from(["2019-01-01", "2026-11-30", "2027-03-01", "2027-03-02"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    objects=st.dictionaries(_IDS, st.integers(0, 5), max_size=40),
+    shapes=st.lists(_RECORDS, min_size=6, max_size=6),
+    excluded=st.sets(_IDS, max_size=8),
+    capped=st.sets(_IDS, max_size=4),
+    record=st.one_of(
+        st.none(),
+        st.dictionaries(
+            _IDS,
+            st.lists(
+                st.builds(
+                    CreditEntry,
+                    st.sampled_from(["violation", "penalty_case", "judicial_referral"]),
+                    _DAYS,
+                    st.just("SCJGJ"),
+                    st.just("SCJGJ:SC-001"),
+                    st.just("case:TS-1"),
+                    st.just(""),
+                ),
+                max_size=2,
+            ),
+            max_size=6,
+        ),
+    ),
+    options=st.fixed_dictionaries(
+        {
+            "mode": st.sampled_from(["exclude", "lower"]),
+            "checklists": st.booleans(),
+            "exempt": st.booleans(),
+            "from_record": st.booleans(),
+            "directed": st.sampled_from([None, 0, 1]),
+            "table": st.booleans(),
+            "stratify": st.sampled_from([(), ("region",), ("region", "industry")]),
+            "scope": st.sampled_from([{}, {"kinds": ["enterprise"]}, {"regions": ["岳阳镇"]}]),
+            "participants": st.sampled_from([[], ["SWJ"]]),
+        }
+    ),
+)
+def test_strata_decided_per_record_equal_each_object_decided_alone(
+    objects: dict[str, int],
+    shapes: list[ObjectRecord],
+    excluded: set[str],
+    capped: set[str],
+    record: dict[str, list[CreditEntry]] | None,
+    options: dict[str, Any],
+) -> None:
+    """Issue 15.4: :func:`strata_for` decides each distinct record once (the directory
+    keeps equal records once) and the objects an id-dependent rule concerns one by one
+    (capped, excluded, on the credit record); its strata -- keys in the order they
+    first appear, members and their order -- equal the loop it replaced, over equal
+    records shared or not, exclusion and credit rules, ratio tables, stratifiers (more
+    than eight strata too), scopes and checklists (R5.2, R5.3, R6.2, R6.3, R7.2)."""
+    table = {"C": {"low": "0.1", "high": "0.2"}} if options["table"] else None
+    spec: dict[str, Any] = {
+        **SPEC,
+        "participants": options["participants"],
+        "items": [
+            {"object_type": "enterprise", "department": "SCJGJ", "risk_grade": "high"},
+            {"object_type": "individual", "department": "SWJ", "risk_grade": "low"},
+            {"object_type": "project", "department": "SCJGJ", "risk_grade": "medium"},
+        ],
+        "scope": {"kinds": [], "regions": [], "industries": [], **options["scope"]},
+        "directed": (
+            None
+            if options["directed"] is None
+            else {**SPEC["directed"], "industries": bool(options["directed"])}
+        ),
+        "ratio_table": table,
+        "stratify_by": list(options["stratify"]),
+    }
+    # Equal records kept once for some objects, as the directory's fold keeps them.
+    records = {i: shapes[n] if n % 2 else tuple(list(shapes[n])) for i, n in objects.items()}
+    kwargs: dict[str, Any] = {
+        "on": ON,
+        "excluded": excluded,
+        "exclusion_mode": options["mode"],
+        "record": record,
+        "checklists": options["checklists"],
+        "concentrated": frozenset({"餐饮"}),
+        "capped": capped,
+        "exempt_directed": options["exempt"],
+        "credit_from_record": options["from_record"],
+    }
+    expected = reference_strata(records, spec, **kwargs)
+    assert list(strata_for(records, spec, **kwargs).items()) == list(expected.items())

@@ -317,6 +317,78 @@ def test_ids_that_sort_before_a_quote_keep_the_id_order() -> None:
     assert list(snap.object_leaves()) == [b'["A","A","e"]', b'["A!","A","e"]']
 
 
+V2_TEXT = st.text(st.sampled_from('AB1!"\\\x01é安 #,['), max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        IDENT,
+        st.tuples(
+            st.sampled_from(["A", "B", "directed", "C|岳阳镇", 'C|"x']),
+            st.sampled_from(["e", "i", "e!"]),
+        ),
+        max_size=30,
+    ),
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), V2_TEXT),
+            st.one_of(st.none(), V2_TEXT),
+            st.lists(V2_TEXT, max_size=3),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    st.booleans(),
+)
+def test_v2_object_leaves_equal_each_leaf_built_alone(
+    objects: dict[str, Any], shapes: list[Any], shared: bool
+) -> None:
+    """Issue 15.4: matching v2's leaves, built a stratum at a time with each distinct
+    record's tail once, are :func:`_v2_leaf` of each (id, stratum, kind) in that order,
+    whatever the ids, strata, kinds and record strings hold (quotes, backslashes,
+    control characters, characters sorting before a quote); records shared by several
+    objects (the directory keeps equal records once) or not; a member whose kind is
+    not its record's."""
+    from ledger.draw.algorithm import MATCHING_V2
+    from ledger.draw.snapshot import _v2_leaf, _v2_leaves
+
+    kept: dict[Any, Any] = {}
+    strata: dict[str, list[tuple[str, str]]] = {}
+    records: dict[str, Any] = {}
+    for n, (ident, (key, kind)) in enumerate(objects.items()):
+        region, industry, supervisors = shapes[n % len(shapes)]
+        record_kind = kind if n % 7 else "other"
+        record = (record_kind, region, industry, tuple(supervisors), "A", (), 0, "active")
+        records[ident] = kept.setdefault(record, record) if shared else record
+        strata.setdefault(key, []).append((ident, kind))
+    for members in strata.values():
+        members.sort()
+    rows = sorted((i, k, t) for k, members in strata.items() for i, t in members)
+    expected = [_v2_leaf(i, k, t, records[i]) for i, k, t in rows]
+    fast = _v2_leaves(strata, records)
+    assert fast is None or fast == expected
+    snap = Snapshot(strata, [], 0, MATCHING_V2, records)
+    assert list(snap.object_leaves()) == expected
+    assert root(snap.object_leaves()) == frontier_root(expected).hex()
+
+
+def test_v2_object_leaves_take_the_shortcut_for_plain_ids() -> None:
+    from ledger.draw.snapshot import _v2_leaf, _v2_leaves
+
+    record = ("e", "岳阳镇", 'a"b', ("SCJGJ", "SWJ"), "A", (), 0, "active")
+    records = {"B2": record, "A1": record, "C3": ("e", None, None, (), "B", (), 0, "active")}
+    strata = {"B": [("A1", "e"), ("C3", "e")], "A": [("B2", "e")]}
+    expected = [
+        _v2_leaf("A1", "B", "e", record),
+        _v2_leaf("B2", "A", "e", record),
+        _v2_leaf("C3", "B", "e", records["C3"]),
+    ]
+    assert _v2_leaves(strata, records) == expected
+    assert expected[0] == '["A1","B","e","岳阳镇","a\\"b",["SCJGJ","SWJ"]]'.encode()
+    assert _v2_leaves({"A": [("A!", "e")]}, {"A!": record}) is None  # sorts before a quote
+
+
 # --- reading a bundle again ----------------------------------------------------------------
 
 
