@@ -17,6 +17,7 @@ from ledger.areas.directory.events import (
     ImportBatch,
     ObjectImport,
     object_row_problems,
+    object_rows_sound,
 )
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, ValidationError
@@ -148,10 +149,11 @@ def batch(ctx: Context, c: RecordBatch) -> Outcome:
         )
     errors: dict[str, list[str]] = {}
     structure = formats.since(ctx.ledger, 2)
-    for i, row in enumerate(rows):
-        problems = object_row_problems(
-            row, department, structure=structure, confirmed=started.confirm_warnings
-        )
+    confirmed = started.confirm_warnings
+    # The whole batch at once; only if that is unsure, row by row (the same rules).
+    sound = object_rows_sound(rows, department, structure=structure, confirmed=confirmed)
+    for i, row in enumerate([] if sound else rows):
+        problems = object_row_problems(row, department, structure=structure, confirmed=confirmed)
         if problems:
             errors[f"rows[{(seq - 1) * BATCH_ROWS + i}]"] = problems
     if errors:
