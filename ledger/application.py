@@ -149,9 +149,15 @@ class Ledger(Application[UUID]):
         with storage_errors(self.settings):
             return self.chain.chain_head()
 
-    def select_chain(self, after: int, limit: int) -> list[ChainRow]:
+    def select_chain(self, after: int, limit: int, *, expand: bool = True) -> list[ChainRow]:
         with storage_errors(self.settings):
-            return self.chain.select_chain(after, limit)
+            return self.chain.select_chain(after, limit, expand=expand)
+
+    def expand_chain(self, rows: list[ChainRow]) -> list[ChainRow]:
+        """Rows read with ``select_chain(..., expand=False)``, expanded as
+        :meth:`select_chain` gives them."""
+        with storage_errors(self.settings):
+            return self.chain.expand_chain(rows)
 
     def select_entries(self, after: int, limit: int) -> list[EntryRow]:
         """The entries after ``after`` as the projections read them (plain tuples)."""

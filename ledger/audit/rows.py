@@ -150,6 +150,13 @@ def entry_part(stored: bytes) -> tuple[int, int] | None:
     return None if fields is None else (fields[1], fields[2])
 
 
+def entry_fields(stored: bytes) -> tuple[int, int, int, str] | None:
+    """(schema, part, count, time) of a compact entry, or None if it is not a readable
+    one: with the row's position, the previous row's entry hash, the stored event and
+    its command's evidence, all the entry's fields (:func:`expand_entry`)."""
+    return _entry_fields(stored)
+
+
 def _entry_fields(stored: bytes) -> tuple[int, int, int, str] | None:
     if not is_compact(stored):
         return None

@@ -43,6 +43,7 @@ chain checks (hashes, links, seals, key validity, signatures); run it after them
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -72,6 +73,7 @@ from ledger.audit.report import (
     ChainRow,
     Failure,
 )
+from ledger.audit.rows import entry_fields, evidence_bytes, is_compact
 from ledger.authorisation import Authorisation
 from ledger.canonical import canonical_bytes
 from ledger.clock import CHINA
@@ -163,9 +165,16 @@ ATTACHED_ROWS: dict[str, Callable[[list[ChainRow]], Any]] = {
 class Replayer:
     """Replays commands one by one over the state it grows (see the module docstring)."""
 
-    def __init__(self, registry: Registry, routes: RouteTable) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        routes: RouteTable,
+        expand: Callable[[list[ChainRow]], list[ChainRow]] | None = None,
+    ) -> None:
         self.registry = registry
         self.routes = routes
+        #: Given, rows may come as stored (compact rows not expanded): this expands them.
+        self.expand = expand
         self.mapper = event_mapper()
         self.state = LogState()
         self.report = ReplayReport()
@@ -173,8 +182,13 @@ class Replayer:
     def command(self, rows: list[ChainRow]) -> Failure | None:
         """Replay one command (its rows, in order); apply its events or say why not."""
         try:
-            produced = self._produce(rows)
-            entries = self._compare(rows, produced)
+            if self.expand is not None and any(
+                is_compact(row.entry) or is_compact(row.command) for row in rows
+            ):
+                entries = self._compact(rows)
+            else:
+                produced = self._produce(rows, rows[0].command)
+                entries = self._compare(rows, produced)
         except _Refused as refused:
             return refused.failure
         self.state.apply(entries)
@@ -201,13 +215,92 @@ class Replayer:
         self.state.apply(entries)
 
     # -- running the command ---------------------------------------------------------------
-    def _produce(self, rows: list[ChainRow]) -> list[Any]:
+    def _compact(self, rows: list[ChainRow]) -> list[tuple[int, bytes, str, Any, bytes]]:
+        """A command read as stored, with compact rows: what it produces compared with
+        the stored columns the entries are expanded from (:func:`_matches`); when they
+        differ, the rows expanded and compared entry by entry (the first difference
+        named exactly as for rows read expanded)."""
+        first = rows[0]
+        evidence = first.command
+        if evidence is not None and is_compact(evidence):
+            # What expanding the row gives (the row's own key and nonce).
+            evidence = evidence_bytes(evidence, first.actor_key, first.nonce)
+        produced = self._produce(rows, evidence)
+        entries = self._matches(rows, produced)
+        if entries is None:
+            assert self.expand is not None
+            entries = self._compare(self.expand(rows), produced)
+        return entries
+
+    def _matches(
+        self, rows: list[ChainRow], produced: list[Any]
+    ) -> list[tuple[int, bytes, str, Any, bytes]] | None:
+        """The entries of a command whose rows are all compact, when each expands to
+        the very entry the command produces (else None: compare them expanded).
+
+        A compact entry expands (:func:`ledger.audit.rows.expand_entry`) to its stored
+        schema, part, count and time, the row's position, the previous row's entry
+        hash, the SHA-256 of the evidence at ``position - part`` and of the stored
+        event, and the stored event's stream, version and type. With the rows
+        consecutive after the state's head and each part its index, the position, the
+        link and the command digest are the ones :meth:`_compare` puts in the produced
+        entry; the rest is compared here (the stored event's bytes with the produced
+        ones rather than their digests). Texts and numbers are those
+        :func:`entry_bytes` prints as they are, so the bytes would be equal too."""
+        head = self.state.head()
+        count = len(produced)
+        if count != len(rows) or rows[0].position != head.position + 1:
+            return None
+        if (self.state.starting_format if head.position == 0 else formats.of(self.state)) < 2:
+            return None
+        mapper = self.mapper
+        entries = []
+        expected = head.position
+        for i, row in enumerate(rows):
+            expected += 1
+            stored_event = row.event
+            fields = entry_fields(row.entry)
+            if (
+                fields is None
+                or stored_event is None
+                or row.position != expected
+                or (i == 0) != (row.command is not None)
+            ):
+                return None
+            event = produced[i]
+            stored = mapper.to_stored_event(event)
+            schema, part, parts, time = fields
+            version = stored.originator_version
+            if not (
+                part == i
+                and parts == count
+                and stored.state == stored_event.state
+                and version == stored_event.version
+                and stored.topic == stored_event.topic
+                and type(stored.originator_id) is UUID
+                and str(stored.originator_id) == stored_event.stream
+                and _schema(event) == schema
+                and type(event.timestamp) is dt.datetime
+                and event.timestamp.isoformat() == time
+                and type(version) is int
+                and 0 <= version <= _SAFE
+                and row.position <= _SAFE
+                and schema <= _SAFE
+                and _plain_topic(stored.topic)
+            ):
+                return None
+            entries.append(
+                (row.position, row.entry_hash, stored_event.topic, event, stored_event.state)
+            )
+        return entries
+
+    def _produce(self, rows: list[ChainRow], evidence: bytes | None) -> list[Any]:
         first = rows[0]
         p = first.position
-        if first.command is None:
+        if evidence is None:
             raise _Refused(Failure(p, EVENTS_NOT_PRODUCED, "no command evidence"))
         try:
-            authorisation = Authorisation.from_evidence(first.command, self.routes)
+            authorisation = Authorisation.from_evidence(evidence, self.routes)
         except AuthorisationError as exc:
             raise _Refused(Failure(p, EVENTS_NOT_PRODUCED, exc.message)) from None
         action = authorisation.action
@@ -463,6 +556,17 @@ def _difference(row: ChainRow, stored: StoredEvent, entry: bytes) -> str:
     )
 
 
+def _schema(event: Any) -> int | None:
+    """The schema an entry names for a produced event, if it prints as it is."""
+    schema = getattr(type(event), "class_version", 1)
+    return schema if type(schema) is int else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _plain_topic(topic: str) -> bool:
+    return type(topic) is str and _PLAIN.fullmatch(topic) is not None
+
+
 def commands_of(rows: Iterable[ChainRow]) -> Iterator[list[ChainRow]]:
     """Group rows into commands: a command starts with the entry that carries evidence."""
     group: list[ChainRow] = []
@@ -481,10 +585,13 @@ def replay(
     routes: RouteTable,
     *,
     progress: Callable[[int], None] | None = None,
+    expand: Callable[[list[ChainRow]], list[ChainRow]] | None = None,
 ) -> ReplayReport:
     """Replay every command of ``rows`` (a whole log from position 1, already verified
-    by the chain checks) and return the first difference, if any."""
-    replayer = Replayer(registry, routes)
+    by the chain checks) and return the first difference, if any. ``expand``: the
+    rows come as stored, and this expands a command's compact rows (see
+    :meth:`Replayer.command`)."""
+    replayer = Replayer(registry, routes, expand)
     for group in commands_of(rows):
         failure = replayer.command(group)
         if failure is not None:

@@ -240,14 +240,18 @@ class ChainWriter:
             )
         )
 
-    def select_chain(self, after: int, limit: int) -> list[ChainRow]:
-        """Chain rows with positions > ``after``, each joined with its stored event."""
-        return self._chain_rows(
+    def select_chain(self, after: int, limit: int, *, expand: bool = True) -> list[ChainRow]:
+        """Chain rows with positions > ``after``, each joined with its stored event.
+        ``expand=False``: compact rows (ledger format 4) as stored, not expanded into
+        the entries and evidence they stand for (:meth:`expand_chain` does that)."""
+        sql = (
             f"SELECT {CHAIN_COLUMNS} FROM {{chain}} c LEFT JOIN {{events}} e "
             "ON e.{event_id} = c.notification_id WHERE c.position > ? "
-            "ORDER BY c.position LIMIT ?",
-            (after, limit),
+            "ORDER BY c.position LIMIT ?"
         )
+        if not expand:
+            return [chain_row(r, self._stream) for r in self.query(sql, (after, limit))]
+        return self._chain_rows(sql, (after, limit))
 
     def select_entries(self, after: int, limit: int) -> list[EntryRow]:
         """What the projections read of the entries with positions > ``after``, as plain
@@ -471,7 +475,12 @@ class ChainWriter:
         return [UUID(self._stream(r[0])) for r in rows]
 
     def _chain_rows(self, sql: str, params: Sequence[Any]) -> list[ChainRow]:
-        rows = [chain_row(r, self._stream) for r in self.query(sql, params)]
+        return self.expand_chain([chain_row(r, self._stream) for r in self.query(sql, params)])
+
+    def expand_chain(self, rows: list[ChainRow]) -> list[ChainRow]:
+        """Rows read with ``select_chain(..., expand=False)`` as :meth:`select_chain`
+        gives them: compact entries and evidence expanded (rows outside ``rows`` that
+        an entry needs are read from the chain)."""
         if not any(is_compact(r.entry) or is_compact(r.command) for r in rows):
             return rows
         expanded = expand_rows(

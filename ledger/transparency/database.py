@@ -162,8 +162,26 @@ def _saved(ledger: Ledger, checker: ChainChecker) -> AuditorState | None:
 
 
 def replay_ledger(ledger: Ledger, *, progress: Callable[[int], None] | None = None) -> ReplayReport:
-    """Replay every command of the ledger (see :mod:`ledger.replay`)."""
-    return replay(iter_chain(ledger), ledger.registry, ledger.routes, progress=progress)
+    """Replay every command of the ledger (see :mod:`ledger.replay`). The rows are read
+    as stored: a command whose compact rows match what it produces is accepted without
+    expanding them; any other is expanded and compared entry by entry."""
+    return replay(
+        _stored_rows(ledger),
+        ledger.registry,
+        ledger.routes,
+        progress=progress,
+        expand=ledger.expand_chain,
+    )
+
+
+def _stored_rows(ledger: Ledger) -> Iterator[ChainRow]:
+    after = 0
+    while True:
+        rows = ledger.select_chain(after, PAGE, expand=False)
+        yield from rows
+        if len(rows) < PAGE:
+            return
+        after = rows[-1].position
 
 
 def _recorded_sizes(ledger: Ledger) -> set[int]:
