@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ from ledger.audit.evidence import (
     COMMAND_SIGNATURE_CONTEXT,
     Evidence,
     RouteTable,
+    evidence_of,
     parse_evidence,
 )
 from ledger.audit.hashing import sha256, signature_ok
@@ -97,6 +98,38 @@ class Authorisation:
                     now=int(now),
                 )
             )
+
+
+class StoredAuthorisation(Authorisation):
+    """An :class:`Authorisation` read from the evidence object of a compact chain row
+    (:func:`ledger.audit.rows.evidence_object`) rather than from its bytes: the
+    evidence bytes (the object's RFC 8785 form) are made when first read, e.g. for
+    :attr:`digest` (a note's id)."""
+
+    _evidence: Callable[[], bytes]
+
+    def __init__(self, parsed: Evidence, evidence: Callable[[], bytes]) -> None:
+        object.__setattr__(self, "parsed", parsed)
+        object.__setattr__(self, "_evidence", evidence)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for attributes not set yet: ``evidence`` until it is first made.
+        if name != "evidence":
+            raise AttributeError(name)
+        value = self._evidence()
+        object.__setattr__(self, "evidence", value)
+        return value
+
+    @classmethod
+    def from_object(
+        cls, found: dict[str, Any], evidence: Callable[[], bytes], routes: RouteTable
+    ) -> Authorisation:
+        """As :meth:`Authorisation.from_evidence` of ``evidence()``, whose JSON is
+        ``found``."""
+        try:
+            return cls(evidence_of(found, routes), evidence)
+        except EvidenceError as exc:
+            raise AuthorisationError(_("unreadable command evidence: {exc}", exc=exc)) from exc
 
 
 def sign_command(

@@ -169,6 +169,12 @@ def parse_evidence(data: bytes, routes: RouteTable) -> Evidence:
         raise EvidenceError(_("evidence is not JSON: {exc}", exc=exc)) from exc
     if not isinstance(outer, dict):
         raise EvidenceError(_("evidence is not an object"))
+    return evidence_of(outer, routes)
+
+
+def evidence_of(outer: dict[str, Any], routes: RouteTable) -> Evidence:
+    """:func:`parse_evidence` of the evidence object once read from its JSON (the
+    replay reads a compact row's object without writing and reading it as JSON)."""
     scheme = outer.get("scheme")
     signature = b64decode(outer.get("signature"))
     if len(signature) != 64:

@@ -294,6 +294,19 @@ def compact_evidence(evidence: bytes, key: str, nonce: str) -> bytes | None:
 def expand_evidence(stored: bytes, key: str | None, nonce: str | None) -> bytes | None:
     """The evidence bytes a compact ``command`` column stands for, given the row's
     ``actor_key`` and ``nonce`` (None if it is not readable compact evidence)."""
+    found = evidence_object(stored, key, nonce)
+    return None if found is None else evidence_text(found)
+
+
+def evidence_text(found: dict[str, str]) -> bytes:
+    """The evidence bytes of an object :func:`evidence_object` gives."""
+    return _canonical_texts(found)
+
+
+def evidence_object(stored: bytes, key: str | None, nonce: str | None) -> dict[str, str] | None:
+    """The evidence object (its JSON read) a compact ``command`` column stands for:
+    :func:`expand_evidence` is its RFC 8785 form (None if it is not readable compact
+    evidence)."""
     if not is_compact(stored) or key is None or nonce is None or len(stored) < 2 + _SIGNATURE:
         return None
     kind, signature = stored[1:2], stored[2 : 2 + _SIGNATURE]
@@ -311,9 +324,7 @@ def expand_evidence(stored: bytes, key: str | None, nonce: str | None) -> bytes 
             f'{text[:at]}"actor":{_json_text(key)},{text[at:rest]}'
             f'"nonce":{_json_text(nonce)},{text[rest:]}'
         )
-        return _canonical_texts(
-            {"key": key, "scheme": COMMAND_SCHEME, "signature": signature_text, "signed": signed}
-        )
+        return {"key": key, "scheme": COMMAND_SCHEME, "signature": signature_text, "signed": signed}
     if kind == _HTTP:
         base, nul, body = text.partition("\x00")
         if not nul:
@@ -321,15 +332,13 @@ def expand_evidence(stored: bytes, key: str | None, nonce: str | None) -> bytes 
         base = base.replace(_EMPTY_DIGEST, _digest_line(body), 1)
         base = base.replace(';keyid=""', f';keyid="{key}"', 1)
         base = base.replace(';nonce=""', f';nonce="{nonce}"', 1)
-        return _canonical_texts(
-            {
-                "body": body,
-                "key": key,
-                "scheme": HTTP_SCHEME,
-                "signature": signature_text,
-                "signed": base,
-            }
-        )
+        return {
+            "body": body,
+            "key": key,
+            "scheme": HTTP_SCHEME,
+            "signature": signature_text,
+            "signed": base,
+        }
     return None
 
 

@@ -73,8 +73,14 @@ from ledger.audit.report import (
     ChainRow,
     Failure,
 )
-from ledger.audit.rows import entry_fields, evidence_bytes, is_compact
-from ledger.authorisation import Authorisation
+from ledger.audit.rows import (
+    entry_fields,
+    evidence_bytes,
+    evidence_object,
+    evidence_text,
+    is_compact,
+)
+from ledger.authorisation import Authorisation, StoredAuthorisation
 from ledger.canonical import canonical_bytes
 from ledger.clock import CHINA
 from ledger.commanding import Context, Registry, produce
@@ -222,10 +228,14 @@ class Replayer:
         named exactly as for rows read expanded)."""
         first = rows[0]
         evidence = first.command
+        found = None
         if evidence is not None and is_compact(evidence):
-            # What expanding the row gives (the row's own key and nonce).
-            evidence = evidence_bytes(evidence, first.actor_key, first.nonce)
-        produced = self._produce(rows, evidence)
+            # What expanding the row gives (the row's own key and nonce), read as the
+            # object its JSON is: its bytes are made only if a handler reads them.
+            found = evidence_object(evidence, first.actor_key, first.nonce)
+            if found is None:
+                evidence = evidence_bytes(evidence, first.actor_key, first.nonce)
+        produced = self._produce(rows, evidence, found)
         entries = self._matches(rows, produced)
         if entries is None:
             assert self.expand is not None
@@ -294,13 +304,23 @@ class Replayer:
             )
         return entries
 
-    def _produce(self, rows: list[ChainRow], evidence: bytes | None) -> list[Any]:
+    def _produce(
+        self, rows: list[ChainRow], evidence: bytes | None, found: dict[str, str] | None = None
+    ) -> list[Any]:
+        """The events the command of ``rows`` produces over the state before it, from
+        its ``evidence`` (or ``found``, the object of compact evidence)."""
         first = rows[0]
         p = first.position
         if evidence is None:
             raise _Refused(Failure(p, EVENTS_NOT_PRODUCED, "no command evidence"))
         try:
-            authorisation = Authorisation.from_evidence(evidence, self.routes)
+            if found is not None:
+                parts = found
+                authorisation = StoredAuthorisation.from_object(
+                    found, lambda: evidence_text(parts), self.routes
+                )
+            else:
+                authorisation = Authorisation.from_evidence(evidence, self.routes)
         except AuthorisationError as exc:
             raise _Refused(Failure(p, EVENTS_NOT_PRODUCED, exc.message)) from None
         action = authorisation.action

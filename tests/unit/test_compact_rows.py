@@ -25,12 +25,14 @@ from ledger.audit.rows import (
     compact_evidence,
     entry_part,
     evidence_bytes,
+    evidence_object,
+    evidence_text,
     expand_entry,
     expand_evidence,
     expand_rows,
     is_compact,
 )
-from ledger.authorisation import sign_command
+from ledger.authorisation import Authorisation, StoredAuthorisation, sign_command
 from ledger.bootstrap import route_table
 from ledger.canonical import canonical_bytes
 from ledger.storage.chain import EventMeta, entry_bytes
@@ -216,6 +218,26 @@ def test_signed_request_evidence_round_trips_without_its_digest_key_and_nonce() 
     # The digest is recomputed from the stored body: another body, another evidence.
     forged = stored.replace(b"quoted", b"QUOTED")
     assert expand_evidence(forged, KEY.key_id, "9" * 32) != evidence
+
+
+def test_the_replay_reads_compact_evidence_as_its_bytes_would_read() -> None:
+    # The replay parses a compact row's evidence object without writing it as JSON
+    # (StoredAuthorisation): the same command, key, nonce, message and digest.
+    routes = route_table()
+    auth = sign_command(KEY, "note.append", {"text": '抽查 "结果"\n'})
+    for evidence, key, nonce in (
+        (auth.evidence, auth.key_id, auth.nonce),
+        (_http_evidence(json.dumps({"text": "公示"}, ensure_ascii=False)), KEY.key_id, "9" * 32),
+    ):
+        stored = compact_evidence(evidence, key, nonce)
+        assert stored is not None
+        found = evidence_object(stored, key, nonce)
+        assert found is not None and evidence_text(found) == evidence
+        read = StoredAuthorisation.from_object(found, lambda f=found: evidence_text(f), routes)
+        whole = Authorisation.from_evidence(evidence, routes)
+        assert read.parsed == whole.parsed
+        assert (read.digest, read.evidence) == (whole.digest, evidence)
+    assert evidence_object(b"not compact", KEY.key_id, "n") is None
 
 
 # --- reading rows back -----------------------------------------------------------------------
