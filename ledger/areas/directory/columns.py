@@ -9,12 +9,14 @@ words; the same text always gives the same value (so batch digests reproduce).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import compress
+from typing import cast
 
 from ledger.areas.departments.events import CODE_PATTERN
-from ledger.areas.directory.uscc import structure_findings, uscc_problem
+from ledger.areas.directory.uscc import codes_sound, structure_findings, uscc_problem
 from ledger.areas.inspectors.rules import (
     certificate_reversed,
     expert_holds,
@@ -31,6 +33,14 @@ Row = dict[str, JSONValue]
 
 
 Problem = tuple[str | None, str]  # (English column name or None, reason)
+
+#: A parser's check of a whole column of non-empty, stripped cells: True only if it
+#: takes every one of them as it is (returns the text itself); False says nothing
+#: about any one cell. Parsers that have one are listed in :data:`WHOLE_COLUMN`.
+WholeColumn = Callable[[Sequence[str]], bool]
+WHOLE_COLUMN: dict[Callable[[str], JSONValue], WholeColumn] = {}
+#: English column name -> the column's values in a block of rows.
+Columns = dict[str, list[JSONValue]]
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,9 @@ class ColumnSpec:
     columns: tuple[Column, ...]
     #: (row, names of columns already bad) -> problems with rules spanning columns.
     check_row: Callable[[Row, set[str]], list[Problem]]
+    #: The same rules for a block of good cells, column by column: True only if
+    #: ``check_row`` finds nothing in any of the rows (None: no such check).
+    check_rows: Callable[[Columns], bool] | None = None
     by_header: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -105,6 +118,10 @@ def _text(max_length: int) -> Callable[[str], JSONValue]:
             raise ValueError(_("contains a line break or another control character"))
         return text
 
+    def whole(texts: Sequence[str]) -> bool:
+        return max(map(len, texts)) <= max_length and not _CONTROL.search("".join(texts))
+
+    WHOLE_COLUMN[parse] = whole
     return parse
 
 
@@ -115,6 +132,13 @@ def _token(text: str) -> JSONValue:
     if _NOT_TOKEN.search(text):
         raise ValueError(_("{text} contains whitespace", text=quote(text)))
     return text
+
+
+def _tokens(texts: Sequence[str]) -> bool:
+    return max(map(len, texts)) <= 64 and not _NOT_TOKEN.search("".join(texts))
+
+
+WHOLE_COLUMN[_token] = _tokens
 
 
 def _department(text: str) -> JSONValue:
@@ -230,6 +254,16 @@ def _object_rules(row: Row, bad: set[str]) -> list[Problem]:
     ]
 
 
+_ENTITY_KIND_SET = frozenset(ENTITY_KINDS)
+
+
+def _object_rows(columns: Columns) -> bool:
+    """:func:`_object_rules` for a block of good cells: every market entity's code sound."""
+    entity = map(_ENTITY_KIND_SET.__contains__, columns["kind"])
+    codes = list(compress(columns["id"], entity))
+    return codes_sound(cast(list[str], codes))  # any that is not text: False
+
+
 def _inspector_rules(row: Row, bad: set[str]) -> list[Problem]:
     # The rules are the directory's (ledger.areas.inspectors.rules); the wording is the file's.
     if "kind" in bad:
@@ -277,7 +311,7 @@ OBJECT_COLUMNS = ColumnSpec("object", (
            former=("核实投诉次数",)),
     Column("status", "状态", False, _bilingual(OBJECT_STATUSES),
            "active or closed (存续 / 注销), default active", default="active"),
-), _object_rules)
+), _object_rules, _object_rows)
 
 
 INSPECTOR_COLUMNS = ColumnSpec("inspector", (

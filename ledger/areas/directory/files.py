@@ -44,10 +44,20 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import islice, repeat
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from ledger.areas.directory.columns import Column, ColumnSpec, JSONValue, Problem, Row, quote
+from ledger.areas.directory.columns import (
+    WHOLE_COLUMN,
+    Column,
+    Columns,
+    ColumnSpec,
+    JSONValue,
+    Problem,
+    Row,
+    quote,
+)
 from ledger.canonical import canonical_bytes
 from ledger.errors import ConfigurationError, ValidationError
 from ledger.i18n import Message, _, os_reason
@@ -55,6 +65,11 @@ from ledger.i18n import Message, _, os_reason
 Format = Literal["csv", "xlsx"]
 #: How often :func:`check_file` reports progress, in lines.
 PROGRESS_LINES = 4096
+#: Records :func:`check_file` checks at once, column by column.
+BLOCK_RECORDS = 1000
+#: At most this many distinct cells of a column are remembered with their value.
+MEMO_CELLS = 4096
+_MISS = object()
 
 
 @dataclass(frozen=True)
@@ -437,6 +452,14 @@ class _RowCheck:
             (where.get(rule[0]), rule) for rule in self.columns
         )
         self.check_row = spec.check_row
+        # The block path (:meth:`block`): per column, its parser's whole-column check,
+        # else the values of the cells seen so far (an empty optional cell: its default).
+        self.check_rows = spec.check_rows if self.plain else None
+        self.memos: dict[str, dict[str, JSONValue]] = {
+            name: {} if required else {"": [] if multi else default}
+            for name, __, required, multi, default in self.columns
+        }
+        self.names_in_order = tuple(rule[0] for rule in self.columns)
 
     def __call__(
         self, cells: Sequence[object]
@@ -500,6 +523,78 @@ class _RowCheck:
                     bad.add(name)
             row[name] = value
         return self._finish(row, problems, bad)
+
+    def block(self, records: Sequence[Sequence[object]]) -> list[Row] | None:
+        """The rows of a block of records if every one of them is certainly good (each
+        as :meth:`__call__` gives it), else None: check them one by one then.
+
+        Column by column: a whole column of cells is checked by its parser's
+        :data:`~ledger.areas.directory.columns.WHOLE_COLUMN` check, or takes the values
+        of the cells the file has shown before (a column of a few distinct values: kinds,
+        departments, classes), and the rules spanning columns by the spec's
+        ``check_rows``. Only the plain case (every cell a str, the header naming every
+        column) and only blocks without blank rows, problems or doubts.
+        """
+        if self.check_rows is None or not records or set(map(len, records)) != {self.width}:
+            return None
+        cells = list(zip(*records, strict=True))
+        count = len(records)
+        values: Columns = {}
+        for index, (name, parse, required, multi, default) in self.cells_at:
+            column: list[JSONValue]
+            if index is None:
+                if required:
+                    return None
+                column = [[] for __ in range(count)] if multi else [default] * count
+            else:
+                texts = list(map(str.strip, cells[index]))
+                found = self._column(texts, parse, required, self.memos[name])
+                if found is None:
+                    return None
+                column = list(map(list, found)) if multi else found  # type: ignore[arg-type]
+            values[name] = column
+        if not self.check_rows(values):
+            return None
+        return list(
+            map(dict, map(zip, repeat(self.names_in_order), zip(*values.values(), strict=True)))
+        )
+
+    @staticmethod
+    def _column(
+        texts: list[str],
+        parse: Callable[[str], JSONValue],
+        required: bool,
+        memo: dict[str, JSONValue],
+    ) -> list[JSONValue] | None:
+        whole = WHOLE_COLUMN.get(parse)
+        if whole is not None and "" not in texts:
+            return texts if whole(texts) else None  # type: ignore[return-value]
+        if whole is not None:
+            if required:
+                return None
+            written = [text for text in texts if text]
+            if written and not whole(written):
+                return None
+            empty = memo[""]
+            return [text if text else empty for text in texts]
+        column = cast(list[JSONValue], list(map(memo.get, texts, repeat(_MISS))))
+        if _MISS not in column:
+            return column
+        for at, text in enumerate(texts):
+            if column[at] is not _MISS:
+                continue
+            if not text:  # a required column's empty cell
+                return None
+            try:
+                value = parse(text)
+            except ValueError:
+                return None
+            if value == [] and required:
+                return None
+            if len(memo) < MEMO_CELLS:
+                memo[text] = value
+            column[at] = value
+        return column
 
     def _finish(self, row: Row, problems: list[Problem], bad: set[str]) -> _Checked:
         row_id = row["id"]
@@ -579,18 +674,41 @@ class SeenIds:
             return self.finish(close=False)
         return []
 
+    def add_many(self, ids: Sequence[str], lines: Sequence[int]) -> list[tuple[int, int]]:
+        """:meth:`add` of each id on its line, in order; the same result, at once when
+        the ids are new to the block and fit in it."""
+        block = self._block
+        fresh = dict(zip(ids, lines, strict=True))
+        if (
+            len(fresh) != len(ids)
+            or len(block) + len(fresh) > self.BLOCK
+            or not block.keys().isdisjoint(fresh)
+        ):
+            found: list[tuple[int, int]] = []
+            for row_id, line in zip(ids, lines, strict=True):
+                found += self.add(row_id, line)
+            return found
+        block.update(fresh)
+        if len(block) >= self.BLOCK:
+            return self.finish(close=False)
+        return []
+
     def finish(self, *, close: bool = True) -> list[tuple[int, int]]:
         """Flush the block; return (line, first line) of every duplicate found."""
         found = list(self._inside)
         block = self._block
-        ids = list(block)
+        # Insert first (in key order: the B-tree's pages are then visited in order); only
+        # if some id was there already (fewer rows changed) look up which, with its
+        # first line (an id inserted now has its own line).
+        before = self._db.total_changes
+        self._db.executemany("INSERT OR IGNORE INTO ids VALUES (?, ?)", sorted(block.items()))
+        ids = list(block) if self._db.total_changes - before != len(block) else []
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             rows = self._db.execute(
                 f"SELECT id, line FROM ids WHERE id IN ({','.join('?' * len(chunk))})", chunk
             ).fetchall()
-            found += [(block[row_id], first) for row_id, first in rows]
-        self._db.executemany("INSERT OR IGNORE INTO ids VALUES (?, ?)", block.items())
+            found += [(block[row_id], first) for row_id, first in rows if first != block[row_id]]
         self._block, self._inside = {}, []
         if close:
             self._db.close()
@@ -606,11 +724,13 @@ def check_file(
     on_row: Callable[[Row], None] | None = None,
     sheet: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    on_rows: Callable[[list[Row]], None] | None = None,
 ) -> FileCheck:
     """Check every row of a directory file in one streaming pass.
 
     ``on_row`` receives each normalised row that has no problem of its own, in file
-    order (an importer spools them, so it need not parse the file a second time).
+    order (an importer spools them, so it need not parse the file a second time);
+    ``on_rows`` receives the same rows, in the same order, several at a time.
     ``sheet`` names the worksheet of a workbook with several (required then).
     ``progress(done, total)`` is called every few thousand lines and at the end, in
     bytes of the file (CSV) or of the worksheet's compressed part (XLSX).
@@ -645,30 +765,55 @@ def check_file(
                 report(error.line, error.column, error.reason)
             check_record = _RowCheck(columns, header, file_format == "csv")
             seen = SeenIds()
-            for line, cells in records:
-                if progress is not None and not line % PROGRESS_LINES:
+            while block := list(islice(records, BLOCK_RECORDS)):
+                lines = [line for line, __ in block]
+                if progress is not None and lines[-1] // PROGRESS_LINES > (
+                    (lines[0] - 1) // PROGRESS_LINES
+                ):
                     progress(*where())
-                if truncated or header_errors:
-                    # Only count: the row count and the digest still need every row.
-                    if not _is_blank(cells):
-                        rows += 1
-                    continue
-                checked = check_record(cells)
-                if checked is None:
-                    continue
-                rows += 1
-                row, problems, row_id = checked
-                for column, reason in problems:
-                    report(line, column, reason)
-                if on_row is not None and not problems and row is not None:
-                    on_row(row)
-                if row_id is not None:
-                    for dup_line, first_seen in seen.add(row_id, line):
+                good = None
+                if not (truncated or header_errors):
+                    good = check_record.block([cells for __, cells in block])
+                if good is not None:  # every record a good row
+                    rows += len(good)
+                    if on_rows is not None:
+                        on_rows(good)
+                    if on_row is not None:
+                        for good_row in good:
+                            on_row(good_row)
+                    ids = cast(list[str], [good_row["id"] for good_row in good])
+                    for dup_line, first_seen in seen.add_many(ids, lines):
                         report(
                             dup_line,
                             "id",
                             _("duplicate id, first seen on line {seen}", seen=first_seen),
                         )
+                    continue
+                for line, cells in block:
+                    if truncated or header_errors:
+                        # Only count: the row count and the digest still need every row.
+                        if not _is_blank(cells):
+                            rows += 1
+                        continue
+                    checked = check_record(cells)
+                    if checked is None:
+                        continue
+                    rows += 1
+                    row, problems, row_id = checked
+                    for column, reason in problems:
+                        report(line, column, reason)
+                    if not problems and row is not None:
+                        if on_rows is not None:
+                            on_rows([row])
+                        if on_row is not None:
+                            on_row(row)
+                    if row_id is not None:
+                        for dup_line, first_seen in seen.add(row_id, line):
+                            report(
+                                dup_line,
+                                "id",
+                                _("duplicate id, first seen on line {seen}", seen=first_seen),
+                            )
             for dup_line, first_seen in seen.finish():
                 report(
                     dup_line, "id", _("duplicate id, first seen on line {seen}", seen=first_seen)
@@ -752,6 +897,7 @@ def batches(rows: Iterable[Row], size: int = 1000) -> Iterator[list[Row]]:
         yield batch
 
 
-def batch_digest(rows: Sequence[Row]) -> str:
-    """Hex SHA-256 of the RFC 8785 canonical bytes of the list of rows."""
-    return hashlib.sha256(canonical_bytes(list(rows))).hexdigest()
+def batch_digest(rows: Sequence[Row], *, plain: bool = False) -> str:
+    """Hex SHA-256 of the RFC 8785 canonical bytes of the list of rows. ``plain``: the
+    rows are as :func:`check_file` normalised them (see :func:`canonical_bytes`)."""
+    return hashlib.sha256(canonical_bytes(list(rows), plain=plain)).hexdigest()

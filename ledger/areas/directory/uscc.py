@@ -37,9 +37,8 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from itertools import repeat
-from typing import Any
 
 from ledger.errors import ValidationError
 from ledger.i18n import _
@@ -287,26 +286,36 @@ def _structure_findings(code: str, kind: str) -> Findings:
 
 # -- whole columns of codes at once (an import checks a batch of 1,000 codes at a time) --------
 
-_CODE_GETS = tuple(weighted.__getitem__ for weighted in _WEIGHTED)
-_ORGANISATION_GETS = tuple(weighted.__getitem__ for weighted in _ORGANISATION_WEIGHTED)
-#: Weighted sum -> the check character it asks for (USCC, and GB 11714's).
-_CHECK_OF_SUM = tuple(ALPHABET[(31 - total % 31) % 31] for total in range(30 * sum(WEIGHTS) + 1))
-_ORGANISATION_CHECK_OF_SUM = tuple(
-    _CHECK_WRITTEN[11 - total % 11] for total in range(35 * sum(ORGANISATION_WEIGHTS) + 1)
-)
+# A column of codes is checked with whole-number arithmetic on all of them at once: each
+# character becomes the character whose number is its value; the values at one position
+# of every code, read as UTF-16, are the 16-bit digits of one big number; the weighted sum
+# of those numbers holds each code's weighted sum in its own digit (none reaches 2**16, so
+# no digit carries into the next), read back as UTF-16 and mapped to the check character
+# each asks for. A few C-level calls per position instead of a Python loop per code.
+_AS_VALUE = str.maketrans({c: chr(v) for c, v in _VALUE.items()})
+_AS_ORGANISATION_VALUE = str.maketrans({c: chr(v) for c, v in _ORGANISATION_VALUES.items()})
+#: Weighted sum -> the check character it asks for (USCC, and GB 11714's), as ``translate`` takes.
+_CHECK_OF_SUM = {total: ALPHABET[(31 - total % 31) % 31] for total in range(30 * sum(WEIGHTS) + 1)}
+_ORGANISATION_CHECK_OF_SUM = {
+    total: _CHECK_WRITTEN[11 - total % 11] for total in range(35 * sum(ORGANISATION_WEIGHTS) + 1)
+}
 _AUTHORITY_SET = frozenset(AUTHORITIES)
-_DIVISION = slice(2, 8)
 _PROVINCE = slice(2, 4)
 _ORGANISATION_BODY = slice(8, 16)
 _PREFIX = slice(0, 2)
-#: The first two characters of a market entity's code -> its kind (market regulator, 9).
-_KIND_OF_PREFIX = {f"9{category}": kind for category, kind in MARKET_CATEGORIES.items()}
+#: The first two characters of a market entity's code -> its kind (market regulator, 9):
+#: a sound code filed as that kind has no warning.
+KIND_OF_PREFIX = {f"9{category}": kind for category, kind in MARKET_CATEGORIES.items()}
 
 
-def _per_code_sums(gets: tuple[Any, ...], positions: list[tuple[str, ...]]) -> Iterator[int]:
-    """Each code's weighted sum, from the codes' characters by position (one C-level
-    pass per position instead of a Python loop per code)."""
-    return map(sum, zip(*map(map, gets, positions), strict=True))
+def _weighted_sums(values: str, count: int, first: int, weights: tuple[int, ...]) -> str:
+    """Each of ``count`` codes' weighted sum of the values from position ``first`` on,
+    as the character of that number (``values``: the codes' values, one after another)."""
+    total = 0
+    for offset, weight in enumerate(weights):
+        digits = values[first + offset :: LENGTH].encode("utf-16-le")
+        total += weight * int.from_bytes(digits, "little")
+    return total.to_bytes(2 * count, "little").decode("utf-16-le")
 
 
 def codes_sound(codes: Sequence[str]) -> bool:
@@ -317,27 +326,25 @@ def codes_sound(codes: Sequence[str]) -> bool:
         return True
     if set(map(type, codes)) != {str} or set(map(len, codes)) != {LENGTH}:
         return False
-    if not _CODE_CHARACTERS.fullmatch("".join(codes)):
+    joined = "".join(codes)
+    if not _CODE_CHARACTERS.fullmatch(joined):
         return False
-    positions = list(zip(*codes, strict=True))
-    if (
-        tuple(map(_CHECK_OF_SUM.__getitem__, _per_code_sums(_CODE_GETS, positions[:17])))
-        != (positions[17])
-    ):
+    count = len(codes)
+    sums = _weighted_sums(joined.translate(_AS_VALUE), count, 0, WEIGHTS)
+    if sums.translate(_CHECK_OF_SUM) != joined[17::LENGTH]:
         return False
-    if not set(positions[0]) <= _AUTHORITY_SET:  # an all-zero code fails here too
+    if not set(joined[::LENGTH]) <= _AUTHORITY_SET:  # an all-zero code fails here too
         return False
-    divisions = "".join(map(operator.getitem, codes, repeat(_DIVISION)))
+    divisions = "".join(joined[at::LENGTH] for at in range(2, 8))
     if not (divisions.isascii() and divisions.isdigit()):
         return False
     if not set(map(operator.getitem, codes, repeat(_PROVINCE))) <= PROVINCES:
         return False
     if _ZEROS[:8] in set(map(operator.getitem, codes, repeat(_ORGANISATION_BODY))):
         return False
-    organisation_checks = map(
-        _ORGANISATION_CHECK_OF_SUM.__getitem__, _per_code_sums(_ORGANISATION_GETS, positions[8:16])
-    )
-    return tuple(organisation_checks) == positions[16]
+    values = joined.translate(_AS_ORGANISATION_VALUE)
+    sums = _weighted_sums(values, count, 8, ORGANISATION_WEIGHTS)
+    return sums.translate(_ORGANISATION_CHECK_OF_SUM) == joined[16::LENGTH]
 
 
 def kinds_match(codes: Sequence[str], kinds: Sequence[str]) -> bool:
@@ -345,4 +352,4 @@ def kinds_match(codes: Sequence[str], kinds: Sequence[str]) -> bool:
     (each a market entity's kind, each code sound): the market regulator's code of that
     category. False says nothing about any one code."""
     prefixes = map(str.__getitem__, codes, repeat(_PREFIX))
-    return list(map(_KIND_OF_PREFIX.get, prefixes)) == list(kinds)
+    return list(map(KIND_OF_PREFIX.get, prefixes)) == list(kinds)
