@@ -154,8 +154,11 @@ class Context:
                 rule=rule,
             )
 
-    def attached_rows(self, digest_param: str = "rows_digest") -> list[dict[str, Any]]:
-        """The attachment's rows, checked against the digest the actor signed."""
+    def attached_rows(
+        self, digest_param: str = "rows_digest", *, plain: bool = False
+    ) -> list[dict[str, Any]]:
+        """The attachment's rows, checked against the digest the actor signed. ``plain``:
+        the handler has found the rows plain JSON (see ``canonical_bytes``)."""
         from ledger.audit.hashing import sha256
         from ledger.canonical import canonical_bytes
 
@@ -165,7 +168,7 @@ class Context:
                 _("this command needs its rows attached"),
                 {"attachment": [_("missing or not a list of objects")]},
             )
-        if sha256(canonical_bytes(rows)).hex() != self.params.raw.get(digest_param):
+        if sha256(canonical_bytes(rows, plain=plain)).hex() != self.params.raw.get(digest_param):
             raise ValidationError(
                 _("the attached rows are not the ones the command was signed for"),
                 {digest_param: [_("does not match the attachment")]},

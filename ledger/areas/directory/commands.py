@@ -18,6 +18,7 @@ from ledger.areas.directory.events import (
     ObjectImport,
     object_row_problems,
     object_rows_sound,
+    object_rows_sound_and_plain,
 )
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, ValidationError
@@ -128,7 +129,12 @@ class RecordBatch(Command):
 def batch(ctx: Context, c: RecordBatch) -> Outcome:
     department = require_operator(ctx)
     import_id, seq, digest = c.import_id, c.seq, c.rows_digest
-    rows = ctx.attached_rows()
+    structure = formats.since(ctx.ledger, 2)
+    # The whole batch at once (its warnings as if unconfirmed); only if that is unsure,
+    # row by row below (the same rules). Rows it finds sound and plain JSON need not be
+    # checked again for their digest's canonical bytes.
+    sound, plain = object_rows_sound_and_plain(ctx.attachment, department, structure=structure)
+    rows = ctx.attached_rows(plain=plain)
     started = _load_import(ctx, import_id, department)
     if seq != started.recorded + 1:
         raise ConflictError(
@@ -148,10 +154,9 @@ def batch(ctx: Context, c: RecordBatch) -> Outcome:
             {"attachment": [_("{count} rows", count=len(rows))]},
         )
     errors: dict[str, list[str]] = {}
-    structure = formats.since(ctx.ledger, 2)
     confirmed = started.confirm_warnings
-    # The whole batch at once; only if that is unsure, row by row (the same rules).
-    sound = object_rows_sound(rows, department, structure=structure, confirmed=confirmed)
+    if not sound and confirmed:
+        sound = object_rows_sound(rows, department, structure=structure, confirmed=True)
     for i, row in enumerate([] if sound else rows):
         problems = object_row_problems(row, department, structure=structure, confirmed=confirmed)
         if problems:

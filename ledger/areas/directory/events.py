@@ -317,17 +317,32 @@ def object_rows_sound(
     where that is simpler: exact types, keys in the stored order, every market entity's
     code free of structure errors whatever the format.
     """
+    return object_rows_sound_and_plain(rows, department, structure=structure, confirmed=confirmed)[
+        0
+    ]
+
+
+def object_rows_sound_and_plain(
+    rows: Sequence[Any], department: str, *, structure: bool = False, confirmed: bool = False
+) -> tuple[bool, bool]:
+    """(:func:`object_rows_sound`, and whether the rows are moreover plain JSON as
+    ``canonical_bytes(plain=True)`` takes it: also exactly ``str`` where a value equal to
+    a listed one would do, integers within ±(2**53 - 1)). Never raises."""
     try:
         return _rows_sound(rows, department, structure and not confirmed)
     except (TypeError, ValueError):  # e.g. an unhashable kind, a penalty date that is none
-        return False
+        return False, False
 
 
-def _rows_sound(rows: Sequence[Any], department: str, warnings: bool) -> bool:
+_NOT = (False, False)
+_MAX_SAFE_INT = 2**53 - 1
+
+
+def _rows_sound(rows: Sequence[Any], department: str, warnings: bool) -> tuple[bool, bool]:
     if not rows:
-        return True
+        return True, True
     if set(map(type, rows)) != {dict} or set(map(tuple, rows)) != {OBJECT_FIELDS}:
-        return False
+        return _NOT
     (
         ids,
         names,
@@ -342,33 +357,36 @@ def _rows_sound(rows: Sequence[Any], department: str, warnings: bool) -> bool:
         status,
     ) = zip(*map(dict.values, rows), strict=True)
     if not (set(kinds) <= _KIND_SET and set(credit) <= _CREDIT_SET and set(status) <= _STATUS_SET):
-        return False
+        return _NOT
     if set(map(type, ids)) != {str} or _SPACE.search("".join(ids)):
-        return False
+        return _NOT
     lengths = set(map(len, ids))
     if min(lengths) < 1 or max(lengths) > 64:
-        return False
+        return _NOT
     entity = list(map(_ENTITY_SET.__contains__, kinds))
     codes = list(compress(ids, entity))
     if not codes_sound(codes):
-        return False
+        return _NOT
     if warnings and not kinds_match(codes, list(compress(kinds, entity))):
-        return False
+        return _NOT
     for texts in (names, regions):
         if set(map(type, texts)) != {str} or not all(map(str.strip, texts)):
-            return False
+            return _NOT
     if not set(map(type, industries)) | set(map(type, scopes)) <= _TEXT_OR_NONE:
-        return False
+        return _NOT
     if set(map(type, supervisors)) != {list} or not all(supervisors):
-        return False
+        return _NOT
     if set(map(type, chain.from_iterable(supervisors))) != {str}:
-        return False
+        return _NOT
     if not all(map(operator.contains, supervisors, repeat(department))):
-        return False
+        return _NOT
     if set(map(type, penalties)) != {list}:
-        return False
+        return _NOT
     days = list(chain.from_iterable(penalties))
     if days and set(map(type, days)) != {str}:
-        return False
+        return _NOT
     list(map(dt.date.fromisoformat, days))  # ValueError: not a date (see above)
-    return set(map(type, complaints)) == {int} and min(complaints) >= 0
+    if set(map(type, complaints)) != {int} or min(complaints) < 0:
+        return _NOT
+    chosen = set(map(type, kinds)) | set(map(type, credit)) | set(map(type, status))
+    return True, chosen == {str} and max(complaints) <= _MAX_SAFE_INT
