@@ -9,6 +9,7 @@ Each backend (:mod:`ledger.storage.recorders`) supplies a small SQL adapter
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -250,8 +251,50 @@ class ChainWriter:
             "ORDER BY c.position LIMIT ?"
         )
         if not expand:
-            return [chain_row(r, self._stream) for r in self.query(sql, (after, limit))]
+            return self._stored_chain_rows(after, limit)
         return self._chain_rows(sql, (after, limit))
+
+    def _stored_chain_rows(self, after: int, limit: int) -> list[ChainRow]:
+        """:meth:`select_chain`'s rows unexpanded, read as plain tuples: the same rows as
+        :func:`chain_row` makes, built without converting what is already the right type
+        (a stream id stored as 32 lowercase hex digits formatted as ``UUID`` prints it)."""
+        out: list[ChainRow] = []
+        for r in self._entry_rows(
+            f"SELECT {CHAIN_COLUMNS} FROM {{chain}} c LEFT JOIN {{events}} e "
+            "ON e.{event_id} = c.notification_id WHERE c.position > ? "
+            "ORDER BY c.position LIMIT ?",
+            (after, limit),
+        ):
+            position, entry, entry_hash, command, key, nonce, signer, signature = r[:8]
+            raw, version, topic, state, notification = r[8:13]
+            if raw is None:
+                event = None
+            else:
+                event = StoredEventRow(
+                    f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+                    if type(raw) is str and _HEX32.fullmatch(raw)
+                    else self._stream(raw),
+                    version if type(version) is int else as_int(version),
+                    topic if type(topic) is str else str(topic),
+                    state if type(state) is bytes else stored_bytes(state),
+                )
+            out.append(
+                ChainRow(
+                    position if type(position) is int else as_int(position),
+                    entry if type(entry) is bytes else stored_bytes(entry),
+                    entry_hash if type(entry_hash) is bytes else stored_bytes(entry_hash),
+                    command if command is None or type(command) is bytes else stored_bytes(command),
+                    key if key is None or type(key) is str else str(key),
+                    nonce if nonce is None or type(nonce) is str else str(nonce),
+                    signer if signer is None or type(signer) is str else str(signer),
+                    signature
+                    if signature is None or type(signature) is bytes
+                    else stored_bytes(signature),
+                    event,
+                    notification if type(notification) is int else as_int(notification),
+                )
+            )
+        return out
 
     def select_entries(self, after: int, limit: int) -> list[EntryRow]:
         """What the projections read of the entries with positions > ``after``, as plain
@@ -649,6 +692,10 @@ class CursorNodes:
 
     def nodes(self, keys: Iterable[Node]) -> dict[Node, bytes]:
         return read_nodes(self.query, keys)
+
+
+#: A stream id as SQLite's events table stores it (``UUID.hex``).
+_HEX32 = re.compile(r"[0-9a-f]{32}")
 
 
 def stored_bytes(value: Any) -> bytes:

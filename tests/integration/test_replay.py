@@ -87,6 +87,22 @@ def test_a_whole_county_replays_event_for_event(county: County) -> None:
     assert (replayed.commands, replayed.events) == (report.commands, report.size)
 
 
+def test_the_replay_reads_the_rows_verify_reads(county: County) -> None:
+    """The replay reads the chain as stored (compact rows unexpanded, R2.2): expanded,
+    those are exactly the rows the chain checks read, page by page."""
+    ledger = county.ledger
+    size = ledger.head().position
+    for after, page in ((0, size), (5, 7), (size - 3, 10)):
+        stored = ledger.select_chain(after, page, expand=False)
+        assert [r.position for r in stored] == [
+            r.position for r in ledger.select_chain(after, page)
+        ]
+        assert ledger.expand_chain(stored) == ledger.select_chain(after, page)
+    assert any(
+        r.entry != e.entry for r, e in zip(stored, ledger.select_chain(size - 3, 10), strict=True)
+    )
+
+
 def test_an_extra_withholding_under_a_departments_note_is_caught(county: County) -> None:
     """Issue 11.1: SCJGJ signs a note; the operator also records a ``result.withheld``
     hiding its inspectors' violation, attributed to that signature and sealed."""
