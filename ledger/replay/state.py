@@ -57,6 +57,7 @@ class LogState:
         # it: folded once, shared (no handler changes it).
         self._genesis: Any | None = None
         self._actors: dict[UUID, Any] = {}
+        self._texts: dict[UUID, str] = {}
 
     # -- LedgerReader -----------------------------------------------------------------
     def find(self, aggregate_id: Any) -> Any | None:
@@ -124,6 +125,13 @@ class LogState:
                 return
             yield position, stream, topic, loads(state)
 
+    def stream_text(self, stream: UUID) -> str:
+        """``str(stream)``, made once per stream."""
+        text = self._texts.get(stream)
+        if text is None:
+            text = self._texts[stream] = str(stream)
+        return text
+
     # -- growing ----------------------------------------------------------------------
     def apply(self, entries: Sequence[tuple[int, bytes, str, Any, bytes]]) -> None:
         """Add one command's entries: (position, entry hash, topic, domain event, stored
@@ -134,6 +142,6 @@ class LogState:
                 self._genesis = None
             self._actors.pop(event.originator_id, None)
             self._topics.setdefault(topic, []).append(
-                (position, str(event.originator_id), topic, state)
+                (position, self.stream_text(event.originator_id), topic, state)
             )
             self._head = Head(position, entry_hash)

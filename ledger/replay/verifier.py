@@ -288,7 +288,7 @@ class Replayer:
                 and version == stored_event.version
                 and stored.topic == stored_event.topic
                 and type(stored.originator_id) is UUID
-                and str(stored.originator_id) == stored_event.stream
+                and self.state.stream_text(stored.originator_id) == stored_event.stream
                 and _schema(event) == schema
                 and type(event.timestamp) is dt.datetime
                 and event.timestamp.isoformat() == time
