@@ -189,6 +189,30 @@ def tickets(seed: bytes, purpose: str, idents: Iterable[str]) -> Iterator[tuple[
         yield int.from_bytes(h.digest(), "big"), ident
 
 
+def smallest_tickets(
+    seed: bytes, purpose: str, idents: Sequence[str], n: int
+) -> list[tuple[int, str]]:
+    """``heapq.nsmallest(n, tickets(seed, purpose, idents))``: the n smallest (ticket,
+    id), in order. Each is ranked as the bytes ``SHA-256(...) || UTF-8(id)``, whose
+    order is (ticket, id)'s (a digest is 32 big-endian bytes; UTF-8 keeps code point
+    order), so no integer is made but for the n drawn, and the heap is C's (issue 15.4)."""
+    if n <= 0:
+        return []
+    raws = [ident.encode("utf-8") for ident in idents]
+    prefix = seed + lp(purpose.encode())
+    sha = hashlib.sha256
+    sizes = set(map(len, raws))
+    if len(sizes) == 1:  # ids of one length (the common case): one prefix for all
+        head = prefix + sizes.pop().to_bytes(4, "big")
+        ranked = [sha(head + raw).digest() + raw for raw in raws]
+    else:
+        ranked = [sha(prefix + lp(raw)).digest() + raw for raw in raws]
+    heapq.heapify(ranked)
+    pop = heapq.heappop
+    chosen = [pop(ranked) for _ in range(min(n, len(ranked)))]
+    return [(int.from_bytes(c[:32], "big"), c[32:].decode("utf-8")) for c in chosen]
+
+
 def select(seed: bytes, strata: Iterable[Stratum]) -> tuple[dict[str, dict[str, Any]], list[Drawn]]:
     """Draw each stratum; return per-stratum (N, ratio, n) and all drawn objects in
     ticket order (the inspection order)."""
@@ -196,7 +220,7 @@ def select(seed: bytes, strata: Iterable[Stratum]) -> tuple[dict[str, dict[str, 
     drawn: list[Drawn] = []
     for stratum in strata:
         n = stratum_size(stratum.ratio, len(stratum.ids))
-        chosen = heapq.nsmallest(n, tickets(seed, "object", stratum.ids))
+        chosen = smallest_tickets(seed, "object", stratum.ids, n)
         summary[stratum.key] = {"count": len(stratum.ids), "ratio": stratum.ratio, "n": n}
         drawn += [Drawn(i, stratum.key, t) for t, i in chosen]
     drawn.sort(key=lambda d: (d.ticket, d.object))

@@ -24,7 +24,6 @@ import datetime as dt
 import operator
 from collections.abc import Collection, Mapping
 from decimal import Decimal
-from itertools import compress, repeat
 from typing import Any
 
 from ledger.draw.algorithm import Job, Officer
@@ -146,74 +145,49 @@ def strata_for(
     today = on.isoformat()
     since = _years_before(on, directed["penalty_years"]) if directed else today
     by_industry = bool(directed and directed.get("industries"))
-    stratify_by = spec.get("stratify_by") or ()
-
-    def stratum_of(ident: str | None, object_record: ObjectRecord) -> str | None:
-        """The object's stratum key, or None when it is not eligible. ``ident`` None:
-        an object no id-dependent rule concerns (not capped, excluded or on the credit
-        record), whose stratum follows from its record alone."""
-        kind, region, industry, supervisors, credit, penalties, complaints, status = object_record
+    strata: dict[str, list[tuple[str, str]]] = {}
+    for ident, (
+        kind,
+        region,
+        industry,
+        supervisors,
+        credit,
+        penalties,
+        complaints,
+        status,
+    ) in objects.items():
         if status != "active" or kind not in kinds or not departments.intersection(supervisors):
-            return None
+            continue
         if (regions and region not in regions) or (industries and industry not in industries):
-            return None
+            continue
         if checklists and not any(
             i["object_type"] == kind and i["department"] in supervisors for i in spec["items"]
         ):
-            return None
-        if ident is not None and ident in capped:
-            return None
-        if ident is not None and credit_from_record and record is not None and ident in record:
+            continue
+        if ident in capped:
+            continue
+        if credit_from_record and record is not None and ident in record:
             credit = class_from_record(credit, record[ident], on)
         key = credit
         if directed and (
             complaints >= directed["min_complaints"]
             or (penalties and any(since < day <= today for day in penalties))
             or (
-                ident is not None
-                and record is not None
+                record is not None
                 and any(since < entry.day <= today for entry in record.get(ident, ()))
             )
             or (by_industry and industry in concentrated)
         ):
             key = "directed"
-        if ident is not None and ident in excluded and not (exempt_directed and key == "directed"):
+        if ident in excluded and not (exempt_directed and key == "directed"):
             if exclusion_mode == "exclude":
-                return None
+                continue
             key = LOWER[credit]
         if grade and key != "directed":
             key += "/" + grade[kind]
-        for name in stratify_by:
+        for name in spec.get("stratify_by") or ():
             key += "|" + str(region if name == "region" else industry)
-        return key
-
-    # Most objects' stratum follows from their record alone, and the directory keeps
-    # equal records once (1M objects have ~130,000): decided once per record, then
-    # per object in C; the objects an id-dependent rule concerns (capped, excluded,
-    # on the credit record) decided one by one (issue 15.4).
-    ids = list(objects)
-    held = list(objects.values())
-    numbers = list(map(id, held))
-    decided = {n: stratum_of(None, r) for n, r in dict(zip(numbers, held, strict=True)).items()}
-    keys = list(map(decided.__getitem__, numbers))
-    special = set(capped) | set(excluded) | (set(record) if record is not None else set())
-    if special:
-        for at in compress(range(len(ids)), map(special.__contains__, ids)):
-            keys[at] = stratum_of(ids[at], held[at])
-    kinds_of = list(map(operator.itemgetter(0), held))
-    strata: dict[str, list[tuple[str, str]]] = {}
-    order = [k for k in dict.fromkeys(keys) if k is not None]  # as they first appear
-    if len(order) <= 8:  # a few passes in C per stratum
-        for key in order:
-            members = list(map(operator.eq, keys, repeat(key)))
-            strata[key] = list(
-                zip(compress(ids, members), compress(kinds_of, members), strict=True)
-            )
-    else:
-        add = {key: strata.setdefault(key, []).append for key in order}
-        for pair, stratum in zip(zip(ids, kinds_of, strict=True), keys, strict=True):
-            if stratum is not None:
-                add[stratum](pair)
+        strata.setdefault(key, []).append((ident, kind))
     first = operator.itemgetter(0)
     for members in strata.values():
         # Each id is one object (a key of ``objects``), so ordering by id orders the

@@ -81,6 +81,25 @@ def test_selection_is_independent_of_input_order(rng: random.Random) -> None:
     )
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(st.sampled_from("9AZé安\x00\U0001f600 "), max_size=5), max_size=40),
+    st.integers(0, 45),
+    st.sampled_from(["object", "inspector", "对象"]),
+)
+def test_the_smallest_tickets_are_the_heaps_of_every_ticket(
+    ids: list[str], n: int, purpose: str
+) -> None:
+    """Issue 15.4: the drawn ids ranked as digest-and-id bytes in C's heap are exactly
+    ``heapq.nsmallest`` of every (ticket, id) -- ids of one length or several, not
+    ASCII, repeated, or empty; n from none to more than there are (R7.4)."""
+    import heapq
+
+    expected = heapq.nsmallest(n, draw.tickets(SEED, purpose, ids))
+    assert draw.smallest_tickets(SEED, purpose, ids, n) == expected
+    assert all(t == ticket(SEED, purpose, i) for t, i in expected)
+
+
 @pytest.mark.parametrize(
     ("ratio", "count", "n"),
     [
