@@ -24,7 +24,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import chain, compress
 from typing import Any
 
 from ledger.audit.hashing import signature_ok
@@ -336,21 +338,22 @@ def perform(
 ) -> dict[str, Any]:
     """Run the draw: the seed, the selection per stratum, the matching. Pure."""
     seed = seed_of(commitment_hash(text), sources, commitment["algorithm"])
+    first = operator.itemgetter(0)
     strata = [
-        Stratum(key, stratum_ratio(commitment["ratios"], key), tuple(i for i, __ in members))
+        Stratum(key, stratum_ratio(commitment["ratios"], key), tuple(map(first, members)))
         for key, members in sorted(snap.strata.items())
     ]
     summary, drawn = select(seed, strata)
     v2 = commitment.get("matching_rules") == MATCHING_V2
     # Each object's kind (the last stratum naming it wins): v1 matching reads every
     # eligible object's, v2 only the drawn ones' (for their assignments).
-    wanted = {d.object for d in drawn} if v2 else None
-    kinds = {
-        i: k
-        for members in snap.strata.values()
-        for i, k in members
-        if wanted is None or i in wanted
-    }
+    members = list(chain.from_iterable(snap.strata.values()))
+    if v2:
+        wanted = {d.object for d in drawn}
+        kinds = dict(compress(members, map(wanted.__contains__, map(first, members))))
+    else:
+        kinds = dict(members)
+    del members
     picked = [(d.object, d.stratum, d.ticket) for d in drawn]
     checklists: dict[str, list[str]] | None = None
     if v2:

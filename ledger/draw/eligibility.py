@@ -383,11 +383,21 @@ def jobs_for_v2(
     """The jobs of drawn objects under matching v2, and each object's checklist
     (``DEPARTMENT:CODE``, in the task's order)."""
     jobs, checklists = [], {}
+    # What a job needs follows from the object's kind, 片区, industry and supervisors:
+    # worked out once for each such combination (tens of thousands of drawn objects
+    # share a few hundred), the same values as job_v2 of each (issue 15.4).
+    shapes: dict[tuple[Any, ...], tuple[list[str], Job]] = {}
     for ident, stratum, ticket in drawn:
         kind, region, industry, supervisors = objects[ident][:4]
-        checklist = [item_key(i) for i in checklist_for(spec["items"], kind, supervisors)]
-        checklists[ident] = checklist
-        jobs.append(
-            job_v2(spec["items"], ident, stratum, ticket, checklist, region or "", industry or "")
-        )
+        shape = (kind, region, industry, tuple(supervisors))
+        known = shapes.get(shape)
+        if known is None:
+            checklist = [item_key(i) for i in checklist_for(spec["items"], kind, supervisors)]
+            known = shapes[shape] = (
+                checklist,
+                job_v2(spec["items"], "", "", 0, checklist, region or "", industry or ""),
+            )
+        checklist, job = known
+        checklists[ident] = list(checklist)
+        jobs.append(Job(ident, stratum, ticket, job.needs, job.region, job.topics))
     return jobs, checklists

@@ -14,6 +14,8 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import orjson
+
 from ledger.audit.statemap import stream_key
 from ledger.decoding import paused_gc
 from ledger.draw.algorithm import ALGORITHMS, Officer
@@ -56,7 +58,30 @@ RESULT_FIELDS = ("sources", "seed", "strata", "drawn", "assignments")
 
 
 def compare(recorded: dict[str, Any], recomputed: dict[str, Any], path: str = "") -> str | None:
-    """The first place where two results differ, as a readable path; None if equal."""
+    """The first place where two results differ, as a readable path; None if equal.
+
+    Two values equal as Python values *and* as JSON are equal here too (in C: a 1M-object
+    draw's result holds tens of thousands of assignments, issue 15.4); otherwise they
+    are walked, to find where (``1`` and ``True``, ``1`` and ``1.0``, a list and a tuple
+    differ here, as they always did)."""
+    if _identical(recorded, recomputed):
+        return None
+    return _compare(recorded, recomputed, path)
+
+
+def _identical(recorded: Any, recomputed: Any) -> bool:
+    """Equal as values and as JSON, with no ``null`` (a NaN is written as one, and the
+    same NaN on both sides is equal as a value, where the walk tells it apart)."""
+    try:
+        if not recorded == recomputed:
+            return False
+        written = orjson.dumps(recorded)
+        return written == orjson.dumps(recomputed) and b"null" not in written
+    except TypeError:  # orjson.JSONEncodeError too: not JSON (a key not a string ...)
+        return False
+
+
+def _compare(recorded: Any, recomputed: Any, path: str) -> str | None:
     if type(recorded) is not type(recomputed):
         return f"{path or 'result'}: recorded {recorded!r:.80} recomputed {recomputed!r:.80}"
     if isinstance(recorded, dict):
@@ -64,13 +89,13 @@ def compare(recorded: dict[str, Any], recomputed: dict[str, Any], path: str = ""
         for key in [*recorded, *(k for k in recomputed if k not in recorded)]:
             if key not in recorded or key not in recomputed:
                 return f"{path}.{key}: present on one side only"
-            found = compare(recorded[key], recomputed[key], f"{path}.{key}")
+            found = _compare(recorded[key], recomputed[key], f"{path}.{key}")
             if found:
                 return found
         return None
     if isinstance(recorded, list):
         for i, (a, b) in enumerate(zip(recorded, recomputed, strict=False)):
-            found = compare(a, b, f"{path}[{i}]")
+            found = _compare(a, b, f"{path}[{i}]")
             if found:
                 return found
         if len(recorded) != len(recomputed):

@@ -401,3 +401,38 @@ def test_a_v2_object_leaf_joined_directly_is_the_json_encoders_bytes(
     record = ("enterprise", region, industry, tuple(supervisors), "A", (), 0, "active")
     expected = leaf([*names, region or "", industry or "", sorted(supervisors)])
     assert _v2_leaf(*names, record) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["enterprise", "project", "individual"]),
+            st.sampled_from([None, "", "岳阳镇", "通贤镇"]),
+            st.sampled_from([None, "", "食品制造业", "公共场所"]),
+            st.sampled_from([("SCJGJ",), ("WJJ",), ("SCJGJ", "WJJ"), ("WJJ", "SCJGJ"), ()]),
+        ),
+        max_size=25,
+    )
+)
+def test_jobs_worked_out_once_per_kind_region_industry_and_supervisors(
+    shapes: list[tuple[Any, ...]],
+) -> None:
+    """Issue 15.4: jobs_for_v2 works out a job's needs and topics once for each
+    (kind, 片区, industry, supervisors) its drawn objects share; every job and checklist
+    equals job_v2 and checklist_for of the object on its own (R6.1, R6.6, R7.3), and no
+    two objects share a checklist list."""
+    objects = {
+        f"o{n}": (kind, region, industry, supervisors, "B", (), 0, "active")
+        for n, (kind, region, industry, supervisors) in enumerate(shapes)
+    }
+    drawn = [(ident, "B", n * 7) for n, ident in enumerate(objects)]
+    jobs, checklists = jobs_for_v2({"items": ITEMS}, drawn, objects)
+    for (ident, stratum, number), job in zip(drawn, jobs, strict=True):
+        kind, region, industry, supervisors = objects[ident][:4]
+        checklist = [
+            f"{i['department']}:{i['code']}" for i in checklist_for(ITEMS, kind, supervisors)
+        ]
+        assert checklists[ident] == checklist
+        assert job == job_v2(ITEMS, ident, stratum, number, checklist, region or "", industry or "")
+    assert len({id(c) for c in checklists.values()}) == len(checklists)

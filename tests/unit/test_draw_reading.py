@@ -125,6 +125,64 @@ def test_loads_refuses_what_the_standard_library_refuses(data: bytes) -> None:
         loads(data)
 
 
+# --- comparing a recorded result --------------------------------------------------------
+
+SCALAR = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 2),
+    st.sampled_from([1.0, 0.0, 2**70, float("nan")]),
+    st.sampled_from(["", "a", "1", "安"]),
+)
+VALUE = st.recursive(
+    SCALAR,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(st.sampled_from(["a", "b", "c"]), inner, max_size=3),
+        st.dictionaries(st.integers(0, 2), inner, min_size=1, max_size=2),
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(VALUE, VALUE, st.booleans())
+def test_compare_finds_the_same_first_difference_as_the_walk(
+    recorded: Any, recomputed: Any, same: bool
+) -> None:
+    """Issue 15.4: verify-draw's compare answers at once for two results equal as values
+    and as JSON, and otherwise walks them as it always did: the same first difference
+    (or none) whatever the values -- 1 and True, 1 and 1.0, lists and tuples, NaN,
+    integers beyond 64 bits, keys that are not strings, keys in another order."""
+    from ledger.draw.verify import _compare, compare
+
+    if same:
+        recomputed = json.loads(json.dumps(recorded)) if _jsonable(recorded) else recorded
+    assert compare(recorded, recomputed, "draw") == _compare(recorded, recomputed, "draw")
+    assert compare({"x": [recorded]}, {"x": [recomputed]}) == _compare(
+        {"x": [recorded]}, {"x": [recomputed]}, ""
+    )
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, tuple)
+
+
+def test_compare_tells_apart_what_json_or_equality_alone_would_not() -> None:
+    from ledger.draw.verify import compare
+
+    assert compare({"a": [1, "x"]}, {"a": [1, "x"]}) is None
+    assert compare({"b": 2, "a": 1}, {"a": 1, "b": 2}) is None  # key order is free
+    assert compare({"a": 1}, {"a": True}) == ".a: recorded 1 recomputed True"
+    assert compare({"a": 1}, {"a": 1.0}) == ".a: recorded 1 recomputed 1.0"
+    assert compare({"a": [1]}, {"a": (1,)}) == ".a: recorded [1] recomputed (1,)"
+
+
 # --- the paused collector ----------------------------------------------------------------
 
 
@@ -149,6 +207,39 @@ def test_paused_gc_restores_after_an_error_and_keeps_a_disabled_collector_off() 
         assert not gc.isenabled()  # it was off before: it stays off
     finally:
         gc.enable()
+
+
+def test_paused_gc_leaves_what_it_made_to_the_oldest_generation() -> None:
+    """Issue 15.4: what a paused block made and still holds is moved to the oldest
+    generation on the way out, so the first young collection after it does not examine
+    a million objects; a cycle made in the block is still collected, and objects frozen
+    on purpose stay frozen."""
+    import weakref
+
+    class Node:
+        other: Any = None
+
+    with paused_gc():
+        held = [[n] for n in range(1000)]
+        cycle = Node()
+        cycle.other = cycle
+        gone = weakref.ref(cycle)
+    young = {id(o) for o in gc.get_objects(generation=0)}
+    assert not any(id(o) in young for o in held)
+    assert any(id(o) in {id(x) for x in gc.get_objects(generation=2)} for o in held[:1])
+    del cycle
+    gc.collect()
+    assert gone() is None
+    frozen = [[1]]
+    gc.freeze()
+    try:
+        count = gc.get_freeze_count()
+        with paused_gc():
+            pass
+        assert gc.get_freeze_count() == count  # left frozen
+    finally:
+        gc.unfreeze()
+    assert frozen
 
 
 # --- the directory fold ------------------------------------------------------------------
