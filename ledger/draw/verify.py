@@ -75,8 +75,11 @@ def _identical(recorded: Any, recomputed: Any) -> bool:
     try:
         if not recorded == recomputed:
             return False
-        written = orjson.dumps(recorded)
-        return written == orjson.dumps(recomputed) and b"null" not in written
+        written = orjson.dumps(recorded, option=orjson.OPT_SORT_KEYS)
+        return (
+            written == orjson.dumps(recomputed, option=orjson.OPT_SORT_KEYS)
+            and b"null" not in written
+        )
     except TypeError:  # orjson.JSONEncodeError too: not JSON (a key not a string ...)
         return False
 

@@ -174,10 +174,11 @@ def _jsonable(value: Any) -> bool:
 
 
 def test_compare_tells_apart_what_json_or_equality_alone_would_not() -> None:
-    from ledger.draw.verify import compare
+    from ledger.draw.verify import _identical, compare
 
     assert compare({"a": [1, "x"]}, {"a": [1, "x"]}) is None
     assert compare({"b": 2, "a": 1}, {"a": 1, "b": 2}) is None  # key order is free
+    assert _identical({"b": [2], "a": 1}, {"a": 1, "b": [2]})  # answered at once
     assert compare({"a": 1}, {"a": True}) == ".a: recorded 1 recomputed True"
     assert compare({"a": 1}, {"a": 1.0}) == ".a: recorded 1 recomputed 1.0"
     assert compare({"a": [1]}, {"a": (1,)}) == ".a: recorded [1] recomputed (1,)"
