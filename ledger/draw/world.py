@@ -139,16 +139,19 @@ class Directory:
 
     objects: dict[str, ObjectRecord] = field(default_factory=dict)
     _imports: dict[str, str] = field(default_factory=dict)  # stream -> import id
-    _pending: dict[str, list[list[tuple[str, ObjectRecord]]]] = field(default_factory=dict)
+    _pending: dict[str, list[dict[str, ObjectRecord]]] = field(default_factory=dict)
     _object_keys: dict[str, str] = field(default_factory=dict)  # stream -> object id
     _values: dict[Any, Any] = field(default_factory=dict)  # one copy of each equal value
 
-    def _records(self, columns: list[str], rows: list[list[Any]]) -> list[tuple[str, ObjectRecord]]:
+    def _records(self, columns: list[str], rows: list[list[Any]]) -> dict[str, ObjectRecord]:
         at = {name: i for i, name in enumerate(columns)}
         pick = operator.itemgetter(at["id"], *(at[name] for name in _FIELDS))
         values = self._values
         one = values.setdefault
-        records = []
+        # A dict per batch: each id is hashed while the batch is at hand, and the
+        # directory takes the batch with the hashes (issue 15.4); a later row for the
+        # same id supersedes an earlier one, as it would have.
+        records: dict[str, ObjectRecord] = {}
         for row in rows:
             ident, kind, region, industry, supervisors, credit, penalties, complaints, status = (
                 pick(row)
@@ -176,7 +179,7 @@ class Directory:
                     one(status, status),
                 )
                 values[kept] = kept
-            records.append((ident, kept))
+            records[ident] = kept
         return records
 
     def apply(self, stream: str, topic: str, state: dict[str, Any]) -> None:
