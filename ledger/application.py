@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -214,18 +214,25 @@ class Ledger(Application[UUID]):
         self._transparency = transparency
 
     def topic_events(
-        self, topics: Sequence[str], up_to: int | None = None, page: int = 1000
+        self,
+        topics: Sequence[str],
+        up_to: int | None = None,
+        page: int = 1000,
+        *,
+        streams: Collection[str] | None = None,
     ) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
         """Decoded (position, stream, topic, state) of events with these topics, in log
         order -- the same tuples :mod:`ledger.draw.world` folds from a bundle. Each topic
         is read through the topic index, at most ``page`` events and about
         :data:`PAGE_BYTES` of states at a time (a directory batch holds a thousand rows),
         and the topics are merged by position: the events of other topics are never read
-        (issue 15.4)."""
+        (issue 15.4). With ``streams``, only those streams' events: the others' states
+        are not decoded (one draw's events, not every draw's results)."""
         readers = [self._events_of_topic(t, up_to, page) for t in dict.fromkeys(topics)]
         merged = readers[0] if len(readers) == 1 else heapq.merge(*readers)
         for position, stream, topic, state in merged:
-            yield position, stream, topic, loads(state)
+            if streams is None or stream in streams:
+                yield position, stream, topic, loads(state)
 
     def _events_of_topic(
         self, topic: str, up_to: int | None, page: int

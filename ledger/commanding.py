@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
@@ -90,7 +90,12 @@ class LedgerReader(Protocol):
     def head(self) -> Any: ...
 
     def topic_events(
-        self, topics: Sequence[str], up_to: int | None = None, page: int = 500
+        self,
+        topics: Sequence[str],
+        up_to: int | None = None,
+        page: int = 500,
+        *,
+        streams: Collection[str] | None = None,
     ) -> Iterator[tuple[int, str, str, dict[str, Any]]]: ...
 
 

@@ -152,7 +152,7 @@ def _verify_draw(
 ) -> tuple[str | None, dict[str, Any]]:
     if callable(events):
         read = events
-        events = _of_task(read(DRAW_TOPICS), task)
+        events = _task_events(read, task)
 
         def world_at(position: int) -> World:
             return fold(read(SNAPSHOT_TOPICS, up_to=position), up_to=position)
@@ -267,6 +267,17 @@ def stream_gap(versions: Sequence[int]) -> str | None:
                 "the draw"
             )
     return None
+
+
+def _task_events(read: EventReader, task: str) -> list[Event]:
+    """:func:`_of_task` of the log's draw events, decoding only the task's draw streams'
+    (found by their commitments): not every other task's results (issue 15.4)."""
+    streams = {
+        stream
+        for _position, stream, _topic, state in read(("shuangsui.draw.committed",))
+        if state["task"] == task
+    }
+    return _of_task(read(DRAW_TOPICS, streams=streams), task)
 
 
 def _of_task(events: Iterable[Event], task: str) -> list[Event]:
@@ -597,7 +608,7 @@ def check_lapse_provable(
     if state is None:
         return None
     topics = decision_topics(ledger_format(read(GENESIS_TOPICS)))
-    events = _of_task(read(DRAW_TOPICS), task)
+    events = _task_events(read, task)
     objects = sorted({s["object"] for _p, t, s in _positioned(events, task, number) if t in topics})
     if not objects:
         return None

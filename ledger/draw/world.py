@@ -27,7 +27,7 @@ from __future__ import annotations
 import base64
 import json
 import operator
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
 
@@ -38,9 +38,16 @@ Event = tuple[int, str, str, dict[str, Any]]  # (position, stream, topic, state)
 
 class EventReader(Protocol):
     """Reads the log's events with these topics, in log order, up to a position
-    (``Ledger.topic_events``; :func:`bundle_reader` for a bundle)."""
+    (``Ledger.topic_events``; :func:`bundle_reader` for a bundle); with ``streams``,
+    only those streams' events (the others' states are not decoded)."""
 
-    def __call__(self, topics: Sequence[str], up_to: int | None = None) -> Iterable[Event]: ...
+    def __call__(
+        self,
+        topics: Sequence[str],
+        up_to: int | None = None,
+        *,
+        streams: Collection[str] | None = None,
+    ) -> Iterable[Event]: ...
 
 
 DIRECTORY_TOPICS = (
@@ -371,15 +378,20 @@ def fold(events: Iterable[Event], up_to: int | None = None) -> World:
     return world
 
 
-def bundle_events(lines: Iterable[str], topics: Iterable[str] = SNAPSHOT_TOPICS) -> Iterator[Event]:
-    """The events of a bundle (already verified) as (position, stream, topic, state)."""
+def bundle_events(
+    lines: Iterable[str],
+    topics: Iterable[str] = SNAPSHOT_TOPICS,
+    streams: Collection[str] | None = None,
+) -> Iterator[Event]:
+    """The events of a bundle (already verified) as (position, stream, topic, state);
+    with ``streams``, only those streams' events."""
     wanted = set(topics)
     for line in lines:
         record = loads(line)
         if record.get("t") != "entry":
             continue
         event = record["event"]
-        if event["topic"] in wanted:
+        if event["topic"] in wanted and (streams is None or event["stream"] in streams):
             yield (
                 record["position"],
                 event["stream"],
@@ -391,9 +403,14 @@ def bundle_events(lines: Iterable[str], topics: Iterable[str] = SNAPSHOT_TOPICS)
 def bundle_reader(open_bundle: Callable[[], IO[str]]) -> EventReader:
     """A reader of a bundle's events that opens the bundle afresh for each read."""
 
-    def read(topics: Sequence[str], up_to: int | None = None) -> Iterator[Event]:
+    def read(
+        topics: Sequence[str],
+        up_to: int | None = None,
+        *,
+        streams: Collection[str] | None = None,
+    ) -> Iterator[Event]:
         with open_bundle() as lines:
-            for event in bundle_events(lines, topics):
+            for event in bundle_events(lines, topics, streams):
                 if up_to is not None and event[0] > up_to:
                     return
                 yield event

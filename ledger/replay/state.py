@@ -15,7 +15,7 @@ reads a clock, a file or the environment.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -116,14 +116,20 @@ class LogState:
         return self._head
 
     def topic_events(
-        self, topics: Sequence[str], up_to: int | None = None, page: int = 500
+        self,
+        topics: Sequence[str],
+        up_to: int | None = None,
+        page: int = 500,
+        *,
+        streams: Collection[str] | None = None,
     ) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
         lists = [self._topics.get(topic, []) for topic in dict.fromkeys(topics)]
         merged = lists[0] if len(lists) == 1 else heapq.merge(*lists)
         for position, stream, topic, state in merged:
             if up_to is not None and position > up_to:
                 return
-            yield position, stream, topic, loads(state)
+            if streams is None or stream in streams:
+                yield position, stream, topic, loads(state)
 
     def stream_text(self, stream: UUID) -> str:
         """``str(stream)``, made once per stream."""

@@ -56,6 +56,26 @@ def test_reading_by_topic_equals_the_chain_scan(drawable: County) -> None:
     assert twice == scanned(drawable, ("shuangsui.task.created",))
 
 
+def test_reading_some_streams_decodes_only_theirs(drawable: County) -> None:
+    """Issue 15.4: verify-draw and draw.run read one task's draw streams, not every
+    draw's results: the events are those of the streams asked for, in log order, and
+    the other streams' states are never decoded."""
+    ceremony(drawable)
+    ledger = drawable.world.ledger
+    every = scanned(drawable, DRAW_TOPICS)
+    stream = every[0][1]
+    assert any(e[1] != stream for e in scanned(drawable, SNAPSHOT_TOPICS))
+    for topics, streams in ((DRAW_TOPICS, {stream}), (SNAPSHOT_TOPICS, {stream, "none"})):
+        expected = [e for e in scanned(drawable, topics) if e[1] in streams]
+        assert list(ledger.topic_events(topics, streams=streams)) == expected
+    assert list(ledger.topic_events(DRAW_TOPICS, streams=())) == []
+    decoded: list[Any] = []
+    real = json.loads
+    with mock.patch("ledger.application.loads", lambda data: decoded.append(1) or real(data)):
+        held = list(ledger.topic_events(SNAPSHOT_TOPICS, streams={stream}))
+    assert len(decoded) == len(held) == len([e for e in every if e[1] == stream])
+
+
 def test_disagreeing_event_and_chain_order_is_refused(drawable: County) -> None:
     """Notification order is chain order (one writer at a time); were it not, the
     merge by position would be wrong, so the reader says so instead of folding."""

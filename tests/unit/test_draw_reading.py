@@ -498,3 +498,5 @@ def test_bundle_reader_reads_afresh_and_stops_at_the_position(tmp_path: Any) -> 
     assert [e[0] for e in read(["t0", "t1"])] == [1, 2, 3]
     assert [e[0] for e in read(["t1"])] == [1, 3]
     assert [e[3] for e in read(["t0", "t1"], up_to=2)] == [{"n": 1}, {"n": 2}]
+    assert [e[3] for e in read(["t0", "t1"], streams=("s",))] == [{"n": 1}, {"n": 2}, {"n": 3}]
+    assert list(read(["t0", "t1"], streams=("other",))) == []

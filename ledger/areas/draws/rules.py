@@ -194,8 +194,8 @@ def require_open(drawn: Draw) -> None:
 def stream_events(
     ctx: Context, drawn: Draw, topics: Sequence[str] = DRAW_TOPICS
 ) -> list[tuple[str, dict[str, Any]]]:
-    """The draw stream's (topic, state) of these topics, in order. Ask only for the
-    topics needed: each read decodes every draw's events of its topics (a performed
-    draw's results are large)."""
+    """The draw stream's (topic, state) of these topics, in order (the other draws'
+    events are not decoded: a performed draw's results are large)."""
     stream = str(draw_id(drawn.task, drawn.number))
-    return [(t, s) for __, st, t, s in ctx.ledger.topic_events(topics) if st == stream]
+    events = ctx.ledger.topic_events(topics, streams=(stream,))
+    return [(t, s) for __, st, t, s in events if st == stream]
