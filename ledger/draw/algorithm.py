@@ -209,7 +209,7 @@ def smallest_tickets(
         ranked = [sha(prefix + lp(raw)).digest() + raw for raw in raws]
     heapq.heapify(ranked)
     pop = heapq.heappop
-    chosen = [pop(ranked) for _ in range(min(n, len(ranked)))]
+    chosen = [pop(ranked) for _count in range(min(n, len(ranked)))]
     return [(int.from_bytes(c[:32], "big"), c[32:].decode("utf-8")) for c in chosen]
 
 
