@@ -257,6 +257,10 @@ class SubmittedReport(Response):
     submitted_on = fields.String()
     summary_sha256 = fields.String()
     text = fields.String(allow_none=True)
+    #: A text's ``text/plain; charset=utf-8`` or a file's own type; its size in bytes
+    #: (the bytes: GET /api/v1/reports/{department}/{kind}/{period}/file).
+    media_type = fields.String(allow_none=True)
+    size = fields.Integer(allow_none=True)
     position = fields.Integer()
 
 

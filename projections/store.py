@@ -25,7 +25,8 @@ import sqlite_utils
 #: Kept in the file's ``PRAGMA user_version`` (not in a table: the tables are the read
 #: models). A file of an older version that has applied entries is rebuilt when opened.
 #: 2: ``entry_dates``. 3: ``obligations``, ``task_items``, ``task_dates`` (R6.1).
-SCHEMA_VERSION = 3
+#: 4: ``report_texts.media_type`` and ``.file`` (a report filed as a file, R10.6).
+SCHEMA_VERSION = 4
 
 SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
     # table: (columns, primary key)
@@ -325,9 +326,17 @@ SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
         },
         ["department", "kind", "period"],
     ),
-    # R10.6: the reports' own text (reports of format 1 carry only a digest).
+    # R10.6: the reports' own text, or their file (its media type and its bytes in
+    # base64, as the log holds them); reports of format 1 carry only a digest.
     "report_texts": (
-        {"department": str, "kind": str, "period": str, "text": str},
+        {
+            "department": str,
+            "kind": str,
+            "period": str,
+            "text": str,
+            "media_type": str,
+            "file": str,
+        },
         ["department", "kind", "period"],
     ),
     # R3.4, R6.5: every version of a list or plan; published ones are public (向社会公开).

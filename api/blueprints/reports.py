@@ -5,9 +5,10 @@ Its write routes are generated from the area's typed commands (:mod:`api.bluepri
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
-from flask import request
+from flask import Response, request
 from flask_smorest import Blueprint
 
 from api import schemas as s
@@ -48,6 +49,30 @@ def submitted() -> Any:
         store(),
         department=request.args.get("department") or None,
         year=request.args.get("year", type=int),
+    )
+
+
+@blp.route(
+    "/api/v1/reports/<department>/<any(quarterly, annual):kind>/<period>/file", methods=["GET"]
+)
+@blp.response(
+    200,
+    content_type="application/octet-stream",
+    description="The report's bytes, with its own media type and `Repr-Digest`.",
+)
+@access(STATE_READ)
+def report_file(department: str, kind: str, period: str) -> Any:
+    """A submitted report's bytes exactly as filed -- a file's own (PDF, DOCX ...), a
+    text's UTF-8 -- with its media type, once they match the digest it was submitted with;
+    ``Repr-Digest`` carries that SHA-256 (RFC 9530). ``period`` is 2026-Q3 or 2026."""
+    media_type, data, digest = read.reports.report_file(store(), department, kind, period)
+    return Response(
+        data,
+        content_type=media_type,
+        headers={
+            "Repr-Digest": f"sha-256=:{base64.b64encode(bytes.fromhex(digest)).decode()}:",
+            "Content-Disposition": f'attachment; filename="report-{department}-{period}"',
+        },
     )
 
 

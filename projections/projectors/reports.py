@@ -17,10 +17,17 @@ def report_submitted(b: Batch, position: int, stream: str, s: dict[str, Any]) ->
         "INSERT OR REPLACE INTO reports VALUES (?,?,?,?,?,?)",
         (s["department"], s["kind"], s["period"], s["submitted_on"], s["summary_sha256"], position),
     )
-    if s.get("text"):
+    if s.get("text") or s.get("file"):
         b.execute(
-            "INSERT OR REPLACE INTO report_texts VALUES (?,?,?,?)",
-            (s["department"], s["kind"], s["period"], s["text"]),
+            "INSERT OR REPLACE INTO report_texts VALUES (?,?,?,?,?,?)",
+            (
+                s["department"],
+                s["kind"],
+                s["period"],
+                s.get("text") or None,
+                s.get("media_type") or "text/plain; charset=utf-8",
+                s.get("file") or None,
+            ),
         )
     b.touch("department", s["department"], position)
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import json
 from collections import Counter
 from typing import Any
 
 import sqlite_utils
 
+from ledger.errors import NotFoundError, StorageError
+from ledger.i18n import _
 from projections.read.deadlines import deadlines
 from projections.read.sql import decoded, rows
 
@@ -71,7 +75,9 @@ def submitted(
     db: sqlite_utils.Database, *, department: str | None = None, year: int | None = None
 ) -> list[dict[str, Any]]:
     """The reports submitted to the office (R10.6), with their text where the ledger holds
-    it (reports of format 1 carry only their digest: ``text`` is then ``None``)."""
+    it (reports of format 1 carry only their digest: ``text`` is then ``None``); a report
+    filed as a file shows its ``media_type`` and ``size`` in bytes (its bytes:
+    :func:`report_file`)."""
     where, params = [], []
     if department:
         where.append("r.department = ?")
@@ -79,10 +85,10 @@ def submitted(
     if year:
         where.append("substr(r.period, 1, 4) = ?")
         params.append(str(year))
-    return rows(
+    found = rows(
         db,
         "SELECT r.department, d.name AS department_name, r.kind, r.period, r.submitted_on, "
-        "r.summary_sha256, t.text, r.position FROM reports r "
+        "r.summary_sha256, t.text, t.media_type, t.file, r.position FROM reports r "
         "LEFT JOIN departments d ON d.code = r.department "
         "LEFT JOIN report_texts t ON t.department = r.department AND t.kind = r.kind "
         "AND t.period = r.period"
@@ -90,6 +96,67 @@ def submitted(
         + " ORDER BY r.department, r.period, r.kind",
         params,
     )
+    for r in found:
+        encoded = r.pop("file")
+        if encoded is not None:  # base64: 4 characters for 3 bytes, less the padding
+            r["size"] = len(encoded) * 3 // 4 - encoded[-2:].count("=")
+        else:
+            r["size"] = len(r["text"].encode()) if r["text"] is not None else None
+    return found
+
+
+def report_file(
+    db: sqlite_utils.Database, department: str, kind: str, period: str
+) -> tuple[str, bytes, str]:
+    """A submitted report as its bytes (R10.6): (media type, bytes, SHA-256), exactly as
+    filed -- a file's own bytes, a text's UTF-8 -- once the bytes are checked against the
+    digest the report was signed with."""
+    found = rows(
+        db,
+        "SELECT r.summary_sha256, t.text, t.media_type, t.file FROM reports r "
+        "LEFT JOIN report_texts t ON t.department = r.department AND t.kind = r.kind "
+        "AND t.period = r.period WHERE r.department = ? AND r.kind = ? AND r.period = ?",
+        (department, kind, period),
+    )
+    if not found:
+        raise NotFoundError(
+            _(
+                "{department} submitted no {kind} report for {period}",
+                department=department,
+                kind=kind,
+                period=period,
+            ),
+            rule="R10.6",
+        )
+    row = found[0]
+    if row["file"] is not None:
+        data = base64.b64decode(row["file"])
+    elif row["text"] is not None:
+        data = row["text"].encode("utf-8")
+    else:
+        raise NotFoundError(
+            _(
+                "the {kind} report of {department} for {period} was filed as a digest only",
+                kind=kind,
+                department=department,
+                period=period,
+            ),
+            rule="R10.6",
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != row["summary_sha256"]:
+        raise StorageError(
+            _(
+                "the stored {kind} report of {department} for {period} does not match the "
+                "digest it was submitted with (sha256 {digest}, signed {signed})",
+                kind=kind,
+                department=department,
+                period=period,
+                digest=digest,
+                signed=row["summary_sha256"],
+            )
+        )
+    return row["media_type"] or "text/plain; charset=utf-8", data, digest
 
 
 def collation(

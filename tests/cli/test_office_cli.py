@@ -120,8 +120,34 @@ def test_r10_6_report_text_and_collation(
     )
     [listed] = json.loads(ok(s, "report", "list", "--json").stdout)
     assert listed["text"] == "一季度工作推进情况"
-    binary = tmp_path / "q2.bin"
-    binary.write_bytes(b"\xff\xfe\x00")
+    # R10.6: a report of any type is stored as its bytes and comes back identical.
+    pdf = tmp_path / "q2.pdf"
+    content = b"%PDF-1.7\n\xff\xfe\x00" + bytes(range(256)) + b"%%EOF"
+    pdf.write_bytes(content)
+    submit = ("report", "submit", "--key", keys["SWJ"], "--kind", "quarterly", "--year")
+    ok(s, *submit, str(year), "--quarter", "2", "--summary", str(pdf))
+    listed = {r["period"]: r for r in json.loads(ok(s, "report", "list", "--json").stdout)}
+    assert listed[f"{year}-Q2"]["media_type"] == "application/pdf"
+    assert listed[f"{year}-Q2"]["size"] == len(content)
+    out = tmp_path / "back.pdf"
+    fetch = ("report", "file", "--department", "SWJ", "--kind", "quarterly", "--year", str(year))
+    written = ok(s, *fetch, "--quarter", "2", "--output", str(out))
+    assert out.read_bytes() == content and "与报告一致" in written.output
+    # no extension, not UTF-8: recorded as application/octet-stream, with --media-type as given
+    odd = tmp_path / "q3"
+    odd.write_bytes(b"\xff\xfe\x00")
+    ok(s, *submit, str(year), "--quarter", "3", "--summary", str(odd))
+    ok(s, *fetch, "--quarter", "3", "--output", str(out))
+    assert out.read_bytes() == b"\xff\xfe\x00"
+    docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    ok(s, *submit, str(year), "--quarter", "4", "--summary", str(odd), "--media-type", docx)
+    listed = {r["period"]: r for r in json.loads(ok(s, "report", "list", "--json").stdout)}
+    assert listed[f"{year}-Q3"]["media_type"] == "application/octet-stream"
+    assert listed[f"{year}-Q4"]["media_type"] == docx
+    # over the size limit: refused before anything is signed
+    big = tmp_path / "big.pdf"
+    with big.open("wb") as handle:
+        handle.truncate(8 * 1024 * 1024 + 1)
     refused = run(
         s,
         "report",
@@ -129,15 +155,35 @@ def test_r10_6_report_text_and_collation(
         "--key",
         keys["SWJ"],
         "--kind",
-        "quarterly",
+        "annual",
         "--year",
         str(year),
-        "--quarter",
-        "2",
         "--summary",
-        str(binary),
+        str(big),
     )
-    assert refused.exit_code == 2 and "UTF-8" in refused.output
+    assert refused.exit_code == 2 and "8388608" in refused.output and "最大" in refused.output
+    assert str(year) not in {
+        r["period"] for r in json.loads(ok(s, "report", "list", "--json").stdout)
+    }
+    missing_report = run(s, *fetch, "--quarter", "1", "--output", "-")
+    assert (
+        missing_report.exit_code == 0
+        and missing_report.stdout_bytes.strip() == "一季度工作推进情况".encode()
+    )
+    none = run(
+        s,
+        "report",
+        "file",
+        "--department",
+        "SWJ",
+        "--kind",
+        "annual",
+        "--year",
+        str(year),
+        "--output",
+        str(out),
+    )
+    assert none.exit_code != 0 and "未报送" in none.output
     draft = json.loads(ok(s, "report", "collate", "--year", str(year), "--quarter", "1").stdout)
     assert draft["reported"] == 1 and draft["departments"][0]["department"] == "SWJ"
     missing = run(

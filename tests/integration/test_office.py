@@ -3,13 +3,16 @@ on both backends."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from ledger import formats
+from ledger.areas.reports.commands import REPORT_FILE_MAX
 from ledger.audit.hashing import sha256
+from ledger.bootstrap import registry, route_table
 from ledger.clock import china_today
 from ledger.config import Settings
 from ledger.errors import (
@@ -17,9 +20,12 @@ from ledger.errors import (
     NotFoundError,
     PermissionDeniedError,
     RuleViolationError,
+    StorageError,
     ValidationError,
 )
 from ledger.i18n import render
+from ledger.replay import replay
+from ledger.transparency.database import iter_chain
 from projections.read import deadlines, reports
 from projections.runner import update
 from projections.store import Store
@@ -333,3 +339,92 @@ def test_r10_6_a_collation_citing_a_report_the_log_lacks_is_refused(
     with pytest.raises(PermissionDeniedError):
         county.run("SCJGJ", "report.collate", content=content, **params)
     assert county.world.ledger.head().position == size
+
+
+# --- a report filed as a file of any type (R10.6) -------------------------------------
+
+#: The opening of a PDF with bytes no UTF-8 text has, a NUL and every byte value.
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 3 + b"\n%%EOF\n"
+
+
+def _file_report(data: bytes, **extra: object) -> dict[str, object]:
+    return {
+        "kind": "annual",
+        "year": china_today().year,
+        "summary_sha256": sha256(data).hex(),
+        "file": base64.b64encode(data).decode(),
+        "media_type": "application/pdf",
+        **extra,
+    }
+
+
+def test_r10_6_a_report_filed_as_a_pdf_comes_back_byte_for_byte(
+    county: County, store: Store
+) -> None:
+    """R10.6: the annual summary as a binary file is stored in the ledger (its bytes, its
+    media type), read back identical, and checked against its digest on the way out."""
+    county.run("SCJGJ", "report.submit", **_file_report(PDF))
+    update(county.world.ledger, store)
+    period = str(china_today().year)
+    [listed] = reports.submitted(store.db, department="SCJGJ")
+    assert listed["media_type"] == "application/pdf" and listed["size"] == len(PDF)
+    assert listed["text"] is None
+    media_type, data, digest = reports.report_file(store.db, "SCJGJ", "annual", period)
+    assert (media_type, data, digest) == ("application/pdf", PDF, sha256(PDF).hex())
+    # a text report comes back as its UTF-8, with the text's media type
+    county.run("SCJGJ", "report.submit", **_report("一季度：完成联合抽查2次。"))
+    update(county.world.ledger, store)
+    year = china_today().year
+    text = reports.report_file(store.db, "SCJGJ", "quarterly", f"{year}-Q1")
+    assert text[:2] == ("text/plain; charset=utf-8", "一季度：完成联合抽查2次。".encode())
+    with pytest.raises(NotFoundError):
+        reports.report_file(store.db, "SCJGJ", "quarterly", f"{year}-Q2")
+
+
+def test_r10_6_a_stored_file_that_no_longer_matches_its_digest_is_not_served(
+    county: County, store: Store
+) -> None:
+    county.run("SCJGJ", "report.submit", **_file_report(PDF))
+    update(county.world.ledger, store)
+    tampered = base64.b64encode(PDF[:-1] + b"X").decode()
+    store.db.execute("UPDATE report_texts SET file = ?", [tampered])
+    with pytest.raises(StorageError) as caught:
+        reports.report_file(store.db, "SCJGJ", "annual", str(china_today().year))
+    assert "摘要不一致" in render(caught.value.message, "zh")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"file": base64.b64encode(b"x" * (REPORT_FILE_MAX + 1)).decode()}, "file"),
+        ({"file": "not base64!"}, "file"),
+        ({"file": base64.b64encode(PDF).decode().rstrip("=") + "\n"}, "file"),
+        ({"media_type": ""}, "media_type"),
+        ({"media_type": "PDF please"}, "media_type"),
+        ({"text": "正文"}, "file"),
+        ({"summary_sha256": "0" * 64}, "summary_sha256"),
+    ],
+)
+def test_r10_6_bad_report_files_are_refused_and_nothing_is_written(
+    county: County, change: dict[str, object], field: str
+) -> None:
+    """R10.6: a file over the size limit, not base64, without (or with a malformed) media
+    type, beside a text, or not matching its digest is refused, naming the field."""
+    size = county.world.ledger.head().position
+    with pytest.raises(ValidationError) as caught:
+        county.run("SCJGJ", "report.submit", **_file_report(PDF, **change))
+    assert field in caught.value.errors
+    assert county.world.ledger.head().position == size
+
+
+def test_r10_6_only_a_file_names_a_media_type(county: County) -> None:
+    with pytest.raises(ValidationError) as caught:
+        county.run("SCJGJ", "report.submit", **_report("正文"), media_type="application/pdf")
+    assert "media_type" in caught.value.errors
+
+
+def test_r10_6_a_report_file_replays_byte_for_byte(county: County) -> None:
+    """The file's event (schema 3) is what re-running the signed command gives."""
+    county.run("SCJGJ", "report.submit", **_file_report(PDF))
+    county.run("SCJGJ", "report.submit", **_report("一季度"))
+    assert replay(list(iter_chain(county.world.ledger)), registry(), route_table())

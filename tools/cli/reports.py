@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import mimetypes
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ledger.areas.reports.commands import REPORT_FILE_MAX
 from ledger.errors import ValidationError
-from ledger.i18n import _
+from ledger.i18n import _, os_reason
 from projections.read import reports
 from projections.read.deadlines import as_of
 from tools.cli.output import Output, listing
@@ -42,7 +45,15 @@ def report_group() -> None:
     "--summary",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     required=True,
-    help="The written report, a UTF-8 text file: its text and SHA-256 are recorded.",
+    help=(
+        "The written report: a UTF-8 text file (its text is recorded) or a file of any "
+        "type, e.g. PDF or DOCX, at most 8 MiB (its bytes are recorded); with its SHA-256."
+    ),
+)
+@click.option(
+    "--media-type",
+    metavar="TYPE/SUBTYPE",
+    help="The file's media type (default: from its name; a UTF-8 .txt/.md is text).",
 )
 @click.option("--note", help="A short note.")
 @pass_runtime
@@ -53,6 +64,7 @@ def report_submit(
     year: int,
     quarter: int | None,
     summary: Path,
+    media_type: str | None,
     note: str | None,
 ) -> None:
     """Submit a report to the office; your department's key signs it.
@@ -61,22 +73,10 @@ def report_submit(
     Example:
       shuangsui report submit --key scjgj.key --kind quarterly --year 2026 \\
           --quarter 4 --summary q4.txt
+      shuangsui report submit --key scjgj.key --kind annual --year 2026 \\
+          --summary 2026年度总结.pdf
     """
-    data = summary.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValidationError(
-            _("{summary} is not UTF-8 text; save the report as .txt or .md", summary=summary),
-            {"summary": [_("not UTF-8 text")]},
-        ) from None
-    params: dict[str, Any] = {
-        "kind": kind,
-        "year": year,
-        # The ledger records the text without surrounding blank space; the digest is of that.
-        "summary_sha256": hashlib.sha256(text.strip().encode()).hexdigest(),
-        "text": text.strip(),
-    }
+    params: dict[str, Any] = {"kind": kind, "year": year, **report_body(summary, media_type)}
     if quarter:
         params["quarter"] = quarter
     if note:
@@ -97,6 +97,47 @@ def report_submit(
     runtime.say(done)
 
 
+def report_body(summary: Path, media_type: str | None) -> dict[str, Any]:
+    """The report's parameters from its file (R10.6): a text file (UTF-8, a ``text/*``
+    type) as its text, without surrounding blank space; any other file as its bytes in
+    base64 with its media type. Either way with the SHA-256 of what is recorded."""
+    try:
+        size = summary.stat().st_size
+        if size > REPORT_FILE_MAX:
+            raise ValidationError(
+                _(
+                    "{summary} has {size} bytes; a report file has at most {limit}",
+                    summary=summary,
+                    size=size,
+                    limit=REPORT_FILE_MAX,
+                ),
+                {"summary": [_("larger than {n} bytes", n=REPORT_FILE_MAX)]},
+            )
+        data = summary.read_bytes()
+    except OSError as exc:
+        raise ValidationError(
+            _("cannot read {summary}: {reason}", summary=summary, reason=os_reason(exc)),
+            {"summary": [os_reason(exc)]},
+        ) from None
+    declared = media_type or mimetypes.guess_type(summary.name)[0]
+    if declared in (None, "text/plain", "text/markdown"):
+        try:
+            text = data.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            text = ""  # not UTF-8 text: recorded as a file
+        if text:
+            return {"summary_sha256": hashlib.sha256(text.encode()).hexdigest(), "text": text}
+    if not data:
+        raise ValidationError(
+            _("{summary} is empty", summary=summary), {"summary": [_("an empty file")]}
+        )
+    return {
+        "summary_sha256": hashlib.sha256(data).hexdigest(),
+        "file": base64.b64encode(data).decode("ascii"),
+        "media_type": (declared or "application/octet-stream").lower(),
+    }
+
+
 @report_group.command("list")
 @click.option("--department", help="Only this department's reports.")
 @click.option("--year", type=int, help="Only this year's reports.")
@@ -113,14 +154,70 @@ def report_list(runtime: Runtime, department: str | None, year: int | None, out:
         found = reports.submitted(store.db, department=department, year=year)
 
     def table() -> Any:
-        yield from header_lines(_("department | kind | period | submitted | characters"))
+        yield from header_lines(_("department | kind | period | submitted | media type | bytes"))
         for r in found:
             yield (
                 f"{r['department']} {r['department_name'] or ''} | {r['kind']} | {r['period']} | "
-                f"{r['submitted_on']} | {len(r['text']) if r['text'] else shown(_('digest only'))}"
+                f"{r['submitted_on']} | "
+                + (
+                    f"{r['media_type']} | {r['size']}"
+                    if r["size"] is not None
+                    else shown(_("digest only"))
+                )
             )
 
     out.rows(found, table=table(), columns=("department", "kind", "period", "submitted_on"))
+
+
+@report_group.command("file")
+@click.option("--department", required=True, help="The department that submitted it.")
+@click.option("--kind", type=Term("report_kind"), required=True)
+@click.option("--year", type=int, required=True)
+@click.option("--quarter", type=click.IntRange(1, 4))
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=Path),
+    required=True,
+    help="Where to write the report's bytes (- for standard output).",
+)
+@pass_runtime
+def report_file(
+    runtime: Runtime, department: str, kind: str, year: int, quarter: int | None, output: Path
+) -> None:
+    """Write a submitted report's bytes, exactly as filed, once they match its digest (R10.6).
+
+    \b
+    Example:
+      shuangsui report file --department SCJGJ --kind annual --year 2026 --output 总结.pdf
+    """
+    if (kind == "quarterly") != bool(quarter):
+        raise ValidationError(
+            _("a quarterly report names its quarter; the annual summary does not"),
+            {"quarter": [_("with --kind quarterly only")]},
+        )
+    period = f"{year}-Q{quarter}" if kind == "quarterly" else str(year)
+    with projected(runtime) as (__, store):
+        media_type, data, digest = reports.report_file(store.db, department, kind, period)
+    if str(output) == "-":
+        with click.open_file("-", "wb") as stdout:
+            stdout.write(data)
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise ValidationError(
+            _("cannot write {output}: {reason}", output=output, reason=os_reason(exc)),
+            {"output": [os_reason(exc)]},
+        ) from None
+    runtime.say(
+        _(
+            "{output}: {size} bytes, {media_type}, sha256 {digest} (matches the report)",
+            output=output,
+            size=len(data),
+            media_type=media_type,
+            digest=digest,
+        )
+    )
 
 
 @report_group.command("collate")

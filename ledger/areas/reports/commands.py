@@ -3,12 +3,14 @@ office's collation of them for the level above, recorded when sent (R10.6)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 from typing import Any
 
 from ledger import formats
 from ledger.areas.departments.rules import load_department, require_operator
-from ledger.areas.reports.events import Collation, ProgressReport
+from ledger.areas.reports.events import TEXT_MEDIA_TYPE, Collation, ProgressReport
 from ledger.audit.hashing import sha256
 from ledger.canonical import canonical_bytes
 from ledger.commanding import Command, Context, Outcome, Route
@@ -22,6 +24,37 @@ from ledger.roles import DEPARTMENT, OFFICE
 #: The longest report text accepted, in characters (a written annual summary of a
 #: county department runs to a few thousand).
 REPORT_TEXT_MAX = 200_000
+#: The largest report file accepted, in bytes (a scanned, signed annual summary as a PDF
+#: runs to a few MiB); its base64 in the request stays under the API's 16 MiB body limit.
+REPORT_FILE_MAX = 8 * 1024 * 1024
+#: A media type as ``type/subtype`` (RFC 6838 names, lower case, no parameters).
+MEDIA_TYPE = r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}"
+
+
+def read_file(p: Params, name: str) -> str | None:
+    """A report filed as a file (R10.6): its bytes in canonical base64, not empty and at
+    most :data:`REPORT_FILE_MAX` bytes; ``None`` when absent."""
+    value = p.raw.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        p.fail(name, _("must be the file's bytes in base64"))
+        return None
+    if len(value) > 4 * ((REPORT_FILE_MAX + 2) // 3):
+        p.fail(name, _("is larger than {n} bytes", n=REPORT_FILE_MAX))
+        return None
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        p.fail(name, _("must be the file's bytes in base64"))
+        return None
+    if len(data) > REPORT_FILE_MAX:
+        p.fail(name, _("is larger than {n} bytes", n=REPORT_FILE_MAX))
+        return None
+    if base64.b64encode(data).decode("ascii") != value:  # one spelling per file
+        p.fail(name, _("must be the file's bytes in base64"))
+        return None
+    return value
 
 
 @dataclass(frozen=True)
@@ -37,17 +70,40 @@ class SubmitReport(Command):
     quarter: int = integer(required=False, minimum=1, maximum=4)
     summary_sha256: str = text(max_length=64, pattern=r"[0-9a-f]{64}")
     note: str = text(required=False, max_length=1000)
+    media_type: str = text(
+        required=False,
+        max_length=190,
+        pattern=MEDIA_TYPE,
+        description="The file's media type, e.g. application/pdf (with file only).",
+    )
     text: str | None = optional_text(
         max_length=REPORT_TEXT_MAX,
         description="The report itself (报送的书面材料, R10.6); its SHA-256 is summary_sha256.",
     )
+    file: str | None = custom(
+        "string",
+        read_file,
+        required=False,
+        description=(
+            "Or the report as a file of any type (a PDF, a DOCX ...), its bytes in base64, "
+            "at most 8 MiB; its SHA-256 is summary_sha256 (R10.6)."
+        ),
+    )
 
     def check(self, params: Params) -> None:
+        if self.text and self.file:
+            params.fail("file", _("a report is a text or a file, not both"))
+        elif self.file and not self.media_type:
+            params.fail("media_type", _("a file names its media type, e.g. application/pdf"))
+        elif self.media_type and not self.file:
+            params.fail("media_type", _("only a file names its media type"))
         if self.text and sha256(self.text.encode()).hex() != self.summary_sha256:
             params.fail(
                 "summary_sha256",
                 "is not the SHA-256 of the report's text (UTF-8) / 与报告正文的摘要不一致",
             )
+        if self.file and sha256(base64.b64decode(self.file)).hex() != self.summary_sha256:
+            params.fail("summary_sha256", _("is not the SHA-256 of the report's file"))
 
     def handle(self, ctx: Context) -> Outcome:
         department = require_operator(ctx)
@@ -56,7 +112,7 @@ class SubmitReport(Command):
             raise RuleViolationError(
                 _("a quarterly report names its quarter; the annual summary does not"), rule="R10.6"
             )
-        if not self.text and formats.since(ctx.ledger, 2):
+        if not self.text and not self.file and formats.since(ctx.ledger, 2):
             raise RuleViolationError(
                 _("a report carries its text, not only a digest"),
                 rule="R10.6",
@@ -79,6 +135,8 @@ class SubmitReport(Command):
             summary_sha256=self.summary_sha256,
             note=self.note,
             text=self.text or "",
+            media_type=self.media_type if self.file else TEXT_MEDIA_TYPE if self.text else "",
+            file=self.file or "",
         )
         return Outcome([report], {"department": department, "kind": kind, "period": period})
 

@@ -9,6 +9,9 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.ids import collation_id, report_id
 
+#: The media type of a report filed as text (R10.6).
+TEXT_MEDIA_TYPE = "text/plain; charset=utf-8"
+
 
 class ProgressReport(Aggregate):
     """A department's quarterly progress report or annual summary to the office (R10.6)."""
@@ -26,14 +29,27 @@ class ProgressReport(Aggregate):
         #: The report itself (R10.6: the text, not only a reference); absent on reports
         #: recorded before it was added (schema 1), which load with an empty text.
         text: str
+        #: The report's media type: ``text/plain; charset=utf-8`` for a text, the file's
+        #: own (``application/pdf`` ...) for a file, empty for a digest-only report.
+        media_type: str
+        #: A report filed as a file of any type (a PDF, a DOCX ...): its bytes, in
+        #: canonical base64 (the log is JSON); empty for a text or digest-only report.
+        #: ``summary_sha256`` is the SHA-256 of these bytes.
+        file: str
 
-        # Schema 2 added ``text``: the entry records the schema an event was written at,
-        # and a replay compares an older one after this upcast (issue 11.1).
-        class_version = 2
+        # Schema 2 added ``text``, schema 3 ``media_type`` and ``file``: the entry records
+        # the schema an event was written at, and a replay compares an older one after
+        # these upcasts (issue 11.1).
+        class_version = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["text"] = ""
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["media_type"] = TEXT_MEDIA_TYPE if state["text"] else ""
+            state["file"] = ""
 
     @event(Created)
     def __init__(
@@ -45,6 +61,8 @@ class ProgressReport(Aggregate):
         summary_sha256: str,
         note: str,
         text: str = "",
+        media_type: str = "",
+        file: str = "",
     ) -> None:
         self.department = department
         self.kind = kind
@@ -52,6 +70,8 @@ class ProgressReport(Aggregate):
         self.submitted_on = submitted_on
         self.summary_sha256 = summary_sha256
         self.text = text
+        self.media_type = media_type
+        self.file = file
 
     @staticmethod
     def create_id(department: str, kind: str, period: str, **_: Any) -> UUID:
