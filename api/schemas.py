@@ -321,6 +321,9 @@ class BodyRecord(Response):
     held_on = fields.String()
     finding = fields.String()
     rating = fields.String(allow_none=True)
+    #: The delegated check supervised or evaluated (R8.2): basis, reference, object,
+    #: item, service; null for general guidance.
+    delegation = fields.Dict(allow_none=True)
 
 
 class BodyRow(Response):
@@ -720,6 +723,7 @@ class DeadlineQuery(Schema):
                 "rectification",
                 "work",
                 "obligation",
+                "evaluation",
             )
         )
     )

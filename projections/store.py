@@ -26,7 +26,8 @@ import sqlite_utils
 #: models). A file of an older version that has applied entries is rebuilt when opened.
 #: 2: ``entry_dates``. 3: ``obligations``, ``task_items``, ``task_dates`` (R6.1).
 #: 4: ``report_texts.media_type`` and ``.file`` (a report filed as a file, R10.6).
-SCHEMA_VERSION = 4
+#: 5: ``body_records.delegation`` (the delegation a record is of, R8.2).
+SCHEMA_VERSION = 5
 
 SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
     # table: (columns, primary key)
@@ -390,6 +391,8 @@ SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
             "held_on": str,
             "finding": str,
             "rating": str,
+            # R8.2: the delegated check supervised or evaluated (JSON), or NULL.
+            "delegation": str,
         },
         "position",
     ),

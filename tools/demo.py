@@ -722,7 +722,7 @@ def supervision(demo: Demo) -> None:
 def third_party(demo: Demo, drawn: list[dict[str, Any]]) -> None:
     """A third-party test report (R8.1, R8.2): a body in the register, qualified for
     testing, tests a sample for a case check; its conclusion is adopted by digest, and the
-    delegating department records its evaluation of the body."""
+    delegating department records its evaluation of the body, citing that delegation."""
     demo.say("a third-party test report and the body's evaluation")
     demo.run(
         "scjgj",
@@ -779,6 +779,13 @@ def third_party(demo: Demo, drawn: list[dict[str, Any]]) -> None:
         held_on="2026-11-26",
         finding="检验报告要素齐全、按时出具，抽样过程记录完整",
         rating="good",
+        # R8.2: the evaluation is of the delegation it cites (the check above)
+        delegation={
+            "basis": "case",
+            "reference": "TS-2026-0901",
+            "object": case["object"],
+            "item": case["item"],
+        },
     )
 
 

@@ -34,7 +34,16 @@ def body_registered(b: Batch, position: int, stream: str, s: dict[str, Any]) -> 
 def body_overseen(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
     body, _ = b.ident(stream)
     b.execute(
-        "INSERT OR REPLACE INTO body_records VALUES (?,?,?,?,?,?,?)",
-        (position, body, s["department"], s["kind"], s["held_on"], s["finding"], s["rating"]),
+        "INSERT OR REPLACE INTO body_records VALUES (?,?,?,?,?,?,?,?)",
+        (
+            position,
+            body,
+            s["department"],
+            s["kind"],
+            s["held_on"],
+            s["finding"],
+            s["rating"],
+            dumps(s["delegation"]) if s.get("delegation") else None,
+        ),
     )
     b.touch("department", s["department"], position)

@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlite_utils
 
+from ledger.areas.bodies.events import SERVICE_NAMES
 from ledger.clock import china_date, china_today
 from ledger.errors import ValidationError
 from ledger.i18n import _
@@ -50,6 +51,7 @@ DEADLINE_LABELS = {
     "rectification": "通报批评限期整改",
     "work": "工作任务台账时间节点",
     "obligation": "联合抽查清单事项逐项检查（任务结束日前）",
+    "evaluation": "委托第三方的评价（任务结束后）",
 }
 STATUS_LABELS = {
     "met": "按时完成",
@@ -258,6 +260,48 @@ def obligation_deadlines(
     return out
 
 
+def evaluation_deadlines(
+    db: sqlite_utils.Database, today: dt.date, department: str | None = None
+) -> list[dict[str, Any]]:
+    """Each delegation of a finished task (R8.2): a check of a draw whose task's planned
+    end has passed that delegated testing, audit or survey to a qualified body is owed an
+    evaluation by the delegating department (the item's) -- done once an evaluation
+    citing it is recorded. The source sets no time limit, so none is invented: an
+    unevaluated one stays on the board (``no deadline``) until it is evaluated."""
+    from projections.read.bodies import delegations
+
+    ends = {r["task"]: r["planned_end"] for r in db.query("SELECT * FROM task_dates")}
+    names = {r["body"]: r["name"] for r in db.query("SELECT body, name FROM bodies")}
+    out = []
+    for d in delegations(db):
+        end = ends.get(d["reference"].rpartition("/")[0]) if d["basis"] == "draw" else None
+        if not end or end >= today.isoformat():
+            continue
+        if department and d["department"] != department:
+            continue
+        evaluated = [r for r in d["records"] if r["kind"] == "evaluation"]
+        out.append(
+            {
+                "kind": "evaluation",
+                "subject": f"{d['reference']}|{d['object']}|{d['item']}|{d['body']}",
+                "department": d["department"],
+                "base": None,
+                "working_days": 0,
+                "due": None,
+                "done": evaluated[0]["held_on"] if evaluated else None,
+                "position": d["position"],
+                "done_position": evaluated[0]["position"] if evaluated else None,
+                "about": (
+                    f"{d['object']} {d['item']}：委托 {names.get(d['body'], d['body'])} "
+                    f"（{d['body']}）{SERVICE_NAMES.get(d['service'], d['service'])}，"
+                    f"任务已于 {end} 结束 / delegated {d['service']} to {d['body']}, "
+                    f"task ended {end}"
+                ),
+            }
+        )
+    return out
+
+
 def deadlines(
     db: sqlite_utils.Database,
     today: dt.date,
@@ -281,6 +325,8 @@ def deadlines(
     ]
     if not kind or kind == "obligation":
         source += obligation_deadlines(db, today, department)
+    if not kind or kind == "evaluation":
+        source += evaluation_deadlines(db, today, department)
     board = []
     for row in source:
         entry = judged(row, calendar, today)

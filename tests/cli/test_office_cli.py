@@ -273,3 +273,40 @@ def test_r4_1_import_objects_lists_warnings_until_confirmed(
     )
     bad = run(s, "import", "objects", "--key", keys["SWJ"], str(zeros), "--confirm-warnings")
     assert bad.exit_code == 2 and "all zeros" in bad.output
+
+
+def test_r8_2_body_oversee_names_the_delegation_it_is_of(
+    county: tuple[Settings, dict[str, str]],
+) -> None:
+    """R8.2 from the command line: the delegation is named by four options together; a
+    delegation the log does not hold is refused with the rule, nothing written."""
+    s, keys = county
+    ok(
+        s,
+        "body",
+        "register",
+        "--key",
+        keys["office"],
+        "SCSJY",
+        "--name",
+        "四川省食品检验研究院",
+        "--qualification",
+        "CMA 192300000000",
+        "--service",
+        "testing",
+        "--scope",
+        "食品",
+        "--valid-from",
+        "2024-01-01",
+        "--valid-until",
+        "2099-12-31",
+    )
+    oversee = ("body", "oversee", "--key", keys["SWJ"], "SCSJY", "--kind", "supervision")
+    day = ("--on", china_today().isoformat(), "--finding", "抽查原始记录")
+    partial = run(s, *oversee, *day, "--basis", "case", "--item", "SWJ:SW-001")
+    assert partial.exit_code == 2 and "--reference" in partial.output and "缺少" in partial.output
+    cited = ("--basis", "case", "--reference", "TS-1", "--object", "X1", "--item", "SWJ:SW-001")
+    refused = run(s, *oversee, *day, *cited)
+    assert refused.exit_code != 0 and "R8.2" in refused.output and "没有委托给" in refused.output
+    [listed] = json.loads(ok(s, "body", "list", "--json").stdout)
+    assert listed["records"] == []

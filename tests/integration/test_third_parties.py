@@ -3,6 +3,7 @@ backends."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,11 @@ def delegated_check(county: County, obj: str, **delegated: Any) -> Any:
     )
 
 
+def delegation(obj: str, **extra: Any) -> dict[str, str]:
+    """The delegation :func:`delegated_check` made, as ``body list`` shows it."""
+    return {"basis": "case", "reference": "TS-1", "object": obj, "item": "SCJGJ:SC-001", **extra}
+
+
 # --- R8.1, R8.2: the register of qualified bodies --------------------------------------------
 
 
@@ -102,6 +108,7 @@ def test_r8_1_delegated_testing_cites_a_registered_qualified_valid_body(
         held_on=TODAY,
         finding="检测报告规范，按期出具",
         rating="good",
+        delegation=delegation(obj),
     )
     store = Store(tmp_path / "projections.sqlite3")
     update(county.world.ledger, store)
@@ -162,6 +169,138 @@ def test_r8_2_oversight_records_belong_to_departments(county: County) -> None:
         )
     with pytest.raises(ConflictError):
         county.run("SCJGJ", "body.register", **body())  # the office registered it already
+
+
+def oversee(county: County, who: str = "SCJGJ", **extra: Any) -> Any:
+    return county.run(
+        who,
+        "body.oversee",
+        **{
+            "body": "SCSJY",
+            "kind": "supervision",
+            "held_on": TODAY,
+            "finding": "抽查检测原始记录，符合规范",
+            **extra,
+        },
+    )
+
+
+def test_r8_2_a_record_cites_the_delegation_it_supervises_and_replays(
+    county: County, tmp_path: Path
+) -> None:
+    """R8.2: the delegating department's supervision and evaluation each cite the check
+    that delegated testing to the body; the register shows each delegated check with its
+    evaluations, and the records replay byte for byte."""
+    from ledger.bootstrap import registry, route_table
+    from ledger.replay import replay
+    from ledger.transparency.database import iter_chain
+
+    obj = objects(county)[0]
+    county.run("SCJGJ", "body.register", **body())
+    delegated_check(county, obj)
+    oversee(county, delegation=delegation(obj))
+    oversee(county, kind="evaluation", rating="adequate", delegation=delegation(obj))
+    oversee(county, kind="guidance", finding="检测方法业务指导")  # general guidance
+    store = Store(tmp_path / "projections.sqlite3")
+    update(county.world.ledger, store)
+    [found] = bodies.bodies(store.db)
+    cited = [r["delegation"] for r in found["records"]]
+    assert cited[:2] == [{**delegation(obj), "service": "testing"}] * 2 and cited[2] is None
+    [check] = found["delegated_checks"]
+    assert check["department"] == "SCJGJ" and check["evaluated_on"] == [TODAY]
+    assert replay(list(iter_chain(county.world.ledger)), registry(), route_table())
+
+
+@pytest.mark.parametrize(
+    ("who", "cited", "why"),
+    [
+        # no check of this object was delegated
+        ("SCJGJ", {"object": "91512021MA0000000X"}, "no check of SCJGJ:SC-001"),
+        # the check exists, for another item
+        ("SCJGJ", {"item": "SCJGJ:SC-002"}, "no check of SCJGJ:SC-002"),
+        # another basis
+        ("SCJGJ", {"reference": "TS-2"}, "no check of SCJGJ:SC-001"),
+        # the tax bureau cites the market bureau's delegation
+        ("SWJ", {}, "that delegation is SCJGJ's"),
+    ],
+)
+def test_r8_2_a_record_citing_another_departments_or_no_delegation_is_refused(
+    county: County, who: str, cited: dict[str, str], why: str
+) -> None:
+    obj = objects(county)[0]
+    county.run("SCJGJ", "body.register", **body())
+    delegated_check(county, obj)
+    size = county.world.ledger.head().position
+    with pytest.raises(RuleViolationError) as caught:
+        oversee(county, who, delegation=delegation(obj, **cited))
+    assert caught.value.rule == "R8.2" and why in str(caught.value)
+    assert render(caught.value.message, "zh") != str(caught.value.message)  # its Chinese
+    assert county.world.ledger.head().position == size
+
+
+def test_r8_2_a_body_the_check_was_not_delegated_to_is_refused(county: County) -> None:
+    """The check delegated testing to SCSJY: a record of another registered body cannot
+    cite it (nothing was delegated there)."""
+    obj = objects(county)[0]
+    county.run("SCJGJ", "body.register", **body())
+    county.run("SCJGJ", "body.register", **body(body="ZYJC", name="资阳市检验检测中心"))
+    delegated_check(county, obj)
+    with pytest.raises(RuleViolationError) as caught:
+        oversee(county, body="ZYJC", delegation=delegation(obj))
+    assert caught.value.rule == "R8.2" and "资阳市检验检测中心" in str(caught.value)
+    assert "委托给" in render(caught.value.message, "zh")
+
+
+def test_r8_2_a_record_before_the_delegated_check_and_bad_citations_are_refused(
+    county: County,
+) -> None:
+    obj = objects(county)[0]
+    county.run("SCJGJ", "body.register", **body())
+    delegated_check(county, obj)
+    earlier = (china_today() - dt.timedelta(days=3)).isoformat()
+    with pytest.raises(RuleViolationError) as caught:
+        oversee(county, held_on=earlier, delegation=delegation(obj))
+    assert caught.value.rule == "R8.2" and earlier in str(caught.value)
+    for bad, field in (
+        ({"basis": "lottery"}, "delegation.basis"),
+        ({"item": "SC-001"}, "delegation.item"),
+        ({"object": ""}, "delegation.object"),
+    ):
+        with pytest.raises(ValidationError) as invalid:
+            oversee(county, delegation=delegation(obj, **bad))
+        assert field in invalid.value.errors, invalid.value.errors
+
+
+def test_r8_2_from_format_5_a_supervision_or_evaluation_must_cite_its_delegation(
+    sqlite_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Format 5: a supervision or an evaluation without the delegation it is of is
+    refused; general guidance needs none. (A format-4 ledger keeps taking it.)"""
+    monkeypatch.setattr(formats, "CURRENT", max(formats.CURRENT, 5))
+    world = start_world(sqlite_settings)
+    try:
+        county = _county(world, tmp_path)
+        county.run("SCJGJ", "body.register", **body())
+        for kind, rating in (("supervision", None), ("evaluation", "good")):
+            with pytest.raises(RuleViolationError) as caught:
+                oversee(county, kind=kind, **({"rating": rating} if rating else {}))
+            assert caught.value.rule == "R8.2" and "cites the delegation" in str(caught.value)
+        oversee(county, kind="guidance")
+    finally:
+        world.ledger.close()
+
+
+def test_r8_2_a_format_4_ledger_still_takes_an_uncited_supervision(
+    sqlite_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(formats, "CURRENT", 4)
+    world = start_world(sqlite_settings)
+    try:
+        county = _county(world, tmp_path)
+        county.run("SCJGJ", "body.register", **body())
+        oversee(county)
+    finally:
+        world.ledger.close()
 
 
 def test_r8_1_a_format_1_ledger_still_takes_a_named_body(
@@ -369,3 +508,54 @@ def test_r4_1_a_format_1_ledger_keeps_its_old_import_rules(
         _direct_import(county, _row(INDIVIDUAL_CODE))
     finally:
         world.ledger.close()
+
+
+def test_r8_2_the_board_shows_a_finished_tasks_delegation_until_it_is_evaluated(
+    world: World, tmp_path: Path
+) -> None:
+    """R8.2 on the deadline board: once the drawn task's planned end (2026-12-20) has
+    passed, a check that delegated testing to a body and has no evaluation is shown
+    (``evaluation``, no time limit the source sets); evaluated, it is done. A supervision
+    alone does not close it; before the end nothing is shown."""
+    from projections.read import deadlines
+    from tests.integration.test_joint_visit import BASIS, check, joint_county, visit
+    from tests.support.draws import ceremony
+
+    county = joint_county(world, tmp_path)
+    ceremony(county)
+    county.run("SCJGJ", "body.register", **body())
+    obj, team = visit(county)
+    officer = next(p for p in team if p.startswith("S"))
+    check(
+        county,
+        officer,
+        obj,
+        "SCJGJ:SC-001",
+        [officer],
+        delegated={"kind": "testing", "body": "SCSJY", "conclusion_sha256": CONCLUSION},
+    )
+    cited = {
+        "basis": "draw",
+        "reference": f"{BASIS['task']}/1",
+        "object": obj,
+        "item": "SCJGJ:SC-001",
+    }
+    store = Store(tmp_path / "projections.sqlite3")
+
+    def owed(day: str) -> list[deadlines.Deadline]:
+        update(county.world.ledger, store)
+        return deadlines.deadlines(store.db, dt.date.fromisoformat(day), kind="evaluation")
+
+    assert owed("2026-12-20") == []  # the task has not ended
+    oversee(county, delegation=cited)  # a supervision is not the evaluation
+    [shown] = owed("2026-12-21")
+    assert (shown.department, shown.status, shown.done) == ("SCJGJ", "no deadline", None)
+    assert obj in shown.subject and "四川省食品检验研究院" in (shown.about or "")
+    assert "检验检测" in (shown.about or "")
+    assert (
+        deadlines.deadlines(store.db, dt.date(2026, 12, 21), department="SWJ", kind="evaluation")
+        == []
+    )
+    oversee(county, kind="evaluation", rating="good", delegation=cited)
+    [done] = owed("2026-12-21")
+    assert (done.status, done.done) == ("done", TODAY)

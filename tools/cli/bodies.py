@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ledger.errors import ValidationError
 from ledger.i18n import _
 from projections.read import bodies as read_bodies
 from tools.cli.output import Output, listing
@@ -82,6 +83,14 @@ def body_register(
 @click.option("--on", "day", required=True, metavar="YYYY-MM-DD")
 @click.option("--finding", required=True, help="What was found or advised.")
 @click.option("--rating", type=click.Choice(("good", "adequate", "poor")), help="Evaluations.")
+@click.option(
+    "--basis",
+    type=click.Choice(("draw", "case", "none")),
+    help="The delegation supervised or evaluated: its check's basis (as body list shows it).",
+)
+@click.option("--reference", help="The delegated check's basis reference, e.g. T-2026-01/1.")
+@click.option("--object", "obj", help="The delegated check's object.")
+@click.option("--item", help="The delegated check's item, DEPARTMENT:CODE.")
 @pass_runtime
 def body_oversee(
     runtime: Runtime,
@@ -91,13 +100,21 @@ def body_oversee(
     day: str,
     finding: str,
     rating: str | None,
+    basis: str | None,
+    reference: str | None,
+    obj: str | None,
+    item: str | None,
 ) -> None:
     """Record your department's guidance, supervision or evaluation of a body (R8.2).
+
+    A supervision or an evaluation is of one delegation: the check that delegated
+    testing, audit or survey to the body (--basis, --reference, --object, --item).
 
     \b
     Example:
       shuangsui body oversee --key scjgj.key ZYJC --kind evaluation --on 2026-11-20 \\
-        --finding "检验报告规范、按时" --rating good
+        --finding "检验报告规范、按时" --rating good --basis draw \\
+        --reference T-2026-01/1 --object 91512021MA000001X --item SCJGJ:SC-001
     """
     params: dict[str, Any] = {
         "body": ident,
@@ -107,6 +124,19 @@ def body_oversee(
     }
     if rating:
         params["rating"] = rating
+    cited = {"basis": basis, "reference": reference, "object": obj, "item": item}
+    if any(cited.values()):
+        missing = [f"--{name}" for name, value in cited.items() if not value]
+        if missing:
+            raise ValidationError(
+                _(
+                    "a delegation is named by --basis, --reference, --object and --item; "
+                    "missing: {missing}",
+                    missing=", ".join(missing),
+                ),
+                {name: [_("required with the others")] for name in missing},
+            )
+        params["delegation"] = cited
     runtime.run(key_file, "body.oversee", params)
     runtime.say(_("{kind} of {body} recorded", kind=kind, body=ident))
 

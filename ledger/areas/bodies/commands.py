@@ -4,18 +4,40 @@ department's guidance, supervision and evaluation of them (R8.2)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from ledger.areas.bodies.events import OVERSIGHT, RATINGS, SERVICES, QualifiedBody
-from ledger.areas.bodies.rules import load_body
+from ledger import formats
+from ledger.areas.bodies.events import (
+    DELEGATED_OVERSIGHT,
+    OVERSIGHT,
+    OVERSIGHT_NAMES,
+    RATINGS,
+    SERVICES,
+    QualifiedBody,
+)
+from ledger.areas.bodies.rules import INSPECTION_BASES, load_body, require_delegation
 from ledger.areas.departments.rules import require_operator
 from ledger.commanding import Command, Context, Outcome, Route
-from ledger.errors import ConflictError, NotFoundError
-from ledger.fields import choice, date, past_date, text, text_list
+from ledger.errors import ConflictError, NotFoundError, RuleViolationError
+from ledger.fields import choice, date, nested, past_date, shape_of, text, text_list
 from ledger.i18n import _
 from ledger.params import Params
 from ledger.roles import DEPARTMENT, OFFICE
 
 BODY_ID = r"[A-Za-z0-9._-]{2,40}"
+ITEM_REFERENCE = r"[A-Z][A-Z0-9_-]{1,19}:[A-Za-z0-9._-]{1,40}"
+
+
+def read_delegation(p: Params | None) -> dict[str, str] | None:
+    """The delegated check a record is of (R8.2), as ``body list`` shows it."""
+    if p is None:
+        return None
+    return {
+        "basis": p.choice("basis", INSPECTION_BASES),
+        "reference": p.text("reference", max_length=200),
+        "object": p.text("object", max_length=64),
+        "item": p.text("item", max_length=80, pattern=ITEM_REFERENCE),
+    }
 
 
 @dataclass(frozen=True)
@@ -78,6 +100,21 @@ class OverseeBody(Command):
     held_on: str = past_date(description="The day of the guidance, supervision or evaluation.")
     finding: str = text(max_length=5000, description="What was found or advised.")
     rating: str = choice(RATINGS, required=False, description="An evaluation's rating.")
+    delegation: dict[str, Any] | None = nested(
+        read_delegation,
+        required=False,
+        description=(
+            "The delegation supervised or evaluated (R8.2): the check that delegated testing, "
+            "audit or survey to this body, as `body list` shows it (basis, reference, "
+            "object, item). Required for a supervision or an evaluation from format 5."
+        ),
+        shape=shape_of(
+            basis=choice(INSPECTION_BASES),
+            reference=text(max_length=200),
+            object=text(max_length=64),
+            item=text(max_length=80, pattern=ITEM_REFERENCE),
+        ),
+    )
 
     def check(self, params: Params) -> None:
         if (self.kind == "evaluation") != bool(self.rating):
@@ -90,12 +127,27 @@ class OverseeBody(Command):
         found = load_body(ctx, self.body)
         if found is None:
             raise NotFoundError(_("no qualified body {body}", body=self.body), rule="R8.2")
+        delegation = None
+        if self.delegation is not None:
+            delegation = require_delegation(ctx, found, department, self.delegation, self.held_on)
+        elif self.kind in DELEGATED_OVERSIGHT and formats.since(ctx.ledger, 5):
+            raise RuleViolationError(
+                _(
+                    "a {kind} ({kind_name}) of {name} cites the delegation it is of (the "
+                    "check that delegated to it: body list shows them)",
+                    kind=self.kind,
+                    kind_name=OVERSIGHT_NAMES[self.kind],
+                    name=found.name,
+                ),
+                rule="R8.2",
+            )
         found.oversee(
             department=department,
             kind=self.kind,
             held_on=self.held_on,
             finding=self.finding,
             rating=self.rating or None,
+            delegation=delegation,
         )
         return Outcome([found], {"body": self.body, "kind": self.kind, "department": department})
 

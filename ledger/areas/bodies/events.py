@@ -6,7 +6,10 @@ Testing, audit or survey may be delegated to a qualified body (委托有资质�
 services it may perform, the scope of that qualification and its validity; departments
 record their guidance, supervision and evaluation of it. Invariants: a body's validity
 ends on or after it starts; a delegated inspection of a format-2 ledger cites a body
-registered for that service and valid on the day of the check.
+registered for that service and valid on the day of the check; a supervision or
+evaluation record that cites a delegation cites a check the recording department's item
+delegated to this very body, and is not before that check (and from format 5 every
+supervision or evaluation cites one).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ SERVICE_NAMES = {"testing": "检验检测", "audit": "财务审计", "survey": "
 OVERSIGHT = ("guidance", "supervision", "evaluation")
 OVERSIGHT_NAMES = {"guidance": "业务指导", "supervision": "监督检查", "evaluation": "评价"}
 RATINGS = ("good", "adequate", "poor")  # 好 / 合格 / 差
+#: What a supervision or an evaluation is of: one delegation (R8.2, from format 5).
+DELEGATED_OVERSIGHT = ("supervision", "evaluation")
 
 
 class QualifiedBody(Aggregate):
@@ -48,6 +53,19 @@ class QualifiedBody(Aggregate):
         held_on: str
         finding: str
         rating: str | None
+        #: The delegation supervised or evaluated (R8.2): the check that delegated the
+        #: testing, audit or survey to this body -- ``basis``, ``reference``, ``object``,
+        #: ``item`` as the inspections read them; ``None`` for general guidance and on
+        #: records made before it was added (schema 1).
+        delegation: dict[str, str] | None
+
+        # Schema 2 added ``delegation``: the entry records the schema an event was
+        # written at, and a replay compares an older one after this upcast (issue 11.1).
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["delegation"] = None
 
     @event(Created)
     def __init__(
@@ -74,7 +92,13 @@ class QualifiedBody(Aggregate):
 
     @event(Overseen)
     def oversee(
-        self, department: str, kind: str, held_on: str, finding: str, rating: str | None
+        self,
+        department: str,
+        kind: str,
+        held_on: str,
+        finding: str,
+        rating: str | None,
+        delegation: dict[str, str] | None = None,
     ) -> None:
         self.records.append(
             {
@@ -83,6 +107,7 @@ class QualifiedBody(Aggregate):
                 "held_on": held_on,
                 "finding": finding,
                 "rating": rating,
+                "delegation": delegation,
             }
         )
 
