@@ -518,8 +518,8 @@ def test_r8_2_the_board_shows_a_finished_tasks_delegation_until_it_is_evaluated(
     (``evaluation``, no time limit the source sets); evaluated, it is done. A supervision
     alone does not close it; before the end nothing is shown."""
     from projections.read import deadlines
-    from tests.integration.test_joint_visit import BASIS, check, joint_county, visit
     from tests.support.draws import ceremony
+    from tests.support.joint import BASIS, check, joint_county, visit
 
     county = joint_county(world, tmp_path)
     ceremony(county)
