@@ -352,6 +352,25 @@ class CollationDraft(Response):
     notices = fields.List(fields.Dict())
 
 
+class AppraisalDraft(Response):
+    """The office's appraisal input for a year, computed from the log (R10.2): per member
+    department (its code and Chinese ``name``) the facts, as recorded documents are."""
+
+    year = fields.Integer()
+    as_of = fields.String()
+    calendar_years = fields.List(fields.Integer())
+    departments = fields.List(fields.Dict())
+
+
+class AppraisalRow(Response):
+    year = fields.Integer()
+    recipient = fields.String()
+    sent_on = fields.String()
+    content = fields.Dict()
+    content_sha256 = fields.String()
+    position = fields.Integer()
+
+
 class CollationRow(Response):
     period = fields.String()
     recipient = fields.String()

@@ -85,6 +85,11 @@ def collation_id(period: str) -> UUID:
     return stream_id("collation", period)
 
 
+def appraisal_id(year: int) -> UUID:
+    """The office's appraisal input for the government's performance appraisal (R10.2)."""
+    return stream_id("appraisal", str(year))
+
+
 def body_id(body: str) -> UUID:
     """A qualified third-party body (R8.1)."""
     return stream_id("body", body)

@@ -355,6 +355,18 @@ SCHEMA: dict[str, tuple[dict[str, type], list[str] | str | None]] = {
         },
         ["kind", "owner", "year", "version"],
     ),
+    # R10.2: the office's appraisal input for the government's performance appraisal.
+    "appraisals": (
+        {
+            "year": int,
+            "recipient": str,
+            "sent_on": str,
+            "content": str,
+            "content_sha256": str,
+            "position": int,
+        },
+        "year",
+    ),
     # R10.6: the office's collations for the level above, as sent.
     "collations": (
         {

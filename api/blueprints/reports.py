@@ -12,7 +12,7 @@ from flask import Response, request
 from flask_smorest import Blueprint
 
 from api import schemas as s
-from api.blueprints.common import access, store, today
+from api.blueprints.common import access, service, store, today
 from ledger.errors import ValidationError
 from ledger.i18n import _
 from ledger.roles import STATE_READ
@@ -94,3 +94,25 @@ def collation_draft(year: int) -> Any:
 def collations() -> Any:
     """The collations the office recorded as sent to the level above (R10.6)."""
     return read.reports.collations(store())
+
+
+@blp.route("/api/v1/appraisals/draft/<int(max=999999999):year>", methods=["GET"])
+@blp.response(200, s.AppraisalDraft)
+@access(STATE_READ)
+def appraisal_draft(year: int) -> Any:
+    """The office's appraisal input for the government's performance appraisal, per member
+    department, computed from the log as of ?today= (R10.2). Record it as sent with
+    POST /api/v1/appraisals (computed as of the day it is signed)."""
+    from ledger.areas.reports.appraisal import appraise
+
+    if not 2000 <= year <= 2100:
+        raise ValidationError(_("year is 2000-2100"), {"year": [_("2000-2100")]})
+    return appraise(service().ledger, year, today())
+
+
+@blp.route("/api/v1/appraisals", methods=["GET"])
+@blp.response(200, s.AppraisalRow(many=True))
+@access(STATE_READ)
+def appraisals() -> Any:
+    """The appraisal inputs the office recorded as sent (R10.2), with their figures."""
+    return read.reports.appraisals(store())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.areas.reports.events import Collation, ProgressReport
+from ledger.areas.reports.events import Appraisal, Collation, ProgressReport
 from projections.batch import Batch, Handlers, dumps
 
 HANDLERS = Handlers()
@@ -38,6 +38,21 @@ def collated(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
         "INSERT OR REPLACE INTO collations VALUES (?,?,?,?,?,?)",
         (
             s["period"],
+            s["recipient"],
+            s["sent_on"],
+            dumps(s["content"]),
+            s["content_sha256"],
+            position,
+        ),
+    )
+
+
+@on(Appraisal.Created.TOPIC)
+def appraised(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
+    b.execute(
+        "INSERT OR REPLACE INTO appraisals VALUES (?,?,?,?,?,?)",
+        (
+            s["year"],
             s["recipient"],
             s["sent_on"],
             dumps(s["content"]),

@@ -222,3 +222,9 @@ def collation(
 def collations(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """The collations the office recorded as sent to the level above (R10.6)."""
     return [decoded(r, "content") for r in rows(db, "SELECT * FROM collations ORDER BY position")]
+
+
+def appraisals(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """The appraisal inputs the office recorded as sent to the government's performance
+    appraisal (R10.2), each with the figures it signed."""
+    return [decoded(r, "content") for r in rows(db, "SELECT * FROM appraisals ORDER BY year")]

@@ -52,3 +52,27 @@ def test_r10_6_an_over_size_report_file_is_refused_by_the_api(sqlite_api: Api) -
     )
     assert response.status_code == 422 and "file" in response.json["errors"]
     assert sqlite_api.get("SCJGJ", "/api/v1/reports").json == []
+
+
+def test_r10_2_the_appraisal_draft_and_its_record_through_the_api(sqlite_api: Api) -> None:
+    """R10.2: GET the appraisal computed from the log (department names in Chinese), POST
+    it as the office, read it back; a changed figure is refused."""
+    year = china_today().year
+    draft = sqlite_api.get("SCJGJ", f"/api/v1/appraisals/draft/{year}")
+    assert draft.status_code == 200, draft.json
+    content = draft.json
+    names = {d["department"]: d["name"] for d in content["departments"]}
+    assert names["SCJGJ"] == "安岳县市场监督管理局" and "SFJ" not in names
+    send = {
+        "year": year,
+        "recipient": "安岳县人民政府绩效考核",
+        "sent_on": china_today().isoformat(),
+    }
+    forged = {**content, "calendar_years": [1999]}
+    refused = sqlite_api.command("office", "report.appraise", content=forged, **send)
+    assert refused.status_code == 422 and "R10.2" in refused.get_data(as_text=True)
+    sqlite_api.ok("office", "report.appraise", content=content, **send)
+    [row] = sqlite_api.get("SCJGJ", "/api/v1/appraisals").json
+    assert row["year"] == year and row["content"] == content
+    bad = sqlite_api.get("SCJGJ", "/api/v1/appraisals/draft/1999")
+    assert bad.status_code == 422

@@ -310,3 +310,41 @@ def test_r8_2_body_oversee_names_the_delegation_it_is_of(
     assert refused.exit_code != 0 and "R8.2" in refused.output and "没有委托给" in refused.output
     [listed] = json.loads(ok(s, "body", "list", "--json").stdout)
     assert listed["records"] == []
+
+
+def test_r10_2_report_appraisal_prints_records_and_lists(
+    county: tuple[Settings, dict[str, str]],
+) -> None:
+    """R10.2 from the command line: the appraisal input with department names in Chinese,
+    as JSON, recorded by the office as sent (the ledger recomputes it), then listed."""
+    s, keys = county
+    year = str(china_today().year)
+    shown = ok(s, "report", "appraisal", "--year", year)
+    assert "SWJ 国家税务总局安岳县税务局" in shown.output
+    assert "年度抽查计划" in shown.output and "annual plan" in shown.output
+    data = json.loads(ok(s, "report", "appraisal", "--year", year, "--json").stdout)
+    assert [d["name"] for d in data["departments"]] == ["国家税务总局安岳县税务局"]
+    today = ("--today", china_today().isoformat())
+    mixed = run(s, "report", "appraisal", "--year", year, "--key", keys["office"], *today)
+    assert mixed.exit_code == 2 and "--today" in mixed.output
+    sent = ok(
+        s,
+        "report",
+        "appraisal",
+        "--year",
+        year,
+        "--key",
+        keys["office"],
+        "--sent-on",
+        china_today().isoformat(),
+    )
+    assert "绩效考核材料已记录" in sent.output
+    [recorded] = json.loads(ok(s, "report", "appraisals", "--json").stdout)
+    assert (
+        recorded["year"] == int(year)
+        and recorded["content"]["departments"][0]["department"] == "SWJ"
+    )
+    again = run(
+        s, "report", "appraisal", "--year", year, "--key", keys["office"], "--sent-on", today[1]
+    )
+    assert again.exit_code != 0 and "已报送" in again.output

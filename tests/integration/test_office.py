@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -428,3 +430,141 @@ def test_r10_6_a_report_file_replays_byte_for_byte(county: County) -> None:
     county.run("SCJGJ", "report.submit", **_file_report(PDF))
     county.run("SCJGJ", "report.submit", **_report("一季度"))
     assert replay(list(iter_chain(county.world.ledger)), registry(), route_table())
+
+
+# --- the office's appraisal input for the government's performance appraisal (R10.2) ----
+
+
+def test_r10_2_the_appraisal_input_is_the_logs_facts_per_member_department(
+    county: County,
+) -> None:
+    """R10.2 纳入政府绩效考核体系: per member department, named in Chinese, what the log
+    tells -- list, plan, reports (on time or not), notices and their rectification -- and
+    a count of those statuses, no weights. The judicial bureau, a reviewer, is not in it."""
+    from ledger.areas.reports.appraisal import appraise
+
+    year = china_today().year
+    county.run("SCJGJ", "report.submit", **_report("一季度：完成联合抽查2次。"))
+    county.run("office", "notice.issue", **_notice())
+    county.run(
+        "SWJ", "notice.rectify", notice="TB-01", done_on=china_today().isoformat(), account="已补报"
+    )
+    content = appraise(county.world.ledger, year, dt.date(year, 12, 31))
+    found = {d["department"]: d for d in content["departments"]}
+    assert "SFJ" not in found and found["SCJGJ"]["name"] == "安岳县市场监督管理局"
+    market, tax = found["SCJGJ"], found["SWJ"]
+    q1 = market["reports"][0]
+    assert (q1["period"], q1["due"], q1["status"]) == (f"{year}-Q1", f"{year}-04-10", "met late")
+    assert q1["submitted_on"] == china_today().isoformat()
+    assert [r["status"] for r in tax["reports"]] == [
+        "overdue",
+        "overdue",
+        "overdue",
+        "due",
+        "overdue",
+    ]
+    assert market["item_list"]["status"] == "met" and market["annual_plan"]["status"] == "overdue"
+    [notice] = tax["notices"]
+    assert (notice["notice"], notice["status"]) == ("TB-01", "met") and market["notices"] == []
+    # the summary counts the statuses above: list, plan, five reports, the notice
+    assert tax["summary"]["met"] == 2 and tax["summary"]["overdue"] == 5
+    assert tax["summary"]["due"] == 1 and sum(tax["summary"].values()) == 8
+    assert tax["results"]["entered"] == 0 and market["tasks_led"] == []
+
+
+def test_r10_2_the_office_records_the_appraisal_the_log_gives_and_replay_agrees(
+    county: County, store: Store
+) -> None:
+    """The office signs the figures it read; the ledger recomputes them from the log as
+    of the day signed and records them only if equal -- a figure changed after reading,
+    or the log moving on in between, is refused with the first difference, nothing
+    written. The record replays byte for byte (the replay recomputes them too)."""
+    from ledger.areas.reports.appraisal import appraise
+
+    year = china_today().year
+    county.run("SCJGJ", "report.submit", **_report("一季度"))
+    content = appraise(county.world.ledger, year, china_today())
+    send = {
+        "year": year,
+        "recipient": "安岳县人民政府绩效考核",
+        "sent_on": china_today().isoformat(),
+    }
+    size = county.world.ledger.head().position
+    forged = json.loads(json.dumps(content))
+    forged["departments"][0]["reports"][0]["status"] = "met"
+    with pytest.raises(RuleViolationError) as caught:
+        county.run("office", "report.appraise", content=forged, **send)
+    assert caught.value.rule == "R10.2" and "departments[0].reports[0].status" in str(caught.value)
+    assert "不一致" in render(caught.value.message, "zh")
+    county.run("SWJ", "report.submit", **_report("税务一季度"))  # the log moved on
+    with pytest.raises(RuleViolationError):
+        county.run("office", "report.appraise", content=content, **send)
+    assert county.world.ledger.head().position == size + 1
+    with pytest.raises(PermissionDeniedError):
+        county.run("SCJGJ", "report.appraise", content=content, **send)
+    content = appraise(county.world.ledger, year, china_today())
+    recorded = county.run("office", "report.appraise", content=content, **send)
+    assert recorded.result["year"] == year
+    with pytest.raises(ConflictError):
+        county.run("office", "report.appraise", content=content, **send)
+    update(county.world.ledger, store)
+    [row] = reports.appraisals(store.db)
+    assert row["content"] == content and row["sent_on"] == send["sent_on"]
+    assert replay(list(iter_chain(county.world.ledger)), registry(), route_table())
+
+
+def test_r10_2_a_malformed_appraisal_is_refused(county: County) -> None:
+    year = china_today().year
+    send = {"year": year, "recipient": "县政府", "sent_on": china_today().isoformat()}
+    for bad in ("figures", {"year": year}, {"departments": "all"}):
+        with pytest.raises(ValidationError):
+            county.run("office", "report.appraise", content=bad, **send)
+
+
+def test_r10_2_the_appraisal_counts_tasks_led_checks_and_publication_in_working_days(
+    world: World, tmp_path: Path
+) -> None:
+    """The task the market bureau led: objects drawn, organised within 5 working days,
+    checks by the planned end, drawn objects unchecked; its result published within 20
+    working days -- counted on the calendar the log records, and ``calendar unknown``
+    (never guessed) for a year the office has not recorded."""
+    from ledger.areas.reports.appraisal import appraise
+    from tests.support.draws import ceremony
+    from tests.support.joint import BASIS, check, enter, joint_county, visit
+
+    county = joint_county(world, tmp_path)
+    ceremony(county)
+    today = china_today()
+    county.run("SCJGJ", "task.organise", task=BASIS["task"], draw=1, organised_on=today.isoformat())
+    obj, team = visit(county)
+    officer = next(p for p in team if p.startswith("S"))
+    check(county, officer, obj, "SCJGJ:SC-001", [officer])
+    enter(county, officer, obj, "SCJGJ:SC-001")
+    county.run(
+        "SCJGJ",
+        "result.publish",
+        basis=BASIS,
+        object=obj,
+        item="SCJGJ:SC-001",
+        published_on=today.isoformat(),
+    )
+
+    def market(day: dt.date) -> dict[str, Any]:
+        content = appraise(county.world.ledger, 2026, day)
+        return next(d for d in content["departments"] if d["department"] == "SCJGJ")
+
+    unrecorded = market(today)
+    [task] = unrecorded["tasks_led"]
+    [drawn] = task["draws"]
+    assert task["task"] == BASIS["task"] and task["planned_end"] == "2026-12-20"
+    assert drawn["organise_status"] == "calendar unknown" and drawn["organised_on"]
+    assert drawn["checks_by_planned_end"] == 1 and drawn["checks_after_planned_end"] == 0
+    assert drawn["objects_unchecked"] == drawn["objects"] - 1 > 0
+    assert unrecorded["results"]["entered"] == 1
+    assert unrecorded["results"]["calendar_unknown"] == 1
+    county.run("office", "calendar.amend", days={}, declare_years=[2026, 2027], note="全年")
+    recorded = market(today)
+    assert recorded["tasks_led"][0]["draws"][0]["organise_status"] == "met"
+    assert recorded["results"]["published_within_20_working_days"] == 1
+    assert recorded["results"]["calendar_unknown"] == 0
+    assert appraise(county.world.ledger, 2026, today)["calendar_years"] == [2026, 2027]

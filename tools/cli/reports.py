@@ -18,7 +18,15 @@ from projections.read import reports
 from projections.read.deadlines import as_of
 from tools.cli.output import Output, listing
 from tools.cli.projected import TODAY, projected
-from tools.cli.runtime import KEY, Runtime, echo_json, header_lines, pass_runtime, shown
+from tools.cli.runtime import (
+    KEY,
+    Runtime,
+    echo_json,
+    header_lines,
+    pass_runtime,
+    read_ledger,
+    shown,
+)
 from tools.cli.terms import Term
 
 #: The level above the county's joint conference (上级联席会议).
@@ -300,3 +308,199 @@ def report_collations(runtime: Runtime, out: Output) -> None:
             yield f"{c['period']} | {c['sent_on']} | {c['recipient']} | {digest}..."
 
     out.rows(found, table=table(), columns=("period", "sent_on", "recipient", "content_sha256"))
+
+
+#: Where the appraisal input goes (县政府绩效考核).
+APPRAISAL = "安岳县人民政府绩效考核"
+
+
+@report_group.command("appraisal")
+@click.option("--year", type=int, required=True)
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False),
+    help="The office's key: record it as sent (its figures as the log gives them today).",
+)
+@click.option("--recipient", default=APPRAISAL, show_default=True)
+@click.option("--sent-on", metavar="YYYY-MM-DD", help="The day it was sent (with --key).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@TODAY
+@pass_runtime
+def report_appraisal(
+    runtime: Runtime,
+    year: int,
+    key_file: str | None,
+    recipient: str,
+    sent_on: str | None,
+    as_json: bool,
+    today: str | None,
+) -> None:
+    """The office's yearly appraisal input per member department, computed from the log (R10.2).
+
+    Facts, not a score: the item list, the plan, the reports and the annual summary filed
+    and whether on time; the tasks led, organised and checked on time; results published
+    within 20 working days; notices received and their rectification. With --key and
+    --sent-on the office records it as sent to the government's performance appraisal
+    (纳入政府绩效考核体系); the ledger recomputes the figures and refuses any that differ.
+
+    \b
+    Example:
+      shuangsui report appraisal --year 2026
+      shuangsui report appraisal --year 2026 --key office.key --sent-on 2027-01-15
+    """
+    from ledger.areas.reports.appraisal import appraise
+
+    if not 2000 <= year <= 2100:
+        raise ValidationError(_("year is 2000-2100"), {"year": [_("2000-2100")]})
+    if key_file is not None and today:
+        raise ValidationError(
+            _("the appraisal is recorded as the log gives it today: --today is for reading"),
+            {"today": [_("not with --key")]},
+        )
+    day = as_of(today)
+    content = read_ledger(runtime, lambda ledger: appraise(ledger, year, day))
+    if key_file is None:
+        if as_json:
+            echo_json(content)
+        else:
+            for line in appraisal_lines(content):
+                click.echo(line)
+        return
+    if not sent_on:
+        raise ValidationError(_("--sent-on is needed to record the appraisal as sent"))
+    result = runtime.run(
+        key_file,
+        "report.appraise",
+        {"year": year, "recipient": recipient, "sent_on": sent_on, "content": content},
+    )
+    runtime.say(
+        _(
+            "appraisal input {year} recorded as sent on {day} (sha256 {digest}...)",
+            year=result["year"],
+            day=result["sent_on"],
+            digest=result["sha256"][:16],
+        )
+    )
+
+
+def appraisal_lines(content: dict[str, Any]) -> Any:
+    """The appraisal as a person reads it: per department, its name, then each fact."""
+    yield shown(
+        _("appraisal input {year}, as of {as_of}", year=content["year"], as_of=content["as_of"])
+    )
+    for d in content["departments"]:
+        yield ""
+        yield f"{d['department']} {d['name']}"
+        listed, plan = d["item_list"], d["annual_plan"]
+        yield "  " + shown(
+            _(
+                "item list (due {due}): {done} -- {status}",
+                due=listed["due"],
+                done=listed["published_on"] or "-",
+                status=status_name(listed["status"]),
+            )
+        )
+        yield "  " + shown(
+            _(
+                "annual plan (due {due}): {done} -- {status}",
+                due=plan["due"],
+                done=plan["published_on"] or "-",
+                status=status_name(plan["status"]),
+            )
+        )
+        for r in d["reports"]:
+            yield "  " + shown(
+                _(
+                    "report {period} (due {due}): {done} -- {status}",
+                    period=r["period"],
+                    due=r["due"],
+                    done=r["submitted_on"] or "-",
+                    status=status_name(r["status"]),
+                )
+            )
+        for t in d["tasks_led"]:
+            for w in t["draws"] or [{}]:
+                yield "  " + shown(
+                    _(
+                        "task {task} {name} draw {draw}: {objects} objects, organised {organised}"
+                        " -- {status}; checks by the planned end {on_time}, after it {late}, "
+                        "objects unchecked {unchecked}",
+                        task=t["task"],
+                        name=t["name"],
+                        draw=w.get("draw", "-"),
+                        objects=w.get("objects", 0),
+                        organised=w.get("organised_on") or "-",
+                        status=status_name(w.get("organise_status", "due")),
+                        on_time=w.get("checks_by_planned_end", 0),
+                        late=w.get("checks_after_planned_end", 0),
+                        unchecked=w.get("objects_unchecked", 0),
+                    )
+                )
+        r = d["results"]
+        yield "  " + shown(
+            _(
+                "results entered {entered}: published within 20 working days {met}, late "
+                "{late}, withheld by law {withheld}, overdue {overdue}, not yet due {due}, "
+                "calendar not recorded {unknown}",
+                entered=r["entered"],
+                met=r["published_within_20_working_days"],
+                late=r["published_late"],
+                withheld=r["withheld_by_law"] + r["withheld_late"],
+                overdue=r["overdue"],
+                due=r["not_yet_due"],
+                unknown=r["calendar_unknown"],
+            )
+        )
+        for n in d["notices"]:
+            yield "  " + shown(
+                _(
+                    "notice {notice} ({issued_on}, rectification due {due}): {done} -- {status}",
+                    notice=n["notice"],
+                    issued_on=n["issued_on"],
+                    due=n["due"],
+                    done=n["rectified_on"] or "-",
+                    status=status_name(n["status"]),
+                )
+            )
+        total = d["summary"]
+        yield "  " + shown(
+            _(
+                "owed acts: met {met}, met late {late}, overdue {overdue}, still due {due}, "
+                "calendar not recorded {unknown}",
+                met=total["met"],
+                late=total["met late"],
+                overdue=total["overdue"],
+                due=total["due"],
+                unknown=total["calendar unknown"],
+            )
+        )
+
+
+def status_name(status: str) -> str:
+    """A deadline status with its Chinese (the deadline board's labels)."""
+    from projections.read.deadlines import STATUS_LABELS
+
+    label = STATUS_LABELS.get(status)
+    return f"{label} {status}" if label else status
+
+
+@report_group.command("appraisals")
+@listing()
+@pass_runtime
+def report_appraisals(runtime: Runtime, out: Output) -> None:
+    """The appraisal inputs the office recorded as sent (R10.2).
+
+    \b
+    Example:
+      shuangsui report appraisals --json
+    """
+    with projected(runtime) as (__, store):
+        found = reports.appraisals(store.db)
+
+    def table() -> Any:
+        yield from header_lines(_("year | sent | recipient | sha256"))
+        for a in found:
+            yield f"{a['year']} | {a['sent_on']} | {a['recipient']} | {a['content_sha256'][:16]}..."
+
+    out.rows(found, table=table(), columns=("year", "sent_on", "recipient", "content_sha256"))

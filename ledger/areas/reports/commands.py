@@ -10,14 +10,15 @@ from typing import Any
 
 from ledger import formats
 from ledger.areas.departments.rules import load_department, require_operator
-from ledger.areas.reports.events import TEXT_MEDIA_TYPE, Collation, ProgressReport
+from ledger.areas.reports.appraisal import appraise
+from ledger.areas.reports.events import TEXT_MEDIA_TYPE, Appraisal, Collation, ProgressReport
 from ledger.audit.hashing import sha256
 from ledger.canonical import canonical_bytes
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, RuleViolationError, ValidationError
 from ledger.fields import choice, custom, integer, optional_text, past_date, text
 from ledger.i18n import _
-from ledger.ids import collation_id, report_id
+from ledger.ids import appraisal_id, collation_id, report_id
 from ledger.params import Params
 from ledger.roles import DEPARTMENT, OFFICE
 
@@ -223,4 +224,91 @@ class CollateReports(Command):
         )
 
 
-COMMANDS = (SubmitReport, CollateReports)
+def read_appraisal(p: Params, name: str) -> dict[str, Any]:
+    """The appraisal as computed from the log (``report appraisal``): an object with its
+    ``year`` and one entry per member department."""
+    value = p.raw.get(name)
+    if not isinstance(value, dict):
+        p.fail(name, _("must be an object (the appraisal computed from the log)"))
+        return {}
+    if not isinstance(value.get("departments"), list):
+        p.fail(f"{name}.departments", _("must be a list of objects"))
+        return {}
+    return value
+
+
+def first_difference(signed: Any, computed: Any, path: str = "content") -> str | None:
+    """Where ``signed`` first differs from ``computed`` (a JSON path), or ``None``."""
+    if isinstance(signed, dict) and isinstance(computed, dict):
+        for key in sorted(set(signed) | set(computed)):
+            if key not in signed or key not in computed:
+                return f"{path}.{key}"
+            found = first_difference(signed[key], computed[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(signed, list) and isinstance(computed, list):
+        if len(signed) != len(computed):
+            return f"{path} ({len(signed)} != {len(computed)})"
+        for n, (a, b) in enumerate(zip(signed, computed, strict=True)):
+            found = first_difference(a, b, f"{path}[{n}]")
+            if found:
+                return found
+        return None
+    same = type(signed) is type(computed) and signed == computed
+    return None if same else f"{path}: {signed!r} != {computed!r}"
+
+
+@dataclass(frozen=True)
+class RecordAppraisal(Command):
+    """Record the office's yearly appraisal input as sent to the government's performance
+    appraisal (纳入政府绩效考核体系, R10.2): the figures the log gives that day, signed."""
+
+    ACTION = "report.appraise"
+    ROLES = frozenset({OFFICE})
+    ROUTE = Route("POST", "/api/v1/appraisals")
+    RULE = "R10.2"
+
+    year: int = integer(minimum=2000, maximum=2100)
+    recipient: str = text(
+        max_length=200, description="The government's performance appraisal (县政府绩效考核)."
+    )
+    sent_on: str = past_date(description="The day it was sent (报送日期).")
+    content: dict[str, Any] = custom(
+        "object",
+        read_appraisal,
+        description="The appraisal computed from the log (GET /api/v1/appraisals/draft/{year}).",
+    )
+
+    def handle(self, ctx: Context) -> Outcome:
+        if ctx.ledger.find(appraisal_id(self.year)) is not None:
+            raise ConflictError(
+                _("the appraisal input for {year} was already sent", year=self.year),
+                rule="R10.2",
+            )
+        computed = appraise(ctx.ledger, self.year, ctx.today)
+        differs = first_difference(self.content, computed)
+        if differs is not None:
+            raise RuleViolationError(
+                _(
+                    "the signed appraisal is not what the log gives as of {today}; first "
+                    "difference at {path} -- compute it again (report appraisal) and sign that",
+                    today=ctx.today.isoformat(),
+                    path=differs,
+                ),
+                rule="R10.2",
+            )
+        appraisal = Appraisal(
+            year=self.year,
+            recipient=self.recipient,
+            sent_on=self.sent_on,
+            content=computed,
+            content_sha256=sha256(canonical_bytes(computed)).hex(),
+        )
+        return Outcome(
+            [appraisal],
+            {"year": self.year, "sent_on": self.sent_on, "sha256": appraisal.content_sha256},
+        )
+
+
+COMMANDS = (SubmitReport, CollateReports, RecordAppraisal)

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.ids import collation_id, report_id
+from ledger.ids import appraisal_id, collation_id, report_id
 
 #: The media type of a report filed as text (R10.6).
 TEXT_MEDIA_TYPE = "text/plain; charset=utf-8"
@@ -108,3 +108,32 @@ class Collation(Aggregate):
     @staticmethod
     def create_id(period: str, **_: Any) -> UUID:
         return collation_id(period)
+
+
+class Appraisal(Aggregate):
+    """The office's yearly appraisal input, sent to the government's performance appraisal
+    (纳入政府绩效考核体系, R10.2): per member department the facts the log gives
+    (:mod:`ledger.areas.reports.appraisal`), signed by the office and equal, when recorded,
+    to what the log computes (the handler recomputes it, and so does a replay)."""
+
+    TOPIC = "shuangsui.appraisal"
+
+    class Created(Aggregate.Created):
+        TOPIC = "shuangsui.report.appraised"
+        year: int
+        recipient: str
+        sent_on: str
+        content: dict[str, Any]
+        content_sha256: str
+
+    @event(Created)
+    def __init__(
+        self, year: int, recipient: str, sent_on: str, content: dict[str, Any], content_sha256: str
+    ) -> None:
+        self.year = year
+        self.sent_on = sent_on
+        self.content_sha256 = content_sha256
+
+    @staticmethod
+    def create_id(year: int, **_: Any) -> UUID:
+        return appraisal_id(year)
