@@ -26,6 +26,10 @@ an old ledger still replays and verifies under the rules it was written with
   draw uses lowered by the credit record, daily-supervision staff in teams. Each asks
   ``since(ctx.ledger, 4)``: ``tests/vectors/format-v3/`` is a format-3 ledger written
   before format 4 that must keep verifying and replaying byte for byte.
+* Format 5 -- the rules added after format-4 ledgers existed (from 2026-11-29): a
+  body's supervision or evaluation citing the delegation it is of (R8.2). Each asks
+  ``since(ctx.ledger, 5)``: ``tests/vectors/format-v4/`` is a format-4 ledger written
+  before format 5 that must keep verifying and replaying byte for byte.
 
 A new rule on an existing command asks for the format that introduced it -- never an
 older one: a ledger of that older format may already hold a command the new rule would
@@ -39,7 +43,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-CURRENT = 4
+CURRENT = 5
 """The format a new ledger starts under (recorded in its genesis)."""
 
 

@@ -28,13 +28,14 @@ from typing import Any
 
 #: The newest format this verifier knows (``ledger.formats.CURRENT``; a test keeps
 #: the two equal).
-LATEST_FORMAT = 4
+LATEST_FORMAT = 5
 #: When each format became the one new ledgers start under: the release of its code
 #: (Unix seconds, UTC). Format 1 was the first.
 FORMAT_SINCE: dict[int, int] = {
     2: 1_795_805_212,  # 2026-11-27T18:46:52Z
     3: 1_795_817_483,  # 2026-11-27T22:11:23Z
     4: 1_795_828_320,  # 2026-11-28T01:12:00Z
+    5: 1_795_928_400,  # 2026-11-29T05:00:00Z
 }
 #: From this format on, the genesis command signs the format it records.
 SIGNED_FORMAT_SINCE = 3
@@ -49,6 +50,7 @@ FORMAT_RULES: dict[int, str] = {
     "a department's own stream in its trail index, a recusal request lapsing once its "
     "object is checked, plans carrying a ratio table, the class a draw uses lowered by "
     "the credit record, daily-supervision staff added to teams",
+    5: "a body's supervision or evaluation citing the delegation it is of",
 }
 
 

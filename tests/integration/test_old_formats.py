@@ -6,8 +6,9 @@ read as they were written.
 
 ``tests/vectors/format-v2/`` holds the demo county's ledger as commit 524ebf5 (the last
 before format 3) wrote it; ``tests/vectors/format-v3/`` the demo ledger as 9de1452 (the last
-before format 4) wrote it, and the draw bundle that code exported from it (see the READMEs
-there; TEST-ONLY data). Here the current code opens copies. Format 1 has its own module
+before format 4) wrote it and ``tests/vectors/format-v4/`` as eb8a5b2 (the last before
+format 5), each with the draw bundle that code exported from it (see the READMEs there;
+TEST-ONLY data). Here the current code opens copies. Format 1 has its own module
 (``test_format_v1.py``: golden outputs as well).
 """
 
@@ -45,7 +46,24 @@ class Old:
 
 V2 = Old(2, "c272823cb257b93a7c21e8c958514d8363f32757d7af5e37c5e614afac315bfb", 826, 534, 1068, 113)
 V3 = Old(3, "f56f3e10dee7eef696221afc8ae0455e008c2e8bb2d3912b7373b65d31bbff24", 731, 488, 976, 63)
-VKEY_V3 = "anyue.example/shuangsui+3e76e83a+AcE137chWM9ctNqsSPwzwqzAmeJWNCMH+WLEmHwsCjCe"
+V4 = Old(4, "1a93394c8ed03d790d0dc0fffe5a6c34c07d3d97fd9095f366a0345ac4531bf6", 758, 511, 1022, 63)
+
+
+@dataclass(frozen=True)
+class OldBundle:
+    """A draw bundle the code of its time exported from its old ledger."""
+
+    old: Old
+    vkey: str  # the log's verifier key, as that code printed it
+    streams: int  # the streams its state proofs prove complete
+
+
+B3 = OldBundle(
+    V3, "anyue.example/shuangsui+3e76e83a+AcE137chWM9ctNqsSPwzwqzAmeJWNCMH+WLEmHwsCjCe", 205
+)
+B4 = OldBundle(
+    V4, "anyue.example/shuangsui+ae86e24f+Aa+gXG5VrZz9PFcl2kp4tvrL18/qiYAl7Pj/kT5WWLNd", 208
+)
 
 
 def unpack(old: Old, name: str, to: Path) -> Path:
@@ -54,7 +72,7 @@ def unpack(old: Old, name: str, to: Path) -> Path:
     return to / name
 
 
-@pytest.fixture(scope="module", params=[V2, V3], ids=["format-v2", "format-v3"])
+@pytest.fixture(scope="module", params=[V2, V3, V4], ids=["format-v2", "format-v3", "format-v4"])
 def old(request: pytest.FixtureRequest) -> Old:
     return request.param  # type: ignore[no-any-return]
 
@@ -67,16 +85,22 @@ def home(old: Old, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
+@pytest.fixture(scope="module", params=[B3, B4], ids=["format-v3", "format-v4"])
+def old_bundle(request: pytest.FixtureRequest) -> OldBundle:
+    return request.param  # type: ignore[no-any-return]
+
+
 @pytest.fixture(scope="module")
-def home_v3(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("format-v3-home")
-    unpack(V3, "ledger.sqlite3", home)
+def bundle_home(old_bundle: OldBundle, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp(f"format-v{old_bundle.old.format}-home")
+    unpack(old_bundle.old, "ledger.sqlite3", home)
     return home
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return unpack(V3, "draw.bundle", tmp_path_factory.mktemp("format-v3-bundle"))
+def bundle(old_bundle: OldBundle, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    fmt = old_bundle.old.format
+    return unpack(old_bundle.old, "draw.bundle", tmp_path_factory.mktemp(f"format-v{fmt}-bundle"))
 
 
 def shuangsui(home: Path, *args: str) -> Result:
@@ -122,23 +146,28 @@ def test_its_projections_rebuild(old: Old, home: Path) -> None:
     assert str(old.entries) in result.output
 
 
-def test_its_old_draw_bundle_still_verifies(home_v3: Path, bundle: Path) -> None:
-    """A bundle exported by the format-3 code: its state proofs (format 3's state map)
-    still prove it complete, anchored by the log's verifier key."""
-    drawn = shuangsui(home_v3, "verify-draw", "T-2026-001/1", "--bundle", str(bundle))
+def test_its_old_draw_bundle_still_verifies(
+    old_bundle: OldBundle, bundle_home: Path, bundle: Path
+) -> None:
+    """A bundle exported by the code of its format: its state proofs (the state map of
+    its time) still prove it complete, anchored by the log's verifier key."""
+    old = old_bundle.old
+    drawn = shuangsui(bundle_home, "verify-draw", "T-2026-001/1", "--bundle", str(bundle))
     assert drawn.exit_code == 0, drawn.output
-    assert "identical" in drawn.output and f"{V3.objects} objects" in drawn.output
+    assert "identical" in drawn.output and f"{old.objects} objects" in drawn.output
     result = shuangsui(
-        home_v3, "verify", "--bundle", str(bundle), "--vkey", VKEY_V3, "--accept-format", "3"
+        bundle_home,
+        *("verify", "--bundle", str(bundle), "--vkey", old_bundle.vkey),
+        *("--accept-format", str(old.format)),
     )
     assert result.exit_code == 0, result.output
     assert "(anchored by vkey)" in result.output
-    assert "complete: 205 stream(s)" in result.output
+    assert f"complete: {old_bundle.streams} stream(s)" in result.output
 
 
 @pytest.mark.parametrize("tamper", ["omit", "alter"])
 def test_a_tampered_old_bundle_is_refused(
-    home_v3: Path, bundle: Path, tmp_path: Path, tamper: str
+    old_bundle: OldBundle, bundle_home: Path, bundle: Path, tmp_path: Path, tamper: str
 ) -> None:
     """The old bundle is not trusted because it is old: an entry left out, or one entry's
     bytes changed, is caught."""
@@ -153,6 +182,8 @@ def test_a_tampered_old_bundle_is_refused(
     forged = tmp_path / "forged.bundle"
     forged.write_bytes(b"".join(lines))
     result = shuangsui(
-        home_v3, "verify", "--bundle", str(forged), "--vkey", VKEY_V3, "--accept-format", "3"
+        bundle_home,
+        *("verify", "--bundle", str(forged), "--vkey", old_bundle.vkey),
+        *("--accept-format", str(old_bundle.old.format)),
     )
     assert result.exit_code != 0, result.output

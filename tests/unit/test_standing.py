@@ -33,7 +33,12 @@ def test_an_old_ledger_is_accepted_only_by_naming_its_format() -> None:
     assert refused is not None and "--accept-format 1" in refused and "格式 1" in refused
     assert old.problem(2) is not None
     assert old.problem(1) is None
-    assert [m.split(":")[0] for m in old.missing()] == ["format 2", "format 3", "format 4"]
+    assert [m.split(":")[0] for m in old.missing()] == [
+        "format 2",
+        "format 3",
+        "format 4",
+        "format 5",
+    ]
     assert old.as_dict(1)["accepted"] and not old.as_dict(None)["accepted"]
 
 
@@ -53,6 +58,10 @@ def test_a_genesis_signed_after_the_next_format_existed_is_never_accepted() -> N
     assert Standing(3, FORMAT_SINCE[4] + 60).superseded_by == 4
     assert Standing(3, FORMAT_SINCE[4] + 60).problem(3) is not None
     assert Standing(3, FORMAT_SINCE[4] - 60).problem(3) is None
+    # and for format 4 once format 5 existed (the format-v4 vector was signed before)
+    assert Standing(4, FORMAT_SINCE[5] + 60).superseded_by == 5
+    assert Standing(4, FORMAT_SINCE[5] + 60).problem(4) is not None
+    assert Standing(4, FORMAT_SINCE[5] - 60).problem(4) is None
 
 
 def test_a_log_without_a_genesis_time_is_judged_by_its_format_alone() -> None:
