@@ -290,7 +290,7 @@ class Command:
         command.check(params)
         if strict:
             for name in unknown_keys(params.raw, declared):
-                params.fail(name, f"未声明的参数 / not a parameter of {cls.ACTION} (unknown key)")
+                params.fail(name, _("not a parameter of {action} (unknown key)", action=cls.ACTION))
         params.done()
         return command
 

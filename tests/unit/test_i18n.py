@@ -161,8 +161,25 @@ def _user_text(node: ast.expr) -> bool:
     return False
 
 
+#: Calls that give a person a reason, as a raise site does: a parameter's refusal
+#: (``params.fail``, ``Params._fail``) and an importer's ``refuse``.
+REASON_GIVERS = frozenset({"fail", "_fail", "refuse"})
+
+
+def _reason_call(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and (
+        (isinstance(node.func, ast.Name) and node.func.id in {"Finding", *REASON_GIVERS})
+        or (isinstance(node.func, ast.Attribute) and node.func.attr in REASON_GIVERS)
+    )
+
+
+def _named(call: ast.Call, name: str) -> bool:
+    return isinstance(call.func, ast.Name) and call.func.id == name
+
+
 def literal_messages() -> list[str]:
-    """Where a raise site or a duty-review finding holds literal text instead of ``_()``."""
+    """Where a raise site, a duty-review finding or a reason given to ``fail``/``refuse``
+    holds literal text instead of ``_()``."""
     bad = []
     for package in tool.PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
@@ -175,15 +192,13 @@ def literal_messages() -> list[str]:
                     call = node.exc
                     if ast.unparse(call.func).rpartition(".")[2] in PROGRAMMING_ERRORS:
                         continue
-                elif (
-                    isinstance(node, ast.Call)
-                    and isinstance(node.func, ast.Name)
-                    and node.func.id == "Finding"
-                ):
+                elif isinstance(node, ast.Call) and _reason_call(node):
                     call = node
                 if call is None:
                     continue
                 arguments = [*call.args, *(k.value for k in call.keywords)]
+                if _reason_call(call) and not _named(call, "Finding"):
+                    arguments = arguments[1:]  # the field (or line) it is about, then why
                 if any(_user_text(argument) for argument in arguments):
                     bad.append(f"{where}:{node.lineno}")
     return bad
@@ -202,6 +217,25 @@ def test_the_checker_catches_literal_text() -> None:
     assert isinstance(raised.exc, ast.Call) and _user_text(raised.exc.args[0])
     assert not _user_text(ast.parse('"id"', mode="eval").body)
     assert _user_text(ast.parse('"no such " + x', mode="eval").body)
+
+
+def test_the_checker_catches_a_literal_reason() -> None:
+    """A refusal's reason given to ``params.fail`` is read by a person as an error is."""
+    for code in (
+        'params.fail("rating", "an evaluation carries a rating / 评价须给出等级")',
+        'p.fail(name, "unknown factors: " + ", ".join(extra))',
+        'self._fail(name, f"not a parameter of {action}")',
+    ):
+        call = ast.parse(code, mode="eval").body
+        assert _reason_call(call) and isinstance(call, ast.Call)
+        assert any(_user_text(argument) for argument in call.args[1:])
+
+
+def test_the_checker_passes_a_message_and_a_field_name() -> None:
+    call = ast.parse('params.fail(f"{name}.rating", _("needs a rating"))', mode="eval").body
+    assert _reason_call(call) and isinstance(call, ast.Call)
+    assert not any(_user_text(argument) for argument in call.args[1:])
+    assert not _reason_call(ast.parse("failed(x)", mode="eval").body)
 
 
 def test_an_error_inside_a_message_renders_in_the_same_language() -> None:

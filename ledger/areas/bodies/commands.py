@@ -65,7 +65,7 @@ class RegisterBody(Command):
 
     def check(self, params: Params) -> None:
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
-            params.fail("valid_until", "is before valid_from / 有效期止早于有效期起")
+            params.fail("valid_until", _("is before valid_from"))
 
     def handle(self, ctx: Context) -> Outcome:
         by = "office" if ctx.is_office else require_operator(ctx)
@@ -118,9 +118,7 @@ class OverseeBody(Command):
 
     def check(self, params: Params) -> None:
         if (self.kind == "evaluation") != bool(self.rating):
-            params.fail(
-                "rating", "an evaluation, and only an evaluation, carries a rating / 评价须给出等级"
-            )
+            params.fail("rating", _("an evaluation, and only an evaluation, carries a rating"))
 
     def handle(self, ctx: Context) -> Outcome:
         department = require_operator(ctx)

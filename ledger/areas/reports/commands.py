@@ -101,7 +101,7 @@ class SubmitReport(Command):
         if self.text and sha256(self.text.encode()).hex() != self.summary_sha256:
             params.fail(
                 "summary_sha256",
-                "is not the SHA-256 of the report's text (UTF-8) / 与报告正文的摘要不一致",
+                _("is not the SHA-256 of the report's text (UTF-8)"),
             )
         if self.file and sha256(base64.b64decode(self.file)).hex() != self.summary_sha256:
             params.fail("summary_sha256", _("is not the SHA-256 of the report's file"))

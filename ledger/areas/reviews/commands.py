@@ -160,7 +160,7 @@ def read_factors(p: Params, name: str) -> dict[str, dict[str, str]]:
             }
     extra = set(factors.raw) - set(FACTORS)
     if extra:
-        p.fail(name, "unknown factors: " + ", ".join(sorted(extra)))
+        p.fail(name, _("unknown factors: {factors}", factors=", ".join(sorted(extra))))
     return out
 
 
