@@ -19,13 +19,11 @@ from tests.support.world import World, start_world
 
 
 @pytest.fixture(autouse=True)
-def no_locale_language(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI reads its default language from the locale (``LANG``, issue 12 §7): every
-    test starts from a locale that names no language, so the default is Chinese wherever
-    the suite runs; a test that needs a locale sets it."""
-    monkeypatch.setenv("LANG", "C.UTF-8")
-    for name in ("LC_ALL", "LC_MESSAGES", "SHUANGSUI_LANG"):
-        monkeypatch.delenv(name, raising=False)
+def no_language_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's language is ``--lang``, else ``SHUANGSUI_LANG``, else Chinese (issue 12
+    §7): every test starts with no ``SHUANGSUI_LANG``, whatever the shell running the
+    suite has; a test that needs one sets it."""
+    monkeypatch.delenv("SHUANGSUI_LANG", raising=False)
 
 
 @pytest.fixture

@@ -49,6 +49,20 @@ def test_english_alone_on_request(home: Settings, how: str) -> None:
     assert "参数有误" not in output and "必填" not in output
 
 
+def test_only_an_explicit_choice_gives_english(home: Settings) -> None:
+    """English is chosen by ``--lang en`` or ``SHUANGSUI_LANG=en``, nothing else."""
+    assert "参数有误" not in register(home, "--lang", "en", env={"SHUANGSUI_LANG": "zh"})
+    assert "参数有误" in register(home, "--lang", "zh", env={"SHUANGSUI_LANG": "en"})
+
+
+def test_an_english_system_locale_still_gets_chinese(home: Settings) -> None:
+    """A server installed with ``LANG=en_US.UTF-8`` still prints Chinese first (issue 12
+    §7: zh-CN the default); the locale is set by whoever installed the machine."""
+    locale = {"LANG": "en_US.UTF-8", "LC_ALL": "en_US.UTF-8", "LANGUAGE": "en"}
+    output = register(home, env=locale)
+    assert "error: 参数有误 / invalid parameters" in output
+
+
 def test_an_unknown_language_is_a_usage_error(home: Settings) -> None:
     result = CliRunner().invoke(cli, ["--home", str(home.home), "--lang", "fr", "status"])
     assert result.exit_code == 2 and "Traceback" not in result.output

@@ -154,7 +154,8 @@ class LedgerGroup(click.Group):
     default=lambda: helptext.default_language(os.environ),
     show_default="zh",
     help="Language of messages and help: zh (Chinese, with the English after it) or en; "
-    "anywhere on the command line (env SHUANGSUI_LANG, then LANG when it names zh or en). "
+    "anywhere on the command line (else env SHUANGSUI_LANG, else zh; the system locale "
+    "is not read). "
     "Example: shuangsui --lang en task --help",
 )
 @click.version_option(package_name="shuangsui-ledger")

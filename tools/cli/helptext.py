@@ -11,8 +11,10 @@ Chinese, then the English after " / "; in English, click's English alone.
 The language (:func:`default_language`, :func:`help_language`): ``--lang`` wherever it
 stands on the command line (the root group moves it first, so ``shuangsui --help --lang
 en`` and ``shuangsui task --help --lang en`` obey it too), else ``SHUANGSUI_LANG``, else
-the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``) when it names Chinese or English, else
-Chinese.
+Chinese. The system locale (``LANG``, ``LC_ALL`` ...) is not read: a county's servers and
+terminals are often set to ``en_US`` by whoever installed them, not by the official
+reading the output, and Chinese is what the measures ask for (issue 12 §7: zh-CN the
+default); English is an explicit choice.
 
 Invariant: only what help prints changes; the commands are untouched, and a summary or
 an option help the catalogue lacks is shown in English alone.
@@ -34,25 +36,13 @@ LANG_META = "shuangsui.lang"
 #: click's own ``--help`` option's help (a msgid, as every option's).
 HELP_OPTION_HELP = "Show this message and exit."
 HELP_INSTALLED = "_shuangsui_chinese_help"
-#: The locale variables, in the order POSIX gives them precedence.
-LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 
 
 def default_language(environ: Mapping[str, str]) -> str:
-    """The language when no ``--lang`` is given: ``SHUANGSUI_LANG``, else the first locale
-    variable set that names Chinese or English (``zh_CN.UTF-8``, ``en_US``), else Chinese
-    (``C.UTF-8`` or ``POSIX`` name no language)."""
+    """The language when no ``--lang`` is given: ``SHUANGSUI_LANG``, else Chinese (the
+    system locale is not a choice made for this program)."""
     chosen = environ.get("SHUANGSUI_LANG")
-    if chosen:
-        return language(chosen)
-    for name in LOCALE_VARIABLES:
-        value = environ.get(name)
-        if value:
-            tag = value.split(".")[0].split("@")[0]
-            if tag.lower().startswith(("zh", "en")):
-                return language(tag)
-            break  # the first one set decides, as for any program reading the locale
-    return "zh"
+    return language(chosen) if chosen else "zh"
 
 
 def hoist_lang(args: Sequence[str]) -> tuple[list[str], str | None]:
