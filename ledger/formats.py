@@ -27,7 +27,9 @@ an old ledger still replays and verifies under the rules it was written with
   ``since(ctx.ledger, 4)``: ``tests/vectors/format-v3/`` is a format-3 ledger written
   before format 4 that must keep verifying and replaying byte for byte.
 * Format 5 -- the rules added after format-4 ledgers existed (from 2026-11-29): a
-  body's supervision or evaluation citing the delegation it is of (R8.2). Each asks
+  body's supervision or evaluation citing the delegation it is of (R8.2), an
+  ``accountable`` settlement only where the 免责/问责 analysis is open for the party
+  (R10.4: a procedural lapse alone is a defect, not a verdict). Each asks
   ``since(ctx.ledger, 5)``: ``tests/vectors/format-v4/`` is a format-4 ledger written
   before format 5 that must keep verifying and replaying byte for byte.
 

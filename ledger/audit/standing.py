@@ -50,7 +50,9 @@ FORMAT_RULES: dict[int, str] = {
     "a department's own stream in its trail index, a recusal request lapsing once its "
     "object is checked, plans carrying a ratio table, the class a draw uses lowered by "
     "the credit record, daily-supervision staff added to teams",
-    5: "a body's supervision or evaluation citing the delegation it is of",
+    5: "a body's supervision or evaluation citing the delegation it is of, an accountable "
+    "settlement only where the analysis is open for the party (a problem at the entity "
+    "after a check the party took part in)",
 }
 
 

@@ -15,14 +15,22 @@ from typing import Any
 
 import pytest
 
+from ledger import formats
 from ledger.areas.directory.importer import import_objects
-from ledger.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from ledger.config import Settings
+from ledger.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    RuleViolationError,
+    ValidationError,
+)
 from projections.review import review
 from projections.review.render import render
 from projections.runner import update
 from projections.store import Store
 from tests.support.county import County, add_people, build_county, objects
-from tests.support.world import World
+from tests.support.world import World, start_world
 from tools.fakecounty import write_generated_objects
 
 CASE = {"kind": "case", "case": "TS-1", "trigger": "complaint", "reference": "12315-1"}
@@ -37,6 +45,10 @@ FACTORS = {
 
 @pytest.fixture
 def county(world: World, tmp_path: Path) -> County:
+    return county_of(world, tmp_path)
+
+
+def county_of(world: World, tmp_path: Path) -> County:
     county = build_county(world)
     add_people(county)
     source = tmp_path / "objects.csv"
@@ -312,3 +324,127 @@ def test_a_settlement_closes_it_and_names_only_what_exists(county: County, tmp_p
     assert s1.analysis["status"] == "settled"
     assert verdict(result, "S2").verdict == "analysis"
     assert verdict(result, "SCJGJ").verdict == "exempt"
+
+
+def settle(county: County, kind: str, ident: str, party: str, verdict: str, on: str) -> Any:
+    return county.run(
+        "discipline",
+        "review.settle",
+        on=on,
+        subject={"kind": kind, "id": ident},
+        party=party,
+        verdict=verdict,
+        reasoning="程序瑕疵" if verdict == "exempt" else "未按清单核查",
+        evidence=[],
+    )
+
+
+def test_from_format_5_accountable_needs_an_opened_analysis(county: County) -> None:
+    """R10.4 as amended: a procedural lapse alone is a defect to be weighed, not a verdict;
+    the analysis opens only when a market entity turns out to have a problem. From format
+    5 an ``accountable`` settlement is refused (writing nothing) unless the analysis is
+    open for that party in that review; ``exempt`` stays open to the discipline inspector."""
+    lapsed, clean = objects(county)[4], objects(county)[5]
+    county.run(  # 随意检查 (R1.1): a defect, no problem at the entity
+        "S1",
+        "inspection.record",
+        on="2026-03-02",
+        basis={"kind": "none", "reference": "领导交办"},
+        object=lapsed,
+        item="SCJGJ:SC-001",
+        method="on_site",
+        inspectors=["S1"],
+        checked_on="2026-03-02",
+    )
+    checked(county, clean, "2026-03-03")
+    head = county.ledger.head().position
+    for kind, ident, party in [
+        ("object", lapsed, "S1"),
+        ("person", "S1", "S1"),
+        ("department", "SCJGJ", "SCJGJ"),
+        ("object", clean, "S2"),
+    ]:
+        with pytest.raises(RuleViolationError, match=r"no 免责/问责 analysis is open.*R10\.4"):
+            settle(county, kind, ident, party, "accountable", "2026-03-04")
+    assert county.ledger.head().position == head
+    settle(county, "object", lapsed, "S1", "exempt", "2026-03-04")
+    # an incident at the clean check's object after the check opens the analysis for
+    # those present (S1, S2) and the inspecting department -- not for someone absent
+    county.run(
+        "office",
+        "review.problem",
+        on="2026-05-06",
+        object=clean,
+        kind="incident",
+        occurred_on="2026-05-05",
+        item="SCJGJ:SC-001",
+        reference="安岳县应急〔2026〕9号",
+        description="食品中毒事故",
+    )
+    with pytest.raises(RuleViolationError, match="S3"):
+        settle(county, "object", clean, "S3", "accountable", "2026-05-07")
+    with pytest.raises(RuleViolationError):  # the problem is not at the lapsed object
+        settle(county, "object", lapsed, "S1", "accountable", "2026-05-07")
+    settle(county, "object", clean, "S2", "accountable", "2026-05-07")
+    settle(county, "person", "S1", "S1", "accountable", "2026-05-07")
+    settle(county, "department", "SCJGJ", "SCJGJ", "accountable", "2026-05-07")
+
+
+def test_a_later_violation_result_opens_it_and_an_earlier_problem_does_not(
+    county: County,
+) -> None:
+    """R10.4: a later check's result finding a violation of the same item opens the
+    analysis of the clean check before it; a problem that occurred before the check does
+    not (it was the object's state when checked)."""
+    obj = objects(county)[6]
+    county.run(
+        "office",
+        "review.problem",
+        on="2026-03-01",
+        object=obj,
+        kind="complaint",
+        occurred_on="2026-02-20",
+        reference="12315-0001",
+        description="投诉经查实",
+    )
+    checked(county, obj, "2026-03-02")
+    with pytest.raises(RuleViolationError):
+        settle(county, "object", obj, "S1", "accountable", "2026-03-03")
+    county.run(
+        "S3",
+        "inspection.record",
+        on="2026-06-01",
+        basis={**CASE, "case": "TS-2"},
+        object=obj,
+        item="SCJGJ:SC-001",
+        method="on_site",
+        inspectors=["S3", "S2"],
+        checked_on="2026-06-01",
+    )
+    county.run(
+        "S3",
+        "result.enter",
+        on="2026-06-01",
+        basis={**CASE, "case": "TS-2"},
+        object=obj,
+        item="SCJGJ:SC-001",
+        result="violation",
+        formed_on="2026-06-01",
+    )
+    settle(county, "object", obj, "S1", "accountable", "2026-06-02")
+    with pytest.raises(RuleViolationError):  # S3's own check found the violation
+        settle(county, "person", "S3", "S3", "accountable", "2026-06-02")
+
+
+def test_a_format_4_ledger_still_settles_accountable_without_a_problem(
+    sqlite_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A format-4 ledger may already hold such a settlement: it keeps being accepted
+    there, so its replay produces what it produced (ledger/formats.py)."""
+    monkeypatch.setattr(formats, "CURRENT", 4)
+    world = start_world(sqlite_settings)
+    try:
+        county = county_of(world, tmp_path)
+        settle(county, "department", "SCJGJ", "SCJGJ", "accountable", "2026-06-02")
+    finally:
+        world.ledger.close()

@@ -94,6 +94,8 @@ class SettleReview(Command):
         if formats.since(ctx.ledger, 2):
             rules.require_subject(ctx, subject["kind"], subject["id"])
             rules.require_party(ctx, self.party)
+        if self.verdict == "accountable" and formats.since(ctx.ledger, 5):
+            rules.require_analysis(ctx, subject["kind"], subject["id"], self.party)
         review = _review(ctx, subject)
         review.settle(
             party=self.party, verdict=self.verdict, reasoning=self.reasoning, evidence=self.evidence

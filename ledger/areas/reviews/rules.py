@@ -8,12 +8,17 @@ is in a completed directory import or has a stream of its own changes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from ledger.areas.departments.events import Department
+from ledger.areas.inspections.events import Inspection
 from ledger.areas.inspectors.events import Inspector
+from ledger.areas.reviews.events import ObjectProblems
 from ledger.areas.tasks.events import JointTask
 from ledger.commanding import Context
 from ledger.draw.world import DIRECTORY_TOPICS, fold
-from ledger.errors import NotFoundError
+from ledger.errors import NotFoundError, RuleViolationError
 from ledger.i18n import _
 from ledger.ids import department_id, inspector_id, object_id, task_id
 
@@ -83,3 +88,106 @@ def require_party(ctx: Context, party: str) -> str:
             rule="R10.4",
         )
     return kind
+
+
+#: A result that found a problem at the entity (as the duty review reads results).
+PROBLEM_RESULTS = ("violation", "corrected")
+_ANALYSIS_TOPICS = (
+    Inspection.Created.TOPIC,
+    Inspection.CheckRecorded.TOPIC,
+    Inspection.ResultEntered.TOPIC,
+    ObjectProblems.Created.TOPIC,
+    ObjectProblems.Recorded.TOPIC,
+)
+
+
+def _checks(ctx: Context) -> Iterator[dict[str, Any]]:
+    """Each recorded check, with its inspection's object, department and basis, the
+    result entered for its item (if any) and every later problem-finding result or
+    recorded problem of its object, read from the log in one pass."""
+    inspections: dict[str, dict[str, Any]] = {}
+    problem_streams: dict[str, str] = {}
+    checks: list[dict[str, Any]] = []
+    results: dict[tuple[str, str], dict[str, Any]] = {}
+    found: list[dict[str, Any]] = []  # problem-finding results and recorded problems
+    for position, stream, topic, state in ctx.ledger.topic_events(_ANALYSIS_TOPICS):
+        if topic == Inspection.Created.TOPIC:
+            inspections[stream] = state
+        elif topic == Inspection.CheckRecorded.TOPIC and stream in inspections:
+            checks.append({**inspections[stream], **state, "stream": stream, "at": position})
+        elif topic == Inspection.ResultEntered.TOPIC and stream in inspections:
+            results[(stream, state["item"])] = {**state, "position": position}
+            if state["result"] in PROBLEM_RESULTS:
+                found.append(
+                    {"object": inspections[stream]["object"], "item": state["item"], "at": position}
+                )
+        elif topic == ObjectProblems.Created.TOPIC:
+            problem_streams[stream] = state["object"]
+        elif topic == ObjectProblems.Recorded.TOPIC and stream in problem_streams:
+            found.append({**state, "object": problem_streams[stream], "at": position})
+    for check in checks:
+        result = results.get((check["stream"], check["item"]))
+        after = result["position"] if result else check["at"]
+        later = [
+            p
+            for p in found
+            if p["object"] == check["object"]
+            and (
+                (p.get("occurred_on") is None and p["item"] == check["item"] and p["at"] > after)
+                or (
+                    p.get("occurred_on") is not None
+                    and p["item"] in (check["item"], "", None)
+                    and p["occurred_on"] >= check["checked_on"]
+                )
+            )
+        ]
+        yield {**check, "result": result, "later": later}
+
+
+def _in_subject(check: dict[str, Any], kind: str, ident: str) -> bool:
+    present = {*check["inspectors"], *([check["result"]["entered_by"]] if check["result"] else [])}
+    if kind == "object":
+        return bool(check["object"] == ident)
+    if kind == "task":
+        return check["basis"].get("kind") == "draw" and check["basis"].get("task") == ident
+    if kind == "person":
+        return ident in present
+    return bool(check["department"] == ident)
+
+
+def analysis_opened(ctx: Context, kind: str, ident: str, party: str) -> bool:
+    """R10.4 (format 5): whether the 免责/问责 analysis is open for ``party`` in the
+    review of the subject -- a check within the subject that ``party`` took part in (an
+    inspector present or who entered its result; a department: its own inspection) found
+    nothing, and its object then turned out to have a problem (a later result of that item
+    finding one, or a recorded incident, verified complaint or violation of that item, or
+    of none named, on or after the check day). As the duty review reads it
+    (``projections/review``), here from the log alone."""
+    for check in _checks(ctx):
+        result = check["result"]
+        if result is not None and result["result"] in PROBLEM_RESULTS:
+            continue
+        if not check["later"] or not _in_subject(check, kind, ident):
+            continue
+        present = {*check["inspectors"], *([result["entered_by"]] if result else [])}
+        if party in present or party == check["department"]:
+            return True
+    return False
+
+
+def require_analysis(ctx: Context, kind: str, ident: str, party: str) -> None:
+    """From format 5 an ``accountable`` settlement needs the analysis open for the party:
+    a procedural lapse alone is a defect to be weighed, not a verdict (R10.4 as amended)."""
+    if not analysis_opened(ctx, kind, ident, party):
+        raise RuleViolationError(
+            _(
+                "no 免责/问责 analysis is open for {party} in the review of {kind} {ident}: "
+                "accountable needs a market entity that turned out to have a problem after "
+                "a check {party} took part in; a procedural lapse alone is a defect, not a "
+                "verdict",
+                party=party,
+                kind=SUBJECT_WORDS.get(kind, kind),
+                ident=ident,
+            ),
+            rule="R10.4",
+        )
