@@ -719,6 +719,10 @@ def supervision(demo: Demo) -> None:
     )
 
 
+#: The third-party test report whose conclusion the demo's case check adopts by digest.
+THIRD_PARTY_REPORT = "资阳市食品药品检验检测中心 检验报告 ZYSJ-2026-1124：所检项目符合GB 2762-2022"
+
+
 def third_party(demo: Demo, drawn: list[dict[str, Any]]) -> None:
     """A third-party test report (R8.1, R8.2): a body in the register, qualified for
     testing, tests a sample for a case check; its conclusion is adopted by digest, and the
@@ -736,7 +740,7 @@ def third_party(demo: Demo, drawn: list[dict[str, Any]]) -> None:
         valid_from="2024-03-01",
         valid_until="2030-02-28",
     )
-    report = "资阳市食品药品检验检测中心 检验报告 ZYSJ-2026-1124：所检项目符合GB 2762-2022"
+    report = THIRD_PARTY_REPORT
     case = {
         "basis": {
             "kind": "case",

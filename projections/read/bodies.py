@@ -20,8 +20,9 @@ def delegation_key(record: dict[str, Any]) -> tuple[str, ...]:
 
 def delegations(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every delegated check (R8.1) with the body it cites, the delegating department
-    (the item's), the service, and the supervision and evaluation records citing it
-    (R8.2)."""
+    (the item's), the service, the digest of the body's conclusion it adopted, the
+    result entered for the check (if one is), and the supervision and evaluation records
+    citing it (R8.2)."""
     records: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for r in rows(db, "SELECT * FROM body_records WHERE delegation IS NOT NULL ORDER BY position"):
         cited = json.loads(r["delegation"])
@@ -29,7 +30,12 @@ def delegations(db: sqlite_utils.Database) -> list[dict[str, Any]]:
             {k: r[k] for k in ("position", "kind", "held_on", "rating")}
         )
     out = []
-    for r in rows(db, "SELECT * FROM inspections WHERE delegated IS NOT NULL ORDER BY position"):
+    for r in rows(
+        db,
+        "SELECT i.*, r.result FROM inspections i LEFT JOIN results r ON r.object = i.object "
+        "AND r.basis = i.basis AND r.reference = i.reference AND r.item = i.item "
+        "WHERE i.delegated IS NOT NULL ORDER BY i.position",
+    ):
         delegated = json.loads(r["delegated"])
         row = {
             "basis": r["basis"],
@@ -40,6 +46,8 @@ def delegations(db: sqlite_utils.Database) -> list[dict[str, Any]]:
             "checked_on": r["checked_on"],
             "body": delegated.get("body"),
             "service": delegated.get("kind"),
+            "conclusion_sha256": delegated.get("conclusion_sha256"),
+            "result": r["result"],
             "position": r["position"],
         }
         row["records"] = records.get((row["body"], *delegation_key(row)), [])
@@ -69,6 +77,8 @@ def bodies(db: sqlite_utils.Database) -> list[dict[str, Any]]:
                 # the delegating department: the item's, who supervises the body (R8.2)
                 "department": c["department"],
                 "service": c["service"],
+                "conclusion_sha256": c["conclusion_sha256"],
+                "result": c["result"],
                 "evaluated_on": [r["held_on"] for r in c["records"] if r["kind"] == "evaluation"],
             }
             for c in checks

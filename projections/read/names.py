@@ -63,9 +63,12 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     "status": {**_vocabulary("object_status"), **STATUS_LABELS},
 }
 
+#: Keys whose value is a list of codes of one vocabulary (a body's ``services``).
+VOCABULARY_LISTS = {"services": "service"}
+
 #: The keys that may get a ``<key>_name``, and the list keys that may get ``<key>_names``.
 NAME_KEYS = frozenset(DEPARTMENT_KEYS | ITEM_KEYS | VOCABULARIES.keys())
-LIST_KEYS = frozenset(DEPARTMENT_LISTS | ITEM_LISTS)
+LIST_KEYS = frozenset(DEPARTMENT_LISTS | ITEM_LISTS | VOCABULARY_LISTS.keys())
 
 
 def _name_of(
@@ -120,7 +123,9 @@ def named(
                 out.setdefault(f"{key}_name", shown)
         elif isinstance(item, list) and item and all(isinstance(i, str) for i in item):
             if key in LIST_KEYS:
-                single = "department" if key in DEPARTMENT_LISTS else "item"
+                single = (
+                    "department" if key in DEPARTMENT_LISTS else VOCABULARY_LISTS.get(key, "item")
+                )
                 found = [_name_of(single, i, value, known, vocabularies) or i for i in item]
                 if found != item:
                     out.setdefault(f"{key}_names", found)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from hashlib import sha256
 from pathlib import Path
 
 import pytest
 
 from ledger.config import Settings
 from tests.support.cli import ok, run
+from tools.demo import THIRD_PARTY_REPORT
 
 
 @pytest.fixture(scope="module")
@@ -223,6 +225,26 @@ def test_the_credit_record_of_an_object_from_the_cli(demo: Settings) -> None:
     missing = run(demo, "credit", "record", "91000000000000000X")
     assert missing.exit_code == 2 and "no object 91000000000000000X" in missing.output
     assert run(demo, "credit", "record", "--help").output.count("Example") == 1
+
+
+def test_the_third_party_test_report_is_listed_with_names(demo: Settings) -> None:
+    """R8.1, R8.2 (issue 12 §6, demo): ``body list`` shows the body with its services'
+    names, the case check that delegated testing to it -- the service, the digest of the
+    report it adopted, the result, each with its name -- and the department's evaluation
+    citing that delegation."""
+    [body] = json.loads(ok(demo, "body", "list", "--json").stdout)
+    assert body["name"] == "资阳市食品药品检验检测中心"
+    assert body["services"] == ["testing"] and body["services_names"] == ["检验检测"]
+    [check] = body["delegated_checks"]
+    assert check["service"] == "testing" and check["service_name"] == "检验检测"
+    assert check["conclusion_sha256"] == sha256(THIRD_PARTY_REPORT.encode()).hexdigest()
+    assert check["result"] == "no_problem" and check["result_name"] == "未发现问题"
+    assert check["department_name"] == "安岳县市场监督管理局"
+    assert check["evaluated_on"] == ["2026-11-26"]
+    [evaluation] = body["records"]
+    assert evaluation["kind"] == "evaluation" and evaluation["delegation"]["object"]
+    csv_head = ok(demo, "body", "list", "--csv").stdout.splitlines()[0]
+    assert csv_head.startswith("body,name")
 
 
 README = Path(__file__).resolve().parents[2] / "README.md"
