@@ -149,7 +149,8 @@ def _in_subject(check: dict[str, Any], kind: str, ident: str) -> bool:
     if kind == "object":
         return bool(check["object"] == ident)
     if kind == "task":
-        return check["basis"].get("kind") == "draw" and check["basis"].get("task") == ident
+        basis: dict[str, Any] = check["basis"]
+        return basis.get("kind") == "draw" and basis.get("task") == ident
     if kind == "person":
         return ident in present
     return bool(check["department"] == ident)
