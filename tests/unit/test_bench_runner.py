@@ -7,6 +7,7 @@ replacing only the marked README blocks.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -127,3 +128,35 @@ def test_merge_reruns_some_benchmarks_into_the_last_record(
     assert runner.run_all([fake], quick=True, merge=True) == 2  # other sizes: refused
     assert runner.run_all([fake], quick=False) == 0  # without --merge: a new record
     assert set(json.loads((tmp_path / "all.json").read_text())["runs"]) == {"fake"}
+
+
+DRIVER = """
+import sys
+from pathlib import Path
+import bench.__main__ as runner
+root = Path(sys.argv[1])
+runner.ROOT, runner.OUT = root, root / "out"
+runs = [runner.Run(n, f"{n}.py", (), ()) for n in ("one", "killed", "never")]
+runner.run_all(runs, quick=False)
+"""
+
+
+def test_a_run_stopped_part_way_keeps_what_it_measured(tmp_path: Path) -> None:
+    """A benchmark run killed part way (here: the second benchmark kills the runner) keeps
+    the tables of the benchmarks it finished, in whole files, marked as not done."""
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "one.py").write_text('print("| a |\\n|---|\\n| 1 |")')
+    (tmp_path / "bench" / "killed.py").write_text(
+        "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"
+    )
+    (tmp_path / "bench" / "never.py").write_text('print("| b |\\n|---|\\n| 2 |")')
+    ran = subprocess.run(
+        [sys.executable, "-c", DRIVER, str(tmp_path)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert ran.returncode == -9, ran.stderr
+    record = json.loads((tmp_path / "out" / "all.json").read_text())
+    assert record["done"] is False and list(record["runs"]) == ["one"]
+    assert record["runs"]["one"]["tables"] == ["| a |\n|---|\n| 1 |"]
+    shown = (tmp_path / "out" / "all.md").read_text()
+    assert "Stopped part way" in shown and "| 1 |" in shown
+    assert not list((tmp_path / "out").glob(".*.partial"))
