@@ -29,7 +29,8 @@ an old ledger still replays and verifies under the rules it was written with
 * Format 5 -- the rules added after format-4 ledgers existed (from 2026-11-29): a
   body's supervision or evaluation citing the delegation it is of (R8.2), an
   ``accountable`` settlement only where the 免责/问责 analysis is open for the party
-  (R10.4: a procedural lapse alone is a defect, not a verdict). Each asks
+  (R10.4: a procedural lapse alone is a defect, not a verdict), a version of the joint
+  item list naming the Sichuan provincial list it follows (R3.5). Each asks
   ``since(ctx.ledger, 5)``: ``tests/vectors/format-v4/`` is a format-4 ledger written
   before format 5 that must keep verifying and replaying byte for byte.
 

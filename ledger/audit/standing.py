@@ -52,7 +52,8 @@ FORMAT_RULES: dict[int, str] = {
     "the credit record, daily-supervision staff added to teams",
     5: "a body's supervision or evaluation citing the delegation it is of, an accountable "
     "settlement only where the analysis is open for the party (a problem at the entity "
-    "after a check the party took part in)",
+    "after a check the party took part in), the joint item list naming the provincial "
+    "list it follows",
 }
 
 

@@ -37,6 +37,24 @@ def item_draft(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
     b.touch("department", department, position)
 
 
+@on(ItemList.VersionGrounded.TOPIC)
+def item_grounded(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
+    """R3.5: the provincial joint list a joint-list version follows, and its standards
+    and work rules, join the version's document (public once published)."""
+    department, _ = b.ident(stream)
+    (content,) = b.one(
+        "SELECT content FROM documents WHERE kind = 'item_list' AND owner = ? AND year = 0 "
+        "AND version = ?",
+        (department, s["version"]),
+    )
+    grounded = {**json.loads(content), "follows": s["follows"], "standards": s["standards"]}
+    b.execute(
+        "UPDATE documents SET content = ? WHERE kind = 'item_list' AND owner = ? AND year = 0 "
+        "AND version = ?",
+        (dumps(grounded), department, s["version"]),
+    )
+
+
 @on(ItemList.VersionPublished.TOPIC)
 def item_publish(b: Batch, position: int, stream: str, s: dict[str, Any]) -> None:
     department, _ = b.ident(stream)

@@ -70,6 +70,21 @@ def test_lists_plans_and_the_report(county: tuple[Settings, dict[str, str]]) -> 
         "SCJG-DJ-002": "0.05",
         "SCJG-JL-003": "0.1",
     }
+    # R3.5: the joint list names the provincial list it follows, with its work rules
+    joint_file = Path(s.home) / "joint.json"
+    joint_file.write_text(json.dumps([{"department": "SCJGJ", "code": "SCJG-DJ-002"}]))
+    office = keys["office"]
+    refused = run(
+        s, "items", "draft-joint", "--key", office, "--reason", "工作实际情况", str(joint_file)
+    )
+    assert refused.exit_code == 2 and "follows" in refused.output and "四川省" in refused.output
+    follows = ("--follows", "四川省市场监管领域部门联合抽查事项清单（第二版）")
+    rules = ("--standard", "联合抽查工作规则", "--standard", "抽查工作指引")
+    ok(s, "items", "draft-joint", "--key", office, "--reason", "修改", *follows, *rules,
+       str(joint_file))  # fmt: skip
+    ok(s, "items", "publish-joint", "--key", office, "1")
+    version = json.loads(ok(s, "items", "show", "JOINT").stdout)["versions"][0]
+    assert version["follows"] == follows[1] and version["standards"] == [rules[1], rules[3]]
     ok(s, "plans", "draft", "--key", keys["SCJGJ"], "2027", str(EXAMPLES / "plan.json"))
     published = ok(s, "plans", "publish", "--key", keys["SCJGJ"], "2027", "1")
     assert "late" not in published.output

@@ -84,11 +84,16 @@ def test_a_department_edits_only_its_own_list(county: County) -> None:
         county.run("office", "items.draft", reason="amend", items=[item("X")])
 
 
+#: The Sichuan provincial joint list a county's joint list follows (R3.5; a test title).
+PROVINCIAL_LIST = "四川省市场监管领域部门联合抽查事项清单（第二版）"
+
+
 def test_joint_list_bundles_published_items(county: County) -> None:
     county.run(
         "office",
         "items.draft_joint",
         reason="enact",
+        follows=PROVINCIAL_LIST,
         entries=[
             {"department": "SCJGJ", "code": "SC-001"},
             {"department": "SWJ", "code": "SW-001"},
@@ -102,6 +107,7 @@ def test_joint_list_bundles_published_items(county: County) -> None:
             "office",
             "items.draft_joint",
             reason="amend",
+            follows=PROVINCIAL_LIST,
             entries=[{"department": "SWJ", "code": "SC-001"}],
         )
     assert caught.value.rule == "R3.5"

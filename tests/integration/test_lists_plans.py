@@ -4,6 +4,7 @@ on both backends."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ import pytest
 from ledger import formats
 from ledger.clock import china_today
 from ledger.config import Settings
-from ledger.errors import RuleViolationError
+from ledger.errors import RuleViolationError, ValidationError
+from ledger.ids import item_list_id
 from projections.read import documents
 from projections.runner import update
 from projections.store import Store
@@ -94,14 +96,68 @@ def test_r6_5_a_first_plan_by_31_january_is_on_time(county: County) -> None:
 # --- R3.6: a joint task's items come from the published joint list -------------------------
 
 
+#: The Sichuan provincial joint list the county's follows (R3.5; a test title).
+PROVINCIAL_LIST = "四川省市场监管领域部门联合抽查事项清单（第二版）"
+STANDARDS = ["安岳县市场监管领域部门联合抽查工作规则", "联合抽查检查工作指引（食品）"]
+
+
 def publish_joint(county: County, *entries: tuple[str, str]) -> None:
     county.run(
         "office",
         "items.draft_joint",
         reason="enact",
+        follows=PROVINCIAL_LIST,
+        standards=STANDARDS,
         entries=[{"department": d, "code": c} for d, c in entries],
     )
     county.run("office", "items.publish_joint", version=1)
+
+
+def test_r3_5_the_joint_list_follows_the_provincial_list_with_its_standards(
+    county: County, tmp_path: Path
+) -> None:
+    """R3.5 (按照四川省联合抽查事项清单 ... 制定 ... 联合抽查事项清单、标准和相关工作制度): a
+    version of the county's joint list names the provincial list it follows and the
+    standards and work rules adopted with it; from format 5 one without it is refused,
+    writing nothing; the published document carries them."""
+    entries = [{"department": "SCJGJ", "code": "SC-001"}]
+    size = county.world.ledger.head().position
+    for bad, field in [
+        ({}, "follows"),
+        ({"follows": "  "}, "follows"),
+        ({"standards": STANDARDS}, "follows"),
+        ({"follows": "x" * 301}, "follows"),
+        ({"follows": PROVINCIAL_LIST, "standards": ["ok", ""]}, "standards"),
+    ]:
+        with pytest.raises(ValidationError) as refused:
+            county.run("office", "items.draft_joint", reason="enact", entries=entries, **bad)
+        assert field in refused.value.errors, (bad, refused.value.errors)
+    assert county.world.ledger.head().position == size
+    publish_joint(county, ("SCJGJ", "SC-001"))
+    joint = county.world.ledger.get(item_list_id("JOINT")).as_dict()["versions"][0]
+    assert joint["follows"] == PROVINCIAL_LIST and joint["standards"] == STANDARDS
+    store = Store(tmp_path / "projections.sqlite3")
+    update(county.world.ledger, store)
+    (content,) = store.db.execute(
+        "SELECT content FROM documents WHERE kind = 'item_list' AND owner = 'JOINT'"
+    ).fetchone()
+    assert json.loads(content)["follows"] == PROVINCIAL_LIST
+    assert json.loads(content)["standards"] == STANDARDS
+
+
+def test_r3_5_a_format_4_joint_list_needs_no_provincial_list(
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A format-4 ledger may hold joint lists drafted without it: still accepted there."""
+    monkeypatch.setattr(formats, "CURRENT", 4)
+    world = start_world(sqlite_settings)
+    try:
+        county = build_county(world)
+        entries = [{"department": "SCJGJ", "code": "SC-001"}]
+        county.run("office", "items.draft_joint", reason="enact", entries=entries)
+        assert "follows" not in world.ledger.get(item_list_id("JOINT")).versions[1]
+    finally:
+        world.ledger.close()
 
 
 def test_r3_6_joint_items_must_be_on_the_published_joint_list(county: County) -> None:

@@ -95,18 +95,42 @@ def items_publish(runtime: Runtime, key_file: str, version: int) -> None:
 @items.command("draft-joint")
 @KEY
 @click.option("--reason", required=True, type=Term("reason"), help="A code or its Chinese name.")
+@click.option(
+    "--follows",
+    help="The Sichuan provincial joint list this version follows: its title and document "
+    "number (required on a format-5 ledger, R3.5).",
+)
+@click.option(
+    "--standard",
+    "standards",
+    multiple=True,
+    help="A standard or work rule adopted with the list (title); repeat for each.",
+)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @pass_runtime
-def items_draft_joint(runtime: Runtime, key_file: str, reason: str, file: Path) -> None:
-    """Draft the joint item list (office) from a JSON array of {department, code}.
+def items_draft_joint(
+    runtime: Runtime,
+    key_file: str,
+    reason: str,
+    follows: str | None,
+    standards: tuple[str, ...],
+    file: Path,
+) -> None:
+    """Draft the joint item list (office) from a JSON array of {department, code},
+    following the Sichuan provincial joint list (R3.5).
 
     \b
     Example:
-      shuangsui items draft-joint --key var/keys/office.key --reason enact joint.json
+      shuangsui items draft-joint --key var/keys/office.key --reason enact \\
+        --follows "四川省市场监管领域部门联合抽查事项清单（第二版）" \\
+        --standard "安岳县部门联合抽查工作规则" joint.json
     """
-    result = runtime.run(
-        key_file, "items.draft_joint", {"reason": reason, "entries": read_json(file)}
-    )
+    params: dict[str, object] = {"reason": reason, "entries": read_json(file)}
+    if follows is not None:
+        params["follows"] = follows
+    if standards:
+        params["standards"] = list(standards)
+    result = runtime.run(key_file, "items.draft_joint", params)
     say(
         _(
             "joint list: drafted version {version} ({items} items)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ledger import formats
 from ledger.areas.departments.rules import load_department, require_operator
 from ledger.areas.items.events import (
     CATEGORIES,
@@ -18,7 +19,7 @@ from ledger.areas.items.events import (
 from ledger.areas.items.rules import load_list, published_items
 from ledger.commanding import Command, Context, Outcome, Route
 from ledger.errors import ConflictError, NotFoundError, ValidationError
-from ledger.fields import choice, custom, integer, ratio, shape_of, text
+from ledger.fields import choice, custom, integer, optional_text, ratio, shape_of, text, text_list
 from ledger.i18n import _
 from ledger.params import Params
 from ledger.roles import DEPARTMENT, OFFICE
@@ -138,7 +139,8 @@ class PublishItems(Command):
 
 @dataclass(frozen=True)
 class DraftJointItems(Command):
-    """Draft the county's joint item list from published items (R3.5)."""
+    """Draft the county's joint item list from published items, following the Sichuan
+    provincial joint list, with its standards and work rules (R3.5)."""
 
     ACTION = "items.draft_joint"
     ROLES = frozenset({OFFICE})
@@ -152,8 +154,34 @@ class DraftJointItems(Command):
         read_entries,
         shape=shape_of(department=text(max_length=20), code=text(max_length=40)),
     )
+    follows: str | None = optional_text(
+        max_length=300,
+        description="所依据的四川省联合抽查事项清单 the provincial joint list this version "
+        "follows (its title and document number); required from format 5 (R3.5)",
+    )
+    standards: tuple[str, ...] = text_list(
+        required=False,
+        description="标准和相关工作制度 the standards and work rules adopted with it (titles)",
+    )
 
     def handle(self, ctx: Context) -> Outcome:
+        if self.follows is None and formats.since(ctx.ledger, 5):
+            raise ValidationError(
+                _("invalid parameters"),
+                {
+                    "follows": [
+                        _(
+                            "is required: the county's joint list follows the Sichuan "
+                            "provincial joint list (R3.5)"
+                        )
+                    ]
+                },
+            )
+        if self.standards and self.follows is None:
+            raise ValidationError(
+                _("invalid parameters"),
+                {"standards": [_("go with the provincial list the version follows (follows)")]},
+            )
         items = []
         for department, code in self.entries:
             load_department(ctx, department)
@@ -172,7 +200,14 @@ class DraftJointItems(Command):
             )
         if not items:
             raise ValidationError(_("the joint list needs entries"), {"entries": [_("is empty")]})
-        return _draft(ctx, JOINT, items, self.reason, self.note)
+        drafted = _draft(ctx, JOINT, items, self.reason, self.note)
+        if self.follows is not None:
+            (joint,) = drafted.aggregates
+            assert isinstance(joint, ItemList)
+            version = drafted.result["version"]
+            joint.ground(version=version, follows=self.follows, standards=self.standards)
+            drafted.result["follows"] = self.follows
+        return drafted
 
 
 @dataclass(frozen=True)

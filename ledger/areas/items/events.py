@@ -48,6 +48,16 @@ class ItemList(Aggregate):
         note: str
         items: tuple[dict[str, Any], ...]
 
+    class VersionGrounded(Aggregate.Event):
+        """R3.5: the Sichuan provincial joint list a version of the county's joint list
+        follows (按照四川省联合抽查事项清单), and its standards and work rules
+        (标准和相关工作制度); recorded right after the version's draft."""
+
+        TOPIC = "shuangsui.item_list.grounded"
+        version: int
+        follows: str
+        standards: tuple[str, ...]
+
     class VersionPublished(Aggregate.Event):
         TOPIC = "shuangsui.item_list.published"
         version: int
@@ -76,6 +86,11 @@ class ItemList(Aggregate):
             "published_on": None,
         }
         self.draft = version
+
+    @event(VersionGrounded)
+    def ground(self, version: int, follows: str, standards: tuple[str, ...]) -> None:
+        self.versions[version]["follows"] = follows
+        self.versions[version]["standards"] = list(standards)
 
     @event(VersionPublished)
     def publish(self, version: int, published_on: str) -> None:
