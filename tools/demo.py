@@ -198,6 +198,15 @@ def build(
     }
 
 
+#: The Sichuan provincial joint list the county's follows (R3.5), and what goes with it.
+PROVINCIAL_JOINT_LIST = "四川省市场监管领域部门联合抽查事项清单（第二版）"
+JOINT_STANDARDS = [
+    "安岳县市场监管领域部门联合双随机抽查工作规则",
+    "联合抽查检查标准（食品、公共场所）",
+]
+JOINT_ENTRIES = [("SCJGJ", "SCJG-SP-001"), ("SCJGJ", "SCJG-DJ-002"), ("WJJ", "WJ-GG-001")]
+
+
 def organisations(demo: Demo) -> None:
     demo.say("departments, sections and keys")
     for code, (name, kind, sections, _) in {**DEPARTMENTS, **JUDICIAL}.items():
@@ -238,6 +247,19 @@ def organisations(demo: Demo) -> None:
             note="2026年版随机抽查事项清单",
         )
         demo.run(code.lower(), "items.publish", at="2026-01-09", version=1)
+    # R3.5, R3.6: the office's joint list, following the provincial one, with its rules;
+    # from then on a joint task's items come from it.
+    demo.run(
+        "office",
+        "items.draft_joint",
+        at="2026-01-12",
+        reason="enact",
+        follows=PROVINCIAL_JOINT_LIST,
+        standards=JOINT_STANDARDS,
+        entries=[{"department": d, "code": c} for d, c in JOINT_ENTRIES],
+        note="安岳县市场监管领域部门联合抽查事项清单（2026年版）",
+    )
+    demo.run("office", "items.publish_joint", at="2026-01-13", version=1)
 
 
 def people(demo: Demo) -> dict[str, list[str]]:

@@ -12,7 +12,7 @@ import pytest
 
 from ledger.config import Settings
 from tests.support.cli import ok, run
-from tools.demo import THIRD_PARTY_REPORT
+from tools.demo import JOINT_STANDARDS, PROVINCIAL_JOINT_LIST, THIRD_PARTY_REPORT
 
 
 @pytest.fixture(scope="module")
@@ -245,6 +245,19 @@ def test_the_third_party_test_report_is_listed_with_names(demo: Settings) -> Non
     assert evaluation["kind"] == "evaluation" and evaluation["delegation"]["object"]
     csv_head = ok(demo, "body", "list", "--csv").stdout.splitlines()[0]
     assert csv_head.startswith("body,name")
+
+
+def test_the_joint_list_follows_the_provincial_one(demo: Settings) -> None:
+    """R3.5, R3.6 (demo): the office's joint list names the Sichuan provincial list it
+    follows and its work rules; the joint task's items are on it."""
+    joint = json.loads(ok(demo, "items", "show", "JOINT").stdout)
+    [version] = joint["versions"]
+    assert version["follows"] == PROVINCIAL_JOINT_LIST
+    assert version["standards"] == JOINT_STANDARDS
+    listed = {i["code"] for i in version["items"]}
+    task = json.loads(ok(demo, "task", "show", "T-2026-001").stdout)
+    items = {f"{i['department']}:{i['code']}" for i in task["items"]}
+    assert items == {"SCJGJ:SCJG-SP-001", "WJJ:WJ-GG-001"} and items <= listed
 
 
 README = Path(__file__).resolve().parents[2] / "README.md"
