@@ -14,10 +14,11 @@ from typing import Any
 from flask import Response, request, session
 
 from api import exports
-from api.blueprints.common import KIND, store, today
+from api.blueprints.common import KIND, service, store, today
 from api.client import command_request
 from api.pages.base import bp, render
 from api.pages.session import actor, need
+from ledger import formats
 from ledger.errors import NotFoundError
 from ledger.roles import AUDITOR, DISCIPLINE, OFFICE, OVERSIGHT_READ, STATE_READ
 from projections import read
@@ -99,6 +100,9 @@ def review(kind: str, subject: str) -> Response:
         rules=RULES,
         can_settle=DISCIPLINE in key.roles,
         settle_path=settle_path,
+        # R10.4 (format 5): accountable only where the analysis is open; the form offers
+        # it only there, never a choice the ledger would refuse.
+        accountable_needs_analysis=formats.since(service().ledger, 5),
     )
 
 

@@ -97,6 +97,9 @@ def test_a_discipline_inspector_settles_a_review_with_a_signed_write(
     sign_in(api, "discipline")
     html = api.client.get(f"/reviews/object/{facts.withheld}").data.decode()
     assert "尽职审查" in html and "依据规则" in html
+    # R10.4 (format 5): no analysis open here, so the form offers no 问责 the ledger
+    # would refuse, and says why
+    assert 'value="accountable"' not in html and "未启动免责问责综合分析" in html
     found = re.search(r'data-path="([^"]+)"', html)
     path = found.group(1) if found else "/api/v1/reviews/settlements"
     body = {
