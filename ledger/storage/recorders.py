@@ -72,6 +72,7 @@ from ledger.storage.writer import (
     CHAIN_TABLE,
     CHECKPOINTS_TABLE,
     COSIGNATURES_TABLE,
+    HEX32,
     STATE_TABLES,
     TREE_TABLE,
     ChainWriter,
@@ -157,10 +158,13 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
     def stream_param(self, stream: UUID) -> Any:
         return stream.hex
 
-    #: A stream id stored as 32 lower-case hex digits, as text with its hyphens (what
-    #: ``str(UUID(hex=...))`` gives); anything else is left to :meth:`_stream`.
+    #: A stream id stored as it is written -- TEXT of 32 lower-case hex digits -- as
+    #: text with its hyphens (what ``str(UUID(hex=...))`` gives); anything else (a BLOB,
+    #: whose bytes ``GLOB`` and ``substr`` would read as text, other digits) is left to
+    #: :meth:`_stream`, so every reader reads a row alike.
     stream_text = (
-        "CASE WHEN length(e.originator_id) = 32 AND e.originator_id NOT GLOB '*[^0-9a-f]*' "
+        "CASE WHEN typeof(e.originator_id) = 'text' AND length(e.originator_id) = 32 "
+        "AND e.originator_id NOT GLOB '*[^0-9a-f]*' "
         "THEN substr(e.originator_id, 1, 8) || '-' || substr(e.originator_id, 9, 4) || '-' || "
         "substr(e.originator_id, 13, 4) || '-' || substr(e.originator_id, 17, 4) || '-' || "
         "substr(e.originator_id, 21) END"
@@ -174,10 +178,19 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
             return rows
 
     def _stream(self, value: Any) -> str:
-        try:
-            return str(UUID(hex=str(value)))
-        except ValueError:
-            return str(value)
+        """A stored stream id as text, exactly: the recorder writes ``UUID.hex``, so
+        only TEXT of 32 lower-case hex digits is a stream id (given with its hyphens).
+        Anything else -- upper case, hyphens, a BLOB -- is read as SQLite's literal of
+        what is stored, which is no id's text, never as the id ``UUID`` would parse it
+        as: the ledger's own lookups (by the stored text) miss such a row, so the chain
+        check must not match it to its entry either."""
+        if type(value) is str:
+            if HEX32.fullmatch(value):
+                return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+            return "'" + value.replace("'", "''") + "'"
+        if isinstance(value, bytes | bytearray | memoryview):
+            return f"X'{bytes(value).hex()}'"
+        return str(value)
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any

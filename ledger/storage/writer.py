@@ -272,7 +272,7 @@ class ChainWriter:
             else:
                 event = StoredEventRow(
                     f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
-                    if type(raw) is str and _HEX32.fullmatch(raw)
+                    if type(raw) is str and HEX32.fullmatch(raw)
                     else self._stream(raw),
                     version if type(version) is int else as_int(version),
                     topic if type(topic) is str else str(topic),
@@ -694,8 +694,8 @@ class CursorNodes:
         return read_nodes(self.query, keys)
 
 
-#: A stream id as SQLite's events table stores it (``UUID.hex``).
-_HEX32 = re.compile(r"[0-9a-f]{32}")
+#: A stream id as SQLite's events table stores it (``UUID.hex``); nothing else is one.
+HEX32 = re.compile(r"[0-9a-f]{32}")
 
 
 def stored_bytes(value: Any) -> bytes:

@@ -22,7 +22,9 @@ def test_entries_read_a_stream_id_stored_otherwise_as_the_chain_reader_does(
 ) -> None:
     """SQLite stores a stream id as 32 lower-case hex digits and the projections' reader
     formats it in SQL (issue 15.5); an id stored any other way (here upper case, by hand)
-    is read by the same Python as select_chain's."""
+    is read by the same Python as select_chain's -- as what is stored, not as the id
+    ``UUID`` would take it for (issue 11.1: the ledger's lookups by the stored text miss
+    it, so the chain check must not match it to its entry either)."""
     from tests.support.rawdb import RawDB
     from tests.support.world import start_world
 
@@ -37,7 +39,10 @@ def test_entries_read_a_stream_id_stored_otherwise_as_the_chain_reader_does(
     (row,) = world.ledger.select_chain(4, 1)
     (entry,) = world.ledger.select_entries(4, 1)
     assert row.event is not None and entry[3] == row.event.stream
-    assert entry[3] == entry[3].lower() and len(entry[3]) == 36
+    ((stored,),) = raw.execute(
+        "SELECT originator_id FROM {events} WHERE {event_id} = ?", (raw.notification_id(5),)
+    )
+    assert entry[3] == f"'{stored}'" and stored == stored.upper()
     world.ledger.close()
 
 

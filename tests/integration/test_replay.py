@@ -10,6 +10,7 @@ before it, names the first entry the command does not produce.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -287,3 +288,51 @@ def test_a_signed_command_the_ledger_would_refuse_is_caught(
     assert replayed.failure is not None
     assert (replayed.failure.position, replayed.failure.reason) == (position, EVENTS_NOT_PRODUCED)
     assert says in replayed.failure.detail
+
+
+@pytest.mark.parametrize("kind", ["blob", "upper", "bare", "dashed"])
+def test_a_stream_id_stored_as_another_type_reads_alike_everywhere(
+    sqlite_world: World, kind: str
+) -> None:
+    """Issue 11.1 / R2.2: SQLite's columns are untyped, so the operator can store an
+    event's stream id other than as the recorder writes it (the TEXT of 32 lower-case
+    hex digits): its digits as a BLOB, upper-case, its 16 bare bytes as a BLOB, or
+    written with dashes. ``UUID`` would read most of those as the same id, which the
+    ledger's own lookups (by the stored text) then miss; the replay's and the
+    projections' fast readers formatted some of them directly. Every reader -- the
+    chain check's, the replay's, the projections' -- reads the row alike, and verify
+    names it as tampering rather than saying ok."""
+    world = sqlite_world
+    recorded = world.note("流标识")
+    world.note("之后")
+    ledger = world.ledger
+    position = recorded.first_position
+    raw = RawDB(ledger)
+    raw.drop_guards()
+    nid = raw.notification_id(position)
+    ((stored,),) = raw.execute("SELECT originator_id FROM {events} WHERE rowid = ?", (nid,))
+    stream = UUID(hex=stored)
+    assert stored == stream.hex  # as the recorder writes it
+    forms: dict[str, Any] = {
+        "blob": stored.encode(),
+        "upper": stored.upper(),
+        "bare": stream.bytes,
+        "dashed": str(stream),
+    }
+    raw.execute("UPDATE {events} SET originator_id = ? WHERE rowid = ?", (forms[kind], nid))
+    size = ledger.head().position
+    checked = ledger.select_chain(0, size)
+    replayed_rows = ledger.expand_chain(ledger.select_chain(0, size, expand=False))
+    projected = ledger.select_entries(0, size)
+    assert replayed_rows == checked
+    assert [e[3] for e in projected] == [r.event.stream if r.event else None for r in checked]
+    assert [e[:3] for e in projected] == [(r.position, r.entry, r.command) for r in checked]
+    (row,) = (r for r in checked if r.position == position)
+    assert row.event is not None and row.event.stream != str(stream)
+    report = verify_ledger(ledger, workers=1)
+    assert report.failure is not None, "verify said ok on a stream id it reads otherwise"
+    assert report.failure.position == position
+    again = verify_ledger(ledger, workers=1)
+    assert again.failure == report.failure
+    replayed = replay_ledger(ledger)
+    assert replayed.failure is not None and replayed.failure.position == position
