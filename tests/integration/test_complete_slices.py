@@ -669,3 +669,61 @@ def test_a_format_3_ledger_keeps_its_trail_index(
         assert verify_ledger(world.ledger, workers=1)
     finally:
         world.ledger.close()
+
+
+@pytest.mark.parametrize("kind", ["task", "person"])
+def test_a_task_or_person_trail_without_one_of_its_streams_is_caught(
+    drawable: County, tmp_path: Path, kind: str
+) -> None:
+    """Issue 11.4 (R10.4, R2.2): a task's trail and an inspector's trail hold every
+    stream that names them -- here the inspection of a drawn object, which names the
+    task in its basis and the inspector in its team. Left out whole (the inspection and
+    the violation entered on it, with the bundle's counts, heads and key summary fixed
+    up as the operator would), the slice no longer matches the trail index its
+    checkpoint commits to: ``verify --bundle`` exits 1 naming the subject."""
+    from ledger.clock import china_today
+    from ledger.ids import draw_id
+    from tests.support import cli
+    from tests.support.draws import TASK, ceremony
+
+    county = drawable
+    add_people(county)
+    ceremony(county)
+    day = china_today().isoformat()
+    county.run("SCJGJ", "task.organise", task=TASK, draw=1, organised_on=day)
+    first = county.ledger.find(draw_id(TASK, 1)).performed["assignments"][0]
+    obj, team = first["object"], list(first["team"])
+    basis = {"kind": "draw", "task": TASK, "draw": 1}
+    county.run(
+        team[0], "inspection.record", basis=basis, object=obj, item="SCJGJ:SC-001",
+        method="on_site", inspectors=team, checked_on=day,
+    )  # fmt: skip
+    county.run(
+        team[1], "result.enter", basis=basis, object=obj, item="SCJGJ:SC-001",
+        result="violation", formed_on=day,
+    )  # fmt: skip
+    subject = TASK if kind == "task" else team[0]
+    ledger = county.world.ledger
+    stream = inspection_id("draw", f"{TASK}/1", obj)
+    out = tmp_path / f"{kind}.bundle"
+    ledger.transparency.export(out, positions=[1], query={kind: subject})
+    lines = lines_of(out)
+    report = check(lines)
+    assert report, report.failure
+    assert report.complete is not None and str(stream) in report.complete["streams"]
+    settings = county.world.settings
+    honest = cli.run(settings, "verify", "--bundle", str(out), "--allow-unwitnessed")
+    assert honest.exit_code == 0, honest.output
+    gone: set[int] = set()
+    for position in ledger.chain.positions_of_stream(stream):
+        gone |= command_positions(lines, position)
+    cut = without(lines, gone)
+    report = check(cut)
+    assert report.failure is not None and report.failure.reason == INCOMPLETE_SLICE
+    assert f"naming {kind} {subject}" in report.failure.detail
+    cut_file = tmp_path / f"{kind}-cut.bundle"
+    cut_file.write_text("".join(cut), encoding="utf-8")
+    result = cli.run(settings, "verify", "--bundle", str(cut_file), "--allow-unwitnessed")
+    assert result.exit_code == 1, result.output
+    assert "TAMPERED" in result.output and INCOMPLETE_SLICE in result.output
+    assert f"naming {kind} {subject}" in result.output
