@@ -7,6 +7,7 @@ or a trusted checkpoint's."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -229,3 +230,36 @@ def test_two_forks_each_cosigned_by_one_witness_have_no_quorum(tmp_path: Path) -
         panel.cosign("jiwei", b, fork.ledger.transparency)
     world.ledger.close()
     fork.ledger.close()
+
+
+def test_bundle_and_since_exit_1_when_the_head_lacks_the_quorum(
+    panel: Panel, tmp_path: Path
+) -> None:
+    """R: 11.3 -- verify --bundle (a full export) and verify --since (from a checkpoint
+    both witnesses cosigned) judge the head checkpoint by the policy as verify does:
+    cosigned by one witness of the two required, it is UNWITNESSED and both exit 1
+    (0 with --allow-unwitnessed); with the quorum they exit 0."""
+    world = panel.world
+    world.note("见证之前 / before")
+    trusted = tmp_path / "trusted.checkpoint"
+    trusted.write_text(world.ledger.transparency.note(panel.witness_head("jiwei", "shenji")))
+    world.note("见证之后 / after")
+    size = panel.witness_head("jiwei")
+    bundle = tmp_path / "ledger.bundle"
+    world.ledger.transparency.export(bundle)
+    assert json.loads(bundle.read_text(encoding="utf-8").splitlines()[0])["size"] == size
+    for how in (("--bundle", str(bundle)), ("--since", str(trusted))):
+        result = cli.run(world.settings, "verify", *how)
+        assert result.exit_code == 1, result.output
+        assert "UNWITNESSED" in result.output and "1 of 2 cosignatures" in result.output
+        assert "Traceback" not in result.output
+        tolerated = cli.run(world.settings, "verify", *how, "--allow-unwitnessed")
+        assert tolerated.exit_code == 0, tolerated.output
+    # The head cosigned by both: the quorum, and both exit 0.
+    world.note("再见证 / witnessed again")
+    panel.witness_head("jiwei", "shenji")
+    world.ledger.transparency.export(bundle)
+    for how in (("--bundle", str(bundle)), ("--since", str(trusted))):
+        result = cli.run(world.settings, "verify", *how)
+        assert result.exit_code == 0, result.output
+        assert "UNWITNESSED" not in result.output
