@@ -155,6 +155,7 @@ def test_its_old_draw_bundle_still_verifies(
     drawn = shuangsui(bundle_home, "verify-draw", "T-2026-001/1", "--bundle", str(bundle))
     assert drawn.exit_code == 0, drawn.output
     assert "identical" in drawn.output and f"{old.objects} objects" in drawn.output
+    assert "proves nothing complete" not in drawn.output  # its state map proves it
     result = shuangsui(
         bundle_home,
         *("verify", "--bundle", str(bundle), "--vkey", old_bundle.vkey),
@@ -187,3 +188,45 @@ def test_a_tampered_old_bundle_is_refused(
         *("--accept-format", str(old_bundle.old.format)),
     )
     assert result.exit_code != 0, result.output
+
+
+def test_a_format_2_draw_bundle_says_it_proves_nothing_complete(tmp_path: Path) -> None:
+    """Issue 11 part 4 / R2.2: a format-2 ledger's checkpoints commit to no state map, so
+    its draw bundle (exported here by the current code, from the stored checkpoint:
+    the ledger's key is not kept) cannot prove it holds every event of the draw.
+    verify-draw --bundle still recomputes the draw, and says so rather than nothing --
+    in Chinese and English, or English with --lang en; --json gives complete_proven."""
+    import json
+
+    from ledger.bootstrap import open_ledger
+    from ledger.config import Settings
+    from ledger.draw.world import SNAPSHOT_TOPICS
+
+    home = tmp_path / "home"
+    home.mkdir()
+    unpack(V2, "ledger.sqlite3", home)
+    out = tmp_path / "draw.bundle"
+    ledger = open_ledger(Settings(home=home))
+    try:
+        positions = ledger.chain.positions_of_topics(SNAPSHOT_TOPICS)
+        ledger.transparency.export(out, positions=positions, query={"draw": "T-2026-001/1"})
+    finally:
+        ledger.close()
+    assert json.loads(out.read_text(encoding="utf-8").splitlines()[0])["kind"] == "slice"
+    drawn = shuangsui(home, "verify-draw", "T-2026-001/1", "--bundle", str(out))
+    assert drawn.exit_code == 0, drawn.output
+    assert "identical" in drawn.output and f"{V2.objects} objects" in drawn.output
+    assert "note: this bundle proves nothing complete" in drawn.output
+    assert "(a ledger before format 3)" in drawn.output
+    both = CliRunner().invoke(
+        cli,
+        ["--home", str(home), "--lang", "zh", "verify-draw", "T-2026-001/1", "--bundle", str(out)],
+        env={},
+        catch_exceptions=False,
+    )
+    assert both.exit_code == 0, both.output
+    assert "此证据包不能证明其内容完整" in both.output and "proves nothing complete" in both.output
+    as_json = shuangsui(home, "verify-draw", "T-2026-001/1", "--bundle", str(out), "--json")
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.output)["complete_proven"] is False
+    assert "proves nothing complete" not in as_json.output

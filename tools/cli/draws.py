@@ -499,7 +499,9 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
     signatures, recusals declared by the inspector or approved by the office, no
     request decided after the object's check under the draw lapsed it -- an approval
     from ledger format 4). A bundle must hold every event of the draw's stream up to
-    its last version.
+    its last version; a slice of a ledger before format 3 cannot show that (its
+    checkpoints commit to no state map), and verify-draw says so (--json:
+    complete_proven false).
     Exit 0 identical, 1 naming the first difference, 2 usage or I/O error.
     Examples:
       shuangsui verify-draw T-2027-001/1
@@ -511,11 +513,12 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
 
     task, number = parse_draw_ref(ref)
     beacon_check = quicknet_verifier()
+    unproven = False  # a slice whose completeness nothing proves
     if bundle is not None:
         from ledger.audit.bundles import verify_bundle
         from ledger.bootstrap import route_table
 
-        bundle_header(bundle)
+        header = bundle_header(bundle)
         with bundle.open(encoding="utf-8") as lines:
             report = verify_bundle(lines, route_table(), workers=1)
         if not report:
@@ -562,6 +565,10 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
             )
         if versions:
             facts["complete_to_version"] = versions[-1]
+        if header.get("kind") == "slice":
+            # Issue 11 part 4: only a checkpoint's state map proves a slice whole.
+            unproven = report.complete is None
+            facts["complete_proven"] = not unproven
     else:
         ledger = runtime.open(write=False)
 
@@ -596,5 +603,13 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
         )
     else:
         runtime.say(_("draw {ref} DIFFERS: {problem}", ref=ref, problem=problem))
+    if unproven and not as_json:
+        say(
+            _(
+                "note: this bundle proves nothing complete: its log's checkpoints commit to "
+                "no state map (a ledger before format 3), so events of the draw could have "
+                "been left out of it without this check noticing"
+            )
+        )
     if problem is not None:
         raise SystemExit(EXIT_TAMPERED)
