@@ -164,7 +164,11 @@ class LogSource:
         if old == 0 or old == new:
             return []  # RFC 9162: nothing to prove from the empty tree or to itself
         answer = self.client.get("/api/v1/proofs/consistency", old=old, new=new)
-        return [base64.b64decode(h, validate=True) for h in answer["proof"]]
+        proof = answer.get("proof") if isinstance(answer, dict) else None
+        if not isinstance(proof, list) or not all(isinstance(h, str) for h in proof):
+            # A ValueError: the monitor then settles consistency from the entries.
+            raise ValueError("the service's consistency answer holds no proof")
+        return [base64.b64decode(h, validate=True) for h in proof]
 
     def entries(self, after: int, limit: int) -> list[ChainRow]:
         """The entries after ``after`` (a signed read: the client's key must hold an

@@ -29,6 +29,13 @@ signed root of size n, and for the first m leaves a root other than the signed r
 size m -- so the tree of size n does not hold the tree of size m (the monitor's
 signature context is ``"shuangsui/inconsistency-proof/v1\\n"``).
 
+Where the monitor could make no such path -- the service's path gives no root, or
+leaves out the old subtree (m a power of two), and the entries it serves cannot be
+read, are fewer than n, or do not give the signed root of size n -- it still signs a
+record of what it was served, with ``"unproved": {"reason": r, "detail": d}`` (``r``
+one of :data:`UNPROVED_REASONS`): :func:`check_fork_proof` names the reason and takes
+it for no proof.
+
 Invariants: standard library and PyNaCl only; :func:`check_fork_proof` accepts a proof
 only when both notes verify under ``vkey`` (and under the auditor's own key when one is
 given: a proof signed by a look-alike log proves nothing about this one), name its
@@ -62,6 +69,11 @@ _FIELDS = {"format", "origin", "vkey", "size", "checkpoints", "observed", "monit
 INCONSISTENCY_FORMAT = "shuangsui-inconsistency-proof-v1"
 INCONSISTENCY_SIGNATURE_CONTEXT = b"shuangsui/inconsistency-proof/v1\n"
 _INCONSISTENCY_FIELDS = (_FIELDS - {"size"}) | {"sizes", "path"}
+#: Why a monitor's record of an inconsistency is no offline proof (``unproved.reason``).
+ENTRIES_UNREADABLE = "entries-unreadable"
+ENTRIES_SHORT = "entries-short"
+ENTRIES_OTHER_ROOT = "entries-other-root"
+UNPROVED_REASONS = (ENTRIES_UNREADABLE, ENTRIES_SHORT, ENTRIES_OTHER_ROOT)
 _CONTEXTS = {
     FORK_FORMAT: FORK_SIGNATURE_CONTEXT,
     INCONSISTENCY_FORMAT: INCONSISTENCY_SIGNATURE_CONTEXT,
@@ -121,6 +133,30 @@ def inconsistency_body(
     }
 
 
+def unproved_reason(unproved: Any) -> str:
+    """Why a record marked ``unproved`` proves nothing, as a message."""
+    reason = unproved.get("reason") if isinstance(unproved, dict) else None
+    detail = str(unproved.get("detail", "")) if isinstance(unproved, dict) else ""
+    if reason == ENTRIES_UNREADABLE:
+        return _(
+            "the service's consistency path proves nothing offline, and its entries could "
+            "not be read to make one ({detail})",
+            detail=detail,
+        )
+    if reason == ENTRIES_SHORT:
+        return _(
+            "the service's consistency path proves nothing offline, and it served fewer "
+            "entries than the larger checkpoint holds ({detail})",
+            detail=detail,
+        )
+    if reason == ENTRIES_OTHER_ROOT:
+        return _(
+            "the service's consistency path proves nothing offline, and the entries it "
+            "serves do not give the larger checkpoint's signed root"
+        )
+    return _("unproved for a reason this verifier does not know: {reason}", reason=reason)
+
+
 def fork_message(body: dict[str, Any]) -> bytes:
     context = _CONTEXTS.get(str(body.get("format")), FORK_SIGNATURE_CONTEXT)
     return context + canonical_json({k: v for k, v in body.items() if k != "monitor"})
@@ -132,6 +168,8 @@ def check_fork_proof(value: Any, vkey: str | None = None) -> Fork:
     proof must be about that log."""
     inconsistency = isinstance(value, dict) and value.get("format") == INCONSISTENCY_FORMAT
     fields = _INCONSISTENCY_FIELDS if inconsistency else _FIELDS
+    if inconsistency and "unproved" in value:
+        fields = fields | {"unproved"}
     if not isinstance(value, dict) or set(value) != fields:
         raise ForkProofError(
             _("a fork proof is an object with the fields {fields}", fields=sorted(fields))
@@ -163,6 +201,15 @@ def check_fork_proof(value: Any, vkey: str | None = None) -> Fork:
     a, b = checkpoints
     if not (a.origin == b.origin == value["origin"] == verifier.name):
         raise ForkProofError(_("the checkpoints are not both of the log the proof names"))
+    if inconsistency and "unproved" in value:
+        # The monitor's signed record of what it was served: no proof, and why.
+        _monitor_key(value)
+        raise ForkProofError(
+            _(
+                "no offline proof, only the monitor's record: {why}",
+                why=unproved_reason(value["unproved"]),
+            )
+        )
     if inconsistency:
         other = _inconsistent_root(value, a, b)
         return Fork(

@@ -6,10 +6,11 @@ proof offline).
 The monitor's state is a folder: ``monitor.json`` (the log's pinned verifier key, the
 latest checkpoint it accepted and how far it verified the entries), ``checkpoints/``
 (every checkpoint seen, one file per size and root, never deleted), ``forks/`` (the
-fork proofs it wrote), ``entries.jsonl`` (every entry it verified, from position 1:
-:mod:`ledger.transparency.follow`) and ``findings/`` (what a re-verification caught,
-each a signed, self-contained record). A :class:`Source` is where checkpoints,
-consistency proofs and entries come from: a running service
+fork and inconsistency proofs it wrote, and its signed records of a checkpoint it could
+not prove either way offline, each saying why), ``entries.jsonl`` (every entry it
+verified, from position 1: :mod:`ledger.transparency.follow`) and ``findings/`` (what
+a re-verification caught, each a signed, self-contained record). A :class:`Source` is
+where checkpoints, consistency proofs and entries come from: a running service
 (:class:`api.client.LogSource`) or, in tests, a ledger in the same process.
 
 Invariants: a checkpoint is kept only once it verifies under the pinned key; state is
@@ -30,7 +31,15 @@ from typing import Any, Protocol
 
 from ledger.audit.errors import NoteError
 from ledger.audit.evidence import RouteTable
-from ledger.audit.forks import fork_body, fork_message, inconsistency_body
+from ledger.audit.forks import (
+    ENTRIES_OTHER_ROOT,
+    ENTRIES_SHORT,
+    ENTRIES_UNREADABLE,
+    fork_body,
+    fork_message,
+    inconsistency_body,
+    unproved_reason,
+)
 from ledger.audit.hashing import MerkleFrontier, consistency_roots, verify_consistency
 from ledger.audit.notes import (
     Checkpoint,
@@ -47,6 +56,7 @@ from ledger.commanding import Registry
 from ledger.errors import LedgerError
 from ledger.i18n import _
 from ledger.keys import SigningKey
+from ledger.storage.merkle import consistency_ranges
 from ledger.transparency.follow import Extension, Follower
 
 STATE_FORMAT = "shuangsui-monitor-state-v1"
@@ -265,26 +275,48 @@ class Monitor:
                     f"{old_size} already seen (a rollback, or a stale mirror)"
                 )
                 return found
-            proof = source.consistency(old_size, checkpoint.size)
+            try:
+                proof = list(source.consistency(old_size, checkpoint.size))
+            except ValueError:
+                proof = []  # an answer holding no proof: the entries may still settle it
             if not verify_consistency(old_size, checkpoint.size, proof, old_root, checkpoint.root):
-                found.problems.append(
-                    f"the checkpoint of size {checkpoint.size} does not extend the one of size "
-                    f"{old_size} seen before: the log was rewritten or forked"
-                )
                 older = seen.get(old_size, {}).get(old_root)
-                written = (
-                    self.inconsistency_proof(state["vkey"], older, text, proof, source)
-                    if older is not None
-                    else None
-                )
-                if written is not None:
-                    found.forks.append(written)
-                else:
+                if older is None:
                     found.problems.append(
-                        "no offline proof: the service's consistency proof does not give the "
-                        "new root (re-verifying, the monitor builds one from the entries)"
+                        _(
+                            "the checkpoint of size {size} is not proved to extend the one "
+                            "of size {old} accepted before, which is no longer in {folder}: "
+                            "no offline proof",
+                            size=checkpoint.size,
+                            old=old_size,
+                            folder=self.folder / "checkpoints",
+                        )
                     )
-                return found
+                    return found
+                judged = self.inconsistency_proof(state["vkey"], older, text, proof, source)
+                if judged is not None:
+                    written, unproved = judged
+                    found.forks.append(written)
+                    found.problems.append(
+                        _(
+                            "the checkpoint of size {size} does not extend the one of size "
+                            "{old} seen before: the log was rewritten or forked",
+                            size=checkpoint.size,
+                            old=old_size,
+                        )
+                        if unproved is None
+                        else _(
+                            "the service does not prove that the checkpoint of size {size} "
+                            "extends the one of size {old} seen before, and its entries do "
+                            "not settle it: {why}",
+                            size=checkpoint.size,
+                            old=old_size,
+                            why=unproved,
+                        )
+                    )
+                    return found
+                # The entries the service serves give both signed roots: the checkpoint
+                # does extend the last one; only the service's proof was wrong.
         if not found.forks and self.reverifying:
             extension = self.reverify(source, state, checkpoint, text, progress)
             if extension is not None:
@@ -329,34 +361,92 @@ class Monitor:
 
     def inconsistency_proof(
         self, vkey: str, older: str, newer: str, proof: Sequence[bytes], source: Source
-    ) -> Path | None:
-        """Write the proof that the checkpoint ``newer`` does not extend ``older``, from
-        the consistency path the service served -- when the older size is a power of
-        two (the RFC's path then leaves out the subtree the old tree is), with that
-        subtree's hash from the entries the service serves (re-verifying: a signed
-        read). None when the path does not give the new root (no proof)."""
+    ) -> tuple[Path, str | None] | None:
+        """Write what shows that the checkpoint ``newer`` does not extend ``older``: a
+        self-contained proof (:mod:`ledger.audit.forks`) whose consistency path gives
+        the new signed root and another root for the old size. The path the service
+        served, when it does that; else -- the old size a power of two (the RFC's path
+        then leaves out the subtree the old tree is) or a path that gives no root --
+        one made from the entries the service serves (a signed read), if they give the
+        new signed root. Where nothing can be proved offline (the entries cannot be
+        read, are fewer, or give another root), a record the monitor signs, marked
+        ``unproved`` with the reason, which ``verify-fork`` names and does not take
+        for a proof. The file and, for such a record, why it proves nothing; None when
+        the served entries show that ``newer`` does extend ``older`` (the service's
+        proof alone was wrong)."""
         old = parse_checkpoint(parse_note(older).text)
         new = parse_checkpoint(parse_note(newer).text)
         path = list(proof)
-        if old.size & (old.size - 1) == 0:
-            if not self.reverifying:
-                return None
-            frontier = MerkleFrontier()
-            for row in _served_rows(source, old.size):
-                frontier.append(row.entry_hash)
-            if frontier.size != old.size:
-                return None
-            path.insert(0, frontier.root())
-        roots = consistency_roots(old.size, new.size, path)
+        power_of_two = old.size & (old.size - 1) == 0
+        if not power_of_two:
+            roots = consistency_roots(old.size, new.size, path)
+            if roots is not None and roots[1] == new.root and roots[0] != old.root:
+                return self._write_inconsistency(vkey, older, newer, path, source.name), None
+        try:
+            leaves = [row.entry_hash for row in _served_rows(source, new.size)]
+        except Exception as exc:  # whatever the service answers (or fails to): say why
+            return self._unproved(
+                vkey, older, newer, path, source.name, ENTRIES_UNREADABLE, str(exc)
+            )
+        if power_of_two and len(leaves) >= old.size:
+            # The served path with the old subtree the entries give in front of it.
+            with_subtree = [_subtree(leaves, 0, old.size), *path]
+            roots = consistency_roots(old.size, new.size, with_subtree)
+            if roots is not None and roots[1] == new.root:
+                if roots[0] == old.root:
+                    return None
+                written = self._write_inconsistency(vkey, older, newer, with_subtree, source.name)
+                return written, None
+        if len(leaves) < new.size:
+            detail = f"{len(leaves)} of {new.size}"
+            return self._unproved(vkey, older, newer, path, source.name, ENTRIES_SHORT, detail)
+        if _subtree(leaves, 0, new.size) != new.root:
+            return self._unproved(vkey, older, newer, path, source.name, ENTRIES_OTHER_ROOT, "")
+        # The served entries are the new signed tree: the path from its own nodes.
+        own = [_subtree(leaves, a, b) for a, b in consistency_ranges(old.size, new.size)]
+        if power_of_two:
+            own.insert(0, _subtree(leaves, 0, old.size))
+        roots = consistency_roots(old.size, new.size, own)
         if roots is None or roots[1] != new.root or roots[0] == old.root:
             return None
-        body = inconsistency_body(vkey, older, newer, path, [{"source": source.name, "at": _now()}])
+        return self._write_inconsistency(vkey, older, newer, own, source.name), None
+
+    def _write_inconsistency(
+        self,
+        vkey: str,
+        older: str,
+        newer: str,
+        path: list[bytes],
+        source: str,
+        unproved: dict[str, str] | None = None,
+    ) -> Path:
+        old = parse_checkpoint(parse_note(older).text)
+        new = parse_checkpoint(parse_note(newer).text)
+        body = inconsistency_body(vkey, older, newer, path, [{"source": source, "at": _now()}])
+        prefix = "inconsistent"
+        if unproved is not None:
+            body["unproved"] = unproved
+            prefix = "unproved"
         body["monitor"] = self._signed(fork_message(body))
-        where = (
-            self.folder / "forks" / f"inconsistent-{old.size}-{new.size}-{new.root.hex()[:8]}.json"
-        )
+        where = self.folder / "forks" / f"{prefix}-{old.size}-{new.size}-{new.root.hex()[:8]}.json"
         _write(where, json.dumps(body, ensure_ascii=False, indent=2) + "\n")
         return where
+
+    def _unproved(
+        self,
+        vkey: str,
+        older: str,
+        newer: str,
+        path: list[bytes],
+        source: str,
+        reason: str,
+        detail: str,
+    ) -> tuple[Path, str]:
+        """The monitor's signed record of a checkpoint not proved to extend the older
+        one, with the path as served, and why no offline proof could be made."""
+        unproved = {"reason": reason, "detail": detail}
+        written = self._write_inconsistency(vkey, older, newer, path, source, unproved)
+        return written, unproved_reason(unproved)
 
     def _signed(self, message: bytes) -> dict[str, str] | None:
         if self.key is None:
@@ -442,6 +532,14 @@ class Monitor:
         path = self.folder / "forks" / f"fork-{body['size']}-{roots[0]}-{roots[1]}.json"
         _write(path, json.dumps(body, ensure_ascii=False, indent=2) + "\n")
         return path
+
+
+def _subtree(leaves: Sequence[bytes], start: int, end: int) -> bytes:
+    """RFC 9162 MTH of the leaf hashes ``leaves[start:end]``."""
+    frontier = MerkleFrontier()
+    for leaf in leaves[start:end]:
+        frontier.append(leaf)
+    return frontier.root()
 
 
 def _served_rows(source: Source, size: int) -> list[ChainRow]:

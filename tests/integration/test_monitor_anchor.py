@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from ledger.audit.forks import (
+    UNPROVED_REASONS,
     ForkProofError,
     check_fork_proof,
     inconsistency_body,
@@ -25,9 +26,20 @@ from ledger.errors import LedgerError
 from ledger.transparency.monitor import Monitor
 from tests.support import cli
 from tests.support.backends import sqlite_settings
-from tests.support.monitoring import LedgerSource, forked_worlds, rewritten_below, watcher
+from tests.support.monitoring import (
+    AlteredEntriesSource,
+    LedgerSource,
+    ProoflessSource,
+    SealedSource,
+    ShortSource,
+    UnansweringSource,
+    forked_worlds,
+    rewritten_below,
+    watcher,
+)
 from tests.support.witnesses import Panel
 from tests.support.world import World
+from tests.vectors.testkeys import fixed_key
 
 
 def plain_monitor(world: World, folder: Path) -> Monitor:
@@ -141,19 +153,87 @@ def test_without_a_policy_a_format_2_log_lacks_the_quorum(world: World, tmp_path
 
 
 @pytest.mark.parametrize("notes", [1, 4], ids=["size-5", "size-8-power-of-two"])
+@pytest.mark.parametrize("how", ["reverifying", "checkpoints-only", "no-root", "no-answer"])
 def test_an_inconsistent_checkpoint_is_proved_offline(
-    world: World, tmp_path: Path, notes: int
+    world: World, tmp_path: Path, notes: int, how: str
 ) -> None:
     """R: 11.3 (c) -- verify-fork FILE --vkey K exits 1: the log signed a checkpoint whose
     first m entries are not the ones it signed before. For m a power of two the RFC's
-    path leaves out the old subtree; the monitor adds its hash from the served entries."""
-    proof = rewritten_below(world, tmp_path, notes)
+    path leaves out the old subtree; the monitor adds its hash from the served entries,
+    re-verifying or not. A service whose consistency answer gives no root (an empty
+    path) or holds no proof at all: the monitor makes the path from the served entries,
+    which give the signed new root. Each proof is self-contained and signed by the
+    monitor."""
+    sources = {"no-root": ProoflessSource, "no-answer": UnansweringSource}
+    source = sources[how]("local", world.ledger.transparency) if how in sources else None
+    proof = rewritten_below(world, tmp_path, notes, reverify=how == "reverifying", source=source)
+    assert proof.name.startswith("inconsistent-")
     vkey = world.ledger.transparency.log_verifier().vkey
     fork = load_fork_proof(proof.read_text(), vkey)
     assert fork.kind == "inconsistent" and fork.sizes[0] == 4 + notes
+    assert fork.monitor_key == fixed_key("monitor").public_key
     result = cli.run(world.settings, "verify-fork", str(proof), "--vkey", vkey)
     assert result.exit_code == 1, result.output
     assert "inconsistency proven" in result.output and "日志不一致已证实" in result.output
+
+
+@pytest.mark.parametrize("notes", [1, 4], ids=["size-5", "size-8-power-of-two"])
+@pytest.mark.parametrize(
+    ("served", "why"),
+    [
+        (SealedSource, "its entries could not be read to make one (403 Forbidden"),
+        (ShortSource, "it served fewer entries than the larger checkpoint holds (3 of"),
+        (AlteredEntriesSource, "do not give the larger checkpoint's signed root"),
+    ],
+    ids=["entries-refused", "entries-short", "entries-altered"],
+)
+def test_where_no_offline_proof_can_be_made_the_record_says_why(
+    world: World, tmp_path: Path, notes: int, served: type[LedgerSource], why: str
+) -> None:
+    """R: 11.3 (c) -- the service gives no consistency path and its entries cannot make
+    one (refused, too few, not the signed tree's): the monitor still writes what it was
+    served, signed, marked unproved with the reason; verify-fork names the reason and
+    exits 2 (no proof), and a record whose reason is changed fails the monitor's
+    signature."""
+    source = served("local", world.ledger.transparency)
+    proof = rewritten_below(world, tmp_path, notes, reverify=False, source=source)
+    assert proof.name.startswith("unproved-")
+    value = json.loads(proof.read_text())
+    assert value["unproved"]["reason"] in UNPROVED_REASONS and value["path"] == []
+    with pytest.raises(ForkProofError, match="no offline proof") as caught:
+        check_fork_proof(value)
+    assert why in str(caught.value)
+    vkey = world.ledger.transparency.log_verifier().vkey
+    result = cli.run(world.settings, "verify-fork", str(proof), "--vkey", vkey)
+    assert result.exit_code == 2, result.output
+    assert "NOT A FORK PROOF" in result.output and why in result.output
+    assert "Traceback" not in result.output
+    value["unproved"]["reason"] = "entries-short"
+    value["unproved"]["detail"] = "0 of 9"
+    with pytest.raises(ForkProofError, match="monitor's signature"):
+        check_fork_proof(value)
+    value["unproved"] = "not an object"
+    with pytest.raises(ForkProofError):
+        check_fork_proof(value)
+
+
+def test_a_consistent_log_behind_a_wrong_proof_is_accepted_from_its_entries(
+    world: World, tmp_path: Path
+) -> None:
+    """R: 11.3 -- the service's consistency answer gives no root, but the log did extend
+    the checkpoint (m = 8, a power of two): the entries it serves give both signed
+    roots, so the monitor accepts the checkpoint and writes no proof or record."""
+    monitor = plain_monitor(world, tmp_path / "m")
+    for n in range(4):
+        world.note(f"第{n}条")
+    world.ledger.transparency.checkpoint()
+    assert monitor.poll(LedgerSource("local", world.ledger.transparency))
+    world.note("新")
+    world.ledger.transparency.checkpoint()
+    found = monitor.poll(ProoflessSource("local", world.ledger.transparency))
+    assert found, found.problems
+    assert monitor.state()["latest"]["size"] == found.size
+    assert not (tmp_path / "m" / "forks").exists()
 
 
 def _flip(value: dict[str, Any]) -> None:
@@ -213,3 +293,26 @@ def test_a_consistent_pair_is_no_inconsistency_proof(world: World, tmp_path: Pat
     bad.write_text(json.dumps(value))
     result = cli.run(sqlite_settings(tmp_path), "verify-fork", str(bad))
     assert result.exit_code == 2 and "consistent" in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"title": "Not Found"}, {"proof": "AAAA"}, {"proof": [1]}, ["AAAA"], {"proof": ["!!"]}],
+)
+def test_a_consistency_answer_holding_no_proof_is_settled_from_the_entries(
+    answer: Any,
+) -> None:
+    """R: 11.3 -- a service whose consistency answer holds no proof (no list of base64
+    hashes) raises ValueError in api.client's LogSource, never a KeyError's stack
+    trace: the monitor then takes the path as empty and settles consistency from the
+    entries (the no-root tests above)."""
+    from api.client import LogSource
+
+    class Stub:
+        base_url = "http://stub.example"
+
+        def get(self, path: str, **params: Any) -> Any:
+            return answer
+
+    with pytest.raises(ValueError):
+        LogSource(Stub()).consistency(5, 9)  # type: ignore[arg-type]

@@ -437,7 +437,10 @@ def monitor(
     Two roots for one size -- from this service at two times, or from several services
     followed into one folder -- are written as a fork proof, and a checkpoint that does
     not extend the last one accepted as an inconsistency proof ('shuangsui verify-fork
-    FILE' checks either offline).
+    FILE' checks either offline). Where the service's consistency proof gives no root
+    (or, for an old size that is a power of two, leaves out the old tree's root), the
+    proof is made from the entries it serves; where they cannot make one either, the
+    monitor writes a signed record marked unproved, saying why.
     --trusted-checkpoint starts a new folder from a checkpoint you trust: consistency is
     then proved from it, not taken on first sight (re-verifying, the entries are still
     checked from position 1: the replay needs the state before them).
@@ -552,6 +555,8 @@ def monitor(
         for proof in seen.forks:
             if proof.name.startswith("inconsistent-"):
                 say(_("inconsistency proof in {proof}", proof=proof))
+            elif proof.name.startswith("unproved-"):
+                say(_("no offline proof; the monitor's signed record in {proof}", proof=proof))
             else:
                 say(
                     _(
