@@ -27,6 +27,7 @@ from typing import Any
 
 from ledger.application import Ledger
 from ledger.areas.directory.importer import import_objects
+from ledger.areas.reports.appraisal import appraise
 from ledger.audit.hashing import sha256
 from ledger.authorisation import sign_command
 from ledger.canonical import canonical_bytes
@@ -188,6 +189,7 @@ def build(
     third_party(demo, drawn)
     demo.flush()
     next_year(demo, inspectors)
+    appraisal(demo)
     cosigned = witness_checkpoint(demo, home)
     return {
         "commands": demo.commands,
@@ -991,6 +993,28 @@ def next_year(demo: Demo, inspectors: dict[str, list[str]]) -> None:
         f"concentrated violations (违法违规行为相对集中的行业): "
         f"{', '.join(concentrated) or 'none'}; "
         f"{len(of_industry)} {industry} object(s) in the directed stratum (定向抽查)"
+    )
+
+
+#: Where the office sends its yearly appraisal input (纳入政府绩效考核体系, R10.2).
+APPRAISAL_RECIPIENT = "安岳县人民政府绩效考核办公室"
+
+
+def appraisal(demo: Demo) -> None:
+    """R10.2: the office's appraisal input for 2026 -- per member department, what the log
+    gives (list, plan, reports, tasks led, publication, notices) -- recorded as sent, the
+    figures the ledger recomputes when it records them."""
+    demo.say("the office's appraisal input for 2026, recorded as sent")
+    demo.flush()
+    content = appraise(demo.ledger, 2026, dt.date(2026, 11, 27))
+    demo.run(
+        "office",
+        "report.appraise",
+        at="2026-11-27",
+        year=2026,
+        recipient=APPRAISAL_RECIPIENT,
+        sent_on="2026-11-27",
+        content=content,
     )
 
 

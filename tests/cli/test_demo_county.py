@@ -7,12 +7,18 @@ import json
 import sqlite3
 from hashlib import sha256
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ledger.config import Settings
 from tests.support.cli import ok, run
-from tools.demo import JOINT_STANDARDS, PROVINCIAL_JOINT_LIST, THIRD_PARTY_REPORT
+from tools.demo import (
+    APPRAISAL_RECIPIENT,
+    JOINT_STANDARDS,
+    PROVINCIAL_JOINT_LIST,
+    THIRD_PARTY_REPORT,
+)
 
 
 @pytest.fixture(scope="module")
@@ -258,6 +264,29 @@ def test_the_joint_list_follows_the_provincial_one(demo: Settings) -> None:
     task = json.loads(ok(demo, "task", "show", "T-2026-001").stdout)
     items = {f"{i['department']}:{i['code']}" for i in task["items"]}
     assert items == {"SCJGJ:SCJG-SP-001", "WJJ:WJ-GG-001"} and items <= listed
+
+
+def unnamed(value: Any) -> Any:
+    """``value`` without the names a listing adds beside codes (``<key>_name`` ...)."""
+    if isinstance(value, dict):
+        return {
+            k: unnamed(v) for k, v in value.items() if not k.endswith(("_name", "_names", "_zh"))
+        }
+    if isinstance(value, list):
+        return [unnamed(v) for v in value]
+    return value
+
+
+def test_the_appraisal_input_is_recorded_as_the_log_gives_it(demo: Settings) -> None:
+    """R10.2 (demo): the office's 2026 appraisal input is recorded as sent, and is what
+    the log gives that day, per member department with its name."""
+    [sent] = json.loads(ok(demo, "report", "appraisals", "--json").stdout)
+    assert sent["year"] == 2026 and sent["recipient"] == APPRAISAL_RECIPIENT
+    assert sent["sent_on"] == "2026-11-27"
+    computed = ok(demo, "report", "appraisal", "--year", "2026", "--today", "2026-11-27", "--json")
+    assert unnamed(sent["content"]) == unnamed(json.loads(computed.stdout))
+    names = {d["department"]: d["name"] for d in sent["content"]["departments"]}
+    assert names["SCJGJ"] == "安岳县市场监督管理局"
 
 
 README = Path(__file__).resolve().parents[2] / "README.md"
