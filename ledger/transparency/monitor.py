@@ -271,8 +271,13 @@ class Monitor:
             old_size, old_root = int(latest["size"]), b64strict(latest["root"])
             if checkpoint.size < old_size:
                 found.problems.append(
-                    f"{source.name} serves a checkpoint of size {checkpoint.size}, older than the "
-                    f"{old_size} already seen (a rollback, or a stale mirror)"
+                    _(
+                        "{source} serves a checkpoint of size {size}, older than the {old} "
+                        "already seen (a rollback, or a stale mirror)",
+                        source=source.name,
+                        size=checkpoint.size,
+                        old=old_size,
+                    )
                 )
                 return found
             try:
@@ -326,9 +331,14 @@ class Monitor:
                     failure = extension.failure
                     assert failure is not None
                     found.problems.append(
-                        f"the entries up to the checkpoint of size {checkpoint.size} fail "
-                        f"re-verification at position {failure.position}: {failure.reason} "
-                        f"({failure.detail})"
+                        _(
+                            "the entries up to the checkpoint of size {size} fail "
+                            "re-verification at position {position}: {reason} ({detail})",
+                            size=checkpoint.size,
+                            position=failure.position,
+                            reason=failure.reason,
+                            detail=failure.detail,
+                        )
                     )
                     return found
         if not found.forks and self.reverifying and self._follower is not None:

@@ -23,6 +23,7 @@ from ledger.audit.forks import (
 )
 from ledger.audit.notes import parse_checkpoint, parse_note
 from ledger.errors import LedgerError
+from ledger.i18n import render
 from ledger.transparency.monitor import Monitor
 from tests.support import cli
 from tests.support.backends import sqlite_settings
@@ -89,6 +90,37 @@ def test_a_trusted_checkpoint_catches_a_log_forked_before_the_monitor_started(
     finally:
         a.ledger.close()
         b.ledger.close()
+
+
+class StaleSource(LedgerSource):
+    """A mirror still serving an older checkpoint of the log."""
+
+    def __init__(self, name: str, world: World, note: str) -> None:
+        super().__init__(name, world.ledger.transparency)
+        self.note = note
+
+    def checkpoint(self) -> str:
+        return self.note
+
+
+def test_an_older_checkpoint_served_after_a_newer_one_is_named_a_rollback(
+    world: World, tmp_path: Path
+) -> None:
+    """A service that goes back to a smaller checkpoint than one already accepted (a
+    rollback, or a stale mirror) is reported, in Chinese and English, and not accepted."""
+    world.note("一")
+    older = world.ledger.transparency.checkpoint()
+    world.note("二")
+    world.ledger.transparency.checkpoint()
+    monitor = plain_monitor(world, tmp_path / "m")
+    latest = monitor.poll(LedgerSource("local", world.ledger.transparency))
+    found = monitor.poll(StaleSource("https://mirror.example", world, older))
+    assert not found and not found.forks
+    (problem,) = found.problems
+    assert "https://mirror.example serves a checkpoint of size" in problem
+    assert f"older than the {latest.size} already seen" in problem
+    assert "日志回滚" in render(problem, "zh")
+    assert monitor.state()["latest"]["size"] == latest.size
 
 
 def test_a_trusted_checkpoint_must_be_the_logs_and_start_the_folder(
