@@ -188,7 +188,13 @@ def verify_rate(settings: Settings) -> tuple[int, float]:
     ledger = open_ledger(settings, read_only=True)
     size = ledger.head().position
     began = time.perf_counter()
-    report = verify_ledger(ledger, workers=2, progress=lambda n: progress("verify", n, size, began))
+    done = [0]
+
+    def verified(step: int) -> None:  # verify_ledger reports each step, not the total
+        done[0] += step
+        progress("verify", min(done[0], size), size, began)
+
+    report = verify_ledger(ledger, workers=2, progress=verified)
     took = time.perf_counter() - began
     ledger.close()
     assert report, report.failure
