@@ -107,10 +107,10 @@ class WorkCalendar:
         copied: dict[date, bool] = {}
         for day, working in amendments.items():
             if isinstance(day, datetime) or not isinstance(day, date):
-                problems.setdefault("amendments", []).append(f"{day!r} is not a date")
+                problems.setdefault("amendments", []).append(_("{day!r} is not a date", day=day))
             elif not isinstance(working, bool):
                 problems.setdefault("amendments", []).append(
-                    f"{day.isoformat()}: {working!r} is not true/false"
+                    _("{day}: {working!r} is not true/false", day=day.isoformat(), working=working)
                 )
             else:
                 copied[day] = working
@@ -118,7 +118,9 @@ class WorkCalendar:
         for year in declared_years:
             # bool is an int subclass; True as a year is certainly a mistake.
             if isinstance(year, bool) or not isinstance(year, int) or not 1 <= year <= 9999:
-                problems.setdefault("declared_years", []).append(f"{year!r} is not a year")
+                problems.setdefault("declared_years", []).append(
+                    _("{year!r} is not a year", year=year)
+                )
             else:
                 years.add(year)
         if problems:

@@ -40,7 +40,7 @@ from ledger.audit.keystate import (
     KeyState,
     check_checkpoint,
 )
-from ledger.audit.messages import _
+from ledger.audit.messages import _, reason_of
 from ledger.audit.notes import (
     NOTE_ED25519,
     Checkpoint,
@@ -305,7 +305,7 @@ def _row_from_line(obj: dict[str, Any], with_proof: bool) -> tuple[ChainRow, lis
                 raise NoteError(_("proof is not a list"))
             proof = [b64strict(h, "proof hash") for h in obj["proof"]]
     except (NoteError, TypeError) as exc:
-        raise BundleError(position, MALFORMED_BUNDLE, str(exc)) from None
+        raise BundleError(position, MALFORMED_BUNDLE, reason_of(exc)) from None
     return row, proof
 
 
@@ -371,7 +371,7 @@ def _consistency_record(record: dict[str, Any], size: int) -> dict[tuple[int, in
         try:
             proofs[(old, new)] = [b64strict(h, "consistency hash") for h in hashes]
         except NoteError as exc:
-            raise BundleError(0, MALFORMED_BUNDLE, str(exc)) from None
+            raise BundleError(0, MALFORMED_BUNDLE, reason_of(exc)) from None
     return proofs
 
 
@@ -453,12 +453,14 @@ def verify_bundle(
             else None
         )
     except NoteError as exc:
-        return Report(failure=Failure(0, BAD_CHECKPOINT, f"the trusted checkpoint: {exc}"))
+        return Report(
+            failure=Failure(0, BAD_CHECKPOINT, _("the trusted checkpoint: {exc}", exc=exc))
+        )
     try:
         header, kind, notes, record = _read_head(it)
         checkpoints = [parse_checkpoint(parse_note(n).text) for n in notes]
     except NoteError as exc:
-        return Report(failure=Failure(0, BAD_CHECKPOINT, str(exc)))
+        return Report(failure=Failure(0, BAD_CHECKPOINT, reason_of(exc)))
     except BundleError as exc:
         return Report(failure=_failure(exc))
     sizes = [c.size for c in checkpoints]
@@ -468,7 +470,9 @@ def verify_bundle(
         or sizes[-1] != header["size"]
         or (kind == "slice" and len(checkpoints) != 1)
     ):
-        return Report(failure=Failure(0, MALFORMED_BUNDLE, "checkpoints missing or out of order"))
+        return Report(
+            failure=Failure(0, MALFORMED_BUNDLE, _("checkpoints missing or out of order"))
+        )
     wanted = set(sizes) | ({trusted.size} if trusted is not None else set())
     entries = _Entries(it, record, kind, checkpoints[-1], wanted)
     entries.expander = _LineExpander() if _compact_lines(header) else None
@@ -530,7 +534,7 @@ def _check_notes(
                 )
             check_state_line(checkpoint, checker.format, expected)
         except NoteError as exc:
-            return Failure(0, BAD_CHECKPOINT, str(exc))
+            return Failure(0, BAD_CHECKPOINT, reason_of(exc))
         report.checkpoints[checkpoint.size] = cosigners
         late = check_checkpoint_times(
             checker.format, checker.times, checkpoint.size, note, cosigners
@@ -571,19 +575,20 @@ def _check_anchor(
     checkpoint = parse_checkpoint(parse_note(note).text)
     signer = _log_signer(note, report.keys, checkpoint.size)
     if signer is None:  # check_checkpoint accepted it, so this cannot happen
-        return Failure(0, BAD_CHECKPOINT, "no ledger key signed the bundle's checkpoint")
+        return Failure(0, BAD_CHECKPOINT, _("no ledger key signed the bundle's checkpoint"))
     report.log_key = signer.vkey
     if anchor is None:
         return None
-    different = (
-        f"the bundle's checkpoint is signed by the log key {signer.vkey}, "
-        "not the one the auditor holds: a different (look-alike) log (不是该日志)"
+    different = _(
+        "the bundle's checkpoint is signed by the log key {vkey}, not the one the auditor "
+        "holds: a different (look-alike) log",
+        vkey=signer.vkey,
     )
     if anchor.vkey is not None:
         try:
             given = NoteVerifier.from_vkey(anchor.vkey)
         except NoteError as exc:
-            return Failure(0, BAD_CHECKPOINT, f"--vkey: {exc}")
+            return Failure(0, BAD_CHECKPOINT, _("--vkey: {exc}", exc=exc))
         if given.algorithm != NOTE_ED25519 or (given.name, given.public_key) != (
             signer.name,
             signer.public_key,
@@ -594,7 +599,15 @@ def _check_anchor(
         try:
             verify_note(parse_note(anchor.trusted), [signer])
         except NoteError:
-            return Failure(0, BAD_CHECKPOINT, different.replace("holds", "trusted"))
+            return Failure(
+                0,
+                BAD_CHECKPOINT,
+                _(
+                    "the bundle's checkpoint is signed by the log key {vkey}, not the one the "
+                    "auditor trusted: a different (look-alike) log",
+                    vkey=signer.vkey,
+                ),
+            )
         root = roots.get(trusted.size)
         if trusted.size == checkpoint.size:
             root = checkpoint.root
@@ -602,15 +615,22 @@ def _check_anchor(
             return Failure(
                 trusted.size,
                 BAD_CHECKPOINT,
-                f"the bundle's log has another root at the trusted size {trusted.size}: "
-                "a fork or a rewrite (分叉或改写)",
+                _(
+                    "the bundle's log has another root at the trusted size {trusted}: a fork "
+                    "or a rewrite",
+                    trusted=trusted.size,
+                ),
             )
-        how = ""
+        anchored = _("trusted checkpoint {size}", size=trusted.size)
         if root is None:
             ends = tuple(sorted((trusted.size, checkpoint.size)))
             proof = (proofs or {}).get((ends[0], ends[1]))
             if proof is None:
-                how = " (its key; its root is not in this bundle, and no consistency proof)"
+                anchored = _(
+                    "trusted checkpoint {size} (its key; its root is not in this bundle, and "
+                    "no consistency proof)",
+                    size=trusted.size,
+                )
             else:
                 old_root, new_root = (
                     (trusted.root, checkpoint.root)
@@ -621,12 +641,20 @@ def _check_anchor(
                     return Failure(
                         min(ends),
                         BAD_CHECKPOINT,
-                        f"the bundle's checkpoint of size {checkpoint.size} is not consistent "
-                        f"with the trusted one of size {trusted.size}: a fork or a rewrite "
-                        "(分叉或改写)",
+                        _(
+                            "the bundle's checkpoint of size {size} is not consistent with the "
+                            "trusted one of size {trusted}: a fork or a rewrite",
+                            size=checkpoint.size,
+                            trusted=trusted.size,
+                        ),
                     )
-                how = f" (consistency proof {ends[0]} -> {ends[1]})"
-        report.anchors.append(f"trusted checkpoint {trusted.size}{how}")
+                anchored = _(
+                    "trusted checkpoint {size} (consistency proof {old} -> {new})",
+                    size=trusted.size,
+                    old=ends[0],
+                    new=ends[1],
+                )
+        report.anchors.append(anchored)
     return None
 
 
@@ -635,7 +663,9 @@ def _check_witnessing(notes: list[str], report: Report, roots: dict[int, bytes])
     gives it); then judge every checkpoint's witness quorum."""
     for size, note in report.witnessing.recorded.items():
         if size in roots and parse_checkpoint(parse_note(note).text).root != roots[size]:
-            return Failure(size, BAD_CHECKPOINT, f"recorded checkpoint of size {size}: a fork")
+            return Failure(
+                size, BAD_CHECKPOINT, _("recorded checkpoint of size {size}: a fork", size=size)
+            )
     by_size = {parse_checkpoint(parse_note(n).text).size: n for n in notes}
     report.quorum = report.witnessing.assess(
         by_size, report.keys, ledger_format=report.ledger_format
@@ -671,7 +701,7 @@ def _check_tail(
     last = entries.last
     summary = [k.summary() for __, k in sorted(report.keys.items())]
     if keys_line["t"] != "keys" or keys_line["keys"] != summary:
-        return Failure(0, MALFORMED_BUNDLE, "the key history does not match the entries")
+        return Failure(0, MALFORMED_BUNDLE, _("the key history does not match the entries"))
     if (
         end["t"] != "end"
         or end["entries"] != entries.count
@@ -679,11 +709,11 @@ def _check_tail(
         or (end["head"] != b64(last.entry_hash))
         or header["head"] != end["head"]
     ):
-        return Failure(0, MALFORMED_BUNDLE, "entry count or head does not match the end record")
+        return Failure(0, MALFORMED_BUNDLE, _("entry count or head does not match the end record"))
     if header["origin"] != report.origin:
-        return Failure(0, MALFORMED_BUNDLE, "header origin differs from the genesis")
+        return Failure(0, MALFORMED_BUNDLE, _("header origin differs from the genesis"))
     if kind == "full" and last.position != header["size"]:
-        return Failure(last.position, MISSING_POSITION, "the bundle stops before its size")
+        return Failure(last.position, MISSING_POSITION, _("the bundle stops before its size"))
     if kind == "slice":
         return _check_query(header.get("query"), checker) or _check_complete(
             state, entries.target, checker, report
@@ -710,7 +740,9 @@ def _check_subject(
     kind, ident = checker.subject
     proved, value = lookup(subject_key(kind, ident), leaves, buckets)
     if not proved:
-        return Failure(0, INCOMPLETE_SLICE, f"no state proof for {kind} {ident}")
+        return Failure(
+            0, INCOMPLETE_SLICE, _("no state proof for {kind} {ident}", kind=kind, ident=ident)
+        )
     firsts = sorted((p, s) for s, p in checker.subject_firsts.items())
     digest = bytes(32)
     for _first, stream in firsts:
@@ -721,9 +753,16 @@ def _check_subject(
         return Failure(
             int(last),
             INCOMPLETE_SLICE,
-            f"the log holds {count} stream(s) naming {kind} {ident} (the last named at "
-            f"position {last}); the slice holds {len(firsts)} "
-            "(切片缺少相关记录 / a record about it left out)",
+            _(
+                "the log holds {count} stream(s) naming {kind} {ident} (the last named "
+                "at position {last}); the slice holds {held} (a record about "
+                "it left out)",
+                count=count,
+                kind=kind,
+                ident=ident,
+                last=last,
+                held=len(firsts),
+            ),
         )
     return None
 
@@ -738,7 +777,9 @@ def _check_complete(
     unproven (``report.complete`` stays None, and the CLI says so)."""
     if checker.format < STATE_FORMAT:
         if state is not None:
-            return Failure(0, MALFORMED_BUNDLE, "a state record for a ledger without state lines")
+            return Failure(
+                0, MALFORMED_BUNDLE, _("a state record for a ledger without state lines")
+            )
         return None
     root = None
     try:
@@ -749,12 +790,14 @@ def _check_complete(
             raise NoteError(_("state proofs are not a list"))
         leaves, buckets = proven_leaves([BucketProof.from_dict(p) for p in state["proofs"]], root)
     except NoteError as exc:
-        return Failure(0, INCOMPLETE_SLICE, str(exc))
+        return Failure(0, INCOMPLETE_SLICE, reason_of(exc))
     streams: dict[str, int] = {}
     for stream, held in sorted(checker.stream_positions.items()):
         proved, value = lookup(stream_key(stream), leaves, buckets)
         if not proved:
-            return Failure(0, INCOMPLETE_SLICE, f"no state proof for stream {stream}")
+            return Failure(
+                0, INCOMPLETE_SLICE, _("no state proof for stream {stream}", stream=stream)
+            )
         last_version, last_position = (int(x) for x in (value or "0 0").split())
         missing = [v for v in range(1, last_version + 1) if v not in held]
         if missing or held.get(last_version) != last_position or max(held) > last_version:
@@ -762,14 +805,20 @@ def _check_complete(
             return Failure(
                 last_position,
                 INCOMPLETE_SLICE,
-                f"stream {stream}: the log holds versions 1..{last_version} (the last at "
-                f"position {last_position}); the slice lacks version(s) {shown or '?'} "
-                "(切片缺少事件 / events left out)",
+                _(
+                    "stream {stream}: the log holds versions 1..{last_version} (the last at "
+                    "position {last_position}); the slice lacks version(s) {versions} "
+                    "(events left out)",
+                    stream=stream,
+                    last_version=last_version,
+                    last_position=last_position,
+                    versions=shown or "?",
+                ),
             )
         streams[stream] = last_version
     proved, value = lookup(KEYS_KEY, leaves, buckets)
     if not proved or value is None:
-        return Failure(0, INCOMPLETE_SLICE, "no state proof for the key history")
+        return Failure(0, INCOMPLETE_SLICE, _("no state proof for the key history"))
     digest = bytes(32)
     for _position, entry_hash in checker.history:
         digest = history_step(digest, entry_hash)
@@ -781,9 +830,14 @@ def _check_complete(
         return Failure(
             int(last),
             INCOMPLETE_SLICE,
-            f"the key and witness-policy history has {count} entries up to position {last}; "
-            f"the slice holds {len(checker.history)} of them or others "
-            "(切片缺少密钥事件 / a key event left out)",
+            _(
+                "the key and witness-policy history has {count} entries up to position "
+                "{last}; the slice holds {held} of them or others (a key "
+                "event left out)",
+                count=count,
+                last=last,
+                held=len(checker.history),
+            ),
         )
     failure = _check_subject(checker, leaves, buckets)
     if failure is not None:
@@ -810,18 +864,18 @@ def _check_query(query: Any, checker: ChainChecker) -> Failure | None:
         return (
             None
             if all(isinstance(v, str) and v for v in query.values())
-            else Failure(0, MALFORMED_BUNDLE, "slice query names nothing")
+            else Failure(0, MALFORMED_BUNDLE, _("slice query names nothing"))
         )
     if not isinstance(query, dict) or set(query) != {"stream"}:
-        return Failure(0, MALFORMED_BUNDLE, "slice query must name a stream")
+        return Failure(0, MALFORMED_BUNDLE, _("slice query must name a stream"))
     stream = query["stream"]
     versions = sorted(checker.stream_versions.get(stream, []))
     if not versions or versions != list(range(1, len(versions) + 1)):
-        return Failure(0, MALFORMED_BUNDLE, "the slice does not hold the stream's versions 1..k")
+        return Failure(0, MALFORMED_BUNDLE, _("the slice does not hold the stream's versions 1..k"))
     history = {GENESIS_TOPIC, *KEY_CHANGE_TOPICS, *POLICY_TOPICS}
     for streams, topics in checker.slice_commands:
         if stream not in streams and not topics <= history:
-            return Failure(0, MALFORMED_BUNDLE, "the slice holds a command that is not about it")
+            return Failure(0, MALFORMED_BUNDLE, _("the slice holds a command that is not about it"))
     return None
 
 

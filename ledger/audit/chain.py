@@ -63,6 +63,7 @@ from ledger.audit.keystate import (
     OFFICE_ROLE,
     KeyState,
 )
+from ledger.audit.messages import _, reason_of
 from ledger.audit.notes import valid_note_name
 from ledger.audit.report import (
     BAD_ACTOR_SIGNATURE,
@@ -172,17 +173,23 @@ class ChainChecker:
         linked = True
         if self.sparse and row.position > p:
             if self.open is not None:
-                return Failure(p, MISSING_POSITION, "a slice must hold whole commands")
+                return Failure(p, MISSING_POSITION, _("a slice must hold whole commands"))
             p, linked = row.position, False
         if row.position != p:
             if row.position > p:
-                return Failure(p, MISSING_POSITION, f"next stored position is {row.position}")
-            return Failure(p, BROKEN_LINK, f"position {row.position} appears out of order")
+                return Failure(
+                    p,
+                    MISSING_POSITION,
+                    _("next stored position is {position}", position=row.position),
+                )
+            return Failure(
+                p, BROKEN_LINK, _("position {position} appears out of order", position=row.position)
+            )
         if row.event is None and is_compact(row.entry):
             # A compact row (ledger.audit.rows) is read back through its stored event.
-            return Failure(p, MISSING_EVENT, "the entry's stored event is gone")
+            return Failure(p, MISSING_EVENT, _("the entry's stored event is gone"))
         if leaf_hash(row.entry) != row.entry_hash:
-            return Failure(p, HASH_MISMATCH, "entry hash does not match the entry bytes")
+            return Failure(p, HASH_MISMATCH, _("entry hash does not match the entry bytes"))
         try:
             entry = json.loads(row.entry)
             position, prev = entry["position"], entry["prev"]
@@ -198,22 +205,30 @@ class ChainChecker:
             if not 0 <= part < count:
                 raise ValueError("part out of range")
         except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-            return Failure(p, MALFORMED_ENTRY, str(exc))
+            return Failure(p, MALFORMED_ENTRY, reason_of(exc))
         if position != p:
-            return Failure(p, BROKEN_LINK, f"entry says position {position}")
+            return Failure(p, BROKEN_LINK, _("entry says position {position}", position=position))
         if linked and prev != self.prev.hex():
-            return Failure(p, BROKEN_LINK, "prev is not the previous entry's hash")
+            return Failure(p, BROKEN_LINK, _("prev is not the previous entry's hash"))
         if row.notification_id <= self.last_notification_id:
-            return Failure(p, BROKEN_LINK, "entries are not in the events' commit order")
+            return Failure(p, BROKEN_LINK, _("entries are not in the events' commit order"))
         event = row.event
         if event is None:
-            return Failure(p, MISSING_EVENT, f"stream {stream} version {version} is not stored")
+            return Failure(
+                p,
+                MISSING_EVENT,
+                _(
+                    "stream {stream} version {version} is not stored",
+                    stream=stream,
+                    version=version,
+                ),
+            )
         if (event.stream, event.version, event.topic) != (stream, version, topic):
             return Failure(
-                p, HASH_MISMATCH, "stored event id, version or type differs from the entry"
+                p, HASH_MISMATCH, _("stored event id, version or type differs from the entry")
             )
         if sha256(event.state).hex() != event_digest:
-            return Failure(p, HASH_MISMATCH, "stored event bytes differ from the entry's digest")
+            return Failure(p, HASH_MISMATCH, _("stored event bytes differ from the entry's digest"))
         if self.sparse:
             self.stream_versions.setdefault(stream, []).append(version)
             self.stream_positions.setdefault(stream, {})[version] = p
@@ -279,19 +294,31 @@ class ChainChecker:
     ) -> Failure | None:
         if part == 0:
             if self.open is not None:
-                return Failure(p, MISSING_POSITION, "the previous command's last entry is missing")
+                return Failure(
+                    p, MISSING_POSITION, _("the previous command's last entry is missing")
+                )
             if row.command is None:
-                return Failure(p, MALFORMED_ENTRY, "first entry of a command carries no evidence")
+                return Failure(
+                    p, MALFORMED_ENTRY, _("first entry of a command carries no evidence")
+                )
             if sha256(row.command).hex() != digest:
-                return Failure(p, HASH_MISMATCH, "command evidence differs from the entry's digest")
+                return Failure(
+                    p, HASH_MISMATCH, _("command evidence differs from the entry's digest")
+                )
             try:
                 evidence = parse_evidence(row.command, self.routes)
             except EvidenceError as exc:
-                return Failure(p, BAD_ACTOR_SIGNATURE, f"evidence unreadable: {exc}")
+                return Failure(p, BAD_ACTOR_SIGNATURE, _("evidence unreadable: {exc}", exc=exc))
             if (row.actor_key, row.nonce) != (evidence.key, evidence.nonce):
-                return Failure(p, HASH_MISMATCH, "stored key id or nonce differs from the evidence")
+                return Failure(
+                    p, HASH_MISMATCH, _("stored key id or nonce differs from the evidence")
+                )
             if (evidence.key, evidence.nonce) in self.nonces:
-                return Failure(p, REPLAYED_NONCE, f"key {evidence.key} nonce {evidence.nonce}")
+                return Failure(
+                    p,
+                    REPLAYED_NONCE,
+                    _("key {key} nonce {nonce}", key=evidence.key, nonce=evidence.nonce),
+                )
             self.nonces.add((evidence.key, evidence.nonce))
             late = self.times.observe(p, evidence.created)
             if late is not None and self.format >= SINCE_FORMAT:
@@ -308,15 +335,15 @@ class ChainChecker:
         else:
             opened = self.open
             if opened is None or opened.digest != digest or opened.count != count:
-                return Failure(p, BROKEN_LINK, "entry continues a command that is not open")
+                return Failure(p, BROKEN_LINK, _("entry continues a command that is not open"))
             if row.command is not None:
-                return Failure(p, MALFORMED_ENTRY, "evidence stored on a continuation entry")
+                return Failure(p, MALFORMED_ENTRY, _("evidence stored on a continuation entry"))
         assert self.open is not None
         if part != self.open.next_part:
-            return Failure(p, BROKEN_LINK, f"command part {part} out of order")
+            return Failure(p, BROKEN_LINK, _("command part {part} out of order", part=part))
         self.open.next_part += 1
         if part != count - 1 and (row.signature is not None or row.signer is not None):
-            return Failure(p, MALFORMED_ENTRY, "ledger signature on an entry inside a command")
+            return Failure(p, MALFORMED_ENTRY, _("ledger signature on an entry inside a command"))
         return None
 
     def _recorded_cosignature(self, p: int, state_bytes: bytes) -> Failure | None:
@@ -331,7 +358,7 @@ class ChainChecker:
     def _schedule_actor(self, p: int, evidence: Evidence) -> Failure | None:
         key = self.keys.get(evidence.key)
         if key is None or not key.valid_at(p):
-            return Failure(p, KEY_NOT_VALID, f"actor key {evidence.key}")
+            return Failure(p, KEY_NOT_VALID, _("actor key {key}", key=evidence.key))
         self.jobs.append((p, ACTOR, key.public_key, evidence.message, evidence.signature))
         self.signatures += 1
         return None
@@ -342,15 +369,17 @@ class ChainChecker:
         if opened.first_position == 1 and self._genesis_actor is not None:
             actor = self.keys.get(self._genesis_actor.key)
             if actor is None or OFFICE_ROLE not in actor.roles:
-                return Failure(1, BAD_GENESIS, "genesis is not signed by the office key it names")
+                return Failure(
+                    1, BAD_GENESIS, _("genesis is not signed by the office key it names")
+                )
             failure = self._schedule_actor(1, self._genesis_actor)
             if failure:
                 return failure
         if row.signature is None or row.signer is None:
-            return Failure(p, BAD_LEDGER_SIGNATURE, "last entry of a command is not signed")
+            return Failure(p, BAD_LEDGER_SIGNATURE, _("last entry of a command is not signed"))
         signer = self.keys.get(row.signer)
         if signer is None or not signer.valid_at(p) or LEDGER_ROLE not in signer.roles:
-            return Failure(p, KEY_NOT_VALID, f"ledger key {row.signer}")
+            return Failure(p, KEY_NOT_VALID, _("ledger key {signer}", signer=row.signer))
         message = ENTRY_SIGNATURE_CONTEXT + row.entry_hash
         self.jobs.append((p, LEDGER, signer.public_key, message, row.signature))
         self.signatures += 1
@@ -385,24 +414,34 @@ class ChainChecker:
         try:
             state = json.loads(state_bytes)
         except ValueError as exc:
-            return Failure(p, BAD_KEY_EVENT, f"state is not JSON: {exc}")
+            return Failure(p, BAD_KEY_EVENT, _("state is not JSON: {exc}", exc=exc))
         genesis = self.open is not None and self.open.first_position == 1
         if p == 1 or topic == GENESIS_TOPIC:
             if p != 1 or topic != GENESIS_TOPIC:
-                return Failure(p, BAD_GENESIS, "position 1 must be, and only be, the genesis")
+                return Failure(p, BAD_GENESIS, _("position 1 must be, and only be, the genesis"))
             origin = state.get("origin")
             if not isinstance(origin, str) or not origin:
-                return Failure(p, BAD_GENESIS, "genesis names no origin")
+                return Failure(p, BAD_GENESIS, _("genesis names no origin"))
             fmt = state.get("format", 1)
             if not isinstance(fmt, int) or isinstance(fmt, bool) or fmt < 1:
-                return Failure(p, BAD_GENESIS, f"genesis names no valid format ({fmt!r})")
+                return Failure(
+                    p, BAD_GENESIS, _("genesis names no valid format ({fmt!r})", fmt=fmt)
+                )
             signed = self._signed_format()
             if signed is not None and signed != fmt:
                 return Failure(
-                    p, BAD_GENESIS, f"genesis records format {fmt}; the office signed {signed!r}"
+                    p,
+                    BAD_GENESIS,
+                    _(
+                        "genesis records format {fmt}; the office signed {signed!r}",
+                        fmt=fmt,
+                        signed=signed,
+                    ),
                 )
             if signed is None and fmt >= SIGNED_FORMAT_SINCE:
-                return Failure(p, BAD_GENESIS, f"a format-{fmt} genesis does not sign its format")
+                return Failure(
+                    p, BAD_GENESIS, _("a format-{fmt} genesis does not sign its format", fmt=fmt)
+                )
             self.origin, self.format = origin, fmt
             return None
         key_id = state.get("key_id")
@@ -410,27 +449,37 @@ class ChainChecker:
             try:
                 public_key = b64decode(state.get("public_key"))
             except EvidenceError as exc:
-                return Failure(p, BAD_KEY_EVENT, f"public key: {exc}")
+                return Failure(p, BAD_KEY_EVENT, _("public key: {exc}", exc=exc))
             roles = state.get("roles")
             if len(public_key) != 32 or key_id != key_id_for(public_key):
-                return Failure(p, BAD_KEY_EVENT, f"key id {key_id} does not match its public key")
+                return Failure(
+                    p,
+                    BAD_KEY_EVENT,
+                    _("key id {key_id} does not match its public key", key_id=key_id),
+                )
             if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-                return Failure(p, BAD_KEY_EVENT, "roles are not a list of names")
+                return Failure(p, BAD_KEY_EVENT, _("roles are not a list of names"))
             if key_id in self.keys:
-                return Failure(p, BAD_KEY_EVENT, f"key {key_id} registered twice")
+                return Failure(p, BAD_KEY_EVENT, _("key {key_id} registered twice", key_id=key_id))
             predecessor = state.get("predecessor")
             if not self._actor_may_change(predecessor):
-                return Failure(p, UNAUTHORISED_KEY_CHANGE, f"registration of {key_id}")
+                return Failure(
+                    p, UNAUTHORISED_KEY_CHANGE, _("registration of {key_id}", key_id=key_id)
+                )
             if predecessor is not None and not genesis:
                 old = self.keys.get(predecessor)
                 actor = self.open.evidence.key if self.open else None
                 if old is None or (actor == predecessor and not set(roles) <= old.roles):
-                    return Failure(p, UNAUTHORISED_KEY_CHANGE, f"rotation to {key_id}")
+                    return Failure(
+                        p, UNAUTHORISED_KEY_CHANGE, _("rotation to {key_id}", key_id=key_id)
+                    )
             note_name = state.get("note_name")
             if note_name is not None and not (
                 isinstance(note_name, str) and valid_note_name(note_name)
             ):
-                return Failure(p, BAD_KEY_EVENT, f"key {key_id} has an invalid note name")
+                return Failure(
+                    p, BAD_KEY_EVENT, _("key {key_id} has an invalid note name", key_id=key_id)
+                )
             self.keys[key_id] = KeyState(
                 key_id,
                 public_key,
@@ -442,13 +491,19 @@ class ChainChecker:
             return None
         key = self.keys.get(key_id) if isinstance(key_id, str) else None
         if key is None or key.valid_to is not None:
-            return Failure(p, BAD_KEY_EVENT, f"{topic} of unknown or retired key {key_id}")
+            return Failure(
+                p,
+                BAD_KEY_EVENT,
+                _("{topic} of unknown or retired key {key_id}", topic=topic, key_id=key_id),
+            )
         if not self._actor_may_change(key_id):
-            return Failure(p, UNAUTHORISED_KEY_CHANGE, f"{topic} of {key_id}")
+            return Failure(
+                p, UNAUTHORISED_KEY_CHANGE, _("{topic} of {key_id}", topic=topic, key_id=key_id)
+            )
         key.valid_to = p
         return None
 
     def finish(self) -> Failure | None:
         if self.open is not None:
-            return Failure(self.expected, MISSING_POSITION, "the last command is incomplete")
+            return Failure(self.expected, MISSING_POSITION, _("the last command is incomplete"))
         return None

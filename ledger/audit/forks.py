@@ -51,7 +51,7 @@ from typing import Any
 
 from ledger.audit.errors import LedgerError, NoteError
 from ledger.audit.hashing import consistency_roots, signature_ok
-from ledger.audit.messages import _
+from ledger.audit.messages import _, reason_of
 from ledger.audit.notes import (
     Checkpoint,
     NoteVerifier,
@@ -235,7 +235,7 @@ def _inconsistent_root(value: dict[str, Any], a: Checkpoint, b: Checkpoint) -> b
     try:
         hashes = [b64strict(h, "path hash") for h in path]
     except NoteError as exc:
-        raise ForkProofError(str(exc)) from exc
+        raise ForkProofError(reason_of(exc)) from exc
     roots = consistency_roots(a.size, b.size, hashes)
     if roots is None or roots[1] != b.root:
         raise ForkProofError(
@@ -261,7 +261,7 @@ def _monitor_key(value: dict[str, Any]) -> bytes | None:
         monitor_key = b64strict(str(monitor["key"]), "monitor key")
         signature = b64strict(str(monitor["signature"]), "monitor signature")
     except NoteError as exc:
-        raise ForkProofError(str(exc)) from exc
+        raise ForkProofError(reason_of(exc)) from exc
     if not signature_ok(monitor_key, fork_message(value), signature):
         raise ForkProofError(_("the monitor's signature does not verify"))
     return monitor_key

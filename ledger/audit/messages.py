@@ -59,6 +59,12 @@ class Message(str):
 _ = Message
 
 
+def reason_of(exc: BaseException) -> Message:
+    """Why ``exc`` was raised, as a message: its English is ``str(exc)``, and it renders
+    as the error's own message does (an error raised with ``_()`` gives its Chinese)."""
+    return Message("{exc}", exc=exc)  # not in the catalogue: "{exc}" is its own form
+
+
 def render(value: Any, lang: str | None) -> Any:
     """``value`` in ``lang`` if it is a :class:`Message`, or an error raised with one
     (its ``message``, then its rule's id as ``str(error)`` gives it); anything else

@@ -31,7 +31,7 @@ from typing import Any
 from ledger.audit.errors import NoteError, ReceiptError
 from ledger.audit.hashing import signature_ok, verify_consistency, verify_inclusion
 from ledger.audit.keystate import LEDGER_ROLE, KeyState
-from ledger.audit.messages import _
+from ledger.audit.messages import _, reason_of
 from ledger.audit.notes import b64, b64strict
 
 RECEIPT_FORMAT = "shuangsui-receipt-v1"
@@ -98,7 +98,7 @@ def _hash(value: Any, what: str) -> bytes:
     try:
         raw = b64strict(_str(value, what), what)
     except NoteError as exc:
-        raise ReceiptError(str(exc)) from exc
+        raise ReceiptError(reason_of(exc)) from exc
     if len(raw) != 32:
         raise ReceiptError(_("{what} is not a 32-byte hash", what=what))
     return raw
@@ -135,7 +135,7 @@ def parse_receipt(value: Any) -> Receipt:
     try:
         signature = b64strict(_str(value["signature"], "signature"), "signature")
     except NoteError as exc:
-        raise ReceiptError(str(exc)) from exc
+        raise ReceiptError(reason_of(exc)) from exc
     if len(signature) != 64:
         raise ReceiptError(_("signature is not 64 bytes"))
     return Receipt(
@@ -195,9 +195,11 @@ def check_in_log(
     None if so, else why not (the first problem). Proofs come from the log; they are
     checked here against the receipt's own hashes and roots."""
     if receipt.checkpoint_size > size:
-        return (
-            f"the log's checkpoint has {size} entries, fewer than the {receipt.checkpoint_size} "
-            "the receipt was issued at: the log was truncated"
+        return _(
+            "the log's checkpoint has {size} entries, fewer than the {receipted} the "
+            "receipt was issued at: the log was truncated",
+            size=size,
+            receipted=receipt.checkpoint_size,
         )
     if not verify_consistency(
         receipt.checkpoint_size,
@@ -206,13 +208,22 @@ def check_in_log(
         receipt.checkpoint_root,
         root,
     ):
-        return (
-            f"the log of size {size} does not extend the checkpoint of size "
-            f"{receipt.checkpoint_size} the receipt names: history was rewritten"
+        return _(
+            "the log of size {size} does not extend the checkpoint of size "
+            "{receipted} the receipt names: history was rewritten",
+            size=size,
+            receipted=receipt.checkpoint_size,
         )
     for position, entry_hash in receipt.entries:
         if position > size:
-            return f"position {position} is beyond the log's {size} entries: the log was truncated"
+            return _(
+                "position {position} is beyond the log's {size} entries: the log was truncated",
+                position=position,
+                size=size,
+            )
         if not verify_inclusion(entry_hash, position - 1, size, prove(position, size), root):
-            return f"the entry at position {position} is not the one receipted: it was rewritten"
+            return _(
+                "the entry at position {position} is not the one receipted: it was rewritten",
+                position=position,
+            )
     return None

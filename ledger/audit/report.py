@@ -5,7 +5,9 @@ Invariants:
 
 * :class:`StoredEventRow` and :class:`ChainRow` hold bytes exactly as stored; nothing
   is re-serialised before it is hashed or checked;
-* the reasons below are stable strings (tests, the CLI and auditors match on them);
+* the reasons below are stable strings (tests, the CLI and auditors match on them):
+  each is a :class:`~ledger.audit.messages.Message`, its English as text and its
+  Chinese when rendered, as is every failure's detail the verifier writes;
 * a :class:`Report` is truthy exactly when it holds no failure, and a failure names
   the first position found wrong.
 """
@@ -17,36 +19,37 @@ from typing import Any
 
 from ledger.audit.hashing import ZERO_HASH
 from ledger.audit.keystate import KeyState
+from ledger.audit.messages import Message, _
 from ledger.audit.witnessing import Quorum, Witnessing
 
 # --- reasons --------------------------------------------------------------------
 
-HASH_MISMATCH = "hash mismatch"
-BROKEN_LINK = "broken link"
-BAD_LEDGER_SIGNATURE = "bad ledger signature"
-BAD_ACTOR_SIGNATURE = "bad actor signature"
-KEY_NOT_VALID = "key not valid at position"
-MISSING_POSITION = "missing position"
-REPLAYED_NONCE = "replayed nonce"
-MISSING_EVENT = "missing event"
-UNCHAINED_EVENT = "unchained event"
-MALFORMED_ENTRY = "malformed entry"
-BAD_GENESIS = "bad genesis"
-BAD_KEY_EVENT = "bad key event"
-UNAUTHORISED_KEY_CHANGE = "unauthorised key change"
-BAD_PROOF = "bad inclusion proof"
-BAD_TREE = "tree node mismatch"
-BAD_CHECKPOINT = "bad checkpoint"
-BAD_WITNESS_EVENT = "bad witness event"
-MALFORMED_BUNDLE = "malformed bundle"
+HASH_MISMATCH = _("hash mismatch")
+BROKEN_LINK = _("broken link")
+BAD_LEDGER_SIGNATURE = _("bad ledger signature")
+BAD_ACTOR_SIGNATURE = _("bad actor signature")
+KEY_NOT_VALID = _("key not valid at position")
+MISSING_POSITION = _("missing position")
+REPLAYED_NONCE = _("replayed nonce")
+MISSING_EVENT = _("missing event")
+UNCHAINED_EVENT = _("unchained event")
+MALFORMED_ENTRY = _("malformed entry")
+BAD_GENESIS = _("bad genesis")
+BAD_KEY_EVENT = _("bad key event")
+UNAUTHORISED_KEY_CHANGE = _("unauthorised key change")
+BAD_PROOF = _("bad inclusion proof")
+BAD_TREE = _("tree node mismatch")
+BAD_CHECKPOINT = _("bad checkpoint")
+BAD_WITNESS_EVENT = _("bad witness event")
+MALFORMED_BUNDLE = _("malformed bundle")
 # Complete slices (issue 11 part 4): the slice lacks what the checkpoint's state map
 # proves the log held for its question.
-INCOMPLETE_SLICE = "incomplete slice"
+INCOMPLETE_SLICE = _("incomplete slice")
 # Replay verification (ledger.replay, issue 11.1): the events are not what the signed
 # command produces, the actor may not cause them, or the log lacks some of them.
-EVENTS_NOT_PRODUCED = "events not produced by the command"
-ACTOR_NOT_ALLOWED = "actor not allowed"
-MISSING_EVENTS = "missing events"
+EVENTS_NOT_PRODUCED = _("events not produced by the command")
+ACTOR_NOT_ALLOWED = _("actor not allowed")
+MISSING_EVENTS = _("missing events")
 
 
 # --- rows as stored ---------------------------------------------------------------
@@ -88,8 +91,18 @@ class Failure:
     reason: str
     detail: str
 
+    @property
+    def message(self) -> Message:
+        """The failure as a person reads it: its English is ``str(failure)``."""
+        return _(
+            "position {position}: {reason} ({detail})",
+            position=self.position,
+            reason=self.reason,
+            detail=self.detail,
+        )
+
     def __str__(self) -> str:
-        return f"position {self.position}: {self.reason} ({self.detail})"
+        return str(self.message)
 
 
 @dataclass(repr=False)

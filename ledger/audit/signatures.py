@@ -16,6 +16,7 @@ from typing import Any
 from ledger.audit.chain import ACTOR, ChainChecker, SignatureJob
 from ledger.audit.evidence import RouteTable
 from ledger.audit.hashing import signature_ok
+from ledger.audit.messages import _
 from ledger.audit.report import BAD_ACTOR_SIGNATURE, BAD_LEDGER_SIGNATURE, ChainRow, Failure, Report
 
 
@@ -30,8 +31,8 @@ def check_signatures(jobs: Sequence[SignatureJob]) -> tuple[int, int] | None:
 def _signature_failure(found: tuple[int, int]) -> Failure:
     position, kind = found
     if kind == ACTOR:
-        return Failure(position, BAD_ACTOR_SIGNATURE, "actor's signature does not verify")
-    return Failure(position, BAD_LEDGER_SIGNATURE, "ledger signature does not verify")
+        return Failure(position, BAD_ACTOR_SIGNATURE, _("actor's signature does not verify"))
+    return Failure(position, BAD_LEDGER_SIGNATURE, _("ledger signature does not verify"))
 
 
 def verify_rows(

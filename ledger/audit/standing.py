@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ledger.audit.messages import Message, _
+
 #: The newest format this verifier knows (``ledger.formats.CURRENT``; a test keeps
 #: the two equal).
 LATEST_FORMAT = 5
@@ -40,20 +42,28 @@ FORMAT_SINCE: dict[int, int] = {
 #: From this format on, the genesis command signs the format it records.
 SIGNED_FORMAT_SINCE = 3
 #: What each format added, which a ledger of an older format is not held to.
-FORMAT_RULES: dict[int, str] = {
-    2: "the rules against the operator (signed times in entry order and against "
-    "witness cosignatures, the witness quorum, the draw nobody can steer, recusals "
-    "declared or approved, unknown command parameters refused, ...)",
-    3: "checkpoints committing to the state map, so a slice proves it is complete, "
-    "and the genesis signing its format",
-    4: "compact chain rows (the entry recomputed, evidence without what the row holds), "
-    "a department's own stream in its trail index, a recusal request lapsing once its "
-    "object is checked, plans carrying a ratio table, the class a draw uses lowered by "
-    "the credit record, daily-supervision staff added to teams",
-    5: "a body's supervision or evaluation citing the delegation it is of, an accountable "
-    "settlement only where the analysis is open for the party (a problem at the entity "
-    "after a check the party took part in), the joint item list naming the provincial "
-    "list it follows",
+FORMAT_RULES: dict[int, Message] = {
+    2: _(
+        "the rules against the operator (signed times in entry order and against "
+        "witness cosignatures, the witness quorum, the draw nobody can steer, recusals "
+        "declared or approved, unknown command parameters refused, ...)"
+    ),
+    3: _(
+        "checkpoints committing to the state map, so a slice proves it is complete, "
+        "and the genesis signing its format"
+    ),
+    4: _(
+        "compact chain rows (the entry recomputed, evidence without what the row holds), "
+        "a department's own stream in its trail index, a recusal request lapsing once its "
+        "object is checked, plans carrying a ratio table, the class a draw uses lowered by "
+        "the credit record, daily-supervision staff added to teams"
+    ),
+    5: _(
+        "a body's supervision or evaluation citing the delegation it is of, an accountable "
+        "settlement only where the analysis is open for the party (a problem at the entity "
+        "after a check the party took part in), the joint item list naming the provincial "
+        "list it follows"
+    ),
 }
 
 
@@ -86,7 +96,11 @@ class Standing:
 
     def missing(self) -> list[str]:
         """The rules of the later formats, which this ledger is not held to."""
-        return [f"format {f}: {FORMAT_RULES[f]}" for f in sorted(FORMAT_RULES) if f > self.format]
+        return [
+            _("format {format}: {rules}", format=f, rules=FORMAT_RULES[f])
+            for f in sorted(FORMAT_RULES)
+            if f > self.format
+        ]
 
     def problem(self, accepted: int | None) -> str | None:
         """Why ``verify`` exits 1 for this start (None: it does not), given the format
@@ -94,21 +108,25 @@ class Standing:
         if not self.old:
             return None
         newer = self.superseded_by
-        started = _iso(self.started) if self.started is not None else "at an unknown time"
+        started: str = _iso(self.started) if self.started is not None else _("at an unknown time")
         if newer is not None:
-            return (
-                f"格式 {self.format} 账本的创世签名时间 {started} 晚于格式 {newer} 启用时间 "
-                f"{_iso(FORMAT_SINCE[newer])} / the genesis of this format-{self.format} "
-                f"ledger was signed at {started}, after format {newer} existed "
-                f"({_iso(FORMAT_SINCE[newer])}): it was started without the rules since "
-                "then, which no flag accepts"
+            return _(
+                "the genesis of this format-{format} ledger was signed at {started}, after "
+                "format {newer} existed ({since}): it was started without the rules since "
+                "then, which no flag accepts",
+                format=self.format,
+                started=started,
+                newer=newer,
+                since=_iso(FORMAT_SINCE[newer]),
             )
         if accepted != self.format:
-            return (
-                f"格式 {self.format} 账本 / a format-{self.format} ledger (genesis signed "
-                f"{started}, before format {self.format + 1} existed, by the office's own "
-                f"word): it is not held to the rules of later formats; accept it knowingly "
-                f"with --accept-format {self.format}"
+            return _(
+                "a format-{format} ledger (genesis signed {started}, before format {next} "
+                "existed, by the office's own word): it is not held to the rules of later "
+                "formats; accept it knowingly with --accept-format {format}",
+                format=self.format,
+                started=started,
+                next=self.format + 1,
             )
         return None
 

@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from ledger.audit.errors import NoteError
+from ledger.audit.messages import _
 from ledger.audit.notes import SIGNATURE_LINE_PREFIX, b64strict, parse_note
 from ledger.audit.report import Failure
 
@@ -45,9 +46,9 @@ TOLERANCE = 900
 #: The ledger format that introduced these rules.
 SINCE_FORMAT = 2
 
-TIME_OUT_OF_ORDER = "time out of order"
-TIME_BEFORE_WITNESS = "time before witnessed checkpoint"
-TIME_AFTER_WITNESS = "time after witnessed checkpoint"
+TIME_OUT_OF_ORDER = _("time out of order")
+TIME_BEFORE_WITNESS = _("time before witnessed checkpoint")
+TIME_AFTER_WITNESS = _("time after witnessed checkpoint")
 
 
 def iso(seconds: int) -> str:
@@ -83,17 +84,29 @@ class CommandTimes:
             return Failure(
                 position,
                 TIME_BEFORE_WITNESS,
-                f"created {iso(created)} is {_span(stamp - created)} before a witness "
-                f"cosigned size {size} at {iso(stamp)}, recorded at position {recorded} "
-                "(签名时间早于见证时间)",
+                _(
+                    "created {created} is {span} before a witness cosigned size {size} at "
+                    "{stamp}, recorded at position {recorded}",
+                    created=iso(created),
+                    span=_span(stamp - created),
+                    size=size,
+                    stamp=iso(stamp),
+                    recorded=recorded,
+                ),
             )
         if self.latest is not None and created < self.latest - self.tolerance:
             return Failure(
                 position,
                 TIME_OUT_OF_ORDER,
-                f"created {iso(created)} (签名时间早于前序命令) is {_span(self.latest - created)} "
-                f"before the command at position {self.latest_position} ({iso(self.latest)}); "
-                f"tolerance {self.tolerance} s",
+                _(
+                    "created {created} is {span} before the command at position "
+                    "{latest_position} ({latest}); tolerance {tolerance} s",
+                    created=iso(created),
+                    span=_span(self.latest - created),
+                    latest_position=self.latest_position,
+                    latest=iso(self.latest),
+                    tolerance=self.tolerance,
+                ),
             )
         if self.latest is None or created > self.latest:
             self.latest, self.latest_position = created, position
@@ -118,9 +131,14 @@ class CommandTimes:
             return Failure(
                 self.positions[-1],
                 TIME_BEFORE_WITNESS,
-                f"created {iso(self.created[-1])} is {_span(stamp - self.created[-1])} before "
-                f"the witness cosignature of size {size} it records, made at {iso(stamp)} "
-                "(签名时间早于见证时间)",
+                _(
+                    "created {created} is {span} before the witness cosignature of size "
+                    "{size} it records, made at {stamp}",
+                    created=iso(self.created[-1]),
+                    span=_span(stamp - self.created[-1]),
+                    size=size,
+                    stamp=iso(stamp),
+                ),
             )
         if self.floor is None or stamp > self.floor[0]:
             self.floor = (stamp, size, position)
@@ -143,8 +161,12 @@ class CommandTimes:
                 return Failure(
                     self.positions[i],
                     TIME_AFTER_WITNESS,
-                    f"created {iso(self.created[i])}, after a witness cosigned size {size} "
-                    f"at {iso(first)} (签名时间晚于见证时间)",
+                    _(
+                        "created {created}, after a witness cosigned size {size} at {stamp}",
+                        created=iso(self.created[i]),
+                        size=size,
+                        stamp=iso(first),
+                    ),
                 )
         return None
 
@@ -152,7 +174,7 @@ class CommandTimes:
 def line_time(line: str) -> int | None:
     """The time in one ``cosignature/v1`` signature line (as a recorded cosignature
     holds it, already verified); None if the line carries none."""
-    name, _, blob = line.strip().removeprefix(SIGNATURE_LINE_PREFIX).partition(" ")
+    name, __, blob = line.strip().removeprefix(SIGNATURE_LINE_PREFIX).partition(" ")
     try:
         raw = b64strict(blob, "signature")
     except NoteError:

@@ -33,6 +33,7 @@ from typing import Any
 
 from ledger.audit.errors import NoteError
 from ledger.audit.keystate import OFFICE_ROLE, KeyState
+from ledger.audit.messages import _
 from ledger.audit.notes import (
     NOTE_COSIGNATURE,
     NoteVerifier,
@@ -84,7 +85,7 @@ class Witnessing:
         try:
             state = json.loads(state_bytes)
         except ValueError as exc:
-            return f"state is not JSON: {exc}"
+            return _("state is not JSON: {exc}", exc=exc)
         if topic in (POLICY_TOPIC, POLICY_CHANGED_TOPIC):
             return self._policy(p, state, actor, keys)
         self.record_positions.add(p)
@@ -93,25 +94,28 @@ class Witnessing:
             try:
                 checkpoint = parse_checkpoint(parse_note(note).text)
             except (NoteError, TypeError, AttributeError) as exc:
-                return f"recorded checkpoint: {exc}"
+                return _("recorded checkpoint: {exc}", exc=exc)
             if checkpoint.size != state.get("size") or checkpoint.size >= p:
-                return f"recorded checkpoint of size {checkpoint.size} is misplaced"
+                return _("recorded checkpoint of size {size} is misplaced", size=checkpoint.size)
             if checkpoint.size in self.recorded and self.recorded[checkpoint.size] != note:
-                return f"a second, different checkpoint of size {checkpoint.size} was recorded"
+                return _(
+                    "a second, different checkpoint of size {size} was recorded",
+                    size=checkpoint.size,
+                )
             self.recorded[checkpoint.size] = note
             return None
         size, key_id, line = state.get("size"), state.get("key_id"), state.get("line")
         note = self.recorded.get(size) if isinstance(size, int) else None
         if note is None:
-            return f"cosignature for a checkpoint of size {size} that was not recorded"
+            return _("cosignature for a checkpoint of size {size} that was not recorded", size=size)
         key = keys.get(key_id) if isinstance(key_id, str) else None
         if key is None or WITNESS_ROLE not in key.roles or not key.note_name:
-            return f"cosignature by {key_id}: not a registered witness key"
+            return _("cosignature by {key_id}: not a registered witness key", key_id=key_id)
         try:
             text = parse_note(note).text
             verify_note(parse_note(text + "\n" + str(line)), [_cosigner(key)])
         except NoteError as exc:
-            return f"cosignature by {key_id}: {exc}"
+            return _("cosignature by {key_id}: {exc}", key_id=key_id, exc=exc)
         self.cosignatures.setdefault(size, {})[key_id] = str(line)
         return None
 
@@ -120,16 +124,20 @@ class Witnessing:
     ) -> str | None:
         signer = keys.get(actor or "")
         if signer is None or OFFICE_ROLE not in signer.roles:
-            return "a witness policy must be signed by the office"
+            return _("a witness policy must be signed by the office")
         witnesses, quorum = state.get("witnesses"), state.get("quorum")
         if not isinstance(witnesses, list) or not all(isinstance(w, str) for w in witnesses):
-            return "policy witnesses are not a list of key ids"
+            return _("policy witnesses are not a list of key ids")
         for key_id in witnesses:
             key = keys.get(key_id)
             if key is None or WITNESS_ROLE not in key.roles or not key.note_name:
-                return f"policy names {key_id}, not a registered witness key"
+                return _("policy names {key_id}, not a registered witness key", key_id=key_id)
         if not isinstance(quorum, int) or not 1 <= quorum <= len(set(witnesses)):
-            return f"policy quorum {quorum} is not between 1 and {len(set(witnesses))}"
+            return _(
+                "policy quorum {quorum} is not between 1 and {count}",
+                quorum=quorum,
+                count=len(set(witnesses)),
+            )
         self.policies.append(Policy(p, frozenset(witnesses), quorum))
         return None
 
@@ -160,9 +168,17 @@ class Witnessing:
             for key_id in sorted(lines):
                 key = keys.get(key_id)
                 if policy is None or key_id not in policy.witnesses:
-                    ignored.append(f"{key_id}: not in the witness policy at size {size}")
+                    ignored.append(
+                        _(
+                            "{key_id}: not in the witness policy at size {size}",
+                            key_id=key_id,
+                            size=size,
+                        )
+                    )
                 elif key is None or not key.valid_at(max(size, 1)):
-                    ignored.append(f"{key_id}: key not valid at size {size}")
+                    ignored.append(
+                        _("{key_id}: key not valid at size {size}", key_id=key_id, size=size)
+                    )
                 else:
                     counted.append(key_id)
             needed = policy.quorum if policy is not None else None
@@ -242,13 +258,20 @@ class CheckpointQuorum:
 
     def describe(self) -> str:
         if self.covered_by is not None:
-            return (
-                f"checkpoint {self.size}: covered by the published checkpoint {self.covered_by} "
-                "(only cosignature records follow it)"
+            return _(
+                "checkpoint {size}: covered by the published checkpoint {covered_by} "
+                "(only cosignature records follow it)",
+                size=self.size,
+                covered_by=self.covered_by,
             )
         if self.needed is None:
-            return f"checkpoint {self.size}: no witness policy governs it"
-        return f"checkpoint {self.size}: {len(self.counted)} of {self.needed} cosignatures"
+            return _("checkpoint {size}: no witness policy governs it", size=self.size)
+        return _(
+            "checkpoint {size}: {counted} of {needed} cosignatures",
+            size=self.size,
+            counted=len(self.counted),
+            needed=self.needed,
+        )
 
 
 @dataclass(frozen=True)

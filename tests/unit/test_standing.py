@@ -10,6 +10,7 @@ from ledger.audit.standing import (
     SIGNED_FORMAT_SINCE,
     Standing,
 )
+from ledger.i18n import render
 
 IN_2023 = 1_693_526_400  # 2023-09-01T00:00:00Z
 
@@ -30,7 +31,8 @@ def test_an_old_ledger_is_accepted_only_by_naming_its_format() -> None:
     old = Standing(1, IN_2023)
     assert old.old and old.superseded_by is None
     refused = old.problem(None)
-    assert refused is not None and "--accept-format 1" in refused and "格式 1" in refused
+    assert refused is not None and "--accept-format 1" in refused
+    assert "格式 1" in render(refused, "zh") and "--accept-format 1" in render(refused, "zh")
     assert old.problem(2) is not None
     assert old.problem(1) is None
     assert [m.split(":")[0] for m in old.missing()] == [
@@ -50,7 +52,7 @@ def test_a_genesis_signed_after_the_next_format_existed_is_never_accepted() -> N
     for accepted in (None, 1):
         problem = late.problem(accepted)
         assert problem is not None and "after format 2 existed" in problem
-        assert "晚于格式 2" in problem
+        assert "晚于格式 2" in render(problem, "zh")
     between = Standing(2, FORMAT_SINCE[3] + 60)
     assert between.superseded_by == 3 and between.problem(2) is not None
     assert Standing(2, FORMAT_SINCE[3] - 60).problem(2) is None

@@ -535,7 +535,7 @@ def verify_draw_cmd(runtime: Runtime, ref: str, bundle: Path | None, as_json: bo
                     )
                 )
             else:
-                say(_("the bundle itself is damaged: {failure}", failure=report.failure))
+                say(_("the bundle itself is damaged: {failure}", failure=report.failure.message))
             raise SystemExit(EXIT_TAMPERED)
         with bundle.open(encoding="utf-8") as lines:
             keys = bundle_keys(lines)
