@@ -13,9 +13,9 @@ from typing import Any
 import click
 
 from ledger import formats
-from ledger.audit.report import Report
+from ledger.audit.report import Failure, Report
 from ledger.errors import ConflictError, ValidationError
-from ledger.i18n import _, joined, os_reason
+from ledger.i18n import _, joined, os_reason, render
 from tools.cli.runtime import (
     EXIT_TAMPERED,
     Runtime,
@@ -584,6 +584,12 @@ def verify(
                 click.echo(line)
     else:
         prefix = shown(_("replay differs")) + " -- " if report.failure is None else ""
+        if runtime.lang == "zh":
+            # The failure in Chinese on its own line, before the verdict line, whose
+            # English scripts read (and keep reading) exactly as it was.
+            chinese = tampered_in_chinese(failure, replay=report.failure is None)
+            if chinese is not None:
+                click.echo(chinese)
         click.echo(
             f"{prefix}TAMPERED at position {failure.position}: {failure.reason} ({failure.detail})"
         )
@@ -630,6 +636,22 @@ def verify(
         or format_problem is not None
     ):
         raise SystemExit(EXIT_TAMPERED)
+
+
+def tampered_in_chinese(failure: Failure, *, replay: bool = False) -> str | None:
+    """The verdict line ``TAMPERED at position N: reason (detail)`` as a person reads it
+    in Chinese (``篡改：位置 N：原因（详情）``), or None when it has no Chinese form; the
+    English line itself is a protocol and is printed unchanged after it."""
+    line = _(
+        "TAMPERED at position {position}: {reason} ({detail})",
+        position=failure.position,
+        reason=failure.reason,
+        detail=failure.detail,
+    )
+    if replay:
+        line = _("replay differs -- {verdict}", verdict=line)
+    chinese = str(render(line, "zh"))
+    return None if chinese == str(line) else chinese
 
 
 def describe_checked(report: Report, checked: str | None) -> str:
