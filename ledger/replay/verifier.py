@@ -86,6 +86,7 @@ from ledger.clock import CHINA
 from ledger.commanding import Context, Registry, produce
 from ledger.decoding import paused_gc
 from ledger.errors import AuthorisationError, LedgerError, PermissionDeniedError
+from ledger.i18n import _
 from ledger.params import Params
 from ledger.replay.state import LogState, SealingKeyId
 
@@ -313,7 +314,7 @@ class Replayer:
         first = rows[0]
         p = first.position
         if evidence is None:
-            raise _Refused(Failure(p, EVENTS_NOT_PRODUCED, "no command evidence"))
+            raise _Refused(Failure(p, EVENTS_NOT_PRODUCED, _("no command evidence")))
         try:
             if found is not None:
                 parts = found
@@ -327,7 +328,9 @@ class Replayer:
         action = authorisation.action
         command = self.registry.get(action)
         if command is None:
-            raise _Refused(Failure(p, EVENTS_NOT_PRODUCED, f"unknown action {action!r}"))
+            raise _Refused(
+                Failure(p, EVENTS_NOT_PRODUCED, _("unknown action {action!r}", action=action))
+            )
         state = self.state
         actor = None
         if p == 1 and action == GENESIS_ACTION:
@@ -348,10 +351,24 @@ class Replayer:
         try:
             outcome = produce(command, ctx)
         except PermissionDeniedError as exc:
-            raise _Refused(Failure(p, ACTOR_NOT_ALLOWED, f"{action}: {exc.message}")) from None
+            raise _Refused(
+                Failure(
+                    p,
+                    ACTOR_NOT_ALLOWED,
+                    _("{action}: {message}", action=action, message=exc.message),
+                )
+            ) from None
         except LedgerError as exc:
             raise _Refused(
-                Failure(p, EVENTS_NOT_PRODUCED, f"{action} is refused on replay: {exc.message}")
+                Failure(
+                    p,
+                    EVENTS_NOT_PRODUCED,
+                    _(
+                        "{action} is refused on replay: {message}",
+                        action=action,
+                        message=exc.message,
+                    ),
+                )
             ) from None
         except (LookupError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
             # Evidence the ledger itself would never have accepted (forged parameters a
@@ -360,7 +377,12 @@ class Replayer:
                 Failure(
                     p,
                     EVENTS_NOT_PRODUCED,
-                    f"{action} cannot be re-run: {type(exc).__name__}: {exc}",
+                    _(
+                        "{action} cannot be re-run: {kind}: {exc}",
+                        action=action,
+                        kind=type(exc).__name__,
+                        exc=exc,
+                    ),
                 )
             ) from None
         return [event for aggregate in outcome.aggregates for event in aggregate.collect_events()]
@@ -368,10 +390,14 @@ class Replayer:
     def _stored_format(self, rows: list[ChainRow]) -> int:
         value = _state(rows[0]).get("format") if rows[0].event is not None else None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _Refused(Failure(1, EVENTS_NOT_PRODUCED, "the genesis records no format"))
+            raise _Refused(Failure(1, EVENTS_NOT_PRODUCED, _("the genesis records no format")))
         if not 1 <= value <= formats.CURRENT:
             raise _Refused(
-                Failure(1, EVENTS_NOT_PRODUCED, f"the genesis records unknown format {value}")
+                Failure(
+                    1,
+                    EVENTS_NOT_PRODUCED,
+                    _("the genesis records unknown format {value}", value=value),
+                )
             )
         return value
 
@@ -397,8 +423,13 @@ class Replayer:
                     Failure(
                         p,
                         EVENTS_NOT_PRODUCED,
-                        f"extra event {_describe(row)}: the command produces {count} event(s), "
-                        f"the log holds {held} under its evidence",
+                        _(
+                            "extra event {event}: the command produces {count} event(s), the log "
+                            "holds {held} under its evidence",
+                            event=_describe(row),
+                            count=count,
+                            held=held,
+                        ),
                     )
                 )
             event = produced[i]
@@ -418,9 +449,15 @@ class Replayer:
                 Failure(
                     rows[-1].position,
                     MISSING_EVENTS,
-                    f"the command also produces {missing.topic} on stream "
-                    f"{missing.originator_id} version {missing.originator_version} "
-                    f"({count} event(s); the log holds {held})",
+                    _(
+                        "the command also produces {topic} on stream {stream} version {version} "
+                        "({count} event(s); the log holds {held})",
+                        topic=missing.topic,
+                        stream=missing.originator_id,
+                        version=missing.originator_version,
+                        count=count,
+                        held=held,
+                    ),
                 )
             )
         return entries
@@ -463,8 +500,13 @@ class Replayer:
 
 def _describe(row: ChainRow) -> str:
     if row.event is None:
-        return "(no stored event)"
-    return f"{row.event.topic} on stream {row.event.stream} version {row.event.version}"
+        return _("(no stored event)")
+    return _(
+        "{topic} on stream {stream} version {version}",
+        topic=row.event.topic,
+        stream=row.event.stream,
+        version=row.event.version,
+    )
 
 
 def _adopt_stored(event: Any, row: ChainRow, renamed: dict[UUID, UUID]) -> None:
@@ -561,19 +603,31 @@ def _difference(row: ChainRow, stored: StoredEvent, entry: bytes) -> str:
     try:
         have, want = json.loads(row.entry), json.loads(entry)
     except ValueError:
-        return "the stored entry is not the one the command produces"
+        return _("the stored entry is not the one the command produces")
     fields = [k for k in want if have.get(k) != want[k]]
-    produced = (
-        f"{stored.topic} on stream {stored.originator_id} version {stored.originator_version}"
+    produced = _(
+        "{topic} on stream {stream} version {version}",
+        topic=stored.topic,
+        stream=stored.originator_id,
+        version=stored.originator_version,
     )
     if "type" in fields or "stream" in fields or "version" in fields:
-        return f"stored {_describe(row)}; the command produces {produced}"
-    if "part" in fields:
-        return f"stored {_describe(row)} as part {have.get('part')}; the command produces " + (
-            f"{want['part'][1]} event(s)"
+        return _(
+            "stored {event}; the command produces {produced}",
+            event=_describe(row),
+            produced=produced,
         )
-    return f"stored {_describe(row)} differs from what the command produces in: " + ", ".join(
-        "event bytes" if k == "event" else k for k in fields
+    if "part" in fields:
+        return _(
+            "stored {event} as part {part}; the command produces {count} event(s)",
+            event=_describe(row),
+            part=have.get("part"),
+            count=want["part"][1],
+        )
+    return _(
+        "stored {event} differs from what the command produces in: {fields}",
+        event=_describe(row),
+        fields=", ".join("event bytes" if k == "event" else k for k in fields),
     )
 
 

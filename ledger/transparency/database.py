@@ -105,7 +105,9 @@ class _TreeCheck:
             for position, (level, idx, h) in completed:
                 if self.failure is None and stored.get((level, idx)) != h:
                     self.failure = Failure(
-                        position, BAD_TREE, f"stored tree node ({level}, {idx}) differs"
+                        position,
+                        BAD_TREE,
+                        _("stored tree node ({level}, {idx}) differs", level=level, idx=idx),
                     )
             # Every row still goes to the chain checks: an earlier failure there (a
             # missing row shifts every later leaf) is the one to report.
@@ -142,7 +144,10 @@ def verify_ledger(
             report.failure = Failure(
                 before + 1,
                 UNCHAINED_EVENT,
-                f"stored event with notification id {notification_id} has no chain row",
+                _(
+                    "stored event with notification id {notification_id} has no chain row",
+                    notification_id=notification_id,
+                ),
             )
     if report:
         report.failure = _check_checkpoints(ledger, sorted(sizes), tree.roots, report, checker)
@@ -212,23 +217,36 @@ def _check_witnessing(
     for size, note in sorted(report.witnessing.recorded.items()):
         if size > report.size:
             return Failure(
-                size, BAD_CHECKPOINT, f"recorded checkpoint of size {size} is beyond the log"
+                size,
+                BAD_CHECKPOINT,
+                _("recorded checkpoint of size {size} is beyond the log", size=size),
             )
         try:
             recorded = parse_checkpoint(parse_note(note).text)
         except NoteError as exc:
-            return Failure(size, BAD_CHECKPOINT, f"recorded checkpoint of size {size}: {exc}")
+            return Failure(
+                size,
+                BAD_CHECKPOINT,
+                _("recorded checkpoint of size {size}: {exc}", size=size, exc=exc),
+            )
         if recorded.root != ledger.transparency.root(size):
             return Failure(
                 size,
                 BAD_CHECKPOINT,
-                f"the checkpoint of size {size} recorded in the log has another root: a fork",
+                _(
+                    "the checkpoint of size {size} recorded in the log has another root: a fork",
+                    size=size,
+                ),
             )
         if state_roots is not None and size in state_roots:
             try:
                 check_state_line(recorded, report.ledger_format, state_roots[size])
             except NoteError as exc:
-                return Failure(size, BAD_CHECKPOINT, f"recorded checkpoint of size {size}: {exc}")
+                return Failure(
+                    size,
+                    BAD_CHECKPOINT,
+                    _("recorded checkpoint of size {size}: {exc}", size=size, exc=exc),
+                )
     notes = {size: ledger.transparency.note(size) for size in sizes if size <= report.size}
     report.quorum = report.witnessing.assess(notes, report.keys, ledger_format=report.ledger_format)
     return None
@@ -245,7 +263,9 @@ def _check_checkpoints(
     root; from format 2 the commands' times agree with the cosignature times."""
     for size in sizes:
         if size not in roots:
-            return Failure(size, BAD_CHECKPOINT, f"a checkpoint of size {size} is beyond the log")
+            return Failure(
+                size, BAD_CHECKPOINT, _("a checkpoint of size {size} is beyond the log", size=size)
+            )
         note = ledger.transparency.note(size)
         try:
             checkpoint, cosigners = check_checkpoint(note, report.keys, report.origin, roots[size])
@@ -253,10 +273,18 @@ def _check_checkpoints(
                 checkpoint, checker.format, checker.state_roots.get(size) if size else empty_root()
             )
         except NoteError as exc:
-            return Failure(size, BAD_CHECKPOINT, f"checkpoint of size {size}: {exc}")
+            return Failure(
+                size, BAD_CHECKPOINT, _("checkpoint of size {size}: {exc}", size=size, exc=exc)
+            )
         if checkpoint.size != size:
             return Failure(
-                size, BAD_CHECKPOINT, f"the checkpoint stored as size {size} says {checkpoint.size}"
+                size,
+                BAD_CHECKPOINT,
+                _(
+                    "the checkpoint stored as size {size} says {stated}",
+                    size=size,
+                    stated=checkpoint.size,
+                ),
             )
         report.checkpoints[size] = cosigners
         late = check_checkpoint_times(checker.format, checker.times, size, note, cosigners)
@@ -297,8 +325,12 @@ def verify_since(
             failure=Failure(
                 0,
                 BAD_CHECKPOINT,
-                f"the auditor state file is for the checkpoint of size {state.size}, not the "
-                f"trusted one of size {trusted} (状态文件与检查点不符)",
+                _(
+                    "the auditor state file is for the checkpoint of size {saved}, not the "
+                    "trusted one of size {trusted}",
+                    saved=state.size,
+                    trusted=trusted,
+                ),
             )
         )
     history = ChainChecker(ledger.routes, sparse=True)
@@ -312,7 +344,9 @@ def verify_since(
             leaf_hash(row.entry), row.position - 1, trusted, proof, checkpoint.root
         ):
             return Report(
-                failure=Failure(row.position, BAD_PROOF, "entry is not in the trusted checkpoint")
+                failure=Failure(
+                    row.position, BAD_PROOF, _("entry is not in the trusted checkpoint")
+                )
             )
         failure = history.check(row)
         if failure is not None:
@@ -322,30 +356,38 @@ def verify_since(
     notes: list[str] = []
     if state is not None:
         notes.append(
-            f"key and nonce state before the checkpoint from the auditor's state file "
-            f"(checkpoint {trusted}; 审计状态文件)"
+            _(
+                "key and nonce state before the checkpoint from the auditor's state file "
+                "(checkpoint {trusted})",
+                trusted=trusted,
+            )
         )
     elif history.format >= STATE_FORMAT:
         failure = _prove_history(transparency, checkpoint, history)
         if failure is not None:
             return Report(failure=failure)
         notes.append(
-            "key history before the checkpoint read from the database, every entry proved "
-            "into it and the whole history proved complete by its state map; nonces before "
-            "it not checked (give --state, written by an earlier 'verify --save-state')"
+            _(
+                "key history before the checkpoint read from the database, every entry proved "
+                "into it and the whole history proved complete by its state map; nonces "
+                "before it not checked (give --state, written by an earlier 'verify "
+                "--save-state')"
+            )
         )
     else:
         notes.append(
-            "key history before the checkpoint read from the database and proved into it "
-            "entry by entry; its completeness is not provable before format 3, and nonces "
-            "before it are not checked (give --state)"
+            _(
+                "key history before the checkpoint read from the database and proved into it "
+                "entry by entry; its completeness is not provable before format 3, and "
+                "nonces before it are not checked (give --state)"
+            )
         )
     # The frontier at the trusted size must give the trusted root; growing it with the
     # entries read below gives the root those entries really have.
     frontier = load_frontier(trusted, ledger.chain)
     if frontier.root() != checkpoint.root:
         return Report(
-            failure=Failure(trusted, BAD_TREE, "stored tree does not give the trusted root")
+            failure=Failure(trusted, BAD_TREE, _("stored tree does not give the trusted root"))
         )
     after = [s for s in ledger.chain.checkpoint_sizes() if trusted < s <= size]
     tree = _TreeCheck(ledger, frontier, {size, *after})
@@ -373,7 +415,7 @@ def verify_since(
         if state.state is not None:
             checker.state, checker.state_sizes = state.state.copy(), set(after)
     elif checker.format >= STATE_FORMAT and after:
-        notes.append("the new checkpoints' state lines are not recomputed without --state")
+        notes.append(_("the new checkpoints' state lines are not recomputed without --state"))
     checker.snapshot_at = max(after) if after else None
     report = verify_rows(
         tree.rows(iter_pages(ledger, after=trusted)),
@@ -384,12 +426,14 @@ def verify_since(
     tree.merge(report)
     report.notes = notes
     if report and report.size != size:
-        report.failure = Failure(report.size + 1, BAD_CHECKPOINT, "the log changed while verifying")
+        report.failure = Failure(
+            report.size + 1, BAD_CHECKPOINT, _("the log changed while verifying")
+        )
     if report and size > trusted:
         proof = transparency.consistency_proof(trusted, size)
         if not verify_consistency(trusted, size, proof, checkpoint.root, tree.frontier.root()):
             report.failure = Failure(
-                size, BAD_CHECKPOINT, "the entries do not extend the trusted checkpoint"
+                size, BAD_CHECKPOINT, _("the entries do not extend the trusted checkpoint")
             )
     if report:
         report.failure = _check_checkpoints(ledger, after, tree.roots, report, checker)
@@ -415,7 +459,7 @@ def _prove_history(
         proofs = transparency.state_map(checkpoint.size).prove([KEYS_KEY])
         leaves, buckets = proven_leaves(proofs, root)
     except NoteError as exc:
-        return Failure(checkpoint.size, BAD_CHECKPOINT, f"trusted checkpoint: {exc}")
+        return Failure(checkpoint.size, BAD_CHECKPOINT, _("trusted checkpoint: {exc}", exc=exc))
     _leaf, value = lookup(KEYS_KEY, leaves, buckets)
     digest = bytes(32)
     for _position, entry_hash in history.history:
@@ -427,7 +471,9 @@ def _prove_history(
         return Failure(
             checkpoint.size,
             BAD_CHECKPOINT,
-            "the key history the database gives before the trusted checkpoint is not the one "
-            "the checkpoint commits to: a key event is hidden (密钥历史不完整)",
+            _(
+                "the key history the database gives before the trusted checkpoint is not "
+                "the one the checkpoint commits to: a key event is hidden"
+            ),
         )
     return None

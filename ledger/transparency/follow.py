@@ -223,22 +223,30 @@ class Follower:
             return Failure(
                 min(self.size, last) + 1,
                 MISSING_POSITION,
-                f"the service served entries up to position {min(self.size, last)} for a "
-                f"checkpoint of size {size}: entries withheld (条目被扣留)",
+                _(
+                    "the service served entries up to position {last} for a checkpoint of "
+                    "size {size}: entries withheld",
+                    last=min(self.size, last),
+                    size=size,
+                ),
             )
         root = self.frontier.root()
         if root != checkpoint.root:
             return Failure(
                 size,
                 BAD_CHECKPOINT,
-                "the entries served do not give the checkpoint's root: an entry rewritten, "
-                "withheld or added (条目与检查点不符)",
+                _(
+                    "the entries served do not give the checkpoint's root: an entry "
+                    "rewritten, withheld or added"
+                ),
             )
         try:
             __, cosigners = check_checkpoint(note, checker.keys, checker.origin, root)
             check_state_line(checkpoint, checker.format, checker.state_roots.get(size))
         except NoteError as exc:
-            return Failure(size, BAD_CHECKPOINT, f"checkpoint of size {size}: {exc}")
+            return Failure(
+                size, BAD_CHECKPOINT, _("checkpoint of size {size}: {exc}", size=size, exc=exc)
+            )
         return check_checkpoint_times(checker.format, checker.times, size, note, cosigners)
 
     def _replay(self, found: Extension, progress: Callable[[int], None] | None) -> Failure | None:

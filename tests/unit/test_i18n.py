@@ -164,11 +164,14 @@ def _user_text(node: ast.expr) -> bool:
 #: Calls that give a person a reason, as a raise site does: a parameter's refusal
 #: (``params.fail``, ``Params._fail``) and an importer's ``refuse``.
 REASON_GIVERS = frozenset({"fail", "_fail", "refuse"})
+#: What a person reads whole: a duty-review finding, and a verification's failure
+#: (``ledger.audit.report.Failure``: its reason and detail are printed by ``verify``).
+READ_WHOLE = frozenset({"Finding", "Failure"})
 
 
 def _reason_call(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and (
-        (isinstance(node.func, ast.Name) and node.func.id in {"Finding", *REASON_GIVERS})
+        (isinstance(node.func, ast.Name) and node.func.id in {*READ_WHOLE, *REASON_GIVERS})
         or (isinstance(node.func, ast.Attribute) and node.func.attr in REASON_GIVERS)
     )
 
@@ -178,8 +181,8 @@ def _named(call: ast.Call, name: str) -> bool:
 
 
 def literal_messages() -> list[str]:
-    """Where a raise site, a duty-review finding or a reason given to ``fail``/``refuse``
-    holds literal text instead of ``_()``."""
+    """Where a raise site, a duty-review finding, a verification failure or a reason given
+    to ``fail``/``refuse`` holds literal text instead of ``_()``."""
     bad = []
     for package in tool.PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
@@ -197,7 +200,7 @@ def literal_messages() -> list[str]:
                 if call is None:
                     continue
                 arguments = [*call.args, *(k.value for k in call.keywords)]
-                if _reason_call(call) and not _named(call, "Finding"):
+                if _reason_call(call) and not any(_named(call, n) for n in READ_WHOLE):
                     arguments = arguments[1:]  # the field (or line) it is about, then why
                 if any(_user_text(argument) for argument in arguments):
                     bad.append(f"{where}:{node.lineno}")
@@ -229,6 +232,27 @@ def test_the_checker_catches_a_literal_reason() -> None:
         call = ast.parse(code, mode="eval").body
         assert _reason_call(call) and isinstance(call, ast.Call)
         assert any(_user_text(argument) for argument in call.args[1:])
+
+
+def test_the_checker_catches_a_literal_failure() -> None:
+    """A verification failure's detail is printed by ``verify`` (issue 12 §7): literal
+    text in a ``Failure`` is caught, a message or a variable is not."""
+    for code in (
+        'Failure(p, HASH_MISMATCH, "entry hash does not match the entry bytes")',
+        'Failure(p, BROKEN_LINK, f"entry says position {position}")',
+        'Failure(0, "bad checkpoint", _("the log changed while verifying"))',
+    ):
+        call = ast.parse(code, mode="eval").body
+        assert _reason_call(call) and isinstance(call, ast.Call)
+        assert any(_user_text(argument) for argument in call.args)
+    for code in (
+        'Failure(p, BROKEN_LINK, _("entry says position {position}", position=position))',
+        "Failure(p, MALFORMED_ENTRY, reason_of(exc))",
+        "Failure(p, BAD_WITNESS_EVENT, problem)",
+    ):
+        call = ast.parse(code, mode="eval").body
+        assert _reason_call(call) and isinstance(call, ast.Call)
+        assert not any(_user_text(argument) for argument in call.args)
 
 
 def test_the_checker_passes_a_message_and_a_field_name() -> None:
