@@ -164,7 +164,8 @@ class Witnessing:
             if size in notes:
                 lines.update(_table_cosigners(notes[size], keys))
             policy = self.policy_at(size)
-            counted, ignored = [], []
+            counted: list[str] = []
+            ignored: list[str] = []
             for key_id in sorted(lines):
                 key = keys.get(key_id)
                 if policy is None or key_id not in policy.witnesses:
