@@ -39,7 +39,12 @@ def test_bundle_names_its_log_key_and_anchor(home: Settings, tmp_path: Path) -> 
     plain = run(home, "verify", "--allow-unwitnessed", "--bundle", str(piece))
     assert plain.exit_code == 0, plain.output
     assert f"log key: {vkey}" in plain.stdout and "NOT ANCHORED" in plain.stdout
-    assert "完整性已证明 / complete: " in plain.stdout
+    assert "完整性已证明" in plain.stdout and " / complete: " in plain.stdout
+    english = run(home, "--lang", "en", "verify", "--allow-unwitnessed", "--bundle", str(piece))
+    assert english.exit_code == 0, english.output
+    assert f"log key: {vkey} -- NOT ANCHORED" in english.stdout
+    said = [line for line in english.stdout.splitlines() if not line.startswith("ok: ")]
+    assert said and not any("\u4e00" <= ch <= "\u9fff" for line in said for ch in line)
     pinned = run(home, "verify", "--allow-unwitnessed", "--bundle", str(piece), "--vkey", vkey)
     assert pinned.exit_code == 0, pinned.output
     assert "anchored by vkey" in pinned.stdout and "NOT ANCHORED" not in pinned.stdout

@@ -581,7 +581,7 @@ def verify(
         click.echo(f"ok: {describe_checked(report, scope)}; head {report.head.hex()}")
         if bundle is not None:
             for line in describe_bundle(report, scope):
-                click.echo(line)
+                say(line)
     else:
         prefix = shown(_("replay differs")) + " -- " if report.failure is None else ""
         if runtime.lang == "zh":
@@ -679,33 +679,45 @@ def describe_checked(report: Report, checked: str | None) -> str:
     return f"{report.size} entries, {sums}{cosigned}"
 
 
-def describe_bundle(report: Report, scope: str | None) -> list[str]:
+def describe_bundle(report: Report, scope: str | None) -> list[Any]:
     """What a bundle's verification rests on: the log key and what pinned it, and (a
-    slice) what its completeness proof covers (issue 11 part 4)."""
-    lines = []
+    slice) what its completeness proof covers (issue 11 part 4); each line a message."""
+    lines: list[Any] = []
     if report.log_key is not None:
         if report.anchors:
+            anchors: Any = report.anchors[-1]
+            for anchor in reversed(report.anchors[:-1]):
+                anchors = _("{first}, {rest}", first=anchor, rest=anchors)
             lines.append(
-                f"日志密钥 / log key: {report.log_key} (anchored by {', '.join(report.anchors)})"
+                _("log key: {key} (anchored by {anchors})", key=report.log_key, anchors=anchors)
             )
         else:
             lines.append(
-                f"日志密钥 / log key: {report.log_key} -- 未锚定 / NOT ANCHORED: nothing ties "
-                "this bundle to the real log, and a look-alike log signed by another key "
-                "would verify the same; give --vkey or --trusted-checkpoint"
+                _(
+                    "log key: {key} -- NOT ANCHORED: nothing ties this bundle to the real log, "
+                    "and a look-alike log signed by another key would verify the same; give "
+                    "--vkey or --trusted-checkpoint",
+                    key=report.log_key,
+                )
             )
     if scope == "slice":
         complete = report.complete
         if complete is None:
             lines.append(
-                "完整性未证明 / completeness NOT proven: this ledger's checkpoints commit to no "
-                "state map (before format 3), so entries may have been left out"
+                _(
+                    "completeness NOT proven: this ledger's checkpoints commit to no state map "
+                    "(before format 3), so entries may have been left out"
+                )
             )
         else:
             lines.append(
-                f"完整性已证明 / complete: {len(complete['streams'])} stream(s) up to their "
-                f"last version and the key history ({complete['key_history']} entries), as "
-                f"the state map of checkpoint {complete['size']} proves"
+                _(
+                    "complete: {streams} stream(s) up to their last version and the key "
+                    "history ({entries} entries), as the state map of checkpoint {size} proves",
+                    streams=len(complete["streams"]),
+                    entries=complete["key_history"],
+                    size=complete["size"],
+                )
             )
     return lines
 
