@@ -117,6 +117,7 @@ def test_a_tampered_backup_is_not_restored(
     assert result.exit_code == 1, result.output
     assert "NOT RESTORED" in result.output
     assert ("verify" if fix_manifest else "digest mismatch") in result.output
+    assert ("核验：位置" if fix_manifest else "摘要不符") in result.output  # issue 12 §7
     assert not (target.home / "ledger.sqlite3").exists()
 
 

@@ -242,14 +242,18 @@ def _tampered(
     bad: list[str], report: Any, ledger: Any, checkpoint: bytes | None, manifest: dict[str, Any]
 ) -> str | None:
     if bad:
-        return f"digest mismatch for {', '.join(sorted(bad))}"
+        return _("digest mismatch for {names}", names=", ".join(sorted(bad)))
     if not report:
-        return f"verify: position {report.failure.position}: {report.failure.reason}"
+        return _(
+            "verify: position {position}: {reason}",
+            position=report.failure.position,
+            reason=report.failure.reason,
+        )
     if report.origin != manifest["origin"] or report.size != manifest["size"]:
-        return "the copy is not the ledger the manifest names"
+        return _("the copy is not the ledger the manifest names")
     if checkpoint is not None:
         try:
             ledger.transparency.extends(checkpoint.decode("utf-8"))
         except Exception as exc:
-            return f"the copy does not hold its checkpoint: {exc}"
+            return _("the copy does not hold its checkpoint: {exc}", exc=exc)
     return None
