@@ -101,7 +101,7 @@ class AuditorState:
             for k in d["keys"]:
                 key = KeyState(
                     str(k["key_id"]),
-                    b64strict(k["public_key"], "public key"),
+                    b64strict(k["public_key"], _("public key")),
                     frozenset(str(r) for r in k["roles"]),
                     int(k["valid_from"]),
                     None if k["valid_to"] is None else int(k["valid_to"]),
@@ -117,7 +117,7 @@ class AuditorState:
                 for key_name, value in s["leaves"]:
                     state.set(str(key_name), str(value))
                 count, last, digest = s["history"]
-                state.history = (int(count), int(last), b64strict(digest, "history digest"))
+                state.history = (int(count), int(last), b64strict(digest, _("history digest")))
                 state.size = int(s["size"])
                 state.links = {(str(k), str(stream)) for k, stream in s["links"]}
                 for key_name, value in s["leaves"]:

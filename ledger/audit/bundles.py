@@ -288,14 +288,17 @@ def _row_from_line(obj: dict[str, Any], with_proof: bool) -> tuple[ChainRow, lis
         row = ChainRow(
             position=position,
             entry=b64strict(obj["entry"], "entry"),
-            entry_hash=b64strict(obj["entry_hash"], "entry hash"),
+            entry_hash=b64strict(obj["entry_hash"], _("entry hash")),
             command=opt("command"),
             actor_key=_opt_text(obj["actor_key"], position),
             nonce=_opt_text(obj["nonce"], position),
             signer=_opt_text(obj["signer"], position),
             signature=opt("signature"),
             event=StoredEventRow(
-                event["stream"], version, event["topic"], b64strict(event["state"], "event state")
+                event["stream"],
+                version,
+                event["topic"],
+                b64strict(event["state"], _("event state")),
             ),
             notification_id=position,
         )
@@ -303,7 +306,7 @@ def _row_from_line(obj: dict[str, Any], with_proof: bool) -> tuple[ChainRow, lis
         if with_proof:
             if not isinstance(obj["proof"], list):
                 raise NoteError(_("proof is not a list"))
-            proof = [b64strict(h, "proof hash") for h in obj["proof"]]
+            proof = [b64strict(h, _("proof hash")) for h in obj["proof"]]
     except (NoteError, TypeError) as exc:
         raise BundleError(position, MALFORMED_BUNDLE, reason_of(exc)) from None
     return row, proof
@@ -359,7 +362,7 @@ def _consistency_record(record: dict[str, Any], size: int) -> dict[tuple[int, in
     if not isinstance(record["proofs"], list):
         raise BundleError(0, MALFORMED_BUNDLE, _("consistency proofs are not a list"))
     for item in record["proofs"]:
-        item = _exact(item, {"old", "new", "proof"}, 0, "consistency proof")
+        item = _exact(item, {"old", "new", "proof"}, 0, _("consistency proof"))
         old, new, hashes = item["old"], item["new"], item["proof"]
         if (
             not all(isinstance(n, int) and not isinstance(n, bool) for n in (old, new))
@@ -369,7 +372,7 @@ def _consistency_record(record: dict[str, Any], size: int) -> dict[tuple[int, in
         ):
             raise BundleError(0, MALFORMED_BUNDLE, _("a consistency proof is malformed"))
         try:
-            proofs[(old, new)] = [b64strict(h, "consistency hash") for h in hashes]
+            proofs[(old, new)] = [b64strict(h, _("consistency hash")) for h in hashes]
         except NoteError as exc:
             raise BundleError(0, MALFORMED_BUNDLE, reason_of(exc)) from None
     return proofs
@@ -683,17 +686,17 @@ def _check_tail(
 ) -> Failure | None:
     state: dict[str, Any] | None = None
     try:
-        keys_line = _exact(entries.record, {"t", "keys"}, 0, "keys record")
+        keys_line = _exact(entries.record, {"t", "keys"}, 0, _("keys record"))
         record = _line(next(it, None), 0)
         if record["t"] == "state" and kind == "slice":
-            state = _exact(record, {"t", "proofs"}, 0, "state record")
+            state = _exact(record, {"t", "proofs"}, 0, _("state record"))
             record = _line(next(it, None), 0)
         if record["t"] == "consistency" and kind == "slice":
             entries.consistency = _consistency_record(
-                _exact(record, {"t", "proofs"}, 0, "consistency record"), entries.target.size
+                _exact(record, {"t", "proofs"}, 0, _("consistency record")), entries.target.size
             )
             record = _line(next(it, None), 0)
-        end = _exact(record, {"t", "entries", "head"}, 0, "end record")
+        end = _exact(record, {"t", "entries", "head"}, 0, _("end record"))
         if next(it, None) is not None:
             raise BundleError(0, MALFORMED_BUNDLE, _("data after the end record"))
     except BundleError as exc:

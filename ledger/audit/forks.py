@@ -233,7 +233,7 @@ def _inconsistent_root(value: dict[str, Any], a: Checkpoint, b: Checkpoint) -> b
     if not isinstance(path, list) or not all(isinstance(h, str) for h in path):
         raise ForkProofError(_("path is not a list of base64 hashes"))
     try:
-        hashes = [b64strict(h, "path hash") for h in path]
+        hashes = [b64strict(h, _("path hash")) for h in path]
     except NoteError as exc:
         raise ForkProofError(reason_of(exc)) from exc
     roots = consistency_roots(a.size, b.size, hashes)
@@ -258,8 +258,8 @@ def _monitor_key(value: dict[str, Any]) -> bytes | None:
     if not isinstance(monitor, dict) or set(monitor) != {"key", "signature"}:
         raise ForkProofError(_("monitor is not {key, signature}"))
     try:
-        monitor_key = b64strict(str(monitor["key"]), "monitor key")
-        signature = b64strict(str(monitor["signature"]), "monitor signature")
+        monitor_key = b64strict(str(monitor["key"]), _("monitor key"))
+        signature = b64strict(str(monitor["signature"]), _("monitor signature"))
     except NoteError as exc:
         raise ForkProofError(reason_of(exc)) from exc
     if not signature_ok(monitor_key, fork_message(value), signature):

@@ -80,7 +80,7 @@ class NoteVerifier:
     def from_vkey(cls, vkey: str) -> NoteVerifier:
         name, __, rest = vkey.strip().partition("+")
         key_hash, __, data = rest.partition("+")
-        raw = b64strict(data, "verifier key")
+        raw = b64strict(data, _("verifier key"))
         if (
             not valid_note_name(name)
             or len(raw) != 33
@@ -128,7 +128,7 @@ def parse_note(data: str) -> Note:
         if not line.startswith(SIGNATURE_LINE_PREFIX):
             raise NoteError(_("malformed signature line: {line!r}", line=line[:40]))
         name, __, blob = line[len(SIGNATURE_LINE_PREFIX) :].partition(" ")
-        raw = b64strict(blob, "signature")
+        raw = b64strict(blob, _("signature"))
         if not valid_note_name(name) or len(raw) < 5:
             raise NoteError(_("malformed signature line: {line!r}", line=line[:40]))
         signatures.append(NoteSignature(name, raw[:4], raw[4:]))
@@ -198,7 +198,7 @@ def parse_checkpoint(text: str) -> Checkpoint:
                 size_text=size_text,
             )
         )
-    root = b64strict(root_text, "checkpoint root")
+    root = b64strict(root_text, _("checkpoint root"))
     if len(root) != 32:
         raise NoteError(_("checkpoint root is not 32 bytes"))
     return Checkpoint(origin, int(size_text), root, tuple(extensions))

@@ -133,7 +133,7 @@ def parse_receipt(value: Any) -> Receipt:
     if not isinstance(checkpoint, dict) or set(checkpoint) != {"size", "root"}:
         raise ReceiptError(_("checkpoint is not {size, root}"))
     try:
-        signature = b64strict(_str(value["signature"], "signature"), "signature")
+        signature = b64strict(_str(value["signature"], "signature"), _("signature"))
     except NoteError as exc:
         raise ReceiptError(reason_of(exc)) from exc
     if len(signature) != 64:

@@ -108,7 +108,7 @@ def state_root_of(checkpoint: Checkpoint) -> bytes | None:
         return None
     if len(found) > 1:
         raise NoteError(_("checkpoint carries two state lines"))
-    root = b64strict(found[0][len(STATE_PREFIX) :], "state root")
+    root = b64strict(found[0][len(STATE_PREFIX) :], _("state root"))
     if len(root) != 32:
         raise NoteError(_("state root is not 32 bytes"))
     return root
@@ -170,7 +170,7 @@ class StateMap:
         for key, value in found.items():
             if key.startswith("subject/") or key == KEYS_KEY:
                 count, last, digest = value.split(" ")
-                parsed = (int(count), int(last), b64strict(digest, "state value"))
+                parsed = (int(count), int(last), b64strict(digest, _("state value")))
                 if key == KEYS_KEY:
                     self.history = parsed
                 else:
@@ -315,7 +315,7 @@ class BucketProof:
         keys = [leaf[0] for leaf in leaves]
         if len(set(keys)) != len(keys):
             raise NoteError(_("a state proof names a key twice"))
-        hashes = [b64strict(h, "state proof hash") for h in path]
+        hashes = [b64strict(h, _("state proof hash")) for h in path]
         if any(len(h) != 32 for h in hashes):
             raise NoteError(_("a state proof hash is not 32 bytes"))
         return cls(bucket, tuple((k, v) for k, v in leaves), tuple(hashes))

@@ -176,7 +176,7 @@ def line_time(line: str) -> int | None:
     holds it, already verified); None if the line carries none."""
     name, __, blob = line.strip().removeprefix(SIGNATURE_LINE_PREFIX).partition(" ")
     try:
-        raw = b64strict(blob, "signature")
+        raw = b64strict(blob, _("signature"))
     except NoteError:
         return None
     if not name or len(raw) != 4 + _COSIGNATURE_BLOB:

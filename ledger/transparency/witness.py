@@ -235,7 +235,7 @@ def _parse_request(request: str) -> tuple[int, list[bytes], str]:
             400, _("more than {max_proof_lines} proof lines", max_proof_lines=MAX_PROOF_LINES)
         )
     try:
-        proof = [b64strict(line, "proof line") for line in lines[1:]]
+        proof = [b64strict(line, _("proof line")) for line in lines[1:]]
     except NoteError as exc:
         raise WitnessError(400, str(exc)) from exc
     if any(len(h) != 32 for h in proof):
