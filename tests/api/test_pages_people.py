@@ -15,7 +15,14 @@ from openpyxl import load_workbook
 from api.pages.session import CHALLENGE_SECONDS
 from tests.support.api import Api
 from tests.support.draws import statement
-from tests.support.pages import TASK, Published, commit_draw, publish_county, witness_secret
+from tests.support.pages import (
+    TASK,
+    Published,
+    commit_draw,
+    publish_county,
+    today,
+    witness_secret,
+)
 
 
 @pytest.fixture
@@ -115,6 +122,40 @@ def test_a_discipline_inspector_settles_a_review_with_a_signed_write(
     assert api.post("discipline", path, body).status_code == 201
     after = api.client.get(f"/reviews/object/{facts.withheld}").data.decode()
     assert "已核实：依法不予公示" in after
+
+
+def test_the_settle_form_offers_accountable_once_the_analysis_is_open(
+    site: tuple[Api, Published],
+) -> None:
+    """R10.4 (format 5): after an incident at the object whose clean check the team did,
+    the analysis is open for the team: the form offers 失职照单问责, and the ledger takes it."""
+    api, facts = site
+    api.county.run(
+        "office",
+        "review.problem",
+        object=facts.published,
+        kind="incident",
+        occurred_on=today(),
+        item="SCJGJ:SC-001",
+        reference="安岳县应急〔2026〕1号",
+        description="食品中毒事故",
+    )
+    sign_in(api, "discipline")
+    html = api.client.get(f"/reviews/object/{facts.published}").data.decode()
+    assert 'value="accountable"' in html
+    rows = re.findall(r'data-party="([^"]+)" data-evidence', html)
+    team = [party for party in rows if party != "SCJGJ"]
+    assert team, rows
+    found = re.search(r'data-path="([^"]+)"', html)
+    path = found.group(1) if found else "/api/v1/reviews/settlements"
+    body = {
+        "subject": {"kind": "object", "id": facts.published},
+        "party": team[0],
+        "verdict": "accountable",
+        "reasoning": "未按清单核查进货查验记录",
+        "evidence": [],
+    }
+    assert api.post("discipline", path, body).status_code == 201
 
 
 def test_boards_ledgers_and_coverage_by_role(site: tuple[Api, Published]) -> None:
