@@ -624,10 +624,17 @@ def _difference(row: ChainRow, stored: StoredEvent, entry: bytes) -> str:
             part=have.get("part"),
             count=want["part"][1],
         )
+    columns = ", ".join(k for k in fields if k != "event")  # column names: codes
+    if "event" in fields:
+        differing: Any = (
+            _("event bytes, {columns}", columns=columns) if columns else _("event bytes")
+        )
+    else:
+        differing = columns
     return _(
         "stored {event} differs from what the command produces in: {fields}",
         event=_describe(row),
-        fields=", ".join("event bytes" if k == "event" else k for k in fields),
+        fields=differing,
     )
 
 
