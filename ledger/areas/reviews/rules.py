@@ -8,7 +8,7 @@ is in a completed directory import or has a stream of its own changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.areas.departments.events import Department
@@ -101,59 +101,72 @@ _ANALYSIS_TOPICS = (
 )
 
 
-def _checks(ctx: Context) -> Iterator[dict[str, Any]]:
-    """Each recorded check, with its inspection's object, department and basis, the
-    result entered for its item (if any) and every later problem-finding result or
-    recorded problem of its object, read from the log in one pass."""
+@dataclass
+class _Log:
+    """What the analysis reads, from the log in one pass: each recorded check with its
+    inspection's object, department and basis and the result entered for its item; per
+    object, the later results finding a problem (item, position) and the recorded
+    problems (item, day)."""
+
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    violations: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    recorded: dict[str, list[tuple[str | None, str]]] = field(default_factory=dict)
+
+
+def _read(ctx: Context) -> _Log:
+    log = _Log()
     inspections: dict[str, dict[str, Any]] = {}
     problem_streams: dict[str, str] = {}
-    checks: list[dict[str, Any]] = []
     results: dict[tuple[str, str], dict[str, Any]] = {}
-    found: list[dict[str, Any]] = []  # problem-finding results and recorded problems
     for position, stream, topic, state in ctx.ledger.topic_events(_ANALYSIS_TOPICS):
         if topic == Inspection.Created.TOPIC:
             inspections[stream] = state
         elif topic == Inspection.CheckRecorded.TOPIC and stream in inspections:
-            checks.append({**inspections[stream], **state, "stream": stream, "at": position})
+            log.checks.append({**inspections[stream], **state, "stream": stream, "at": position})
         elif topic == Inspection.ResultEntered.TOPIC and stream in inspections:
             results[(stream, state["item"])] = {**state, "position": position}
             if state["result"] in PROBLEM_RESULTS:
-                found.append(
-                    {"object": inspections[stream]["object"], "item": state["item"], "at": position}
-                )
+                found = log.violations.setdefault(inspections[stream]["object"], [])
+                found.append((state["item"], position))
         elif topic == ObjectProblems.Created.TOPIC:
             problem_streams[stream] = state["object"]
         elif topic == ObjectProblems.Recorded.TOPIC and stream in problem_streams:
-            found.append({**state, "object": problem_streams[stream], "at": position})
-    for check in checks:
-        result = results.get((check["stream"], check["item"]))
-        after = result["position"] if result else check["at"]
-        later = [
-            p
-            for p in found
-            if p["object"] == check["object"]
-            and (
-                (p.get("occurred_on") is None and p["item"] == check["item"] and p["at"] > after)
-                or (
-                    p.get("occurred_on") is not None
-                    and p["item"] in (check["item"], "", None)
-                    and p["occurred_on"] >= check["checked_on"]
-                )
-            )
-        ]
-        yield {**check, "result": result, "later": later}
+            found_on = log.recorded.setdefault(problem_streams[stream], [])
+            found_on.append((state["item"], state["occurred_on"]))
+    for check in log.checks:  # the result entered for the check's item, if any
+        check["result"] = results.get((check["stream"], check["item"]))
+    return log
+
+
+def _present(check: dict[str, Any]) -> set[str]:
+    """Who took part in a check: the inspectors present and who entered its result."""
+    result = check["result"]
+    return {*check["inspectors"], *([result["entered_by"]] if result else [])}
 
 
 def _in_subject(check: dict[str, Any], kind: str, ident: str) -> bool:
-    present = {*check["inspectors"], *([check["result"]["entered_by"]] if check["result"] else [])}
     if kind == "object":
         return bool(check["object"] == ident)
     if kind == "task":
         basis: dict[str, Any] = check["basis"]
         return basis.get("kind") == "draw" and basis.get("task") == ident
     if kind == "person":
-        return ident in present
+        return ident in _present(check)
     return bool(check["department"] == ident)
+
+
+def _problem_after(log: _Log, check: dict[str, Any]) -> bool:
+    """Whether the check's object turned out to have a problem after it: a later result
+    of the item finding one, or a recorded problem of the item (or of none named) on or
+    after the check day -- as ``projections.review.facts.Facts.problems_after`` reads it."""
+    item, result = check["item"], check["result"]
+    after = result["position"] if result else check["at"]
+    if any(i == item and at > after for i, at in log.violations.get(check["object"], ())):
+        return True
+    return any(
+        i in (item, "", None) and day >= check["checked_on"]
+        for i, day in log.recorded.get(check["object"], ())
+    )
 
 
 def analysis_opened(ctx: Context, kind: str, ident: str, party: str) -> bool:
@@ -164,14 +177,14 @@ def analysis_opened(ctx: Context, kind: str, ident: str, party: str) -> bool:
     finding one, or a recorded incident, verified complaint or violation of that item, or
     of none named, on or after the check day). As the duty review reads it
     (``projections/review``), here from the log alone."""
-    for check in _checks(ctx):
+    log = _read(ctx)
+    for check in log.checks:
         result = check["result"]
         if result is not None and result["result"] in PROBLEM_RESULTS:
             continue
-        if not check["later"] or not _in_subject(check, kind, ident):
+        if party not in _present(check) and party != check["department"]:
             continue
-        present = {*check["inspectors"], *([result["entered_by"]] if result else [])}
-        if party in present or party == check["department"]:
+        if _in_subject(check, kind, ident) and _problem_after(log, check):
             return True
     return False
 
