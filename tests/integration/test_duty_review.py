@@ -64,38 +64,32 @@ def project(county: County, tmp_path: Path) -> Store:
     return store
 
 
-def checked(county: County, obj: str, day: str, method: str = "on_site", **result: Any) -> None:
-    """A case check of SC-001 by S1 and S2, its result entered and published that day."""
+def checked(
+    county: County,
+    obj: str,
+    day: str,
+    method: str = "on_site",
+    *,
+    basis: dict[str, Any] = CASE,
+    inspectors: tuple[str, ...] = ("S1", "S2"),
+    result: str = "no_problem",
+    publish: bool = True,
+) -> None:
+    """A check of SC-001 (by default a case check by S1 and S2), its result entered by
+    the first inspector and, unless ``publish`` is false, published that day."""
+    target = {"basis": basis, "object": obj, "item": "SCJGJ:SC-001"}
     county.run(
-        "S1",
+        inspectors[0],
         "inspection.record",
         on=day,
-        basis=CASE,
-        object=obj,
-        item="SCJGJ:SC-001",
         method=method,
-        inspectors=["S1", "S2"],
+        inspectors=list(inspectors),
         checked_on=day,
+        **target,
     )
-    county.run(
-        "S1",
-        "result.enter",
-        on=day,
-        basis=CASE,
-        object=obj,
-        item="SCJGJ:SC-001",
-        result=result.get("result", "no_problem"),
-        formed_on=day,
-    )
-    county.run(
-        "SCJGJ",
-        "result.publish",
-        on=day,
-        basis=CASE,
-        object=obj,
-        item="SCJGJ:SC-001",
-        published_on=day,
-    )
+    county.run(inspectors[0], "result.enter", on=day, result=result, formed_on=day, **target)
+    if publish:
+        county.run("SCJGJ", "result.publish", on=day, published_on=day, **target)
 
 
 def verdict(result: Any, party: str) -> Any:
@@ -410,26 +404,15 @@ def test_a_later_violation_result_opens_it_and_an_earlier_problem_does_not(
     checked(county, obj, "2026-03-02")
     with pytest.raises(RuleViolationError):
         settle(county, "object", obj, "S1", "accountable", "2026-03-03")
-    county.run(
-        "S3",
-        "inspection.record",
-        on="2026-06-01",
-        basis={**CASE, "case": "TS-2"},
-        object=obj,
-        item="SCJGJ:SC-001",
-        method="on_site",
-        inspectors=["S3", "S2"],
-        checked_on="2026-06-01",
-    )
-    county.run(
-        "S3",
-        "result.enter",
-        on="2026-06-01",
-        basis={**CASE, "case": "TS-2"},
-        object=obj,
-        item="SCJGJ:SC-001",
+    later = {**CASE, "case": "TS-2"}  # S3's later check finds the violation
+    checked(
+        county,
+        obj,
+        "2026-06-01",
+        basis=later,
+        inspectors=("S3", "S2"),
         result="violation",
-        formed_on="2026-06-01",
+        publish=False,
     )
     settle(county, "object", obj, "S1", "accountable", "2026-06-02")
     with pytest.raises(RuleViolationError):  # S3's own check found the violation
