@@ -128,8 +128,8 @@ def write(record: dict[str, object]) -> None:
 
 def run_all(selected: list[Run], quick: bool, merge: bool = False) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    meta: dict[str, object] = machine()
-    record: dict[str, object] = {"machine": meta, "quick": quick, "done": False, "runs": {}}
+    now = machine()  # this run's machine: its load_after is set as it goes
+    record: dict[str, object] = {"machine": now, "quick": quick, "done": False, "runs": {}}
     runs: dict[str, object] = {}
     if merge and (OUT / "all.json").exists():
         # Rerun some benchmarks into the last run's record: the others are kept as they
@@ -142,12 +142,8 @@ def run_all(selected: list[Run], quick: bool, merge: bool = False) -> int:
             run.setdefault("commit", kept["machine"]["commit"])
             run.setdefault("date", kept["machine"]["date"])
             runs[name] = run
-        meta = kept["machine"]
-        again = machine()
-        meta.setdefault("merged", []).append(again)
-        record["machine"] = meta
-    else:
-        again = meta
+        kept["machine"].setdefault("merged", []).append(now)
+        record["machine"] = kept["machine"]
     record["runs"] = runs
     failed = []
     for n, run in enumerate(selected, 1):
@@ -176,7 +172,7 @@ def run_all(selected: list[Run], quick: bool, merge: bool = False) -> int:
         print(f"    {status} in {seconds} s", flush=True)
         if done.returncode != 0:
             failed.append(run.name)
-        again["load_after"] = os.getloadavg()[0]
+        now["load_after"] = os.getloadavg()[0]
         write(record)
     record["done"] = True
     write(record)
