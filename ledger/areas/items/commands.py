@@ -81,8 +81,16 @@ def read_entries(p: Params, name: str) -> list[tuple[str, str]]:
 
 
 def _draft(
-    ctx: Context, owner: str, items: list[dict[str, Any]], reason: str, note: str
+    ctx: Context,
+    owner: str,
+    items: list[dict[str, Any]],
+    reason: str,
+    note: str,
+    follows: str | None = None,
+    standards: tuple[str, ...] = (),
 ) -> Outcome:
+    """The next version's draft; with ``follows`` (the joint list, R3.5) also the
+    provincial list it follows and its standards and work rules."""
     codes = [i["code"] for i in items]
     if len(set(codes)) != len(codes):
         raise ValidationError(_("item codes must be unique"), {"items": [_("duplicate codes")]})
@@ -91,7 +99,11 @@ def _draft(
     # of practical work, 工作实际情况, without tying a reason to a version).
     version = item_list.next_version()
     item_list.draft_version(version=version, reason=reason, note=note, items=tuple(items))
-    return Outcome([item_list], {"department": owner, "version": version, "items": len(items)})
+    result: dict[str, Any] = {"department": owner, "version": version, "items": len(items)}
+    if follows is not None:
+        item_list.ground(version=version, follows=follows, standards=standards)
+        result["follows"] = follows
+    return Outcome([item_list], result)
 
 
 def _publish(ctx: Context, owner: str, version: int) -> Outcome:
@@ -200,14 +212,7 @@ class DraftJointItems(Command):
             )
         if not items:
             raise ValidationError(_("the joint list needs entries"), {"entries": [_("is empty")]})
-        drafted = _draft(ctx, JOINT, items, self.reason, self.note)
-        if self.follows is not None:
-            (joint,) = drafted.aggregates
-            assert isinstance(joint, ItemList)
-            version = drafted.result["version"]
-            joint.ground(version=version, follows=self.follows, standards=self.standards)
-            drafted.result["follows"] = self.follows
-        return drafted
+        return _draft(ctx, JOINT, items, self.reason, self.note, self.follows, self.standards)
 
 
 @dataclass(frozen=True)
