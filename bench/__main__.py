@@ -1,6 +1,7 @@
 """One benchmark run: every benchmark with its same-run baseline, one table, one JSON file.
 
     python -m bench all                 # every benchmark at full scale (about an hour here)
+    python -m bench all --only province-10m --merge   # the 10M-entry province (1.5 h)
     python -m bench all --quick         # small sizes: checks the harness, figures meaningless
     python -m bench all --only append verify
     python -m bench all --only draw --merge   # rerun one into the last run's record
@@ -44,6 +45,9 @@ class Run:
     full: tuple[str, ...]
     quick: tuple[str, ...]
     report: str | None = None  # the JSON file the script writes in bench/out, if any
+    #: Run by ``all`` without ``--only``; False for a run too long for every time (named
+    #: in ``--only`` to run it).
+    default: bool = True
 
 
 RUNS = (
@@ -80,6 +84,12 @@ RUNS = (
     Run("province", "province.py", (), ("--base", "1000", "--sizes", "4000", "--counties", "3",
         "--draw-objects", "2000", "--commands", "20", "--repeats", "1", "--samples", "20"),
         "province.json"),
+    # issue 15 part 7 at a province's size (about 1.5 hours here): only when named,
+    # `python -m bench all --only province-10m --merge`
+    Run("province-10m", "province.py", ("--sizes", "10000000", "--draw-objects", "10000000",
+        "--counties", "100"), ("--base", "1000", "--sizes", "4000", "--counties", "3",
+        "--draw-objects", "2000", "--commands", "20", "--repeats", "1", "--samples", "20"),
+        "province.json", default=False),
 )  # fmt: skip
 
 
@@ -261,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     names = [r.name for r in RUNS]
     if args.what == "list":
         for r in RUNS:
-            print(f"{r.name:16} python bench/{r.script} {' '.join(r.full)}")
+            only = "" if r.default else "  (only with --only)"
+            print(f"{r.name:16} python bench/{r.script} {' '.join(r.full)}{only}")
         return 0
     if args.what == "readme":
         source = OUT / "all.json"
@@ -283,7 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(args.only or ()) - set(names))
     if unknown:
         parser.error(f"no benchmark named {', '.join(unknown)} (known: {', '.join(names)})")
-    selected = [r for r in RUNS if not args.only or r.name in args.only]
+    selected = (
+        [r for r in RUNS if r.name in args.only] if args.only else [r for r in RUNS if r.default]
+    )
     return run_all(selected, args.quick, args.merge)
 
 
