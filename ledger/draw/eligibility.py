@@ -145,48 +145,65 @@ def strata_for(
     today = on.isoformat()
     since = _years_before(on, directed["penalty_years"]) if directed else today
     by_industry = bool(directed and directed.get("industries"))
-    strata: dict[str, list[tuple[str, str]]] = {}
-    for ident, (
-        kind,
-        region,
-        industry,
-        supervisors,
-        credit,
-        penalties,
-        complaints,
-        status,
-    ) in objects.items():
+    stratify_by = spec.get("stratify_by") or ()
+    items = spec["items"]
+
+    def judged(record: ObjectRecord) -> tuple[str, bool, str, str, str] | None:
+        """What a record decides alone, whatever object holds it: None when it is not
+        eligible; else its class, whether its own fields make it directed, the grade's
+        and the further stratifiers' parts of the key, and its kind."""
+        kind, region, industry, supervisors, credit, penalties, complaints, status = record
         if status != "active" or kind not in kinds or not departments.intersection(supervisors):
-            continue
+            return None
         if (regions and region not in regions) or (industries and industry not in industries):
-            continue
+            return None
         if checklists and not any(
-            i["object_type"] == kind and i["department"] in supervisors for i in spec["items"]
+            i["object_type"] == kind and i["department"] in supervisors for i in items
         ):
-            continue
-        if ident in capped:
-            continue
-        if credit_from_record and record is not None and ident in record:
-            credit = class_from_record(credit, record[ident], on)
-        key = credit
-        if directed and (
-            complaints >= directed["min_complaints"]
-            or (penalties and any(since < day <= today for day in penalties))
-            or (
-                record is not None
-                and any(since < entry.day <= today for entry in record.get(ident, ()))
+            return None
+        directed_by_fields = bool(
+            directed
+            and (
+                complaints >= directed["min_complaints"]
+                or (penalties and any(since < day <= today for day in penalties))
+                or (by_industry and industry in concentrated)
             )
-            or (by_industry and industry in concentrated)
-        ):
-            key = "directed"
-        if ident in excluded and not (exempt_directed and key == "directed"):
+        )
+        graded = "/" + grade[kind] if grade else ""
+        further = "".join(
+            "|" + str(region if name == "region" else industry) for name in stratify_by
+        )
+        return credit, directed_by_fields, graded, further, kind
+
+    # Equal records are one object in the directory (``Directory._records``): each is
+    # judged once, by identity (its id is stable while the directory holds it), and a
+    # million objects cost a look-up each (issue 15.4).
+    judgements: dict[int, tuple[str, bool, str, str, str] | None] = {}
+    strata: dict[str, list[tuple[str, str]]] = {}
+    entries_of = record.get if record is not None else None
+    for ident, held in objects.items():
+        number = id(held)
+        if number in judgements:
+            judgement = judgements[number]
+        else:
+            judgement = judgements[number] = judged(held)
+        if judgement is None or ident in capped:
+            continue
+        credit, is_directed, graded, further, kind = judgement
+        entries = entries_of(ident) if entries_of is not None else None
+        if entries is not None:
+            if credit_from_record:
+                credit = class_from_record(credit, entries, on)
+            if directed and not is_directed:
+                is_directed = any(since < entry.day <= today for entry in entries)
+        key = "directed" if is_directed else credit
+        if ident in excluded and not (exempt_directed and is_directed):
             if exclusion_mode == "exclude":
                 continue
             key = LOWER[credit]
-        if grade and key != "directed":
-            key += "/" + grade[kind]
-        for name in spec.get("stratify_by") or ():
-            key += "|" + str(region if name == "region" else industry)
+        if graded and key != "directed":
+            key += graded
+        key += further
         strata.setdefault(key, []).append((ident, kind))
     first = operator.itemgetter(0)
     for members in strata.values():
