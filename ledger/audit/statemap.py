@@ -213,13 +213,18 @@ class StateMap:
         topic: str,
         entry_hash: bytes,
         state: bytes,
+        names: set[tuple[str, str]] | None = None,
     ) -> None:
-        """Take the entry at ``position`` (the next one), with its stored event state."""
+        """Take the entry at ``position`` (the next one), with its stored event state;
+        ``names``: what :func:`~ledger.audit.subjects.named` gives for it, if the caller
+        has it already (the state is then not decoded again)."""
         self.size = position
         if position == 1 and topic == GENESIS_TOPIC:
             self.ledger_format = genesis_format(state)
         self.set(stream_key(stream), f"{version} {position}")
-        for kind, ident in named(state, topic, self.ledger_format):
+        if names is None:
+            names = named(state, topic, self.ledger_format)
+        for kind, ident in names:
             key = subject_key(kind, ident)
             if (key, stream) in self.links:
                 continue

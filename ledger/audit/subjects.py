@@ -66,6 +66,12 @@ def named(state: bytes, topic: str = "", ledger_format: int = 1) -> set[tuple[st
         value = json.loads(state)
     except (ValueError, UnicodeDecodeError):
         return set()
+    return named_in(value, topic, ledger_format)
+
+
+def named_in(value: Any, topic: str = "", ledger_format: int = 1) -> set[tuple[str, str]]:
+    """:func:`named` of an event state already decoded (``json.loads``' value, or one
+    equal to it): for a caller that decodes faster and reads each entry once."""
     found: set[tuple[str, str]] = set()
     _walk(value, found, 0)
     if (

@@ -37,12 +37,25 @@ from ledger.audit.statemap import (
     genesis_format,
     stream_key,
 )
-from ledger.audit.subjects import named, subject_key
+from ledger.audit.subjects import named_in, subject_key
+from ledger.decoding import loads
 from ledger.errors import LedgerError
 from ledger.i18n import _
 from ledger.storage.writer import ChainWriter
 
 PAGE = 5000
+#: At most about this many bytes of entries' states are read at once.
+PAGE_BYTES = 2 << 20
+
+
+def names_of(state: bytes, topic: str, ledger_format: int) -> set[tuple[str, str]]:
+    """:func:`~ledger.audit.subjects.named`, decoding by :func:`ledger.decoding.loads`
+    (the same values as ``json.loads``, sooner)."""
+    try:
+        value = loads(state)
+    except ValueError:  # what json.loads raises (UnicodeDecodeError is one)
+        return set()
+    return named_in(value, topic, ledger_format)
 
 
 class StoredStateMap:
@@ -72,7 +85,7 @@ class StoredStateMap:
             changed: set[str] = set()
             links: list[tuple[str, str, int]] = []
             while state.size < size:
-                rows = self.chain.select_entry_meta(state.size, size, PAGE)
+                rows = self.chain.select_entry_meta(state.size, size, PAGE, PAGE_BYTES)
                 if not rows or rows[0][0] != state.size + 1:
                     raise LedgerError(_("internal: entry {size} is missing", size=state.size + 1))
                 self._observe(state, rows, stored, changed, links)
@@ -112,11 +125,14 @@ class StoredStateMap:
         they make."""
         keys: set[str] = set()
         pairs: list[tuple[str, str, int]] = []
+        # Each entry's subjects, found once for both passes.
+        names: list[set[tuple[str, str]]] = []
         for position, _hash, stream, _version, topic, body in rows:
             keys.add(stream_key(stream))
             if position == 1 and topic == GENESIS_TOPIC:
                 state.ledger_format = genesis_format(body)
-            for kind, ident in named(body, topic, state.ledger_format):
+            names.append(names_of(body, topic, state.ledger_format))
+            for kind, ident in names[-1]:
                 key = subject_key(kind, ident)
                 keys.add(key)
                 pairs.append((key, stream, position))
@@ -131,6 +147,8 @@ class StoredStateMap:
             if (key, stream) not in state.links and (key, stream) not in made:
                 made.add((key, stream))
                 links.append((key, stream, position))
-        for position, entry_hash, stream, version, topic, body in rows:
-            state.observe(position, stream, version, topic, entry_hash, body)
+        for (position, entry_hash, stream, version, topic, body), found in zip(
+            rows, names, strict=True
+        ):
+            state.observe(position, stream, version, topic, entry_hash, body, found)
         changed |= keys

@@ -428,10 +428,15 @@ class ChainWriter:
         return [(int(r[0]), self._stream(r[1]), str(r[2]), stored_bytes(r[3])) for r in rows]
 
     def select_entry_meta(
-        self, after: int, up_to: int, limit: int
+        self, after: int, up_to: int, limit: int, budget: int | None = None
     ) -> list[tuple[int, bytes, str, int, str, bytes]]:
         """(position, entry hash, stream, version, topic, stored state) of the entries in
-        (after, up_to]: what the state map (:mod:`ledger.audit.statemap`) is built from."""
+        (after, up_to]: what the state map (:mod:`ledger.audit.statemap`) is built from.
+        ``budget``: fewer entries when their states add up to more than that many bytes
+        (at least one): a page of 5,000 directory batches is a gigabyte, where a page of
+        small entries costs a few megabytes."""
+        if budget is not None:
+            up_to = self._within_budget(after, up_to, limit, budget)
         rows = self.query(
             "SELECT c.position, c.entry_hash, e.originator_id, e.originator_version, e.topic, "
             "e.state "
@@ -443,6 +448,23 @@ class ChainWriter:
             (int(r[0]), bytes(r[1]), self._stream(r[2]), int(r[3]), str(r[4]), stored_bytes(r[5]))
             for r in rows
         ]
+
+    def _within_budget(self, after: int, up_to: int, limit: int, budget: int) -> int:
+        """The last position of the entries in (after, up_to] -- at most ``limit`` of
+        them, and at least one -- whose states add up to ``budget`` bytes or less."""
+        sizes = self.query(
+            "SELECT c.position, LENGTH(e.state) "
+            "FROM {chain} c JOIN {events} e ON e.{event_id} = c.notification_id "
+            "WHERE c.position > ? AND c.position <= ? ORDER BY c.position LIMIT ?",
+            (after, up_to, limit),
+        )
+        last, total = after, 0
+        for position, size in sizes:
+            total += as_int(size)
+            if total > budget and last > after:
+                break
+            last = int(position)
+        return max(last, after + 1)
 
     # -- the writer's stored state map (ledger.storage.statemaps) ---------------------------
     def state_size(self) -> int:

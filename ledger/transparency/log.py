@@ -56,7 +56,7 @@ from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationE
 from ledger.i18n import _, os_reason
 from ledger.ids import checkpoint_record_id, draw_id, inspection_id, witness_policy_id
 from ledger.storage import merkle
-from ledger.storage.statemaps import StoredStateMap
+from ledger.storage.statemaps import PAGE_BYTES, StoredStateMap
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -227,7 +227,7 @@ class Transparency:
         if cached is None or cached.size > size:
             cached = StateMap(lists=True)
         while cached.size < size:
-            rows = self.chain.select_entry_meta(cached.size, size, PAGE)
+            rows = self.chain.select_entry_meta(cached.size, size, PAGE, PAGE_BYTES)
             if not rows:
                 raise LedgerError(_("internal: entries up to {size} are not readable", size=size))
             for position, entry_hash, stream, version, topic, state in rows:

@@ -15,6 +15,7 @@ from ledger.application import Ledger
 from ledger.audit.notes import parse_checkpoint, parse_note
 from ledger.audit.report import BAD_CHECKPOINT
 from ledger.audit.statemap import StateMap, state_root_of
+from ledger.storage import statemaps
 from ledger.transparency.database import verify_ledger
 from tests.support.world import World, open_world
 
@@ -41,6 +42,27 @@ def test_a_checkpoint_keeps_the_map_in_the_database(world: World) -> None:
     assert state_line_root(note) == rebuilt_root(world.ledger, size)
 
 
+def test_the_map_reads_big_entries_a_few_at_a_time(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15 part 6: the entries are read in pages of at most ``PAGE_BYTES`` of their
+    states (at least one entry each; 5,000 directory batches would be a gigabyte in
+    memory at once), and the root is the same."""
+    for i in range(5):
+        world.note(f"周报 {i}")
+    chain = world.ledger.chain
+    size = world.ledger.transparency.size()
+    rows = chain.select_entry_meta(0, size, size + 1)
+    two = len(rows[0][5]) + len(rows[1][5])
+    assert [r[0] for r in chain.select_entry_meta(0, size, size + 1, two)] == [1, 2]
+    assert [r[0] for r in chain.select_entry_meta(0, size, size + 1, two - 1)] == [1]
+    assert [r[0] for r in chain.select_entry_meta(0, size, size + 1, 0)] == [1]
+    assert chain.select_entry_meta(0, size, size + 1, 10**9) == rows
+    monkeypatch.setattr(statemaps, "PAGE_BYTES", 1)
+    note = world.ledger.transparency.checkpoint()
+    assert state_line_root(note) == rebuilt_root(world.ledger, size)
+
+
 def test_a_new_process_reads_only_the_entries_since_the_stored_map(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -60,9 +82,9 @@ def test_a_new_process_reads_only_the_entries_since_the_stored_map(
         chain: Any = again.ledger.chain
         original = chain.select_entry_meta
 
-        def counted(after: int, up_to: int, limit: int) -> Any:
+        def counted(after: int, up_to: int, limit: int, budget: int | None = None) -> Any:
             reads.append(after)
-            return original(after, up_to, limit)
+            return original(after, up_to, limit, budget)
 
         monkeypatch.setattr(chain, "select_entry_meta", counted)
         note = again.ledger.transparency.checkpoint()
