@@ -35,6 +35,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib
+import operator
 import os
 import sqlite3
 import tempfile
@@ -641,6 +642,11 @@ def reason_of(exc: ValueError) -> Any:
     return reason if isinstance(reason, Message) else str(exc)
 
 
+#: An (id, line) pair's id: ids in a block are distinct, so sorting by them alone gives
+#: the order the pairs have, without comparing tuples.
+_FIRST = operator.itemgetter(0)
+
+
 def _as_path(path: str | Path) -> Path:
     return path if isinstance(path, Path) else Path(path)
 
@@ -701,7 +707,9 @@ class SeenIds:
         # if some id was there already (fewer rows changed) look up which, with its
         # first line (an id inserted now has its own line).
         before = self._db.total_changes
-        self._db.executemany("INSERT OR IGNORE INTO ids VALUES (?, ?)", sorted(block.items()))
+        self._db.executemany(
+            "INSERT OR IGNORE INTO ids VALUES (?, ?)", sorted(block.items(), key=_FIRST)
+        )
         ids = list(block) if self._db.total_changes - before != len(block) else []
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
