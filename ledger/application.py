@@ -27,8 +27,10 @@ import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     IntegrityError,
+    JSONTranscoder,
     PersistenceError,
     Recording,
+    Transcoder,
 )
 from eventsourcing.utils import Environment, EnvType
 
@@ -59,6 +61,7 @@ from ledger.keys import SigningKey
 from ledger.params import Params
 from ledger.storage.chain import COMPACT_ROW, FULL_ROW, ChainHead, EventMeta
 from ledger.storage.recorders import ChainedPostgresRecorder, ChainedRecorder, ChainedSQLiteRecorder
+from ledger.storage.transcoder import PlainJSONTranscoder
 from ledger.storage.writer import EntryRow
 
 if TYPE_CHECKING:
@@ -135,6 +138,16 @@ class Ledger(Application[UUID]):
         return formats.CURRENT
 
     # -- configuration: no os.environ --------------------------------------------------
+    def construct_transcoder(self) -> Transcoder:
+        """The library's JSON transcoder, plain states encoded sooner (the same bytes:
+        :mod:`ledger.storage.transcoder`)."""
+        transcoder = super().construct_transcoder()
+        if type(transcoder) is not JSONTranscoder:
+            return transcoder
+        plain = PlainJSONTranscoder()
+        self.register_transcodings(plain)
+        return plain
+
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         return Environment(name, dict(env or {}))
 
