@@ -133,3 +133,60 @@ def test_from_format_4_a_departments_registration_names_it() -> None:
     assert named(body, "shuangsui.other", 4) == set()
     assert named(b'{"code": 7}', DEPARTMENT_REGISTERED_TOPIC, 4) == set()
     assert named(b"[]", DEPARTMENT_REGISTERED_TOPIC, 4) == set()
+
+
+def _walked_one_by_one(value: object, found: set[tuple[str, str]], depth: int) -> None:
+    """The trail index's walk as it was before lists of lists were walked at once."""
+    from ledger.audit.subjects import FIELDS, SUBJECT_KINDS
+
+    if depth > 6:
+        return
+    if isinstance(value, dict):
+        kind, ident = value.get("kind"), value.get("id")
+        if "kind" in value and kind in SUBJECT_KINDS and isinstance(ident, str) and ident:
+            found.add((kind, ident))
+        for name, item in value.items():
+            subject = FIELDS.get(name)
+            if subject is not None and isinstance(item, str) and item:
+                found.add((subject, item))
+            elif subject is not None and isinstance(item, list):
+                found.update((subject, t) for t in item if isinstance(t, str) and t)
+            if isinstance(item, (dict, list)):
+                _walked_one_by_one(item, found, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, (dict, list)):
+                _walked_one_by_one(item, found, depth + 1)
+
+
+_json = st.recursive(
+    st.one_of(st.sampled_from(["", "A", "B", "object", "task"]), st.integers(0, 2), st.none()),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.sampled_from(["kind", "id", "object", "team", "task", "rows", "x"]),
+            inner,
+            max_size=4,
+        ),
+    ),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json)
+def test_the_trail_index_walks_nested_lists_at_once_to_the_same_subjects(value: object) -> None:
+    """Issue 15 part 6: a batch's 1,000 rows (lists) are walked as one list, to the
+    same subjects at every depth (the walk stops at depth 6)."""
+    from ledger.audit.subjects import named_in
+
+    expected: set[tuple[str, str]] = set()
+    _walked_one_by_one(value, expected, 0)
+    assert named_in(value) == expected
+    for depth in range(8):  # the same cut-off at every depth
+        deep: object = value
+        for __ in range(depth):
+            deep = [[deep]]
+        expected = set()
+        _walked_one_by_one(deep, expected, 0)
+        assert named_in(deep) == expected
