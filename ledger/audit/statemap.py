@@ -213,7 +213,7 @@ class StateMap:
         topic: str,
         entry_hash: bytes,
         state: bytes,
-        names: set[tuple[str, str]] | None = None,
+        names: Iterable[tuple[str, str]] | None = None,
     ) -> None:
         """Take the entry at ``position`` (the next one), with its stored event state;
         ``names``: what :func:`~ledger.audit.subjects.named` gives for it, if the caller

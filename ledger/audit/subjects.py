@@ -46,7 +46,7 @@ FIELDS = {
     "task": "task",
 }
 _MAX_DEPTH = 6
-_LIST = {list: True}
+_LIST = frozenset({list})
 #: The first ledger format whose trail index holds a department's own stream.
 OWN_STREAM_FORMAT = 4
 #: ``ledger.areas.departments``' registration (repeated: the auditor imports no area).
@@ -121,5 +121,5 @@ def _walk(value: Any, found: set[tuple[str, str]], depth: int) -> None:
             # Only lists inside (a batch's rows): walking each at depth + 1 finds what
             # walking them all as one list there does, with one call instead of a
             # thousand. A list of scalars names nothing.
-            inner = compress(value, map(_LIST.get, map(type, value)))
+            inner = compress(value, map(_LIST.__contains__, map(type, value)))
             _walk(list(chain.from_iterable(inner)), found, depth + 1)

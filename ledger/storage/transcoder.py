@@ -25,7 +25,7 @@ import orjson
 from eventsourcing.persistence import JSONTranscoder
 
 _PLAIN = frozenset({str, int, bool, type(None)})
-_SEQUENCE = {list: True, tuple: True}
+_SEQUENCE = frozenset({list, tuple})
 _PLAIN_OR_SEQUENCE = _PLAIN | {list, tuple}
 #: What the standard library encodes itself, never through a transcoding.
 _NATIVE = (str, int, float, list, tuple, dict)
@@ -44,7 +44,7 @@ def _plain(values: Sequence[Any], depth: int = _DEPTH) -> bool:
         return False
     if not kinds & _PLAIN and len(set(map(len, values))) == 1:
         return all(_plain(column, depth - 1) for column in zip(*values, strict=True))
-    inner = compress(values, map(_SEQUENCE.get, map(type, values)))
+    inner = compress(values, map(_SEQUENCE.__contains__, map(type, values)))
     return _plain(list(chain.from_iterable(inner)), depth - 1)
 
 
