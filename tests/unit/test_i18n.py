@@ -222,6 +222,13 @@ def test_the_checker_catches_literal_text() -> None:
     assert _user_text(ast.parse('"no such " + x', mode="eval").body)
 
 
+def _reason_of(code: str) -> ast.Call:
+    """The call in ``code``, which the checker must take for a reason-giving call."""
+    call = ast.parse(code, mode="eval").body
+    assert _reason_call(call) and isinstance(call, ast.Call)
+    return call
+
+
 def test_the_checker_catches_a_literal_reason() -> None:
     """A refusal's reason given to ``params.fail`` is read by a person as an error is."""
     for code in (
@@ -229,8 +236,7 @@ def test_the_checker_catches_a_literal_reason() -> None:
         'p.fail(name, "unknown factors: " + ", ".join(extra))',
         'self._fail(name, f"not a parameter of {action}")',
     ):
-        call = ast.parse(code, mode="eval").body
-        assert _reason_call(call) and isinstance(call, ast.Call)
+        call = _reason_of(code)
         assert any(_user_text(argument) for argument in call.args[1:])
 
 
@@ -242,16 +248,14 @@ def test_the_checker_catches_a_literal_failure() -> None:
         'Failure(p, BROKEN_LINK, f"entry says position {position}")',
         'Failure(0, "bad checkpoint", _("the log changed while verifying"))',
     ):
-        call = ast.parse(code, mode="eval").body
-        assert _reason_call(call) and isinstance(call, ast.Call)
+        call = _reason_of(code)
         assert any(_user_text(argument) for argument in call.args)
     for code in (
         'Failure(p, BROKEN_LINK, _("entry says position {position}", position=position))',
         "Failure(p, MALFORMED_ENTRY, reason_of(exc))",
         "Failure(p, BAD_WITNESS_EVENT, problem)",
     ):
-        call = ast.parse(code, mode="eval").body
-        assert _reason_call(call) and isinstance(call, ast.Call)
+        call = _reason_of(code)
         assert not any(_user_text(argument) for argument in call.args)
 
 
