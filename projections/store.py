@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -540,6 +541,22 @@ def is_search_table(name: str) -> bool:
     return name == SEARCH or name.startswith(f"{SEARCH}_")
 
 
+def _write_ahead(conn: sqlite3.Connection, wait: float = 30.0) -> None:
+    """Put the file in WAL mode. Two connections opening a new file at once both try,
+    and the loser's "database is locked" comes at once (SQLite's busy timeout does not
+    cover a change of journal mode): it tries again until ``wait`` seconds have gone."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class Store:
     """The projection file, opened with sqlite-utils; one writer at a time."""
 
@@ -564,13 +581,30 @@ class Store:
             conn.execute("PRAGMA journal_mode=OFF")
             conn.execute("PRAGMA synchronous=OFF")
         else:
-            conn.execute("PRAGMA journal_mode=WAL")
+            _write_ahead(conn)
             conn.execute("PRAGMA synchronous=NORMAL")  # a rebuild replays whatever is lost
         return conn
 
     def ensure(self, *, indexes: bool = True) -> None:
         """Create what is missing: the tables, and (unless ``indexes`` is false) the
-        secondary indexes and the names' search index."""
+        secondary indexes and the names' search index.
+
+        One transaction, taken before looking: two connections opening a new file at
+        once (a request and the server's update thread, or two processes) each find the
+        tables missing otherwise, and the second's CREATE fails."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            self._ensure(indexes=indexes)
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._ensure(indexes=indexes)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _ensure(self, *, indexes: bool) -> None:
         missing = [name for name in SCHEMA if not self.db.table(name).exists()]
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version < SCHEMA_VERSION and "state" not in missing and self.position() > 0:
@@ -589,7 +623,8 @@ class Store:
                     f"CREATE TABLE [{name}] ({spec}, PRIMARY KEY ({', '.join(keys)})) WITHOUT ROWID"
                 )
             else:
-                self.db.table(name).create(columns, pk=pk)  # type: ignore[union-attr]
+                # Database.create_table: Table.create would commit the transaction.
+                self.db.create_table(name, columns, pk=pk)
         if version != SCHEMA_VERSION:
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         if not indexes:

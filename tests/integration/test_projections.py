@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -290,6 +291,41 @@ def test_two_updaters_apply_each_entry_once(
     participants = next(first.db.query("SELECT participants FROM tasks"))["participants"]
     assert participants == '["SWJ"]'
     county.world.ledger.close()
+
+
+def open_at_once(path: Path, connections: int) -> tuple[list[Store], list[BaseException]]:
+    """``connections`` threads open ``path`` at the same moment: the stores, the failures."""
+    barrier = threading.Barrier(connections)
+    opened: list[Store] = []
+    failed: list[BaseException] = []
+
+    def open_it() -> None:
+        barrier.wait()
+        try:
+            opened.append(Store(path))
+        except BaseException as exc:
+            failed.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return opened, failed
+
+
+def test_connections_opening_a_new_file_at_once_all_open_it(tmp_path: Path) -> None:
+    """A request and the server's update thread may open a county's projection file for
+    the first time at once: each finds the tables there or makes them, none fails (the
+    check and the CREATE in one transaction; the switch to WAL tried again while the
+    other connection holds the file). CI once served a 500 from this race."""
+    for attempt in range(15):
+        opened, failed = open_at_once(tmp_path / f"p{attempt}.sqlite3", 4)
+        assert failed == []
+        assert set(SCHEMA) <= set(opened[0].db.table_names())
+        assert opened[0].db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        for store in opened:
+            store.db.conn.close()
 
 
 def test_a_rebuild_builds_its_indexes_last_and_a_failed_one_leaves_the_old_file(
