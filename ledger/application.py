@@ -40,7 +40,6 @@ from ledger.audit.evidence import RouteTable, parse_evidence
 from ledger.audit.keystate import GENESIS_TOPIC, KEY_CHANGE_TOPICS, KEY_REGISTERED_TOPIC
 from ledger.audit.report import ChainRow
 from ledger.audit.rows import evidence_bytes
-from ledger.audit.timing import TOLERANCE, iso
 from ledger.authorisation import Authorisation, sign_command
 from ledger.clock import CHINA
 from ledger.commanding import Context, Registry, produce
@@ -122,9 +121,6 @@ class Ledger(Application[UUID]):
         #: Acting keys by id (:meth:`actor`), dropped when this process records an event
         #: of theirs, or when the write transaction finds one no longer valid.
         self._actors: dict[str, Key] = {}
-        #: (position, signed ``created``) of the last command seen by
-        #: :meth:`latest_command_time`, so its evidence is parsed once.
-        self._latest_command: tuple[int, int] | None = None
         with storage_errors(settings):
             super().__init__(
                 env=settings.eventsourcing_env(create_table=create_tables, read_only=read_only)
@@ -355,8 +351,6 @@ class Ledger(Application[UUID]):
             else:
                 actor = self.actor(authorisation.key_id)
                 authorisation.verify(actor.public_key_bytes)
-            if actor is not None:
-                self._check_time_order(authorisation)
             params = Params(authorisation.params, today=_china_date(authorisation.created))
             ctx = Context(self, authorisation, actor, params, attachment)
             outcome = produce(command, ctx)
@@ -365,7 +359,15 @@ class Ledger(Application[UUID]):
                     _("internal: {action} produced no events", action=authorisation.action)
                 )
             try:
-                self.save(*outcome.aggregates, authorisation=authorisation)
+                self.save(
+                    *outcome.aggregates,
+                    authorisation=authorisation,
+                    # Format 2: the write transaction refuses a command signed before
+                    # the last one recorded (ChainWriter._judge_time).
+                    created_of=self._created_of
+                    if actor is not None and formats.since(self, 2)
+                    else None,
+                )
             except KeyNotValidError:
                 # Revoked or rotated since this process last looked (by another
                 # process): forget the key, and refuse as a fresh look-up would.
@@ -392,10 +394,6 @@ class Ledger(Application[UUID]):
                     )
                 ) from exc
         positions = self.chain.last_positions()
-        if authorisation.action != GENESIS_ACTION:
-            # This command is now the last one recorded (unless another process has
-            # recorded one since, which the next look-up's position tells apart).
-            self._latest_command = (positions[0], authorisation.created)
         self.transparency.after_append(positions[-1])
         receipt = self.transparency.receipt(
             authorisation.action,
@@ -405,51 +403,9 @@ class Ledger(Application[UUID]):
         )
         return Recorded(authorisation.action, positions[0], positions[-1], outcome.result, receipt)
 
-    def latest_command_time(self) -> tuple[int, int] | None:
-        """(position, signed ``created``) of the last command recorded, if any."""
-        seen = self._latest_command
-        # The evidence is read (and parsed) only when the last command is not the one
-        # seen before.
-        rows = self.chain.query(
-            "SELECT position, CASE WHEN position = ? THEN NULL ELSE command END, actor_key, "
-            "nonce FROM {chain} WHERE command IS NOT NULL ORDER BY position DESC LIMIT 1",
-            (seen[0] if seen else 0,),
-        )
-        if not rows:
-            return None
-        position, command, key, nonce = int(rows[0][0]), rows[0][1], rows[0][2], rows[0][3]
-        if seen is not None and command is None and position == seen[0]:
-            return seen
-        latest = self._latest_command = (
-            position,
-            parse_evidence(evidence_bytes(bytes(command), key, nonce), self.routes).created,
-        )
-        return latest
-
-    def _check_time_order(self, authorisation: Authorisation) -> None:
-        """Format 2: refuse what the auditor would refuse -- a command signed more than
-        :data:`~ledger.audit.timing.TOLERANCE` seconds before the last one recorded."""
-        if not formats.since(self, 2):
-            return
-        latest = self.latest_command_time()
-        if latest is None or authorisation.created >= latest[1] - TOLERANCE:
-            return
-        position, created = latest
-        raise ValidationError(
-            _(
-                "the command was signed at {signed}, more than {tolerance} s before the "
-                "command at position {position} ({created}); the log's times only move forward",
-                signed=iso(authorisation.created),
-                tolerance=TOLERANCE,
-                position=position,
-                created=iso(created),
-            ),
-            {
-                "created": [
-                    _("before {created} - {tolerance} s", created=iso(created), tolerance=TOLERANCE)
-                ]
-            },
-        )
+    def _created_of(self, command: bytes, key: str | None, nonce: str | None) -> int:
+        """The signed ``created`` of a command as stored in a chain row."""
+        return parse_evidence(evidence_bytes(command, key, nonce), self.routes).created
 
     def execute_as_ledger(self, action: str, params: Mapping[str, Any]) -> Recorded:
         """Record a derived event (a draw's result, a missed deadline) signed by the ledger key."""

@@ -242,7 +242,16 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder, ChainWriter):
             )
             history = c.fetchone()[0]
         self._judge_keys(_history(history, streams), authorisation, signer)
+        if kwargs.get("created_of") is not None:
+            c.execute(
+                "SELECT position, entry_hash, CASE WHEN position = ? AND entry_hash = ? "
+                f"THEN NULL ELSE command END, actor_key, nonce FROM {CHAIN_TABLE} "
+                "WHERE command IS NOT NULL ORDER BY position DESC LIMIT 1",
+                self._last_command_key(),
+            )
+            self._judge_time(authorisation, kwargs, c.fetchone())
         rows = seal(head, stored_events, ids, metas, authorisation, signer)
+        self._remember_command(rows, authorisation)
         c.executemany(
             f"INSERT INTO {CHAIN_TABLE} VALUES (?,?,?,?,?,?,?,?,?)", [r.as_tuple() for r in rows]
         )
@@ -375,9 +384,16 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
             "ARRAY(SELECT g.level::text || ':' || encode(t.hash, 'hex') "
             "FROM generate_series(1, 62) AS g(level) JOIN {tree} t "
             "ON t.level = g.level AND t.idx = (h.position >> g.level) - 1 "
-            "WHERE (h.position >> g.level) & 1 = 1 ORDER BY g.level DESC) AS frontier "
+            "WHERE (h.position >> g.level) & 1 = 1 ORDER BY g.level DESC) AS frontier, "
+            # The last command, for the time-order check (its stored command only if it
+            # is not the one read before).
+            "lc.position AS lc_position, lc.entry_hash AS lc_hash, "
+            "CASE WHEN lc.position = %s AND lc.entry_hash = %s THEN NULL ELSE lc.command "
+            "END AS lc_command, lc.actor_key AS lc_key, lc.nonce AS lc_nonce "
             "FROM (SELECT 1) one LEFT JOIN "
-            "(SELECT position, entry_hash FROM {chain} ORDER BY position DESC LIMIT 1) h ON true"
+            "(SELECT position, entry_hash FROM {chain} ORDER BY position DESC LIMIT 1) h ON true "
+            "LEFT JOIN (SELECT position, entry_hash, command, actor_key, nonce FROM {chain} "
+            "WHERE command IS NOT NULL ORDER BY position DESC LIMIT 1) lc ON true"
         ).format(
             chain=Identifier(schema, CHAIN_TABLE),
             events=Identifier(schema, events_table_name),
@@ -506,7 +522,9 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
         # the tree's frontier.
         state = curs.connection.cursor()
         state.execute(
-            self._state_query, (authorisation.key_id, authorisation.nonce, *streams), prepare=True
+            self._state_query,
+            (authorisation.key_id, authorisation.nonce, *streams, *self._last_command_key()),
+            prepare=True,
         )
         self._local.state = state
 
@@ -535,7 +553,21 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
                 continue
             topics.setdefault(streams[UUID(stream)], set()).add(topic)
         self._judge_keys(topics, authorisation, signer)
+        self._judge_time(
+            authorisation,
+            kwargs,
+            None
+            if state["lc_position"] is None
+            else (
+                state["lc_position"],
+                state["lc_hash"],
+                state["lc_command"],
+                state["lc_key"],
+                state["lc_nonce"],
+            ),
+        )
         rows: list[SealedRow] = seal(head, stored_events, ids, metas, authorisation, signer)
+        self._remember_command(rows, authorisation)
         self._local.rows = rows
         curs.executemany(
             SQL("INSERT INTO {} VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)").format(

@@ -21,12 +21,14 @@ from ledger.audit.hashing import ZERO_HASH, MerkleFrontier
 from ledger.audit.keystate import KEY_REGISTERED_TOPIC, KEY_REVOKED_TOPIC, KEY_ROTATED_TOPIC
 from ledger.audit.report import ChainRow, StoredEventRow
 from ledger.audit.rows import Neighbour, expand_rows, is_compact
+from ledger.audit.timing import TOLERANCE, iso
 from ledger.authorisation import Authorisation
 from ledger.errors import (
     ConflictError,
     KeyNotValidError,
     LedgerError,
     ReplayError,
+    ValidationError,
 )
 from ledger.i18n import _
 from ledger.keys import SigningKey
@@ -125,6 +127,9 @@ class ChainWriter:
         self._tree_cache: tuple[MerkleFrontier, bytes] | None = None
         #: Group commit: this process's concurrent commands share a transaction.
         self.sequencer = Sequencer(self._write_batch)
+        #: (position, entry hash, signed ``created``) of the last command whose time
+        #: :meth:`_judge_time` read, so its evidence is parsed once.
+        self._last_command: tuple[int, bytes, int] | None = None
 
     def set_signer(self, signer: SigningKey) -> None:
         self.signer = signer
@@ -213,6 +218,67 @@ class ChainWriter:
                 raise KeyNotValidError(
                     _("{role} key {key_id} was revoked or rotated", role=role, key_id=key_id)
                 )
+
+    def _last_command_key(self) -> tuple[int, bytes]:
+        """The parameters of the last-command look-up: the one already read, whose
+        stored command the look-up then does not return again."""
+        seen = self._last_command
+        return (seen[0], seen[1]) if seen else (0, b"")
+
+    def _judge_time(
+        self,
+        authorisation: Authorisation,
+        kwargs: dict[str, Any],
+        last: tuple[Any, ...] | None,
+    ) -> None:
+        """Refuse what the auditor would refuse (format 2, :mod:`ledger.audit.timing`): a
+        command signed more than ``TOLERANCE`` seconds before the last one recorded.
+
+        Judged inside the write transaction, against the last command as the
+        transaction sees it -- one recorded a moment ago by another process, or earlier
+        in the same batch -- so no two commands checked against the same past can land
+        out of order. ``last``: (position, entry hash, stored command or None when it
+        is the one read before, actor key, nonce) of the last command, None if there is
+        none. ``kwargs["created_of"]`` (given by the ledger when the check applies)
+        reads a stored command's signed ``created``."""
+        created_of = kwargs.get("created_of")
+        if created_of is None or last is None:
+            return
+        position, entry_hash, command, key, nonce = last
+        entry_hash = bytes(entry_hash)
+        seen = self._last_command
+        if command is None and seen is not None and seen[:2] == (position, entry_hash):
+            created = seen[2]
+        else:
+            created = created_of(bytes(command), key, nonce)
+            self._last_command = (position, entry_hash, created)
+        if authorisation.created < created - TOLERANCE:
+            raise ValidationError(
+                _(
+                    "the command was signed at {signed}, more than {tolerance} s before the "
+                    "command at position {position} ({created}); the log's times only move "
+                    "forward",
+                    signed=iso(authorisation.created),
+                    tolerance=TOLERANCE,
+                    position=position,
+                    created=iso(created),
+                ),
+                {
+                    "created": [
+                        _(
+                            "before {created} - {tolerance} s",
+                            created=iso(created),
+                            tolerance=TOLERANCE,
+                        )
+                    ]
+                },
+            )
+
+    def _remember_command(self, rows: Sequence[SealedRow], authorisation: Authorisation) -> None:
+        """This command is now the last one (its first row holds it): the next
+        :meth:`_judge_time` need not parse it back. Keyed by entry hash as well, so a
+        batch rolled back cannot leave a stale time for a position used again."""
+        self._last_command = (rows[0].position, rows[0].entry_hash, authorisation.created)
 
     def _grow_tree(
         self, rows: Sequence[SealedRow], frontier: MerkleFrontier

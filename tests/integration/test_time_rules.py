@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from ledger.application import Ledger
 from ledger.audit.notes import parse_checkpoint, parse_note
 from ledger.audit.timing import (
     TIME_AFTER_WITNESS,
@@ -25,10 +25,11 @@ from ledger.authorisation import sign_command
 from ledger.config import Settings
 from ledger.errors import ValidationError
 from ledger.i18n import render
+from ledger.storage.writer import ChainWriter
 from ledger.transparency.database import verify_ledger
 from ledger.transparency.witness import Witness, request_text
 from tests.support.actors import moment
-from tests.support.world import World, start_world
+from tests.support.world import World, open_world, start_world
 from tests.vectors.testkeys import fixed_key
 
 WITNESS_NAME = "witness.example/jiwei"
@@ -53,7 +54,7 @@ def world_2024(settings: Settings) -> Iterator[World]:
 
 def operator_code(monkeypatch: pytest.MonkeyPatch) -> None:
     """The operator runs its own code: the ledger's time check is gone."""
-    monkeypatch.setattr(Ledger, "_check_time_order", lambda self, authorisation: None)
+    monkeypatch.setattr(ChainWriter, "_judge_time", lambda self, authorisation, kwargs, last: None)
 
 
 def cosign_head(
@@ -108,6 +109,32 @@ def test_clocks_that_differ_within_the_tolerance_are_accepted(world_2024: World)
     at = moment("2026-11-01")
     world_2024.run("office", "note.append", on=at, text="a")
     world_2024.run("office", "note.append", on=at - TOLERANCE + 1, text="b: a slow clock")
+    report = verify_ledger(world_2024.ledger, workers=1)
+    assert report, report.failure
+
+
+def test_the_order_is_judged_against_what_another_process_recorded_meanwhile(
+    world_2024: World, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process records a command while this one prepares its own, signed 22
+    months earlier: the check runs in the write transaction, so it sees that command and
+    refuses -- a check made before the transaction would have let both land, and the
+    auditor would then refuse the log."""
+    other = open_world(settings)  # a second process on the same database
+    size = world_2024.ledger.head().position
+    plain_save = world_2024.ledger.save
+
+    def save_after_the_other(*objs: Any, **kwargs: Any) -> Any:
+        other.run("office", "note.append", on="2026-11-01", text="另一进程的记录")
+        return plain_save(*objs, **kwargs)
+
+    monkeypatch.setattr(world_2024.ledger, "save", save_after_the_other)
+    with pytest.raises(ValidationError) as refused:
+        world_2024.run("office", "note.append", on="2025-01-01", text="补记")
+    assert "before the command at position" in refused.value.message
+    monkeypatch.undo()
+    other.ledger.close()
+    assert world_2024.ledger.head().position == size + 1  # the other's note, not ours
     report = verify_ledger(world_2024.ledger, workers=1)
     assert report, report.failure
 
