@@ -510,7 +510,14 @@ def later_problem(facts: Facts, c: Check) -> list[Finding]:
                 day=first["occurred_on"],
                 reference=first["reference"],
             ),
-            list(dict.fromkeys([*c.present, *([result["entered_by"]] if result else [])])),
+            # Those present, who entered the result, and the inspecting department: the
+            # parties the ledger lets a discipline inspector hold accountable here
+            # (ledger/areas/reviews/rules.analysis_opened).
+            list(
+                dict.fromkeys(
+                    [*c.present, *([result["entered_by"]] if result else []), c.department]
+                )
+            ),
             [result["position"] if result else c.at, *(p["position"] for p in problems)],
         )
     ]

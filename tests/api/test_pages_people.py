@@ -128,7 +128,9 @@ def test_the_settle_form_offers_accountable_once_the_analysis_is_open(
     site: tuple[Api, Published],
 ) -> None:
     """R10.4 (format 5): after an incident at the object whose clean check the team did,
-    the analysis is open for the team: the form offers 失职照单问责, and the ledger takes it."""
+    the analysis is open for the team and the inspecting department: each one's form
+    offers 失职照单问责 (the department's too, as the ledger allows it), and the ledger
+    takes it."""
     api, facts = site
     api.county.run(
         "office",
@@ -156,6 +158,11 @@ def test_the_settle_form_offers_accountable_once_the_analysis_is_open(
         "evidence": [],
     }
     assert api.post("discipline", path, body).status_code == 201
+    forms = re.findall(r'<tr data-party="([^"]+)">(.*?)</tr>', html, re.S)
+    offered = {party for party, row in forms if 'value="accountable"' in row}
+    assert {"SCJGJ", *team} <= offered, offered
+    department = {**body, "party": "SCJGJ", "reasoning": "本部门检查未按清单核查"}
+    assert api.post("discipline", path, department).status_code == 201
 
 
 def test_boards_ledgers_and_coverage_by_role(site: tuple[Api, Published]) -> None:

@@ -360,8 +360,13 @@ def test_exports_name_every_kind_status_and_verdict(demo: Settings, tmp_path: Pa
     kinds = {r["时限事项"] for r in rows}
     assert KINDS["rectification"] in kinds and not kinds & set(KINDS)
     assert {r["状态"] for r in rows} <= set(STATUS.values())
-    reviews = tmp_path / "reviews.csv"
-    ok(demo, "review", "show", "--department", "SCJGJ", "--export", str(reviews))
-    with reviews.open(encoding="utf-8-sig", newline="") as f:
-        verdicts = {r["结论"] for r in csv.DictReader(f)}
-    assert VERDICTS["defect"] in verdicts and verdicts <= set(VERDICTS.values())
+    verdicts: set[str] = set()
+    # SCJGJ's review holds the analysis (a problem after its checks, its own department
+    # among the parties), WJJ's the defects
+    for department in ("SCJGJ", "WJJ"):
+        reviews = tmp_path / f"reviews-{department}.csv"
+        ok(demo, "review", "show", "--department", department, "--export", str(reviews))
+        with reviews.open(encoding="utf-8-sig", newline="") as f:
+            verdicts |= {r["结论"] for r in csv.DictReader(f)}
+    assert {VERDICTS["defect"], VERDICTS["analysis"]} <= verdicts
+    assert verdicts <= set(VERDICTS.values())

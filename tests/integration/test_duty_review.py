@@ -125,8 +125,9 @@ def test_an_incident_opens_the_analysis_with_four_factors_prefilled(
     county: County, tmp_path: Path
 ) -> None:
     """R10.4: an incident after a check that found nothing opens the analysis for the
-    inspectors present; procedure, method and conditions are prefilled from the log,
-    attitude is left to the department."""
+    inspectors present and the inspecting department (whom the ledger lets a discipline
+    inspector hold accountable); procedure, method and conditions are prefilled from the
+    log, attitude is left to the department."""
     obj = objects(county)[1]
     checked(county, obj, "2026-03-02", method="written")
     store = project(county, tmp_path)
@@ -148,8 +149,9 @@ def test_an_incident_opens_the_analysis_with_four_factors_prefilled(
     assert {v.party: v.verdict for v in result.verdicts} == {
         "S1": "analysis",
         "S2": "analysis",
-        "SCJGJ": "exempt",
+        "SCJGJ": "analysis",
     }
+    assert verdict(result, "SCJGJ").analysis["status"] == "open"
     a = verdict(result, "S1").analysis
     assert a["status"] == "open"
     assert [p["kind"] for p in a["problems"]] == ["incident"]
@@ -317,7 +319,7 @@ def test_a_settlement_closes_it_and_names_only_what_exists(county: County, tmp_p
     assert s1.verdict == "accountable" and s1.settled["computed"] == "analysis"
     assert s1.analysis["status"] == "settled"
     assert verdict(result, "S2").verdict == "analysis"
-    assert verdict(result, "SCJGJ").verdict == "exempt"
+    assert verdict(result, "SCJGJ").verdict == "analysis"  # its own inspection
 
 
 def settle(county: County, kind: str, ident: str, party: str, verdict: str, on: str) -> Any:

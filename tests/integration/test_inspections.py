@@ -513,7 +513,7 @@ def test_a_later_problem_opens_the_analysis_which_a_settlement_closes(
         "S1": "analysis",
         "S2": "analysis",
         "S3": "exempt",
-        "SCJGJ": "exempt",
+        "SCJGJ": "analysis",  # the department of the check that missed it
     }
     missed = findings(result, "problem")[0]
     assert len(missed.evidence) == 2
