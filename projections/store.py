@@ -592,17 +592,8 @@ class Store:
         One transaction, taken before looking: two connections opening a new file at
         once (a request and the server's update thread, or two processes) each find the
         tables missing otherwise, and the second's CREATE fails."""
-        conn = self.db.conn
-        if conn.in_transaction:
+        with self.transaction():
             self._ensure(indexes=indexes)
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            self._ensure(indexes=indexes)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     def _ensure(self, *, indexes: bool) -> None:
         missing = [name for name in SCHEMA if not self.db.table(name).exists()]
