@@ -10,18 +10,13 @@ caller gets the same values as before, only sooner. Invariants: the result equal
 ``json.loads(data)`` for every input ``json.loads`` accepts; an input neither
 accepts raises :class:`ValueError` (``json.JSONDecodeError``) as before.
 
-:func:`paused_gc` keeps the cyclic garbage collector out of a bulk fold: building
-millions of tuples and lists triggers collections that rescan every object made so
-far, for nothing (these objects hold no cycles). It nests and is shared by threads.
+:func:`ledger.audit.collector.paused_gc` keeps the collector out of the folds that
+decode with :func:`loads`.
 """
 
 from __future__ import annotations
 
-import gc
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -49,44 +44,3 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
         return json.loads(data if not isinstance(data, memoryview) else raw)
-
-
-_lock = threading.Lock()
-_paused = 0
-_was_enabled = False
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the block runs (reference counting
-    still frees everything as usual); the outermost exit restores it as it was, the
-    objects made meanwhile put in the oldest generation (:func:`_promote`)."""
-    global _paused, _was_enabled
-    with _lock:
-        if _paused == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _paused += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _paused -= 1
-            if _paused == 0 and _was_enabled:
-                _promote()
-                gc.enable()
-
-
-def _promote() -> None:
-    """Move every object the collector tracks to its oldest generation, unexamined.
-
-    While the collector was paused, every object the block made stayed in the youngest
-    generation and counted towards its threshold: the first allocation after
-    ``gc.enable()`` would collect that generation -- examining every object the block
-    made and still holds (a draw's folded world: a second of a 1M-object ``draw.run``,
-    issue 15.4). Freezing then unfreezing puts them all in the oldest generation, where
-    a full collection still examines them as it would have; objects another part of
-    the process froze on purpose (``gc.freeze()`` before forking) are left frozen."""
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
-        gc.unfreeze()

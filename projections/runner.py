@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ledger.decoding import paused_gc
+from ledger.audit.collector import paused_gc
 from projections.batch import Batch, apply_rows
 from projections.projectors import HANDLERS
 from projections.store import Store

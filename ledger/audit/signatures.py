@@ -9,14 +9,12 @@ position, structural or signature, so the answer does not depend on scheduling.
 
 from __future__ import annotations
 
-import gc
 import os
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ledger.audit.chain import ACTOR, ChainChecker, SignatureJob
+from ledger.audit.collector import young_collections_only
 from ledger.audit.evidence import RouteTable
 from ledger.audit.hashing import signature_ok
 from ledger.audit.messages import _
@@ -36,37 +34,6 @@ def _signature_failure(found: tuple[int, int]) -> Failure:
     if kind == ACTOR:
         return Failure(position, BAD_ACTOR_SIGNATURE, _("actor's signature does not verify"))
     return Failure(position, BAD_LEDGER_SIGNATURE, _("ledger signature does not verify"))
-
-
-_lock = threading.Lock()
-_walking = 0
-_threshold = 10
-
-
-@contextmanager
-def _young_collections_only() -> Iterator[None]:
-    """No full garbage collection while the block runs; the young generations are still
-    collected, so the few cycles a row leaves behind are freed as before.
-
-    A full collection examines every object the process holds -- the state map and
-    the checker's indexes, which grow with the log -- and the walk allocates enough to
-    trigger one again and again: 10-15% of the walk's CPU at 100,000 entries, more
-    as the log grows (the verify rate at 1,000,000 entries was 0.54x that at 10,000).
-    Nests and is shared by threads; the outermost exit restores the threshold."""
-    global _walking, _threshold
-    with _lock:
-        if _walking == 0:
-            young, middle, _threshold = gc.get_threshold()
-            gc.set_threshold(young, middle, 1 << 30)
-        _walking += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _walking -= 1
-            if _walking == 0:
-                young, middle, _old = gc.get_threshold()
-                gc.set_threshold(young, middle, _threshold)
 
 
 def verify_rows(
@@ -99,7 +66,7 @@ def verify_rows(
     structural: Failure | None = None
     size, head = checker.expected - 1, checker.prev
     after, entries = size, 0
-    with _young_collections_only():
+    with young_collections_only():
         try:
             for row in rows:
                 structural = checker.check(row)

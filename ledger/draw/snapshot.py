@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.audit.collector import paused_gc
 from ledger.audit.hashing import tree_root
-from ledger.decoding import paused_gc
 from ledger.draw.algorithm import (
     _ESCAPED,
     ALGORITHM,

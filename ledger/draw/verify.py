@@ -16,8 +16,8 @@ from typing import Any
 
 import orjson
 
+from ledger.audit.collector import paused_gc
 from ledger.audit.statemap import stream_key
-from ledger.decoding import paused_gc
 from ledger.draw.algorithm import ALGORITHMS, Officer
 from ledger.draw.ceremony import (
     BEACON_MARGIN,
@@ -136,7 +136,7 @@ def verify_draw(
     ``events``: the log's events (``SNAPSHOT_TOPICS``, in log order), or better a
     reader of them by topic (``Ledger.topic_events``): then only the draws' events are
     held, and the world is folded as the events stream in. The garbage collector is
-    paused meanwhile (:func:`ledger.decoding.paused_gc`): a million objects and tickets
+    paused meanwhile (:func:`ledger.audit.collector.paused_gc`): a million objects and tickets
     hold no cycles, and rescanning them was a fifth of the time.
     """
     with paused_gc():

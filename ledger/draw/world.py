@@ -31,7 +31,8 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
 
-from ledger.decoding import loads, paused_gc
+from ledger.audit.collector import paused_gc
+from ledger.decoding import loads
 
 Event = tuple[int, str, str, dict[str, Any]]  # (position, stream, topic, state)
 
@@ -368,7 +369,7 @@ class World:
 def fold(events: Iterable[Event], up_to: int | None = None) -> World:
     """The world after ``events`` (in log order), stopping after position ``up_to``.
     The garbage collector is paused meanwhile: the fold makes millions of objects and
-    no cycles (:func:`ledger.decoding.paused_gc`)."""
+    no cycles (:func:`ledger.audit.collector.paused_gc`)."""
     world = World()
     with paused_gc():
         for event in events:

@@ -64,6 +64,7 @@ from ledger import formats
 from ledger.areas.directory.events import ImportBatch
 from ledger.areas.inspectors.events import Inspector
 from ledger.areas.notes.events import Note
+from ledger.audit.collector import paused_gc
 from ledger.audit.evidence import RouteTable
 from ledger.audit.hashing import sha256
 from ledger.audit.report import (
@@ -84,7 +85,6 @@ from ledger.authorisation import Authorisation, StoredAuthorisation
 from ledger.canonical import canonical_bytes
 from ledger.clock import CHINA
 from ledger.commanding import Context, Registry, produce
-from ledger.decoding import paused_gc
 from ledger.errors import AuthorisationError, LedgerError, PermissionDeniedError
 from ledger.i18n import _
 from ledger.params import Params

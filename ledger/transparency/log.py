@@ -27,6 +27,7 @@ from uuid import UUID
 from ledger import formats
 from ledger.audit.bundles import BUNDLE_FORMAT, bundle_entry, compact_line
 from ledger.audit.chain import ChainChecker
+from ledger.audit.collector import paused_gc
 from ledger.audit.errors import NoteError
 from ledger.audit.hashing import sha256, verify_consistency
 from ledger.audit.notes import (
@@ -52,7 +53,6 @@ from ledger.audit.statemap import (
 )
 from ledger.audit.subjects import SUBJECT_KINDS, subject_key
 from ledger.audit.witnessing import RECORD_TOPICS
-from ledger.decoding import paused_gc
 from ledger.errors import ConflictError, LedgerError, NotFoundError, ValidationError
 from ledger.i18n import _, os_reason
 from ledger.ids import checkpoint_record_id, draw_id, inspection_id, witness_policy_id
@@ -216,7 +216,7 @@ class Transparency:
         hold ``_state_lock`` while using it (:meth:`state_root`).
 
         The cyclic garbage collector is paused while the map grows
-        (:func:`ledger.decoding.paused_gc`): its leaves, links and the entries' subjects
+        (:func:`ledger.audit.collector.paused_gc`): its leaves, links and the entries' subjects
         hold no cycles, and a first build over a long log makes millions of them, which
         every full collection would scan again (on a 10M-entry log most of the build)."""
         with self._state_lock, paused_gc():

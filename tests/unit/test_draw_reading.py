@@ -20,8 +20,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ledger.audit.collector import paused_gc
 from ledger.audit.hashing import MerkleFrontier, leaf_hash, sha256, tree_root
-from ledger.decoding import loads, paused_gc
+from ledger.decoding import loads
 from ledger.draw.algorithm import string_leaf
 from ledger.draw.snapshot import Snapshot, root
 from ledger.draw.world import Directory, bundle_reader, fold

@@ -28,9 +28,9 @@ from ledger.areas.draws.rules import (
     task_of,
     witness_of,
 )
+from ledger.audit.collector import paused_gc
 from ledger.clock import CHINA
 from ledger.commanding import Command, Context, Outcome, Route
-from ledger.decoding import paused_gc
 from ledger.draw.algorithm import ALGORITHM, ALGORITHM_V2, ALGORITHM_V3, MATCHING_V2, DrawError
 from ledger.draw.ceremony import (
     BEACON_MARGIN,
