@@ -311,14 +311,8 @@ class ChainWriter:
         """Chain rows with positions > ``after``, each joined with its stored event.
         ``expand=False``: compact rows (ledger format 4) as stored, not expanded into
         the entries and evidence they stand for (:meth:`expand_chain` does that)."""
-        sql = (
-            f"SELECT {CHAIN_COLUMNS} FROM {{chain}} c LEFT JOIN {{events}} e "
-            "ON e.{event_id} = c.notification_id WHERE c.position > ? "
-            "ORDER BY c.position LIMIT ?"
-        )
-        if not expand:
-            return self._stored_chain_rows(after, limit)
-        return self._chain_rows(sql, (after, limit))
+        rows = self._stored_chain_rows(after, limit)
+        return self.expand_chain(rows) if expand else rows
 
     def _stored_chain_rows(self, after: int, limit: int) -> list[ChainRow]:
         """:meth:`select_chain`'s rows unexpanded, read as plain tuples: the same rows as

@@ -60,3 +60,35 @@ def test_a_new_ledger_keeps_its_tree_nodes_in_their_key_b_tree(tmp_path: Path) -
     world.note("x")
     assert world.ledger.transparency.inclusion_proof(5, 5) is not None
     world.ledger.close()
+
+
+def test_rows_hand_edited_to_other_types_are_read_alike_by_every_chain_reader(
+    tmp_path: Path,
+) -> None:
+    """SQLite columns are untyped: a hand edit can leave TEXT where bytes or numbers were
+    written. ``select_chain`` (verify's page reader, plain tuples) and ``select_positions``
+    (row objects, converting each value) read such rows alike, so verify judges what
+    every other reader sees (issue 11.1)."""
+    from tests.support.rawdb import RawDB
+    from tests.support.world import start_world
+
+    world = start_world(sqlite_settings(tmp_path))
+    world.note("类型")
+    world.note("之后")
+    raw = RawDB(world.ledger)
+    raw.drop_guards()
+    size = world.ledger.head().position
+    nid = raw.notification_id(5)
+    raw.execute(
+        "UPDATE {events} SET originator_version = 'v' || originator_version, "
+        "state = CAST(state AS TEXT) WHERE {event_id} = ?",
+        (nid,),
+    )
+    raw.execute("UPDATE {chain} SET entry_hash = hex(entry_hash) WHERE position = 6")
+    raw.execute("UPDATE {chain} SET signature = CAST(signature AS TEXT) WHERE position = 7")
+    checked = world.ledger.select_chain(0, size)
+    assert world.ledger.chain.select_positions(list(range(1, size + 1))) == checked
+    (five,) = (r for r in checked if r.position == 5)
+    assert five.event is not None and five.event.version == -1  # no version: not a number
+    assert type(five.event.state) is bytes
+    world.ledger.close()

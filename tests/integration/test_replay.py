@@ -325,6 +325,7 @@ def test_a_stream_id_stored_as_another_type_reads_alike_everywhere(
     replayed_rows = ledger.expand_chain(ledger.select_chain(0, size, expand=False))
     projected = ledger.select_entries(0, size)
     assert replayed_rows == checked
+    assert ledger.chain.select_positions(list(range(1, size + 1))) == checked
     assert [e[3] for e in projected] == [r.event.stream if r.event else None for r in checked]
     assert [e[:3] for e in projected] == [(r.position, r.entry, r.command) for r in checked]
     (row,) = (r for r in checked if r.position == position)
