@@ -44,6 +44,8 @@ from ledger.i18n import _
 from ledger.storage.writer import ChainWriter
 
 PAGE = 5000
+#: At most this many entries are observed between two writes of the stored copy.
+CHUNK = 1_000_000
 #: At most about this many bytes of entries' states are read at once.
 PAGE_BYTES = 2 << 20
 
@@ -80,20 +82,32 @@ class StoredStateMap:
                 )
                 self._loaded = set()
             state = self._map
-            if state.size == size:
-                return state
-            changed: set[str] = set()
-            links: list[tuple[str, str, int]] = []
             while state.size < size:
-                rows = self.chain.select_entry_meta(state.size, size, PAGE, PAGE_BYTES)
-                if not rows or rows[0][0] != state.size + 1:
-                    raise LedgerError(_("internal: entry {size} is missing", size=state.size + 1))
-                self._observe(state, rows, stored, changed, links)
-            buckets = sorted({bucket_of(k) for k in changed})
-            leaves = [(bucket_of(k), k, state.buckets[bucket_of(k)][k]) for k in sorted(changed)]
-            if self.chain.write_state(stored, size, leaves, state.bucket_hashes(buckets), links):
+                # At most CHUNK entries per write: a first map of a long log keeps its
+                # work as it goes and holds one chunk's changes and links, not the log's.
+                end = min(size, state.size + CHUNK)
+                changed: set[str] = set()
+                links: list[tuple[str, str, int]] = []
+                while state.size < end:
+                    rows = self.chain.select_entry_meta(state.size, end, PAGE, PAGE_BYTES)
+                    if not rows or rows[0][0] != state.size + 1:
+                        raise LedgerError(
+                            _("internal: entry {size} is missing", size=state.size + 1)
+                        )
+                    self._observe(state, rows, stored, changed, links)
+                buckets = sorted({bucket_of(k) for k in changed})
+                leaves = [
+                    (bucket_of(k), k, state.buckets[bucket_of(k)][k]) for k in sorted(changed)
+                ]
+                hashes = state.bucket_hashes(buckets)
+                if not self.chain.write_state(stored, end, leaves, hashes, links):
+                    self._map = None  # another writer moved it first: start from its copy
+                    break
+                stored = end
+                # The links written are the stored copy's now: the next chunk asks it.
+                state.links.clear()
+            else:
                 return state
-            self._map = None  # another writer moved it first: start again from its copy
 
     def prepared(self, state: StateMap, keys: Iterable[str]) -> StateMap:
         """``state`` with the buckets of ``keys`` loaded (what :meth:`StateMap.prove`
