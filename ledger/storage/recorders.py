@@ -53,7 +53,7 @@ from eventsourcing.sqlite import (
     SQLiteFactory,
 )
 from eventsourcing.utils import Environment, EnvType, retry, strtobool
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
 from ledger.audit.hashing import ZERO_HASH, MerkleFrontier
@@ -401,9 +401,10 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder, ChainWriter):
         )
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+        # Plain tuples: the datastore's connections make dict rows, each then copied.
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(sql.format(**self.names).replace("?", "%s"), params)
-            return [tuple(r.values()) for r in curs.fetchall()] if curs.description else []
+            return curs.fetchall() if curs.description else []
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         with self.datastore.transaction(commit=True) as curs:
