@@ -9,7 +9,9 @@ bucket's hash and leaves, and the trail index's (subject, stream) links with the
 position of the entry that made each. :class:`StoredStateMap` grows it to a checkpoint's
 size: it reads the entries after the stored size, loads only the buckets and links they
 touch, runs the auditor's own :meth:`~ledger.audit.statemap.StateMap.observe` on them,
-and writes back what changed, in one transaction guarded by the size it started from.
+and writes back what changed, one transaction per :data:`CHUNK` entries, each guarded by
+the size it started from (a first map of a long log holds one chunk's changes, and keeps
+the chunks written if it is interrupted).
 
 Invariants:
 
