@@ -25,12 +25,14 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import psycopg  # noqa: E402
 import requests  # noqa: E402
 
 from api.client import Client  # noqa: E402
@@ -112,9 +114,37 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--workers", type=int, default=1, help="serve --workers")
     args = parser.parse_args()
+    database_url, schema = args.database_url, ""
+    if database_url and "schema=" not in database_url:
+        # A schema of its own, dropped at the end: a second run must not find the
+        # first one's ledger (its genesis) where it starts a new one.
+        schema = f"bench_api_{uuid.uuid4().hex[:8]}"
+        database_url += ("&" if "?" in database_url else "?") + f"schema={schema}"
+    try:
+        report = measure(args, database_url)
+    finally:
+        if schema:
+            with psycopg.connect(args.database_url, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    print(json.dumps(report, indent=2))
+    print(
+        "| backend | direct commands/s | API writes/s, 1 client | 8 clients | "
+        "public read median / p99 | signed read median / p99 |"
+    )
+    print("|---|---|---|---|---|---|")
+    print(
+        f"| {report['backend']} | {report['direct_commands_per_s']:,} | "
+        f"{report['api_writes_per_s_1_client']:,} ({report['api_vs_direct_1']}x) | "
+        f"{report['api_writes_per_s_8_clients']:,} ({report['api_vs_direct_8']}x) | "
+        f"{report['public_read_ms_median']} / {report['public_read_ms_p99']} ms | "
+        f"{report['signed_read_ms_median']} / {report['signed_read_ms_p99']} ms |"
+    )
+
+
+def measure(args: argparse.Namespace, database_url: str | None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as where:
         home = Path(where) / "home"
-        settings = Settings(home=home, database_url=args.database_url)
+        settings = Settings(home=home, database_url=database_url)
         world = start_world(settings)
         build_county(world)
         settings.keys_dir.mkdir(parents=True, exist_ok=True)
@@ -122,8 +152,8 @@ def main() -> None:
         baseline = direct(world, args.writes)
         port = free_port()
         command = [sys.executable, "-m", "tools.cli", "--home", str(home)]
-        if args.database_url:
-            command += ["--database-url", args.database_url]
+        if database_url:
+            command += ["--database-url", database_url]
         server = subprocess.Popen(
             [
                 *command,
@@ -172,19 +202,7 @@ def main() -> None:
         "signed_read_ms_median": round(statistics.median(signed), 2),
         "signed_read_ms_p99": round(percentile(signed, 0.99), 2),
     }
-    print(json.dumps(report, indent=2))
-    print(
-        "| backend | direct commands/s | API writes/s, 1 client | 8 clients | "
-        "public read median / p99 | signed read median / p99 |"
-    )
-    print("|---|---|---|---|---|---|")
-    print(
-        f"| {report['backend']} | {report['direct_commands_per_s']:,} | "
-        f"{report['api_writes_per_s_1_client']:,} ({report['api_vs_direct_1']}x) | "
-        f"{report['api_writes_per_s_8_clients']:,} ({report['api_vs_direct_8']}x) | "
-        f"{report['public_read_ms_median']} / {report['public_read_ms_p99']} ms | "
-        f"{report['signed_read_ms_median']} / {report['signed_read_ms_p99']} ms |"
-    )
+    return report
 
 
 if __name__ == "__main__":
