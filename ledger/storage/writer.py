@@ -315,16 +315,23 @@ class ChainWriter:
         return self.expand_chain(rows) if expand else rows
 
     def _stored_chain_rows(self, after: int, limit: int) -> list[ChainRow]:
-        """:meth:`select_chain`'s rows unexpanded, read as plain tuples: the same rows as
-        :func:`chain_row` makes, built without converting what is already the right type
-        (a stream id stored as 32 lowercase hex digits formatted as ``UUID`` prints it)."""
-        out: list[ChainRow] = []
-        for r in self._entry_rows(
+        """:meth:`select_chain`'s rows unexpanded."""
+        return self._read_chain_rows(
             f"SELECT {CHAIN_COLUMNS} FROM {{chain}} c LEFT JOIN {{events}} e "
             "ON e.{event_id} = c.notification_id WHERE c.position > ? "
             "ORDER BY c.position LIMIT ?",
             (after, limit),
-        ):
+        )
+
+    def _read_chain_rows(self, sql: str, params: Sequence[Any]) -> list[ChainRow]:
+        """The chain rows a read of ``CHAIN_COLUMNS`` gives, unexpanded, read as plain
+        tuples. Whatever type a column holds now (SQLite columns are untyped, and a
+        hand-edited row may hold TEXT or a number) is converted -- bytes by
+        :func:`stored_bytes`, numbers by :func:`as_int`, a stream id by :meth:`_stream`
+        -- and what already has the right type is taken as it is (a stream id stored as
+        32 lowercase hex digits formatted as ``UUID`` prints it)."""
+        out: list[ChainRow] = []
+        for r in self._entry_rows(sql, params):
             position, entry, entry_hash, command, key, nonce, signer, signature = r[:8]
             raw, version, topic, state, notification = r[8:13]
             if raw is None:
@@ -426,12 +433,13 @@ class ChainWriter:
     def select_positions(self, positions: Sequence[int]) -> list[ChainRow]:
         if not positions:
             return []
-        return self._chain_rows(
+        rows = self._read_chain_rows(
             f"SELECT {CHAIN_COLUMNS} FROM {{chain}} c LEFT JOIN {{events}} e "
             "ON e.{event_id} = c.notification_id WHERE c.position IN "
             f"({','.join('?' * len(positions))}) ORDER BY c.position",
             tuple(positions),
         )
+        return self.expand_chain(rows)
 
     def stream_param(self, stream: UUID) -> Any:
         """A stream id as this backend's events table stores it (a UUID; SQLite: hex)."""
@@ -598,9 +606,6 @@ class ChainWriter:
     def streams_of_topic(self, topic: str) -> list[UUID]:
         rows = self.query("SELECT DISTINCT originator_id FROM {events} WHERE topic = ?", (topic,))
         return [UUID(self._stream(r[0])) for r in rows]
-
-    def _chain_rows(self, sql: str, params: Sequence[Any]) -> list[ChainRow]:
-        return self.expand_chain([chain_row(r, self._stream) for r in self.query(sql, params)])
 
     def expand_chain(self, rows: list[ChainRow]) -> list[ChainRow]:
         """Rows read with ``select_chain(..., expand=False)`` as :meth:`select_chain`
@@ -793,23 +798,3 @@ def as_int(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         return -1
-
-
-def chain_row(r: Sequence[Any], stream: Any) -> ChainRow:
-    event = (
-        None
-        if r[8] is None
-        else StoredEventRow(stream(r[8]), as_int(r[9]), str(r[10]), stored_bytes(r[11]))
-    )
-    return ChainRow(
-        position=as_int(r[0]),
-        entry=stored_bytes(r[1]),
-        entry_hash=stored_bytes(r[2]),
-        command=None if r[3] is None else stored_bytes(r[3]),
-        actor_key=None if r[4] is None else str(r[4]),
-        nonce=None if r[5] is None else str(r[5]),
-        signer=None if r[6] is None else str(r[6]),
-        signature=None if r[7] is None else stored_bytes(r[7]),
-        event=event,
-        notification_id=as_int(r[12]),
-    )

@@ -66,9 +66,9 @@ def test_rows_hand_edited_to_other_types_are_read_alike_by_every_chain_reader(
     tmp_path: Path,
 ) -> None:
     """SQLite columns are untyped: a hand edit can leave TEXT where bytes or numbers were
-    written. ``select_chain`` (verify's page reader, plain tuples) and ``select_positions``
-    (row objects, converting each value) read such rows alike, so verify judges what
-    every other reader sees (issue 11.1)."""
+    written. ``select_chain`` (verify's page reader) and ``select_positions`` (a proof's,
+    a receipt's) read such rows alike -- bytes as bytes, a version that is no number as
+    -1 -- so verify judges what every other reader sees (issue 11.1)."""
     from tests.support.rawdb import RawDB
     from tests.support.world import start_world
 
