@@ -20,13 +20,17 @@ from ledger.transparency.database import verify_ledger
 from tests.support.world import World, open_world
 
 
-def rebuilt_root(ledger: Ledger, size: int) -> bytes:
+def rebuilt_map(ledger: Ledger, size: int) -> StateMap:
     """The map of the first ``size`` entries as a verifier builds it: from position 1."""
     state = StateMap()
     rows = ledger.chain.select_entry_meta(0, size, size + 1)
     for position, entry_hash, stream, version, topic, body in rows:
         state.observe(position, stream, version, topic, entry_hash, body)
-    return state.root()
+    return state
+
+
+def rebuilt_root(ledger: Ledger, size: int) -> bytes:
+    return rebuilt_map(ledger, size).root()
 
 
 def state_line_root(note: str) -> bytes | None:
@@ -171,12 +175,8 @@ def test_a_long_map_is_written_a_chunk_at_a_time(
     ends = [*range(stored + 4, size, 4), size]
     assert writes == list(zip([stored, *ends[:-1]], ends, strict=True))
     assert state_line_root(note) == rebuilt_root(world.ledger, size)
-    rebuilt = StateMap()
-    for position, entry_hash, stream, version, topic, body in chain.select_entry_meta(
-        0, size, size + 1
-    ):
-        rebuilt.observe(position, stream, version, topic, entry_hash, body)
-    assert set(chain.query("SELECT subject, stream FROM {state_links}")) == rebuilt.links
+    links = rebuilt_map(world.ledger, size).links
+    assert set(chain.query("SELECT subject, stream FROM {state_links}")) == links
 
     # Interrupted after its first chunk: that chunk stays written, the next map goes on
     # from it.
